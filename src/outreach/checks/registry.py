@@ -1,0 +1,203 @@
+"""The check registry: what a check sees, what it reports, and how checks are declared.
+
+A check is a small pure function with a name and a severity. An *entry check* looks at one
+translated entry (a :class:`Unit`) and yields one message per problem; a *catalog check*
+looks at the catalog as a whole and yields ``(line, message)`` pairs::
+
+    @entry_check("template-injection", "error", structural=True)
+    def template_injection(unit: Unit) -> Iterator[str]:
+        for token in ("{{", "{%", "{#"):
+            if any(token in form for form in unit.forms) and token not in unit.source_text:
+                yield f"{token!r} is not in the source; translations are never templates"
+
+Checks never raise for bad input and never print; the runner turns their messages into
+:class:`Finding` objects.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+__all__ = [
+    "CATALOG_CHECKS",
+    "ENTRY_CHECKS",
+    "CatalogCheck",
+    "CatalogInfo",
+    "EntryCheck",
+    "Finding",
+    "Severity",
+    "Unit",
+    "catalog_check",
+    "entry_check",
+]
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, in the shape ``outreach check --format json`` prints (DESIGN.md §3)."""
+
+    locale: str
+    file: str
+    line: int | None
+    msgid: str | None
+    msgctxt: str | None
+    check: str
+    severity: Severity
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "locale": self.locale,
+            "file": self.file,
+            "line": self.line,
+            "msgid": self.msgid,
+            "msgctxt": self.msgctxt,
+            "check": self.check,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.severity}: {self.check}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CatalogInfo:
+    """What every check may know about the catalog and the campaign."""
+
+    locale: str
+    file: str
+    num_plurals: int
+    plural_expr: str
+    source_locale: str = "en"
+    hashtags: tuple[str, ...] = ()
+    accepted_hashtags: tuple[str, ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    header_fuzzy: bool = False
+    expected_num_plurals: int | None = None
+
+    @cached_property
+    def plural(self) -> Callable[[int], int]:
+        """The gettext plural function (``n -> form index``)."""
+        try:
+            return gettext.c2py(self.plural_expr)
+        except (ValueError, SyntaxError):
+            return gettext.c2py("n != 1")
+
+    @cached_property
+    def numbers_by_form(self) -> tuple[frozenset[int], ...]:
+        """For each plural form, the numbers 0..1000 that select it."""
+        buckets: list[set[int]] = [set() for _ in range(max(self.num_plurals, 1))]
+        for n in range(1001):
+            index = self.plural(n)
+            if 0 <= index < len(buckets):
+                buckets[index].add(n)
+        return tuple(frozenset(b) for b in buckets)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One catalog entry as the checks see it."""
+
+    msgid: str
+    msgid_plural: str | None
+    msgctxt: str | None
+    forms: tuple[str, ...]
+    flags: frozenset[str]
+    line: int | None
+    fuzzy: bool
+    catalog: CatalogInfo
+    comments: tuple[str, ...] = ()
+
+    @property
+    def is_plural(self) -> bool:
+        return self.msgid_plural is not None
+
+    @property
+    def translated(self) -> bool:
+        """At least one form has text."""
+        return any(self.forms)
+
+    @property
+    def source_text(self) -> str:
+        """Singular and plural source joined, for "does the source have X" questions."""
+        return self.msgid if self.msgid_plural is None else f"{self.msgid}\n{self.msgid_plural}"
+
+    def source_for(self, index: int) -> str:
+        """The source string that plural form ``index`` translates.
+
+        A form that only ever serves ``n == 1`` (or 0 and 1, as in French) translates the
+        singular source; every other form translates the plural source.
+        """
+        if self.msgid_plural is None:
+            return self.msgid
+        numbers = self.catalog.numbers_by_form
+        if index < len(numbers) and numbers[index] and numbers[index] <= {0, 1}:
+            return self.msgid
+        return self.msgid_plural
+
+    def filled_forms(self) -> Iterator[tuple[int, str]]:
+        """``(index, text)`` for each non-empty form."""
+        for index, text in enumerate(self.forms):
+            if text:
+                yield index, text
+
+
+EntryFunc = Callable[[Unit], Iterable[str]]
+CatalogFunc = Callable[[CatalogInfo], Iterable[tuple[int | None, str]]]
+
+
+@dataclass(frozen=True)
+class EntryCheck:
+    name: str
+    severity: Severity
+    structural: bool
+    func: EntryFunc
+    needs_translation: bool = True
+
+
+@dataclass(frozen=True)
+class CatalogCheck:
+    name: str
+    severity: Severity
+    structural: bool
+    func: CatalogFunc
+
+
+ENTRY_CHECKS: dict[str, EntryCheck] = {}
+CATALOG_CHECKS: dict[str, CatalogCheck] = {}
+
+
+def entry_check(
+    name: str, severity: Severity, *, structural: bool = False, needs_translation: bool = True
+) -> Callable[[EntryFunc], EntryFunc]:
+    """Register an entry check.
+
+    ``structural`` checks (placeholders, plurals, markup, injections) gate ``compile``;
+    ``needs_translation`` checks run only on translated, non-fuzzy entries.
+    """
+
+    def register(func: EntryFunc) -> EntryFunc:
+        ENTRY_CHECKS[name] = EntryCheck(name, severity, structural, func, needs_translation)
+        return func
+
+    return register
+
+
+def catalog_check(
+    name: str, severity: Severity, *, structural: bool = False
+) -> Callable[[CatalogFunc], CatalogFunc]:
+    """Register a check that looks at the whole catalog (its header, for instance)."""
+
+    def register(func: CatalogFunc) -> CatalogFunc:
+        CATALOG_CHECKS[name] = CatalogCheck(name, severity, structural, func)
+        return func
+
+    return register

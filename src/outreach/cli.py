@@ -1,0 +1,207 @@
+"""The ``outreach`` command line: parse arguments, call one library function, map errors.
+
+Exit codes: 0 success; 1 the work ran and found problems; 2 the command could not run.
+Errors print one ``path:line: message`` line each on stderr, never a traceback.
+
+This module imports only click at start-up; each command imports the library it needs, so
+``outreach --help`` stays fast and loads neither Jinja2, langdetect nor Babel's locale data.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from outreach import __version__
+from outreach.errors import OutreachError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State:
+    def __init__(self, campaign_dir: str) -> None:
+        self.campaign_dir = Path(campaign_dir)
+
+    def campaign(self) -> Any:
+        from outreach.campaign import load_campaign
+
+        return load_campaign(self.campaign_dir)
+
+
+def _report(error: OutreachError) -> None:
+    from outreach.errors import ProblemsFound
+
+    if isinstance(error, ProblemsFound):
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        if error.summary:
+            click.echo(error.summary, err=True)
+    else:
+        click.echo(f"outreach: {error}" if error.path is None else str(error), err=True)
+
+
+def handles_errors(func: F) -> F:
+    """Turn :class:`OutreachError` (and unreadable files) into a message and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except OutreachError as error:
+            _report(error)
+            sys.exit(error.exit_code)
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            click.echo(f"{where}{error.strerror or error}", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _json(document: Any) -> None:
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
+def _table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> None:
+    cells = [list(map(str, header)), *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    for index, row in enumerate(cells):
+        click.echo("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip())
+        if index == 0:
+            click.echo("  ".join("-" * w for w in widths))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="outreach")
+@click.option(
+    "-C",
+    "--campaign",
+    "campaign_dir",
+    default=".",
+    metavar="DIR",
+    show_default=True,
+    help="Work on the campaign in DIR instead of the current directory (like git -C).",
+)
+@click.pass_context
+def main(ctx: click.Context, campaign_dir: str) -> None:
+    """Multilingual advocacy messages: gettext catalogs in, emails and social posts out.
+
+    A campaign keeps its calls to action as Jinja2 templates in messages/ and their
+    translations as gettext catalogs in locales/. Translators edit .po files with the tools
+    they know; outreach checks them, renders every message in every language, exports social
+    posts for schedulers and mail-merges emails.
+    """
+    ctx.obj = _State(campaign_dir)
+
+
+pass_state = click.make_pass_decorator(_State)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--name", help="Campaign name (default: from the directory name).")
+@click.option("--source-locale", default="en", show_default=True, help="Locale the templates are written in.")
+@click.option("--hashtag", default="#TakeAction", show_default=True, help="The campaign hashtag.")
+@click.option("--url", default="https://example.org/act", show_default=True, help="Call-to-action link.")
+@handles_errors
+def init(directory: str, name: str | None, source_locale: str, hashtag: str, url: str) -> None:
+    """Create a working campaign in DIRECTORY (templates, campaign.toml, source catalog)."""
+    from outreach.scaffold import init_campaign
+
+    campaign = init_campaign(directory, name=name, source_locale=source_locale, hashtag=hashtag, url=url)
+    click.echo(f"created campaign {campaign.name!r} in {campaign.root}")
+    click.echo(f"next: cd {campaign.root} && outreach add-locale es")
+
+
+@main.command()
+@pass_state
+@handles_errors
+def extract(state: _State) -> None:
+    """Extract translatable strings from messages/*.j2 into locales/messages.pot."""
+    from outreach.catalogs import extract as run
+
+    result = run(state.campaign())
+    status = "written" if result.written else "unchanged"
+    click.echo(f"{result.path}: {result.messages} messages ({status})")
+
+
+@main.command("add-locale")
+@click.argument("locale")
+@pass_state
+@handles_errors
+def add_locale(state: _State, locale: str) -> None:
+    """Start a catalog for LOCALE (pt-BR and pt_BR alike), with CLDR plural rules."""
+    from outreach.catalogs import add_locale as run
+
+    path = run(state.campaign(), locale)
+    click.echo(f"created {path}")
+
+
+@main.command()
+@click.option("--locale", "-l", "locales", multiple=True, help="Only this locale (repeatable).")
+@pass_state
+@handles_errors
+def update(state: _State, locales: tuple[str, ...]) -> None:
+    """Merge locales/messages.pot into every .po without losing a translation.
+
+    A changed source keeps its translation as fuzzy (with the previous msgid); a removed
+    one becomes obsolete (#~) and comes back if the source does.
+    """
+    from outreach.catalogs import update as run
+
+    for r in run(state.campaign(), locales):
+        if r.created:
+            click.echo(f"{r.path}: created with {r.added} messages")
+            continue
+        status = "written" if r.written else "unchanged"
+        click.echo(
+            f"{r.path}: {r.added} new, {r.fuzzy} fuzzy, {r.obsolete} obsolete, "
+            f"{r.revived} revived ({status})"
+        )
+
+
+@main.command(name="compile")
+@click.option("--locale", "-l", "locales", multiple=True, help="Only this locale (repeatable).")
+@click.option("--force", is_flag=True, help="Compile even catalogs with structural errors.")
+@pass_state
+@handles_errors
+def compile_(state: _State, locales: tuple[str, ...], force: bool) -> None:
+    """Compile every .po to .mo; fuzzy entries and incomplete plurals are left out."""
+    from outreach.catalogs import compile_catalogs
+
+    for r in compile_catalogs(state.campaign(), locales, force=force):
+        extra = []
+        if r.skipped_fuzzy:
+            extra.append(f"{r.skipped_fuzzy} fuzzy left out")
+        if r.skipped_incomplete:
+            extra.append(f"{r.skipped_incomplete} incomplete plurals left out")
+        note = f" ({', '.join(extra)})" if extra else ""
+        click.echo(f"{r.path}: {r.compiled} messages{note}")
+
+
+@main.command()
+@click.option("--locale", "-l", "locales", multiple=True, help="Only this locale (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_state
+@handles_errors
+def stats(state: _State, locales: tuple[str, ...], fmt: str) -> None:
+    """Per locale: translated, fuzzy, untranslated, total and percent.
+
+    Fuzzy entries and plurals with an empty form do not count as translated.
+    """
+    from outreach.catalogs import stats as run
+
+    results = run(state.campaign(), locales)
+    if fmt == "json":
+        _json({"locales": [r.to_json() for r in results]})
+        return
+    _table(
+        [(r.locale, r.translated, r.fuzzy, r.untranslated, r.total, f"{r.percent:.1f}%") for r in results],
+        ("locale", "translated", "fuzzy", "untranslated", "total", "percent"),
+    )

@@ -1,0 +1,109 @@
+"""The one exception tree of outreach.
+
+Every error that comes from a file knows the file's path and, where it can, the line, and
+prints as ``path:line: message`` -- the form compilers, msgfmt and editors understand::
+
+    >>> str(ConfigError("missing key 'hashtags'", path="messages/campaign.toml", line=1))
+    "messages/campaign.toml:1: missing key 'hashtags'"
+
+The tree::
+
+    OutreachError                exit code 2: the command could not run
+    ├── ConfigError              campaign.toml is missing, unparsable or invalid
+    ├── LocaleError              an unknown or path-like locale name
+    ├── CatalogError             a .po/.pot/.mo file that cannot be read or written
+    ├── TemplateError            a Jinja2 template that does not parse or render
+    ├── UsageError               arguments that make no sense together (bad --var, ...)
+    ├── InputError               any other unreadable input file (supporters CSV, ...)
+    └── ProblemsFound            exit code 1: the work ran and found problems; carries them
+
+The command line maps ``exit_code`` to the process exit status; the library never exits.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+__all__ = [
+    "CatalogError",
+    "ConfigError",
+    "InputError",
+    "LocaleError",
+    "OutreachError",
+    "ProblemsFound",
+    "TemplateError",
+    "UsageError",
+]
+
+
+class OutreachError(Exception):
+    """Base of every error outreach raises on purpose.
+
+    ``path`` and ``line`` locate the problem when it comes from a file; ``str(error)`` gives
+    the one-line ``path:line: message`` form.
+    """
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        line: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = os.fspath(path) if path is not None else None
+        self.line = line
+
+    def __str__(self) -> str:
+        if self.path is None:
+            return self.message
+        if self.line is None:
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ConfigError(OutreachError):
+    """``campaign.toml`` is missing, not valid TOML, or lacks a required key."""
+
+
+class LocaleError(OutreachError):
+    """A locale name that Babel does not know, or one that looks like a path."""
+
+
+class CatalogError(OutreachError):
+    """A ``.po``, ``.pot`` or ``.mo`` file that cannot be parsed or written."""
+
+
+class TemplateError(OutreachError):
+    """A Jinja2 template with a syntax error, or one that fails while rendering."""
+
+
+class UsageError(OutreachError):
+    """Arguments that cannot work, such as ``--var`` without ``=``."""
+
+
+class InputError(OutreachError):
+    """Any other input file that cannot be read (a supporters CSV, for instance)."""
+
+
+class ProblemsFound(OutreachError):
+    """The work ran and found problems; ``problems`` lists them one per line.
+
+    >>> err = ProblemsFound([CatalogError("fuzzy header", path="es.po", line=1)])
+    >>> str(err)
+    'es.po:1: fuzzy header'
+    >>> err.exit_code
+    1
+    """
+
+    exit_code = 1
+
+    def __init__(self, problems: Sequence[OutreachError | str], summary: str = "") -> None:
+        self.problems = list(problems)
+        lines = [str(p) for p in self.problems]
+        super().__init__("\n".join(lines) if lines else summary)
+        self.summary = summary

@@ -1,0 +1,108 @@
+"""Locale names: parsing, normalising, fallback chains and negotiation.
+
+A locale name is never used as a path before it has been parsed here::
+
+    >>> normalize_locale("pt-BR")
+    'pt_BR'
+    >>> normalize_locale("../x")
+    Traceback (most recent call last):
+    ...
+    outreach.errors.LocaleError: '../x' is not a locale name
+
+Babel is imported lazily so that importing outreach stays light.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from outreach.errors import LocaleError
+
+if TYPE_CHECKING:
+    from babel import Locale
+
+__all__ = ["babel_locale", "fallback_chain", "negotiate_locale", "normalize_locale"]
+
+# language[_-]Script/Territory/variant...[@modifier]; no dots, slashes or other path syntax.
+_LOCALE_SHAPE = re.compile(r"[A-Za-z]{2,8}(?:[_-][A-Za-z0-9]{1,8})*(?:@[A-Za-z0-9]{1,16})?")
+
+
+def babel_locale(name: str) -> Locale:
+    """Parse ``name`` (``pt-BR``, ``pt_BR``, ``sr_Latn``) into a Babel ``Locale``.
+
+    Raises ``LocaleError`` for anything Babel does not know, including path-like names.
+    """
+    from babel import Locale, UnknownLocaleError
+
+    if not isinstance(name, str) or not _LOCALE_SHAPE.fullmatch(name):
+        raise LocaleError(f"{name!r} is not a locale name")
+    try:
+        return Locale.parse(name.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise LocaleError(f"unknown locale {name!r}") from None
+
+
+def normalize_locale(name: str) -> str:
+    """Return the gettext form of a locale name (``pt-BR`` -> ``pt_BR``)."""
+    return str(babel_locale(name))
+
+
+def fallback_chain(locale: str, source_locale: str) -> list[str]:
+    """The locales to try, most specific first, ending with the source locale.
+
+    >>> fallback_chain("pt_BR", "en")
+    ['pt_BR', 'pt', 'en']
+    >>> fallback_chain("sr_Latn_RS", "en")
+    ['sr_Latn_RS', 'sr_Latn', 'sr', 'en']
+    """
+    chain = _parents(locale)
+    if source_locale not in chain:
+        chain.append(source_locale)
+    return chain
+
+
+def _parents(locale: str) -> list[str]:
+    """``sr_Latn_RS@x`` -> ``['sr_Latn_RS@x', 'sr_Latn_RS', 'sr_Latn', 'sr']``."""
+    parts = locale.split("@", 1)[0].split("_")
+    chain = ["_".join(parts[:i]) for i in range(len(parts), 0, -1)]
+    if "@" in locale:
+        chain.insert(0, locale)
+    return chain
+
+
+def negotiate_locale(
+    wanted: str | None, available: Sequence[str], source_locale: str
+) -> str:
+    """The best of ``available`` for a supporter who wants ``wanted``.
+
+    Exact match first, then the fallback chain (``pt_BR`` -> ``pt``), then a sibling with the
+    same language (``pt_BR`` -> ``pt_PT``), then the source locale. Unknown or empty input
+    gives the source locale; it never raises.
+
+    >>> negotiate_locale("pt-BR", ["en", "es", "pt"], "en")
+    'pt'
+    >>> negotiate_locale("xx-garbage", ["en", "es"], "en")
+    'en'
+    """
+    if not wanted:
+        return source_locale
+    try:
+        normal = normalize_locale(wanted.strip())
+    except LocaleError:
+        return source_locale
+    by_lower = {a.lower(): a for a in available}
+    for candidate in _parents(normal):
+        if candidate.lower() in by_lower:
+            return by_lower[candidate.lower()]
+    language = normal.split("_", 1)[0].lower()
+    for a in sorted(available):
+        if a.split("_", 1)[0].lower() == language:
+            return a
+    return source_locale
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    """Items in first-seen order without repeats."""
+    return list(dict.fromkeys(items))

@@ -1,0 +1,415 @@
+"""Render messages per locale and channel: emails and social posts.
+
+A message is one template, ``messages/<name>.j2``, whose blocks are its parts:
+
+=============  ======================================================================
+``subject``    the email subject (one line; pgettext context ``subject``)
+``preheader``  the inbox preview line (one line; context ``preheader``)
+``body``       the HTML email body, placed into ``_email.html.j2``
+``text``       the plain-text email body, placed into ``_email.txt.j2``
+``post``       the social post; ``post_x``, ``post_mastodon``, ... override it per channel
+=============  ======================================================================
+
+A message with ``body`` or ``text`` has the ``email`` channel; one with ``post`` has every
+social channel. Each locale gets two Jinja2 environments, built lazily and cached: one for
+HTML (autoescape on, translations sanitised to their source's markup) and one for text.
+
+>>> from outreach.campaign import load_campaign
+>>> renderer = Renderer(load_campaign("."))                       # doctest: +SKIP
+>>> post = renderer.render("share", "es", "x")                    # doctest: +SKIP
+>>> post.text.endswith("#LoveAlwaysWins"), post.length <= post.limit   # doctest: +SKIP
+(True, True)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from outreach.errors import TemplateError, UsageError
+
+if TYPE_CHECKING:
+    from jinja2 import Environment, Template
+
+    from outreach.campaign import Campaign
+
+__all__ = ["EMAIL", "Email", "Post", "Rendered", "Renderer", "parse_variables"]
+
+EMAIL = "email"
+HTML_LAYOUT = "_email.html.j2"
+TEXT_LAYOUT = "_email.txt.j2"
+
+
+@dataclass(frozen=True)
+class Post:
+    """A social post as the platform will count it."""
+
+    message: str
+    locale: str
+    channel: str
+    text: str
+    length: int
+    limit: int
+    problems: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()  # what the renderer appended (a missing hashtag or link)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "locale": self.locale,
+            "channel": self.channel,
+            "text": self.text,
+            "length": self.length,
+            "limit": self.limit,
+            "ok": self.ok,
+            "problems": list(self.problems),
+        }
+
+
+@dataclass(frozen=True)
+class Email:
+    """A localized email: subject, preheader, plain text and inlined HTML."""
+
+    message: str
+    locale: str
+    subject: str
+    preheader: str
+    text: str
+    html: str
+    lang: str
+    direction: str
+    headers: tuple[tuple[str, str], ...] = ()
+    channel: str = field(default=EMAIL)
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "locale": self.locale,
+            "channel": self.channel,
+            "text": self.text,
+            "subject": self.subject,
+            "preheader": self.preheader,
+            "html": self.html,
+            "lang": self.lang,
+            "dir": self.direction,
+            "headers": dict(self.headers),
+            "ok": self.ok,
+            "problems": list(self.problems),
+        }
+
+
+Rendered = Post | Email
+
+
+def parse_variables(pairs: Iterable[str]) -> dict[str, Any]:
+    """``["signatures=301000", "deadline=2014-02-06"]`` -> typed template variables.
+
+    Integers and decimals become numbers; everything else stays a string (the date filters
+    accept ISO 8601 strings).
+
+    >>> parse_variables(["signatures=301000", "name=Ana"])
+    {'signatures': 301000, 'name': 'Ana'}
+    """
+    variables: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise UsageError(f"--var expects KEY=VALUE with an identifier as KEY, not {pair!r}")
+        if re.fullmatch(r"-?\d+", value):
+            variables[key] = int(value)
+        elif re.fullmatch(r"-?\d+\.\d+", value):
+            variables[key] = float(value)
+        else:
+            variables[key] = value
+    return variables
+
+
+class _LocaleEnvironments:
+    """The HTML and text environments of one locale."""
+
+    def __init__(self, renderer: Renderer, locale: str) -> None:
+        from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+        from outreach.formatting import babel_filters
+        from outreach.translations import SafeTranslations, load_chain
+
+        campaign = renderer.campaign
+        chain = load_chain(campaign, locale)
+        loader = ChoiceLoader(
+            [FileSystemLoader(campaign.messages_dir), FileSystemLoader(_builtin_dir())]
+        )
+        filters = babel_filters(locale, campaign.timezones.get(locale))
+        self.html = self._environment(Environment, loader, StrictUndefined, autoescape=True)
+        self.text = self._environment(Environment, loader, StrictUndefined, autoescape=False)
+        for env, html in ((self.html, True), (self.text, False)):
+            env.filters.update(filters)
+            safe = SafeTranslations(chain, html=html)
+            env.install_gettext_callables(  # type: ignore[attr-defined]
+                safe.gettext,
+                safe.ngettext,
+                newstyle=True,
+                pgettext=safe.pgettext,
+                npgettext=safe.npgettext,
+            )
+
+    @staticmethod
+    def _environment(cls: type[Environment], loader: Any, undefined: Any, *, autoescape: bool) -> Environment:
+        env = cls(
+            loader=loader,
+            extensions=["jinja2.ext.i18n"],
+            autoescape=autoescape,
+            undefined=undefined,
+            keep_trailing_newline=False,
+            auto_reload=False,
+        )
+        env.policies["ext.i18n.trimmed"] = True
+        return env
+
+
+def _builtin_dir() -> str:
+    from importlib import resources
+
+    return str(resources.files("outreach") / "skeleton" / "messages")
+
+
+class Renderer:
+    """Renders a campaign's messages; one instance caches environments per locale."""
+
+    def __init__(self, campaign: Campaign, variables: Mapping[str, Any] | None = None) -> None:
+        self.campaign = campaign
+        self.variables = {**campaign.variables, **(variables or {})}
+        self._environments: dict[str, _LocaleEnvironments] = {}
+
+    # -- what there is -----------------------------------------------------------------
+    @cached_property
+    def messages(self) -> list[str]:
+        """Message names: every ``messages/*.j2`` that is not a ``_layout``."""
+        return sorted(
+            p.name[: -len(".j2")]
+            for p in self.campaign.messages_dir.glob("*.j2")
+            if not p.name.startswith("_")
+        )
+
+    def channels(self, message: str) -> list[str]:
+        """The channels ``message`` has, email first, then social channels in fixed order."""
+        from outreach.platforms import POST_CHANNELS
+
+        blocks = self._template(self.campaign.source_locale, message, html=False).blocks
+        channels = [EMAIL] if ("body" in blocks or "text" in blocks) else []
+        if "post" in blocks or any(f"post_{c}" in blocks for c in POST_CHANNELS):
+            channels += [c for c in POST_CHANNELS if "post" in blocks or f"post_{c}" in blocks]
+        return channels
+
+    def resolve_message(self, name: str) -> str:
+        name = name.removesuffix(".j2")
+        if name not in self.messages:
+            known = ", ".join(self.messages) or "none"
+            raise UsageError(f"no message {name!r} in {self.campaign.messages_dir} (messages: {known})")
+        return name
+
+    # -- rendering ---------------------------------------------------------------------
+    def render(self, message: str, locale: str, channel: str) -> Rendered:
+        """Render one message in one locale for one channel."""
+        if channel == EMAIL:
+            return self.render_email(message, locale)
+        return self.render_post(message, locale, channel)
+
+    def render_all(
+        self,
+        messages: Sequence[str] | None = None,
+        locales: Sequence[str] | None = None,
+        channels: Sequence[str] | None = None,
+    ) -> Iterator[Rendered]:
+        """Every message x locale x channel, in a stable order."""
+        for message in messages or self.messages:
+            own = self.channels(message)
+            wanted = [c for c in own if channels is None or c in channels]
+            for locale in locales or [self.campaign.source_locale]:
+                for channel in wanted:
+                    yield self.render(message, locale, channel)
+
+    def render_post(self, message: str, locale: str, channel: str) -> Post:
+        from outreach.platforms import hashtag_problems, measure, platform
+
+        platform(channel)  # validates the channel name
+        template = self._template(locale, message, html=False)
+        block = f"post_{channel}" if f"post_{channel}" in template.blocks else "post"
+        if block not in template.blocks:
+            raise UsageError(f"message {message!r} has no social post (no {{% block post %}})")
+        context = self._context(locale, channel)
+        text = _tidy_post(self._block(template, block, context, message))
+        added: list[str] = []
+        accepted = self.campaign.hashtags_for(locale)
+        if not any(_has_hashtag(text, tag) for tag in accepted):
+            added.append(self.campaign.hashtags[0])
+        if self.campaign.url not in text:
+            added.insert(0, self.campaign.url)
+        if added:
+            text = f"{text} {' '.join(added)}" if text else " ".join(added)
+        measured = measure(channel, text)
+        problems = [*measured.problems, *hashtag_problems(text, channel)]
+        return Post(
+            message, self.campaign.label(locale), channel, text, measured.length, measured.limit,
+            tuple(problems), tuple(added),
+        )
+
+    def render_email(self, message: str, locale: str) -> Email:
+        from markupsafe import Markup
+
+        from outreach.locales import babel_locale
+
+        language = babel_locale(locale)
+        direction = "rtl" if language.text_direction == "rtl" else "ltr"
+        lang = locale.replace("_", "-")
+        context = self._context(locale, EMAIL)
+        text_template = self._template(locale, message, html=False)
+        html_template = self._template(locale, message, html=True)
+        subject = _one_line(self._block(text_template, "subject", context, message))
+        preheader = _one_line(self._block(text_template, "preheader", context, message))
+        layout = {
+            **context,
+            "subject": subject,
+            "preheader": preheader,
+            "lang": lang,
+            "dir": direction,
+        }
+        body_html = self._block(html_template, "body", context, message)
+        text_body = _tidy_text(self._block(text_template, "text", context, message))
+        envs = self._envs(locale)
+        html = self._layout(envs.html, HTML_LAYOUT, {**layout, "body": Markup(body_html)})
+        text = _tidy_text(self._layout(envs.text, TEXT_LAYOUT, {**layout, "body": text_body}))
+        problems = []
+        if not subject:
+            problems.append("the subject is empty")
+        return Email(
+            message=message,
+            locale=self.campaign.label(locale),
+            subject=subject,
+            preheader=preheader,
+            text=text + "\n",
+            html=_inline_css(html),
+            lang=lang,
+            direction=direction,
+            headers=self._headers(lang),
+            problems=tuple(problems),
+        )
+
+    # -- internals ---------------------------------------------------------------------
+    def _envs(self, locale: str) -> _LocaleEnvironments:
+        envs = self._environments.get(locale)
+        if envs is None:
+            envs = self._environments[locale] = _LocaleEnvironments(self, locale)
+        return envs
+
+    def _template(self, locale: str, message: str, *, html: bool) -> Template:
+        envs = self._envs(locale)
+        return self._load(envs.html if html else envs.text, f"{message}.j2")
+
+    def _load(self, env: Environment, name: str) -> Template:
+        from jinja2 import TemplateNotFound, TemplateSyntaxError
+
+        try:
+            return env.get_template(name)
+        except TemplateSyntaxError as exc:
+            path = exc.filename or str(self.campaign.messages_dir / name)
+            raise TemplateError(exc.message or "syntax error", path=path, line=exc.lineno) from None
+        except TemplateNotFound:
+            raise UsageError(f"no template {name!r} in {self.campaign.messages_dir}") from None
+
+    def _context(self, locale: str, channel: str) -> dict[str, Any]:
+        campaign = self.campaign
+        return {
+            **self.variables,
+            "campaign_name": campaign.name,
+            "url": campaign.url,
+            "hashtag": campaign.hashtags[0],
+            "hashtags": list(campaign.hashtags_for(locale)),
+            "locale": locale,
+            "channel": channel,
+            "unsubscribe_url": campaign.email.unsubscribe_url,
+        }
+
+    def _block(self, template: Template, block: str, context: dict[str, Any], message: str) -> str:
+        render = template.blocks.get(block)
+        if render is None:
+            return ""
+        return self._guard(lambda: "".join(render(template.new_context(context))), template, message)
+
+    def _layout(self, env: Environment, name: str, context: dict[str, Any]) -> str:
+        template = self._load(env, name)
+        return self._guard(lambda: template.render(context), template, name)
+
+    def _guard(self, run: Any, template: Template, message: str) -> str:
+        from jinja2 import TemplateError as JinjaError
+
+        try:
+            return str(run())
+        except JinjaError as exc:
+            line = _template_line(exc)
+            raise TemplateError(f"{message}: {exc}", path=template.filename, line=line) from None
+        except (TypeError, ValueError, KeyError, ArithmeticError) as exc:
+            raise TemplateError(f"{message}: {type(exc).__name__}: {exc}", path=template.filename, line=_template_line(exc)) from None
+
+    def _headers(self, lang: str) -> tuple[tuple[str, str], ...]:
+        email = self.campaign.email
+        headers = [("Content-Language", lang)]
+        targets = [f"<{u}>" for u in (email.unsubscribe_mailto, email.unsubscribe_url) if u]
+        if targets:
+            headers.append(("List-Unsubscribe", ", ".join(targets)))
+        if email.unsubscribe_url:
+            headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+        return tuple(headers)
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line a rendering error happened on, from Jinja's rewritten traceback."""
+    line = getattr(exc, "lineno", None)
+    if line:
+        return int(line)
+    tb = exc.__traceback__
+    found = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return found
+
+
+def _has_hashtag(text: str, tag: str) -> bool:
+    """``tag`` appears as a whole hashtag (not as the prefix of a longer one)."""
+    return re.search(rf"(?<![\w#]){re.escape(tag)}(?![\w])", text) is not None
+
+
+def _one_line(text: str) -> str:
+    """Collapse all white space, line breaks included: headers stay on one line."""
+    return " ".join(text.split())
+
+
+def _tidy_post(text: str) -> str:
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _tidy_text(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _inline_css(html: str) -> str:
+    import css_inline
+
+    inliner = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
+    return str(inliner.inline(html))

@@ -1,0 +1,175 @@
+"""Translations for rendering: a fallback chain, and translator text treated as untrusted.
+
+For ``pt_BR`` the chain is ``pt_BR`` -> ``pt`` -> the source text. Each link is a
+:class:`gettext.GNUTranslations` read from the locale's ``.mo`` when it is fresh (newer than
+the ``.po``), or compiled in memory from the ``.po`` otherwise. Missing, empty, fuzzy and
+incompletely pluralised entries are not in a compiled catalog, so gettext falls through to
+the next link and nothing ever renders empty.
+
+Translator text is data, never a template. :class:`SafeTranslations` wraps the chain so that
+
+* a translation whose placeholders would make Python's ``%`` formatting fail or pull in a
+  variable the source does not use falls back to the source (``outreach check`` reports it);
+* in HTML, a translation keeps only the tags and attributes its source has: Jinja's i18n
+  extension marks translations safe, so ``<script>`` or ``onclick=`` would otherwise reach
+  the email as markup.
+
+>>> import gettext
+>>> safe = SafeTranslations(gettext.NullTranslations(), html=True)
+>>> safe.sanitize('Sign <a href="%(url)s" onclick="x()">here</a><script>1</script>',
+...               'Sign <a href="%(url)s">here</a>')
+'Sign <a href="%(url)s">here</a>'
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import re
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING
+
+from outreach.checks.placeholders import python_placeholders
+from outreach.locales import fallback_chain
+from outreach.pofile import read_catalog, write_mo
+
+if TYPE_CHECKING:
+    from outreach.campaign import Campaign
+
+__all__ = ["SafeTranslations", "load_chain", "source_markup"]
+
+
+def _load_one(campaign: Campaign, locale: str) -> gettext.GNUTranslations | None:
+    po = campaign.locales_dir / locale / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    try:
+        po_mtime = po.stat().st_mtime
+    except FileNotFoundError:
+        po_mtime = None
+    try:
+        if mo.exists() and (po_mtime is None or mo.stat().st_mtime >= po_mtime):
+            with mo.open("rb") as stream:
+                return gettext.GNUTranslations(stream)
+    except (OSError, ValueError, UnicodeDecodeError):
+        pass  # an unreadable .mo: fall back to the .po below
+    if po_mtime is None:
+        return None
+    catalog = read_catalog(po.read_bytes(), path=str(po), locale=locale)
+    buffer = io.BytesIO()
+    write_mo(catalog, buffer)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def load_chain(campaign: Campaign, locale: str) -> gettext.NullTranslations:
+    """The translations for ``locale`` with its fallbacks, ending in the source text."""
+    head: gettext.NullTranslations | None = None
+    for link in fallback_chain(locale, campaign.source_locale):
+        translations = _load_one(campaign, link)
+        if translations is None:
+            continue
+        if head is None:
+            head = translations
+        else:
+            head.add_fallback(translations)
+    return head if head is not None else gettext.NullTranslations()
+
+
+class _Markup(HTMLParser):
+    """Collect the tags and attributes that a (trusted) source string uses."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.attributes: dict[str, set[str]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        names = self.attributes.setdefault(tag, set())
+        names.update(name for name, _ in attrs if not name.startswith("on"))
+
+
+def source_markup(source: str) -> tuple[set[str], dict[str, set[str]]]:
+    """The tags, and the attributes per tag, that ``source`` uses.
+
+    >>> tags, attributes = source_markup('With <strong>%(hashtag)s</strong>, <a href="%(url)s">here</a>')
+    >>> sorted(tags), attributes["a"]
+    (['a', 'strong'], {'href'})
+    """
+    parser = _Markup()
+    parser.feed(source)
+    parser.close()
+    return set(parser.tags), parser.attributes
+
+
+class SafeTranslations:
+    """gettext callables for Jinja2 that never let translator text break or inject."""
+
+    def __init__(self, translations: gettext.NullTranslations, *, html: bool) -> None:
+        self.translations = translations
+        self.html = html
+        self._cache: dict[tuple[str, str], str] = {}
+
+    # The four callables Jinja's i18n extension installs (new-style gettext).
+    def gettext(self, message: str) -> str:
+        return self._guard(self.translations.gettext(message), message, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        source = singular if n == 1 else plural
+        return self._guard(self.translations.ngettext(singular, plural, n), source, singular + plural)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self._guard(self.translations.pgettext(context, message), message, message)
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
+        source = singular if n == 1 else plural
+        translated = self.translations.npgettext(context, singular, plural, n)
+        return self._guard(translated, source, singular + plural)
+
+    def _guard(self, translated: str, source: str, all_sources: str) -> str:
+        if translated == source:
+            return source  # the template author's own text is trusted
+        key = (translated, all_sources)
+        cached = self._cache.get(key)
+        if cached is None:
+            if _formats_safely(translated, all_sources):
+                cached = self.sanitize(translated, source) if self.html else translated
+            else:
+                cached = source
+            self._cache[key] = cached
+        return cached
+
+    def sanitize(self, translated: str, source: str) -> str:
+        """``translated`` with only the markup that ``source`` has; text stays text."""
+        import nh3
+
+        tags, attributes = source_markup(source)
+        if not tags and "<" not in translated and "&" not in translated and ">" not in translated:
+            return translated
+        return str(
+            nh3.clean(
+                translated,
+                tags=tags,
+                attributes=attributes,
+                url_schemes={"http", "https", "mailto"},
+                link_rel=None,
+                strip_comments=True,
+            )
+        )
+
+
+_NAMED = re.compile(r"%\(([^)]*)\)")
+
+
+def _formats_safely(translated: str, sources: str) -> bool:
+    """True when ``translated % variables`` cannot fail where the source would not."""
+    have = python_placeholders(translated)
+    if have.invalid:
+        return False
+    want = python_placeholders(sources)
+    allowed = {m.group(1) for m in _NAMED.finditer(sources)}
+    used = {m.group(1) for m in _NAMED.finditer(translated)}
+    if not used <= allowed:
+        return False
+    # Jinja passes a dict, so a positional %s the source lacks would print the dict.
+    return not have.positional or have.positional == want.positional
