@@ -48,6 +48,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "Campaign",
     "CatalogError",
     "ConfigError",
     "InputError",
@@ -57,7 +58,17 @@ __all__ = [
     "TemplateError",
     "UsageError",
     "__version__",
-    *_LAZY,
+    "add_locale",
+    "compile_catalogs",
+    "extract",
+    "init_campaign",
+    "load_campaign",
+    "merge_catalog",
+    "negotiate_locale",
+    "normalize_locale",
+    "parse_campaign",
+    "stats",
+    "update",
 ]
 
 if TYPE_CHECKING:

@@ -111,7 +111,7 @@ class Campaign:
 
     def hashtags_for(self, locale: str) -> tuple[str, ...]:
         """The campaign hashtags followed by the locale's accepted variants."""
-        extra = ()
+        extra: tuple[str, ...] = ()
         for candidate in (locale, locale.split("_", 1)[0]):
             if candidate in self.localized_hashtags:
                 extra = self.localized_hashtags[candidate]
@@ -191,26 +191,31 @@ def parse_campaign(
 
     localized: dict[str, tuple[str, ...]] = {}
     for raw, tags in reader.table(table, "localized_hashtags").items():
-        loc = reader.locale(raw, raw)
+        where_key = f"[campaign.localized_hashtags]{raw}"
+        loc = reader.locale(raw, where_key)
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-            raise reader.error("localized hashtags must be a list of strings", key=raw)
+            raise reader.error("localized hashtags must be a list of strings", key=where_key)
         for tag in tags:
-            reader.hashtag(tag, raw)
+            reader.hashtag(tag, where_key)
         localized[loc] = tuple(tags)
 
     timezones: dict[str, str] = {}
     for raw, zone in reader.table(table, "timezones").items():
-        loc = reader.locale(raw, raw)
+        loc = reader.locale(raw, f"[campaign.timezones]{raw}")
         if not isinstance(zone, str) or not _is_zone(zone):
-            raise reader.error(f"unknown time zone {zone!r}", key=raw)
+            raise reader.error(f"unknown time zone {zone!r}", key=f"[campaign.timezones]{raw}")
         timezones[loc] = zone
 
     variables = dict(reader.table(data, "variables"))
     for key, value in variables.items():
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            raise reader.error(f"variable name {key!r} is not an identifier", key=key)
+            raise reader.error(
+                f"variable name {key!r} is not an identifier", key=f"[variables]{key}"
+            )
         if not isinstance(value, str | int | float | bool | dt.date | dt.datetime | list):
-            raise reader.error(f"variable {key!r} must be a string, number or date", key=key)
+            raise reader.error(
+                f"variable {key!r} must be a string, number or date", key=f"[variables]{key}"
+            )
 
     email_table = reader.table(data, "email")
     email = EmailSettings(
@@ -222,7 +227,7 @@ def parse_campaign(
     for key in ("from", "reply_to", "unsubscribe_url", "unsubscribe_mailto"):
         value = email_table.get(key)
         if isinstance(value, str) and ("\n" in value or "\r" in value):
-            raise reader.error(f"email.{key} must be on one line", key=key)
+            raise reader.error(f"email.{key} must be on one line", key=f"[email]{key}")
 
     version = table.get("version", "1.0")
     if not isinstance(version, str | int | float):
@@ -261,10 +266,18 @@ class _Reader:
         self.where = where
 
     def line_of(self, key: str | None) -> int | None:
+        """The line of ``key``; ``"[section]key"`` looks for it from that table's header on
+        (``es`` in ``[campaign.timezones]``, not the ``es`` of an earlier table)."""
         if key is None:
             return 1
+        start = 0
+        section, bracket, bare = key.rpartition("]")
+        if bracket and section.startswith("["):
+            header = re.compile(rf"^\s*\[\s*{re.escape(section[1:])}\s*\]")
+            start = next((n for n, line in enumerate(self.lines) if header.match(line)), 0)
+            key = bare
         pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-        for number, line in enumerate(self.lines, start=1):
+        for number, line in enumerate(self.lines[start:], start=start + 1):
             if pattern.match(line):
                 return number
         for number, line in enumerate(self.lines, start=1):

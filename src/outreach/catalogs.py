@@ -25,8 +25,15 @@ from babel.messages.catalog import Catalog
 
 from outreach.campaign import DOMAIN, Campaign
 from outreach.errors import CatalogError, LocaleError, ProblemsFound, TemplateError
-from outreach.files import atomic_writer, atomic_write_bytes
-from outreach.pofile import iter_messages, message_forms, read_catalog, write_catalog, write_mo
+from outreach.files import atomic_write_bytes, atomic_writer
+from outreach.pofile import (
+    is_complete,
+    iter_messages,
+    message_forms,
+    read_catalog,
+    write_catalog,
+    write_mo,
+)
 
 __all__ = [
     "COMMENT_TAGS",
@@ -213,7 +220,9 @@ def _list_locale(campaign: Campaign, locale: str) -> None:
     text = campaign.config_path.read_text(encoding="utf-8")
     match = re.search(r"^(\s*locales\s*=\s*\[)(.*?)(\s*,?\s*)\]", text, re.M | re.S)
     if match is None:
-        raise CatalogError("cannot find 'locales = [...]' to add the locale to", path=campaign.config_path)
+        raise CatalogError(
+            "cannot find 'locales = [...]' to add the locale to", path=campaign.config_path
+        )
     items = match.group(2).rstrip()
     insert = f'{items}, "{locale}"' if items.strip() else f'"{locale}"'
     updated = text[: match.start(2)] + insert + text[match.end(2) :]
@@ -251,14 +260,14 @@ def merge_catalog(catalog: Catalog, template: Catalog) -> tuple[Catalog, dict[st
     obsolete_before = {_key(m.id, m.context) for m in merged.obsolete.values()}
     # Obsolete entries take part in matching, so a string that comes back gets its old
     # translation; whatever still has no source goes back to obsolete.
-    for key, message in list(merged.obsolete.items()):
-        if key not in merged._messages:
-            merged._messages[key] = message
+    for old_key, message in list(merged.obsolete.items()):
+        if old_key not in merged._messages:
+            merged._messages[old_key] = message
     merged.obsolete.clear()
     merged.update(template, update_header_comment=False, update_creation_date=True)
-    for key, message in list(merged.obsolete.items()):
+    for obsolete_key, message in list(merged.obsolete.items()):
         if not any(message_forms(message)) and not message.user_comments:
-            del merged.obsolete[key]  # nothing a translator wrote; no reason to keep it
+            del merged.obsolete[obsolete_key]  # nothing a translator wrote; no reason to keep it
     after = list(iter_messages(merged))
     counts = {"added": 0, "fuzzy": 0, "obsolete": 0, "revived": 0}
     for message in after:
@@ -291,7 +300,17 @@ def update(campaign: Campaign, locales: Sequence[str] | None = None) -> list[Upd
         current = _read(path, locale)
         merged, counts = merge_catalog(current, template)
         written = _write_if_changed(path, write_catalog(merged))
-        results.append(UpdateResult(locale, path, written=written, **counts))
+        results.append(
+            UpdateResult(
+                locale,
+                path,
+                added=counts["added"],
+                fuzzy=counts["fuzzy"],
+                obsolete=counts["obsolete"],
+                revived=counts["revived"],
+                written=written,
+            )
+        )
     return results
 
 
@@ -344,7 +363,9 @@ def compile_catalogs(
         )
         if findings and not force:
             problems.extend(str(f) for f in findings)
-            results.append(CompileResult(locale, campaign.mo_path(locale), 0, fuzzy, incomplete, True))
+            results.append(
+                CompileResult(locale, campaign.mo_path(locale), 0, fuzzy, incomplete, True)
+            )
             continue
         with atomic_writer(campaign.mo_path(locale)) as stream:
             count = write_mo(catalog, stream)
@@ -386,7 +407,9 @@ class CatalogStats:
         }
 
 
-def catalog_stats(catalog: Catalog, *, locale: str, file: str, source: bool = False) -> CatalogStats:
+def catalog_stats(
+    catalog: Catalog, *, locale: str, file: str, source: bool = False
+) -> CatalogStats:
     """Count entries. In the source locale an empty translation means "as written"."""
     total = translated = fuzzy = 0
     for message in iter_messages(catalog):
@@ -394,9 +417,7 @@ def catalog_stats(catalog: Catalog, *, locale: str, file: str, source: bool = Fa
         forms = message_forms(message)
         if message.fuzzy and any(forms):
             fuzzy += 1
-        elif source and not any(forms):
-            translated += 1
-        elif all(forms) and (not message.pluralizable or len(forms) >= catalog.num_plurals):
+        elif (source and not any(forms)) or is_complete(message, catalog.num_plurals):
             translated += 1
     return CatalogStats(locale, file, total, translated, fuzzy, total - translated - fuzzy)
 
@@ -416,4 +437,3 @@ def stats(campaign: Campaign, locales: Sequence[str] | None = None) -> list[Cata
             )
         )
     return results
-

@@ -72,7 +72,12 @@ def _table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> None:
     cells = [list(map(str, header)), *[[str(c) for c in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     for index, row in enumerate(cells):
-        click.echo("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip())
+        click.echo(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
         if index == 0:
             click.echo("  ".join("-" * w for w in widths))
 
@@ -106,15 +111,21 @@ pass_state = click.make_pass_decorator(_State)
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--name", help="Campaign name (default: from the directory name).")
-@click.option("--source-locale", default="en", show_default=True, help="Locale the templates are written in.")
+@click.option(
+    "--source-locale", default="en", show_default=True, help="Locale the templates are written in."
+)
 @click.option("--hashtag", default="#TakeAction", show_default=True, help="The campaign hashtag.")
-@click.option("--url", default="https://example.org/act", show_default=True, help="Call-to-action link.")
+@click.option(
+    "--url", default="https://example.org/act", show_default=True, help="Call-to-action link."
+)
 @handles_errors
 def init(directory: str, name: str | None, source_locale: str, hashtag: str, url: str) -> None:
     """Create a working campaign in DIRECTORY (templates, campaign.toml, source catalog)."""
     from outreach.scaffold import init_campaign
 
-    campaign = init_campaign(directory, name=name, source_locale=source_locale, hashtag=hashtag, url=url)
+    campaign = init_campaign(
+        directory, name=name, source_locale=source_locale, hashtag=hashtag, url=url
+    )
     click.echo(f"created campaign {campaign.name!r} in {campaign.root}")
     click.echo(f"next: cd {campaign.root} && outreach add-locale es")
 
@@ -187,7 +198,9 @@ def compile_(state: _State, locales: tuple[str, ...], force: bool) -> None:
 
 @main.command()
 @click.option("--locale", "-l", "locales", multiple=True, help="Only this locale (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @pass_state
 @handles_errors
 def stats(state: _State, locales: tuple[str, ...], fmt: str) -> None:
@@ -202,6 +215,124 @@ def stats(state: _State, locales: tuple[str, ...], fmt: str) -> None:
         _json({"locales": [r.to_json() for r in results]})
         return
     _table(
-        [(r.locale, r.translated, r.fuzzy, r.untranslated, r.total, f"{r.percent:.1f}%") for r in results],
+        [
+            (r.locale, r.translated, r.fuzzy, r.untranslated, r.total, f"{r.percent:.1f}%")
+            for r in results
+        ],
         ("locale", "translated", "fuzzy", "untranslated", "total", "percent"),
     )
+
+
+def _locales_option(campaign: Any, locales: Sequence[str], all_locales: bool) -> list[str]:
+    if all_locales:
+        return list(campaign.locales)
+    if not locales:
+        return [campaign.source_locale]
+    return [campaign.resolve_locale(loc) for loc in dict.fromkeys(locales)]
+
+
+@main.command()
+@click.argument("message", required=False)
+@click.option(
+    "--locale", "-l", "locales", multiple=True, help="Render in this locale (repeatable)."
+)
+@click.option("--all-locales", is_flag=True, help="Render in every locale of the campaign.")
+@click.option(
+    "--channel",
+    "-c",
+    "channels",
+    multiple=True,
+    metavar="CHANNEL",
+    help="email, x, mastodon, bluesky, threads, facebook, instagram, linkedin, whatsapp.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "eml"]), default="text", show_default=True
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Write one file per message x locale x channel, and index.json.",
+)
+@click.option(
+    "--var", "variables", multiple=True, metavar="KEY=VALUE", help="Template variable (repeatable)."
+)
+@pass_state
+@handles_errors
+def render(
+    state: _State,
+    message: str | None,
+    locales: tuple[str, ...],
+    all_locales: bool,
+    channels: tuple[str, ...],
+    fmt: str,
+    out_dir: str | None,
+    variables: tuple[str, ...],
+) -> None:
+    """Render MESSAGE (default: every message) per locale and channel.
+
+    Without --locale or --all-locales, the source locale; without --channel, every channel
+    the message has. Exits 1 when a post is over its platform's limit or loses its hashtag.
+    """
+    from outreach.errors import UsageError
+    from outreach.platforms import platform
+    from outreach.render import EMAIL, Email, Renderer, parse_variables
+
+    campaign = state.campaign()
+    renderer = Renderer(campaign, parse_variables(variables))
+    for channel in channels:
+        if channel != EMAIL:
+            platform(channel)
+    messages = [renderer.resolve_message(message)] if message else None
+    items = list(
+        renderer.render_all(
+            messages, _locales_option(campaign, locales, all_locales), channels or None
+        )
+    )
+    if not items:
+        raise UsageError("nothing to render: no message has the channels asked for")
+    if out_dir:
+        from outreach.outputs import write_rendered
+
+        index = write_rendered(items, out_dir, campaign, fmt)
+        _table(
+            [
+                (
+                    i["message"],
+                    i["locale"],
+                    i["channel"],
+                    f"{i['length']}/{i['limit']}" if "length" in i else "-",
+                    "ok" if i["ok"] else "; ".join(i["problems"]),
+                )
+                for i in index
+            ],
+            ("message", "locale", "channel", "length", "status"),
+        )
+        click.echo(f"{len(index)} files in {out_dir} (index: {Path(out_dir) / 'index.json'})")
+    elif fmt == "json":
+        _json([item.to_json() for item in items])
+    elif fmt == "eml":
+        from outreach.outputs import eml_bytes
+
+        emails = [i for i in items if isinstance(i, Email)]
+        if len(emails) != 1:
+            raise UsageError(
+                f"--format eml prints one email; this selection has {len(emails)}: "
+                "pick one message, locale and --channel email, or use --out DIR"
+            )
+        click.echo(eml_bytes(emails[0], campaign), nl=False)
+    else:
+        for item in items:
+            if isinstance(item, Email):
+                click.echo(f"== {item.message} · {item.locale} · email ==")
+                click.echo(f"Subject: {item.subject}\nPreheader: {item.preheader}\n")
+                click.echo(item.text)
+            else:
+                measured = f"{item.length}/{item.limit}"
+                click.echo(f"== {item.message} · {item.locale} · {item.channel} ({measured}) ==")
+                click.echo(item.text + "\n")
+    problems = [f"{i.message} ({i.locale}, {i.channel}): {p}" for i in items for p in i.problems]
+    if problems:
+        from outreach.errors import ProblemsFound
+
+        raise ProblemsFound(problems)

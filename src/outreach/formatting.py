@@ -55,8 +55,7 @@ def _number(value: Number) -> Number:
 def babel_filters(locale: str, timezone: str | None = None) -> dict[str, Callable[..., Any]]:
     """``number``, ``percent``, ``compact``, ``currency``, ``date``, ``datetime``, ``time`` and
     ``list`` filters for ``locale``."""
-    from babel import Locale
-    from babel import dates, lists, numbers
+    from babel import Locale, dates, lists, numbers
 
     loc = Locale.parse(locale)
     zone = ZoneInfo(timezone) if timezone else None
@@ -75,15 +74,17 @@ def babel_filters(locale: str, timezone: str | None = None) -> dict[str, Callabl
             locale=loc,
         )
 
-    def currency(value: Number, code: str, format_type: str = "standard") -> str:
-        return numbers.format_currency(_number(value), code, format_type=format_type, locale=loc)
+    def currency(value: Number, code: str) -> str:
+        return numbers.format_currency(_number(value), code, locale=loc)
 
     def date(value: dt.date | str, format: str = "medium") -> str:
         return dates.format_date(to_date(value), format=format, locale=loc)
 
     def datetime(value: dt.datetime | dt.date | str, format: str = "medium") -> str:
         moment = to_datetime(value, zone)
-        return dates.format_datetime(moment, format=format, tzinfo=zone or moment.tzinfo, locale=loc)
+        return dates.format_datetime(
+            moment, format=format, tzinfo=zone or moment.tzinfo, locale=loc
+        )
 
     def time(value: dt.datetime | dt.time | str, format: str = "short") -> str:
         if isinstance(value, dt.time):

@@ -72,9 +72,7 @@ def _parents(locale: str) -> list[str]:
     return chain
 
 
-def negotiate_locale(
-    wanted: str | None, available: Sequence[str], source_locale: str
-) -> str:
+def negotiate_locale(wanted: str | None, available: Sequence[str], source_locale: str) -> str:
     """The best of ``available`` for a supporter who wants ``wanted``.
 
     Exact match first, then the fallback chain (``pt_BR`` -> ``pt``), then a sibling with the

@@ -43,10 +43,12 @@ __all__ = [
 PO_WIDTH = 76  # pybabel's default, so files that pybabel wrote do not churn either
 
 _STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+# "#~ " obsolete, "#| " previous, "#~| " previous of an obsolete entry (msgmerge writes it)
+_PREFIX = r"(?:#~\s*\|?|#\|)?\s*"
 _KEYWORD_LINE = re.compile(
-    rf"^(?:#~\s*)?(?:#\|\s*)?(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+({_STRING})\s*$"
+    rf"^{_PREFIX}(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+({_STRING})\s*$"
 )
-_CONTINUATION = re.compile(rf"^(?:#~\s*)?(?:#\|\s*)?{_STRING}\s*$")
+_CONTINUATION = re.compile(rf"^{_PREFIX}{_STRING}\s*$")
 _PLAIN_STRING = re.compile(_STRING)
 
 
@@ -67,14 +69,17 @@ def _syntax_errors(lines: list[str]) -> Iterator[tuple[int, str]]:
             continue  # the common case: a continuation line
         if first == "#" and line[1:2] not in ("~", "|"):
             continue  # translator, extracted, reference and flag comments
-        is_previous = line.startswith("#|")
+        is_previous = line.startswith(("#|", "#~|"))
         match = _KEYWORD_LINE.match(line)
         if match:
             if is_previous:
                 continue
             keyword = match.group(1)
             if keyword.startswith("msgstr"):
-                if pending_msgid is None and last_keyword != "msgstr":
+                # only msgstr[N] may follow another msgstr[N]; a second plain msgstr
+                # would be dropped silently
+                indexed = match.group(2) is not None
+                if pending_msgid is None and not (indexed and last_keyword == "msgstr[]"):
                     yield number, f"{keyword} without a msgid before it"
                 pending_msgid = None
             elif keyword == "msgid_plural":
@@ -84,7 +89,9 @@ def _syntax_errors(lines: list[str]) -> Iterator[tuple[int, str]]:
                 if pending_msgid is not None:
                     yield pending_msgid, "msgid has no msgstr"
                 pending_msgid = number if keyword == "msgid" else None
-            last_keyword = "msgstr" if keyword.startswith("msgstr") else keyword
+            if keyword.startswith("msgstr"):
+                keyword = "msgstr[]" if match.group(2) is not None else "msgstr"
+            last_keyword = keyword
             continue
         if _CONTINUATION.match(line):
             if last_keyword is None:
@@ -111,7 +118,9 @@ def read_catalog(
     try:
         text = data.decode(charset)
     except LookupError:
-        raise CatalogError(f"unknown charset {charset!r} in Content-Type", path=path, line=1) from None
+        raise CatalogError(
+            f"unknown charset {charset!r} in Content-Type", path=path, line=1
+        ) from None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CatalogError(f"not valid {charset}: {exc.reason}", path=path, line=line) from None
@@ -126,13 +135,15 @@ def read_catalog(
     try:
         catalog = read_po(lines, locale=locale, abort_invalid=True)
     except PoFileError as exc:
-        raise CatalogError(str(exc).split(" on ")[0], path=path, line=max(exc.lineno, 0) + 1) from None
+        raise CatalogError(
+            str(exc).split(" on ")[0], path=path, line=max(exc.lineno, 0) + 1
+        ) from None
     except (ValueError, TypeError) as exc:  # e.g. a Plural-Forms header Babel cannot parse
         raise CatalogError(f"invalid catalog: {exc}", path=path, line=1) from None
     if previous:
-        for message in iter_messages(catalog):
-            if message.lineno in previous:
-                message.previous_id = previous[message.lineno]
+        for entry in iter_messages(catalog):
+            if entry.lineno in previous:
+                entry.previous_id = previous[entry.lineno]
     return catalog
 
 
@@ -140,7 +151,8 @@ def _split_previous(lines: list[str]) -> tuple[list[str], dict[int, list[str]]]:
     """Blank out ``#|`` lines (Babel reads them as translator comments) and parse them.
 
     Returns the lines for Babel (line numbers unchanged) and, keyed by the line of
-    the msgid that follows each ``#|`` block (1-based, as Babel counts), the previous msgid (and msgid_plural).
+    the msgid that follows each ``#|`` block (1-based, as Babel counts), the previous
+    msgid (and msgid_plural).
     """
     from babel.messages.pofile import unescape
 
@@ -178,9 +190,7 @@ def write_catalog(catalog: Catalog) -> bytes:
     stream = io.BytesIO()
     write_po(stream, catalog, width=PO_WIDTH, include_previous=True, sort_output=False)
     text = stream.getvalue().decode(catalog.charset or "utf-8")
-    previous = iter(
-        [m.previous_id for m in iter_messages(catalog) if m.previous_id]
-    )
+    previous = iter([m.previous_id for m in iter_messages(catalog) if m.previous_id])
     text = _PREVIOUS_BLOCK.sub(lambda _: _previous_lines(next(previous, [])), text)
     return text.encode(catalog.charset or "utf-8")
 
@@ -233,15 +243,15 @@ def write_mo(catalog: Catalog, stream: IO[bytes]) -> int:
     for message in iter_messages(catalog):
         if not is_complete(message, num_plurals):
             continue
+        forms = message_forms(message)
         if message.pluralizable:
-            key = "\x00".join(message.id)
-            value = "\x00".join(message_forms(message)[:num_plurals])
+            original = "\x00".join(message.id)
+            translation = "\x00".join(forms[:num_plurals])
         else:
-            key = message.id
-            value = message_forms(message)[0]
+            original, translation = str(message.id), forms[0]
         if message.context:
-            key = f"{message.context}\x04{key}"
-        pairs.append((key.encode(encoding), value.encode(encoding)))
+            original = f"{message.context}\x04{original}"
+        pairs.append((original.encode(encoding), translation.encode(encoding)))
     pairs.sort(key=lambda pair: pair[0])
 
     count = len(pairs)

@@ -166,7 +166,9 @@ class _LocaleEnvironments:
             )
 
     @staticmethod
-    def _environment(cls: type[Environment], loader: Any, undefined: Any, *, autoescape: bool) -> Environment:
+    def _environment(
+        cls: type[Environment], loader: Any, undefined: Any, *, autoescape: bool
+    ) -> Environment:
         env = cls(
             loader=loader,
             extensions=["jinja2.ext.i18n"],
@@ -217,7 +219,9 @@ class Renderer:
         name = name.removesuffix(".j2")
         if name not in self.messages:
             known = ", ".join(self.messages) or "none"
-            raise UsageError(f"no message {name!r} in {self.campaign.messages_dir} (messages: {known})")
+            raise UsageError(
+                f"no message {name!r} in {self.campaign.messages_dir} (messages: {known})"
+            )
         return name
 
     # -- rendering ---------------------------------------------------------------------
@@ -262,8 +266,14 @@ class Renderer:
         measured = measure(channel, text)
         problems = [*measured.problems, *hashtag_problems(text, channel)]
         return Post(
-            message, self.campaign.label(locale), channel, text, measured.length, measured.limit,
-            tuple(problems), tuple(added),
+            message,
+            self.campaign.label(locale),
+            channel,
+            text,
+            measured.length,
+            measured.limit,
+            tuple(problems),
+            tuple(added),
         )
 
     def render_email(self, message: str, locale: str) -> Email:
@@ -346,7 +356,9 @@ class Renderer:
         render = template.blocks.get(block)
         if render is None:
             return ""
-        return self._guard(lambda: "".join(render(template.new_context(context))), template, message)
+        return self._guard(
+            lambda: "".join(render(template.new_context(context))), template, message
+        )
 
     def _layout(self, env: Environment, name: str, context: dict[str, Any]) -> str:
         template = self._load(env, name)
@@ -361,7 +373,11 @@ class Renderer:
             line = _template_line(exc)
             raise TemplateError(f"{message}: {exc}", path=template.filename, line=line) from None
         except (TypeError, ValueError, KeyError, ArithmeticError) as exc:
-            raise TemplateError(f"{message}: {type(exc).__name__}: {exc}", path=template.filename, line=_template_line(exc)) from None
+            raise TemplateError(
+                f"{message}: {type(exc).__name__}: {exc}",
+                path=template.filename,
+                line=_template_line(exc),
+            ) from None
 
     def _headers(self, lang: str) -> tuple[tuple[str, str], ...]:
         email = self.campaign.email
@@ -404,7 +420,8 @@ def _tidy_post(text: str) -> str:
 
 
 def _tidy_text(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines()]
+    """Strip template indentation and runs of blank lines; keep the "-- " signature line."""
+    lines = [line if line == "-- " else line.strip() for line in text.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 

@@ -92,7 +92,7 @@ class _Markup(HTMLParser):
 def source_markup(source: str) -> tuple[set[str], dict[str, set[str]]]:
     """The tags, and the attributes per tag, that ``source`` uses.
 
-    >>> tags, attributes = source_markup('With <strong>%(hashtag)s</strong>, <a href="%(url)s">here</a>')
+    >>> tags, attributes = source_markup('<strong>%(tag)s</strong> <a href="%(url)s">here</a>')
     >>> sorted(tags), attributes["a"]
     (['a', 'strong'], {'href'})
     """
@@ -116,7 +116,9 @@ class SafeTranslations:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         source = singular if n == 1 else plural
-        return self._guard(self.translations.ngettext(singular, plural, n), source, singular + plural)
+        return self._guard(
+            self.translations.ngettext(singular, plural, n), source, singular + plural
+        )
 
     def pgettext(self, context: str, message: str) -> str:
         return self._guard(self.translations.pgettext(context, message), message, message)

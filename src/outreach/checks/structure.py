@@ -20,9 +20,12 @@ __all__ = ["header", "plurals"]
 def header(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
     """A header that gettext tools or renderers would misread."""
     if info.header_fuzzy:
-        yield 1, (
-            "the header is marked fuzzy: pybabel would skip this catalog; "
-            "review it and remove the fuzzy flag"
+        yield (
+            1,
+            (
+                "the header is marked fuzzy: pybabel would skip this catalog; "
+                "review it and remove the fuzzy flag"
+            ),
         )
     if not info.headers.get("Language"):
         yield 1, "the header has no Language"
@@ -31,9 +34,12 @@ def header(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
     if charset and charset not in ("utf-8", "utf8"):
         yield 1, f"charset is {charset}; use UTF-8 so every language's text survives"
     if info.expected_num_plurals is not None and info.num_plurals != info.expected_num_plurals:
-        yield 1, (
-            f"Plural-Forms has nplurals={info.num_plurals} but {info.locale} needs "
-            f"{info.expected_num_plurals} (CLDR, via Babel)"
+        yield (
+            1,
+            (
+                f"Plural-Forms has nplurals={info.num_plurals} but {info.locale} needs "
+                f"{info.expected_num_plurals} (CLDR, via Babel)"
+            ),
         )
 
 

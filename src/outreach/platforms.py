@@ -1,0 +1,630 @@
+"""How each platform counts a post, and which hashtags it links.
+
+Every social channel counts text its own way: X weighs code points and shortens links, Mastodon
+counts graphemes with links as 23, Bluesky counts graphemes *and* bytes, Threads counts emoji by
+their UTF-8 length. :func:`measure` counts a post the way its platform does and says, in plain
+sentences, what is wrong with it::
+
+    >>> m = measure("x", "Love always wins. Sign now: https://example.org/love #LoveAlwaysWins")
+    >>> m.length, m.limit, m.ok
+    (67, 280, True)
+    >>> measure("bluesky", "x" * 301).problems
+    ('301 graphemes, 1 over the limit of 300',)
+
+:func:`find_hashtags` finds hashtags as X (twitter-text) does, :func:`hashtag_problems` names
+the hashtags a platform would cut short or not link at all, and :func:`bluesky_facets` builds the
+link and tag facets a Bluesky post record needs.
+
+Sources (see also REFERENCE.md, "Platforms"):
+
+- X: twitter-text v3 (``twitter-text-parser`` on PyPI, a port of the official library).
+- Mastodon: ``app/validators/status_length_validator.rb`` (graphemes; URLs with a protocol count
+  23; ``@user@domain`` counts as ``@user``), ``app/models/tag.rb`` (``HASHTAG_RE``),
+  ``app/models/account.rb`` (``MENTION_RE``).
+- Bluesky: ``app.bsky.feed.post`` lexicon (300 graphemes, 3,000 bytes) and
+  ``@atproto/api`` ``rich-text/detection.ts`` and ``util.ts`` (link and tag detection).
+- Threads: Meta's Threads API documentation (500 characters; more than 5 unique links fail
+  from 2025-12-22); that emoji count as their UTF-8 byte length and how tags are cut come from
+  schedulers' documentation only (unconfirmed).
+
+Importing this module is cheap: ``regex`` and ``twitter_text`` (0.4 s to import) load on first
+use.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from outreach.errors import UsageError
+
+__all__ = [
+    "POST_CHANNELS",
+    "Measure",
+    "Platform",
+    "bluesky_facets",
+    "find_hashtags",
+    "hashtag_problems",
+    "measure",
+    "platform",
+]
+
+#: Every channel that carries a social post, in display order (email is not a post channel).
+POST_CHANNELS: tuple[str, ...] = (
+    "x",
+    "mastodon",
+    "bluesky",
+    "threads",
+    "facebook",
+    "instagram",
+    "linkedin",
+    "whatsapp",
+)
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A social channel's limits.
+
+    ``limit`` is counted in ``unit`` (see :func:`measure` for how); ``max_hashtags`` and
+    ``max_links`` are hard caps where the platform has one, ``max_bytes`` a cap on the UTF-8
+    size of the text.
+
+    >>> platform("bluesky")
+    Platform(name='bluesky', title='Bluesky', limit=300, unit='graphemes', max_hashtags=None, \
+max_links=None, max_bytes=3000)
+    """
+
+    name: str
+    title: str
+    limit: int
+    unit: str
+    max_hashtags: int | None = None
+    max_links: int | None = None
+    max_bytes: int | None = None
+
+
+_UTF16 = "UTF-16 code units"
+_THREADS_UNIT = "characters (an emoji counts its UTF-8 bytes)"
+
+_PLATFORMS: dict[str, Platform] = {
+    p.name: p
+    for p in (
+        # twitter-text config v3: max_weighted_tweet_length 280.
+        Platform("x", "X", 280, "weighted characters"),
+        # Mastodon's default MAX_CHARS; instances may raise it (measure(..., limit=N)).
+        Platform("mastodon", "Mastodon", 500, "graphemes"),
+        # app.bsky.feed.post lexicon: text maxGraphemes 300, maxLength 3000 (bytes).
+        Platform("bluesky", "Bluesky", 300, "graphemes", max_bytes=3000),
+        # Threads API: text posts are limited to 500 characters; > 5 unique links fail.
+        Platform("threads", "Threads", 500, _THREADS_UNIT, max_links=5),
+        # 63,206 is the figure most sources give (some say 62,000: unconfirmed). Meta's own
+        # tools count JavaScript string length, so UTF-16 code units (an emoji counts 2).
+        Platform("facebook", "Facebook", 63206, _UTF16),
+        # Instagram captions: 2,200 characters and at most 30 hashtags (the Graph API rejects
+        # more). Counted in UTF-16 code units, as schedulers such as Buffer do.
+        Platform("instagram", "Instagram", 2200, _UTF16, max_hashtags=30),
+        # LinkedIn posts ("commentary"): 3,000 characters, UTF-16 code units.
+        Platform("linkedin", "LinkedIn", 3000, _UTF16),
+        # WhatsApp does not publish a limit for a text message; 65,536 characters is the figure
+        # commonly reported (an assumption, not a documented number). Counted in UTF-16 code
+        # units, the unit its clients' string types use, so that we err on the safe side.
+        Platform("whatsapp", "WhatsApp", 65536, _UTF16),
+    )
+}
+
+
+def platform(name: str) -> Platform:
+    """The :class:`Platform` called ``name`` (one of :data:`POST_CHANNELS`).
+
+    Raises :class:`~outreach.errors.UsageError` for any other name.
+
+    >>> platform("mastodon").limit
+    500
+    >>> platform("myspace")
+    Traceback (most recent call last):
+    ...
+    outreach.errors.UsageError: unknown channel 'myspace'; the post channels are x, mastodon, \
+bluesky, threads, facebook, instagram, linkedin, whatsapp
+    """
+    found = _PLATFORMS.get(name)
+    if found is not None:
+        return found
+    known = ", ".join(POST_CHANNELS)
+    if name == "email":
+        raise UsageError(f"email is not a post channel; the post channels are {known}")
+    raise UsageError(f"unknown channel {name!r}; the post channels are {known}")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A post as its platform counts it.
+
+    ``length`` and ``limit`` are in the platform's unit; ``problems`` holds one sentence per
+    problem (over the limit, over the byte cap, too many hashtags or links) and is empty when
+    the post is fine.
+
+    >>> m = Measure("x", 300, 280, ("300 weighted characters, 20 over the limit of 280",))
+    >>> m.over, m.ok
+    (20, False)
+    """
+
+    channel: str
+    length: int
+    limit: int
+    problems: tuple[str, ...] = ()
+
+    @property
+    def over(self) -> int:
+        """How far ``length`` is over ``limit`` (0 when within it)."""
+        return max(0, self.length - self.limit)
+
+    @property
+    def ok(self) -> bool:
+        """True when the post has no problem at all."""
+        return not self.problems
+
+
+def measure(channel: str, text: str, *, limit: int | None = None) -> Measure:
+    """Count ``text`` as ``channel`` counts it, and list what is wrong with it.
+
+    - x: twitter-text v3 weighted length of the NFC text (URLs, bare domains too, count 23;
+      CJK and most emoji 2). twitter-text's emoji list is Unicode 12: newer emoji count more.
+    - mastodon: graphemes; each URL with ``http(s)://`` counts 23 (bare domains count in full,
+      as Mastodon does); a mention ``@user@domain`` counts as ``@user``.
+    - bluesky: graphemes (URLs in full) against 300, and UTF-8 bytes against 3,000.
+    - threads: code points, except that an emoji counts its UTF-8 length; more than 5 unique
+      links is a problem.
+    - facebook, instagram, linkedin, whatsapp: UTF-16 code units; more than 30 hashtags is a
+      problem on Instagram.
+
+    ``limit`` overrides the platform's (a Mastodon instance with a higher limit, say).
+
+    >>> measure("x", "日本語").length
+    6
+    >>> measure("mastodon", "Read https://example.org/" + "a" * 100).length
+    28
+    >>> measure("x", "a" * 281).problems
+    ('281 weighted characters, 1 over the limit of 280',)
+    """
+    spec = platform(channel)
+    cap = spec.limit if limit is None else limit
+    problems: list[str] = []
+    if channel == "x":
+        length = _x_length(text)
+        bad = sorted({c for c in text if c in "\ufffe\ufeff\uffff"})
+        if bad:
+            names = ", ".join(f"U+{ord(c):04X}" for c in bad)
+            problems.append(f"contains {names}, which X rejects")
+    elif channel == "mastodon":
+        length = _mastodon_length(text)
+    elif channel == "bluesky":
+        length = _grapheme_count(text)
+    elif channel == "threads":
+        length = _threads_length(text)
+    else:
+        length = len(text.encode("utf-16-le", "surrogatepass")) // 2
+    if length > cap:
+        problems.insert(0, _over(length, spec.unit, cap))
+    if spec.max_bytes is not None:
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > spec.max_bytes:
+            problems.append(_over(size, "UTF-8 bytes", spec.max_bytes))
+    if spec.max_links is not None:
+        links = len(set(_twitter_urls(text)))
+        if links > spec.max_links:
+            problems.append(
+                f"{links} links, more than the {spec.max_links} {spec.title} allows in a post"
+            )
+    if spec.max_hashtags is not None:
+        tags = len(find_hashtags(text))
+        if tags > spec.max_hashtags:
+            problems.append(
+                f"{tags} hashtags, more than the {spec.max_hashtags} {spec.title} allows"
+            )
+    return Measure(channel, length, cap, tuple(problems))
+
+
+def _over(length: int, unit: str, limit: int) -> str:
+    return f"{length:,} {unit}, {length - limit:,} over the limit of {limit:,}"
+
+
+# --- character classes ---------------------------------------------------------------------
+
+# twitter-text: hashtagAlpha (letters and marks) and hashtagAlphaNumeric (+ digits and
+# hashtagSpecialChars: _ ZWNJ ZWJ and a few script-specific joiners, · among them).
+_TW_ALPHA = r"\p{L}\p{M}"
+_TW_ALNUM = (
+    r"\p{L}\p{M}\p{Nd}_\u200c\u200d\ua67e\u05be\u05f3\u05f4\uff5e\u301c\u309b\u309c\u30a0"
+    r"\u30fb\u3003\u0f0b\u0f0c\u00b7"
+)
+# Mastodon (Ruby/Onigmo): [[:word:]] and [[:alpha:]] on Unicode strings; hashtag separators.
+_MA_WORD = r"\p{L}\p{M}\p{Nd}\p{Pc}"
+_MA_ALPHA = r"\p{L}\p{M}"
+_MA_SEP = r"_\u00b7\u30fb\u200c"
+# JavaScript's \s, which @atproto/api's regular expressions use, and the zero-width characters
+# its TAG_REGEX excludes from a tag.
+_JS_SPACE = r"\t\n\x0b\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_BSKY_ZW = r"\u00ad\u2060\u200a\u200b\u200c\u200d\u20e2"
+# Apostrophes and hyphens people write inside a hashtag ("#L’Amour", "#Love-Wins").
+_JOINERS = r"'\u2019\-\u2010\u2011"
+# twitter-text 3.1 LATIN_ACCENTS, which Mastodon's END_MENTION_MATCH uses.
+_LATIN_ACCENTS = (
+    r"\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259"
+    r"\u025b\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
+)
+
+
+class _Patterns:
+    """Compiled ``regex`` patterns, built on first use."""
+
+    def __init__(self) -> None:
+        rx: Any = importlib.import_module("regex")
+        self.grapheme: Any = rx.compile(r"\X")
+        self.emoji_grapheme: Any = rx.compile(r"[\p{Extended_Pictographic}\p{RI}\u20e3]")
+        self.letter: Any = rx.compile(rf"[{_TW_ALPHA}]")
+        # twitter-text validHashtag; the boundary as lookbehinds (start, a variation selector,
+        # or anything but an alphanumeric or "&").
+        self.tw_hashtag: Any = rx.compile(
+            rf"(?:(?<![{_TW_ALNUM}&])|(?<=[\ufe0e\ufe0f]))[#＃](?![\ufe0f\u20e3])"
+            rf"[{_TW_ALNUM}]*[{_TW_ALPHA}][{_TW_ALNUM}]*"
+        )
+        # Mastodon Tag::HASHTAG_RE: (?:^|[^/)\w])#(FIRST|LAST), Ruby's \w being ASCII.
+        first = (
+            rf"[{_MA_WORD}_][{_MA_WORD}{_MA_SEP}]*[{_MA_ALPHA}{_MA_SEP}]"
+            rf"[{_MA_WORD}{_MA_SEP}]*[{_MA_WORD}_]"
+        )
+        last = rf"[{_MA_WORD}_]*[{_MA_ALPHA}][{_MA_WORD}_]*"
+        self.ma_hashtag: Any = rx.compile(rf"(?<![/)0-9A-Za-z_])[#＃](?:{first}|{last})")
+        # Mastodon Account::MENTION_RE (username, then an optional @domain).
+        self.ma_mention: Any = rx.compile(
+            rf"(?<![=/{_MA_WORD}])@([a-zA-Z0-9_]+(?:[a-zA-Z0-9_.-]+[a-zA-Z0-9_]+)?"
+            rf"(?:@[{_MA_WORD}.-]+[{_MA_WORD}]+)?)"
+        )
+        self.ma_end_mention: Any = rx.compile(rf"[@＠{_LATIN_ACCENTS}]|://")
+        # @atproto/api TAG_REGEX: (^|\s)[#＃]((?!\ufe0f)[^\s…]*[^\d\s\p{P}…]+[^\s…]*)?
+        self.bsky_tag: Any = rx.compile(
+            rf"(?:^|(?<=[{_JS_SPACE}]))[#＃]((?!\ufe0f)[^{_JS_SPACE}{_BSKY_ZW}]*"
+            rf"[^0-9{_JS_SPACE}\p{{P}}{_BSKY_ZW}]+[^{_JS_SPACE}{_BSKY_ZW}]*)?"
+        )
+        # @atproto/api URL_REGEX (flags gim; "[a-z]" under JavaScript's /i without /u is ASCII).
+        self.bsky_link: Any = rx.compile(
+            rf"(?:^|(?<=[{_JS_SPACE}(]))((?:[hH][tT][tT][pP][sS]?://[^{_JS_SPACE}]+)"
+            rf"|(?P<domain>[a-zA-Z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9]+)+)[^{_JS_SPACE}]*)",
+            rx.MULTILINE,
+        )
+        self.js_space: Any = rx.compile(rf"[{_JS_SPACE}]")
+        self.trailing_punct: Any = rx.compile(r"\p{P}+$")
+        # Threads (unconfirmed, from schedulers' documentation): a tag ends at a space or at
+        # . & @ ! ? , ; : -- trailing punctuation is dropped here too; digits alone are no tag.
+        self.threads_tag: Any = rx.compile(
+            rf"(?<![{_TW_ALNUM}&])[#＃](?![\ufe0f\u20e3])[^\s.&@!?,;:#＃]+"
+        )
+        # A hashtag as written: what the author meant as one tag, apostrophes and hyphens
+        # inside it included. Not after a letter, digit, "&", "/", "=" or ")".
+        self.written_tag: Any = rx.compile(
+            rf"(?<![{_TW_ALNUM}&/=)])[#＃](?![\ufe0f\u20e3])"
+            rf"[{_TW_ALNUM}]+(?:[{_JOINERS}][{_TW_ALNUM}]+)*"
+        )
+
+
+@functools.cache
+def _rx() -> _Patterns:
+    return _Patterns()
+
+
+@functools.cache
+def _tlds() -> frozenset[str]:
+    """Top-level domains (twitter-text's lists), for Bluesky's bare-domain links."""
+    from twitter_text.regexp.valid_cctld import valid_cctld
+    from twitter_text.regexp.valid_gtld import valid_gtld
+
+    names: set[str] = set()
+    for compiled in (valid_gtld, valid_cctld):
+        pattern = str(compiled.pattern)
+        body = pattern[pattern.index("(?:(?:") + 6 : pattern.rindex(")(?=")]
+        names.update(body.split("|"))
+    return frozenset(names)
+
+
+# --- counting ------------------------------------------------------------------------------
+
+
+def _grapheme_count(text: str) -> int:
+    return len(_rx().grapheme.findall(text))
+
+
+def _x_length(text: str) -> int:
+    from twitter_text import parse_tweet
+
+    return int(parse_tweet(unicodedata.normalize("NFC", text)).weightedLength)
+
+
+def _twitter_urls(text: str, *, without_protocol: bool = True) -> list[str]:
+    from twitter_text import extract_urls
+
+    return [str(u) for u in extract_urls(text, without_protocol)]
+
+
+def _twitter_url_spans(text: str, *, without_protocol: bool = True) -> list[tuple[int, int]]:
+    from twitter_text import extract_urls_with_indices
+
+    found = extract_urls_with_indices(text, without_protocol)
+    return [(int(u["indices"][0]), int(u["indices"][1])) for u in found]
+
+
+def _remove_overlapping(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """twitter-text removeOverlappingEntities: sort by start, drop what starts inside the
+    previous kept entity."""
+    kept: list[tuple[int, int, str]] = []
+    for span in sorted(spans, key=lambda s: s[0]):
+        if kept and kept[-1][1] > span[0]:
+            continue
+        kept.append(span)
+    return kept
+
+
+def _mastodon_length(text: str) -> int:
+    """Mastodon's StatusLengthValidator#countable_text, then graphemes."""
+    if not text.strip():
+        return 0
+    entities: list[tuple[int, int, str]] = [
+        (start, end, "x" * 23) for start, end in _twitter_url_spans(text, without_protocol=False)
+    ]
+    rx = _rx()
+    if "@" in text or "＠" in text:
+        for m in rx.ma_mention.finditer(text):
+            if rx.ma_end_mention.match(text, m.end()):
+                continue
+            screen_name = m.group(1)
+            _, _, domain = screen_name.partition("@")
+            if len(domain) > 253:
+                continue
+            entities.append((m.start(), m.end(), "@" + screen_name.split("@")[0]))
+    pieces: list[str] = []
+    index = 0
+    for start, end, replacement in _remove_overlapping(entities):
+        pieces.append(text[index:start])
+        pieces.append(replacement)
+        index = end
+    pieces.append(text[index:])
+    return _grapheme_count("".join(pieces))
+
+
+def _threads_length(text: str) -> int:
+    rx = _rx()
+    total = 0
+    for cluster in rx.grapheme.findall(text):
+        if rx.emoji_grapheme.search(cluster):
+            total += len(cluster.encode("utf-8", "surrogatepass"))
+        else:
+            total += len(cluster)
+    return total
+
+
+# --- hashtags ------------------------------------------------------------------------------
+
+
+def _twitter_tag_spans(text: str) -> list[tuple[int, int]]:
+    """twitter-text extractHashtagsWithIndices (with the URL overlap check)."""
+    if "#" not in text and "＃" not in text:
+        return []
+    tags: list[tuple[int, int, str]] = []
+    for m in _rx().tw_hashtag.finditer(text):
+        after = text[m.end() : m.end() + 3]
+        if after[:1] in ("#", "＃") or after == "://":
+            continue  # twitter-text's endHashtagMatch: the whole match is dropped
+        tags.append((m.start(), m.end(), "tag"))
+    if not tags:
+        return []
+    urls = [(s, e, "url") for s, e in _twitter_url_spans(text)]
+    return [(s, e) for s, e, kind in _remove_overlapping(tags + urls) if kind == "tag"]
+
+
+def find_hashtags(text: str) -> list[str]:
+    """The hashtags in ``text`` as X (twitter-text) finds them, as written and in order.
+
+    A hashtag is ``#`` or ``＃`` then letters, marks, digits, ``_``, ZWNJ/ZWJ or ``·``, with at
+    least one letter, not preceded by a letter or digit and not part of a URL.
+
+    >>> find_hashtags("#LoveAlwaysWins! #2024 #AmorVence https://example.org/#top")
+    ['#LoveAlwaysWins', '#AmorVence']
+    >>> find_hashtags("Любовь #ЛюбовьПобеждает، #الحب_ينتصر #愛は勝つ")
+    ['#ЛюбовьПобеждает', '#الحب_ينتصر', '#愛は勝つ']
+    """
+    return [text[s:e] for s, e in _twitter_tag_spans(text)]
+
+
+def _mastodon_tag_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _rx().ma_hashtag.finditer(text)]
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _bluesky_tags(text: str) -> list[tuple[int, int, str]]:
+    """@atproto/api detectFacets, tags: (start, end, tag without '#')."""
+    rx = _rx()
+    found: list[tuple[int, int, str]] = []
+    for m in rx.bsky_tag.finditer(text):
+        tag = m.group(1)
+        if not tag:
+            continue
+        tag = rx.trailing_punct.sub("", tag)  # no trim(): a tag holds no JavaScript space
+        if not tag or _utf16_len(tag) > 64:
+            continue
+        found.append((m.start(), m.start() + 1 + len(tag), tag))
+    return found
+
+
+def _threads_tag_spans(text: str) -> list[tuple[int, int]]:
+    rx = _rx()
+    urls = _twitter_url_spans(text)
+    spans: list[tuple[int, int]] = []
+    for m in rx.threads_tag.finditer(text):
+        if any(s <= m.start() < e for s, e in urls):
+            continue
+        name = rx.trailing_punct.sub("", m.group()[1:])
+        if name and not name.isdigit():
+            spans.append((m.start(), m.start() + 1 + len(name)))
+    return spans
+
+
+def hashtag_problems(text: str, channel: str) -> list[str]:
+    """Sentences naming each hashtag in ``text`` that ``channel`` would cut short or not link.
+
+    A hashtag as written runs from ``#`` over letters, digits, ``_`` and apostrophes or
+    hyphens between them; trailing punctuation (``#LoveAlwaysWins.``) ends it and is fine.
+    Each platform is then asked what it would link at that ``#``:
+
+    - x, and as the nearest documented rule facebook, instagram and linkedin: twitter-text
+      (an apostrophe or hyphen ends the tag, at least one letter needed);
+    - mastodon: Mastodon's ``HASHTAG_RE`` (the same cuts; ``_ · ・ ZWNJ`` as separators);
+    - bluesky: @atproto/api (anything up to a space, trailing punctuation dropped, only at the
+      start of the text or after a space, at most 64 characters);
+    - threads (unconfirmed): up to a space or ``. & @ ! ? , ; :``, and only the post's first
+      tag becomes a tag;
+    - whatsapp links no hashtag at all, so there is nothing to cut: always ``[]``.
+
+    ``#`` in a URL (``https://example.org/#top``) is not a hashtag.
+
+    >>> hashtag_problems("Vive #L’AmourGagneToujours !", "x")
+    ['#L’AmourGagneToujours would be cut to #L on X (the tag stops at “’”)']
+    >>> hashtag_problems("Vive #L’AmourGagneToujours !", "bluesky")
+    []
+    >>> hashtag_problems("Pride #2024", "mastodon")
+    ['#2024 would not be linked on Mastodon: a hashtag needs at least one letter']
+    """
+    spec = platform(channel)
+    if channel == "whatsapp":
+        return []
+    rx = _rx()
+    url_spans = _twitter_url_spans(text)
+    runs = [
+        (m.start(), m.end())
+        for m in rx.written_tag.finditer(text)
+        if not any(s <= m.start() < e for s, e in url_spans)
+    ]
+    if not runs:
+        return []
+    if channel == "mastodon":
+        linked = dict(_mastodon_tag_spans(text))
+    elif channel == "bluesky":
+        linked = {s: e for s, e, _ in _bluesky_tags(text)}
+    elif channel == "threads":
+        spans = _threads_tag_spans(text)
+        linked = dict(spans[:1])
+    else:
+        linked = dict(_twitter_tag_spans(text))
+    problems: list[str] = []
+    for start, end in runs:
+        written = text[start:end]
+        got = linked.get(start)
+        if got == end or (channel == "threads" and got is not None and got > end):
+            # Threads' tag characters are known only from secondary sources: report what it
+            # would not link, not a guess at what else it might take into the tag.
+            continue
+        if got is None:
+            reason = _unlinked_reason(text, start, end, channel)
+            problems.append(f"{written} would not be linked on {spec.title}: {reason}")
+        elif got < end:
+            problems.append(
+                f"{written} would be cut to {text[start:got]} on {spec.title} "
+                f"(the tag stops at “{text[got]}”)"
+            )
+        else:
+            problems.append(f"{written} would be linked as {text[start:got]} on {spec.title}")
+    return problems
+
+
+def _unlinked_reason(text: str, start: int, end: int, channel: str) -> str:
+    written = text[start:end]
+    if not _rx().letter.search(written):
+        return "a hashtag needs at least one letter"
+    if channel == "bluesky":
+        if start and not _rx().js_space.match(text, start - 1):
+            return "Bluesky links a tag only at the start of the text or after a space"
+        if _utf16_len(written) > 65:
+            return "Bluesky links tags of at most 64 characters"
+    elif channel == "threads":
+        spans = _threads_tag_spans(text)
+        if spans and spans[0][0] != start:
+            first = text[spans[0][0] : spans[0][1]]
+            return f"Threads makes only the first hashtag of a post a tag (here {first})"
+    elif channel != "mastodon":
+        following = text[end : end + 3]
+        if following[:1] in ("#", "＃") or following == "://":
+            shown = "://" if following == "://" else following[:1]
+            return f"a hashtag directly followed by “{shown}” is not linked"
+    return f"{platform(channel).title} does not recognise it as a hashtag"
+
+
+# --- Bluesky facets ------------------------------------------------------------------------
+
+
+def _bluesky_links(text: str) -> list[tuple[int, int, str]]:
+    """@atproto/api detectFacets, links: (start, end, uri)."""
+    tlds = _tlds()
+    found: list[tuple[int, int, str]] = []
+    for m in _rx().bsky_link.finditer(text):
+        uri: str = m.group(1)
+        if not uri.startswith("http"):
+            domain = m.group("domain")
+            if not domain or domain.rpartition(".")[2] not in tlds:
+                continue
+            uri = "https://" + uri
+        start, end = m.start(1), m.end(1)
+        if uri[-1] in ".,;:!?":
+            uri, end = uri[:-1], end - 1
+        if uri.endswith(")") and "(" not in uri:
+            uri, end = uri[:-1], end - 1
+        found.append((start, end, uri))
+    return found
+
+
+def bluesky_facets(text: str) -> list[dict[str, Any]]:
+    """``app.bsky.richtext.facet`` records for the links and tags in ``text``.
+
+    Offsets are UTF-8 byte offsets, ``byteEnd`` exclusive, so that
+    ``text.encode()[byteStart:byteEnd]`` is the link or tag as written. Links and tags are
+    detected as the Bluesky app does (@atproto/api ``detectFacets``): ``http(s)://`` up to the
+    next space, bare domains with a known top-level domain (linked as ``https://``), one
+    trailing ``.,;:!?`` or an unbalanced ``)`` dropped; tags as described in
+    :func:`hashtag_problems`. Mentions are left out: they need the handle resolved to a DID.
+    Facets come in text order; one that overlaps an earlier one is dropped.
+
+    >>> bluesky_facets("Ação! https://example.org/amor #AmorVence")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'index': {'byteStart': 8, 'byteEnd': 32},
+      'features': [{'$type': 'app.bsky.richtext.facet#link', 'uri': 'https://example.org/amor'}]},
+     {'index': {'byteStart': 33, 'byteEnd': 43},
+      'features': [{'$type': 'app.bsky.richtext.facet#tag', 'tag': 'AmorVence'}]}]
+    """
+    spans: list[tuple[int, int, dict[str, str]]] = [
+        (s, e, {"$type": "app.bsky.richtext.facet#link", "uri": uri})
+        for s, e, uri in _bluesky_links(text)
+    ]
+    spans += [
+        (s, e, {"$type": "app.bsky.richtext.facet#tag", "tag": tag})
+        for s, e, tag in _bluesky_tags(text)
+    ]
+    facets: list[dict[str, Any]] = []
+    last_end = -1
+    for start, end, feature in sorted(spans, key=lambda s: s[0]):
+        if start < last_end:
+            continue
+        last_end = end
+        facets.append(
+            {
+                "index": {
+                    "byteStart": len(text[:start].encode("utf-8")),
+                    "byteEnd": len(text[:end].encode("utf-8")),
+                },
+                "features": [feature],
+            }
+        )
+    return facets

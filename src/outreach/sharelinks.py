@@ -1,0 +1,108 @@
+"""Ready-to-paste share links: a supporter clicks one and the platform opens a draft.
+
+    >>> links = share_links(
+    ...     text="Love always wins. Sign & share!",
+    ...     url="https://example.org/love",
+    ...     hashtags=["#LoveAlwaysWins"],
+    ...     subject="Sign today",
+    ... )
+    >>> list(links)
+    ['x', 'whatsapp', 'telegram', 'facebook', 'linkedin', 'mailto', 'bluesky']
+    >>> links["x"]
+    'https://x.com/intent/post?text=Love%20always%20wins.%20Sign%20%26%20share%21&url=https%3A%2F%2Fexample.org%2Flove&hashtags=LoveAlwaysWins'
+    >>> links["mailto"]
+    'mailto:?subject=Sign%20today&body=Love%20always%20wins.%20Sign%20%26%20share%21%0D%0A%0D%0Ahttps%3A%2F%2Fexample.org%2Flove'
+
+Every value is UTF-8 and percent-encoded with :func:`urllib.parse.quote` (``safe=""``), so
+``&``, ``#``, ``+``, ``%`` and line breaks survive, and a space is ``%20``, never ``+``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import quote
+
+__all__ = ["share_links"]
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def share_links(
+    *,
+    text: str,
+    url: str,
+    hashtags: Sequence[str] = (),
+    subject: str | None = None,
+) -> dict[str, str]:
+    """Share-intent URLs for ``text`` and ``url``, keyed by target, in a fixed order.
+
+    - ``x``: ``https://x.com/intent/post`` with ``text``, ``url`` and ``hashtags`` (names
+      without ``#``, comma-separated; a hashtag the text already carries is not repeated).
+    - ``whatsapp``: ``https://wa.me/?text=`` the text, a space and the URL.
+    - ``telegram``: ``https://t.me/share/url`` with ``url`` and ``text``.
+    - ``facebook`` and ``linkedin``: their sharers take the URL only.
+    - ``mailto``: RFC 6068 ``mailto:?subject=…&body=…``; the body is the text, a blank line
+      and the URL, with every line break as ``%0D%0A``; line breaks in ``subject`` (a header)
+      become spaces; no ``subject`` when it is ``None``.
+    - ``bluesky``: ``https://bsky.app/intent/compose?text=`` the text, the hashtags it lacks
+      and the URL, space-separated (Bluesky's intent has no separate fields).
+
+    Where the text already contains the URL, the URL is not added again (X and the
+    compose-text targets); an empty URL is left out.
+
+    >>> share_links(text="Olá", url="https://example.org/")["whatsapp"]
+    'https://wa.me/?text=Ol%C3%A1%20https%3A%2F%2Fexample.org%2F'
+    """
+    names = _missing_hashtags(text, hashtags)
+    add_url = url if url and url not in text else ""
+
+    x_query = [("text", text)]
+    if add_url:
+        x_query.append(("url", add_url))
+    if names:
+        x_query.append(("hashtags", ",".join(names)))
+
+    mail_query: list[tuple[str, str]] = []
+    if subject is not None:
+        mail_query.append(("subject", " ".join(_LINE_BREAK.split(subject))))
+    body = "\r\n\r\n".join(part for part in (text, add_url) if part)
+    mail_query.append(("body", _LINE_BREAK.sub("\r\n", body)))
+
+    bluesky_text = _join(text, " ".join("#" + name for name in names), add_url)
+    return {
+        "x": "https://x.com/intent/post?" + _query(x_query),
+        "whatsapp": "https://wa.me/?" + _query([("text", _join(text, add_url))]),
+        "telegram": "https://t.me/share/url?" + _query([("url", url), ("text", text)]),
+        "facebook": "https://www.facebook.com/sharer/sharer.php?" + _query([("u", url)]),
+        "linkedin": "https://www.linkedin.com/sharing/share-offsite/?" + _query([("url", url)]),
+        "mailto": "mailto:?" + _query(mail_query),
+        "bluesky": "https://bsky.app/intent/compose?" + _query([("text", bluesky_text)]),
+    }
+
+
+def _query(pairs: Sequence[tuple[str, str]]) -> str:
+    return "&".join(f"{key}={quote(value, safe='')}" for key, value in pairs)
+
+
+def _join(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
+
+
+def _missing_hashtags(text: str, hashtags: Sequence[str]) -> list[str]:
+    """Hashtag names (no ``#``) not already in ``text``, in order, without duplicates.
+
+    X compares hashtags case-insensitively, and so does this.
+    """
+    names = [tag.strip().lstrip("#＃") for tag in hashtags]
+    if not any(names):
+        return []
+    from outreach.platforms import find_hashtags
+
+    present = {tag[1:].casefold() for tag in find_hashtags(text)}
+    missing: list[str] = []
+    for name in names:
+        if name and name.casefold() not in present:
+            present.add(name.casefold())
+            missing.append(name)
+    return missing
