@@ -294,7 +294,7 @@ def render(
     if out_dir:
         from outreach.outputs import write_rendered
 
-        index = write_rendered(items, out_dir, campaign, fmt)
+        index = write_rendered(items, out_dir, campaign, fmt, renderer.share_links)
         _table(
             [
                 (

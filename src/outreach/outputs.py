@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,16 +52,30 @@ def _payload(item: Rendered, fmt: str, campaign: Campaign) -> bytes:
 
 
 def write_rendered(
-    items: Iterable[Rendered], out_dir: str | os.PathLike[str], campaign: Campaign, fmt: str
+    items: Iterable[Rendered],
+    out_dir: str | os.PathLike[str],
+    campaign: Campaign,
+    fmt: str,
+    share_links: Callable[[str, str], dict[str, str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Write one file per message x locale x channel and ``index.json``; return the index.
 
-    Every file is written atomically; the index is written last, so a complete index means
-    a complete directory.
+    With ``share_links`` (``Renderer.share_links``), each message x locale also gets
+    ``share-links.json``. Every file is written atomically; the index is written last, so a
+    complete index means a complete directory.
     """
     root = Path(out_dir)
     index: list[dict[str, Any]] = []
+    linked: set[tuple[str, str]] = set()
     for item in items:
+        key = (item.message, item.locale)
+        if share_links is not None and key not in linked and not isinstance(item, Email):
+            linked.add(key)
+            links = share_links(item.message, campaign.resolve_locale(item.locale))
+            atomic_write_bytes(
+                root / item.message / item.locale / "share-links.json",
+                (json.dumps(links, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
+            )
         relative = relative_path(item, fmt)
         atomic_write_bytes(root / relative, _payload(item, fmt, campaign))
         entry: dict[str, Any] = {

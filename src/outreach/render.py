@@ -55,6 +55,7 @@ class Post:
     limit: int
     problems: tuple[str, ...] = ()
     added: tuple[str, ...] = ()  # what the renderer appended (a missing hashtag or link)
+    share_url: str | None = None  # the platform's share-intent link, prefilled with the text
 
     @property
     def ok(self) -> bool:
@@ -70,6 +71,7 @@ class Post:
             "limit": self.limit,
             "ok": self.ok,
             "problems": list(self.problems),
+            "share_url": self.share_url,
         }
 
 
@@ -274,6 +276,25 @@ class Renderer:
             measured.limit,
             tuple(problems),
             tuple(added),
+            self._share_links(text).get(channel),
+        )
+
+    def share_links(self, message: str, locale: str) -> dict[str, str]:
+        """Ready-to-paste share-intent URLs (X, WhatsApp, Telegram, Facebook, LinkedIn,
+        mailto, Bluesky) prefilled with the message's localized post and email subject."""
+        channels = self.channels(message)
+        post_channel = next((c for c in channels if c != EMAIL), None)
+        if post_channel is None:
+            return {}
+        text = self.render_post(message, locale, post_channel).text
+        subject = self.render_email(message, locale).subject if EMAIL in channels else None
+        return self._share_links(text, subject)
+
+    def _share_links(self, text: str, subject: str | None = None) -> dict[str, str]:
+        from outreach.sharelinks import share_links
+
+        return share_links(
+            text=text, url=self.campaign.url, hashtags=self.campaign.hashtags[:1], subject=subject
         )
 
     def render_email(self, message: str, locale: str) -> Email:
@@ -297,10 +318,9 @@ class Renderer:
             "dir": direction,
         }
         body_html = self._block(html_template, "body", context, message)
-        text_body = _tidy_text(self._block(text_template, "text", context, message))
-        envs = self._envs(locale)
-        html = self._layout(envs.html, HTML_LAYOUT, {**layout, "body": Markup(body_html)})
-        text = _tidy_text(self._layout(envs.text, TEXT_LAYOUT, {**layout, "body": text_body}))
+        html = self._layout(
+            self._envs(locale).html, HTML_LAYOUT, {**layout, "body": Markup(body_html)}
+        )
         problems = []
         if not subject:
             problems.append("the subject is empty")
@@ -309,7 +329,7 @@ class Renderer:
             locale=self.campaign.label(locale),
             subject=subject,
             preheader=preheader,
-            text=text + "\n",
+            text=self._text_part(message, locale, layout),
             html=_inline_css(html),
             lang=lang,
             direction=direction,
@@ -317,7 +337,17 @@ class Renderer:
             problems=tuple(problems),
         )
 
+    def render_text(self, message: str, locale: str) -> str:
+        """Only the plain-text part of ``message``'s email (its ``text`` block in the layout)."""
+        return self._text_part(message, locale, self._context(locale, EMAIL))
+
     # -- internals ---------------------------------------------------------------------
+    def _text_part(self, message: str, locale: str, context: dict[str, Any]) -> str:
+        template = self._template(locale, message, html=False)
+        body = _tidy_text(self._block(template, "text", context, message))
+        text = self._layout(self._envs(locale).text, TEXT_LAYOUT, {**context, "body": body})
+        return _tidy_text(text) + "\n"
+
     def _envs(self, locale: str) -> _LocaleEnvironments:
         envs = self._environments.get(locale)
         if envs is None:
@@ -409,14 +439,24 @@ def _has_hashtag(text: str, tag: str) -> bool:
     return re.search(rf"(?<![\w#]){re.escape(tag)}(?![\w])", text) is not None
 
 
+# Runs of ordinary spaces and tabs; no-break spaces (U+00A0, U+202F) are typography and stay.
+_SPACES = re.compile(r"[ \t\f\v]+")
+# Everything a mail header or a terminal would take as a line break.
+_BREAKS = re.compile(r"[ \t\f\v]*(?:\r\n|[\r\n\x85\u2028\u2029])[ \t\f\v]*")
+
+
 def _one_line(text: str) -> str:
-    """Collapse all white space, line breaks included: headers stay on one line."""
-    return " ".join(text.split())
+    r"""Collapse spaces and line breaks into single spaces: headers stay on one line.
+
+    >>> _one_line(" Dites au CIO\u202f:\n  non\r\nBcc: x ")
+    'Dites au CIO\u202f: non Bcc: x'
+    """
+    return _SPACES.sub(" ", _BREAKS.sub(" ", text)).strip(" ")
 
 
 def _tidy_post(text: str) -> str:
-    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    lines = [_SPACES.sub(" ", line).strip(" ") for line in _BREAKS.sub("\n", text).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n ")
 
 
 def _tidy_text(text: str) -> str:

@@ -1,0 +1,405 @@
+"""Rendering: every message x locale x channel of the example campaign, and the hard cases.
+
+The example campaign (the repository root) is copied into ``tmp_path`` so that tests never
+see a stale ``.mo`` and never write into the repository.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import json
+import shutil
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from conftest import edit_po, po_path, run_cli
+
+from outreach.campaign import load_campaign
+from outreach.render import Email, Post, Renderer, parse_variables
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALES = ("en", "es", "fr", "pt")
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A copy of the #LoveAlwaysWins campaign: templates and .po files, no .mo."""
+    target = tmp_path / "love"
+    shutil.copytree(ROOT / "messages", target / "messages")
+    shutil.copytree(ROOT / "locales", target / "locales", ignore=shutil.ignore_patterns("*.mo"))
+    return target
+
+
+@pytest.fixture
+def renderer(example: Path) -> Renderer:
+    return Renderer(load_campaign(example))
+
+
+def all_items(renderer: Renderer) -> list[Post | Email]:
+    return list(renderer.render_all(locales=list(LOCALES)))
+
+
+def test_every_message_locale_channel_renders_with_hashtag_within_limit(
+    renderer: Renderer,
+) -> None:
+    items = all_items(renderer)
+    # 3 messages x 4 locales x (email + 8 social channels)
+    assert len(items) == 3 * 4 * 9
+    for item in items:
+        assert item.text.strip(), item
+        assert item.ok, (item.message, item.locale, item.channel, item.problems)
+        if isinstance(item, Post):
+            assert "#LoveAlwaysWins" in item.text
+            assert "https://example.org/love" in item.text
+            assert 0 < item.length <= item.limit
+            assert not item.added, (
+                f"{item.message}/{item.locale}: the translation lost {item.added}"
+            )
+        else:
+            assert item.subject and item.preheader and item.html
+
+
+def test_x_length_is_twitter_text_weighted_length(renderer: Renderer) -> None:
+    from twitter_text import parse_tweet
+
+    for item in all_items(renderer):
+        if isinstance(item, Post) and item.channel == "x":
+            assert item.length == parse_tweet(item.text).weightedLength
+            assert item.limit == 280
+
+
+@pytest.mark.parametrize("locale", ["es", "fr", "pt"])
+def test_email_body_is_in_its_language(renderer: Renderer, locale: str) -> None:
+    from langdetect import DetectorFactory, detect
+
+    for message in renderer.messages:
+        mail = renderer.render_email(message, locale)
+        body = mail.text.split("\n-- \n")[0]
+        DetectorFactory.seed = 0
+        assert detect(body) == locale, (message, body)
+
+
+def test_numbers_dates_and_plurals_follow_the_locale(renderer: Renderer) -> None:
+    texts = {loc: renderer.render_email("petition", loc).text for loc in LOCALES}
+    assert "300,000 people have already signed" in texts["en"]
+    assert "300.000 personas" in texts["es"]
+    assert "300\u202f000 personnes" in texts["fr"]
+    assert "300.000 pessoas" in texts["pt"]
+    assert "February 6, 2014" in texts["en"]
+    assert "6 de febrero de 2014" in texts["es"]
+    assert "6 février 2014" in texts["fr"]
+    assert "6 de fevereiro de 2014" in texts["pt"]
+
+
+def test_html_email_has_lang_dir_preheader_and_inlined_css(renderer: Renderer) -> None:
+    mail = renderer.render_email("share", "fr")
+    assert '<html lang="fr" dir="ltr">' in mail.html
+    assert "display:none" in mail.html.replace(" ", "")
+    assert mail.preheader in mail.html
+    assert "@media" in mail.html  # css-inline keeps the <style> with media queries
+    assert 'style="' in mail.html and "font-family" in mail.html.split("<body", 1)[1]
+    assert mail.preheader not in mail.text  # the text part comes from its own block
+
+
+def add_locale(example: Path, locale: str, translations: dict[object, object]) -> Path:
+    code, _, err = run_cli(example, "add-locale", locale)
+    assert code == 0, err
+    path = po_path(example, locale)
+    edit_po(path, translations)
+    return path
+
+
+def test_arabic_renders_right_to_left(example: Path) -> None:
+    add_locale(
+        example,
+        "ar",
+        {
+            (
+                "subject",
+                "Two minutes that show why love always wins",
+            ): "دقيقتان تُظهران لماذا ينتصر الحب دائمًا",
+            "Love always wins. Watch the film.": "الحب ينتصر دائمًا. شاهدوا الفيلم.",
+        },
+    )
+    mail = Renderer(load_campaign(example)).render_email("share", "ar")
+    assert '<html lang="ar" dir="rtl">' in mail.html
+    assert mail.direction == "rtl"
+    assert mail.subject == "دقيقتان تُظهران لماذا ينتصر الحب دائمًا"
+    assert "text-align: right" in mail.html
+
+
+PETITION_POST = (
+    "One person has asked the IOC to reject discrimination in Sochi. Add your name: "
+    "%(url)s %(hashtag)s",
+    "%(num)s people have asked the IOC to reject discrimination in Sochi. Add your name: "
+    "%(url)s %(hashtag)s",
+)
+
+
+def test_russian_plural_forms(example: Path) -> None:
+    add_locale(
+        example,
+        "ru",
+        {
+            PETITION_POST[0]: (
+                "%(num)s человек попросил МОК. Подпишите: %(url)s %(hashtag)s",
+                "%(num)s человека попросили МОК. Подпишите: %(url)s %(hashtag)s",
+                "%(num)s человек попросили МОК. Подпишите: %(url)s %(hashtag)s",
+            )
+        },
+    )
+    campaign = load_campaign(example)
+    texts = {
+        n: Renderer(campaign, {"signatures": n}).render_post("petition", "ru", "x").text
+        for n in (1, 3, 5, 21, 22, 25)
+    }
+    assert texts[1].startswith("1 человек попросил ")
+    assert texts[3].startswith("3 человека попросили ")
+    assert texts[5].startswith("5 человек попросили ")
+    assert texts[21].startswith("21 человек попросил ")
+    assert texts[22].startswith("22 человека ")
+    assert texts[25].startswith("25 человек попросили ")
+
+
+def test_fallback_from_pt_br_to_pt_and_fuzzy_to_source(example: Path) -> None:
+    code, _, err = run_cli(example, "add-locale", "pt-BR")  # an empty catalog
+    assert code == 0, err
+    campaign = load_campaign(example)
+    assert "pt_BR" in campaign.locales
+    br = Renderer(campaign).render_email("share", "pt_BR")
+    pt = Renderer(campaign).render_email("share", "pt")
+    assert br.subject == pt.subject == "Dois minutos que mostram por que o amor sempre vence"
+    assert br.lang == "pt-BR"
+
+    # A fuzzy entry is not used: the source text shows instead, never an empty string.
+    path = po_path(example, "pt")
+    text = path.read_text(encoding="utf-8").replace(
+        '#: messages/share.j2:2\nmsgctxt "subject"',
+        '#: messages/share.j2:2\n#, fuzzy\nmsgctxt "subject"',
+    )
+    assert "#, fuzzy" in text
+    path.write_text(text, encoding="utf-8")
+    subject = Renderer(load_campaign(example)).render_email("share", "pt").subject
+    assert subject == "Two minutes that show why love always wins"
+
+
+def test_fresh_mo_is_used_and_stale_mo_is_not(example: Path) -> None:
+    code, _, err = run_cli(example, "compile")
+    assert code == 0, err
+    edit_po(po_path(example, "es"), {"Watch the film": "Mira la película ya"})  # newer .po
+    mail = Renderer(load_campaign(example)).render_email("share", "es")
+    assert "Mira la película ya" in mail.html
+
+
+def test_translator_markup_is_sanitised_and_never_evaluated(example: Path) -> None:
+    source = (
+        "Post with <strong>%(hashtag)s</strong>, ask the IOC to keep its word, and invite "
+        "your friends to do the same."
+    )
+    edit_po(
+        po_path(example, "es"),
+        {
+            source: (
+                '<script>alert(1)</script><strong onclick="steal()">%(hashtag)s</strong> '
+                '<a href="javascript:alert(2)">aquí</a> <img src=x onerror=alert(3)> {{ 7*7 }}'
+            ),
+            "Post with us today": "{{ 7*7 }} {# nota #} hoy",
+            "Post now: %(url)s": "{% if true %}x{% endif %}: %(url)s",
+        },
+    )
+    mail = Renderer(load_campaign(example)).render_email("tweet-along", "es")
+    html = mail.html
+    assert "<script" not in html and "alert(1)" not in html
+    assert "onclick" not in html and "onerror" not in html and "<img" not in html
+    assert "javascript:" not in html
+    assert "<strong>#LoveAlwaysWins</strong>" in html  # the source's own markup survives
+    assert "{{ 7*7 }}" in html and "49" not in html
+    assert "{{ 7*7 }} {# nota #} hoy" in mail.text
+    # '{% if' would be read by Python's % operator as a placeholder: the source is used.
+    assert "Post now: https://example.org/love" in mail.text and "{% if" not in mail.text
+
+
+def test_translation_with_broken_placeholder_falls_back_to_source(example: Path) -> None:
+    edit_po(
+        po_path(example, "fr"),
+        {"Watch the film: %(url)s": "Regarder le film : %(lien)s %(url)"},
+    )
+    mail = Renderer(load_campaign(example)).render_email("share", "fr")
+    assert "Watch the film: https://example.org/love" in mail.text
+
+
+def test_missing_hashtag_and_link_are_appended(example: Path) -> None:
+    msgid = (
+        "Love always wins. Watch our two-minute film and share it with the people you love: "
+        "%(url)s %(hashtag)s"
+    )
+    edit_po(po_path(example, "es"), {msgid: "El amor siempre gana. Mira el corto."})
+    post = Renderer(load_campaign(example)).render_post("share", "es", "mastodon")
+    assert (
+        post.text == "El amor siempre gana. Mira el corto. https://example.org/love #LoveAlwaysWins"
+    )
+    assert post.added == ("https://example.org/love", "#LoveAlwaysWins")
+
+
+def test_localized_hashtag_variant_is_accepted(example: Path) -> None:
+    msgid = (
+        "Love always wins. Watch our two-minute film and share it with the people you love: "
+        "%(url)s %(hashtag)s"
+    )
+    edit_po(po_path(example, "es"), {msgid: "El amor siempre gana: %(url)s #ElAmorSiempreGana"})
+    post = Renderer(load_campaign(example)).render_post("share", "es", "x")
+    assert post.text.endswith("#ElAmorSiempreGana") and "#LoveAlwaysWins" not in post.text
+
+
+def test_subject_with_line_break_stays_one_line(example: Path) -> None:
+    edit_po(
+        po_path(example, "es"),
+        {
+            (
+                "subject",
+                "Two minutes that show why love always wins",
+            ): "Hola\nBcc: victim@example.com"
+        },
+    )
+    mail = Renderer(load_campaign(example)).render_email("share", "es")
+    assert mail.subject == "Hola Bcc: victim@example.com"
+    code, out, err = run_cli(
+        example, "render", "share", "-l", "es", "-c", "email", "--format", "eml"
+    )
+    assert code == 0, err
+    parsed = BytesParser(policy=email.policy.default).parsebytes(out.encode("utf-8"))
+    assert parsed["Bcc"] is None
+    assert parsed["Subject"] == "Hola Bcc: victim@example.com"
+
+
+def test_every_eml_parses_back(example: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(
+        example, "render", "--all-locales", "-c", "email", "--out", str(out)
+    )
+    assert code == 0, err
+    emls = sorted(out.rglob("*.eml"))
+    assert len(emls) == 3 * 4
+    renderer = Renderer(load_campaign(example))
+    for path in emls:
+        message, locale = path.parts[-3], path.parts[-2]
+        parsed = BytesParser(policy=email.policy.default).parsebytes(path.read_bytes())
+        expected = renderer.render_email(message, locale)
+        assert parsed["Subject"] == expected.subject
+        assert parsed["Content-Language"] == locale
+        assert parsed["From"] == "Love Always Wins <love@example.org>"
+        assert parsed["List-Unsubscribe"] == "<https://example.org/love/unsubscribe>"
+        assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert parsed.get_content_type() == "multipart/alternative"
+        text_part = parsed.get_body(preferencelist=("plain",))
+        html_part = parsed.get_body(preferencelist=("html",))
+        assert text_part is not None and html_part is not None
+        assert text_part.get_content().replace("\r\n", "\n") == expected.text
+        assert html_part.get_content().replace("\r\n", "\n").strip() == expected.html.strip()
+        raw_subject = path.read_bytes().split(b"\r\nSubject: ", 1)[1].split(b"\r\n")[0]
+        if expected.subject.isascii():
+            assert raw_subject.decode() == expected.subject
+        else:
+            assert b"=?utf-8?" in raw_subject  # RFC 2047 encoded-word
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    assert [i["file"] for i in index["items"]] == sorted(i["file"] for i in index["items"])
+    assert "12 files" in stdout
+
+
+def test_render_json_shape(example: Path) -> None:
+    code, out, err = run_cli(example, "render", "petition", "-l", "fr", "--format", "json")
+    assert code == 0, err
+    items = json.loads(out)
+    assert [i["channel"] for i in items] == [
+        "email",
+        "x",
+        "mastodon",
+        "bluesky",
+        "threads",
+        "facebook",
+        "instagram",
+        "linkedin",
+        "whatsapp",
+    ]
+    for item in items:
+        assert {"message", "locale", "channel", "text"} <= item.keys()
+        assert item["message"] == "petition" and item["locale"] == "fr"
+        if item["channel"] == "email":
+            assert {"subject", "preheader", "html"} <= item.keys()
+        else:
+            assert isinstance(item["length"], int) and isinstance(item["limit"], int)
+    x = items[1]
+    assert x["share_url"].startswith("https://x.com/intent/post?text=")
+
+
+def test_render_defaults_to_source_locale_and_var_overrides(example: Path) -> None:
+    code, out, err = run_cli(
+        example, "render", "petition", "-c", "x", "--format", "json", "--var", "signatures=1"
+    )
+    assert code == 0, err
+    (item,) = json.loads(out)
+    assert item["locale"] == "en"
+    assert item["text"].startswith("One person has asked the IOC")
+
+
+def test_post_over_its_limit_exits_1(example: Path) -> None:
+    msgid = (
+        "Love always wins. Watch our two-minute film and share it with the people you love: "
+        "%(url)s %(hashtag)s"
+    )
+    edit_po(
+        po_path(example, "fr"), {msgid: "L’amour gagne toujours. " * 12 + "%(url)s %(hashtag)s"}
+    )
+    code, _out, err = run_cli(example, "render", "share", "-l", "fr", "-c", "x")
+    assert code == 1
+    assert "share (fr, x):" in err and "over the limit of 280" in err
+    assert "Traceback" not in err
+
+
+def test_render_out_writes_files_index_and_share_links(example: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, _stdout, err = run_cli(example, "render", "share", "--all-locales", "--out", str(out))
+    assert code == 0, err
+    assert (out / "share" / "es" / "x.txt").read_text(encoding="utf-8").startswith("El amor")
+    links = json.loads((out / "share" / "fr" / "share-links.json").read_text(encoding="utf-8"))
+    assert set(links) == {"x", "whatsapp", "telegram", "facebook", "linkedin", "mailto", "bluesky"}
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    assert len(index["items"]) == 4 * 9
+    assert not list(out.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["render", "nope"], "no message 'nope'"),
+        (["render", "share", "-c", "myspace"], "myspace"),
+        (["render", "share", "-l", "de"], "no locale 'de'"),
+        (["render", "share", "-l", "../x"], "not a locale name"),
+        (["render", "share", "--var", "oops"], "KEY=VALUE"),
+        (["render", "--format", "eml"], "--format eml prints one email"),
+    ],
+)
+def test_render_usage_errors_exit_2(example: Path, args: list[str], needle: str) -> None:
+    code, _, err = run_cli(example, *args)
+    assert code == 2
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_template_syntax_error_names_file_and_line(example: Path) -> None:
+    path = example / "messages" / "share.j2"
+    path.write_text(path.read_text(encoding="utf-8").replace("{% endblock %}", "{% endblok %}", 1))
+    code, _, err = run_cli(example, "render", "share")
+    assert code == 2
+    assert err.startswith(f"{path}:2: ") or err.startswith(f"{path}:"), err
+    assert "Traceback" not in err
+
+
+def test_parse_variables_types() -> None:
+    assert parse_variables(["n=5", "ratio=0.5", "deadline=2014-02-06", "x=a=b"]) == {
+        "n": 5,
+        "ratio": 0.5,
+        "deadline": "2014-02-06",
+        "x": "a=b",
+    }
