@@ -403,3 +403,35 @@ def test_parse_variables_types() -> None:
         "deadline": "2014-02-06",
         "x": "a=b",
     }
+
+
+def test_hashtag_a_platform_would_cut_is_an_error(example: Path) -> None:
+    msgid = (
+        "Love always wins. Watch our two-minute film and share it with the people you love: "
+        "%(url)s %(hashtag)s"
+    )
+    edit_po(
+        po_path(example, "fr"),
+        {msgid: "L’amour gagne toujours : %(url)s %(hashtag)s #L’AmourGagne"},
+    )
+    post = Renderer(load_campaign(example)).render_post("share", "fr", "x")
+    assert not post.ok
+    assert any("#L’AmourGagne" in problem for problem in post.problems), post.problems
+    code, _, err = run_cli(example, "render", "share", "-l", "fr", "-c", "x")
+    assert code == 1 and "#L’AmourGagne" in err
+
+
+def test_babel_filters_per_locale() -> None:
+    import datetime as dt
+
+    from outreach.formatting import babel_filters
+
+    en, es, fr = babel_filters("en"), babel_filters("es"), babel_filters("fr", "Europe/Paris")
+    assert en["percent"](0.25) == "25%"
+    assert fr["percent"](0.25) == "25\xa0%"  # CLDR: a no-break space before %
+    assert en["compact"](300000) == "300K"
+    assert es["list"](["Madrid", "Lisboa", "París"]) == "Madrid, Lisboa y París"
+    assert en["list"](["A", "B", "C"]) == "A, B, and C"
+    moment = dt.datetime(2014, 2, 7, 19, 14, tzinfo=dt.UTC)
+    assert fr["time"](moment) == "20:14"  # shown in the audience's zone
+    assert en["date"]("2014-02-06", "long") == "February 6, 2014"
