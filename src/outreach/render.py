@@ -24,7 +24,7 @@ HTML (autoescape on, translations sanitised to their source's markup) and one fo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -142,20 +142,14 @@ def parse_variables(pairs: Iterable[str]) -> dict[str, Any]:
 class _LocaleEnvironments:
     """The HTML and text environments of one locale."""
 
-    def __init__(self, renderer: Renderer, locale: str) -> None:
-        from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
-
+    def __init__(self, campaign: Campaign, locale: str) -> None:
         from outreach.formatting import babel_filters
         from outreach.translations import SafeTranslations, load_chain
 
-        campaign = renderer.campaign
         chain = load_chain(campaign, locale)
-        loader = ChoiceLoader(
-            [FileSystemLoader(campaign.messages_dir), FileSystemLoader(_builtin_dir())]
-        )
         filters = babel_filters(locale, campaign.timezones.get(locale))
-        self.html = self._environment(Environment, loader, StrictUndefined, autoescape=True)
-        self.text = self._environment(Environment, loader, StrictUndefined, autoescape=False)
+        self.html = _environment(campaign, autoescape=True)
+        self.text = _environment(campaign, autoescape=False)
         for env, html in ((self.html, True), (self.text, False)):
             env.filters.update(filters)
             safe = SafeTranslations(chain, html=html)
@@ -167,26 +161,27 @@ class _LocaleEnvironments:
                 npgettext=safe.npgettext,
             )
 
-    @staticmethod
-    def _environment(
-        cls: type[Environment], loader: Any, undefined: Any, *, autoescape: bool
-    ) -> Environment:
-        env = cls(
-            loader=loader,
-            extensions=["jinja2.ext.i18n"],
-            autoescape=autoescape,
-            undefined=undefined,
-            keep_trailing_newline=False,
-            auto_reload=False,
-        )
-        env.policies["ext.i18n.trimmed"] = True
-        return env
 
+def _environment(campaign: Campaign, *, autoescape: bool) -> Environment:
+    """A Jinja2 environment over the campaign's templates, then outreach's default layouts.
 
-def _builtin_dir() -> str:
+    Undefined variables are errors (a typo must not send an email with a blank), and the
+    i18n extension trims ``{% trans %}`` white space as the extractor does.
+    """
     from importlib import resources
 
-    return str(resources.files("outreach") / "skeleton" / "messages")
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+    builtin = str(resources.files("outreach") / "skeleton" / "messages")
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(campaign.messages_dir), FileSystemLoader(builtin)]),
+        extensions=["jinja2.ext.i18n"],
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        auto_reload=False,
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    return env
 
 
 class Renderer:
@@ -351,7 +346,7 @@ class Renderer:
     def _envs(self, locale: str) -> _LocaleEnvironments:
         envs = self._environments.get(locale)
         if envs is None:
-            envs = self._environments[locale] = _LocaleEnvironments(self, locale)
+            envs = self._environments[locale] = _LocaleEnvironments(self.campaign, locale)
         return envs
 
     def _template(self, locale: str, message: str, *, html: bool) -> Template:
@@ -394,11 +389,11 @@ class Renderer:
         template = self._load(env, name)
         return self._guard(lambda: template.render(context), template, name)
 
-    def _guard(self, run: Any, template: Template, message: str) -> str:
+    def _guard(self, run: Callable[[], str], template: Template, message: str) -> str:
         from jinja2 import TemplateError as JinjaError
 
         try:
-            return str(run())
+            return run()
         except JinjaError as exc:
             line = _template_line(exc)
             raise TemplateError(f"{message}: {exc}", path=template.filename, line=line) from None
