@@ -267,10 +267,11 @@ class _Reader:
 
     def line_of(self, key: str | None) -> int | None:
         """The line of ``key``; ``"[section]key"`` looks for it from that table's header on
-        (``es`` in ``[campaign.timezones]``, not the ``es`` of an earlier table)."""
-        if key is None:
-            return 1
+        (``es`` in ``[campaign.timezones]``, not the ``es`` of an earlier table). Without a
+        key (a missing one), the line of the ``[campaign]`` header."""
         start = 0
+        if key is None:
+            key = "\x00"  # matches no line: fall through to the [campaign] header
         section, bracket, bare = key.rpartition("]")
         if bracket and section.startswith("["):
             header = re.compile(rf"^\s*\[\s*{re.escape(section[1:])}\s*\]")

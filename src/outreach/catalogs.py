@@ -264,7 +264,15 @@ def merge_catalog(catalog: Catalog, template: Catalog) -> tuple[Catalog, dict[st
         if old_key not in merged._messages:
             merged._messages[old_key] = message
     merged.obsolete.clear()
+    previous = {
+        _key(m.id, m.context): m.previous_id for m in iter_messages(merged) if m.previous_id
+    }
     merged.update(template, update_header_comment=False, update_creation_date=True)
+    # Babel rebuilds every entry from the template, so an entry that was already fuzzy
+    # would lose its previous msgid (#|) on the next update; keep it while it is fuzzy.
+    for message in iter_messages(merged):
+        if message.fuzzy and not message.previous_id:
+            message.previous_id = list(previous.get(_key(message.id, message.context), []))
     for obsolete_key, message in list(merged.obsolete.items()):
         if not any(message_forms(message)) and not message.user_comments:
             del merged.obsolete[obsolete_key]  # nothing a translator wrote; no reason to keep it
@@ -338,15 +346,17 @@ def compile_catalogs(
 
     Fuzzy entries and incomplete plurals are left out (they fall back to the source). A
     catalog with error findings of the structural checks is not compiled unless ``force``;
-    the others still are, and then :class:`ProblemsFound` lists every finding.
+    the others still are, and then :class:`ProblemsFound` lists every finding. Every
+    catalog is read before any ``.mo`` is written, so an unreadable one writes nothing.
     """
     from outreach.checks import check_catalog
 
     results: list[CompileResult] = []
     problems: list[str] = []
-    for locale in _locales(campaign, locales):
+    wanted = _locales(campaign, locales)
+    catalogs = {locale: _read(campaign.po_path(locale), locale) for locale in wanted}
+    for locale, catalog in catalogs.items():
         path = campaign.po_path(locale)
-        catalog = _read(path, locale)
         findings = [
             f
             for f in check_catalog(

@@ -19,6 +19,7 @@ on top of it:
 
 from __future__ import annotations
 
+import gettext
 import io
 import re
 import struct
@@ -56,16 +57,23 @@ def _syntax_errors(lines: list[str]) -> Iterator[tuple[int, str]]:
     """Yield ``(line, message)`` for each line that is not valid PO syntax.
 
     Checks what msgfmt checks first: every line is a comment, a keyword with one complete
-    C string, or a continuation string; a msgid is followed by its msgstr.
+    C string, or a continuation string; a msgid is followed by its msgstr; no msgctxt and
+    msgid pair is defined twice (Babel would keep one of the two translations silently).
     """
     pending_msgid: int | None = None  # line of a msgid still waiting for its msgstr
     last_keyword: str | None = None
+    seen: dict[tuple[str | None, str], int] = {}  # (msgctxt, msgid) as written -> line
+    context: list[str] | None = None  # the current entry's msgctxt and msgid strings
+    msgid: list[str] = []
+    collecting: list[str] | None = None
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
             continue
         first = line[0]
         if first == '"' and last_keyword is not None and _PLAIN_STRING.fullmatch(line):
+            if collecting is not None:
+                collecting.append(line[1:-1])
             continue  # the common case: a continuation line
         if first == "#" and line[1:2] not in ("~", "|"):
             continue  # translator, extracted, reference and flag comments
@@ -75,12 +83,21 @@ def _syntax_errors(lines: list[str]) -> Iterator[tuple[int, str]]:
             if is_previous:
                 continue
             keyword = match.group(1)
+            active = first != "#"  # not an obsolete entry
+            collecting = None
             if keyword.startswith("msgstr"):
                 # only msgstr[N] may follow another msgstr[N]; a second plain msgstr
                 # would be dropped silently
                 indexed = match.group(2) is not None
                 if pending_msgid is None and not (indexed and last_keyword == "msgstr[]"):
                     yield number, f"{keyword} without a msgid before it"
+                elif pending_msgid is not None and active:
+                    key = ("".join(context) if context is not None else None, "".join(msgid))
+                    if key in seen:
+                        earlier = seen[key]
+                        problem = f"duplicate message definition (first defined at line {earlier})"
+                        yield pending_msgid, problem
+                    seen.setdefault(key, pending_msgid)
                 pending_msgid = None
             elif keyword == "msgid_plural":
                 if last_keyword != "msgid":
@@ -89,6 +106,12 @@ def _syntax_errors(lines: list[str]) -> Iterator[tuple[int, str]]:
                 if pending_msgid is not None:
                     yield pending_msgid, "msgid has no msgstr"
                 pending_msgid = number if keyword == "msgid" else None
+                if keyword == "msgctxt":
+                    context = collecting = [match.group(3)[1:-1]]
+                else:
+                    if last_keyword != "msgctxt":
+                        context = None
+                    msgid = collecting = [match.group(3)[1:-1]]
             if keyword.startswith("msgstr"):
                 keyword = "msgstr[]" if match.group(2) is not None else "msgstr"
             last_keyword = keyword
@@ -131,7 +154,7 @@ def read_catalog(
         # string at U+2028, U+0085, form feed ... which PO strings may hold unescaped.
         for line, message in _syntax_errors(text.split("\n")):
             raise CatalogError(message, path=path, line=line)
-    lines, previous = _split_previous(text.splitlines())
+    lines, previous = _split_previous(text.split("\n"))
     try:
         catalog = read_po(lines, locale=locale, abort_invalid=True)
     except PoFileError as exc:
@@ -139,12 +162,27 @@ def read_catalog(
             str(exc).split(" on ")[0], path=path, line=max(exc.lineno, 0) + 1
         ) from None
     except (ValueError, TypeError) as exc:  # e.g. a Plural-Forms header Babel cannot parse
-        raise CatalogError(f"invalid catalog: {exc}", path=path, line=1) from None
+        line = _header_line(text, "Plural-Forms") if "plural" in str(exc).lower() else 1
+        raise CatalogError(f"invalid catalog: {exc}", path=path, line=line) from None
     if previous:
         for entry in iter_messages(catalog):
             if entry.lineno in previous:
                 entry.previous_id = previous[entry.lineno]
+    try:  # Babel keeps any plural expression; gettext would refuse the .mo made from it
+        gettext.c2py(catalog.plural_expr)
+    except (ValueError, SyntaxError, RecursionError):
+        raise CatalogError(
+            f"Plural-Forms: cannot parse plural={catalog.plural_expr}",
+            path=path,
+            line=_header_line(text, "Plural-Forms"),
+        ) from None
     return catalog
+
+
+def _header_line(text: str, field: str) -> int:
+    """The line of header ``field`` (``"Plural-Forms: ...``), or 1."""
+    match = re.search(rf'^\s*"{re.escape(field)}:', text, re.M)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
 def _split_previous(lines: list[str]) -> tuple[list[str], dict[int, list[str]]]:
@@ -200,7 +238,7 @@ def _previous_lines(previous_id: list[str] | tuple[str, ...]) -> str:
 
     lines = []
     for keyword, value in zip(("msgid", "msgid_plural"), previous_id, strict=False):
-        body = normalize(value, width=PO_WIDTH).splitlines()
+        body = normalize(value, width=PO_WIDTH).split("\n")
         lines.append(f"#| {keyword} {body[0]}")
         lines.extend(f"#| {line}" for line in body[1:])
     return "".join(f"{line}\n" for line in lines)

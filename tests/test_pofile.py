@@ -1,0 +1,313 @@
+"""The .po reader (syntax errors at their real line), the writer (stable bytes), the .mo writer."""
+
+from __future__ import annotations
+
+import gettext
+import io
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
+
+from outreach.errors import CatalogError
+from outreach.pofile import (
+    is_complete,
+    iter_messages,
+    message_forms,
+    read_catalog,
+    write_catalog,
+    write_mo,
+)
+
+HEADER = (
+    'msgid ""\n'
+    'msgstr ""\n'
+    '"Language: es\\n"\n'
+    '"Content-Type: text/plain; charset=UTF-8\\n"\n'
+    '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n'
+    "\n"
+)  # 6 lines: the first entry below starts on line 7
+
+
+def _read(body: str, header: str = HEADER) -> Catalog:
+    return read_catalog((header + body).encode("utf-8"), path="es.po")
+
+
+# -- syntax errors, each at its line ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("body", "line", "fragment"),
+    [
+        ('msgid "Watch the film\nmsgstr "Mira"\n', 7, "unterminated"),
+        ('msgid "a"\nmsgstr "say "hi""\n', 8, "unterminated or malformed"),
+        ('msgid "a\\"\nmsgstr "b"\n', 7, "unterminated"),
+        ('msgid "a"\nmsgstr "b"\n\nthis is junk\n', 10, "not PO syntax"),
+        ('msgid "a"\nmsgstr "b"\n"continues" junk\n', 9, "malformed"),
+        ('msgid "a"\n\nmsgid "b"\nmsgstr "c"\n', 7, "msgid has no msgstr"),
+        ('msgid "a"\nmsgstr "b"\n\nmsgid "c"\n', 10, "msgid has no msgstr"),
+        ('msgid "a"\nmsgstr "b"\n\nmsgstr "c"\n', 10, "without a msgid"),
+        ('msgid "a"\nmsgstr "b"\nmsgstr "c"\n', 9, "without a msgid"),
+        ('msgctxt "subject"\nmsgstr "b"\n', 8, "without a msgid"),
+        ('msgid_plural "b"\nmsgstr "c"\n', 7, "msgid_plural must follow a msgid"),
+        ('msgid "a"\nmsgstr "b"\n\nmsgid "a"\nmsgstr "c"\n', 10, "duplicate message definition"),
+        (
+            'msgctxt "subject"\nmsgid "a"\nmsgstr "b"\n\n'
+            'msgctxt "subject"\nmsgid "a"\nmsgstr "c"\n',
+            12,
+            "duplicate message definition (first defined at line 8)",
+        ),
+    ],
+)
+def test_syntax_errors_name_their_line(body: str, line: int, fragment: str) -> None:
+    with pytest.raises(CatalogError) as info:
+        _read(body)
+    error = info.value
+    assert error.path == "es.po"
+    assert error.line == line
+    assert fragment in error.message
+    assert str(error).startswith(f"es.po:{line}: ")
+
+
+def test_a_string_before_any_keyword() -> None:
+    with pytest.raises(CatalogError, match="continues nothing") as info:
+        read_catalog(b'"orphan"\n', path="x.po")
+    assert info.value.line == 1
+
+
+def test_invalid_utf8_names_its_line() -> None:
+    data = (HEADER + 'msgid "a"\nmsgstr "').encode() + b"\xff" + b'"\n'
+    with pytest.raises(CatalogError, match="not valid UTF-8") as info:
+        read_catalog(data, path="x.po")
+    assert info.value.line == 8
+
+
+def test_unknown_charset() -> None:
+    data = HEADER.replace("UTF-8", "no-such-charset").encode()
+    with pytest.raises(CatalogError, match="unknown charset"):
+        read_catalog(data, path="x.po")
+
+
+def test_a_same_msgid_with_and_without_context_is_not_a_duplicate() -> None:
+    catalog = _read('msgctxt "subject"\nmsgid "a"\nmsgstr "A"\n\nmsgid "a"\nmsgstr "b"\n')
+    assert catalog.get("a", context="subject").string == "A"
+    assert catalog.get("a").string == "b"
+
+
+def test_obsolete_entries_do_not_count_as_duplicates() -> None:
+    catalog = _read('msgid "a"\nmsgstr "b"\n\n#~ msgid "a"\n#~ msgstr "old"\n')
+    assert catalog.get("a").string == "b"
+
+
+def test_msgmerge_previous_lines_of_obsolete_entries_are_accepted() -> None:
+    # what GNU msgmerge --previous writes for an obsolete fuzzy entry
+    body = (
+        'msgid "Sign"\nmsgstr "Firma"\n\n'
+        '#, fuzzy\n#~| msgid "Watch the film"\n'
+        '#~ msgid "Watch the short film"\n#~ msgstr "Mira la película"\n'
+    )
+    catalog = _read(body)
+    assert [m.id for m in catalog.obsolete.values()] == ["Watch the short film"]
+
+
+def test_line_separators_inside_strings_are_not_line_ends() -> None:
+    # U+2028, U+0085 and form feed are line breaks for str.splitlines(), not for gettext
+    for text in ("a\u2028b", "a\x85b", "a\x0cb", "a\u2029b", "a\x1cb"):
+        catalog = Catalog(locale="es", fuzzy=False)
+        catalog.add("Share", text, user_comments=[f"note{text}note"])
+        data = write_catalog(catalog)
+        again = read_catalog(data, path="es.po")
+        assert again.get("Share").string == text
+        assert write_catalog(again) == data
+
+
+# -- the writer: stable bytes ---------------------------------------------------------------
+def _sample() -> Catalog:
+    catalog = Catalog(locale="ru", project="Mini", version="1.0", fuzzy=False)
+    catalog.add("Watch the film", "Смотрите фильм", [("messages/share.j2", 7)])
+    catalog.add(
+        "Share the film with %(name)s",
+        "Поделитесь фильмом с %(name)s",
+        [("messages/share.j2", 2)],
+        context="subject",
+        user_comments=["keep it short"],
+        flags=["max-length:60"],
+    )
+    catalog.add(
+        ("%(num)d friend has shared it.", "%(num)d friends have shared it."),
+        ("%(num)d друг поделился.", "%(num)d друга поделились.", "%(num)d друзей поделились."),
+        [("messages/share.j2", 10)],
+    )
+    long = " ".join(["Russia has made it a crime to speak openly about gay people."] * 3)
+    catalog.add(long, "Россия " * 30, [("messages/share.j2", 12)], auto_comments=["a long one"])
+    catalog.add(
+        "Love always wins. Share the film now",
+        "Любовь всегда побеждает.",
+        flags=["fuzzy"],
+        previous_id=[long + " and a previous msgid long enough to be wrapped"],
+    )
+    catalog.add(
+        ("One person", "%(count)s people"),
+        ("Один", "", ""),
+        flags=["fuzzy"],
+        previous_id=["One person has signed.", "%(count)s people have signed."],
+    )
+    catalog.obsolete["Gone"] = catalog["Watch the film"].clone()
+    catalog.obsolete["Gone"].id = "Gone"
+    return catalog
+
+
+def test_write_read_write_is_byte_identical() -> None:
+    data = write_catalog(_sample())
+    once = read_catalog(data, path="ru.po")
+    assert write_catalog(once) == data
+    assert write_catalog(read_catalog(write_catalog(once), path="ru.po")) == data
+
+
+def test_previous_msgids_survive_as_previous_msgids() -> None:
+    data = write_catalog(_sample())
+    text = data.decode()
+    assert '#| msgid ""\n#| "Russia has made it' in text
+    assert '#| msgid "One person has signed."\n#| msgid_plural "%(count)s people have' in text
+    assert "# |" not in text
+    catalog = read_catalog(data, path="ru.po")
+    fuzzy = catalog.get("Love always wins. Share the film now")
+    assert fuzzy.previous_id[0].endswith("and a previous msgid long enough to be wrapped")
+    assert fuzzy.user_comments == []
+    plural = catalog.get("One person")
+    assert plural.previous_id == ["One person has signed.", "%(count)s people have signed."]
+
+
+def test_written_strings_are_wrapped_at_76_columns() -> None:
+    text = write_catalog(_sample()).decode()
+    lines = [line for line in text.splitlines() if line.startswith(('"', "msg"))]
+    assert any(line == 'msgid ""' for line in lines)  # long strings were wrapped
+    for line in lines:
+        assert len(line) <= 76 or " " not in line[:76], line
+
+
+def test_flags_comments_contexts_and_plurals_round_trip() -> None:
+    catalog = read_catalog(write_catalog(_sample()), path="ru.po")
+    subject = catalog.get("Share the film with %(name)s", context="subject")
+    assert subject.flags == {"max-length:60", "python-format"}
+    assert subject.user_comments == ["keep it short"]
+    plural = catalog.get("%(num)d friend has shared it.")
+    assert plural.id == ("%(num)d friend has shared it.", "%(num)d friends have shared it.")
+    assert len(message_forms(plural)) == 3
+    assert catalog.num_plurals == 3
+    assert [m.id for m in catalog.obsolete.values()] == ["Gone"]
+
+
+def test_a_file_babel_wrote_does_not_churn() -> None:
+    # pybabel writes with Babel's write_po at width 76; outreach must not rewrap it
+    catalog = _sample()
+    for message in iter_messages(catalog):
+        message.previous_id = []
+    stream = io.BytesIO()
+    write_po(stream, catalog, width=76)
+    data = stream.getvalue()
+    assert write_catalog(read_catalog(data, path="ru.po")) == data
+
+
+# -- completeness ---------------------------------------------------------------------------
+def test_is_complete() -> None:
+    catalog = _sample()
+    assert is_complete(catalog.get("Watch the film"), 3)
+    assert is_complete(catalog.get("%(num)d friend has shared it."), 3)
+    assert not is_complete(catalog.get("%(num)d friend has shared it."), 4)
+    assert not is_complete(catalog.get("Love always wins. Share the film now"), 3)
+    assert not is_complete(catalog.get("One person"), 3)
+
+
+# -- the .mo writer -------------------------------------------------------------------------
+def _mo_catalog() -> Catalog:
+    catalog = Catalog(locale="es", project="Mini", fuzzy=False)
+    catalog.add("Watch the film", "Mira la película")
+    catalog.add("Sign the petition", "Firma la petición", context="subject")
+    catalog.add("Sign the petition", "Firma la petición (cuerpo)")
+    catalog.add(("%(num)d friend", "%(num)d friends"), ("%(num)d amigo", "%(num)d amigos"))
+    catalog.add(("One person", "%(count)s people"), ("Una persona", ""))  # incomplete
+    catalog.add("Fuzzy one", "Borrosa", flags=["fuzzy"])
+    catalog.add("Untranslated", "")
+    catalog.add("Ünïcödé → ✓", "Unicode ✓")
+    return catalog
+
+
+def _mo_bytes(catalog: Catalog) -> tuple[int, bytes]:
+    stream = io.BytesIO()
+    count = write_mo(catalog, stream)
+    return count, stream.getvalue()
+
+
+def test_mo_is_read_by_gnu_translations() -> None:
+    count, data = _mo_bytes(_mo_catalog())
+    assert count == 5
+    t = gettext.GNUTranslations(io.BytesIO(data))
+    assert t.gettext("Watch the film") == "Mira la película"
+    assert t.pgettext("subject", "Sign the petition") == "Firma la petición"
+    assert t.gettext("Sign the petition") == "Firma la petición (cuerpo)"
+    assert t.ngettext("%(num)d friend", "%(num)d friends", 1) == "%(num)d amigo"
+    assert t.ngettext("%(num)d friend", "%(num)d friends", 5) == "%(num)d amigos"
+    assert t.gettext("Ünïcödé → ✓") == "Unicode ✓"
+    # left out: they fall back to the source
+    assert t.gettext("Fuzzy one") == "Fuzzy one"
+    assert t.gettext("Untranslated") == "Untranslated"
+    assert t.ngettext("One person", "%(count)s people", 2) == "%(count)s people"
+    assert t.info()["language"] == "es"
+    assert t.info()["plural-forms"] == "nplurals=2; plural=(n != 1);"
+
+
+def test_mo_layout_is_gnu() -> None:
+    _, data = _mo_bytes(_mo_catalog())
+    magic, revision, count, orig_at, trans_at, hash_size, _ = struct.unpack("<7I", data[:28])
+    assert (magic, revision, hash_size) == (0x950412DE, 0, 0)
+    keys = []
+    for i in range(count):
+        length, offset = struct.unpack("<2I", data[orig_at + 8 * i : orig_at + 8 * i + 8])
+        keys.append(data[offset : offset + length])
+        assert data[offset + length] == 0
+    assert keys == sorted(keys)  # gettext's binary search needs sorted originals
+    assert keys[0] == b""  # the header
+    assert b"subject\x04Sign the petition" in keys
+    assert b"%(num)d friend\x00%(num)d friends" in keys
+    assert trans_at == orig_at + 8 * count
+
+
+def test_empty_catalog_gives_a_valid_mo() -> None:
+    count, data = _mo_bytes(Catalog(locale="ja", fuzzy=False))
+    assert count == 0
+    t = gettext.GNUTranslations(io.BytesIO(data))
+    assert t.gettext("x") == "x"
+
+
+@pytest.mark.skipif(shutil.which("msgunfmt") is None, reason="GNU msgunfmt is not installed")
+def test_msgunfmt_reads_the_mo(tmp_path: Path) -> None:
+    _, data = _mo_bytes(_mo_catalog())
+    mo = tmp_path / "es.mo"
+    mo.write_bytes(data)
+    result = subprocess.run(
+        ["msgunfmt", str(mo)], capture_output=True, text=True, check=True, encoding="utf-8"
+    )
+    back = read_catalog(result.stdout.encode(), path="msgunfmt")
+    assert back.get("Watch the film").string == "Mira la película"
+    assert back.get("Sign the petition", context="subject").string == "Firma la petición"
+    assert back.get("%(num)d friend").string == ("%(num)d amigo", "%(num)d amigos")
+    assert back.get("Fuzzy one") is None
+    assert back.get("One person") is None
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU msgfmt is not installed")
+def test_same_translations_as_msgfmt(tmp_path: Path) -> None:
+    catalog = _mo_catalog()
+    catalog.delete("One person")  # msgfmt keeps incomplete plurals; outreach leaves them out
+    po = tmp_path / "es.po"
+    po.write_bytes(write_catalog(catalog))
+    subprocess.run(["msgfmt", "-o", str(tmp_path / "gnu.mo"), str(po)], check=True)
+    with (tmp_path / "gnu.mo").open("rb") as stream:
+        gnu = gettext.GNUTranslations(stream)
+    _, data = _mo_bytes(catalog)
+    ours = gettext.GNUTranslations(io.BytesIO(data))
+    strip = {k: v for k, v in ours._catalog.items() if k != ""}  # type: ignore[attr-defined]
+    assert strip == {k: v for k, v in gnu._catalog.items() if k != ""}  # type: ignore[attr-defined]
