@@ -336,3 +336,264 @@ def render(
         from outreach.errors import ProblemsFound
 
         raise ProblemsFound(problems)
+
+
+# -- outreach export ------------------------------------------------------------------------
+# The format names are repeated here so that `outreach --help` does not import the exporters;
+# tests/test_export_cli.py checks that they match outreach.export.FORMATS.
+_EXPORT_FORMATS = ("csv", "json", "ics", "buffer", "hootsuite", "sprout", "mastodon")
+
+
+@main.command()
+@click.option(
+    "--channel",
+    "-c",
+    required=True,
+    metavar="CHANNEL",
+    help="x, mastodon, bluesky, threads, facebook, instagram, linkedin or whatsapp.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_EXPORT_FORMATS),
+    required=True,
+    help="csv/json (generic), ics (calendar), buffer/hootsuite/sprout (bulk upload), "
+    "mastodon (API request bodies).",
+)
+@click.option(
+    "--start",
+    required=True,
+    metavar="DATETIME",
+    help="First post. 2026-12-01T09:00 is 09:00 on each audience's clock; with an offset "
+    "(2026-12-01T09:00+01:00, ...Z) it is one instant everywhere.",
+)
+@click.option(
+    "--every",
+    metavar="DURATION",
+    help="Time between one message and the next in a locale: 30m, 2h, 1d, PT30M, P1D. Days "
+    "keep the local hour across daylight-saving changes. Default: all at --start.",
+)
+@click.option(
+    "--stagger",
+    metavar="DURATION",
+    help="Shift each successive locale by this much (en +0, es +5m, fr +10m, ...).",
+)
+@click.option(
+    "--tz",
+    metavar="ZONE",
+    help="Your time zone (IANA, e.g. Europe/Madrid): for locales without one in campaign.toml, "
+    "and the clock scheduler files are written in (set your scheduler account's). Default UTC.",
+)
+@click.option(
+    "--message",
+    "-m",
+    "messages",
+    multiple=True,
+    metavar="MESSAGE",
+    help="Only this message (repeatable).",
+)
+@click.option(
+    "--locale",
+    "-l",
+    "locales",
+    multiple=True,
+    metavar="LOCALE",
+    help="Only this locale (repeatable).",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Write FILE atomically instead of printing; a split export writes FILE-1, FILE-2...",
+)
+@click.option("--bom", is_flag=True, help="csv: start with a UTF-8 byte order mark (Excel).")
+@click.option("--day-first", is_flag=True, help="hootsuite, sprout: DD/MM/YYYY dates.")
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="buffer, hootsuite, sprout: at most N rows a file (e.g. 10 on Buffer's free plan).",
+)
+@click.option(
+    "--var", "variables", multiple=True, metavar="KEY=VALUE", help="Template variable (repeatable)."
+)
+@pass_state
+@handles_errors
+def export(
+    state: _State,
+    channel: str,
+    fmt: str,
+    start: str,
+    every: str | None,
+    stagger: str | None,
+    tz: str | None,
+    messages: tuple[str, ...],
+    locales: tuple[str, ...],
+    out: str | None,
+    bom: bool,
+    day_first: bool,
+    max_rows: int | None,
+    variables: tuple[str, ...],
+) -> None:
+    """Export every message x locale post for one channel, scheduled on each audience's clock.
+
+    Every post is rendered and counted as its platform counts it; a post over its limit,
+    without its hashtag or in the past fails the export (exit 1) and nothing is written.
+    Scheduler profiles also get the checks their importer makes.
+    """
+    import datetime as dt
+
+    from outreach.errors import UsageError
+    from outreach.export import (
+        PROFILE_FORMATS,
+        export_files,
+        plan_posts,
+        stale_outputs,
+        write_outputs,
+    )
+    from outreach.render import parse_variables
+
+    campaign = state.campaign()
+    now = dt.datetime.now(dt.UTC)
+    posts = plan_posts(
+        campaign,
+        channel,
+        start,
+        every,
+        tz,
+        list(messages) or None,
+        list(locales) or None,
+        now,
+        stagger=stagger,
+        variables=parse_variables(variables),
+    )
+    payloads = export_files(
+        posts,
+        fmt,
+        now=now,
+        calendar_name=f"{campaign.name} · {channel}",
+        tz=tz,
+        day_first=day_first,
+        bom=bom,
+        max_rows=max_rows,
+    )
+    if len(payloads) > 1 and not out:
+        raise UsageError(
+            f"{len(posts)} posts need {len(payloads)} {fmt} files (the importer takes fewer rows "
+            f"a file): pass --out FILE to write FILE-1 ... FILE-{len(payloads)}"
+        )
+    if fmt in PROFILE_FORMATS and tz is None:
+        click.echo(
+            f"note: {fmt} times are written in UTC; pass --tz with your {fmt} account's time zone",
+            err=True,
+        )
+    if out is None:
+        click.echo(payloads[0], nl=False)
+        return
+    paths = write_outputs(out, payloads)
+    for stale in stale_outputs(out, len(paths)):
+        click.echo(f"warning: {stale} is from an earlier export; do not upload it", err=True)
+    click.echo(f"{len(posts)} posts: {', '.join(str(p) for p in paths)}")
+
+
+def _github_prefix(campaign_dir: Path) -> str:
+    """Annotations need paths from the repository root: the campaign directory as given
+    (when relative), then the campaign-relative path."""
+    text = campaign_dir.as_posix()
+    return "" if campaign_dir.is_absolute() or text in (".", "") else text
+
+
+@main.command()
+@click.option("--locale", "-l", "locales", multiple=True, help="Only this locale (repeatable).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="github: workflow-command annotations for GitHub Actions.",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .outreach-cache/.")
+@click.option("--no-render", is_flag=True, help="Skip the render-level checks (posts, emails).")
+@pass_state
+@handles_errors
+def check(
+    state: _State, locales: tuple[str, ...], fmt: str, no_cache: bool, no_render: bool
+) -> None:
+    """Translation QA: placeholders, plurals, hashtags, links, mentions, markup, injections,
+    invisible characters, white space, length and language, per catalog entry; then every
+    post and email as rendered in every locale.
+
+    Exits 1 when any finding is an error (warnings alone exit 0), 2 when it cannot run.
+    """
+    import os
+
+    from outreach.errors import ProblemsFound
+    from outreach.qa import check_campaign, format_github, format_text
+
+    campaign = state.campaign()
+    report = check_campaign(
+        campaign, list(locales) or None, use_cache=not no_cache, render=not no_render
+    )
+    if fmt == "json":
+        _json(report.to_json())
+    elif fmt == "github":
+        annotations = format_github(report, prefix=_github_prefix(state.campaign_dir))
+        if annotations:
+            click.echo(annotations)
+    else:
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        click.echo(format_text(report, color=color))
+    if not report.ok:
+        raise ProblemsFound([])
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--top", default=3, show_default=True, type=click.IntRange(1, 10), help="Candidates shown."
+)
+@handles_errors
+def detect(text: str | None, fmt: str, top: int) -> None:
+    """The language of TEXT (or of standard input), by langdetect with a fixed seed.
+
+    Prints the most probable languages with their probabilities. Short texts are unreliable:
+    judge a sentence, not a word.
+    """
+    from outreach.detect import detect_languages
+    from outreach.errors import UsageError
+
+    if text is None:
+        if sys.stdin.isatty():
+            raise UsageError("give a TEXT argument or pipe text on standard input")
+        text = sys.stdin.read()
+    if not text.strip():
+        raise UsageError("no text to detect: the input is empty")
+    found = detect_languages(text, top=top)
+    if fmt == "json":
+        _json(
+            {
+                "languages": [
+                    {"language": lang, "name": _language_name(lang), "probability": prob}
+                    for lang, prob in found
+                ]
+            }
+        )
+        return
+    for lang, prob in found:
+        click.echo(f"{lang}\t{prob:.3f}\t{_language_name(lang)}")
+
+
+def _language_name(code: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = str(Locale.parse(code.split("-")[0]).english_name)
+    except (UnknownLocaleError, ValueError):
+        return code
+    suffix = {"zh-cn": " (Simplified)", "zh-tw": " (Traditional)"}.get(code, "")
+    return name + suffix

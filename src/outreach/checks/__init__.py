@@ -1,6 +1,30 @@
 """Translation QA: small checks, one registry, one runner.
 
+Each check is a small pure function registered with a name and a severity (see
+:mod:`outreach.checks.registry`); :func:`check_catalog` runs them over a Babel catalog and
+returns :class:`Finding` objects. ``outreach compile`` runs the structural ones only;
+``outreach check`` runs them all through :func:`outreach.qa.check_campaign`.
+
+The modules:
+
+=============  =====================================================================
+registry       Finding, Unit, CatalogInfo, the ``entry_check``/``catalog_check`` decorators
+runner         ``check_catalog``: builds units, asks a language detector, runs the checks
+structure      header, plurals
+status         untranslated, fuzzy
+placeholders   placeholders
+markup         html, template-injection, header-injection, invisible
+spacing        newlines, whitespace, length (Weblate's ``max-length``)
+content        hashtags, urls, mentions, emoji
+language       wrong-language, same-as-source
+rendered       render-level checks: posts and emails as sent (length, hashtags, urls)
+tokens         finding links, mentions, hashtags, emoji and markup in text
+=============  =====================================================================
+
+Importing this package is cheap; the checks register when the runner is first used.
+
 >>> from babel.messages.catalog import Catalog
+>>> from outreach.checks import check_catalog
 >>> catalog = Catalog(locale="es", fuzzy=False)
 >>> _ = catalog.add("Sign now: %(url)s", "Firma ya")
 >>> [f.message for f in check_catalog(catalog, file="es.po")]
@@ -9,24 +33,28 @@
 
 from __future__ import annotations
 
-# Importing the check modules registers their checks.
-from outreach.checks import placeholders, structure  # noqa: F401
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from outreach.checks.registry import (
-    CATALOG_CHECKS,
-    ENTRY_CHECKS,
     CatalogInfo,
     Finding,
     Severity,
     Unit,
     catalog_check,
     entry_check,
+    summarize,
 )
-from outreach.checks.runner import catalog_info, check_catalog, summarize
+
+if TYPE_CHECKING:
+    from outreach.checks.registry import CATALOG_CHECKS, ENTRY_CHECKS
+    from outreach.checks.runner import Detector, catalog_info, check_catalog
 
 __all__ = [
     "CATALOG_CHECKS",
     "ENTRY_CHECKS",
     "CatalogInfo",
+    "Detector",
     "Finding",
     "Severity",
     "Unit",
@@ -36,3 +64,14 @@ __all__ = [
     "entry_check",
     "summarize",
 ]
+
+_FROM_RUNNER = {"CATALOG_CHECKS", "ENTRY_CHECKS", "Detector", "catalog_info", "check_catalog"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _FROM_RUNNER:
+        raise AttributeError(f"module 'outreach.checks' has no attribute {name!r}")
+    runner = importlib.import_module("outreach.checks.runner")  # registers every check
+    value = getattr(runner, name)
+    globals()[name] = value
+    return value

@@ -72,28 +72,37 @@ def _uses_python_format(unit: Unit) -> bool:
     if "python-format" in unit.flags:
         return True
     source = python_placeholders(unit.source_text)
-    return bool(source.named or source.positional)
+    if source.named or source.positional or "%%" in unit.source_text:
+        return True
+    # A named placeholder in a translation of plain text: Jinja's i18n formats every
+    # string, so it would fail; report it.
+    return any(python_placeholders(form).named for form in unit.forms if "%(" in form)
 
 
 @entry_check("placeholders", "error", structural=True)
 def placeholders(unit: Unit) -> Iterator[str]:
-    """Missing, extra, renamed or malformed placeholders, in every plural form."""
+    """Missing, extra, renamed or malformed placeholders, in every plural form.
+
+    A plural form that serves a single number (Arabic's zero and dual, the "one" form) may
+    leave out the count: "كتابان" says "two books" without a 2.
+    """
     python = _uses_python_format(unit)
     all_named = python_placeholders(unit.source_text).named if python else set()
     all_brace = brace_placeholders(unit.source_text)
+    plural_only = _plural_only(unit, python)
     for index, text in unit.filled_forms():
         where = f" (plural form {index})" if unit.is_plural else ""
         source = unit.source_for(index)
+        single = _serves_one_number(unit, index)
         if python:
             want = python_placeholders(source)
             have = python_placeholders(text)
             for bad in have.invalid:
                 yield f"invalid placeholder {bad!r}{where}; write %% for a literal percent sign"
             optional = all_named - want.named  # e.g. %(num)s in a form used only for n == 1
-            for name in sorted(want.named - have.named):
-                yield f"placeholder {name} is missing from the translation{where}"
-            for name in sorted(have.named - want.named - optional):
-                yield f"placeholder {name} is not in the source{where}"
+            missing = want.named - have.named - (plural_only if single else set())
+            extra = have.named - want.named - optional
+            yield from _differences(missing, extra, where)
             if want.positional != have.positional and not (want.named or have.named):
                 expected = sum(want.positional.values())
                 got = sum(have.positional.values())
@@ -106,10 +115,49 @@ def placeholders(unit: Unit) -> Iterator[str]:
             want_brace = brace_placeholders(source)
             have_brace = brace_placeholders(text)
             optional_brace = all_brace - want_brace
-            for name in sorted(want_brace - have_brace):
-                yield f"placeholder {name} is missing from the translation{where}"
-            for name in sorted(have_brace - want_brace - optional_brace):
-                yield f"placeholder {name} is not in the source{where}"
+            missing = want_brace - have_brace - (plural_only if single else set())
+            yield from _differences(missing, have_brace - want_brace - optional_brace, where)
+
+
+def _differences(missing: set[str], extra: set[str], where: str) -> Iterator[str]:
+    if len(missing) == 1 and len(extra) == 1:
+        yield f"placeholder {next(iter(missing))} was renamed to {next(iter(extra))}{where}"
+        return
+    for name in sorted(missing):
+        yield f"placeholder {name} is missing from the translation{where}"
+    for name in sorted(extra):
+        yield f"placeholder {name} is not in the source{where}"
+
+
+_COUNT_NAMES = frozenset({"n", "num", "number", "count", "total", "amount"})
+
+
+def _plural_only(unit: Unit, python: bool) -> set[str]:
+    """The placeholders that stand for the count: those only the plural source has, and
+    numeric or count-named ones (``%(num)d``, ``%(count)s``, ``{n}``)."""
+    if unit.msgid_plural is None:
+        return set()
+    if python:
+        plural = python_placeholders(unit.msgid_plural).named
+        singular = python_placeholders(unit.msgid).named
+        count = {
+            p
+            for p in plural | singular
+            if p[-1] in "diu" or p[2 : p.index(")")].strip() in _COUNT_NAMES
+        }
+    else:
+        plural, singular, count = set(), set(), set()
+    plural_braces = brace_placeholders(unit.msgid_plural)
+    braces = plural_braces - brace_placeholders(unit.msgid)
+    braces |= {b for b in plural_braces if b[1:-1].split(":")[0].split("!")[0] in _COUNT_NAMES}
+    return (plural - singular) | count | braces
+
+
+def _serves_one_number(unit: Unit, index: int) -> bool:
+    if not unit.is_plural:
+        return False
+    numbers = unit.catalog.numbers_by_form
+    return index < len(numbers) and len(numbers[index]) == 1
 
 
 def _describe(counter: Counter[str]) -> str:

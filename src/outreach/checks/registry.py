@@ -33,6 +33,7 @@ __all__ = [
     "Unit",
     "catalog_check",
     "entry_check",
+    "summarize",
 ]
 
 Severity = Literal["error", "warning"]
@@ -82,6 +83,13 @@ class CatalogInfo:
     headers: Mapping[str, str] = field(default_factory=dict)
     header_fuzzy: bool = False
     expected_num_plurals: int | None = None
+    is_source: bool = False
+    #: every locale's accepted hashtag variants (campaign.toml ``localized_hashtags``)
+    hashtag_variants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: langdetect's candidates for the text samples that the wrong-language check asked
+    #: about (see :mod:`outreach.checks.language`); an empty tuple means "consistent with
+    #: the catalog's language". Filled by the runner when a detector is available.
+    detections: Mapping[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
 
     @cached_property
     def plural(self) -> Callable[[int], int]:
@@ -143,6 +151,14 @@ class Unit:
             return self.msgid
         return self.msgid_plural
 
+    def flag_value(self, name: str) -> str | None:
+        """The value of a ``name:value`` flag (Weblate's ``max-length:80``), if present."""
+        prefix = f"{name}:"
+        for flag in self.flags:
+            if flag.startswith(prefix):
+                return flag[len(prefix) :].strip()
+        return None
+
     def filled_forms(self) -> Iterator[tuple[int, str]]:
         """``(index, text)`` for each non-empty form."""
         for index, text in enumerate(self.forms):
@@ -201,3 +217,11 @@ def catalog_check(
         return func
 
     return register
+
+
+def summarize(findings: Iterable[Finding]) -> dict[str, int]:
+    """``{"errors": N, "warnings": M}`` as in the JSON output."""
+    counts = {"errors": 0, "warnings": 0}
+    for finding in findings:
+        counts["errors" if finding.severity == "error" else "warnings"] += 1
+    return counts

@@ -1,12 +1,38 @@
-"""Run the registered checks over a Babel catalog and collect :class:`Finding` objects."""
+"""Run the registered checks over a Babel catalog and collect :class:`Finding` objects.
+
+Fuzzy and untranslated entries meet only the checks that do not need a translation
+(``untranslated``, ``fuzzy``); an entry flagged ``ignore-<check>`` (Weblate's convention) skips
+that check; ``structural_only`` keeps the checks that gate ``outreach compile``.
+
+>>> from babel.messages.catalog import Catalog
+>>> catalog = Catalog(locale="fr", fuzzy=False)
+>>> _ = catalog.add("Sign: %(url)s #LoveAlwaysWins", "Signez : %(url)s #LoveAlwaysWins")
+>>> _ = catalog.add("Watch <b>now</b>", "Regardez <b>maintenant</b><script>x()</script>")
+>>> _ = catalog.add("Watch the film", "", flags=["fuzzy"])
+>>> for finding in check_catalog(catalog, file="fr.po"):
+...     print(finding)
+fr.po: error: html: <script> is not in the source: translations must not add markup
+fr.po: warning: untranslated: not translated: renders in the source language (en) until it is
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from babel.messages.catalog import Catalog, Message
 
+# Importing the check modules registers their checks, in this order.
+from outreach.checks import (  # noqa: F401
+    content,
+    language,
+    markup,
+    placeholders,
+    spacing,
+    status,
+    structure,
+)
 from outreach.checks.registry import (
     CATALOG_CHECKS,
     ENTRY_CHECKS,
@@ -14,6 +40,7 @@ from outreach.checks.registry import (
     EntryCheck,
     Finding,
     Unit,
+    summarize,
 )
 from outreach.pofile import iter_messages, message_forms
 
@@ -21,12 +48,18 @@ if TYPE_CHECKING:
     from outreach.campaign import Campaign
 
 __all__ = [
+    "Detector",
     "catalog_info",
     "check_catalog",
     "run_entry_checks",
     "summarize",
     "unit_from_message",
 ]
+
+
+#: ``detector(samples, locale)`` -> langdetect candidates per sample (``()``: consistent);
+#: :class:`outreach.detect.LanguageJudge` is one.
+Detector = Callable[[Collection[str], str], Mapping[str, tuple[tuple[str, float], ...]]]
 
 
 def catalog_info(
@@ -56,6 +89,8 @@ def catalog_info(
         headers=headers,
         header_fuzzy=bool(catalog.fuzzy),
         expected_num_plurals=expected,
+        is_source=bool(campaign and name == campaign.source_locale),
+        hashtag_variants=dict(campaign.localized_hashtags) if campaign else {},
     )
 
 
@@ -97,8 +132,13 @@ def check_catalog(
     campaign: Campaign | None = None,
     structural_only: bool = False,
     only: Collection[str] | None = None,
+    detector: Detector | None = None,
 ) -> list[Finding]:
-    """Every finding for ``catalog``, in file order then check order."""
+    """Every finding for ``catalog``, in file order then check order.
+
+    ``detector`` lets the wrong-language check consult langdetect (through
+    :class:`outreach.detect.LanguageJudge`); without one it only tests the script.
+    """
     info = catalog_info(catalog, file=file, locale=locale, campaign=campaign)
     findings: list[Finding] = []
     for check in CATALOG_CHECKS.values():
@@ -111,7 +151,14 @@ def check_catalog(
     entry_checks = [
         c for c in ENTRY_CHECKS.values() if _selected(c.name, c.structural, structural_only, only)
     ]
-    units = (unit_from_message(m, info) for m in iter_messages(catalog))
+    units = [unit_from_message(m, info) for m in iter_messages(catalog)]
+    if detector is not None and any(c.name == "wrong-language" for c in entry_checks):
+        from outreach.checks.language import detection_samples
+
+        samples = detection_samples(units)
+        if samples:
+            info = replace(info, detections=dict(detector(samples, locale or info.locale)))
+            units = [replace(unit, catalog=info) for unit in units]
     findings.extend(run_entry_checks(units, entry_checks))
     return findings
 
@@ -139,11 +186,3 @@ def run_entry_checks(units: Iterable[Unit], checks: Sequence[EntryCheck]) -> lis
                 for message in check.func(unit)
             )
     return findings
-
-
-def summarize(findings: Iterable[Finding]) -> dict[str, int]:
-    """``{"errors": N, "warnings": M}`` as in the JSON output."""
-    counts = {"errors": 0, "warnings": 0}
-    for finding in findings:
-        counts["errors" if finding.severity == "error" else "warnings"] += 1
-    return counts

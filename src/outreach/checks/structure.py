@@ -27,8 +27,11 @@ def header(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
                 "review it and remove the fuzzy flag"
             ),
         )
-    if not info.headers.get("Language"):
+    language = info.headers.get("Language", "").strip()
+    if not language:
         yield 1, "the header has no Language"
+    elif info.locale and _base(language) != _base(info.locale):
+        yield 1, f"the header says Language: {language}, but this is the {info.locale} catalog"
     content_type = info.headers.get("Content-Type", "")
     charset = content_type.partition("charset=")[2].strip().lower()
     if charset and charset not in ("utf-8", "utf8"):
@@ -54,6 +57,11 @@ def plurals(unit: Unit) -> Iterator[str]:
     empty = [str(i) for i, text in enumerate(unit.forms) if not text]
     if empty and len(empty) < len(unit.forms):
         yield (
-            f"plural form {', '.join(empty)} is empty while others are filled; "
-            "the empty form would fall back to English"
+            f"plural form {', '.join(empty)} is missing or empty while others are filled; "
+            "those numbers would fall back to the source language"
         )
+
+
+def _base(locale: str) -> str:
+    """The language subtag: ``pt-BR`` and ``pt_BR`` -> ``pt``."""
+    return locale.replace("-", "_").split("_", 1)[0].split("@", 1)[0].lower()

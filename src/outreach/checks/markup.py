@@ -1,0 +1,226 @@
+"""Translator text is data: no markup, template syntax, header breaks or hidden characters
+beyond what the source has.
+
+Jinja's i18n extension marks translations safe, so a ``<script>`` in a translation would reach
+an email client as markup; ``{{`` would be template syntax if a translation were ever rendered
+as a template; a line break in a subject line ends the header; bidi controls make a string
+display differently from what reviewers read.
+
+>>> from outreach.checks.registry import CatalogInfo, Unit
+>>> info = CatalogInfo(locale="es", file="es.po", num_plurals=2, plural_expr="n != 1")
+>>> def unit(source, text, context=None):
+...     return Unit(source, None, context, (text,), frozenset(), 9, False, info)
+>>> list(html(unit("Post with <strong>%(tag)s</strong>", "Publica con <strong>%(tag)s")))
+['tags are not balanced: <strong> is never closed']
+>>> list(header_injection(unit("Join us", "Únete\\nBcc: x@y.org", context="subject")))
+['a line break in an email subject would end the header (header injection); keep it on one line']
+>>> list(invisible(unit("Sign now", "Firma\\u202e ya")))
+... # doctest: +ELLIPSIS
+['U+202E RIGHT-TO-LEFT OVERRIDE is not in the source (a bidi control: ...)']
+"""
+
+from __future__ import annotations
+
+import functools
+import html as html_lib
+import importlib
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from typing import Any
+
+from outreach.checks.registry import Unit, entry_check
+
+__all__ = ["header_injection", "html", "invisible", "template_injection"]
+
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
+    | {"source", "track", "wbr"}
+)
+_BAD_SCHEMES = ("javascript:", "data:", "vbscript:")
+
+
+class _Markup(HTMLParser):
+    """The tags, attributes and comments of one string."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: Counter[str] = Counter()
+        self.attributes: list[tuple[str, str, str]] = []
+        self.problems: list[str] = []
+        self.stack: list[str] = []
+        self.comments = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags[tag] += 1
+        self.attributes.extend((tag, name, value or "") for name, value in attrs)
+        if tag not in _VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags[tag] += 1
+        self.attributes.extend((tag, name, value or "") for name, value in attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID:
+            return
+        if not self.stack:
+            self.problems.append(f"</{tag}> closes nothing")
+        elif self.stack[-1] != tag:
+            opened = self.stack.pop()
+            self.problems.append(f"</{tag}> closes <{opened}>")
+        else:
+            self.stack.pop()
+
+    def handle_comment(self, data: str) -> None:
+        self.comments += 1
+
+    def handle_decl(self, decl: str) -> None:
+        self.comments += 1
+
+    def handle_pi(self, data: str) -> None:
+        self.comments += 1
+
+    def unknown_decl(self, data: str) -> None:
+        self.comments += 1
+
+    def finish(self) -> _Markup:
+        self.close()
+        self.problems.extend(f"<{tag}> is never closed" for tag in self.stack)
+        return self
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> _Markup:
+    parser = _Markup()
+    parser.feed(text)
+    return parser.finish()
+
+
+def _scheme(value: str) -> str | None:
+    cleaned = "".join(c for c in html_lib.unescape(value) if not c.isspace() and c.isprintable())
+    lowered = cleaned.lower()
+    return next((s for s in _BAD_SCHEMES if lowered.startswith(s)), None)
+
+
+@entry_check("html", "error", structural=True)
+def html(unit: Unit) -> Iterator[str]:
+    """The source's tags kept and balanced; no tag, attribute, handler or script link more."""
+    for index, text in unit.filled_forms():
+        if "<" not in text and "<" not in unit.source_text:
+            continue
+        where = f" (plural form {index})" if unit.is_plural else ""
+        source = _parse(unit.source_for(index))
+        have = _parse(text)
+        for message in _compare(source, have):
+            yield message + where
+
+
+def _compare(source: _Markup, have: _Markup) -> Iterator[str]:
+    for tag, count in sorted(have.tags.items()):
+        if tag not in source.tags:
+            yield f"<{tag}> is not in the source: translations must not add markup"
+        elif count != source.tags[tag]:
+            yield f"<{tag}> appears {count} times, in the source {source.tags[tag]}"
+    for tag in sorted(source.tags):
+        if tag not in have.tags:
+            yield f"<{tag}> of the source is missing from the translation"
+    allowed: dict[str, set[str]] = {}
+    source_values = {value for _, _, value in source.attributes}
+    for tag, name, _ in source.attributes:
+        allowed.setdefault(tag, set()).add(name)
+    for tag, name, value in have.attributes:
+        if tag not in source.tags:
+            continue  # already reported
+        if name in allowed.get(tag, set()):
+            pass
+        elif name.startswith("on"):
+            yield f"event handler {name}= on <{tag}> is not allowed in a translation"
+        else:
+            yield f"attribute {name}= on <{tag}> is not in the source"
+        scheme = _scheme(value)
+        if scheme and value not in source_values:
+            yield f"<{tag} {name}=…> is a {scheme} link, which the source does not have"
+    if not source.problems:
+        yield from (f"tags are not balanced: {problem}" for problem in have.problems)
+    if have.comments > source.comments:
+        yield "an HTML comment or declaration is not in the source"
+
+
+@entry_check("template-injection", "error", structural=True)
+def template_injection(unit: Unit) -> Iterator[str]:
+    """``{{``, ``{%`` or ``{#`` that the source lacks."""
+    for token in ("{{", "{%", "{#"):
+        if token not in unit.source_text and any(token in form for form in unit.forms):
+            yield f"“{token}” is not in the source: translations are text, never templates"
+
+
+#: Message contexts whose strings become email headers and must stay on one line.
+HEADER_CONTEXTS = frozenset({"subject", "preheader"})
+_LINE_BREAKS = "\r\n\v\f\x85\u2028\u2029"
+
+
+@entry_check("header-injection", "error", structural=True)
+def header_injection(unit: Unit) -> Iterator[str]:
+    """A line break in a string used as an email subject or header."""
+    if unit.msgctxt not in HEADER_CONTEXTS:
+        return
+    breaks = [c for c in _LINE_BREAKS if c not in unit.source_text]
+    if any(c in form for form in unit.forms for c in breaks):
+        yield (
+            f"a line break in an email {unit.msgctxt} would end the header "
+            "(header injection); keep it on one line"
+        )
+
+
+# Invisible characters with a legitimate use: joiners (Persian, Indic scripts, emoji
+# sequences) and the soft hyphen; bidi marks in right-to-left text; the zero-width space as
+# a word-break hint in scripts written without spaces.
+_ALWAYS_ALLOWED = frozenset("\u200c\u200d\u00ad\n\t\r")
+_RTL_MARKS = frozenset("\u200e\u200f\u061c")
+_BREAK_HINTS = frozenset("\u200b")
+_NO_SPACE_LANGUAGES = frozenset({"th", "lo", "km", "my", "bo", "dz", "ja", "zh"})
+_RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "yi", "ps", "sd", "ug", "ckb", "dv", "syr"})
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class _Invisible:
+    def __init__(self) -> None:
+        regex: Any = importlib.import_module("regex")
+        self.chars: Any = regex.compile(r"[\p{Cf}\p{Cc}\u115f\u1160\u3164\uffa0\u2800]")
+        self.flag_tags: Any = regex.compile(r"\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")
+
+
+@functools.cache
+def _invisible_rx() -> _Invisible:
+    return _Invisible()
+
+
+@entry_check("invisible", "error", structural=True)
+def invisible(unit: Unit) -> Iterator[str]:
+    """Bidi controls and other invisible format characters that the source does not have."""
+    rx = _invisible_rx()
+    language = unit.catalog.locale.replace("-", "_").split("_", 1)[0].lower()
+    allowed = set(_ALWAYS_ALLOWED)
+    if language in _RTL_LANGUAGES:
+        allowed |= _RTL_MARKS
+    if language in _NO_SPACE_LANGUAGES:
+        allowed |= _BREAK_HINTS
+    source = unit.source_text
+    reported: set[str] = set()
+    for form in unit.forms:
+        if form.isascii() and form.isprintable():
+            continue
+        text = rx.flag_tags.sub("", form) if "\U0001f3f4" in form else form
+        for char in rx.chars.findall(text):
+            if char in allowed or char in source or char in reported:
+                continue
+            reported.add(char)
+            name = unicodedata.name(char, "a control character")
+            kind = (
+                "a bidi control: the text would display differently from what reviewers read"
+                if char in _BIDI_CONTROLS
+                else "an invisible character"
+            )
+            yield f"U+{ord(char):04X} {name} is not in the source ({kind})"
