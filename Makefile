@@ -34,6 +34,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	$(BIN)/python benchmarks/bench_compile.py
+	$(BIN)/python benchmarks/bench_render.py
+	$(BIN)/python benchmarks/bench_check.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -387,7 +387,7 @@ def test_the_example_campaign_has_no_errors(tmp_path: Path) -> None:
         target.parent.mkdir(parents=True)
         shutil.copyfile(po, target)
     report = check_campaign(load_campaign(tmp_path), use_cache=False)
-    assert report.summary() == {"errors": 0, "warnings": 0}, [str(f) for f in report.findings]
+    assert report.summary == {"errors": 0, "warnings": 0}, [str(f) for f in report.findings]
 
 
 def test_the_pre_commit_hook_runs_outreach_check() -> None:

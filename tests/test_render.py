@@ -435,3 +435,15 @@ def test_babel_filters_per_locale() -> None:
     moment = dt.datetime(2014, 2, 7, 19, 14, tzinfo=dt.UTC)
     assert fr["time"](moment) == "20:14"  # shown in the audience's zone
     assert en["date"]("2014-02-06", "long") == "February 6, 2014"
+
+
+def test_render_error_names_the_template_line(example: Path) -> None:
+    path = example / "messages" / "petition.j2"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if "{% block text %}" in line) + 2
+    lines[number - 1] += " {{ no_such_variable }}"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, _, err = run_cli(example, "render", "petition", "-c", "email")
+    assert code == 2
+    assert err.startswith(f"{path}:{number}: "), err
+    assert "no_such_variable" in err and "Traceback" not in err

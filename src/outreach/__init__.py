@@ -45,21 +45,38 @@ _LAZY = {
     "merge_catalog": "outreach.catalogs",
     "normalize_locale": "outreach.locales",
     "negotiate_locale": "outreach.locales",
+    "Renderer": "outreach.render",
+    "Post": "outreach.render",
+    "Email": "outreach.render",
+    "check_campaign": "outreach.qa",
+    "CheckReport": "outreach.qa",
+    "Finding": "outreach.checks",
+    "plan_posts": "outreach.export",
+    "export_files": "outreach.export",
+    "ScheduledPost": "outreach.export",
 }
 
 __all__ = [
     "Campaign",
     "CatalogError",
+    "CheckReport",
     "ConfigError",
+    "Email",
+    "Finding",
     "InputError",
     "LocaleError",
     "OutreachError",
+    "Post",
     "ProblemsFound",
+    "Renderer",
+    "ScheduledPost",
     "TemplateError",
     "UsageError",
     "__version__",
     "add_locale",
+    "check_campaign",
     "compile_catalogs",
+    "export_files",
     "extract",
     "init_campaign",
     "load_campaign",
@@ -67,6 +84,7 @@ __all__ = [
     "negotiate_locale",
     "normalize_locale",
     "parse_campaign",
+    "plan_posts",
     "stats",
     "update",
 ]
@@ -81,7 +99,11 @@ if TYPE_CHECKING:
         stats,
         update,
     )
+    from outreach.checks import Finding
+    from outreach.export import ScheduledPost, export_files, plan_posts
     from outreach.locales import negotiate_locale, normalize_locale
+    from outreach.qa import CheckReport, check_campaign
+    from outreach.render import Email, Post, Renderer
     from outreach.scaffold import init_campaign
 
 

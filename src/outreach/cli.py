@@ -106,6 +106,14 @@ def main(ctx: click.Context, campaign_dir: str) -> None:
 
 
 pass_state = click.make_pass_decorator(_State)
+locale_option = click.option(
+    "--locale",
+    "-l",
+    "locales",
+    multiple=True,
+    metavar="LOCALE",
+    help="Only this locale (repeatable).",
+)
 
 
 @main.command()
@@ -155,7 +163,7 @@ def add_locale(state: _State, locale: str) -> None:
 
 
 @main.command()
-@click.option("--locale", "-l", "locales", multiple=True, help="Only this locale (repeatable).")
+@locale_option
 @pass_state
 @handles_errors
 def update(state: _State, locales: tuple[str, ...]) -> None:
@@ -178,7 +186,7 @@ def update(state: _State, locales: tuple[str, ...]) -> None:
 
 
 @main.command(name="compile")
-@click.option("--locale", "-l", "locales", multiple=True, help="Only this locale (repeatable).")
+@locale_option
 @click.option("--force", is_flag=True, help="Compile even catalogs with structural errors.")
 @pass_state
 @handles_errors
@@ -197,7 +205,7 @@ def compile_(state: _State, locales: tuple[str, ...], force: bool) -> None:
 
 
 @main.command()
-@click.option("--locale", "-l", "locales", multiple=True, help="Only this locale (repeatable).")
+@locale_option
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
@@ -392,14 +400,7 @@ _EXPORT_FORMATS = ("csv", "json", "ics", "buffer", "hootsuite", "sprout", "masto
     metavar="MESSAGE",
     help="Only this message (repeatable).",
 )
-@click.option(
-    "--locale",
-    "-l",
-    "locales",
-    multiple=True,
-    metavar="LOCALE",
-    help="Only this locale (repeatable).",
-)
+@locale_option
 @click.option(
     "--out",
     "-o",
@@ -505,7 +506,7 @@ def _github_prefix(campaign_dir: Path) -> str:
 
 
 @main.command()
-@click.option("--locale", "-l", "locales", multiple=True, help="Only this locale (repeatable).")
+@locale_option
 @click.option(
     "--format",
     "fmt",

@@ -18,8 +18,8 @@ written atomically, ignored (and rewritten) when unreadable, and never break a r
 >>> from outreach.scaffold import init_campaign
 >>> campaign = init_campaign(pathlib.Path(tempfile.mkdtemp()) / "demo")
 >>> report = check_campaign(campaign, use_cache=False)
->>> report.summary(), report.catalogs
-({'errors': 0, 'warnings': 0}, 1)
+>>> report.summary, report.catalogs, report.exit_code
+({'errors': 0, 'warnings': 0}, 1, 0)
 >>> format_github(report)
 ''
 """
@@ -64,6 +64,7 @@ class CheckReport:
     catalogs: int
     detection: Mapping[str, int] = field(default_factory=dict)
 
+    @property
     def summary(self) -> dict[str, int]:
         """``{"errors": N, "warnings": M}``."""
         return summarize(self.findings)
@@ -71,19 +72,24 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         """No error findings (warnings alone are fine)."""
-        return self.summary()["errors"] == 0
+        return self.summary["errors"] == 0
+
+    @property
+    def exit_code(self) -> int:
+        """What ``outreach check`` exits with: 1 on any error finding, else 0."""
+        return 0 if self.ok else 1
 
     def to_json(self) -> dict[str, Any]:
         """The document ``--format json`` prints (DESIGN.md §3)."""
-        return {"findings": [f.to_json() for f in self.findings], "summary": self.summary()}
+        return {"findings": [f.to_json() for f in self.findings], "summary": self.summary}
 
 
 def check_campaign(
     campaign: Campaign,
     locales: Sequence[str] | None = None,
-    *,
     use_cache: bool = True,
     cache_dir: str | Path | None = None,
+    *,
     render: bool = True,
 ) -> CheckReport:
     """Check the catalogs of ``locales`` (default: every locale of the campaign).
@@ -425,7 +431,7 @@ def format_text(
     if summary:
         if lines:
             lines.append("")
-        counts = report.summary()
+        counts = report.summary
         lines.append(
             f"{counts['errors']} errors, {counts['warnings']} warnings in "
             f"{report.catalogs} catalogs"

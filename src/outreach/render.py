@@ -381,9 +381,16 @@ class Renderer:
         render = template.blocks.get(block)
         if render is None:
             return ""
-        return self._guard(
-            lambda: "".join(render(template.new_context(context))), template, message
-        )
+
+        def run() -> str:
+            try:
+                return "".join(render(template.new_context(context)))
+            except Exception:
+                # What Template.render does: point the traceback at template lines.
+                template.environment.handle_exception()
+                raise  # handle_exception always raises; this satisfies the type checker
+
+        return self._guard(run, template, message)
 
     def _layout(self, env: Environment, name: str, context: dict[str, Any]) -> str:
         template = self._load(env, name)
