@@ -52,7 +52,7 @@ def baseline(campaign_dir: Path, messages: list[str]) -> Callable[[str, str], st
         mo = campaign_dir / "locales" / locale / "LC_MESSAGES" / "messages.mo"
         with mo.open("rb") as stream:
             env.install_gettext_translations(gettext.GNUTranslations(stream), newstyle=True)  # type: ignore[attr-defined]
-        env.filters.update(babel_filters(locale, campaign.timezones.get(locale)))
+        env.filters.update(babel_filters(locale, campaign.timezone_for(locale)))
         envs[locale] = env
     context = {
         **campaign.variables,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from outreach.campaign import load_campaign, parse_campaign
+from outreach.campaign import list_locale, load_campaign, parse_campaign
 from outreach.errors import ConfigError, LocaleError
 
 VALID = """\
@@ -103,3 +104,130 @@ def test_optional_tables_are_validated() -> None:
     error = _error(text)
     assert "unknown time zone" in error.message
     assert error.line == 12
+
+
+# -- review fixes: url, name, BOM, locale keys, editing the locales list --------------------
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://exa mple.org",
+        "https://example.org/love\n",
+        "https://example.org/a b",
+        "https://example.org/\tx",
+        "https://",
+        "ftp://example.org",
+        " https://example.org",
+    ],
+)
+def test_url_must_be_a_whole_link(url: str) -> None:
+    text = VALID.replace('url = "https://example.org/love"', f"url = {json.dumps(url)}")
+    error = _error(text)
+    assert error.line == 6
+    assert "url must be" in error.message
+
+
+@pytest.mark.parametrize(
+    "url", ["https://example.org", "http://localhost:8000/a?b=c#d", "https://ex.org/ü?q=1"]
+)
+def test_whole_links_are_accepted(url: str) -> None:
+    text = VALID.replace('url = "https://example.org/love"', f"url = {json.dumps(url)}")
+    assert parse_campaign(text, root=".").url == url
+
+
+@pytest.mark.parametrize("name", ["Love\nWins", "Love\r\nWins", "Love Wins\n", "Love\u2028Wins"])
+def test_name_must_be_one_line(name: str) -> None:
+    text = VALID.replace('name = "Love Always Wins"', f"name = {json.dumps(name)}")
+    error = _error(text)
+    assert error.line == 2
+    assert "'name' must be one line" in error.message
+
+
+def test_a_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    assert parse_campaign("\ufeff" + VALID, root=".").locales == ("en", "es", "pt_BR")
+    (tmp_path / "messages").mkdir()
+    (tmp_path / "messages/campaign.toml").write_bytes(b"\xef\xbb\xbf" + VALID.encode())
+    assert load_campaign(tmp_path).name == "Love Always Wins"
+    broken = "\ufeff" + VALID.replace('"#LoveAlwaysWins"', '"LoveAlwaysWins"')
+    assert _error(broken).line == 5  # the lines still count from the first
+
+
+@pytest.mark.parametrize(
+    ("table", "entry", "line"),
+    [
+        ("localized_hashtags", 'de = ["#LiebeGewinnt"]', 10),
+        ("localized_hashtags", 'pt-PT = ["#OAmorVence"]', 10),
+        ("timezones", 'fr = "Europe/Paris"', 12),
+        ("timezones", 'es_MX = "America/Mexico_City"', 12),
+    ],
+)
+def test_locale_keys_must_be_shipped_locales(table: str, entry: str, line: int) -> None:
+    if table == "localized_hashtags":
+        text = VALID + entry + "\n"
+    else:
+        text = VALID + f"\n[campaign.{table}]\n{entry}\n"
+    error = _error(text)
+    assert error.line == line
+    assert "a locale the campaign does not ship" in error.message
+    assert f"[campaign.{table}]" in error.message
+
+
+def test_a_language_key_covers_its_regional_locales() -> None:
+    text = VALID + 'pt = ["#OAmorVence"]\n\n[campaign.timezones]\npt = "America/Sao_Paulo"\n'
+    campaign = parse_campaign(text, root=".")
+    assert campaign.hashtags_for("pt_BR") == ("#LoveAlwaysWins", "#OAmorVence")
+    assert campaign.timezones == {"pt": "America/Sao_Paulo"}
+    regional = VALID + 'pt-BR = ["#OAmorVence"]\n'
+    assert parse_campaign(regional, root=".").localized_hashtags["pt_BR"] == ("#OAmorVence",)
+    narrower = VALID.replace('"pt-BR"', '"pt"') + 'pt-BR = ["#OAmorVence"]\n'
+    assert "does not ship" in _error(narrower).message
+
+
+_HEAD = '[campaign]\nname = "X"\nsource_locale = "en"\n'
+_TAIL = 'hashtags = ["#X"]\nurl = "https://example.org"\n'
+
+
+@pytest.mark.parametrize(
+    ("locales", "edited"),
+    [
+        ('locales = ["en"]', 'locales = ["en", "es"]'),
+        ('locales = ["en", ]  # shipped', 'locales = ["en", "es", ]  # shipped'),
+        (
+            'locales = [\n  "en",  # English\n  "ar",  # Arabic [RTL]\n]',
+            'locales = [\n  "en",  # English\n  "ar",  # Arabic [RTL]\n  "es",\n]',
+        ),
+        (
+            'locales = [\n  "en",  # English\n  "ar"  # Arabic, "RTL" ]\n]',
+            'locales = [\n  "en",  # English\n  "ar",  # Arabic, "RTL" ]\n  "es"\n]',
+        ),
+        ('locales = ["en",\n           "ar"]', 'locales = ["en",\n           "ar", "es"]'),
+        ("locales = ['en'] # [x]", "locales = ['en', \"es\"] # [x]"),
+    ],
+)
+def test_list_locale_edits_only_the_list(locales: str, edited: str) -> None:
+    text = _HEAD + locales + "\n" + _TAIL
+    result = list_locale(text, "es")
+    assert result == _HEAD + edited + "\n" + _TAIL
+    assert parse_campaign(result, root=".").locales[-1] == "es"
+
+
+def test_list_locale_finds_the_campaign_list() -> None:
+    decoys = (
+        '[variables]\nlocales = ["xx"]\nnote = """\nlocales = ["yy"]\n"""\n'
+        '[campaign.timezones]\nen = "UTC"\n'
+    )
+    text = "\ufeff" + _HEAD.replace("\n", "\r\n") + 'locales = ["en"]\r\n' + _TAIL + decoys
+    result = list_locale(text, "pt_BR")
+    assert result.startswith("\ufeff")
+    assert 'locales = ["en", "pt_BR"]\r\n' in result
+    assert result.replace('"en", "pt_BR"', '"en"') == text
+    dotted = 'campaign.name = "X"\ncampaign.source_locale = "en"\ncampaign.locales = ["en"]\n'
+    dotted += 'campaign.hashtags = ["#X"]\ncampaign.url = "https://example.org"\n'
+    assert parse_campaign(list_locale(dotted, "es"), root=".").locales == ("en", "es")
+
+
+def test_list_locale_refuses_what_it_cannot_edit() -> None:
+    inline = 'campaign = { name = "X", source_locale = "en", locales = ["en"], '
+    inline += 'hashtags = ["#X"], url = "https://example.org" }\n'
+    with pytest.raises(ConfigError, match="cannot add 'es'") as info:
+        list_locale(inline, "es", path="messages/campaign.toml")
+    assert str(info.value).startswith("messages/campaign.toml:1: ")

@@ -569,3 +569,26 @@ def test_stats_table(translated: Path) -> None:
     assert set(lines[1]) <= {"-", " "}
     assert lines[2].split() == ["en", "12", "0", "0", "12", "100.0%"]
     assert lines[3].split() == ["es", "9", "0", "3", "12", "75.0%"]
+
+
+def test_update_changes_nothing_when_one_catalog_is_malformed(translated: Path) -> None:
+    es, en = po_path(translated, "es"), po_path(translated, "en")
+    (translated / "messages" / "share.j2").write_text(
+        (translated / "messages" / "share.j2").read_text(encoding="utf-8").replace("Watch", "See"),
+        encoding="utf-8",
+    )
+    assert run_cli(translated, "extract")[0] == 0
+    before = en.read_bytes()
+    es.write_bytes(es.read_bytes() + b'\nmsgid "broken\n')
+    code, _, err = run_cli(translated, "update")
+    assert code == 2 and err.startswith(f"{es}:")
+    assert en.read_bytes() == before
+
+
+def test_update_converts_a_legacy_charset_to_utf8(translated: Path) -> None:
+    es = po_path(translated, "es")
+    text = es.read_text(encoding="utf-8").replace("charset=utf-8", "charset=ISO-8859-1")
+    es.write_bytes(text.encode("latin-1", errors="replace"))
+    assert run_cli(translated, "update")[0] == 0
+    assert b"charset=utf-8" in es.read_bytes()
+    es.read_bytes().decode("utf-8")

@@ -3,6 +3,7 @@ and no partial output left behind."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -192,11 +193,19 @@ def test_bad_plural_forms_header(extracted: Path) -> None:
 
 
 def test_missing_catalog(extracted: Path) -> None:
-    code, _, err = run_cli(extracted, "stats")
+    code, _, err = run_cli(extracted, "compile")
     assert code == 2
     message = _one_line(err)
     assert message.startswith(str(po_path(extracted, "en")))
     assert "no such catalog" in message
+
+
+def test_stats_counts_a_missing_catalog_as_untranslated(extracted: Path) -> None:
+    code, out, err = run_cli(extracted, "stats", "--format", "json")
+    assert (code, err) == (0, "")
+    rows = {row["locale"]: row for row in json.loads(out)["locales"]}
+    assert rows["es"]["translated"] == 0 and rows["es"]["percent"] == 0.0
+    assert rows["es"]["untranslated"] == rows["es"]["total"] > 0
 
 
 # -- templates ----------------------------------------------------------------------------
@@ -241,3 +250,11 @@ def test_template_that_is_not_utf8(campaign: Path) -> None:
     assert code == 2
     _located(err, bad)
     assert not (campaign / "locales").exists()
+
+
+def test_stats_source_locale_without_catalog_is_complete(extracted: Path) -> None:
+    rows = {
+        r["locale"]: r
+        for r in json.loads(run_cli(extracted, "stats", "--format", "json")[1])["locales"]
+    }
+    assert rows["en"]["percent"] == 100.0

@@ -200,3 +200,31 @@ def test_daily_calendar_across_dst_keeps_nine_local(tmp_path: Path) -> None:
     assert {(s.hour, s.minute) for s in starts} == {(9, 0)}
     assert len({s.utcoffset() for s in starts[0::2]}) == 2  # New York: EST, then EDT
     assert len({s.utcoffset() for s in starts[1::2]}) == 2  # Madrid: CET, then CEST
+
+
+def test_a_schedule_beyond_the_year_9999_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    root = make_campaign(tmp_path, zones={})
+    cases = [
+        (["--start", START, "--every", "99999999999d"], "--every 99999999999d puts a post"),
+        (["--start", "9999-12-31T23:00", "--every", "1d"], "--every 1d puts a post beyond"),
+        (["--start", START, "--stagger", "999999999999h"], "--stagger 999999999999h puts a"),
+        (["--start", "9999-12-31T23:00", "--tz", "America/New_York"], "--start 9999-12-31T23:00"),
+    ]
+    for args, message in cases:
+        code, out, err = run_cli(root, "export", "-c", "x", "--format", "csv", *args)
+        assert code == 2, err
+        assert out == ""
+        assert message in err and "the year 9999" in err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_posts_in_the_year_9999_export_or_fail_cleanly(tmp_path: Path) -> None:
+    root = make_campaign(tmp_path, zones={"en": "UTC", "es": "America/New_York"})
+    base = ["export", "-c", "x", "--start", "9999-12-31T10:00", "--stagger", "10m"]
+    code, out, err = run_cli(root, *base, "--format", "ics")  # zones cover up to 9999-01-01
+    assert code == 0, err
+    assert "DTSTART:99991231T100000Z" in out and "DTSTART;TZID=America/New_York" in out
+    code, out, err = run_cli(root, *base, "--format", "sprout", "--tz", "Pacific/Kiritimati")
+    assert code == 2
+    assert "--tz Pacific/Kiritimati:" in err and "outside the years 1 to 9999" in err
+    assert "Traceback" not in err

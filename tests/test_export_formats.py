@@ -184,10 +184,39 @@ def test_mastodon_rules(tmp_path: Path) -> None:
         ("Love #LoveWins", None),
         ("", None),
         ("#LoveWins first", None),
+        # invisible or non-ASCII spaces before the trigger do not hide it
+        ("\u00a0=1+1", "="),
+        ("\u3000=1+1", "="),
+        ("\u200b=1+1", "="),
+        ("\ufeff=1+1", "="),
+        ("\u2060\u00ad+1", "+"),
+        ("\u202f\u2028-1", "-"),
+        ("\n@someone", "@"),
+        ("\x85=1", "="),
+        ("\u3164=1", "="),
+        ("\u200b\uff1d1", "\uff1d"),
+        # a tab or CR after them is a trigger itself
+        ("\u00a0\t=1", "\t"),
+        (" \rHi", "\r"),
+        ("\u200bLove #LoveWins", None),
+        ("\ufeff", None),
     ],
 )
 def test_formula_triggers(cell: str, trigger: str | None) -> None:
     assert formula_trigger(cell) == trigger
+
+
+def test_a_formula_after_invisible_characters_is_refused_and_shown(tmp_path: Path) -> None:
+    hidden = "\u00a0\u200b\u2060=1+1 %(url)s %(hashtag)s"
+    root = make_campaign(tmp_path, translations={"es": {"share": hidden, "petition": hidden}})
+    posts = _plan(root, every="1d", stagger="10m", messages=["share"])
+    with pytest.raises(ProblemsFound) as caught:
+        export_files(posts, "csv", now=NOW)
+    assert [str(p) for p in caught.value.problems] == [
+        "share (es, x): the text starts with “=” after leading spaces or invisible characters "
+        "(U+00A0, U+200B, U+2060), which a spreadsheet would run as a formula; outreach does "
+        "not alter posts: start it with a word or a letter instead"
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "buffer", "hootsuite", "sprout"])
@@ -270,6 +299,16 @@ def test_hootsuite_rules(tmp_path: Path) -> None:
     with pytest.raises(ProblemsFound, match="to the minute"):
         export_files(seconds, "hootsuite", now=NOW)
     assert len(export_files(_plan(root, stagger="5m"), "hootsuite", now=NOW)) == 1
+
+
+def test_same_slot_advice_names_each_profiles_own_gap(tmp_path: Path) -> None:
+    root = make_campaign(tmp_path, zones={})  # en and es share UTC: same slot
+    for fmt, stagger in (("hootsuite", "5m"), ("sprout", "10m")):
+        with pytest.raises(ProblemsFound) as caught:
+            export_files(_plan(root), fmt, now=NOW)
+        problems = [str(p) for p in caught.value.problems]
+        assert problems and all(f"--stagger {stagger} to shift" in p for p in problems), problems
+        assert export_files(_plan(root, stagger=stagger), fmt, now=NOW)
 
 
 def test_sprout_needs_ten_minutes_between_posts(tmp_path: Path) -> None:

@@ -227,3 +227,51 @@ def test_a_post_without_the_campaign_hashtag_is_a_problem(tmp_path: Path) -> Non
     assert post_problems(posts, campaign, NOW) == [
         "share (es, x): the post does not carry #LoveWins"
     ]
+
+
+def test_the_export_safeguard_uses_has_hashtag(tmp_path: Path) -> None:
+    from outreach.export import ScheduledPost, post_problems
+    from outreach.render import Post
+
+    campaign = load_campaign(make_campaign(tmp_path))
+    at = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+    texts = {
+        "El amor gana ＃LoveWins": [],  # the full-width spelling is the same tag
+        "El amor gana #lovewins": [],  # so is another letter case
+        "El amor gana ＃LoveWinsToo": ["does not carry"],
+        "El amor gana ##LoveWins": ["does not carry"],
+        "Firma: https://example.org/#LoveWins": ["does not carry"],  # inside the link
+    }
+    for text, expected in texts.items():
+        post = ScheduledPost(Post("share", "es", "x", text, 20, 280), at, "UTC", "", "es", "u")
+        problems = post_problems([post], campaign, NOW)
+        assert [p for p in expected if not any(p in q for q in problems)] == [], text
+        assert len(problems) == len(expected), (text, problems)
+
+
+@pytest.mark.parametrize(
+    ("start", "options", "message"),
+    [
+        ("2026-12-01T09:00", {"every": "99999999999d"}, "--every 99999999999d puts a post beyond"),
+        ("9999-12-31T23:00", {"every": "1d"}, "--start 9999-12-31T23:00 in America/New_York"),
+        ("9999-12-31T20:00Z", {"every": "PT5H"}, "--every PT5H puts a post beyond the year 9999"),
+        ("2026-12-01T09:00", {"stagger": "99999999999w"}, "--stagger 99999999999w puts"),
+    ],
+)
+def test_a_slot_outside_the_years_1_to_9999_is_a_usage_error(
+    tmp_path: Path, start: str, options: dict[str, str], message: str
+) -> None:
+    campaign = load_campaign(make_campaign(tmp_path))
+    with pytest.raises(UsageError, match="year") as caught:
+        plan_posts(campaign, "x", start, now=dt.datetime.min.replace(tzinfo=dt.UTC), **options)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_start_before_the_year_1_in_utc_is_a_usage_error(tmp_path: Path) -> None:
+    campaign = load_campaign(make_campaign(tmp_path, zones={"en": "UTC", "es": "Asia/Tokyo"}))
+    with pytest.raises(UsageError) as caught:
+        plan_posts(campaign, "x", "0001-01-01T00:00", now=dt.datetime.min.replace(tzinfo=dt.UTC))
+    assert str(caught.value) == (
+        "--start 0001-01-01T00:00 in Asia/Tokyo puts a post before the year 1 (in UTC)"
+    )

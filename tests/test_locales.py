@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from outreach.errors import LocaleError
@@ -89,3 +91,14 @@ def test_negotiate_locale(wanted: str | None, expected: str) -> None:
 def test_negotiate_prefers_exact_then_sibling() -> None:
     assert negotiate_locale("pt-BR", ["en", "pt_PT", "pt_BR"], "en") == "pt_BR"
     assert negotiate_locale("pt-BR", ["en", "pt_PT"], "en") == "pt_PT"
+
+
+def test_zh_cn_keeps_the_name_the_user_wrote(tmp_path: Path) -> None:
+    """Babel expands zh_CN to zh_Hans_CN; the catalog directory stays zh_CN, as pybabel's."""
+    from outreach.scaffold import init_campaign
+
+    campaign = init_campaign(tmp_path / "c")
+    assert campaign.po_path("zh-CN").parts[-3] == "zh_CN"
+    assert normalize_locale("zh_TW") == "zh_TW"
+    with pytest.raises(LocaleError):
+        normalize_locale("und")

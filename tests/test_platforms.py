@@ -19,6 +19,7 @@ from outreach.platforms import (
     Measure,
     bluesky_facets,
     find_hashtags,
+    has_hashtag,
     hashtag_problems,
     measure,
     platform,
@@ -472,3 +473,60 @@ def test_import_is_light() -> None:
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- has_hashtag -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "tag", "expected"),
+    [
+        ("Love always wins #LoveAlwaysWins", "#LoveAlwaysWins", True),
+        ("#LoveAlwaysWins, sign now", "#LoveAlwaysWins", True),
+        ("Sign! #LoveAlwaysWins.", "LoveAlwaysWins", True),  # the tag without its "#"
+        ("Sign! ＃LoveAlwaysWins", "#LoveAlwaysWins", True),  # full-width, linked everywhere
+        ("Sign! #LoveAlwaysWins", "＃LoveAlwaysWins", True),
+        ("Sign! #lovealwayswins", "#LoveAlwaysWins", True),  # platforms ignore letter case
+        ("#STRASSE", "#Straße", True),  # full case folding
+        ("#Sa\u0303oPaulo", "#S\u00e3oPaulo", True),  # NFC on both sides
+        ("#S\u00e3oPaulo", "#Sa\u0303oPaulo", True),
+        ("\u2764\ufe0f#Love", "#Love", True),  # X links a tag after a variation selector
+        ("#Love-Wins", "#Love", True),  # punctuation ends the tag (hashtag_problems warns)
+        ("#LoveAlwaysWinsToo", "#LoveAlwaysWins", False),
+        ("#LoveAlwaysWins_2026", "#LoveAlwaysWins", False),
+        ("#LoveAlwaysWins·Too", "#LoveAlwaysWins", False),
+        ("#Love\u200dWins", "#Love", False),
+        ("#Amoré", "#Amor", False),
+        ("#Amore\u0301", "#Amore", False),  # a combining mark continues the tag
+        ("##LoveAlwaysWins", "#LoveAlwaysWins", False),
+        ("＃#LoveAlwaysWins", "#LoveAlwaysWins", False),
+        ("Rock#LoveAlwaysWins", "#LoveAlwaysWins", False),
+        ("愛#LoveAlwaysWins", "#LoveAlwaysWins", False),
+        ("LoveAlwaysWins", "#LoveAlwaysWins", False),
+        ("https://example.org/#LoveAlwaysWins", "#LoveAlwaysWins", False),
+        ("example.org/#LoveAlwaysWins", "#LoveAlwaysWins", False),
+        ("https://example.org/ #LoveAlwaysWins", "#LoveAlwaysWins", True),
+        ("#LoveAlwaysWins", "", False),
+        ("#LoveAlwaysWins", "#", False),
+        ("#a.b", "#a.b", True),  # the tag is matched literally, not as a pattern
+        ("#axb", "#a.b", False),
+    ],
+)
+def test_has_hashtag(text: str, tag: str, expected: bool) -> None:
+    assert has_hashtag(text, tag) is expected
+
+
+@given(
+    st.text(alphabet=st.characters(categories=["L", "Nd"]), min_size=1, max_size=12),
+    st.text(alphabet=st.characters(categories=["L", "Nd", "Zs", "P"]), max_size=12),
+)
+@settings(max_examples=200)
+def test_has_hashtag_finds_a_tag_written_on_its_own(name: str, around: str) -> None:
+    tag = "#" + name
+    assert has_hashtag(f"{around} {tag} {around}", tag)
+    assert has_hashtag(f"{around} ＃{name}", tag)
+    assert not has_hashtag(f"{around} {tag}x", tag)
+
+
+def test_has_hashtag_is_public() -> None:
+    assert "has_hashtag" in platforms.__all__

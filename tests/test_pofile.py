@@ -311,3 +311,17 @@ def test_same_translations_as_msgfmt(tmp_path: Path) -> None:
     ours = gettext.GNUTranslations(io.BytesIO(data))
     strip = {k: v for k, v in ours._catalog.items() if k != ""}  # type: ignore[attr-defined]
     assert strip == {k: v for k, v in gnu._catalog.items() if k != ""}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("expression", "needle"),
+    [("n/0", "division by zero"), ("n", "gives form 2 for n=2"), ("n>1 ? 2 : 0", "gives form 2")],
+)
+def test_plural_forms_are_evaluated(expression: str, needle: str) -> None:
+    data = (
+        'msgid ""\nmsgstr ""\n"Language: es\\n"\n'
+        f'"Plural-Forms: nplurals=2; plural={expression};\\n"\n'
+    ).encode()
+    with pytest.raises(CatalogError) as info:
+        read_catalog(data, path="es.po")
+    assert needle in info.value.message and info.value.line == 4

@@ -447,3 +447,27 @@ def test_render_error_names_the_template_line(example: Path) -> None:
     assert code == 2
     assert err.startswith(f"{path}:{number}: "), err
     assert "no_such_variable" in err and "Traceback" not in err
+
+
+def test_non_utf8_template_is_one_line_error(example: Path) -> None:
+    path = example / "messages" / "latin1.j2"
+    path.write_bytes("{% block post %}Café{% endblock %}".encode("latin-1"))
+    code, _, err = run_cli(example, "render", "latin1")
+    assert code == 2
+    assert err == f"{path}:1: not UTF-8: invalid continuation byte\n"
+
+
+def test_var_with_leading_zero_stays_text() -> None:
+    assert parse_variables(["zip=01234", "n=0", "x=-0.5"]) == {"zip": "01234", "n": 0, "x": -0.5}
+
+
+def test_unexpected_error_is_one_line(example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(Renderer, "render_all", boom)
+    monkeypatch.delenv("OUTREACH_DEBUG", raising=False)
+    code, _, err = run_cli(example, "render")
+    assert code == 2
+    assert err.startswith("outreach: internal error: RuntimeError: kaput")
+    assert len(err.splitlines()) == 1

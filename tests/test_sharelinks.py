@@ -105,6 +105,19 @@ def test_x_does_not_repeat_hashtags_in_the_text() -> None:
     assert query["hashtags"] == "LoveAlwaysWins"
 
 
+def test_a_hashtag_is_present_as_has_hashtag_says() -> None:
+    cases = [
+        ("Sign ＃LoveAlwaysWins", None),  # the full-width spelling is the tag
+        ("Sign #lovealwayswins", None),  # X compares tags case-insensitively
+        ("Sign ##LoveAlwaysWins", "LoveAlwaysWins"),
+        ("Sign #LoveAlwaysWins_2026", "LoveAlwaysWins"),
+        ("https://example.org/#LoveAlwaysWins", "LoveAlwaysWins"),  # a link's fragment
+    ]
+    for text, missing in cases:
+        query = _query(share_links(text=text, url=URL, hashtags=["#LoveAlwaysWins"])["x"])
+        assert query.get("hashtags") == missing, text
+
+
 def test_non_ascii_hashtags() -> None:
     links = share_links(text="Любовь", url=URL, hashtags=["#ЛюбовьПобеждает"])
     assert _query(links["x"])["hashtags"] == "ЛюбовьПобеждает"

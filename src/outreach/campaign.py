@@ -26,23 +26,39 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
 import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from outreach.errors import ConfigError, LocaleError
 from outreach.locales import normalize_locale
 
-__all__ = ["CONFIG_NAME", "DOMAIN", "Campaign", "EmailSettings", "load_campaign", "parse_campaign"]
+__all__ = [
+    "CONFIG_NAME",
+    "DOMAIN",
+    "Campaign",
+    "EmailSettings",
+    "list_locale",
+    "load_campaign",
+    "parse_campaign",
+    "toml_string",
+]
 
+T = TypeVar("T")
 DOMAIN = "messages"
 CONFIG_NAME = "campaign.toml"
 _HASHTAG = re.compile(r"#\w+")
+# A whole http(s) link: a host, then anything but whitespace and control characters.
+_URL = re.compile(r"https?://[^\s/?#\x00-\x1f\x7f]+(?:[/?#][^\s\x00-\x1f\x7f]*)?")
+# What may not be in a one-line setting: control characters and Unicode line breaks.
+_NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -111,12 +127,12 @@ class Campaign:
 
     def hashtags_for(self, locale: str) -> tuple[str, ...]:
         """The campaign hashtags followed by the locale's accepted variants."""
-        extra: tuple[str, ...] = ()
-        for candidate in (locale, locale.split("_", 1)[0]):
-            if candidate in self.localized_hashtags:
-                extra = self.localized_hashtags[candidate]
-                break
+        extra = _nearest(self.localized_hashtags, locale) or ()
         return self.hashtags + tuple(t for t in extra if t not in self.hashtags)
+
+    def timezone_for(self, locale: str) -> str | None:
+        """The time zone of the locale's audience from ``[campaign.timezones]``, if any."""
+        return _nearest(self.timezones, locale)
 
     def label(self, locale: str) -> str:
         """The locale as written in campaign.toml (``pt-BR`` stays ``pt-BR``)."""
@@ -129,6 +145,16 @@ class Campaign:
             known = ", ".join(self.locales)
             raise LocaleError(f"the campaign has no locale {name!r} (it has {known})")
         return normal
+
+
+def _nearest(table: Mapping[str, T], locale: str) -> T | None:
+    """The value for ``locale`` or its nearest CLDR parent (``pt_BR`` may use ``pt``'s)."""
+    from outreach.locales import locale_parents
+
+    for candidate in locale_parents(locale):
+        if candidate in table:
+            return table[candidate]
+    return None
 
 
 def load_campaign(root: str | os.PathLike[str] = ".") -> Campaign:
@@ -153,6 +179,7 @@ def parse_campaign(
 ) -> Campaign:
     """Validate campaign.toml text; every error names the line it is about."""
     where = os.fspath(path) if path is not None else CONFIG_NAME
+    text = text.removeprefix("\ufeff")  # a BOM some Windows editors write
     reader = _Reader(text, where)
     try:
         data = tomllib.loads(text)
@@ -167,6 +194,10 @@ def parse_campaign(
         raise reader.error("missing [campaign] table", key=None)
 
     name = reader.string(table, "name")
+    if _NOT_ONE_LINE.search(name):
+        raise reader.error(
+            "'name' must be one line of text (no line breaks or control characters)", key="name"
+        )
     source_raw = reader.string(table, "source_locale")
     source = reader.locale(source_raw, "source_locale")
     raw_locales = reader.string_list(table, "locales")
@@ -186,13 +217,15 @@ def parse_campaign(
     for tag in hashtags:
         reader.hashtag(tag, "hashtags")
     url = reader.string(table, "url")
-    if not re.match(r"https?://[^\s/]+", url):
-        raise reader.error(f"url must be an http(s) link, not {url!r}", key="url")
+    if not _URL.fullmatch(url):
+        raise reader.error(
+            f"url must be a whole http(s) link without spaces, not {url!r}", key="url"
+        )
 
     localized: dict[str, tuple[str, ...]] = {}
     for raw, tags in reader.table(table, "localized_hashtags").items():
         where_key = f"[campaign.localized_hashtags]{raw}"
-        loc = reader.locale(raw, where_key)
+        loc = reader.shipped(reader.locale(raw, where_key), raw, locales, where_key)
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             raise reader.error("localized hashtags must be a list of strings", key=where_key)
         for tag in tags:
@@ -201,9 +234,10 @@ def parse_campaign(
 
     timezones: dict[str, str] = {}
     for raw, zone in reader.table(table, "timezones").items():
-        loc = reader.locale(raw, f"[campaign.timezones]{raw}")
+        where_key = f"[campaign.timezones]{raw}"
+        loc = reader.shipped(reader.locale(raw, where_key), raw, locales, where_key)
         if not isinstance(zone, str) or not _is_zone(zone):
-            raise reader.error(f"unknown time zone {zone!r}", key=f"[campaign.timezones]{raw}")
+            raise reader.error(f"unknown time zone {zone!r}", key=where_key)
         timezones[loc] = zone
 
     variables = dict(reader.table(data, "variables"))
@@ -248,6 +282,178 @@ def parse_campaign(
     )
 
 
+def toml_string(value: str) -> str:
+    r"""``value`` as a TOML basic string (JSON's escapes are TOML's, but for DEL).
+
+    >>> print(toml_string('Say "hi"'))
+    "Say \"hi\""
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    for char in "\x7f\x85\u2028\u2029":  # DEL must be escaped; line breaks had better be
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
+
+
+# ``locales = [`` as a key of [campaign], or ``campaign.locales = [`` before any table.
+_LOCALES_KEY = re.compile(
+    r"""^[ \t]*(?:(?:campaign|"campaign"|'campaign')[ \t]*\.[ \t]*)?"""
+    r"""(?:locales|"locales"|'locales')[ \t]*=[ \t]*\[""",
+    re.M,
+)
+
+
+def list_locale(text: str, locale: str, *, path: str | os.PathLike[str] = CONFIG_NAME) -> str:
+    """campaign.toml ``text`` with ``locale`` appended to the ``locales`` of [campaign].
+
+    Everything else -- comments, layout, line ends -- stays as it was; the edited text is
+    parsed again and must differ from the old one in that list alone.
+    """
+    where = os.fspath(path)
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom) :]
+    try:
+        before = tomllib.loads(body)
+    except tomllib.TOMLDecodeError:
+        parse_campaign(text, root=".", path=where)  # raises, with the line
+        raise
+    table = before.get("campaign")
+    locales = table.get("locales") if isinstance(table, dict) else None
+    if not isinstance(locales, list):
+        raise _Reader(body, where).error("no 'locales' list in [campaign]", key="locales")
+    expected = copy.deepcopy(before)
+    expected["campaign"]["locales"] = [*locales, locale]
+    newline = "\r\n" if "\r\n" in body else "\n"
+    for match in _LOCALES_KEY.finditer(body):
+        edited = _append_to_array(body, match.end() - 1, toml_string(locale), newline)
+        if edited is None:
+            continue
+        try:
+            after = tomllib.loads(edited)
+        except tomllib.TOMLDecodeError:
+            continue
+        if after == expected or repr(after) == repr(expected):
+            result = bom + edited
+            if locale in parse_campaign(result, root=".", path=where).locales:
+                return result
+    raise _Reader(body, where).error(
+        f"cannot add {locale!r} to the 'locales' of [campaign]; add it by hand", key="locales"
+    )
+
+
+def _append_to_array(text: str, opening: int, item: str, newline: str) -> str | None:
+    """``text`` with ``item`` after the last value of the array whose ``[`` is at
+    ``opening``; ``None`` if what follows is not an array this can read."""
+    last_start = last_end = comma_end = None
+    i = opening + 1
+    while True:
+        i = _skip_blank(text, i)
+        if i >= len(text):
+            return None
+        char = text[i]
+        if char == "]":
+            break
+        if char == ",":
+            if last_end is None or comma_end is not None:
+                return None
+            comma_end = i = i + 1
+            continue
+        if last_end is not None and comma_end is None:
+            return None
+        end = _skip_value(text, i)
+        if end is None:
+            return None
+        last_start, last_end, comma_end, i = i, end, None, end
+    close = i
+    if last_start is None or last_end is None:
+        return text[: opening + 1] + item + text[opening + 1 :]
+    anchor = comma_end if comma_end is not None else last_end
+    if "\n" not in text[anchor:close]:  # the array ends on this line
+        if comma_end is not None:
+            return text[:comma_end] + f" {item}," + text[comma_end:]
+        return text[:last_end] + f", {item}" + text[last_end:]
+    eol = text.index("\n", anchor)
+    if text[eol - 1] == "\r":
+        eol -= 1
+    line_start = text.rfind("\n", 0, last_start) + 1
+    prefix = text[line_start:last_start]
+    indent = prefix if not prefix.strip() else " " * len(prefix)
+    if comma_end is not None:
+        return text[:eol] + f"{newline}{indent}{item}," + text[eol:]
+    return text[:last_end] + "," + text[last_end:eol] + f"{newline}{indent}{item}" + text[eol:]
+
+
+def _skip_blank(text: str, i: int) -> int:
+    """Past whitespace, line ends and comments."""
+    while i < len(text):
+        if text[i] in " \t\r\n":
+            i += 1
+        elif text[i] == "#":
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+        else:
+            break
+    return i
+
+
+def _skip_value(text: str, i: int) -> int | None:
+    """The end of the TOML value that starts at ``i``, or ``None``."""
+    for quotes in ('"""', "'''"):
+        if text.startswith(quotes, i):
+            j = i + 3
+            while j < len(text):
+                if quotes[0] == '"' and text[j] == "\\":
+                    j += 2
+                elif text.startswith(quotes, j):
+                    end = j + 3
+                    while end < len(text) and end - j < 5 and text[end] == quotes[0]:
+                        end += 1  # up to two quotes may end the string itself
+                    return end
+                else:
+                    j += 1
+            return None
+    char = text[i]
+    if char in "\"'":
+        j = i + 1
+        while j < len(text) and text[j] != "\n":
+            if char == '"' and text[j] == "\\":
+                j += 2
+            elif text[j] == char:
+                return j + 1
+            else:
+                j += 1
+        return None
+    if char in "[{":
+        closing = {"[": "]", "{": "}"}
+        stack = [closing[char]]
+        j = i + 1
+        while j < len(text):
+            j = _skip_blank(text, j)
+            if j >= len(text):
+                return None
+            c = text[j]
+            if c in "\"'":
+                string_end = _skip_value(text, j)
+                if string_end is None:
+                    return None
+                j = string_end
+            elif c in closing:
+                stack.append(closing[c])
+                j += 1
+            elif c in "]}":
+                if stack.pop() != c:
+                    return None
+                j += 1
+                if not stack:
+                    return j
+            else:
+                j += 1
+        return None
+    j = i
+    while j < len(text) and text[j] not in " \t\r\n,]}#":
+        j += 1
+    return j if j > i else None
+
+
 def _is_zone(name: str) -> bool:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -262,7 +468,7 @@ class _Reader:
     """Typed access to the parsed TOML that reports the line of the offending key."""
 
     def __init__(self, text: str, where: str) -> None:
-        self.lines = text.splitlines()
+        self.lines = text.split("\n")  # lines as TOML counts them, not splitlines()
         self.where = where
 
     def line_of(self, key: str | None) -> int | None:
@@ -328,6 +534,20 @@ class _Reader:
             return normalize_locale(raw)
         except LocaleError as exc:
             raise self.error(exc.message, key=key) from None
+
+    def shipped(self, locale: str, raw: str, locales: tuple[str, ...], key: str) -> str:
+        """``locale`` if the campaign ships it, or ships a regional variant of the language
+        ``locale`` names (``pt`` for ``pt_BR``); an error otherwise."""
+        if locale in locales or (
+            "_" not in locale and any(loc.split("_", 1)[0] == locale for loc in locales)
+        ):
+            return locale
+        table = key.rpartition("]")[0].lstrip("[")
+        raise self.error(
+            f"[{table}] has {raw!r}, a locale the campaign does not ship "
+            f"(its locales are {', '.join(locales)})",
+            key=key,
+        )
 
     def hashtag(self, tag: str, key: str) -> None:
         if not _HASHTAG.fullmatch(tag) or tag[1:].isdigit():

@@ -15,6 +15,7 @@ Babel catalogs, so they can be used on their own.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import re
 from collections.abc import Sequence
@@ -200,7 +201,8 @@ def new_catalog(template: Catalog, locale: str, campaign: Campaign) -> Catalog:
 def add_locale(campaign: Campaign, locale: str) -> Path:
     """Create ``locales/<locale>/LC_MESSAGES/messages.po`` and list the locale in campaign.toml.
 
-    Refuses to overwrite an existing catalog.
+    Refuses to overwrite an existing catalog. campaign.toml is edited (and checked) first,
+    then the catalog is written; if that fails, campaign.toml is put back as it was.
     """
     from outreach.locales import normalize_locale
 
@@ -208,25 +210,33 @@ def add_locale(campaign: Campaign, locale: str) -> Path:
     path = campaign.po_path(normal)
     if path.exists():
         raise LocaleError(f"{normal} already has a catalog; use 'outreach update'", path=path)
-    catalog = new_catalog(_template(campaign), normal, campaign)
-    atomic_write_bytes(path, write_catalog(catalog))
-    if normal not in campaign.locales:
-        _list_locale(campaign, normal)
+    data = write_catalog(new_catalog(_template(campaign), normal, campaign))
+    if normal in campaign.locales:
+        atomic_write_bytes(path, data)
+        return path
+    old_config = _list_locale(campaign, normal)
+    try:
+        atomic_write_bytes(path, data)
+    except BaseException:
+        atomic_write_bytes(campaign.config_path, old_config)
+        raise
     return path
 
 
-def _list_locale(campaign: Campaign, locale: str) -> None:
-    """Append ``locale`` to ``locales = [...]`` in campaign.toml, keeping everything else."""
-    text = campaign.config_path.read_text(encoding="utf-8")
-    match = re.search(r"^(\s*locales\s*=\s*\[)(.*?)(\s*,?\s*)\]", text, re.M | re.S)
-    if match is None:
-        raise CatalogError(
-            "cannot find 'locales = [...]' to add the locale to", path=campaign.config_path
-        )
-    items = match.group(2).rstrip()
-    insert = f'{items}, "{locale}"' if items.strip() else f'"{locale}"'
-    updated = text[: match.start(2)] + insert + text[match.end(2) :]
-    atomic_write_bytes(campaign.config_path, updated.encode("utf-8"))
+def _list_locale(campaign: Campaign, locale: str) -> bytes:
+    """Append ``locale`` to the ``locales`` of [campaign] in campaign.toml, keeping every
+    comment and line as it was; returns the file's previous bytes."""
+    from outreach.campaign import list_locale
+    from outreach.errors import ConfigError
+
+    config = campaign.config_path
+    try:
+        old = config.read_bytes()
+        text = old.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", path=config) from None
+    atomic_write_bytes(config, list_locale(text, locale, path=config).encode("utf-8"))
+    return old
 
 
 # -- update --------------------------------------------------------------------------------
@@ -256,6 +266,9 @@ def merge_catalog(catalog: Catalog, template: Catalog) -> tuple[Catalog, dict[st
     Returns the merged catalog and counts ``added``, ``fuzzy``, ``obsolete``, ``revived``.
     """
     merged = copy.deepcopy(catalog)
+    # Babel writes characters a legacy charset lacks as \uXXXX, which gettext cannot read
+    # back: a merged catalog is always UTF-8.
+    merged.charset = "utf-8"
     before = {_key(m.id, m.context): m.fuzzy for m in iter_messages(merged)}
     obsolete_before = {_key(m.id, m.context) for m in merged.obsolete.values()}
     # Obsolete entries take part in matching, so a string that comes back gets its old
@@ -294,31 +307,40 @@ def merge_catalog(catalog: Catalog, template: Catalog) -> tuple[Catalog, dict[st
 
 
 def update(campaign: Campaign, locales: Sequence[str] | None = None) -> list[UpdateResult]:
-    """Merge the POT into every catalog (creating missing ones for listed locales)."""
+    """Merge the POT into every catalog (creating missing ones for listed locales).
+
+    Every catalog is read and merged before any is written: one malformed ``.po`` stops
+    the update with nothing changed.
+    """
     template = _template(campaign)
-    results = []
+    planned: list[tuple[UpdateResult, Catalog]] = []
     for locale in _locales(campaign, locales):
         path = campaign.po_path(locale)
         if not path.exists():
             catalog = new_catalog(template, locale, campaign)
-            atomic_write_bytes(path, write_catalog(catalog))
             added = len(list(iter_messages(catalog)))
-            results.append(UpdateResult(locale, path, added, 0, 0, 0, True, created=True))
+            result = UpdateResult(locale, path, added, 0, 0, 0, True, created=True)
+            planned.append((result, catalog))
             continue
-        current = _read(path, locale)
-        merged, counts = merge_catalog(current, template)
-        written = _write_if_changed(path, write_catalog(merged))
-        results.append(
-            UpdateResult(
-                locale,
-                path,
-                added=counts["added"],
-                fuzzy=counts["fuzzy"],
-                obsolete=counts["obsolete"],
-                revived=counts["revived"],
-                written=written,
-            )
+        merged, counts = merge_catalog(_read(path, locale), template)
+        result = UpdateResult(
+            locale,
+            path,
+            added=counts["added"],
+            fuzzy=counts["fuzzy"],
+            obsolete=counts["obsolete"],
+            revived=counts["revived"],
+            written=False,
         )
+        planned.append((result, merged))
+    results = []
+    for result, catalog in planned:
+        if result.created:
+            atomic_write_bytes(result.path, write_catalog(catalog))
+            written = True
+        else:
+            written = _write_if_changed(result.path, write_catalog(catalog))
+        results.append(dataclasses.replace(result, written=written))
     return results
 
 
@@ -418,32 +440,53 @@ class CatalogStats:
 
 
 def catalog_stats(
-    catalog: Catalog, *, locale: str, file: str, source: bool = False
+    catalog: Catalog | None,
+    *,
+    locale: str,
+    file: str,
+    source: bool = False,
+    template: Catalog | None = None,
 ) -> CatalogStats:
-    """Count entries. In the source locale an empty translation means "as written"."""
-    total = translated = fuzzy = 0
-    for message in iter_messages(catalog):
-        total += 1
+    """Count entries. In the source locale an empty translation means "as written".
+
+    With the POT as ``template`` the total is the POT's: a string the ``.po`` does not have
+    yet (or a missing ``.po``, ``catalog=None``) counts as untranslated, not as absent.
+    """
+    messages = list(iter_messages(catalog)) if catalog is not None else []
+    num_plurals = catalog.num_plurals if catalog is not None else 2
+    if template is not None:
+        present = {_key(m.id, m.context): m for m in messages}
+        keys = [_key(m.id, m.context) for m in iter_messages(template)]
+        total = len(keys)
+        messages = [present[k] for k in keys if k in present]
+    else:
+        total = len(messages)
+    # In the source locale a string the .po lacks renders as written: it is translated.
+    translated = total - len(messages) if source else 0
+    fuzzy = 0
+    for message in messages:
         forms = message_forms(message)
         if message.fuzzy and any(forms):
             fuzzy += 1
-        elif (source and not any(forms)) or is_complete(message, catalog.num_plurals):
+        elif (source and not any(forms)) or is_complete(message, num_plurals):
             translated += 1
     return CatalogStats(locale, file, total, translated, fuzzy, total - translated - fuzzy)
 
 
 def stats(campaign: Campaign, locales: Sequence[str] | None = None) -> list[CatalogStats]:
-    """:func:`catalog_stats` for each locale of the campaign."""
+    """:func:`catalog_stats` for each locale, counted against the POT when there is one."""
+    template = _read(campaign.pot_path) if campaign.pot_path.exists() else None
     results = []
     for locale in _locales(campaign, locales):
         path = campaign.po_path(locale)
-        catalog = _read(path, locale)
+        catalog = _read(path, locale) if path.exists() or template is None else None
         results.append(
             catalog_stats(
                 catalog,
                 locale=campaign.label(locale),
                 file=campaign.relative(path),
                 source=locale == campaign.source_locale,
+                template=template,
             )
         )
     return results

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -59,6 +60,15 @@ def handles_errors(func: F) -> F:
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
             click.echo(f"{where}{error.strerror or error}", err=True)
+            sys.exit(2)
+        except Exception as error:  # a bug in outreach: still one line, unless debugging
+            if os.environ.get("OUTREACH_DEBUG"):
+                raise
+            click.echo(
+                f"outreach: internal error: {type(error).__name__}: {error} "
+                "(rerun with OUTREACH_DEBUG=1 for the traceback, and please report it)",
+                err=True,
+            )
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]

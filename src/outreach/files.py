@@ -11,8 +11,9 @@ b'hello'
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -26,11 +27,13 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
 
     The data goes to a temporary file in the same directory, is flushed to disk, and is
     renamed over ``path``; on any exception the temporary file is removed and ``path`` is
-    left as it was.
+    left as it was. A new file gets the mode ``open()`` would give it (0666 less the
+    umask); a replaced file keeps its mode. If ``path`` is a symbolic link, the file it
+    points to is replaced, in that file's directory, and the link stays a link.
     """
-    target = Path(path)
+    target = Path(os.path.realpath(path))
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp_name = _create_temporary(target)
     try:
         with os.fdopen(fd, "wb") as stream:
             yield stream
@@ -39,13 +42,37 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         if target.exists():
             with contextlib.suppress(OSError):
                 os.chmod(tmp_name, target.stat().st_mode & 0o7777)
-        else:
-            os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
+
+
+_TEMPORARY_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _create_temporary(target: Path) -> tuple[int, str]:
+    """A new, empty ``.<name>.<random>.tmp`` beside ``target``: ``(fd, path)``.
+
+    Created with mode 0666 so that the kernel applies the umask (and any default ACL) as
+    for any new file -- unlike ``tempfile.mkstemp``'s 0600, and without changing the
+    process umask to read it.
+    """
+    for _ in range(100):
+        name = os.path.join(target.parent, f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(name, _TEMPORARY_FLAGS, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(target.parent))
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

@@ -15,7 +15,7 @@ Babel is imported lazily so that importing outreach stays light.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from outreach.errors import LocaleError
@@ -23,7 +23,13 @@ from outreach.errors import LocaleError
 if TYPE_CHECKING:
     from babel import Locale
 
-__all__ = ["babel_locale", "fallback_chain", "negotiate_locale", "normalize_locale"]
+__all__ = [
+    "babel_locale",
+    "fallback_chain",
+    "locale_parents",
+    "negotiate_locale",
+    "normalize_locale",
+]
 
 # language[_-]Script/Territory/variant...[@modifier]; no dots, slashes or other path syntax.
 _LOCALE_SHAPE = re.compile(r"[A-Za-z]{2,8}(?:[_-][A-Za-z0-9]{1,8})*(?:@[A-Za-z0-9]{1,16})?")
@@ -45,8 +51,24 @@ def babel_locale(name: str) -> Locale:
 
 
 def normalize_locale(name: str) -> str:
-    """Return the gettext form of a locale name (``pt-BR`` -> ``pt_BR``)."""
-    return str(babel_locale(name))
+    """Return the gettext form of a locale name (``pt-BR`` -> ``pt_BR``).
+
+    Only the parts the user wrote are kept: Babel would expand ``zh_CN`` to ``zh_Hans_CN``
+    (its likely subtags), but the catalog lives in ``locales/zh_CN``, as pybabel names it.
+
+    >>> normalize_locale("zh-cn"), normalize_locale("sr_Latn_RS"), normalize_locale("ca@valencia")
+    ('zh_CN', 'sr_Latn_RS', 'ca@valencia')
+    """
+    from babel.core import parse_locale
+
+    babel_locale(name)  # Babel must know it
+    parts = parse_locale(name.replace("-", "_"))
+    language, territory, script, variant = parts[:4]
+    if language == "und":
+        raise LocaleError(f"{name!r} is not a language (und means undetermined)")
+    normal = "_".join(part for part in (language, script, territory, variant) if part)
+    modifier = parts[4] if len(parts) > 4 else None
+    return f"{normal}@{modifier}" if modifier else normal
 
 
 def fallback_chain(locale: str, source_locale: str) -> list[str]:
@@ -57,18 +79,34 @@ def fallback_chain(locale: str, source_locale: str) -> list[str]:
     >>> fallback_chain("sr_Latn_RS", "en")
     ['sr_Latn_RS', 'sr_Latn', 'sr', 'en']
     """
-    chain = _parents(locale)
+    chain = locale_parents(locale)
     if source_locale not in chain:
         chain.append(source_locale)
     return chain
 
 
-def _parents(locale: str) -> list[str]:
-    """``sr_Latn_RS@x`` -> ``['sr_Latn_RS@x', 'sr_Latn_RS', 'sr_Latn', 'sr']``."""
-    parts = locale.split("@", 1)[0].split("_")
-    chain = ["_".join(parts[:i]) for i in range(len(parts), 0, -1)]
-    if "@" in locale:
-        chain.insert(0, locale)
+def locale_parents(locale: str) -> list[str]:
+    """``locale`` and its parents, most specific first, as CLDR defines them.
+
+    Mostly by dropping the last part, but CLDR's parent exceptions come first: Mexican
+    Spanish falls back to Latin American Spanish, Angolan Portuguese to European.
+
+    >>> locale_parents("sr_Latn_RS@x")
+    ['sr_Latn_RS@x', 'sr_Latn_RS', 'sr_Latn', 'sr']
+    >>> locale_parents("es_MX"), locale_parents("pt_AO")
+    (['es_MX', 'es_419', 'es'], ['pt_AO', 'pt_PT', 'pt'])
+    """
+    from babel.core import get_global
+
+    exceptions = get_global("parent_exceptions")
+    chain: list[str] = []
+    current = locale
+    while current and current != "root" and current not in chain:
+        chain.append(current)
+        if "@" in current:
+            current = current.split("@", 1)[0]
+        else:
+            current = exceptions.get(current) or current.rpartition("_")[0]
     return chain
 
 
@@ -91,7 +129,7 @@ def negotiate_locale(wanted: str | None, available: Sequence[str], source_locale
     except LocaleError:
         return source_locale
     by_lower = {a.lower(): a for a in available}
-    for candidate in _parents(normal):
+    for candidate in locale_parents(normal):
         if candidate.lower() in by_lower:
             return by_lower[candidate.lower()]
     language = normal.split("_", 1)[0].lower()
@@ -99,8 +137,3 @@ def negotiate_locale(wanted: str | None, available: Sequence[str], source_locale
         if a.split("_", 1)[0].lower() == language:
             return a
     return source_locale
-
-
-def unique(items: Iterable[str]) -> list[str]:
-    """Items in first-seen order without repeats."""
-    return list(dict.fromkeys(items))

@@ -11,8 +11,9 @@ sentences, what is wrong with it::
     >>> measure("bluesky", "x" * 301).problems
     ('301 graphemes, 1 over the limit of 300',)
 
-:func:`find_hashtags` finds hashtags as X (twitter-text) does, :func:`hashtag_problems` names
-the hashtags a platform would cut short or not link at all, and :func:`bluesky_facets` builds the
+:func:`find_hashtags` finds hashtags as X (twitter-text) does, :func:`has_hashtag` says whether a
+post carries a given hashtag, :func:`hashtag_problems` names the hashtags a platform would cut
+short or not link at all, and :func:`bluesky_facets` builds the
 link and tag facets a Bluesky post record needs.
 
 Sources (see also REFERENCE.md, "Platforms"):
@@ -47,6 +48,7 @@ __all__ = [
     "Platform",
     "bluesky_facets",
     "find_hashtags",
+    "has_hashtag",
     "hashtag_problems",
     "measure",
     "platform",
@@ -436,6 +438,54 @@ def find_hashtags(text: str) -> list[str]:
     ['#ЛюбовьПобеждает', '#الحب_ينتصر', '#愛は勝つ']
     """
     return [text[s:e] for s, e in _twitter_tag_spans(text)]
+
+
+def has_hashtag(text: str, tag: str) -> bool:
+    """Whether ``text`` carries the hashtag ``tag`` as a whole hashtag.
+
+    ``tag`` may be written with ``#``, ``＃`` or neither (``"#LoveAlwaysWins"``,
+    ``"LoveAlwaysWins"``). ``text`` carries it where ``#`` or ``＃`` (every platform links
+    both) is followed by the tag's name, compared case-insensitively (full case folding, as
+    X, Mastodon and Bluesky treat hashtags) after NFC normalization of both, and
+
+    - not preceded by a word character (a letter, mark, digit or ``_``, or one of the
+      characters twitter-text lets a hashtag contain: ZWNJ, ZWJ, ``·``...), ``#`` or ``＃``,
+      except a variation selector (``❤️#Love``), after which X links a tag;
+    - not followed by such a word character: ``#LoveAlwaysWins`` is not in
+      ``#LoveAlwaysWinsToo``, ``#LoveAlwaysWins_2`` or ``#LoveAlwaysWins·Too``;
+    - not inside a link (``https://example.org/#LoveAlwaysWins``), as X finds links.
+
+    Punctuation after the tag (``#LoveAlwaysWins.``, ``#LoveAlwaysWins-Too``) ends it; whether
+    the platform would link the tag as written is :func:`hashtag_problems`' business. An empty
+    tag is in no text.
+
+    >>> has_hashtag("Sign now ＃lovealwayswins!", "#LoveAlwaysWins")
+    True
+    >>> has_hashtag("#LoveAlwaysWinsToo", "#LoveAlwaysWins"), has_hashtag("a#Love", "Love")
+    (False, False)
+    """
+    name = unicodedata.normalize("NFC", tag.strip())
+    name = name[1:] if name[:1] in ("#", "＃") else name
+    if not name or ("#" not in text and "＃" not in text):
+        return False
+    text = unicodedata.normalize("NFC", text)
+    urls: list[tuple[int, int]] | None = None
+    for match in _tag_pattern(name).finditer(text):
+        if urls is None:
+            urls = _twitter_url_spans(text)
+        if not any(s <= match.start() < e for s, e in urls):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=256)
+def _tag_pattern(name: str) -> Any:
+    rx: Any = importlib.import_module("regex")
+    word = rf"\w{_TW_ALNUM}"
+    return rx.compile(
+        rf"(?:(?<![{word}#＃])|(?<=[\ufe0e\ufe0f]))[#＃]{rx.escape(name)}(?![{word}])",
+        rx.IGNORECASE | rx.FULLCASE,
+    )
 
 
 def _mastodon_tag_spans(text: str) -> list[tuple[int, int]]:

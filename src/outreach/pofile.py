@@ -168,15 +168,41 @@ def read_catalog(
         for entry in iter_messages(catalog):
             if entry.lineno in previous:
                 entry.previous_id = previous[entry.lineno]
-    try:  # Babel keeps any plural expression; gettext would refuse the .mo made from it
-        gettext.c2py(catalog.plural_expr)
-    except (ValueError, SyntaxError, RecursionError):
-        raise CatalogError(
-            f"Plural-Forms: cannot parse plural={catalog.plural_expr}",
-            path=path,
-            line=_header_line(text, "Plural-Forms"),
-        ) from None
+    problem = _plural_problem(catalog.plural_expr, catalog.num_plurals)
+    if problem:
+        raise CatalogError(problem, path=path, line=_header_line(text, "Plural-Forms"))
     return catalog
+
+
+def _plural_problem(expression: str, num_plurals: int) -> str | None:
+    """Why a Plural-Forms header cannot work, or None.
+
+    Babel keeps any expression; gettext refuses a ``.mo`` whose expression it cannot parse,
+    and an expression that divides by zero or picks a form outside ``0..nplurals-1`` fails
+    or falls back at render time. It is evaluated for n = 0..200.
+
+    >>> _plural_problem("n%10==1 ? 0 : 1", 2) is None
+    True
+    >>> _plural_problem("n/0", 2)
+    'Plural-Forms: plural=n/0 fails for n=0 (division by zero)'
+    >>> _plural_problem("n", 2)
+    'Plural-Forms: plural=n gives form 2 for n=2, but nplurals=2'
+    """
+    try:
+        plural = gettext.c2py(expression)
+    except (ValueError, SyntaxError, RecursionError):
+        return f"Plural-Forms: cannot parse plural={expression}"
+    for n in range(201):
+        try:
+            index = plural(n)
+        except ZeroDivisionError:
+            return f"Plural-Forms: plural={expression} fails for n={n} (division by zero)"
+        if not 0 <= index < num_plurals:
+            return (
+                f"Plural-Forms: plural={expression} gives form {index} for n={n}, "
+                f"but nplurals={num_plurals}"
+            )
+    return None
 
 
 def _header_line(text: str, field: str) -> int:

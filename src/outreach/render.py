@@ -118,11 +118,11 @@ Rendered = Post | Email
 def parse_variables(pairs: Iterable[str]) -> dict[str, Any]:
     """``["signatures=301000", "deadline=2014-02-06"]`` -> typed template variables.
 
-    Integers and decimals become numbers; everything else stays a string (the date filters
-    accept ISO 8601 strings).
+    Integers and decimals become numbers; everything else, a leading zero included, stays a
+    string (the date filters accept ISO 8601 strings).
 
-    >>> parse_variables(["signatures=301000", "name=Ana"])
-    {'signatures': 301000, 'name': 'Ana'}
+    >>> parse_variables(["signatures=301000", "name=Ana", "zip=01234"])
+    {'signatures': 301000, 'name': 'Ana', 'zip': '01234'}
     """
     variables: dict[str, Any] = {}
     for pair in pairs:
@@ -130,9 +130,9 @@ def parse_variables(pairs: Iterable[str]) -> dict[str, Any]:
         key = key.strip()
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
             raise UsageError(f"--var expects KEY=VALUE with an identifier as KEY, not {pair!r}")
-        if re.fullmatch(r"-?\d+", value):
+        if re.fullmatch(r"-?(?:0|[1-9]\d*)", value):  # 01234 (a postcode) stays text
             variables[key] = int(value)
-        elif re.fullmatch(r"-?\d+\.\d+", value):
+        elif re.fullmatch(r"-?(?:0|[1-9]\d*)\.\d+", value):
             variables[key] = float(value)
         else:
             variables[key] = value
@@ -147,7 +147,7 @@ class _LocaleEnvironments:
         from outreach.translations import SafeTranslations, load_chain
 
         chain = load_chain(campaign, locale)
-        filters = babel_filters(locale, campaign.timezones.get(locale))
+        filters = babel_filters(locale, campaign.timezone_for(locale))
         self.html = _environment(campaign, autoescape=True)
         self.text = _environment(campaign, autoescape=False)
         for env, html in ((self.html, True), (self.text, False)):
@@ -243,7 +243,7 @@ class Renderer:
                     yield self.render(message, locale, channel)
 
     def render_post(self, message: str, locale: str, channel: str) -> Post:
-        from outreach.platforms import hashtag_problems, measure, platform
+        from outreach.platforms import has_hashtag, hashtag_problems, measure, platform
 
         platform(channel)  # validates the channel name
         template = self._template(locale, message, html=False)
@@ -254,7 +254,7 @@ class Renderer:
         text = _tidy_post(self._block(template, block, context, message))
         added: list[str] = []
         accepted = self.campaign.hashtags_for(locale)
-        if not any(_has_hashtag(text, tag) for tag in accepted):
+        if not any(has_hashtag(text, tag) for tag in accepted):
             added.append(self.campaign.hashtags[0])
         if self.campaign.url not in text:
             added.insert(0, self.campaign.url)
@@ -363,6 +363,9 @@ class Renderer:
             raise TemplateError(exc.message or "syntax error", path=path, line=exc.lineno) from None
         except TemplateNotFound:
             raise UsageError(f"no template {name!r} in {self.campaign.messages_dir}") from None
+        except UnicodeDecodeError as exc:
+            where = self.campaign.messages_dir / name
+            raise TemplateError(f"not UTF-8: {exc.reason}", path=where, line=1) from None
 
     def _context(self, locale: str, channel: str) -> dict[str, Any]:
         campaign = self.campaign
@@ -434,11 +437,6 @@ def _template_line(exc: BaseException) -> int | None:
             found = tb.tb_lineno
         tb = tb.tb_next
     return found
-
-
-def _has_hashtag(text: str, tag: str) -> bool:
-    """``tag`` appears as a whole hashtag (not as the prefix of a longer one)."""
-    return re.search(rf"(?<![\w#]){re.escape(tag)}(?![\w])", text) is not None
 
 
 # Runs of ordinary spaces and tabs; no-break spaces (U+00A0, U+202F) are typography and stay.

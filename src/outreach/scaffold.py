@@ -10,17 +10,26 @@ True
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import re
 from importlib import resources
 from pathlib import Path
 
-from outreach.campaign import CONFIG_NAME, Campaign, load_campaign
+from outreach.campaign import (
+    CONFIG_NAME,
+    DOMAIN,
+    Campaign,
+    load_campaign,
+    parse_campaign,
+    toml_string,
+)
 from outreach.errors import ConfigError, UsageError
 from outreach.files import atomic_write_bytes
 
 __all__ = ["builtin_template", "init_campaign"]
+
+_GITIGNORE = b"*.mo\n/out/\n.outreach-cache/\n"
 
 _CONFIG = """\
 # Campaign settings for outreach. Keys under [campaign] are required.
@@ -41,7 +50,7 @@ url = {url}    # the call-to-action link
 # signatures = 1000
 
 [email]
-from = "{name_plain} <hello@example.org>"
+from = {sender}
 # unsubscribe_url = "https://example.org/unsubscribe"
 """
 
@@ -59,36 +68,105 @@ def init_campaign(
     hashtag: str = "#TakeAction",
     url: str = "https://example.org/act",
 ) -> Campaign:
-    """Create a campaign in ``directory`` (new or empty), extract it and add its source locale."""
-    from outreach.catalogs import extract, update
+    """Create a campaign in ``directory``, extract it and add its source locale.
+
+    Nothing is written until the settings are valid (the rules of campaign.toml, checked
+    by :func:`~outreach.campaign.parse_campaign`) and none of the files it creates exists
+    yet: ``init`` never overwrites a file. An existing ``.gitignore`` is left alone. If a
+    later step fails, the files and directories it created are removed again.
+    """
     from outreach.locales import normalize_locale
 
     root = Path(directory)
-    if (root / "messages" / CONFIG_NAME).exists():
-        raise ConfigError("a campaign already exists here", path=root / "messages" / CONFIG_NAME)
+    config_path = root / "messages" / CONFIG_NAME
+    if config_path.exists():
+        raise ConfigError("a campaign already exists here", path=config_path)
     if root.exists() and not root.is_dir():
         raise UsageError(f"{root} exists and is not a directory")
     source = normalize_locale(source_locale)
-    title = name or _title(root)
-    if not re.fullmatch(r"#\w+", hashtag):
-        raise UsageError(f"{hashtag!r} is not a hashtag")
+    title = name if name is not None else _title(root)
     config = _CONFIG.format(
-        name=json.dumps(title, ensure_ascii=False),
-        name_plain=title.replace('"', ""),
-        source=json.dumps(source),
-        hashtag=json.dumps(hashtag),
-        url=json.dumps(url),
+        name=toml_string(title),
+        source=toml_string(source),
+        hashtag=toml_string(hashtag),
+        url=toml_string(url),
+        sender=toml_string(f"{_display_name(title)} <hello@example.org>"),
     )
-    atomic_write_bytes(root / "messages" / CONFIG_NAME, config.encode("utf-8"))
+    _check_settings(config, root)
+
     skeleton = resources.files("outreach") / "skeleton"
+    files: dict[Path, bytes] = {config_path: config.encode("utf-8")}
     for template in ("_email.html.j2", "_email.txt.j2", "welcome.j2"):
-        atomic_write_bytes(root / "messages" / template, builtin_template(template).encode("utf-8"))
-    atomic_write_bytes(root / "babel.cfg", (skeleton / "babel.cfg").read_bytes())
-    atomic_write_bytes(root / ".gitignore", b"*.mo\n/out/\n.outreach-cache/\n")
+        files[root / "messages" / template] = builtin_template(template).encode("utf-8")
+    files[root / "babel.cfg"] = (skeleton / "babel.cfg").read_bytes()
+    gitignore = root / ".gitignore"
+    if not os.path.lexists(gitignore):
+        files[gitignore] = _GITIGNORE
+    po = root / "locales" / source / "LC_MESSAGES" / f"{DOMAIN}.po"
+    pot = root / "locales" / f"{DOMAIN}.pot"
+    for path in (*files, pot, po):
+        if os.path.lexists(path):
+            raise UsageError("already exists; 'outreach init' does not overwrite files", path=path)
+
+    created = [*files, pot, po]
+    new_dirs = {d for f in created for d in f.parents if not d.exists()}
+    try:
+        for path, data in files.items():
+            atomic_write_bytes(path, data)
+        return _populate(root)
+    except BaseException:  # leave the directory as it was, so that init can run again
+        for path in created:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        for directory in sorted(new_dirs, key=lambda d: len(d.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise
+
+
+def _populate(root: Path) -> Campaign:
+    """Extract the new campaign and create its source catalog."""
+    from outreach.catalogs import extract, update
+
     campaign = load_campaign(root)
     extract(campaign)
     update(campaign)
     return campaign
+
+
+# The campaign.toml key each option of 'outreach init' ends up in.
+_OPTION_OF_KEY = {
+    "name": "--name",
+    "from": "--name",
+    "source_locale": "--source-locale",
+    "locales": "--source-locale",
+    "hashtags": "--hashtag",
+    "url": "--url",
+}
+
+
+def _check_settings(config: str, root: Path) -> None:
+    """Validate the campaign.toml about to be written; blame the option that set the
+    offending key."""
+    try:
+        parse_campaign(config, root=root)
+    except ConfigError as error:
+        lines = config.split("\n")
+        line = lines[error.line - 1] if error.line and error.line <= len(lines) else ""
+        key = re.match(r"\s*(\w+)\s*=", line)
+        option = _OPTION_OF_KEY.get(key.group(1), "") if key else ""
+        raise UsageError(f"{option}: {error.message}" if option else error.message) from None
+    try:
+        config.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError("the settings are not valid text (undecodable bytes)") from None
+
+
+def _display_name(title: str) -> str:
+    """``title`` as the display name of an email address, quoted if it has to be."""
+    if re.fullmatch(r"[\w !#$%&'*+\-/=?^`{|}~]+", title):
+        return title
+    return '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _title(root: Path) -> str:

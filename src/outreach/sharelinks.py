@@ -90,19 +90,20 @@ def _join(*parts: str) -> str:
 
 
 def _missing_hashtags(text: str, hashtags: Sequence[str]) -> list[str]:
-    """Hashtag names (no ``#``) not already in ``text``, in order, without duplicates.
+    """Hashtag names (no ``#``) that ``text`` does not carry, in order, without duplicates.
 
-    X compares hashtags case-insensitively, and so does this.
+    "Carries" is :func:`~outreach.platforms.has_hashtag`: a whole hashtag, ``#`` or ``＃``,
+    in any letter case (X compares hashtags case-insensitively), not inside a link.
     """
     names = [tag.strip().lstrip("#＃") for tag in hashtags]
     if not any(names):
         return []
-    from outreach.platforms import find_hashtags
+    from outreach.platforms import has_hashtag
 
-    present = {tag[1:].casefold() for tag in find_hashtags(text)}
+    seen: set[str] = set()
     missing: list[str] = []
     for name in names:
-        if name and name.casefold() not in present:
-            present.add(name.casefold())
+        if name and name.casefold() not in seen and not has_hashtag(text, name):
+            seen.add(name.casefold())
             missing.append(name)
     return missing

@@ -82,24 +82,28 @@ class _Markup(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: set[str] = set()
         self.attributes: dict[str, set[str]] = {}
+        self.values: dict[tuple[str, str], set[str]] = {}
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.add(tag)
         names = self.attributes.setdefault(tag, set())
-        names.update(name for name, _ in attrs if not name.startswith("on"))
+        for name, value in attrs:
+            if not name.startswith("on"):
+                names.add(name)
+                self.values.setdefault((tag, name), set()).add(value or "")
 
 
-def source_markup(source: str) -> tuple[set[str], dict[str, set[str]]]:
-    """The tags, and the attributes per tag, that ``source`` uses.
+def source_markup(source: str) -> _Markup:
+    """The tags, the attributes per tag and the attribute values that ``source`` uses.
 
-    >>> tags, attributes = source_markup('<strong>%(tag)s</strong> <a href="%(url)s">here</a>')
-    >>> sorted(tags), attributes["a"]
-    (['a', 'strong'], {'href'})
+    >>> markup = source_markup('<strong>%(tag)s</strong> <a href="%(url)s">here</a>')
+    >>> sorted(markup.tags), markup.attributes["a"], markup.values[("a", "href")]
+    (['a', 'strong'], {'href'}, {'%(url)s'})
     """
     parser = _Markup()
     parser.feed(source)
     parser.close()
-    return set(parser.tags), parser.attributes
+    return parser
 
 
 class SafeTranslations:
@@ -108,7 +112,7 @@ class SafeTranslations:
     def __init__(self, translations: gettext.NullTranslations, *, html: bool) -> None:
         self.translations = translations
         self.html = html
-        self._cache: dict[tuple[str, str], str] = {}
+        self._cache: dict[tuple[str, str, str], str] = {}
 
     # The four callables Jinja's i18n extension installs (new-style gettext).
     def gettext(self, message: str) -> str:
@@ -131,7 +135,7 @@ class SafeTranslations:
     def _guard(self, translated: str, source: str, all_sources: str) -> str:
         if translated == source:
             return source  # the template author's own text is trusted
-        key = (translated, all_sources)
+        key = (translated, source, all_sources)
         cached = self._cache.get(key)
         if cached is None:
             if _formats_safely(translated, all_sources):
@@ -142,25 +146,45 @@ class SafeTranslations:
         return cached
 
     def sanitize(self, translated: str, source: str) -> str:
-        """``translated`` with only the markup that ``source`` has; text stays text."""
-        import nh3
+        """``translated`` as HTML with only the markup that ``source`` has.
 
-        tags, attributes = source_markup(source)
-        if not tags and "<" not in translated and "&" not in translated and ">" not in translated:
-            return translated
-        return str(
-            nh3.clean(
-                translated,
-                tags=tags,
-                attributes=attributes,
-                url_schemes={"http", "https", "mailto"},
-                link_rel=None,
-                strip_comments=True,
-            )
+        A source without tags makes the translation plain text: everything is escaped,
+        quotes included (the string may sit in an attribute such as ``alt="..."``). With
+        tags, nh3 keeps the source's tags and attributes, an attribute keeps only a value
+        the source gives it (``href="%(url)s"``, never a translator's own link), and quotes
+        in the text are escaped too.
+        """
+        import nh3
+        from markupsafe import escape
+
+        markup = source_markup(source)
+        if not markup.tags:
+            return str(escape(translated))
+
+        def pinned(tag: str, attribute: str, value: str) -> str | None:
+            return value if value in markup.values.get((tag, attribute), ()) else None
+
+        cleaned = nh3.clean(
+            translated,
+            tags=markup.tags,
+            attributes=markup.attributes,
+            attribute_filter=pinned,
+            url_schemes={"http", "https", "mailto"},
+            link_rel=None,
+            strip_comments=True,
+        )
+        return "".join(
+            part if part.startswith("<") else part.replace('"', "&#34;").replace("'", "&#39;")
+            for part in _TAG.split(str(cleaned))
         )
 
 
-_NAMED = re.compile(r"%\(([^)]*)\)")
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def _names(specs: set[str]) -> set[str]:
+    """``{"%(url)s"}`` -> ``{"url"}``."""
+    return {spec[2 : spec.index(")")] for spec in specs}
 
 
 def _formats_safely(translated: str, sources: str) -> bool:
@@ -169,9 +193,7 @@ def _formats_safely(translated: str, sources: str) -> bool:
     if have.invalid:
         return False
     want = python_placeholders(sources)
-    allowed = {m.group(1) for m in _NAMED.finditer(sources)}
-    used = {m.group(1) for m in _NAMED.finditer(translated)}
-    if not used <= allowed:
+    if not _names(have.named) <= _names(want.named):
         return False
     # Jinja passes a dict, so a positional %s the source lacks would print the dict.
     return not have.positional or have.positional == want.positional

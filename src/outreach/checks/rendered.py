@@ -28,12 +28,12 @@ the post's block, or the only one that carries the hashtag or the link.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, cast
 
 from outreach.checks.registry import Finding, Severity
 from outreach.errors import CatalogError, TemplateError
+from outreach.platforms import has_hashtag
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
@@ -267,14 +267,10 @@ def _check_email(
             if not context.already_reported(locale, key):
                 text = f"{where}: the {part} part has lost the link {campaign.url}"
                 yield context.finding(locale, "urls", text, key)
-        source_tags = [t for t in campaign.hashtags if _has_tag(want, t)]
+        source_tags = [t for t in campaign.hashtags if has_hashtag(want, t)]
         accepted = campaign.hashtags_for(locale)
-        if source_tags and not any(_has_tag(have, t) for t in accepted):
+        if source_tags and not any(has_hashtag(have, t) for t in accepted):
             key = _carrying(keys, (*source_tags, "%(hashtag)s"))
             if not context.already_reported(locale, key):
                 text = f"{where}: the {part} part has lost the hashtag {source_tags[0]}"
                 yield context.finding(locale, "hashtags", text, key)
-
-
-def _has_tag(text: str, tag: str) -> bool:
-    return re.search(rf"(?<![\w#]){re.escape(tag)}(?!\w)", text) is not None

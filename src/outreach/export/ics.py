@@ -82,8 +82,11 @@ def build_calendar(
         # One VTIMEZONE per zone the events use, in name order (icalendar's
         # add_missing_timezones follows a set's order), before the events, covering the years
         # around the posts so that an event moved in the calendar keeps its right offset.
+        # (icalendar cannot look past 9999-01-01: a post later in 9999 gets the zone's last
+        # observance.)
         years = [item.scheduled_at.year for item in posts]
-        first, last = dt.date(min(years) - 1, 1, 1), dt.date(max(years) + 2, 1, 1)
+        first = dt.date(max(min(years) - 1, dt.MINYEAR), 1, 1)
+        last = dt.date(min(max(years) + 2, dt.MAXYEAR), 1, 1)
         for index, tzid in enumerate(sorted(calendar.get_missing_tzids())):
             zone = Timezone.from_tzid(tzid, first_date=first, last_date=last)
             calendar.subcomponents.insert(index, zone)

@@ -155,6 +155,7 @@ def profile_problems(
     share (en, x): 2030-01-01 09:03 (UTC) is not on Hootsuite's 5-minute grid (minutes ending...
     """
     zone = resolve_zone(tz)
+    _check_range(posts, zone, tz)
     problems: list[str] = []
     for item in posts:
         local = item.scheduled_at.astimezone(zone)
@@ -185,6 +186,19 @@ def profile_problems(
     return problems
 
 
+def _check_range(posts: Sequence[ScheduledPost], zone: dt.tzinfo, tz: str) -> None:
+    """:class:`~outreach.errors.UsageError` if a post's time cannot be written in ``tz``
+    (beyond the year 9999 or before the year 1 there)."""
+    for item in posts:
+        try:
+            item.scheduled_at.astimezone(zone)
+        except OverflowError:
+            raise UsageError(
+                f"--tz {tz}: {item.where} at {item.scheduled_at.isoformat()} falls outside the "
+                "years 1 to 9999 on that clock"
+            ) from None
+
+
 def _ambiguous(local: dt.datetime) -> bool:
     other = local.replace(fold=1 - local.fold)
     return other.utcoffset() != local.utcoffset()
@@ -202,8 +216,8 @@ def _crowding(spec: Profile, posts: Sequence[ScheduledPost], zone: dt.tzinfo, tz
         if gap == dt.timedelta(0):
             problems.append(
                 f"{first.where} and {second.where} are both at {shown}; {spec.title} takes one "
-                "post per time slot: spread them with --every, or --stagger 5m to shift each "
-                "locale"
+                f"post per time slot: spread them with --every, or --stagger {_least_step(spec)} "
+                "to shift each locale"
             )
         else:
             minutes = int(spec.min_gap.total_seconds() // 60)
@@ -213,6 +227,13 @@ def _crowding(spec: Profile, posts: Sequence[ScheduledPost], zone: dt.tzinfo, tz
                 f"use --every or --stagger {minutes}m"
             )
     return problems
+
+
+def _least_step(spec: Profile) -> str:
+    """The smallest ``--stagger`` that gives each locale a slot of its own: the profile's
+    minimum gap, at least one step of its minute grid (else a minute), in whole minutes."""
+    minutes = -(-int((spec.min_gap or dt.timedelta(0)).total_seconds()) // 60)
+    return f"{max(minutes, spec.grid_minutes or 1)}m"
 
 
 def profile_files(
@@ -228,7 +249,8 @@ def profile_files(
 
     Raises :class:`~outreach.errors.ProblemsFound` if any rule is broken (see
     :func:`profile_problems`) or a cell would run as a spreadsheet formula, and
-    :class:`~outreach.errors.UsageError` for a ``max_rows`` above the tool's own limit.
+    :class:`~outreach.errors.UsageError` for a ``max_rows`` above the tool's own limit or a
+    post that ``tz``'s clock would put outside the years 1 to 9999.
     """
     limit = spec.max_rows if max_rows is None else max_rows
     if not 1 <= limit <= spec.max_rows:
@@ -236,6 +258,7 @@ def profile_files(
     if day_first and not spec.day_first:
         raise UsageError(f"{spec.title}'s date format is fixed; --day-first does not apply")
     zone = resolve_zone(tz)
+    _check_range(posts, zone, tz)
     rows = [spec.row(item, item.scheduled_at.astimezone(zone), day_first) for item in posts]
     problems = profile_problems(spec, posts, now=now, tz=tz)
     problems += formula_problems(

@@ -11,7 +11,10 @@ reasons (an ``@mention``, ``+1``, ``-50%``). outreach therefore **refuses** the 
 names the post, rather than publish something the organizer did not write; the organizer
 starts the post differently (a word before the mention, for instance) and exports again.
 Full-width forms (``＝ ＋ － ＠``), which some spreadsheets also accept, count too, as does a
-trigger after leading spaces.
+trigger after leading spaces, line breaks or invisible characters (any space separator,
+control or format character: a no-break space, U+3000, a zero-width space, a byte order
+mark...), which a spreadsheet may drop before it looks at the cell and an organizer cannot
+see.
 
 >>> formula_trigger("=HYPERLINK(\\"https://evil.example\\")")
 '='
@@ -23,7 +26,10 @@ True
 
 from __future__ import annotations
 
+import functools
+import importlib
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 __all__ = ["FORMULA_TRIGGERS", "formula_problems", "formula_trigger"]
 
@@ -41,16 +47,35 @@ _NAMES = {
 
 
 def formula_trigger(cell: str) -> str | None:
-    """The character that would make a spreadsheet run ``cell`` as a formula, or ``None``."""
-    if not cell:
-        return None
-    first = cell[0]
-    if first in FORMULA_TRIGGERS:
-        return first
-    stripped = cell.lstrip(" ")
-    if stripped and stripped[0] in FORMULA_TRIGGERS and stripped[0] not in "\t\r":
-        return stripped[0]
+    r"""The character that would make a spreadsheet run ``cell`` as a formula, or ``None``.
+
+    Leading spaces and invisible characters (Unicode categories Zs, Zl, Zp, Cc and Cf, and
+    default-ignorable code points such as U+3164) are skipped first, except a tab or a carriage
+    return, which are triggers themselves.
+
+    >>> formula_trigger("\u00a0\u200b=1+1"), formula_trigger(" \t=1"), formula_trigger("\ufeffHi")
+    ('=', '\t', None)
+    """
+    index = _skipped(cell)
+    if index < len(cell) and cell[index] in FORMULA_TRIGGERS:
+        return cell[index]
     return None
+
+
+def _skipped(cell: str) -> int:
+    """How many leading characters of ``cell`` a spreadsheet may ignore: spaces, line breaks
+    and invisible characters, up to a tab or a carriage return."""
+    return int(_invisible_run().match(cell).end())
+
+
+@functools.cache
+def _invisible_run() -> Any:
+    # Zs Zl Zp Cc Cf, and what Unicode says to render as nothing (Default_Ignorable_Code_Point:
+    # U+034F, variation selectors, U+3164 HANGUL FILLER...), but not a tab or a CR.
+    rx: Any = importlib.import_module("regex")
+    return rx.compile(
+        r"[\p{Zs}\p{Zl}\p{Zp}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}--[\t\r]]*", rx.V1
+    )
 
 
 def formula_problems(rows: Iterable[tuple[str, Sequence[str], Sequence[str]]]) -> list[str]:
@@ -70,6 +95,10 @@ outreach does not alter posts: start it with a word or a letter instead']
             if trigger is None:
                 continue
             shown = _NAMES.get(trigger, f"“{trigger}”")
+            hidden = cell[: _skipped(cell)]
+            if hidden:
+                codes = ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in hidden))
+                shown += f" after leading spaces or invisible characters ({codes})"
             column = "text" if name.lower() in _TEXT_COLUMNS else f"{name} cell"
             advice = " (put a word before the mention)" if trigger in "@\uff20" else ""
             problems.append(

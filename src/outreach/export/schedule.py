@@ -173,7 +173,7 @@ def resolve_zone(name: str) -> ZoneInfo:
 
 def zone_for(campaign: Campaign, locale: str, tz: str | None = None) -> str:
     """The zone name a locale's audience lives in: ``[campaign.timezones]`` for the locale or
-    its language, else ``tz``, else ``"UTC"``.
+    its nearest CLDR parent, else ``tz``, else ``"UTC"``.
 
     >>> from outreach.campaign import parse_campaign
     >>> c = parse_campaign('''[campaign]
@@ -188,11 +188,7 @@ def zone_for(campaign: Campaign, locale: str, tz: str | None = None) -> str:
     >>> zone_for(c, "pt_BR"), zone_for(c, "en", "Europe/London"), zone_for(c, "en")
     ('America/Sao_Paulo', 'Europe/London', 'UTC')
     """
-    zones = campaign.timezones
-    for candidate in (locale, locale.split("_", 1)[0]):
-        if candidate in zones:
-            return zones[candidate]
-    return tz or "UTC"
+    return campaign.timezone_for(locale) or tz or "UTC"
 
 
 def slot(
@@ -205,7 +201,9 @@ def slot(
     """When the ``index``-th post goes out: ``start + index × every + offset`` in ``zone``.
 
     Nominal days are added to the local wall-clock date; exact seconds to the instant. The
-    result is an aware datetime in ``zone``.
+    result is an aware datetime in ``zone``. Raises :exc:`OverflowError` when that is outside
+    the years 1 to 9999 (:func:`plan_posts` turns it into a
+    :class:`~outreach.errors.UsageError` naming the option).
     """
     offset = offset or Duration()
     days = index * every.days + offset.days
@@ -344,12 +342,17 @@ def plan_posts(
         for i, locale in enumerate(wanted):
             zone_name = zone_for(campaign, locale, tz)
             zone = resolve_zone(zone_name)
+            try:
+                scheduled_at = slot(start_at, zone, step, k, _times(shift, i))
+            except OverflowError:
+                options = _Options(start, every, stagger)
+                raise _out_of_range(options, start_at, zone_name, step, k, shift, i) from None
             post = renderer.render_post(message, locale, channel)
             language = babel_locale(locale)
             planned.append(
                 ScheduledPost(
                     post=post,
-                    scheduled_at=slot(start_at, zone, step, k, _times(shift, i)),
+                    scheduled_at=scheduled_at,
                     zone=zone_name,
                     url=campaign.url,
                     language=str(language).replace("_", "-"),
@@ -360,6 +363,53 @@ def plan_posts(
     if problems:
         raise ProblemsFound(problems, summary=f"{len(problems)} problem(s): nothing exported")
     return planned
+
+
+@dataclass(frozen=True)
+class _Options:
+    """``--start``, ``--every`` and ``--stagger`` as the user gave them."""
+
+    start: str | dt.datetime
+    every: str | Duration | None
+    stagger: str | Duration | None
+
+    def show(self, name: str) -> str:
+        value = getattr(self, name)
+        text = value.isoformat() if isinstance(value, dt.datetime) else str(value).strip()
+        return f"--{name} {text}"
+
+
+def _out_of_range(
+    options: _Options,
+    start: dt.datetime,
+    zone_name: str,
+    every: Duration,
+    index: int,
+    stagger: Duration,
+    position: int,
+) -> UsageError:
+    """The :class:`UsageError` for a slot outside the years 1 to 9999, naming the option(s)
+    that put it there."""
+    zone = resolve_zone(zone_name)
+
+    def fits(step: Duration, k: int, offset: Duration) -> bool:
+        try:
+            slot(start, zone, step, k, offset)
+        except OverflowError:
+            return False
+        return True
+
+    if not fits(Duration(), 0, Duration()):
+        where = "" if start.tzinfo is not None else f" in {zone_name}"
+        when = "beyond the year 9999" if start.year > 1 else "before the year 1"
+        return UsageError(f"{options.show('start')}{where} puts a post {when} (in UTC)")
+    if not fits(every, index, Duration()):
+        culprit = options.show("every")
+    elif not fits(Duration(), 0, _times(stagger, position)):
+        culprit = options.show("stagger")
+    else:
+        culprit = f"{options.show('every')} with {options.show('stagger')}"
+    return UsageError(f"{culprit} puts a post beyond the year 9999 (from {options.show('start')})")
 
 
 def _times(step: Duration, n: int) -> Duration:
@@ -393,13 +443,16 @@ def post_problems(
     """Every reason a post cannot be exported, one sentence each, naming the post.
 
     Over the platform's limit or a hashtag the platform would cut (as ``outreach render``
-    counts them), no campaign hashtag at all, or scheduled at or before ``now``.
+    counts them), no campaign hashtag at all (:func:`~outreach.platforms.has_hashtag`: a
+    safeguard, as ``outreach render`` adds one), or scheduled at or before ``now``.
     """
+    from outreach.platforms import has_hashtag
+
     problems: list[str] = []
     for item in posts:
         problems += [f"{item.where}: {p}" for p in item.post.problems]
         locale = _normal(campaign, item.locale)
-        if not any(_has_tag(item.text, tag) for tag in campaign.hashtags_for(locale)):
+        if not any(has_hashtag(item.text, tag) for tag in campaign.hashtags_for(locale)):
             tags = " or ".join(campaign.hashtags_for(locale))
             problems.append(f"{item.where}: the post does not carry {tags}")
         if item.scheduled_at <= now:
@@ -415,7 +468,3 @@ def _normal(campaign: Campaign, label: str) -> str:
         if campaign.label(locale) == label:
             return locale
     return label
-
-
-def _has_tag(text: str, tag: str) -> bool:
-    return re.search(rf"(?<![\w#＃]){re.escape(tag)}(?!\w)", text) is not None
