@@ -592,3 +592,33 @@ def test_update_converts_a_legacy_charset_to_utf8(translated: Path) -> None:
     assert run_cli(translated, "update")[0] == 0
     assert b"charset=utf-8" in es.read_bytes()
     es.read_bytes().decode("utf-8")
+
+
+def test_parallel_compile_matches_serial(translated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large campaigns compile in worker processes; the .mo files are the same bytes."""
+    import outreach.catalogs as catalogs
+
+    code, _, err = run_cli(translated, "compile")
+    assert code == 0, err
+    serial = {p: p.read_bytes() for p in (translated / "locales").rglob("*.mo")}
+    monkeypatch.setattr(catalogs, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(catalogs.os, "cpu_count", lambda: 2)
+    for path in serial:
+        path.unlink()
+    code, _, err = run_cli(translated, "compile")
+    assert code == 0, err
+    assert {p: p.read_bytes() for p in serial} == serial
+
+
+def test_parallel_compile_reports_an_unreadable_catalog(
+    translated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import outreach.catalogs as catalogs
+
+    monkeypatch.setattr(catalogs, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(catalogs.os, "cpu_count", lambda: 2)
+    es = po_path(translated, "es")
+    es.write_bytes(es.read_bytes() + b'\nmsgid "broken\n')
+    code, _, err = run_cli(translated, "compile")
+    assert code == 2 and err.startswith(f"{es}:") and len(err.splitlines()) == 1
+    assert not list((translated / "locales").rglob("*.mo"))

@@ -18,6 +18,7 @@ import copy
 import dataclasses
 import os
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from babel.messages.catalog import Catalog
 
 from outreach.campaign import DOMAIN, Campaign
 from outreach.errors import CatalogError, LocaleError, ProblemsFound, TemplateError
-from outreach.files import atomic_write_bytes, atomic_writer
+from outreach.files import atomic_write_bytes
 from outreach.pofile import (
     is_complete,
     iter_messages,
@@ -361,6 +362,63 @@ class CompileResult:
     refused: bool = False
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """One catalog read, checked and compiled in memory (picklable, for worker processes)."""
+
+    locale: str
+    mo: bytes = b""
+    count: int = 0
+    findings: tuple[str, ...] = ()
+    fuzzy: int = 0
+    incomplete: int = 0
+    error: tuple[str, str | None, int | None] | None = None  # CatalogError, as data
+
+
+def _compile_one(campaign: Campaign, locale: str) -> _Compiled:
+    from io import BytesIO
+
+    from outreach.checks import check_catalog
+
+    path = campaign.po_path(locale)
+    try:
+        catalog = _read(path, locale)
+    except CatalogError as exc:
+        return _Compiled(locale, error=(exc.message, exc.path, exc.line))
+    findings = tuple(
+        str(f)
+        for f in check_catalog(
+            catalog, file=str(path), locale=locale, campaign=campaign, structural_only=True
+        )
+        if f.severity == "error"
+    )
+    forms = [(m.fuzzy, message_forms(m)) for m in iter_messages(catalog)]
+    fuzzy = sum(1 for is_fuzzy, f in forms if is_fuzzy and any(f))
+    incomplete = sum(1 for is_fuzzy, f in forms if not is_fuzzy and any(f) and not all(f))
+    buffer = BytesIO()
+    count = write_mo(catalog, buffer)
+    return _Compiled(locale, buffer.getvalue(), count, findings, fuzzy, incomplete)
+
+
+_PARALLEL_BYTES = 512 * 1024  # below this, starting worker processes costs more than it saves
+
+
+def _compile_all(campaign: Campaign, locales: list[str]) -> list[_Compiled]:
+    """Read, check and compile every catalog; in worker processes when it pays."""
+    size = sum(
+        campaign.po_path(loc).stat().st_size for loc in locales if campaign.po_path(loc).exists()
+    )
+    workers = min(len(locales), os.cpu_count() or 1)
+    if workers < 2 or size < _PARALLEL_BYTES:
+        return [_compile_one(campaign, loc) for loc in locales]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(_compile_one, [campaign] * len(locales), locales))
+
+
 def compile_catalogs(
     campaign: Campaign, locales: Sequence[str] | None = None, *, force: bool = False
 ) -> list[CompileResult]:
@@ -370,38 +428,25 @@ def compile_catalogs(
     catalog with error findings of the structural checks is not compiled unless ``force``;
     the others still are, and then :class:`ProblemsFound` lists every finding. Every
     catalog is read before any ``.mo`` is written, so an unreadable one writes nothing.
+    Large campaigns are read and checked in parallel, one worker process per core.
     """
-    from outreach.checks import check_catalog
-
+    compiled = _compile_all(campaign, _locales(campaign, locales))
+    for item in compiled:
+        if item.error is not None:
+            message, path, line = item.error
+            raise CatalogError(message, path=path, line=line)
     results: list[CompileResult] = []
     problems: list[str] = []
-    wanted = _locales(campaign, locales)
-    catalogs = {locale: _read(campaign.po_path(locale), locale) for locale in wanted}
-    for locale, catalog in catalogs.items():
-        path = campaign.po_path(locale)
-        findings = [
-            f
-            for f in check_catalog(
-                catalog, file=str(path), locale=locale, campaign=campaign, structural_only=True
-            )
-            if f.severity == "error"
-        ]
-        messages = list(iter_messages(catalog))
-        fuzzy = sum(1 for m in messages if m.fuzzy and any(message_forms(m)))
-        incomplete = sum(
-            1
-            for m in messages
-            if not m.fuzzy and any(message_forms(m)) and not all(message_forms(m))
-        )
-        if findings and not force:
-            problems.extend(str(f) for f in findings)
+    for item in compiled:
+        mo_path = campaign.mo_path(item.locale)
+        if item.findings and not force:
+            problems.extend(item.findings)
             results.append(
-                CompileResult(locale, campaign.mo_path(locale), 0, fuzzy, incomplete, True)
+                CompileResult(item.locale, mo_path, 0, item.fuzzy, item.incomplete, True)
             )
             continue
-        with atomic_writer(campaign.mo_path(locale)) as stream:
-            count = write_mo(catalog, stream)
-        results.append(CompileResult(locale, campaign.mo_path(locale), count, fuzzy, incomplete))
+        atomic_write_bytes(mo_path, item.mo)
+        results.append(CompileResult(item.locale, mo_path, item.count, item.fuzzy, item.incomplete))
     if problems:
         refused = [r.locale for r in results if r.refused]
         raise ProblemsFound(

@@ -149,12 +149,15 @@ def read_catalog(
         raise CatalogError(f"not valid {charset}: {exc.reason}", path=path, line=line) from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    # Lines end at "\n" only, as for msgfmt: str.splitlines() would also split inside a
+    # string at U+2028, U+0085, form feed ... which PO strings may hold unescaped.
+    lines = text.split("\n")
     if check_syntax:
-        # Lines end at "\n" only, as for msgfmt: str.splitlines() would also split inside a
-        # string at U+2028, U+0085, form feed ... which PO strings may hold unescaped.
-        for line, message in _syntax_errors(text.split("\n")):
+        for line, message in _syntax_errors(lines):
             raise CatalogError(message, path=path, line=line)
-    lines, previous = _split_previous(text.split("\n"))
+    previous: dict[int, list[str]] = {}
+    if _PREVIOUS_LINE.search(text):
+        lines, previous = _split_previous(lines)
     try:
         catalog = read_po(lines, locale=locale, abort_invalid=True)
     except PoFileError as exc:
@@ -211,6 +214,9 @@ def _header_line(text: str, field: str) -> int:
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
+_PREVIOUS_LINE = re.compile(r"^[ \t]*#~?\|", re.M)
+
+
 def _split_previous(lines: list[str]) -> tuple[list[str], dict[int, list[str]]]:
     """Blank out ``#|`` lines (Babel reads them as translator comments) and parse them.
 
@@ -220,8 +226,6 @@ def _split_previous(lines: list[str]) -> tuple[list[str], dict[int, list[str]]]:
     """
     from babel.messages.pofile import unescape
 
-    if not any(line.lstrip().startswith(("#|", "#~|")) for line in lines):
-        return lines, {}
     cleaned = list(lines)
     previous: dict[int, list[str]] = {}
     pending: list[str] = []

@@ -26,6 +26,7 @@ from __future__ import annotations
 import gettext
 import io
 import re
+from collections.abc import Set
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
@@ -182,7 +183,7 @@ class SafeTranslations:
 _TAG = re.compile(r"(<[^>]*>)")
 
 
-def _names(specs: set[str]) -> set[str]:
+def _names(specs: Set[str]) -> set[str]:
     """``{"%(url)s"}`` -> ``{"url"}``."""
     return {spec[2 : spec.index(")")] for spec in specs}
 

@@ -6,16 +6,17 @@ fails at render time (a missing key, a ``%`` that Python cannot format) or drops
 >>> sorted(python_placeholders("Sign now: %(url)s (%(count)d)").named)
 ['%(count)d', '%(url)s']
 >>> python_placeholders("Up 50%!").invalid
-['%!']
+('%!',)
 >>> python_placeholders("Sign %(url),").invalid
-['%(url),']
+('%(url),',)
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from dataclasses import dataclass, field
 
 from outreach.checks.registry import Unit, entry_check
@@ -31,16 +32,29 @@ _PERCENT = re.compile(r"%")
 _BRACE = re.compile(r"(?<!\{)\{(?P<name>[A-Za-z_][A-Za-z0-9_]*|\d*)(?:![rsa])?(?::[^{}]*)?\}(?!\})")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Placeholders:
-    named: set[str] = field(default_factory=set)
+    """What :func:`python_placeholders` finds; immutable, so results can be shared."""
+
+    named: frozenset[str] = frozenset()
     positional: Counter[str] = field(default_factory=Counter)
-    invalid: list[str] = field(default_factory=list)
+    invalid: tuple[str, ...] = ()
 
 
+_NONE = Placeholders()
+
+
+@functools.lru_cache(maxsize=16384)
 def python_placeholders(text: str) -> Placeholders:
-    """The python-format directives in ``text`` (``%%`` is a literal percent sign)."""
-    found = Placeholders()
+    """The python-format directives in ``text`` (``%%`` is a literal percent sign).
+
+    Cached: the checks ask about the same source string once per plural form and check.
+    """
+    if "%" not in text:
+        return _NONE
+    named: set[str] = set()
+    positional: Counter[str] = Counter()
+    invalid: list[str] = []
     position = 0
     for match in _PERCENT.finditer(text):
         if match.start() < position:
@@ -48,17 +62,17 @@ def python_placeholders(text: str) -> Placeholders:
         spec = _PYTHON.match(text, match.start())
         if spec is None:
             bad = re.match(r"%(?:\([^)]*\)?)?.?", text[match.start() :], re.DOTALL)
-            found.invalid.append(bad.group(0) if bad else "%")
+            invalid.append(bad.group(0) if bad else "%")
             position = match.end()
             continue
         position = spec.end()
         if spec.group("type") == "%" and spec.group(0) == "%%":
             continue
         if spec.group("name") is not None:
-            found.named.add(spec.group(0))
+            named.add(spec.group(0))
         else:
-            found.positional[spec.group("type")] += 1
-    return found
+            positional[spec.group("type")] += 1
+    return Placeholders(frozenset(named), positional, tuple(invalid))
 
 
 def brace_placeholders(text: str) -> set[str]:
@@ -86,6 +100,14 @@ def placeholders(unit: Unit) -> Iterator[str]:
     A plural form that serves a single number (Arabic's zero and dual, the "one" form) may
     leave out the count: "كتابان" says "two books" without a 2.
     """
+    if not any(c in text for text in (unit.source_text, *unit.forms) for c in "%{"):
+        return  # nothing that could be a placeholder on either side
+    if unit.msgid_plural is None and "python-brace-format" not in unit.flags:
+        text = unit.forms[0] if unit.forms else ""
+        if "{" not in unit.msgid and "{" not in text:
+            have = python_placeholders(text)
+            if not have.invalid and have == python_placeholders(unit.msgid):
+                return  # the common case: the same placeholders on both sides
     python = _uses_python_format(unit)
     all_named = python_placeholders(unit.source_text).named if python else set()
     all_brace = brace_placeholders(unit.source_text)
@@ -100,7 +122,7 @@ def placeholders(unit: Unit) -> Iterator[str]:
             for bad in have.invalid:
                 yield f"invalid placeholder {bad!r}{where}; write %% for a literal percent sign"
             optional = all_named - want.named  # e.g. %(num)s in a form used only for n == 1
-            missing = want.named - have.named - (plural_only if single else set())
+            missing: Set[str] = want.named - have.named - (plural_only if single else set())
             extra = have.named - want.named - optional
             yield from _differences(missing, extra, where)
             if want.positional != have.positional and not (want.named or have.named):
@@ -119,7 +141,7 @@ def placeholders(unit: Unit) -> Iterator[str]:
             yield from _differences(missing, have_brace - want_brace - optional_brace, where)
 
 
-def _differences(missing: set[str], extra: set[str], where: str) -> Iterator[str]:
+def _differences(missing: Set[str], extra: Set[str], where: str) -> Iterator[str]:
     if len(missing) == 1 and len(extra) == 1:
         yield f"placeholder {next(iter(missing))} was renamed to {next(iter(extra))}{where}"
         return
@@ -132,11 +154,14 @@ def _differences(missing: set[str], extra: set[str], where: str) -> Iterator[str
 _COUNT_NAMES = frozenset({"n", "num", "number", "count", "total", "amount"})
 
 
-def _plural_only(unit: Unit, python: bool) -> set[str]:
+def _plural_only(unit: Unit, python: bool) -> Set[str]:
     """The placeholders that stand for the count: those only the plural source has, and
     numeric or count-named ones (``%(num)d``, ``%(count)s``, ``{n}``)."""
     if unit.msgid_plural is None:
         return set()
+    plural: Set[str]
+    singular: Set[str]
+    count: Set[str]
     if python:
         plural = python_placeholders(unit.msgid_plural).named
         singular = python_placeholders(unit.msgid).named

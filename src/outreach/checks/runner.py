@@ -169,20 +169,23 @@ def run_entry_checks(units: Iterable[Unit], checks: Sequence[EntryCheck]) -> lis
     findings: list[Finding] = []
     for unit in units:
         usable = unit.translated and not unit.fuzzy
+        ignoring = any(flag.startswith("ignore-") for flag in unit.flags)
         for check in checks:
-            if (check.needs_translation and not usable) or _ignored(unit, check.name):
+            if (check.needs_translation and not usable) or (
+                ignoring and _ignored(unit, check.name)
+            ):
                 continue
-            findings.extend(
-                Finding(
-                    unit.catalog.locale,
-                    unit.catalog.file,
-                    unit.line,
-                    unit.msgid,
-                    unit.msgctxt,
-                    check.name,
-                    check.severity,
-                    message,
+            for message in check.func(unit):
+                findings.append(
+                    Finding(
+                        unit.catalog.locale,
+                        unit.catalog.file,
+                        unit.line,
+                        unit.msgid,
+                        unit.msgctxt,
+                        check.name,
+                        check.severity,
+                        message,
+                    )
                 )
-                for message in check.func(unit)
-            )
     return findings
