@@ -52,6 +52,7 @@ __all__ = [
     "hashtag_problems",
     "measure",
     "platform",
+    "top_level_domains",
 ]
 
 #: Every channel that carries a social post, in display order (email is not a post channel).
@@ -319,8 +320,9 @@ def _rx() -> _Patterns:
 
 
 @functools.cache
-def _tlds() -> frozenset[str]:
-    """Top-level domains (twitter-text's lists), for Bluesky's bare-domain links."""
+def top_level_domains() -> frozenset[str]:
+    """Top-level domains (twitter-text's lists): a bare ``example.org`` is a link only
+    where its last label is one of these (Bluesky's detection, and the checks' ``urls``)."""
     from twitter_text.regexp.valid_cctld import valid_cctld
     from twitter_text.regexp.valid_gtld import valid_gtld
 
@@ -618,7 +620,7 @@ def _unlinked_reason(text: str, start: int, end: int, channel: str) -> str:
 
 def _bluesky_links(text: str) -> list[tuple[int, int, str]]:
     """@atproto/api detectFacets, links: (start, end, uri)."""
-    tlds = _tlds()
+    tlds = top_level_domains()
     found: list[tuple[int, int, str]] = []
     for m in _rx().bsky_link.finditer(text):
         uri: str = m.group(1)

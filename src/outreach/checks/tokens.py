@@ -22,6 +22,8 @@ import importlib
 import re
 from typing import Any
 
+from outreach.platforms import top_level_domains
+
 __all__ = [
     "find_emoji",
     "find_hashtags",
@@ -71,19 +73,6 @@ def _rx() -> _Patterns:
     return _Patterns()
 
 
-@functools.cache
-def _top_level_domains() -> frozenset[str]:
-    """twitter-text's lists of generic and country-code top-level domains."""
-    from twitter_text.regexp.valid_cctld import valid_cctld
-    from twitter_text.regexp.valid_gtld import valid_gtld
-
-    names: set[str] = set()
-    for compiled in (valid_gtld, valid_cctld):
-        pattern = str(compiled.pattern)
-        names.update(pattern[pattern.index("(?:(?:") + 6 : pattern.rindex(")(?=")].split("|"))
-    return frozenset(names)
-
-
 def _trim(url: str) -> str:
     while url and url[-1] in _TRAILING:
         if url[-1] == ")" and url.count("(") >= url.count(")"):
@@ -119,7 +108,7 @@ def _find_urls(text: str) -> tuple[str, ...]:
         for m in _BARE_DOMAIN.finditer(text):
             if any(s <= m.start() < e for s, e in taken):
                 continue
-            if m.group(2) in _top_level_domains():
+            if m.group(2) in top_level_domains():
                 found.append((m.start(), _trim(m.group())))
     return tuple(url for _, url in sorted(found))
 
