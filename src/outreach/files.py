@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_writer"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_writer", "json_document"]
 
 
 @contextlib.contextmanager
@@ -84,3 +85,12 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` as UTF-8 (with ``\\n`` line ends) to ``path`` atomically."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def json_document(document: object) -> bytes:
+    """``document`` as an output file holds it: indented UTF-8 JSON ending in a newline.
+
+    >>> json_document({"text": "Signez vite !"}).decode("utf-8").splitlines()
+    ['{', '  "text": "Signez vite !"', '}']
+    """
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -7,13 +7,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from outreach.files import atomic_write_bytes
+from outreach.files import atomic_write_bytes, json_document
 from outreach.render import Email, Rendered
 
 if TYPE_CHECKING:
@@ -45,7 +44,7 @@ def relative_path(item: Rendered, fmt: str) -> str:
 
 def _payload(item: Rendered, fmt: str, campaign: Campaign) -> bytes:
     if fmt == "json":
-        return (json.dumps(item.to_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        return json_document(item.to_json())
     if isinstance(item, Email):
         return eml_bytes(item, campaign)
     return (item.text + "\n").encode("utf-8")
@@ -74,7 +73,7 @@ def write_rendered(
             links = share_links(item.message, campaign.resolve_locale(item.locale))
             atomic_write_bytes(
                 root / item.message / item.locale / "share-links.json",
-                (json.dumps(links, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
+                json_document(links),
             )
         relative = relative_path(item, fmt)
         atomic_write_bytes(root / relative, _payload(item, fmt, campaign))
@@ -95,6 +94,6 @@ def write_rendered(
     document = {"campaign": campaign.name, "items": index}
     atomic_write_bytes(
         root / "index.json",
-        (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
+        json_document(document),
     )
     return index

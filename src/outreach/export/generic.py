@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 
 from outreach.errors import ProblemsFound
 from outreach.export.safety import formula_problems
 from outreach.export.schedule import ScheduledPost
+from outreach.files import json_document
 
 __all__ = ["COLUMNS", "csv_bytes", "csv_text", "json_bytes"]
 
@@ -84,4 +84,4 @@ def csv_bytes(posts: Sequence[ScheduledPost], *, bom: bool = False) -> bytes:
 def json_bytes(posts: Sequence[ScheduledPost]) -> bytes:
     """A JSON list of posts (the CSV's columns as keys, ``length``/``limit`` as numbers)."""
     document = [item.to_json() for item in posts]
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return json_document(document)

@@ -19,12 +19,12 @@ them.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from outreach.export.schedule import ScheduledPost, iso
+from outreach.files import json_document
 
 __all__ = [
     "DAILY_LIMIT",
@@ -93,5 +93,4 @@ def mastodon_problems(posts: Sequence[ScheduledPost], now: dt.datetime) -> list[
 
 def mastodon_bytes(posts: Sequence[ScheduledPost]) -> bytes:
     """The JSON document (UTF-8, indented, one body per list item)."""
-    text = json.dumps(mastodon_bodies(posts), ensure_ascii=False, indent=2)
-    return (text + "\n").encode("utf-8")
+    return json_document(mastodon_bodies(posts))
