@@ -116,6 +116,9 @@ def main(ctx: click.Context, campaign_dir: str) -> None:
 
 
 pass_state = click.make_pass_decorator(_State)
+var_option = click.option(
+    "--var", "variables", multiple=True, metavar="KEY=VALUE", help="Template variable (repeatable)."
+)
 locale_option = click.option(
     "--locale",
     "-l",
@@ -272,9 +275,7 @@ def _locales_option(campaign: Any, locales: Sequence[str], all_locales: bool) ->
     type=click.Path(file_okay=False),
     help="Write one file per message x locale x channel, and index.json.",
 )
-@click.option(
-    "--var", "variables", multiple=True, metavar="KEY=VALUE", help="Template variable (repeatable)."
-)
+@var_option
 @pass_state
 @handles_errors
 def render(
@@ -426,9 +427,7 @@ _EXPORT_FORMATS = ("csv", "json", "ics", "buffer", "hootsuite", "sprout", "masto
     metavar="N",
     help="buffer, hootsuite, sprout: at most N rows a file (e.g. 10 on Buffer's free plan).",
 )
-@click.option(
-    "--var", "variables", multiple=True, metavar="KEY=VALUE", help="Template variable (repeatable)."
-)
+@var_option
 @pass_state
 @handles_errors
 def export(
