@@ -1,15 +1,31 @@
 # outreach: the two quick-start targets need only Python 3.11+ and make.
+#
+#   make demo          install from the lock, then run the main job on the example campaign
+#   make test          install from the lock, then ruff, mypy --strict and pytest
+#   make test-latest   the same suite against the newest release of every dependency
+#   make lock          refresh requirements/lock.txt after changing pyproject.toml
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+LOCK   := requirements/lock.txt
 STAMP  := $(VENV)/.installed
+PIP    := -m pip --disable-pip-version-check --no-input --quiet
+# test-latest: a separate environment; PINS adds requirements on top ("babel==2.18.0").
+LATEST ?= .venv-latest
+PINS   ?=
+# make lock: uv writes the lock; this is the uv it uses.
+UV_VERSION := 0.13.9
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-latest lint bench lock clean
 
-$(STAMP): pyproject.toml
+# Exactly what the lock says, checked against its hashes; the project itself goes in editable,
+# built by the locked hatchling (no build isolation: nothing is fetched unpinned).
+$(STAMP): pyproject.toml $(LOCK)
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python $(PIP) install --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python $(PIP) install --no-deps --no-build-isolation -e .
+	$(BIN)/python $(PIP) check
 	touch $(STAMP)
 
 ## demo: install, then run the main job on the example campaign (#LoveAlwaysWins)
@@ -20,11 +36,24 @@ demo: $(STAMP)
 	$(BIN)/outreach stats
 	$(BIN)/outreach render --all-locales --out out
 
+define suite
+	$(1)/ruff check src tests benchmarks
+	$(1)/mypy
+	$(1)/pytest -q
+endef
+
 ## test: install, then run the whole test suite (with lint and type checks)
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(call suite,$(BIN))
+
+## test-latest: the whole suite with the newest allowed release of every dependency
+test-latest:
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python $(PIP) install --upgrade pip
+	$(LATEST)/bin/python $(PIP) install --upgrade -e ".[test,bench]" $(PINS)
+	$(LATEST)/bin/python tools/lock_drift.py $(LOCK)
+	$(call suite,$(LATEST)/bin)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -32,10 +61,17 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	$(BIN)/python benchmarks/bench_compile.py
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_check.py
 
+## lock: resolve pyproject.toml (every extra) and the build backend for every platform
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python $(PIP) install uv==$(UV_VERSION)
+	.venv-lock/bin/uv pip compile pyproject.toml requirements/build.in --all-extras \
+	    --universal --python-version 3.11 --generate-hashes --quiet \
+	    --custom-compile-command "make lock" -o $(LOCK)
+
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) .venv-lock out .pytest_cache .mypy_cache .ruff_cache

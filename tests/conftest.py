@@ -3,11 +3,12 @@
 * ``campaign`` -- a fresh copy of ``tests/fixtures/mini`` (templates and campaign.toml, no
   catalogs yet) under ``tmp_path``; its path.
 * ``extracted`` -- the same campaign after ``outreach extract``.
+* ``example`` -- a fresh copy of the example campaign (#LoveAlwaysWins in en, es, fr, pt).
 * ``run`` -- ``run(campaign_dir, "stats", "--format", "json")`` invokes ``outreach -C DIR ...``
   in-process with click's ``CliRunner`` and returns ``(exit_code, stdout, stderr)``.
 
 Helpers for the tests (imported as ``from conftest import ...``): :func:`run_cli`,
-:func:`po_path`, :func:`edit_po`, :func:`tree`.
+:func:`po_path`, :func:`edit_po`, :func:`tree`, :func:`copy_example`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from click.testing import CliRunner
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"
+REPOSITORY = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden"
 
 RunResult = tuple[int, str, str]
@@ -71,6 +73,23 @@ def campaign(tmp_path: Path) -> Path:
     target = tmp_path / "mini"
     shutil.copytree(MINI, target)
     return target
+
+
+def copy_example(target: Path) -> Path:
+    """A copy of the example campaign (the repository root: #LoveAlwaysWins) at ``target``:
+    its templates, settings and catalogs, without compiled or generated files."""
+    shutil.copytree(REPOSITORY / "messages", target / "messages")
+    shutil.copytree(
+        REPOSITORY / "locales", target / "locales", ignore=shutil.ignore_patterns("*.mo")
+    )
+    shutil.copy(REPOSITORY / "babel.cfg", target / "babel.cfg")
+    return target
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A fresh copy of the example campaign (en, es, fr, pt)."""
+    return copy_example(tmp_path / "love")
 
 
 @pytest.fixture

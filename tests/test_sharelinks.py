@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import outreach.sharelinks as sharelinks
 from outreach.sharelinks import share_links
 
 URL = "https://example.org/love?ref=share&lang=pt#sign"
@@ -188,8 +186,3 @@ def test_every_link_decodes_to_its_inputs(text: str, url: str, subject: str) -> 
     body = "\r\n".join(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     assert mail["body"] == (f"{body}\r\n\r\n{url}" if text else url)
     assert "+" not in links["mailto"] and " " not in links["mailto"]
-
-
-def test_docstring_examples() -> None:
-    result = doctest.testmod(sharelinks)
-    assert result.failed == 0 and result.attempted > 0

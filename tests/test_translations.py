@@ -8,7 +8,7 @@ import io
 from babel.messages.catalog import Catalog
 
 from outreach.pofile import write_mo
-from outreach.translations import SafeTranslations
+from outreach.sanitize import SafeTranslations
 
 
 def translations(locale: str, entries: dict[object, object]) -> gettext.GNUTranslations:

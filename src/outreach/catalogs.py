@@ -28,11 +28,15 @@ from babel.messages.catalog import Catalog
 from outreach.campaign import DOMAIN, Campaign
 from outreach.errors import CatalogError, LocaleError, ProblemsFound, TemplateError
 from outreach.files import atomic_write_bytes
+from outreach.plurals import GETTEXT_DEFAULT, PluralForms
 from outreach.pofile import (
+    PoFile,
+    catalog_plural_forms,
     is_complete,
     iter_messages,
     message_forms,
-    read_catalog,
+    parse_po,
+    set_plural_forms,
     write_catalog,
     write_mo,
 )
@@ -40,6 +44,7 @@ from outreach.pofile import (
 __all__ = [
     "COMMENT_TAGS",
     "JINJA2_OPTIONS",
+    "AddLocaleResult",
     "CatalogStats",
     "CompileResult",
     "ExtractResult",
@@ -68,19 +73,35 @@ _VOLATILE_HEADER = re.compile(rb'^"(?:POT-Creation-Date|PO-Revision-Date|Generat
 
 
 # -- reading -------------------------------------------------------------------------------
-def _read(path: Path, locale: str | None = None) -> Catalog:
+def _parse(path: Path, locale: str | None = None) -> PoFile:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise CatalogError("no such catalog", path=path) from None
     except OSError as exc:
         raise CatalogError(f"cannot read: {exc.strerror}", path=path) from None
-    return read_catalog(data, path=str(path), locale=locale)
+    return parse_po(data, path=str(path), locale=locale)
+
+
+def _read(path: Path, locale: str | None = None) -> Catalog:
+    return _parse(path, locale).catalog
 
 
 def load_catalog(campaign: Campaign, locale: str) -> Catalog:
     """The parsed ``.po`` of ``locale``."""
     return _read(campaign.po_path(locale), locale)
+
+
+def header_errors(po: PoFile, *, file: str, locale: str) -> list[str]:
+    """The ``plural-forms`` errors of a parsed catalog, as ``path:line: message`` lines:
+    a catalog with one is not updated, and its plural strings are not used."""
+    from outreach.checks import check_catalog
+
+    return [
+        str(f)
+        for f in check_catalog(po, file=file, locale=locale, only={"plural-forms"})
+        if f.severity == "error"
+    ]
 
 
 def template_paths(campaign: Campaign) -> list[Path]:
@@ -174,11 +195,17 @@ def _template(campaign: Campaign) -> Catalog:
 
 
 # -- add-locale ----------------------------------------------------------------------------
-def new_catalog(template: Catalog, locale: str, campaign: Campaign) -> Catalog:
-    """A fresh translation catalog for ``locale`` with Babel's CLDR plural rule."""
+def new_catalog(
+    template: Catalog, locale: str, campaign: Campaign, plural_forms: PluralForms | None = None
+) -> Catalog:
+    """A fresh translation catalog for ``locale`` with ``plural_forms`` (by default the
+    formula translators' tools use for the language, :func:`outreach.plurals.
+    default_plural_forms`)."""
     from outreach.locales import babel_locale
+    from outreach.plurals import default_plural_forms
 
     language = babel_locale(locale)
+    forms = plural_forms or default_plural_forms(locale)
     catalog = Catalog(
         locale=locale,
         domain=DOMAIN,
@@ -194,34 +221,69 @@ def new_catalog(template: Catalog, locale: str, campaign: Campaign) -> Catalog:
             "check with 'outreach check'."
         ),
     )
+    set_plural_forms(catalog, forms)
     catalog.creation_date = template.creation_date
     merged, _ = merge_catalog(catalog, template)
     return merged
 
 
-def add_locale(campaign: Campaign, locale: str) -> Path:
+@dataclass(frozen=True)
+class AddLocaleResult:
+    """What ``add-locale`` wrote: the catalog, its plural formula, and a note when CLDR
+    counts the language's plural forms differently (``None`` otherwise)."""
+
+    path: Path
+    plural_forms: PluralForms
+    note: str | None = None
+
+
+def add_locale(campaign: Campaign, locale: str, *, cldr_plurals: bool = False) -> AddLocaleResult:
     """Create ``locales/<locale>/LC_MESSAGES/messages.po`` and list the locale in campaign.toml.
 
-    Refuses to overwrite an existing catalog. campaign.toml is edited (and checked) first,
-    then the catalog is written; if that fails, campaign.toml is put back as it was.
+    The catalog gets the plural formula translators' tools (Poedit, Weblate, GNU gettext)
+    use for the language, or CLDR's with ``cldr_plurals``. Refuses to overwrite an existing
+    catalog. campaign.toml is edited (and checked) first, then the catalog is written; if
+    that fails, campaign.toml is put back as it was.
     """
     from outreach.locales import normalize_locale
+    from outreach.plurals import default_plural_forms
 
     normal = normalize_locale(locale)
     path = campaign.po_path(normal)
     if path.exists():
         raise LocaleError(f"{normal} already has a catalog; use 'outreach update'", path=path)
-    data = write_catalog(new_catalog(_template(campaign), normal, campaign))
+    forms = default_plural_forms(normal, cldr=cldr_plurals)
+    data = write_catalog(new_catalog(_template(campaign), normal, campaign, forms))
+    result = AddLocaleResult(path, forms, _cldr_note(normal, forms, cldr_plurals))
     if normal in campaign.locales:
         atomic_write_bytes(path, data)
-        return path
+        return result
     old_config = _list_locale(campaign, normal)
     try:
         atomic_write_bytes(path, data)
     except BaseException:
         atomic_write_bytes(campaign.config_path, old_config)
         raise
-    return path
+    return result
+
+
+def _cldr_note(locale: str, forms: PluralForms, cldr: bool) -> str | None:
+    """Say so when CLDR has another number of plural forms than ``forms``."""
+    from outreach.plurals import default_plural_forms, describe_forms
+
+    other = default_plural_forms(locale, cldr=not cldr)
+    if other.nplurals == forms.nplurals:
+        return None
+    if cldr:
+        return (
+            f"CLDR's {forms.nplurals} plural forms, as asked ({describe_forms(forms)}); "
+            f"Poedit and GNU gettext use {other.header} for {locale}"
+        )
+    return (
+        f"{forms.nplurals} plural forms, as Poedit, Weblate and GNU gettext use for {locale}; "
+        f"CLDR has {other.nplurals} ({describe_forms(other)}): --cldr-plurals writes "
+        f"{other.header}"
+    )
 
 
 def _list_locale(campaign: Campaign, locale: str) -> bytes:
@@ -251,6 +313,8 @@ class UpdateResult:
     revived: int
     written: bool
     created: bool = False
+    #: why the catalog was left as it was (``path:line: message``), when it was
+    refused: tuple[str, ...] = ()
 
 
 def _key(message_id: object, context: str | None) -> tuple[object, str | None]:
@@ -311,10 +375,12 @@ def update(campaign: Campaign, locales: Sequence[str] | None = None) -> list[Upd
     """Merge the POT into every catalog (creating missing ones for listed locales).
 
     Every catalog is read and merged before any is written: one malformed ``.po`` stops
-    the update with nothing changed.
+    the update with nothing changed. A catalog whose ``Plural-Forms`` is broken or
+    contradicts its entries is left as it is (writing it would drop plural forms) and its
+    result says why in ``refused``; the others are updated.
     """
     template = _template(campaign)
-    planned: list[tuple[UpdateResult, Catalog]] = []
+    planned: list[tuple[UpdateResult, Catalog | None]] = []
     for locale in _locales(campaign, locales):
         path = campaign.po_path(locale)
         if not path.exists():
@@ -323,7 +389,14 @@ def update(campaign: Campaign, locales: Sequence[str] | None = None) -> list[Upd
             result = UpdateResult(locale, path, added, 0, 0, 0, True, created=True)
             planned.append((result, catalog))
             continue
-        merged, counts = merge_catalog(_read(path, locale), template)
+        po = _parse(path, locale)
+        refused = header_errors(po, file=campaign.relative(path), locale=locale)
+        if refused:
+            planned.append(
+                (UpdateResult(locale, path, 0, 0, 0, 0, False, refused=tuple(refused)), None)
+            )
+            continue
+        merged, counts = merge_catalog(po.catalog, template)
         result = UpdateResult(
             locale,
             path,
@@ -335,12 +408,15 @@ def update(campaign: Campaign, locales: Sequence[str] | None = None) -> list[Upd
         )
         planned.append((result, merged))
     results = []
-    for result, catalog in planned:
+    for result, to_write in planned:
+        if to_write is None:
+            results.append(result)
+            continue
         if result.created:
-            atomic_write_bytes(result.path, write_catalog(catalog))
+            atomic_write_bytes(result.path, write_catalog(to_write))
             written = True
         else:
-            written = _write_if_changed(result.path, write_catalog(catalog))
+            written = _write_if_changed(result.path, write_catalog(to_write))
         results.append(dataclasses.replace(result, written=written))
     return results
 
@@ -373,6 +449,7 @@ class _Compiled:
     fuzzy: int = 0
     incomplete: int = 0
     error: tuple[str, str | None, int | None] | None = None  # CatalogError, as data
+    missing: bool = False
 
 
 def _compile_one(campaign: Campaign, locale: str) -> _Compiled:
@@ -381,22 +458,30 @@ def _compile_one(campaign: Campaign, locale: str) -> _Compiled:
     from outreach.checks import check_catalog
 
     path = campaign.po_path(locale)
+    if not path.exists():
+        return _Compiled(locale, missing=True)
     try:
-        catalog = _read(path, locale)
+        po = _parse(path, locale)
     except CatalogError as exc:
         return _Compiled(locale, error=(exc.message, exc.path, exc.line))
     findings = tuple(
         str(f)
         for f in check_catalog(
-            catalog, file=str(path), locale=locale, campaign=campaign, structural_only=True
+            po, file=str(path), locale=locale, campaign=campaign, structural_only=True
         )
         if f.severity == "error"
     )
-    forms = [(m.fuzzy, message_forms(m)) for m in iter_messages(catalog)]
-    fuzzy = sum(1 for is_fuzzy, f in forms if is_fuzzy and any(f))
-    incomplete = sum(1 for is_fuzzy, f in forms if not is_fuzzy and any(f) and not all(f))
+    catalog = po.catalog
+    fuzzy = incomplete = 0
+    for message in iter_messages(catalog):
+        if not any(message_forms(message)):
+            continue
+        if message.fuzzy:
+            fuzzy += 1
+        elif not is_complete(message, po.plural_forms):
+            incomplete += 1
     buffer = BytesIO()
-    count = write_mo(catalog, buffer)
+    count = write_mo(catalog, buffer, po.plural_forms)
     return _Compiled(locale, buffer.getvalue(), count, findings, fuzzy, incomplete)
 
 
@@ -437,8 +522,17 @@ def compile_catalogs(
             raise CatalogError(message, path=path, line=line)
     results: list[CompileResult] = []
     problems: list[str] = []
+    missing: list[str] = []
     for item in compiled:
         mo_path = campaign.mo_path(item.locale)
+        if item.missing:
+            if item.locale != campaign.source_locale:  # the source needs no catalog
+                missing.append(campaign.label(item.locale))
+                problems.append(
+                    f"{campaign.po_path(item.locale)}: no catalog for "
+                    f"{campaign.label(item.locale)} (run 'outreach update' to create it)"
+                )
+            continue
         if item.findings and not force:
             problems.extend(item.findings)
             results.append(
@@ -448,7 +542,7 @@ def compile_catalogs(
         atomic_write_bytes(mo_path, item.mo)
         results.append(CompileResult(item.locale, mo_path, item.count, item.fuzzy, item.incomplete))
     if problems:
-        refused = [r.locale for r in results if r.refused]
+        refused = [r.locale for r in results if r.refused] + missing
         raise ProblemsFound(
             problems,
             summary=f"not compiled: {', '.join(refused)} (fix the errors, or use --force)",
@@ -467,6 +561,8 @@ class CatalogStats:
     translated: int
     fuzzy: int
     untranslated: int
+    #: header errors (``path:line: message``): its plural strings render in the source
+    problems: tuple[str, ...] = ()
 
     @property
     def percent(self) -> float:
@@ -481,11 +577,12 @@ class CatalogStats:
             "fuzzy": self.fuzzy,
             "untranslated": self.untranslated,
             "percent": self.percent,
+            "problems": list(self.problems),
         }
 
 
 def catalog_stats(
-    catalog: Catalog | None,
+    catalog: PoFile | Catalog | None,
     *,
     locale: str,
     file: str,
@@ -497,8 +594,17 @@ def catalog_stats(
     With the POT as ``template`` the total is the POT's: a string the ``.po`` does not have
     yet (or a missing ``.po``, ``catalog=None``) counts as untranslated, not as absent.
     """
-    messages = list(iter_messages(catalog)) if catalog is not None else []
-    num_plurals = catalog.num_plurals if catalog is not None else 2
+    problems: tuple[str, ...] = ()
+    babel_catalog: Catalog | None = None
+    plural_forms = GETTEXT_DEFAULT
+    if isinstance(catalog, PoFile):
+        plural_forms = catalog.plural_forms
+        problems = tuple(header_errors(catalog, file=file, locale=locale))
+        babel_catalog = catalog.catalog
+    elif catalog is not None:
+        plural_forms = catalog_plural_forms(catalog)
+        babel_catalog = catalog
+    messages = list(iter_messages(babel_catalog)) if babel_catalog is not None else []
     if template is not None:
         present = {_key(m.id, m.context): m for m in messages}
         keys = [_key(m.id, m.context) for m in iter_messages(template)]
@@ -513,9 +619,10 @@ def catalog_stats(
         forms = message_forms(message)
         if message.fuzzy and any(forms):
             fuzzy += 1
-        elif (source and not any(forms)) or is_complete(message, num_plurals):
+        elif (source and not any(forms)) or is_complete(message, plural_forms):
             translated += 1
-    return CatalogStats(locale, file, total, translated, fuzzy, total - translated - fuzzy)
+    untranslated = total - translated - fuzzy
+    return CatalogStats(locale, file, total, translated, fuzzy, untranslated, problems)
 
 
 def stats(campaign: Campaign, locales: Sequence[str] | None = None) -> list[CatalogStats]:
@@ -524,7 +631,7 @@ def stats(campaign: Campaign, locales: Sequence[str] | None = None) -> list[Cata
     results = []
     for locale in _locales(campaign, locales):
         path = campaign.po_path(locale)
-        catalog = _read(path, locale) if path.exists() or template is None else None
+        catalog = _parse(path, locale) if path.exists() else None
         results.append(
             catalog_stats(
                 catalog,

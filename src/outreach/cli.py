@@ -165,14 +165,26 @@ def extract(state: _State) -> None:
 
 @main.command("add-locale")
 @click.argument("locale")
+@click.option(
+    "--cldr-plurals",
+    is_flag=True,
+    help="Write CLDR's plural formula (3 forms for es/fr/pt/it) instead of the one Poedit, "
+    "Weblate and GNU gettext use.",
+)
 @pass_state
 @handles_errors
-def add_locale(state: _State, locale: str) -> None:
-    """Start a catalog for LOCALE (pt-BR and pt_BR alike), with CLDR plural rules."""
+def add_locale(state: _State, locale: str, cldr_plurals: bool) -> None:
+    """Start a catalog for LOCALE (pt-BR and pt_BR alike) and list it in campaign.toml.
+
+    Its Plural-Forms is the formula translators' tools expect for the language; outreach
+    says so when CLDR counts the forms differently.
+    """
     from outreach.catalogs import add_locale as run
 
-    path = run(state.campaign(), locale)
-    click.echo(f"created {path}")
+    result = run(state.campaign(), locale, cldr_plurals=cldr_plurals)
+    click.echo(f"created {result.path} (Plural-Forms: {result.plural_forms.header})")
+    if result.note:
+        click.echo(f"note: {result.note}")
 
 
 @main.command()
@@ -186,16 +198,23 @@ def update(state: _State, locales: tuple[str, ...]) -> None:
     one becomes obsolete (#~) and comes back if the source does.
     """
     from outreach.catalogs import update as run
+    from outreach.errors import ProblemsFound
 
+    refused: list[str] = []
     for r in run(state.campaign(), locales):
-        if r.created:
+        if r.refused:
+            refused.extend(r.refused)
+            click.echo(f"{r.path}: not updated (fix its Plural-Forms first)")
+        elif r.created:
             click.echo(f"{r.path}: created with {r.added} messages")
-            continue
-        status = "written" if r.written else "unchanged"
-        click.echo(
-            f"{r.path}: {r.added} new, {r.fuzzy} fuzzy, {r.obsolete} obsolete, "
-            f"{r.revived} revived ({status})"
-        )
+        else:
+            status = "written" if r.written else "unchanged"
+            click.echo(
+                f"{r.path}: {r.added} new, {r.fuzzy} fuzzy, {r.obsolete} obsolete, "
+                f"{r.revived} revived ({status})"
+            )
+    if refused:
+        raise ProblemsFound(refused, summary="writing these catalogs would drop plural forms")
 
 
 @main.command(name="compile")
@@ -230,18 +249,22 @@ def stats(state: _State, locales: tuple[str, ...], fmt: str) -> None:
     Fuzzy entries and plurals with an empty form do not count as translated.
     """
     from outreach.catalogs import stats as run
+    from outreach.errors import ProblemsFound
 
     results = run(state.campaign(), locales)
     if fmt == "json":
         _json({"locales": [r.to_json() for r in results]})
-        return
-    _table(
-        [
-            (r.locale, r.translated, r.fuzzy, r.untranslated, r.total, f"{r.percent:.1f}%")
-            for r in results
-        ],
-        ("locale", "translated", "fuzzy", "untranslated", "total", "percent"),
-    )
+    else:
+        _table(
+            [
+                (r.locale, r.translated, r.fuzzy, r.untranslated, r.total, f"{r.percent:.1f}%")
+                for r in results
+            ],
+            ("locale", "translated", "fuzzy", "untranslated", "total", "percent"),
+        )
+    problems = [p for r in results for p in r.problems]
+    if problems:
+        raise ProblemsFound(problems, summary="these catalogs' plural strings render untranslated")
 
 
 def _locales_option(campaign: Any, locales: Sequence[str], all_locales: bool) -> list[str]:
@@ -350,11 +373,26 @@ def render(
                 measured = f"{item.length}/{item.limit}"
                 click.echo(f"== {item.message} · {item.locale} · {item.channel} ({measured}) ==")
                 click.echo(item.text + "\n")
-    problems = [f"{i.message} ({i.locale}, {i.channel}): {p}" for i in items for p in i.problems]
+    problems: list[str] = [
+        f"{i.message} ({i.locale}, {i.channel}): {p}" for i in items for p in i.problems
+    ]
+    problems += _refusals(renderer.refused)
     if problems:
         from outreach.errors import ProblemsFound
 
         raise ProblemsFound(problems)
+
+
+def _refusals(findings: Sequence[Any]) -> list[str]:
+    """Refused translations as lines for stderr, and what happened to them."""
+    if not findings:
+        return []
+    entries = {(f.file, f.msgctxt, f.msgid) for f in findings}
+    return [
+        *(str(f) for f in findings),
+        f"{len(entries)} translation(s) with errors were not used: those strings fell back "
+        "to the next language of their chain (run 'outreach check' for details)",
+    ]
 
 
 # -- outreach export ------------------------------------------------------------------------

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "babel_locale",
     "fallback_chain",
+    "is_locale_name",
     "locale_parents",
     "negotiate_locale",
     "normalize_locale",
@@ -35,6 +36,16 @@ __all__ = [
 _LOCALE_SHAPE = re.compile(r"[A-Za-z]{2,8}(?:[_-][A-Za-z0-9]{1,8})*(?:@[A-Za-z0-9]{1,16})?")
 
 
+def is_locale_name(name: str) -> bool:
+    """Whether ``name`` has the shape of a locale name (``pt-BR``, ``sr_Latn``,
+    ``ca@valencia``): letters, digits and separators only, never path syntax.
+
+    >>> is_locale_name("pt-BR"), is_locale_name("../x"), is_locale_name("!!bad")
+    (True, False, False)
+    """
+    return isinstance(name, str) and _LOCALE_SHAPE.fullmatch(name) is not None
+
+
 def babel_locale(name: str) -> Locale:
     """Parse ``name`` (``pt-BR``, ``pt_BR``, ``sr_Latn``) into a Babel ``Locale``.
 
@@ -42,7 +53,7 @@ def babel_locale(name: str) -> Locale:
     """
     from babel import Locale, UnknownLocaleError
 
-    if not isinstance(name, str) or not _LOCALE_SHAPE.fullmatch(name):
+    if not is_locale_name(name):
         raise LocaleError(f"{name!r} is not a locale name")
     try:
         return Locale.parse(name.replace("-", "_"))

@@ -4,7 +4,13 @@ Babel's catalog model does the parsing and merging; this module adds what campai
 on top of it:
 
 * a strict syntax pass, so that a malformed ``.po`` is reported at its real line (Babel and
-  polib both accept an unterminated string silently);
+  polib both accept an unterminated string silently), which also records where each entry's
+  ``msgstr`` lines are;
+* a header that never makes a catalog unreadable: fields Babel cannot read (Wagtail
+  Localize's ``POT-Creation-Date: 2020-11-18 15:36:40.758128+00:00``, a template's
+  ``nplurals=INTEGER``, a plural count that disagrees with the entries) are recorded for the
+  checks to judge (:mod:`outreach.poheader`), and the catalog's plural formula never depends
+  on the installed Babel (:mod:`outreach.plurals`);
 * one stable way to write a catalog (76 columns, catalog order, previous msgids kept), so
   that reading and writing a file outreach wrote is byte-identical and diffs stay minimal;
 * a fast ``.mo`` writer that leaves out fuzzy entries and incomplete plurals, so that
@@ -19,24 +25,33 @@ on top of it:
 
 from __future__ import annotations
 
-import gettext
+import contextlib
 import io
 import re
 import struct
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import IO
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, read_po, write_po
 
 from outreach.errors import CatalogError
+from outreach.plurals import GETTEXT_DEFAULT, PluralForms
+from outreach.poheader import PoHeader, RawHeader, babel_view, read_header
 
 __all__ = [
     "PO_WIDTH",
+    "EntryLines",
+    "PoFile",
+    "catalog_plural_forms",
     "is_complete",
     "iter_messages",
     "message_forms",
+    "parse_po",
     "read_catalog",
+    "set_plural_forms",
     "write_catalog",
     "write_mo",
 ]
@@ -53,19 +68,58 @@ _CONTINUATION = re.compile(rf"^{_PREFIX}{_STRING}\s*$")
 _PLAIN_STRING = re.compile(_STRING)
 
 
-def _syntax_errors(lines: list[str]) -> Iterator[tuple[int, str]]:
-    """Yield ``(line, message)`` for each line that is not valid PO syntax.
+@dataclass(frozen=True)
+class EntryLines:
+    """Where one entry is written: its ``msgid`` line (Babel's ``lineno``) and the line of
+    each ``msgstr`` keyword (key ``None`` for a singular ``msgstr``, ``N`` for ``msgstr[N]``)."""
+
+    msgid: int
+    msgstr: Mapping[int | None, int]
+    plural: bool = False
+
+    @property
+    def written_forms(self) -> int:
+        """How many plural forms the entry writes (its highest ``msgstr[N]`` + 1)."""
+        indexes = [i for i in self.msgstr if i is not None]
+        return max(indexes) + 1 if indexes else 0
+
+    def translation_line(self, index: int | None = None) -> int:
+        """The line a translator edits for form ``index`` (the first form by default)."""
+        if index is None:
+            index = None if None in self.msgstr else 0
+        found = self.msgstr.get(index)
+        if found is None and self.msgstr:
+            found = min(self.msgstr.values())
+        return found if found is not None else self.msgid
+
+
+@dataclass
+class _Scan:
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    entries: dict[int, EntryLines] = field(default_factory=dict)
+    header: RawHeader | None = None
+
+
+def _scan(lines: list[str]) -> _Scan:
+    """Check PO syntax line by line, and note where every entry is.
 
     Checks what msgfmt checks first: every line is a comment, a keyword with one complete
     C string, or a continuation string; a msgid is followed by its msgstr; no msgctxt and
     msgid pair is defined twice (Babel would keep one of the two translations silently).
     """
+    from babel.messages.pofile import unescape
+
+    scan = _Scan()
     pending_msgid: int | None = None  # line of a msgid still waiting for its msgstr
     last_keyword: str | None = None
     seen: dict[tuple[str | None, str], int] = {}  # (msgctxt, msgid) as written -> line
     context: list[str] | None = None  # the current entry's msgctxt and msgid strings
     msgid: list[str] = []
     collecting: list[str] | None = None
+    current: tuple[int, dict[int | None, int], bool] | None = None  # msgid line, msgstrs
+    flags_line: int | None = None  # a "#," line with "fuzzy" since the last entry
+    entry_fuzzy_line: int | None = None  # ... before the current entry
+    in_header = False
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
@@ -74,8 +128,12 @@ def _syntax_errors(lines: list[str]) -> Iterator[tuple[int, str]]:
         if first == '"' and last_keyword is not None and _PLAIN_STRING.fullmatch(line):
             if collecting is not None:
                 collecting.append(line[1:-1])
+            if in_header and scan.header is not None:
+                scan.header.pieces.append((number, unescape(line)))
             continue  # the common case: a continuation line
         if first == "#" and line[1:2] not in ("~", "|"):
+            if line.startswith("#,") and "fuzzy" in line:
+                flags_line = number
             continue  # translator, extracted, reference and flag comments
         is_previous = line.startswith(("#|", "#~|"))
         match = _KEYWORD_LINE.match(line)
@@ -85,64 +143,117 @@ def _syntax_errors(lines: list[str]) -> Iterator[tuple[int, str]]:
             keyword = match.group(1)
             active = first != "#"  # not an obsolete entry
             collecting = None
+            in_header = False
             if keyword.startswith("msgstr"):
                 # only msgstr[N] may follow another msgstr[N]; a second plain msgstr
                 # would be dropped silently
                 indexed = match.group(2) is not None
                 if pending_msgid is None and not (indexed and last_keyword == "msgstr[]"):
-                    yield number, f"{keyword} without a msgid before it"
+                    scan.errors.append((number, f"{keyword} without a msgid before it"))
                 elif pending_msgid is not None and active:
                     key = ("".join(context) if context is not None else None, "".join(msgid))
                     if key in seen:
                         earlier = seen[key]
                         problem = f"duplicate message definition (first defined at line {earlier})"
-                        yield pending_msgid, problem
+                        scan.errors.append((pending_msgid, problem))
                     seen.setdefault(key, pending_msgid)
+                    if key == (None, "") and scan.header is None:
+                        scan.header = RawHeader(
+                            pending_msgid,
+                            number,
+                            [(number, unescape(match.group(3)))],
+                            entry_fuzzy_line,
+                        )
+                        in_header = True
+                if current is not None:
+                    current[1][int(match.group(2)) if indexed else None] = number
                 pending_msgid = None
             elif keyword == "msgid_plural":
                 if last_keyword != "msgid":
-                    yield number, "msgid_plural must follow a msgid"
+                    scan.errors.append((number, "msgid_plural must follow a msgid"))
+                if current is not None:
+                    current = (current[0], current[1], True)
             else:  # msgctxt or msgid: a new entry starts
                 if pending_msgid is not None:
-                    yield pending_msgid, "msgid has no msgstr"
+                    scan.errors.append((pending_msgid, "msgid has no msgstr"))
+                if current is not None:
+                    scan.entries[current[0]] = EntryLines(current[0], current[1], current[2])
+                    current = None
                 pending_msgid = number if keyword == "msgid" else None
+                if keyword == "msgctxt" or last_keyword != "msgctxt":
+                    entry_fuzzy_line, flags_line = flags_line, None
                 if keyword == "msgctxt":
                     context = collecting = [match.group(3)[1:-1]]
                 else:
                     if last_keyword != "msgctxt":
                         context = None
                     msgid = collecting = [match.group(3)[1:-1]]
+                    current = (number, {}, False)
             if keyword.startswith("msgstr"):
                 keyword = "msgstr[]" if match.group(2) is not None else "msgstr"
             last_keyword = keyword
             continue
         if _CONTINUATION.match(line):
             if last_keyword is None:
-                yield number, "a string that continues nothing"
+                scan.errors.append((number, "a string that continues nothing"))
             continue
         if line.startswith('"') or re.match(r"^(?:#~\s*)?msg", line):
-            yield number, "unterminated or malformed string (a '\"' or '\\' is not escaped?)"
+            scan.errors.append(
+                (number, "unterminated or malformed string (a '\"' or '\\' is not escaped?)")
+            )
         else:
-            yield number, f"not PO syntax: {line[:40]!r}"
+            scan.errors.append((number, f"not PO syntax: {line[:40]!r}"))
+    if current is not None:
+        scan.entries[current[0]] = EntryLines(current[0], current[1], current[2])
     if pending_msgid is not None:
-        yield pending_msgid, "msgid has no msgstr"
+        scan.errors.append((pending_msgid, "msgid has no msgstr"))
+    return scan
 
 
-def read_catalog(
-    data: bytes, *, path: str, locale: str | None = None, check_syntax: bool = True
-) -> Catalog:
-    """Parse ``.po``/``.pot`` bytes into a Babel ``Catalog``.
+@dataclass(frozen=True)
+class PoFile:
+    """A parsed ``.po``/``.pot``: Babel's catalog, and what Babel does not keep.
 
-    ``path`` is only used in error messages. Raises ``CatalogError`` with the line of the
-    first problem.
+    ``plural_forms`` is the formula the catalog is used with: its own ``Plural-Forms``
+    when that parses, otherwise the language's usual one (:func:`outreach.plurals.
+    default_plural_forms`); ``header`` holds the header fields as written, with their
+    lines, and what outreach had to do to read them (:mod:`outreach.poheader`);
+    ``entries`` the lines of every entry, by its msgid line.
     """
+
+    catalog: Catalog
+    path: str
+    header: PoHeader
+    entries: Mapping[int, EntryLines]
+
+    @property
+    def plural_forms(self) -> PluralForms:
+        return self.header.plural_forms
+
+    def lines_of(self, message: Message) -> EntryLines | None:
+        return self.entries.get(message.lineno) if message.lineno is not None else None
+
+
+def parse_po(
+    data: bytes, *, path: str, locale: str | None = None, check_syntax: bool = True
+) -> PoFile:
+    """Parse ``.po``/``.pot`` bytes.
+
+    ``path`` is only used in messages. Raises :class:`~outreach.errors.CatalogError` with the
+    line of the first syntax error; a header that Babel could not read is never one (see
+    :mod:`outreach.poheader`).
+    """
+
     match = re.search(rb'"Content-Type:[^"]*charset=([A-Za-z0-9_.:-]+)', data[:4096])
     charset = match.group(1).decode("ascii") if match else "utf-8"
+    if charset.lower() == "charset":  # the template's placeholder
+        charset = "utf-8"
     try:
         text = data.decode(charset)
     except LookupError:
+        line = data[: match.start()].count(b"\n") + 1 if match else 1
         raise CatalogError(
-            f"unknown charset {charset!r} in Content-Type", path=path, line=1
+            f"unknown charset {charset!r} in Content-Type", path=path, line=line
         ) from None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
@@ -152,9 +263,13 @@ def read_catalog(
     # Lines end at "\n" only, as for msgfmt: str.splitlines() would also split inside a
     # string at U+2028, U+0085, form feed ... which PO strings may hold unescaped.
     lines = text.split("\n")
-    if check_syntax:
-        for line, message in _syntax_errors(lines):
-            raise CatalogError(message, path=path, line=line)
+    scan = _scan(lines)
+    if check_syntax and scan.errors:
+        line, message = scan.errors[0]
+        raise CatalogError(message, path=path, line=line)
+    most_forms = max((e.written_forms for e in scan.entries.values()), default=0)
+    header = read_header(scan.header, locale=locale, most_forms=most_forms)
+    lines = babel_view(lines, scan.header, header, most_forms)
     previous: dict[int, list[str]] = {}
     if _PREVIOUS_LINE.search(text):
         lines, previous = _split_previous(lines)
@@ -164,54 +279,46 @@ def read_catalog(
         raise CatalogError(
             str(exc).split(" on ")[0], path=path, line=max(exc.lineno, 0) + 1
         ) from None
-    except (ValueError, TypeError) as exc:  # e.g. a Plural-Forms header Babel cannot parse
-        line = _header_line(text, "Plural-Forms") if "plural" in str(exc).lower() else 1
-        raise CatalogError(f"invalid catalog: {exc}", path=path, line=line) from None
-    if previous:
-        for entry in iter_messages(catalog):
-            if entry.lineno in previous:
-                entry.previous_id = previous[entry.lineno]
-    problem = _plural_problem(catalog.plural_expr, catalog.num_plurals)
-    if problem:
-        raise CatalogError(problem, path=path, line=_header_line(text, "Plural-Forms"))
-    return catalog
+    except (ValueError, TypeError) as exc:  # pragma: no cover - babel_view prevents these
+        raise CatalogError(f"invalid catalog: {exc}", path=path, line=header.line) from None
+    set_plural_forms(catalog, header.plural_forms)
+    for entry in iter_messages(catalog):
+        if entry.lineno is None:
+            continue
+        if previous and entry.lineno in previous:
+            entry.previous_id = previous[entry.lineno]
+        where = scan.entries.get(entry.lineno) if entry.pluralizable else None
+        if where is not None:
+            # Babel pads every plural to the count it parsed with: keep what was written.
+            forms = list(message_forms(entry))
+            count = max(where.written_forms, 1)
+            entry.string = tuple(forms[:count] + [""] * (count - len(forms)))
+    return PoFile(catalog, path, header, scan.entries)
 
 
-def _plural_problem(expression: str, num_plurals: int) -> str | None:
-    """Why a Plural-Forms header cannot work, or None.
-
-    Babel keeps any expression; gettext refuses a ``.mo`` whose expression it cannot parse,
-    and an expression that divides by zero or picks a form outside ``0..nplurals-1`` fails
-    or falls back at render time. It is evaluated for n = 0..200.
-
-    >>> _plural_problem("n%10==1 ? 0 : 1", 2) is None
-    True
-    >>> _plural_problem("n/0", 2)
-    'Plural-Forms: plural=n/0 fails for n=0 (division by zero)'
-    >>> _plural_problem("n", 2)
-    'Plural-Forms: plural=n gives form 2 for n=2, but nplurals=2'
-    """
-    try:
-        plural = gettext.c2py(expression)
-    except (ValueError, SyntaxError, RecursionError):
-        return f"Plural-Forms: cannot parse plural={expression}"
-    for n in range(201):
-        try:
-            index = plural(n)
-        except ZeroDivisionError:
-            return f"Plural-Forms: plural={expression} fails for n={n} (division by zero)"
-        if not 0 <= index < num_plurals:
-            return (
-                f"Plural-Forms: plural={expression} gives form {index} for n={n}, "
-                f"but nplurals={num_plurals}"
-            )
-    return None
+def set_plural_forms(catalog: Catalog, forms: PluralForms) -> None:
+    """Give ``catalog`` the formula it is used and written with, whatever the installed
+    Babel would guess for its locale (Babel 2.19 says 3 forms for Spanish, 2.18 said 2)."""
+    catalog._num_plurals = forms.nplurals  # type: ignore[assignment]
+    catalog._plural_expr = forms.expression  # type: ignore[assignment]
 
 
-def _header_line(text: str, field: str) -> int:
-    """The line of header ``field`` (``"Plural-Forms: ...``), or 1."""
-    match = re.search(rf'^\s*"{re.escape(field)}:', text, re.M)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
+def catalog_plural_forms(catalog: Catalog) -> PluralForms:
+    """The formula of a catalog: the one it declares or was given, else the usual one for
+    its language (never what the installed Babel guesses)."""
+    from outreach.plurals import usual_plural_forms
+
+    if catalog._num_plurals is not None and catalog._plural_expr is not None:
+        return PluralForms(int(catalog._num_plurals), str(catalog._plural_expr))
+    locale = str(catalog.locale) if catalog.locale else None
+    return usual_plural_forms(locale) or GETTEXT_DEFAULT
+
+
+def read_catalog(
+    data: bytes, *, path: str, locale: str | None = None, check_syntax: bool = True
+) -> Catalog:
+    """Parse ``.po``/``.pot`` bytes into a Babel ``Catalog`` (see :func:`parse_po`)."""
+    return parse_po(data, path=path, locale=locale, check_syntax=check_syntax).catalog
 
 
 _PREVIOUS_LINE = re.compile(r"^[ \t]*#~?\|", re.M)
@@ -253,19 +360,77 @@ def write_catalog(catalog: Catalog) -> bytes:
     """Serialise ``catalog`` the one way outreach always does (stable, minimal diffs).
 
     Babel wraps a long previous msgid (``#|``) as if it were prose, which gives lines no
-    PO parser accepts; those blocks are rewritten as proper ``#|`` strings.
+    PO parser accepts; those blocks are rewritten as proper ``#|`` strings. Babel's line
+    wrapping adds a line break to a string whose wrapped line ends in white space just at
+    the width (:func:`normalize`); outreach wraps without that. A catalog without a plural
+    formula of its own gets its language's usual one (:func:`catalog_plural_forms`), set
+    on it, never the installed Babel's guess.
     """
+    import babel.messages.pofile as babel_pofile
+
+    if catalog.locale is not None and catalog._num_plurals is None:
+        set_plural_forms(catalog, catalog_plural_forms(catalog))
     stream = io.BytesIO()
-    write_po(stream, catalog, width=PO_WIDTH, include_previous=True, sort_output=False)
+    with _WRAPPING, _patched(babel_pofile, "normalize", normalize):
+        write_po(stream, catalog, width=PO_WIDTH, include_previous=True, sort_output=False)
     text = stream.getvalue().decode(catalog.charset or "utf-8")
     previous = iter([m.previous_id for m in iter_messages(catalog) if m.previous_id])
     text = _PREVIOUS_BLOCK.sub(lambda _: _previous_lines(next(previous, [])), text)
     return text.encode(catalog.charset or "utf-8")
 
 
-def _previous_lines(previous_id: list[str] | tuple[str, ...]) -> str:
-    from babel.messages.pofile import normalize
+_WRAPPING = threading.Lock()  # one write_po at a time uses outreach's wrapping
 
+
+@contextlib.contextmanager
+def _patched(module: object, name: str, value: object) -> Iterator[None]:
+    original = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, original)
+
+
+def normalize(string: str, prefix: str = "", width: int = PO_WIDTH) -> str:
+    r"""``string`` as PO string lines wrapped at ``width``, as Babel's ``normalize`` does,
+        without its bug: when wrapping leaves an empty last piece (a line that ends in white
+        space just at the width), Babel appends a second ``
+    `` to the string.
+
+        >>> text = "0 0 0 0000 0000 00000 000000000 0000000000 000000000000 0 \t0000000000\\ \n"
+        >>> normalize(text, prefix="#~ ").endswith('\\\\ \\n"')
+        True
+    """
+    from babel.messages.pofile import WORD_SEP, escape
+
+    lines: list[str] = []
+    for line in string.splitlines(True):
+        if len(escape(line)) + len(prefix) <= width:
+            lines.append(line)
+            continue
+        chunks = WORD_SEP.split(line)
+        chunks.reverse()
+        while chunks:
+            buffer: list[str] = []
+            size = 2
+            while chunks:
+                length = len(escape(chunks[-1])) - 2 + len(prefix)
+                if size + length < width:
+                    buffer.append(chunks.pop())
+                    size += length
+                else:
+                    if not buffer:
+                        buffer.append(chunks.pop())  # a chunk longer than the width
+                    break
+            if any(buffer):
+                lines.append("".join(buffer))
+    if len(lines) <= 1:
+        return escape(string)
+    return '""\n' + "\n".join(prefix + escape(line) for line in lines)
+
+
+def _previous_lines(previous_id: list[str] | tuple[str, ...]) -> str:
     lines = []
     for keyword, value in zip(("msgid", "msgid_plural"), previous_id, strict=False):
         body = normalize(value, width=PO_WIDTH).split("\n")
@@ -288,28 +453,42 @@ def message_forms(message: Message) -> list[str]:
     return [message.string or ""]
 
 
-def is_complete(message: Message, num_plurals: int) -> bool:
-    """Translated, not fuzzy, and every plural form the language needs is filled."""
+def is_complete(message: Message, plural_forms: PluralForms) -> bool:
+    """Translated, not fuzzy, and every plural form that some number selects is filled.
+
+    A form no whole number selects (Transifex's form for fractions) may stay empty.
+    """
     if message.fuzzy:
         return False
     forms = message_forms(message)
-    if message.pluralizable and len(forms) < num_plurals:
-        return False
-    return all(forms)
+    if not message.pluralizable:
+        return bool(forms[0])
+    return all(i < len(forms) and forms[i] for i in plural_forms.reachable)
 
 
-def write_mo(catalog: Catalog, stream: IO[bytes]) -> int:
+def write_mo(
+    catalog: Catalog,
+    stream: IO[bytes],
+    plural_forms: PluralForms | None = None,
+    *,
+    keep: Callable[[Message], bool] | None = None,
+) -> int:
     """Write a GNU ``.mo`` file; return how many messages went in.
 
     Only complete messages go in (see :func:`is_complete`): fuzzy entries and plurals with an
-    empty form are left out, so that gettext falls back to the source text for them.
+    empty form are left out, so that gettext falls back to the source text for them; so are
+    those ``keep`` says no to. ``plural_forms`` defaults to the catalog's own.
     """
-    header_text = "".join(f"{name}: {value}\n" for name, value in catalog.mime_headers)
+    forms_rule = plural_forms or catalog_plural_forms(catalog)
+    header_text = "".join(
+        f"{name}: {forms_rule.header if name == 'Plural-Forms' else value}\n"
+        for name, value in catalog.mime_headers
+    )
     encoding = catalog.charset or "utf-8"
-    num_plurals = catalog.num_plurals
+    num_plurals = forms_rule.nplurals
     pairs: list[tuple[bytes, bytes]] = [(b"", header_text.encode(encoding))]
     for message in iter_messages(catalog):
-        if not is_complete(message, num_plurals):
+        if not is_complete(message, forms_rule) or (keep is not None and not keep(message)):
             continue
         forms = message_forms(message)
         if message.pluralizable:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
 
     from outreach.campaign import Campaign
+    from outreach.pofile import PoFile
 
 __all__ = [
     "CACHE_DIR",
@@ -53,7 +53,6 @@ __all__ = [
 
 CACHE_DIR = ".outreach-cache"
 _RESULTS_SCHEMA = 1
-_EXTRA_FORMS = "more translations than num_plurals"
 
 
 @dataclass(frozen=True)
@@ -178,15 +177,13 @@ class _Run:
             return
         from outreach.checks import check_catalog
 
-        catalog, findings, data = parse_for_check(data, file=file, locale=locale, label=label)
-        if catalog is not None:
+        po, findings = parse_for_check(data, file=file, locale=locale, label=label)
+        if po is not None:
             findings.extend(
-                check_catalog(
-                    catalog, file=file, locale=locale, campaign=campaign, detector=self.judge
-                )
+                check_catalog(po, file=file, locale=locale, campaign=campaign, detector=self.judge)
             )
             self.parsed[locale] = data
-            self._lines[locale] = _line_index(catalog)
+            self._lines[locale] = _line_index(po.catalog)
         self.results.put(file, digest, findings)
         self.findings.extend(findings)
 
@@ -216,79 +213,15 @@ def _line_index(catalog: Catalog) -> dict[tuple[str | None, str], int]:
 
 def parse_for_check(
     data: bytes, *, file: str, locale: str, label: str
-) -> tuple[Catalog | None, list[Finding], bytes]:
-    """Parse a catalog for checking: ``(catalog or None, findings, bytes parsed)``.
+) -> tuple[PoFile | None, list[Finding]]:
+    """Parse a catalog for checking: ``(parsed file or None, findings)``; a syntax error
+    becomes a ``syntax`` finding at its line."""
+    from outreach.pofile import parse_po
 
-    A syntax error becomes a ``syntax`` finding at its line. An entry with more plural forms
-    than the catalog's ``nplurals`` (which the parser rejects) becomes a ``plurals`` finding;
-    its extra forms are left out and the rest of the catalog is still checked.
-    """
-    from outreach.pofile import iter_messages, read_catalog
-
-    findings: list[Finding] = []
-    extra_lines: list[tuple[int, str]] = []
-    for _ in range(1000):
-        try:
-            # No locale: a catalog without a Language header must not get one made up.
-            catalog = read_catalog(data, path=file)
-            break
-        except CatalogError as exc:
-            repaired = _drop_extra_forms(data, exc.line) if _EXTRA_FORMS in exc.message else None
-            if repaired is None or exc.line is None:
-                finding = Finding(label, file, exc.line, None, None, "syntax", "error", exc.message)
-                return None, [*findings, finding], data
-            data, message = repaired
-            extra_lines.append((exc.line, message))
-    else:  # pragma: no cover - a thousand broken plural entries
-        return None, findings, data
-    if extra_lines:
-        keys = {m.lineno: m for m in iter_messages(catalog)}
-        for line, message in extra_lines:
-            entry = keys.get(line)
-            msgid = (
-                str(entry.id[0] if entry and entry.pluralizable else entry.id) if entry else None
-            )
-            context = entry.context if entry else None
-            findings.append(Finding(label, file, line, msgid, context, "plurals", "error", message))
-    return catalog, findings, data
-
-
-def _drop_extra_forms(data: bytes, line: int | None) -> tuple[bytes, str] | None:
-    """Blank the ``msgstr[N]`` lines (N >= nplurals) of the entry at ``line``."""
-    if line is None:
-        return None
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    match = re.search(r"nplurals\s*=\s*(\d+)", text)
-    if match is None:
-        return None
-    nplurals = int(match.group(1))
-    lines = text.split("\n")
-    dropped: list[int] = []
-    blanking = False
-    for index in range(line - 1, len(lines)):
-        stripped = lines[index].strip()
-        if not stripped or (stripped.startswith("#") and index >= line):
-            break
-        form = re.match(r"msgstr\[(\d+)\]", stripped)
-        if form:
-            blanking = int(form.group(1)) >= nplurals
-            if blanking:
-                dropped.append(int(form.group(1)))
-        if blanking and (form or stripped.startswith('"')):
-            lines[index] = ""
-        elif stripped.startswith("msg") and not form:
-            blanking = False
-    if not dropped:
-        return None
-    forms = ", ".join(f"msgstr[{n}]" for n in dropped)
-    message = (
-        f"{nplurals + len(dropped)} plural forms, but the catalog has nplurals={nplurals}: "
-        f"{forms} would never be used"
-    )
-    return "\n".join(lines).encode("utf-8"), message
+        return parse_po(data, path=file, locale=locale), []
+    except CatalogError as exc:
+        return None, [Finding(label, file, exc.line, None, None, "syntax", "error", exc.message)]
 
 
 def _ordered(findings: Iterable[Finding], files: Sequence[str]) -> tuple[Finding, ...]:

@@ -23,6 +23,7 @@ HTML (autoescape on, translations sanitised to their source's markup) and one fo
 
 from __future__ import annotations
 
+import gettext
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from jinja2 import Environment, Template
 
     from outreach.campaign import Campaign
+    from outreach.checks.registry import Finding
+    from outreach.translations import LocaleTranslations
 
 __all__ = ["EMAIL", "Email", "Post", "Rendered", "Renderer", "parse_variables"]
 
@@ -142,17 +145,22 @@ def parse_variables(pairs: Iterable[str]) -> dict[str, Any]:
 class _LocaleEnvironments:
     """The HTML and text environments of one locale."""
 
-    def __init__(self, campaign: Campaign, locale: str) -> None:
+    def __init__(
+        self,
+        campaign: Campaign,
+        locale: str,
+        chain: gettext.NullTranslations,
+        lookup: Callable[[str | None, str, bool], None],
+    ) -> None:
         from outreach.formatting import babel_filters
-        from outreach.translations import SafeTranslations, load_chain
+        from outreach.sanitize import SafeTranslations
 
-        chain = load_chain(campaign, locale)
         filters = babel_filters(locale, campaign.timezone_for(locale))
         self.html = _environment(campaign, autoescape=True)
         self.text = _environment(campaign, autoescape=False)
         for env, html in ((self.html, True), (self.text, False)):
             env.filters.update(filters)
-            safe = SafeTranslations(chain, html=html)
+            safe = SafeTranslations(chain, html=html, lookup=lookup)
             env.install_gettext_callables(  # type: ignore[attr-defined]
                 safe.gettext,
                 safe.ngettext,
@@ -191,6 +199,29 @@ class Renderer:
         self.campaign = campaign
         self.variables = {**campaign.variables, **(variables or {})}
         self._environments: dict[str, _LocaleEnvironments] = {}
+        self._catalogs: dict[str, LocaleTranslations] = {}
+        self._used: dict[str, set[tuple[str | None, str, bool]]] = {}
+
+    @property
+    def refused(self) -> list[Finding]:
+        """The error findings of the translations that what was rendered so far would have
+        used, and which were left out (they fell back along the locale's chain): a refused
+        entry, or a broken ``Plural-Forms`` when a plural string was asked for. In locale
+        order, each once."""
+        from outreach.locales import fallback_chain
+
+        found: dict[Finding, None] = {}
+        for locale, used in self._used.items():
+            keys = {(context, msgid) for context, msgid, _ in used}
+            plural = any(is_plural for _, _, is_plural in used)
+            for link in fallback_chain(locale, self.campaign.source_locale):
+                loaded = self._catalogs.get(link)
+                for finding in loaded.refused if loaded is not None else ():
+                    if (finding.msgctxt, finding.msgid) in keys or (
+                        finding.msgid is None and plural
+                    ):
+                        found.setdefault(finding)
+        return list(found)
 
     # -- what there is -----------------------------------------------------------------
     @cached_property
@@ -346,7 +377,20 @@ class Renderer:
     def _envs(self, locale: str) -> _LocaleEnvironments:
         envs = self._environments.get(locale)
         if envs is None:
-            envs = self._environments[locale] = _LocaleEnvironments(self.campaign, locale)
+            from outreach.locales import fallback_chain
+            from outreach.translations import build_chain, load_locale
+
+            for link in fallback_chain(locale, self.campaign.source_locale):
+                if link not in self._catalogs:
+                    self._catalogs[link] = load_locale(self.campaign, link)
+            chain = build_chain(self.campaign, locale, self._catalogs)
+            used = self._used.setdefault(locale, set())
+
+            def lookup(context: str | None, msgid: str, plural: bool) -> None:
+                used.add((context, msgid, plural))
+
+            envs = _LocaleEnvironments(self.campaign, locale, chain, lookup)
+            self._environments[locale] = envs
         return envs
 
     def _template(self, locale: str, message: str, *, html: bool) -> Template:

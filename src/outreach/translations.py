@@ -1,200 +1,116 @@
-"""Translations for rendering: a fallback chain, and translator text treated as untrusted.
+"""Translations for rendering: each catalog as checked, in a fallback chain.
 
-For ``pt_BR`` the chain is ``pt_BR`` -> ``pt`` -> the source text. Each link is a
-:class:`gettext.GNUTranslations` read from the locale's ``.mo`` when it is fresh (newer than
-the ``.po``), or compiled in memory from the ``.po`` otherwise. Missing, empty, fuzzy and
-incompletely pluralised entries are not in a compiled catalog, so gettext falls through to
-the next link and nothing ever renders empty.
+For ``pt_BR`` the chain is ``pt_BR`` -> ``pt`` -> the source text. Each link is compiled in
+memory from the locale's ``.po``: a committed ``.mo`` is never read, so what renders is what
+``outreach check`` judged (a pull request can add a ``.mo`` as easily as a ``.po``).
 
-Translator text is data, never a template. :class:`SafeTranslations` wraps the chain so that
+Before compiling, every entry meets the error checks that guard what supporters receive
+(placeholders, links, mentions, hashtags, markup, injections, invisible characters, plural
+forms; language detection aside). An entry with an error finding is left out, so it falls
+back along the chain, and the finding is kept in :attr:`LocaleTranslations.refused` for the
+command to report; a broken ``Plural-Forms`` leaves out every plural entry. Missing, empty,
+fuzzy and incompletely pluralised entries are left out too, so nothing ever renders empty.
 
-* a translation whose placeholders would make Python's ``%`` formatting fail or pull in a
-  variable the source does not use falls back to the source (``outreach check`` reports it);
-* in HTML, a translation keeps only the tags and attributes its source has: Jinja's i18n
-  extension marks translations safe, so ``<script>`` or ``onclick=`` would otherwise reach
-  the email as markup.
-
->>> import gettext
->>> safe = SafeTranslations(gettext.NullTranslations(), html=True)
->>> safe.sanitize('Sign <a href="%(url)s" onclick="x()">here</a><script>1</script>',
-...               'Sign <a href="%(url)s">here</a>')
-'Sign <a href="%(url)s">here</a>'
+>>> import pathlib, tempfile
+>>> from outreach.scaffold import init_campaign
+>>> campaign = init_campaign(pathlib.Path(tempfile.mkdtemp()) / "demo")
+>>> loaded = load_locale(campaign, "en")
+>>> loaded.refused, loaded.mo is not None
+((), True)
 """
 
 from __future__ import annotations
 
+import functools
 import gettext
 import io
-import re
-from collections.abc import Set
-from html.parser import HTMLParser
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from outreach.checks.placeholders import python_placeholders
 from outreach.locales import fallback_chain
-from outreach.pofile import read_catalog, write_mo
 
 if TYPE_CHECKING:
+    from babel.messages.catalog import Message
+
     from outreach.campaign import Campaign
+    from outreach.checks.registry import Finding
 
-__all__ = ["SafeTranslations", "load_chain", "source_markup"]
+__all__ = ["GATE_EXEMPT", "LocaleTranslations", "build_chain", "gate_checks", "load_locale"]
+
+#: Error checks that do not keep an entry out of what is sent: language detection judges
+#: style, not safety (a false alarm there must not change an email).
+GATE_EXEMPT = frozenset({"wrong-language"})
 
 
-def _load_one(campaign: Campaign, locale: str) -> gettext.GNUTranslations | None:
-    po = campaign.locales_dir / locale / "LC_MESSAGES" / "messages.po"
-    mo = po.with_suffix(".mo")
+@dataclass(frozen=True)
+class LocaleTranslations:
+    """One locale's catalog as the renderer uses it: compiled ``.mo`` bytes (``None``
+    without a catalog) and the error findings whose entries were left out."""
+
+    locale: str
+    mo: bytes | None
+    refused: tuple[Finding, ...] = ()
+
+
+@functools.cache
+def gate_checks() -> frozenset[str]:
+    """The checks whose errors keep an entry out of rendered output."""
+    from outreach.checks import CATALOG_CHECKS, ENTRY_CHECKS
+
+    names = {c.name for c in ENTRY_CHECKS.values() if c.severity == "error"}
+    names |= {c.name for c in CATALOG_CHECKS.values() if c.severity == "error"}
+    return frozenset(names - GATE_EXEMPT)
+
+
+def load_locale(campaign: Campaign, locale: str) -> LocaleTranslations:
+    """Read, check and compile ``locale``'s catalog (see the module's description).
+
+    Raises :class:`~outreach.errors.CatalogError` for a catalog that cannot be read.
+    """
+    from outreach.checks import check_catalog
+    from outreach.pofile import parse_po, write_mo
+
+    path = campaign.po_path(locale)
     try:
-        po_mtime = po.stat().st_mtime
+        data = path.read_bytes()
     except FileNotFoundError:
-        po_mtime = None
-    try:
-        if mo.exists() and (po_mtime is None or mo.stat().st_mtime >= po_mtime):
-            with mo.open("rb") as stream:
-                return gettext.GNUTranslations(stream)
-    except (OSError, ValueError, UnicodeDecodeError):
-        pass  # an unreadable .mo: fall back to the .po below
-    if po_mtime is None:
-        return None
-    catalog = read_catalog(po.read_bytes(), path=str(po), locale=locale)
+        return LocaleTranslations(locale, None)
+    po = parse_po(data, path=campaign.relative(path), locale=locale)
+    findings = [
+        f
+        for f in check_catalog(
+            po, file=campaign.relative(path), locale=locale, campaign=campaign, only=gate_checks()
+        )
+        if f.severity == "error"
+    ]
+    refused_keys = {(f.msgctxt, f.msgid) for f in findings if f.msgid is not None}
+    no_plurals = any(f.msgid is None and f.check == "plural-forms" for f in findings)
+
+    def keep(message: Message) -> bool:
+        if no_plurals and message.pluralizable:
+            return False
+        msgid = message.id[0] if message.pluralizable else message.id
+        return (message.context, msgid) not in refused_keys
+
     buffer = io.BytesIO()
-    write_mo(catalog, buffer)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    write_mo(po.catalog, buffer, po.plural_forms, keep=keep)
+    return LocaleTranslations(locale, buffer.getvalue(), tuple(findings))
 
 
-def load_chain(campaign: Campaign, locale: str) -> gettext.NullTranslations:
-    """The translations for ``locale`` with its fallbacks, ending in the source text."""
+def build_chain(
+    campaign: Campaign, locale: str, loaded: Mapping[str, LocaleTranslations]
+) -> gettext.NullTranslations:
+    """The translations for ``locale`` with its fallbacks, ending in the source text;
+    ``loaded`` holds :func:`load_locale`'s result for every locale of the chain."""
     head: gettext.NullTranslations | None = None
     for link in fallback_chain(locale, campaign.source_locale):
-        translations = _load_one(campaign, link)
-        if translations is None:
+        entry = loaded.get(link)
+        if entry is None or entry.mo is None:
             continue
+        translations = gettext.GNUTranslations(io.BytesIO(entry.mo))
         if head is None:
             head = translations
         else:
             head.add_fallback(translations)
     return head if head is not None else gettext.NullTranslations()
-
-
-class _Markup(HTMLParser):
-    """Collect the tags and attributes that a (trusted) source string uses."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: set[str] = set()
-        self.attributes: dict[str, set[str]] = {}
-        self.values: dict[tuple[str, str], set[str]] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
-        names = self.attributes.setdefault(tag, set())
-        for name, value in attrs:
-            if not name.startswith("on"):
-                names.add(name)
-                self.values.setdefault((tag, name), set()).add(value or "")
-
-
-def source_markup(source: str) -> _Markup:
-    """The tags, the attributes per tag and the attribute values that ``source`` uses.
-
-    >>> markup = source_markup('<strong>%(tag)s</strong> <a href="%(url)s">here</a>')
-    >>> sorted(markup.tags), markup.attributes["a"], markup.values[("a", "href")]
-    (['a', 'strong'], {'href'}, {'%(url)s'})
-    """
-    parser = _Markup()
-    parser.feed(source)
-    parser.close()
-    return parser
-
-
-class SafeTranslations:
-    """gettext callables for Jinja2 that never let translator text break or inject."""
-
-    def __init__(self, translations: gettext.NullTranslations, *, html: bool) -> None:
-        self.translations = translations
-        self.html = html
-        self._cache: dict[tuple[str, str, str], str] = {}
-
-    # The four callables Jinja's i18n extension installs (new-style gettext).
-    def gettext(self, message: str) -> str:
-        return self._guard(self.translations.gettext(message), message, message)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        source = singular if n == 1 else plural
-        return self._guard(
-            self.translations.ngettext(singular, plural, n), source, singular + plural
-        )
-
-    def pgettext(self, context: str, message: str) -> str:
-        return self._guard(self.translations.pgettext(context, message), message, message)
-
-    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
-        source = singular if n == 1 else plural
-        translated = self.translations.npgettext(context, singular, plural, n)
-        return self._guard(translated, source, singular + plural)
-
-    def _guard(self, translated: str, source: str, all_sources: str) -> str:
-        if translated == source:
-            return source  # the template author's own text is trusted
-        key = (translated, source, all_sources)
-        cached = self._cache.get(key)
-        if cached is None:
-            if _formats_safely(translated, all_sources):
-                cached = self.sanitize(translated, source) if self.html else translated
-            else:
-                cached = source
-            self._cache[key] = cached
-        return cached
-
-    def sanitize(self, translated: str, source: str) -> str:
-        """``translated`` as HTML with only the markup that ``source`` has.
-
-        A source without tags makes the translation plain text: everything is escaped,
-        quotes included (the string may sit in an attribute such as ``alt="..."``). With
-        tags, nh3 keeps the source's tags and attributes, an attribute keeps only a value
-        the source gives it (``href="%(url)s"``, never a translator's own link), and quotes
-        in the text are escaped too.
-        """
-        import nh3
-        from markupsafe import escape
-
-        markup = source_markup(source)
-        if not markup.tags:
-            return str(escape(translated))
-
-        def pinned(tag: str, attribute: str, value: str) -> str | None:
-            return value if value in markup.values.get((tag, attribute), ()) else None
-
-        cleaned = nh3.clean(
-            translated,
-            tags=markup.tags,
-            attributes=markup.attributes,
-            attribute_filter=pinned,
-            url_schemes={"http", "https", "mailto"},
-            link_rel=None,
-            strip_comments=True,
-        )
-        return "".join(
-            part if part.startswith("<") else part.replace('"', "&#34;").replace("'", "&#39;")
-            for part in _TAG.split(str(cleaned))
-        )
-
-
-_TAG = re.compile(r"(<[^>]*>)")
-
-
-def _names(specs: Set[str]) -> set[str]:
-    """``{"%(url)s"}`` -> ``{"url"}``."""
-    return {spec[2 : spec.index(")")] for spec in specs}
-
-
-def _formats_safely(translated: str, sources: str) -> bool:
-    """True when ``translated % variables`` cannot fail where the source would not."""
-    have = python_placeholders(translated)
-    if have.invalid:
-        return False
-    want = python_placeholders(sources)
-    if not _names(have.named) <= _names(want.named):
-        return False
-    # Jinja passes a dict, so a positional %s the source lacks would print the dict.
-    return not have.positional or have.positional == want.positional

@@ -5,7 +5,8 @@ campaign.toml); links and mentions must stay exactly as in the source, and a lin
 the source does not have is reported as a possible hijack.
 
 >>> from outreach.checks.registry import CatalogInfo, Unit
->>> info = CatalogInfo(locale="fr", file="fr.po", num_plurals=2, plural_expr="n > 1",
+>>> from outreach.plurals import PluralForms
+>>> info = CatalogInfo(locale="fr", file="fr.po", plural_forms=PluralForms(2, "n > 1"),
 ...                    hashtags=("#LoveAlwaysWins",),
 ...                    accepted_hashtags=("#LoveAlwaysWins", "#LAmourGagneToujours"))
 >>> def unit(source, text):

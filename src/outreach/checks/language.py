@@ -19,7 +19,8 @@ A translation identical to its source is left to same-as-source (a warning: the 
 would show the same text as for an untranslated entry).
 
 >>> from outreach.checks.registry import CatalogInfo, Unit
->>> info = CatalogInfo(locale="ja", file="ja.po", num_plurals=1, plural_expr="0")
+>>> from outreach.plurals import PluralForms
+>>> info = CatalogInfo(locale="ja", file="ja.po", plural_forms=PluralForms(1, "0"))
 >>> unit = Unit("Watch the film", None, None, ("Watch this film",), frozenset(), 4, False, info)
 >>> list(wrong_language(unit))
 ['the translation is written in Latin script, but ja is written in Japanese (Han and kana)']

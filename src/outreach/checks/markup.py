@@ -7,7 +7,8 @@ as a template; a line break in a subject line ends the header; bidi controls mak
 display differently from what reviewers read.
 
 >>> from outreach.checks.registry import CatalogInfo, Unit
->>> info = CatalogInfo(locale="es", file="es.po", num_plurals=2, plural_expr="n != 1")
+>>> from outreach.plurals import PluralForms
+>>> info = CatalogInfo(locale="es", file="es.po", plural_forms=PluralForms(2, "n != 1"))
 >>> def unit(source, text, context=None):
 ...     return Unit(source, None, context, (text,), frozenset(), 9, False, info)
 >>> list(html(unit("Post with <strong>%(tag)s</strong>", "Publica con <strong>%(tag)s")))

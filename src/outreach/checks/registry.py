@@ -16,11 +16,14 @@ Checks never raise for bad input and never print; the runner turns their message
 
 from __future__ import annotations
 
-import gettext
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
+
+from outreach.plurals import GETTEXT_DEFAULT, PluralForms
+from outreach.poheader import PoHeader
 
 __all__ = [
     "CATALOG_CHECKS",
@@ -71,18 +74,21 @@ class Finding:
 
 @dataclass(frozen=True)
 class CatalogInfo:
-    """What every check may know about the catalog and the campaign."""
+    """What every check may know about the catalog and the campaign.
+
+    ``plural_forms`` is the formula the catalog is used with (its own when it parses);
+    ``header`` its header as written (:class:`~outreach.poheader.PoHeader`), and
+    ``plural_counts`` how many forms each plural entry writes.
+    """
 
     locale: str
     file: str
-    num_plurals: int
-    plural_expr: str
+    plural_forms: PluralForms = GETTEXT_DEFAULT
     source_locale: str = "en"
     hashtags: tuple[str, ...] = ()
     accepted_hashtags: tuple[str, ...] = ()
-    headers: Mapping[str, str] = field(default_factory=dict)
-    header_fuzzy: bool = False
-    expected_num_plurals: int | None = None
+    header: PoHeader = field(default_factory=PoHeader)
+    plural_counts: tuple[int, ...] = ()
     is_source: bool = False
     #: every locale's accepted hashtag variants (campaign.toml ``localized_hashtags``)
     hashtag_variants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -91,23 +97,26 @@ class CatalogInfo:
     #: the catalog's language". Filled by the runner when a detector is available.
     detections: Mapping[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
 
-    @cached_property
-    def plural(self) -> Callable[[int], int]:
-        """The gettext plural function (``n -> form index``)."""
-        try:
-            return gettext.c2py(self.plural_expr)
-        except (ValueError, SyntaxError):
-            return gettext.c2py("n != 1")
+    @property
+    def num_plurals(self) -> int:
+        return self.plural_forms.nplurals
+
+    @property
+    def numbers_by_form(self) -> tuple[frozenset[int], ...]:
+        """For each plural form, the numbers (0..1000 and round large ones) that select it."""
+        return self.plural_forms.numbers_by_form
 
     @cached_property
-    def numbers_by_form(self) -> tuple[frozenset[int], ...]:
-        """For each plural form, the numbers 0..1000 that select it."""
-        buckets: list[set[int]] = [set() for _ in range(max(self.num_plurals, 1))]
-        for n in range(1001):
-            index = self.plural(n)
-            if 0 <= index < len(buckets):
-                buckets[index].add(n)
-        return tuple(frozenset(b) for b in buckets)
+    def catalog_wide_count(self) -> int | None:
+        """The number of forms every plural entry writes, when there are several, they all
+        agree with each other and not with ``nplurals`` (a header typo, reported once at
+        the header rather than at every entry)."""
+        counts = Counter(self.plural_counts)
+        if len(counts) == 1 and len(self.plural_counts) > 1:
+            (count,) = counts
+            if count != self.num_plurals:
+                return count
+        return None
 
 
 @dataclass(frozen=True)
@@ -160,8 +169,10 @@ class Unit:
         return None
 
     def filled_forms(self) -> Iterator[tuple[int, str]]:
-        """``(index, text)`` for each non-empty form."""
-        for index, text in enumerate(self.forms):
+        """``(index, text)`` for each non-empty form that can be shown: forms beyond the
+        catalog's ``nplurals`` never are (the ``plurals`` check reports them)."""
+        shown = self.forms[: self.catalog.num_plurals] if self.is_plural else self.forms
+        for index, text in enumerate(shown):
             if text:
                 yield index, text
 

@@ -11,8 +11,8 @@ that check; ``structural_only`` keeps the checks that gate ``outreach compile``.
 >>> _ = catalog.add("Watch the film", "", flags=["fuzzy"])
 >>> for finding in check_catalog(catalog, file="fr.po"):
 ...     print(finding)
-fr.po: error: html: <script> is not in the source: translations must not add markup
-fr.po: warning: untranslated: not translated: renders in the source language (en) until it is
+fr.po:25: error: html: <script> is not in the source: translations must not add markup
+fr.po:29: warning: untranslated: not translated: renders in the source language (en) until it is
 """
 
 from __future__ import annotations
@@ -42,13 +42,14 @@ from outreach.checks.registry import (
     Unit,
     summarize,
 )
-from outreach.pofile import iter_messages, message_forms
+from outreach.pofile import PoFile, iter_messages, message_forms, parse_po, write_catalog
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
 
 __all__ = [
     "Detector",
+    "as_po_file",
     "catalog_info",
     "check_catalog",
     "run_entry_checks",
@@ -63,35 +64,35 @@ Detector = Callable[[Collection[str], str], Mapping[str, tuple[tuple[str, float]
 
 
 def catalog_info(
-    catalog: Catalog,
+    po: PoFile,
     *,
     file: str,
     locale: str | None = None,
     campaign: Campaign | None = None,
 ) -> CatalogInfo:
-    """Everything the checks may know about ``catalog``."""
-    from babel.messages.plurals import get_plural
-
+    """Everything the checks may know about a parsed catalog."""
+    catalog = po.catalog
     name = locale or (str(catalog.locale) if catalog.locale else "")
-    try:
-        expected: int | None = get_plural(name).num_plurals if name else None
-    except (ValueError, LookupError):
-        expected = None
-    headers = {key: value for key, value in catalog.mime_headers}
     return CatalogInfo(
         locale=campaign.label(name) if campaign else name,
         file=file,
-        num_plurals=catalog.num_plurals,
-        plural_expr=catalog.plural_expr,
+        plural_forms=po.plural_forms,
         source_locale=campaign.source_locale if campaign else "en",
         hashtags=campaign.hashtags if campaign else (),
         accepted_hashtags=campaign.hashtags_for(name) if campaign else (),
-        headers=headers,
-        header_fuzzy=bool(catalog.fuzzy),
-        expected_num_plurals=expected,
+        header=po.header,
+        plural_counts=tuple(e.written_forms for e in po.entries.values() if e.plural),
         is_source=bool(campaign and name == campaign.source_locale),
         hashtag_variants=dict(campaign.localized_hashtags) if campaign else {},
     )
+
+
+def as_po_file(catalog: Catalog | PoFile, *, file: str, locale: str | None = None) -> PoFile:
+    """``catalog`` as a parsed file: a catalog built in memory is checked as outreach would
+    write it (so its header and lines are those of that file)."""
+    if isinstance(catalog, PoFile):
+        return catalog
+    return parse_po(write_catalog(catalog), path=file, locale=locale)
 
 
 def unit_from_message(message: Message, info: CatalogInfo) -> Unit:
@@ -125,7 +126,7 @@ def _ignored(unit: Unit, name: str) -> bool:
 
 
 def check_catalog(
-    catalog: Catalog,
+    catalog: Catalog | PoFile,
     *,
     file: str,
     locale: str | None = None,
@@ -139,7 +140,8 @@ def check_catalog(
     ``detector`` lets the wrong-language check consult langdetect (through
     :class:`outreach.detect.LanguageJudge`); without one it only tests the script.
     """
-    info = catalog_info(catalog, file=file, locale=locale, campaign=campaign)
+    po = as_po_file(catalog, file=file, locale=locale)
+    info = catalog_info(po, file=file, locale=locale, campaign=campaign)
     findings: list[Finding] = []
     for check in CATALOG_CHECKS.values():
         if not _selected(check.name, check.structural, structural_only, only):
@@ -151,7 +153,7 @@ def check_catalog(
     entry_checks = [
         c for c in ENTRY_CHECKS.values() if _selected(c.name, c.structural, structural_only, only)
     ]
-    units = [unit_from_message(m, info) for m in iter_messages(catalog)]
+    units = [unit_from_message(m, info) for m in iter_messages(po.catalog)]
     if detector is not None and any(c.name == "wrong-language" for c in entry_checks):
         from outreach.checks.language import detection_samples
 

@@ -6,7 +6,8 @@ Spaces *inside* the text are never compared: French puts a (narrow) no-break spa
 ``: ; ! ?`` and that is correct typography.
 
 >>> from outreach.checks.registry import CatalogInfo, Unit
->>> info = CatalogInfo(locale="fr", file="fr.po", num_plurals=2, plural_expr="n > 1")
+>>> from outreach.plurals import PluralForms
+>>> info = CatalogInfo(locale="fr", file="fr.po", plural_forms=PluralForms(2, "n > 1"))
 >>> def unit(source, text, flags=()):
 ...     return Unit(source, None, None, (text,), frozenset(flags), 3, False, info)
 >>> list(whitespace(unit("Watch: ", "Regardez :")))

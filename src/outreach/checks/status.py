@@ -4,7 +4,8 @@ Neither breaks anything: the renderer falls back to the source text. They are wa
 that an organizer knows which posts and emails will go out in the source language.
 
 >>> from outreach.checks.registry import CatalogInfo, Unit
->>> info = CatalogInfo(locale="es", file="es.po", num_plurals=2, plural_expr="n != 1")
+>>> from outreach.plurals import PluralForms
+>>> info = CatalogInfo(locale="es", file="es.po", plural_forms=PluralForms(2, "n != 1"))
 >>> unit = Unit("Watch the film", None, None, ("",), frozenset(), 12, False, info)
 >>> list(untranslated(unit))
 ['not translated: renders in the source language (en) until it is']

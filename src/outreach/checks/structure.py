@@ -1,10 +1,21 @@
-"""Catalog structure: the header and plural forms.
+"""Catalog structure: the header, the plural formula, and each entry's plural forms.
+
+A ``Plural-Forms`` formula is judged by what it does, not by which Babel is installed
+(:mod:`outreach.plurals`): it is an error (``plural-forms``) only when it is broken -- it does
+not parse, picks a form at or above ``nplurals`` for some number, leaves a form no number
+reaches, or disagrees with how many forms the entries write. A working formula that no
+translation tool writes for the language is a ``header`` warning that says which numbers get
+which form; so are a fuzzy header and fields that pybabel cannot read.
 
 >>> from outreach.checks.registry import CatalogInfo
->>> info = CatalogInfo(locale="ru", file="ru.po", num_plurals=2, plural_expr="n != 1",
-...                    headers={"Language": "ru"}, expected_num_plurals=3)
->>> [message for _, message in header(info)]
-['Plural-Forms has nplurals=2 but ru needs 3 (CLDR, via Babel)']
+>>> from outreach.plurals import parse_plural_forms
+>>> from outreach.poheader import HeaderField, PoHeader
+>>> declared = HeaderField("Plural-Forms", "nplurals=3; plural=n%10==1 ? 0 : 1;", 12)
+>>> info = CatalogInfo(locale="ru", file="ru.po", plural_counts=(3,),
+...                    plural_forms=parse_plural_forms(declared.value),
+...                    header=PoHeader(line=3, fields=(declared,)))
+>>> [(line, message[:61]) for line, message in plural_forms(info)]
+[(12, 'Plural-Forms: no number selects form 2 of nplurals=3; plural=')]
 """
 
 from __future__ import annotations
@@ -12,54 +23,169 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from outreach.checks.registry import CatalogInfo, Unit, catalog_check, entry_check
+from outreach.plurals import (
+    PluralForms,
+    cldr_disagreements,
+    describe_forms,
+    describe_numbers,
+    formula_problems,
+    known_source,
+    usual_plural_forms,
+)
 
-__all__ = ["header", "plurals"]
+__all__ = ["header", "plural_forms", "plurals"]
 
 
-@catalog_check("header", "error", structural=True)
+def _usual(info: CatalogInfo) -> PluralForms | None:
+    return usual_plural_forms(info.header.language or info.locale)
+
+
+def _advice(info: CatalogInfo) -> str:
+    usual = _usual(info)
+    if usual is None:
+        return ""
+    return f"; {info.locale or 'this language'} usually has {usual.header}"
+
+
+@catalog_check("plural-forms", "error", structural=True)
+def plural_forms(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
+    """A ``Plural-Forms`` header that cannot work, or that the entries contradict."""
+    header = info.header
+    declared = header.declared_plural_forms
+    if declared is None:
+        return
+    line = declared.line
+    if header.plural_forms_error is not None:
+        yield (
+            line,
+            f"Plural-Forms: {header.plural_forms_error}{_advice(info)}; until it is fixed, "
+            "plural strings render in the source language",
+        )
+        return
+    problems = formula_problems(info.plural_forms, info.locale or "und")
+    for problem in problems:
+        yield line, f"Plural-Forms: {problem}{_advice(info)}"
+    count = None if problems else info.catalog_wide_count
+    if count is not None:
+        usual = _usual(info)
+        fix = (
+            f"use {usual.header}"
+            if usual is not None and usual.nplurals == count
+            else f"make nplurals and the entries agree ({info.locale or 'the language'} "
+            f"usually has {usual.header})"
+            if usual is not None
+            else "make nplurals and the entries agree"
+        )
+        yield (
+            line,
+            f"Plural-Forms says nplurals={info.num_plurals}, but every plural entry has "
+            f"{count} forms (msgstr[0] to msgstr[{count - 1}]): {fix}",
+        )
+
+
+@catalog_check("header", "warning")
 def header(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
-    """A header that gettext tools or renderers would misread."""
-    if info.header_fuzzy:
+    """A header that works but that some tools read differently."""
+    head = info.header
+    if head.fuzzy_line is not None:
         yield (
-            1,
-            (
-                "the header is marked fuzzy: pybabel would skip this catalog; "
-                "review it and remove the fuzzy flag"
-            ),
+            head.fuzzy_line,
+            "the header is marked fuzzy: pybabel compile skips such a catalog (msgfmt, Django "
+            "and outreach use it); remove “fuzzy” from the header's flags once it is reviewed",
         )
-    language = info.headers.get("Language", "").strip()
-    if not language:
-        yield 1, "the header has no Language"
-    elif info.locale and _base(language) != _base(info.locale):
-        yield 1, f"the header says Language: {language}, but this is the {info.locale} catalog"
-    content_type = info.headers.get("Content-Type", "")
-    charset = content_type.partition("charset=")[2].strip().lower()
-    if charset and charset not in ("utf-8", "utf8"):
-        yield 1, f"charset is {charset}; use UTF-8 so every language's text survives"
-    if info.expected_num_plurals is not None and info.num_plurals != info.expected_num_plurals:
+    for item in head.unreadable:
+        yield item.field.line, f"{item.field.name}: {item.field.value} {item.reason}"
+    language = head.get("language")
+    if (
+        language is not None
+        and language.value
+        and info.locale
+        and _base(language.value) != _base(info.locale)
+    ):
         yield (
-            1,
-            (
-                f"Plural-Forms has nplurals={info.num_plurals} but {info.locale} needs "
-                f"{info.expected_num_plurals} (CLDR, via Babel)"
-            ),
+            language.line,
+            f"the header says Language: {language.value}, but this is the {info.locale} catalog",
         )
+    content_type = head.get("content-type")
+    if content_type is not None:
+        charset = content_type.value.partition("charset=")[2].strip().lower()
+        if charset and charset not in ("utf-8", "utf8", "charset"):
+            yield (
+                content_type.line,
+                f"charset is {charset}: outreach reads it, but some languages' letters and "
+                "emoji cannot be written in it; 'outreach update' rewrites the catalog in UTF-8",
+            )
+    if info.plural_counts:
+        yield from _unusual_formula(info)
+
+
+def _unusual_formula(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
+    head = info.header
+    usual = _usual(info)
+    declared = head.declared_plural_forms
+    if declared is None:
+        if head.line is None:
+            return
+        assumed = "nplurals=2; plural=(n != 1);"
+        ours = usual.header if usual is not None else assumed
+        note = "" if ours == assumed else f"; outreach uses {info.locale}'s {ours}"
+        yield (
+            head.line,
+            f"the header has no Plural-Forms: gettext tools assume {assumed}{note}; add "
+            f"Plural-Forms: {ours} so that every tool agrees",
+        )
+        return
+    forms = info.plural_forms
+    if head.plural_forms_error is not None or not info.locale:
+        return
+    if formula_problems(forms, info.locale) or known_source(forms, info.locale) is not None:
+        return
+    numbers = describe_forms(forms)
+    cldr = cldr_disagreements(forms, info.locale)
+    differs = f" ({'; '.join(cldr)})" if cldr else ""
+    tail = f"; the usual one is {usual.header}" if usual is not None else ""
+    yield (
+        declared.line,
+        f"Plural-Forms: {forms.header} is not a formula translation tools use for "
+        f"{info.locale}: it picks {numbers}{differs}{tail}",
+    )
 
 
 @entry_check("plurals", "error", structural=True)
 def plurals(unit: Unit) -> Iterator[str]:
-    """Plural entries need exactly the language's number of forms, all filled or none."""
+    """A plural entry with forms missing, empty or beyond ``nplurals``.
+
+    A form that no whole number selects (Transifex's form for fractions) may be left out or
+    empty; a count that every entry shares is the header's problem, reported once there.
+    """
     if not unit.is_plural:
         return
-    expected = unit.catalog.num_plurals
-    if len(unit.forms) != expected:
-        yield f"{len(unit.forms)} plural forms, {unit.catalog.locale} has {expected}"
-    empty = [str(i) for i, text in enumerate(unit.forms) if not text]
-    if empty and len(empty) < len(unit.forms):
-        yield (
-            f"plural form {', '.join(empty)} is missing or empty while others are filled; "
-            "those numbers would fall back to the source language"
-        )
+    info = unit.catalog
+    nplurals = info.num_plurals
+    written = len(unit.forms)
+    if written > nplurals and written != info.catalog_wide_count:
+        extra = ", ".join(f"msgstr[{i}]" for i in range(nplurals, written) if unit.forms[i])
+        if extra:
+            yield (
+                f"{written} plural forms, but the catalog has nplurals={nplurals}: {extra} "
+                "would never be shown"
+            )
+    if not unit.translated or (written < nplurals and written == info.catalog_wide_count):
+        return
+    by_form = info.numbers_by_form
+    empty = [
+        index
+        for index in sorted(info.plural_forms.reachable)
+        if index >= written or not unit.forms[index]
+    ]
+    if not empty:
+        return
+    listed = ", ".join(f"msgstr[{i}] (for {describe_numbers(by_form[i])})" for i in empty)
+    verb = "is" if len(empty) == 1 else "are"
+    yield (
+        f"{listed} {verb} empty: until filled, this entry renders in the source language "
+        f"({info.source_locale}) for every number"
+    )
 
 
 def _base(locale: str) -> str:

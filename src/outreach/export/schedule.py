@@ -319,7 +319,9 @@ def plan_posts(
     Raises :class:`~outreach.errors.UsageError` for unknown channels, messages, locales or
     zones, and :class:`~outreach.errors.ProblemsFound` (exit 1) naming message, locale and
     channel for every post over its platform's limit, without its hashtag, with a hashtag the
-    platform would cut, or scheduled in the past -- nothing is returned then.
+    platform would cut, or scheduled in the past, and every translation a post would use
+    that has an error finding (it was left out: the post fell back to another language) --
+    nothing is returned then.
     """
     from outreach.locales import babel_locale
     from outreach.platforms import platform
@@ -360,6 +362,14 @@ def plan_posts(
                 )
             )
     problems = post_problems(planned, campaign, now)
+    refused = renderer.refused
+    if refused:
+        entries = {(f.file, f.msgctxt, f.msgid) for f in refused}
+        problems += [
+            *(str(f) for f in refused),
+            f"{len(entries)} translation(s) with errors were not used: their posts would go "
+            "out in the fallback language",
+        ]
     if problems:
         raise ProblemsFound(problems, summary=f"{len(problems)} problem(s): nothing exported")
     return planned

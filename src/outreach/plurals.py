@@ -1,0 +1,545 @@
+"""Plural forms as catalogs use them: parse, evaluate and judge ``Plural-Forms`` headers.
+
+gettext chooses a plural translation with the catalog's own formula
+(``Plural-Forms: nplurals=2; plural=(n != 1);``). One language has several formulas in real
+use: Spanish catalogs say ``nplurals=2`` (GNU gettext, Poedit, most catalogs) or
+``nplurals=3`` (CLDR's "many" for exact millions, as Transifex exports them); Russian ones
+``nplurals=3`` or Transifex's ``nplurals=4``, whose last form serves fractions. All of them
+work. What outreach calls wrong is a formula that is *broken*: it does not parse, it picks a
+form at or above ``nplurals`` for some number, or it leaves a form that no number reaches.
+
+Nothing here depends on the installed Babel: the formulas in real use come from Weblate's
+language data (its defaults, the variants it lists, CLDR's and Qt's) and from a small table
+of formulas other tools write (GNU gettext, Transifex, pybabel up to 2.18). Formulas are
+compared by what they do, over :data:`SAMPLE` -- 0 to 1,000 and round large numbers such as
+a petition's 300,000 and CLDR's exact millions -- so ``n != 1`` and ``(n!=1)`` are one
+formula.
+
+>>> forms = parse_plural_forms("nplurals=3; plural=n==1 ? 0 : n!=0 && n%1000000==0 ? 1 : 2;")
+>>> forms.nplurals, forms.form(1), forms.form(2), forms.form(1_000_000)
+(3, 0, 2, 1)
+>>> known_source(forms, "es")
+'CLDR (Weblate)'
+>>> formula_problems(parse_plural_forms("nplurals=2; plural=n % 3;"), "de")
+['plural=n % 3 gives form 2 for n=2, but nplurals=2 (forms are numbered 0 to 1)']
+>>> describe_numbers(default_plural_forms("ar").numbers_by_form[3])
+'3–10, 103–110, 203–210, …'
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+__all__ = [
+    "GETTEXT_DEFAULT",
+    "MAX_NPLURALS",
+    "SAMPLE",
+    "PluralForms",
+    "PluralFormsError",
+    "cldr_disagreements",
+    "default_plural_forms",
+    "describe_forms",
+    "describe_numbers",
+    "formula_problems",
+    "known_source",
+    "parse_plural_forms",
+    "usual_plural_forms",
+]
+
+#: No language has more than six plural forms (Arabic and Welsh have six).
+MAX_NPLURALS = 6
+
+
+def _sample() -> tuple[int, ...]:
+    numbers = set(range(1001))
+    for exponent in range(3, 10):
+        for mantissa in (1, 2, 3, 5, 11, 21, 101):
+            base = mantissa * 10**exponent
+            numbers.update(base + delta for delta in (-1, 0, 1, 2, 5, 11, 12, 21, 100))
+    return tuple(sorted(numbers))
+
+
+#: The numbers every formula is evaluated on: 0..1000, and round large numbers (exact
+#: thousands, millions and billions and their neighbours: 300,000 and 1,000,000 among them).
+SAMPLE: tuple[int, ...] = _sample()
+
+
+class PluralFormsError(ValueError):
+    """A ``Plural-Forms`` value that does not parse; ``str()`` says why."""
+
+
+@dataclass(frozen=True)
+class PluralForms:
+    """A parsed ``Plural-Forms`` header: ``nplurals`` and the ``plural`` expression."""
+
+    nplurals: int
+    expression: str
+
+    @property
+    def header(self) -> str:
+        """The header value: ``nplurals=2; plural=(n != 1);``."""
+        return f"nplurals={self.nplurals}; plural={self.expression};"
+
+    @property
+    def function(self) -> Callable[[int], int]:
+        """``n -> form index``, as gettext evaluates the expression."""
+        return _compiled(self.expression)
+
+    def form(self, n: int) -> int:
+        """The form index gettext picks for ``n``."""
+        return self.function(n)
+
+    @property
+    def signature(self) -> tuple[int, tuple[int, ...]]:
+        """``(nplurals, the form of each SAMPLE number)``: equal for formulas that do the
+        same thing, however they are written. Raises ``ZeroDivisionError`` if the
+        expression divides by zero for a SAMPLE number."""
+        return _signature(self.nplurals, self.expression)
+
+    @property
+    def numbers_by_form(self) -> tuple[frozenset[int], ...]:
+        """For each form, the SAMPLE numbers that select it (a form at or above
+        ``nplurals`` is not listed)."""
+        return _numbers_by_form(self.nplurals, self.expression)
+
+    @property
+    def reachable(self) -> frozenset[int]:
+        """The forms some SAMPLE number selects."""
+        return frozenset(i for i, numbers in enumerate(self.numbers_by_form) if numbers)
+
+
+#: What gettext assumes when a catalog has no ``Plural-Forms`` header.
+GETTEXT_DEFAULT = PluralForms(2, "(n != 1)")
+
+_HEADER = re.compile(
+    r"^\s*nplurals\s*=\s*(?P<n>[^;]*?)\s*;\s*plural\s*=\s*(?P<expr>.*?)\s*;?\s*$", re.S
+)
+
+
+def parse_plural_forms(value: str) -> PluralForms:
+    """Parse a ``Plural-Forms`` header value.
+
+    Raises :class:`PluralFormsError` when ``nplurals`` is not a count from 1 to
+    :data:`MAX_NPLURALS` or the expression is not one gettext can evaluate.
+
+    >>> parse_plural_forms("nplurals=2; plural=(n != 1);").header
+    'nplurals=2; plural=(n != 1);'
+    >>> parse_plural_forms("nplurals=INTEGER; plural=EXPRESSION;")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    outreach.plurals.PluralFormsError: nplurals=INTEGER is not a number (the template's ...
+    """
+    match = _HEADER.match(value)
+    if match is None:
+        if "nplurals" not in value:
+            raise PluralFormsError("nplurals= is missing")
+        raise PluralFormsError("plural= is missing (write nplurals=N; plural=EXPRESSION;)")
+    count, expression = match.group("n"), match.group("expr")
+    if not count.isdigit():
+        hint = " (the template's placeholder?)" if count == "INTEGER" else ""
+        raise PluralFormsError(f"nplurals={count} is not a number{hint}")
+    nplurals = int(count)
+    if not 1 <= nplurals <= MAX_NPLURALS:
+        raise PluralFormsError(f"nplurals={count}: a language has 1 to {MAX_NPLURALS} plural forms")
+    if not expression:
+        raise PluralFormsError("plural= is empty")
+    try:
+        _compiled(expression)
+    except (ValueError, SyntaxError, RecursionError):
+        hint = " (the template's placeholder?)" if expression == "EXPRESSION" else ""
+        raise PluralFormsError(f"plural={expression} is not a C expression of n{hint}") from None
+    return PluralForms(nplurals, expression)
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(expression: str) -> Callable[[int], int]:
+    # gettext.c2py allows only n, numbers and C operators, and refuses expressions over
+    # 1,000 characters or too deeply nested: safe on untrusted input.
+    return gettext.c2py(expression)
+
+
+@functools.lru_cache(maxsize=512)
+def _signature(nplurals: int, expression: str) -> tuple[int, tuple[int, ...]]:
+    function = _compiled(expression)
+    return nplurals, tuple(function(n) for n in SAMPLE)
+
+
+@functools.lru_cache(maxsize=512)
+def _numbers_by_form(nplurals: int, expression: str) -> tuple[frozenset[int], ...]:
+    buckets: list[list[int]] = [[] for _ in range(nplurals)]
+    try:
+        forms = _signature(nplurals, expression)[1]
+    except ZeroDivisionError:
+        return tuple(frozenset() for _ in buckets)
+    for n, index in zip(SAMPLE, forms, strict=True):
+        if 0 <= index < nplurals:
+            buckets[index].append(n)
+    return tuple(frozenset(b) for b in buckets)
+
+
+def formula_problems(forms: PluralForms, language: str | None = None) -> list[str]:
+    """Why ``forms`` cannot work, one sentence each (empty when it works).
+
+    Broken: an index at or above ``nplurals`` (or below 0) for some number, a division by
+    zero, a form that no whole number selects. A form that only fractions reach (as in
+    Transifex's CLDR formulas, ``n % 1 != 0``) is fine: gettext never passes a fraction,
+    and such a form is simply never shown. A formula in real use for ``language`` is never
+    broken by that rule.
+    """
+    function = forms.function
+    for n in SAMPLE:
+        try:
+            index = function(n)
+        except ZeroDivisionError:
+            return [f"plural={forms.expression} divides by zero for n={n}"]
+        if not 0 <= index < forms.nplurals:
+            return [
+                f"plural={forms.expression} gives form {index} for n={n}, but "
+                f"nplurals={forms.nplurals} (forms are numbered 0 to {forms.nplurals - 1})"
+            ]
+    unused = [i for i in range(forms.nplurals) if i not in forms.reachable]
+    if not unused or _fraction_test(forms.expression):
+        return []
+    if language is not None and known_source(forms, language) is not None:
+        return []
+    shown = ", ".join(map(str, unused))
+    return [
+        f"no number selects form {shown} of nplurals={forms.nplurals}; plural="
+        f"{forms.expression} (a typo in the formula, or nplurals is too high?)"
+    ]
+
+
+def _fraction_test(expression: str) -> bool:
+    """``n % 1``: a CLDR-derived formula that gives fractions a form of their own."""
+    return re.search(r"\bn\s*%\s*1\b(?!\d)", expression) is not None
+
+
+# -- formulas in real use -------------------------------------------------------------------
+
+#: Formulas other tools write that Weblate's data does not list, as (language, nplurals,
+#: expression, source). Transifex's are its CLDR exports as they appear in Django's
+#: catalogs (a last form for fractions); pybabel up to 2.18 wrote its own hand-made table.
+_IN_USE: tuple[tuple[str, int, str, str], ...] = (
+    ("no", 2, "(n != 1)", "GNU gettext"),
+    ("pt", 2, "(n != 1)", "GNU gettext"),
+    ("tr", 2, "(n > 1)", "Transifex"),
+    (
+        "ru",
+        4,
+        "(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<12 || n%100>14) ? 1 "
+        ": n%10==0 || (n%10>=5 && n%10<=9) || (n%100>=11 && n%100<=14)? 2 : 3)",
+        "Transifex",
+    ),
+    (
+        "uk",
+        4,
+        "(n % 1 == 0 && n % 10 == 1 && n % 100 != 11 ? 0 : n % 1 == 0 && n % 10 >= 2 "
+        "&& n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? 1 : n % 1 == 0 && (n % 10 ==0 || "
+        "(n % 10 >=5 && n % 10 <=9) || (n % 100 >=11 && n % 100 <=14 )) ? 2: 3)",
+        "Transifex",
+    ),
+    (
+        "pl",
+        4,
+        "(n==1 ? 0 : (n%10>=2 && n%10<=4) && (n%100<12 || n%100>14) ? 1 : n!=1 && "
+        "(n%10>=0 && n%10<=1) || (n%10>=5 && n%10<=9) || (n%100>=12 && n%100<=14) ? 2 : 3)",
+        "Transifex",
+    ),
+    (
+        "cs",
+        4,
+        "(n == 1 && n % 1 == 0) ? 0 : (n >= 2 && n <= 4 && n % 1 == 0) ? 1: (n % 1 != 0 ) ? 2 : 3",
+        "Transifex",
+    ),
+    (
+        "sk",
+        4,
+        "(n % 1 == 0 && n == 1 ? 0 : n % 1 == 0 && n >= 2 && n <= 4 ? 1 : n % 1 != 0 ? 2: 3)",
+        "Transifex",
+    ),
+    (
+        "lt",
+        4,
+        "(n % 10 == 1 && (n % 100 > 19 || n % 100 < 11) ? 0 : (n % 10 >= 2 && n % 10 "
+        "<=9) && (n % 100 > 19 || n % 100 < 11) ? 1 : n % 1 != 0 ? 2: 3)",
+        "Transifex",
+    ),
+    (
+        "he",
+        4,
+        "(n == 1 && n % 1 == 0) ? 0 : (n == 2 && n % 1 == 0) ? 1: (n % 10 == 0 && n % 1 "
+        "== 0 && n > 10) ? 2 : 3",
+        "Transifex",
+    ),
+    # pybabel init up to Babel 2.18 (babel/messages/plurals.py); its Arabic rule swaps
+    # CLDR's "many" and "other" (Babel issue #816), but translators fill the forms the
+    # formula selects, so such catalogs render right.
+    (
+        "ar",
+        6,
+        "(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=0 && "
+        "n%100<=2 ? 4 : 5)",
+        "pybabel ≤ 2.18",
+    ),
+    ("cy", 5, "(n==1 ? 1 : n==2 ? 2 : n==3 ? 3 : n==6 ? 4 : 0)", "pybabel ≤ 2.18"),
+    ("tr", 1, "0", "pybabel ≤ 2.18"),
+    ("ka", 1, "0", "pybabel ≤ 2.18"),
+    ("kk", 1, "0", "pybabel ≤ 2.18"),
+)
+
+#: Where the formula translators' tools offer (Weblate's default) departs from CLDR, the
+#: default is the one that agrees: Hebrew's 4-form rule is CLDR's before v42, whose "many"
+#: (20, 30, ...) CLDR has since folded into "other"; Weblate gives European Portuguese the
+#: Brazilian rule, where 0 is singular (GNU gettext and CLDR: ``n != 1``).
+_DEFAULT_OVERRIDES = {
+    "he": (3, "(n == 1) ? 0 : ((n == 2) ? 1 : 2)"),
+    "pt_pt": (2, "(n != 1)"),
+}
+_ALIASES = {"no": "nb", "iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
+
+
+@dataclass(frozen=True)
+class _Known:
+    forms: PluralForms
+    source: str
+
+
+@functools.cache
+def _table() -> dict[str, tuple[_Known, ...]]:
+    """Every formula in real use, by lower-case Weblate code (``pt_br``, ``sr@latin``)."""
+    from weblate_language_data.languages import LANGUAGES
+    from weblate_language_data.plurals import CLDRPLURALS, EXTRAPLURALS, QTPLURALS
+
+    table: dict[str, list[_Known]] = {}
+    sources: Iterable[tuple[str, Iterable[tuple[str, str, int, str]]]] = (
+        ("Weblate", LANGUAGES),
+        ("Weblate (variant)", EXTRAPLURALS),
+        ("CLDR (Weblate)", CLDRPLURALS),
+        ("Qt (Weblate)", QTPLURALS),
+    )
+    rows: list[tuple[str, int, str, str]] = [
+        (code, nplurals, expression, source)
+        for source, entries in sources
+        for code, _, nplurals, expression in entries
+    ]
+    rows += [(code, n, expr, source) for code, n, expr, source in _IN_USE]
+    for code, nplurals, expression, source in rows:
+        try:
+            forms = parse_plural_forms(f"nplurals={nplurals}; plural={expression};")
+            forms.signature  # noqa: B018 - evaluate once: a formula that divides by zero is left out
+        except (PluralFormsError, ZeroDivisionError):
+            continue
+        table.setdefault(code.lower(), []).append(_Known(forms, source))
+    return {code: tuple(known) for code, known in table.items()}
+
+
+def _codes(locale: str) -> Iterator[str]:
+    """Weblate codes for ``locale``, most specific first: ``sr_Latn_RS`` -> ``sr_latn_rs``,
+    ``sr_latn``, ``sr@latin``, ``sr``."""
+    base = locale.replace("-", "_")
+    name, _, modifier = base.partition("@")
+    parts = name.split("_")
+    parts[0] = _ALIASES.get(parts[0].lower(), parts[0])
+    seen: set[str] = set()
+    for end in range(len(parts), 0, -1):
+        stem = "_".join(parts[:end]).lower()
+        for code in ((f"{stem}@{modifier.lower()}",) if modifier else ()) + (stem,):
+            if code not in seen:
+                seen.add(code)
+                yield code
+        if end == 2 and parts[1].lower() == "latn":
+            yield f"{parts[0].lower()}@latin"
+
+
+def _known(locale: str) -> list[_Known]:
+    """The formulas in use for ``locale`` and its parents, then for its language's other
+    variants (``zh`` accepts what ``zh_Hans`` and ``zh_Hant`` use)."""
+    table = _table()
+    codes = list(_codes(locale))
+    language = codes[-1]
+    codes += sorted(c for c in table if c.startswith((f"{language}_", f"{language}@")))
+    return [known for code in dict.fromkeys(codes) for known in table.get(code, ())]
+
+
+def known_source(forms: PluralForms, locale: str) -> str | None:
+    """The tool or table that uses ``forms`` for ``locale``'s language, or ``None`` when
+    no translation tool we know writes that formula for it."""
+    try:
+        signature = forms.signature
+    except ZeroDivisionError:
+        return None
+    for known in _known(locale):
+        if known.forms.signature == signature:
+            return known.source
+    return None
+
+
+def default_plural_forms(locale: str, *, cldr: bool = False) -> PluralForms:
+    """The formula ``outreach add-locale`` writes for ``locale``.
+
+    By default the one translators' tools offer (Weblate's default, which Poedit shares:
+    GNU gettext's two forms for Spanish, French, Portuguese...), except where that one
+    splits a CLDR category (Hebrew); with ``cldr`` CLDR's own (three forms for Spanish:
+    "many" for exact millions). Languages Weblate does not know get CLDR's rule from Babel;
+    :class:`PluralFormsError` when neither knows the language.
+
+    >>> default_plural_forms("es").header, default_plural_forms("es", cldr=True).nplurals
+    ('nplurals=2; plural=(n != 1);', 3)
+    >>> default_plural_forms("pt_BR").header, default_plural_forms("ja").header
+    ('nplurals=2; plural=(n > 1);', 'nplurals=1; plural=0;')
+    """
+    return _enclosed(_default(locale, cldr))
+
+
+def usual_plural_forms(locale: str | None) -> PluralForms | None:
+    """:func:`default_plural_forms` for ``locale``, or ``None`` when no locale is given or
+    no table knows its language.
+
+    >>> usual_plural_forms("ru").nplurals, usual_plural_forms(None)
+    (3, None)
+    """
+    if not locale:
+        return None
+    try:
+        return default_plural_forms(locale)
+    except PluralFormsError:
+        return None
+
+
+def _default(locale: str, cldr: bool) -> PluralForms:
+    codes = list(_codes(locale))
+    if not cldr:
+        for code in codes:
+            override = _DEFAULT_OVERRIDES.get(code)
+            if override is not None:
+                return PluralForms(*override)
+    table = _table()
+    wanted = ("CLDR (Weblate)", "Weblate") if cldr else ("Weblate",)
+    for source in wanted:
+        for code in codes:
+            for known in table.get(code, ()):
+                if known.source == source:
+                    return known.forms
+    return _from_cldr(locale)
+
+
+def _enclosed(forms: PluralForms) -> PluralForms:
+    """The expression in one pair of parentheses, as GNU gettext and Poedit write it
+    (``plural=(n != 1)``); a bare number stays bare (``plural=0``)."""
+    expression = forms.expression
+    if expression.strip("() ").isdigit():
+        return PluralForms(forms.nplurals, expression.strip("() "))
+    depth = 0
+    for index, char in enumerate(expression):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index < len(expression) - 1:
+            break
+    else:
+        if expression.startswith("("):
+            return forms
+    return PluralForms(forms.nplurals, f"({expression})")
+
+
+def _from_cldr(locale: str) -> PluralForms:
+    """CLDR's rule for whole numbers as a gettext formula (Babel's ``to_gettext``, with the
+    exponent and compact operands, which gettext lacks, taken as 0)."""
+    from babel import Locale, UnknownLocaleError
+    from babel.plural import to_gettext
+
+    try:
+        header = to_gettext(Locale.parse(locale.replace("-", "_")).plural_form)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise PluralFormsError(f"no plural rule is known for {locale!r}") from None
+    return parse_plural_forms(re.sub(r"\b[ec]\b", "0", header))
+
+
+# -- CLDR categories ------------------------------------------------------------------------
+
+
+def cldr_disagreements(forms: PluralForms, locale: str) -> list[str]:
+    """Where ``forms`` departs from CLDR's plural categories for ``locale`` (Babel's
+    ``Locale.plural_form``), over :data:`SAMPLE`.
+
+    Agreeing means: every category always gets the same form, and different categories
+    get different forms -- except that a formula with fewer forms than CLDR has categories
+    may give "many" the form of "other" (as gettext's Spanish and French do). Forms that only
+    fractions reach are left out.
+    """
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        rule = Locale.parse(locale.replace("-", "_")).plural_form
+    except (UnknownLocaleError, ValueError):
+        return []  # no CLDR data to compare with
+    function = forms.function
+    forms_of: dict[str, set[int]] = {}
+    categories_of: dict[int, set[str]] = {}
+    for n in SAMPLE:
+        category, index = rule(n), function(n)
+        forms_of.setdefault(category, set()).add(index)
+        categories_of.setdefault(index, set()).add(category)
+    problems = [
+        f"CLDR's {category!r} ({describe_numbers(_numbers(rule, category))}) gets forms "
+        f"{', '.join(map(str, sorted(indexes)))}"
+        for category, indexes in sorted(forms_of.items())
+        if len(indexes) > 1
+    ]
+    folding_allowed = forms.nplurals < len(forms_of)
+    for index, categories in sorted(categories_of.items()):
+        if len(categories) > 1 and not (folding_allowed and categories == {"many", "other"}):
+            problems.append(f"form {index} serves CLDR's {', '.join(sorted(categories))}")
+    return problems
+
+
+def _numbers(rule: Callable[[int], str], category: str) -> frozenset[int]:
+    return frozenset(n for n in SAMPLE if rule(n) == category)
+
+
+# -- describing numbers ---------------------------------------------------------------------
+
+
+def describe_numbers(numbers: frozenset[int] | set[int], *, most: int = 3) -> str:
+    """A short description of ``numbers`` for a translator: ranges below 1,001, then a
+    few large examples.
+
+    >>> describe_numbers(frozenset({0, 2, 3, 4, 5, 1000, 1_000_000}))
+    '0, 2–5, 1000, …'
+    >>> describe_numbers(frozenset({1_000_000, 2_000_000, 3_000_000}))
+    '1000000, 2000000, …'
+    >>> describe_numbers(frozenset())
+    'no number'
+    """
+    if not numbers:
+        return "no number"
+    small = sorted(n for n in numbers if n <= 1000)
+    ranges: list[tuple[int, int]] = []
+    for n in small:
+        if ranges and n == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], n)
+        else:
+            ranges.append((n, n))
+    shown = [
+        str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}–{b}" for a, b in ranges[:most]
+    ]
+    more = len(ranges) > most or any(n > 1000 for n in numbers)
+    if not shown:
+        shown = [str(n) for n in sorted(numbers)[:2]]
+        more = len(numbers) > 2
+    return ", ".join(shown) + (", …" if more else "")
+
+
+def describe_forms(forms: PluralForms) -> str:
+    """Which numbers each form serves.
+
+    >>> describe_forms(parse_plural_forms("nplurals=2; plural=(n > 1);"))
+    'form 0 for 0, 1; form 1 for 2–1000, …'
+    """
+    return "; ".join(
+        f"form {index} for {describe_numbers(numbers)}"
+        for index, numbers in enumerate(forms.numbers_by_form)
+        if numbers
+    )
