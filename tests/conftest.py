@@ -67,6 +67,14 @@ def tree(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*")}
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test's check cache lives in a directory of its own, never the user's."""
+    monkeypatch.setenv("OUTREACH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def campaign(tmp_path: Path) -> Path:
     """A fresh copy of the mini campaign (templates + campaign.toml, no catalogs yet)."""

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from outreach.campaign import Campaign, parse_campaign
 from outreach.checks import CATALOG_CHECKS, ENTRY_CHECKS, check_catalog
-from outreach.checks.tokens import find_emoji, find_hashtags, find_mentions, find_urls, strip_tokens
 from outreach.plurals import PluralForms
 from outreach.pofile import set_plural_forms
+from outreach.tokens import find_emoji, find_hashtags, find_mentions, find_urls, strip_tokens
 
 TOML = """
 [campaign]

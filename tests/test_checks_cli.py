@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from conftest import RunResult, edit_po, po_path, run_cli
 
 from outreach.campaign import load_campaign
-from outreach.qa import check_campaign
+from outreach.checks.campaign import check_campaign
 
 ROOT = Path(__file__).parent.parent
 
@@ -247,74 +247,6 @@ def test_templates_that_need_merge_variables_are_a_warning(extracted: Path) -> N
     assert all("is undefined" in str(f["message"]) for f in warnings)
 
 
-# -- caches -------------------------------------------------------------------------------
-def test_warm_cache_gives_the_same_report_and_one_edit_detects_one_string(
-    translated: Path,
-) -> None:
-    edit_po(po_path(translated, "es"), {"Watch the film": ""})
-    campaign = load_campaign(translated)
-    cold = check_campaign(campaign)
-    assert (translated / ".outreach-cache" / "langdetect.json").is_file()
-    assert (translated / ".outreach-cache" / "check.json").is_file()
-    detected = cold.detection["consistent"] + cold.detection["langdetect"]
-    assert detected >= 3
-    warm = check_campaign(campaign)
-    assert warm.findings == cold.findings
-    assert warm.detection == {"cached": 0, "consistent": 0, "langdetect": 0}
-    edit_po(
-        po_path(translated, "es"),
-        {"Thank you for standing with us.": "Gracias por estar siempre con nosotros."},
-    )
-    edited = check_campaign(campaign)
-    assert edited.detection["consistent"] + edited.detection["langdetect"] == 1
-    assert edited.detection["cached"] == detected - 1
-    assert edited.findings == cold.findings
-
-
-@pytest.mark.parametrize("damage", [b"{not json", b"\x00\xff", b'{"schema": 99}', b"[]"])
-def test_a_corrupt_cache_is_ignored_and_rewritten(translated: Path, damage: bytes) -> None:
-    campaign = load_campaign(translated)
-    expected = check_campaign(campaign, use_cache=False).findings
-    cache = translated / ".outreach-cache"
-    cache.mkdir()
-    for name in ("langdetect.json", "check.json"):
-        (cache / name).write_bytes(damage)
-    assert check_campaign(campaign).findings == expected
-    for name in ("langdetect.json", "check.json"):
-        assert isinstance(json.loads((cache / name).read_bytes()), dict)
-    assert check_campaign(campaign).findings == expected
-
-
-def test_an_unwritable_cache_never_breaks_a_run(translated: Path) -> None:
-    (translated / ".outreach-cache").write_text("a file where the directory should be")
-    code, out, err = run_cli(translated, "check")
-    assert (code, err) == (0, "") and out.strip().endswith("in 2 catalogs")
-
-
-def test_no_cache_writes_nothing(translated: Path) -> None:
-    assert run_cli(translated, "check", "--no-cache")[0] == 0
-    assert not (translated / ".outreach-cache").exists()
-
-
-def test_caches_are_invalidated_by_langdetect_version_and_campaign_toml(
-    translated: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import outreach.detect
-    import outreach.qa
-
-    campaign = load_campaign(translated)
-    check_campaign(campaign)
-    monkeypatch.setattr(outreach.detect, "langdetect_version", lambda: "9.9.9")
-    monkeypatch.setattr(outreach.qa, "langdetect_version", lambda: "9.9.9")
-    report = check_campaign(campaign)
-    assert report.detection["cached"] == 0 and report.detection["consistent"] > 0
-    assert check_campaign(campaign).detection["cached"] == 0  # all findings from the cache
-    config = translated / "messages" / "campaign.toml"
-    config.write_text(config.read_text() + "# an edit\n")
-    after = check_campaign(load_campaign(translated))
-    assert after.detection["cached"] > 0  # catalogs checked again; detection still cached
-
-
 # -- compile gate ---------------------------------------------------------------------------
 def test_compile_refuses_catalogs_with_structural_errors_unless_forced(translated: Path) -> None:
     edit_po(po_path(translated, "es"), {"Watch the film": "Mira <script>x()</script>"})
@@ -373,7 +305,7 @@ def test_detect_is_deterministic() -> None:
 def test_importing_outreach_and_help_stay_light() -> None:
     code = (
         "import sys\n"
-        "import outreach, outreach.cli, outreach.qa, outreach.checks, outreach.detect\n"
+        "import outreach, outreach.cli, outreach.checks, outreach.detect\n"
         "from outreach.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in sys.modules if m.split('.')[0] in ('langdetect', 'jinja2')]\n"

@@ -524,3 +524,30 @@ def test_has_hashtag_finds_a_tag_written_on_its_own(name: str, around: str) -> N
 
 def test_has_hashtag_is_public() -> None:
     assert "has_hashtag" in platforms.__all__
+
+
+# --- X's count, word by word -----------------------------------------------------------------
+_PIECES = st.sampled_from(
+    [
+        "Love", "wins", "https://example.org/love", "example.org/x", "t.co/abc", "www.a.com",
+        "日本語", "😀", "🏳️‍🌈", "👍🏽", "#LoveAlwaysWins", "@iocmedia", "(https://a.org/b)",
+        "a.b", "no.lu", "—", "é", "\n", "\r\n", "x.com.", "http://x.org/?a=1&b=2", "Ünï",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=30), st.sampled_from([" ", "", "  "]))
+def test_x_length_is_twitter_texts_whatever_the_text(pieces: list[str], glue: str) -> None:
+    from twitter_text import parse_tweet
+
+    text = glue.join(pieces)
+    assert measure("x", text).length == parse_tweet(text).weightedLength
+
+
+def test_a_word_with_more_dots_than_any_link_counts_as_text() -> None:
+    """twitter-text needs seconds for 800 characters of "a.a.a." (its URL pattern backtracks
+    over every label); outreach counts such a word as text: over the limit, at once
+    (benchmarks/bench_pathological.py measures the growth)."""
+    result = measure("x", "a." * 50_000)
+    assert result.length == 100_000 and not result.ok

@@ -388,3 +388,12 @@ def test_the_example_campaign_is_judged_the_same_under_any_babel(example: Path) 
         po = parse_po(po_path(example, locale).read_bytes(), path=locale, locale=locale)
         assert known_source(po.plural_forms, locale) is not None
         assert po.catalog.num_plurals == po.plural_forms.nplurals
+
+
+@pytest.mark.parametrize("field", ["POT-Creation-Date", "PO-Revision-Date"])
+def test_the_templates_date_placeholder_reads_quietly(example: Path, field: str) -> None:
+    """Plone's catalogs keep ``YEAR-MO-DA HO:MI +ZONE`` (with a space): no finding."""
+    es = po_path(example, "es")
+    text = re.sub(rf'"{field}: [^"]*"', f'"{field}: YEAR-MO-DA HO:MI +ZONE\\\\n"', es.read_text())
+    es.write_text(text)
+    assert [f for f in _findings(example, "es") if f["check"] in ("header", "syntax")] == []

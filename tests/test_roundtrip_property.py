@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from outreach.catalogs import merge_catalog
 from outreach.pofile import iter_messages, message_forms, read_catalog, write_catalog
 
-# Any character but NUL and surrogates, with the ones PO files must escape made likely.
+# Any character but NUL, EOT (gettext's separators, refused in a .po) and surrogates, with
+# the ones PO files must escape made likely.
 _SPECIAL = ['"', "\\", "\n", "\t", "\r", " ", "%", "#", "\u2028", "\x85", "\x0c", "é", "😀", "ß"]
 _CHARS = st.one_of(
     st.sampled_from(_SPECIAL),
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\x04"),
 )
 _WORD = st.text(_CHARS, min_size=1, max_size=12)
 _LONG = st.lists(_WORD, min_size=8, max_size=30).map(" ".join)  # long enough to wrap

@@ -152,19 +152,19 @@ def test_add_locale_that_cannot_edit_the_list_writes_nothing(extracted: Path) ->
 def test_add_locale_puts_campaign_toml_back_when_the_po_cannot_be_written(
     extracted: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import outreach.catalogs
+    import outreach.files
     from outreach.catalogs import add_locale
 
     config = extracted / "messages/campaign.toml"
     before = config.read_bytes()
-    real = outreach.catalogs.atomic_write_bytes
+    real = outreach.files.atomic_write_bytes
 
-    def failing(path: str | os.PathLike[str], data: bytes) -> None:
+    def failing(path: str | os.PathLike[str], data: bytes, **kwargs: object) -> None:
         if str(path).endswith(".po"):
             raise OSError("disk full")
-        real(path, data)
+        real(path, data, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(outreach.catalogs, "atomic_write_bytes", failing)
+    monkeypatch.setattr(outreach.files, "atomic_write_bytes", failing)
     with pytest.raises(OSError, match="disk full"):
         add_locale(load_campaign(extracted), "fr")
     assert config.read_bytes() == before
@@ -193,7 +193,7 @@ def test_a_new_file_gets_the_umask(tmp_path: Path, umask_027: None) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.txt"]
 
 
-def test_a_symbolic_link_stays_a_link(tmp_path: Path) -> None:
+def test_a_symbolic_link_is_replaced_never_written_through(tmp_path: Path) -> None:
     real_dir, link_dir = tmp_path / "real", tmp_path / "links"
     real_dir.mkdir()
     link_dir.mkdir()
@@ -202,7 +202,7 @@ def test_a_symbolic_link_stays_a_link(tmp_path: Path) -> None:
     link = link_dir / "campaign.toml"
     link.symlink_to(os.path.relpath(real, link_dir))
     atomic_write_bytes(link, b"new")
-    assert link.is_symlink()
-    assert real.read_text() == "new"
+    assert not link.is_symlink() and link.read_text() == "new"
+    assert real.read_text() == "old"  # the file the link pointed at is untouched
     assert sorted(p.name for p in real_dir.iterdir()) == ["campaign.toml"]
     assert sorted(p.name for p in link_dir.iterdir()) == ["campaign.toml"]

@@ -26,6 +26,7 @@ from outreach.errors import (
     OutreachError,
     ProblemsFound,
     TemplateError,
+    UnsafePathError,
     UsageError,
 )
 
@@ -48,8 +49,8 @@ _LAZY = {
     "Renderer": "outreach.render",
     "Post": "outreach.render",
     "Email": "outreach.render",
-    "check_campaign": "outreach.qa",
-    "CheckReport": "outreach.qa",
+    "check_campaign": "outreach.checks.campaign",
+    "CheckReport": "outreach.checks.campaign",
     "Finding": "outreach.checks",
     "plan_posts": "outreach.export",
     "export_files": "outreach.export",
@@ -71,6 +72,7 @@ __all__ = [
     "Renderer",
     "ScheduledPost",
     "TemplateError",
+    "UnsafePathError",
     "UsageError",
     "__version__",
     "add_locale",
@@ -100,9 +102,9 @@ if TYPE_CHECKING:
         update,
     )
     from outreach.checks import Finding
+    from outreach.checks.campaign import CheckReport, check_campaign
     from outreach.export import ScheduledPost, export_files, plan_posts
     from outreach.locales import negotiate_locale, normalize_locale
-    from outreach.qa import CheckReport, check_campaign
     from outreach.render import Email, Post, Renderer
     from outreach.scaffold import init_campaign
 

@@ -45,6 +45,7 @@ __all__ = [
     "DOMAIN",
     "Campaign",
     "EmailSettings",
+    "Exemption",
     "list_locale",
     "load_campaign",
     "parse_campaign",
@@ -72,6 +73,37 @@ class EmailSettings:
 
 
 @dataclass(frozen=True)
+class Exemption:
+    """An organizer's exception to a check, from campaign.toml::
+
+        [[checks.ignore]]
+        check = "wrong-language"      # required: the check
+        locale = "es"                 # optional: only this locale
+        msgid = "Sochi 2014"          # optional: only this entry (and msgctxt = "...")
+        reason = "a place name"       # required: why, for whoever reads the file next
+
+    Translators cannot write these (a flag in a ``.po`` never silences an error); the file
+    is the organizer's.
+    """
+
+    check: str
+    reason: str
+    locale: str | None = None
+    msgid: str | None = None
+    msgctxt: str | None = None
+
+    def covers(self, finding: Any) -> bool:
+        """Whether ``finding`` (a :class:`outreach.checks.Finding`) is excepted."""
+        if finding.check != self.check:
+            return False
+        if self.locale is not None and finding.locale.replace("-", "_") != self.locale:
+            return False
+        if self.msgid is not None and finding.msgid != self.msgid:
+            return False
+        return self.msgctxt is None or finding.msgctxt == self.msgctxt
+
+
+@dataclass(frozen=True)
 class Campaign:
     """A campaign on disk: its settings and where its files live."""
 
@@ -87,6 +119,7 @@ class Campaign:
     email: EmailSettings = field(default_factory=EmailSettings)
     locale_labels: Mapping[str, str] = field(default_factory=dict)
     version: str = "1.0"
+    exemptions: tuple[Exemption, ...] = ()
 
     # -- where things live --------------------------------------------------------------
     @property
@@ -111,6 +144,19 @@ class Campaign:
 
     def mo_path(self, locale: str) -> Path:
         return self.po_path(locale).with_suffix(".mo")
+
+    def read(self, path: Path) -> bytes:
+        """The bytes of a file of the campaign, read without following a symbolic link
+        (:func:`outreach.files.read_inside`)."""
+        from outreach.files import read_inside
+
+        return read_inside(self.root, path)
+
+    def write(self, path: Path, data: bytes) -> None:
+        """Write a file of the campaign atomically, never through a symbolic link."""
+        from outreach.files import atomic_write_bytes
+
+        atomic_write_bytes(path, data, inside=self.root)
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the campaign root, with ``/`` separators."""
@@ -159,10 +205,12 @@ def _nearest(table: Mapping[str, T], locale: str) -> T | None:
 
 def load_campaign(root: str | os.PathLike[str] = ".") -> Campaign:
     """Read ``<root>/messages/campaign.toml``."""
+    from outreach.files import read_inside
+
     root_path = Path(root)
     path = root_path / "messages" / CONFIG_NAME
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_inside(root_path, path).decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
             "no campaign here (messages/campaign.toml is missing; "
@@ -263,6 +311,8 @@ def parse_campaign(
         if isinstance(value, str) and ("\n" in value or "\r" in value):
             raise reader.error(f"email.{key} must be on one line", key=f"[email]{key}")
 
+    exemptions = _exemptions(reader, data, locales)
+
     version = table.get("version", "1.0")
     if not isinstance(version, str | int | float):
         raise reader.error("'version' must be a string", key="version")
@@ -279,7 +329,64 @@ def parse_campaign(
         variables=variables,
         email=email,
         locale_labels=labels,
+        exemptions=exemptions,
     )
+
+
+def _exemptions(
+    reader: _Reader, data: Mapping[str, Any], locales: tuple[str, ...]
+) -> tuple[Exemption, ...]:
+    """``[[checks.ignore]]``: the organizer's exceptions (see :class:`Exemption`)."""
+    checks = reader.table(data, "checks")
+    entries = checks.get("ignore", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise reader.error(
+            "checks.ignore must be an array of tables ([[checks.ignore]])", key="ignore"
+        )
+    if not entries:
+        return ()
+    from outreach.checks import CATALOG_CHECKS, ENTRY_CHECKS
+
+    known = set(ENTRY_CHECKS) | set(CATALOG_CHECKS)
+    found = []
+    for entry in entries:
+        check = entry.get("check")
+        if not isinstance(check, str) or check not in known:
+            raise reader.error(
+                f"[[checks.ignore]] check = {check!r} is not a check "
+                f"(checks: {', '.join(sorted(known))})",
+                key="[checks.ignore]check",
+            )
+        reason = entry.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise reader.error(
+                '[[checks.ignore]] needs a reason = "..." (why the finding does not apply)',
+                key="[checks.ignore]check",
+            )
+        values = {}
+        for key in ("locale", "msgid", "msgctxt"):
+            value = entry.get(key)
+            if value is not None and not isinstance(value, str):
+                raise reader.error(
+                    f"[[checks.ignore]] {key} must be a string", key=f"[checks.ignore]{key}"
+                )
+            values[key] = value
+        locale = values["locale"]
+        if locale is not None:
+            locale = reader.shipped(
+                reader.locale(locale, "[checks.ignore]locale"),
+                locale,
+                locales,
+                "[checks.ignore]locale",
+            )
+        unknown = set(entry) - {"check", "reason", "locale", "msgid", "msgctxt"}
+        if unknown:
+            raise reader.error(
+                f"[[checks.ignore]] has unknown keys: {', '.join(sorted(unknown))}",
+                key="[checks.ignore]check",
+            )
+        found.append(Exemption(check, reason, locale, values["msgid"], values["msgctxt"]))
+    return tuple(found)
 
 
 def toml_string(value: str) -> str:
@@ -480,7 +587,7 @@ class _Reader:
             key = "\x00"  # matches no line: fall through to the [campaign] header
         section, bracket, bare = key.rpartition("]")
         if bracket and section.startswith("["):
-            header = re.compile(rf"^\s*\[\s*{re.escape(section[1:])}\s*\]")
+            header = re.compile(rf"^\s*\[\[?\s*{re.escape(section[1:])}\s*\]")
             start = next((n for n, line in enumerate(self.lines) if header.match(line)), 0)
             key = bare
         pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")

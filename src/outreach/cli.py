@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from outreach import __version__
+from outreach.display import visible
 from outreach.errors import OutreachError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,11 +41,11 @@ def _report(error: OutreachError) -> None:
 
     if isinstance(error, ProblemsFound):
         for problem in error.problems:
-            click.echo(str(problem), err=True)
+            click.echo(visible(str(problem)), err=True)
         if error.summary:
-            click.echo(error.summary, err=True)
+            click.echo(visible(error.summary), err=True)
     else:
-        click.echo(f"outreach: {error}" if error.path is None else str(error), err=True)
+        click.echo(visible(f"outreach: {error}" if error.path is None else str(error)), err=True)
 
 
 def handles_errors(func: F) -> F:
@@ -59,13 +60,13 @@ def handles_errors(func: F) -> F:
             sys.exit(error.exit_code)
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
-            click.echo(f"{where}{error.strerror or error}", err=True)
+            click.echo(visible(f"{where}{error.strerror or error}"), err=True)
             sys.exit(2)
         except Exception as error:  # a bug in outreach: still one line, unless debugging
             if os.environ.get("OUTREACH_DEBUG"):
                 raise
             click.echo(
-                f"outreach: internal error: {type(error).__name__}: {error} "
+                f"outreach: internal error: {type(error).__name__}: {visible(str(error))} "
                 "(rerun with OUTREACH_DEBUG=1 for the traceback, and please report it)",
                 err=True,
             )
@@ -79,7 +80,7 @@ def _json(document: Any) -> None:
 
 
 def _table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> None:
-    cells = [list(map(str, header)), *[[str(c) for c in row] for row in rows]]
+    cells = [list(map(str, header)), *[[visible(str(c)) for c in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     for index, row in enumerate(cells):
         click.echo(
@@ -334,7 +335,7 @@ def render(
     if not items:
         raise UsageError("nothing to render: no message has the channels asked for")
     if out_dir:
-        from outreach.outputs import write_rendered
+        from outreach.render_files import write_rendered
 
         index = write_rendered(items, out_dir, campaign, fmt, renderer.share_links)
         _table(
@@ -354,7 +355,7 @@ def render(
     elif fmt == "json":
         _json([item.to_json() for item in items])
     elif fmt == "eml":
-        from outreach.outputs import eml_bytes
+        from outreach.mail import campaign_email
 
         emails = [i for i in items if isinstance(i, Email)]
         if len(emails) != 1:
@@ -362,21 +363,22 @@ def render(
                 f"--format eml prints one email; this selection has {len(emails)}: "
                 "pick one message, locale and --channel email, or use --out DIR"
             )
-        click.echo(eml_bytes(emails[0], campaign), nl=False)
+        click.echo(campaign_email(emails[0], campaign), nl=False)
     else:
         for item in items:
             if isinstance(item, Email):
                 click.echo(f"== {item.message} · {item.locale} · email ==")
-                click.echo(f"Subject: {item.subject}\nPreheader: {item.preheader}\n")
-                click.echo(item.text)
+                click.echo(f"Subject: {visible(item.subject)}")
+                click.echo(f"Preheader: {visible(item.preheader)}\n")
+                click.echo(visible(item.text, keep_newlines=True))
             else:
                 measured = f"{item.length}/{item.limit}"
                 click.echo(f"== {item.message} · {item.locale} · {item.channel} ({measured}) ==")
-                click.echo(item.text + "\n")
+                click.echo(visible(item.text, keep_newlines=True) + "\n")
     problems: list[str] = [
         f"{i.message} ({i.locale}, {i.channel}): {p}" for i in items for p in i.problems
     ]
-    problems += _refusals(renderer.refused)
+    problems += _refusals([f for item in items for f in item.refused])
     if problems:
         from outreach.errors import ProblemsFound
 
@@ -387,9 +389,10 @@ def _refusals(findings: Sequence[Any]) -> list[str]:
     """Refused translations as lines for stderr, and what happened to them."""
     if not findings:
         return []
-    entries = {(f.file, f.msgctxt, f.msgid) for f in findings}
+    unique = list(dict.fromkeys(findings))
+    entries = {(f.file, f.msgctxt, f.msgid) for f in unique}
     return [
-        *(str(f) for f in findings),
+        *(str(f) for f in unique),
         f"{len(entries)} translation(s) with errors were not used: those strings fell back "
         "to the next language of their chain (run 'outreach check' for details)",
     ]
@@ -562,7 +565,9 @@ def _github_prefix(campaign_dir: Path) -> str:
     show_default=True,
     help="github: workflow-command annotations for GitHub Actions.",
 )
-@click.option("--no-cache", is_flag=True, help="Neither read nor write .outreach-cache/.")
+@click.option(
+    "--no-cache", is_flag=True, help="Neither read nor write the check cache (see README)."
+)
 @click.option("--no-render", is_flag=True, help="Skip the render-level checks (posts, emails).")
 @pass_state
 @handles_errors
@@ -577,8 +582,9 @@ def check(
     """
     import os
 
+    from outreach.checks.campaign import check_campaign
+    from outreach.checks.report import format_github, format_text
     from outreach.errors import ProblemsFound
-    from outreach.qa import check_campaign, format_github, format_text
 
     campaign = state.campaign()
     report = check_campaign(

@@ -12,8 +12,9 @@ keeps langdetect as the judge and makes it cheap to ask:
   without sampling (naive Bayes over every n-gram, about 0.1 ms). A sample whose catalog
   language is the best candidate, or close to it, is consistent; only the others are handed
   to langdetect, seeded, whose probabilities the check then reads.
-* :class:`DetectionCache` -- both results on disk, keyed by sha256(locale + NUL + text), so
-  re-checking after editing one string detects one string.
+* a :class:`DetectionStore` remembers both results (``outreach check`` keeps them in its
+  keyed cache, :mod:`outreach.checks.cache`), so re-checking after editing one string
+  detects one string.
 
 Nothing here imports langdetect until a text is actually detected.
 
@@ -26,14 +27,13 @@ Nothing here imports langdetect until a text is actually detected.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import math
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from outreach.errors import InputError
 
@@ -41,7 +41,7 @@ __all__ = [
     "CONFUSABLE",
     "SUPPORTED",
     "Candidates",
-    "DetectionCache",
+    "DetectionStore",
     "LanguageJudge",
     "detect_languages",
     "langdetect_code",
@@ -70,8 +70,6 @@ CONFUSABLE: tuple[frozenset[str], ...] = (
 )
 
 _ALIASES = {"nb": "no", "nn": "no", "iw": "he", "fil": "tl", "in": "id"}
-_CACHE_SCHEMA = 1
-_MAX_CACHE_ENTRIES = 200_000
 _MAX_WORDS = 200_000  # words whose scores are kept (about 100 MB at most)
 
 
@@ -238,96 +236,12 @@ def detect_languages(text: str, *, top: int = 3) -> list[tuple[str, float]]:
     return list(found[:top])
 
 
-@dataclass
-class DetectionCache:
-    """Detection results on disk: ``sha256(locale + "\\0" + text)`` -> candidates.
+class DetectionStore(Protocol):
+    """Where the judge remembers langdetect's answers (see :mod:`outreach.checks.cache`)."""
 
-    The file records its schema and langdetect's version; a file from another version, or
-    one that cannot be read or parsed, is ignored and rewritten. Saving is atomic and never
-    raises: a cache that cannot be written just makes the next run slower.
-    """
+    def get(self, locale: str, text: str) -> Candidates | None: ...
 
-    path: Path | None
-    used: set[str] = field(default_factory=set)
-    dirty: bool = False
-    _entries: dict[str, list[list[Any]]] | None = None
-
-    @classmethod
-    def load(cls, path: Path | None) -> DetectionCache:
-        """The cache at ``path`` (``None``: a cache that is never read nor written).
-
-        The file is read on first use, so a run that needs no detection never parses it.
-        """
-        return cls(path)
-
-    @property
-    def entries(self) -> dict[str, list[list[Any]]]:
-        if self._entries is None:
-            self._entries = self._read()
-        return self._entries
-
-    def _read(self) -> dict[str, list[list[Any]]]:
-        if self.path is None:
-            return {}
-        try:
-            data = json.loads(self.path.read_bytes())
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError):
-            self.dirty = True  # unreadable or corrupt: start again and rewrite it
-            return {}
-        if (
-            isinstance(data, dict)
-            and data.get("schema") == _CACHE_SCHEMA
-            and data.get("langdetect") == langdetect_version()
-            and isinstance(data.get("entries"), dict)
-        ):
-            entries: dict[str, list[list[Any]]] = data["entries"]
-            return entries
-        self.dirty = True
-        return {}
-
-    @staticmethod
-    def key(locale: str, text: str) -> str:
-        return hashlib.sha256(f"{locale}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
-
-    def get(self, locale: str, text: str) -> Candidates | None:
-        key = self.key(locale, text)
-        value = self.entries.get(key)
-        if not isinstance(value, list):
-            return None
-        try:
-            result = tuple((str(lang), float(prob)) for lang, prob in value)
-        except (TypeError, ValueError):
-            return None
-        self.used.add(key)
-        return result
-
-    def put(self, locale: str, text: str, candidates: Candidates) -> None:
-        key = self.key(locale, text)
-        self.entries[key] = [[lang, prob] for lang, prob in candidates]
-        self.used.add(key)
-        self.dirty = True
-
-    def save(self) -> None:
-        if self.path is None or not self.dirty:
-            return
-        from outreach.files import atomic_write_bytes
-
-        entries = self.entries
-        if len(entries) > _MAX_CACHE_ENTRIES:
-            entries = {k: v for k, v in entries.items() if k in self.used}
-        document = {
-            "schema": _CACHE_SCHEMA,
-            "langdetect": langdetect_version(),
-            "entries": entries,
-        }
-        try:
-            data = json.dumps(document, separators=(",", ":")).encode("utf-8")
-            atomic_write_bytes(self.path, data)
-            self.dirty = False
-        except (OSError, ValueError):
-            pass
+    def put(self, locale: str, text: str, candidates: Candidates) -> None: ...
 
 
 @dataclass
@@ -341,7 +255,7 @@ class LanguageJudge:
     far beyond what short or name-heavy strings produce.
     """
 
-    cache: DetectionCache | None = None
+    cache: DetectionStore | None = None
     margin: float = 20.0
     counts: dict[str, int] = field(
         default_factory=lambda: {"cached": 0, "consistent": 0, "langdetect": 0}

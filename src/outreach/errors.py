@@ -15,6 +15,7 @@ The tree::
     ├── TemplateError            a Jinja2 template that does not parse or render
     ├── UsageError               arguments that make no sense together (bad --var, ...)
     ├── InputError               any other unreadable input file (supporters CSV, ...)
+    │   └── UnsafePathError      a path through a symbolic link, or out of its directory
     └── ProblemsFound            exit code 1: the work ran and found problems; carries them
 
 The command line maps ``exit_code`` to the process exit status; the library never exits.
@@ -33,6 +34,7 @@ __all__ = [
     "OutreachError",
     "ProblemsFound",
     "TemplateError",
+    "UnsafePathError",
     "UsageError",
 ]
 
@@ -88,6 +90,12 @@ class UsageError(OutreachError):
 
 class InputError(OutreachError):
     """Any other input file that cannot be read (a supporters CSV, for instance)."""
+
+
+class UnsafePathError(InputError):
+    """A file outreach will not read or write: a symbolic link (or a path through one)
+    inside the campaign or an output directory, or a path that leaves it. A pull request can
+    add a link as easily as a file; outreach never follows one out."""
 
 
 class ProblemsFound(OutreachError):

@@ -1,11 +1,23 @@
-"""Atomic file writing: an output is complete or absent, never half-written.
+"""Files: written atomically (complete or absent, never half-written), and never through a
+symbolic link.
+
+A pull request can add a symbolic link as easily as a catalog: ``messages.po`` pointing at a
+token file, ``messages.mo`` at a file outside the campaign, a directory of ``out/`` at
+``/etc``. Inside a campaign or an output directory, outreach reads and writes no path that
+goes through a link (:func:`read_inside`, :func:`atomic_writer` with ``inside``), and a link
+where a file should be is an :class:`~outreach.errors.UnsafePathError`.
 
 >>> import pathlib, tempfile
->>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
->>> with atomic_writer(target) as stream:
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> with atomic_writer(root / "out" / "a.txt", inside=root) as stream:
 ...     _ = stream.write(b"hello")
->>> target.read_bytes()
+>>> read_inside(root, root / "out" / "a.txt")
 b'hello'
+>>> (root / "link.txt").symlink_to(root / "out" / "a.txt")
+>>> read_inside(root, root / "link.txt")
+Traceback (most recent call last):
+...
+outreach.errors.UnsafePathError: ...link.txt: is a symbolic link: outreach reads and writes no ...
 """
 
 from __future__ import annotations
@@ -15,34 +27,143 @@ import errno
 import json
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_writer", "json_document"]
+from outreach.errors import UnsafePathError
+
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "atomic_writer",
+    "ensure_inside",
+    "json_document",
+    "read_inside",
+]
+
+_LINK = "is a symbolic link: outreach reads and writes no file through a link"
+
+
+def _parts(root: Path, path: Path) -> tuple[str, ...]:
+    """The components of ``path`` below ``root``, or an error if it is not below it."""
+    try:
+        relative = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
+    except ValueError:
+        raise UnsafePathError(f"is outside {root}", path=path) from None
+    if any(part in ("", ".", "..") for part in relative.parts):
+        raise UnsafePathError(f"is outside {root}", path=path)
+    return relative.parts
+
+
+def ensure_inside(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path:
+    """``path``, after checking that it lies below ``root`` and that neither it nor any
+    directory between them is a symbolic link (missing parts are fine: nothing to follow).
+
+    Raises :class:`~outreach.errors.UnsafePathError` otherwise.
+    """
+    base, target = Path(root), Path(path)
+    current = base
+    for part in _parts(base, target):
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except FileNotFoundError:
+            break
+        if stat.S_ISLNK(mode):
+            raise UnsafePathError(_LINK, path=current)
+    return target
+
+
+def read_inside(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> bytes:
+    """The bytes of ``path``, a file below ``root``, read without following any symbolic
+    link on the way (race-free where the system has ``openat``).
+
+    Raises :class:`FileNotFoundError` if it does not exist and
+    :class:`~outreach.errors.UnsafePathError` for a link or a path outside ``root``.
+    """
+    base, target = Path(root), Path(path)
+    parts = _parts(base, target)
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    if os.open not in os.supports_dir_fd or not nofollow:
+        ensure_inside(base, target)
+        return target.read_bytes()
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+    directory = os.open(base, flags | getattr(os, "O_DIRECTORY", 0))
+    try:
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            here = flags | nofollow | (0 if last else getattr(os, "O_DIRECTORY", 0))
+            try:
+                fd = os.open(part, here, dir_fd=directory)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR) and _is_link(directory, part):
+                    raise UnsafePathError(_LINK, path=base.joinpath(*parts[: index + 1])) from None
+                raise
+            os.close(directory)
+            directory = fd
+        with os.fdopen(directory, "rb") as stream:
+            directory = -1
+            return stream.read()
+    finally:
+        if directory >= 0:
+            os.close(directory)
+
+
+def _is_link(directory: int, name: str) -> bool:
+    try:
+        return stat.S_ISLNK(os.lstat(name, dir_fd=directory).st_mode)
+    except OSError:
+        return False
+
+
+def _make_parents(root: Path, target: Path) -> None:
+    """Create the directories between ``root`` and ``target``, refusing links."""
+    current = root
+    for part in _parts(root, target)[:-1]:
+        current = current / part
+        with contextlib.suppress(FileExistsError):
+            current.mkdir()
+        mode = os.lstat(current).st_mode
+        if stat.S_ISLNK(mode):
+            raise UnsafePathError(_LINK, path=current)
+        if not stat.S_ISDIR(mode):
+            raise UnsafePathError("is not a directory", path=current)
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+def atomic_writer(
+    path: str | os.PathLike[str], *, inside: str | os.PathLike[str] | None = None
+) -> Iterator[BinaryIO]:
     """Yield a binary stream that replaces ``path`` only if the block finishes.
 
     The data goes to a temporary file in the same directory, is flushed to disk, and is
     renamed over ``path``; on any exception the temporary file is removed and ``path`` is
     left as it was. A new file gets the mode ``open()`` would give it (0666 less the
-    umask); a replaced file keeps its mode. If ``path`` is a symbolic link, the file it
-    points to is replaced, in that file's directory, and the link stays a link.
+    umask); a replaced file keeps its mode. The write never goes through a symbolic link:
+    a link at ``path`` is replaced by the file, not followed; with ``inside`` (the campaign
+    or an output directory) ``path`` must lie below it, and a link there, at ``path`` or on
+    the way, is an :class:`~outreach.errors.UnsafePathError`.
     """
-    target = Path(os.path.realpath(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(os.path.abspath(path))
+    if inside is not None:
+        root = Path(os.path.abspath(inside))
+        root.mkdir(parents=True, exist_ok=True)
+        _make_parents(root, target)
+        ensure_inside(root, target)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = _create_temporary(target)
     try:
         with os.fdopen(fd, "wb") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        if target.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(tmp_name, target.stat().st_mode & 0o7777)
+        with contextlib.suppress(OSError):
+            old = os.lstat(target)
+            if stat.S_ISREG(old.st_mode):
+                os.chmod(tmp_name, old.st_mode & 0o7777)
         os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -76,15 +197,19 @@ def _create_temporary(target: Path) -> tuple[int, str]:
     raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(target.parent))
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_writer(path) as stream:
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes, *, inside: str | os.PathLike[str] | None = None
+) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_writer`)."""
+    with atomic_writer(path, inside=inside) as stream:
         stream.write(data)
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+def atomic_write_text(
+    path: str | os.PathLike[str], text: str, *, inside: str | os.PathLike[str] | None = None
+) -> None:
     """Write ``text`` as UTF-8 (with ``\\n`` line ends) to ``path`` atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write_bytes(path, text.encode("utf-8"), inside=inside)
 
 
 def json_document(document: object) -> bytes:

@@ -20,16 +20,27 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["PYTHON_PLACEHOLDER", "Placeholders", "brace_placeholders", "python_placeholders"]
+__all__ = [
+    "PYTHON_PLACEHOLDER",
+    "Placeholders",
+    "brace_placeholders",
+    "fill",
+    "python_placeholders",
+]
 
-# %[(name)][flags][width][.precision][length]type, as Python's % operator reads it.
+# %[(name)][flags][width][.precision][length]type, as Python's % operator reads it; a name
+# is at most 100 characters (a longer one is reported as malformed), so that a run of "%("
+# is read in linear time.
 PYTHON_PLACEHOLDER = re.compile(
-    r"%(?:\((?P<name>[^)]*)\))?(?P<flags>[#0 +-]*)(?P<width>\*|\d+)?"
-    r"(?:\.(?P<precision>\*|\d+))?[hlL]?(?P<type>[diouxXeEfFgGcrsa%])"
+    r"%(?:\((?P<name>[^)]{0,100})\))?(?P<flags>[#0 +-]{0,10})(?P<width>\*|\d{1,20})?"
+    r"(?:\.(?P<precision>\*|\d{1,20}))?[hlL]?(?P<type>[diouxXeEfFgGcrsa%])"
 )
 _PERCENT = re.compile(r"%")
+# What to show of a malformed directive: the "%", a name of at most 40 characters, one more.
+_INVALID = re.compile(r"%(?:\([^)]{0,40}\)?)?.?", re.DOTALL)
 _BRACE = re.compile(r"(?<!\{)\{(?P<name>[A-Za-z_][A-Za-z0-9_]*|\d*)(?:![rsa])?(?::[^{}]*)?\}(?!\})")
 
 
@@ -62,7 +73,7 @@ def python_placeholders(text: str) -> Placeholders:
             continue
         spec = PYTHON_PLACEHOLDER.match(text, match.start())
         if spec is None:
-            bad = re.match(r"%(?:\([^)]*\)?)?.?", text[match.start() :], re.DOTALL)
+            bad = _INVALID.match(text, match.start())
             invalid.append(bad.group(0) if bad else "%")
             position = match.end()
             continue
@@ -79,3 +90,45 @@ def python_placeholders(text: str) -> Placeholders:
 def brace_placeholders(text: str) -> set[str]:
     """``{name}`` fields (``{{`` and ``}}`` are literal braces)."""
     return {m.group(0) for m in _BRACE.finditer(text)}
+
+
+#: The widest field or precision a sample is formatted with (the check reports more).
+_MAX_WIDTH = 100
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """``text`` with its named python-format placeholders replaced as Python's ``%`` would
+    replace them with ``values`` (a name without a value stands for itself; numbers are 1),
+    so that the checks see what a supporter would read: ``%(url).19s.evil.example`` becomes
+    a link to another host. Anything ``%`` could not format is left as written; a field
+    wider than 100 is not padded (the placeholders check reports it).
+
+    >>> fill("Go: %(url).19s.evil.example/x %(num)d %%", {"url": "https://example.org/love"})
+    'Go: https://example.org.evil.example/x 1 %'
+    """
+    if "%" not in text:
+        return text
+
+    def replace(match: re.Match[str]) -> str:
+        spec = match.group(0)
+        if spec == "%%":
+            return "%"
+        name = match.group("name")
+        kind = match.group("type")
+        bare = "%" + spec[spec.index(")") + 1 :] if name is not None else spec
+        for part in ("width", "precision"):
+            size = match.group(part)
+            if size and (size == "*" or int(size) > _MAX_WIDTH):
+                bare = f"%{kind}"
+        if kind == "c":
+            value: object = "x"
+        elif kind in "diouxXeEfFgG":
+            value = 1
+        else:
+            value = values.get(name or "", name or "")
+        try:
+            return bare % value
+        except (TypeError, ValueError, OverflowError):
+            return spec
+
+    return PYTHON_PLACEHOLDER.sub(replace, text)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -342,22 +343,70 @@ def _grapheme_count(text: str) -> int:
 
 
 def _x_length(text: str) -> int:
-    from twitter_text import parse_tweet
+    """twitter-text's ``parse_tweet(text).weightedLength``, with its URLs found by
+    :func:`_twitter_url_spans` (so that no input makes it quadratic): NFC, line ends as
+    ``\\n``, each URL 23, each emoji 2, every other code point its configured weight."""
+    from twitter_text import extract_emojis_with_indices
+    from twitter_text.config import config
+    from twitter_text.get_character_weight import get_character_weight
 
-    return int(parse_tweet(unicodedata.normalize("NFC", text)).weightedLength)
+    options = config["defaults"]
+    scale = options["scale"]
+    normal = re.sub(r"\r\n|\r|\n", "\n", unicodedata.normalize("NFC", text))
+    urls = {start: end for start, end in _twitter_url_spans(normal)}
+    emoji: dict[int, int] = {}
+    if options["emoji_parsing_enabled"] and not normal.isascii():
+        for found in extract_emojis_with_indices(normal):
+            start, end = found["indices"]
+            emoji[int(start)] = int(end)
+    weighted = 0
+    index = 0
+    while index < len(normal):
+        if index in urls:
+            weighted += options["transformed_url_length"] * scale
+            index = urls[index]
+        elif index in emoji:
+            weighted += options["default_weight"]
+            index = emoji[index]
+        else:
+            weighted += get_character_weight(normal[index], options)
+            index += 1
+    return int(weighted / scale)
 
 
-def _twitter_urls(text: str, *, without_protocol: bool = True) -> list[str]:
-    from twitter_text import extract_urls
-
-    return [str(u) for u in extract_urls(text, without_protocol)]
+#: twitter-text's URL pattern backtracks over every dot-separated label at every position:
+#: a run of "a.a.a." takes seconds at 800 characters. It is asked only about words (URLs hold
+#: no white space) of reasonable shape; a longer word, or one with more dots than any real
+#: link, is taken to hold no link (so a post made of one is counted in full, and over its
+#: limit).
+_MAX_URL_WORD, _MAX_URL_DOTS = 1024, 24
+_WORD_RUN = re.compile(r"\S+")
 
 
 def _twitter_url_spans(text: str, *, without_protocol: bool = True) -> list[tuple[int, int]]:
+    """twitter-text's ``extract_urls_with_indices``, word by word: ``(start, end)`` of each
+    URL (bare domains too unless ``without_protocol`` is false)."""
     from twitter_text import extract_urls_with_indices
 
-    found = extract_urls_with_indices(text, without_protocol)
-    return [(int(u["indices"][0]), int(u["indices"][1])) for u in found]
+    needle = "." if without_protocol else ":"
+    if needle not in text:
+        return []
+    spans: list[tuple[int, int]] = []
+    for word in _WORD_RUN.finditer(text):
+        token = word.group()
+        if "." not in token or (not without_protocol and "://" not in token):
+            continue
+        if len(token) > _MAX_URL_WORD or token.count(".") > _MAX_URL_DOTS:
+            continue
+        start = max(word.start() - 1, 0)  # the character before, which twitter-text reads
+        for found in extract_urls_with_indices(text[start : word.end()], without_protocol):
+            begin, end = found["indices"]
+            spans.append((start + int(begin), start + int(end)))
+    return spans
+
+
+def _twitter_urls(text: str, *, without_protocol: bool = True) -> list[str]:
+    return [text[s:e] for s, e in _twitter_url_spans(text, without_protocol=without_protocol)]
 
 
 def _remove_overlapping(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -49,6 +49,7 @@ __all__ = [
     "is_complete",
     "iter_messages",
     "message_forms",
+    "message_ids",
     "parse_po",
     "read_catalog",
     "set_plural_forms",
@@ -262,6 +263,12 @@ def parse_po(
         text = text[1:]
     # Lines end at "\n" only, as for msgfmt: str.splitlines() would also split inside a
     # string at U+2028, U+0085, form feed ... which PO strings may hold unescaped.
+    for char, name in (("\x00", "a NUL"), ("\x04", "an EOT (U+0004)")):
+        if char in text:  # gettext's separators in a .mo: a string cannot hold them
+            line = text.count("\n", 0, text.index(char)) + 1
+            raise CatalogError(
+                f"{name} character, which no PO string may hold", path=path, line=line
+            )
     lines = text.split("\n")
     scan = _scan(lines)
     if check_syntax and scan.errors:
@@ -380,6 +387,8 @@ def write_catalog(catalog: Catalog) -> bytes:
 
 
 _WRAPPING = threading.Lock()  # one write_po at a time uses outreach's wrapping
+_SPACES = re.compile(r"(\s+)")
+_PUNCTUATION_RUN = re.compile(r"[^\s\w]{65}")
 
 
 @contextlib.contextmanager
@@ -409,7 +418,10 @@ def normalize(string: str, prefix: str = "", width: int = PO_WIDTH) -> str:
         if len(escape(line)) + len(prefix) <= width:
             lines.append(line)
             continue
-        chunks = WORD_SEP.split(line)
+        # Babel's separator pattern is quadratic on a long run of punctuation: past 64
+        # such characters in a row (never in prose), wrap at white space only.
+        separators = _SPACES if _PUNCTUATION_RUN.search(line) else WORD_SEP
+        chunks = separators.split(line)
         chunks.reverse()
         while chunks:
             buffer: list[str] = []
@@ -444,6 +456,13 @@ def iter_messages(catalog: Catalog) -> Iterator[Message]:
     for message in catalog:
         if message.id:
             yield message
+
+
+def message_ids(message: Message) -> list[str]:
+    """The msgid, and the msgid_plural of a plural message."""
+    if isinstance(message.id, list | tuple):
+        return [str(i) for i in message.id]
+    return [str(message.id)]
 
 
 def message_forms(message: Message) -> list[str]:
@@ -498,6 +517,9 @@ def write_mo(
             original, translation = str(message.id), forms[0]
         if message.context:
             original = f"{message.context}\x04{original}"
+        strings = [message.context or "", *message_ids(message), *forms[:num_plurals]]
+        if any("\x00" in text or "\x04" in text for text in strings):
+            continue  # gettext's separators inside a string: it would misread the .mo
         pairs.append((original.encode(encoding), translation.encode(encoding)))
     pairs.sort(key=lambda pair: pair[0])
 

@@ -65,6 +65,8 @@ class Unreadable:
     field: HeaderField
     reason: str
     replacement: str | None = None
+    #: worth a warning (a template's placeholder, ``YEAR-MO-DA HO:MI+ZONE``, is not)
+    noteworthy: bool = True
 
 
 @dataclass(frozen=True)
@@ -181,8 +183,10 @@ def _locale_shape(value: str) -> bool:
 
 def _date_problem(item: HeaderField) -> Unreadable | None:
     value = item.value
-    if not value or "YEAR" in value or _GETTEXT_DATE.fullmatch(value):
-        return None  # blank, the template's placeholder, or gettext's own form
+    if not value or _GETTEXT_DATE.fullmatch(value):
+        return None  # blank, or gettext's own form
+    if "YEAR" in value:  # the template's placeholder: pybabel cannot read it either
+        return Unreadable(item, "is the template's placeholder", None, noteworthy=False)
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:

@@ -23,6 +23,8 @@ HTML (autoescape on, translations sanitised to their source's markup) and one fo
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import gettext
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -33,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from outreach.errors import TemplateError, UsageError
 
 if TYPE_CHECKING:
-    from jinja2 import Environment, Template
+    from jinja2 import BaseLoader, Environment, Template
 
     from outreach.campaign import Campaign
     from outreach.checks.registry import Finding
@@ -59,10 +61,13 @@ class Post:
     problems: tuple[str, ...] = ()
     added: tuple[str, ...] = ()  # what the renderer appended (a missing hashtag or link)
     share_url: str | None = None  # the platform's share-intent link, prefilled with the text
+    #: the error findings of translations this post would have used, which were left out
+    #: (the post fell back to another language for those strings)
+    refused: tuple[Finding, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.refused
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +79,7 @@ class Post:
             "limit": self.limit,
             "ok": self.ok,
             "problems": list(self.problems),
+            "refused": [f.to_json() for f in self.refused],
             "share_url": self.share_url,
         }
 
@@ -93,10 +99,11 @@ class Email:
     headers: tuple[tuple[str, str], ...] = ()
     channel: str = field(default=EMAIL)
     problems: tuple[str, ...] = ()
+    refused: tuple[Finding, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.refused
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -112,6 +119,7 @@ class Email:
             "headers": dict(self.headers),
             "ok": self.ok,
             "problems": list(self.problems),
+            "refused": [f.to_json() for f in self.refused],
         }
 
 
@@ -182,7 +190,7 @@ def _environment(campaign: Campaign, *, autoescape: bool) -> Environment:
 
     builtin = str(resources.files("outreach") / "skeleton" / "messages")
     env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(campaign.messages_dir), FileSystemLoader(builtin)]),
+        loader=ChoiceLoader([_campaign_loader(campaign), FileSystemLoader(builtin)]),
         extensions=["jinja2.ext.i18n"],
         autoescape=autoescape,
         undefined=StrictUndefined,
@@ -190,6 +198,26 @@ def _environment(campaign: Campaign, *, autoescape: bool) -> Environment:
     )
     env.policies["ext.i18n.trimmed"] = True
     return env
+
+
+def _campaign_loader(campaign: Campaign) -> BaseLoader:
+    """A Jinja2 loader for ``messages/`` that reads no template through a symbolic link
+    (a pull request could add one pointing at any file of the machine)."""
+    from jinja2 import BaseLoader, TemplateNotFound
+    from jinja2.loaders import split_template_path
+
+    class CampaignTemplates(BaseLoader):
+        def get_source(
+            self, environment: Environment, template: str
+        ) -> tuple[str, str, Callable[[], bool]]:
+            path = campaign.messages_dir.joinpath(*split_template_path(template))
+            try:
+                data = campaign.read(path)
+            except FileNotFoundError:
+                raise TemplateNotFound(template) from None
+            return data.decode("utf-8"), str(path), lambda: True
+
+    return CampaignTemplates()
 
 
 class Renderer:
@@ -200,28 +228,34 @@ class Renderer:
         self.variables = {**campaign.variables, **(variables or {})}
         self._environments: dict[str, _LocaleEnvironments] = {}
         self._catalogs: dict[str, LocaleTranslations] = {}
-        self._used: dict[str, set[tuple[str | None, str, bool]]] = {}
+        self._used: set[tuple[str | None, str, bool]] | None = None  # during one render
 
-    @property
-    def refused(self) -> list[Finding]:
-        """The error findings of the translations that what was rendered so far would have
-        used, and which were left out (they fell back along the locale's chain): a refused
-        entry, or a broken ``Plural-Forms`` when a plural string was asked for. In locale
-        order, each once."""
+    def _refused(self, locale: str, used: set[tuple[str | None, str, bool]]) -> tuple[Finding, ...]:
+        """The error findings of the translations ``used`` would have taken in ``locale``'s
+        chain, and which were left out: a refused entry, or a broken ``Plural-Forms`` when
+        a plural string was asked for. Each once, in chain order."""
         from outreach.locales import fallback_chain
 
+        keys = {(context, msgid) for context, msgid, _ in used}
+        plural = any(is_plural for _, _, is_plural in used)
         found: dict[Finding, None] = {}
-        for locale, used in self._used.items():
-            keys = {(context, msgid) for context, msgid, _ in used}
-            plural = any(is_plural for _, _, is_plural in used)
-            for link in fallback_chain(locale, self.campaign.source_locale):
-                loaded = self._catalogs.get(link)
-                for finding in loaded.refused if loaded is not None else ():
-                    if (finding.msgctxt, finding.msgid) in keys or (
-                        finding.msgid is None and plural
-                    ):
-                        found.setdefault(finding)
-        return list(found)
+        for link in fallback_chain(locale, self.campaign.source_locale):
+            loaded = self._catalogs.get(link)
+            for finding in loaded.refused if loaded is not None else ():
+                if (finding.msgctxt, finding.msgid) in keys or (finding.msgid is None and plural):
+                    found.setdefault(finding)
+        return tuple(found)
+
+    @contextlib.contextmanager
+    def _recording(self) -> Iterator[set[tuple[str | None, str, bool]]]:
+        """Collect the strings one rendering asks for (see :meth:`_refused`)."""
+        previous = self._used
+        used: set[tuple[str | None, str, bool]] = set()
+        self._used = used
+        try:
+            yield used
+        finally:
+            self._used = previous
 
     # -- what there is -----------------------------------------------------------------
     @cached_property
@@ -274,6 +308,13 @@ class Renderer:
                     yield self.render(message, locale, channel)
 
     def render_post(self, message: str, locale: str, channel: str) -> Post:
+        """One social post; ``refused`` says which translations it would have used that
+        were left out for their errors."""
+        with self._recording() as used:
+            post = self._post(message, locale, channel)
+        return dataclasses.replace(post, refused=self._refused(locale, used))
+
+    def _post(self, message: str, locale: str, channel: str) -> Post:
         from outreach.platforms import has_hashtag, hashtag_problems, measure, platform
 
         platform(channel)  # validates the channel name
@@ -324,6 +365,12 @@ class Renderer:
         )
 
     def render_email(self, message: str, locale: str) -> Email:
+        """One email; ``refused`` as for :meth:`render_post`."""
+        with self._recording() as used:
+            mail = self._email(message, locale)
+        return dataclasses.replace(mail, refused=self._refused(locale, used))
+
+    def _email(self, message: str, locale: str) -> Email:
         from markupsafe import Markup
 
         from outreach.locales import babel_locale
@@ -384,10 +431,10 @@ class Renderer:
                 if link not in self._catalogs:
                     self._catalogs[link] = load_locale(self.campaign, link)
             chain = build_chain(self.campaign, locale, self._catalogs)
-            used = self._used.setdefault(locale, set())
 
             def lookup(context: str | None, msgid: str, plural: bool) -> None:
-                used.add((context, msgid, plural))
+                if self._used is not None:
+                    self._used.add((context, msgid, plural))
 
             envs = _LocaleEnvironments(self.campaign, locale, chain, lookup)
             self._environments[locale] = envs

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gettext
 import re
-from collections.abc import Callable, Set
+from collections.abc import Callable
 from html.parser import HTMLParser
 
 from outreach.placeholders import python_placeholders
@@ -153,18 +153,16 @@ class SafeTranslations:
 _TAG = re.compile(r"(<[^>]*>)")
 
 
-def _names(specs: Set[str]) -> set[str]:
-    """``{"%(url)s"}`` -> ``{"url"}``."""
-    return {spec[2 : spec.index(")")] for spec in specs}
-
-
 def _formats_safely(translated: str, sources: str) -> bool:
-    """True when ``translated % variables`` cannot fail where the source would not."""
+    """True when ``translated % variables`` formats exactly as the source would: every
+    placeholder is one the source writes, flags, width and precision included
+    (``%(url).19s`` cuts the link short, ``%(url)300000000s`` pads it to 300 MB, ``%(num)d``
+    fails on a formatted number)."""
     have = python_placeholders(translated)
     if have.invalid:
         return False
     want = python_placeholders(sources)
-    if not _names(have.named) <= _names(want.named):
+    if not have.named <= want.named:
         return False
     # Jinja passes a dict, so a positional %s the source lacks would print the dict.
     return not have.positional or have.positional == want.positional

@@ -73,7 +73,7 @@ def load_locale(campaign: Campaign, locale: str) -> LocaleTranslations:
 
     path = campaign.po_path(locale)
     try:
-        data = path.read_bytes()
+        data = campaign.read(path)
     except FileNotFoundError:
         return LocaleTranslations(locale, None)
     po = parse_po(data, path=campaign.relative(path), locale=locale)

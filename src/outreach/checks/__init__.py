@@ -3,23 +3,28 @@
 Each check is a small pure function registered with a name and a severity (see
 :mod:`outreach.checks.registry`); :func:`check_catalog` runs them over a Babel catalog and
 returns :class:`Finding` objects. ``outreach compile`` runs the structural ones only;
-``outreach check`` runs them all through :func:`outreach.qa.check_campaign`.
+``outreach check`` runs them all through :func:`outreach.checks.campaign.check_campaign`.
 
 The modules:
 
 =============  =====================================================================
 registry       Finding, Unit, CatalogInfo, the ``entry_check``/``catalog_check`` decorators
 runner         ``check_catalog``: builds units, asks a language detector, runs the checks
-structure      header, plurals
+structure      plural-forms, header, plurals
 status         untranslated, fuzzy
 placeholders   placeholders
 markup         html, template-injection, header-injection, invisible
-spacing        newlines, whitespace, length (Weblate's ``max-length``)
+spacing        newlines, whitespace, length (far too long; Weblate's ``max-length``)
 content        hashtags, urls, mentions, emoji
 language       wrong-language, same-as-source
 rendered       render-level checks: posts and emails as sent (length, hashtags, urls)
-tokens         finding links, mentions, hashtags, emoji and markup in text
+campaign       ``check_campaign``: every catalog of a campaign, then the rendered checks
+cache          findings per entry and detections, keyed so that no file can forge them
+report         the text and GitHub formats
 =============  =====================================================================
+
+Below them, :mod:`outreach.tokens` finds links, mentions, hashtags and emoji as the platforms
+do, and :mod:`outreach.placeholders` parses format directives.
 
 Importing this package is cheap; the checks register when the runner is first used.
 

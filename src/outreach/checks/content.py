@@ -25,7 +25,15 @@ import re
 from collections.abc import Iterator
 
 from outreach.checks.registry import Unit, entry_check
-from outreach.checks.tokens import find_emoji, find_hashtags, find_mentions, find_urls, url_host
+from outreach.tokens import (
+    find_emoji,
+    find_hashtags,
+    find_mentions,
+    find_urls,
+    host_scripts,
+    mention_key,
+    url_host,
+)
 
 __all__ = ["emoji", "hashtags", "mentions", "urls"]
 
@@ -179,26 +187,46 @@ def _distance(a: str, b: str) -> int:
 
 @entry_check("urls", "error")
 def urls(unit: Unit) -> Iterator[str]:
-    """Every link of the source kept exactly; no new link or domain."""
-    all_hosts = {url_host(u) for u in find_urls(unit.source_text)}
+    """Every link of the source kept exactly; no new link, host or look-alike host.
+
+    Links are found as the platforms find them (:func:`outreach.tokens.find_urls`), in the
+    text as written and as a supporter reads it, placeholders filled: ``%(url).19s.evil.example``
+    is a link to another host. Hosts are compared as browsers resolve them (case, full-width
+    letters, IDNA), and a host that mixes scripts (``ехаmple.org``, Cyrillic letters in a Latin
+    name) is reported even where the rest matches.
+    """
+    source_hosts = {url_host(u) for u in find_urls(unit.shown(unit.source_text))}
+    source_hosts |= {url_host(u) for u in find_urls(unit.source_text)}
     for index, text in unit.filled_forms():
-        want = find_urls(unit.source_for(index))
-        have = find_urls(text)
+        where = _where(unit, index)
+        source = unit.source_for(index)
+        want, have = find_urls(source), find_urls(text)
+        shown = find_urls(unit.shown(text))
+        reported: set[str] = set()
+        for url in dict.fromkeys(have + shown):
+            host = url_host(url)
+            scripts = host_scripts(url)
+            if len(scripts) > 1 and host not in source_hosts:
+                reported.add(host)
+                yield (
+                    f"link {url} has a host that mixes {' and '.join(sorted(scripts))} letters "
+                    f"(a look-alike of another site?): a possible link hijack{where}"
+                )
+            elif host not in source_hosts and host not in reported:
+                reported.add(host)
+                written = "" if url in have else " (as a supporter reads it, placeholders filled)"
+                listed = [u for u in dict.fromkeys(want) if u not in have]
+                shown_missing = f" (the source links {', '.join(listed)})" if listed else ""
+                yield (
+                    f"link {url}{written} points to {host}, which the source does not link "
+                    f"to: a possible link hijack{shown_missing}{where}"
+                )
         if want == have:
             continue
         missing = [u for u in dict.fromkeys(want) if u not in have]
-        extra = [u for u in dict.fromkeys(have) if u not in want]
-        where = _where(unit, index)
-        for url in list(extra):
-            host = url_host(url)
-            if host not in all_hosts:
-                shown = f" (the source links {', '.join(missing)})" if missing else ""
-                yield (
-                    f"link {url} points to {host}, which the source does not link to: "
-                    f"a possible link hijack{shown}{where}"
-                )
-                extra.remove(url)
-                missing.clear()
+        extra = [u for u in dict.fromkeys(have) if u not in want and url_host(u) not in reported]
+        if reported:
+            missing = []  # said with the hijack
         for url in list(missing):
             same_host = [u for u in extra if url_host(u) == url_host(url)]
             if same_host:
@@ -212,14 +240,26 @@ def urls(unit: Unit) -> Iterator[str]:
 
 @entry_check("mentions", "error")
 def mentions(unit: Unit) -> Iterator[str]:
-    """Every ``@handle`` of the source kept exactly; no new one (it would notify someone)."""
-    if "@" not in unit.source_text and not any("@" in form for form in unit.forms):
+    """Every ``@handle`` of the source kept; no new one (it would notify someone).
+
+    Mentions are found as X and Mastodon find them (full-width ``＠`` too), in the text as
+    written and as read with placeholders filled, and compared as the platforms compare
+    accounts (letter case does not matter).
+    """
+    texts = (unit.source_text, *unit.forms)
+    if not any("@" in t or "＠" in t or "%(" in t for t in texts):
         return
     for index, text in unit.filled_forms():
-        want = dict.fromkeys(find_mentions(unit.source_for(index)))
-        have = dict.fromkeys(find_mentions(text))
-        missing = [m for m in want if m not in have]
-        extra = [m for m in have if m not in want]
+        source = unit.source_for(index)
+        want = {mention_key(m): m for m in find_mentions(unit.shown(source))}
+        want.update({mention_key(m): m for m in find_mentions(source)})
+        have = {mention_key(m): m for m in find_mentions(text)}
+        have.update(
+            {k: m for m in find_mentions(unit.shown(text)) if (k := mention_key(m)) not in have}
+        )
+        written = {mention_key(m): m for m in find_mentions(source)}
+        missing = [m for k, m in written.items() if k not in have]
+        extra = [m for k, m in have.items() if k not in want]
         where = _where(unit, index)
         if len(missing) == 1 and len(extra) == 1:
             yield f"mention {missing[0]} was changed to {extra[0]}{where}"

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from outreach.checks.registry import Unit, entry_check
-from outreach.checks.tokens import strip_tokens
 from outreach.detect import langdetect_code, language_group
+from outreach.tokens import strip_tokens
 
 __all__ = ["ScriptProfile", "detection_samples", "prose", "same_as_source", "wrong_language"]
 

@@ -22,8 +22,9 @@ __all__ = ["placeholders"]
 
 
 def _uses_python_format(unit: Unit) -> bool:
-    if "no-python-format" in unit.flags:
-        return False
+    """Whether the string is formatted with ``%``. The renderer formats every string with
+    variables, whatever its flags say, so a translator's ``no-python-format`` flag (text in
+    the ``.po``, like any other) is not believed."""
     if "python-format" in unit.flags:
         return True
     source = python_placeholders(unit.source_text)

@@ -85,6 +85,8 @@ class CatalogInfo:
     file: str
     plural_forms: PluralForms = GETTEXT_DEFAULT
     source_locale: str = "en"
+    #: the campaign's call-to-action link: what ``%(url)s`` renders as
+    url: str = "https://example.org/"
     hashtags: tuple[str, ...] = ()
     accepted_hashtags: tuple[str, ...] = ()
     header: PoHeader = field(default_factory=PoHeader)
@@ -100,6 +102,12 @@ class CatalogInfo:
     @property
     def num_plurals(self) -> int:
         return self.plural_forms.nplurals
+
+    @cached_property
+    def sample_values(self) -> dict[str, str]:
+        """What the renderer puts in the usual placeholders (``%(url)s``, ``%(hashtag)s``),
+        for checks that look at a string as a supporter would read it."""
+        return {"url": self.url, "hashtag": self.hashtags[0] if self.hashtags else "#Tag"}
 
     @property
     def numbers_by_form(self) -> tuple[frozenset[int], ...]:
@@ -119,6 +127,11 @@ class CatalogInfo:
         return None
 
 
+#: A translation is far too long past this many times its source's length, plus MAX_EXTRA
+#: characters, or past MAX_CHARS (WhatsApp's 65,536, the longest any channel takes).
+MAX_GROWTH, MAX_EXTRA, MAX_CHARS = 10, 1000, 65536
+
+
 @dataclass(frozen=True)
 class Unit:
     """One catalog entry as the checks see it."""
@@ -136,6 +149,24 @@ class Unit:
     @property
     def is_plural(self) -> bool:
         return self.msgid_plural is not None
+
+    @cached_property
+    def oversize(self) -> tuple[int, int] | None:
+        """``(form index, length)`` of the first form far longer than its source (more than
+        ``MAX_GROWTH`` times plus ``MAX_EXTRA`` characters) or than any platform takes
+        (``MAX_CHARS``): a mistake or an attack, and no check need read further."""
+        for index, text in enumerate(self.forms):
+            limit = min(MAX_CHARS, MAX_GROWTH * len(self.source_for(index)) + MAX_EXTRA)
+            if len(text) > limit:
+                return index, len(text)
+        return None
+
+    def shown(self, text: str) -> str:
+        """``text`` as a supporter reads it: named placeholders filled with the campaign's
+        values (:func:`outreach.placeholders.fill`)."""
+        from outreach.placeholders import fill
+
+        return fill(text, self.catalog.sample_values)
 
     @property
     def translated(self) -> bool:

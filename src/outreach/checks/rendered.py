@@ -59,7 +59,7 @@ def block_strings(campaign: Campaign, message: str) -> dict[str, list[Key]]:
     env = Environment(extensions=["jinja2.ext.i18n"])
     env.policies["ext.i18n.trimmed"] = True
     try:
-        tree = env.parse(path.read_text(encoding="utf-8"), message, str(path))
+        tree = env.parse(campaign.read(path).decode("utf-8"), message, str(path))
     except TemplateSyntaxError as exc:
         raise TemplateError(exc.message or "syntax error", path=path, line=exc.lineno) from None
     blocks: dict[str, list[Key]] = {}

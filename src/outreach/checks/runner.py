@@ -2,7 +2,8 @@
 
 Fuzzy and untranslated entries meet only the checks that do not need a translation
 (``untranslated``, ``fuzzy``); an entry flagged ``ignore-<check>`` (Weblate's convention) skips
-that check; ``structural_only`` keeps the checks that gate ``outreach compile``.
+that check if it is a warning (a flag in a ``.po`` is translator text: it never silences an
+error); ``structural_only`` keeps the checks that gate ``outreach compile``.
 
 >>> from babel.messages.catalog import Catalog
 >>> catalog = Catalog(locale="fr", fuzzy=False)
@@ -17,9 +18,9 @@ fr.po:29: warning: untranslated: not translated: renders in the source language 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from babel.messages.catalog import Catalog, Message
 
@@ -39,6 +40,7 @@ from outreach.checks.registry import (
     CatalogInfo,
     EntryCheck,
     Finding,
+    Severity,
     Unit,
     summarize,
 )
@@ -80,6 +82,7 @@ def catalog_info(
         source_locale=campaign.source_locale if campaign else "en",
         hashtags=campaign.hashtags if campaign else (),
         accepted_hashtags=campaign.hashtags_for(name) if campaign else (),
+        url=campaign.url if campaign else "https://example.org/",
         header=po.header,
         plural_counts=tuple(e.written_forms for e in po.entries.values() if e.plural),
         is_source=bool(campaign and name == campaign.source_locale),
@@ -120,9 +123,12 @@ def _selected(
     return (structural or not structural_only) and (only is None or name in only)
 
 
-def _ignored(unit: Unit, name: str) -> bool:
-    """Weblate-style ``ignore-<check>`` flags switch a check off for one entry."""
-    return f"ignore-{name}" in unit.flags
+class EntryCache(Protocol):
+    """Remembers each entry's findings (see :mod:`outreach.checks.cache`)."""
+
+    def lookup(self, unit: Unit) -> list[tuple[str, Severity, str]] | None: ...
+
+    def remember(self, unit: Unit, results: list[tuple[str, Severity, str]]) -> None: ...
 
 
 def check_catalog(
@@ -134,11 +140,14 @@ def check_catalog(
     structural_only: bool = False,
     only: Collection[str] | None = None,
     detector: Detector | None = None,
+    cache: EntryCache | None = None,
 ) -> list[Finding]:
     """Every finding for ``catalog``, in file order then check order.
 
     ``detector`` lets the wrong-language check consult langdetect (through
-    :class:`outreach.detect.LanguageJudge`); without one it only tests the script.
+    :class:`outreach.detect.LanguageJudge`); without one it only tests the script. With a
+    ``cache``, an entry seen before is not checked again. The organizer's exceptions in
+    campaign.toml (``[[checks.ignore]]``) drop the findings they name.
     """
     po = as_po_file(catalog, file=file, locale=locale)
     info = catalog_info(po, file=file, locale=locale, campaign=campaign)
@@ -154,40 +163,67 @@ def check_catalog(
         c for c in ENTRY_CHECKS.values() if _selected(c.name, c.structural, structural_only, only)
     ]
     units = [unit_from_message(m, info) for m in iter_messages(po.catalog)]
-    if detector is not None and any(c.name == "wrong-language" for c in entry_checks):
+    cached: dict[int, list[tuple[str, Severity, str]]] = {}
+    if cache is not None:
+        for index, unit in enumerate(units):
+            found = cache.lookup(unit)
+            if found is not None:
+                cached[index] = found
+    pending = [unit for index, unit in enumerate(units) if index not in cached]
+    if detector is not None and pending and any(c.name == "wrong-language" for c in entry_checks):
         from outreach.checks.language import detection_samples
 
-        samples = detection_samples(units)
+        samples = detection_samples(pending)
         if samples:
             info = replace(info, detections=dict(detector(samples, locale or info.locale)))
-            units = [replace(unit, catalog=info) for unit in units]
-    findings.extend(run_entry_checks(units, entry_checks))
-    return findings
+            pending = [replace(unit, catalog=info) for unit in pending]
+    fresh = iter(pending)
+    for index, unit in enumerate(units):
+        if index in cached:
+            results = cached[index]
+        else:
+            unit = next(fresh)
+            results = list(run_entry_checks(unit, entry_checks))
+            if cache is not None:
+                cache.remember(unit, results)
+        findings.extend(
+            Finding(info.locale, file, unit.line, unit.msgid, unit.msgctxt, name, severity, text)
+            for name, severity, text in results
+        )
+    return _exempt(findings, campaign)
 
 
-def run_entry_checks(units: Iterable[Unit], checks: Sequence[EntryCheck]) -> list[Finding]:
-    """Run entry ``checks`` over ``units``; fuzzy and untranslated units only meet the checks
-    that do not need a translation (such as ``untranslated`` and ``fuzzy``)."""
-    findings: list[Finding] = []
-    for unit in units:
-        usable = unit.translated and not unit.fuzzy
-        ignoring = any(flag.startswith("ignore-") for flag in unit.flags)
-        for check in checks:
-            if (check.needs_translation and not usable) or (
-                ignoring and _ignored(unit, check.name)
-            ):
-                continue
-            for message in check.func(unit):
-                findings.append(
-                    Finding(
-                        unit.catalog.locale,
-                        unit.catalog.file,
-                        unit.line,
-                        unit.msgid,
-                        unit.msgctxt,
-                        check.name,
-                        check.severity,
-                        message,
-                    )
-                )
-    return findings
+def _exempt(findings: list[Finding], campaign: Campaign | None) -> list[Finding]:
+    """Drop what the organizer excepted in campaign.toml."""
+    if campaign is None or not campaign.exemptions:
+        return findings
+    return [f for f in findings if not any(e.covers(f) for e in campaign.exemptions)]
+
+
+def _ignored(unit: Unit, check: EntryCheck) -> bool:
+    """A Weblate-style ``ignore-<check>`` flag switches a *warning* off for one entry. Flags
+    in a ``.po`` are translator text: they never silence an error (links, mentions,
+    placeholders, markup, headers); the organizer's exceptions live in campaign.toml."""
+    return check.severity == "warning" and f"ignore-{check.name}" in unit.flags
+
+
+#: The checks that still run on an entry far longer than its source.
+_OVERSIZE_CHECKS = frozenset({"length", "untranslated", "fuzzy"})
+
+
+def run_entry_checks(
+    unit: Unit, checks: Sequence[EntryCheck]
+) -> Iterator[tuple[str, Severity, str]]:
+    """``(check, severity, message)`` for each problem of ``unit``. Fuzzy and untranslated
+    units only meet the checks that do not need a translation (``untranslated``,
+    ``fuzzy``); a unit far longer than its source only meets ``length``, which says so, so
+    that no check spends more than linear time on it."""
+    usable = unit.translated and not unit.fuzzy
+    oversize = unit.oversize is not None
+    for check in checks:
+        if check.needs_translation and not usable:
+            continue
+        if (oversize and check.name not in _OVERSIZE_CHECKS) or _ignored(unit, check):
+            continue
+        for message in check.func(unit):
+            yield check.name, check.severity, message

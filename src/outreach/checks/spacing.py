@@ -65,7 +65,17 @@ def whitespace(unit: Unit) -> Iterator[str]:
 
 @entry_check("length", "error")
 def length(unit: Unit) -> Iterator[str]:
-    """Weblate's ``max-length:N`` flag: at most N characters (code points) per form."""
+    """A translation far longer than its source (``Unit.oversize``), and Weblate's
+    ``max-length:N`` flag: at most N characters (code points) per form."""
+    if unit.oversize is not None:
+        index, size = unit.oversize
+        source = len(unit.source_for(index))
+        yield (
+            f"the translation is {size:,} characters{_where(unit, index)}, the source "
+            f"{source:,}: far too long for any message (a paste gone wrong?); nothing else "
+            "was checked in it"
+        )
+        return
     value = unit.flag_value("max-length")
     if value is None:
         return

@@ -94,7 +94,8 @@ def header(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
             "and outreach use it); remove “fuzzy” from the header's flags once it is reviewed",
         )
     for item in head.unreadable:
-        yield item.field.line, f"{item.field.name}: {item.field.value} {item.reason}"
+        if item.noteworthy:
+            yield item.field.line, f"{item.field.name}: {item.field.value} {item.reason}"
     language = head.get("language")
     if (
         language is not None

@@ -362,7 +362,7 @@ def plan_posts(
                 )
             )
     problems = post_problems(planned, campaign, now)
-    refused = renderer.refused
+    refused = list(dict.fromkeys(f for item in planned for f in item.post.refused))
     if refused:
         entries = {(f.file, f.msgctxt, f.msgid) for f in refused}
         problems += [

@@ -1,4 +1,7 @@
-"""Writers for rendered messages: ``.eml`` bytes, and a directory of files with an index.
+"""``render --out DIR``: one file per message x locale x channel, and an index.
+
+Every file is written atomically and inside ``DIR`` only: a symbolic link already in the
+directory (``DIR/share`` pointing at ``/etc``) is refused, never followed.
 
 >>> from outreach.render import Post
 >>> relative_path(Post("share", "pt_BR", "x", "Olá", 3, 280), "text")
@@ -18,16 +21,7 @@ from outreach.render import Email, Rendered
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
 
-__all__ = ["eml_bytes", "relative_path", "write_rendered"]
-
-
-def eml_bytes(item: Email, campaign: Campaign, *, to: str | None = None) -> bytes:
-    """One rendered email as an RFC 5322 ``.eml`` file."""
-    from outreach.mail import build_message, message_bytes
-
-    sender = campaign.email.sender or f"{campaign.name} <noreply@localhost>"
-    message = build_message(item, sender=sender, to=to, reply_to=campaign.email.reply_to)
-    return message_bytes(message)
+__all__ = ["relative_path", "write_rendered"]
 
 
 def relative_path(item: Rendered, fmt: str) -> str:
@@ -46,7 +40,9 @@ def _payload(item: Rendered, fmt: str, campaign: Campaign) -> bytes:
     if fmt == "json":
         return json_document(item.to_json())
     if isinstance(item, Email):
-        return eml_bytes(item, campaign)
+        from outreach.mail import campaign_email
+
+        return campaign_email(item, campaign)
     return (item.text + "\n").encode("utf-8")
 
 
@@ -74,9 +70,10 @@ def write_rendered(
             atomic_write_bytes(
                 root / item.message / item.locale / "share-links.json",
                 json_document(links),
+                inside=root,
             )
         relative = relative_path(item, fmt)
-        atomic_write_bytes(root / relative, _payload(item, fmt, campaign))
+        atomic_write_bytes(root / relative, _payload(item, fmt, campaign), inside=root)
         entry: dict[str, Any] = {
             "message": item.message,
             "locale": item.locale,
@@ -92,8 +89,5 @@ def write_rendered(
             entry["limit"] = item.limit
         index.append(entry)
     document = {"campaign": campaign.name, "items": index}
-    atomic_write_bytes(
-        root / "index.json",
-        json_document(document),
-    )
+    atomic_write_bytes(root / "index.json", json_document(document), inside=root)
     return index

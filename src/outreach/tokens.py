@@ -1,0 +1,271 @@
+"""What a string carries besides prose: links, addresses, mentions, hashtags, emoji, markup.
+
+The checks compare these between a source and its translation, so they are found the way
+the platforms find them, not the way a reviewer reads them: a link is whatever X
+(twitter-text, the reference), Bluesky or a mail client would make clickable -- upper-case
+``EVIL-EXAMPLE.COM/love``, a bare domain with a real top-level domain, a host in another
+script (``ехаmple.org``), full-width letters once normalised (NFKC) -- and a mention whatever
+X or Mastodon would notify, full-width ``＠`` included. Each finder returns the tokens as
+written, in order, and runs in time linear in the text::
+
+    >>> find_urls("Sign at https://example.org/love, or mail love@example.org.")
+    ['https://example.org/love', 'love@example.org']
+    >>> find_urls("EVIL-EXAMPLE.COM/love and ехаmple.org/love")
+    ['EVIL-EXAMPLE.COM/love', 'ехаmple.org/love']
+    >>> find_mentions("Ask @iocmedia (not love@example.org), ＠other and @user@mastodon.social")
+    ['@iocmedia', '＠other', '@user@mastodon.social']
+    >>> find_hashtags("Post with #LoveAlwaysWins! #2024 https://example.org/#top")
+    ['#LoveAlwaysWins']
+    >>> find_emoji("Love wins 🏳️‍🌈❤️ ©")
+    ['🏳‍🌈', '❤']
+    >>> strip_tokens("Firma: %(url)s <b>#AmorVence</b> @ioc {{ x }}")
+    'Firma:'
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+import unicodedata
+from typing import Any
+
+from outreach.placeholders import PYTHON_PLACEHOLDER
+from outreach.platforms import find_hashtags, top_level_domains
+
+__all__ = [
+    "find_emoji",
+    "find_hashtags",
+    "find_mentions",
+    "find_urls",
+    "host_scripts",
+    "mention_key",
+    "strip_tokens",
+    "url_host",
+]
+
+# Trailing characters that end a sentence rather than a link.
+_TRAILING = ".,;:!?…'\"’”»)]}"
+_SCHEME_URL = re.compile(r"""(?:(?:https?|ftp)://|www\.)[^\s<>"'`]+|mailto:[^\s<>"'`]+""", re.I)
+# An address: not inside a Mastodon mention (@user@instance) or a longer word.
+_EMAIL = re.compile(
+    r"(?<![\w.+@-])[\w.+-]+@[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.[^\W\d_]{2,}"
+)
+# A bare domain as X and Bluesky link it ("example.org/love"), in any letter case and any
+# script; its top-level domain must be a real one (checked in code). Labels and their
+# number are bounded, as in DNS, so that no input makes the search quadratic.
+_BARE_DOMAIN = re.compile(
+    r"(?<![\w@./:-])((?:[^\W_](?:[\w-]{0,61}[^\W_])?\.){1,16}([^\W\d_]{2,24}))"
+    r"(?::\d{1,5})?(?:/[^\s<>\"'`]*)?(?![\w@-])"
+)
+_DOTTED = re.compile(r"[^\W_]\.[^\W\d_]")
+_BRACE_PLACEHOLDER = re.compile(r"\{[A-Za-z_0-9]{0,40}(?:![rsa])?(?::[^{}]{0,40})?\}")
+
+
+class _Patterns:
+    """Patterns that need the ``regex`` module (Unicode properties), built on first use."""
+
+    def __init__(self) -> None:
+        regex: Any = importlib.import_module("regex")
+        self.grapheme: Any = regex.compile(r"\X")
+        self.pictographic: Any = regex.compile(r"[\p{Extended_Pictographic}\p{RI}]")
+        # twitter-text validMentionOrList: not after a letter, digit, "_" or one of "!#$%&*@＠",
+        # then "@" or "＠" and 1-20 of [A-Za-z0-9_]; endMentionMatch drops one that runs into
+        # "@", a Latin accented letter or "://".
+        self.x_mention: Any = regex.compile(
+            r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,20})(?![@＠A-Za-z0-9_]|"
+            r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u1e00-\u1eff]|://)"
+        )
+        # Mastodon Account::MENTION_RE with a domain: @user@instance.
+        self.fediverse: Any = regex.compile(
+            r"(?<![=/\w])[@＠]([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)"
+            r"[@＠]([\w.-]*\w)"
+        )
+
+
+@functools.cache
+def _rx() -> _Patterns:
+    return _Patterns()
+
+
+def _trim(url: str) -> str:
+    """``url`` without the punctuation that ends the sentence around it (a ``)`` stays when
+    the link has an unclosed ``(``, as in Wikipedia links). Linear in the length."""
+    end = len(url)
+    opened = url.count("(")
+    closed = url.count(")")
+    while end and url[end - 1] in _TRAILING:
+        if url[end - 1] == ")":
+            if opened >= closed:
+                break
+            closed -= 1
+        end -= 1
+    return url[:end]
+
+
+def find_urls(text: str) -> list[str]:
+    """Links and e-mail addresses in ``text``, as written (trailing punctuation dropped).
+
+    ``https://``, ``ftp://``, ``www.`` and ``mailto:`` links, e-mail addresses, and bare
+    domains with a real top-level domain in any case or script (``example.org/love``,
+    ``EXAMPLE.ORG``), which X and Bluesky link too. Text in full-width or other compatibility
+    forms is searched again once normalised (NFKC): clients that normalise would link it.
+    """
+    found = list(_find_urls(text))
+    normal = unicodedata.normalize("NFKC", text)
+    if normal != text:
+        found += [url for url in _find_urls(normal) if url not in found]
+    return found
+
+
+@functools.lru_cache(maxsize=16384)
+def _find_urls(text: str) -> tuple[str, ...]:
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return not any(s < end and start < e for s, e in taken)
+
+    lowered = text.lower()
+    if "://" in text or "www." in lowered or "mailto:" in lowered:
+        for m in _SCHEME_URL.finditer(text):
+            url = _trim(m.group())
+            found.append((m.start(), url))
+            taken.append((m.start(), m.start() + len(url)))
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            if free(m.start(), m.end()):
+                found.append((m.start(), m.group()))
+                taken.append((m.start(), m.end()))
+    if "." in text and _DOTTED.search(text):
+        tlds = top_level_domains()
+        for m in _BARE_DOMAIN.finditer(text):
+            url = _trim(m.group())
+            if m.group(2).lower() in tlds and free(m.start(), m.start() + len(url)):
+                found.append((m.start(), url))
+                taken.append((m.start(), m.start() + len(url)))
+    return tuple(url for _, url in sorted(found))
+
+
+def url_host(url: str) -> str:
+    """The host a link points to, as a browser would resolve it: NFKC-normalised, lower
+    case, in IDNA (punycode) form, without ``www.`` (for an address: its domain).
+
+    >>> url_host("https://Example.org:8080/love?x=1"), url_host("mailto:a@b.org")
+    ('example.org', 'b.org')
+    >>> url_host("ｅｘａｍｐｌｅ.ＯＲＧ/love"), url_host("https://ехаmple.org/love")
+    ('example.org', 'xn--mple-43d3a6i.org')
+    """
+    rest = unicodedata.normalize("NFKC", url)
+    if "://" in rest:
+        rest = rest.split("://", 1)[1]
+    elif rest.lower().startswith("mailto:"):
+        rest = rest[7:]
+    head = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" in head:
+        head = head.rsplit("@", 1)[1]
+    host = head.split(":", 1)[0].casefold().rstrip(".")
+    host = host.removeprefix("www.")
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def host_scripts(url: str) -> set[str]:
+    """The scripts of the letters in a link's host (``{"Latin", "Cyrillic"}`` for the
+    homograph ``ехаmple.org``); digits and punctuation have none.
+
+    >>> sorted(host_scripts("https://ехаmple.org/love")), host_scripts("example.org")
+    (['Cyrillic', 'Latin'], {'Latin'})
+    """
+    rest = unicodedata.normalize("NFKC", url)
+    if "://" in rest:
+        rest = rest.split("://", 1)[1]
+    head = re.split(r"[/?#:]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
+    scripts = set()
+    for char in head:
+        if char.isalpha():
+            name = unicodedata.name(char, "")
+            scripts.add(name.split(" ", 1)[0].title() if name else "Unknown")
+    return {"Latin" if s in ("Latin", "Fullwidth") else s for s in scripts}
+
+
+def find_mentions(text: str) -> list[str]:
+    """Accounts a post would notify, as written: X's ``@handle`` (and ``＠handle``, which
+    X links too) and Mastodon's ``@user@instance``; not e-mail addresses."""
+    if "@" not in text and "＠" not in text:
+        return []
+    rx = _rx()
+    spans: list[tuple[int, int]] = [(m.start(), m.end()) for m in rx.fediverse.finditer(text)]
+    for m in rx.x_mention.finditer(text):
+        if not any(s <= m.start() < e for s, e in spans):
+            spans.append((m.start(), m.end()))
+    return [text[s:e] for s, e in sorted(spans)]
+
+
+def mention_key(mention: str) -> str:
+    """What identifies the account: X and Mastodon handles are case-insensitive, and X
+    treats ``＠`` as ``@``. ``mention_key("＠IOCmedia") == mention_key("@iocmedia")``."""
+    return unicodedata.normalize("NFKC", mention).casefold()
+
+
+def find_emoji(text: str) -> list[str]:
+    """Emoji as graphemes, without variation selectors or skin tones (so 👍🏽 is 👍).
+
+    Symbols that are text by default below U+2300 (©, ®, ™, arrows) do not count.
+    """
+    if text.isascii():
+        return []
+    rx = _rx()
+    found = []
+    for cluster in rx.grapheme.findall(text):
+        if ord(cluster[0]) < 0x2300 or not rx.pictographic.search(cluster):
+            continue
+        found.append("".join(c for c in cluster if not _is_modifier(c)))
+    return found
+
+
+def _is_modifier(char: str) -> bool:
+    return char in "\ufe0e\ufe0f" or "\U0001f3fb" <= char <= "\U0001f3ff"
+
+
+def _without_spans(text: str, opening: str, closing: str) -> str:
+    """``text`` with every ``opening``...``closing`` span replaced by a space; an
+    unclosed ``opening`` drops the rest. One pass, linear (a regex like ``<!--.*?-->`` is
+    quadratic on a run of unclosed openings)."""
+    if opening not in text:
+        return text
+    pieces: list[str] = []
+    position = 0
+    while True:
+        start = text.find(opening, position)
+        if start < 0:
+            pieces.append(text[position:])
+            break
+        pieces.append(text[position:start])
+        end = text.find(closing, start + len(opening))
+        if end < 0:
+            break
+        pieces.append(" ")
+        position = end + len(closing)
+    return "".join(pieces)
+
+
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|&(?:[A-Za-z]{1,32}|#\d{1,8}|#x[0-9A-Fa-f]{1,8});")
+
+
+def strip_tokens(text: str) -> str:
+    """``text`` without placeholders, links, addresses, mentions, hashtags, markup and
+    template syntax: what is left is prose."""
+    if "%" in text:
+        text = PYTHON_PLACEHOLDER.sub(" ", text)
+    if "{" in text:
+        for opening, closing in (("{{", "}}"), ("{%", "%}"), ("{#", "#}")):
+            text = _without_spans(text, opening, closing)
+        text = _BRACE_PLACEHOLDER.sub(" ", text)
+    if "<" in text or "&" in text:
+        text = _TAG.sub(" ", _without_spans(text, "<!--", "-->"))
+    for token in find_urls(text) + find_mentions(text) + find_hashtags(text):
+        text = text.replace(token, " ")
+    return " ".join(text.split())

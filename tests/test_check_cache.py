@@ -1,0 +1,162 @@
+"""The check cache: per entry, outside the campaign, and unforgeable.
+
+A pull request can add any file to a campaign, a cache included; outreach's cache lives in
+the user's cache directory and its keys are HMACs under a secret of the machine, so no file
+anyone else wrote can turn an error into silence.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import edit_po, po_path, run_cli
+from test_checks_cli import SPANISH
+
+from outreach.campaign import load_campaign
+from outreach.checks.campaign import check_campaign
+
+EVIL = "Mira el corto en https://evil.example/x"
+
+
+@pytest.fixture
+def translated(extracted: Path) -> Path:
+    config = extracted / "messages" / "campaign.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '\n[variables]\ndeadline = "2014-02-06"\nsupporter_name = "Ana"\n'
+        "signatures = 3\nshares = 2\n",
+        encoding="utf-8",
+    )
+    assert run_cli(extracted, "update")[0] == 0
+    edit_po(po_path(extracted, "es"), SPANISH)
+    return extracted
+
+
+def _cache_files() -> list[Path]:
+    root = Path(os.environ["OUTREACH_CACHE_DIR"])
+    return sorted(p for p in root.iterdir() if p.suffix == ".json")
+
+
+def test_warm_cache_gives_the_same_report_and_one_edit_rechecks_one_entry(
+    translated: Path,
+) -> None:
+    campaign = load_campaign(translated)
+    cold = check_campaign(campaign)
+    assert not (translated / ".outreach-cache").exists()  # nothing in the campaign
+    assert len(_cache_files()) == 1
+    total = cold.entries["checked"]
+    assert total >= 10 and cold.entries["cached"] == 0
+    warm = check_campaign(campaign)
+    assert warm.findings == cold.findings
+    assert warm.entries == {"cached": total, "checked": 0}
+    assert warm.detection == {"cached": 0, "consistent": 0, "langdetect": 0}
+    edit_po(
+        po_path(translated, "es"),
+        {"Thank you for standing with us.": "Gracias por estar siempre con nosotros."},
+    )
+    edited = check_campaign(campaign)
+    assert edited.entries == {"cached": total - 1, "checked": 1}
+    assert edited.detection["consistent"] + edited.detection["langdetect"] == 1
+    assert edited.findings == cold.findings
+
+
+def test_a_cache_in_the_campaign_is_never_read(translated: Path) -> None:
+    """The attack: a pull request adds a bad translation and a cache that calls it clean."""
+    edit_po(po_path(translated, "es"), {"Watch the film": EVIL})
+    forged = translated / ".outreach-cache"
+    forged.mkdir()
+    (forged / "check.json").write_text(json.dumps({"schema": 1, "catalogs": {}}))
+    (forged / "langdetect.json").write_text("{}")
+    code, out, _ = run_cli(translated, "check")
+    assert code == 1 and "link hijack" in out
+
+
+def test_a_forged_entry_in_the_cache_directory_matches_nothing(translated: Path) -> None:
+    """Even written into the cache directory, entries keyed without this machine's secret
+    (the key is an HMAC) are never found: the bad entry is checked and reported."""
+    campaign = load_campaign(translated)
+    check_campaign(campaign)
+    (path,) = _cache_files()
+    document = json.loads(path.read_text())
+    import hashlib
+
+    for material in ("es\0Watch the film\0" + EVIL, EVIL):
+        fake = hashlib.sha256(material.encode()).hexdigest()
+        document["namespaces"]["entries"][fake] = []
+    path.write_text(json.dumps(document))
+    edit_po(po_path(translated, "es"), {"Watch the film": EVIL})
+    report = check_campaign(campaign)
+    assert any(f.check == "urls" and f.severity == "error" for f in report.findings)
+
+
+def test_a_cache_from_another_machine_matches_nothing(translated: Path, tmp_path: Path) -> None:
+    campaign = load_campaign(translated)
+    elsewhere = tmp_path / "other-machine"
+    check_campaign(campaign, cache_dir=elsewhere)
+    (other,) = [p for p in elsewhere.iterdir() if p.suffix == ".json"]
+    here = tmp_path / "this-machine"
+    check_campaign(campaign, cache_dir=here)  # creates this machine's secret
+    (mine,) = [p for p in here.iterdir() if p.suffix == ".json"]
+    mine.write_bytes(other.read_bytes())  # the other machine's entries, all "clean"
+    report = check_campaign(campaign, cache_dir=here)
+    assert report.entries["cached"] == 0
+
+
+@pytest.mark.parametrize("damage", [b"{not json", b"\x00\xff", b'{"schema": 99}', b"[]"])
+def test_a_corrupt_cache_is_ignored_and_rewritten(translated: Path, damage: bytes) -> None:
+    campaign = load_campaign(translated)
+    expected = check_campaign(campaign, use_cache=False).findings
+    check_campaign(campaign)
+    (path,) = _cache_files()
+    path.write_bytes(damage)
+    assert check_campaign(campaign).findings == expected
+    assert json.loads(path.read_bytes())["schema"] == 2
+    assert check_campaign(campaign).entries["checked"] == 0
+
+
+def test_an_unusable_cache_directory_never_breaks_a_run(
+    translated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the directory should be")
+    monkeypatch.setenv("OUTREACH_CACHE_DIR", str(blocker))
+    code, out, err = run_cli(translated, "check")
+    assert (code, err) == (0, "") and out.strip().endswith("in 2 catalogs")
+
+
+def test_a_link_in_the_cache_directory_is_not_followed(translated: Path, tmp_path: Path) -> None:
+    campaign = load_campaign(translated)
+    check_campaign(campaign)
+    (path,) = _cache_files()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    path.unlink()
+    path.symlink_to(victim)
+    check_campaign(campaign)
+    assert victim.read_text() == "keep me"
+    assert not path.is_symlink()  # replaced by the cache file, not written through
+
+
+def test_no_cache_writes_nothing(translated: Path) -> None:
+    assert run_cli(translated, "check", "--no-cache")[0] == 0
+    assert _cache_files() == []
+
+
+def test_the_cache_is_invalidated_by_langdetect_version_and_campaign_toml(
+    translated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import outreach.checks.campaign
+
+    campaign = load_campaign(translated)
+    check_campaign(campaign)
+    monkeypatch.setattr(outreach.checks.campaign, "langdetect_version", lambda: "9.9.9")
+    report = check_campaign(campaign)
+    assert report.entries["cached"] == 0
+    assert check_campaign(campaign).entries["checked"] == 0
+    config = translated / "messages" / "campaign.toml"
+    config.write_text(config.read_text() + "# an edit\n")
+    after = check_campaign(load_campaign(translated))
+    assert after.entries["cached"] == 0 and after.detection["cached"] > 0
