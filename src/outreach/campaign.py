@@ -49,6 +49,7 @@ __all__ = [
     "list_locale",
     "load_campaign",
     "parse_campaign",
+    "setting_line",
     "toml_string",
 ]
 
@@ -310,6 +311,12 @@ def parse_campaign(
         value = email_table.get(key)
         if isinstance(value, str) and ("\n" in value or "\r" in value):
             raise reader.error(f"email.{key} must be on one line", key=f"[email]{key}")
+        if isinstance(value, str) and key.startswith("unsubscribe_"):
+            from outreach.unsubscribe import link_problem
+
+            problem = link_problem(key, value)
+            if problem:
+                raise reader.error(problem, key=f"[email]{key}")
 
     exemptions = _exemptions(reader, data, locales)
 
@@ -387,6 +394,18 @@ def _exemptions(
             )
         found.append(Exemption(check, reason, locale, values["msgid"], values["msgctxt"]))
     return tuple(found)
+
+
+def setting_line(campaign: Campaign, key: str) -> int | None:
+    """The line of a setting in campaign.toml, ``"[email]unsubscribe_url"`` style (for
+    findings about settings); ``None`` if the file cannot be read."""
+    from outreach.errors import InputError
+
+    try:
+        text = campaign.read(campaign.config_path).decode("utf-8", "replace")
+    except (OSError, InputError):
+        return None
+    return _Reader(text.removeprefix("\ufeff"), CONFIG_NAME).line_of(key)
 
 
 def toml_string(value: str) -> str:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HeaderError",
     "address_header",
+    "ascii_header",
     "campaign_email",
     "email_bytes",
     "encode_words",
@@ -168,11 +169,20 @@ def address_header(name: str, addresses: Iterable[tuple[str, str]], *, utf8: boo
     return _fold(name, tokens)
 
 
-def _ascii_header(name: str, value: str) -> str:
+def ascii_header(name: str, value: str) -> str:
+    """A header whose value must be ASCII (``Message-ID``, ``List-Unsubscribe``), folded
+    at its spaces; CRLF at the end.
+
+    >>> ascii_header("Content-Language", "pt-BR")
+    'Content-Language: pt-BR\\r\\n'
+    """
     _no_breaks(name, value)
     if not value.isascii():
         raise HeaderError(f"the {name} header must be ASCII, not {value!r}")
     return _fold(name, value.split(" "))
+
+
+_ascii_header = ascii_header
 
 
 def _parts(rendered: Email) -> bytes:

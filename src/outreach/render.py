@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from outreach.campaign import Campaign
     from outreach.checks.registry import Finding
     from outreach.translations import LocaleTranslations
+    from outreach.unsubscribe import Unsubscribe
 
 __all__ = ["EMAIL", "Email", "Post", "Rendered", "Renderer", "parse_variables"]
 
@@ -364,13 +365,17 @@ class Renderer:
             text=text, url=self.campaign.url, hashtags=self.campaign.hashtags[:1], subject=subject
         )
 
-    def render_email(self, message: str, locale: str) -> Email:
-        """One email; ``refused`` as for :meth:`render_post`."""
+    def render_email(
+        self, message: str, locale: str, recipient: Mapping[str, Any] | None = None
+    ) -> Email:
+        """One email; ``refused`` as for :meth:`render_post`. ``recipient`` adds one
+        supporter's variables (``outreach merge``: the CSV's columns and their own
+        ``unsubscribe_url``) over the campaign's."""
         with self._recording() as used:
-            mail = self._email(message, locale)
+            mail = self._email(message, locale, recipient or {})
         return dataclasses.replace(mail, refused=self._refused(locale, used))
 
-    def _email(self, message: str, locale: str) -> Email:
+    def _email(self, message: str, locale: str, recipient: Mapping[str, Any]) -> Email:
         from markupsafe import Markup
 
         from outreach.locales import babel_locale
@@ -378,7 +383,7 @@ class Renderer:
         language = babel_locale(locale)
         direction = "rtl" if language.text_direction == "rtl" else "ltr"
         lang = locale.replace("_", "-")
-        context = self._context(locale, EMAIL)
+        context = {**self._context(locale, EMAIL), **recipient}
         text_template = self._template(locale, message, html=False)
         html_template = self._template(locale, message, html=True)
         subject = _one_line(self._block(text_template, "subject", context, message))
@@ -409,6 +414,12 @@ class Renderer:
             headers=self._headers(lang),
             problems=tuple(problems),
         )
+
+    def environment(self, locale: str, *, html: bool) -> Environment:
+        """The Jinja2 environment the renderer uses for ``locale`` (HTML: autoescape on,
+        translations sanitised), e.g. to parse a template as it will be rendered."""
+        envs = self._envs(locale)
+        return envs.html if html else envs.text
 
     def render_text(self, message: str, locale: str) -> str:
         """Only the plain-text part of ``message``'s email (its ``text`` block in the layout)."""
@@ -468,7 +479,7 @@ class Renderer:
             "hashtags": list(campaign.hashtags_for(locale)),
             "locale": locale,
             "channel": channel,
-            "unsubscribe_url": campaign.email.unsubscribe_url,
+            "unsubscribe_url": self._unsubscribe.preview()[0],
         }
 
     def _block(self, template: Template, block: str, context: dict[str, Any], message: str) -> str:
@@ -505,15 +516,17 @@ class Renderer:
                 line=_template_line(exc),
             ) from None
 
-    def _headers(self, lang: str) -> tuple[tuple[str, str], ...]:
+    @cached_property
+    def _unsubscribe(self) -> Unsubscribe:
+        from outreach.unsubscribe import Unsubscribe
+
         email = self.campaign.email
-        headers = [("Content-Language", lang)]
-        targets = [f"<{u}>" for u in (email.unsubscribe_mailto, email.unsubscribe_url) if u]
-        if targets:
-            headers.append(("List-Unsubscribe", ", ".join(targets)))
-        if email.unsubscribe_url:
-            headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
-        return tuple(headers)
+        return Unsubscribe(email.unsubscribe_url, email.unsubscribe_mailto)
+
+    def _headers(self, lang: str) -> tuple[tuple[str, str], ...]:
+        """``Content-Language`` and the unsubscribe headers that need no recipient (a link
+        with ``{token}`` or ``{email}`` is filled by ``outreach merge``, per supporter)."""
+        return (("Content-Language", lang), *self._unsubscribe.preview()[1])
 
 
 def _template_line(exc: BaseException) -> int | None:

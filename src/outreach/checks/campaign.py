@@ -117,9 +117,37 @@ def check_campaign(
                 entry_errors=entry_errors,
             )
         )
+    run.findings.extend(_settings_findings(campaign))
     store.save()
     findings = _ordered(run.findings, list(run.files.values()))
     return CheckReport(findings, run.catalogs, judge.counts, dict(run.entries.counts))
+
+
+def _settings_findings(campaign: Campaign) -> list[Finding]:
+    """Findings about campaign.toml itself: a one-click unsubscribe URL that is the same
+    for every recipient (RFC 8058: the URI must say who is leaving)."""
+    from outreach.campaign import setting_line
+    from outreach.unsubscribe import campaign_wide_one_click
+
+    if not campaign_wide_one_click(campaign.email.unsubscribe_url):
+        return []
+    message = (
+        f"unsubscribe_url {campaign.email.unsubscribe_url} is the same for every recipient, "
+        "so a one-click unsubscribe (RFC 8058) cannot say who is leaving: add {token} "
+        "(and {email}) to it, e.g. https://example.org/leave?email={email}&token={token}"
+    )
+    return [
+        Finding(
+            campaign.label(campaign.source_locale),
+            campaign.relative(campaign.config_path),
+            setting_line(campaign, "[email]unsubscribe_url"),
+            None,
+            None,
+            "unsubscribe",
+            "warning",
+            message,
+        )
+    ]
 
 
 class _Run:

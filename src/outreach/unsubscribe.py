@@ -1,0 +1,192 @@
+"""Unsubscribe links and headers (RFC 2369 ``List-Unsubscribe``, RFC 8058 one-click).
+
+campaign.toml's ``[email]`` table sets them::
+
+    unsubscribe_url = "https://example.org/leave?email={email}&token={token}"
+    unsubscribe_mailto = "leave@example.org"          # or "mailto:leave@example.org?subject=x"
+
+``{email}`` is the supporter's address, URL-encoded; ``{token}`` is an HMAC-SHA256 of the
+address under a secret of the organizer's, given in the environment variable
+``OUTREACH_UNSUBSCRIBE_SECRET`` (never in a file of the campaign), so that the page can tell
+a real request from someone unsubscribing another person. Both are filled per recipient by
+``outreach merge``. The rules:
+
+* ``List-Unsubscribe`` lists ``<mailto:...>`` then ``<https://...>``, each per recipient;
+* ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` is added only for an ``https:`` URL:
+  never for ``http:``, never for a ``mailto:`` alone;
+* a URL without ``{token}`` or ``{email}`` is the same for everyone, so a one-click request
+  cannot say who is leaving: ``outreach check`` warns about it (RFC 8058 section 3);
+* without a recipient (``outreach render``, a preview) a link that needs one is left out of
+  the headers, and the body shows it as written, placeholders included.
+
+>>> links = Unsubscribe("https://example.org/leave?e={email}&t={token}", "leave@example.org",
+...                     secret="correct horse battery staple")
+>>> url, headers = links.for_recipient("Ana@Example.net")
+>>> url
+'https://example.org/leave?e=Ana%40Example.net&t=_zVlfy8SKTmRw7X3ydpoIBsvpl4VAPvd9YTakqn4Y6A'
+>>> [name for name, _ in headers]
+['List-Unsubscribe', 'List-Unsubscribe-Post']
+>>> Unsubscribe("https://example.org/leave?t={token}", None).preview()
+('https://example.org/leave?t={token}', ())
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from urllib.parse import quote
+
+__all__ = [
+    "SECRET_ENV",
+    "Unsubscribe",
+    "campaign_wide_one_click",
+    "link_problem",
+    "token",
+]
+
+#: The environment variable that holds the secret of ``{token}``.
+SECRET_ENV = "OUTREACH_UNSUBSCRIBE_SECRET"
+_MIN_SECRET = 16
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_KNOWN = ("email", "token")
+_URL = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+(?:[/?#][!-~]*)?")
+_URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+@[A-Za-z0-9.-]+")  # quote() changes only the @
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
+def token(secret: str, address: str) -> str:
+    """The ``{token}`` of ``address``: HMAC-SHA256 of the address in lower case (UTF-8)
+    under ``secret``, base64url without padding (43 characters).
+
+    >>> token("correct horse battery staple", "ana@example.net")
+    '_zVlfy8SKTmRw7X3ydpoIBsvpl4VAPvd9YTakqn4Y6A'
+    """
+    digest = hmac.new(secret.encode("utf-8"), address.lower().encode("utf-8"), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
+
+
+def link_problem(key: str, value: str) -> str | None:
+    """Why ``value`` cannot be ``[email] key`` (``unsubscribe_url`` or
+    ``unsubscribe_mailto``), or ``None``.
+
+    >>> link_problem("unsubscribe_url", "https://example.org/u?id={id}")
+    'unsubscribe_url has the placeholder {id}: only {email} and {token} are filled'
+    >>> link_problem("unsubscribe_mailto", "leave@example.org") is None
+    True
+    """
+    for match in _PLACEHOLDER.finditer(value):
+        if match.group(1) not in _KNOWN:
+            return (
+                f"{key} has the placeholder {{{match.group(1)}}}: only {{email}} and {{token}} "
+                "are filled"
+            )
+    bare = _PLACEHOLDER.sub("x", value)
+    if "{" in bare or "}" in bare:
+        return f"{key} has an unmatched brace: write placeholders as {{email}} or {{token}}"
+    if key == "unsubscribe_url":
+        if not _URL.fullmatch(bare):
+            return f"{key} must be a whole http(s) link in ASCII, without spaces or < >"
+    elif not (_ADDRESS.fullmatch(bare) or re.fullmatch(r"mailto:[!-~]+", bare)) or any(
+        c in bare for c in '<>"\\'
+    ):
+        return f"{key} must be an address or a mailto: link in ASCII, without spaces or < >"
+    return None
+
+
+def _needs_recipient(value: str | None) -> bool:
+    return value is not None and _PLACEHOLDER.search(value) is not None
+
+
+def campaign_wide_one_click(url: str | None) -> bool:
+    """Whether ``url`` gets one-click headers but names nobody (no ``{token}``/``{email}``).
+
+    >>> campaign_wide_one_click("https://example.org/leave"), campaign_wide_one_click(None)
+    (True, False)
+    """
+    return url is not None and url.startswith("https:") and not _needs_recipient(url)
+
+
+class Unsubscribe:
+    """The unsubscribe links of a campaign, filled per recipient.
+
+    ``secret`` defaults to ``$OUTREACH_UNSUBSCRIBE_SECRET``; it is needed only when a link
+    has ``{token}`` and only when filling it (:meth:`check_secret` says so up front).
+    """
+
+    def __init__(self, url: str | None, mailto: str | None, *, secret: str | None = None) -> None:
+        self.url = url
+        self.mailto = None
+        if mailto:
+            self.mailto = mailto if mailto.startswith("mailto:") else f"mailto:{mailto}"
+        self.secret = secret if secret is not None else os.environ.get(SECRET_ENV)
+        self._mac = hmac.new((self.secret or "").encode("utf-8"), digestmod=hashlib.sha256)
+        self._pieces = {link: _PLACEHOLDER.split(link) for link in (url, self.mailto) if link}
+
+    @property
+    def needs_recipient(self) -> bool:
+        """Whether any link changes with the recipient."""
+        return _needs_recipient(self.url) or _needs_recipient(self.mailto)
+
+    @property
+    def needs_token(self) -> bool:
+        return any("{token}" in (link or "") for link in (self.url, self.mailto))
+
+    def check_secret(self) -> str | None:
+        """Why the links cannot be filled (a missing or short secret), or ``None``."""
+        if not self.needs_token:
+            return None
+        if not self.secret:
+            return f"the unsubscribe link has {{token}}: set the secret in ${SECRET_ENV}"
+        if len(self.secret) < _MIN_SECRET:
+            return (
+                f"${SECRET_ENV} is shorter than {_MIN_SECRET} characters: use a long random secret"
+            )
+        return None
+
+    def _fill(self, link: str, address: str) -> str:
+        pieces = self._pieces[link]
+        if len(pieces) == 1:
+            return link
+        filled = []
+        for index, piece in enumerate(pieces):
+            if not index % 2:
+                filled.append(piece)
+            elif piece == "email":
+                if _URL_SAFE.fullmatch(address):
+                    filled.append(address.replace("@", "%40"))
+                else:
+                    filled.append(quote(address, safe=""))
+            else:
+                if not self.secret:
+                    raise ValueError(f"${SECRET_ENV} is not set")
+                mac = self._mac.copy()
+                mac.update(address.lower().encode("utf-8"))
+                filled.append(base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode())
+        return "".join(filled)
+
+    @staticmethod
+    def _headers(mailto: str | None, url: str | None) -> tuple[tuple[str, str], ...]:
+        targets = [f"<{link}>" for link in (mailto, url) if link]
+        if not targets:
+            return ()
+        headers = [("List-Unsubscribe", ", ".join(targets))]
+        if url is not None and url.startswith("https:"):
+            headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+        return tuple(headers)
+
+    def for_recipient(self, address: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+        """``(the body's unsubscribe URL, the headers)`` for ``address``."""
+        url = self._fill(self.url, address) if self.url else None
+        mailto = self._fill(self.mailto, address) if self.mailto else None
+        return url or mailto, self._headers(mailto, url)
+
+    def preview(self) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+        """Without a recipient: the body's link as written; headers only for links that
+        are the same for everyone (never a one-click header that would name nobody it
+        should)."""
+        url = None if _needs_recipient(self.url) else self.url
+        mailto = None if _needs_recipient(self.mailto) else self.mailto
+        return self.url or self.mailto, self._headers(mailto, url)
