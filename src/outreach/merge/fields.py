@@ -1,0 +1,150 @@
+"""How a message's templates use the per-recipient fields, read from their syntax tree.
+
+A skeleton (:mod:`outreach.merge.skeleton`) renders each locale once with a marker in
+place of every field and puts each supporter's values where the markers came out. That is
+exact only where the template writes a field as it is:
+
+* ``{{ name }}`` (escaped in HTML, as Jinja would), or a field as a variable of a
+  translation (``{% trans %}Dear {{ name }}{% endtrans %}``, ``_("...", name=name)``);
+* ``{% if name %}`` / ``{% if not name %}``: the output depends only on whether the field
+  is empty, so there is one skeleton per locale and per set of non-empty fields.
+
+Anything else -- a filter (``name|upper``), a comparison, a field that picks a plural form,
+a macro argument, a computed include -- makes the output depend on the value itself: every
+email is then rendered in full, and the summary says which field and where.
+
+>>> from jinja2 import Environment
+>>> env = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+>>> env.install_null_translations(newstyle=True)
+>>> use = analyse_source(env, "m.j2", "{% if name %}Hi {{ name }}{% endif %} {{ city|upper }}",
+...                      {"name", "city", "email"})
+>>> sorted(use.plain), sorted(use.conditions), use.complex
+(['name'], ['name'], {'city': 'm.j2:1: a filter, test or expression'})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from outreach.errors import TemplateError
+
+if TYPE_CHECKING:
+    from jinja2 import Environment, nodes
+
+__all__ = ["FieldUse", "analyse", "analyse_source"]
+
+_GETTEXT = frozenset({"gettext", "ngettext", "pgettext", "npgettext", "_"})
+_SELECTORS = frozenset({"count", "num"})  # they choose a plural form
+
+
+@dataclass
+class FieldUse:
+    """Per field: used as written (``plain``), tested for emptiness (``conditions``),
+    used otherwise (``complex``: field -> where and how), and the fields the ``subject``
+    block uses (they reach a header)."""
+
+    plain: set[str] = field(default_factory=set)
+    conditions: set[str] = field(default_factory=set)
+    complex: dict[str, str] = field(default_factory=dict)
+    subject: set[str] = field(default_factory=set)
+
+    def merge(self, other: FieldUse) -> None:
+        self.plain |= other.plain
+        self.conditions |= other.conditions
+        for name, why in other.complex.items():
+            self.complex.setdefault(name, why)
+        self.subject |= other.subject
+
+
+def _walk(
+    node: nodes.Node, parents: list[nodes.Node]
+) -> Iterator[tuple[nodes.Node, list[nodes.Node]]]:
+    yield node, parents
+    parents.append(node)
+    for child in node.iter_child_nodes():
+        yield from _walk(child, parents)
+    parents.pop()
+
+
+def _is_gettext(call: nodes.Node) -> bool:
+    from jinja2 import nodes
+
+    return (
+        isinstance(call, nodes.Call)
+        and isinstance(call.node, nodes.Name)
+        and call.node.name in _GETTEXT
+    )
+
+
+def _kind(node: nodes.Name, parents: list[nodes.Node]) -> str:
+    from jinja2 import nodes
+
+    parent = parents[-1] if parents else None
+    grand = parents[-2] if len(parents) > 1 else None
+    if node.ctx != "load":
+        return "complex"
+    if isinstance(parent, nodes.Output):
+        return "plain"
+    if (
+        isinstance(parent, nodes.Keyword)
+        and grand is not None
+        and _is_gettext(grand)
+        and parent.key not in _SELECTORS
+    ):
+        return "plain"
+    if isinstance(parent, nodes.If) and parent.test is node:
+        return "condition"
+    if isinstance(parent, nodes.Not) and isinstance(grand, nodes.If) and grand.test is parent:
+        return "condition"
+    return "complex"
+
+
+def analyse_source(env: Environment, name: str, source: str, fields: Collection[str]) -> FieldUse:
+    """The :class:`FieldUse` of one template's source."""
+    from jinja2 import TemplateSyntaxError, nodes
+    from jinja2.meta import find_referenced_templates
+
+    try:
+        tree = env.parse(source, name)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(exc.message or "syntax error", path=name, line=exc.lineno) from None
+    use = FieldUse()
+    for node, parents in _walk(tree, []):
+        if not isinstance(node, nodes.Name) or node.name not in fields:
+            continue
+        kind = _kind(node, parents)
+        if kind == "plain":
+            use.plain.add(node.name)
+        elif kind == "condition":
+            use.conditions.add(node.name)
+        else:
+            use.complex.setdefault(node.name, f"{name}:{node.lineno}: a filter, test or expression")
+        if any(isinstance(p, nodes.Block) and p.name == "subject" for p in parents):
+            use.subject.add(node.name)
+    if None in set(find_referenced_templates(tree)):
+        for field_name in fields:
+            use.complex.setdefault(field_name, f"{name}: includes a template chosen at run time")
+    return use
+
+
+def analyse(env: Environment, names: Collection[str], fields: Collection[str]) -> FieldUse:
+    """The :class:`FieldUse` of the templates ``names`` and every template they include,
+    import or extend, as ``env`` loads them."""
+    from jinja2.meta import find_referenced_templates
+
+    assert env.loader is not None
+    use = FieldUse()
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        source, filename, _ = env.loader.get_source(env, name)
+        found = analyse_source(env, filename or name, source, fields)
+        use.merge(found)
+        tree = env.parse(source, name)
+        todo.extend(t for t in find_referenced_templates(tree) if t is not None)
+    return use

@@ -1,0 +1,127 @@
+"""Where messages go when they are not sent: an mbox, or one ``.eml`` a supporter.
+
+Both are complete or absent. The mbox is written to a temporary file beside it and renamed
+into place at the end (:func:`outreach.files.atomic_writer`); the directory is filled under
+a temporary name beside it and renamed into place, so a run that fails leaves neither half
+a mailbox nor half a directory. Neither follows a symbolic link.
+
+An mbox holds each message after a ``From `` line, with LF line ends (as
+:class:`mailbox.mbox` writes them). No body line starts with ``From ``: the encoder writes
+``=46rom`` (quoted-printable for the same text), and the writer does so for any message
+that has one, so nothing is mangled with ``>`` and every message reads back exactly.
+
+>>> import pathlib, tempfile, mailbox
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "out.mbox"
+>>> with MboxWriter(path, sender="love@example.org") as box:
+...     box.write(b"Subject: Hi\\r\\n\\r\\nFrom me\\r\\n", "ana@example.net", 2)
+>>> [m["Subject"] for m in mailbox.mbox(path)], mailbox.mbox(path)[0].get_payload()
+(['Hi'], '=46rom me\\n')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+from outreach.errors import UnsafePathError, UsageError
+from outreach.files import atomic_writer
+
+__all__ = ["DirectoryWriter", "MboxWriter", "Writer"]
+
+
+class Writer:
+    """``write(message, recipient, line)`` for each message, inside ``with``."""
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        return None
+
+    def write(self, data: bytes, recipient: str, line: int) -> None:
+        raise NotImplementedError
+
+
+class MboxWriter(Writer):
+    def __init__(self, path: str | os.PathLike[str], *, sender: str) -> None:
+        self.path = Path(path)
+        self.sender = sender or "MAILER-DAEMON"
+        self._context: contextlib.AbstractContextManager[BinaryIO] | None = None
+        self._stream: BinaryIO | None = None
+
+    def __enter__(self) -> MboxWriter:
+        self._context = atomic_writer(self.path)
+        self._stream = self._context.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        assert self._context is not None
+        self._context.__exit__(kind, error, trace)
+
+    def write(self, data: bytes, recipient: str, line: int) -> None:
+        assert self._stream is not None
+        stamp = time.asctime(time.gmtime())
+        self._stream.write(f"From {self.sender} {stamp}\n".encode("ascii", "replace"))
+        body = data.replace(b"\r\n", b"\n")
+        if b"\nFrom " in body:
+            # Only a quoted-printable body line can start so (header lines are "From:"):
+            # =46 is its own "F", so the text is unchanged and needs no ">" mangling.
+            body = body.replace(b"\nFrom ", b"\n=46rom ")
+        self._stream.write(body)
+        self._stream.write(b"\n")
+
+
+class DirectoryWriter(Writer):
+    """``DIR/<line>.eml`` for each supporter: the CSV line of their row, zero-padded (no
+    index of addresses: an address may start with ``=``, which a spreadsheet would run).
+    ``DIR`` must not exist yet or be empty."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(os.path.abspath(path))
+        self._temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+
+    def __enter__(self) -> DirectoryWriter:
+        if self.path.is_symlink():
+            raise UnsafePathError(
+                "is a symbolic link: outreach writes nothing through one", path=self.path
+            )
+        if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
+            raise UsageError(
+                f"{self.path} exists and is not an empty directory: pick a new --out-dir"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self._temporary, ignore_errors=True)
+        self._temporary.mkdir()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if kind is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+            return
+        if self.path.exists():
+            self.path.rmdir()  # empty, checked on entry
+        os.replace(self._temporary, self.path)
+
+    def write(self, data: bytes, recipient: str, line: int) -> None:
+        with open(self._temporary / f"{line:07d}.eml", "xb") as stream:
+            stream.write(data)

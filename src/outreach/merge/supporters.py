@@ -1,0 +1,288 @@
+"""The supporters CSV: read as a stream, every row checked, every problem at its line.
+
+The file is a header row with at least ``email``; ``name`` and ``locale`` are optional and
+any other column becomes a template variable. Column names are matched loosely
+(``First Name`` is the variable ``first_name``); values lose surrounding white space.
+
+The encoding is UTF-8, with or without a byte order mark, or UTF-16 with one (Excel's
+"Unicode text"); anything else is refused before the first message goes out, at the line
+of the first byte that is not UTF-8, unless ``encoding`` names it (``cp1252``). The
+delimiter (comma, semicolon or tab) is taken from the header row.
+
+:func:`open_supporters` reads the whole file once first (decoding and CSV syntax, no
+validation): a file that cannot be read to its end fails before anything is sent, and the
+count of records gives the progress bar its total. Then :meth:`SupporterFile.rows` streams.
+
+>>> import pathlib, tempfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "s.csv"
+>>> data = "\\ufeffemail;Name;First Name\\nana@example.net;Ana;Ana\\n\\nbad;B;B\\n"
+>>> _ = path.write_text(data, encoding="utf-8")
+>>> supporters = open_supporters(path)
+>>> supporters.columns, supporters.records
+(('email', 'name', 'first_name'), 2)
+>>> [(row.line, row.fields["email"]) for row in supporters.rows()]
+[(2, 'ana@example.net'), (4, 'bad')]
+>>> parse_address("bad")
+'the address has no @'
+>>> parse_address("Ana@Bücher.example").key
+'ana@xn--bcher-kva.example'
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from outreach.errors import InputError
+
+__all__ = [
+    "RESERVED",
+    "Address",
+    "Row",
+    "SupporterFile",
+    "column_name",
+    "open_supporters",
+    "parse_address",
+]
+
+#: Template variables that a column may not take: outreach's own, and the layout's.
+RESERVED = frozenset(
+    {
+        "url",
+        "hashtag",
+        "hashtags",
+        "channel",
+        "campaign_name",
+        "unsubscribe_url",
+        "subject",
+        "preheader",
+        "body",
+        "lang",
+        "dir",
+        "gettext",
+        "ngettext",
+        "pgettext",
+        "npgettext",
+        "_",
+        "range",
+        "dict",
+        "lipsum",
+        "cycler",
+        "joiner",
+        "namespace",
+        "loop",
+        "self",
+        "supporter",
+    }
+)
+_ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
+_FORBIDDEN = re.compile(r"[\s<>()\[\],;:\\\"\x00-\x1f\x7f\x85\u2028\u2029@]")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Address:
+    """A valid address: as written (``spec``, IDNA domain), the key it is known by
+    (lower case: duplicates, the journal, tokens) and whether it needs SMTPUTF8."""
+
+    spec: str
+    key: str
+    utf8: bool
+
+
+def parse_address(raw: str) -> Address | str:
+    """An :class:`Address`, or why ``raw`` is not one (a sentence for the report)."""
+    if not raw:
+        return "no email address"
+    local, at, domain = raw.rpartition("@")
+    if not at:
+        return "the address has no @"
+    if not local or not domain:
+        return f"{raw!r} is not an email address"
+    if _FORBIDDEN.search(local) or _FORBIDDEN.search(domain):
+        return f"{raw!r} is not an email address (spaces, quotes, < > or control characters)"
+    utf8 = not local.isascii()
+    if len(local.encode("utf-8")) > 64:
+        return "the address's local part is longer than 64 bytes"
+    if not utf8 and not _ATEXT.fullmatch(local):
+        return f"{raw!r} is not an email address (its local part)"
+    if utf8 and (local.startswith(".") or local.endswith(".") or ".." in local):
+        return f"{raw!r} is not an email address (its local part)"
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return f"{raw!r} has a domain that is not valid"
+    if len(domain) > 253 or not _DOMAIN.fullmatch(domain):
+        return f"{raw!r} has a domain that is not valid (a dot and letters, digits, '-')"
+    spec = f"{local}@{domain}"
+    return Address(spec, spec.lower(), utf8)
+
+
+def column_name(header: str) -> str:
+    """The template variable of a column: lower case, anything but letters and digits
+    as ``_`` (``First Name`` -> ``first_name``, ``E-mail`` -> ``e_mail``).
+
+    >>> column_name(" First Name "), column_name("2nd"), column_name("Prénom")
+    ('first_name', '_2nd', 'prénom')
+    """
+    name = re.sub(r"\W+", "_", header.strip().lower()).strip("_")
+    return f"_{name}" if name[:1].isdigit() else name
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record of the file: its first line and its values by column name; ``width``
+    is how many values the record had (the header's count when it is well formed)."""
+
+    line: int
+    fields: dict[str, str]
+    width: int
+
+
+class SupporterFile:
+    """An opened supporters CSV (see :func:`open_supporters`)."""
+
+    def __init__(
+        self,
+        path: Path,
+        encoding: str,
+        delimiter: str,
+        columns: tuple[str, ...],
+        records: int,
+    ) -> None:
+        self.path = path
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self.columns = columns
+        self.records = records
+
+    def _reader(self, stream: IO[str]) -> Iterator[tuple[int, list[str]]]:
+        reader = csv.reader(stream, delimiter=self.delimiter, strict=True)
+        previous = 0
+        for record in reader:
+            start, previous = previous + 1, reader.line_num
+            if record:
+                yield start, record
+
+    def rows(self) -> Iterator[Row]:
+        """Every record after the header, in file order (blank lines are not records)."""
+        columns, width = self.columns, len(self.columns)
+        with _open_text(self.path, self.encoding) as stream:
+            records = self._reader(stream)
+            next(records, None)
+            for line, record in records:
+                values = [v.strip() for v in record]
+                if len(values) < width:
+                    values += [""] * (width - len(values))
+                yield Row(line, dict(zip(columns, values, strict=False)), len(record))
+
+
+def _open_text(path: Path, encoding: str) -> IO[str]:
+    return open(path, encoding=encoding, newline="", errors="strict")
+
+
+def _encoding(path: Path, given: str | None) -> str:
+    with open(path, "rb") as stream:
+        head = stream.read(4)
+    if given:
+        try:
+            codecs.lookup(given)
+        except LookupError:
+            raise InputError(f"unknown encoding {given!r}", path=path) from None
+        return given
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8"
+
+
+def _first_bad_byte(path: Path, encoding: str) -> tuple[int, str] | None:
+    """``(line, description)`` of the first byte ``encoding`` cannot decode."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    line = 1
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return line + chunk.count(b"\n", 0, exc.start), f"byte 0x{chunk[exc.start]:02x}"
+            line += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return line, "the file ends inside a character"
+    return None
+
+
+def _delimiter(header: str) -> str:
+    outside = re.sub(r'"[^"]*"', "", header)
+    counts = {d: outside.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def open_supporters(path: str | os.PathLike[str], *, encoding: str | None = None) -> SupporterFile:
+    """Open and pre-read a supporters CSV; :class:`~outreach.errors.InputError` (exit 2)
+    for a file that cannot be read, decoded or parsed to its end, or a bad header."""
+    where = Path(path)
+    try:
+        chosen = _encoding(where, encoding)
+        bad = _first_bad_byte(where, chosen)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=where) from None
+    if bad is not None:
+        line, what = bad
+        hint = (
+            'save it as UTF-8 (Excel: "CSV UTF-8"), or name its encoding with --encoding '
+            "(for example cp1252 or latin-1)"
+        )
+        raise InputError(f"not {chosen} ({what}): {hint}", path=where, line=line)
+    with _open_text(where, chosen) as stream:
+        first = stream.readline()
+    delimiter = _delimiter(first)
+    probe = SupporterFile(where, chosen, delimiter, (), 0)
+    records = 0
+    header: list[str] | None = None
+    try:
+        with _open_text(where, chosen) as stream:
+            for _, record in probe._reader(stream):
+                if header is None:
+                    header = record
+                else:
+                    records += 1
+    except csv.Error as exc:
+        raise InputError(f"not a CSV file this can read: {exc}", path=where) from None
+    if header is None:
+        raise InputError("the file is empty: it needs a header row with 'email'", path=where)
+    return SupporterFile(where, chosen, delimiter, _columns(header, where), records)
+
+
+def _columns(header: list[str], where: Path) -> tuple[str, ...]:
+    columns: list[str] = []
+    for raw in header:
+        name = column_name(raw)
+        if not name:
+            raise InputError(f"a column has no name ({raw!r})", path=where, line=1)
+        if name in columns:
+            raise InputError(f"two columns are named {name!r}", path=where, line=1)
+        if name in RESERVED:
+            raise InputError(
+                f"the column {raw!r} would hide outreach's template variable {name!r}: rename it",
+                path=where,
+                line=1,
+            )
+        columns.append(name)
+    if "email" not in columns:
+        found = ", ".join(repr(h) for h in header) or "none"
+        raise InputError(f"no 'email' column (columns: {found})", path=where, line=1)
+    return tuple(columns)
