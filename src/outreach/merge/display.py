@@ -43,7 +43,9 @@ class Progress:
             self.bar.update(done - self.bar.n)
             return
         now = time.monotonic()
-        if now - self.last < self.every and done < total:
+        if done >= total and not self.last:
+            return  # a short run needs no progress line
+        if now - max(self.last, self.started) < self.every and done < total:
             return
         self.last = now
         rate = done / max(now - self.started, 1e-9)

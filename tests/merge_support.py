@@ -1,0 +1,226 @@
+"""Helpers for the merge tests: campaigns, CSVs, a real SMTP server, message checks.
+
+* :func:`merge_campaign` -- a copy of the example campaign plus ``hello.j2``, a message that
+  uses merge fields every way a template can (plain, in a translation, in a condition, in
+  the subject);
+* :func:`write_csv` -- a supporters CSV from rows;
+* :class:`Server` -- aiosmtpd's ``Controller`` on 127.0.0.1 that keeps every message (and can
+  be told to answer 451 or 550 for some recipients, or to require TLS and AUTH);
+* :func:`check_message` -- a message parsed back by the stdlib and compared with what a full
+  render gives for that supporter.
+"""
+
+from __future__ import annotations
+
+import csv
+import email.policy
+import os
+import socket
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+from conftest import copy_example
+
+SECRET = "a test secret that is long enough"
+
+HELLO = """\
+{% block subject %}{{ pgettext("subject", "%(name)s, two minutes for love", name=name) }}{% endblock %}
+{% block preheader %}{{ pgettext("preheader", "A film from Love Always Wins.") }}{% endblock %}
+{% block body %}
+<p>{% trans %}Dear {{ name }},{% endtrans %}</p>
+<p>{{ name }} &middot; {{ email }}</p>
+{% if city %}<p>{% trans %}Greetings to {{ city }}.{% endtrans %}</p>{% endif %}
+{% if not city %}<p>{% trans %}Greetings from all of us.{% endtrans %}</p>{% endif %}
+<p><a href="{{ url }}">{% trans %}Watch the film{% endtrans %}</a></p>
+{% endblock %}
+{% block text %}
+{% trans %}Dear {{ name }},{% endtrans %}
+
+{{ name }} / {{ email }}
+{% if city %}{% trans %}Greetings to {{ city }}.{% endtrans %}{% endif %}
+{% trans %}Watch the film: {{ url }}{% endtrans %}
+{% endblock %}
+"""
+
+
+def merge_campaign(root: Path, extra: dict[str, str] | None = None) -> Path:
+    """The example campaign with ``messages/hello.j2`` (and ``extra`` templates)."""
+    copy_example(root)
+    (root / "messages" / "hello.j2").write_text(HELLO, encoding="utf-8")
+    for name, text in (extra or {}).items():
+        (root / "messages" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def write_csv(
+    path: Path,
+    rows: Iterable[Sequence[str]],
+    header: Sequence[str] = ("email", "name", "locale", "city"),
+) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def parse(data: bytes) -> EmailMessage:
+    message = BytesParser(policy=email.policy.default).parsebytes(data)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Received:
+    rcpt: list[str]
+    data: bytes
+    mail_options: list[str]
+
+
+@dataclass
+class Behaviour:
+    """How the test server answers: ``temporary`` addresses get 451 on their first
+    ``count`` tries, ``refused`` addresses 550."""
+
+    temporary: dict[str, int] = field(default_factory=dict)
+    refused: set[str] = field(default_factory=set)
+
+
+class Handler:
+    def __init__(self, behaviour: Behaviour) -> None:
+        self.behaviour = behaviour
+        self.messages: list[Received] = []
+        self.lock = threading.Lock()
+        self.tries: dict[str, int] = {}
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        with self.lock:
+            self.tries[address] = self.tries.get(address, 0) + 1
+            tries = self.tries[address]
+        if address in self.behaviour.refused:
+            return "550 5.1.1 no such user here"
+        if tries <= self.behaviour.temporary.get(address, 0):
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.messages.append(
+                Received(
+                    list(envelope.rcpt_tos), envelope.original_content, list(envelope.mail_options)
+                )
+            )
+            number = len(self.messages)
+        return f"250 2.0.0 queued as {number}"
+
+
+class Server:
+    """An aiosmtpd server on 127.0.0.1 for one test; ``messages`` are what it accepted."""
+
+    def __init__(self, behaviour: Behaviour | None = None, **controller: Any) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.handler = Handler(behaviour or Behaviour())
+        self.port = free_port()
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, **controller
+        )
+
+    def __enter__(self) -> Server:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def messages(self) -> list[Received]:
+        return list(self.handler.messages)
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "OUTREACH_UNSUBSCRIBE_SECRET": SECRET}
+
+
+def check_message(
+    data: bytes,
+    *,
+    locale: str,
+    name: str,
+    address: str,
+    campaign: Path,
+    message: str,
+    fields: dict[str, str],
+) -> EmailMessage:
+    """Parse ``data`` with the stdlib and compare it with a full render for this supporter:
+    headers (no injected field), To, Content-Language, subject, unsubscribe headers, parts."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from outreach.campaign import load_campaign
+    from outreach.render import Renderer
+    from outreach.unsubscribe import Unsubscribe, token
+
+    parsed = parse(data)
+    head = data.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in data else data.split(b"\n\n", 1)[0]
+    names = [
+        line.split(b":", 1)[0].decode()
+        for line in head.splitlines()
+        if line and not line[:1].isspace()
+    ]
+    assert names == [
+        "From",
+        "To",
+        "Reply-To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "Content-Language",
+        "List-Unsubscribe",
+        "List-Unsubscribe-Post",
+        "MIME-Version",
+        "Content-Type",
+    ], names
+    to = parsed["To"].addresses
+    assert len(to) == 1
+    assert to[0].addr_spec == address
+    assert "".join(to[0].display_name.split()) == "".join(name.split())
+    assert parsed["Content-Language"] == locale.replace("_", "-")
+    loaded = load_campaign(campaign)
+    links = Unsubscribe(
+        loaded.email.unsubscribe_url, loaded.email.unsubscribe_mailto, secret=SECRET
+    )
+    url, _ = links.for_recipient(address)
+    assert parsed["List-Unsubscribe"] == f"<{url}>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    query = parse_qs(urlsplit(str(url)).query)
+    assert query["email"] == [address] and query["token"] == [token(SECRET, address)]
+    expected = Renderer(loaded).render_email(message, locale, {**fields, "unsubscribe_url": url})
+    assert parsed["Subject"] == expected.subject
+    text = parsed.get_body(("plain",))
+    html = parsed.get_body(("html",))
+    assert text is not None and html is not None
+    assert text.get_content().replace("\r\n", "\n") == expected.text
+    from html import unescape
+
+    assert unescape(html.get_content().replace("\r\n", "\n").strip()) == unescape(
+        expected.html.strip()
+    )
+    return parsed

@@ -1,0 +1,409 @@
+"""``outreach merge`` into files: the mbox read back, bad rows at their lines, encodings,
+merge fields as data, the skeleton against a full render, shards, proofs, dry runs."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+from pathlib import Path
+
+import pytest
+from conftest import REPOSITORY, run_cli
+from merge_support import SECRET, check_message, merge_campaign, parse, write_csv
+
+ROWS = [
+    ("ana.lima@example.net", "Ana Lima", "pt-BR", "São Paulo"),
+    ("maria@example.net", "María García", "es-MX", "Ciudad de México"),
+    ("pierre@example.net", "Pierre Martin", "fr-CA", ""),
+    ("sam@example.net", "Sam Taylor", "en-GB,en;q=0.9", "Leeds"),
+    ("anna@example.net", "Anna Schmidt", "de-DE", "Berlin"),
+    ("joao@example.net", "João Silva", "pt-BR,pt;q=0.9,en;q=0.5", "Recife"),
+    ("zoe@example.net", "Zoë O'Connor", "", ""),
+]
+LOCALES = {
+    "ana.lima@example.net": "pt",
+    "maria@example.net": "es",
+    "pierre@example.net": "fr",
+    "sam@example.net": "en",
+    "anna@example.net": "en",
+    "joao@example.net": "pt",
+    "zoe@example.net": "en",
+}
+
+
+@pytest.fixture(autouse=True)
+def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OUTREACH_UNSUBSCRIBE_SECRET", SECRET)
+
+
+@pytest.fixture
+def love(tmp_path: Path) -> Path:
+    return merge_campaign(tmp_path / "love")
+
+
+def messages(box: Path) -> list[bytes]:
+    """The messages of an mbox as stored (``mailbox.mbox`` reads it)."""
+    mbox = mailbox.mbox(box)
+    return [mbox.get_bytes(key) for key in mbox.keys()]
+
+
+def by_address(box: Path) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    for data in messages(box):
+        address = parse(data)["To"].addresses[0].addr_spec
+        # the stdlib reads raw UTF-8 header bytes (SMTPUTF8, RFC 6532) as surrogate escapes
+        address = address.encode("ascii", "surrogateescape").decode("utf-8")
+        assert address not in found
+        found[address] = data
+    return found
+
+
+@pytest.mark.parametrize("message", ["share", "hello"])
+def test_mbox_every_message_is_right(love: Path, tmp_path: Path, message: str) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    box = tmp_path / "out.mbox"
+    code, out, err = run_cli(love, "merge", str(supporters), message, "--out", str(box))
+    assert (code, err) == (0, ""), err
+    found = by_address(box)
+    assert set(found) == set(LOCALES)
+    for email_, name, _, city in ROWS:
+        fields = {"email": email_, "name": name, "city": city}
+        check_message(
+            found[email_],
+            locale=LOCALES[email_],
+            name=name,
+            address=email_,
+            campaign=love,
+            message=message,
+            fields=fields,
+        )
+    assert "locales: pt 2, es 1, fr 1, en 3" in out
+    assert "fell back: 1 (de-DE -> en (1))" in out
+    assert "no locale given: 1" in out
+
+
+def test_message_id_is_stable_and_date_is_now(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:3])
+    ids = []
+    for name in ("a.mbox", "b.mbox"):
+        code, _, err = run_cli(
+            love, "merge", str(supporters), "share", "--out", str(tmp_path / name)
+        )
+        assert code == 0, err
+        ids.append({a: parse(m)["Message-ID"] for a, m in by_address(tmp_path / name).items()})
+        for data in messages(tmp_path / name):
+            assert parse(data)["Date"].datetime.year >= 2024
+    assert ids[0] == ids[1]
+    assert len(set(ids[0].values())) == 3
+    code, _, _ = run_cli(love, "merge", str(supporters), "hello", "--out", str(tmp_path / "c.mbox"))
+    other = {a: parse(m)["Message-ID"] for a, m in by_address(tmp_path / "c.mbox").items()}
+    assert not set(other.values()) & set(ids[0].values())  # another message: other IDs
+
+
+def test_merge_fields_are_data(love: Path, tmp_path: Path) -> None:
+    rows = [
+        ("a@example.net", "{{ 7*7 }}", "en", "{% if 1 %}x{% endif %}"),
+        ("b@example.net", "<script>alert(1)</script>", "en", 'Q"u&o<te>'),
+        ("c@example.net", "=?utf-8?b?QmNjOiB4QGV4YW1wbGUubmV0?=", "fr", "%(url)s"),
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    box = tmp_path / "out.mbox"
+    code, _, err = run_cli(love, "merge", str(supporters), "hello", "--out", str(box))
+    assert code == 0, err
+    found = by_address(box)
+    first = parse(found["a@example.net"])
+    assert first["Subject"].startswith("{{ 7*7 }}")
+    text = first.get_body(("plain",))
+    assert text is not None and "{{ 7*7 }}" in text.get_content() and "49" not in text.get_content()
+    second = parse(found["b@example.net"])
+    html = second.get_body(("html",))
+    assert html is not None
+    content = html.get_content()
+    assert "<script>" not in content and "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+    assert "Q&#34;u&amp;o&lt;te&gt;" in content
+    third = parse(found["c@example.net"])
+    assert third["Bcc"] is None
+    assert third["To"].addresses[0].display_name == "=?utf-8?b?QmNjOiB4QGV4YW1wbGUubmV0?="
+    body = third.get_body(("plain",))
+    assert body is not None and "%(url)s" in body.get_content()
+    for address, name, locale, city in rows:
+        check_message(
+            found[address],
+            locale=locale,
+            name=name,
+            address=address,
+            campaign=love,
+            message="hello",
+            fields={"email": address, "name": name, "city": city},
+        )
+
+
+def test_a_filter_over_a_field_renders_in_full(tmp_path: Path) -> None:
+    upper = HELLO_UPPER = (
+        '{% block subject %}{{ pgettext("subject", "Hello") }}{% endblock %}'
+        "{% block body %}<p>{{ name|upper }}</p>{% endblock %}"
+        "{% block text %}{{ name|upper }}{% endblock %}"
+    )
+    assert upper is HELLO_UPPER
+    love = merge_campaign(tmp_path / "love", {"loud.j2": upper})
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:2])
+    code, out, err = run_cli(
+        love, "merge", str(supporters), "loud", "--out", str(tmp_path / "o.mbox")
+    )
+    assert code == 0, err
+    assert "rendered: 0 from skeletons, 2 in full" in out
+    assert "'name' is used in a way a skeleton cannot represent" in out and "loud.j2:1" in out
+    texts = [parse(m).get_body(("plain",)) for m in messages(tmp_path / "o.mbox")]
+    assert sorted(t.get_content().split("\n")[0] for t in texts if t) == [
+        "ANA LIMA",
+        "MARÍA GARCÍA",
+    ]
+
+
+def test_a_multiline_value_renders_in_full(love: Path, tmp_path: Path) -> None:
+    rows = [
+        ("a@example.net", "Ana", "en", "Line one\nLine two"),
+        ("b@example.net", "Bo", "en", "Oslo"),
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    code, out, err = run_cli(
+        love, "merge", str(supporters), "hello", "--out", str(tmp_path / "o.mbox")
+    )
+    assert code == 0, err
+    assert "rendered: 1 from skeletons, 1 in full" in out
+    found = by_address(tmp_path / "o.mbox")
+    for address, name, locale, city in rows:
+        check_message(
+            found[address],
+            locale=locale,
+            name=name,
+            address=address,
+            campaign=love,
+            message="hello",
+            fields={"email": address, "name": name, "city": city},
+        )
+
+
+def test_bad_rows_are_reported_at_their_lines(love: Path, tmp_path: Path) -> None:
+    supporters = tmp_path / "s.csv"
+    supporters.write_text(
+        "email,name,locale\n"
+        "ok@example.net,Ok,en\n"  # 2
+        ",No Address,en\n"  # 3
+        "not-an-address,Bad,en\n"  # 4
+        'ana@example.net,"Ana\nBcc: victim@example.net",en\n'  # 5-6: a line break in the name
+        "bo@example.net,Bo,../../etc/passwd\n"  # 7
+        "OK@Example.net,Again,fr\n"  # 8: a duplicate of line 2
+        "x@example.net,X,en,extra\n"  # 9
+        "\n"
+        "last@example.net,Last,pt\n",  # 11
+        encoding="utf-8",
+    )
+    box = tmp_path / "out.mbox"
+    code, out, err = run_cli(love, "merge", str(supporters), "share", "--out", str(box))
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert lines == [
+        f"{supporters}:3: no email address",
+        f"{supporters}:4: the address has no @",
+        f"{supporters}:5: the 'name' field has a line break or control character (it reaches a header)",
+        f"{supporters}:7: unusable locale '../../etc/passwd': write a language tag such as pt-BR, or a list such as pt-BR,pt;q=0.9",
+        f"{supporters}:8: duplicate: OK@Example.net is also on line 2",
+        f"{supporters}:9: the row has 4 values but the header has 3 columns",
+    ]
+    assert sorted(by_address(box)) == ["last@example.net", "ok@example.net"]
+    assert "6 bad rows (skipped)" in out
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        ("a b@example.net", "spaces, quotes"),
+        ("<a@example.net>", "spaces, quotes"),
+        ('"a"@example.net', "spaces, quotes"),
+        ("a@example", "domain that is not valid"),
+        ("a..b@example.net", "local part"),
+        ("a@-bad.example", "domain that is not valid"),
+        ("x" * 65 + "@example.net", "longer than 64"),
+    ],
+)
+def test_addresses_that_are_refused(love: Path, tmp_path: Path, raw: str, why: str) -> None:
+    supporters = write_csv(tmp_path / "s.csv", [(raw, "X", "en", "")])
+    code, _, err = run_cli(love, "merge", str(supporters), "share", "--dry-run")
+    assert code == 1 and why in err and f"{supporters}:2:" in err
+
+
+def test_names_that_could_inject(love: Path, tmp_path: Path) -> None:
+    rows = [
+        ("a@example.net", 'Ana "The Boss" <boss@evil.example>', "en", ""),
+        ("b@example.net", "x" * 190 + " Ünïcødé", "en", ""),
+        ("c@example.net", "Bcc: victim@example.net", "en", ""),
+        ("d@example.net", "Name\u2028Bcc: victim@example.net", "en", ""),
+        ("e@example.net", "Tab\there", "en", ""),
+        ("zoë@bücher.example", "Zoë", "en", ""),
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    box = tmp_path / "out.mbox"
+    code, _, err = run_cli(love, "merge", str(supporters), "share", "--out", str(box))
+    assert code == 1
+    assert f"{supporters}:5: the 'name' field has a line break" in err
+    assert f"{supporters}:6: the 'name' field has a line break" in err
+    found = by_address(box)
+    assert sorted(found) == [
+        "a@example.net",
+        "b@example.net",
+        "c@example.net",
+        "zoë@xn--bcher-kva.example",
+    ]
+    for address, data in found.items():
+        parsed = parse(data)
+        assert parsed["Bcc"] is None and len(parsed.get_all("To")) == 1
+        spec = parsed["To"].addresses[0].addr_spec
+        assert spec.encode("ascii", "surrogateescape").decode("utf-8") == address
+        head = data.split(b"\n\n", 1)[0]
+        assert all(len(line) <= 998 for line in head.split(b"\n"))
+    assert (
+        parse(found["a@example.net"])["To"].addresses[0].display_name
+        == 'Ana "The Boss" <boss@evil.example>'
+    )
+
+
+def test_encodings(love: Path, tmp_path: Path) -> None:
+    text = "email;name;locale\nana@example.net;Anaïs;fr\n"
+    for name, data in (
+        ("bom.csv", "\ufeff" + text),
+        ("utf16.csv", text),
+    ):
+        path = tmp_path / name
+        path.write_bytes(data.encode("utf-8") if name == "bom.csv" else data.encode("utf-16"))
+        code, out, err = run_cli(love, "merge", str(path), "share", "--dry-run")
+        assert code == 0, err
+        assert "locales: fr 1" in out
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("email,name\nok@example.net,Ok\nana@example.net,Anaïs\n".encode("cp1252"))
+    code, out, err = run_cli(love, "merge", str(latin), "share", "--out", str(tmp_path / "x.mbox"))
+    assert code == 2
+    assert err.startswith(f"{latin}:3: not utf-8 (byte 0xef): save it as UTF-8")
+    assert not (tmp_path / "x.mbox").exists()
+    code, out, err = run_cli(
+        love,
+        "merge",
+        str(latin),
+        "share",
+        "--encoding",
+        "cp1252",
+        "--out",
+        str(tmp_path / "x.mbox"),
+    )
+    assert code == 0, err
+    names = sorted(parse(m)["To"].addresses[0].display_name for m in messages(tmp_path / "x.mbox"))
+    assert names == ["Anaïs", "Ok"]
+
+
+@pytest.mark.parametrize(
+    ("header", "why"),
+    [
+        ("name,locale", "no 'email' column"),
+        ("email,url", "would hide outreach's template variable 'url'"),
+        ("email,Name,NAME", "two columns are named 'name'"),
+    ],
+)
+def test_bad_headers_stop_the_run(love: Path, tmp_path: Path, header: str, why: str) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(f"{header}\na@example.net,x,y\n", encoding="utf-8")
+    code, _, err = run_cli(love, "merge", str(path), "share", "--dry-run")
+    assert code == 2 and err.startswith(f"{path}:1: ") and why in err
+
+
+def test_dry_run_writes_nothing_and_counts(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    code, out, err = run_cli(
+        love, "merge", str(supporters), "share", "--dry-run", "--format", "json"
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["locales"] == {"pt": 2, "es": 1, "fr": 1, "en": 3}
+    assert summary["outcome"] == {"checked": 7}
+    assert summary["fallbacks"] == {"de-DE -> en": 1}
+    assert list(tmp_path.glob("*.journal*")) == []
+
+
+def test_out_dir_and_limit(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    out = tmp_path / "emails"
+    code, _, err = run_cli(
+        love, "merge", str(supporters), "share", "--out-dir", str(out), "--limit", "3"
+    )
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["0000002.eml", "0000003.eml", "0000004.eml"]
+    assert parse((out / "0000003.eml").read_bytes())["Content-Language"] == "es"
+    code, _, err = run_cli(love, "merge", str(supporters), "share", "--out-dir", str(out))
+    assert code == 2 and "not an empty directory" in err
+
+
+def test_shards_are_disjoint_and_cover_everyone(love: Path, tmp_path: Path) -> None:
+    rows = [(f"p{i}@example.net", f"P {i}", "en", "") for i in range(40)]
+    supporters = write_csv(tmp_path / "s.csv", [*rows, ("bad", "B", "en", "")])
+    seen: list[str] = []
+    bad_reports = 0
+    for k in range(3):
+        box = tmp_path / f"{k}.mbox"
+        code, _, err = run_cli(
+            love, "merge", str(supporters), "share", "--shard", f"{k}/3", "--out", str(box)
+        )
+        assert code in (0, 1), err
+        bad_reports += err.count(":42: the address has no @")
+        part = list(by_address(box))
+        assert part, "every shard gets someone with 40 supporters"
+        seen.extend(part)
+    assert sorted(seen) == sorted(r[0] for r in rows)  # disjoint (no repeats) and complete
+    assert bad_reports == 1  # one shard reports the bad row
+    code, _, err = run_cli(love, "merge", str(supporters), "share", "--shard", "3/3", "--dry-run")
+    assert code == 2 and "0 <= K < N" in err
+
+
+def test_proof_run_one_message_per_locale(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    box = tmp_path / "proof.mbox"
+    code, out, err = run_cli(
+        love, "merge", str(supporters), "hello", "--to", "organizer@example.org", "--out", str(box)
+    )
+    assert code == 0, err
+    proofs = [parse(m) for m in messages(box)]
+    assert sorted(m["Content-Language"] for m in proofs) == ["en", "es", "fr", "pt"]
+    for message in proofs:
+        assert message["To"] == "organizer@example.org"
+        assert message["Subject"].startswith("[PROOF] ")
+        assert "organizer%40example.org" in message["List-Unsubscribe"]
+    assert "proofs 4" in out
+
+
+def test_a_message_without_email_blocks(love: Path, tmp_path: Path) -> None:
+    (love / "messages" / "postonly.j2").write_text(
+        "{% block post %}Hi {{ url }} {{ hashtag }}{% endblock %}", encoding="utf-8"
+    )
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:1])
+    code, _, err = run_cli(love, "merge", str(supporters), "postonly", "--dry-run")
+    assert code == 2 and "has no email" in err
+
+
+def test_token_needs_the_secret(
+    love: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OUTREACH_UNSUBSCRIBE_SECRET")
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:1])
+    code, _, err = run_cli(love, "merge", str(supporters), "share", "--dry-run")
+    assert code == 2 and "OUTREACH_UNSUBSCRIBE_SECRET" in err
+
+
+def test_the_example_supporters_csv(tmp_path: Path) -> None:
+    love = merge_campaign(tmp_path / "love")
+    box = tmp_path / "demo.mbox"
+    code, out, err = run_cli(
+        love, "merge", str(REPOSITORY / "supporters.csv"), "share", "--out", str(box)
+    )
+    assert code == 0, err
+    found = by_address(box)
+    assert len(found) >= 10 and all(a.endswith("@example.net") for a in found)
+    assert {parse(m)["Content-Language"] for m in found.values()} == {"en", "es", "fr", "pt"}
+    assert "fell back" in out

@@ -1,0 +1,403 @@
+"""``outreach merge --smtp``: a real SMTP server (aiosmtpd on 127.0.0.1) receives every
+message; retries, refusals, TLS, AUTH, the journal, and ``kill -9`` mid-run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import run_cli
+from merge_support import (
+    SECRET,
+    Behaviour,
+    Server,
+    check_message,
+    env,
+    merge_campaign,
+    parse,
+    write_csv,
+)
+
+ROWS = [
+    ("ana@example.net", "Ana Lima", "pt-BR", "Recife"),
+    ("maria@example.net", "María García", "es-MX", ""),
+    ("pierre@example.net", "Pierre Martin", "fr-CA", "Lyon"),
+    ("sam@example.net", "Sam Taylor", "en", "Leeds"),
+    ("anna@example.net", "Anna Schmidt", "de", ""),
+]
+LOCALES = {
+    "ana@example.net": "pt",
+    "maria@example.net": "es",
+    "pierre@example.net": "fr",
+    "sam@example.net": "en",
+    "anna@example.net": "en",
+}
+
+
+@pytest.fixture(autouse=True)
+def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OUTREACH_UNSUBSCRIBE_SECRET", SECRET)
+
+
+@pytest.fixture
+def love(tmp_path: Path) -> Path:
+    return merge_campaign(tmp_path / "love")
+
+
+def received(server: Server) -> dict[str, list[bytes]]:
+    found: dict[str, list[bytes]] = {}
+    for message in server.messages:
+        assert len(message.rcpt) == 1
+        found.setdefault(message.rcpt[0], []).append(message.data)
+    return found
+
+
+def smtp(love: Path, supporters: Path, server: Server, *args: str) -> tuple[int, str, str]:
+    return run_cli(
+        love,
+        "merge",
+        str(supporters),
+        "hello",
+        "--smtp",
+        server.address,
+        "--tls",
+        "none",
+        "--backoff",
+        "0.05",
+        *args,
+    )
+
+
+def test_every_message_arrives_right(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Server() as server:
+        code, out, err = smtp(love, supporters, server)
+    assert (code, err) == (0, ""), err
+    found = received(server)
+    assert set(found) == set(LOCALES)
+    for address, name, _, city in ROWS:
+        (data,) = found[address]
+        check_message(
+            data,
+            locale=LOCALES[address],
+            name=name,
+            address=address,
+            campaign=love,
+            message="hello",
+            fields={"email": address, "name": name, "city": city},
+        )
+        assert parse(data)["From"] == "Love Always Wins <love@example.org>"
+    assert "accepted 5" in out and "journal: " in out
+    # the same command again sends nothing: every recipient was accepted
+    with Server() as again:
+        code, out, _ = smtp(love, supporters, again)
+    assert code == 0 and again.messages == [] and "accepted earlier 5" in out
+
+
+def test_451_then_250_is_retried(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Server(Behaviour(temporary={"maria@example.net": 2})) as server:
+        code, out, err = smtp(love, supporters, server, "--connections", "2")
+    assert code == 0, err
+    found = received(server)
+    assert len(found["maria@example.net"]) == 1 and server.handler.tries["maria@example.net"] == 3
+
+
+def test_451_for_ever_is_deferred_to_the_next_run(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Server(Behaviour(temporary={"maria@example.net": 99})) as server:
+        code, out, err = smtp(love, supporters, server, "--attempts", "3")
+    assert code == 1
+    assert f"{supporters}:3: deferred: 451 4.3.0 try again later" in err
+    assert server.handler.tries["maria@example.net"] == 3
+    with Server() as server:
+        code, out, err = smtp(love, supporters, server)
+    assert code == 0, err
+    assert list(received(server)) == ["maria@example.net"]
+
+
+def test_550_is_recorded_and_reported(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Server(Behaviour(refused={"pierre@example.net"})) as server:
+        code, out, err = smtp(love, supporters, server)
+    assert code == 1
+    assert err.strip() == f"{supporters}:4: failed: 550 5.1.1 no such user here"
+    assert "pierre@example.net" not in received(server) and len(received(server)) == 4
+    assert server.handler.tries["pierre@example.net"] == 1  # never retried
+    code, out, err = run_cli(
+        love, "merge", str(supporters), "hello", "--status", "--format", "json"
+    )
+    status = json.loads(out)
+    assert status["states"] == {"accepted": 4, "failed": 1}
+    assert status["problems"] == [
+        {
+            "key": "pierre@example.net",
+            "line": 4,
+            "state": "failed",
+            "reply": "550 5.1.1 no such user here",
+        }
+    ]
+    with Server() as server:  # not retried by the next run either, unless asked
+        code, out, _ = smtp(love, supporters, server)
+        assert server.messages == [] and "failed earlier 1" in out
+        code, out, _ = smtp(love, supporters, server, "--retry-failed")
+        assert list(received(server)) == ["pierre@example.net"]
+
+
+def test_rows_appended_later_are_sent_by_the_next_run(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:3])
+    with Server() as server:
+        assert smtp(love, supporters, server)[0] == 0
+        write_csv(supporters, ROWS)
+        assert smtp(love, supporters, server)[0] == 0
+    assert Counter(m.rcpt[0] for m in server.messages) == Counter({a: 1 for a in LOCALES})
+
+
+def test_another_message_needs_another_journal(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:1])
+    journal = tmp_path / "j.sqlite"
+    with Server() as server:
+        assert smtp(love, supporters, server, "--journal", str(journal))[0] == 0
+        code, _, err = run_cli(
+            love,
+            "merge",
+            str(supporters),
+            "share",
+            "--smtp",
+            server.address,
+            "--tls",
+            "none",
+            "--journal",
+            str(journal),
+        )
+    assert code == 2 and "is the journal of message 'hello', not 'share'" in err
+
+
+def test_smtputf8_when_offered(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", [("zoë@example.net", "Zoë", "fr", "")])
+    with Server() as server:
+        code, _, err = smtp(love, supporters, server)
+    assert code == 0, err
+    (message,) = server.messages
+    assert message.rcpt == ["zoë@example.net"] and "SMTPUTF8" in message.mail_options
+    with Server(enable_SMTPUTF8=False) as server:
+        code, _, err = smtp(love, supporters, server, "--journal", str(tmp_path / "other.journal"))
+    assert code == 1 and server.messages == []
+    assert "non-ASCII local part and the server does not offer SMTPUTF8" in err
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, str]:
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    cafile = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(cafile))
+    return context, str(cafile)
+
+
+def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+        b"organizer",
+        b"s3cret",
+    )
+    return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
+
+
+def test_starttls_and_auth(
+    love: Path,
+    tmp_path: Path,
+    certificates: tuple[ssl.SSLContext, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    context, cafile = certificates
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:2])
+    options = {
+        "tls_context": context,
+        "require_starttls": True,
+        "authenticator": _authenticator,
+        "auth_required": True,
+    }
+    monkeypatch.setenv("OUTREACH_SMTP_PASSWORD", "s3cret")
+    with Server(**options) as server:
+        code, out, err = run_cli(
+            love,
+            "merge",
+            str(supporters),
+            "hello",
+            "--smtp",
+            server.address,
+            "--tls",
+            "starttls",
+            "--cafile",
+            cafile,
+            "--user",
+            "organizer",
+        )
+        assert code == 0, err
+        assert len(server.messages) == 2
+        # without the CA the certificate is not trusted: nothing is sent
+        code, _, err = run_cli(
+            love,
+            "merge",
+            str(supporters),
+            "hello",
+            "--smtp",
+            server.address,
+            "--tls",
+            "starttls",
+            "--user",
+            "organizer",
+            "--journal",
+            str(tmp_path / "j2"),
+        )
+        assert code == 2 and "CERTIFICATE_VERIFY_FAILED" in err
+        monkeypatch.setenv("OUTREACH_SMTP_PASSWORD", "wrong")
+        code, _, err = run_cli(
+            love,
+            "merge",
+            str(supporters),
+            "hello",
+            "--smtp",
+            server.address,
+            "--tls",
+            "starttls",
+            "--cafile",
+            cafile,
+            "--user",
+            "organizer",
+            "--journal",
+            str(tmp_path / "j3"),
+        )
+        assert code == 2 and "refused the login" in err
+    monkeypatch.delenv("OUTREACH_SMTP_PASSWORD")
+    code, _, err = run_cli(
+        love, "merge", str(supporters), "hello", "--smtp", "127.0.0.1:1", "--user", "x"
+    )
+    assert code == 2 and "$OUTREACH_SMTP_PASSWORD" in err
+
+
+def test_implicit_tls(love: Path, tmp_path: Path, certificates: tuple[ssl.SSLContext, str]) -> None:
+    context, cafile = certificates
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:2])
+    with Server(ssl_context=context) as server:
+        code, _, err = run_cli(
+            love,
+            "merge",
+            str(supporters),
+            "hello",
+            "--smtp",
+            server.address,
+            "--tls",
+            "implicit",
+            "--cafile",
+            cafile,
+        )
+    assert code == 0, err
+    assert len(server.messages) == 2
+
+
+def test_a_server_that_is_not_there(love: Path, tmp_path: Path) -> None:
+    from merge_support import free_port
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:1])
+    code, _, err = run_cli(
+        love,
+        "merge",
+        str(supporters),
+        "hello",
+        "--smtp",
+        f"127.0.0.1:{free_port()}",
+        "--tls",
+        "none",
+    )
+    assert code == 2 and "cannot connect" in err
+    assert not list(tmp_path.glob("*.journal"))
+
+
+def _merge_process(love: Path, supporters: Path, server: Server) -> subprocess.Popen[bytes]:
+    code = "import sys; from outreach.cli import main; sys.argv[0] = 'outreach'; main()"
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "-C",
+            str(love),
+            "merge",
+            str(supporters),
+            "hello",
+            "--smtp",
+            server.address,
+            "--tls",
+            "none",
+            "--rate",
+            "400/s",
+            "--connections",
+            "3",
+        ],
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_kill_9_loses_nobody(love: Path, tmp_path: Path) -> None:
+    from outreach.merge.run import BATCH
+
+    rows = [
+        (f"p{i:03d}@example.net", f"Person {i}", ("en", "es", "fr", "pt-BR")[i % 4], f"City {i}")
+        for i in range(360)
+    ]
+    supporters = write_csv(tmp_path / "s.csv", [*rows, ("bad-address", "Bad", "en", "")])
+    with Server() as server:
+        kills = 0
+        for threshold in (60, 160):  # two kills, each once the server has some more messages
+            process = _merge_process(love, supporters, server)
+            deadline = time.monotonic() + 60
+            while (
+                len(server.messages) < threshold
+                and process.poll() is None
+                and time.monotonic() < deadline
+            ):
+                time.sleep(0.01)
+            assert process.poll() is None, "the run ended before it could be killed"
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+            kills += 1
+        process = _merge_process(love, supporters, server)
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 1, err  # the bad row
+        assert f"{supporters}:362: the address has no @" in err.decode()
+    counts = Counter(message.rcpt[0] for message in server.messages)
+    assert set(counts) == {row[0] for row in rows}  # nobody lost
+    in_flight = BATCH + 3 * 3  # per kill: the batch marked "sending", queued and being sent
+    duplicates = sum(n - 1 for n in counts.values())
+    assert duplicates <= kills * in_flight, counts.most_common(5)
+    last = {m.rcpt[0]: m.data for m in server.messages}
+    for address, name, locale, city in rows[::37]:
+        check_message(
+            last[address],
+            locale={"pt-BR": "pt"}.get(locale, locale),
+            name=name,
+            address=address,
+            campaign=love,
+            message="hello",
+            fields={"email": address, "name": name, "city": city},
+        )
+    code, out, _ = run_cli(love, "merge", str(supporters), "hello", "--status", "--format", "json")
+    assert json.loads(out)["states"] == {"accepted": 360}
