@@ -29,7 +29,8 @@ from conftest import copy_example
 SECRET = "a test secret that is long enough"
 
 HELLO = """\
-{% block subject %}{{ pgettext("subject", "%(name)s, two minutes for love", name=name) }}{% endblock %}
+{% block subject %}{{ pgettext("subject", "%(name)s, two minutes for love", name=name) }}
+{%- endblock %}
 {% block preheader %}{{ pgettext("preheader", "A film from Love Always Wins.") }}{% endblock %}
 {% block body %}
 <p>{% trans %}Dear {{ name }},{% endtrans %}</p>

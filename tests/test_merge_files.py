@@ -44,7 +44,7 @@ def love(tmp_path: Path) -> Path:
 def messages(box: Path) -> list[bytes]:
     """The messages of an mbox as stored (``mailbox.mbox`` reads it)."""
     mbox = mailbox.mbox(box)
-    return [mbox.get_bytes(key) for key in mbox.keys()]
+    return [mbox.get_bytes(key) for key in mbox.keys()]  # noqa: SIM118 (a mailbox, not a dict)
 
 
 def by_address(box: Path) -> dict[str, bytes]:
@@ -206,8 +206,10 @@ def test_bad_rows_are_reported_at_their_lines(love: Path, tmp_path: Path) -> Non
     assert lines == [
         f"{supporters}:3: no email address",
         f"{supporters}:4: the address has no @",
-        f"{supporters}:5: the 'name' field has a line break or control character (it reaches a header)",
-        f"{supporters}:7: unusable locale '../../etc/passwd': write a language tag such as pt-BR, or a list such as pt-BR,pt;q=0.9",
+        f"{supporters}:5: the 'name' field has a line break or control character "
+        "(it reaches a header)",
+        f"{supporters}:7: unusable locale '../../etc/passwd': write a language tag such as "
+        "pt-BR, or a list such as pt-BR,pt;q=0.9",
         f"{supporters}:8: duplicate: OK@Example.net is also on line 2",
         f"{supporters}:9: the row has 4 values but the header has 3 columns",
     ]

@@ -106,7 +106,7 @@ def test_every_message_arrives_right(love: Path, tmp_path: Path) -> None:
 def test_451_then_250_is_retried(love: Path, tmp_path: Path) -> None:
     supporters = write_csv(tmp_path / "s.csv", ROWS)
     with Server(Behaviour(temporary={"maria@example.net": 2})) as server:
-        code, out, err = smtp(love, supporters, server, "--connections", "2")
+        code, _, err = smtp(love, supporters, server, "--connections", "2")
     assert code == 0, err
     found = received(server)
     assert len(found["maria@example.net"]) == 1 and server.handler.tries["maria@example.net"] == 3
@@ -115,12 +115,12 @@ def test_451_then_250_is_retried(love: Path, tmp_path: Path) -> None:
 def test_451_for_ever_is_deferred_to_the_next_run(love: Path, tmp_path: Path) -> None:
     supporters = write_csv(tmp_path / "s.csv", ROWS)
     with Server(Behaviour(temporary={"maria@example.net": 99})) as server:
-        code, out, err = smtp(love, supporters, server, "--attempts", "3")
+        code, _out, err = smtp(love, supporters, server, "--attempts", "3")
     assert code == 1
     assert f"{supporters}:3: deferred: 451 4.3.0 try again later" in err
     assert server.handler.tries["maria@example.net"] == 3
     with Server() as server:
-        code, out, err = smtp(love, supporters, server)
+        code, _, err = smtp(love, supporters, server)
     assert code == 0, err
     assert list(received(server)) == ["maria@example.net"]
 
@@ -234,7 +234,7 @@ def test_starttls_and_auth(
     }
     monkeypatch.setenv("OUTREACH_SMTP_PASSWORD", "s3cret")
     with Server(**options) as server:
-        code, out, err = run_cli(
+        code, _, err = run_cli(
             love,
             "merge",
             str(supporters),
@@ -399,5 +399,5 @@ def test_kill_9_loses_nobody(love: Path, tmp_path: Path) -> None:
             message="hello",
             fields={"email": address, "name": name, "city": city},
         )
-    code, out, _ = run_cli(love, "merge", str(supporters), "hello", "--status", "--format", "json")
+    _, out, _ = run_cli(love, "merge", str(supporters), "hello", "--status", "--format", "json")
     assert json.loads(out)["states"] == {"accepted": 360}
