@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("jinja2", "langdetect", "babel.core", "babel.localedata", "babel.messages")
+HEAVY = (
+    "jinja2",
+    "langdetect",
+    "babel.core",
+    "babel.localedata",
+    "babel.messages",
+    "aiosmtpd",
+    "tqdm",
+)
 
 PROBE = """
 import json, sys
@@ -45,7 +53,8 @@ def test_import_outreach_is_light() -> None:
 
 CLI_HELP = """
 from outreach.cli import main
-for argv in (["--help"], ["--version"], ["stats", "--help"], ["compile", "--help"]):
+for argv in (["--help"], ["--version"], ["stats", "--help"], ["compile", "--help"],
+             ["merge", "--help"]):
     try:
         main(argv, standalone_mode=False)
     except SystemExit:

@@ -88,8 +88,9 @@ def qp_value(value: str) -> bytes:
         return value.encode("ascii") + b"=\r\n"
     raw = value.encode("utf-8")
     if b"\n" not in raw and b"\r" not in raw:
-        encoded = binascii.b2a_qp(raw)  # C; lines of at most 76 with "=\n" soft breaks
-        if b"From " not in encoded:
+        encoded = binascii.b2a_qp(raw)  # C, with "=\n" soft breaks
+        lines = encoded.split(b"\n")  # 76 at most, and the last gets our "=" too
+        if b"From " not in encoded and max(map(len, lines)) <= 76 and len(lines[-1]) <= 75:
             return encoded.replace(b"=\n", b"=\r\n") + b"=\r\n"
     return (_wrap([_TABLE[b] for b in raw]) + "=\r\n").encode("ascii")
 

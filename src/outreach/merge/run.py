@@ -257,8 +257,8 @@ def merge(
 
 
 def _connect(smtp: SmtpSettings, campaign: Campaign) -> tuple[Delivery, bool]:
-    from outreach.merge.delivery import Delivery
     from outreach.merge.compose import DateLine
+    from outreach.merge.delivery import Delivery
 
     sender = campaign.email.sender or ""
     envelope = email.utils.parseaddr(sender)[1]

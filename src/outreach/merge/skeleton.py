@@ -2,10 +2,11 @@
 
 A skeleton is the message rendered with a marker in place of every per-recipient field (the
 CSV's columns and the supporter's own ``unsubscribe_url``). The subject, the text part and
-the HTML part are cut at the markers; the static text is encoded once
-(:mod:`outreach.merge.compose`); each supporter's values go where the markers were: as they
-are in the subject and the text, HTML-escaped in the HTML (as Jinja's autoescape would),
-each encoded on its own.
+the HTML part are cut at the markers (one skeleton per locale and per set of non-empty
+fields: emptiness decides ``{% if %}`` and the white space that rendering tidies); the
+static text is encoded once (:mod:`outreach.merge.compose`); each supporter's values go
+where the markers were: as they are in the subject and the text, HTML-escaped in the HTML
+(as Jinja's autoescape would), each encoded on its own.
 
 Before a skeleton is used it must prove itself: rendered in full with probe values, the
 message must come out the same as the skeleton filled with those values -- the same
@@ -163,6 +164,9 @@ class MessageMaker:
         self.refused: dict[str, tuple[Finding, ...]] = {}
         self._date = DateLine()
         self._static_unsubscribe = None if unsubscribe.needs_recipient else unsubscribe.preview()
+        # Whether a field is empty changes more than the field: a condition, and the white
+        # space that rendering tidies around it. One skeleton per set of non-empty fields.
+        self._shaping = self.use.plain | self.use.conditions
         for name, why in self.use.complex.items():
             self.notes[f"complex:{name}"] = (
                 f"the field {name!r} is used in a way a skeleton cannot represent ({why}): "
@@ -192,8 +196,7 @@ class MessageMaker:
         """Build (and prove) each locale's first skeleton now, so that a template error
         stops the run before anything is sent."""
         for locale in locales:
-            truthy = frozenset(self.use.conditions)
-            self._skeleton(locale, truthy)
+            self._skeleton(locale, frozenset(self._shaping))
 
     def make(self, supporter: Supporter, *, proof_to: str | None = None) -> Outgoing:
         """The message for ``supporter``; with ``proof_to``, a proof for that address
@@ -209,7 +212,7 @@ class MessageMaker:
         locale = supporter.choice.locale
         reason = self._full_reason(values)
         if proof_to is None and reason is None:
-            truthy = frozenset(f for f in self.use.conditions if values.get(f))
+            truthy = frozenset(f for f in self._shaping if values.get(f))
             built = self._skeleton(locale, truthy)
             if isinstance(built, _Skeleton):
                 self.stats["skeleton"] += 1
@@ -332,7 +335,7 @@ class MessageMaker:
 
     def _values_for(self, truthy: frozenset[str], make: Any) -> list[str]:
         return [
-            "" if f in self.use.conditions and f not in truthy else make(i, f)
+            "" if f in self._shaping and f not in truthy else make(i, f)
             for i, f in enumerate(self.fields)
         ]
 

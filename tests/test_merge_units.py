@@ -1,0 +1,241 @@
+"""The pieces of merge on their own: the fast header and encoder against the stdlib, the
+skeleton against a full render for arbitrary names, the journal protocol, negotiation, and
+the unsubscribe rules (issue 11 item 8)."""
+
+from __future__ import annotations
+
+import binascii
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from merge_support import SECRET, check_message, merge_campaign
+
+from outreach.campaign import parse_campaign
+from outreach.errors import ConfigError
+from outreach.mail import address_header
+from outreach.merge.audience import Negotiator
+from outreach.merge.compose import qp_static, qp_value, to_line
+from outreach.merge.journal import Journal
+from outreach.unsubscribe import Unsubscribe, token
+
+# Printable text of any script, no control characters or line breaks: what a name can be.
+NAMES = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\x85"),
+    max_size=80,
+).map(str.strip)
+
+
+@given(NAMES, st.sampled_from(["ana@example.net", "a.b+c@sub.example.org", "zoë@example.net"]))
+@settings(max_examples=300)
+def test_the_fast_to_line_is_address_header(name: str, spec: str) -> None:
+    assert to_line(name, spec, utf8=True) == address_header("To", [(name, spec)], utf8=True)
+
+
+@given(st.text(max_size=300), st.booleans())
+@settings(max_examples=300)
+def test_quoted_printable_round_trips(text: str, before_slot: bool) -> None:
+    encoded = qp_static(text, before_slot=before_slot)
+    lines = encoded.split(b"\r\n")
+    assert all(len(line) <= 76 for line in lines)
+    assert not any(line.startswith(b"From ") for line in lines)
+    assert b"\n" not in encoded.replace(b"\r\n", b"")
+    expected = text.replace("\r\n", "\n").replace("\r", "\n")
+    decoded = binascii.a2b_qp(encoded.replace(b"\r\n", b"\n")).decode("utf-8")
+    assert decoded == expected
+
+
+@given(NAMES)
+@settings(max_examples=300)
+def test_a_value_is_encoded_on_its_own_lines(value: str) -> None:
+    encoded = qp_value(value)
+    assert encoded.endswith(b"=\r\n")  # a soft line break: the next text starts a new line
+    lines = encoded.split(b"\r\n")
+    assert all(len(line) <= 76 for line in lines)
+    assert not any(line.startswith(b"From ") for line in lines)
+    assert binascii.a2b_qp(encoded.replace(b"\r\n", b"\n")).decode("utf-8") == value
+
+
+@pytest.fixture(scope="module")
+def love(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return merge_campaign(tmp_path_factory.mktemp("units") / "love")
+
+
+@pytest.fixture(scope="module")
+def maker(love: Path) -> object:
+    from outreach.campaign import load_campaign
+    from outreach.merge.skeleton import MessageMaker
+    from outreach.render import Renderer
+
+    campaign = load_campaign(love)
+    links = Unsubscribe(campaign.email.unsubscribe_url, None, secret=SECRET)
+    return MessageMaker(
+        campaign, Renderer(campaign), "hello", ["email", "name", "locale", "city"], links
+    )
+
+
+@given(name=NAMES, city=NAMES, locale=st.sampled_from(["en", "fr", "pt"]))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_the_skeleton_is_a_full_render(
+    love: Path, maker: object, name: str, city: str, locale: str
+) -> None:
+    """Whatever the name and city, the fast message equals a full render, parsed back."""
+    from outreach.merge.audience import Choice, Supporter
+    from outreach.merge.skeleton import MessageMaker
+    from outreach.merge.supporters import parse_address
+
+    assert isinstance(maker, MessageMaker)
+    address = parse_address("ana@example.net")
+    assert not isinstance(address, str)
+    fields = {"email": "ana@example.net", "name": name, "city": city}
+    supporter = Supporter(2, address, name, Choice(locale, "first", locale), fields)
+    data = maker.make(supporter).data(maker.date())
+    check_message(
+        data,
+        locale=locale,
+        name=name,
+        address="ana@example.net",
+        campaign=love,
+        message="hello",
+        fields=fields,
+    )
+
+
+def test_journal_protocol(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    journal = Journal.open(path, {"message": "share"})
+    assert journal.see("a@x.org", 2, "en") == ("pending", None)
+    assert journal.see("b@x.org", 3, "es") == ("pending", None)
+    assert journal.see("a@x.org", 9, "en") == ("duplicate", 2)
+    journal.sending("a@x.org")
+    journal.sending("b@x.org")
+    journal.record("b@x.org", "accepted", "250 queued")
+    journal.commit()
+    journal.db.close()  # as if killed: no clean close
+    journal._lock.close()  # type: ignore[union-attr]
+    again = Journal.open(path, {"message": "share"})
+    assert again.run == 2
+    assert again.see("b@x.org", 3, "es") == ("accepted", "250 queued")
+    assert again.see("a@x.org", 2, "en") == ("sending", None)  # in flight: sent again
+    assert again.see("c@x.org", 4, "fr") == ("pending", None)  # appended to the CSV
+    with pytest.raises(Exception, match="in use by another outreach merge"):
+        Journal.open(path, {"message": "share"})
+    again.close()
+    with pytest.raises(Exception, match="is the journal of message 'share', not 'other'"):
+        Journal.open(path, {"message": "other"})
+
+
+@pytest.mark.parametrize(
+    ("cell", "locale", "kind"),
+    [
+        ("pt-BR", "pt", "first"),
+        ("pt_BR", "pt", "first"),
+        ("es-MX", "es", "first"),
+        ("fr-CA", "fr", "first"),
+        ("PT-br", "pt", "first"),
+        ("pt-BR,pt;q=0.9,en;q=0.5", "pt", "first"),
+        ("de-DE,es;q=0.3", "es", "later"),
+        ("en;q=0.1,fr;q=0.9", "fr", "first"),
+        ("fr;q=0,es", "es", "first"),
+        ("de", "en", "fallback"),
+        ("xx", "en", "fallback"),
+        ("*", "en", "first"),
+        ("", "en", "none"),
+    ],
+)
+def test_negotiation(cell: str, locale: str, kind: str) -> None:
+    choice = Negotiator(("en", "es", "fr", "pt"), "en")(cell)
+    assert not isinstance(choice, str)
+    assert (choice.locale, choice.kind) == (locale, kind)
+
+
+@pytest.mark.parametrize("cell", ["../x", "en;q=2", "en;x=1", "12", "pt BR", "e" * 300])
+def test_unusable_locales(cell: str) -> None:
+    assert isinstance(Negotiator(("en",), "en")(cell), str)
+
+
+# -- unsubscribe (issue 11 item 8) ------------------------------------------------------------
+def test_one_click_only_for_https() -> None:
+    assert Unsubscribe("http://example.org/leave?t={token}", None, secret=SECRET).for_recipient(
+        "a@x.org"
+    )[1] == (("List-Unsubscribe", f"<http://example.org/leave?t={token(SECRET, 'a@x.org')}>"),)
+    _, headers = Unsubscribe(None, "leave@example.org").for_recipient("a@x.org")
+    assert headers == (("List-Unsubscribe", "<mailto:leave@example.org>"),)
+    _, headers = Unsubscribe(None, "mailto:leave+{token}@example.org", secret=SECRET).for_recipient(
+        "A@X.org"
+    )
+    assert headers == (
+        ("List-Unsubscribe", f"<mailto:leave+{token(SECRET, 'a@x.org')}@example.org>"),
+    )
+    url, headers = Unsubscribe("https://e.org/u?e={email}", "u@e.org").for_recipient("a+b@x.org")
+    assert url == "https://e.org/u?e=a%2Bb%40x.org"
+    assert headers == (
+        ("List-Unsubscribe", "<mailto:u@e.org>, <https://e.org/u?e=a%2Bb%40x.org>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    )
+
+
+def test_render_without_a_recipient() -> None:
+    links = Unsubscribe("https://e.org/u?t={token}", "u@e.org")
+    assert links.preview() == (
+        "https://e.org/u?t={token}",
+        (("List-Unsubscribe", "<mailto:u@e.org>"),),
+    )
+    wide = Unsubscribe("https://e.org/u", None)
+    assert wide.preview()[1] == (
+        ("List-Unsubscribe", "<https://e.org/u>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    )
+
+
+CAMPAIGN = """\
+[campaign]
+name = "X"
+source_locale = "en"
+locales = ["en"]
+hashtags = ["#X"]
+url = "https://example.org/x"
+
+[email]
+from = "X <x@example.org>"
+{line}
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ('unsubscribe_url = "https://example.org/u?id={id}"', "the placeholder {id}"),
+        ('unsubscribe_url = "https://example.org/u?t={token"', "unmatched brace"),
+        ('unsubscribe_url = "ftp://example.org/u"', "whole http(s) link"),
+        ('unsubscribe_mailto = "leave me <x@example.org>"', "an address or a mailto: link"),
+    ],
+)
+def test_unsubscribe_settings_are_validated_at_their_line(line: str, why: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_campaign(CAMPAIGN.format(line=line), root=".", path="messages/campaign.toml")
+    assert str(caught.value).startswith("messages/campaign.toml:10: ") and why in str(caught.value)
+
+
+def test_check_warns_about_a_campaign_wide_one_click_url(tmp_path: Path) -> None:
+    love = merge_campaign(tmp_path / "love")
+    config = love / "messages" / "campaign.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("unsubscribe?email={email}&token={token}", "unsubscribe"), encoding="utf-8"
+    )
+    line = next(
+        n
+        for n, t in enumerate(config.read_text().splitlines(), 1)
+        if t.startswith("unsubscribe_url")
+    )
+    code, out, _ = run_cli(love, "check", "--no-render", "--no-cache")
+    assert code == 0
+    assert (
+        f"messages/campaign.toml:{line}: warning: unsubscribe: unsubscribe_url "
+        "https://example.org/love/unsubscribe is the same for every recipient" in out
+    )
