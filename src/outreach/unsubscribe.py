@@ -122,7 +122,7 @@ class Unsubscribe:
         if mailto:
             self.mailto = mailto if mailto.startswith("mailto:") else f"mailto:{mailto}"
         self.secret = secret if secret is not None else os.environ.get(SECRET_ENV)
-        self._mac = hmac.new((self.secret or "").encode("utf-8"), digestmod=hashlib.sha256)
+        self._key = (self.secret or "").encode("utf-8")
         self._pieces = {link: _PLACEHOLDER.split(link) for link in (url, self.mailto) if link}
 
     @property
@@ -162,9 +162,8 @@ class Unsubscribe:
             else:
                 if not self.secret:
                     raise ValueError(f"${SECRET_ENV} is not set")
-                mac = self._mac.copy()
-                mac.update(address.lower().encode("utf-8"))
-                filled.append(base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode())
+                digest = hmac.digest(self._key, address.lower().encode("utf-8"), "sha256")
+                filled.append(base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
         return "".join(filled)
 
     @staticmethod

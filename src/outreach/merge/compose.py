@@ -86,6 +86,17 @@ def qp_value(value: str) -> bytes:
     """One supporter's value, encoded on lines of its own, then a soft line break."""
     if _PLAIN.fullmatch(value) and not value.startswith("From "):
         return value.encode("ascii") + b"=\r\n"
+    if value.isascii() and value.isprintable():  # a link: only "=" needs encoding
+        text = value.replace("=", "=3D")
+        pieces, start = [], 0
+        while start < len(text):
+            end = start + _WIDTH
+            if end < len(text):  # never cut an =3D
+                end -= 1 if text[end - 1] == "=" else 2 if text[end - 2] == "=" else 0
+            pieces.append(text[start:end])
+            start = end
+        if not any(piece.startswith("From ") for piece in pieces):
+            return ("=\r\n".join(pieces) + "=\r\n").encode("ascii")
     raw = value.encode("utf-8")
     if b"\n" not in raw and b"\r" not in raw:
         encoded = binascii.b2a_qp(raw)  # C, with "=\n" soft breaks

@@ -7,13 +7,13 @@ a mailbox nor half a directory. Neither follows a symbolic link.
 
 An mbox holds each message after a ``From `` line, with LF line ends (as
 :class:`mailbox.mbox` writes them). No body line starts with ``From ``: the encoder writes
-``=46rom`` (quoted-printable for the same text), and the writer does so for any message
-that has one, so nothing is mangled with ``>`` and every message reads back exactly.
+``=46rom`` (quoted-printable for the same text), as the message maker does for a message
+rendered in full, so nothing is mangled with ``>`` and every message reads back exactly.
 
 >>> import pathlib, tempfile, mailbox
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "out.mbox"
 >>> with MboxWriter(path, sender="love@example.org") as box:
-...     box.write(b"Subject: Hi\\r\\n\\r\\nFrom me\\r\\n", "ana@example.net", 2)
+...     box.write(b"Subject: Hi\\n\\n=46rom me\\n", "ana@example.net", 2)
 >>> [m["Subject"] for m in mailbox.mbox(path)], mailbox.mbox(path)[0].get_payload()
 (['Hi'], '=46rom me\\n')
 """
@@ -58,6 +58,8 @@ class MboxWriter(Writer):
         self.sender = sender or "MAILER-DAEMON"
         self._context: contextlib.AbstractContextManager[BinaryIO] | None = None
         self._stream: BinaryIO | None = None
+        self._second = -1
+        self._from = b""
 
     def __enter__(self) -> MboxWriter:
         self._context = atomic_writer(self.path)
@@ -74,16 +76,15 @@ class MboxWriter(Writer):
         self._context.__exit__(kind, error, trace)
 
     def write(self, data: bytes, recipient: str, line: int) -> None:
+        """``data`` with LF line ends and no body line starting ``From `` (what
+        :class:`~outreach.merge.skeleton.MessageMaker` builds with ``newline=b"\\n"``)."""
         assert self._stream is not None
-        stamp = time.asctime(time.gmtime())
-        self._stream.write(f"From {self.sender} {stamp}\n".encode("ascii", "replace"))
-        body = data.replace(b"\r\n", b"\n")
-        if b"\nFrom " in body:
-            # Only a quoted-printable body line can start so (header lines are "From:"):
-            # =46 is its own "F", so the text is unchanged and needs no ">" mangling.
-            body = body.replace(b"\nFrom ", b"\n=46rom ")
-        self._stream.write(body)
-        self._stream.write(b"\n")
+        now = int(time.time())
+        if now != self._second:
+            stamp = time.asctime(time.gmtime(now))
+            self._from = f"From {self.sender} {stamp}\n".encode("ascii", "replace")
+            self._second = now
+        self._stream.write(b"".join((self._from, data, b"\n")))
 
 
 class DirectoryWriter(Writer):

@@ -195,7 +195,7 @@ def merge(
     for what stops the run before it starts (exit 2); the summary's ``fatal`` says what
     stopped it midway (a server that went away, a refused sender)."""
     from outreach.merge.audience import Audience, Negotiator
-    from outreach.merge.journal import Journal
+    from outreach.merge.journal import Journal, Seen
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import open_supporters
     from outreach.render import EMAIL, Renderer
@@ -216,7 +216,10 @@ def merge(
     delivery, utf8 = None, True
     if options.smtp and not options.dry_run:
         delivery, utf8 = _connect(options.smtp, campaign)
-    maker = MessageMaker(campaign, renderer, message, supporters.columns, unsubscribe, utf8=utf8)
+    newline = b"\n" if options.mbox and not (options.smtp or options.dry_run) else b"\r\n"
+    maker = MessageMaker(
+        campaign, renderer, message, supporters.columns, unsubscribe, utf8=utf8, newline=newline
+    )
     maker.prepare(campaign.locales)
     audience = Audience(
         Negotiator(campaign.locales, campaign.source_locale),
@@ -232,7 +235,7 @@ def merge(
         journal = Journal.open(journal_path, identity)
         run.summary.journal = str(journal_path)
     else:
-        journal = Journal.temporary()
+        journal = Seen()  # type: ignore[assignment]  # the same see(), in fixed memory
     writer = _writer(options, maker)
     try:
         with writer:

@@ -97,6 +97,13 @@ class _Skeleton:
     end: str  # List-Unsubscribe-Post, MIME-Version
     frame: tuple[bytes, bytes, bytes]
 
+    def __post_init__(self) -> None:
+        # Where the values go: the static pieces with a gap at each slot, and the slots.
+        self.text_parts = [b"" if isinstance(p, int) else p for p in self.text]
+        self.text_slots = [(i, p) for i, p in enumerate(self.text) if isinstance(p, int)]
+        self.html_parts = [b"" if isinstance(p, int) else p for p in self.html]
+        self.html_slots = [(i, p) for i, p in enumerate(self.html) if isinstance(p, int)]
+
 
 def _split(text: str, marker: re.Pattern[str], nonce: str) -> Segments | None:
     pieces = marker.split(text)
@@ -117,6 +124,25 @@ def _encoded(segments: Segments) -> list[bytes | int]:
                 text += "\n"  # the stdlib ends every part with a line break
             out.append(qp_static(text, before_slot=index < len(segments) - 1))
     return out
+
+
+def _fill(
+    parts: list[bytes],
+    slots: list[tuple[int, int]],
+    values: Sequence[str],
+    encode: Any,
+    html: bool,
+) -> bytes:
+    """The encoded part: ``parts`` with each slot's value encoded (once a value)."""
+    filled = parts.copy()
+    done: dict[int, bytes] = {}
+    for position, field_index in slots:
+        encoded = done.get(field_index)
+        if encoded is None:
+            value = values[field_index]
+            encoded = done[field_index] = encode(_escape(value) if html else value)
+        filled[position] = encoded
+    return b"".join(filled)
 
 
 def _join(segments: Segments, values: Sequence[str]) -> str:
@@ -144,8 +170,12 @@ class MessageMaker:
         unsubscribe: Unsubscribe,
         *,
         utf8: bool = True,
+        newline: bytes = b"\r\n",
     ) -> None:
         self.campaign = campaign
+        # CRLF for SMTP and .eml files; LF for an mbox (built so, not converted: a 5 KB
+        # replace costs more than the rest of the message)
+        self.newline = newline
         self.renderer = renderer
         self.message = message
         self.unsubscribe = unsubscribe
@@ -159,6 +189,7 @@ class MessageMaker:
         self.reply_to = campaign.email.reply_to
         self.domain = _idna(sender_domain(self.sender))
         self._skeletons: dict[tuple[str, frozenset[str]], _Skeleton | str] = {}
+        self._lf: dict[int, _Skeleton] = {}
         self.stats: Counter[str] = Counter()
         self.notes: dict[str, str] = {}
         self.refused: dict[str, tuple[Finding, ...]] = {}
@@ -216,7 +247,7 @@ class MessageMaker:
             built = self._skeleton(locale, truthy)
             if isinstance(built, _Skeleton):
                 self.stats["skeleton"] += 1
-                return self._fast(built, supporter, values, unsubscribe)
+                return self._fast(built, supporter, values, unsubscribe, self.newline)
             reason = built
         self.stats["full"] += 1
         if reason:
@@ -227,7 +258,7 @@ class MessageMaker:
     def _full_reason(self, values: Mapping[str, str]) -> str | None:
         if self.use.complex:
             return next(iter(self.notes.values()))
-        for name in self.use.plain | self.use.conditions:
+        for name in self._shaping:
             if _TRANSFORMED.search(values.get(name, "")):
                 return (
                     "a value with a line break, a control character or a run of spaces is "
@@ -262,6 +293,11 @@ class MessageMaker:
             extra_headers=unsubscribe,
             utf8=self.utf8,
         )
+        if self.newline == b"\n":
+            data = data.replace(b"\r\n", b"\n")
+            # Only a quoted-printable body line can start so (header lines are "From:"):
+            # =46 is its own "F", so an mbox needs no ">" mangling and reads back exactly.
+            data = data.replace(b"\nFrom ", b"\n=46rom ")
         head, _, tail = _cut_date(data)
         return Outgoing(
             supporter.address.key,
@@ -289,15 +325,19 @@ class MessageMaker:
         supporter: Supporter,
         values: Mapping[str, str],
         unsubscribe: tuple[tuple[str, str], ...],
+        newline: bytes = b"\r\n",
     ) -> Outgoing:
+        lf = newline == b"\n"
+        if lf:
+            skeleton = self._lf_skeleton(skeleton)
         ordered = [values.get(f, "") for f in self.fields]
         address = supporter.address
         subject = skeleton.subject_line
         if subject is None:
             subject = checked(text_header("Subject", _join(skeleton.subject, ordered)))
-        escaped = [_escape(v) for v in ordered]
-        text = b"".join(s if isinstance(s, bytes) else qp_value(ordered[s]) for s in skeleton.text)
-        html = b"".join(s if isinstance(s, bytes) else qp_value(escaped[s]) for s in skeleton.html)
+        encode = _qp_lf if lf else qp_value
+        text = _fill(skeleton.text_parts, skeleton.text_slots, ordered, encode, False)
+        html = _fill(skeleton.html_parts, skeleton.html_slots, ordered, encode, True)
         unsubscribe_lines = "".join(checked(ascii_header(n, v)) for n, v in unsubscribe[:1])
         head = (
             skeleton.head
@@ -311,6 +351,8 @@ class MessageMaker:
             + unsubscribe_lines
             + skeleton.end
         )
+        if lf:
+            head, tail = head.replace("\r\n", "\n"), tail.replace("\r\n", "\n")
         start, middle, end = skeleton.frame
         return Outgoing(
             address.key,
@@ -321,6 +363,28 @@ class MessageMaker:
             head.encode("utf-8"),
             tail.encode("ascii") + start + text + middle + html + end,
         )
+
+    def _lf_skeleton(self, skeleton: _Skeleton) -> _Skeleton:
+        """The skeleton with LF line ends (its static parts converted once)."""
+        found = self._lf.get(id(skeleton))
+        if found is None:
+
+            def bytes_lf(parts: list[bytes | int]) -> list[bytes | int]:
+                return [p.replace(b"\r\n", b"\n") if isinstance(p, bytes) else p for p in parts]
+
+            found = dataclasses.replace(
+                skeleton,
+                subject_line=skeleton.subject_line,  # joined into the head, converted there
+                text=bytes_lf(skeleton.text),
+                html=bytes_lf(skeleton.html),
+                frame=(
+                    skeleton.frame[0].replace(b"\r\n", b"\n"),
+                    skeleton.frame[1].replace(b"\r\n", b"\n"),
+                    skeleton.frame[2].replace(b"\r\n", b"\n"),
+                ),
+            )
+            self._lf[id(skeleton)] = found
+        return found
 
     # -- building and proving a skeleton -----------------------------------------------
     def _skeleton(self, locale: str, truthy: frozenset[str]) -> _Skeleton | str:
@@ -436,14 +500,20 @@ class MessageMaker:
         return skeleton
 
     def date(self) -> bytes:
-        """The ``Date`` line for a message sent now."""
-        return self._date()
+        """The ``Date`` line for a message sent now (with the maker's line end)."""
+        line = self._date()
+        return line if self.newline == b"\r\n" else line[:-2] + b"\n"
 
 
 def _cut_date(data: bytes) -> tuple[bytes, bytes, bytes]:
-    start = data.index(b"\r\nDate: ") + 2
-    end = data.index(b"\r\n", start) + 2
+    newline = b"\r\n" if b"\r\n" in data[:200] else b"\n"
+    start = data.index(newline + b"Date: ") + len(newline)
+    end = data.index(newline, start) + len(newline)
     return data[:start], data[start:end], data[end:]
+
+
+def _qp_lf(value: str) -> bytes:
+    return qp_value(value).replace(b"=\r\n", b"=\n")
 
 
 def _idna(domain: str) -> str:
