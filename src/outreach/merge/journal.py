@@ -174,6 +174,27 @@ class Journal:
             (time.time(), key),
         )
 
+    def sending_all(self, keys: list[str]) -> None:
+        """:meth:`sending` for a batch, in one statement (each call into SQLite costs a
+        round of the GIL with the SMTP threads)."""
+        self.begin()
+        now = time.time()
+        self.db.executemany(
+            "UPDATE recipients SET state = 'sending', attempts = attempts + 1, updated = ? "
+            "WHERE key = ?",
+            [(now, key) for key in keys],
+        )
+
+    def record_all(self, outcomes: list[tuple[str, str, str]]) -> None:
+        """:meth:`record` for ``(key, state, reply)`` outcomes, in one statement."""
+        assert all(state in STATES for _, state, _ in outcomes)
+        self.begin()
+        now = time.time()
+        self.db.executemany(
+            "UPDATE recipients SET state = ?, reply = ?, updated = ? WHERE key = ?",
+            [(state, reply[:1000], now, key) for key, state, reply in outcomes],
+        )
+
     def record(self, key: str, state: str, reply: str) -> None:
         """The outcome of a send: ``accepted``, ``failed`` or ``pending`` (deferred)."""
         assert state in STATES

@@ -350,7 +350,6 @@ def _rows(
                 writer.write(outgoing.data(maker.date()), outgoing.recipient, outgoing.line)
             summary.outcome["written" if not options.dry_run else "checked"] += 1
             continue
-        journal.sending(outgoing.key)
         batch.append(outgoing)
         if len(batch) >= BATCH:
             _flush(run, journal, delivery, batch)
@@ -367,6 +366,7 @@ def campaign_label(maker: MessageMaker, locale: str) -> str:
 
 
 def _flush(run: _Run, journal: Journal, delivery: Delivery, batch: list[Outgoing]) -> None:
+    journal.sending_all([outgoing.key for outgoing in batch])
     journal.commit()  # every message of the batch is "sending" on disk before it leaves
     for outgoing in batch:
         delivery.submit(outgoing)
@@ -378,20 +378,22 @@ def _flush(run: _Run, journal: Journal, delivery: Delivery, batch: list[Outgoing
 def _drain(run: _Run, journal: Journal, delivery: Delivery) -> None:
     import queue
 
+    outcomes: list[tuple[str, str, str]] = []
     while True:
         try:
             result = delivery.results.get_nowait()
         except queue.Empty:
-            return
+            break
         state = "pending" if result.state == "deferred" else result.state
-        if journal.path is not None:
-            journal.record(result.key, state, result.reply)
+        outcomes.append((result.key, state, result.reply))
         run.summary.outcome[result.state] += 1
         if result.state != "accepted":
             from outreach.display import visible
 
             where = f"{run.options.supporters}:{result.line}"
             run.report(f"{where}: {result.state}: {visible(result.reply)}")
+    if outcomes and journal.path is not None:
+        journal.record_all(outcomes)
 
 
 def _proofs(run: _Run, maker: MessageMaker, writer: Writer, delivery: Delivery | None) -> None:
