@@ -1,6 +1,7 @@
 # outreach: the two quick-start targets need only Python 3.11+ and make.
 #
 #   make demo          install from the lock, then run the main job on the example campaign
+#                      (render everything, merge supporters.csv into out/supporters.mbox)
 #   make test          install from the lock, then ruff, mypy --strict and pytest
 #   make test-latest   the same suite against the newest release of every dependency
 #   make lock          refresh requirements/lock.txt after changing pyproject.toml
@@ -35,6 +36,8 @@ demo: $(STAMP)
 	$(BIN)/outreach compile
 	$(BIN)/outreach stats
 	$(BIN)/outreach render --all-locales --out out
+	OUTREACH_UNSUBSCRIBE_SECRET=demo-secret-not-for-production \
+	    $(BIN)/outreach merge supporters.csv share --out out/supporters.mbox
 
 define suite
 	$(1)/ruff check src tests benchmarks
@@ -64,6 +67,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_compile.py
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_merge.py
 
 ## lock: resolve pyproject.toml (every extra) and the build backend for every platform
 lock:
