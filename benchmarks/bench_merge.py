@@ -1,0 +1,267 @@
+"""Merge benchmark: ``outreach merge`` against awdeorio/mailmerge 2.3.0, on the same rows.
+
+Both tools get the same supporters (``p{i}@example.net``, a name, a city) in one run:
+
+* files: outreach writes an mbox of text+HTML emails in 4 locales (``locale`` cycles
+  en, es-MX, fr-CA, pt-BR); mailmerge's ``--dry-run`` renders its one-language HTML
+  template (the example campaign's English ``share`` email with ``Hi {{name}}``);
+* SMTP: both deliver to the same local aiosmtpd (its own process, under uvloop, a handler
+  that accepts everything); outreach with ``--connections 4``, mailmerge as it does, one
+  connection a message.
+
+Every run is a fresh subprocess timed by the wall clock, start-up included; peak RSS is the
+child's own ``ru_maxrss`` (``os.wait4``). outreach's figures are taken at 10,000 and 100,000
+rows (files) so that the memory of a longer CSV shows; mailmerge's on ``--mailmerge-rows``
+of the same rows (its rate does not depend on the length).
+
+Targets (issue 12): files >= 10x mailmerge's dry run, SMTP >= 10x mailmerge's send; peak
+RSS at 100k rows <= 150 MB and <= 1.2x that at 10k.
+
+    .venv/bin/pip install -e ".[bench]"   # mailmerge, uvloop
+    .venv/bin/python benchmarks/bench_merge.py [--rows 10000 100000] [--smtp-rows 10000]
+        [--mailmerge-rows 5000] [--mailmerge-smtp-rows 1500] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+LOCALES = ("en", "es-MX", "fr-CA", "pt-BR")
+SECRET = "benchmark secret, not for production"
+
+
+def write_rows(path: Path, count: int) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["email", "name", "locale", "city"])
+        for i in range(count):
+            writer.writerow([f"p{i}@example.net", f"Person {i}", LOCALES[i % 4], f"City {i % 97}"])
+
+
+def run_measured(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float]:
+    """``(seconds, peak RSS MB)``: one subprocess, its own rusage from ``os.wait4``."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    assert process.stderr is not None
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    err = process.stderr.read().decode()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} exited {process.returncode}:\n{err[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+# -- the SMTP server ---------------------------------------------------------------------------
+SERVER = """
+import asyncio, signal, socket, sys
+import uvloop
+from aiosmtpd.smtp import SMTP
+class Handler:
+    count = 0
+    async def handle_DATA(self, server, session, envelope):
+        Handler.count += 1
+        return "250 OK"
+loop = uvloop.new_event_loop()
+asyncio.set_event_loop(loop)
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0)); sock.listen(128)
+server = loop.run_until_complete(loop.create_server(lambda: SMTP(Handler(), hostname="localhost"), sock=sock))
+loop.add_signal_handler(signal.SIGTERM, loop.stop)
+print(sock.getsockname()[1], flush=True)
+loop.run_forever()
+print(Handler.count, flush=True)
+"""
+
+
+class SmtpServer:
+    def __enter__(self) -> SmtpServer:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None
+        self.port = int(self.process.stdout.readline())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.stdout is not None
+        self.received = int(self.process.stdout.readline() or 0)
+        self.process.wait()
+
+
+# -- the tools ---------------------------------------------------------------------------------
+def prepare_campaign(work: Path) -> Path:
+    campaign = work / "love"
+    shutil.copytree(ROOT / "messages", campaign / "messages")
+    shutil.copytree(ROOT / "locales", campaign / "locales", ignore=shutil.ignore_patterns("*.mo"))
+    return campaign
+
+
+def prepare_mailmerge(work: Path, campaign: Path, rows: Path, count: int, port: int | None) -> Path:
+    """mailmerge's three files: the English share email as its HTML template."""
+    from outreach.campaign import load_campaign
+    from outreach.render import Renderer
+
+    folder = work / f"mailmerge-{count}-{port or 'dry'}"
+    folder.mkdir()
+    mail = Renderer(load_campaign(campaign)).render_email("share", "en")
+    html = mail.html.replace("<h1>", "<p>Hi {{name}},</p><h1>", 1)
+    (folder / "mailmerge_template.txt").write_text(
+        f"TO: {{{{email}}}}\nSUBJECT: {mail.subject}\nFROM: Love Always Wins <love@example.org>\n"
+        f"CONTENT-TYPE: text/html\n\n{html}",
+        encoding="utf-8",
+    )
+    with (
+        open(rows, encoding="utf-8") as source,
+        open(folder / "mailmerge_database.csv", "w", encoding="utf-8") as target,
+    ):
+        for index, line in enumerate(source):
+            if index > count:
+                break
+            target.write(line)
+    (folder / "mailmerge_server.conf").write_text(
+        f"[smtp_server]\nhost = 127.0.0.1\nport = {port or 25}\nratelimit = 0\n", encoding="utf-8"
+    )
+    return folder
+
+
+def mailmerge(folder: Path, *, dry_run: bool) -> tuple[float, float]:
+    command = [str(BIN / "mailmerge"), "--no-limit", "--output-format", "raw"]
+    command.append("--dry-run" if dry_run else "--no-dry-run")
+    return run_measured(command, folder)
+
+
+def outreach(campaign: Path, rows: Path, *args: str) -> tuple[float, float]:
+    env = {**os.environ, "OUTREACH_UNSUBSCRIBE_SECRET": SECRET}
+    return run_measured(
+        [str(BIN / "outreach"), "-C", str(campaign), "merge", str(rows), "share", *args],
+        campaign,
+        env,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--smtp-rows", type=int, default=10_000)
+    parser.add_argument("--mailmerge-rows", type=int, default=5_000)
+    parser.add_argument("--mailmerge-smtp-rows", type=int, default=1_500)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if not (BIN / "mailmerge").exists():
+        raise SystemExit('mailmerge is not installed: .venv/bin/pip install -e ".[bench]"')
+    results: dict[str, Any] = {"files": {}, "smtp": {}}
+    with tempfile.TemporaryDirectory(prefix="bench-merge-") as tmp:
+        work = Path(tmp)
+        campaign = prepare_campaign(work)
+        biggest = max([*args.rows, args.smtp_rows, args.mailmerge_rows, args.mailmerge_smtp_rows])
+        all_rows = work / "all.csv"
+        write_rows(all_rows, biggest)
+        for count in sorted(set(args.rows)):
+            rows = work / f"rows-{count}.csv"
+            write_rows(rows, count)
+            box = work / f"out-{count}.mbox"
+            seconds, rss = outreach(campaign, rows, "--out", str(box))
+            results["files"][f"outreach mbox {count:,}"] = {
+                "rows": count,
+                "seconds": seconds,
+                "per_second": count / seconds,
+                "peak_rss_mb": rss,
+            }
+            box.unlink()
+        dry = prepare_mailmerge(work, campaign, all_rows, args.mailmerge_rows, None)
+        seconds, rss = mailmerge(dry, dry_run=True)
+        count = args.mailmerge_rows
+        results["files"][f"mailmerge --dry-run {count:,}"] = {
+            "rows": count,
+            "seconds": seconds,
+            "per_second": count / seconds,
+            "peak_rss_mb": rss,
+        }
+
+        with SmtpServer() as server:
+            rows = work / f"smtp-{args.smtp_rows}.csv"
+            write_rows(rows, args.smtp_rows)
+            seconds, rss = outreach(
+                campaign,
+                rows,
+                "--smtp",
+                f"127.0.0.1:{server.port}",
+                "--tls",
+                "none",
+                "--connections",
+                str(args.connections),
+                "--journal",
+                str(work / "bench.journal"),
+            )
+            count = args.smtp_rows
+            results["smtp"][f"outreach smtp {count:,}"] = {
+                "rows": count,
+                "seconds": seconds,
+                "per_second": count / seconds,
+                "peak_rss_mb": rss,
+            }
+            folder = prepare_mailmerge(
+                work, campaign, all_rows, args.mailmerge_smtp_rows, server.port
+            )
+            seconds, rss = mailmerge(folder, dry_run=False)
+            count = args.mailmerge_smtp_rows
+            results["smtp"][f"mailmerge send {count:,}"] = {
+                "rows": count,
+                "seconds": seconds,
+                "per_second": count / seconds,
+                "peak_rss_mb": rss,
+            }
+        results["smtp"]["server received"] = server.received
+    files = results["files"]
+    mm = next(v for k, v in files.items() if k.startswith("mailmerge"))["per_second"]
+    ours = [v for k, v in files.items() if k.startswith("outreach")]
+    send = results["smtp"]
+    mm_send = next(v for k, v in send.items() if k.startswith("mailmerge"))["per_second"]
+    our_send = next(v for k, v in send.items() if k.startswith("outreach"))["per_second"]
+    rss = [v["peak_rss_mb"] for v in ours]
+    results["ratios"] = {
+        "files (best outreach run / mailmerge dry run)": max(v["per_second"] for v in ours) / mm,
+        "files (smallest outreach run / mailmerge dry run)": ours[0]["per_second"] / mm,
+        "smtp (outreach / mailmerge)": our_send / mm_send,
+        "peak RSS largest / smallest run": rss[-1] / rss[0],
+    }
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(f"{'run':<32} {'rows':>8} {'seconds':>8} {'msgs/s':>9} {'peak RSS MB':>12}")
+    for section in ("files", "smtp"):
+        for name, value in results[section].items():
+            if isinstance(value, dict):
+                print(
+                    f"{name:<32} {value['rows']:>8,} {value['seconds']:>8.2f} {value['per_second']:>9,.0f} {value['peak_rss_mb']:>12.1f}"
+                )
+    print(f"server received {results['smtp']['server received']:,} messages")
+    for name, value in results["ratios"].items():
+        print(f"{name}: {value:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
