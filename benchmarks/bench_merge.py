@@ -30,7 +30,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -84,7 +83,8 @@ loop = uvloop.new_event_loop()
 asyncio.set_event_loop(loop)
 sock = socket.socket()
 sock.bind(("127.0.0.1", 0)); sock.listen(128)
-server = loop.run_until_complete(loop.create_server(lambda: SMTP(Handler(), hostname="localhost"), sock=sock))
+factory = lambda: SMTP(Handler(), hostname="localhost")
+server = loop.run_until_complete(loop.create_server(factory, sock=sock))
 loop.add_signal_handler(signal.SIGTERM, loop.stop)
 print(sock.getsockname()[1], flush=True)
 loop.run_forever()
@@ -255,9 +255,8 @@ def main() -> None:
     for section in ("files", "smtp"):
         for name, value in results[section].items():
             if isinstance(value, dict):
-                print(
-                    f"{name:<32} {value['rows']:>8,} {value['seconds']:>8.2f} {value['per_second']:>9,.0f} {value['peak_rss_mb']:>12.1f}"
-                )
+                row = (value["rows"], value["seconds"], value["per_second"], value["peak_rss_mb"])
+                print(f"{name:<32} {row[0]:>8,} {row[1]:>8.2f} {row[2]:>9,.0f} {row[3]:>12.1f}")
     print(f"server received {results['smtp']['server received']:,} messages")
     for name, value in results["ratios"].items():
         print(f"{name}: {value:.2f}x")
