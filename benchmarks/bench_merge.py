@@ -19,7 +19,7 @@ RSS at 100k rows <= 150 MB and <= 1.2x that at 10k.
 
     .venv/bin/pip install -e ".[bench]"   # mailmerge, uvloop
     .venv/bin/python benchmarks/bench_merge.py [--rows 10000 100000] [--smtp-rows 10000]
-        [--mailmerge-rows 5000] [--mailmerge-smtp-rows 1500] [--json]
+        [--mailmerge-rows 10000] [--mailmerge-smtp-rows 2000] [--json]
 """
 
 from __future__ import annotations
@@ -165,8 +165,8 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--smtp-rows", type=int, default=10_000)
-    parser.add_argument("--mailmerge-rows", type=int, default=5_000)
-    parser.add_argument("--mailmerge-smtp-rows", type=int, default=1_500)
+    parser.add_argument("--mailmerge-rows", type=int, default=10_000)
+    parser.add_argument("--mailmerge-smtp-rows", type=int, default=2_000)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

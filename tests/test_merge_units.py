@@ -5,6 +5,7 @@ the unsubscribe rules (issue 11 item 8)."""
 from __future__ import annotations
 
 import binascii
+import io
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,31 @@ def test_check_warns_about_a_campaign_wide_one_click_url(tmp_path: Path) -> None
         f"messages/campaign.toml:{line}: warning: unsubscribe: unsubscribe_url "
         "https://example.org/love/unsubscribe is the same for every recipient" in out
     )
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
+    from outreach.merge.display import Progress
+
+    terminal = _Terminal()
+    bar = Progress(terminal)
+    for done in (0, 500, 1000):
+        bar(done, 1000)
+    bar.write("s.csv:3: the address has no @")
+    bar.close()
+    shown = terminal.getvalue()
+    assert "1000/1000" in shown and "row/s" in shown and "s.csv:3: the address has no @" in shown
+    log = io.StringIO()
+    lines = Progress(log, every=0)
+    lines.last = 1.0  # as if a line was already printed
+    lines(500, 1000)
+    lines(1000, 1000)
+    assert [line.split(" (")[0] for line in log.getvalue().splitlines()] == [
+        "500/1,000 rows",
+        "1,000/1,000 rows",
+    ]
+    assert "s left" in log.getvalue()
