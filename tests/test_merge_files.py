@@ -409,3 +409,17 @@ def test_the_example_supporters_csv(tmp_path: Path) -> None:
     assert len(found) >= 10 and all(a.endswith("@example.net") for a in found)
     assert {parse(m)["Content-Language"] for m in found.values()} == {"en", "es", "fr", "pt"}
     assert "fell back" in out
+
+
+def test_a_csv_that_breaks_midway_leaves_nothing(love: Path, tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text('email,name\na@example.net,A\nb@example.net,"unterminated\n', encoding="utf-8")
+    box = tmp_path / "out.mbox"
+    code, _, err = run_cli(love, "merge", str(path), "share", "--out", str(box))
+    assert code == 2 and "not a CSV file this can read" in err
+    assert not box.exists()
+    # over SMTP the whole file is parsed before anything is sent (or even connected)
+    code, _, err = run_cli(
+        love, "merge", str(path), "share", "--smtp", "127.0.0.1:1", "--tls", "none"
+    )
+    assert code == 2 and "not a CSV file this can read" in err and "connect" not in err

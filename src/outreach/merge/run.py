@@ -203,7 +203,10 @@ def merge(
 
     started = time.monotonic()
     run = _Run(campaign, options, report, progress)
-    supporters = open_supporters(options.supporters, encoding=options.encoding)
+    # Over SMTP nothing may leave before the whole CSV is known to parse; files are
+    # written atomically, so for them a check of the encoding is enough up front.
+    parse_all = bool(options.smtp) and not options.dry_run
+    supporters = open_supporters(options.supporters, encoding=options.encoding, parse_all=parse_all)
     renderer = Renderer(campaign, options.variables)
     message = renderer.resolve_message(options.message)
     if EMAIL not in renderer.channels(message):

@@ -178,12 +178,15 @@ class SupporterFile:
         columns, width = self.columns, len(self.columns)
         with _open_text(self.path, self.encoding) as stream:
             records = self._reader(stream)
-            next(records, None)
-            for line, record in records:
-                values = [v.strip() for v in record]
-                if len(values) < width:
-                    values += [""] * (width - len(values))
-                yield Row(line, dict(zip(columns, values, strict=False)), len(record))
+            try:
+                next(records, None)
+                for line, record in records:
+                    values = [v.strip() for v in record]
+                    if len(values) < width:
+                        values += [""] * (width - len(values))
+                    yield Row(line, dict(zip(columns, values, strict=False)), len(record))
+            except csv.Error as exc:
+                raise InputError(f"not a CSV file this can read: {exc}", path=self.path) from None
 
 
 def _open_text(path: Path, encoding: str) -> IO[str]:
@@ -206,8 +209,9 @@ def _encoding(path: Path, given: str | None) -> str:
     return "utf-8"
 
 
-def _first_bad_byte(path: Path, encoding: str) -> tuple[int, str] | None:
-    """``(line, description)`` of the first byte ``encoding`` cannot decode."""
+def _first_bad_byte(path: Path, encoding: str) -> tuple[int, str] | int:
+    """``(line, description)`` of the first byte ``encoding`` cannot decode, or the
+    number of line breaks in the file."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     line = 1
     with open(path, "rb") as stream:
@@ -221,7 +225,7 @@ def _first_bad_byte(path: Path, encoding: str) -> tuple[int, str] | None:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             return line, "the file ends inside a character"
-    return None
+    return line - 1
 
 
 def _delimiter(header: str) -> str:
@@ -231,16 +235,23 @@ def _delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def open_supporters(path: str | os.PathLike[str], *, encoding: str | None = None) -> SupporterFile:
+def open_supporters(
+    path: str | os.PathLike[str], *, encoding: str | None = None, parse_all: bool = True
+) -> SupporterFile:
     """Open and pre-read a supporters CSV; :class:`~outreach.errors.InputError` (exit 2)
-    for a file that cannot be read, decoded or parsed to its end, or a bad header."""
+    for a file that cannot be read, decoded or parsed to its end, or a bad header.
+
+    ``parse_all=False`` checks the encoding of the whole file but parses only the header,
+    and counts lines instead of records: for runs whose output is written atomically, where
+    a CSV error found later (an :class:`~outreach.errors.InputError` from :meth:`rows`)
+    still leaves nothing behind."""
     where = Path(path)
     try:
         chosen = _encoding(where, encoding)
         bad = _first_bad_byte(where, chosen)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path=where) from None
-    if bad is not None:
+    if isinstance(bad, tuple):
         line, what = bad
         hint = (
             'save it as UTF-8 (Excel: "CSV UTF-8"), or name its encoding with --encoding '
@@ -258,6 +269,9 @@ def open_supporters(path: str | os.PathLike[str], *, encoding: str | None = None
             for _, record in probe._reader(stream):
                 if header is None:
                     header = record
+                    if not parse_all:
+                        records = max(bad - 1, 0)
+                        break
                 else:
                     records += 1
     except csv.Error as exc:
