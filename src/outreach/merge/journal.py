@@ -240,11 +240,20 @@ class Journal:
 
 
 def _lock(path: Path) -> IO[bytes]:
-    """An exclusive lock on ``path.lock`` for as long as the journal is open."""
-    import fcntl
-
+    """An exclusive lock on ``path.lock`` for as long as the journal is open (opened
+    without following a symbolic link; where the system has no ``flock``, as on Windows,
+    the file is opened but not locked)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    stream = open(f"{path}.lock", "ab")  # noqa: SIM115
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(f"{path}.lock", flags, 0o600)
+    except OSError as exc:
+        raise InputError(f"cannot open its lock file: {exc.strerror or exc}", path=path) from None
+    stream = os.fdopen(fd, "ab")
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return stream
     try:
         fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

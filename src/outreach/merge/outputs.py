@@ -84,7 +84,10 @@ class MboxWriter(Writer):
             stamp = time.asctime(time.gmtime(now))
             self._from = f"From {self.sender} {stamp}\n".encode("ascii", "replace")
             self._second = now
-        self._stream.write(b"".join((self._from, data, b"\n")))
+        write = self._stream.write
+        write(self._from)
+        write(data)
+        write(b"\n")
 
 
 class DirectoryWriter(Writer):

@@ -188,6 +188,8 @@ class MessageMaker:
         self.sender = campaign.email.sender or f"{campaign.name} <noreply@localhost>"
         self.reply_to = campaign.email.reply_to
         self.domain = _idna(sender_domain(self.sender))
+        seed = "\0".join((campaign.name, campaign.url, message, ""))
+        self._id_seed = hashlib.sha256(seed.encode("utf-8"))
         self._skeletons: dict[tuple[str, frozenset[str]], _Skeleton | str] = {}
         self._lf: dict[int, _Skeleton] = {}
         self.stats: Counter[str] = Counter()
@@ -208,8 +210,9 @@ class MessageMaker:
     def message_id(self, key: str) -> str:
         """``<hash@sender-domain>``: the same for the same campaign (name and URL), message
         and recipient, so that a message sent twice is recognisably the same message."""
-        seed = "\0".join((self.campaign.name, self.campaign.url, self.message, key))
-        return f"<{hashlib.sha256(seed.encode('utf-8')).hexdigest()[:32]}@{self.domain}>"
+        digest = self._id_seed.copy()
+        digest.update(key.encode("utf-8"))
+        return f"<{digest.hexdigest()[:32]}@{self.domain}>"
 
     def _values(self, supporter: Supporter, unsubscribe_url: str | None) -> dict[str, str]:
         values = dict(supporter.fields)
