@@ -401,3 +401,16 @@ def test_kill_9_loses_nobody(love: Path, tmp_path: Path) -> None:
         )
     _, out, _ = run_cli(love, "merge", str(supporters), "hello", "--status", "--format", "json")
     assert json.loads(out)["states"] == {"accepted": 360}
+
+
+def test_a_proof_over_smtp_writes_no_journal(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Server() as server:
+        code, out, err = smtp(love, supporters, server, "--to", "organizer@example.org")
+    assert code == 0, err
+    assert sorted(m.rcpt[0] for m in server.messages) == ["organizer@example.org"] * 4
+    languages = sorted(parse(m.data)["Content-Language"] for m in server.messages)
+    assert languages == ["en", "es", "fr", "pt"]
+    assert all(parse(m.data)["Subject"].startswith("[PROOF] ") for m in server.messages)
+    assert not list(tmp_path.glob("*.journal"))
+    assert "proofs 4" in out
