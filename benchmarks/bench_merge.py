@@ -11,15 +11,17 @@ Both tools get the same supporters (``p{i}@example.net``, a name, a city) in one
 
 Every run is a fresh subprocess timed by the wall clock, start-up included; peak RSS is the
 child's own ``ru_maxrss`` (``os.wait4``). outreach's figures are taken at 10,000 and 100,000
-rows (files) so that the memory of a longer CSV shows; mailmerge's on ``--mailmerge-rows``
-of the same rows (its rate does not depend on the length).
+rows (files) so that the memory of a longer CSV shows, each with ``--jobs 1`` and ``2`` (the
+mbox built in that many processes; the peak RSS is then the largest process's, as
+``ru_maxrss`` of a process tree is); mailmerge's on ``--mailmerge-rows`` of the same rows
+(its rate does not depend on the length).
 
 Targets (issue 12): files >= 10x mailmerge's dry run, SMTP >= 10x mailmerge's send; peak
 RSS at 100k rows <= 150 MB and <= 1.2x that at 10k.
 
     .venv/bin/pip install -e ".[bench]"   # mailmerge, uvloop
     .venv/bin/python benchmarks/bench_merge.py [--rows 10000 100000] [--smtp-rows 10000]
-        [--mailmerge-rows 10000] [--mailmerge-smtp-rows 2000] [--json]
+        [--mailmerge-rows 10000] [--mailmerge-smtp-rows 2000] [--jobs 1 2] [--json]
 """
 
 from __future__ import annotations
@@ -53,8 +55,9 @@ def write_rows(path: Path, count: int) -> None:
 
 def run_measured(
     command: list[str], cwd: Path, env: dict[str, str] | None = None
-) -> tuple[float, float]:
-    """``(seconds, peak RSS MB)``: one subprocess, its own rusage from ``os.wait4``."""
+) -> tuple[float, float, float]:
+    """``(seconds, peak RSS MB, CPU seconds)``: one subprocess, its rusage from
+    ``os.wait4`` (with that of the processes it waited for: ``--jobs`` workers)."""
     start = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -66,7 +69,7 @@ def run_measured(
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {process.returncode}:\n{err[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 # -- the SMTP server ---------------------------------------------------------------------------
@@ -144,13 +147,13 @@ def prepare_mailmerge(work: Path, campaign: Path, rows: Path, count: int, port: 
     return folder
 
 
-def mailmerge(folder: Path, *, dry_run: bool) -> tuple[float, float]:
+def mailmerge(folder: Path, *, dry_run: bool) -> tuple[float, float, float]:
     command = [str(BIN / "mailmerge"), "--no-limit", "--output-format", "raw"]
     command.append("--dry-run" if dry_run else "--no-dry-run")
     return run_measured(command, folder)
 
 
-def outreach(campaign: Path, rows: Path, *args: str) -> tuple[float, float]:
+def outreach(campaign: Path, rows: Path, *args: str) -> tuple[float, float, float]:
     env = {**os.environ, "OUTREACH_UNSUBSCRIBE_SECRET": SECRET}
     return run_measured(
         [str(BIN / "outreach"), "-C", str(campaign), "merge", str(rows), "share", *args],
@@ -168,11 +171,12 @@ def main() -> None:
     parser.add_argument("--mailmerge-rows", type=int, default=10_000)
     parser.add_argument("--mailmerge-smtp-rows", type=int, default=2_000)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not (BIN / "mailmerge").exists():
         raise SystemExit('mailmerge is not installed: .venv/bin/pip install -e ".[bench]"')
-    results: dict[str, Any] = {"files": {}, "smtp": {}}
+    results: dict[str, Any] = {"files": {}, "smtp": {}, "load": [os.getloadavg()[0]]}
     with tempfile.TemporaryDirectory(prefix="bench-merge-") as tmp:
         work = Path(tmp)
         campaign = prepare_campaign(work)
@@ -182,29 +186,34 @@ def main() -> None:
         for count in sorted(set(args.rows)):
             rows = work / f"rows-{count}.csv"
             write_rows(rows, count)
-            box = work / f"out-{count}.mbox"
-            seconds, rss = outreach(campaign, rows, "--out", str(box))
-            results["files"][f"outreach mbox {count:,}"] = {
-                "rows": count,
-                "seconds": seconds,
-                "per_second": count / seconds,
-                "peak_rss_mb": rss,
-            }
-            box.unlink()
+            for jobs in args.jobs:
+                box = work / f"out-{count}.mbox"
+                seconds, rss, cpu = outreach(campaign, rows, "--out", str(box), "--jobs", str(jobs))
+                label = f" --jobs {jobs}" if jobs > 1 else ""
+                results["files"][f"outreach mbox{label} {count:,}"] = {
+                    "rows": count,
+                    "jobs": jobs,
+                    "seconds": seconds,
+                    "per_second": count / seconds,
+                    "peak_rss_mb": rss,
+                    "cpu_seconds": cpu,
+                }
+                box.unlink()
         dry = prepare_mailmerge(work, campaign, all_rows, args.mailmerge_rows, None)
-        seconds, rss = mailmerge(dry, dry_run=True)
+        seconds, rss, cpu = mailmerge(dry, dry_run=True)
         count = args.mailmerge_rows
         results["files"][f"mailmerge --dry-run {count:,}"] = {
             "rows": count,
             "seconds": seconds,
             "per_second": count / seconds,
             "peak_rss_mb": rss,
+            "cpu_seconds": cpu,
         }
 
         with SmtpServer() as server:
             rows = work / f"smtp-{args.smtp_rows}.csv"
             write_rows(rows, args.smtp_rows)
-            seconds, rss = outreach(
+            seconds, rss, cpu = outreach(
                 campaign,
                 rows,
                 "--smtp",
@@ -222,41 +231,51 @@ def main() -> None:
                 "seconds": seconds,
                 "per_second": count / seconds,
                 "peak_rss_mb": rss,
+                "cpu_seconds": cpu,
             }
             folder = prepare_mailmerge(
                 work, campaign, all_rows, args.mailmerge_smtp_rows, server.port
             )
-            seconds, rss = mailmerge(folder, dry_run=False)
+            seconds, rss, cpu = mailmerge(folder, dry_run=False)
             count = args.mailmerge_smtp_rows
             results["smtp"][f"mailmerge send {count:,}"] = {
                 "rows": count,
                 "seconds": seconds,
                 "per_second": count / seconds,
                 "peak_rss_mb": rss,
+                "cpu_seconds": cpu,
             }
         results["smtp"]["server received"] = server.received
+    results["load"].append(os.getloadavg()[0])
     files = results["files"]
     mm = next(v for k, v in files.items() if k.startswith("mailmerge"))["per_second"]
     ours = [v for k, v in files.items() if k.startswith("outreach")]
+    single = [v for v in ours if v["jobs"] == 1] or ours
     send = results["smtp"]
     mm_send = next(v for k, v in send.items() if k.startswith("mailmerge"))["per_second"]
     our_send = next(v for k, v in send.items() if k.startswith("outreach"))["per_second"]
-    rss = [v["peak_rss_mb"] for v in ours]
+    peaks = [v["peak_rss_mb"] for v in single]
     results["ratios"] = {
-        "files (best outreach run / mailmerge dry run)": max(v["per_second"] for v in ours) / mm,
-        "files (smallest outreach run / mailmerge dry run)": ours[0]["per_second"] / mm,
+        **{
+            f"files ({k} / mailmerge dry run)": v["per_second"] / mm
+            for k, v in files.items()
+            if k.startswith("outreach")
+        },
         "smtp (outreach / mailmerge)": our_send / mm_send,
-        "peak RSS largest / smallest run": rss[-1] / rss[0],
+        "peak RSS largest / smallest run": peaks[-1] / peaks[0],
     }
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"{'run':<32} {'rows':>8} {'seconds':>8} {'msgs/s':>9} {'peak RSS MB':>12}")
+    print(f"load average before and after: {results['load']}")
+    header = f"{'run':<32} {'rows':>8} {'seconds':>8} {'msgs/s':>9} {'peak RSS MB':>12}"
+    print(f"{header} {'CPU s':>7}")
     for section in ("files", "smtp"):
         for name, value in results[section].items():
             if isinstance(value, dict):
                 row = (value["rows"], value["seconds"], value["per_second"], value["peak_rss_mb"])
-                print(f"{name:<32} {row[0]:>8,} {row[1]:>8.2f} {row[2]:>9,.0f} {row[3]:>12.1f}")
+                line = f"{name:<32} {row[0]:>8,} {row[1]:>8.2f} {row[2]:>9,.0f} {row[3]:>12.1f}"
+                print(f"{line} {value['cpu_seconds']:>7.2f}")
     print(f"server received {results['smtp']['server received']:,} messages")
     for name, value in results["ratios"].items():
         print(f"{name}: {value:.2f}x")

@@ -621,6 +621,13 @@ def export(
     help="Also retry recipients an earlier run recorded as failed (5xx).",
 )
 @click.option("--encoding", help="The CSV's encoding when it is not UTF-8 (cp1252, latin-1...).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Build the emails of --out, --out-dir, --dry-run in N processes (SMTP: --connections).",
+)
 @click.option("--status", is_flag=True, help="Print the journal's summary and send nothing.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -650,6 +657,7 @@ def merge(
     backoff: float,
     retry_failed: bool,
     encoding: str | None,
+    jobs: int,
     status: bool,
     fmt: str,
 ) -> None:
@@ -708,6 +716,7 @@ def merge(
         journal=Path(journal) if journal else None,
         shard=shard_of,
         retry_failed=retry_failed,
+        jobs=jobs,
     )
     progress = Progress()
     try:

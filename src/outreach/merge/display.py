@@ -40,6 +40,8 @@ class Progress:
                 from tqdm import tqdm
 
                 self.bar = tqdm(total=total, unit="row", file=self.stream, dynamic_ncols=True)
+            if total != self.bar.total:  # the count of records, known at the end
+                self.bar.total = total
             self.bar.update(done - self.bar.n)
             return
         now = time.monotonic()

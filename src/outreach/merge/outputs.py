@@ -24,6 +24,7 @@ import contextlib
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -31,7 +32,7 @@ from typing import BinaryIO
 from outreach.errors import UnsafePathError, UsageError
 from outreach.files import atomic_writer
 
-__all__ = ["DirectoryWriter", "MboxWriter", "Writer"]
+__all__ = ["DirectoryWriter", "MboxWriter", "PartWriter", "Writer"]
 
 
 class Writer:
@@ -75,19 +76,44 @@ class MboxWriter(Writer):
         assert self._context is not None
         self._context.__exit__(kind, error, trace)
 
-    def write(self, data: bytes, recipient: str, line: int) -> None:
-        """``data`` with LF line ends and no body line starting ``From `` (what
-        :class:`~outreach.merge.skeleton.MessageMaker` builds with ``newline=b"\\n"``)."""
-        assert self._stream is not None
+    def _stamp(self) -> bytes:
         now = int(time.time())
         if now != self._second:
             stamp = time.asctime(time.gmtime(now))
             self._from = f"From {self.sender} {stamp}\n".encode("ascii", "replace")
             self._second = now
+        return self._from
+
+    def write(self, data: bytes, recipient: str, line: int) -> None:
+        """``data`` with LF line ends and no body line starting ``From `` (what
+        :class:`~outreach.merge.skeleton.MessageMaker` builds with ``newline=b"\\n"``)."""
+        assert self._stream is not None
         write = self._stream.write
-        write(self._from)
+        write(self._stamp())
         write(data)
         write(b"\n")
+
+    def append(self, parts: Sequence[Path]) -> None:
+        """Copy ``--jobs`` workers' parts (mbox text already) to the end of this mbox, in
+        the kernel where it can (``copy_file_range``)."""
+        assert self._stream is not None
+        self._stream.flush()
+        target = self._stream.fileno()
+        for part in parts:
+            with open(part, "rb") as source:
+                left = os.fstat(source.fileno()).st_size
+                try:
+                    while left > 0:
+                        copied = os.copy_file_range(source.fileno(), target, left)
+                        if copied == 0:
+                            break
+                        left -= copied
+                except (AttributeError, OSError):  # not Linux, or not between these files
+                    pass
+                if left:
+                    source.seek(os.fstat(source.fileno()).st_size - left)
+                    shutil.copyfileobj(source, self._stream, 1 << 20)
+                    self._stream.flush()
 
 
 class DirectoryWriter(Writer):
@@ -129,3 +155,28 @@ class DirectoryWriter(Writer):
     def write(self, data: bytes, recipient: str, line: int) -> None:
         with open(self._temporary / f"{line:07d}.eml", "xb") as stream:
             stream.write(data)
+
+    def part(self) -> DirectoryWriter:
+        """A writer into the same temporary directory, for a ``--jobs`` worker (file names
+        are line numbers: the workers never write the same one)."""
+        worker = DirectoryWriter.__new__(DirectoryWriter)
+        worker.path, worker._temporary = self.path, self._temporary
+        return worker
+
+
+class PartWriter(MboxWriter):
+    """A ``--jobs`` worker's share of an mbox: the same bytes as :class:`MboxWriter`, in a
+    plain file of its own that the parent appends to the real one."""
+
+    def __enter__(self) -> PartWriter:
+        self._stream = open(self.path, "xb")  # closed by __exit__
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        assert self._stream is not None
+        self._stream.close()

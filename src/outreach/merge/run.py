@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import email.utils
+import json
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from outreach.errors import UsageError
 from outreach.mail import HeaderError
@@ -28,11 +29,12 @@ from outreach.mail import HeaderError
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
     from outreach.checks.registry import Finding
-    from outreach.merge.audience import Supporter
+    from outreach.merge.audience import Audience, Supporter
     from outreach.merge.delivery import Delivery, SmtpSettings
     from outreach.merge.journal import Journal
     from outreach.merge.outputs import Writer
     from outreach.merge.skeleton import MessageMaker, Outgoing
+    from outreach.merge.supporters import Row
 
 __all__ = ["BATCH", "MergeOptions", "MergeSummary", "default_journal", "journal_status", "merge"]
 
@@ -58,6 +60,7 @@ class MergeOptions:
     journal: Path | None = None
     shard: tuple[int, int] | None = None
     retry_failed: bool = False
+    jobs: int = 1
 
 
 @dataclass
@@ -168,12 +171,16 @@ class _Run:
         self.summary = MergeSummary(options.message, mode)
         self.sent_this_run = 0
         self.proofs: dict[str, Supporter] = {}
+        self.reports: TextIO | None = None  # a --jobs worker's bad rows, for the parent
 
     def bad(self, line: int, reason: str) -> None:
         from outreach.display import visible
 
         text = f"{self.options.supporters}:{line}: {visible(reason)}"
         self.summary.bad_rows += 1
+        if self.reports is not None:  # a --jobs worker: the parent reports them in order
+            self.reports.write(json.dumps(text) + "\n")
+            return
         if len(self.summary.problems) < _KEEP:
             self.summary.problems.append(text)
         self.report(text)
@@ -202,6 +209,10 @@ def merge(
     from outreach.unsubscribe import Unsubscribe
 
     started = time.monotonic()
+    if options.jobs > 1 and (
+        (options.smtp and not options.dry_run) or options.proof_to or options.limit is not None
+    ):
+        raise UsageError("--jobs is for --out, --out-dir and --dry-run without --to or --limit")
     run = _Run(campaign, options, report, progress)
     # Over SMTP nothing may leave before the whole CSV is known to parse; files are
     # written atomically, so for them a check of the encoding is enough up front.
@@ -230,6 +241,12 @@ def merge(
         maker.use.subject,
         options.shard,
     )
+    if options.jobs > 1:
+        from outreach.merge.parallel import run_jobs
+
+        with _writer(options, maker) as writer:
+            run_jobs(run, supporters, audience, maker, writer, options.jobs)
+        return _finish(run, maker, started)
     use_journal = delivery is not None and not options.proof_to
     journal_path = options.journal or default_journal(options.supporters, message, options.shard)
     if use_journal:
@@ -245,7 +262,8 @@ def merge(
             if delivery is not None:
                 delivery.start()
             try:
-                _rows(run, supporters, audience, journal, maker, writer, delivery)
+                rows = supporters.rows()
+                _rows(run, rows, supporters.records, audience, journal, maker, writer, delivery)
             finally:
                 if delivery is not None:
                     delivery.close()
@@ -255,6 +273,10 @@ def merge(
                 journal.commit()
     finally:
         journal.close()
+    return _finish(run, maker, started)
+
+
+def _finish(run: _Run, maker: MessageMaker, started: float) -> MergeSummary:
     run.summary.rendered.update(maker.stats)
     run.summary.notes = list(maker.notes.values())
     run.summary.refused = [f for found in maker.refused.values() for f in found]
@@ -293,18 +315,20 @@ def _writer(options: MergeOptions, maker: MessageMaker) -> Writer:
 
 def _rows(
     run: _Run,
-    supporters: Any,
-    audience: Any,
+    rows: Iterator[Row],
+    total: int,
+    audience: Audience,
     journal: Journal,
     maker: MessageMaker,
     writer: Writer,
     delivery: Delivery | None,
 ) -> None:
+    """Every row of ``rows`` (all of the CSV's, or a ``--jobs`` worker's share) checked,
+    noted in ``journal`` and written or sent; ``total`` is for the progress."""
     summary, options = run.summary, run.options
     batch: list[Outgoing] = []
-    total = supporters.records
     tick = time.monotonic()
-    for count, row in enumerate(supporters.rows(), 1):
+    for count, row in enumerate(rows, 1):
         summary.rows = count
         if run.progress is not None and (count & 255) == 0 and time.monotonic() - tick > 0.2:
             tick = time.monotonic()
@@ -360,8 +384,8 @@ def _rows(
         _proofs(run, maker, writer, delivery)
     elif delivery is not None:
         _flush(run, journal, delivery, batch)
-    if run.progress is not None:
-        run.progress(summary.rows, total)
+    if run.progress is not None:  # the total was an estimate (line breaks) for files
+        run.progress(summary.rows, summary.rows)
 
 
 def campaign_label(maker: MessageMaker, locale: str) -> str:
