@@ -64,6 +64,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_compile.py
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/realworld_report.py
 
 ## lock: resolve pyproject.toml (every extra) and the build backend for every platform
 lock:
