@@ -126,6 +126,7 @@ def measure() -> dict[str, Any]:
         [h for h in outreach_run.hits if h.severity == "warning"], judgments, "outreach"
     ).found
     outreach = scores["outreach"]
+    tools[0]["recall_with_warnings"] = len((outreach.found | warned) & truth) / len(truth)
     false_classes = [
         {
             "class": cls,
@@ -201,7 +202,8 @@ def print_report(doc: dict[str, Any]) -> None:
             continue
         cli = f"; as CLI processes {row['cli_seconds']:.2f} s" if row.get("cli_seconds") else ""
         note = {
-            "outreach": f"errors; {row['warnings']} warnings not counted; in process{cli}",
+            "outreach": f"errors ({_pct(row.get('recall_with_warnings'))} recall with its "
+            f"{row['warnings']} warnings); in process{cli}",
             "pofilter": "every failure (no severities); stylistic checks judged by rule",
             "pofilter-critical": "only its critical checks (printf, xmltags, newlines, ...)",
             "msgfmt": f"fatal errors; {row['warnings']} warnings not counted",
