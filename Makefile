@@ -51,7 +51,7 @@ test-latest:
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python $(PIP) install --upgrade pip
-	$(LATEST)/bin/python $(PIP) install --upgrade -e ".[test,bench]" $(PINS)
+	$(LATEST)/bin/python $(PIP) install --upgrade -e ".[test,bench,corpus]" $(PINS)
 	$(LATEST)/bin/python tools/lock_drift.py $(LOCK)
 	$(call suite,$(LATEST)/bin)
 
@@ -64,6 +64,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_compile.py
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/realworld_report.py
 
 ## lock: resolve pyproject.toml (every extra) and the build backend for every platform
 lock:
