@@ -23,6 +23,7 @@ HTML (autoescape on, translations sanitised to their source's markup) and one fo
 
 from __future__ import annotations
 
+import contextlib
 import gettext
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -201,6 +202,7 @@ class Renderer:
         self._environments: dict[str, _LocaleEnvironments] = {}
         self._catalogs: dict[str, LocaleTranslations] = {}
         self._used: dict[str, set[tuple[str | None, str, bool]]] = {}
+        self._recorders: list[set[tuple[str | None, str, bool]]] = []
 
     @property
     def refused(self) -> list[Finding]:
@@ -222,6 +224,35 @@ class Renderer:
                     ):
                         found.setdefault(finding)
         return list(found)
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[set[tuple[str | None, str, bool]]]:
+        """Collect ``(msgctxt, msgid, plural)`` of every string rendered inside the block
+        (``msgid`` is the singular of a plural string), whatever the locale.
+
+        >>> renderer = Renderer(load_campaign("."))                  # doctest: +SKIP
+        >>> with renderer.recording() as used:                       # doctest: +SKIP
+        ...     _ = renderer.render("share", "es", "x")
+        >>> sorted(used)[0][1][:16]                                  # doctest: +SKIP
+        'Love always wins'
+        """
+        seen: set[tuple[str | None, str, bool]] = set()
+        self._recorders.append(seen)
+        try:
+            yield seen
+        finally:
+            self._recorders.remove(seen)
+
+    def translations(self, locale: str) -> LocaleTranslations:
+        """``locale``'s own catalog as rendering uses it: read, checked and compiled once per
+        renderer (:func:`outreach.translations.load_locale`); ``mo`` is ``None`` without a
+        catalog. ``locale`` must be normalised (``pt_BR``)."""
+        loaded = self._catalogs.get(locale)
+        if loaded is None:
+            from outreach.translations import load_locale
+
+            loaded = self._catalogs[locale] = load_locale(self.campaign, locale)
+        return loaded
 
     # -- what there is -----------------------------------------------------------------
     @cached_property
@@ -378,16 +409,18 @@ class Renderer:
         envs = self._environments.get(locale)
         if envs is None:
             from outreach.locales import fallback_chain
-            from outreach.translations import build_chain, load_locale
+            from outreach.translations import build_chain
 
             for link in fallback_chain(locale, self.campaign.source_locale):
-                if link not in self._catalogs:
-                    self._catalogs[link] = load_locale(self.campaign, link)
+                self.translations(link)
             chain = build_chain(self.campaign, locale, self._catalogs)
             used = self._used.setdefault(locale, set())
+            recorders = self._recorders
 
             def lookup(context: str | None, msgid: str, plural: bool) -> None:
                 used.add((context, msgid, plural))
+                for recorder in recorders:
+                    recorder.add((context, msgid, plural))
 
             envs = _LocaleEnvironments(self.campaign, locale, chain, lookup)
             self._environments[locale] = envs
