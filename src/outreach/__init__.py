@@ -48,6 +48,7 @@ _LAZY = {
     "Renderer": "outreach.render",
     "Post": "outreach.render",
     "Email": "outreach.render",
+    "build_preview": "outreach.preview",
     "check_campaign": "outreach.qa",
     "CheckReport": "outreach.qa",
     "Finding": "outreach.checks",
@@ -74,6 +75,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "add_locale",
+    "build_preview",
     "check_campaign",
     "compile_catalogs",
     "export_files",
@@ -102,6 +104,7 @@ if TYPE_CHECKING:
     from outreach.checks import Finding
     from outreach.export import ScheduledPost, export_files, plan_posts
     from outreach.locales import negotiate_locale, normalize_locale
+    from outreach.preview import build_preview
     from outreach.qa import CheckReport, check_campaign
     from outreach.render import Email, Post, Renderer
     from outreach.scaffold import init_campaign
