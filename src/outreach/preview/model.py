@@ -396,6 +396,7 @@ class Model:
             if gone or locale not in campaign.locales:
                 del self.cells[key]
         source_added: dict[tuple[str, str], tuple[str, ...]] = {}
+        by_key = self._errors_by_key({key[1] for key in wanted})
         for message, locale, channel in sorted(wanted, key=self._order):
             with renderer.recording() as used:
                 item = renderer.render(message, locale, channel)
@@ -407,7 +408,7 @@ class Model:
                 if locale != source
                 else ()
             )
-            errors = self._errors(locale, strings, plural, chain, refused)
+            errors = self._errors(locale, strings, plural, chain, refused, by_key)
             if channel != "email":
                 if (message, channel) not in source_added:
                     source_added[(message, channel)] = tuple(
@@ -467,21 +468,40 @@ class Model:
         plural: bool,
         chain: Sequence[str],
         refused: Mapping[str, list[Finding]],
+        by_key: Mapping[str, Mapping[Key | None, list[Finding]]],
     ) -> tuple[Finding, ...]:
-        keys = set(strings)
+        """The error findings on ``strings`` in ``locale`` (a broken ``Plural-Forms`` when
+        a plural is among them), and the refused entries of its parents it would use."""
+        errors = by_key.get(locale, {})
         found: dict[Finding, None] = {}
-        for finding in self._entry_findings.get(locale, ()):
-            if finding.severity != "error":
-                continue
-            if (finding.msgctxt, finding.msgid) in keys or (
-                finding.msgid is None and plural and finding.check == "plural-forms"
-            ):
+        for key in strings:
+            for finding in errors.get(key, ()):
                 found.setdefault(finding)
+        if plural:
+            for finding in errors.get(None, ()):
+                found.setdefault(finding)
+        keys = set(strings)
         for link in chain[1:]:
             for finding in refused.get(link, ()):
                 if (finding.msgctxt, finding.msgid) in keys:
                     found.setdefault(finding)
         return tuple(found)
+
+    def _errors_by_key(self, locales: Iterable[str]) -> dict[str, dict[Key | None, list[Finding]]]:
+        """Entry-level error findings per locale, by ``(msgctxt, msgid)``; ``None`` holds
+        the catalog's ``Plural-Forms`` errors."""
+        index: dict[str, dict[Key | None, list[Finding]]] = {}
+        for locale in locales:
+            table: dict[Key | None, list[Finding]] = {}
+            for finding in self._entry_findings.get(locale, ()):
+                if finding.severity != "error":
+                    continue
+                if finding.msgid is not None:
+                    table.setdefault((finding.msgctxt, finding.msgid), []).append(finding)
+                elif finding.check == "plural-forms":
+                    table.setdefault(None, []).append(finding)
+            index[locale] = table
+        return index
 
     def _collect_locales(self, renderer: Renderer, changed: set[str], recount: bool) -> None:
         """Each locale's page data; entries are re-read for ``changed`` locales (every
