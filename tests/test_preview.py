@@ -361,6 +361,13 @@ def test_server_injects_reload_and_rebuilds(example: Path) -> None:
         first = json.loads(body)
         assert first["error"] is None and first["version"]
         assert _get(server.url + "../../etc/passwd")[0] == 404
+        assert _get(server.url + "m/share/")[0] == 404  # no directory listings
+        rebound = urllib.request.Request(
+            server.url, headers={"Host": f"evil.example:{server.port}"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(rebound, timeout=10)
+        assert refused.value.code == 421
         time.sleep(0.3)  # let the watcher start
         set_msgstr(example, "fr", SHARE_POST, "L’amour gagne : %(url)s %(hashtag)s — ÉDITÉ")
         deadline = time.monotonic() + 15

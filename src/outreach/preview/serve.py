@@ -75,7 +75,26 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         super().end_headers()
 
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        self.send_error(HTTPStatus.NOT_FOUND)  # the site is its pages, not a file browser
+        return None
+
+    def _host_ok(self) -> bool:
+        """Only requests made to this server by its name: a page on another site that
+        rebinds its DNS name to 127.0.0.1 does not get the preview."""
+        port = self.server.preview.port
+        if self.headers.get("Host", "") in (f"{HOST}:{port}", f"localhost:{port}"):
+            return True
+        self.send_error(HTTPStatus.MISDIRECTED_REQUEST)
+        return False
+
+    def do_HEAD(self) -> None:
+        if self._host_ok():
+            super().do_HEAD()
+
     def do_GET(self) -> None:
+        if not self._host_ok():
+            return
         url = urlsplit(self.path)
         if url.path == SCRIPT_PATH:
             self._send(_script(), "text/javascript; charset=utf-8")
