@@ -272,7 +272,8 @@ class Model:
         names = renderer.messages
         for name in names:
             if name in (".", "..") or "\x00" in name:
-                raise UsageError(f"{name}.j2 is not a usable message name", line=None)
+                path = campaign.messages_dir / f"{name}.j2"
+                raise UsageError("not a usable message name (rename the template)", path=path)
         changed_messages = set(names) if full else set(messages or ())
         changed_locales = set(campaign.locales) if full else self.dependents(locales or ())
         self.messages = list(names)
