@@ -402,7 +402,10 @@ def _cell_page(env: Environment, model: Model, cell: Cell, template: str) -> byt
             {
                 "platform": spec,
                 "share_href": safe_href(getattr(item, "share_url", None)),
-                "fill": f"{min(100.0, 100.0 * length / max(limit, 1)):.1f}",
+                # The bar spans the limit, or the length when over it: green up to the
+                # limit, red beyond.
+                "fill": f"{100.0 * min(length, limit) / max(length, limit, 1):.1f}",
+                "beyond": f"{100.0 * max(length - limit, 0) / max(length, limit, 1):.1f}",
                 "left": limit - length,
                 "entities": _entity_list(cell),
             }
