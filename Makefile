@@ -15,8 +15,10 @@ LATEST ?= .venv-latest
 PINS   ?=
 # make lock: uv writes the lock; this is the uv it uses.
 UV_VERSION := 0.13.9
+# axe-core for the preview's accessibility tests, exactly as package-lock.json says.
+NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test test-latest lint bench lock clean
+.PHONY: demo test test-latest lint bench lock clean browser
 
 # Exactly what the lock says, checked against its hashes; the project itself goes in editable,
 # built by the locked hatchling (no build isolation: nothing is fetched unpinned).
@@ -28,6 +30,10 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/python $(PIP) check
 	touch $(STAMP)
 
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 ## demo: install, then run the main job on the example campaign (#LoveAlwaysWins)
 demo: $(STAMP)
 	$(BIN)/outreach extract
@@ -35,6 +41,8 @@ demo: $(STAMP)
 	$(BIN)/outreach compile
 	$(BIN)/outreach stats
 	$(BIN)/outreach render --all-locales --out out
+	$(BIN)/outreach preview
+	@echo "live preview while translating: $(BIN)/outreach preview --serve"
 
 define suite
 	$(1)/ruff check src tests benchmarks
@@ -42,12 +50,16 @@ define suite
 	$(1)/pytest -q
 endef
 
-## test: install, then run the whole test suite (with lint and type checks)
-test: $(STAMP)
+## test: install, then run the whole test suite (with lint and type checks); the browser
+## tests drive Debian's chromium, which tools/install-chromium installs when run as root
+test: $(STAMP) $(NODE_STAMP) browser
 	$(call suite,$(BIN))
 
+browser:
+	@tools/install-chromium || echo "make: without chromium the browser tests are skipped"
+
 ## test-latest: the whole suite with the newest allowed release of every dependency
-test-latest:
+test-latest: $(NODE_STAMP)
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python $(PIP) install --upgrade pip
@@ -65,6 +77,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_check.py
 	$(BIN)/python benchmarks/realworld_report.py
+	$(BIN)/python benchmarks/bench_preview.py
 
 ## lock: resolve pyproject.toml (every extra) and the build backend for every platform
 lock:
@@ -75,4 +88,4 @@ lock:
 	    --custom-compile-command "make lock" -o $(LOCK)
 
 clean:
-	rm -rf $(VENV) $(LATEST) .venv-lock out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) .venv-lock out preview node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -48,6 +48,7 @@ __all__ = [
     "Measure",
     "Platform",
     "bluesky_facets",
+    "entities",
     "find_hashtags",
     "has_hashtag",
     "hashtag_problems",
@@ -662,6 +663,40 @@ def _unlinked_reason(text: str, start: int, end: int, channel: str) -> str:
             shown = "://" if following == "://" else following[:1]
             return f"a hashtag directly followed by “{shown}” is not linked"
     return f"{platform(channel).title} does not recognise it as a hashtag"
+
+
+def entities(channel: str, text: str) -> list[tuple[int, int, str]]:
+    """The links and hashtags ``channel`` would make of ``text``: ``(start, end, kind)`` with
+    ``kind`` ``"link"`` or ``"hashtag"``, string indices, in text order, none overlapping.
+
+    Each platform's own rules, as :func:`measure` and :func:`hashtag_problems` apply them:
+    a tag that the platform cuts short is only its linked part (``#L`` of
+    ``#L’AmourGagneToujours`` on X); Threads makes only the first tag a tag; WhatsApp
+    links URLs but no hashtag.
+
+    >>> text = "Vive #L’AmourGagneToujours : https://example.org/love"
+    >>> [(text[s:e], kind) for s, e, kind in entities("x", text)]
+    [('#L', 'hashtag'), ('https://example.org/love', 'link')]
+    >>> [(text[s:e], kind) for s, e, kind in entities("bluesky", text)]
+    [('#L’AmourGagneToujours', 'hashtag'), ('https://example.org/love', 'link')]
+    """
+    platform(channel)
+    tags: list[tuple[int, int]]
+    if channel == "bluesky":
+        links = [(s, e) for s, e, _ in _bluesky_links(text)]
+        tags = [(s, e) for s, e, _ in _bluesky_tags(text)]
+    else:
+        links = _twitter_url_spans(text, without_protocol=channel != "mastodon")
+        if channel == "mastodon":
+            tags = _mastodon_tag_spans(text)
+        elif channel == "threads":
+            tags = _threads_tag_spans(text)[:1]
+        elif channel == "whatsapp":
+            tags = []
+        else:
+            tags = _twitter_tag_spans(text)
+    spans = [(s, e, "link") for s, e in links] + [(s, e, "hashtag") for s, e in tags]
+    return _remove_overlapping(spans)
 
 
 # --- Bluesky facets ------------------------------------------------------------------------
