@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from outreach.checks.cache import CheckCache
 from outreach.checks.registry import Finding, Severity, Unit, summarize
+from outreach.checks.runner import Result
 from outreach.detect import LanguageJudge, langdetect_version
 from outreach.errors import CatalogError, InputError, UnsafePathError
 
@@ -250,23 +251,29 @@ class _Entries:
             unit.fuzzy,
         )
 
-    def lookup(self, unit: Unit) -> list[tuple[str, Severity, str]] | None:
+    def lookup(self, unit: Unit) -> list[Result] | None:
         if not self.store.enabled:
             return None
         value = self.store.get("entries", self._key(unit))
         if not isinstance(value, list):
             return None
         try:
-            found = [(str(c), _severity(s), str(m)) for c, s, m in value]
+            found = [(str(c), _severity(s), str(m), _form(f)) for c, s, m, f in value]
         except (TypeError, ValueError):
             return None
         self.counts["cached"] += 1
         return found
 
-    def remember(self, unit: Unit, results: list[tuple[str, Severity, str]]) -> None:
+    def remember(self, unit: Unit, results: list[Result]) -> None:
         self.counts["checked"] += 1
         if self.store.enabled:
             self.store.put("entries", self._key(unit), [list(r) for r in results])
+
+
+def _form(value: object) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise ValueError(value)
 
 
 def _severity(value: object) -> Severity:

@@ -4,17 +4,17 @@ Hashtags may be replaced by an accepted variant for the locale (``localized_hash
 campaign.toml); links and mentions must stay exactly as in the source, and a link or domain
 the source does not have is reported as a possible hijack.
 
->>> from outreach.checks.registry import CatalogInfo, Unit
+>>> from outreach.checks.registry import CatalogInfo, Unit, messages
 >>> from outreach.plurals import PluralForms
 >>> info = CatalogInfo(locale="fr", file="fr.po", plural_forms=PluralForms(2, "n > 1"),
 ...                    hashtags=("#LoveAlwaysWins",),
 ...                    accepted_hashtags=("#LoveAlwaysWins", "#LAmourGagneToujours"))
 >>> def unit(source, text):
 ...     return Unit(source, None, None, (text,), frozenset(), 7, False, info)
->>> list(hashtags(unit("Love wins #LoveAlwaysWins", "L’amour gagne #L’AmourGagneToujours")))
+>>> messages(hashtags(unit("Love wins #LoveAlwaysWins", "L’amour gagne #L’AmourGagneToujours")))
 ... # doctest: +ELLIPSIS
 ['hashtag #LAmourGagneToujours is broken by an apostrophe in “#L’AmourGagneToujours”: ...']
->>> list(urls(unit("Sign: https://example.org/love", "Signez : https://evil.example/love")))
+>>> messages(urls(unit("Sign: https://example.org/love", "Signez : https://evil.example/love")))
 ... # doctest: +ELLIPSIS
 ['link https://evil.example/love points to evil.example, ...: a possible link hijack ...']
 """
@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from outreach.checks.registry import Unit, entry_check
+from outreach.checks.registry import Problem, Unit, entry_check, problem
 from outreach.tokens import (
     find_emoji,
     find_hashtags,
@@ -55,17 +55,13 @@ _SEPARATORS = {
 }
 
 
-def _where(unit: Unit, index: int) -> str:
-    return f" (plural form {index})" if unit.is_plural else ""
-
-
 def _has_tag(text: str, tag: str) -> bool:
     body = re.escape(tag[1:])
     return re.search(rf"(?<![\w#＃])[#＃]{body}(?![\w\u200c\u200d·])", text) is not None
 
 
 @entry_check("hashtags", "error")
-def hashtags(unit: Unit) -> Iterator[str]:
+def hashtags(unit: Unit) -> Iterator[str | Problem]:
     """Every campaign hashtag of the source, unchanged or as an accepted variant."""
     info = unit.catalog
     known = set(info.hashtags) | set(info.accepted_hashtags)
@@ -79,7 +75,7 @@ def hashtags(unit: Unit) -> Iterator[str]:
         for tag in dict.fromkeys(t for t in find_hashtags(source) if t in known):
             if any(_has_tag(text, a) for a in accepted):
                 continue
-            yield _lost_tag(tag, text, accepted, unit) + _where(unit, index)
+            yield problem(unit, index, _lost_tag(tag, text, accepted, unit))
 
 
 def _lost_tag(tag: str, text: str, accepted: tuple[str, ...], unit: Unit) -> str:
@@ -186,7 +182,7 @@ def _distance(a: str, b: str) -> int:
 
 
 @entry_check("urls", "error")
-def urls(unit: Unit) -> Iterator[str]:
+def urls(unit: Unit) -> Iterator[str | Problem]:
     """Every link of the source kept exactly; no new link, host or look-alike host.
 
     Links are found as the platforms find them (:func:`outreach.tokens.find_urls`), in the
@@ -198,7 +194,6 @@ def urls(unit: Unit) -> Iterator[str]:
     source_hosts = {url_host(u) for u in find_urls(unit.shown(unit.source_text))}
     source_hosts |= {url_host(u) for u in find_urls(unit.source_text)}
     for index, text in unit.filled_forms():
-        where = _where(unit, index)
         source = unit.source_for(index)
         want, have = find_urls(source), find_urls(text)
         shown = find_urls(unit.shown(text))
@@ -208,18 +203,22 @@ def urls(unit: Unit) -> Iterator[str]:
             scripts = host_scripts(url)
             if len(scripts) > 1 and host not in source_hosts:
                 reported.add(host)
-                yield (
+                yield problem(
+                    unit,
+                    index,
                     f"link {url} has a host that mixes {' and '.join(sorted(scripts))} letters "
-                    f"(a look-alike of another site?): a possible link hijack{where}"
+                    "(a look-alike of another site?): a possible link hijack",
                 )
             elif host not in source_hosts and host not in reported:
                 reported.add(host)
                 written = "" if url in have else " (as a supporter reads it, placeholders filled)"
                 listed = [u for u in dict.fromkeys(want) if u not in have]
                 shown_missing = f" (the source links {', '.join(listed)})" if listed else ""
-                yield (
+                yield problem(
+                    unit,
+                    index,
                     f"link {url}{written} points to {host}, which the source does not link "
-                    f"to: a possible link hijack{shown_missing}{where}"
+                    f"to: a possible link hijack{shown_missing}",
                 )
         if want == have:
             continue
@@ -230,16 +229,16 @@ def urls(unit: Unit) -> Iterator[str]:
         for url in list(missing):
             same_host = [u for u in extra if url_host(u) == url_host(url)]
             if same_host:
-                yield f"link {url} was changed to {same_host[0]}{where}"
+                yield problem(unit, index, f"link {url} was changed to {same_host[0]}")
                 extra.remove(same_host[0])
             else:
-                yield f"link {url} is missing from the translation{where}"
+                yield problem(unit, index, f"link {url} is missing from the translation")
         for url in extra:
-            yield f"link {url} is not in the source{where}"
+            yield problem(unit, index, f"link {url} is not in the source")
 
 
 @entry_check("mentions", "error")
-def mentions(unit: Unit) -> Iterator[str]:
+def mentions(unit: Unit) -> Iterator[str | Problem]:
     """Every ``@handle`` of the source kept; no new one (it would notify someone).
 
     Mentions are found as X and Mastodon find them (full-width ``＠`` too), in the text as
@@ -260,18 +259,19 @@ def mentions(unit: Unit) -> Iterator[str]:
         written = {mention_key(m): m for m in find_mentions(source)}
         missing = [m for k, m in written.items() if k not in have]
         extra = [m for k, m in have.items() if k not in want]
-        where = _where(unit, index)
         if len(missing) == 1 and len(extra) == 1:
-            yield f"mention {missing[0]} was changed to {extra[0]}{where}"
+            yield problem(unit, index, f"mention {missing[0]} was changed to {extra[0]}")
             continue
         for handle in missing:
-            yield f"mention {handle} is missing from the translation{where}"
+            yield problem(unit, index, f"mention {handle} is missing from the translation")
         for handle in extra:
-            yield f"mention {handle} is not in the source: it would notify that account{where}"
+            yield problem(
+                unit, index, f"mention {handle} is not in the source: it would notify that account"
+            )
 
 
 @entry_check("emoji", "warning")
-def emoji(unit: Unit) -> Iterator[str]:
+def emoji(unit: Unit) -> Iterator[str | Problem]:
     """An emoji of the source dropped from the translation."""
     for index, text in unit.filled_forms():
         source_emoji = find_emoji(unit.source_for(index))
@@ -282,4 +282,4 @@ def emoji(unit: Unit) -> Iterator[str]:
         if missing:
             shown = " ".join(missing)
             verb = "is" if len(missing) == 1 else "are"
-            yield f"emoji {shown} of the source {verb} missing{_where(unit, index)}"
+            yield problem(unit, index, f"emoji {shown} of the source {verb} missing")

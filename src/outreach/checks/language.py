@@ -18,11 +18,11 @@ wrong-language has two tests:
 A translation identical to its source is left to same-as-source (a warning: the renderer
 would show the same text as for an untranslated entry).
 
->>> from outreach.checks.registry import CatalogInfo, Unit
+>>> from outreach.checks.registry import CatalogInfo, Unit, messages
 >>> from outreach.plurals import PluralForms
 >>> info = CatalogInfo(locale="ja", file="ja.po", plural_forms=PluralForms(1, "0"))
 >>> unit = Unit("Watch the film", None, None, ("Watch this film",), frozenset(), 4, False, info)
->>> list(wrong_language(unit))
+>>> messages(wrong_language(unit))
 ['the translation is written in Latin script, but ja is written in Japanese (Han and kana)']
 """
 
@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from outreach.checks.registry import Unit, entry_check
+from outreach.checks.registry import Problem, Unit, entry_check, problem
 from outreach.detect import langdetect_code, language_group
 from outreach.tokens import strip_tokens
 
@@ -256,7 +256,7 @@ def _language_name(code: str) -> str:
 
 
 @entry_check("wrong-language", "error")
-def wrong_language(unit: Unit) -> Iterator[str]:
+def wrong_language(unit: Unit) -> Iterator[str | Problem]:
     """A translation that is not in the catalog's language (script, then langdetect)."""
     info = unit.catalog
     profile = script_profile(info.locale)
@@ -266,11 +266,12 @@ def wrong_language(unit: Unit) -> Iterator[str]:
         sample = prose(text, unit.source_text)
         expected, foreign = _counts(sample, info.locale)
         if foreign >= 3 and foreign > expected:
-            where = f" (plural form {index})" if unit.is_plural else ""
             script = _script_of("".join(profile.foreign.findall(sample)))
-            yield (
+            yield problem(
+                unit,
+                index,
                 f"the translation is written in {script} script, "
-                f"but {info.locale} is written in {profile.name}{where}"
+                f"but {info.locale} is written in {profile.name}",
             )
             return
     candidates = info.detections.get(entry_sample(unit)) if info.detections else None
@@ -289,7 +290,7 @@ def wrong_language(unit: Unit) -> Iterator[str]:
 
 
 @entry_check("same-as-source", "warning")
-def same_as_source(unit: Unit) -> Iterator[str]:
+def same_as_source(unit: Unit) -> Iterator[str | Problem]:
     """A long string copied unchanged; short words and names ("Video", "OK") are fine."""
     info = unit.catalog
     if info.is_source or _base(info.locale) == _base(info.source_locale):
@@ -302,10 +303,11 @@ def same_as_source(unit: Unit) -> Iterator[str]:
             continue
         if all(word[0].isupper() for word in words):
             continue  # a title or a name: "Love Always Wins"
-        where = f" (plural form {index})" if unit.is_plural else ""
-        yield (
-            f"the translation is the source text unchanged{where}; translate it, or flag it "
-            "ignore-same-as-source if it stays as written"
+        yield problem(
+            unit,
+            index,
+            "the translation is the source text unchanged; translate it, or flag it "
+            "ignore-same-as-source if it stays as written",
         )
         return
 

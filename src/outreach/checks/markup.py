@@ -6,16 +6,16 @@ an email client as markup; ``{{`` would be template syntax if a translation were
 as a template; a line break in a subject line ends the header; bidi controls make a string
 display differently from what reviewers read.
 
->>> from outreach.checks.registry import CatalogInfo, Unit
+>>> from outreach.checks.registry import CatalogInfo, Unit, messages
 >>> from outreach.plurals import PluralForms
 >>> info = CatalogInfo(locale="es", file="es.po", plural_forms=PluralForms(2, "n != 1"))
 >>> def unit(source, text, context=None):
 ...     return Unit(source, None, context, (text,), frozenset(), 9, False, info)
->>> list(html(unit("Post with <strong>%(tag)s</strong>", "Publica con <strong>%(tag)s")))
+>>> messages(html(unit("Post with <strong>%(tag)s</strong>", "Publica con <strong>%(tag)s")))
 ['tags are not balanced: <strong> is never closed']
->>> list(header_injection(unit("Join us", "Únete\\nBcc: x@y.org", context="subject")))
+>>> messages(header_injection(unit("Join us", "Únete\\nBcc: x@y.org", context="subject")))
 ['a line break in an email subject would end the header (header injection); keep it on one line']
->>> list(invisible(unit("Sign now", "Firma\\u202e ya")))
+>>> messages(invisible(unit("Sign now", "Firma\\u202e ya")))
 ... # doctest: +ELLIPSIS
 ['U+202E RIGHT-TO-LEFT OVERRIDE is not in the source (a bidi control: ...)']
 """
@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from outreach.checks.registry import Unit, entry_check
+from outreach.checks.registry import Problem, Unit, entry_check, problem
 
 __all__ = ["header_injection", "html", "invisible", "template_injection"]
 
@@ -99,16 +99,15 @@ def _scheme(value: str) -> str | None:
 
 
 @entry_check("html", "error", structural=True)
-def html(unit: Unit) -> Iterator[str]:
+def html(unit: Unit) -> Iterator[str | Problem]:
     """The source's tags kept and balanced; no tag, attribute, handler or script link more."""
     for index, text in unit.filled_forms():
         if "<" not in text and "<" not in unit.source_text:
             continue
-        where = f" (plural form {index})" if unit.is_plural else ""
         source = _parse(unit.source_for(index))
         have = _parse(text)
         for message in _compare(source, have):
-            yield message + where
+            yield problem(unit, index, message)
 
 
 def _compare(source: _Markup, have: _Markup) -> Iterator[str]:

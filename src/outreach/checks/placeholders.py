@@ -3,10 +3,10 @@
 Anything else fails at render time (a missing key, a ``%`` that Python cannot format) or
 drops the link. The parsing is :mod:`outreach.placeholders`.
 
->>> from outreach.checks.registry import CatalogInfo, Unit
+>>> from outreach.checks.registry import CatalogInfo, Unit, messages
 >>> info = CatalogInfo(locale="es", file="es.po")
 >>> unit = Unit("Sign now: %(url)s", None, None, ("Firma: %(link)s",), frozenset(), 3, False, info)
->>> list(placeholders(unit))
+>>> messages(placeholders(unit))
 ['placeholder %(url)s was renamed to %(link)s']
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Set
 
-from outreach.checks.registry import Unit, entry_check
+from outreach.checks.registry import Problem, Unit, entry_check, problem
 from outreach.placeholders import brace_placeholders, python_placeholders
 
 __all__ = ["placeholders"]
@@ -36,7 +36,7 @@ def _uses_python_format(unit: Unit) -> bool:
 
 
 @entry_check("placeholders", "error", structural=True)
-def placeholders(unit: Unit) -> Iterator[str]:
+def placeholders(unit: Unit) -> Iterator[str | Problem]:
     """Missing, extra, renamed or malformed placeholders, in every plural form.
 
     A plural form that serves a single number (Arabic's zero and dual, the "one" form) may
@@ -55,35 +55,38 @@ def placeholders(unit: Unit) -> Iterator[str]:
     all_brace = brace_placeholders(unit.source_text)
     plural_only = _plural_only(unit, python)
     for index, text in unit.filled_forms():
-        where = f" (plural form {index})" if unit.is_plural else ""
         source = unit.source_for(index)
         single = _serves_one_number(unit, index)
         if python:
             want = python_placeholders(source)
             have = python_placeholders(text)
             for bad in have.invalid:
-                yield f"invalid placeholder {bad!r}{where}; write %% for a literal percent sign"
+                yield problem(
+                    unit, index, f"invalid placeholder {bad!r}; write %% for a literal percent sign"
+                )
             optional = all_named - want.named  # e.g. %(num)s in a form used only for n == 1
             missing: Set[str] = want.named - have.named - (plural_only if single else set())
             if "%(hashtag)s" in missing and _written_hashtag(text, unit):
                 missing = missing - {"%(hashtag)s"}  # the hashtag, written out: the
                 # hashtags check judges it (a localized variant is how translators do it)
             extra = have.named - want.named - optional
-            yield from _differences(missing, extra, where)
+            yield from _differences(unit, index, missing, extra)
             if want.positional != have.positional and not (want.named or have.named):
                 expected = sum(want.positional.values())
                 got = sum(have.positional.values())
-                yield (
+                yield problem(
+                    unit,
+                    index,
                     f"the source has {expected} positional placeholder(s) "
                     f"({_describe(want.positional)}), the translation {got} "
-                    f"({_describe(have.positional)}){where}"
+                    f"({_describe(have.positional)})",
                 )
         if all_brace or "python-brace-format" in unit.flags:
             want_brace = brace_placeholders(source)
             have_brace = brace_placeholders(text)
             optional_brace = all_brace - want_brace
             missing = want_brace - have_brace - (plural_only if single else set())
-            yield from _differences(missing, have_brace - want_brace - optional_brace, where)
+            yield from _differences(unit, index, missing, have_brace - want_brace - optional_brace)
 
 
 def _written_hashtag(text: str, unit: Unit) -> bool:
@@ -94,14 +97,15 @@ def _written_hashtag(text: str, unit: Unit) -> bool:
     return any(has_hashtag(text, tag) for tag in accepted)
 
 
-def _differences(missing: Set[str], extra: Set[str], where: str) -> Iterator[str]:
+def _differences(unit: Unit, index: int, missing: Set[str], extra: Set[str]) -> Iterator[Problem]:
     if len(missing) == 1 and len(extra) == 1:
-        yield f"placeholder {next(iter(missing))} was renamed to {next(iter(extra))}{where}"
+        renamed = f"placeholder {next(iter(missing))} was renamed to {next(iter(extra))}"
+        yield problem(unit, index, renamed)
         return
     for name in sorted(missing):
-        yield f"placeholder {name} is missing from the translation{where}"
+        yield problem(unit, index, f"placeholder {name} is missing from the translation")
     for name in sorted(extra):
-        yield f"placeholder {name} is not in the source{where}"
+        yield problem(unit, index, f"placeholder {name} is not in the source")
 
 
 _COUNT_NAMES = frozenset({"n", "num", "number", "count", "total", "amount"})

@@ -5,16 +5,16 @@ a real layout bug), so it is an error; a missing or extra space at either end is
 Spaces *inside* the text are never compared: French puts a (narrow) no-break space before
 ``: ; ! ?`` and that is correct typography.
 
->>> from outreach.checks.registry import CatalogInfo, Unit
+>>> from outreach.checks.registry import CatalogInfo, Unit, messages
 >>> from outreach.plurals import PluralForms
 >>> info = CatalogInfo(locale="fr", file="fr.po", plural_forms=PluralForms(2, "n > 1"))
 >>> def unit(source, text, flags=()):
 ...     return Unit(source, None, None, (text,), frozenset(flags), 3, False, info)
->>> list(whitespace(unit("Watch: ", "Regardez :")))
+>>> messages(whitespace(unit("Watch: ", "Regardez :")))
 ['the source ends with a space, the translation does not']
->>> list(whitespace(unit("Will you join?", "Et vous\\u202f?")))
+>>> messages(whitespace(unit("Will you join?", "Et vous\\u202f?")))
 []
->>> list(length(unit("Sign", "Signez la pétition", flags=["max-length:10"])))
+>>> messages(length(unit("Sign", "Signez la pétition", flags=["max-length:10"])))
 ['18 characters, over the max-length:10 set for this string']
 """
 
@@ -22,17 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from outreach.checks.registry import Unit, entry_check
+from outreach.checks.registry import Problem, Unit, entry_check, problem
 
 __all__ = ["length", "newlines", "whitespace"]
 
 
-def _where(unit: Unit, index: int) -> str:
-    return f" (plural form {index})" if unit.is_plural else ""
-
-
 @entry_check("newlines", "error", structural=True)
-def newlines(unit: Unit) -> Iterator[str]:
+def newlines(unit: Unit) -> Iterator[str | Problem]:
     """A leading or trailing ``\\n`` on one side only (msgfmt refuses it)."""
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
@@ -41,7 +37,7 @@ def newlines(unit: Unit) -> Iterator[str]:
             if want != have:
                 side = "the source" if want else "the translation"
                 other = "the translation" if want else "the source"
-                yield f"{side} {edge} with a line break, {other} does not{_where(unit, index)}"
+                yield problem(unit, index, f"{side} {edge} with a line break, {other} does not")
 
 
 def _edge_space(text: str, *, leading: bool) -> bool:
@@ -50,7 +46,7 @@ def _edge_space(text: str, *, leading: bool) -> bool:
 
 
 @entry_check("whitespace", "warning")
-def whitespace(unit: Unit) -> Iterator[str]:
+def whitespace(unit: Unit) -> Iterator[str | Problem]:
     """A space (not a line break) at the start or end on one side only."""
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
@@ -60,20 +56,21 @@ def whitespace(unit: Unit) -> Iterator[str]:
             if want != have:
                 side = "the source" if want else "the translation"
                 other = "the translation" if want else "the source"
-                yield f"{side} {edge} with a space, {other} does not{_where(unit, index)}"
+                yield problem(unit, index, f"{side} {edge} with a space, {other} does not")
 
 
 @entry_check("length", "error")
-def length(unit: Unit) -> Iterator[str]:
+def length(unit: Unit) -> Iterator[str | Problem]:
     """A translation far longer than its source (``Unit.oversize``), and Weblate's
     ``max-length:N`` flag: at most N characters (code points) per form."""
     if unit.oversize is not None:
         index, size = unit.oversize
         source = len(unit.source_for(index))
-        yield (
-            f"the translation is {size:,} characters{_where(unit, index)}, the source "
-            f"{source:,}: far too long for any message (a paste gone wrong?); nothing else "
-            "was checked in it"
+        yield problem(
+            unit,
+            index,
+            f"the translation is {size:,} characters, the source {source:,}: far too long "
+            "for any message (a paste gone wrong?); nothing else was checked in it",
         )
         return
     value = unit.flag_value("max-length")
@@ -86,7 +83,8 @@ def length(unit: Unit) -> Iterator[str]:
         return
     for index, text in unit.filled_forms():
         if len(text) > limit:
-            yield (
-                f"{len(text)} characters, over the max-length:{limit} set for this "
-                f"string{_where(unit, index)}"
+            yield problem(
+                unit,
+                index,
+                f"{len(text)} characters, over the max-length:{limit} set for this string",
             )
