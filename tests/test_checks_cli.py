@@ -121,8 +121,8 @@ def test_text_output_groups_by_file_without_colour(translated: Path) -> None:
     assert lines[1] == ""
     assert all(line.startswith("locales/es/LC_MESSAGES/messages.po:") for line in lines[2:4])
     # each finding names its entry: Poedit and Weblate show no line numbers
-    assert ': warning: whitespace: “Watch the film”: the translation ends with a space' in out
-    assert ': warning: untranslated: “Sign the petition”: ' in out
+    assert ": warning: whitespace: “Watch the film”: the translation ends with a space" in out
+    assert ": warning: untranslated: “Sign the petition”: " in out
     assert lines[-1] == "0 errors, 3 warnings in 2 catalogs"
 
 

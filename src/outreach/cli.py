@@ -375,6 +375,17 @@ def render(
                 measured = f"{item.length}/{item.limit}"
                 click.echo(f"== {item.message} · {item.locale} · {item.channel} ({measured}) ==")
                 click.echo(visible(item.text, keep_newlines=True) + "\n")
+    for item in items:
+        for added in getattr(item, "added", ()):
+            what = "link" if added == campaign.url else "campaign hashtag"
+            click.echo(
+                visible(
+                    f"note: {item.message} ({item.locale}, {item.channel}): the text has no "
+                    f"{what}, so {added} was appended (outreach check reports it when a "
+                    "translation lost it)"
+                ),
+                err=True,
+            )
     problems: list[str] = [
         f"{i.message} ({i.locale}, {i.channel}): {p}" for i in items for p in i.problems
     ]

@@ -29,13 +29,14 @@ from outreach.tokens import (
     find_emoji,
     find_hashtags,
     find_mentions,
+    find_short_domains,
     find_urls,
     host_scripts,
     mention_key,
     url_host,
 )
 
-__all__ = ["emoji", "hashtags", "mentions", "urls"]
+__all__ = ["bare_domain", "emoji", "hashtags", "mentions", "urls"]
 
 # What people put inside a hashtag that ends it on X and Mastodon.
 _SEPARATORS = {
@@ -67,15 +68,88 @@ def hashtags(unit: Unit) -> Iterator[str | Problem]:
     known = set(info.hashtags) | set(info.accepted_hashtags)
     for variants in info.hashtag_variants.values():
         known.update(variants)
-    if not known or ("#" not in unit.source_text and "＃" not in unit.source_text):
+    if not known:
         return
     accepted = tuple(dict.fromkeys((*info.hashtags, *info.accepted_hashtags)))
+    if "%(hashtag" in unit.source_text:
+        yield from _hashtag_placeholder(unit, accepted)
+    if "#" not in unit.source_text and "＃" not in unit.source_text:
+        return
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
         for tag in dict.fromkeys(t for t in find_hashtags(source) if t in known):
             if any(_has_tag(text, a) for a in accepted):
                 continue
             yield problem(unit, index, _lost_tag(tag, text, accepted, unit))
+
+
+_HASHTAG_PLACEHOLDER = re.compile(r"(?P<hash>[#＃](?P<space>\s*))?%\((?P<name>hashtags?)\)s")
+
+
+def _hashtag_placeholder(unit: Unit, accepted: tuple[str, ...]) -> Iterator[Problem]:
+    """What translators do to ``%(hashtag)s``, which renders as the hashtag, ``#`` and all:
+    a ``#`` before it (the post would read ``##LoveAlwaysWins`` or ``# #LoveAlwaysWins``),
+    or the tag written out in its place but misspelled, or another tag (a tag written out
+    correctly renders as intended). A placeholder left out with no tag in its place is the
+    ``placeholders`` check's."""
+    tag = accepted[0] if accepted else "#Tag"
+    for index, text in unit.filled_forms():
+        source = unit.source_for(index)
+        for name in ("hashtag", "hashtags"):
+            placeholder = f"%({name})s"
+            if placeholder not in source:
+                continue
+            for match in _HASHTAG_PLACEHOLDER.finditer(text):
+                if match.group("name") != name or match.group("hash") is None:
+                    continue
+                if match.group() in source:
+                    continue  # the template's own way of writing it
+                written, hash_sign = match.group(), match.group("hash")[0]
+                if match.group("space"):
+                    yield problem(
+                        unit,
+                        index,
+                        f"a stray “{hash_sign}” before {placeholder}: the post would read "
+                        f"“{hash_sign} {tag}”; write {placeholder} alone (it carries the #)",
+                    )
+                else:
+                    yield problem(
+                        unit,
+                        index,
+                        f"“{written}” doubles the “#”: {placeholder} already begins with one, "
+                        f"so the post would read “{hash_sign}{tag}”; write {placeholder}",
+                    )
+            if placeholder in text:
+                continue
+            found = [t for t in find_hashtags(text) if not any(_has_tag(t, a) for a in accepted)]
+            if not found or any(_has_tag(text, a) for a in accepted):
+                continue
+            written = found[0]
+            near = next(
+                (
+                    a
+                    for a in accepted
+                    if 0
+                    < _distance(written.casefold(), a.casefold())
+                    <= max(1, min(3, len(a) // 6))
+                ),
+                None,
+            )
+            if near is not None:
+                yield problem(
+                    unit,
+                    index,
+                    f"{written} is written in place of {placeholder}, and misspells {near}: "
+                    f"write {placeholder}",
+                )
+            else:
+                yield problem(
+                    unit,
+                    index,
+                    f"{written} is written in place of {placeholder}, but it is not a campaign "
+                    f"hashtag for {unit.catalog.locale} ({', '.join(accepted)}): write "
+                    f"{placeholder}, or list {written} under [campaign.localized_hashtags]",
+                )
 
 
 def _lost_tag(tag: str, text: str, accepted: tuple[str, ...], unit: Unit) -> str:
@@ -193,6 +267,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     """
     source_hosts = {url_host(u) for u in find_urls(unit.shown(unit.source_text))}
     source_hosts |= {url_host(u) for u in find_urls(unit.source_text)}
+    source_hosts.add(url_host(unit.catalog.url))  # the campaign's own site is no hijack
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
         want, have = find_urls(source), find_urls(text)
@@ -228,13 +303,71 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             missing = []  # said with the hijack
         for url in list(missing):
             same_host = [u for u in extra if url_host(u) == url_host(url)]
-            if same_host:
+            localized = [u for u in same_host if _localized(url, u)]
+            if localized:
+                extra.remove(localized[0])  # /en/ -> /fr/ on the same site: localisation
+            elif same_host:
                 yield problem(unit, index, f"link {url} was changed to {same_host[0]}")
                 extra.remove(same_host[0])
             else:
                 yield problem(unit, index, f"link {url} is missing from the translation")
+        own = url_host(unit.catalog.url)
         for url in extra:
-            yield problem(unit, index, f"link {url} is not in the source")
+            if url_host(url) != own:  # the campaign's own site, written out: fine
+                yield problem(unit, index, f"link {url} is not in the source")
+
+
+_LOCALE_SEGMENT = re.compile(r"[A-Za-z]{2,3}(?:[_-](?:[A-Za-z]{4}|[A-Za-z]{2}|[0-9]{3}))?")
+
+
+def _localized(source: str, translated: str) -> bool:
+    """Whether ``translated`` is ``source`` with its language in the path changed, as
+    translators of documentation links do (``/en/5.2/releases/`` -> ``/fr/5.2/releases/``).
+
+    >>> _localized("https://docs.example.org/en/5.2/", "https://docs.example.org/pt-br/5.2/")
+    True
+    >>> _localized("https://example.org/en/sign", "https://example.org/en/donate")
+    False
+    """
+    a_split, b_split = _split_url(source), _split_url(translated)
+    if a_split[0] != b_split[0] or len(a_split[1]) != len(b_split[1]):
+        return False
+    changed = [(x, y) for x, y in zip(a_split[1], b_split[1], strict=True) if x != y]
+    return bool(changed) and all(
+        _LOCALE_SEGMENT.fullmatch(x) and _LOCALE_SEGMENT.fullmatch(y) for x, y in changed
+    )
+
+
+def _split_url(url: str) -> tuple[str, list[str]]:
+    """``(scheme and host, path segments with the query)`` of a link."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    host, _, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}", path.split("/")
+
+
+@entry_check("bare-domain", "warning")
+def bare_domain(unit: Unit) -> Iterator[str | Problem]:
+    """A one-name country-code domain the source does not have (``no.lu``, ``evil.io``).
+
+    X and Bluesky link them, but an abbreviation looks the same (Turkish ``no.lu``), so the
+    entry gets a warning; a rendered post that links to a host its source-language post does
+    not is an error of the rendered checks (``urls``).
+    """
+    if "." not in unit.source_text and not any("." in form for form in unit.forms):
+        return
+    source = {url_host(u) for u in find_short_domains(unit.shown(unit.source_text))}
+    for index, text in unit.filled_forms():
+        for domain in dict.fromkeys(find_short_domains(unit.shown(text))):
+            if url_host(domain) not in source:
+                yield problem(
+                    unit,
+                    index,
+                    f"{domain} reads as a link to the website {url_host(domain)} on X, Bluesky "
+                    "and in some mail clients, and the source has no such link: fine in a "
+                    "label, but in a post write it so that it is not a domain",
+                )
 
 
 @entry_check("mentions", "error")

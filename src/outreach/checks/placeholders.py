@@ -12,11 +12,17 @@ drops the link. The parsing is :mod:`outreach.placeholders`.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterator, Set
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
-from outreach.placeholders import brace_placeholders, python_placeholders
+from outreach.placeholders import (
+    BRACE_PLACEHOLDER,
+    PYTHON_PLACEHOLDER,
+    brace_placeholders,
+    python_placeholders,
+)
 
 __all__ = ["placeholders"]
 
@@ -48,7 +54,11 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
         text = unit.forms[0] if unit.forms else ""
         if "{" not in unit.msgid and "{" not in text:
             have = python_placeholders(text)
-            if not have.invalid and have == python_placeholders(unit.msgid):
+            if (
+                not have.invalid
+                and have == python_placeholders(unit.msgid)
+                and not _repeated(text, python=True, brace=False)
+            ):
                 return  # the common case: the same placeholders on both sides
     python = _uses_python_format(unit)
     all_named = python_placeholders(unit.source_text).named if python else set()
@@ -81,6 +91,14 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
                     f"({_describe(want.positional)}), the translation {got} "
                     f"({_describe(have.positional)})",
                 )
+        for name, written in _repeated(text, python=python, brace=bool(all_brace)):
+            if written not in source:
+                yield problem(
+                    unit,
+                    index,
+                    f"placeholder {name} is repeated (“{written}”): the supporter would read "
+                    "its value twice; write it once",
+                )
         if all_brace or "python-brace-format" in unit.flags:
             want_brace = brace_placeholders(source)
             have_brace = brace_placeholders(text)
@@ -89,12 +107,33 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             yield from _differences(unit, index, missing, have_brace - want_brace - optional_brace)
 
 
-def _written_hashtag(text: str, unit: Unit) -> bool:
-    """The translation writes out one of the locale's accepted hashtags."""
-    from outreach.platforms import has_hashtag
+def _repeated(text: str, *, python: bool, brace: bool) -> list[tuple[str, str]]:
+    """``(placeholder, as written)`` for each placeholder written twice in a row, with
+    nothing but white space between (``%(email)s%(email)s``, ``{name} {name}``).
 
-    accepted = unit.catalog.accepted_hashtags or unit.catalog.hashtags
-    return any(has_hashtag(text, tag) for tag in accepted)
+    >>> _repeated("Escribe a %(email)s%(email)s", python=True, brace=False)
+    [('%(email)s', '%(email)s%(email)s')]
+    """
+    spans: list[tuple[int, int, str]] = []
+    if python and "%" in text:
+        spans += [(m.start(), m.end(), m.group()) for m in PYTHON_PLACEHOLDER.finditer(text)]
+    if brace and "{" in text:
+        spans += [(m.start(), m.end(), m.group()) for m in BRACE_PLACEHOLDER.finditer(text)]
+    spans.sort()
+    found: dict[tuple[str, str], None] = {}
+    for (_, end, first), (start, _, second) in itertools.pairwise(spans):
+        if first == second and first != "%%" and not text[end:start].strip():
+            found[(first, f"{first}{text[end:start]}{second}")] = None
+    return list(found)
+
+
+def _written_hashtag(text: str, unit: Unit) -> bool:
+    """The translation writes a hashtag out where the source has ``%(hashtag)s``: the
+    ``hashtags`` check says whether it is an accepted one, misspelled, or another tag."""
+    from outreach.platforms import find_hashtags
+
+    info = unit.catalog
+    return bool((info.hashtags or info.accepted_hashtags) and find_hashtags(text))
 
 
 def _differences(unit: Unit, index: int, missing: Set[str], extra: Set[str]) -> Iterator[Problem]:

@@ -33,6 +33,7 @@ from outreach.checks import (  # noqa: F401
     spacing,
     status,
     structure,
+    wording,
 )
 from outreach.checks.registry import (
     CATALOG_CHECKS,
@@ -154,6 +155,7 @@ def check_catalog(
     only: Collection[str] | None = None,
     detector: Detector | None = None,
     cache: EntryCache | None = None,
+    plural_counts: Sequence[int] | None = None,
 ) -> list[Finding]:
     """Every finding for ``catalog``, in file order then check order.
 
@@ -164,6 +166,8 @@ def check_catalog(
     """
     po = as_po_file(catalog, file=file, locale=locale)
     info = catalog_info(po, file=file, locale=locale, campaign=campaign)
+    if plural_counts is not None:  # part of a catalog, checked as the whole (incremental)
+        info = replace(info, plural_counts=tuple(plural_counts))
     findings: list[Finding] = []
     for check in CATALOG_CHECKS.values():
         if not _selected(check.name, check.structural, structural_only, only):
