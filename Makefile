@@ -1,7 +1,8 @@
 # outreach: the two quick-start targets need only Python 3.11+ and make.
 #
 #   make demo          install from the lock, then run the main job on the example campaign
-#                      (render everything, merge supporters.csv into out/supporters.mbox)
+#                      (render everything, merge supporters.csv into out/supporters.mbox,
+#                      write the preview site)
 #   make test          install from the lock, then ruff, mypy --strict and pytest
 #   make test-latest   the same suite against the newest release of every dependency
 #   make lock          refresh requirements/lock.txt after changing pyproject.toml
@@ -16,8 +17,10 @@ LATEST ?= .venv-latest
 PINS   ?=
 # make lock: uv writes the lock; this is the uv it uses.
 UV_VERSION := 0.13.9
+# axe-core for the preview's accessibility tests, exactly as package-lock.json says.
+NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test test-latest lint bench lock clean
+.PHONY: demo test test-latest lint bench lock clean browser
 
 # Exactly what the lock says, checked against its hashes; the project itself goes in editable,
 # built by the locked hatchling (no build isolation: nothing is fetched unpinned).
@@ -29,6 +32,10 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/python $(PIP) check
 	touch $(STAMP)
 
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 ## demo: install, then run the main job on the example campaign (#LoveAlwaysWins)
 demo: $(STAMP)
 	$(BIN)/outreach extract
@@ -38,6 +45,8 @@ demo: $(STAMP)
 	$(BIN)/outreach render --all-locales --out out
 	OUTREACH_UNSUBSCRIBE_SECRET=demo-secret-not-for-production \
 	    $(BIN)/outreach merge supporters.csv share --out out/supporters.mbox
+	$(BIN)/outreach preview
+	@echo "live preview while translating: $(BIN)/outreach preview --serve"
 
 define suite
 	$(1)/ruff check src tests benchmarks
@@ -45,16 +54,20 @@ define suite
 	$(1)/pytest -q
 endef
 
-## test: install, then run the whole test suite (with lint and type checks)
-test: $(STAMP)
+## test: install, then run the whole test suite (with lint and type checks); the browser
+## tests drive Debian's chromium, which tools/install-chromium installs when run as root
+test: $(STAMP) $(NODE_STAMP) browser
 	$(call suite,$(BIN))
 
+browser:
+	@tools/install-chromium || echo "make: without chromium the browser tests are skipped"
+
 ## test-latest: the whole suite with the newest allowed release of every dependency
-test-latest:
+test-latest: $(NODE_STAMP)
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python $(PIP) install --upgrade pip
-	$(LATEST)/bin/python $(PIP) install --upgrade -e ".[test,bench]" $(PINS)
+	$(LATEST)/bin/python $(PIP) install --upgrade -e ".[test,bench,corpus]" $(PINS)
 	$(LATEST)/bin/python tools/lock_drift.py $(LOCK)
 	$(call suite,$(LATEST)/bin)
 
@@ -67,6 +80,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_compile.py
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/realworld_report.py
+	$(BIN)/python benchmarks/bench_preview.py
 	$(BIN)/python benchmarks/bench_merge.py
 
 ## lock: resolve pyproject.toml (every extra) and the build backend for every platform
@@ -78,4 +93,4 @@ lock:
 	    --custom-compile-command "make lock" -o $(LOCK)
 
 clean:
-	rm -rf $(VENV) $(LATEST) .venv-lock out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) .venv-lock out preview node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -5,12 +5,14 @@ temporary directory -- real sentences in each language, placeholders, plurals, m
 planted defects -- then times, as subprocesses, in one run:
 
 * ``pofilter`` over the three catalogs (all its checks, the default);
-* ``outreach check`` with a cold cache (``.outreach-cache/`` removed first);
+* ``outreach check`` with a cold cache (its cache directory, ``OUTREACH_CACHE_DIR``,
+  removed first);
 * ``outreach check`` with a warm cache (nothing changed since the last run);
-* ``outreach check`` after editing one string in every catalog (the findings cache misses
-  for all three catalogs, the language-detection cache for three strings only).
+* ``outreach check`` after editing one string in every catalog (the cache is per entry:
+  three entries are checked again, and three strings detected).
 
-Targets (the issue): cold <= pofilter's time; warm >= 20x faster than pofilter.
+Targets (issues 5 and 10): cold <= 1x pofilter's time; one string edited <= 0.1x;
+warm >= 20x faster than pofilter.
 
     .venv/bin/python benchmarks/bench_check.py              # the timing table
     .venv/bin/python benchmarks/bench_check.py --corpus     # pofilter and msgfmt -c on tests/corpus
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
@@ -257,13 +260,21 @@ def make_campaign(root: Path, entries: int = ENTRIES) -> Path:
     return root
 
 
+#: The check cache of the benchmark's own runs (set in :func:`bench`).
+ENVIRONMENT: dict[str, str] = {}
+
+
 def _time(
     command: list[str], *, before: object = None
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
     if callable(before):
         before()
     start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    # As on a translator's machine, Python keeps the bytecode it compiles (this sandbox
+    # sets PYTHONDONTWRITEBYTECODE, which would make every run compile outreach again).
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    environment.update(ENVIRONMENT)
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
     return time.perf_counter() - start, result
 
 
@@ -282,7 +293,8 @@ def _median(command: list[str], repeat: int, before: object = None) -> tuple[flo
 def bench(repeat: int, entries: int) -> None:
     with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
         root = make_campaign(Path(tmp) / "campaign", entries)
-        cache = root / ".outreach-cache"
+        cache = Path(tmp) / "cache"
+        ENVIRONMENT["OUTREACH_CACHE_DIR"] = str(cache)
         out = Path(tmp) / "pofilter-out"
         locales_args = [arg for locale in LOCALES for arg in ("--locale", locale)]
         check = [str(BIN / "outreach"), "-C", str(root), "check", "--format", "json"]
@@ -324,7 +336,7 @@ def bench(repeat: int, entries: int) -> None:
         t_warm, output = _median(check, repeat)
         rows.append(("outreach check, warm cache", t_warm, f"{json.loads(output)['summary']}"))
         t_edit, output = _median(check, repeat, edit_one_string)
-        rows.append(("outreach check, 1 string edited/catalog", t_edit, "detection cache only"))
+        rows.append(("outreach check, 1 string edited/catalog", t_edit, "3 entries checked"))
         t_nocache, _ = _median([*check, "--no-cache"], repeat)
         rows.append(("outreach check --no-cache", t_nocache, ""))
 
@@ -336,8 +348,10 @@ def bench(repeat: int, entries: int) -> None:
             f"{t_pofilter / seconds:>9.1f}x  {note}"
         )
     cold_ok = t_cold <= t_pofilter
+    edit_ok = t_edit <= 0.1 * t_pofilter
     warm_ok = t_pofilter / t_warm >= 20
-    print(f"target cold <= pofilter: {'met' if cold_ok else 'MISSED'}")
+    print(f"target cold <= 1x pofilter: {'met' if cold_ok else 'MISSED'}")
+    print(f"target one string edited <= 0.1x pofilter: {'met' if edit_ok else 'MISSED'}")
     print(f"target warm >= 20x faster than pofilter: {'met' if warm_ok else 'MISSED'}")
 
 

@@ -450,7 +450,7 @@ def test_incomplete_plurals_are_reported_and_left_out_with_force(translated: Pat
     assert line.startswith(f"{es}:")
     assert "plural" in line
     line_no = int(line.split(":")[1])
-    assert es.read_text().splitlines()[line_no - 1].startswith("msgid ")
+    assert es.read_text().splitlines()[line_no - 1].startswith("msgstr[1] ")
     assert number
     assert not mo.exists()
 

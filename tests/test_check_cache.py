@@ -1,8 +1,8 @@
 """The check cache: per entry, outside the campaign, and unforgeable.
 
 A pull request can add any file to a campaign, a cache included; outreach's cache lives in
-the user's cache directory and its keys are HMACs under a secret of the machine, so no file
-anyone else wrote can turn an error into silence.
+the user's cache directory and its keys are MACs (keyed BLAKE2b) under a secret of the
+machine, so no file anyone else wrote can turn an error into silence.
 """
 
 from __future__ import annotations
@@ -35,9 +35,14 @@ def translated(extracted: Path) -> Path:
     return extracted
 
 
-def _cache_files() -> list[Path]:
-    root = Path(os.environ["OUTREACH_CACHE_DIR"])
+def _cache_files(root: Path | None = None) -> list[Path]:
+    root = Path(os.environ["OUTREACH_CACHE_DIR"]) if root is None else root
     return sorted(p for p in root.iterdir() if p.suffix == ".json")
+
+
+def _cache_file(kind: str, root: Path | None = None) -> Path:
+    (path,) = [p for p in _cache_files(root) if p.name.endswith(f".{kind}.json")]
+    return path
 
 
 def test_warm_cache_gives_the_same_report_and_one_edit_rechecks_one_entry(
@@ -46,7 +51,9 @@ def test_warm_cache_gives_the_same_report_and_one_edit_rechecks_one_entry(
     campaign = load_campaign(translated)
     cold = check_campaign(campaign)
     assert not (translated / ".outreach-cache").exists()  # nothing in the campaign
-    assert len(_cache_files()) == 1
+    files = _cache_files()  # one campaign: one file per kind of value
+    assert [p.name.split(".")[1] for p in files] == ["detections", "entries", "files"]
+    assert len({p.name.split(".")[0] for p in files}) == 1
     total = cold.entries["checked"]
     assert total >= 10 and cold.entries["cached"] == 0
     warm = check_campaign(campaign)
@@ -76,16 +83,16 @@ def test_a_cache_in_the_campaign_is_never_read(translated: Path) -> None:
 
 def test_a_forged_entry_in_the_cache_directory_matches_nothing(translated: Path) -> None:
     """Even written into the cache directory, entries keyed without this machine's secret
-    (the key is an HMAC) are never found: the bad entry is checked and reported."""
+    (the key is a MAC) are never found: the bad entry is checked and reported."""
     campaign = load_campaign(translated)
     check_campaign(campaign)
-    (path,) = _cache_files()
+    path = _cache_file("entries")
     document = json.loads(path.read_text())
     import hashlib
 
     for material in ("es\0Watch the film\0" + EVIL, EVIL):
         fake = hashlib.sha256(material.encode()).hexdigest()
-        document["namespaces"]["entries"][fake] = []
+        document["values"][fake] = []
     path.write_text(json.dumps(document))
     edit_po(po_path(translated, "es"), {"Watch the film": EVIL})
     report = check_campaign(campaign)
@@ -96,11 +103,10 @@ def test_a_cache_from_another_machine_matches_nothing(translated: Path, tmp_path
     campaign = load_campaign(translated)
     elsewhere = tmp_path / "other-machine"
     check_campaign(campaign, cache_dir=elsewhere)
-    (other,) = [p for p in elsewhere.iterdir() if p.suffix == ".json"]
     here = tmp_path / "this-machine"
     check_campaign(campaign, cache_dir=here)  # creates this machine's secret
-    (mine,) = [p for p in here.iterdir() if p.suffix == ".json"]
-    mine.write_bytes(other.read_bytes())  # the other machine's entries, all "clean"
+    for kind in ("files", "entries", "detections"):  # the other machine's values, all "clean"
+        _cache_file(kind, here).write_bytes(_cache_file(kind, elsewhere).read_bytes())
     report = check_campaign(campaign, cache_dir=here)
     assert report.entries["cached"] == 0
 
@@ -110,10 +116,11 @@ def test_a_corrupt_cache_is_ignored_and_rewritten(translated: Path, damage: byte
     campaign = load_campaign(translated)
     expected = check_campaign(campaign, use_cache=False).findings
     check_campaign(campaign)
-    (path,) = _cache_files()
-    path.write_bytes(damage)
+    for path in _cache_files():
+        path.write_bytes(damage)
     assert check_campaign(campaign).findings == expected
-    assert json.loads(path.read_bytes())["schema"] == 2
+    for path in _cache_files():
+        assert json.loads(path.read_bytes())["schema"] == 4
     assert check_campaign(campaign).entries["checked"] == 0
 
 
@@ -130,7 +137,7 @@ def test_an_unusable_cache_directory_never_breaks_a_run(
 def test_a_link_in_the_cache_directory_is_not_followed(translated: Path, tmp_path: Path) -> None:
     campaign = load_campaign(translated)
     check_campaign(campaign)
-    (path,) = _cache_files()
+    path = _cache_file("files")  # read by every run
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     path.unlink()

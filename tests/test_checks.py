@@ -210,8 +210,8 @@ def test_brands_tokens_and_copies_do_not_make_a_wrong_script(
 
 
 def test_langdetect_is_consulted_only_for_long_enough_text() -> None:
-    detector = FakeDetector((("pt", 0.99),))
-    long = "A Rússia tornou crime falar abertamente sobre pessoas gays antes dos Jogos."
+    detector = FakeDetector((("fr", 0.99),))
+    long = "La Russie a fait un crime de parler ouvertement des personnes gays avant les Jeux."
     found = check(
         "Russia made it a crime to speak openly before the Games.", long, detector=detector
     )
@@ -219,7 +219,7 @@ def test_langdetect_is_consulted_only_for_long_enough_text() -> None:
         (
             "wrong-language",
             "error",
-            "the translation looks like Portuguese (pt, 99% by langdetect), not Spanish",
+            "the translation looks like French (fr, 99% by langdetect), not Spanish",
         )
     ]
     detector = FakeDetector((("it", 0.99),))
@@ -468,9 +468,22 @@ def test_header_injection_only_for_email_header_contexts() -> None:
 
 @pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u200b", "\ufeff", "\u2060", "\u200f"])
 def test_invisible_characters(char: str) -> None:
-    found = check("Sign now", f"Firma{char} ya")
+    found = check("Sign now", f"Fir{char}ma ya")
     assert [f[:2] for f in found] == [("invisible", "error")]
     assert f"U+{ord(char):04X}" in found[0][2]
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\ufeff", "\u2060"])
+def test_a_zero_width_character_beside_a_space_is_only_a_warning(char: str) -> None:
+    """Issue 10: U+200B pasted next to a space is junk but harmless (Wagtail's ru and ar
+    catalogs have "отправлена \u200b\u200bна модерацию")."""
+    found = check("Sent for moderation", f"Отправлена {char}{char}на модерацию", locale="ru")
+    assert [f[:2] for f in found] == [("zero-width", "warning")]
+    # inside a word, or starting the string (it would hide a leading "="), it stays an error
+    assert [f[:2] for f in check("Sign now", f"{char}=1+1 ya")] == [("invisible", "error")]
+    assert [f[:2] for f in check("Sign now", f"Fir{char}{char}ma ya")] == [("invisible", "error")]
+    # a bidi control stays an error next to a space too
+    assert [f[:2] for f in check("Sign now", "Firma \u202e ya")] == [("invisible", "error")]
 
 
 def test_invisible_characters_with_a_legitimate_use_are_fine() -> None:
@@ -489,7 +502,12 @@ def test_newlines_are_errors_spaces_are_warnings() -> None:
         ("newlines", "error", "the translation starts with a line break, the source does not")
     ]
     assert check("Total: ", "Total:") == [
-        ("whitespace", "warning", "the source ends with a space, the translation does not")
+        (
+            "whitespace",
+            "warning",
+            "the source ends with a space, the translation does not: text joined after this "
+            "string (a name, a number, a link) would run into its last word; keep the space",
+        )
     ]
 
 

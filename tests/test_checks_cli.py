@@ -88,11 +88,10 @@ def test_json_is_exactly_the_documented_shape(translated: Path) -> None:
     assert set(document) == {"findings", "summary"}
     assert document["summary"] == {"errors": 1, "warnings": 0}
     [finding] = findings(document)
-    line = next(
-        n
-        for n, text in enumerate(po_path(translated, "es").read_text().split("\n"), start=1)
-        if text.startswith('msgid "Love always wins.')
-    )
+    lines = po_path(translated, "es").read_text().split("\n")
+    msgid = next(n for n, text in enumerate(lines) if text.startswith('msgid "Love always wins.'))
+    line = msgid + 2  # the msgstr line a translator edits, as msgfmt reports it
+    assert lines[line - 1].startswith("msgstr ")
     assert finding == {
         "locale": "es",
         "file": "locales/es/LC_MESSAGES/messages.po",
@@ -121,8 +120,9 @@ def test_text_output_groups_by_file_without_colour(translated: Path) -> None:
     )
     assert lines[1] == ""
     assert all(line.startswith("locales/es/LC_MESSAGES/messages.po:") for line in lines[2:4])
-    assert ": warning: whitespace: the translation ends with a space" in out
-    assert ": warning: untranslated: " in out
+    # each finding names its entry: Poedit and Weblate show no line numbers
+    assert ": warning: whitespace: “Watch the film”: the translation ends with a space" in out
+    assert ": warning: untranslated: “Sign the petition”: " in out
     assert lines[-1] == "0 errors, 3 warnings in 2 catalogs"
 
 
@@ -134,10 +134,12 @@ def test_github_annotations(translated: Path) -> None:
     [error] = [line for line in lines if line.startswith("::error ")]
     assert error.startswith("::error file=locales/es/LC_MESSAGES/messages.po,line=")
     assert error.endswith(
-        ",title=placeholders::placeholder %25(url)s is missing from the translation"
+        ",title=placeholders%3A “Love always wins. Share the film%3A…”::placeholder %25(url)s "
+        "is missing from the translation"
     )
     assert any(
-        line.startswith("::warning file=") and "title=untranslated::" in line for line in lines
+        line.startswith("::warning file=") and "title=untranslated%3A “Watch the film”::" in line
+        for line in lines
     )
 
 

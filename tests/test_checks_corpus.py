@@ -48,6 +48,10 @@ SEVERITY = {
     "newlines": "error",
     "whitespace": "warning",
     "length": "error",
+    "blank": "error",
+    "zero-width": "warning",
+    "doubled-word": "warning",
+    "bare-domain": "warning",
 }
 
 

@@ -49,6 +49,7 @@ _LAZY = {
     "Renderer": "outreach.render",
     "Post": "outreach.render",
     "Email": "outreach.render",
+    "build_preview": "outreach.preview",
     "check_campaign": "outreach.checks.campaign",
     "CheckReport": "outreach.checks.campaign",
     "Finding": "outreach.checks",
@@ -76,6 +77,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "add_locale",
+    "build_preview",
     "check_campaign",
     "compile_catalogs",
     "export_files",
@@ -105,6 +107,7 @@ if TYPE_CHECKING:
     from outreach.checks.campaign import CheckReport, check_campaign
     from outreach.export import ScheduledPost, export_files, plan_posts
     from outreach.locales import negotiate_locale, normalize_locale
+    from outreach.preview import build_preview
     from outreach.render import Email, Post, Renderer
     from outreach.scaffold import init_campaign
 

@@ -375,6 +375,17 @@ def render(
                 measured = f"{item.length}/{item.limit}"
                 click.echo(f"== {item.message} · {item.locale} · {item.channel} ({measured}) ==")
                 click.echo(visible(item.text, keep_newlines=True) + "\n")
+    for item in items:
+        for added in getattr(item, "added", ()):
+            what = "link" if added == campaign.url else "campaign hashtag"
+            click.echo(
+                visible(
+                    f"note: {item.message} ({item.locale}, {item.channel}): the text has no "
+                    f"{what}, so {added} was appended (outreach check reports it when a "
+                    "translation lost it)"
+                ),
+                err=True,
+            )
     problems: list[str] = [
         f"{i.message} ({i.locale}, {i.channel}): {p}" for i in items for p in i.problems
     ]
@@ -396,6 +407,82 @@ def _refusals(findings: Sequence[Any]) -> list[str]:
         f"{len(entries)} translation(s) with errors were not used: those strings fell back "
         "to the next language of their chain (run 'outreach check' for details)",
     ]
+
+
+# -- outreach preview -----------------------------------------------------------------------
+@main.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Where to write the site (default: preview/ in the campaign directory). "
+    "A previous preview there is replaced whole.",
+)
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Serve the preview on 127.0.0.1, rebuild it when a template, catalog or "
+    "campaign.toml changes, and reload the open page. Ctrl-C stops.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="The port --serve listens on (0: any free port).",
+)
+@var_option
+@pass_state
+@handles_errors
+def preview(
+    state: _State, out_dir: str | None, serve: bool, port: int, variables: tuple[str, ...]
+) -> None:
+    """Build a static HTML preview of every message x locale x channel.
+
+    index.html shows each message's cells per locale and channel (ok, over the limit,
+    hashtag or link appended, fell back to another language, check errors), each locale's
+    translation progress and the check findings; every email and post has a page as the
+    supporter sees it. Nothing in the site loads from the network. Exits 1 when a cell has
+    a problem or a catalog an error finding (the site is written all the same).
+    """
+    from outreach.errors import ProblemsFound
+    from outreach.render import parse_variables
+
+    campaign = state.campaign()
+    values = parse_variables(variables)
+    if serve:
+        _serve_preview(campaign, out_dir, port, values)
+        return
+    from outreach.preview import build_preview
+
+    result = build_preview(campaign, out_dir, values)
+    click.echo(f"{result.pages} pages in {result.out}")
+    click.echo(f"open {result.index.resolve().as_uri()}")
+    if result.problems:
+        raise ProblemsFound(
+            result.problems, summary=f"{len(result.problems)} problem(s): see {result.index}"
+        )
+
+
+def _serve_preview(campaign: Any, out_dir: str | None, port: int, values: Any) -> None:
+    from outreach.preview import DEFAULT_DIR
+    from outreach.preview.serve import PreviewServer
+
+    out = Path(out_dir) if out_dir else Path(campaign.root) / DEFAULT_DIR
+
+    def report(line: str) -> None:
+        click.echo(line, err=line.startswith("rebuild failed"))
+
+    server = PreviewServer(campaign, out, port=port, variables=values, report=report)
+    try:
+        server.start()
+        click.echo(f"serving {out} on {server.url} (Ctrl-C stops)")
+        server.watch()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    click.echo("stopped")
 
 
 # -- outreach export ------------------------------------------------------------------------

@@ -194,19 +194,31 @@ class _Profiles:
         self.rows[gram] = row
         return row
 
-    def detect(self, text: str) -> Candidates:
-        """langdetect, seeded: the candidates it reports (probability > 0.1)."""
+    def detect(self, text: str, seeds: tuple[int, ...] = (0,)) -> Candidates:
+        """langdetect, seeded: the candidates it reports (probability > 0.1).
+
+        With several ``seeds``, each language's probability is the lowest any seed gave it
+        (0 where a seed did not name it), so a language is as likely as the least sure run
+        says: langdetect samples n-grams at random, and on short text one seed can be
+        "100 %" sure of a language another seed barely names.
+        """
         from langdetect import DetectorFactory
         from langdetect.lang_detect_exception import LangDetectException
 
+        runs: list[dict[str, float]] = []
+        for seed in seeds:
+            DetectorFactory.seed = seed
+            detector = _langdetect_factory().create()
+            detector.append(text)
+            try:
+                found = detector.get_probabilities()
+            except LangDetectException:
+                found = []
+            runs.append({str(c.lang): round(float(c.prob), 4) for c in found})
         DetectorFactory.seed = 0
-        detector = _langdetect_factory().create()
-        detector.append(text)
-        try:
-            found = detector.get_probabilities()
-        except LangDetectException:
-            return ()
-        return tuple((str(c.lang), round(float(c.prob), 4)) for c in found)
+        named = dict.fromkeys(lang for run in runs for lang in run)
+        lowest = {lang: min(run.get(lang, 0.0) for run in runs) for lang in named}
+        return tuple(sorted(lowest.items(), key=lambda item: (-item[1], item[0])))
 
 
 @functools.cache
@@ -236,6 +248,10 @@ def detect_languages(text: str, *, top: int = 3) -> list[tuple[str, float]]:
     return list(found[:top])
 
 
+#: The seeds the judge runs langdetect with; its answers are cached under this value too.
+DETECTION_SEEDS = (0, 1, 2)
+
+
 class DetectionStore(Protocol):
     """Where the judge remembers langdetect's answers (see :mod:`outreach.checks.cache`)."""
 
@@ -257,6 +273,7 @@ class LanguageJudge:
 
     cache: DetectionStore | None = None
     margin: float = 20.0
+    seeds: tuple[int, ...] = DETECTION_SEEDS
     counts: dict[str, int] = field(
         default_factory=lambda: {"cached": 0, "consistent": 0, "langdetect": 0}
     )
@@ -289,7 +306,7 @@ class LanguageJudge:
                 verdict = ()
                 self.counts["consistent"] += 1
             else:
-                verdict = profiles.detect(sample)  # seeds DetectorFactory first
+                verdict = profiles.detect(sample, self.seeds)
                 self.counts["langdetect"] += 1
             results[sample] = verdict
             if self.cache is not None:

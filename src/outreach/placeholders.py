@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 __all__ = [
+    "BRACE_PLACEHOLDER",
     "PYTHON_PLACEHOLDER",
     "Placeholders",
     "brace_placeholders",
@@ -41,7 +42,9 @@ PYTHON_PLACEHOLDER = re.compile(
 _PERCENT = re.compile(r"%")
 # What to show of a malformed directive: the "%", a name of at most 40 characters, one more.
 _INVALID = re.compile(r"%(?:\([^)]{0,40}\)?)?.?", re.DOTALL)
-_BRACE = re.compile(r"(?<!\{)\{(?P<name>[A-Za-z_][A-Za-z0-9_]*|\d*)(?:![rsa])?(?::[^{}]*)?\}(?!\})")
+BRACE_PLACEHOLDER = re.compile(
+    r"(?<!\{)\{(?P<name>[A-Za-z_][A-Za-z0-9_]*|\d*)(?:![rsa])?(?::[^{}]*)?\}(?!\})"
+)
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def python_placeholders(text: str) -> Placeholders:
 
 def brace_placeholders(text: str) -> set[str]:
     """``{name}`` fields (``{{`` and ``}}`` are literal braces)."""
-    return {m.group(0) for m in _BRACE.finditer(text)}
+    return {m.group(0) for m in BRACE_PLACEHOLDER.finditer(text)}
 
 
 #: The widest field or precision a sample is formatted with (the check reports more).

@@ -39,6 +39,7 @@ import importlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from outreach.errors import UsageError
@@ -48,9 +49,11 @@ __all__ = [
     "Measure",
     "Platform",
     "bluesky_facets",
+    "entities",
     "find_hashtags",
     "has_hashtag",
     "hashtag_problems",
+    "is_short_country_domain",
     "measure",
     "platform",
     "top_level_domains",
@@ -324,15 +327,60 @@ def _rx() -> _Patterns:
 def top_level_domains() -> frozenset[str]:
     """Top-level domains (twitter-text's lists): a bare ``example.org`` is a link only
     where its last label is one of these (Bluesky's detection, and the checks' ``urls``)."""
-    from twitter_text.regexp.valid_cctld import valid_cctld
-    from twitter_text.regexp.valid_gtld import valid_gtld
+    generic, country = _tld_lists()
+    return generic | country
 
-    names: set[str] = set()
-    for compiled in (valid_gtld, valid_cctld):
-        pattern = str(compiled.pattern)
+
+@functools.cache
+def _tld_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """twitter-text's generic and country-code top-level domains, read from its source
+    (importing the package compiles its emoji pattern: a second, on a check that only
+    needs the names)."""
+    import ast
+    from importlib.util import find_spec
+
+    spec = find_spec("twitter_text")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("twitter_text")
+    directory = Path(spec.origin).parent / "regexp"
+    lists = []
+    for name in ("valid_gtld", "valid_cctld"):
+        try:
+            tree = ast.parse((directory / f"{name}.py").read_text(encoding="utf-8"))
+            call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.args)
+            pattern = _string_sum(call.args[0])
+        except (OSError, SyntaxError, StopIteration, ValueError):  # another layout
+            module = importlib.import_module(f"twitter_text.regexp.{name}")
+            pattern = str(getattr(module, name).pattern)
         body = pattern[pattern.index("(?:(?:") + 6 : pattern.rindex(")(?=")]
-        names.update(body.split("|"))
-    return frozenset(names)
+        lists.append(frozenset(body.split("|")))
+    return lists[0], lists[1]
+
+
+def _string_sum(node: Any) -> str:
+    """The value of ``'a' + 'b' + ...`` written as Python source (no code is run)."""
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _string_sum(node.left) + _string_sum(node.right)
+    raise ValueError("not a sum of strings")
+
+
+def is_short_country_domain(url: str) -> bool:
+    """Whether ``url`` is one name and a country-code domain, with no scheme and no path
+    (``no.lu``, ``bit.ly``). X (twitter-text v3) and Bluesky link these like any domain,
+    but they are also what abbreviations look like (Turkish ``no.lu``), so the checks judge
+    them apart (see :func:`outreach.tokens.find_short_domains`).
+
+    >>> [is_short_country_domain(u) for u in ("no.lu", "bit.ly/x", "foo.co.jp", "a.org")]
+    [True, False, False, False]
+    """
+    if "://" in url or "/" in url or "?" in url or "#" in url:
+        return False
+    name, dot, tld = url.partition(":")[0].rstrip(".").partition(".")
+    return bool(dot and name and "." not in tld and tld.lower() in _tld_lists()[1])
 
 
 # --- counting ------------------------------------------------------------------------------
@@ -662,6 +710,40 @@ def _unlinked_reason(text: str, start: int, end: int, channel: str) -> str:
             shown = "://" if following == "://" else following[:1]
             return f"a hashtag directly followed by “{shown}” is not linked"
     return f"{platform(channel).title} does not recognise it as a hashtag"
+
+
+def entities(channel: str, text: str) -> list[tuple[int, int, str]]:
+    """The links and hashtags ``channel`` would make of ``text``: ``(start, end, kind)`` with
+    ``kind`` ``"link"`` or ``"hashtag"``, string indices, in text order, none overlapping.
+
+    Each platform's own rules, as :func:`measure` and :func:`hashtag_problems` apply them:
+    a tag that the platform cuts short is only its linked part (``#L`` of
+    ``#L’AmourGagneToujours`` on X); Threads makes only the first tag a tag; WhatsApp
+    links URLs but no hashtag.
+
+    >>> text = "Vive #L’AmourGagneToujours : https://example.org/love"
+    >>> [(text[s:e], kind) for s, e, kind in entities("x", text)]
+    [('#L', 'hashtag'), ('https://example.org/love', 'link')]
+    >>> [(text[s:e], kind) for s, e, kind in entities("bluesky", text)]
+    [('#L’AmourGagneToujours', 'hashtag'), ('https://example.org/love', 'link')]
+    """
+    platform(channel)
+    tags: list[tuple[int, int]]
+    if channel == "bluesky":
+        links = [(s, e) for s, e, _ in _bluesky_links(text)]
+        tags = [(s, e) for s, e, _ in _bluesky_tags(text)]
+    else:
+        links = _twitter_url_spans(text, without_protocol=channel != "mastodon")
+        if channel == "mastodon":
+            tags = _mastodon_tag_spans(text)
+        elif channel == "threads":
+            tags = _threads_tag_spans(text)[:1]
+        elif channel == "whatsapp":
+            tags = []
+        else:
+            tags = _twitter_tag_spans(text)
+    spans = [(s, e, "link") for s, e in links] + [(s, e, "hashtag") for s, e in tags]
+    return _remove_overlapping(spans)
 
 
 # --- Bluesky facets ------------------------------------------------------------------------

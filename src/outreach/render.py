@@ -229,7 +229,7 @@ class Renderer:
         self.variables = {**campaign.variables, **(variables or {})}
         self._environments: dict[str, _LocaleEnvironments] = {}
         self._catalogs: dict[str, LocaleTranslations] = {}
-        self._used: set[tuple[str | None, str, bool]] | None = None  # during one render
+        self._recorders: list[set[tuple[str | None, str, bool]]] = []
 
     def _refused(self, locale: str, used: set[tuple[str | None, str, bool]]) -> tuple[Finding, ...]:
         """The error findings of the translations ``used`` would have taken in ``locale``'s
@@ -248,15 +248,33 @@ class Renderer:
         return tuple(found)
 
     @contextlib.contextmanager
-    def _recording(self) -> Iterator[set[tuple[str | None, str, bool]]]:
-        """Collect the strings one rendering asks for (see :meth:`_refused`)."""
-        previous = self._used
-        used: set[tuple[str | None, str, bool]] = set()
-        self._used = used
+    def recording(self) -> Iterator[set[tuple[str | None, str, bool]]]:
+        """Collect ``(msgctxt, msgid, plural)`` of every string rendered inside the block
+        (``msgid`` is the singular of a plural string), whatever the locale.
+
+        >>> renderer = Renderer(load_campaign("."))                  # doctest: +SKIP
+        >>> with renderer.recording() as used:                       # doctest: +SKIP
+        ...     _ = renderer.render("share", "es", "x")
+        >>> sorted(used)[0][1][:16]                                  # doctest: +SKIP
+        'Love always wins'
+        """
+        seen: set[tuple[str | None, str, bool]] = set()
+        self._recorders.append(seen)
         try:
-            yield used
+            yield seen
         finally:
-            self._used = previous
+            self._recorders.remove(seen)
+
+    def translations(self, locale: str) -> LocaleTranslations:
+        """``locale``'s own catalog as rendering uses it: read, checked and compiled once per
+        renderer (:func:`outreach.translations.load_locale`); ``mo`` is ``None`` without a
+        catalog. ``locale`` must be normalised (``pt_BR``)."""
+        loaded = self._catalogs.get(locale)
+        if loaded is None:
+            from outreach.translations import load_locale
+
+            loaded = self._catalogs[locale] = load_locale(self.campaign, locale)
+        return loaded
 
     # -- what there is -----------------------------------------------------------------
     @cached_property
@@ -311,7 +329,7 @@ class Renderer:
     def render_post(self, message: str, locale: str, channel: str) -> Post:
         """One social post; ``refused`` says which translations it would have used that
         were left out for their errors."""
-        with self._recording() as used:
+        with self.recording() as used:
             post = self._post(message, locale, channel)
         return dataclasses.replace(post, refused=self._refused(locale, used))
 
@@ -371,7 +389,7 @@ class Renderer:
         """One email; ``refused`` as for :meth:`render_post`. ``recipient`` adds one
         supporter's variables (``outreach merge``: the CSV's columns and their own
         ``unsubscribe_url``) over the campaign's."""
-        with self._recording() as used:
+        with self.recording() as used:
             mail = self._email(message, locale, recipient or {})
         return dataclasses.replace(mail, refused=self._refused(locale, used))
 
@@ -436,16 +454,16 @@ class Renderer:
         envs = self._environments.get(locale)
         if envs is None:
             from outreach.locales import fallback_chain
-            from outreach.translations import build_chain, load_locale
+            from outreach.translations import build_chain
 
             for link in fallback_chain(locale, self.campaign.source_locale):
-                if link not in self._catalogs:
-                    self._catalogs[link] = load_locale(self.campaign, link)
+                self.translations(link)
             chain = build_chain(self.campaign, locale, self._catalogs)
+            recorders = self._recorders
 
             def lookup(context: str | None, msgid: str, plural: bool) -> None:
-                if self._used is not None:
-                    self._used.add((context, msgid, plural))
+                for recorder in recorders:
+                    recorder.add((context, msgid, plural))
 
             envs = _LocaleEnvironments(self.campaign, locale, chain, lookup)
             self._environments[locale] = envs

@@ -31,12 +31,13 @@ import unicodedata
 from typing import Any
 
 from outreach.placeholders import PYTHON_PLACEHOLDER
-from outreach.platforms import find_hashtags, top_level_domains
+from outreach.platforms import find_hashtags, is_short_country_domain, top_level_domains
 
 __all__ = [
     "find_emoji",
     "find_hashtags",
     "find_mentions",
+    "find_short_domains",
     "find_urls",
     "host_scripts",
     "mention_key",
@@ -59,6 +60,8 @@ _BARE_DOMAIN = re.compile(
     r"(?::\d{1,5})?(?:/[^\s<>\"'`]*)?(?![\w@-])"
 )
 _DOTTED = re.compile(r"[^\W_]\.[^\W\d_]")
+# Anything a link or an address could start from.
+_ANY_LINK = re.compile(r"://|www\.|mailto:|@|[^\W_]\.[^\W\d_]", re.IGNORECASE)
 _BRACE_PLACEHOLDER = re.compile(r"\{[A-Za-z_0-9]{0,40}(?:![rsa])?(?::[^{}]{0,40})?\}")
 
 
@@ -112,14 +115,33 @@ def find_urls(text: str) -> list[str]:
     forms is searched again once normalised (NFKC): clients that normalise would link it.
     """
     found = list(_find_urls(text))
-    normal = unicodedata.normalize("NFKC", text)
-    if normal != text:
-        found += [url for url in _find_urls(normal) if url not in found]
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+        found += [
+            url for url in _find_urls(unicodedata.normalize("NFKC", text)) if url not in found
+        ]
     return found
 
 
-@functools.lru_cache(maxsize=16384)
-def _find_urls(text: str) -> tuple[str, ...]:
+def find_short_domains(text: str) -> list[str]:
+    """Bare one-name country-code domains without a path (``no.lu``, ``bit.ly``), which
+    :func:`find_urls` leaves out: X and Bluesky link them, but so written they are as often
+    an abbreviation (Turkish ``no.lu``, "numbered"), so the entry checks only warn about
+    them, and the rendered posts are checked for the links they really carry.
+
+    >>> find_short_domains("Anahtar no.lu 3, or bit.ly/x, or example.org")
+    ['no.lu']
+    """
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if "." not in text or not _DOTTED.search(text):
+        return []
+    return list(_find_urls(text, short_domains=True))
+
+
+@functools.lru_cache(maxsize=131072)
+def _find_urls(text: str, *, short_domains: bool = False) -> tuple[str, ...]:
+    if not _ANY_LINK.search(text):
+        return ()  # the common case, in one pass
     found: list[tuple[int, str]] = []
     taken: list[tuple[int, int]] = []
 
@@ -127,12 +149,13 @@ def _find_urls(text: str) -> tuple[str, ...]:
         return not any(s < end and start < e for s, e in taken)
 
     lowered = text.lower()
-    if "://" in text or "www." in lowered or "mailto:" in lowered:
+    if not short_domains and ("://" in text or "www." in lowered or "mailto:" in lowered):
         for m in _SCHEME_URL.finditer(text):
             url = _trim(m.group())
-            found.append((m.start(), url))
             taken.append((m.start(), m.start() + len(url)))
-    if "@" in text:
+            if url.lower().startswith("mailto:") or _has_host(url):
+                found.append((m.start(), url))
+    if "@" in text and not short_domains:
         for m in _EMAIL.finditer(text):
             if free(m.start(), m.end()):
                 found.append((m.start(), m.group()))
@@ -142,9 +165,27 @@ def _find_urls(text: str) -> tuple[str, ...]:
         for m in _BARE_DOMAIN.finditer(text):
             url = _trim(m.group())
             if m.group(2).lower() in tlds and free(m.start(), m.start() + len(url)):
-                found.append((m.start(), url))
                 taken.append((m.start(), m.start() + len(url)))
+                if short_domains == is_short_country_domain(url):
+                    found.append((m.start(), url))
     return tuple(url for _, url in sorted(found))
+
+
+def _has_host(url: str) -> bool:
+    """Whether a ``https://`` or ``www.`` link names a host: a dotted name (in any script: a
+    mail client links ``https://example.оrg`` however fake its top-level domain),
+    ``localhost``, an IP address, or a host made by a placeholder (``https://%(domain)s/``).
+    ``https://`` alone, or ``http://またはhttps://`` (Japanese for "http:// or https://"),
+    is no link."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    head = re.split(r"[/?#]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
+    if "%(" in head or "{" in head or head.startswith("["):
+        return True
+    host = unicodedata.normalize("NFKC", head.split(":", 1)[0]).rstrip(".")
+    labels = host.split(".")
+    return host.lower() == "localhost" or (
+        len(labels) > 1 and all(label and re.fullmatch(r"[\w-]+", label) for label in labels)
+    )
 
 
 def url_host(url: str) -> str:
@@ -230,8 +271,8 @@ def _is_modifier(char: str) -> bool:
     return char in "\ufe0e\ufe0f" or "\U0001f3fb" <= char <= "\U0001f3ff"
 
 
-def _without_spans(text: str, opening: str, closing: str) -> str:
-    """``text`` with every ``opening``...``closing`` span replaced by a space; an
+def _without_spans(text: str, opening: str, closing: str, gap: str = " ") -> str:
+    """``text`` with every ``opening``...``closing`` span replaced by ``gap``; an
     unclosed ``opening`` drops the rest. One pass, linear (a regex like ``<!--.*?-->`` is
     quadratic on a run of unclosed openings)."""
     if opening not in text:
@@ -247,7 +288,7 @@ def _without_spans(text: str, opening: str, closing: str) -> str:
         end = text.find(closing, start + len(opening))
         if end < 0:
             break
-        pieces.append(" ")
+        pieces.append(gap)
         position = end + len(closing)
     return "".join(pieces)
 
@@ -255,17 +296,23 @@ def _without_spans(text: str, opening: str, closing: str) -> str:
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|&(?:[A-Za-z]{1,32}|#\d{1,8}|#x[0-9A-Fa-f]{1,8});")
 
 
-def strip_tokens(text: str) -> str:
+@functools.lru_cache(maxsize=65536)
+def strip_tokens(text: str, gap: str = " ") -> str:
     """``text`` without placeholders, links, addresses, mentions, hashtags, markup and
-    template syntax: what is left is prose."""
+    template syntax: what is left is prose, white space collapsed. Each token becomes
+    ``gap`` (a space; ``" | "`` keeps the words on either side of a token apart).
+
+    >>> strip_tokens("der %(name)s der <b>x</b>", gap=" | ")
+    'der | der | x |'
+    """
     if "%" in text:
-        text = PYTHON_PLACEHOLDER.sub(" ", text)
+        text = PYTHON_PLACEHOLDER.sub(gap, text)
     if "{" in text:
         for opening, closing in (("{{", "}}"), ("{%", "%}"), ("{#", "#}")):
-            text = _without_spans(text, opening, closing)
-        text = _BRACE_PLACEHOLDER.sub(" ", text)
+            text = _without_spans(text, opening, closing, gap)
+        text = _BRACE_PLACEHOLDER.sub(gap, text)
     if "<" in text or "&" in text:
-        text = _TAG.sub(" ", _without_spans(text, "<!--", "-->"))
+        text = _TAG.sub(gap, _without_spans(text, "<!--", "-->", gap))
     for token in find_urls(text) + find_mentions(text) + find_hashtags(text):
-        text = text.replace(token, " ")
+        text = text.replace(token, gap)
     return " ".join(text.split())

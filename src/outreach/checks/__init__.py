@@ -13,10 +13,11 @@ runner         ``check_catalog``: builds units, asks a language detector, runs t
 structure      plural-forms, header, plurals
 status         untranslated, fuzzy
 placeholders   placeholders
-markup         html, template-injection, header-injection, invisible
-spacing        newlines, whitespace, length (far too long; Weblate's ``max-length``)
-content        hashtags, urls, mentions, emoji
+markup         html, template-injection, header-injection, invisible, zero-width
+spacing        newlines, blank, whitespace (edges, glued placeholders), length
+content        hashtags, urls, bare-domain, mentions, emoji
 language       wrong-language, same-as-source
+wording        doubled-word
 rendered       render-level checks: posts and emails as sent (length, hashtags, urls)
 campaign       ``check_campaign``: every catalog of a campaign, then the rendered checks
 cache          findings per entry and detections, keyed so that no file can forge them

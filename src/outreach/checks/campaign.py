@@ -20,21 +20,29 @@ that string, and a cache someone else wrote is never believed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from outreach.checks.cache import CheckCache
-from outreach.checks.registry import Finding, Severity, Unit, summarize
-from outreach.detect import LanguageJudge, langdetect_version
+from outreach.checks.incremental import Entry, FileRecord, Plan, entry_key
+from outreach.checks.registry import (
+    CATALOG_CHECKS,
+    ENTRY_CHECKS,
+    Finding,
+    Severity,
+    Unit,
+    summarize,
+)
+from outreach.checks.runner import Result
+from outreach.detect import DETECTION_SEEDS, LanguageJudge, langdetect_version
 from outreach.errors import CatalogError, InputError, UnsafePathError
 
 if TYPE_CHECKING:
-    from babel.messages.catalog import Catalog
-
     from outreach.campaign import Campaign
     from outreach.pofile import PoFile
 
@@ -98,8 +106,7 @@ def check_campaign(
     )
     judge = LanguageJudge(_Detections(store))
     run = _Run(campaign, judge, _Entries(store, _fingerprint(campaign)))
-    for locale in wanted:
-        run.check_locale(locale)
+    _check_locales(run, wanted)
     if render and run.parsed:
         from outreach.checks.rendered import check_rendered
 
@@ -150,6 +157,91 @@ def _settings_findings(campaign: Campaign) -> list[Finding]:
     ]
 
 
+#: Catalogs are checked in parallel processes when there are several and together they
+#: are at least this large (bytes): below it, starting the processes costs more.
+PARALLEL_BYTES = 400_000
+
+
+def _check_locales(run: _Run, locales: Sequence[str]) -> None:
+    """Check each locale's catalog, in worker processes when there are several large ones
+    and the platform forks (Linux): each worker checks one catalog and sends back its
+    findings and what it wrote to the cache, merged here in locale order, so the result is
+    the same as checking one after another."""
+    import multiprocessing
+
+    pending = [locale for locale in locales if not run.check_locale(locale, quick_only=True)]
+    size = 0
+    for locale in pending:
+        with contextlib.suppress(OSError):
+            size += run.campaign.po_path(locale).stat().st_size
+    workers = min(len(pending), os.cpu_count() or 1)
+    if (
+        workers < 2
+        or size < PARALLEL_BYTES
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or multiprocessing.current_process().daemon
+    ):
+        for locale in pending:
+            run.check_locale(locale)
+    else:
+        run.entries.store.preload("files", "entries", "detections")
+        _profiles_for(run)
+        global _FORKED_RUN
+        _FORKED_RUN = run
+        try:
+            context = multiprocessing.get_context("fork")
+            with context.Pool(workers) as pool:
+                results = pool.map(_check_in_worker, pending, chunksize=1)
+        finally:
+            _FORKED_RUN = None
+        for result in results:
+            run.absorb(result)
+    # in locale order, whichever way each was checked (findings are ordered by file)
+    run.files = {locale: run.files[locale] for locale in locales if locale in run.files}
+
+
+def _profiles_for(run: _Run) -> None:
+    """Load langdetect's profiles once, before forking, if a catalog could need them."""
+    from outreach.detect import _profiles, langdetect_code
+
+    if any(langdetect_code(locale) for locale in run.campaign.locales):
+        _profiles()
+
+
+_FORKED_RUN: _Run | None = None
+
+
+def _check_in_worker(locale: str) -> _WorkerResult:
+    run = _FORKED_RUN
+    assert run is not None
+    store = run.entries.store
+    store.log = []
+    before = (dict(run.entries.counts), dict(run.judge.counts), run.catalogs, len(run.findings))
+    run.check_locale(locale)
+    return _WorkerResult(
+        locale,
+        run.findings[before[3] :],
+        run.files.get(locale),
+        run.parsed.get(locale),
+        {k: v - before[0].get(k, 0) for k, v in run.entries.counts.items()},
+        {k: v - before[1].get(k, 0) for k, v in run.judge.counts.items()},
+        run.catalogs - before[2],
+        store.log,
+    )
+
+
+@dataclass
+class _WorkerResult:
+    locale: str
+    findings: list[Finding]
+    file: str | None
+    lines: Mapping[tuple[str | None, str], int] | None
+    entries: dict[str, int]
+    detection: dict[str, int]
+    catalogs: int
+    puts: list[tuple[str, str, Any]]
+
+
 class _Run:
     """The state of one :func:`check_campaign` run."""
 
@@ -159,10 +251,13 @@ class _Run:
         self.entries = entries
         self.findings: list[Finding] = []
         self.files: dict[str, str] = {}
-        self.parsed: dict[str, PoFile] = {}  # locale -> the catalog as parsed
+        # locale -> its entries' msgid lines by (msgctxt, msgid), for each catalog read
+        self.parsed: dict[str, Mapping[tuple[str | None, str], int]] = {}
         self.catalogs = 0  # catalogs read
 
-    def check_locale(self, locale: str) -> None:
+    def check_locale(self, locale: str, *, quick_only: bool = False) -> bool:
+        """Check ``locale``'s catalog; with ``quick_only``, only if that needs no full check
+        (unreadable, or re-checked from its record), and say whether it was done."""
         from outreach.checks import check_catalog
 
         campaign = self.campaign
@@ -181,16 +276,24 @@ class _Run:
                 self.findings.append(
                     Finding(label, file, None, None, None, "untranslated", "warning", message)
                 )
-            return
+            return True
         except UnsafePathError as exc:  # a symbolic link, or a path out of the campaign
             self.findings.append(
                 Finding(label, file, None, None, None, "syntax", "error", exc.message)
             )
-            return
+            return True
         except OSError as exc:
             message = f"cannot read the catalog: {exc.strerror or exc}"
             self.findings.append(Finding(label, file, None, None, None, "syntax", "error", message))
-            return
+            return True
+        store, key = self.entries.store, self.entries.record_key(locale, file)
+        record = FileRecord.from_json(store.get("files", key)) if store.enabled else None
+        plan = record.plan(data) if record is not None else None
+        if plan is not None and self._recheck(plan, data, locale, file, label, key):
+            self.catalogs += 1
+            return True
+        if quick_only:
+            return False
         self.catalogs += 1
         po, findings = parse_for_check(data, file=file, locale=locale, label=label)
         if po is not None:
@@ -204,20 +307,111 @@ class _Run:
                     cache=self.entries,
                 )
             )
-            self.parsed[locale] = po
+            self.parsed[locale] = _line_index(po)
+            if store.enabled:
+                record = FileRecord.build(data, findings, _entries(po), _CATALOG_CHECKS)
+                store.put("files", key, record.to_json())
         self.findings.extend(findings)
+        return True
+
+    def _recheck(
+        self, plan: Plan, data: bytes, locale: str, file: str, label: str, key: str
+    ) -> bool:
+        """Check only the blocks that changed since the record (see
+        :mod:`outreach.checks.incremental`); ``False`` when a full check is needed."""
+        from outreach.checks import check_catalog
+        from outreach.pofile import parse_po
+
+        kept = plan.kept_findings(label, file)
+        fresh: list[Finding] = []
+        entries: list[Entry] = []
+        if plan.changed:
+            mini, original = plan.mini_file()
+            try:
+                po = parse_po(mini, path=file, locale=locale)
+            except CatalogError:
+                return False
+            entries = [replace(e, line=original(e.line)) for e in _entries(po)]
+            per_block = dict.fromkeys((b.start for b in plan.changed), 0)
+            for entry in entries:
+                if entry.active:
+                    per_block[max(s for s in per_block if s <= entry.line)] += 1
+            keys = [entry_key(e.msgctxt, e.msgid) for e in entries if e.active]
+            counts = plan.kept_counts() + [e.forms for e in entries if e.forms is not None]
+            if (
+                max(per_block.values()) > 1
+                or len(set(keys)) != len(keys)
+                or set(keys) & plan.kept_keys()
+                or sorted(counts) != plan.record.plural_counts
+            ):
+                return False
+            found = check_catalog(
+                po,
+                file=file,
+                locale=locale,
+                campaign=self.campaign,
+                detector=self.judge,
+                cache=self.entries,
+                only=frozenset(ENTRY_CHECKS),
+                plural_counts=counts,
+            )
+            fresh = [replace(f, line=original(f.line) if f.line else f.line) for f in found]
+            record = plan.record_after(fresh, entries, _CATALOG_CHECKS)
+            self.entries.store.put("files", key, record.to_json())
+        self.entries.counts["cached"] += plan.kept_count
+        self.findings.extend([*kept, *fresh])
+        self.parsed[locale] = plan.lines(entries)
+        return True
 
     def lines(self, locale: str) -> Mapping[tuple[str | None, str], int]:
         """Entry lines of ``locale``'s catalog by ``(msgctxt, msgid)``."""
-        po = self.parsed.get(locale)
-        return _line_index(po.catalog) if po is not None else {}
+        return self.parsed.get(locale, {})
+
+    def absorb(self, result: _WorkerResult) -> None:
+        """Take in what a worker process found (see :func:`_check_locales`)."""
+        self.findings.extend(result.findings)
+        if result.file is not None:
+            self.files[result.locale] = result.file
+        if result.lines is not None:
+            self.parsed[result.locale] = result.lines
+        for name, count in result.entries.items():
+            self.entries.counts[name] = self.entries.counts.get(name, 0) + count
+        for name, count in result.detection.items():
+            self.judge.counts[name] = self.judge.counts.get(name, 0) + count
+        self.catalogs += result.catalogs
+        for namespace, key, value in result.puts:
+            self.entries.store.put(namespace, key, value)
 
 
-def _line_index(catalog: Catalog) -> dict[tuple[str | None, str], int]:
+#: Findings that belong to the catalog as a whole, not to one entry.
+_CATALOG_CHECKS = frozenset(CATALOG_CHECKS) | {"syntax"}
+
+
+def _entries(po: PoFile) -> list[Entry]:
+    """The entries of a parsed catalog as a record keeps them."""
+    from outreach.pofile import iter_messages
+
+    active = {
+        message.lineno: (
+            message.context,
+            str(message.id[0] if message.pluralizable else message.id),
+        )
+        for message in iter_messages(po.catalog)
+        if message.lineno is not None
+    }
+    found = []
+    for line, written in po.entries.items():
+        context, msgid = active.get(line, (None, ""))
+        forms = written.written_forms if written.plural else None
+        found.append(Entry(line, context, msgid, line in active, forms))
+    return found
+
+
+def _line_index(po: PoFile) -> dict[tuple[str | None, str], int]:
     from outreach.pofile import iter_messages
 
     index: dict[tuple[str | None, str], int] = {}
-    for message in iter_messages(catalog):
+    for message in iter_messages(po.catalog):
         msgid = str(message.id[0] if message.pluralizable else message.id)
         if message.lineno is not None:
             index[(message.context, msgid)] = message.lineno
@@ -262,6 +456,11 @@ class _Entries:
         self.fingerprint = fingerprint
         self.counts = {"cached": 0, "checked": 0}
 
+    def record_key(self, locale: str, file: str) -> str:
+        """Where the block record of ``file`` is kept (see :mod:`outreach.checks.
+        incremental`): by path, so that the next run finds it whatever changed."""
+        return self.store.key("file", self.fingerprint, locale, file)
+
     def _key(self, unit: Unit) -> str:
         info = unit.catalog
         return self.store.key(
@@ -278,23 +477,29 @@ class _Entries:
             unit.fuzzy,
         )
 
-    def lookup(self, unit: Unit) -> list[tuple[str, Severity, str]] | None:
+    def lookup(self, unit: Unit) -> list[Result] | None:
         if not self.store.enabled:
             return None
         value = self.store.get("entries", self._key(unit))
         if not isinstance(value, list):
             return None
         try:
-            found = [(str(c), _severity(s), str(m)) for c, s, m in value]
+            found = [(str(c), _severity(s), str(m), _form(f)) for c, s, m, f in value]
         except (TypeError, ValueError):
             return None
         self.counts["cached"] += 1
         return found
 
-    def remember(self, unit: Unit, results: list[tuple[str, Severity, str]]) -> None:
+    def remember(self, unit: Unit, results: list[Result]) -> None:
         self.counts["checked"] += 1
         if self.store.enabled:
             self.store.put("entries", self._key(unit), [list(r) for r in results])
+
+
+def _form(value: object) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise ValueError(value)
 
 
 def _severity(value: object) -> Severity:
@@ -312,7 +517,7 @@ class _Detections:
         self.store = store
 
     def _key(self, locale: str, text: str) -> str:
-        return self.store.key("detect", langdetect_version(), locale, text)
+        return self.store.key("detect", langdetect_version(), DETECTION_SEEDS, locale, text)
 
     def get(self, locale: str, text: str) -> tuple[tuple[str, float], ...] | None:
         value = self.store.get("detections", self._key(locale, text))

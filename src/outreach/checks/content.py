@@ -4,17 +4,17 @@ Hashtags may be replaced by an accepted variant for the locale (``localized_hash
 campaign.toml); links and mentions must stay exactly as in the source, and a link or domain
 the source does not have is reported as a possible hijack.
 
->>> from outreach.checks.registry import CatalogInfo, Unit
+>>> from outreach.checks.registry import CatalogInfo, Unit, messages
 >>> from outreach.plurals import PluralForms
 >>> info = CatalogInfo(locale="fr", file="fr.po", plural_forms=PluralForms(2, "n > 1"),
 ...                    hashtags=("#LoveAlwaysWins",),
 ...                    accepted_hashtags=("#LoveAlwaysWins", "#LAmourGagneToujours"))
 >>> def unit(source, text):
 ...     return Unit(source, None, None, (text,), frozenset(), 7, False, info)
->>> list(hashtags(unit("Love wins #LoveAlwaysWins", "L’amour gagne #L’AmourGagneToujours")))
+>>> messages(hashtags(unit("Love wins #LoveAlwaysWins", "L’amour gagne #L’AmourGagneToujours")))
 ... # doctest: +ELLIPSIS
 ['hashtag #LAmourGagneToujours is broken by an apostrophe in “#L’AmourGagneToujours”: ...']
->>> list(urls(unit("Sign: https://example.org/love", "Signez : https://evil.example/love")))
+>>> messages(urls(unit("Sign: https://example.org/love", "Signez : https://evil.example/love")))
 ... # doctest: +ELLIPSIS
 ['link https://evil.example/love points to evil.example, ...: a possible link hijack ...']
 """
@@ -24,18 +24,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from outreach.checks.registry import Unit, entry_check
+from outreach.checks.registry import Problem, Unit, entry_check, problem
 from outreach.tokens import (
     find_emoji,
     find_hashtags,
     find_mentions,
+    find_short_domains,
     find_urls,
     host_scripts,
     mention_key,
     url_host,
 )
 
-__all__ = ["emoji", "hashtags", "mentions", "urls"]
+__all__ = ["bare_domain", "emoji", "hashtags", "mentions", "urls"]
 
 # What people put inside a hashtag that ends it on X and Mastodon.
 _SEPARATORS = {
@@ -55,31 +56,100 @@ _SEPARATORS = {
 }
 
 
-def _where(unit: Unit, index: int) -> str:
-    return f" (plural form {index})" if unit.is_plural else ""
-
-
 def _has_tag(text: str, tag: str) -> bool:
     body = re.escape(tag[1:])
     return re.search(rf"(?<![\w#＃])[#＃]{body}(?![\w\u200c\u200d·])", text) is not None
 
 
 @entry_check("hashtags", "error")
-def hashtags(unit: Unit) -> Iterator[str]:
+def hashtags(unit: Unit) -> Iterator[str | Problem]:
     """Every campaign hashtag of the source, unchanged or as an accepted variant."""
     info = unit.catalog
     known = set(info.hashtags) | set(info.accepted_hashtags)
     for variants in info.hashtag_variants.values():
         known.update(variants)
-    if not known or ("#" not in unit.source_text and "＃" not in unit.source_text):
+    if not known:
         return
     accepted = tuple(dict.fromkeys((*info.hashtags, *info.accepted_hashtags)))
+    if "%(hashtag" in unit.source_text:
+        yield from _hashtag_placeholder(unit, accepted)
+    if "#" not in unit.source_text and "＃" not in unit.source_text:
+        return
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
         for tag in dict.fromkeys(t for t in find_hashtags(source) if t in known):
             if any(_has_tag(text, a) for a in accepted):
                 continue
-            yield _lost_tag(tag, text, accepted, unit) + _where(unit, index)
+            yield problem(unit, index, _lost_tag(tag, text, accepted, unit))
+
+
+_HASHTAG_PLACEHOLDER = re.compile(r"(?P<hash>[#＃](?P<space>\s*))?%\((?P<name>hashtags?)\)s")
+
+
+def _hashtag_placeholder(unit: Unit, accepted: tuple[str, ...]) -> Iterator[Problem]:
+    """What translators do to ``%(hashtag)s``, which renders as the hashtag, ``#`` and all:
+    a ``#`` before it (the post would read ``##LoveAlwaysWins`` or ``# #LoveAlwaysWins``),
+    or the tag written out in its place but misspelled, or another tag (a tag written out
+    correctly renders as intended). A placeholder left out with no tag in its place is the
+    ``placeholders`` check's."""
+    tag = accepted[0] if accepted else "#Tag"
+    for index, text in unit.filled_forms():
+        source = unit.source_for(index)
+        for name in ("hashtag", "hashtags"):
+            placeholder = f"%({name})s"
+            if placeholder not in source:
+                continue
+            for match in _HASHTAG_PLACEHOLDER.finditer(text):
+                if match.group("name") != name or match.group("hash") is None:
+                    continue
+                if match.group() in source:
+                    continue  # the template's own way of writing it
+                written, hash_sign = match.group(), match.group("hash")[0]
+                if match.group("space"):
+                    yield problem(
+                        unit,
+                        index,
+                        f"a stray “{hash_sign}” before {placeholder}: the post would read "
+                        f"“{hash_sign} {tag}”; write {placeholder} alone (it carries the #)",
+                    )
+                else:
+                    yield problem(
+                        unit,
+                        index,
+                        f"“{written}” doubles the “#”: {placeholder} already begins with one, "
+                        f"so the post would read “{hash_sign}{tag}”; write {placeholder}",
+                    )
+            if placeholder in text:
+                continue
+            found = [t for t in find_hashtags(text) if not any(_has_tag(t, a) for a in accepted)]
+            if not found or any(_has_tag(text, a) for a in accepted):
+                continue
+            written = found[0]
+            near = next(
+                (
+                    a
+                    for a in accepted
+                    if 0
+                    < _distance(written.casefold(), a.casefold())
+                    <= max(1, min(3, len(a) // 6))
+                ),
+                None,
+            )
+            if near is not None:
+                yield problem(
+                    unit,
+                    index,
+                    f"{written} is written in place of {placeholder}, and misspells {near}: "
+                    f"write {placeholder}",
+                )
+            else:
+                yield problem(
+                    unit,
+                    index,
+                    f"{written} is written in place of {placeholder}, but it is not a campaign "
+                    f"hashtag for {unit.catalog.locale} ({', '.join(accepted)}): write "
+                    f"{placeholder}, or list {written} under [campaign.localized_hashtags]",
+                )
 
 
 def _lost_tag(tag: str, text: str, accepted: tuple[str, ...], unit: Unit) -> str:
@@ -186,7 +256,7 @@ def _distance(a: str, b: str) -> int:
 
 
 @entry_check("urls", "error")
-def urls(unit: Unit) -> Iterator[str]:
+def urls(unit: Unit) -> Iterator[str | Problem]:
     """Every link of the source kept exactly; no new link, host or look-alike host.
 
     Links are found as the platforms find them (:func:`outreach.tokens.find_urls`), in the
@@ -197,8 +267,8 @@ def urls(unit: Unit) -> Iterator[str]:
     """
     source_hosts = {url_host(u) for u in find_urls(unit.shown(unit.source_text))}
     source_hosts |= {url_host(u) for u in find_urls(unit.source_text)}
+    source_hosts.add(url_host(unit.catalog.url))  # the campaign's own site is no hijack
     for index, text in unit.filled_forms():
-        where = _where(unit, index)
         source = unit.source_for(index)
         want, have = find_urls(source), find_urls(text)
         shown = find_urls(unit.shown(text))
@@ -208,18 +278,22 @@ def urls(unit: Unit) -> Iterator[str]:
             scripts = host_scripts(url)
             if len(scripts) > 1 and host not in source_hosts:
                 reported.add(host)
-                yield (
+                yield problem(
+                    unit,
+                    index,
                     f"link {url} has a host that mixes {' and '.join(sorted(scripts))} letters "
-                    f"(a look-alike of another site?): a possible link hijack{where}"
+                    "(a look-alike of another site?): a possible link hijack",
                 )
             elif host not in source_hosts and host not in reported:
                 reported.add(host)
                 written = "" if url in have else " (as a supporter reads it, placeholders filled)"
                 listed = [u for u in dict.fromkeys(want) if u not in have]
                 shown_missing = f" (the source links {', '.join(listed)})" if listed else ""
-                yield (
+                yield problem(
+                    unit,
+                    index,
                     f"link {url}{written} points to {host}, which the source does not link "
-                    f"to: a possible link hijack{shown_missing}{where}"
+                    f"to: a possible link hijack{shown_missing}",
                 )
         if want == have:
             continue
@@ -229,17 +303,75 @@ def urls(unit: Unit) -> Iterator[str]:
             missing = []  # said with the hijack
         for url in list(missing):
             same_host = [u for u in extra if url_host(u) == url_host(url)]
-            if same_host:
-                yield f"link {url} was changed to {same_host[0]}{where}"
+            localized = [u for u in same_host if _localized(url, u)]
+            if localized:
+                extra.remove(localized[0])  # /en/ -> /fr/ on the same site: localisation
+            elif same_host:
+                yield problem(unit, index, f"link {url} was changed to {same_host[0]}")
                 extra.remove(same_host[0])
             else:
-                yield f"link {url} is missing from the translation{where}"
+                yield problem(unit, index, f"link {url} is missing from the translation")
+        own = url_host(unit.catalog.url)
         for url in extra:
-            yield f"link {url} is not in the source{where}"
+            if url_host(url) != own:  # the campaign's own site, written out: fine
+                yield problem(unit, index, f"link {url} is not in the source")
+
+
+_LOCALE_SEGMENT = re.compile(r"[A-Za-z]{2,3}(?:[_-](?:[A-Za-z]{4}|[A-Za-z]{2}|[0-9]{3}))?")
+
+
+def _localized(source: str, translated: str) -> bool:
+    """Whether ``translated`` is ``source`` with its language in the path changed, as
+    translators of documentation links do (``/en/5.2/releases/`` -> ``/fr/5.2/releases/``).
+
+    >>> _localized("https://docs.example.org/en/5.2/", "https://docs.example.org/pt-br/5.2/")
+    True
+    >>> _localized("https://example.org/en/sign", "https://example.org/en/donate")
+    False
+    """
+    a_split, b_split = _split_url(source), _split_url(translated)
+    if a_split[0] != b_split[0] or len(a_split[1]) != len(b_split[1]):
+        return False
+    changed = [(x, y) for x, y in zip(a_split[1], b_split[1], strict=True) if x != y]
+    return bool(changed) and all(
+        _LOCALE_SEGMENT.fullmatch(x) and _LOCALE_SEGMENT.fullmatch(y) for x, y in changed
+    )
+
+
+def _split_url(url: str) -> tuple[str, list[str]]:
+    """``(scheme and host, path segments with the query)`` of a link."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    host, _, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}", path.split("/")
+
+
+@entry_check("bare-domain", "warning")
+def bare_domain(unit: Unit) -> Iterator[str | Problem]:
+    """A one-name country-code domain the source does not have (``no.lu``, ``evil.io``).
+
+    X and Bluesky link them, but an abbreviation looks the same (Turkish ``no.lu``), so the
+    entry gets a warning; a rendered post that links to a host its source-language post does
+    not is an error of the rendered checks (``urls``).
+    """
+    if "." not in unit.source_text and not any("." in form for form in unit.forms):
+        return
+    source = {url_host(u) for u in find_short_domains(unit.shown(unit.source_text))}
+    for index, text in unit.filled_forms():
+        for domain in dict.fromkeys(find_short_domains(unit.shown(text))):
+            if url_host(domain) not in source:
+                yield problem(
+                    unit,
+                    index,
+                    f"{domain} reads as a link to the website {url_host(domain)} on X, Bluesky "
+                    "and in some mail clients, and the source has no such link: fine in a "
+                    "label, but in a post write it so that it is not a domain",
+                )
 
 
 @entry_check("mentions", "error")
-def mentions(unit: Unit) -> Iterator[str]:
+def mentions(unit: Unit) -> Iterator[str | Problem]:
     """Every ``@handle`` of the source kept; no new one (it would notify someone).
 
     Mentions are found as X and Mastodon find them (full-width ``＠`` too), in the text as
@@ -260,18 +392,19 @@ def mentions(unit: Unit) -> Iterator[str]:
         written = {mention_key(m): m for m in find_mentions(source)}
         missing = [m for k, m in written.items() if k not in have]
         extra = [m for k, m in have.items() if k not in want]
-        where = _where(unit, index)
         if len(missing) == 1 and len(extra) == 1:
-            yield f"mention {missing[0]} was changed to {extra[0]}{where}"
+            yield problem(unit, index, f"mention {missing[0]} was changed to {extra[0]}")
             continue
         for handle in missing:
-            yield f"mention {handle} is missing from the translation{where}"
+            yield problem(unit, index, f"mention {handle} is missing from the translation")
         for handle in extra:
-            yield f"mention {handle} is not in the source: it would notify that account{where}"
+            yield problem(
+                unit, index, f"mention {handle} is not in the source: it would notify that account"
+            )
 
 
 @entry_check("emoji", "warning")
-def emoji(unit: Unit) -> Iterator[str]:
+def emoji(unit: Unit) -> Iterator[str | Problem]:
     """An emoji of the source dropped from the translation."""
     for index, text in unit.filled_forms():
         source_emoji = find_emoji(unit.source_for(index))
@@ -282,4 +415,4 @@ def emoji(unit: Unit) -> Iterator[str]:
         if missing:
             shown = " ".join(missing)
             verb = "is" if len(missing) == 1 else "are"
-            yield f"emoji {shown} of the source {verb} missing{_where(unit, index)}"
+            yield problem(unit, index, f"emoji {shown} of the source {verb} missing")

@@ -8,21 +8,26 @@ wrong-language has two tests:
 
 1. Script, for any length: a Japanese or Arabic catalog whose translation is mostly Latin
    letters, or a Spanish one that is mostly Cyrillic, is wrong however short it is.
-2. langdetect, only for text long enough to judge (4 words and 20 letters, or 10 letters in
+2. langdetect, only for text long enough to judge (6 words and 30 letters, or 15 letters in
    scripts written without spaces), only when the script does not already decide (kana is
-   Japanese, Hangul is Korean), and only when langdetect puts the catalog's language clearly
-   out of the running: under 10 % while another language has 80 % or more. The runner asks
-   a :class:`~outreach.detect.LanguageJudge` and stores the answers in
-   ``CatalogInfo.detections``; the check itself stays pure.
+   Japanese, Hangul is Korean), and only when the evidence survives langdetect's habit of
+   being 100 % sure of short strings: the catalog's language is not among its candidates at
+   all, the top one has 80 % or more on each of three seeds, and most letters are in that language's
+   script. The runner asks a :class:`~outreach.detect.LanguageJudge` and stores the answers
+   in ``CatalogInfo.detections``; the check itself stays pure.
+
+In a catalog of another script, the Latin words kept from the source (``Wagtail管理``,
+``Email アドレス``) do not count against it; two or more lowercase source words kept in a
+row (``release notes`` in a Japanese sentence) are English left in, and an error.
 
 A translation identical to its source is left to same-as-source (a warning: the renderer
 would show the same text as for an untranslated entry).
 
->>> from outreach.checks.registry import CatalogInfo, Unit
+>>> from outreach.checks.registry import CatalogInfo, Unit, messages
 >>> from outreach.plurals import PluralForms
 >>> info = CatalogInfo(locale="ja", file="ja.po", plural_forms=PluralForms(1, "0"))
 >>> unit = Unit("Watch the film", None, None, ("Watch this film",), frozenset(), 4, False, info)
->>> list(wrong_language(unit))
+>>> messages(wrong_language(unit))
 ['the translation is written in Latin script, but ja is written in Japanese (Han and kana)']
 """
 
@@ -36,7 +41,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from outreach.checks.registry import Unit, entry_check
+from outreach.checks.registry import CatalogInfo, Problem, Unit, entry_check, problem
 from outreach.detect import langdetect_code, language_group
 from outreach.tokens import strip_tokens
 
@@ -79,7 +84,7 @@ _DECISIVE = frozenset(
     | {"Geor", "Armn", "Sinh", "Khmr", "Laoo", "Mymr", "Ethi"}
 )
 _NO_SPACES = frozenset({"Jpan", "Hans", "Hant", "Thai", "Laoo", "Khmr", "Mymr"})
-_MIN_WORDS, _MIN_LETTERS, _MIN_LETTERS_NO_SPACES = 4, 20, 10
+_MIN_WORDS, _MIN_LETTERS, _MIN_LETTERS_NO_SPACES = 6, 30, 15
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -139,6 +144,13 @@ _BRAND = re.compile(
     r"|[A-Za-z]*[a-z][A-Za-z]*[A-Z][A-Za-z]*)(?![A-Za-z0-9])"
 )
 _MAYBE_BRAND = re.compile(r"[0-9]|[A-Z][A-Z]|[a-z][A-Z]")
+# Code kept from the source: snake_case, dotted.names, True/False/None.
+_IDENTIFIER = re.compile(
+    r"(?<![A-Za-z0-9_])(?:[_.]?[A-Za-z0-9]+(?:[_.][A-Za-z0-9]+)+|True|False|None|null)"
+    r"(?![A-Za-z0-9_])"
+)
+_MAYBE_IDENTIFIER = re.compile(r"[A-Za-z0-9][_.][A-Za-z0-9]|_[A-Za-z0-9]|True|False|None|null")
+_LATIN_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*")
 _CAPITALISED = re.compile(r"(?<=[^\s.!?:;¡¿(\"“«—–-]\s)[A-ZÀ-ÖØ-Þ][\w’'-]+")
 
 
@@ -156,12 +168,60 @@ def prose(text: str, source: str) -> str:
     '¡Mira el vídeo de sobre !'
     """
     text = strip_tokens(text)
+    if _MAYBE_IDENTIFIER.search(text):
+        text = _IDENTIFIER.sub(" ", text)
     if _MAYBE_BRAND.search(text):
         text = _BRAND.sub(" ", text)
     for noun in _proper_nouns(source):
         if noun in text:
             text = re.sub(rf"\b{re.escape(noun)}\b", " ", text)
     return " ".join(text.split())
+
+
+@functools.lru_cache(maxsize=8192)
+def _source_words(source: str) -> frozenset[str]:
+    """The Latin words of the source, in lower case."""
+    return frozenset(w.casefold() for w in _LATIN_WORD.findall(source))
+
+
+def _without_kept_words(text: str, source: str) -> tuple[str, list[str], list[str]]:
+    """For a catalog in another script: ``text`` without the Latin words it keeps from the
+    source (names, product names, terms: ``Wagtail管理``, ``Email 地址``), the runs of two
+    or more lowercase source words kept as they are (``release notes``: English left in),
+    and every lowercase source word of three letters or more kept (``인증 secret``)."""
+    words = _source_words(source)
+    runs: list[str] = []
+    run: list[str] = []
+    lowercase: list[str] = []
+
+    def close() -> None:
+        if len(run) >= 2:
+            runs.append(" ".join(run))
+        run.clear()
+
+    pieces: list[str] = []
+    position = 0
+    for match in _LATIN_WORD.finditer(text):
+        word = match.group()
+        between = text[position : match.start()]
+        if between.strip():
+            close()
+        pieces.append(between)
+        if word.casefold() in words:
+            if word.islower() and len(word) > 1:
+                run.append(word)
+                if len(word) >= 3:
+                    lowercase.append(word)
+            else:
+                close()
+            pieces.append(" ")
+        else:
+            close()
+            pieces.append(word)
+        position = match.end()
+    close()
+    pieces.append(text[position:])
+    return " ".join("".join(pieces).split()), runs, lowercase
 
 
 def _differs(unit: Unit) -> list[tuple[int, str]]:
@@ -178,7 +238,9 @@ def _sample(forms: tuple[str, ...], source: str, locale: str) -> str:
     profile = script_profile(locale)
     if profile is None or profile.langdetect is None:
         return ""
-    text = " ".join(dict.fromkeys(prose(form, source) for form in forms))
+    # The longest form alone: plural forms are near-copies of each other, and joining them
+    # would double the evidence for whatever langdetect already believes.
+    text = max((prose(form, source) for form in forms), key=len, default="")
     expected, foreign = _counts(text, locale)
     if expected == 0 or foreign > expected:
         return ""  # the script test decides
@@ -237,13 +299,16 @@ def _script_of(letters: str) -> str:
 
 
 def _could_be(language: str, text: str) -> bool:
-    """Whether ``text`` can be in ``language`` at all: langdetect calls a text of Han
-    characters alone Korean or Japanese, but Korean is written in Hangul and Japanese
-    with kana."""
+    """Whether ``text`` can be in ``language`` at all: most of its letters must be in that
+    language's script (langdetect calls a Chinese sentence with a few Latin words
+    Norwegian), and Korean needs Hangul, Japanese kana (langdetect calls Han alone either)."""
+    profile = script_profile(language.replace("-", "_"))
+    if profile is None:
+        return True
     if language in ("ko", "ja"):
-        profile = script_profile(language)
-        return bool(profile and profile.decisive and profile.decisive.search(text))
-    return True
+        return bool(profile.decisive and profile.decisive.search(text))
+    expected, foreign = _counts(text, language.replace("-", "_"))
+    return expected > foreign
 
 
 def _language_name(code: str) -> str:
@@ -255,59 +320,169 @@ def _language_name(code: str) -> str:
         return code
 
 
+_MESSAGE_ID = re.compile(r"[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+)+")
+
+
+def _is_message_id(msgid: str) -> bool:
+    """A msgid that is a key, not source text (``date_format_short_datepicker``): the
+    translation is whatever the key stands for, in any script."""
+    return _MESSAGE_ID.fullmatch(msgid) is not None and ("_" in msgid or "." in msgid)
+
+
+def _copied_plural_forms(unit: Unit) -> list[int]:
+    """The plural forms that repeat their source word for word while another form is
+    translated (Arabic forms 2-4 left as "%(count)s pages"): numbers that show the source
+    language. A form with no words (``%(count)s``) is not counted."""
+    if not unit.is_plural or unit.msgid_plural is None:
+        return []
+    sources = {unit.msgid.strip(), unit.msgid_plural.strip()}
+    copied, translated = [], False
+    for index, text in unit.filled_forms():
+        if text.strip() in sources:
+            if re.search(r"[^\W\d_]{2,}", strip_tokens(text)):
+                copied.append(index)
+        else:
+            translated = True
+    return copied if translated else []
+
+
 @entry_check("wrong-language", "error")
-def wrong_language(unit: Unit) -> Iterator[str]:
-    """A translation that is not in the catalog's language (script, then langdetect)."""
+def wrong_language(unit: Unit) -> Iterator[str | Problem]:
+    """A translation that is not in the catalog's language (script, then langdetect).
+
+    Only the letters the translator wrote count: placeholders, links, markup, code
+    (``snake_case``, ``True``), acronyms and, in a catalog of another script, every word kept
+    from the source (``Wagtail管理``) are left out; two or more lowercase source words kept in a
+    row are English left in (``release notes``). langdetect is believed only on long text
+    whose letters are in the detected language's script, when the catalog's language is not
+    among its candidates at all and three seeds agree (see :class:`outreach.detect.
+    LanguageJudge`).
+    """
     info = unit.catalog
     profile = script_profile(info.locale)
-    if profile is None:
+    if profile is None or _is_message_id(unit.msgid):
         return
+    copied = _copied_plural_forms(unit)
+    if copied:
+        from outreach.plurals import describe_numbers
+
+        numbers = frozenset().union(*(unit.catalog.numbers_by_form[i] for i in copied))
+        forms = ", ".join(f"msgstr[{i}]" for i in copied)
+        verb = "is" if len(copied) == 1 else "are"
+        yield problem(
+            unit,
+            copied[0],
+            f"{forms} {verb} the source text unchanged while the other forms are translated: "
+            f"for {describe_numbers(numbers)} supporters would read "
+            f"{_language_name(langdetect_code(info.source_locale) or 'en')}; translate "
+            f"{'it' if len(copied) == 1 else 'them'}",
+        )
+        return
+    other_script = profile.script != "Latn"
     for index, text in _differs(unit):
         sample = prose(text, unit.source_text)
+        runs: list[str] = []
         expected, foreign = _counts(sample, info.locale)
+        if other_script and expected:
+            # Some letters are in the catalog's script: judge only those not kept from
+            # the source (with none, the whole translation is in the wrong script).
+            sample, runs, lowercase = _without_kept_words(sample, unit.source_for(index))
+            expected, foreign = _counts(sample, info.locale)
+            if not runs and sum(map(len, lowercase)) > expected:
+                runs = lowercase  # more English words than words of the language
         if foreign >= 3 and foreign > expected:
-            where = f" (plural form {index})" if unit.is_plural else ""
             script = _script_of("".join(profile.foreign.findall(sample)))
-            yield (
+            yield problem(
+                unit,
+                index,
                 f"the translation is written in {script} script, "
-                f"but {info.locale} is written in {profile.name}{where}"
+                f"but {info.locale} is written in {profile.name}",
             )
             return
-    candidates = info.detections.get(entry_sample(unit)) if info.detections else None
+        if runs and expected:
+            kept = list(dict.fromkeys(runs))
+            shown = ", ".join(f"“{run}”" for run in kept)
+            source_language = _language_name(langdetect_code(info.source_locale) or "en")
+            yield problem(
+                unit,
+                index,
+                f"{shown} {'is' if len(kept) == 1 else 'are'} left in {source_language}, "
+                f"copied from the source into the {profile.name} text: translate "
+                f"{'it' if len(kept) == 1 else 'them'}",
+            )
+            return
+    sample = entry_sample(unit)
+    candidates = info.detections.get(sample) if info.detections and sample else None
     if not candidates or profile.langdetect is None:
         return
     group = language_group(profile.langdetect)
-    share = sum((p for lang, p in candidates if lang in group), 0.0)
     top, probability = candidates[0]
-    if not _could_be(top, entry_sample(unit)):
+    if any(lang in group for lang, _ in candidates) or probability < 0.8:
         return
-    if share < 0.1 and probability >= 0.8 and top not in group:
-        yield (
-            f"the translation looks like {_language_name(top)} ({top}, {probability:.0%} by "
-            f"langdetect), not {_language_name(profile.langdetect)}"
-        )
+    if not _could_be(top, sample):
+        return
+    yield (
+        f"the translation looks like {_language_name(top)} ({top}, {probability:.0%} by "
+        f"langdetect), not {_language_name(profile.langdetect)}"
+    )
 
 
 @entry_check("same-as-source", "warning")
-def same_as_source(unit: Unit) -> Iterator[str]:
-    """A long string copied unchanged; short words and names ("Video", "OK") are fine."""
+def same_as_source(unit: Unit) -> Iterator[str | Problem]:
+    """A string copied unchanged. In a catalog of the source's script, only a long one:
+    short words and names ("Video", "OK") are fine. In a catalog of another script, any word
+    a supporter would have to read in English (``Bold`` in Arabic), unless it looks like a
+    name or a code (``YouTube``, ``IOC``, ``v2``)."""
     info = unit.catalog
     if info.is_source or _base(info.locale) == _base(info.source_locale):
         return
+    profile = script_profile(info.locale)
+    other_script = profile is not None and profile.script != "Latn"
+    if _copied_plural_forms(unit):
+        return  # wrong-language reports the forms left in the source language
     for index, text in unit.filled_forms():
         if text.strip() != unit.source_for(index).strip():
+            continue
+        if other_script:
+            words = [w for w in _LATIN_WORD.findall(prose(text, "")) if len(w) >= 3]
+            if _is_name(words, info):
+                continue
+            if words and not all(w.isupper() for w in words):
+                assert profile is not None
+                yield problem(
+                    unit,
+                    index,
+                    f"the translation is the source text unchanged, in Latin letters, but "
+                    f"{info.locale} is written in {profile.name}: translate it, or flag it "
+                    "ignore-same-as-source if it stays as written (a name)",
+                )
+                return
             continue
         words = re.findall(r"[^\W\d_]{2,}", strip_tokens(text))
         if len(words) < 3 or sum(map(len, words)) < 12:
             continue
         if all(word[0].isupper() for word in words):
             continue  # a title or a name: "Love Always Wins"
-        where = f" (plural form {index})" if unit.is_plural else ""
-        yield (
-            f"the translation is the source text unchanged{where}; translate it, or flag it "
-            "ignore-same-as-source if it stays as written"
+        yield problem(
+            unit,
+            index,
+            "the translation is the source text unchanged; translate it, or flag it "
+            "ignore-same-as-source if it stays as written",
         )
         return
+
+
+def _is_name(words: list[str], info: CatalogInfo) -> bool:
+    """Whether a string copied in Latin letters into a catalog of another script is a name:
+    capitalised words (``Love Always Wins``), a platform's name (``Instagram``), or a
+    campaign hashtag's words. A single common word (``Bold``) is not."""
+    if len(words) >= 2 and all(word[0].isupper() for word in words):
+        return True
+    from outreach.platforms import POST_CHANNELS, platform
+
+    names = {platform(channel).title.casefold() for channel in POST_CHANNELS}
+    names |= {tag.lstrip("#＃").casefold() for tag in (*info.hashtags, *info.accepted_hashtags)}
+    return bool(words) and all(word.casefold() in names for word in words)
 
 
 def _base(locale: str) -> str:

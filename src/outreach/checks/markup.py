@@ -6,16 +6,16 @@ an email client as markup; ``{{`` would be template syntax if a translation were
 as a template; a line break in a subject line ends the header; bidi controls make a string
 display differently from what reviewers read.
 
->>> from outreach.checks.registry import CatalogInfo, Unit
+>>> from outreach.checks.registry import CatalogInfo, Unit, messages
 >>> from outreach.plurals import PluralForms
 >>> info = CatalogInfo(locale="es", file="es.po", plural_forms=PluralForms(2, "n != 1"))
 >>> def unit(source, text, context=None):
 ...     return Unit(source, None, context, (text,), frozenset(), 9, False, info)
->>> list(html(unit("Post with <strong>%(tag)s</strong>", "Publica con <strong>%(tag)s")))
+>>> messages(html(unit("Post with <strong>%(tag)s</strong>", "Publica con <strong>%(tag)s")))
 ['tags are not balanced: <strong> is never closed']
->>> list(header_injection(unit("Join us", "Únete\\nBcc: x@y.org", context="subject")))
+>>> messages(header_injection(unit("Join us", "Únete\\nBcc: x@y.org", context="subject")))
 ['a line break in an email subject would end the header (header injection); keep it on one line']
->>> list(invisible(unit("Sign now", "Firma\\u202e ya")))
+>>> messages(invisible(unit("Sign now", "Firma\\u202e ya")))
 ... # doctest: +ELLIPSIS
 ['U+202E RIGHT-TO-LEFT OVERRIDE is not in the source (a bidi control: ...)']
 """
@@ -32,9 +32,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from outreach.checks.registry import Unit, entry_check
+from outreach.checks.registry import Problem, Unit, entry_check, problem
 
-__all__ = ["header_injection", "html", "invisible", "template_injection"]
+__all__ = ["header_injection", "html", "invisible", "template_injection", "zero_width"]
 
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
@@ -99,23 +99,24 @@ def _scheme(value: str) -> str | None:
 
 
 @entry_check("html", "error", structural=True)
-def html(unit: Unit) -> Iterator[str]:
+def html(unit: Unit) -> Iterator[str | Problem]:
     """The source's tags kept and balanced; no tag, attribute, handler or script link more."""
     for index, text in unit.filled_forms():
         if "<" not in text and "<" not in unit.source_text:
             continue
-        where = f" (plural form {index})" if unit.is_plural else ""
         source = _parse(unit.source_for(index))
         have = _parse(text)
         for message in _compare(source, have):
-            yield message + where
+            yield problem(unit, index, message)
 
 
 def _compare(source: _Markup, have: _Markup) -> Iterator[str]:
     for tag, count in sorted(have.tags.items()):
         if tag not in source.tags:
             yield f"<{tag}> is not in the source: translations must not add markup"
-        elif count != source.tags[tag]:
+        elif count < source.tags[tag] or (
+            count > source.tags[tag] and not _repeats(tag, source, have)
+        ):
             yield f"<{tag}> appears {count} times, in the source {source.tags[tag]}"
     for tag in sorted(source.tags):
         if tag not in have.tags:
@@ -140,6 +141,16 @@ def _compare(source: _Markup, have: _Markup) -> Iterator[str]:
         yield from (f"tags are not balanced: {problem}" for problem in have.problems)
     if have.comments > source.comments:
         yield "an HTML comment or declaration is not in the source"
+
+
+def _repeats(tag: str, source: _Markup, have: _Markup) -> bool:
+    """Whether the translation's extra ``<tag>`` elements only repeat the source's: balanced,
+    and with the very attributes the source gives that tag (a sentence split in two
+    ``<span class="x">`` where the source has one)."""
+    if have.problems:
+        return False
+    given = {(name, value) for t, name, value in source.attributes if t == tag}
+    return all((name, value) in given for t, name, value in have.attributes if t == tag)
 
 
 @entry_check("template-injection", "error", structural=True)
@@ -211,28 +222,72 @@ def _invisible_rx() -> _Invisible:
 
 @entry_check("invisible", "error", structural=True)
 def invisible(unit: Unit) -> Iterator[str]:
-    """Bidi controls and other invisible format characters that the source does not have."""
-    rx = _invisible_rx()
+    """Bidi controls and other invisible format characters that the source does not have.
+
+    A zero-width space, word joiner or byte-order mark pasted next to a space changes nothing
+    a reader sees: that is :func:`zero_width` (a warning). Inside a word it splits the word, a
+    hashtag or a link's host, and at the start of a string it hides what the string begins
+    with (a spreadsheet formula's ``=``): there it stays an error.
+    """
+    for char, stray in _foreign_invisibles(unit):
+        if stray:
+            continue
+        name = unicodedata.name(char, "a control character")
+        kind = (
+            "a bidi control: the text would display differently from what reviewers read"
+            if char in _BIDI_CONTROLS
+            else "an invisible character"
+        )
+        yield f"U+{ord(char):04X} {name} is not in the source ({kind})"
+
+
+@entry_check("zero-width", "warning")
+def zero_width(unit: Unit) -> Iterator[str]:
+    """A zero-width space (or word joiner, byte-order mark) pasted next to a space: junk
+    that copy and paste brings along, harmless where it is."""
+    for char, stray in _foreign_invisibles(unit):
+        if stray:
+            name = unicodedata.name(char)
+            yield (
+                f"U+{ord(char):04X} {name} next to a space is not in the source: invisible "
+                "junk from copy and paste; delete it"
+            )
+
+
+# Invisible characters harmless beside white space or at an end of the string.
+_ZERO_WIDTH_RUNS = re.compile("[\u200b\u2060\ufeff]+")
+
+
+def _foreign_invisibles(unit: Unit) -> list[tuple[str, bool]]:
+    """The invisible characters of the translation that the source does not have, each once,
+    and whether every occurrence of it is a stray zero-width one (see :func:`zero_width`)."""
+    if all(form.isascii() and form.isprintable() for form in unit.forms):
+        return []
     language = unit.catalog.locale.replace("-", "_").split("_", 1)[0].lower()
+    return _invisibles_in(unit.forms, unit.source_text, language)
+
+
+@functools.lru_cache(maxsize=4096)
+def _invisibles_in(forms: tuple[str, ...], source: str, language: str) -> list[tuple[str, bool]]:
+    rx = _invisible_rx()
     allowed = set(_ALWAYS_ALLOWED)
     if language in _RTL_LANGUAGES:
         allowed |= _RTL_MARKS
     if language in _NO_SPACE_LANGUAGES:
         allowed |= _BREAK_HINTS
-    source = unit.source_text
-    reported: set[str] = set()
-    for form in unit.forms:
+    found: dict[str, bool] = {}
+    for form in forms:
         if form.isascii() and form.isprintable():
             continue
         text = rx.flag_tags.sub("", form) if "\U0001f3f4" in form else form
-        for char in rx.chars.findall(text):
-            if char in allowed or char in source or char in reported:
+        stray_at: set[int] = set()
+        for run in _ZERO_WIDTH_RUNS.finditer(text):
+            start, end = run.span()
+            if (start and text[start - 1].isspace()) or (end < len(text) and text[end].isspace()):
+                stray_at.update(range(start, end))
+        for match in rx.chars.finditer(text):
+            char = match.group()
+            if char in allowed or char in source:
                 continue
-            reported.add(char)
-            name = unicodedata.name(char, "a control character")
-            kind = (
-                "a bidi control: the text would display differently from what reviewers read"
-                if char in _BIDI_CONTROLS
-                else "an invisible character"
-            )
-            yield f"U+{ord(char):04X} {name} is not in the source ({kind})"
+            found[char] = found.get(char, True) and match.start() in stray_at
+    return list(found.items())

@@ -3,20 +3,26 @@
 Anything else fails at render time (a missing key, a ``%`` that Python cannot format) or
 drops the link. The parsing is :mod:`outreach.placeholders`.
 
->>> from outreach.checks.registry import CatalogInfo, Unit
+>>> from outreach.checks.registry import CatalogInfo, Unit, messages
 >>> info = CatalogInfo(locale="es", file="es.po")
 >>> unit = Unit("Sign now: %(url)s", None, None, ("Firma: %(link)s",), frozenset(), 3, False, info)
->>> list(placeholders(unit))
+>>> messages(placeholders(unit))
 ['placeholder %(url)s was renamed to %(link)s']
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterator, Set
 
-from outreach.checks.registry import Unit, entry_check
-from outreach.placeholders import brace_placeholders, python_placeholders
+from outreach.checks.registry import Problem, Unit, entry_check, problem
+from outreach.placeholders import (
+    BRACE_PLACEHOLDER,
+    PYTHON_PLACEHOLDER,
+    brace_placeholders,
+    python_placeholders,
+)
 
 __all__ = ["placeholders"]
 
@@ -36,7 +42,7 @@ def _uses_python_format(unit: Unit) -> bool:
 
 
 @entry_check("placeholders", "error", structural=True)
-def placeholders(unit: Unit) -> Iterator[str]:
+def placeholders(unit: Unit) -> Iterator[str | Problem]:
     """Missing, extra, renamed or malformed placeholders, in every plural form.
 
     A plural form that serves a single number (Arabic's zero and dual, the "one" form) may
@@ -48,60 +54,97 @@ def placeholders(unit: Unit) -> Iterator[str]:
         text = unit.forms[0] if unit.forms else ""
         if "{" not in unit.msgid and "{" not in text:
             have = python_placeholders(text)
-            if not have.invalid and have == python_placeholders(unit.msgid):
+            if (
+                not have.invalid
+                and have == python_placeholders(unit.msgid)
+                and not _repeated(text, python=True, brace=False)
+            ):
                 return  # the common case: the same placeholders on both sides
     python = _uses_python_format(unit)
     all_named = python_placeholders(unit.source_text).named if python else set()
     all_brace = brace_placeholders(unit.source_text)
     plural_only = _plural_only(unit, python)
     for index, text in unit.filled_forms():
-        where = f" (plural form {index})" if unit.is_plural else ""
         source = unit.source_for(index)
         single = _serves_one_number(unit, index)
         if python:
             want = python_placeholders(source)
             have = python_placeholders(text)
             for bad in have.invalid:
-                yield f"invalid placeholder {bad!r}{where}; write %% for a literal percent sign"
+                yield problem(
+                    unit, index, f"invalid placeholder {bad!r}; write %% for a literal percent sign"
+                )
             optional = all_named - want.named  # e.g. %(num)s in a form used only for n == 1
             missing: Set[str] = want.named - have.named - (plural_only if single else set())
             if "%(hashtag)s" in missing and _written_hashtag(text, unit):
                 missing = missing - {"%(hashtag)s"}  # the hashtag, written out: the
                 # hashtags check judges it (a localized variant is how translators do it)
             extra = have.named - want.named - optional
-            yield from _differences(missing, extra, where)
+            yield from _differences(unit, index, missing, extra)
             if want.positional != have.positional and not (want.named or have.named):
                 expected = sum(want.positional.values())
                 got = sum(have.positional.values())
-                yield (
+                yield problem(
+                    unit,
+                    index,
                     f"the source has {expected} positional placeholder(s) "
                     f"({_describe(want.positional)}), the translation {got} "
-                    f"({_describe(have.positional)}){where}"
+                    f"({_describe(have.positional)})",
+                )
+        for name, written in _repeated(text, python=python, brace=bool(all_brace)):
+            if written not in source:
+                yield problem(
+                    unit,
+                    index,
+                    f"placeholder {name} is repeated (“{written}”): the supporter would read "
+                    "its value twice; write it once",
                 )
         if all_brace or "python-brace-format" in unit.flags:
             want_brace = brace_placeholders(source)
             have_brace = brace_placeholders(text)
             optional_brace = all_brace - want_brace
             missing = want_brace - have_brace - (plural_only if single else set())
-            yield from _differences(missing, have_brace - want_brace - optional_brace, where)
+            yield from _differences(unit, index, missing, have_brace - want_brace - optional_brace)
+
+
+def _repeated(text: str, *, python: bool, brace: bool) -> list[tuple[str, str]]:
+    """``(placeholder, as written)`` for each placeholder written twice in a row, with
+    nothing but white space between (``%(email)s%(email)s``, ``{name} {name}``).
+
+    >>> _repeated("Escribe a %(email)s%(email)s", python=True, brace=False)
+    [('%(email)s', '%(email)s%(email)s')]
+    """
+    spans: list[tuple[int, int, str]] = []
+    if python and "%" in text:
+        spans += [(m.start(), m.end(), m.group()) for m in PYTHON_PLACEHOLDER.finditer(text)]
+    if brace and "{" in text:
+        spans += [(m.start(), m.end(), m.group()) for m in BRACE_PLACEHOLDER.finditer(text)]
+    spans.sort()
+    found: dict[tuple[str, str], None] = {}
+    for (_, end, first), (start, _, second) in itertools.pairwise(spans):
+        if first == second and first != "%%" and not text[end:start].strip():
+            found[(first, f"{first}{text[end:start]}{second}")] = None
+    return list(found)
 
 
 def _written_hashtag(text: str, unit: Unit) -> bool:
-    """The translation writes out one of the locale's accepted hashtags."""
-    from outreach.platforms import has_hashtag
+    """The translation writes a hashtag out where the source has ``%(hashtag)s``: the
+    ``hashtags`` check says whether it is an accepted one, misspelled, or another tag."""
+    from outreach.platforms import find_hashtags
 
-    accepted = unit.catalog.accepted_hashtags or unit.catalog.hashtags
-    return any(has_hashtag(text, tag) for tag in accepted)
+    info = unit.catalog
+    return bool((info.hashtags or info.accepted_hashtags) and find_hashtags(text))
 
 
-def _differences(missing: Set[str], extra: Set[str], where: str) -> Iterator[str]:
+def _differences(unit: Unit, index: int, missing: Set[str], extra: Set[str]) -> Iterator[Problem]:
     if len(missing) == 1 and len(extra) == 1:
-        yield f"placeholder {next(iter(missing))} was renamed to {next(iter(extra))}{where}"
+        renamed = f"placeholder {next(iter(missing))} was renamed to {next(iter(extra))}"
+        yield problem(unit, index, renamed)
         return
     for name in sorted(missing):
-        yield f"placeholder {name} is missing from the translation{where}"
+        yield problem(unit, index, f"placeholder {name} is missing from the translation")
     for name in sorted(extra):
-        yield f"placeholder {name} is not in the source{where}"
+        yield problem(unit, index, f"placeholder {name} is not in the source")
 
 
 _COUNT_NAMES = frozenset({"n", "num", "number", "count", "total", "amount"})

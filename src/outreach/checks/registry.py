@@ -20,10 +20,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from outreach.plurals import GETTEXT_DEFAULT, PluralForms
 from outreach.poheader import PoHeader
+
+if TYPE_CHECKING:
+    from outreach.pofile import EntryLines
 
 __all__ = [
     "CATALOG_CHECKS",
@@ -32,10 +35,13 @@ __all__ = [
     "CatalogInfo",
     "EntryCheck",
     "Finding",
+    "Problem",
     "Severity",
     "Unit",
     "catalog_check",
     "entry_check",
+    "messages",
+    "problem",
     "summarize",
 ]
 
@@ -145,6 +151,15 @@ class Unit:
     fuzzy: bool
     catalog: CatalogInfo
     comments: tuple[str, ...] = ()
+    #: where the entry is written (``None`` for a catalog built in memory)
+    lines: EntryLines | None = None
+
+    def line_of(self, form: int | None) -> int | None:
+        """The line a translator edits for ``form``: its ``msgstr[N]`` (the first form's, or
+        the ``msgstr``, for the whole translation), as msgfmt reports it."""
+        if self.lines is None:
+            return self.line
+        return self.lines.translation_line(form)
 
     @property
     def is_plural(self) -> bool:
@@ -208,7 +223,32 @@ class Unit:
                 yield index, text
 
 
-EntryFunc = Callable[[Unit], Iterable[str]]
+@dataclass(frozen=True)
+class Problem:
+    """What an entry check reports: a message, and the plural form at fault (``None``: the
+    translation as a whole), so that the finding points at that ``msgstr[N]`` line."""
+
+    message: str
+    form: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def messages(found: Iterable[str | Problem]) -> list[str]:
+    """The messages of what a check found (for reading, as in the docstrings' examples)."""
+    return [str(item) for item in found]
+
+
+def problem(unit: Unit, index: int, message: str) -> Problem:
+    """``message`` about form ``index`` of ``unit``, with " (plural form N)" appended for a
+    plural entry, pointing at that form's line."""
+    if not unit.is_plural:
+        return Problem(message)
+    return Problem(f"{message} (plural form {index})", index)
+
+
+EntryFunc = Callable[[Unit], Iterable[str | Problem]]
 CatalogFunc = Callable[[CatalogInfo], Iterable[tuple[int | None, str]]]
 
 

@@ -9,8 +9,11 @@ channel:
   over its byte, link or hashtag caps;
 * ``hashtags``: a hashtag the platform would cut short or not link, or a post with no
   campaign hashtag (the renderer appended one);
-* ``urls``: a post without the campaign link (the renderer appended it), or an email that
-  has lost a link the source-language email has;
+* ``urls``: a post without the campaign link (the renderer appended it), an email that
+  has lost a link the source-language email has, or a message that links to a host its
+  source-language version does not (once per message, naming the channels; this is where
+  a one-name domain such as ``evil.io``, which the entry checks only warn about, is an
+  error);
 * ``render`` (a warning): a template that cannot be rendered, so that its posts and email
   could not be checked (a variable given only at merge time, for instance).
 
@@ -180,6 +183,8 @@ def _check_message(
     campaign = renderer.campaign
     source_items: dict[str, Post | Email] = {}
     for locale in locales:
+        hijacks: dict[tuple[str, str], list[str]] = {}
+        suspects: dict[tuple[str, str], Key | None] = {}
         for channel in channels:
             try:
                 if channel not in source_items:
@@ -192,14 +197,26 @@ def _check_message(
             except TemplateError as exc:
                 yield _template_finding(campaign, exc)
                 return
+            source_item = source_items[channel]
+            for found in _new_hosts(item.text, source_item.text, campaign.url):
+                hijacks.setdefault(found, []).append(channel)
+                block = f"post_{channel}" if f"post_{channel}" in strings else "post"
+                if channel == "email":
+                    block = "text"
+                suspects.setdefault(found, _carrying(strings.get(block, []), ()))
             if isinstance(item, Email):
-                source_email = source_items[channel]
-                assert isinstance(source_email, Email)
-                yield from _check_email(context, message, item, source_email, strings, locale)
+                assert isinstance(source_item, Email)
+                yield from _check_email(context, message, item, source_item, strings, locale)
             else:
-                source_post = source_items[channel]
-                assert not isinstance(source_post, Email)
-                yield from _check_post(context, message, item, source_post, strings, locale)
+                assert not isinstance(source_item, Email)
+                yield from _check_post(context, message, item, source_item, strings, locale)
+        for found, where in hijacks.items():
+            host, written = found
+            text = (
+                f"{message!r} on {', '.join(where)}: links to {host} (“{written}”), which the "
+                f"message in {campaign.source_locale} does not: a possible link hijack"
+            )
+            yield context.finding(locale, "urls", text, suspects[found])
 
 
 def _carrying(keys: Sequence[Key], needles: Sequence[str]) -> Key | None:
@@ -246,6 +263,25 @@ def _check_post(
             text = f"{where}: no campaign hashtag in the text; {added} had to be appended"
         if not context.already_reported(locale, key):
             yield context.finding(locale, check, text, key)
+
+
+def _new_hosts(text: str, source: str, own: str) -> list[tuple[str, str]]:
+    """``(host, as written)`` for each host ``text`` links to that ``source`` and the
+    campaign's own link do not: links as the entry checks find them, and the one-name
+    country-code domains (``evil.io``) that X and Bluesky link too, which the entry checks
+    only warn about (they look like abbreviations)."""
+    from outreach.tokens import find_short_domains, find_urls, url_host
+
+    def links(value: str) -> list[str]:
+        return find_urls(value) + find_short_domains(value)
+
+    known = {url_host(u) for u in links(source)} | {url_host(own)}
+    found: dict[str, str] = {}
+    for url in links(text):
+        host = url_host(url)
+        if host not in known and host not in found:
+            found[host] = url
+    return list(found.items())
 
 
 def _check_email(

@@ -9,11 +9,11 @@ cannot hide, recolour or rewrite what the organizer's terminal or CI log shows.
 >>> report = CheckReport((Finding("es", "es.po", 7, "Hi", None, "urls", "error",
 ...                               "link https://evil.example\\x1b[8m points elsewhere"),), 1)
 >>> print(format_text(report))
-es.po:7: error: urls: link https://evil.example\\x1b[8m points elsewhere
+es.po:7: error: urls: “Hi”: link https://evil.example\\x1b[8m points elsewhere
 <BLANKLINE>
 1 errors, 0 warnings in 1 catalogs
 >>> format_github(report)
-'::error file=es.po,line=7,title=urls::link https://evil.example\\\\x1b[8m points elsewhere'
+'::error file=es.po,line=7,title=urls%3A “Hi”::link https://evil.example\\\\x1b[8m points elsewhere'
 """
 
 from __future__ import annotations
@@ -24,10 +24,33 @@ from outreach.display import visible
 
 if TYPE_CHECKING:
     from outreach.checks.campaign import CheckReport
+    from outreach.checks.registry import Finding
 
-__all__ = ["format_github", "format_text"]
+__all__ = ["entry_label", "format_github", "format_text"]
 
 _COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m"}
+
+
+def entry_label(finding: Finding) -> str:
+    """How a translator finds the entry in Poedit or Weblate, which show no line numbers:
+    the message context and the first words of the msgid.
+
+    >>> from outreach.checks.registry import Finding
+    >>> entry_label(Finding("es", "es.po", 3, "Two minutes that show why love always wins",
+    ...                     "subject", "urls", "error", "…"))
+    'subject “Two minutes that show why love always…”'
+    """
+    if finding.msgid is None:
+        return ""
+    words = " ".join(finding.msgid.split())
+    if len(words) > _LABEL:
+        cut = words[:_LABEL].rsplit(" ", 1)[0] if " " in words[:_LABEL] else words[:_LABEL]
+        words = cut + "…"
+    label = f"“{words}”"
+    return f"{finding.msgctxt} {label}" if finding.msgctxt else label
+
+
+_LABEL = 40
 
 
 def _display(file: str, prefix: str) -> str:
@@ -51,7 +74,9 @@ def format_text(
         shown = str(finding.severity)
         if color:
             shown = f"{_COLOURS[finding.severity]}{shown}\x1b[0m"
-        lines.append(f"{where}: {shown}: {finding.check}: {visible(finding.message)}")
+        entry = entry_label(finding)
+        about = f"{visible(entry)}: " if entry else ""
+        lines.append(f"{where}: {shown}: {finding.check}: {about}{visible(finding.message)}")
     if summary:
         if lines:
             lines.append("")
@@ -78,7 +103,9 @@ def format_github(report: CheckReport, *, prefix: str = "") -> str:
         properties = [f"file={_escape_property(_display(finding.file, prefix))}"]
         if finding.line is not None:
             properties.append(f"line={finding.line}")
-        properties.append(f"title={_escape_property(finding.check)}")
+        entry = entry_label(finding)
+        title = f"{finding.check}: {entry}" if entry else finding.check
+        properties.append(f"title={_escape_property(title)}")
         data = _escape_data(finding.message)
         lines.append(f"::{finding.severity} {','.join(properties)}::{data}")
     return "\n".join(lines)

@@ -12,8 +12,8 @@ error); ``structural_only`` keeps the checks that gate ``outreach compile``.
 >>> _ = catalog.add("Watch the film", "", flags=["fuzzy"])
 >>> for finding in check_catalog(catalog, file="fr.po"):
 ...     print(finding)
-fr.po:25: error: html: <script> is not in the source: translations must not add markup
-fr.po:29: warning: untranslated: not translated: renders in the source language (en) until it is
+fr.po:26: error: html: <script> is not in the source: translations must not add markup
+fr.po:30: warning: untranslated: not translated: renders in the source language (en) until it is
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from outreach.checks import (  # noqa: F401
     spacing,
     status,
     structure,
+    wording,
 )
 from outreach.checks.registry import (
     CATALOG_CHECKS,
@@ -40,11 +41,19 @@ from outreach.checks.registry import (
     CatalogInfo,
     EntryCheck,
     Finding,
+    Problem,
     Severity,
     Unit,
     summarize,
 )
-from outreach.pofile import PoFile, iter_messages, message_forms, parse_po, write_catalog
+from outreach.pofile import (
+    EntryLines,
+    PoFile,
+    iter_messages,
+    message_forms,
+    parse_po,
+    write_catalog,
+)
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
@@ -98,8 +107,8 @@ def as_po_file(catalog: Catalog | PoFile, *, file: str, locale: str | None = Non
     return parse_po(write_catalog(catalog), path=file, locale=locale)
 
 
-def unit_from_message(message: Message, info: CatalogInfo) -> Unit:
-    """The checks' view of one Babel message."""
+def unit_from_message(message: Message, info: CatalogInfo, lines: EntryLines | None = None) -> Unit:
+    """The checks' view of one Babel message (``lines``: where it is written)."""
     if message.pluralizable:
         msgid, msgid_plural = str(message.id[0]), str(message.id[1])
     else:
@@ -114,6 +123,7 @@ def unit_from_message(message: Message, info: CatalogInfo) -> Unit:
         fuzzy=message.fuzzy,
         catalog=info,
         comments=tuple(message.user_comments) + tuple(message.auto_comments),
+        lines=lines,
     )
 
 
@@ -123,12 +133,16 @@ def _selected(
     return (structural or not structural_only) and (only is None or name in only)
 
 
+#: What an entry check found: ``(check, severity, message, form)``.
+Result = tuple[str, Severity, str, int | None]
+
+
 class EntryCache(Protocol):
     """Remembers each entry's findings (see :mod:`outreach.checks.cache`)."""
 
-    def lookup(self, unit: Unit) -> list[tuple[str, Severity, str]] | None: ...
+    def lookup(self, unit: Unit) -> list[Result] | None: ...
 
-    def remember(self, unit: Unit, results: list[tuple[str, Severity, str]]) -> None: ...
+    def remember(self, unit: Unit, results: list[Result]) -> None: ...
 
 
 def check_catalog(
@@ -141,6 +155,7 @@ def check_catalog(
     only: Collection[str] | None = None,
     detector: Detector | None = None,
     cache: EntryCache | None = None,
+    plural_counts: Sequence[int] | None = None,
 ) -> list[Finding]:
     """Every finding for ``catalog``, in file order then check order.
 
@@ -151,6 +166,8 @@ def check_catalog(
     """
     po = as_po_file(catalog, file=file, locale=locale)
     info = catalog_info(po, file=file, locale=locale, campaign=campaign)
+    if plural_counts is not None:  # part of a catalog, checked as the whole (incremental)
+        info = replace(info, plural_counts=tuple(plural_counts))
     findings: list[Finding] = []
     for check in CATALOG_CHECKS.values():
         if not _selected(check.name, check.structural, structural_only, only):
@@ -162,8 +179,8 @@ def check_catalog(
     entry_checks = [
         c for c in ENTRY_CHECKS.values() if _selected(c.name, c.structural, structural_only, only)
     ]
-    units = [unit_from_message(m, info) for m in iter_messages(po.catalog)]
-    cached: dict[int, list[tuple[str, Severity, str]]] = {}
+    units = [unit_from_message(m, info, po.lines_of(m)) for m in iter_messages(po.catalog)]
+    cached: dict[int, list[Result]] = {}
     if cache is not None:
         for index, unit in enumerate(units):
             found = cache.lookup(unit)
@@ -187,10 +204,19 @@ def check_catalog(
             if cache is not None:
                 cache.remember(unit, results)
         findings.extend(
-            Finding(info.locale, file, unit.line, unit.msgid, unit.msgctxt, name, severity, text)
-            for name, severity, text in results
+            Finding(
+                info.locale,
+                file,
+                unit.line_of(form),
+                unit.msgid,
+                unit.msgctxt,
+                name,
+                severity,
+                text,
+            )
+            for name, severity, text, form in results
         )
-    return _exempt(findings, campaign)
+    return _exempt(list(dict.fromkeys(findings)), campaign)
 
 
 def _exempt(findings: list[Finding], campaign: Campaign | None) -> list[Finding]:
@@ -211,19 +237,21 @@ def _ignored(unit: Unit, check: EntryCheck) -> bool:
 _OVERSIZE_CHECKS = frozenset({"length", "untranslated", "fuzzy"})
 
 
-def run_entry_checks(
-    unit: Unit, checks: Sequence[EntryCheck]
-) -> Iterator[tuple[str, Severity, str]]:
-    """``(check, severity, message)`` for each problem of ``unit``. Fuzzy and untranslated
-    units only meet the checks that do not need a translation (``untranslated``,
-    ``fuzzy``); a unit far longer than its source only meets ``length``, which says so, so
-    that no check spends more than linear time on it."""
+def run_entry_checks(unit: Unit, checks: Sequence[EntryCheck]) -> Iterator[Result]:
+    """``(check, severity, message, form)`` for each problem of ``unit``, each once. Fuzzy
+    and untranslated units only meet the checks that do not need a translation
+    (``untranslated``, ``fuzzy``); a unit far longer than its source only meets ``length``,
+    which says so, so that no check spends more than linear time on it."""
     usable = unit.translated and not unit.fuzzy
     oversize = unit.oversize is not None
+    seen: set[tuple[str, str]] = set()
     for check in checks:
         if check.needs_translation and not usable:
             continue
         if (oversize and check.name not in _OVERSIZE_CHECKS) or _ignored(unit, check):
             continue
-        for message in check.func(unit):
-            yield check.name, check.severity, message
+        for found in check.func(unit):
+            item = found if isinstance(found, Problem) else Problem(found)
+            if (check.name, item.message) not in seen:
+                seen.add((check.name, item.message))
+                yield check.name, check.severity, item.message, item.form

@@ -1,38 +1,39 @@
 """White space at the edges of a string, and Weblate's ``max-length`` flag.
 
 A leading or trailing line break that only one side has is fatal to ``msgfmt`` (and usually
-a real layout bug), so it is an error; a missing or extra space at either end is a warning.
-Spaces *inside* the text are never compared: French puts a (narrow) no-break space before
-``: ; ! ?`` and that is correct typography.
+a real layout bug), so it is an error; a missing or extra space at either end is a warning,
+as is a placeholder glued to a word the source keeps apart from it. Other spaces *inside*
+the text are never compared: French puts a (narrow) no-break space before ``: ; ! ?`` and
+that is correct typography.
 
->>> from outreach.checks.registry import CatalogInfo, Unit
+>>> from outreach.checks.registry import CatalogInfo, Unit, messages
 >>> from outreach.plurals import PluralForms
 >>> info = CatalogInfo(locale="fr", file="fr.po", plural_forms=PluralForms(2, "n > 1"))
 >>> def unit(source, text, flags=()):
 ...     return Unit(source, None, None, (text,), frozenset(flags), 3, False, info)
->>> list(whitespace(unit("Watch: ", "Regardez :")))
-['the source ends with a space, the translation does not']
->>> list(whitespace(unit("Will you join?", "Et vous\\u202f?")))
+>>> messages(whitespace(unit("Watch: ", "Regardez :")))  # doctest: +ELLIPSIS
+['the source ends with a space, the translation does not: text joined after this string ...']
+>>> messages(whitespace(unit("%(count)s pages", "%(count)spages")))  # doctest: +ELLIPSIS
+['%(count)s is glued to “pages”, which the source sets off with a space: ...']
+>>> messages(whitespace(unit("Will you join?", "Et vous\\u202f?")))
 []
->>> list(length(unit("Sign", "Signez la pétition", flags=["max-length:10"])))
+>>> messages(length(unit("Sign", "Signez la pétition", flags=["max-length:10"])))
 ['18 characters, over the max-length:10 set for this string']
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from outreach.checks.registry import Unit, entry_check
+from outreach.checks.registry import Problem, Unit, entry_check, problem
+from outreach.placeholders import BRACE_PLACEHOLDER, PYTHON_PLACEHOLDER
 
-__all__ = ["length", "newlines", "whitespace"]
-
-
-def _where(unit: Unit, index: int) -> str:
-    return f" (plural form {index})" if unit.is_plural else ""
+__all__ = ["blank", "length", "newlines", "whitespace"]
 
 
 @entry_check("newlines", "error", structural=True)
-def newlines(unit: Unit) -> Iterator[str]:
+def newlines(unit: Unit) -> Iterator[str | Problem]:
     """A leading or trailing ``\\n`` on one side only (msgfmt refuses it)."""
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
@@ -41,7 +42,7 @@ def newlines(unit: Unit) -> Iterator[str]:
             if want != have:
                 side = "the source" if want else "the translation"
                 other = "the translation" if want else "the source"
-                yield f"{side} {edge} with a line break, {other} does not{_where(unit, index)}"
+                yield problem(unit, index, f"{side} {edge} with a line break, {other} does not")
 
 
 def _edge_space(text: str, *, leading: bool) -> bool:
@@ -49,31 +50,148 @@ def _edge_space(text: str, *, leading: bool) -> bool:
     return any(c != "\n" for c in edge)
 
 
+@entry_check("blank", "error")
+def blank(unit: Unit) -> Iterator[str | Problem]:
+    """A form that is only white space: gettext would show it, and the supporter would read
+    nothing where the message should be. An empty form falls back to the source instead."""
+    for index, text in unit.filled_forms():
+        if not text.strip() and unit.source_for(index).strip():
+            yield problem(
+                unit,
+                index,
+                "the translation is only white space: supporters would read nothing here; "
+                "translate it, or leave it empty to show the source text",
+            )
+
+
 @entry_check("whitespace", "warning")
-def whitespace(unit: Unit) -> Iterator[str]:
-    """A space (not a line break) at the start or end on one side only."""
+def whitespace(unit: Unit) -> Iterator[str | Problem]:
+    """A space (not a line break) at the start or end on one side only, and a placeholder
+    the source sets off with spaces glued to a word (``%(counter)sSeiten``: "5Seiten").
+
+    A language written without spaces (Chinese, Japanese, Thai...) needs no trailing space
+    where the source has one; Korean particles and counters attach to a placeholder
+    (``%(count)s개``), as Arabic and Hebrew one-letter prefixes do (``ب%(name)s``).
+    """
+    language = _language(unit.catalog.locale)
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
+        if not text.strip():
+            continue  # blank
         for edge, leading in (("starts", True), ("ends", False)):
             want = _edge_space(source, leading=leading)
             have = _edge_space(text, leading=leading)
-            if want != have:
-                side = "the source" if want else "the translation"
-                other = "the translation" if want else "the source"
-                yield f"{side} {edge} with a space, {other} does not{_where(unit, index)}"
+            if want == have or (want and language in _NO_SPACES):
+                continue
+            if want and not leading:
+                message = (
+                    "the source ends with a space, the translation does not: text joined "
+                    "after this string (a name, a number, a link) would run into its last "
+                    "word; keep the space"
+                )
+            elif want:
+                message = (
+                    "the source starts with a space, the translation does not: text joined "
+                    "before this string would run into its first word; keep the space"
+                )
+            else:
+                message = f"the translation {edge} with a space, the source does not"
+            yield problem(unit, index, message)
+        if "%" in text or "{" in text:
+            for placeholder, word in _glued(source, text, language):
+                yield problem(
+                    unit,
+                    index,
+                    f"{placeholder} is glued to “{word}”, which the source sets off with a "
+                    "space: the value would run into the word; put the space back",
+                )
+
+
+_NO_SPACES = frozenset({"zh", "ja", "th", "lo", "km", "my", "bo", "dz"})
+#: Scripts whose words take a placeholder with no space between (Korean particles and
+#: counters included).
+_ATTACHING = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u0f00-\u0fff]"
+)
+#: Arabic and Hebrew prefixes written on the next word (and, for, with, the...); an Arabic
+#: prefix drawn out with a tatweel (``لـ%(name)s``) is attached on purpose.
+_PREFIXES = {
+    "ar": frozenset({"و", "ف", "ب", "ك", "ل", "ال", "وال", "بال", "لل", "فال", "كال"}),
+    "he": frozenset("הובכלמש") | {"וה", "שה", "וב", "בה", "לה", "מה", "כש", "וכ", "ול", "ומ"},
+}
+_PREFIXES["fa"] = _PREFIXES["ar"]
+_PREFIXES["ur"] = _PREFIXES["ar"]
+_PREFIXES["yi"] = _PREFIXES["he"]
+
+
+def _language(locale: str) -> str:
+    return re.split(r"[_@-]", locale, maxsplit=1)[0].lower()
+
+
+def _placeholders(text: str) -> list[tuple[int, int, str]]:
+    """Named placeholders (``%(name)s``, ``{name}``): a bare ``%`` may be a percent sign."""
+    spans = [
+        (m.start(), m.end(), m.group())
+        for m in PYTHON_PLACEHOLDER.finditer(text)
+        if m.group("name") is not None
+    ]
+    spans += [(m.start(), m.end(), m.group()) for m in BRACE_PLACEHOLDER.finditer(text)]
+    return sorted(spans)
+
+
+def _glued(source: str, text: str, language: str) -> list[tuple[str, str]]:
+    """``(placeholder, word)`` for each placeholder that touches a letter (or another
+    placeholder) in ``text`` on a side where every use of it in ``source`` has a space.
+
+    >>> _glued("%(counter)s pages", "%(counter)sSeiten", "de")
+    [('%(counter)s', 'Seiten')]
+    >>> _glued("%(count)s items", "%(count)s개 항목", "ko")
+    []
+    >>> _glued("by %(name)s", "ب%(name)s", "ar")
+    []
+    """
+    spaced_before: dict[str, bool] = {}
+    spaced_after: dict[str, bool] = {}
+    for start, end, name in _placeholders(source):
+        before = source[start - 1 : start]
+        after = source[end : end + 1]
+        spaced_before[name] = spaced_before.get(name, True) and before.isspace()
+        spaced_after[name] = spaced_after.get(name, True) and after.isspace()
+    found: list[tuple[str, str]] = []
+    prefixes = _PREFIXES.get(language, frozenset())
+    spans = _placeholders(text)
+    starts = {start for start, _, _ in spans}
+    ends = {end for _, end, _ in spans}
+    for start, end, name in spans:
+        if spaced_after.get(name) and end < len(text):
+            after = text[end]
+            if (after.isalpha() and not _ATTACHING.match(after)) or end in starts:
+                following = re.match(r"[^\s]{1,20}", text[end:])
+                found.append((name, following.group() if following else after))
+                continue
+        if spaced_before.get(name) and start > 0 and start not in ends:
+            before = text[start - 1]
+            if before.isalpha() and before != "\u0640" and not _ATTACHING.match(before):
+                head = text[max(start - 20, 0) : start]
+                word = re.split(r"\s", head)[-1]
+                if word not in prefixes:
+                    found.append((name, word))
+    return list(dict.fromkeys(found))
 
 
 @entry_check("length", "error")
-def length(unit: Unit) -> Iterator[str]:
+def length(unit: Unit) -> Iterator[str | Problem]:
     """A translation far longer than its source (``Unit.oversize``), and Weblate's
     ``max-length:N`` flag: at most N characters (code points) per form."""
     if unit.oversize is not None:
         index, size = unit.oversize
         source = len(unit.source_for(index))
-        yield (
-            f"the translation is {size:,} characters{_where(unit, index)}, the source "
-            f"{source:,}: far too long for any message (a paste gone wrong?); nothing else "
-            "was checked in it"
+        yield problem(
+            unit,
+            index,
+            f"the translation is {size:,} characters, the source {source:,}: far too long "
+            "for any message (a paste gone wrong?); nothing else was checked in it",
         )
         return
     value = unit.flag_value("max-length")
@@ -86,7 +204,8 @@ def length(unit: Unit) -> Iterator[str]:
         return
     for index, text in unit.filled_forms():
         if len(text) > limit:
-            yield (
-                f"{len(text)} characters, over the max-length:{limit} set for this "
-                f"string{_where(unit, index)}"
+            yield problem(
+                unit,
+                index,
+                f"{len(text)} characters, over the max-length:{limit} set for this string",
             )

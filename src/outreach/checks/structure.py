@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from outreach.checks.registry import CatalogInfo, Unit, catalog_check, entry_check
+from outreach.checks.registry import CatalogInfo, Problem, Unit, catalog_check, entry_check
 from outreach.plurals import (
     PluralForms,
     cldr_disagreements,
@@ -153,7 +153,7 @@ def _unusual_formula(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
 
 
 @entry_check("plurals", "error", structural=True)
-def plurals(unit: Unit) -> Iterator[str]:
+def plurals(unit: Unit) -> Iterator[str | Problem]:
     """A plural entry with forms missing, empty or beyond ``nplurals``.
 
     A form that no whole number selects (Transifex's form for fractions) may be left out or
@@ -165,11 +165,13 @@ def plurals(unit: Unit) -> Iterator[str]:
     nplurals = info.num_plurals
     written = len(unit.forms)
     if written > nplurals and written != info.catalog_wide_count:
-        extra = ", ".join(f"msgstr[{i}]" for i in range(nplurals, written) if unit.forms[i])
-        if extra:
-            yield (
-                f"{written} plural forms, but the catalog has nplurals={nplurals}: {extra} "
-                "would never be shown"
+        extras = [i for i in range(nplurals, written) if unit.forms[i]]
+        if extras:
+            listed = ", ".join(f"msgstr[{i}]" for i in extras)
+            yield Problem(
+                f"{written} plural forms, but the catalog has nplurals={nplurals}: {listed} "
+                "would never be shown",
+                extras[0],
             )
     if not unit.translated or (written < nplurals and written == info.catalog_wide_count):
         return
@@ -183,9 +185,10 @@ def plurals(unit: Unit) -> Iterator[str]:
         return
     listed = ", ".join(f"msgstr[{i}] (for {describe_numbers(by_form[i])})" for i in empty)
     verb = "is" if len(empty) == 1 else "are"
-    yield (
+    yield Problem(
         f"{listed} {verb} empty: until filled, this entry renders in the source language "
-        f"({info.source_locale}) for every number"
+        f"({info.source_locale}) for every number",
+        empty[0] if empty[0] < written else None,
     )
 
 

@@ -1,0 +1,245 @@
+"""Precision and recall of ``outreach check``, pofilter and ``msgfmt -c`` on real catalogs.
+
+```sh
+.venv/bin/python benchmarks/realworld_report.py            # tables and classes
+.venv/bin/python benchmarks/realworld_report.py --json     # one JSON document
+```
+
+The corpus is ``tests/realworld/manifest.toml`` (installed by the ``corpus`` extra); the
+judgments are ``tests/realworld/judgments.json``. Each tool checks the same copies of the
+catalogs in a temporary directory:
+
+* outreach: ``check_campaign(use_cache=False, render=False)``, in process, one campaign per
+  package and domain; its **errors** count (warnings are listed apart); also timed as
+  ``outreach -C DIR check --no-cache --no-render``, one process per campaign;
+* pofilter: Translate Toolkit's default checks, one process per campaign; every failure counts
+  (it has no severities);
+* ``msgfmt -c -o /dev/null``, one process per catalog; its fatal messages count; skipped when
+  GNU gettext is not installed.
+
+Precision is real / judged findings. Recall is the share of the ground truth (every defect
+judged real, whichever tool found it, plus the defects no tool reported) that the tool reported
+for that reason. Times are wall clock for the whole corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "src"))
+
+from realworld import corpus as C  # noqa: E402
+
+#: Translate Toolkit's critical checks (its documentation's "critical" category).
+POFILTER_CRITICAL = frozenset(
+    (
+        "printf",
+        "pythonbraceformat",
+        "variables",
+        "escapes",
+        "newlines",
+        "tabs",
+        "xmltags",
+        "nplurals",
+    )
+)
+
+
+def _pct(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{100 * value:.1f}%" if 0 < value < 0.01 else f"{100 * value:.0f}%"
+
+
+def _example(hit: C.Hit) -> dict[str, Any]:
+    return {
+        "locale": hit.locale,
+        "package": hit.package,
+        "msgid": hit.msgid,
+        "msgstr": hit.msgstr[:160],
+        "message": hit.message,
+    }
+
+
+def measure() -> dict[str, Any]:
+    judgments = C.load_judgments()
+    truth = C.ground_truth(judgments)
+    with tempfile.TemporaryDirectory(prefix="outreach-realworld-") as tmp:
+        corpus = C.build(Path(tmp) / "corpus")
+        runs = [C.run_outreach(corpus), C.run_pofilter(corpus), C.run_msgfmt(corpus)]
+        cli_seconds = C.time_outreach_cli(corpus)
+        per_catalog: dict[tuple[str, str], int] = {}
+        for path, cat in corpus.files.items():
+            n = sum(1 for e in corpus.entries[path].values() if C._translated(e))
+            per_catalog[(cat.package, cat.locale)] = (
+                per_catalog.get((cat.package, cat.locale), 0) + n
+            )
+        translated = corpus.translated
+        packages: dict[str, dict[str, Any]] = {}
+        for cat in corpus.catalogs:
+            info = packages.setdefault(
+                cat.package,
+                {"version": cat.version, "translations": cat.translations, "locales": {}},
+            )
+            info["locales"][cat.locale] = per_catalog[(cat.package, cat.locale)]
+        files = len(corpus.files)
+    tools = []
+    scores = {}
+    critical = C.Run(
+        "pofilter",
+        [h for h in runs[1].hits if h.check in POFILTER_CRITICAL],
+        runs[1].seconds,
+        runs[1].available,
+        runs[1].note,
+    )
+    for name, run in (*((r.tool, r) for r in runs), ("pofilter-critical", critical)):
+        hits = C.counted(run.hits, run.tool)
+        result = C.score(hits, judgments, run.tool)
+        scores[name] = result
+        tools.append(
+            {
+                "tool": name,
+                "available": run.available,
+                "note": run.note,
+                "findings": result.findings,
+                "judged": result.judged,
+                "real": result.real,
+                "precision": result.precision,
+                "recall": result.recall(truth) if run.available else None,
+                "found": len(result.found & truth),
+                "seconds": round(run.seconds, 2),
+                "warnings": len(run.hits) - len(hits),
+                "cli_seconds": round(cli_seconds, 2)
+                if run.tool == "outreach" and cli_seconds is not None
+                else None,
+            }
+        )
+    outreach_run = runs[0]
+    warned = C.score(
+        [h for h in outreach_run.hits if h.severity == "warning"], judgments, "outreach"
+    ).found
+    outreach = scores["outreach"]
+    tools[0]["recall_with_warnings"] = len((outreach.found | warned) & truth) / len(truth)
+    false_classes = [
+        {
+            "class": cls,
+            "check": hits[0].check,
+            "findings": len(hits),
+            "examples": [_example(h) for h in hits[:3]],
+        }
+        for cls, hits in sorted(outreach.false_by_class.items(), key=lambda kv: -len(kv[1]))
+    ]
+    records = {
+        C.unit(r): r
+        for section in ("defects", *C.TOOLS)
+        for r in judgments.get(section, [])
+        if r.get("verdict", "real") == "real"
+    }
+    missed: dict[str, list[C.Unit]] = {}
+    for defect in sorted(truth - outreach.found, key=str):
+        missed.setdefault(defect[4], []).append(defect)
+    missed_classes = []
+    for cls, units in sorted(missed.items(), key=lambda kv: -len(kv[1])):
+        by = {
+            tool: sum(u in scores[tool].found for u in units)
+            for tool in ("pofilter", "msgfmt")
+            if tool in scores and tools[[t["tool"] for t in tools].index(tool)]["available"]
+        }
+        missed_classes.append(
+            {
+                "class": cls,
+                "defects": len(units),
+                "outreach_warning": sum(u in warned for u in units),
+                "found_by": by,
+                "examples": [
+                    {
+                        "locale": records[u].get("locale"),
+                        "package": u[0],
+                        "msgid": u[3],
+                        "reason": records[u]["reason"],
+                        "fix": records[u].get("fix"),
+                    }
+                    for u in units[:3]
+                ],
+            }
+        )
+    return {
+        "corpus": {"catalogs": files, "translated_entries": translated, "packages": packages},
+        "ground_truth": len(truth),
+        "tools": tools,
+        "outreach_false_alarm_classes": false_classes,
+        "outreach_missed_classes": missed_classes,
+        "unjudged": {t: len(s.unjudged) for t, s in scores.items()},
+    }
+
+
+def print_report(doc: dict[str, Any]) -> None:
+    corpus = doc["corpus"]
+    print(
+        f"corpus: {corpus['catalogs']} catalogs, {corpus['translated_entries']:,} translated "
+        f"entries; ground truth: {doc['ground_truth']} real defects"
+    )
+    for name, info in corpus["packages"].items():
+        locales = ", ".join(f"{loc} {n}" for loc, n in info["locales"].items())
+        print(f"  {name} {info['version']} ({info['translations']}): {locales}")
+    print()
+    print(
+        f"{'tool':<18}{'findings':>9}{'judged':>8}{'real':>6}{'precision':>11}{'recall':>8}"
+        f"{'seconds':>9}  notes"
+    )
+    for row in doc["tools"]:
+        if not row["available"]:
+            print(
+                f"{row['tool']:<10}{'-':>9}{'-':>8}{'-':>6}{'-':>11}{'-':>8}{'-':>9}  {row['note']}"
+            )
+            continue
+        cli = f"; as CLI processes {row['cli_seconds']:.2f} s" if row.get("cli_seconds") else ""
+        note = {
+            "outreach": f"errors ({_pct(row.get('recall_with_warnings'))} recall with its "
+            f"{row['warnings']} warnings); in process{cli}",
+            "pofilter": "every failure (no severities); stylistic checks judged by rule",
+            "pofilter-critical": "only its critical checks (printf, xmltags, newlines, ...)",
+            "msgfmt": f"fatal errors; {row['warnings']} warnings not counted",
+        }[row["tool"]]
+        print(
+            f"{row['tool']:<18}{row['findings']:>9}{row['judged']:>8}{row['real']:>6}"
+            f"{_pct(row['precision']):>11}{_pct(row['recall']):>8}{row['seconds']:>9.2f}  {note}"
+        )
+    unjudged = {t: n for t, n in doc["unjudged"].items() if n}
+    if unjudged:
+        print(f"unjudged findings (not in precision): {unjudged}")
+    print("\noutreach false alarms by class:")
+    for cls in doc["outreach_false_alarm_classes"]:
+        print(f"  {cls['findings']:3d}  {cls['class']}  [{cls['check']}]")
+        for ex in cls["examples"][:2]:
+            print(f"         {ex['locale']}: {ex['msgid']!r} -> {ex['msgstr']!r}")
+            print(f"             {ex['message']}")
+    print("\nreal defects outreach does not report as errors, by class:")
+    for cls in doc["outreach_missed_classes"]:
+        by = ", ".join(f"{tool} {n}" for tool, n in cls["found_by"].items())
+        warned = cls["outreach_warning"]
+        print(f"  {cls['defects']:3d}  {cls['class']}  (outreach warning {warned}; {by})")
+        for ex in cls["examples"][:2]:
+            print(f"         {ex['locale']}: {ex['msgid']!r}: {ex['reason']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    args = parser.parse_args()
+    doc = measure()
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False, indent=1))
+    else:
+        print_report(doc)
+
+
+if __name__ == "__main__":
+    main()

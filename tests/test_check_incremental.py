@@ -1,0 +1,149 @@
+"""Re-checking after an edit gives exactly what a full check gives, checking only the edit.
+
+``outreach check`` remembers each catalog block by block (outreach.checks.incremental) and
+checks large campaigns' catalogs in parallel processes; neither may change a finding.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from outreach.campaign import load_campaign
+from outreach.checks import campaign as checks_campaign
+from outreach.checks.campaign import CheckReport, check_campaign
+from outreach.checks.incremental import split_blocks
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def _corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    shutil.copytree(CORPUS, root)
+    return root
+
+
+def _check(root: Path, cache: Path | None) -> CheckReport:
+    campaign = load_campaign(root)
+    if cache is None:
+        return check_campaign(campaign, use_cache=False)
+    return check_campaign(campaign, cache_dir=cache)
+
+
+def _po(root: Path, locale: str) -> Path:
+    return root / "locales" / locale / "LC_MESSAGES" / "messages.po"
+
+
+def _same(a: CheckReport, b: CheckReport) -> None:
+    assert [f.to_json() for f in a.findings] == [f.to_json() for f in b.findings]
+
+
+def test_one_edited_entry_is_the_only_one_checked_again(tmp_path: Path) -> None:
+    root, cache = _corpus(tmp_path), tmp_path / "cache"
+    first = _check(root, cache)
+    path = _po(root, "de")
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace(
+        'msgstr "Poste heute mit #LoveAlwaysWins"',
+        'msgstr "Poste heute mit #LoveAlwaysWin und https://evil.example/x"',
+    )
+    assert edited != text
+    path.write_text(edited, encoding="utf-8")
+    again = _check(root, cache)
+    assert again.entries["checked"] == 1
+    assert again.entries["cached"] >= first.entries["checked"] - 1
+    _same(again, _check(root, None))
+    messages = {f.message for f in again.findings if f.file.endswith("de/LC_MESSAGES/messages.po")}
+    assert any("evil.example" in m for m in messages)
+
+
+def test_an_inserted_entry_moves_the_findings_after_it(tmp_path: Path) -> None:
+    root, cache = _corpus(tmp_path), tmp_path / "cache"
+    _check(root, cache)
+    path = _po(root, "fr")
+    text = path.read_text(encoding="utf-8")
+    head, sep, rest = text.partition("\n\n")
+    new = '#, python-format\nmsgid "Share it: %(url)s"\nmsgstr "Partagez : %(link)s"\n'
+    path.write_text(head + sep + new + "\n" + rest, encoding="utf-8")
+    again = _check(root, cache)
+    assert again.entries["checked"] == 1
+    _same(again, _check(root, None))
+
+
+def test_a_new_header_or_a_duplicate_means_a_full_check(tmp_path: Path) -> None:
+    root, cache = _corpus(tmp_path), tmp_path / "cache"
+    _check(root, cache)
+    path = _po(root, "es")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Language: es", "Language: es_ES", 1), encoding="utf-8")
+    again = _check(root, cache)
+    _same(again, _check(root, None))
+    # an entry whose msgid another block has: a duplicate, which only a full parse reports
+    first_entry = text.split("\n\n")[1]
+    path.write_text(text + "\n" + first_entry + "\n", encoding="utf-8")
+    duplicate = _check(root, cache)
+    _same(duplicate, _check(root, None))
+    assert any("duplicate message definition" in f.message for f in duplicate.findings)
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_few_edits_give_what_a_full_check_gives(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    tmp_path = tmp_path_factory.mktemp("edits")
+    root, cache = _corpus(tmp_path), tmp_path / "cache"
+    _check(root, cache)
+    locale = data.draw(st.sampled_from(["de", "fr", "ja", "ar", "ru"]))
+    path = _po(root, locale)
+    blocks = path.read_text(encoding="utf-8").split("\n\n")
+    for _ in range(data.draw(st.integers(1, 3))):
+        index = data.draw(st.integers(1, len(blocks) - 1))
+        action = data.draw(st.sampled_from(["drop", "copy", "edit", "blank"]))
+        if action == "drop":
+            del blocks[index]
+        elif action == "copy":
+            blocks.insert(data.draw(st.integers(1, len(blocks))), blocks[index])
+        elif action == "edit":
+            extra = data.draw(st.sampled_from([" https://evil.example/x", " @someone", " Sie Sie"]))
+            blocks[index] = blocks[index].rstrip('"\n') + extra + '"'
+        else:
+            blocks[index] = blocks[index].replace("\n", "\n\n", 1)
+    path.write_text("\n\n".join(blocks), encoding="utf-8")
+    _same(_check(root, cache), _check(root, None))
+
+
+def test_catalogs_checked_in_parallel_give_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _corpus(tmp_path)
+    serial = _check(root, None)
+    monkeypatch.setattr(checks_campaign, "PARALLEL_BYTES", 0)
+    parallel = _check(root, tmp_path / "cache")
+    _same(parallel, serial)
+    assert parallel.catalogs == serial.catalogs
+    assert parallel.entries["checked"] == serial.entries["checked"]
+    # the workers' cache entries came home: a second run checks nothing again
+    assert _check(root, tmp_path / "cache").entries["checked"] == 0
+
+
+@given(st.lists(st.sampled_from(["", " ", "\t", "\r", 'msgid "a"', "#, fuzzy", "\xa0x"])))
+def test_blocks_are_the_runs_of_lines_with_text(lines: list[str]) -> None:
+    data = "\n".join(lines).encode("utf-8")
+    blocks = split_blocks(data)
+    covered: set[int] = set()
+    for block in blocks:
+        got = block.data.split(b"\n")
+        assert got == data.split(b"\n")[block.start - 1 : block.start - 1 + len(got)]
+        assert all(line.strip() for line in got)
+        covered.update(range(block.start, block.start + len(got)))
+    assert covered == {n for n, line in enumerate(data.split(b"\n"), 1) if line.strip()}
+    starts = [block.start for block in blocks]
+    assert all(b - a >= 2 for a, b in itertools.pairwise(starts))  # a blank line between
