@@ -52,6 +52,7 @@ RAW_ATTACKS = (
     "\u202e",
 )
 ARABIC = {
+    "Two hands joined in the snow, under a rainbow": "يدان متشابكتان في الثلج، تحت قوس قزح",
     ("subject", "Two minutes that show why love always wins"): (
         "دقيقتان تظهران لماذا ينتصر الحب دائمًا"
     ),

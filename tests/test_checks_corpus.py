@@ -52,7 +52,10 @@ SEVERITY = {
     "zero-width": "warning",
     "doubled-word": "warning",
     "bare-domain": "warning",
+    # render-level only: the rendered post, not one entry, is at fault
+    "handles": "warning",
 }
+RENDER_ONLY = {"handles"}
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ def test_the_corpus_is_what_the_issue_asks_for(labels: dict[str, Labels]) -> Non
     planted.update(label for item in labels.values() for label in item.whole_file)
     every_check = set(ENTRY_CHECKS) | set(CATALOG_CHECKS) | {"syntax"}
     assert every_check <= set(planted), every_check - set(planted)
-    assert set(SEVERITY) == every_check
+    assert set(SEVERITY) == every_check | RENDER_ONLY
     full = {file.split("/")[1] for file, item in labels.items() if len(item.entries) >= 30}
     assert {"fr", "es", "de", "pt_BR", "ru", "ar", "ja", "zh"} <= full
     text = (Path(__file__).parent / "corpus/locales/ar/LC_MESSAGES/messages.po").read_text()

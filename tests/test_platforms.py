@@ -69,7 +69,7 @@ def test_platform_limits(name: str, title: str, limit: int) -> None:
 
 def test_platform_caps() -> None:
     assert platform("bluesky").max_bytes == 3000
-    assert platform("instagram").max_hashtags == 30
+    assert platform("instagram").max_hashtags == 5  # Instagram's cap since December 2025
     assert platform("threads").max_links == 5
     assert platform("x").max_hashtags is None
 
@@ -244,11 +244,24 @@ def test_threads_links() -> None:
     assert measure("threads", same).ok
 
 
-def test_instagram_hashtags() -> None:
-    thirty = " ".join(f"#tag{chr(97 + i % 26)}{i}" for i in range(30))
-    assert measure("instagram", thirty).ok
-    result = measure("instagram", thirty + " #one_more")
-    assert result.problems == ("31 hashtags, more than the 30 Instagram allows",)
+def test_instagram_takes_five_hashtags() -> None:
+    """Instagram cut its cap from 30 to 5 hashtags a post (announced 2025-12-18)."""
+    five = " ".join(f"#tag{chr(97 + i)}{i}" for i in range(5))
+    assert measure("instagram", five).ok
+    result = measure("instagram", five + " #one_more")
+    assert result.problems == ("6 hashtags, more than the 5 Instagram allows",)
+
+
+def test_a_campaign_may_set_its_own_caps() -> None:
+    """``[platforms.<channel>]`` in campaign.toml: an instance or account that differs."""
+    text = "a" * 700
+    assert not measure("mastodon", text).ok
+    assert measure("mastodon", text, limit=1000).ok
+    assert measure("mastodon", text, limit=1000).limit == 1000
+    tags = "#a1 #b2 #c3"
+    assert measure("instagram", tags, max_hashtags=2).problems == (
+        "3 hashtags, more than the 2 Instagram allows",
+    )
 
 
 @pytest.mark.parametrize("channel", ["facebook", "instagram", "linkedin", "whatsapp"])

@@ -220,7 +220,11 @@ def test_post_page_length_and_share_link(messy: Path) -> None:
     page = _cell(messy, "share", "en", "x")
     assert re.search(r"<strong>\d+</strong> / 280 weighted characters", page)
     assert '<mark class="tag">#LoveAlwaysWins</mark>' in page
-    assert '<mark class="link">https://example.org/love</mark>' in page
+    link = "https://example.org/love/film?utm_source=x&amp;utm_medium=social"  # [messages.share]
+    assert (
+        f'<mark class="link">{link}&amp;utm_campaign=lovealwayswins&amp;utm_content=share-en'
+        in page
+    )
     assert 'href="https://x.com/intent/post?text=' in page
     over = _cell(messy, "share", "es", "x")
     assert "over the limit" in over

@@ -264,7 +264,8 @@ def test_a_template_without_hashtag_and_link_gets_them_appended(example: Path) -
         "{% block post %}{% trans %}Love always wins.{% endtrans %}{% endblock %}\n"
     )
     post = Renderer(load_campaign(example)).render_post("bare", "es", "mastodon")
-    assert post.text == "Love always wins. https://example.org/love #LoveAlwaysWins"
+    tags = "utm_source=mastodon&utm_medium=social&utm_campaign=lovealwayswins&utm_content=bare-es"
+    assert post.text == f"Love always wins. https://example.org/love?{tags} #LoveAlwaysWins"
     assert post.added == ("https://example.org/love", "#LoveAlwaysWins")
 
 
@@ -395,7 +396,9 @@ def test_render_out_writes_files_index_and_share_links(example: Path, tmp_path: 
     assert code == 0, err
     assert (out / "share" / "es" / "x.txt").read_text(encoding="utf-8").startswith("El amor")
     links = json.loads((out / "share" / "fr" / "share-links.json").read_text(encoding="utf-8"))
-    assert set(links) == {"x", "whatsapp", "telegram", "facebook", "linkedin", "mailto", "bluesky"}
+    assert set(links) == {
+        *("x", "whatsapp", "telegram", "facebook", "linkedin", "mailto", "bluesky", "threads")
+    }
     index = json.loads((out / "index.json").read_text(encoding="utf-8"))
     assert len(index["items"]) == 4 * 9
     assert not list(out.rglob("*.tmp"))

@@ -7,12 +7,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from outreach.sharelinks import share_links
+from outreach.sharelinks import share_link, share_links
 
 URL = "https://example.org/love?ref=share&lang=pt#sign"
 TRICKY = "Ação: é, ã, ñ & # + % 100% ; = ? /\nsecond line\r\nthird\rfourth"
 
-KEYS = ["x", "whatsapp", "telegram", "facebook", "linkedin", "mailto", "bluesky"]
+KEYS = ["x", "whatsapp", "telegram", "facebook", "linkedin", "mailto", "bluesky", "threads"]
 
 
 def _query(link: str) -> dict[str, str]:
@@ -44,6 +44,7 @@ def test_bases() -> None:
     assert links["linkedin"].startswith("https://www.linkedin.com/sharing/share-offsite/?url=")
     assert links["mailto"].startswith("mailto:?")
     assert links["bluesky"].startswith("https://bsky.app/intent/compose?text=")
+    assert links["threads"].startswith("https://www.threads.com/intent/post?text=")
 
 
 def test_tricky_text_round_trips() -> None:
@@ -54,6 +55,7 @@ def test_tricky_text_round_trips() -> None:
     assert _query(links["facebook"]) == {"u": URL}
     assert _query(links["linkedin"]) == {"url": URL}
     assert _query(links["bluesky"]) == {"text": TRICKY + " " + URL}
+    assert _query(links["threads"]) == {"text": TRICKY, "url": URL}
     mail = _mailto(links["mailto"])
     assert mail["subject"] == "Olá & adiós + 100%"
     crlf = "Ação: é, ã, ñ & # + % 100% ; = ? /\r\nsecond line\r\nthird\r\nfourth"
@@ -181,8 +183,21 @@ def test_every_link_decodes_to_its_inputs(text: str, url: str, subject: str) -> 
     assert _query(links["facebook"]) == {"u": url}
     assert _query(links["linkedin"]) == {"url": url}
     assert _query(links["bluesky"]) == {"text": f"{text} {url}" if text else url}
+    assert _query(links["threads"]) == {"text": text, "url": url}
     mail = _mailto(links["mailto"])
     assert mail["subject"] == subject
     body = "\r\n".join(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     assert mail["body"] == (f"{body}\r\n\r\n{url}" if text else url)
     assert "+" not in links["mailto"] and " " not in links["mailto"]
+
+
+def test_telegram_takes_the_url_out_of_the_text() -> None:
+    """Telegram shows the ``url`` above the text: a URL left in the text is shown twice."""
+    link = share_link("telegram", text=f"Watch the film: {URL} #LoveAlwaysWins", url=URL)
+    assert _query(link) == {"url": URL, "text": "Watch the film: #LoveAlwaysWins"}
+
+
+def test_threads_intent_is_metas_documented_one() -> None:
+    link = share_link("threads", text=f"Watch {URL}", url=URL)
+    assert link.startswith("https://www.threads.com/intent/post?")
+    assert _query(link) == {"text": f"Watch {URL}"}  # the URL is in the text already

@@ -39,6 +39,17 @@ from typing import Any, TypeVar
 
 from outreach.errors import ConfigError, LocaleError
 from outreach.locales import normalize_locale
+from outreach.settings import (
+    Handle,
+    Limits,
+    MessageSettings,
+    Tracking,
+    parse_handles,
+    parse_messages,
+    parse_platforms,
+    parse_tracking,
+)
+from outreach.toml_reader import NOT_ONE_LINE, WHOLE_URL, TomlReader, is_zone
 
 __all__ = [
     "CONFIG_NAME",
@@ -56,11 +67,6 @@ __all__ = [
 T = TypeVar("T")
 DOMAIN = "messages"
 CONFIG_NAME = "campaign.toml"
-_HASHTAG = re.compile(r"#\w+")
-# A whole http(s) link: a host, then anything but whitespace and control characters.
-_URL = re.compile(r"https?://[^\s/?#\x00-\x1f\x7f]+(?:[/?#][^\s\x00-\x1f\x7f]*)?")
-# What may not be in a one-line setting: control characters and Unicode line breaks.
-_NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,10 @@ class Campaign:
     locale_labels: Mapping[str, str] = field(default_factory=dict)
     version: str = "1.0"
     exemptions: tuple[Exemption, ...] = ()
+    messages: Mapping[str, MessageSettings] = field(default_factory=dict)
+    tracking: Tracking | None = None
+    handles: Mapping[str, Handle] = field(default_factory=dict)
+    platform_limits: Mapping[str, Limits] = field(default_factory=dict)
 
     # -- where things live --------------------------------------------------------------
     @property
@@ -167,6 +177,30 @@ class Campaign:
             return path.as_posix()
 
     # -- settings -----------------------------------------------------------------------
+    def url_for(self, message: str) -> str:
+        """``message``'s call-to-action link: its ``[messages.<name>] url``, else the
+        campaign's."""
+        own = self.messages.get(message)
+        return own.url if own is not None and own.url else self.url
+
+    def image_for(self, message: str) -> str | None:
+        """``message``'s image (an http(s) URL or a path in the campaign), if it has one."""
+        own = self.messages.get(message)
+        return own.image if own is not None else None
+
+    @property
+    def own_hosts(self) -> frozenset[str]:
+        """The campaign's own link hosts (lower case): its URL's, every message URL's, and
+        ``[tracking] hosts``. Only links to these are tagged, and only they are the
+        campaign's in the link checks."""
+        from urllib.parse import urlsplit
+
+        urls = [self.url, *(m.url for m in self.messages.values() if m.url)]
+        hosts = {(urlsplit(u).hostname or "").lower() for u in urls}
+        if self.tracking is not None:
+            hosts.update(self.tracking.hosts)
+        return frozenset(h for h in hosts if h)
+
     @property
     def target_locales(self) -> tuple[str, ...]:
         """Every locale but the source."""
@@ -229,7 +263,7 @@ def parse_campaign(
     """Validate campaign.toml text; every error names the line it is about."""
     where = os.fspath(path) if path is not None else CONFIG_NAME
     text = text.removeprefix("\ufeff")  # a BOM some Windows editors write
-    reader = _Reader(text, where)
+    reader = TomlReader(text, where)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -243,7 +277,7 @@ def parse_campaign(
         raise reader.error("missing [campaign] table", key=None)
 
     name = reader.string(table, "name")
-    if _NOT_ONE_LINE.search(name):
+    if NOT_ONE_LINE.search(name):
         raise reader.error(
             "'name' must be one line of text (no line breaks or control characters)", key="name"
         )
@@ -266,7 +300,7 @@ def parse_campaign(
     for tag in hashtags:
         reader.hashtag(tag, "hashtags")
     url = reader.string(table, "url")
-    if not _URL.fullmatch(url):
+    if not WHOLE_URL.fullmatch(url):
         raise reader.error(
             f"url must be a whole http(s) link without spaces, not {url!r}", key="url"
         )
@@ -285,7 +319,7 @@ def parse_campaign(
     for raw, zone in reader.table(table, "timezones").items():
         where_key = f"[campaign.timezones]{raw}"
         loc = reader.shipped(reader.locale(raw, where_key), raw, locales, where_key)
-        if not isinstance(zone, str) or not _is_zone(zone):
+        if not isinstance(zone, str) or not is_zone(zone):
             raise reader.error(f"unknown time zone {zone!r}", key=where_key)
         timezones[loc] = zone
 
@@ -319,6 +353,12 @@ def parse_campaign(
                 raise reader.error(problem, key=f"[email]{key}")
 
     exemptions = _exemptions(reader, data, locales)
+    from outreach.platforms import POST_CHANNELS
+
+    messages = parse_messages(reader, data)
+    tracking = parse_tracking(reader, data)
+    handles = parse_handles(reader, data, POST_CHANNELS, locales)
+    platform_limits = parse_platforms(reader, data, POST_CHANNELS)
 
     version = table.get("version", "1.0")
     if not isinstance(version, str | int | float):
@@ -337,11 +377,15 @@ def parse_campaign(
         email=email,
         locale_labels=labels,
         exemptions=exemptions,
+        messages=messages,
+        tracking=tracking,
+        handles=handles,
+        platform_limits=platform_limits,
     )
 
 
 def _exemptions(
-    reader: _Reader, data: Mapping[str, Any], locales: tuple[str, ...]
+    reader: TomlReader, data: Mapping[str, Any], locales: tuple[str, ...]
 ) -> tuple[Exemption, ...]:
     """``[[checks.ignore]]``: the organizer's exceptions (see :class:`Exemption`)."""
     checks = reader.table(data, "checks")
@@ -405,7 +449,7 @@ def setting_line(campaign: Campaign, key: str) -> int | None:
         text = campaign.read(campaign.config_path).decode("utf-8", "replace")
     except (OSError, InputError):
         return None
-    return _Reader(text.removeprefix("\ufeff"), CONFIG_NAME).line_of(key)
+    return TomlReader(text.removeprefix("\ufeff"), CONFIG_NAME).line_of(key)
 
 
 def toml_string(value: str) -> str:
@@ -445,7 +489,7 @@ def list_locale(text: str, locale: str, *, path: str | os.PathLike[str] = CONFIG
     table = before.get("campaign")
     locales = table.get("locales") if isinstance(table, dict) else None
     if not isinstance(locales, list):
-        raise _Reader(body, where).error("no 'locales' list in [campaign]", key="locales")
+        raise TomlReader(body, where).error("no 'locales' list in [campaign]", key="locales")
     expected = copy.deepcopy(before)
     expected["campaign"]["locales"] = [*locales, locale]
     newline = "\r\n" if "\r\n" in body else "\n"
@@ -461,7 +505,7 @@ def list_locale(text: str, locale: str, *, path: str | os.PathLike[str] = CONFIG
             result = bom + edited
             if locale in parse_campaign(result, root=".", path=where).locales:
                 return result
-    raise _Reader(body, where).error(
+    raise TomlReader(body, where).error(
         f"cannot add {locale!r} to the 'locales' of [campaign]; add it by hand", key="locales"
     )
 
@@ -578,107 +622,3 @@ def _skip_value(text: str, i: int) -> int | None:
     while j < len(text) and text[j] not in " \t\r\n,]}#":
         j += 1
     return j if j > i else None
-
-
-def _is_zone(name: str) -> bool:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-class _Reader:
-    """Typed access to the parsed TOML that reports the line of the offending key."""
-
-    def __init__(self, text: str, where: str) -> None:
-        self.lines = text.split("\n")  # lines as TOML counts them, not splitlines()
-        self.where = where
-
-    def line_of(self, key: str | None) -> int | None:
-        """The line of ``key``; ``"[section]key"`` looks for it from that table's header on
-        (``es`` in ``[campaign.timezones]``, not the ``es`` of an earlier table). Without a
-        key (a missing one), the line of the ``[campaign]`` header."""
-        start = 0
-        if key is None:
-            key = "\x00"  # matches no line: fall through to the [campaign] header
-        section, bracket, bare = key.rpartition("]")
-        if bracket and section.startswith("["):
-            header = re.compile(rf"^\s*\[\[?\s*{re.escape(section[1:])}\s*\]")
-            start = next((n for n, line in enumerate(self.lines) if header.match(line)), 0)
-            key = bare
-        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-        for number, line in enumerate(self.lines[start:], start=start + 1):
-            if pattern.match(line):
-                return number
-        for number, line in enumerate(self.lines, start=1):
-            if line.strip() == "[campaign]":
-                return number
-        return 1
-
-    def error(self, message: str, *, key: str | None) -> ConfigError:
-        return ConfigError(message, path=self.where, line=self.line_of(key))
-
-    def string(self, table: Mapping[str, Any], key: str) -> str:
-        if key not in table:
-            raise self.error(f"missing required key {key!r} in [campaign]", key=None)
-        value = table[key]
-        if not isinstance(value, str) or not value.strip():
-            raise self.error(f"{key!r} must be a non-empty string", key=key)
-        return value
-
-    def optional_string(self, table: Mapping[str, Any], key: str) -> str | None:
-        value = table.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise self.error(f"{key!r} must be a string", key=key)
-        return value
-
-    def string_list(self, table: Mapping[str, Any], key: str) -> list[str]:
-        if key not in table:
-            raise self.error(f"missing required key {key!r} in [campaign]", key=None)
-        value = table[key]
-        if (
-            not isinstance(value, list)
-            or not value
-            or not all(isinstance(v, str) and v for v in value)
-        ):
-            raise self.error(f"{key!r} must be a non-empty list of strings", key=key)
-        return list(value)
-
-    def table(self, parent: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-        value = parent.get(key, {})
-        if not isinstance(value, dict):
-            raise self.error(f"{key!r} must be a table", key=key)
-        return value
-
-    def locale(self, raw: str, key: str) -> str:
-        try:
-            return normalize_locale(raw)
-        except LocaleError as exc:
-            raise self.error(exc.message, key=key) from None
-
-    def shipped(self, locale: str, raw: str, locales: tuple[str, ...], key: str) -> str:
-        """``locale`` if the campaign ships it, or ships a regional variant of the language
-        ``locale`` names (``pt`` for ``pt_BR``); an error otherwise."""
-        if locale in locales or (
-            "_" not in locale and any(loc.split("_", 1)[0] == locale for loc in locales)
-        ):
-            return locale
-        table = key.rpartition("]")[0].lstrip("[")
-        raise self.error(
-            f"[{table}] has {raw!r}, a locale the campaign does not ship "
-            f"(its locales are {', '.join(locales)})",
-            key=key,
-        )
-
-    def hashtag(self, tag: str, key: str) -> None:
-        if not _HASHTAG.fullmatch(tag) or tag[1:].isdigit():
-            raise self.error(
-                f"{tag!r} is not a hashtag a platform would link "
-                "(a '#' then letters, digits or '_', at least one letter)",
-                key=key,
-            )

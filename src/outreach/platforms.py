@@ -39,9 +39,9 @@ import importlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from outreach.domains import is_short_country_domain, top_level_domains
 from outreach.errors import UsageError
 
 __all__ = [
@@ -111,9 +111,10 @@ _PLATFORMS: dict[str, Platform] = {
         # 63,206 is the figure most sources give (some say 62,000: unconfirmed). Meta's own
         # tools count JavaScript string length, so UTF-16 code units (an emoji counts 2).
         Platform("facebook", "Facebook", 63206, _UTF16),
-        # Instagram captions: 2,200 characters and at most 30 hashtags (the Graph API rejects
-        # more). Counted in UTF-16 code units, as schedulers such as Buffer do.
-        Platform("instagram", "Instagram", 2200, _UTF16, max_hashtags=30),
+        # Instagram captions: 2,200 characters, counted in UTF-16 code units as schedulers
+        # such as Buffer do. Hashtags: at most 5 a post or reel, announced by Instagram's
+        # @creators account on 2025-12-18 and rolled out gradually (it was 30 since 2011).
+        Platform("instagram", "Instagram", 2200, _UTF16, max_hashtags=5),
         # LinkedIn posts ("commentary"): 3,000 characters, UTF-16 code units.
         Platform("linkedin", "LinkedIn", 3000, _UTF16),
         # WhatsApp does not publish a limit for a text message; 65,536 characters is the figure
@@ -175,7 +176,9 @@ class Measure:
         return not self.problems
 
 
-def measure(channel: str, text: str, *, limit: int | None = None) -> Measure:
+def measure(
+    channel: str, text: str, *, limit: int | None = None, max_hashtags: int | None = None
+) -> Measure:
     """Count ``text`` as ``channel`` counts it, and list what is wrong with it.
 
     - x: twitter-text v3 weighted length of the NFC text (URLs, bare domains too, count 23;
@@ -185,10 +188,11 @@ def measure(channel: str, text: str, *, limit: int | None = None) -> Measure:
     - bluesky: graphemes (URLs in full) against 300, and UTF-8 bytes against 3,000.
     - threads: code points, except that an emoji counts its UTF-8 length; more than 5 unique
       links is a problem.
-    - facebook, instagram, linkedin, whatsapp: UTF-16 code units; more than 30 hashtags is a
+    - facebook, instagram, linkedin, whatsapp: UTF-16 code units; more than 5 hashtags is a
       problem on Instagram.
 
-    ``limit`` overrides the platform's (a Mastodon instance with a higher limit, say).
+    ``limit`` and ``max_hashtags`` override the platform's (a Mastodon instance with a
+    higher limit, say: ``[platforms.mastodon] max_characters`` in campaign.toml).
 
     >>> measure("x", "日本語").length
     6
@@ -226,12 +230,11 @@ def measure(channel: str, text: str, *, limit: int | None = None) -> Measure:
             problems.append(
                 f"{links} links, more than the {spec.max_links} {spec.title} allows in a post"
             )
-    if spec.max_hashtags is not None:
+    tag_cap = spec.max_hashtags if max_hashtags is None else max_hashtags
+    if tag_cap is not None:
         tags = len(find_hashtags(text))
-        if tags > spec.max_hashtags:
-            problems.append(
-                f"{tags} hashtags, more than the {spec.max_hashtags} {spec.title} allows"
-            )
+        if tags > tag_cap:
+            problems.append(f"{tags} hashtags, more than the {tag_cap} {spec.title} allows")
     return Measure(channel, length, cap, tuple(problems))
 
 
@@ -321,66 +324,6 @@ class _Patterns:
 @functools.cache
 def _rx() -> _Patterns:
     return _Patterns()
-
-
-@functools.cache
-def top_level_domains() -> frozenset[str]:
-    """Top-level domains (twitter-text's lists): a bare ``example.org`` is a link only
-    where its last label is one of these (Bluesky's detection, and the checks' ``urls``)."""
-    generic, country = _tld_lists()
-    return generic | country
-
-
-@functools.cache
-def _tld_lists() -> tuple[frozenset[str], frozenset[str]]:
-    """twitter-text's generic and country-code top-level domains, read from its source
-    (importing the package compiles its emoji pattern: a second, on a check that only
-    needs the names)."""
-    import ast
-    from importlib.util import find_spec
-
-    spec = find_spec("twitter_text")
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("twitter_text")
-    directory = Path(spec.origin).parent / "regexp"
-    lists = []
-    for name in ("valid_gtld", "valid_cctld"):
-        try:
-            tree = ast.parse((directory / f"{name}.py").read_text(encoding="utf-8"))
-            call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.args)
-            pattern = _string_sum(call.args[0])
-        except (OSError, SyntaxError, StopIteration, ValueError):  # another layout
-            module = importlib.import_module(f"twitter_text.regexp.{name}")
-            pattern = str(getattr(module, name).pattern)
-        body = pattern[pattern.index("(?:(?:") + 6 : pattern.rindex(")(?=")]
-        lists.append(frozenset(body.split("|")))
-    return lists[0], lists[1]
-
-
-def _string_sum(node: Any) -> str:
-    """The value of ``'a' + 'b' + ...`` written as Python source (no code is run)."""
-    import ast
-
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _string_sum(node.left) + _string_sum(node.right)
-    raise ValueError("not a sum of strings")
-
-
-def is_short_country_domain(url: str) -> bool:
-    """Whether ``url`` is one name and a country-code domain, with no scheme and no path
-    (``no.lu``, ``bit.ly``). X (twitter-text v3) and Bluesky link these like any domain,
-    but they are also what abbreviations look like (Turkish ``no.lu``), so the checks judge
-    them apart (see :func:`outreach.tokens.find_short_domains`).
-
-    >>> [is_short_country_domain(u) for u in ("no.lu", "bit.ly/x", "foo.co.jp", "a.org")]
-    [True, False, False, False]
-    """
-    if "://" in url or "/" in url or "?" in url or "#" in url:
-        return False
-    name, dot, tld = url.partition(":")[0].rstrip(".").partition(".")
-    return bool(dot and name and "." not in tld and tld.lower() in _tld_lists()[1])
 
 
 # --- counting ------------------------------------------------------------------------------

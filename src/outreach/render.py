@@ -65,6 +65,9 @@ class Post:
     #: the error findings of translations this post would have used, which were left out
     #: (the post fell back to another language for those strings)
     refused: tuple[Finding, ...] = ()
+    url: str | None = None  # the message's link as this channel gets it (tagged)
+    image: str | None = None  # the message's image (an http(s) URL or a campaign path)
+    image_alt: str = ""  # its alt text, translated (the template's image_alt block)
 
     @property
     def ok(self) -> bool:
@@ -82,6 +85,9 @@ class Post:
             "problems": list(self.problems),
             "refused": [f.to_json() for f in self.refused],
             "share_url": self.share_url,
+            "url": self.url,
+            "image": self.image,
+            "image_alt": self.image_alt if self.image else None,
         }
 
 
@@ -101,6 +107,8 @@ class Email:
     channel: str = field(default=EMAIL)
     problems: tuple[str, ...] = ()
     refused: tuple[Finding, ...] = ()
+    image: str | None = None
+    image_alt: str = ""
 
     @property
     def ok(self) -> bool:
@@ -121,6 +129,8 @@ class Email:
             "ok": self.ok,
             "problems": list(self.problems),
             "refused": [f.to_json() for f in self.refused],
+            "image": self.image,
+            "image_alt": self.image_alt if self.image else None,
         }
 
 
@@ -226,7 +236,9 @@ class Renderer:
 
     def __init__(self, campaign: Campaign, variables: Mapping[str, Any] | None = None) -> None:
         self.campaign = campaign
-        self.variables = {**campaign.variables, **(variables or {})}
+        #: what ``--var`` gave: it wins over everything the campaign computes (``url`` too)
+        self.overrides = dict(variables or {})
+        self.variables = {**campaign.variables, **self.overrides}
         self._environments: dict[str, _LocaleEnvironments] = {}
         self._catalogs: dict[str, LocaleTranslations] = {}
         self._recorders: list[set[tuple[str | None, str, bool]]] = []
@@ -334,25 +346,20 @@ class Renderer:
         return dataclasses.replace(post, refused=self._refused(locale, used))
 
     def _post(self, message: str, locale: str, channel: str) -> Post:
-        from outreach.platforms import has_hashtag, hashtag_problems, measure, platform
+        from outreach.platforms import hashtag_problems, measure, platform
 
         platform(channel)  # validates the channel name
-        template = self._template(locale, message, html=False)
-        block = f"post_{channel}" if f"post_{channel}" in template.blocks else "post"
-        if block not in template.blocks:
-            raise UsageError(f"message {message!r} has no social post (no {{% block post %}})")
-        context = self._context(locale, channel)
-        text = _tidy_post(self._block(template, block, context, message))
-        added: list[str] = []
-        accepted = self.campaign.hashtags_for(locale)
-        if not any(has_hashtag(text, tag) for tag in accepted):
-            added.append(self.campaign.hashtags[0])
-        if self.campaign.url not in text:
-            added.insert(0, self.campaign.url)
-        if added:
-            text = f"{text} {' '.join(added)}" if text else " ".join(added)
-        measured = measure(channel, text)
+        text, added, link = self._compose(message, locale, channel)
+        limits = self.campaign.platform_limits.get(channel)
+        measured = measure(
+            channel,
+            text,
+            limit=limits.max_characters if limits else None,
+            max_hashtags=limits.max_hashtags if limits else None,
+        )
         problems = [*measured.problems, *hashtag_problems(text, channel)]
+        image, alt = self._image(message, locale)
+        share = self._share_link(channel, message, locale, text)
         return Post(
             message,
             self.campaign.label(locale),
@@ -362,33 +369,108 @@ class Renderer:
             measured.limit,
             tuple(problems),
             tuple(added),
-            self._share_links(text).get(channel),
+            share,
+            url=link,
+            image=image,
+            image_alt=alt,
         )
+
+    def _compose(
+        self, message: str, locale: str, channel: str, source: str | None = None
+    ) -> tuple[str, list[str], str]:
+        """A post's text for ``channel`` (its ``post_<channel>`` block, else ``post``) with
+        what it lacks appended (the message's link, a campaign hashtag) and the campaign's
+        own links tagged for ``source`` (default: the channel); what was appended
+        (untagged); and the message's link as tagged. ``channel`` may be a share target
+        without a post channel (``telegram``): the generic post."""
+        from outreach.platforms import has_hashtag
+        from outreach.tracking import links_in, tag_text, tag_url, url_key
+
+        template = self._template(locale, message, html=False)
+        block = f"post_{channel}" if f"post_{channel}" in template.blocks else "post"
+        if block not in template.blocks:
+            raise UsageError(f"message {message!r} has no social post (no {{% block post %}})")
+        context = self._context(locale, channel, message)
+        text = _tidy_post(self._block(template, block, context, message))
+        link = str(context["url"])
+        added: list[str] = []
+        accepted = self.campaign.hashtags_for(locale)
+        if not any(has_hashtag(text, tag) for tag in accepted):
+            added.append(self.campaign.hashtags[0])
+        if not any(url_key(found) == url_key(link) for found in links_in(text)):
+            added.insert(0, link)
+        if added:
+            text = f"{text} {' '.join(added)}" if text else " ".join(added)
+        pairs, hosts = self._tags(message, locale, source or channel)
+        return tag_text(text, pairs, hosts), added, tag_url(link, pairs, hosts)
+
+    def _tags(
+        self, message: str, locale: str, source: str
+    ) -> tuple[list[tuple[str, str]], frozenset[str]]:
+        """The UTM pairs for links of ``message`` in ``locale`` reached through ``source``
+        (a channel or share target), and the hosts they go on; none without ``[tracking]``."""
+        tracking = self.campaign.tracking
+        if tracking is None:
+            return [], frozenset()
+        pairs = tracking.parameters(channel=source, message=message, locale=locale)
+        return pairs, self.campaign.own_hosts
+
+    def _image(self, message: str, locale: str) -> tuple[str | None, str]:
+        """The message's image and its alt text in ``locale`` (the ``image_alt`` block)."""
+        image = self.campaign.image_for(message)
+        if image is None:
+            return None, ""
+        template = self._template(locale, message, html=False)
+        context = self._context(locale, "image", message)
+        return image, _one_line(self._block(template, "image_alt", context, message))
 
     def share_links(self, message: str, locale: str) -> dict[str, str]:
-        """Ready-to-paste share-intent URLs (X, WhatsApp, Telegram, Facebook, LinkedIn,
-        mailto, Bluesky) prefilled with the message's localized post and email subject."""
+        """Ready-to-paste share-intent URLs (:data:`outreach.sharelinks.TARGETS`), each
+        prefilled with the post written for that platform (``post_bluesky`` for Bluesky,
+        the generic ``post`` where there is no variant or post channel, as for Telegram)
+        and the email's subject for ``mailto``."""
+        from outreach.platforms import POST_CHANNELS
+        from outreach.sharelinks import TARGETS
+
         channels = self.channels(message)
-        post_channel = next((c for c in channels if c != EMAIL), None)
-        if post_channel is None:
+        if not any(c != EMAIL for c in channels):
             return {}
-        text = self.render_post(message, locale, post_channel).text
-        subject = self.render_email(message, locale).subject if EMAIL in channels else None
-        return self._share_links(text, subject)
+        links: dict[str, str] = {}
+        for target in TARGETS:
+            channel = target if target in POST_CHANNELS else "share"
+            source = "email" if target == "mailto" else target
+            text = self._compose(message, locale, channel, source)[0]
+            link = self._share_link(target, message, locale, text)
+            if link is not None:
+                links[target] = link
+        return links
 
-    def _share_links(self, text: str, subject: str | None = None) -> dict[str, str]:
-        from outreach.sharelinks import share_links
+    def _share_link(self, target: str, message: str, locale: str, text: str) -> str | None:
+        from outreach.sharelinks import TARGETS, share_link
+        from outreach.tracking import tag_url
 
-        return share_links(
-            text=text, url=self.campaign.url, hashtags=self.campaign.hashtags[:1], subject=subject
+        if target not in TARGETS:
+            return None
+        subject = None
+        if target == "mailto" and EMAIL in self.channels(message):
+            subject = self.render_email(message, locale).subject
+        pairs, hosts = self._tags(message, locale, "email" if target == "mailto" else target)
+        url = tag_url(self._url(message), pairs, hosts)
+        return share_link(
+            target, text=text, url=url, hashtags=self.campaign.hashtags[:1], subject=subject
         )
+
+    def _url(self, message: str) -> str:
+        """The message's link: ``--var url``, else ``[messages.<name>] url``, else the
+        campaign's."""
+        return str(self.overrides.get("url") or self.campaign.url_for(message))
 
     def render_email(
         self, message: str, locale: str, recipient: Mapping[str, Any] | None = None
     ) -> Email:
         """One email; ``refused`` as for :meth:`render_post`. ``recipient`` adds one
         supporter's variables (``outreach merge``: the CSV's columns and their own
-        ``unsubscribe_url``) over the campaign's."""
+        ``unsubscribe_url``) over the campaign's and ``--var``'s."""
         with self.recording() as used:
             mail = self._email(message, locale, recipient or {})
         return dataclasses.replace(mail, refused=self._refused(locale, used))
@@ -401,7 +483,8 @@ class Renderer:
         language = babel_locale(locale)
         direction = "rtl" if language.text_direction == "rtl" else "ltr"
         lang = locale.replace("_", "-")
-        context = {**self._context(locale, EMAIL), **recipient}
+        context = {**self._context(locale, EMAIL, message), **recipient}
+        image, image_alt = self._image(message, locale)
         text_template = self._template(locale, message, html=False)
         html_template = self._template(locale, message, html=True)
         subject = _one_line(self._block(text_template, "subject", context, message))
@@ -412,6 +495,8 @@ class Renderer:
             "preheader": preheader,
             "lang": lang,
             "dir": direction,
+            "image_url": image if image and _is_url(image) else None,
+            "image_alt": image_alt,
         }
         body_html = self._block(html_template, "body", context, message)
         html = self._layout(
@@ -420,18 +505,43 @@ class Renderer:
         problems = []
         if not subject:
             problems.append("the subject is empty")
+        if image and not _is_url(image):
+            problems.append(
+                f"the image {image} is a file: an email shows an image by its URL "
+                "(set [messages.<name>] image to an https URL)"
+            )
+        text, html = self._tag_email(
+            message, locale, self._text_part(message, locale, layout), html
+        )
         return Email(
             message=message,
             locale=self.campaign.label(locale),
             subject=subject,
             preheader=preheader,
-            text=self._text_part(message, locale, layout),
+            text=text,
             html=_inline_css(html),
             lang=lang,
             direction=direction,
             headers=self._headers(lang),
             problems=tuple(problems),
+            image=image,
+            image_alt=image_alt,
         )
+
+    def _tag_email(self, message: str, locale: str, text: str, html: str) -> tuple[str, str]:
+        """The text and HTML parts with the campaign's own links tagged for email; the
+        unsubscribe link is left as it is."""
+        from outreach.tracking import tag_html, tag_text
+
+        pairs, hosts = self._tags(message, locale, EMAIL)
+        if not pairs:
+            return text, html
+        leave = [u.split("{", 1)[0] for u in (self.campaign.email.unsubscribe_url,) if u]
+
+        def skip(url: str) -> bool:
+            return any(url.startswith(prefix) for prefix in leave)
+
+        return tag_text(text, pairs, hosts, skip=skip), tag_html(html, pairs, hosts, skip=skip)
 
     def environment(self, locale: str, *, html: bool) -> Environment:
         """The Jinja2 environment the renderer uses for ``locale`` (HTML: autoescape on,
@@ -441,7 +551,7 @@ class Renderer:
 
     def render_text(self, message: str, locale: str) -> str:
         """Only the plain-text part of ``message``'s email (its ``text`` block in the layout)."""
-        return self._text_part(message, locale, self._context(locale, EMAIL))
+        return self._text_part(message, locale, self._context(locale, EMAIL, message))
 
     # -- internals ---------------------------------------------------------------------
     def _text_part(self, message: str, locale: str, context: dict[str, Any]) -> str:
@@ -487,17 +597,23 @@ class Renderer:
             where = self.campaign.messages_dir / name
             raise TemplateError(f"not UTF-8: {exc.reason}", path=where, line=1) from None
 
-    def _context(self, locale: str, channel: str) -> dict[str, Any]:
+    def _context(self, locale: str, channel: str, message: str) -> dict[str, Any]:
+        """What a template sees: ``[variables]``, then what outreach computes (``url`` is the
+        message's link; ``handles`` each ``[handles.<name>]`` as ``channel`` names it), then
+        ``--var`` values, which win."""
         campaign = self.campaign
         return {
-            **self.variables,
+            **campaign.variables,
             "campaign_name": campaign.name,
-            "url": campaign.url,
+            "url": campaign.url_for(message),
             "hashtag": campaign.hashtags[0],
             "hashtags": list(campaign.hashtags_for(locale)),
+            "handles": {name: h.on(channel, locale) for name, h in campaign.handles.items()},
             "locale": locale,
             "channel": channel,
+            "message": message,
             "unsubscribe_url": self._unsubscribe.preview()[0],
+            **self.overrides,
         }
 
     def _block(self, template: Template, block: str, context: dict[str, Any], message: str) -> str:
@@ -585,6 +701,10 @@ def _tidy_text(text: str) -> str:
     """Strip template indentation and runs of blank lines; keep the "-- " signature line."""
     lines = [line if line == "-- " else line.strip() for line in text.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _is_url(value: str) -> bool:
+    return value.lower().startswith(("https://", "http://"))
 
 
 def _inline_css(html: str) -> str:

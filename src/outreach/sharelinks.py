@@ -7,7 +7,7 @@
     ...     subject="Sign today",
     ... )
     >>> list(links)
-    ['x', 'whatsapp', 'telegram', 'facebook', 'linkedin', 'mailto', 'bluesky']
+    ['x', 'whatsapp', 'telegram', 'facebook', 'linkedin', 'mailto', 'bluesky', 'threads']
     >>> links["x"]
     'https://x.com/intent/post?text=Love%20always%20wins.%20Sign%20%26%20share%21&url=https%3A%2F%2Fexample.org%2Flove&hashtags=LoveAlwaysWins'
     >>> links["mailto"]
@@ -23,7 +23,19 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
-__all__ = ["share_links"]
+__all__ = ["TARGETS", "share_link", "share_links"]
+
+#: Every share target, in a fixed order.
+TARGETS: tuple[str, ...] = (
+    "x",
+    "whatsapp",
+    "telegram",
+    "facebook",
+    "linkedin",
+    "mailto",
+    "bluesky",
+    "threads",
+)
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -35,50 +47,86 @@ def share_links(
     hashtags: Sequence[str] = (),
     subject: str | None = None,
 ) -> dict[str, str]:
-    """Share-intent URLs for ``text`` and ``url``, keyed by target, in a fixed order.
+    """:func:`share_link` for every target in :data:`TARGETS`, with the same text."""
+    return {
+        target: share_link(target, text=text, url=url, hashtags=hashtags, subject=subject)
+        for target in TARGETS
+    }
+
+
+def share_link(
+    target: str,
+    *,
+    text: str,
+    url: str,
+    hashtags: Sequence[str] = (),
+    subject: str | None = None,
+) -> str:
+    """The share-intent URL of ``target`` for ``text`` and ``url``:
 
     - ``x``: ``https://x.com/intent/post`` with ``text``, ``url`` and ``hashtags`` (names
       without ``#``, comma-separated; a hashtag the text already carries is not repeated).
     - ``whatsapp``: ``https://wa.me/?text=`` the text, a space and the URL.
-    - ``telegram``: ``https://t.me/share/url`` with ``url`` and ``text``.
+    - ``telegram``: ``https://t.me/share/url`` with ``url`` and ``text``; Telegram shows
+      the URL above the text, so the URL is taken out of the text.
     - ``facebook`` and ``linkedin``: their sharers take the URL only.
     - ``mailto``: RFC 6068 ``mailto:?subject=…&body=…``; the body is the text, a blank line
       and the URL, with every line break as ``%0D%0A``; line breaks in ``subject`` (a header)
       become spaces; no ``subject`` when it is ``None``.
     - ``bluesky``: ``https://bsky.app/intent/compose?text=`` the text, the hashtags it lacks
       and the URL, space-separated (Bluesky's intent has no separate fields).
+    - ``threads``: ``https://www.threads.com/intent/post`` with ``text`` and ``url``
+      (Meta's documented intent).
 
-    Where the text already contains the URL, the URL is not added again (X and the
+    Where the text already contains the URL, the URL is not added again (X, Threads and the
     compose-text targets); an empty URL is left out.
 
-    >>> share_links(text="Olá", url="https://example.org/")["whatsapp"]
+    >>> share_link("whatsapp", text="Olá", url="https://example.org/")
     'https://wa.me/?text=Ol%C3%A1%20https%3A%2F%2Fexample.org%2F'
+    >>> share_link("telegram", text="Watch https://example.org/f now", url="https://example.org/f")
+    'https://t.me/share/url?url=https%3A%2F%2Fexample.org%2Ff&text=Watch%20now'
     """
-    names = _missing_hashtags(text, hashtags)
     add_url = url if url and url not in text else ""
+    if target == "x":
+        names = _missing_hashtags(text, hashtags)
+        x_query = [("text", text)]
+        if add_url:
+            x_query.append(("url", add_url))
+        if names:
+            x_query.append(("hashtags", ",".join(names)))
+        return "https://x.com/intent/post?" + _query(x_query)
+    if target == "whatsapp":
+        return "https://wa.me/?" + _query([("text", _join(text, add_url))])
+    if target == "telegram":
+        alone = _without(text, url)
+        return "https://t.me/share/url?" + _query([("url", url), ("text", alone)])
+    if target == "facebook":
+        return "https://www.facebook.com/sharer/sharer.php?" + _query([("u", url)])
+    if target == "linkedin":
+        return "https://www.linkedin.com/sharing/share-offsite/?" + _query([("url", url)])
+    if target == "mailto":
+        mail_query: list[tuple[str, str]] = []
+        if subject is not None:
+            mail_query.append(("subject", " ".join(_LINE_BREAK.split(subject))))
+        body = "\r\n\r\n".join(part for part in (text, add_url) if part)
+        mail_query.append(("body", _LINE_BREAK.sub("\r\n", body)))
+        return "mailto:?" + _query(mail_query)
+    if target == "bluesky":
+        names = _missing_hashtags(text, hashtags)
+        bluesky_text = _join(text, " ".join("#" + name for name in names), add_url)
+        return "https://bsky.app/intent/compose?" + _query([("text", bluesky_text)])
+    if target == "threads":
+        query = [("text", text)] + ([("url", add_url)] if add_url else [])
+        return "https://www.threads.com/intent/post?" + _query(query)
+    raise ValueError(f"unknown share target {target!r} (targets: {', '.join(TARGETS)})")
 
-    x_query = [("text", text)]
-    if add_url:
-        x_query.append(("url", add_url))
-    if names:
-        x_query.append(("hashtags", ",".join(names)))
 
-    mail_query: list[tuple[str, str]] = []
-    if subject is not None:
-        mail_query.append(("subject", " ".join(_LINE_BREAK.split(subject))))
-    body = "\r\n\r\n".join(part for part in (text, add_url) if part)
-    mail_query.append(("body", _LINE_BREAK.sub("\r\n", body)))
-
-    bluesky_text = _join(text, " ".join("#" + name for name in names), add_url)
-    return {
-        "x": "https://x.com/intent/post?" + _query(x_query),
-        "whatsapp": "https://wa.me/?" + _query([("text", _join(text, add_url))]),
-        "telegram": "https://t.me/share/url?" + _query([("url", url), ("text", text)]),
-        "facebook": "https://www.facebook.com/sharer/sharer.php?" + _query([("u", url)]),
-        "linkedin": "https://www.linkedin.com/sharing/share-offsite/?" + _query([("url", url)]),
-        "mailto": "mailto:?" + _query(mail_query),
-        "bluesky": "https://bsky.app/intent/compose?" + _query([("text", bluesky_text)]),
-    }
+def _without(text: str, url: str) -> str:
+    """``text`` with ``url`` taken out, and the spaces around it closed up."""
+    if not url or url not in text:
+        return text
+    lines = [" ".join(line.replace(url, " ").split()) for line in text.split("\n")]
+    return re.sub(r" ([.,;:!?])", r"\1", "\n".join(lines)).strip()
 
 
 def _query(pairs: Sequence[tuple[str, str]]) -> str:

@@ -30,8 +30,9 @@ import re
 import unicodedata
 from typing import Any
 
+from outreach.domains import is_short_country_domain, top_level_domains
 from outreach.placeholders import PYTHON_PLACEHOLDER
-from outreach.platforms import find_hashtags, is_short_country_domain, top_level_domains
+from outreach.platforms import find_hashtags
 
 __all__ = [
     "find_emoji",

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, cast
 from outreach.checks.registry import Finding, Severity
 from outreach.errors import CatalogError, TemplateError
 from outreach.platforms import has_hashtag
+from outreach.tracking import links_in, url_key
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
@@ -178,13 +179,14 @@ def _check_message(
     channels: Sequence[str],
     locales: Sequence[str],
 ) -> Iterator[Finding]:
-    from outreach.render import Email
+    from outreach.render import Email, Post
 
     campaign = renderer.campaign
     source_items: dict[str, Post | Email] = {}
     for locale in locales:
         hijacks: dict[tuple[str, str], list[str]] = {}
         suspects: dict[tuple[str, str], Key | None] = {}
+        items: dict[str, Post] = {}
         for channel in channels:
             try:
                 if channel not in source_items:
@@ -198,7 +200,7 @@ def _check_message(
                 yield _template_finding(campaign, exc)
                 return
             source_item = source_items[channel]
-            for found in _new_hosts(item.text, source_item.text, campaign.url):
+            for found in _new_hosts(item.text, source_item.text, campaign.own_hosts):
                 hijacks.setdefault(found, []).append(channel)
                 block = f"post_{channel}" if f"post_{channel}" in strings else "post"
                 if channel == "email":
@@ -209,7 +211,14 @@ def _check_message(
                 yield from _check_email(context, message, item, source_item, strings, locale)
             else:
                 assert not isinstance(source_item, Email)
+                items[channel] = item
                 yield from _check_post(context, message, item, source_item, strings, locale)
+        sources = {c: p for c, p in source_items.items() if isinstance(p, Post)}
+        yield from _check_handles(context, message, items, sources, strings, locale)
+        first = next(iter(items.values()), None)
+        source_first = next((source_items[c] for c in items), None)
+        if first is not None and first.image and isinstance(source_first, Post):
+            yield from _check_image(context, message, first, source_first, items, strings, locale)
         for found, where in hijacks.items():
             host, written = found
             text = (
@@ -253,8 +262,8 @@ def _check_post(
     for added in post.added:
         if added in source.added:
             continue  # the template itself lacks it: not a translation problem
-        if added == campaign.url:
-            key = _carrying(keys, ("%(url)s", campaign.url))
+        if "://" in added:  # the message's link
+            key = _carrying(keys, ("%(url)s", added))
             check, text = "urls", f"{where}: the link {added} was lost and had to be appended"
         else:
             tags = (*campaign.hashtags_for(locale), "%(hashtag)s", "%(hashtags)s")
@@ -265,9 +274,93 @@ def _check_post(
             yield context.finding(locale, check, text, key)
 
 
-def _new_hosts(text: str, source: str, own: str) -> list[tuple[str, str]]:
+#: Alt-text limits of images, in characters: Mastodon's MediaAttachment
+#: MAX_DESCRIPTION_LENGTH, and X's media metadata API (``alt_text.text``, maxLength 1000).
+ALT_TEXT_LIMITS = {"mastodon": 1500, "x": 1000}
+
+
+def _check_image(
+    context: _Context,
+    message: str,
+    post: Post,
+    source: Post,
+    items: Mapping[str, Post],
+    strings: Mapping[str, list[Key]],
+    locale: str,
+) -> Iterator[Finding]:
+    """A message's image needs alt text, translated, within each platform's alt-text limit."""
+    keys = strings.get("image_alt", [])
+    key = _carrying(keys, ())
+    where = f"the image of {message!r}"
+    if not post.image_alt.strip():
+        text = (
+            f"{where} has no alt text: give the template an image_alt block (what the picture "
+            "shows, for people who cannot see it)"
+        )
+        if locale == context.campaign.source_locale or source.image_alt.strip():
+            yield context.finding(locale, "images", text, key)
+        return
+    copied = locale != context.campaign.source_locale and post.image_alt == source.image_alt
+    if copied and not context.already_reported(locale, key):
+        text = f"{where}: the alt text is not translated: it is read out in the source language"
+        yield context.finding(locale, "images", text, key, "warning")
+    for channel, cap in ALT_TEXT_LIMITS.items():
+        if channel in items and len(post.image_alt) > cap:
+            text = (
+                f"{where}: the alt text is {len(post.image_alt):,} characters, over the "
+                f"{cap:,} that {channel} takes"
+            )
+            yield context.finding(locale, "images", text, key)
+
+
+def _check_handles(
+    context: _Context,
+    message: str,
+    items: Mapping[str, Post],
+    sources: Mapping[str, Post],
+    strings: Mapping[str, list[Key]],
+    locale: str,
+) -> Iterator[Finding]:
+    """An X handle (``@iocmedia``) published on Mastodon names a local account of whichever
+    instance posts it, and on Bluesky (whose handles are domains) nobody: a warning, with
+    the way out (a post variant, or ``[handles.<name>]`` in campaign.toml). Reported for
+    the source locale when the template writes it, else for the locale that adds it."""
+    from outreach.tokens import find_mentions, mention_key
+
+    x_post = items.get("x")
+    if x_post is None:
+        return
+    x_handles = {mention_key(m) for m in find_mentions(x_post.text) if m.count("@") == 1}
+    for channel in ("mastodon", "bluesky"):
+        post = items.get(channel)
+        if post is None:
+            continue
+        source = sources.get(channel)
+        inherited = set()
+        if source is not None and locale != context.campaign.source_locale:
+            inherited = {mention_key(m) for m in find_mentions(source.text)}
+        for mention in find_mentions(post.text):
+            key = mention_key(mention)
+            if mention.count("@") != 1 or key not in x_handles or key in inherited:
+                continue
+            block = f"post_{channel}" if f"post_{channel}" in strings else "post"
+            means = (
+                "names a local account of the posting instance"
+                if channel == "mastodon"
+                else "links to no one (Bluesky handles are domains)"
+            )
+            text = (
+                f"post {message!r} on {channel}: {mention} is an X handle; on {channel} it "
+                f"{means} (give the platform its own handle with [handles.<name>] in "
+                f"campaign.toml, or a post_{channel} block)"
+            )
+            entry = _carrying(strings.get(block, []), ())
+            yield context.finding(locale, "handles", text, entry, "warning")
+
+
+def _new_hosts(text: str, source: str, own: Collection[str]) -> list[tuple[str, str]]:
     """``(host, as written)`` for each host ``text`` links to that ``source`` and the
-    campaign's own link do not: links as the entry checks find them, and the one-name
+    campaign's own hosts do not: links as the entry checks find them, and the one-name
     country-code domains (``evil.io``) that X and Bluesky link too, which the entry checks
     only warn about (they look like abbreviations)."""
     from outreach.tokens import find_short_domains, find_urls, url_host
@@ -275,13 +368,20 @@ def _new_hosts(text: str, source: str, own: str) -> list[tuple[str, str]]:
     def links(value: str) -> list[str]:
         return find_urls(value) + find_short_domains(value)
 
-    known = {url_host(u) for u in links(source)} | {url_host(own)}
+    known = {url_host(u) for u in links(source)} | {url_host(f"https://{h}/") for h in own}
     found: dict[str, str] = {}
     for url in links(text):
         host = url_host(url)
         if host not in known and host not in found:
             found[host] = url
     return list(found.items())
+
+
+def _links_to(text: str, key: str) -> bool:
+    """Whether ``text`` (a text part, or HTML) has a link that is ``key``'s link."""
+    import html
+
+    return any(url_key(found) == key for found in links_in(html.unescape(text)))
 
 
 def _check_email(
@@ -297,11 +397,12 @@ def _check_email(
     keys = [k for block in ("subject", "preheader", "body", "text") for k in strings.get(block, [])]
     for problem in email.problems:
         yield context.finding(locale, "render", f"{where}: {problem}", None)
+    link = url_key(campaign.url_for(message))
     for part, have, want in (("text", email.text, source.text), ("HTML", email.html, source.html)):
-        if campaign.url in want and campaign.url not in have:
-            key = _carrying(keys, ("%(url)s", campaign.url))
+        if _links_to(want, link) and not _links_to(have, link):
+            key = _carrying(keys, ("%(url)s", campaign.url_for(message)))
             if not context.already_reported(locale, key):
-                text = f"{where}: the {part} part has lost the link {campaign.url}"
+                text = f"{where}: the {part} part has lost the link {campaign.url_for(message)}"
                 yield context.finding(locale, "urls", text, key)
         source_tags = [t for t in campaign.hashtags if has_hashtag(want, t)]
         accepted = campaign.hashtags_for(locale)

@@ -1,10 +1,12 @@
 """Generic exports: CSV (RFC 4180, UTF-8) and JSON, one row or object per post.
 
 Columns, in this order: ``message, locale, channel, scheduled_at, timezone, language, text,
-url, length, limit, id``. ``scheduled_at`` is ISO 8601 with the audience's offset
+url, length, limit, id, image, image_alt``. ``scheduled_at`` is ISO 8601 with the audience's offset
 (``2026-12-01T09:00:00+01:00``), ``timezone`` the IANA zone it was planned in, ``length`` and
 ``limit`` the post as its platform counts it, ``id`` the post's stable UUID (the same as the
-calendar's UID).
+calendar's UID), ``url`` the message's link as the channel gets it (with its UTM tags when
+the campaign has ``[tracking]``), ``image`` and ``image_alt`` the message's image (a URL or
+a path in the campaign) and its translated alt text, empty without one.
 
 CSV quoting is RFC 4180 (``"`` doubled, fields with commas, quotes or line breaks quoted,
 CRLF between records); line breaks inside a post are kept as they are. ``bom=True`` starts
@@ -41,6 +43,8 @@ COLUMNS = (
     "length",
     "limit",
     "id",
+    "image",
+    "image_alt",
 )
 
 BOM = "\ufeff"

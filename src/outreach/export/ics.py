@@ -9,7 +9,10 @@ Each event carries
   covering the years of the posts), or UTC (``...Z``) for locales without a zone;
 * ``SUMMARY`` -- ``channel · locale · message: first words``, and ``DESCRIPTION`` -- the post
   text, both with ``LANGUAGE=`` the locale's BCP 47 tag;
-* ``URL`` -- the campaign link; ``CATEGORIES`` -- channel and locale;
+* ``URL`` -- the message's link (tagged for the channel); ``CATEGORIES`` -- channel and
+  locale;
+* ``ATTACH`` -- the message's image, with ``FMTTYPE`` (RFC 5545 §3.8.1.1), when it is a URL;
+  the description ends with the image and its alt text, which the calendar has no field for;
 * ``TRANSP:TRANSPARENT`` -- a post is not a meeting: it does not make the organizer busy.
 
 Events have no end (RFC 5545 §3.6.1: an event with a date-time start and no end takes no
@@ -53,6 +56,22 @@ def summary(item: ScheduledPost) -> str:
     return f"{item.channel} · {item.locale} · {item.message}: {words}"
 
 
+def _description(item: ScheduledPost) -> str:
+    if not item.image:
+        return item.text
+    alt = f" ({item.image_alt})" if item.image_alt else ""
+    return f"{item.text}\n\n{item.image}{alt}"
+
+
+def _media_type(image: str) -> str:
+    from pathlib import PurePosixPath
+
+    from outreach.settings import IMAGE_TYPES
+
+    suffix = PurePosixPath(image.split("?", 1)[0].split("#", 1)[0]).suffix.lower()
+    return IMAGE_TYPES.get(suffix, "application/octet-stream")
+
+
 def build_calendar(
     posts: Sequence[ScheduledPost], *, calendar_name: str, now: dt.datetime
 ) -> Calendar:
@@ -73,8 +92,10 @@ def build_calendar(
         event.add("dtstamp", stamp)
         event.add("dtstart", item.scheduled_at)
         event.add("summary", summary(item), parameters={"LANGUAGE": item.language})
-        event.add("description", item.text, parameters={"LANGUAGE": item.language})
+        event.add("description", _description(item), parameters={"LANGUAGE": item.language})
         event.add("url", item.url)
+        if item.image and item.image.lower().startswith(("https://", "http://")):
+            event.add("attach", item.image, parameters={"FMTTYPE": _media_type(item.image)})
         event.add("categories", [item.channel, item.locale])
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)

@@ -6,6 +6,12 @@ ISO 639 code Mastodon accepts (``pt_BR`` → ``pt``; Chinese keeps its region, `
 post that is not public never reaches its hashtag's timeline). Send each body as JSON with
 the account's token; Mastodon answers a scheduled status with a ``ScheduledStatus``.
 
+A post with an image adds ``media``: ``[{"url": ..., "description": ...}]`` (or ``"file"``
+for a path in the campaign), which the API does not take in this request: upload each
+with ``POST /api/v2/media`` (``file``, ``description`` as its alt text, at most 1,500
+characters as ``MediaAttachment::MAX_DESCRIPTION_LENGTH`` says), then send the body with
+``media_ids`` in place of ``media``.
+
 Mastodon's own rules (``app/models/scheduled_status.rb`` and ``PostStatusService``) are
 checked before anything is written: a scheduled status must be *more than* 5 minutes in the
 future, an account holds at most 300 scheduled statuses and 25 per day (the UTC date of
@@ -28,6 +34,7 @@ from outreach.files import json_document
 
 __all__ = [
     "DAILY_LIMIT",
+    "MAX_DESCRIPTION",
     "MIN_OFFSET",
     "TOTAL_LIMIT",
     "mastodon_bodies",
@@ -37,6 +44,8 @@ __all__ = [
 ]
 
 MIN_OFFSET = dt.timedelta(minutes=5)
+#: Mastodon's ``MediaAttachment::MAX_DESCRIPTION_LENGTH`` (alt text, in characters).
+MAX_DESCRIPTION = 1500
 TOTAL_LIMIT = 300
 DAILY_LIMIT = 25
 _ZH_REGIONS = {"CN": "zh-CN", "SG": "zh-CN", "HK": "zh-HK", "MO": "zh-HK", "TW": "zh-TW"}
@@ -56,15 +65,19 @@ def mastodon_language(locale: str) -> str:
 
 def mastodon_bodies(posts: Sequence[ScheduledPost]) -> list[dict[str, Any]]:
     """The request bodies, in the export's order."""
-    return [
-        {
+    bodies: list[dict[str, Any]] = []
+    for item in posts:
+        body: dict[str, Any] = {
             "status": item.text,
             "language": mastodon_language(item.language),
             "scheduled_at": iso(item.scheduled_at),
             "visibility": "public",
         }
-        for item in posts
-    ]
+        if item.image:
+            where = "url" if item.image.lower().startswith(("https://", "http://")) else "file"
+            body["media"] = [{where: item.image, "description": item.image_alt}]
+        bodies.append(body)
+    return bodies
 
 
 def mastodon_problems(posts: Sequence[ScheduledPost], now: dt.datetime) -> list[str]:
@@ -81,6 +94,12 @@ def mastodon_problems(posts: Sequence[ScheduledPost], now: dt.datetime) -> list[
             f"{len(posts)} statuses: a Mastodon account holds at most {TOTAL_LIMIT} scheduled "
             "statuses; export fewer messages or locales (--message, --locale)"
         )
+    for item in posts:
+        if item.image and len(item.image_alt) > MAX_DESCRIPTION:
+            problems.append(
+                f"{item.where}: the image's alt text is {len(item.image_alt):,} characters; "
+                f"Mastodon takes at most {MAX_DESCRIPTION:,}"
+            )
     per_day = Counter(item.scheduled_at.astimezone(dt.UTC).date() for item in posts)
     for day, count in sorted(per_day.items()):
         if count > DAILY_LIMIT:

@@ -12,7 +12,10 @@ What each profile assumes, and how sure we are (see also docs/export.md):
     Header ``Text,Image URL,Tags,Posting Time``; ``Posting Time`` as ``YYYY-MM-DD HH:mm``
     (24-hour) in the channel's time zone (confirmed: Buffer gives each channel its own time
     zone); at most 100 rows a file (10 on the free plan: ``--max-rows 10``); one channel per
-    file. ``Image URL`` and ``Tags`` are left empty.
+    file. ``Image URL`` is the message's image (``[messages.<name>] image``; Buffer fetches
+    it, so it must be an http(s) URL), ``Tags`` is left empty. Buffer validates posts against
+    its own limits, stricter than some platforms' (its developer guide: Facebook 5,000
+    characters, Instagram 2,196): a post is checked against the stricter of the two.
 ``hootsuite`` (third-party sources only)
     No header row; three columns: date and time, message, link. Date as ``MM/DD/YYYY HH:mm``
     (or ``DD/MM/YYYY HH:mm`` with ``day_first``, chosen again at upload); at most 350 rows a
@@ -56,7 +59,7 @@ def _day(local: dt.datetime, day_first: bool) -> str:
 
 
 def _buffer_row(item: ScheduledPost, local: dt.datetime, day_first: bool) -> list[str]:
-    return [item.text, "", "", local.strftime("%Y-%m-%d %H:%M")]
+    return [item.text, item.image or "", "", local.strftime("%Y-%m-%d %H:%M")]
 
 
 def _hootsuite_row(item: ScheduledPost, local: dt.datetime, day_first: bool) -> list[str]:
@@ -87,6 +90,10 @@ class Profile:
     grid_minutes: int | None = None
     min_gap: dt.timedelta | None = None
     day_first: bool = False  # whether the date order is a choice the user makes at upload
+    #: the tool's own length limits per channel, where stricter than the platform's
+    limits: tuple[tuple[str, int], ...] = ()
+    #: whether the file can carry an image (by URL)
+    images: bool = False
 
 
 PROFILES: dict[str, Profile] = {
@@ -99,6 +106,8 @@ PROFILES: dict[str, Profile] = {
             ("Text", "Image URL", "Tags", "Posting Time"),
             _buffer_row,
             max_rows=100,
+            limits=(("facebook", 5000), ("instagram", 2196)),
+            images=True,
         ),
         Profile(
             "hootsuite",
@@ -183,6 +192,27 @@ def profile_problems(
             )
     if spec.min_gap is not None:
         problems += _crowding(spec, posts, zone, tz)
+    problems += _tool_limits(spec, posts)
+    return problems
+
+
+def _tool_limits(spec: Profile, posts: Sequence[ScheduledPost]) -> list[str]:
+    """Posts over the tool's own limit for their channel, and images it cannot take."""
+    limits = dict(spec.limits)
+    problems: list[str] = []
+    for item in posts:
+        cap = limits.get(item.channel)
+        if cap is not None and cap < item.post.limit and item.post.length > cap:
+            problems.append(
+                f"{item.where}: {item.post.length:,} characters; {spec.title} takes at most "
+                f"{cap:,} for {item.channel} (stricter than the platform's {item.post.limit:,})"
+            )
+        image = item.image
+        if spec.images and image and not image.lower().startswith(("https://", "http://")):
+            problems.append(
+                f"{item.where}: the image {image} is a file; {spec.title} imports images by "
+                "URL (set [messages.<name>] image to an https URL)"
+            )
     return problems
 
 

@@ -257,6 +257,14 @@ class ScheduledPost:
         return self.post.text
 
     @property
+    def image(self) -> str | None:
+        return self.post.image
+
+    @property
+    def image_alt(self) -> str:
+        return self.post.image_alt
+
+    @property
     def where(self) -> str:
         """``share (es, x)``: how problems name the post."""
         return f"{self.message} ({self.locale}, {self.channel})"
@@ -274,6 +282,8 @@ class ScheduledPost:
             "length": self.post.length,
             "limit": self.post.limit,
             "id": self.uid,
+            "image": self.image or "",
+            "image_alt": self.image_alt if self.image else "",
         }
 
 
@@ -356,7 +366,7 @@ def plan_posts(
                     post=post,
                     scheduled_at=scheduled_at,
                     zone=zone_name,
-                    url=campaign.url,
+                    url=post.url or campaign.url_for(message),
                     language=str(language).replace("_", "-"),
                     uid=post_uid(campaign, message, locale, channel),
                 )

@@ -79,6 +79,10 @@ RESERVED = frozenset(
         "loop",
         "self",
         "supporter",
+        "message",
+        "handles",
+        "image_url",
+        "image_alt",
     }
 )
 _ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")

@@ -1,0 +1,330 @@
+"""The optional tables of campaign.toml: per-message links and images, link tracking, handles
+per platform, and per-campaign platform limits.
+
+::
+
+    [messages.share]                        # per message (the template's name)
+    url = "https://example.org/love/film"   # its call-to-action link (default: campaign url)
+    image = "https://example.org/film.jpg"  # an http(s) URL, or a path in the campaign;
+                                            # alt text: the template's `image_alt` block
+
+    [tracking]                              # UTM tags on the campaign's own links
+    utm_campaign = "lovealwayswins"         # required in the table
+    utm_source = "{channel}"                # default; {channel} {medium} {message} {locale}
+    utm_medium = "{medium}"                 # default: social, or email
+    utm_content = "{message}-{locale}"      # default
+    hosts = ["act.example.org"]             # more own hosts (the campaign's and the
+                                            # messages' link hosts always are)
+
+    [handles.ioc]                           # {{ handles.ioc }} in a template
+    x = "@iocmedia"                         # what each platform gets...
+    bluesky = "@olympics.example"
+    default = "IOC"                         # ...and every other channel (required); or
+                                            # by locale: { en = "IOC", fr = "CIO" }
+
+    [platforms.mastodon]                    # an instance with a higher limit
+    max_characters = 1000
+    max_hashtags = 5
+
+>>> from outreach.toml_reader import TomlReader
+>>> import tomllib
+>>> text = '[tracking]\\nutm_campaign = "love"\\n'
+>>> parse_tracking(TomlReader(text, "campaign.toml"), tomllib.loads(text)).campaign
+'love'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from outreach.toml_reader import NOT_ONE_LINE, WHOLE_URL, TomlReader
+
+__all__ = [
+    "IMAGE_TYPES",
+    "Handle",
+    "Limits",
+    "MessageSettings",
+    "Tracking",
+    "parse_handles",
+    "parse_messages",
+    "parse_platforms",
+    "parse_tracking",
+]
+
+#: Image files a post or an email may carry, by extension, with their media type.
+IMAGE_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_FIELDS = ("channel", "medium", "message", "locale")
+
+
+@dataclass(frozen=True)
+class MessageSettings:
+    """``[messages.<name>]``: the message's own link and image (``None``: none set)."""
+
+    url: str | None = None
+    image: str | None = None
+
+    @property
+    def image_is_url(self) -> bool:
+        return self.image is not None and WHOLE_URL.fullmatch(self.image) is not None
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """``[tracking]``: how the campaign's own links are tagged (UTM parameters).
+
+    Each value is a template over ``{channel}`` (``x``, ``email``, ...), ``{medium}``
+    (``social`` or ``email``), ``{message}`` and ``{locale}`` (BCP 47, ``pt-BR``).
+    """
+
+    campaign: str
+    source: str = "{channel}"
+    medium: str = "{medium}"
+    content: str = "{message}-{locale}"
+    term: str | None = None
+    hosts: tuple[str, ...] = ()
+
+    def parameters(self, *, channel: str, message: str, locale: str) -> list[tuple[str, str]]:
+        """The ``utm_*`` pairs for one link, in the order Google's URL builder writes them.
+
+        >>> Tracking("love").parameters(channel="x", message="share", locale="pt_BR")
+        [('utm_source', 'x'), ('utm_medium', 'social'), ('utm_campaign', 'love'), \
+('utm_content', 'share-pt-BR')]
+        """
+        values = {
+            "channel": channel,
+            "medium": "email" if channel in ("email", "mailto") else "social",
+            "message": message,
+            "locale": locale.replace("_", "-"),
+        }
+        pairs = [
+            ("utm_source", self.source),
+            ("utm_medium", self.medium),
+            ("utm_campaign", self.campaign),
+            ("utm_content", self.content),
+        ]
+        if self.term is not None:
+            pairs.append(("utm_term", self.term))
+        return [(key, value.format_map(values)) for key, value in pairs]
+
+
+@dataclass(frozen=True)
+class Handle:
+    """``[handles.<name>]``: an account as each platform names it; ``default`` for the rest,
+    by locale (``""`` is every locale's).
+
+    >>> ioc = Handle({"": "IOC", "fr": "CIO"}, {"x": "@iocmedia"})
+    >>> ioc.on("x", "fr"), ioc.on("mastodon", "fr_CA"), ioc.on("mastodon", "es")
+    ('@iocmedia', 'CIO', 'IOC')
+    """
+
+    default: Mapping[str, str]
+    by_channel: Mapping[str, str]
+
+    def on(self, channel: str, locale: str) -> str:
+        if channel in self.by_channel:
+            return self.by_channel[channel]
+        for key in (locale, locale.split("_", 1)[0], ""):
+            if key in self.default:
+                return self.default[key]
+        return next(iter(self.default.values()))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """``[platforms.<channel>]``: this campaign's limits where they differ from the
+    platform's defaults (a Mastodon instance with 1,000 characters)."""
+
+    max_characters: int | None = None
+    max_hashtags: int | None = None
+
+
+def _one_line(reader: TomlReader, table: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or NOT_ONE_LINE.search(value):
+        raise reader.error(f"{where}{key} must be a one-line string", key=f"[{where}]{key}")
+    return value
+
+
+def _image(reader: TomlReader, value: str, key: str) -> str:
+    if WHOLE_URL.fullmatch(value):
+        suffix = PurePosixPath(value.split("?", 1)[0].split("#", 1)[0]).suffix.lower()
+    else:
+        path = PurePosixPath(value)
+        if path.is_absolute() or ".." in path.parts or "\\" in value or ":" in value:
+            raise reader.error(
+                f"image {value!r} must be an http(s) URL or a path inside the campaign",
+                key=key,
+            )
+        suffix = path.suffix.lower()
+    if suffix not in IMAGE_TYPES:
+        raise reader.error(
+            f"image {value!r} must be a {', '.join(sorted(IMAGE_TYPES))} file", key=key
+        )
+    return value
+
+
+def parse_messages(reader: TomlReader, data: Mapping[str, Any]) -> dict[str, MessageSettings]:
+    """``[messages.<name>]`` tables, by message name."""
+    found: dict[str, MessageSettings] = {}
+    for name, table in reader.table(data, "messages").items():
+        where = f"messages.{name}"
+        if not isinstance(table, dict):
+            raise reader.error(f"[{where}] must be a table", key=name)
+        if not _NAME.fullmatch(name):
+            raise reader.error(f"[{where}]: {name!r} is not a message name", key=f"[{where}]")
+        unknown = sorted(set(table) - {"url", "image"})
+        if unknown:
+            raise reader.error(
+                f"[{where}] has unknown keys: {', '.join(unknown)} (keys: url, image)",
+                key=f"[{where}]{unknown[0]}",
+            )
+        url = _one_line(reader, table, "url", where + "]")
+        if url is not None and not WHOLE_URL.fullmatch(url):
+            raise reader.error(
+                f"url must be a whole http(s) link without spaces, not {url!r}",
+                key=f"[{where}]url",
+            )
+        image = _one_line(reader, table, "image", where + "]")
+        if image is not None:
+            image = _image(reader, image, f"[{where}]image")
+        found[name] = MessageSettings(url=url, image=image)
+    return found
+
+
+def parse_tracking(reader: TomlReader, data: Mapping[str, Any]) -> Tracking | None:
+    """``[tracking]``, or ``None`` when the campaign does not tag its links."""
+    if "tracking" not in data:
+        return None
+    table = reader.table(data, "tracking")
+    keys = {"utm_campaign", "utm_source", "utm_medium", "utm_content", "utm_term", "hosts"}
+    unknown = sorted(set(table) - keys)
+    if unknown:
+        raise reader.error(
+            f"[tracking] has unknown keys: {', '.join(unknown)} (keys: {', '.join(sorted(keys))})",
+            key=f"[tracking]{unknown[0]}",
+        )
+    values: dict[str, str] = {}
+    for key in ("utm_campaign", "utm_source", "utm_medium", "utm_content", "utm_term"):
+        value = _one_line(reader, table, key, "tracking]")
+        if value is None:
+            continue
+        try:
+            value.format_map(dict.fromkeys(_FIELDS, ""))
+        except (KeyError, ValueError, IndexError):
+            raise reader.error(
+                f"tracking.{key} may use only {{channel}}, {{medium}}, {{message}} and "
+                f"{{locale}}, not {value!r}",
+                key=f"[tracking]{key}",
+            ) from None
+        values[key] = value
+    if "utm_campaign" not in values:
+        raise reader.error(
+            '[tracking] needs utm_campaign = "..." (the campaign\'s name in your analytics)',
+            key="[tracking]",
+        )
+    hosts = table.get("hosts", [])
+    if not isinstance(hosts, list) or not all(
+        isinstance(h, str) and re.fullmatch(r"[A-Za-z0-9.-]+", h) for h in hosts
+    ):
+        raise reader.error("tracking.hosts must be a list of host names", key="[tracking]hosts")
+    return Tracking(
+        campaign=values["utm_campaign"],
+        source=values.get("utm_source", "{channel}"),
+        medium=values.get("utm_medium", "{medium}"),
+        content=values.get("utm_content", "{message}-{locale}"),
+        term=values.get("utm_term"),
+        hosts=tuple(h.lower().rstrip(".") for h in hosts),
+    )
+
+
+def parse_handles(
+    reader: TomlReader,
+    data: Mapping[str, Any],
+    channels: tuple[str, ...],
+    locales: tuple[str, ...],
+) -> dict[str, Handle]:
+    """``[handles.<name>]`` tables: ``default`` and one key per channel."""
+    found: dict[str, Handle] = {}
+    for name, table in reader.table(data, "handles").items():
+        where = f"handles.{name}"
+        if not isinstance(table, dict) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise reader.error(
+                f"[{where}] must be a table named by an identifier", key=f"[{where}]"
+            )
+        unknown = sorted(set(table) - {"default", *channels})
+        if unknown:
+            raise reader.error(
+                f"[{where}] has unknown keys: {', '.join(unknown)} "
+                f"(keys: default, {', '.join(channels)})",
+                key=f"[{where}]{unknown[0]}",
+            )
+        default: dict[str, str] = {}
+        if isinstance(table.get("default"), dict):
+            for raw, value in table["default"].items():
+                key = f"[{where}]default"
+                locale = reader.shipped(reader.locale(raw, key), raw, locales, key)
+                if not isinstance(value, str) or not value.strip() or NOT_ONE_LINE.search(value):
+                    raise reader.error(f"{where}.default.{raw} must be a one-line string", key=key)
+                default[locale] = value
+        elif (value := _one_line(reader, table, "default", where + "]")) is not None:
+            default[""] = value
+        if not default:
+            raise reader.error(
+                f'[{where}] needs default = "..." (what channels without their own handle get)',
+                key=f"[{where}]",
+            )
+        by_channel = {
+            channel: value
+            for channel in channels
+            if (value := _one_line(reader, table, channel, where + "]")) is not None
+        }
+        found[name] = Handle(default, by_channel)
+    return found
+
+
+def parse_platforms(
+    reader: TomlReader, data: Mapping[str, Any], channels: tuple[str, ...]
+) -> dict[str, Limits]:
+    """``[platforms.<channel>]`` tables: ``max_characters`` and ``max_hashtags``."""
+    found: dict[str, Limits] = {}
+    for channel, table in reader.table(data, "platforms").items():
+        where = f"platforms.{channel}"
+        if channel not in channels:
+            raise reader.error(
+                f"[{where}]: {channel!r} is not a post channel ({', '.join(channels)})",
+                key=f"[{where}]",
+            )
+        if not isinstance(table, dict):
+            raise reader.error(f"[{where}] must be a table", key=f"[{where}]")
+        unknown = sorted(set(table) - {"max_characters", "max_hashtags"})
+        if unknown:
+            raise reader.error(
+                f"[{where}] has unknown keys: {', '.join(unknown)} "
+                "(keys: max_characters, max_hashtags)",
+                key=f"[{where}]{unknown[0]}",
+            )
+        values: dict[str, int] = {}
+        for key in ("max_characters", "max_hashtags"):
+            value = table.get(key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise reader.error(
+                    f"{where}.{key} must be a positive whole number", key=f"[{where}]{key}"
+                )
+            values[key] = value
+        found[channel] = Limits(**values)
+    return found
