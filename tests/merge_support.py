@@ -88,15 +88,18 @@ class Received:
     rcpt: list[str]
     data: bytes
     mail_options: list[str]
+    peer: Any = None  # the client's (host, port): one per connection
 
 
 @dataclass
 class Behaviour:
     """How the test server answers: ``temporary`` addresses get 451 on their first
-    ``count`` tries, ``refused`` addresses 550."""
+    ``count`` tries, ``refused`` addresses 550; for ``dropped`` addresses the server closes
+    the connection instead of answering RCPT, on their first ``count`` tries."""
 
     temporary: dict[str, int] = field(default_factory=dict)
     refused: set[str] = field(default_factory=set)
+    dropped: dict[str, int] = field(default_factory=dict)
 
 
 class Handler:
@@ -114,6 +117,9 @@ class Handler:
             tries = self.tries[address]
         if address in self.behaviour.refused:
             return "550 5.1.1 no such user here"
+        if tries <= self.behaviour.dropped.get(address, 0):
+            server.transport.close()  # no reply: the client sees the connection drop
+            return "421 4.4.2 closing"
         if tries <= self.behaviour.temporary.get(address, 0):
             return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)
@@ -123,7 +129,10 @@ class Handler:
         with self.lock:
             self.messages.append(
                 Received(
-                    list(envelope.rcpt_tos), envelope.original_content, list(envelope.mail_options)
+                    list(envelope.rcpt_tos),
+                    envelope.original_content,
+                    list(envelope.mail_options),
+                    session.peer,
                 )
             )
             number = len(self.messages)

@@ -3,6 +3,7 @@ merge fields as data, the skeleton against a full render, shards, proofs, dry ru
 
 from __future__ import annotations
 
+import datetime
 import json
 import mailbox
 from pathlib import Path
@@ -92,12 +93,52 @@ def test_message_id_is_stable_and_date_is_now(love: Path, tmp_path: Path) -> Non
         assert code == 0, err
         ids.append({a: parse(m)["Message-ID"] for a, m in by_address(tmp_path / name).items()})
         for data in messages(tmp_path / name):
-            assert parse(data)["Date"].datetime.year >= 2024
+            sent = parse(data)["Date"].datetime  # the moment of writing, to the second
+            assert abs((sent - datetime.datetime.now(datetime.UTC)).total_seconds()) < 300
     assert ids[0] == ids[1]
     assert len(set(ids[0].values())) == 3
     code, _, _ = run_cli(love, "merge", str(supporters), "hello", "--out", str(tmp_path / "c.mbox"))
     other = {a: parse(m)["Message-ID"] for a, m in by_address(tmp_path / "c.mbox").items()}
     assert not set(other.values()) & set(ids[0].values())  # another message: other IDs
+
+
+VARS = """\
+{% block subject %}{{ film_minutes }} minutes for love{% endblock %}
+{% block body %}<p>{{ film_minutes }} minutes: <a href="{{ url }}">watch</a></p>{% endblock %}
+{% block text %}{{ film_minutes }} minutes: {{ url }}{% endblock %}
+"""
+
+
+def test_var_and_columns_over_campaign_variables(love: Path, tmp_path: Path) -> None:
+    """``--var`` wins over campaign.toml's [variables]; a column of the same name gives
+    each supporter their own value, over both."""
+    (love / "messages" / "vars.j2").write_text(VARS, encoding="utf-8")
+    plain = write_csv(
+        tmp_path / "a.csv", [("a@example.net", "A", "en")], ("email", "name", "locale")
+    )
+    own = write_csv(
+        tmp_path / "b.csv",
+        [("b@example.net", "B", "es", "7"), ("c@example.net", "C", "fr", "9")],
+        ("email", "name", "locale", "film_minutes"),
+    )
+    subjects = {}
+    for supporters, extra in ((plain, ()), (plain, ("--var", "film_minutes=5")), (own, ())):
+        box = tmp_path / f"{supporters.stem}{len(extra)}.mbox"
+        args = ("--var", "url=https://example.org/love/petition", *extra)
+        code, _, err = run_cli(love, "merge", str(supporters), "vars", "--out", str(box), *args)
+        assert code == 0, err
+        for data in messages(box):
+            message = parse(data)
+            subjects[(box.stem, message["To"].addresses[0].addr_spec)] = message["Subject"]
+            text = message.get_body(("plain",))
+            assert text is not None
+            assert "https://example.org/love/petition?utm_source=email" in text.get_content()
+    assert subjects == {
+        ("a0", "a@example.net"): "2 minutes for love",  # campaign.toml: film_minutes = 2
+        ("a2", "a@example.net"): "5 minutes for love",
+        ("b0", "b@example.net"): "7 minutes for love",
+        ("b0", "c@example.net"): "9 minutes for love",
+    }
 
 
 def test_merge_fields_are_data(love: Path, tmp_path: Path) -> None:
@@ -307,6 +348,8 @@ def test_encodings(love: Path, tmp_path: Path) -> None:
     [
         ("name,locale", "no 'email' column"),
         ("email,url", "would hide outreach's template variable 'url'"),
+        ("email,Handles", "would hide outreach's template variable 'handles'"),
+        ("email,message", "would hide outreach's template variable 'message'"),
         ("email,Name,NAME", "two columns are named 'name'"),
     ],
 )

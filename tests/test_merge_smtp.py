@@ -112,6 +112,35 @@ def test_451_then_250_is_retried(love: Path, tmp_path: Path) -> None:
     assert len(found["maria@example.net"]) == 1 and server.handler.tries["maria@example.net"] == 3
 
 
+def test_a_dropped_connection_is_retried_on_a_new_one(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Server(Behaviour(dropped={"pierre@example.net": 2})) as server:
+        code, out, err = smtp(love, supporters, server, "--connections", "1")
+    assert (code, err) == (0, ""), err
+    found = received(server)
+    assert set(found) == set(LOCALES) and all(len(m) == 1 for m in found.values())
+    assert server.handler.tries["pierre@example.net"] == 3  # dropped twice, then accepted
+    # one connection (the option), replaced after each drop; the second one dropped before
+    # any message got through, so the messages came over the first and the third
+    assert len({m.peer for m in server.messages}) == 2
+    assert "accepted 5" in out
+
+
+def test_connections_are_kept_and_the_rate_is_kept(love: Path, tmp_path: Path) -> None:
+    rows = [(f"r{i}@example.net", f"R {i}", "en", "") for i in range(13)]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    with Server() as server:
+        started = time.monotonic()
+        code, _, err = smtp(love, supporters, server, "--connections", "2", "--rate", "20/s")
+        seconds = time.monotonic() - started
+    assert code == 0, err
+    assert len(server.messages) == 13
+    assert len({m.peer for m in server.messages}) <= 2  # 13 messages over at most 2 connections
+    assert seconds >= 12 / 20 * 0.95  # 13 messages at 20/s: 12 intervals of 50 ms at least
+    code, _, err = smtp(love, supporters, server, "--rate", "fast")
+    assert code == 2 and "--rate expects N/s, N/min or N/h" in err
+
+
 def test_451_for_ever_is_deferred_to_the_next_run(love: Path, tmp_path: Path) -> None:
     supporters = write_csv(tmp_path / "s.csv", ROWS)
     with Server(Behaviour(temporary={"maria@example.net": 99})) as server:
