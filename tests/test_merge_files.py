@@ -454,6 +454,40 @@ def test_the_example_supporters_csv(tmp_path: Path) -> None:
     assert "fell back" in out
 
 
+def test_make_demo_merges_the_example_supporters_into_an_mbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merge line of ``make demo``, run as the Makefile writes it, on a copy of the
+    example campaign: every fictional supporter's email in out/supporters.mbox."""
+    import shlex
+    import shutil
+
+    recipe = (REPOSITORY / "Makefile").read_text(encoding="utf-8").split("\ndemo:", 1)[1]
+    recipe = recipe.split("\n\n", 1)[0].replace("\\\n", " ")
+    words = shlex.split(next(line for line in recipe.splitlines() if "outreach merge" in line))
+    start = next(i for i, word in enumerate(words) if word.endswith("/outreach"))
+    for word in words[:start]:  # the environment the Makefile gives it
+        name, _, value = word.partition("=")
+        monkeypatch.setenv(name, value)
+    assert words[start + 1 :] == [
+        "merge",
+        "supporters.csv",
+        "share",
+        "--out",
+        "out/supporters.mbox",
+    ]
+    campaign = merge_campaign(tmp_path / "love")
+    shutil.copy(REPOSITORY / "supporters.csv", campaign / "supporters.csv")
+    monkeypatch.chdir(campaign)
+    code, out, err = run_cli(None, *words[start + 1 :])
+    assert (code, err) == (0, ""), err
+    found = by_address(campaign / "out" / "supporters.mbox")
+    rows = (REPOSITORY / "supporters.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert len(found) == len([row for row in rows if row.strip()]) >= 10
+    assert {parse(m)["Content-Language"] for m in found.values()} == {"en", "es", "fr", "pt"}
+    assert "fell back" in out
+
+
 def test_a_csv_that_breaks_midway_leaves_nothing(love: Path, tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
     path.write_text('email,name\na@example.net,A\nb@example.net,"unterminated\n', encoding="utf-8")
