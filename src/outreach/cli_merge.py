@@ -90,6 +90,7 @@ from outreach.display import visible
 @click.option("--encoding", help="The CSV's encoding when it is not UTF-8 (cp1252, latin-1...).")
 @click.option(
     "--jobs",
+    metavar="N",
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
