@@ -12,7 +12,10 @@ A message is one template, ``messages/<name>.j2``, whose blocks are its parts:
 
 A message with ``body`` or ``text`` has the ``email`` channel; one with ``post`` has every
 social channel. Each locale gets two Jinja2 environments, built lazily and cached: one for
-HTML (autoescape on, translations sanitised to their source's markup) and one for text.
+HTML (autoescape on, translations sanitised to their source's markup, and ``button()``, the
+bulletproof email button of :mod:`outreach.emailhtml`) and one for text. An email's blocks
+and layouts also see ``lang``, ``dir``, the brand colour and the ``[email]`` footer settings
+(postal address, "view in browser" link).
 
 >>> from outreach.campaign import load_campaign
 >>> renderer = Renderer(load_campaign("."))                       # doctest: +SKIP
@@ -160,11 +163,13 @@ class _LocaleEnvironments:
         chain: gettext.NullTranslations,
         lookup: Callable[[str | None, str, bool], None],
     ) -> None:
+        from outreach.emailhtml import button
         from outreach.formatting import babel_filters
         from outreach.sanitize import SafeTranslations
 
         filters = babel_filters(locale, campaign.timezone_for(locale))
         self.html = _environment(campaign, autoescape=True)
+        self.html.globals["button"] = button  # the bulletproof email button
         self.text = _environment(campaign, autoescape=False)
         for env, html in ((self.html, True), (self.text, False)):
             env.filters.update(filters)
@@ -391,23 +396,13 @@ class Renderer:
     def _email(self, message: str, locale: str) -> Email:
         from markupsafe import Markup
 
-        from outreach.locales import babel_locale
-
-        language = babel_locale(locale)
-        direction = "rtl" if language.text_direction == "rtl" else "ltr"
-        lang = locale.replace("_", "-")
-        context = self._context(locale, EMAIL)
+        context = self._email_context(message, locale)
+        lang, direction = context["lang"], context["dir"]
         text_template = self._template(locale, message, html=False)
         html_template = self._template(locale, message, html=True)
         subject = _one_line(self._block(text_template, "subject", context, message))
         preheader = _one_line(self._block(text_template, "preheader", context, message))
-        layout = {
-            **context,
-            "subject": subject,
-            "preheader": preheader,
-            "lang": lang,
-            "dir": direction,
-        }
+        layout = {**context, "subject": subject, "preheader": preheader}
         body_html = self._block(html_template, "body", context, message)
         html = self._layout(
             self._envs(locale).html, HTML_LAYOUT, {**layout, "body": Markup(body_html)}
@@ -430,7 +425,7 @@ class Renderer:
 
     def render_text(self, message: str, locale: str) -> str:
         """Only the plain-text part of ``message``'s email (its ``text`` block in the layout)."""
-        return self._text_part(message, locale, self._context(locale, EMAIL))
+        return self._text_part(message, locale, self._email_context(message, locale))
 
     # -- internals ---------------------------------------------------------------------
     def _text_part(self, message: str, locale: str, context: dict[str, Any]) -> str:
@@ -487,6 +482,27 @@ class Renderer:
             "locale": locale,
             "channel": channel,
             "unsubscribe_url": campaign.email.unsubscribe_url,
+        }
+
+    def _email_context(self, message: str, locale: str) -> dict[str, Any]:
+        """What an email's blocks and layouts see besides :meth:`_context`: ``lang`` and
+        ``dir`` (from Babel: ar, fa, he are right-to-left), the brand colour and its
+        dark-mode variant, the postal address (a list of lines, empty when not set) and
+        the "view in browser" link (``None`` when not set), from ``[email]``."""
+        from outreach.emailhtml import BRAND_COLOR, dark_variant
+        from outreach.locales import babel_locale
+
+        email = self.campaign.email
+        brand = email.brand_color or BRAND_COLOR
+        rtl = babel_locale(locale).text_direction == "rtl"
+        return {
+            **self._context(locale, EMAIL),
+            "lang": locale.replace("_", "-"),
+            "dir": "rtl" if rtl else "ltr",
+            "brand_color": brand,
+            "brand_color_dark": dark_variant(brand),
+            "postal_address": list(email.postal_address),
+            "view_in_browser_url": email.view_in_browser(message, self.campaign.label(locale)),
         }
 
     def _block(self, template: Template, block: str, context: dict[str, Any], message: str) -> str:
