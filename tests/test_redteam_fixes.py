@@ -75,6 +75,29 @@ def test_a_template_binding_gives_a_placeholder_its_real_value(example: Path) ->
     assert tweet.values["url"] == "https://example.org/love"
 
 
+def test_the_templates_strings_are_remembered_by_the_check_cache(
+    example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from outreach import sources as module
+    from outreach.checks.cache import CheckCache
+
+    campaign = load_campaign(example)
+    store = CheckCache.open(tmp_path, "campaign")
+    module._PARSED.clear()
+    first = template_sources(campaign, store)
+
+    def no_extraction(campaign: object) -> None:
+        raise AssertionError("extracted again")
+
+    module._PARSED.clear()
+    monkeypatch.setattr(module, "_extracted", no_extraction)
+    assert template_sources(campaign, store) == first
+    other = CheckCache.open(tmp_path / "elsewhere", "campaign")  # another secret: no hit
+    module._PARSED.clear()
+    with pytest.raises(AssertionError, match="extracted again"):
+        template_sources(campaign, other)
+
+
 def test_without_templates_the_pot_is_the_source(example: Path) -> None:
     for template in (example / "messages").glob("*.j2"):
         template.unlink()
@@ -149,6 +172,12 @@ def test_a_second_content_type_cannot_disagree_with_how_the_file_is_read() -> No
     )
     po = parse_po(data, path="es.po")  # the last field wins, for the bytes and the header
     assert po.catalog.charset.lower() in ("latin-1", "iso-8859-1")
+
+
+def test_a_byte_order_mark_before_the_header_is_fine() -> None:
+    data = '\ufeffmsgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n'.encode()
+    assert header_charset(data) == ("UTF-8", 2)
+    assert parse_po(data, path="es.po").catalog.charset.lower() == "utf-8"
 
 
 def test_the_mo_is_utf8_whatever_the_po_declares(example: Path) -> None:

@@ -417,11 +417,16 @@ def _refusals(findings: Sequence[Any]) -> list[str]:
     if not findings:
         return []
     unique = list(dict.fromkeys(findings))
-    entries = {(f.file, f.msgctxt, f.msgid) for f in unique}
+    entries = {(f.file, f.msgctxt, f.msgid) for f in unique if f.msgid is not None}
+    what = f"{len(entries)} translation(s) with errors were not used"
+    if any(f.msgid is None for f in unique):  # a charset or Plural-Forms error
+        what = f"{what}, nor those the catalog errors above keep out"
+        if not entries:
+            what = "the translations that the catalog errors above keep out were not used"
     return [
         *(str(f) for f in unique),
-        f"{len(entries)} translation(s) with errors were not used: those strings fell back "
-        "to the next language of their chain (run 'outreach check' for details)",
+        f"{what}: those strings fell back to the next language of their chain (run "
+        "'outreach check' for details)",
     ]
 
 

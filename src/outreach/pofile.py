@@ -315,7 +315,7 @@ TEXT_CHARSETS = frozenset(
     | {"gb2312", "gbk", "gb18030", "big5", "big5hkscs", "euc_jp", "euc_kr", "shift_jis"}
 )
 
-_HEADER_MSGID = re.compile(rb'^[ \t]*msgid[ \t]+""[ \t]*\r?$', re.M)
+_HEADER_MSGID = re.compile(rb'^(?:\xef\xbb\xbf)?[ \t]*msgid[ \t]+""[ \t]*\r?$', re.M)
 _CONTENT_TYPE = re.compile(rb"content-type:((?:(?!\\n).)*)", re.I | re.S)
 _CHARSET = re.compile(r"charset=([A-Za-z0-9_.:-]+)", re.I)
 
@@ -424,7 +424,7 @@ def _same_charset(header: PoHeader, declared: str | None, *, path: str) -> None:
     field = header.get("content-type")
     found = _CHARSET.search(field.value) if field is not None else None
     parsed = found.group(1) if found else None
-    if (parsed or "").lower() != (declared or "").lower():
+    if _codec(parsed) != _codec(declared):
         line = field.line if field is not None else header.line
         raise CatalogError(
             f"Content-Type: the header declares charset {parsed or 'none'}, but its bytes "
@@ -432,6 +432,18 @@ def _same_charset(header: PoHeader, declared: str | None, *, path: str) -> None:
             path=path,
             line=line,
         )
+
+
+def _codec(charset: str | None) -> str:
+    """The codec a charset name stands for (none, or the template's ``CHARSET``: UTF-8)."""
+    import codecs
+
+    if charset is None or charset.lower() == "charset":
+        return "utf-8"
+    try:
+        return codecs.lookup(charset).name
+    except LookupError:
+        return charset.lower()
 
 
 def set_plural_forms(catalog: Catalog, forms: PluralForms) -> None:

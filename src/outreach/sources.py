@@ -33,6 +33,7 @@ from outreach.errors import OutreachError
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
+    from outreach.checks.cache import CheckCache
 
 __all__ = ["SourceString", "Sources", "context_values", "template_sources"]
 
@@ -67,12 +68,14 @@ class Sources:
         return self.strings.get(key)
 
 
-def template_sources(campaign: Campaign) -> Sources | None:
+def template_sources(campaign: Campaign, cache: CheckCache | None = None) -> Sources | None:
     """The campaign's source strings: from its templates, else from its POT, else ``None``
     (a campaign of catalogs alone: the checks then have only the catalogs to go by).
 
     Templates that cannot be read or parsed fall back to the POT too; ``outreach render``
-    and the rendered checks report them.
+    and the rendered checks report them. With the check ``cache``, what the templates say
+    is remembered by their digest (extracting them costs more than a check that finds
+    nothing changed).
     """
     from outreach.catalogs import template_paths
 
@@ -81,17 +84,67 @@ def template_sources(campaign: Campaign) -> Sources | None:
     except (OSError, OutreachError):
         texts = ()
     if texts:
-        try:
-            plurals, bindings = _from_templates(campaign, texts)
-        except OutreachError:
-            pass
-        else:
-            strings = {
-                key: SourceString(plural, _values(campaign, bindings.get(key, {})))
-                for key, plural in plurals.items()
-            }
-            return Sources(strings, "templates", _digest(texts))
+        digest = _digest(texts)
+        parsed = _PARSED.get(digest) or _recalled(cache, digest)
+        if parsed is None:
+            try:
+                parsed = _extracted(campaign), _all_bindings(texts)
+            except OutreachError:
+                return _from_pot(campaign)
+            _remember(cache, digest, parsed)
+        if len(_PARSED) > 16:
+            _PARSED.clear()
+        _PARSED[digest] = parsed  # every catalog of a run, and its renderer, asks again
+        plurals, bindings = parsed
+        strings = {
+            key: SourceString(plural, _values(campaign, bindings.get(key, {})))
+            for key, plural in plurals.items()
+        }
+        return Sources(strings, "templates", digest)
     return _from_pot(campaign)
+
+
+Parsed = tuple[dict[Key, str | None], dict[Key, dict[str, Binding]]]
+_PARSED: dict[str, Parsed] = {}
+
+
+def _cache_key(cache: CheckCache, digest: str) -> str:
+    import babel
+    import jinja2
+
+    from outreach import __version__
+
+    return cache.key("sources", 1, __version__, babel.__version__, jinja2.__version__, digest)
+
+
+def _recalled(cache: CheckCache | None, digest: str) -> Parsed | None:
+    """The templates' strings as a check cache remembers them (it is keyed by this machine's
+    secret: no file can forge it), or ``None``."""
+    if cache is None or not cache.enabled:
+        return None
+    value = cache.get("files", _cache_key(cache, digest))
+    try:
+        plurals: dict[Key, str | None] = {}
+        bindings: dict[Key, dict[str, Binding]] = {}
+        for context, msgid, plural, names in value:
+            key = (None if context is None else str(context), str(msgid))
+            plurals[key] = None if plural is None else str(plural)
+            if names:
+                bindings[key] = {str(n): (str(kind), str(v)) for n, kind, v in names}
+    except (TypeError, ValueError):
+        return None
+    return plurals, bindings
+
+
+def _remember(cache: CheckCache | None, digest: str, parsed: Parsed) -> None:
+    if cache is None or not cache.enabled:
+        return
+    plurals, bindings = parsed
+    value = [
+        [key[0], key[1], plural, [[n, k, v] for n, (k, v) in bindings.get(key, {}).items()]]
+        for key, plural in plurals.items()
+    ]
+    cache.put("files", _cache_key(cache, digest), value)
 
 
 def _digest(texts: tuple[tuple[str, bytes], ...]) -> str:
@@ -102,33 +155,17 @@ def _digest(texts: tuple[tuple[str, bytes], ...]) -> str:
     return digest.hexdigest()
 
 
-def _from_templates(
-    campaign: Campaign, texts: tuple[tuple[str, bytes], ...]
-) -> tuple[dict[Key, str | None], dict[Key, dict[str, Binding]]]:
-    """Plurals by key as ``outreach extract`` finds them, and each key's bindings."""
-    return _extracted(campaign, _digest(texts)), _all_bindings(texts)
+def _extracted(campaign: Campaign) -> dict[Key, str | None]:
+    """``outreach extract``'s strings (so, pybabel's) by key, with their plurals."""
+    from outreach.catalogs import extract_catalog
+    from outreach.pofile import iter_messages
 
-
-_EXTRACTED: dict[str, dict[Key, str | None]] = {}
-
-
-def _extracted(campaign: Campaign, digest: str) -> dict[Key, str | None]:
-    """``outreach extract``'s strings (so, pybabel's) by key, with their plurals; kept per
-    templates' digest, as every catalog of a run asks."""
-    found = _EXTRACTED.get(digest)
-    if found is None:
-        from outreach.catalogs import extract_catalog
-        from outreach.pofile import iter_messages
-
-        found = {}
-        for message in iter_messages(extract_catalog(campaign)):
-            if isinstance(message.id, list | tuple):
-                found[(message.context, str(message.id[0]))] = str(message.id[1])
-            else:
-                found[(message.context, str(message.id))] = None
-        if len(_EXTRACTED) > 16:
-            _EXTRACTED.clear()
-        _EXTRACTED[digest] = found
+    found: dict[Key, str | None] = {}
+    for message in iter_messages(extract_catalog(campaign)):
+        if isinstance(message.id, list | tuple):
+            found[(message.context, str(message.id[0]))] = str(message.id[1])
+        else:
+            found[(message.context, str(message.id))] = None
     return found
 
 

@@ -107,7 +107,7 @@ def check_campaign(
     )
     from outreach.sources import template_sources
 
-    sources = template_sources(campaign)
+    sources = template_sources(campaign, store)
     judge = LanguageJudge(_Detections(store))
     run = _Run(campaign, judge, _Entries(store, _fingerprint(campaign, sources)), sources)
     _check_locales(run, wanted)
