@@ -240,6 +240,19 @@ class Campaign:
         """The locale as written in campaign.toml (``pt-BR`` stays ``pt-BR``)."""
         return self.locale_labels.get(locale, locale)
 
+    def chain(self, locale: str) -> list[str]:
+        """``locale``'s fallback chain (:func:`outreach.locales.fallback_chain`) through the
+        locales the campaign lists, ending in the source: a catalog that campaign.toml does
+        not list is never checked, so no output falls back to it (``es_MX`` -> ``es``, even
+        where ``locales/es_419`` exists)."""
+        from outreach.locales import fallback_chain
+
+        return [
+            link
+            for link in fallback_chain(locale, self.source_locale)
+            if link in self.locales or link == self.source_locale
+        ]
+
     def resolve_locale(self, name: str) -> str:
         """Normalise a user-given locale and require that the campaign has it."""
         normal = normalize_locale(name)

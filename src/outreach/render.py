@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from outreach.campaign import Campaign
     from outreach.checks.registry import Finding
+    from outreach.sources import Sources
     from outreach.translations import LocaleTranslations
 
 __all__ = ["EMAIL", "Email", "Post", "Rendered", "Renderer", "parse_variables"]
@@ -249,17 +250,18 @@ class Renderer:
 
     def _refused(self, locale: str, used: set[tuple[str | None, str, bool]]) -> tuple[Finding, ...]:
         """The error findings of the translations ``used`` would have taken in ``locale``'s
-        chain, and which were left out: a refused entry, or a broken ``Plural-Forms`` when
-        a plural string was asked for. Each once, in chain order."""
-        from outreach.locales import fallback_chain
+        chain, and which were left out: a refused entry, a catalog whose charset is
+        refused, or a broken ``Plural-Forms`` when a plural string was asked for. Each once,
+        in chain order."""
+        from outreach.translations import refusal_applies
 
         keys = {(context, msgid) for context, msgid, _ in used}
         plural = any(is_plural for _, _, is_plural in used)
         found: dict[Finding, None] = {}
-        for link in fallback_chain(locale, self.campaign.source_locale):
+        for link in self.campaign.chain(locale):
             loaded = self._catalogs.get(link)
             for finding in loaded.refused if loaded is not None else ():
-                if (finding.msgctxt, finding.msgid) in keys or (finding.msgid is None and plural):
+                if refusal_applies(finding, keys, plural):
                     found.setdefault(finding)
         return tuple(found)
 
@@ -289,8 +291,16 @@ class Renderer:
         if loaded is None:
             from outreach.translations import load_locale
 
-            loaded = self._catalogs[locale] = load_locale(self.campaign, locale)
+            loaded = load_locale(self.campaign, locale, self._sources)
+            self._catalogs[locale] = loaded
         return loaded
+
+    @cached_property
+    def _sources(self) -> Sources | None:
+        """The templates' source strings, read once per renderer."""
+        from outreach.sources import template_sources
+
+        return template_sources(self.campaign)
 
     # -- what there is -----------------------------------------------------------------
     @cached_property
@@ -554,10 +564,9 @@ class Renderer:
     def _envs(self, locale: str) -> _LocaleEnvironments:
         envs = self._environments.get(locale)
         if envs is None:
-            from outreach.locales import fallback_chain
             from outreach.translations import build_chain
 
-            for link in fallback_chain(locale, self.campaign.source_locale):
+            for link in self.campaign.chain(locale):
                 self.translations(link)
             chain = build_chain(self.campaign, locale, self._catalogs)
             recorders = self._recorders

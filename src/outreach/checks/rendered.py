@@ -402,10 +402,10 @@ def _new_hosts(text: str, source: str, own: Collection[str]) -> list[tuple[str, 
     campaign's own hosts do not: links as the entry checks find them, and the one-name
     country-code domains (``evil.io``) that X and Bluesky link too, which the entry checks
     only warn about (they look like abbreviations)."""
-    from outreach.tokens import find_short_domains, find_urls, url_host
+    from outreach.tokens import find_short_domains, find_urls, url_host, x_links
 
     def links(value: str) -> list[str]:
-        return find_urls(value) + find_short_domains(value)
+        return find_urls(value) + find_short_domains(value) + x_links(value)
 
     known = {url_host(u) for u in links(source)} | {url_host(f"https://{h}/") for h in own}
     found: dict[str, str] = {}
