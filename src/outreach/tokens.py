@@ -154,13 +154,22 @@ def x_links(text: str) -> list[str]:
     """
     if "." not in text or not _DOTTED.search(text):
         return []
-    if text.isascii():
+    return list(_x_links(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _x_links(text: str) -> tuple[str, ...]:
+    found = find_urls(text) + find_short_domains(text)
+    # Every dotted name inside a link found already, each of them ASCII (so that
+    # twitter-text, which starts a domain at an ASCII letter, starts it where we do): the
+    # extractor would add nothing, and it is the slow part of the urls check.
+    if all(url.isascii() for url in found):
         rest = text
-        for url in find_urls(text) + find_short_domains(text):
+        for url in found:
             rest = rest.replace(url, " ")
         if not _DOTTED.search(rest):
-            return []  # every dotted name is in a link found already: twitter-text adds none
-    return [url for url in _twitter_urls(text) if not is_short_country_domain(url)]
+            return ()
+    return tuple(url for url in _twitter_urls(text) if not is_short_country_domain(url))
 
 
 def find_short_domains(text: str) -> list[str]:
