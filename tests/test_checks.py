@@ -585,6 +585,7 @@ def test_every_check_has_a_name_a_severity_and_a_docstring() -> None:
         assert registered.func.__doc__, registered.name
     assert {c.name for c in ENTRY_CHECKS.values() if c.structural} == {
         "plurals",
+        "plural-source",
         "placeholders",
         "html",
         "template-injection",

@@ -29,7 +29,9 @@ CORPUS = Path(__file__).parent / "corpus"
 #: The severity each planted defect must be found at (independent of the registry).
 SEVERITY = {
     "syntax": "error",
+    "charset": "error",
     "plural-forms": "error",
+    "plural-source": "error",
     "header": "warning",
     "placeholders": "error",
     "plurals": "error",

@@ -41,7 +41,9 @@ def test_every_post_link_is_tagged_for_its_channel_and_parses_back(example: Path
         links = [
             u
             for u in links_in(post.text)
-            if urlsplit(u).hostname == "example.org" and "unsubscribe" not in u
+            if urlsplit(u).hostname == "example.org"
+            and "unsubscribe" not in u
+            and "/love/email/" not in u  # the view-in-browser link: never tagged
         ]
         assert links, post
         for link in links:
@@ -368,3 +370,19 @@ def test_buffer_checks_its_own_stricter_limits(example: Path, tmp_path: Path) ->
     )  # fmt: skip
     assert code == 1 and not out.exists()
     assert "Buffer takes at most 5,000 for facebook" in err
+
+
+def test_a_word_glued_to_a_handle_from_handles_is_a_hijack(example: Path) -> None:
+    """``{% trans handle=handles.ioc %}``: the checks fill %(handle)s with the X handle, so
+    a translation that glues a word to it (``@iocmedia_fake``) is a mention of another
+    account, refused like any other."""
+    charter = (
+        "The Olympic Charter rejects discrimination of any kind. %(handle)s, stand by your "
+        "own charter in Sochi: %(url)s %(hashtag)s"
+    )
+    edit_po(
+        po_path(example, "es"), {charter: "Carta: %(handle)s_fake, cumple: %(url)s %(hashtag)s"}
+    )
+    code, out, _ = run_cli(example, "check", "--format", "json")
+    found = [f for f in json.loads(out)["findings"] if f["msgid"] == charter]
+    assert code == 1 and any(f["check"] == "mentions" and f["severity"] == "error" for f in found)

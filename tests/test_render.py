@@ -95,7 +95,7 @@ def test_numbers_dates_and_plurals_follow_the_locale(renderer: Renderer) -> None
 
 def test_html_email_has_lang_dir_preheader_and_inlined_css(renderer: Renderer) -> None:
     mail = renderer.render_email("share", "fr")
-    assert '<html lang="fr" dir="ltr">' in mail.html
+    assert '<html lang="fr" dir="ltr" ' in mail.html
     assert "display:none" in mail.html.replace(" ", "")
     assert mail.preheader in mail.html
     assert "@media" in mail.html  # css-inline keeps the <style> with media queries
@@ -124,7 +124,7 @@ def test_arabic_renders_right_to_left(example: Path) -> None:
         },
     )
     mail = Renderer(load_campaign(example)).render_email("share", "ar")
-    assert '<html lang="ar" dir="rtl">' in mail.html
+    assert '<html lang="ar" dir="rtl" ' in mail.html
     assert mail.direction == "rtl"
     assert mail.subject == "دقيقتان تُظهران لماذا ينتصر الحب دائمًا"
     assert "text-align: right" in mail.html

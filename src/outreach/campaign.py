@@ -77,6 +77,28 @@ class EmailSettings:
     reply_to: str | None = None
     unsubscribe_url: str | None = None
     unsubscribe_mailto: str | None = None
+    #: the sender's physical postal address, one item per line, for every email's footer
+    #: (CAN-SPAM requires one in commercial bulk mail; ``outreach check`` warns without it)
+    postal_address: tuple[str, ...] = ()
+    #: where each email can be read on the web; ``{message}`` and ``{locale}`` are filled in
+    view_in_browser_url: str | None = None
+    #: the campaign's colour (links, buttons, the footer link), ``#rrggbb``
+    brand_color: str | None = None
+
+    def view_in_browser(self, message: str, locale: str) -> str | None:
+        """The "view in browser" link of one email: ``view_in_browser_url`` with its
+        ``{message}`` and ``{locale}`` (as campaign.toml writes it) filled in, URL-quoted.
+
+        >>> EmailSettings(view_in_browser_url="https://x.org/{message}/{locale}.html"
+        ...               ).view_in_browser("share", "pt-BR")
+        'https://x.org/share/pt-BR.html'
+        """
+        if self.view_in_browser_url is None:
+            return None
+        from urllib.parse import quote
+
+        values = {"message": quote(message, safe=""), "locale": quote(locale, safe="")}
+        return _URL_FIELD.sub(lambda m: values[m.group(1)], self.view_in_browser_url)
 
 
 @dataclass(frozen=True)
@@ -219,6 +241,19 @@ class Campaign:
         """The locale as written in campaign.toml (``pt-BR`` stays ``pt-BR``)."""
         return self.locale_labels.get(locale, locale)
 
+    def chain(self, locale: str) -> list[str]:
+        """``locale``'s fallback chain (:func:`outreach.locales.fallback_chain`) through the
+        locales the campaign lists, ending in the source: a catalog that campaign.toml does
+        not list is never checked, so no output falls back to it (``es_MX`` -> ``es``, even
+        where ``locales/es_419`` exists)."""
+        from outreach.locales import fallback_chain
+
+        return [
+            link
+            for link in fallback_chain(locale, self.source_locale)
+            if link in self.locales or link == self.source_locale
+        ]
+
     def resolve_locale(self, name: str) -> str:
         """Normalise a user-given locale and require that the campaign has it."""
         normal = normalize_locale(name)
@@ -334,24 +369,7 @@ def parse_campaign(
                 f"variable {key!r} must be a string, number or date", key=f"[variables]{key}"
             )
 
-    email_table = reader.table(data, "email")
-    email = EmailSettings(
-        sender=reader.optional_string(email_table, "from"),
-        reply_to=reader.optional_string(email_table, "reply_to"),
-        unsubscribe_url=reader.optional_string(email_table, "unsubscribe_url"),
-        unsubscribe_mailto=reader.optional_string(email_table, "unsubscribe_mailto"),
-    )
-    for key in ("from", "reply_to", "unsubscribe_url", "unsubscribe_mailto"):
-        value = email_table.get(key)
-        if isinstance(value, str) and ("\n" in value or "\r" in value):
-            raise reader.error(f"email.{key} must be on one line", key=f"[email]{key}")
-        if isinstance(value, str) and key.startswith("unsubscribe_"):
-            from outreach.unsubscribe import link_problem
-
-            problem = link_problem(key, value)
-            if problem:
-                raise reader.error(problem, key=f"[email]{key}")
-
+    email = _email_settings(reader, reader.table(data, "email"))
     exemptions = _exemptions(reader, data, locales)
     from outreach.platforms import POST_CHANNELS
 
@@ -381,6 +399,59 @@ def parse_campaign(
         tracking=tracking,
         handles=handles,
         platform_limits=platform_limits,
+    )
+
+
+# ``{message}`` in view_in_browser_url; a colour as the layout takes it.
+_URL_FIELD = re.compile(r"\{(message|locale)\}")
+_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+def _email_settings(reader: TomlReader, table: Mapping[str, Any]) -> EmailSettings:
+    """The ``[email]`` table: one-line settings, a postal address of one or more lines, a
+    "view in browser" link with only ``{message}`` and ``{locale}`` to fill in, a colour."""
+    keys = ("from", "reply_to", "unsubscribe_url", "unsubscribe_mailto")
+    values = {key: reader.optional_string(table, key) for key in (*keys, "view_in_browser_url")}
+    for key, value in values.items():
+        if value is not None and ("\n" in value or "\r" in value):
+            raise reader.error(f"email.{key} must be on one line", key=f"[email]{key}")
+        if value is not None and key.startswith("unsubscribe_"):
+            from outreach.unsubscribe import link_problem
+
+            problem = link_problem(key, value)
+            if problem:
+                raise reader.error(problem, key=f"[email]{key}")
+    address = reader.optional_string(table, "postal_address")
+    lines: tuple[str, ...] = ()
+    if address is not None:
+        lines = tuple(line.strip() for line in address.splitlines() if line.strip())
+        if not lines or any(NOT_ONE_LINE.search(line) for line in lines):
+            raise reader.error(
+                "email.postal_address must be text: one or more lines, no control characters",
+                key="[email]postal_address",
+            )
+    view = values["view_in_browser_url"]
+    filled = _URL_FIELD.sub("x", view) if view is not None else None
+    if filled is not None and (not WHOLE_URL.fullmatch(filled) or "{" in filled or "}" in filled):
+        raise reader.error(
+            "email.view_in_browser_url must be a whole http(s) link; it may contain "
+            f"{{message}} and {{locale}}, nothing else in braces (not {view!r})",
+            key="[email]view_in_browser_url",
+        )
+    color = reader.optional_string(table, "brand_color")
+    if color is not None and not _COLOR.fullmatch(color):
+        raise reader.error(
+            f"email.brand_color must be a colour as #rrggbb, not {color!r}",
+            key="[email]brand_color",
+        )
+    return EmailSettings(
+        sender=values["from"],
+        reply_to=values["reply_to"],
+        unsubscribe_url=values["unsubscribe_url"],
+        unsubscribe_mailto=values["unsubscribe_mailto"],
+        postal_address=lines,
+        view_in_browser_url=view,
+        brand_color=color.lower() if color else None,
     )
 
 

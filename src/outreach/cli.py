@@ -10,7 +10,6 @@ This module imports only click at start-up; each command imports the library it 
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -20,7 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from outreach import __version__
-from outreach.display import visible
+from outreach.display import json_text, terminal_document, visible
 from outreach.errors import OutreachError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,7 +75,21 @@ def handles_errors(func: F) -> F:
 
 
 def _json(document: Any) -> None:
-    click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+    click.echo(json_text(document))
+
+
+def _document(data: bytes, *, json_format: bool = False) -> None:
+    """A file's bytes on standard output, with what a terminal would obey escaped
+    (:func:`outreach.display.terminal_document`); a note on stderr says so, outside JSON
+    (whose escapes change nothing)."""
+    shown, escaped = terminal_document(data, json_format=json_format)
+    click.echo(shown, nl=False)
+    if escaped and not json_format:
+        click.echo(
+            f"note: {escaped} control character(s) were written as visible escapes on the "
+            "terminal; --out FILE writes the file as it is",
+            err=True,
+        )
 
 
 def _table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> None:
@@ -224,7 +237,8 @@ def update(state: _State, locales: tuple[str, ...]) -> None:
 @pass_state
 @handles_errors
 def compile_(state: _State, locales: tuple[str, ...], force: bool) -> None:
-    """Compile every .po to .mo; fuzzy entries and incomplete plurals are left out."""
+    """Compile every .po to .mo; fuzzy entries, incomplete plurals and translations with
+    errors (those render would refuse) are left out."""
     from outreach.catalogs import compile_catalogs
 
     for r in compile_catalogs(state.campaign(), locales, force=force):
@@ -233,6 +247,8 @@ def compile_(state: _State, locales: tuple[str, ...], force: bool) -> None:
             extra.append(f"{r.skipped_fuzzy} fuzzy left out")
         if r.skipped_incomplete:
             extra.append(f"{r.skipped_incomplete} incomplete plurals left out")
+        if r.skipped_errors:
+            extra.append(f"{r.skipped_errors} with errors left out")
         note = f" ({', '.join(extra)})" if extra else ""
         click.echo(f"{r.path}: {r.compiled} messages{note}")
 
@@ -363,7 +379,7 @@ def render(
                 f"--format eml prints one email; this selection has {len(emails)}: "
                 "pick one message, locale and --channel email, or use --out DIR"
             )
-        click.echo(campaign_email(emails[0], campaign), nl=False)
+        _document(campaign_email(emails[0], campaign))
     else:
         for item in items:
             if isinstance(item, Email):
@@ -401,11 +417,16 @@ def _refusals(findings: Sequence[Any]) -> list[str]:
     if not findings:
         return []
     unique = list(dict.fromkeys(findings))
-    entries = {(f.file, f.msgctxt, f.msgid) for f in unique}
+    entries = {(f.file, f.msgctxt, f.msgid) for f in unique if f.msgid is not None}
+    what = f"{len(entries)} translation(s) with errors were not used"
+    if any(f.msgid is None for f in unique):  # a charset or Plural-Forms error
+        what = f"{what}, nor those the catalog errors above keep out"
+        if not entries:
+            what = "the translations that the catalog errors above keep out were not used"
     return [
         *(str(f) for f in unique),
-        f"{len(entries)} translation(s) with errors were not used: those strings fell back "
-        "to the next language of their chain (run 'outreach check' for details)",
+        f"{what}: those strings fell back to the next language of their chain (run "
+        "'outreach check' for details)",
     ]
 
 
@@ -471,7 +492,7 @@ def _serve_preview(campaign: Any, out_dir: str | None, port: int, values: Any) -
     out = Path(out_dir) if out_dir else Path(campaign.root) / DEFAULT_DIR
 
     def report(line: str) -> None:
-        click.echo(line, err=line.startswith("rebuild failed"))
+        click.echo(visible(line), err=line.startswith("rebuild failed"))
 
     server = PreviewServer(campaign, out, port=port, variables=values, report=report)
     try:
@@ -627,7 +648,7 @@ def export(
             err=True,
         )
     if out is None:
-        click.echo(payloads[0], nl=False)
+        _document(payloads[0], json_format=fmt in ("json", "mastodon"))
         return
     paths = write_outputs(out, payloads)
     for stale in stale_outputs(out, len(paths)):

@@ -15,7 +15,8 @@ The tree::
     ├── TemplateError            a Jinja2 template that does not parse or render
     ├── UsageError               arguments that make no sense together (bad --var, ...)
     ├── InputError               any other unreadable input file (supporters CSV, ...)
-    │   └── UnsafePathError      a path through a symbolic link, or out of its directory
+    │   └── UnsafePathError      a path through a symbolic link, out of its directory, or
+    │                            to something that is not a regular file (a FIFO)
     └── ProblemsFound            exit code 1: the work ran and found problems; carries them
 
 The command line maps ``exit_code`` to the process exit status; the library never exits.
@@ -94,8 +95,9 @@ class InputError(OutreachError):
 
 class UnsafePathError(InputError):
     """A file outreach will not read or write: a symbolic link (or a path through one)
-    inside the campaign or an output directory, or a path that leaves it. A pull request can
-    add a link as easily as a file; outreach never follows one out."""
+    inside the campaign or an output directory, a path that leaves it, or a FIFO, directory
+    or device where a file should be. A pull request can add a link or a FIFO as easily as a
+    file; outreach never follows one out, nor waits on one forever."""
 
 
 class ProblemsFound(OutreachError):

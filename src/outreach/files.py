@@ -81,20 +81,31 @@ def read_inside(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> b
     link on the way (race-free where the system has ``openat``).
 
     Raises :class:`FileNotFoundError` if it does not exist and
-    :class:`~outreach.errors.UnsafePathError` for a link or a path outside ``root``.
+    :class:`~outreach.errors.UnsafePathError` for a link, a path outside ``root``, or
+    anything but a regular file: a FIFO (a pull request can add one as easily as a file)
+    would block the read forever, a device would never end. The file is opened without
+    blocking and checked before a byte is read.
     """
     base, target = Path(root), Path(path)
     parts = _parts(base, target)
     nofollow = getattr(os, "O_NOFOLLOW", 0)
+    nonblock = getattr(os, "O_NONBLOCK", 0)
     if os.open not in os.supports_dir_fd or not nofollow:
         ensure_inside(base, target)
-        return target.read_bytes()
+        fd = os.open(target, os.O_RDONLY | nonblock | getattr(os, "O_BINARY", 0))
+        try:
+            _require_regular(fd, target)
+        except BaseException:
+            os.close(fd)
+            raise
+        with os.fdopen(fd, "rb") as stream:
+            return stream.read()
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
     directory = os.open(base, flags | getattr(os, "O_DIRECTORY", 0))
     try:
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
-            here = flags | nofollow | (0 if last else getattr(os, "O_DIRECTORY", 0))
+            here = flags | nofollow | (nonblock if last else getattr(os, "O_DIRECTORY", 0))
             try:
                 fd = os.open(part, here, dir_fd=directory)
             except OSError as exc:
@@ -103,12 +114,23 @@ def read_inside(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> b
                 raise
             os.close(directory)
             directory = fd
+        _require_regular(directory, target)
         with os.fdopen(directory, "rb") as stream:
             directory = -1
             return stream.read()
     finally:
         if directory >= 0:
             os.close(directory)
+
+
+def _require_regular(fd: int, path: Path) -> None:
+    """Refuse what is not a regular file: reading a FIFO blocks until someone writes to it,
+    a directory or a device is no input file."""
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a directory" if stat.S_ISDIR(mode) else None
+        what = f"is {kind}, not a regular file" if kind else "is not a regular file"
+        raise UnsafePathError(f"{what}: outreach reads only regular files", path=path)
 
 
 def _is_link(directory: int, name: str) -> bool:

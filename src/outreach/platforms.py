@@ -261,11 +261,6 @@ _JS_SPACE = r"\t\n\x0b\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u30
 _BSKY_ZW = r"\u00ad\u2060\u200a\u200b\u200c\u200d\u20e2"
 # Apostrophes and hyphens people write inside a hashtag ("#L’Amour", "#Love-Wins").
 _JOINERS = r"'\u2019\-\u2010\u2011"
-# twitter-text 3.1 LATIN_ACCENTS, which Mastodon's END_MENTION_MATCH uses.
-_LATIN_ACCENTS = (
-    r"\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259"
-    r"\u025b\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
-)
 
 
 class _Patterns:
@@ -289,12 +284,6 @@ class _Patterns:
         )
         last = rf"[{_MA_WORD}_]*[{_MA_ALPHA}][{_MA_WORD}_]*"
         self.ma_hashtag: Any = rx.compile(rf"(?<![/)0-9A-Za-z_])[#＃](?:{first}|{last})")
-        # Mastodon Account::MENTION_RE (username, then an optional @domain).
-        self.ma_mention: Any = rx.compile(
-            rf"(?<![=/{_MA_WORD}])@([a-zA-Z0-9_]+(?:[a-zA-Z0-9_.-]+[a-zA-Z0-9_]+)?"
-            rf"(?:@[{_MA_WORD}.-]+[{_MA_WORD}]+)?)"
-        )
-        self.ma_end_mention: Any = rx.compile(rf"[@＠{_LATIN_ACCENTS}]|://")
         # @atproto/api TAG_REGEX: (^|\s)[#＃]((?!\ufe0f)[^\s…]*[^\d\s\p{P}…]+[^\s…]*)?
         self.bsky_tag: Any = rx.compile(
             rf"(?:^|(?<=[{_JS_SPACE}]))[#＃]((?!\ufe0f)[^{_JS_SPACE}{_BSKY_ZW}]*"
@@ -412,22 +401,19 @@ def _remove_overlapping(spans: list[tuple[int, int, str]]) -> list[tuple[int, in
 
 
 def _mastodon_length(text: str) -> int:
-    """Mastodon's StatusLengthValidator#countable_text, then graphemes."""
+    """Mastodon's StatusLengthValidator#countable_text, then graphemes (its mentions are
+    :func:`outreach.tokens.mastodon_mentions`)."""
+    from outreach.tokens import mastodon_mentions
+
     if not text.strip():
         return 0
     entities: list[tuple[int, int, str]] = [
         (start, end, "x" * 23) for start, end in _twitter_url_spans(text, without_protocol=False)
     ]
-    rx = _rx()
-    if "@" in text or "＠" in text:
-        for m in rx.ma_mention.finditer(text):
-            if rx.ma_end_mention.match(text, m.end()):
-                continue
-            screen_name = m.group(1)
-            _, _, domain = screen_name.partition("@")
-            if len(domain) > 253:
-                continue
-            entities.append((m.start(), m.end(), "@" + screen_name.split("@")[0]))
+    for start, end in mastodon_mentions(text):
+        user, _, domain = text[start + 1 : end].partition("@")
+        if len(domain) <= 253:
+            entities.append((start, end, "@" + user))
     pieces: list[str] = []
     index = 0
     for start, end, replacement in _remove_overlapping(entities):

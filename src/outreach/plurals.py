@@ -139,10 +139,10 @@ def parse_plural_forms(value: str) -> PluralForms:
             raise PluralFormsError("nplurals= is missing")
         raise PluralFormsError("plural= is missing (write nplurals=N; plural=EXPRESSION;)")
     count, expression = match.group("n"), match.group("expr")
-    if not count.isdigit():
+    if not _COUNT.fullmatch(count):  # ASCII digits only: "²".isdigit() is true, int() fails
         hint = " (the template's placeholder?)" if count == "INTEGER" else ""
         raise PluralFormsError(f"nplurals={count} is not a number{hint}")
-    nplurals = int(count)
+    nplurals = int(count) if len(count) <= 3 else 0  # int() refuses 4,300 digits and more
     if not 1 <= nplurals <= MAX_NPLURALS:
         raise PluralFormsError(f"nplurals={count}: a language has 1 to {MAX_NPLURALS} plural forms")
     if not expression:
@@ -152,7 +152,49 @@ def parse_plural_forms(value: str) -> PluralForms:
     except (ValueError, SyntaxError, RecursionError):
         hint = " (the template's placeholder?)" if expression == "EXPRESSION" else ""
         raise PluralFormsError(f"plural={expression} is not a C expression of n{hint}") from None
+    divisor = _variable_divisor(expression)
+    if divisor is not None:
+        raise PluralFormsError(
+            f"plural={expression} divides by {divisor}, which depends on n: it may divide by "
+            "zero for some number (a plural formula divides only by constants, as in n % 10)"
+        )
     return PluralForms(nplurals, expression)
+
+
+_COUNT = re.compile(r"[0-9]+")
+
+
+def _variable_divisor(expression: str) -> str | None:
+    """The first divisor of ``/`` or ``%`` in ``expression`` that depends on ``n``, as
+    written, or ``None`` when every divisor is a constant.
+
+    In gettext's grammar (:func:`gettext.c2py`) the right operand of ``/`` and ``%`` is one
+    primary: ``!`` signs, then a number, ``n`` or a parenthesised expression. A formula in
+    real use divides only by constants (``n % 10``, ``n % 100``); one that divides by an
+    expression of ``n`` can divide by zero for a number no sample reaches
+    (``0/(n-312000)``), and would stop every plural string from rendering.
+
+    >>> _variable_divisor("n%10==1 && n%100!=11 ? 0 : 1"), _variable_divisor("0/(n-312000)")
+    (None, '(n-312000)')
+    """
+    tokens = [t for t in gettext._tokenize(expression) if t]  # type: ignore[attr-defined]
+    for index, token in enumerate(tokens):
+        if token not in ("/", "%"):
+            continue
+        start = end = index + 1
+        while end < len(tokens) and tokens[end] == "!":
+            end += 1
+        if end < len(tokens) and tokens[end] == "(":
+            depth = 0
+            for position in range(end, len(tokens)):
+                depth += {"(": 1, ")": -1}.get(tokens[position], 0)
+                if depth == 0:
+                    end = position
+                    break
+        operand = tokens[start : end + 1]
+        if "n" in operand:
+            return "".join(operand)
+    return None
 
 
 @functools.lru_cache(maxsize=512)

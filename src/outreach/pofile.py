@@ -43,9 +43,11 @@ from outreach.poheader import PoHeader, RawHeader, babel_view, read_header
 
 __all__ = [
     "PO_WIDTH",
+    "TEXT_CHARSETS",
     "EntryLines",
     "PoFile",
     "catalog_plural_forms",
+    "header_charset",
     "is_complete",
     "iter_messages",
     "message_forms",
@@ -245,20 +247,16 @@ def parse_po(
     :mod:`outreach.poheader`).
     """
 
-    match = re.search(rb'"Content-Type:[^"]*charset=([A-Za-z0-9_.:-]+)', data[:4096])
-    charset = match.group(1).decode("ascii") if match else "utf-8"
-    if charset.lower() == "charset":  # the template's placeholder
-        charset = "utf-8"
+    declared, declared_line = header_charset(data)
+    charset, refused = _reading_charset(declared, path=path, line=declared_line)
     try:
         text = data.decode(charset)
-    except LookupError:
-        line = data[: match.start()].count(b"\n") + 1 if match else 1
-        raise CatalogError(
-            f"unknown charset {charset!r} in Content-Type", path=path, line=line
-        ) from None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise CatalogError(f"not valid {charset}: {exc.reason}", path=path, line=line) from None
+        why = f" (outreach reads a catalog whose charset it refuses as UTF-8: {refused})"
+        raise CatalogError(
+            f"not valid {charset}: {exc.reason}{why if refused else ''}", path=path, line=line
+        ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     # Lines end at "\n" only, as for msgfmt: str.splitlines() would also split inside a
@@ -275,7 +273,8 @@ def parse_po(
         line, message = scan.errors[0]
         raise CatalogError(message, path=path, line=line)
     most_forms = max((e.written_forms for e in scan.entries.values()), default=0)
-    header = read_header(scan.header, locale=locale, most_forms=most_forms)
+    header = read_header(scan.header, locale=locale, most_forms=most_forms, charset_error=refused)
+    _same_charset(header, declared, path=path)
     lines = babel_view(lines, scan.header, header, most_forms)
     previous: dict[int, list[str]] = {}
     if _PREVIOUS_LINE.search(text):
@@ -301,6 +300,150 @@ def parse_po(
             count = max(where.written_forms, 1)
             entry.string = tuple(forms[:count] + [""] * (count - len(forms)))
     return PoFile(catalog, path, header, scan.entries)
+
+
+#: The charsets a catalog may declare: GNU gettext's portable ones (``po-charset.c``) that
+#: Python has, and ISO-8859-16, by Python's name for each. Each is a text encoding in which
+#: every ASCII byte means its ASCII character; escape codecs (``raw_unicode_escape``,
+#: ``unicode_escape``), UTF-7, UTF-16 and UTF-32, IDNA, punycode, EBCDIC and the like are not:
+#: read with one of them, a file says something else than what a reviewer reads in it.
+TEXT_CHARSETS = frozenset(
+    {"utf-8", "ascii", "koi8-r", "koi8-u", "koi8-t", "tis-620", "johab"}
+    | {f"iso8859-{n}" for n in (*range(1, 12), 13, 14, 15, 16)}
+    | {"cp850", "cp866", "cp874", "cp932", "cp949", "cp950"}
+    | {f"cp{n}" for n in range(1250, 1259)}
+    | {"gb2312", "gbk", "gb18030", "big5", "big5hkscs", "euc_jp", "euc_kr", "shift_jis"}
+)
+
+_HEADER_MSGID = re.compile(rb'^(?:\xef\xbb\xbf)?[ \t]*msgid[ \t]+""[ \t]*\r?$', re.M)
+_CONTENT_TYPE = re.compile(rb"content-type:((?:(?!\\n).)*)", re.I | re.S)
+_CHARSET = re.compile(r"charset=([A-Za-z0-9_.:-]+)", re.I)
+
+
+def header_charset(data: bytes) -> tuple[str | None, int | None]:
+    r"""The charset that the header entry's ``Content-Type`` declares, and its line, read
+    from the bytes (the file cannot be decoded before): the first ``msgid ""`` without a
+    msgctxt, as the parser finds the header, never a comment or another entry that looks
+    like one.
+
+    >>> header_charset(b'# "Content-Type: text/plain; charset=utf-8\\n"\n'
+    ...                b'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=ascii\\n"\n')
+    ('ascii', 4)
+    """
+    for match in _HEADER_MSGID.finditer(data):
+        if _after_msgctxt(data, match.start()):
+            continue
+        pieces = _header_pieces(data, match.end(), data.count(b"\n", 0, match.start()) + 1)
+        if pieces is None:
+            continue
+        joined = b"".join(piece for _, piece in pieces)
+        found = None
+        for item in _CONTENT_TYPE.finditer(joined):
+            found = item  # the last one, as the header is read
+        if found is None:
+            return None, None
+        offset, line = 0, pieces[0][0]
+        for number, piece in pieces:
+            if offset + len(piece) > found.start():
+                line = number
+                break
+            offset += len(piece)
+        charset = _CHARSET.search(found.group(1).decode("latin-1"))
+        return (charset.group(1) if charset else None), line
+    return None, None
+
+
+def _after_msgctxt(data: bytes, start: int) -> bool:
+    """Whether the ``msgid`` line at ``start`` belongs to an entry with a msgctxt."""
+    end = start
+    while end > 0:
+        begin = data.rfind(b"\n", 0, end - 1) + 1
+        line = data[begin:end].strip()
+        end = begin
+        if not line or (line.startswith(b"#") and not line.startswith(b"#~")):
+            continue
+        if line.startswith(b'"'):
+            continue  # a continuation: its keyword is further up
+        return line.startswith(b"msgctxt")
+    return False
+
+
+def _header_pieces(data: bytes, position: int, line: int) -> list[tuple[int, bytes]] | None:
+    """The header's msgstr strings (inner bytes, with their lines) after the ``msgid ""``
+    line that ends at ``position`` (on ``line``), or ``None`` when that msgid goes on (it is
+    not empty) or no msgstr follows. Reads only as far as the header goes."""
+    pieces: list[tuple[int, bytes]] = []
+    in_msgstr = False
+    while position < len(data) and len(pieces) <= 200:  # a header has a dozen fields
+        begin = position + 1
+        position = data.find(b"\n", begin)
+        if position < 0:
+            position = len(data)
+        line += 1
+        text = data[begin:position].strip()
+        if not in_msgstr:
+            if not text or (text.startswith(b"#") and not text.startswith(b"#~")):
+                continue
+            if text == b'""':
+                continue
+            if not text.startswith(b"msgstr"):
+                return None
+            in_msgstr, text = True, text[len(b"msgstr") :].strip()
+        elif not text.startswith(b'"'):
+            break
+        if len(text) >= 2 and text.startswith(b'"') and text.endswith(b'"'):
+            pieces.append((line, text[1:-1]))
+    return pieces or None
+
+
+def _reading_charset(
+    declared: str | None, *, path: str, line: int | None
+) -> tuple[str, str | None]:
+    """``(codec to decode with, why the declared charset is refused or None)``."""
+    import codecs
+
+    if declared is None or declared.lower() == "charset":  # none, or the template's placeholder
+        return "utf-8", None
+    try:
+        name = codecs.lookup(declared).name
+    except LookupError:
+        raise CatalogError(
+            f"unknown charset {declared!r} in Content-Type", path=path, line=line
+        ) from None
+    if name in TEXT_CHARSETS:
+        return declared, None
+    return "utf-8", (
+        f"Content-Type: charset={declared} is not a text encoding gettext catalogs use "
+        "(escape codecs, UTF-7/16/32, IDNA and punycode read text that is not what the file "
+        "shows); write charset=UTF-8"
+    )
+
+
+def _same_charset(header: PoHeader, declared: str | None, *, path: str) -> None:
+    """The header as parsed must declare the charset the file was decoded with."""
+    field = header.get("content-type")
+    found = _CHARSET.search(field.value) if field is not None else None
+    parsed = found.group(1) if found else None
+    if _codec(parsed) != _codec(declared):
+        line = field.line if field is not None else header.line
+        raise CatalogError(
+            f"Content-Type: the header declares charset {parsed or 'none'}, but its bytes "
+            f"read as charset {declared or 'none'}: write one Content-Type, charset=UTF-8",
+            path=path,
+            line=line,
+        )
+
+
+def _codec(charset: str | None) -> str:
+    """The codec a charset name stands for (none, or the template's ``CHARSET``: UTF-8)."""
+    import codecs
+
+    if charset is None or charset.lower() == "charset":
+        return "utf-8"
+    try:
+        return codecs.lookup(charset).name
+    except LookupError:
+        return charset.lower()
 
 
 def set_plural_forms(catalog: Catalog, forms: PluralForms) -> None:
@@ -496,14 +639,17 @@ def write_mo(
 
     Only complete messages go in (see :func:`is_complete`): fuzzy entries and plurals with an
     empty form are left out, so that gettext falls back to the source text for them; so are
-    those ``keep`` says no to. ``plural_forms`` defaults to the catalog's own.
+    those ``keep`` says no to. ``plural_forms`` defaults to the catalog's own. The file is
+    always UTF-8 and says so, whatever charset the ``.po`` was read in.
     """
     forms_rule = plural_forms or catalog_plural_forms(catalog)
+    written = {"plural-forms": forms_rule.header, "content-type": "text/plain; charset=UTF-8"}
     header_text = "".join(
-        f"{name}: {forms_rule.header if name == 'Plural-Forms' else value}\n"
-        for name, value in catalog.mime_headers
+        f"{name}: {written.get(name.lower(), value)}\n" for name, value in catalog.mime_headers
     )
-    encoding = catalog.charset or "utf-8"
+    # Always UTF-8, whatever the .po declared: the text gettext decodes is the text that was
+    # read and checked (a .mo in the .po's own charset would be decoded again by it).
+    encoding = "utf-8"
     num_plurals = forms_rule.nplurals
     pairs: list[tuple[bytes, bytes]] = [(b"", header_text.encode(encoding))]
     for message in iter_messages(catalog):

@@ -86,6 +86,8 @@ class PoHeader:
     plural_forms_error: str | None = None
     unreadable: tuple[Unreadable, ...] = ()
     language: str | None = None  # the locale the default plural formula was taken for
+    #: why the declared charset is refused (the file was read as UTF-8), or ``None``
+    charset_error: str | None = None
 
     def get(self, name: str) -> HeaderField | None:
         """The field called ``name`` (any letter case), the last if it is repeated."""
@@ -129,10 +131,17 @@ def _field(text: str, line: int | None) -> list[HeaderField]:
     return [HeaderField(name.strip(), value.strip(), line)]
 
 
-def read_header(raw: RawHeader | None, *, locale: str | None, most_forms: int) -> PoHeader:
+def read_header(
+    raw: RawHeader | None,
+    *,
+    locale: str | None,
+    most_forms: int,
+    charset_error: str | None = None,
+) -> PoHeader:
     """The :class:`PoHeader` of a catalog whose entries write at most ``most_forms``
     plural forms; ``locale`` (the catalog's directory) decides the default formula, or
-    else the header's Language."""
+    else the header's Language. ``charset_error`` says why the declared charset was refused
+    (Babel is then given ``charset=UTF-8``, as the file was read)."""
     if raw is None:
         return PoHeader(plural_forms=_default(locale), language=locale)
     fields = _fields(raw)
@@ -145,6 +154,9 @@ def read_header(raw: RawHeader | None, *, locale: str | None, most_forms: int) -
             problem = _date_problem(item)
             if problem is not None:
                 unreadable.append(problem)
+        elif key == "content-type" and charset_error is not None:
+            refused = Unreadable(item, charset_error, "text/plain; charset=UTF-8", False)
+            unreadable.append(refused)
         elif key == "language" and item.value:
             if _locale_shape(item.value):
                 language = language or item.value.replace("-", "_")
@@ -168,6 +180,7 @@ def read_header(raw: RawHeader | None, *, locale: str | None, most_forms: int) -
         error,
         tuple(unreadable),
         language,
+        charset_error,
     )
 
 

@@ -12,7 +12,10 @@ A message is one template, ``messages/<name>.j2``, whose blocks are its parts:
 
 A message with ``body`` or ``text`` has the ``email`` channel; one with ``post`` has every
 social channel. Each locale gets two Jinja2 environments, built lazily and cached: one for
-HTML (autoescape on, translations sanitised to their source's markup) and one for text.
+HTML (autoescape on, translations sanitised to their source's markup, and ``button()``, the
+bulletproof email button of :mod:`outreach.emailhtml`) and one for text. An email's blocks
+and layouts also see ``lang``, ``dir``, the brand colour and the ``[email]`` footer settings
+(postal address, "view in browser" link).
 
 >>> from outreach.campaign import load_campaign
 >>> renderer = Renderer(load_campaign("."))                       # doctest: +SKIP
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 
     from outreach.campaign import Campaign
     from outreach.checks.registry import Finding
+    from outreach.sources import Sources
     from outreach.translations import LocaleTranslations
     from outreach.unsubscribe import Unsubscribe
 
@@ -171,11 +175,13 @@ class _LocaleEnvironments:
         chain: gettext.NullTranslations,
         lookup: Callable[[str | None, str, bool], None],
     ) -> None:
+        from outreach.emailhtml import button
         from outreach.formatting import babel_filters
         from outreach.sanitize import SafeTranslations
 
         filters = babel_filters(locale, campaign.timezone_for(locale))
         self.html = _environment(campaign, autoescape=True)
+        self.html.globals["button"] = button  # the bulletproof email button
         self.text = _environment(campaign, autoescape=False)
         for env, html in ((self.html, True), (self.text, False)):
             env.filters.update(filters)
@@ -245,17 +251,18 @@ class Renderer:
 
     def _refused(self, locale: str, used: set[tuple[str | None, str, bool]]) -> tuple[Finding, ...]:
         """The error findings of the translations ``used`` would have taken in ``locale``'s
-        chain, and which were left out: a refused entry, or a broken ``Plural-Forms`` when
-        a plural string was asked for. Each once, in chain order."""
-        from outreach.locales import fallback_chain
+        chain, and which were left out: a refused entry, a catalog whose charset is
+        refused, or a broken ``Plural-Forms`` when a plural string was asked for. Each once,
+        in chain order."""
+        from outreach.translations import refusal_applies
 
         keys = {(context, msgid) for context, msgid, _ in used}
         plural = any(is_plural for _, _, is_plural in used)
         found: dict[Finding, None] = {}
-        for link in fallback_chain(locale, self.campaign.source_locale):
+        for link in self.campaign.chain(locale):
             loaded = self._catalogs.get(link)
             for finding in loaded.refused if loaded is not None else ():
-                if (finding.msgctxt, finding.msgid) in keys or (finding.msgid is None and plural):
+                if refusal_applies(finding, keys, plural):
                     found.setdefault(finding)
         return tuple(found)
 
@@ -285,8 +292,16 @@ class Renderer:
         if loaded is None:
             from outreach.translations import load_locale
 
-            loaded = self._catalogs[locale] = load_locale(self.campaign, locale)
+            loaded = load_locale(self.campaign, locale, self._sources)
+            self._catalogs[locale] = loaded
         return loaded
+
+    @cached_property
+    def _sources(self) -> Sources | None:
+        """The templates' source strings, read once per renderer."""
+        from outreach.sources import template_sources
+
+        return template_sources(self.campaign)
 
     # -- what there is -----------------------------------------------------------------
     @cached_property
@@ -478,25 +493,19 @@ class Renderer:
     def _email(self, message: str, locale: str, recipient: Mapping[str, Any]) -> Email:
         from markupsafe import Markup
 
-        from outreach.locales import babel_locale
-
-        language = babel_locale(locale)
-        direction = "rtl" if language.text_direction == "rtl" else "ltr"
-        lang = locale.replace("_", "-")
-        context = {**self._context(locale, EMAIL, message), **recipient}
+        context = {**self._email_context(message, locale), **recipient}
+        lang, direction = context["lang"], context["dir"]
         image, image_alt = self._image(message, locale)
         text_template = self._template(locale, message, html=False)
         html_template = self._template(locale, message, html=True)
         subject = _one_line(self._block(text_template, "subject", context, message))
         preheader = _one_line(self._block(text_template, "preheader", context, message))
-        layout = {
+        layout = {  # the message's image, unless --var image_url says otherwise
+            "image_url": image if image and _is_url(image) else None,
+            "image_alt": image_alt,
             **context,
             "subject": subject,
             "preheader": preheader,
-            "lang": lang,
-            "dir": direction,
-            "image_url": image if image and _is_url(image) else None,
-            "image_alt": image_alt,
         }
         body_html = self._block(html_template, "body", context, message)
         html = self._layout(
@@ -530,13 +539,15 @@ class Renderer:
 
     def _tag_email(self, message: str, locale: str, text: str, html: str) -> tuple[str, str]:
         """The text and HTML parts with the campaign's own links tagged for email; the
-        unsubscribe link is left as it is."""
+        unsubscribe and "view in browser" links are left as they are."""
         from outreach.tracking import tag_html, tag_text
 
         pairs, hosts = self._tags(message, locale, EMAIL)
         if not pairs:
             return text, html
-        leave = [u.split("{", 1)[0] for u in (self.campaign.email.unsubscribe_url,) if u]
+        email = self.campaign.email
+        utility = (email.unsubscribe_url, email.view_in_browser_url)
+        leave = [u.split("{", 1)[0] for u in utility if u]
 
         def skip(url: str) -> bool:
             return any(url.startswith(prefix) for prefix in leave)
@@ -551,7 +562,8 @@ class Renderer:
 
     def render_text(self, message: str, locale: str) -> str:
         """Only the plain-text part of ``message``'s email (its ``text`` block in the layout)."""
-        return self._text_part(message, locale, self._context(locale, EMAIL, message))
+        text = self._text_part(message, locale, self._email_context(message, locale))
+        return self._tag_email(message, locale, text, "")[0]
 
     # -- internals ---------------------------------------------------------------------
     def _text_part(self, message: str, locale: str, context: dict[str, Any]) -> str:
@@ -563,10 +575,9 @@ class Renderer:
     def _envs(self, locale: str) -> _LocaleEnvironments:
         envs = self._environments.get(locale)
         if envs is None:
-            from outreach.locales import fallback_chain
             from outreach.translations import build_chain
 
-            for link in fallback_chain(locale, self.campaign.source_locale):
+            for link in self.campaign.chain(locale):
                 self.translations(link)
             chain = build_chain(self.campaign, locale, self._catalogs)
             recorders = self._recorders
@@ -614,6 +625,27 @@ class Renderer:
             "message": message,
             "unsubscribe_url": self._unsubscribe.preview()[0],
             **self.overrides,
+        }
+
+    def _email_context(self, message: str, locale: str) -> dict[str, Any]:
+        """What an email's blocks and layouts see besides :meth:`_context`: ``lang`` and
+        ``dir`` (from Babel: ar, fa, he are right-to-left), the brand colour and its
+        dark-mode variant, the postal address (a list of lines, empty when not set) and
+        the "view in browser" link (``None`` when not set), from ``[email]``."""
+        from outreach.emailhtml import BRAND_COLOR, dark_variant
+        from outreach.locales import babel_locale
+
+        email = self.campaign.email
+        brand = email.brand_color or BRAND_COLOR
+        rtl = babel_locale(locale).text_direction == "rtl"
+        return {
+            **self._context(locale, EMAIL, message),
+            "lang": locale.replace("_", "-"),
+            "dir": "rtl" if rtl else "ltr",
+            "brand_color": brand,
+            "brand_color_dark": dark_variant(brand),
+            "postal_address": list(email.postal_address),
+            "view_in_browser_url": email.view_in_browser(message, self.campaign.label(locale)),
         }
 
     def _block(self, template: Template, block: str, context: dict[str, Any], message: str) -> str:

@@ -4,6 +4,8 @@
 
 * a translation whose placeholders would make Python's ``%`` formatting fail or pull in a
   variable the source does not use falls back to the source (``outreach check`` reports it);
+* a plural formula that fails for the number asked (a division by zero) gives the source
+  form, singular or plural, instead of stopping the render;
 * in HTML, a translation keeps only the tags and attributes its source has: Jinja's i18n
   extension marks translations safe, so ``<script>`` or ``onclick=`` would otherwise reach
   the email as markup.
@@ -87,9 +89,11 @@ class SafeTranslations:
         if self.lookup is not None:
             self.lookup(None, singular, True)
         source = singular if n == 1 else plural
-        return self._guard(
-            self.translations.ngettext(singular, plural, n), source, singular + plural
-        )
+        try:
+            translated = self.translations.ngettext(singular, plural, n)
+        except ArithmeticError:  # a plural formula that fails for n: the source form
+            return source
+        return self._guard(translated, source, singular + plural)
 
     def pgettext(self, context: str, message: str) -> str:
         if self.lookup is not None:
@@ -100,7 +104,10 @@ class SafeTranslations:
         if self.lookup is not None:
             self.lookup(context, singular, True)
         source = singular if n == 1 else plural
-        translated = self.translations.npgettext(context, singular, plural, n)
+        try:
+            translated = self.translations.npgettext(context, singular, plural, n)
+        except ArithmeticError:
+            return source
         return self._guard(translated, source, singular + plural)
 
     def _guard(self, translated: str, source: str, all_sources: str) -> str:

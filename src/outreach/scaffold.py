@@ -52,6 +52,9 @@ url = {url}    # the call-to-action link
 [email]
 from = {sender}
 # unsubscribe_url = "https://example.org/unsubscribe"
+# postal_address = "Street 1, City, Country"    # your physical address (required in bulk mail)
+# view_in_browser_url = "https://example.org/email/{{message}}/{{locale}}.html"
+# brand_color = "#b0175a"             # links and buttons
 """
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from outreach.domains import is_short_country_domain, top_level_domains
 from outreach.placeholders import PYTHON_PLACEHOLDER
-from outreach.platforms import find_hashtags
+from outreach.platforms import _MA_WORD, _twitter_urls, find_hashtags
 
 __all__ = [
     "find_emoji",
@@ -41,9 +41,11 @@ __all__ = [
     "find_short_domains",
     "find_urls",
     "host_scripts",
+    "mastodon_mentions",
     "mention_key",
     "strip_tokens",
     "url_host",
+    "x_links",
 ]
 
 # Trailing characters that end a sentence rather than a link.
@@ -54,15 +56,24 @@ _EMAIL = re.compile(
     r"(?<![\w.+@-])[\w.+-]+@[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.[^\W\d_]{2,}"
 )
 # A bare domain as X and Bluesky link it ("example.org/love"), in any letter case and any
-# script; its top-level domain must be a real one (checked in code). Labels and their
+# script; its top-level domain must be a real one (checked in code), or a punycode one
+# ("xn--p1ai", .рф), which twitter-text accepts whatever it is. As for twitter-text, a colon
+# before it hides nothing: "Firma:evil.com/x" and "https:evil.com/x" link evil.com/x (only
+# "-", "_", ".", "/" and "@" before a name keep it from being a link). Labels and their
 # number are bounded, as in DNS, so that no input makes the search quadratic.
 _BARE_DOMAIN = re.compile(
-    r"(?<![\w@./:-])((?:[^\W_](?:[\w-]{0,61}[^\W_])?\.){1,16}([^\W\d_]{2,24}))"
+    r"(?<![\w@./-])((?:[^\W_](?:[\w-]{0,61}[^\W_])?\.){1,16}"
+    r"([Xx][Nn]--[A-Za-z0-9-]{1,59}|[^\W\d_]{2,24}))"
     r"(?::\d{1,5})?(?:/[^\s<>\"'`]*)?(?![\w@-])"
 )
 _DOTTED = re.compile(r"[^\W_]\.[^\W\d_]")
 # Anything a link or an address could start from.
 _ANY_LINK = re.compile(r"://|www\.|mailto:|@|[^\W_]\.[^\W\d_]", re.IGNORECASE)
+# twitter-text 3.1 LATIN_ACCENTS, which its endMentionMatch (and Mastodon's) uses.
+_LATIN_ACCENTS = (
+    r"\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259"
+    r"\u025b\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
+)
 _BRACE_PLACEHOLDER = re.compile(r"\{[A-Za-z_0-9]{0,40}(?:![rsa])?(?::[^{}]{0,40})?\}")
 
 
@@ -73,14 +84,23 @@ class _Patterns:
         regex: Any = importlib.import_module("regex")
         self.grapheme: Any = regex.compile(r"\X")
         self.pictographic: Any = regex.compile(r"[\p{Extended_Pictographic}\p{RI}]")
-        # twitter-text validMentionOrList: not after a letter, digit, "_" or one of "!#$%&*@＠",
-        # then "@" or "＠" and 1-20 of [A-Za-z0-9_]; endMentionMatch drops one that runs into
-        # "@", a Latin accented letter or "://".
+        # twitter-text validMentionOrList: after validMentionPrecedingChars (not a letter,
+        # digit, "_" or one of "!#$%&*@＠"; or "RT" in any case, with an optional ":", not
+        # after [A-Za-z0-9_+~.-]), "@" or "＠" and [A-Za-z0-9_]{1,20}, greedy: a longer
+        # handle is linked as its first 20 characters. endMentionMatch drops one that runs
+        # into "@", a Latin accented letter or "://".
         self.x_mention: Any = regex.compile(
-            r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,20})(?![@＠A-Za-z0-9_]|"
-            r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u1e00-\u1eff]|://)"
+            r"(?:(?<![A-Za-z0-9_!#$%&*@＠])|(?<=(?:^|[^A-Za-z0-9_+~.-])[Rr][Tt]:?))"
+            rf"[@＠](?>([A-Za-z0-9_]{{1,20}}))(?![@＠{_LATIN_ACCENTS}]|://)"
         )
-        # Mastodon Account::MENTION_RE with a domain: @user@instance.
+        # Mastodon Account::MENTION_RE (no length limit; "." and "-" inside a username), then
+        # its extractor's end check (twitter-text's endMentionMatch, after the match).
+        self.mastodon: Any = regex.compile(
+            rf"(?<![=/{_MA_WORD}])@([a-zA-Z0-9_]+(?:[a-zA-Z0-9_.-]+[a-zA-Z0-9_]+)?"
+            rf"(?:@[{_MA_WORD}.-]+[{_MA_WORD}]+)?)"
+        )
+        self.end_mention: Any = regex.compile(rf"[@＠{_LATIN_ACCENTS}]|://")
+        # @user@instance with a full-width "＠" too, as clients that normalise read it.
         self.fediverse: Any = regex.compile(
             r"(?<![=/\w])[@＠]([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)"
             r"[@＠]([\w.-]*\w)"
@@ -121,6 +141,35 @@ def find_urls(text: str) -> list[str]:
             url for url in _find_urls(unicodedata.normalize("NFKC", text)) if url not in found
         ]
     return found
+
+
+def x_links(text: str) -> list[str]:
+    """The links X itself makes of ``text`` (twitter-text's extractor, the reference), as
+    written, without the one-name country-code domains that :func:`find_short_domains`
+    finds: the checks take them besides :func:`find_urls`, so that a link X makes is never
+    missed where the two read a string differently (``日本evil.com/x`` links evil.com).
+
+    >>> x_links("Mira 日本evil.com/x, no.lu y https://example.org/love")
+    ['evil.com/x', 'https://example.org/love']
+    """
+    if "." not in text or not _DOTTED.search(text):
+        return []
+    return list(_x_links(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _x_links(text: str) -> tuple[str, ...]:
+    found = find_urls(text) + find_short_domains(text)
+    # Every dotted name inside a link found already, each of them ASCII (so that
+    # twitter-text, which starts a domain at an ASCII letter, starts it where we do): the
+    # extractor would add nothing, and it is the slow part of the urls check.
+    if all(url.isascii() for url in found):
+        rest = text
+        for url in found:
+            rest = rest.replace(url, " ")
+        if not _DOTTED.search(rest):
+            return ()
+    return tuple(url for url in _twitter_urls(text) if not is_short_country_domain(url))
 
 
 def find_short_domains(text: str) -> list[str]:
@@ -165,7 +214,9 @@ def _find_urls(text: str, *, short_domains: bool = False) -> tuple[str, ...]:
         tlds = top_level_domains()
         for m in _BARE_DOMAIN.finditer(text):
             url = _trim(m.group())
-            if m.group(2).lower() in tlds and free(m.start(), m.start() + len(url)):
+            tld = m.group(2).lower()
+            known = tld in tlds or tld.startswith("xn--")
+            if known and free(m.start(), m.start() + len(url)):
                 taken.append((m.start(), m.start() + len(url)))
                 if short_domains == is_short_country_domain(url):
                     found.append((m.start(), url))
@@ -233,17 +284,35 @@ def host_scripts(url: str) -> set[str]:
     return {"Latin" if s in ("Latin", "Fullwidth") else s for s in scripts}
 
 
+def mastodon_mentions(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each mention Mastodon makes (``Account::MENTION_RE`` and its
+    extractor's end check): ``@user`` of any length, ``@user@instance``."""
+    if "@" not in text:
+        return []
+    rx = _rx()
+    return [
+        (m.start(), m.end())
+        for m in rx.mastodon.finditer(text)
+        if not rx.end_mention.match(text, m.end())
+    ]
+
+
 def find_mentions(text: str) -> list[str]:
     """Accounts a post would notify, as written: X's ``@handle`` (and ``＠handle``, which
-    X links too) and Mastodon's ``@user@instance``; not e-mail addresses."""
+    X links too; ``RT@handle`` too), Mastodon's ``@user`` of any length and
+    ``@user@instance``; not e-mail addresses. Where X and Mastodon read one mention
+    differently (a handle over X's 20 characters, ``@user.name``), the longer is kept."""
     if "@" not in text and "＠" not in text:
         return []
     rx = _rx()
-    spans: list[tuple[int, int]] = [(m.start(), m.end()) for m in rx.fediverse.finditer(text)]
-    for m in rx.x_mention.finditer(text):
-        if not any(s <= m.start() < e for s, e in spans):
-            spans.append((m.start(), m.end()))
-    return [text[s:e] for s, e in sorted(spans)]
+    spans = mastodon_mentions(text)
+    spans += [(m.start(), m.end()) for m in rx.fediverse.finditer(text)]
+    spans += [(m.start(), m.end()) for m in rx.x_mention.finditer(text)]
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    return [text[s:e] for s, e in kept]
 
 
 def mention_key(mention: str) -> str:

@@ -8,8 +8,14 @@ Before compiling, every entry meets the error checks that guard what supporters 
 (placeholders, links, mentions, hashtags, markup, injections, invisible characters, plural
 forms; language detection aside). An entry with an error finding is left out, so it falls
 back along the chain, and the finding is kept in :attr:`LocaleTranslations.refused` for the
-command to report; a broken ``Plural-Forms`` leaves out every plural entry. Missing, empty,
-fuzzy and incompletely pluralised entries are left out too, so nothing ever renders empty.
+command to report; a broken ``Plural-Forms`` leaves out every plural entry, a charset the
+catalog cannot be read in every entry. Missing, empty, fuzzy and incompletely pluralised
+entries are left out too, so nothing ever renders empty. ``outreach compile`` applies the
+same filter (:func:`compile_checked`). Entries are judged against the templates' source
+strings (:mod:`outreach.sources`), never the copy a ``.po`` holds.
+
+The chain goes through the locales campaign.toml lists only: ``es_MX`` falls back to ``es``
+even where a pull request has added ``locales/es_419``, which ``outreach check`` never reads.
 
 >>> import pathlib, tempfile
 >>> from outreach.scaffold import init_campaign
@@ -24,19 +30,29 @@ from __future__ import annotations
 import functools
 import gettext
 import io
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-from outreach.locales import fallback_chain
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Message
 
     from outreach.campaign import Campaign
     from outreach.checks.registry import Finding
+    from outreach.pofile import PoFile
+    from outreach.sources import Sources
 
-__all__ = ["GATE_EXEMPT", "LocaleTranslations", "build_chain", "gate_checks", "load_locale"]
+__all__ = [
+    "GATE_EXEMPT",
+    "WHOLE_CATALOG",
+    "Compiled",
+    "LocaleTranslations",
+    "build_chain",
+    "compile_checked",
+    "gate_checks",
+    "load_locale",
+    "refusal_applies",
+]
 
 #: Error checks that do not keep an entry out of what is sent: language detection judges
 #: style, not safety (a false alarm there must not change an email).
@@ -63,48 +79,114 @@ def gate_checks() -> frozenset[str]:
     return frozenset(names - GATE_EXEMPT)
 
 
-def load_locale(campaign: Campaign, locale: str) -> LocaleTranslations:
+#: Catalog-level error checks that keep every entry of the catalog out: its header declares
+#: a charset it cannot be read in (``charset``). A broken ``Plural-Forms`` keeps out the
+#: plural entries only.
+WHOLE_CATALOG = frozenset({"charset"})
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A catalog compiled as rendering and ``outreach compile`` use it: the ``.mo`` bytes,
+    how many messages went in, the error findings, and how many complete translations
+    were left out for them."""
+
+    mo: bytes
+    count: int
+    findings: tuple[Finding, ...]
+    left_out: int = 0
+
+
+def compile_checked(
+    po: PoFile,
+    *,
+    campaign: Campaign,
+    locale: str,
+    file: str,
+    sources: Sources | None = None,
+) -> Compiled:
+    """Check ``po`` with the gate checks and compile what passes: the one filter that both
+    rendering (:func:`load_locale`) and ``outreach compile`` apply, so that no ``.mo`` holds
+    an entry that ``render`` would refuse. Entries are judged against ``sources`` (default:
+    the campaign's templates), and only the templates' plural of a string can be compiled
+    (a ``.po`` that writes another one has a ``plural-source`` error)."""
+    from outreach.checks import check_catalog
+    from outreach.plurals import GETTEXT_DEFAULT, usual_plural_forms
+    from outreach.pofile import write_mo
+
+    findings = tuple(
+        f
+        for f in check_catalog(
+            po, file=file, locale=locale, campaign=campaign, only=gate_checks(), sources=sources
+        )
+        if f.severity == "error"
+    )
+    refused_keys = {(f.msgctxt, f.msgid) for f in findings if f.msgid is not None}
+    catalog_wide = {f.check for f in findings if f.msgid is None}
+    no_plurals = "plural-forms" in catalog_wide
+    nothing = bool(catalog_wide & WHOLE_CATALOG)
+    # a formula that is broken never goes into the .mo: gettext evaluates it on every
+    # plural lookup, even when no plural entry is left
+    forms = (usual_plural_forms(locale) or GETTEXT_DEFAULT) if no_plurals else po.plural_forms
+    left_out = 0
+
+    def keep(message: Message) -> bool:
+        nonlocal left_out
+        msgid = message.id[0] if message.pluralizable else message.id
+        if (
+            nothing
+            or (no_plurals and message.pluralizable)
+            or ((message.context, msgid) in refused_keys)
+        ):
+            left_out += 1
+            return False
+        return True
+
+    buffer = io.BytesIO()
+    count = write_mo(po.catalog, buffer, forms, keep=keep)
+    return Compiled(buffer.getvalue(), count, findings, left_out)
+
+
+def load_locale(
+    campaign: Campaign, locale: str, sources: Sources | None = None
+) -> LocaleTranslations:
     """Read, check and compile ``locale``'s catalog (see the module's description).
 
     Raises :class:`~outreach.errors.CatalogError` for a catalog that cannot be read.
     """
-    from outreach.checks import check_catalog
-    from outreach.pofile import parse_po, write_mo
+    from outreach.pofile import parse_po
 
     path = campaign.po_path(locale)
     try:
         data = campaign.read(path)
     except FileNotFoundError:
         return LocaleTranslations(locale, None)
-    po = parse_po(data, path=campaign.relative(path), locale=locale)
-    findings = [
-        f
-        for f in check_catalog(
-            po, file=campaign.relative(path), locale=locale, campaign=campaign, only=gate_checks()
-        )
-        if f.severity == "error"
-    ]
-    refused_keys = {(f.msgctxt, f.msgid) for f in findings if f.msgid is not None}
-    no_plurals = any(f.msgid is None and f.check == "plural-forms" for f in findings)
+    file = campaign.relative(path)
+    po = parse_po(data, path=file, locale=locale)
+    compiled = compile_checked(po, campaign=campaign, locale=locale, file=file, sources=sources)
+    return LocaleTranslations(locale, compiled.mo, compiled.findings)
 
-    def keep(message: Message) -> bool:
-        if no_plurals and message.pluralizable:
-            return False
-        msgid = message.id[0] if message.pluralizable else message.id
-        return (message.context, msgid) not in refused_keys
 
-    buffer = io.BytesIO()
-    write_mo(po.catalog, buffer, po.plural_forms, keep=keep)
-    return LocaleTranslations(locale, buffer.getvalue(), tuple(findings))
+def refusal_applies(
+    finding: Finding, keys: Collection[tuple[str | None, str]], plural: bool
+) -> bool:
+    """Whether a refused ``finding`` concerns an output that asked for the strings ``keys``
+    (``plural``: one of them is a plural): it names one of them, or it keeps out the whole
+    catalog, or the plural entries and a plural was asked for."""
+    if finding.msgid is not None:
+        return (finding.msgctxt, finding.msgid) in keys
+    return finding.check in WHOLE_CATALOG or (plural and finding.check == "plural-forms")
 
 
 def build_chain(
     campaign: Campaign, locale: str, loaded: Mapping[str, LocaleTranslations]
 ) -> gettext.NullTranslations:
     """The translations for ``locale`` with its fallbacks, ending in the source text;
-    ``loaded`` holds :func:`load_locale`'s result for every locale of the chain."""
+    ``loaded`` holds :func:`load_locale`'s result for every locale of the chain. The chain
+    goes through the locales the campaign lists only (:meth:`outreach.campaign.Campaign.
+    chain`): a catalog that campaign.toml does not list is never checked, so never used."""
     head: gettext.NullTranslations | None = None
-    for link in fallback_chain(locale, campaign.source_locale):
+    for link in campaign.chain(locale):
         entry = loaded.get(link)
         if entry is None or entry.mo is None:
             continue

@@ -14,8 +14,8 @@ that string, and a cache someone else wrote is never believed.
 >>> from outreach.scaffold import init_campaign
 >>> campaign = init_campaign(pathlib.Path(tempfile.mkdtemp()) / "demo")
 >>> report = check_campaign(campaign, use_cache=False)
->>> report.summary, report.catalogs, report.exit_code
-({'errors': 0, 'warnings': 0}, 1, 0)
+>>> report.summary, report.catalogs, report.exit_code   # the warning: no postal address yet
+({'errors': 0, 'warnings': 1}, 1, 0)
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from outreach.errors import CatalogError, InputError, UnsafePathError
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
     from outreach.pofile import PoFile
+    from outreach.sources import Sources
 
 __all__ = ["CheckReport", "check_campaign", "parse_for_check"]
 
@@ -104,8 +105,11 @@ def check_campaign(
         if use_cache
         else CheckCache.disabled()
     )
+    from outreach.sources import template_sources
+
+    sources = template_sources(campaign, store)
     judge = LanguageJudge(_Detections(store))
-    run = _Run(campaign, judge, _Entries(store, _fingerprint(campaign)))
+    run = _Run(campaign, judge, _Entries(store, _fingerprint(campaign, sources)), sources)
     _check_locales(run, wanted)
     if render and run.parsed:
         from outreach.checks.rendered import check_rendered
@@ -245,8 +249,15 @@ class _WorkerResult:
 class _Run:
     """The state of one :func:`check_campaign` run."""
 
-    def __init__(self, campaign: Campaign, judge: LanguageJudge, entries: _Entries) -> None:
+    def __init__(
+        self,
+        campaign: Campaign,
+        judge: LanguageJudge,
+        entries: _Entries,
+        sources: Sources | None = None,
+    ) -> None:
         self.campaign = campaign
+        self.sources = sources  # the templates' strings, which entries are judged against
         self.judge = judge
         self.entries = entries
         self.findings: list[Finding] = []
@@ -305,6 +316,7 @@ class _Run:
                     campaign=campaign,
                     detector=self.judge,
                     cache=self.entries,
+                    sources=self.sources,
                 )
             )
             self.parsed[locale] = _line_index(po)
@@ -354,6 +366,7 @@ class _Run:
                 cache=self.entries,
                 only=frozenset(ENTRY_CHECKS),
                 plural_counts=counts,
+                sources=self.sources,
             )
             fresh = [replace(f, line=original(f.line) if f.line else f.line) for f in found]
             record = plan.record_after(fresh, entries, _CATALOG_CHECKS)
@@ -472,6 +485,7 @@ class _Entries:
             unit.msgctxt,
             unit.msgid,
             unit.msgid_plural,
+            unit.written_plural,
             unit.forms,
             sorted(unit.flags),
             unit.fuzzy,
@@ -533,17 +547,18 @@ class _Detections:
         self.store.put("detections", key, [[lang, prob] for lang, prob in candidates])
 
 
-def _fingerprint(campaign: Campaign) -> str:
+def _fingerprint(campaign: Campaign, sources: Sources | None = None) -> str:
     """What an entry's findings depend on besides the entry: the check code, outreach's and
-    langdetect's versions, and campaign.toml."""
+    langdetect's versions, campaign.toml, and the source strings (the templates')."""
     from outreach import __version__
 
     digest = hashlib.sha256(f"{__version__}\0{langdetect_version()}".encode())
+    digest.update(f"{sources.origin}\0{sources.digest}".encode() if sources else b"-")
     here = Path(__file__).parent.parent
     code = [
         *sorted((here / "checks").glob("*.py")),
         *(here / name for name in ("detect.py", "tokens.py", "placeholders.py", "plurals.py")),
-        *(here / name for name in ("platforms.py", "pofile.py", "poheader.py")),
+        *(here / name for name in ("platforms.py", "pofile.py", "poheader.py", "sources.py")),
     ]
     for path in code:
         try:

@@ -34,6 +34,7 @@ from outreach.tokens import (
     host_scripts,
     mention_key,
     url_host,
+    x_links,
 )
 
 __all__ = ["bare_domain", "emoji", "hashtags", "mentions", "urls"]
@@ -259,21 +260,24 @@ def _distance(a: str, b: str) -> int:
 def urls(unit: Unit) -> Iterator[str | Problem]:
     """Every link of the source kept exactly; no new link, host or look-alike host.
 
-    Links are found as the platforms find them (:func:`outreach.tokens.find_urls`), in the
-    text as written and as a supporter reads it, placeholders filled: ``%(url).19s.evil.example``
+    Links are found as the platforms find them (:func:`outreach.tokens.find_urls`, and X's own
+    extractor, twitter-text: :func:`outreach.tokens.x_links`), in the text as written and as
+    a supporter reads it, placeholders filled: ``%(url).19s.evil.example``
     is a link to another host. Hosts are compared as browsers resolve them (case, full-width
     letters, IDNA), and a host that mixes scripts (``ехаmple.org``, Cyrillic letters in a Latin
     name) is reported even where the rest matches.
     """
-    source_hosts = {url_host(u) for u in find_urls(unit.shown(unit.source_text))}
-    source_hosts |= {url_host(u) for u in find_urls(unit.source_text)}
+    source_text = unit.source_text
+    source_hosts = {url_host(u) for u in _links(unit.shown(source_text)) + _links(source_text)}
     source_hosts.add(url_host(unit.catalog.url))  # the campaign's own site is no hijack
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
         want, have = find_urls(source), find_urls(text)
         shown = find_urls(unit.shown(text))
+        on_x = x_links(text)
+        have_anywhere = set(have) | set(on_x)
         reported: set[str] = set()
-        for url in dict.fromkeys(have + shown):
+        for url in dict.fromkeys(have + on_x + shown + x_links(unit.shown(text))):
             host = url_host(url)
             scripts = host_scripts(url)
             if len(scripts) > 1 and host not in source_hosts:
@@ -286,7 +290,11 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 )
             elif host not in source_hosts and host not in reported:
                 reported.add(host)
-                written = "" if url in have else " (as a supporter reads it, placeholders filled)"
+                written = (
+                    ""
+                    if url in have_anywhere
+                    else " (as a supporter reads it, placeholders filled)"
+                )
                 listed = [u for u in dict.fromkeys(want) if u not in have]
                 shown_missing = f" (the source links {', '.join(listed)})" if listed else ""
                 yield problem(
@@ -315,6 +323,11 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         for url in extra:
             if url_host(url) != own:  # the campaign's own site, written out: fine
                 yield problem(unit, index, f"link {url} is not in the source")
+
+
+def _links(text: str) -> list[str]:
+    """Links as the checks find them and as X itself does (:func:`outreach.tokens.x_links`)."""
+    return find_urls(text) + x_links(text)
 
 
 _LOCALE_SEGMENT = re.compile(r"[A-Za-z]{2,3}(?:[_-](?:[A-Za-z]{4}|[A-Za-z]{2}|[0-9]{3}))?")
@@ -375,12 +388,18 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     """Every ``@handle`` of the source kept; no new one (it would notify someone).
 
     Mentions are found as X and Mastodon find them (full-width ``＠`` too), in the text as
-    written and as read with placeholders filled, and compared as the platforms compare
-    accounts (letter case does not matter).
+    written and as read with placeholders filled with the values they render as (the
+    campaign's, and those the templates bind: ``%(handle)s`` is ``@iocmedia``), and compared
+    as the platforms compare accounts (letter case does not matter). In a template's string,
+    a placeholder whose value is unknown must not run into letters, digits, ``_`` or ``@``
+    the source does not put there: if it holds a handle, ``%(handle)s_x`` mentions another
+    account.
     """
     texts = (unit.source_text, *unit.forms)
     if not any("@" in t or "＠" in t or "%(" in t for t in texts):
         return
+    if "%(" in unit.source_text:
+        yield from _glued_placeholders(unit)
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
         want = {mention_key(m): m for m in find_mentions(unit.shown(source))}
@@ -400,6 +419,46 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
         for handle in extra:
             yield problem(
                 unit, index, f"mention {handle} is not in the source: it would notify that account"
+            )
+
+
+#: A named string placeholder directly followed by what would lengthen a handle it holds.
+_GLUED = re.compile(r"%\((?P<name>[^)]{1,100})\)[#0 +-]{0,10}\d{0,20}(?:\.\d{1,20})?[sra]")
+_HANDLE_TAIL = re.compile(r"[A-Za-z0-9_@＠][A-Za-z0-9_@＠.-]{0,30}")
+
+
+def _glued_specs(text: str) -> dict[str, str]:
+    """Each named string placeholder of ``text`` that runs into handle characters, and
+    those characters (the first time)."""
+    found: dict[str, str] = {}
+    for match in _GLUED.finditer(text):
+        tail = _HANDLE_TAIL.match(text, match.end())
+        if tail is not None:
+            found.setdefault(match.group(), tail.group())
+    return found
+
+
+def _glued_placeholders(unit: Unit) -> Iterator[Problem]:
+    """Placeholders of a template string whose value outreach cannot know (a merge field, a
+    filtered number) run into handle characters. Only for the templates' own strings: those
+    are what outreach renders, and the templates say what each placeholder holds (a catalog
+    checked alone has typography for that, ``whitespace``)."""
+    sources = unit.catalog.sources
+    if sources is None or sources.get((unit.msgctxt, unit.msgid)) is None:
+        return
+    known = unit.values
+    for index, text in unit.filled_forms():
+        source = set(_glued_specs(unit.source_for(index)))
+        for spec, tail in _glued_specs(text).items():
+            name = spec[2 : spec.index(")")]
+            if spec in source or name in known:
+                continue  # as the source writes it, or filled with its real value
+            yield problem(
+                unit,
+                index,
+                f"{spec} runs into “{tail}”, which the source does not put after it: if it "
+                f"holds an account (@name), the post would mention @name{tail} instead; put "
+                "a space or punctuation after it",
             )
 
 

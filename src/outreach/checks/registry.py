@@ -27,6 +27,7 @@ from outreach.poheader import PoHeader
 
 if TYPE_CHECKING:
     from outreach.pofile import EntryLines
+    from outreach.sources import Sources
 
 __all__ = [
     "CATALOG_CHECKS",
@@ -104,6 +105,11 @@ class CatalogInfo:
     #: about (see :mod:`outreach.checks.language`); an empty tuple means "consistent with
     #: the catalog's language". Filled by the runner when a detector is available.
     detections: Mapping[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
+    #: the source strings as the templates (or the POT) give them, when the campaign has
+    #: either (:mod:`outreach.sources`): what each entry translates, whatever its .po says
+    sources: Sources | None = None
+    #: the campaign's text variables by name (campaign.toml ``[variables]``)
+    variables: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def num_plurals(self) -> int:
@@ -111,9 +117,11 @@ class CatalogInfo:
 
     @cached_property
     def sample_values(self) -> dict[str, str]:
-        """What the renderer puts in the usual placeholders (``%(url)s``, ``%(hashtag)s``),
-        for checks that look at a string as a supporter would read it."""
-        return {"url": self.url, "hashtag": self.hashtags[0] if self.hashtags else "#Tag"}
+        """What the renderer puts in placeholders named after its variables (``%(url)s``,
+        ``%(hashtag)s``, campaign.toml's ``[variables]``), for checks that look at a string
+        as a supporter would read it."""
+        hashtag = self.hashtags[0] if self.hashtags else "#Tag"
+        return {**self.variables, "url": self.url, "hashtag": hashtag}
 
     @property
     def numbers_by_form(self) -> tuple[frozenset[int], ...]:
@@ -153,6 +161,9 @@ class Unit:
     comments: tuple[str, ...] = ()
     #: where the entry is written (``None`` for a catalog built in memory)
     lines: EntryLines | None = None
+    #: the msgid_plural as the .po writes it (``None``: a singular entry); ``msgid_plural``
+    #: is the source's, from the templates, when the campaign has them
+    written_plural: str | None = None
 
     def line_of(self, form: int | None) -> int | None:
         """The line a translator edits for ``form``: its ``msgstr[N]`` (the first form's, or
@@ -176,12 +187,22 @@ class Unit:
                 return index, len(text)
         return None
 
+    @cached_property
+    def values(self) -> dict[str, str]:
+        """What each named placeholder renders as, where that is known: the campaign's
+        values, and those the templates bind for this string (``handle=ioc_handle``)."""
+        sources = self.catalog.sources
+        source = sources.get((self.msgctxt, self.msgid)) if sources is not None else None
+        if source is None or not source.values:
+            return self.catalog.sample_values
+        return {**self.catalog.sample_values, **source.values}
+
     def shown(self, text: str) -> str:
-        """``text`` as a supporter reads it: named placeholders filled with the campaign's
-        values (:func:`outreach.placeholders.fill`)."""
+        """``text`` as a supporter reads it: named placeholders filled with their values
+        (:attr:`values`; :func:`outreach.placeholders.fill`)."""
         from outreach.placeholders import fill
 
-        return fill(text, self.catalog.sample_values)
+        return fill(text, self.values)
 
     @property
     def translated(self) -> bool:

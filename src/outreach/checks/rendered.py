@@ -6,7 +6,7 @@ render each message with :class:`outreach.render.Renderer` and report, per messa
 channel:
 
 * ``length``: the post is over the platform's limit (counted as the platform counts it), or
-  over its byte, link or hashtag caps;
+  over its byte, link or hashtag caps; an email whose HTML Gmail would clip (a warning);
 * ``hashtags``: a hashtag the platform would cut short or not link, or a post with no
   campaign hashtag (the renderer appended one);
 * ``urls``: a post without the campaign link (the renderer appended it), an email that
@@ -15,7 +15,9 @@ channel:
   a one-name domain such as ``evil.io``, which the entry checks only warn about, is an
   error);
 * ``render`` (a warning): a template that cannot be rendered, so that its posts and email
-  could not be checked (a variable given only at merge time, for instance).
+  could not be checked (a variable given only at merge time, for instance);
+* ``postal-address`` (a warning, once, at campaign.toml): the campaign sends email but
+  ``[email] postal_address`` is not set (CAN-SPAM requires the sender's physical address).
 
 Each finding carries the msgid of the string at fault when one string is: the only string of
 the post's block, or the only one that carries the hashtag or the link.
@@ -23,8 +25,9 @@ the post's block, or the only one that carries the hashtag or the link.
 >>> import pathlib, tempfile
 >>> from outreach.scaffold import init_campaign
 >>> campaign = init_campaign(pathlib.Path(tempfile.mkdtemp()) / "demo")
->>> check_rendered(campaign, ["en"], files={"en": "locales/en/LC_MESSAGES/messages.po"})
-[]
+>>> found = check_rendered(campaign, ["en"], files={"en": "locales/en/LC_MESSAGES/messages.po"})
+>>> [(f.file, f.check, f.severity) for f in found]    # a new campaign has no postal address
+[('messages/campaign.toml', 'postal-address', 'warning')]
 >>> sorted(block_strings(campaign, "welcome"))
 ['body', 'post', 'preheader', 'subject', 'text']
 """
@@ -35,7 +38,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, cast
 
 from outreach.checks.registry import Finding, Severity
-from outreach.errors import CatalogError, TemplateError
+from outreach.errors import CatalogError, InputError, TemplateError
 from outreach.platforms import has_hashtag
 from outreach.tracking import links_in, url_key
 
@@ -45,6 +48,8 @@ if TYPE_CHECKING:
 
 __all__ = ["block_strings", "check_rendered"]
 
+#: Gmail shows only the start of an email whose HTML is larger (bytes), and a link to the rest.
+GMAIL_CLIP = 102 * 1024
 #: ``(msgctxt, msgid)`` of a translatable string.
 Key = tuple[str | None, str]
 LineLookup = Callable[[str], Mapping[Key, int]]
@@ -141,11 +146,12 @@ def check_rendered(
     ``(locale label, msgid, msgctxt)`` of entries that already have an error, so that a lost
     hashtag or link is not reported twice.
     """
-    from outreach.render import Renderer
+    from outreach.render import EMAIL, Renderer
 
     renderer = Renderer(campaign)
     context = _Context(campaign, files, lines, entry_errors)
     findings: list[Finding] = []
+    sends_email = False
     for message in renderer.messages:
         try:
             strings = block_strings(campaign, message)
@@ -153,8 +159,41 @@ def check_rendered(
         except TemplateError as exc:
             findings.append(_template_finding(campaign, exc))
             continue
+        sends_email = sends_email or EMAIL in channels
         findings.extend(_check_message(renderer, context, message, strings, channels, locales))
+    if sends_email and not campaign.email.postal_address:
+        findings.append(_no_postal_address(campaign))
     return findings
+
+
+def _no_postal_address(campaign: Campaign) -> Finding:
+    """The warning for a campaign that sends email without a postal address, at the
+    ``[email]`` table of campaign.toml when it has one."""
+    import re
+
+    line = None
+    try:
+        text = campaign.read(campaign.config_path).decode("utf-8", "replace")
+    except (OSError, InputError):
+        text = ""
+    for number, written in enumerate(text.split("\n"), start=1):
+        if re.match(r"\s*\[\s*email\s*\]", written):
+            line = number
+            break
+    message = (
+        "the campaign sends email without a postal address: bulk mail must show the "
+        "sender's physical address (CAN-SPAM); set [email] postal_address in campaign.toml"
+    )
+    return Finding(
+        campaign.label(campaign.source_locale),
+        campaign.relative(campaign.config_path),
+        line,
+        None,
+        None,
+        "postal-address",
+        "warning",
+        message,
+    )
 
 
 def _template_finding(campaign: Campaign, exc: TemplateError) -> Finding:
@@ -363,10 +402,10 @@ def _new_hosts(text: str, source: str, own: Collection[str]) -> list[tuple[str, 
     campaign's own hosts do not: links as the entry checks find them, and the one-name
     country-code domains (``evil.io``) that X and Bluesky link too, which the entry checks
     only warn about (they look like abbreviations)."""
-    from outreach.tokens import find_short_domains, find_urls, url_host
+    from outreach.tokens import find_short_domains, find_urls, url_host, x_links
 
     def links(value: str) -> list[str]:
-        return find_urls(value) + find_short_domains(value)
+        return find_urls(value) + find_short_domains(value) + x_links(value)
 
     known = {url_host(u) for u in links(source)} | {url_host(f"https://{h}/") for h in own}
     found: dict[str, str] = {}
@@ -397,6 +436,10 @@ def _check_email(
     keys = [k for block in ("subject", "preheader", "body", "text") for k in strings.get(block, [])]
     for problem in email.problems:
         yield context.finding(locale, "render", f"{where}: {problem}", None)
+    size = len(email.html.encode("utf-8"))
+    if size > GMAIL_CLIP:
+        text = f"{where}: the HTML is {size / 1024:.0f} KB; Gmail clips an email past 102 KB"
+        yield context.finding(locale, "length", text, None, "warning")
     link = url_key(campaign.url_for(message))
     for part, have, want in (("text", email.text, source.text), ("HTML", email.html, source.html)):
         if _links_to(want, link) and not _links_to(have, link):

@@ -57,6 +57,7 @@ from outreach.pofile import (
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
+    from outreach.sources import Sources
 
 __all__ = [
     "Detector",
@@ -80,10 +81,15 @@ def catalog_info(
     file: str,
     locale: str | None = None,
     campaign: Campaign | None = None,
+    sources: Sources | None = None,
 ) -> CatalogInfo:
-    """Everything the checks may know about a parsed catalog."""
+    """Everything the checks may know about a parsed catalog; ``sources`` are the
+    campaign's source strings (:func:`outreach.sources.template_sources`)."""
     catalog = po.catalog
     name = locale or (str(catalog.locale) if catalog.locale else "")
+    variables = (
+        {k: v for k, v in campaign.variables.items() if isinstance(v, str)} if campaign else {}
+    )
     return CatalogInfo(
         locale=campaign.label(name) if campaign else name,
         file=file,
@@ -96,6 +102,8 @@ def catalog_info(
         plural_counts=tuple(e.written_forms for e in po.entries.values() if e.plural),
         is_source=bool(campaign and name == campaign.source_locale),
         hashtag_variants=dict(campaign.localized_hashtags) if campaign else {},
+        sources=sources,
+        variables=variables,
     )
 
 
@@ -108,9 +116,20 @@ def as_po_file(catalog: Catalog | PoFile, *, file: str, locale: str | None = Non
 
 
 def unit_from_message(message: Message, info: CatalogInfo, lines: EntryLines | None = None) -> Unit:
-    """The checks' view of one Babel message (``lines``: where it is written)."""
+    """The checks' view of one Babel message (``lines``: where it is written).
+
+    A plural entry is judged against the source's plural, from the templates, whatever
+    msgid_plural its .po writes (``written_plural``; the ``plural-source`` check compares the
+    two): gettext never reads that copy, so a translator could make it say anything. An
+    entry the templates have as a singular string is judged against its msgid alone.
+    """
+    written: str | None = None
     if message.pluralizable:
-        msgid, msgid_plural = str(message.id[0]), str(message.id[1])
+        msgid, written = str(message.id[0]), str(message.id[1])
+        msgid_plural: str | None = written
+        source = info.sources.get((message.context, msgid)) if info.sources else None
+        if source is not None:
+            msgid_plural = source.msgid_plural if source.msgid_plural is not None else msgid
     else:
         msgid, msgid_plural = str(message.id), None
     return Unit(
@@ -124,6 +143,7 @@ def unit_from_message(message: Message, info: CatalogInfo, lines: EntryLines | N
         catalog=info,
         comments=tuple(message.user_comments) + tuple(message.auto_comments),
         lines=lines,
+        written_plural=written,
     )
 
 
@@ -156,16 +176,23 @@ def check_catalog(
     detector: Detector | None = None,
     cache: EntryCache | None = None,
     plural_counts: Sequence[int] | None = None,
+    sources: Sources | None = None,
 ) -> list[Finding]:
     """Every finding for ``catalog``, in file order then check order.
 
     ``detector`` lets the wrong-language check consult langdetect (through
     :class:`outreach.detect.LanguageJudge`); without one it only tests the script. With a
     ``cache``, an entry seen before is not checked again. The organizer's exceptions in
-    campaign.toml (``[[checks.ignore]]``) drop the findings they name.
+    campaign.toml (``[[checks.ignore]]``) drop the findings they name. Entries are judged
+    against ``sources`` (by default, with a ``campaign``, its templates' strings:
+    :func:`outreach.sources.template_sources`), not against the sources the .po copies.
     """
     po = as_po_file(catalog, file=file, locale=locale)
-    info = catalog_info(po, file=file, locale=locale, campaign=campaign)
+    if sources is None and campaign is not None:
+        from outreach.sources import template_sources
+
+        sources = template_sources(campaign)
+    info = catalog_info(po, file=file, locale=locale, campaign=campaign, sources=sources)
     if plural_counts is not None:  # part of a catalog, checked as the whole (incremental)
         info = replace(info, plural_counts=tuple(plural_counts))
     findings: list[Finding] = []

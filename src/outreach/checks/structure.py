@@ -5,7 +5,8 @@ A ``Plural-Forms`` formula is judged by what it does, not by which Babel is inst
 not parse, picks a form at or above ``nplurals`` for some number, leaves a form no number
 reaches, or disagrees with how many forms the entries write. A working formula that no
 translation tool writes for the language is a ``header`` warning that says which numbers get
-which form; so are a fuzzy header and fields that pybabel cannot read.
+which form; so are a fuzzy header and fields that pybabel cannot read. A declared charset
+that is not a text encoding (``charset``) is an error: the file is read as UTF-8 and not used.
 
 >>> from outreach.checks.registry import CatalogInfo
 >>> from outreach.plurals import parse_plural_forms
@@ -33,7 +34,7 @@ from outreach.plurals import (
     usual_plural_forms,
 )
 
-__all__ = ["header", "plural_forms", "plurals"]
+__all__ = ["charset", "header", "plural_forms", "plural_source", "plurals"]
 
 
 def _usual(info: CatalogInfo) -> PluralForms | None:
@@ -83,6 +84,18 @@ def plural_forms(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
         )
 
 
+@catalog_check("charset", "error", structural=True)
+def charset(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
+    """A declared charset that is not a text encoding catalogs use (``raw_unicode_escape``,
+    UTF-16, punycode ...): outreach reads the file as UTF-8, as a reviewer sees it, and uses
+    none of it until the header says so."""
+    head = info.header
+    if head.charset_error is not None:
+        field = head.get("content-type")
+        line = field.line if field is not None else head.line
+        yield line, f"{head.charset_error}; until then, nothing of this catalog is used"
+
+
 @catalog_check("header", "warning")
 def header(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
     """A header that works but that some tools read differently."""
@@ -108,7 +121,7 @@ def header(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
             f"the header says Language: {language.value}, but this is the {info.locale} catalog",
         )
     content_type = head.get("content-type")
-    if content_type is not None:
+    if content_type is not None and head.charset_error is None:
         charset = content_type.value.partition("charset=")[2].strip().lower()
         if charset and charset not in ("utf-8", "utf8", "charset"):
             yield (
@@ -190,6 +203,46 @@ def plurals(unit: Unit) -> Iterator[str | Problem]:
         f"({info.source_locale}) for every number",
         empty[0] if empty[0] < written else None,
     )
+
+
+@entry_check("plural-source", "error", structural=True)
+def plural_source(unit: Unit) -> Iterator[str]:
+    """A plural source (msgid_plural) that is not the templates' own.
+
+    gettext finds a plural translation by its singular msgid alone, so the msgid_plural a
+    .po writes is never read: the template's is what the plural forms translate, and what
+    they are checked against. One that differs is stale (``outreach update`` rewrites it
+    from the templates) or a way to slip text past the checks.
+    """
+    sources = unit.catalog.sources
+    source = sources.get((unit.msgctxt, unit.msgid)) if sources is not None else None
+    if source is None or source.msgid_plural == unit.written_plural:
+        return
+    templates = sources is not None and sources.origin == "templates"
+    have, owner = (
+        ("the templates have", "the templates'") if templates else ("the POT has", "the POT's")
+    )
+    if source.msgid_plural is None:
+        yield (
+            f"this entry has a msgid_plural, but {have} “{_short(unit.msgid)}” as a singular "
+            "string: its plural forms are never used; run 'outreach update'"
+        )
+    elif unit.written_plural is None:
+        yield (
+            f"{have} a plural (“{_short(source.msgid_plural)}”) for this string, but the "
+            "entry has no msgid_plural and plural forms: it is never used; run "
+            "'outreach update'"
+        )
+    else:
+        yield (
+            f"msgid_plural “{_short(unit.written_plural)}” is not {owner} "
+            f"“{_short(source.msgid_plural)}”: gettext never reads it, and the plural forms "
+            "are checked against the source's; run 'outreach update'"
+        )
+
+
+def _short(text: str, most: int = 60) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _base(locale: str) -> str:

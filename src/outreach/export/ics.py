@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from outreach.export.schedule import ScheduledPost
 
@@ -50,10 +50,27 @@ def summary(item: ScheduledPost) -> str:
     >>> summary(ScheduledPost(p, _EPOCH, "UTC", "https://example.org", "es", "u"))
     'x · es · share: El amor siempre gana. Mira'
     """
-    words = " ".join(item.text.split())
-    if len(words) > _SUMMARY_WORDS:
-        words = words[:_SUMMARY_WORDS].rsplit(" ", 1)[0] + "…"
-    return f"{item.channel} · {item.locale} · {item.message}: {words}"
+    return f"{item.channel} · {item.locale} · {item.message}: {_shorten(item.text)}"
+
+
+def _shorten(text: str) -> str:
+    """``text`` on one line, cut after at most 60 graphemes (user-perceived characters:
+    a ZWJ family emoji or a flag is never split), at a space when there is one.
+
+    >>> _shorten("👨‍👩‍👧‍👦" * 61) == "👨‍👩‍👧‍👦" * 60 + "…"
+    True
+    """
+    import importlib
+
+    regex: Any = importlib.import_module("regex")  # untyped; Unicode's grapheme rules
+    words = " ".join(text.split())
+    graphemes: list[str] = regex.findall(r"\X", words)
+    if len(graphemes) <= _SUMMARY_WORDS:
+        return words
+    cut = "".join(graphemes[:_SUMMARY_WORDS])
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut + "…"
 
 
 def _description(item: ScheduledPost) -> str:

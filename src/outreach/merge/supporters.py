@@ -83,6 +83,10 @@ RESERVED = frozenset(
         "handles",
         "image_url",
         "image_alt",
+        "brand_color",
+        "brand_color_dark",
+        "postal_address",
+        "view_in_browser_url",
     }
 )
 _ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")

@@ -242,14 +242,8 @@ class Model:
     def dependents(self, locales: Iterable[str]) -> set[str]:
         """The campaign's locales whose rendering reads any of ``locales``' catalogs
         (``pt`` changed: ``pt`` and ``pt_BR``)."""
-        from outreach.locales import fallback_chain
-
         changed = set(locales)
-        return {
-            loc
-            for loc in self.campaign.locales
-            if changed & set(fallback_chain(loc, self.campaign.source_locale))
-        }
+        return {loc for loc in self.campaign.locales if changed & set(self.campaign.chain(loc))}
 
     def refresh(
         self,
@@ -302,7 +296,7 @@ class Model:
         path = self.campaign.po_path(locale)
         file = self.campaign.relative(path)
         try:
-            data = path.read_bytes()
+            data = self.campaign.read(path)
         except FileNotFoundError:
             return _Catalog(None, file)
         po = parse_po(data, path=file, locale=locale)
@@ -370,8 +364,6 @@ class Model:
             self._render_findings.setdefault(self._normal(finding.locale), []).append(finding)
 
     def _render(self, renderer: Renderer, messages: set[str], locales: set[str]) -> None:
-        from outreach.locales import fallback_chain
-
         campaign = self.campaign
         source = campaign.source_locale
         wanted = {
@@ -386,7 +378,7 @@ class Model:
         provided: dict[str, frozenset[Key]] = {}
         refused: dict[str, list[Finding]] = {}
         for locale in sorted({key[1] for key in wanted}):
-            for link in fallback_chain(locale, source):
+            for link in campaign.chain(locale):
                 if link not in provided:
                     loaded = renderer.translations(link)
                     provided[link] = mo_keys(loaded.mo) if loaded.mo is not None else frozenset()
@@ -403,7 +395,7 @@ class Model:
                 item = renderer.render(message, locale, channel)
             strings = tuple(sorted({(c, m) for c, m, _ in used}, key=_key_order))
             plural = any(is_plural for _, _, is_plural in used)
-            chain = fallback_chain(locale, source)
+            chain = campaign.chain(locale)
             fallbacks = (
                 self._fallbacks(locale, strings, chain, provided, refused)
                 if locale != source
@@ -478,19 +470,23 @@ class Model:
         for key in strings:
             for finding in errors.get(key, ()):
                 found.setdefault(finding)
-        if plural:
-            for finding in errors.get(None, ()):
-                found.setdefault(finding)
+        from outreach.translations import refusal_applies
+
         keys = set(strings)
+        for finding in errors.get(None, ()):
+            if refusal_applies(finding, keys, plural):
+                found.setdefault(finding)
         for link in chain[1:]:
             for finding in refused.get(link, ()):
-                if (finding.msgctxt, finding.msgid) in keys:
+                if refusal_applies(finding, keys, plural):
                     found.setdefault(finding)
         return tuple(found)
 
     def _errors_by_key(self, locales: Iterable[str]) -> dict[str, dict[Key | None, list[Finding]]]:
         """Entry-level error findings per locale, by ``(msgctxt, msgid)``; ``None`` holds
-        the catalog's ``Plural-Forms`` errors."""
+        the catalog's ``Plural-Forms`` and charset errors."""
+        from outreach.translations import WHOLE_CATALOG
+
         index: dict[str, dict[Key | None, list[Finding]]] = {}
         for locale in locales:
             table: dict[Key | None, list[Finding]] = {}
@@ -499,7 +495,7 @@ class Model:
                     continue
                 if finding.msgid is not None:
                     table.setdefault((finding.msgctxt, finding.msgid), []).append(finding)
-                elif finding.check == "plural-forms":
+                elif finding.check == "plural-forms" or finding.check in WHOLE_CATALOG:
                     table.setdefault(None, []).append(finding)
             index[locale] = table
         return index
@@ -545,9 +541,11 @@ class Model:
         from outreach.pofile import iter_messages, parse_po
 
         pot = self.campaign.pot_path
-        if not pot.exists():
+        try:
+            data = self.campaign.read(pot)
+        except FileNotFoundError:
             return None
-        po = parse_po(pot.read_bytes(), path=self.campaign.relative(pot))
+        po = parse_po(data, path=self.campaign.relative(pot))
         return list(iter_messages(po.catalog))
 
     def _read_entries(

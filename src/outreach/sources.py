@@ -1,0 +1,279 @@
+"""The source strings a catalog translates, as the templates say them.
+
+Everything in a ``.po`` is translator text, its ``msgid_plural`` too: gettext looks a plural
+up by its singular msgid only, so a translator can rewrite the ``msgid_plural`` of an entry
+(to one that "has" a new link, say) without changing which entry renders. The checks must
+therefore judge a translation against the source the templates give, never against the
+``.po``'s copy of it. :func:`template_sources` reads that source from ``messages/**/*.j2`` as
+``outreach extract`` (and ``pybabel extract``) does; a campaign without templates falls back
+to its POT (generated, but the only source there is).
+
+Each string also knows the values its placeholders take where the templates give them:
+``{% trans handle=ioc_handle %}`` binds ``%(handle)s`` to the campaign variable
+``ioc_handle`` (``@iocmedia``), so that the checks read ``%(handle)s_x`` as the supporter
+would, ``@iocmedia_x``: another account.
+
+>>> import pathlib, tempfile
+>>> from outreach.scaffold import init_campaign
+>>> campaign = init_campaign(pathlib.Path(tempfile.mkdtemp()) / "demo")
+>>> found = template_sources(campaign)
+>>> found.origin, len(found.strings) > 0
+('templates', True)
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from outreach.errors import OutreachError
+
+if TYPE_CHECKING:
+    from outreach.campaign import Campaign
+    from outreach.checks.cache import CheckCache
+
+__all__ = ["SourceString", "Sources", "context_values", "template_sources"]
+
+#: ``(msgctxt, msgid)`` of a translatable string.
+Key = tuple[str | None, str]
+#: How a template binds a placeholder: ``("name", variable)``, ``("const", text)`` or
+#: ``("unknown", "")`` (a filter, an expression, different bindings in different places).
+Binding = tuple[str, str]
+
+_FUNCTIONS = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
+
+
+@dataclass(frozen=True)
+class SourceString:
+    """One source string: its plural (``None`` for a singular string) and the values the
+    templates give its placeholders, where those are known text."""
+
+    msgid_plural: str | None
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The source strings of a campaign by ``(msgctxt, msgid)``; ``origin`` says where they
+    come from (``templates`` or ``POT``), ``digest`` identifies them (for caches)."""
+
+    strings: Mapping[Key, SourceString]
+    origin: str
+    digest: str
+
+    def get(self, key: Key) -> SourceString | None:
+        return self.strings.get(key)
+
+
+def template_sources(campaign: Campaign, cache: CheckCache | None = None) -> Sources | None:
+    """The campaign's source strings: from its templates, else from its POT, else ``None``
+    (a campaign of catalogs alone: the checks then have only the catalogs to go by).
+
+    Templates that cannot be read or parsed fall back to the POT too; ``outreach render``
+    and the rendered checks report them. With the check ``cache``, what the templates say
+    is remembered by their digest (extracting them costs more than a check that finds
+    nothing changed).
+    """
+    from outreach.catalogs import template_paths
+
+    try:
+        texts = tuple((campaign.relative(p), campaign.read(p)) for p in template_paths(campaign))
+    except (OSError, OutreachError):
+        texts = ()
+    if texts:
+        digest = _digest(texts)
+        parsed = _PARSED.get(digest) or _recalled(cache, digest)
+        if parsed is None:
+            try:
+                parsed = _extracted(campaign), _all_bindings(texts)
+            except OutreachError:
+                return _from_pot(campaign)
+            _remember(cache, digest, parsed)
+        if len(_PARSED) > 16:
+            _PARSED.clear()
+        _PARSED[digest] = parsed  # every catalog of a run, and its renderer, asks again
+        plurals, bindings = parsed
+        strings = {
+            key: SourceString(plural, _values(campaign, bindings.get(key, {})))
+            for key, plural in plurals.items()
+        }
+        return Sources(strings, "templates", digest)
+    return _from_pot(campaign)
+
+
+Parsed = tuple[dict[Key, str | None], dict[Key, dict[str, Binding]]]
+_PARSED: dict[str, Parsed] = {}
+
+
+def _cache_key(cache: CheckCache, digest: str) -> str:
+    import babel
+    import jinja2
+
+    from outreach import __version__
+
+    return cache.key("sources", 1, __version__, babel.__version__, jinja2.__version__, digest)
+
+
+def _recalled(cache: CheckCache | None, digest: str) -> Parsed | None:
+    """The templates' strings as a check cache remembers them (it is keyed by this machine's
+    secret: no file can forge it), or ``None``."""
+    if cache is None or not cache.enabled:
+        return None
+    value = cache.get("files", _cache_key(cache, digest))
+    try:
+        plurals: dict[Key, str | None] = {}
+        bindings: dict[Key, dict[str, Binding]] = {}
+        for context, msgid, plural, names in value:
+            key = (None if context is None else str(context), str(msgid))
+            plurals[key] = None if plural is None else str(plural)
+            if names:
+                bindings[key] = {str(n): (str(kind), str(v)) for n, kind, v in names}
+    except (TypeError, ValueError):
+        return None
+    return plurals, bindings
+
+
+def _remember(cache: CheckCache | None, digest: str, parsed: Parsed) -> None:
+    if cache is None or not cache.enabled:
+        return
+    plurals, bindings = parsed
+    value = [
+        [key[0], key[1], plural, [[n, k, v] for n, (k, v) in bindings.get(key, {}).items()]]
+        for key, plural in plurals.items()
+    ]
+    cache.put("files", _cache_key(cache, digest), value)
+
+
+def _digest(texts: tuple[tuple[str, bytes], ...]) -> str:
+    digest = hashlib.sha256()
+    for name, data in texts:
+        digest.update(name.encode("utf-8", "surrogatepass") + b"\0")
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def _extracted(campaign: Campaign) -> dict[Key, str | None]:
+    """``outreach extract``'s strings (so, pybabel's) by key, with their plurals."""
+    from outreach.catalogs import extract_catalog
+    from outreach.pofile import iter_messages
+
+    found: dict[Key, str | None] = {}
+    for message in iter_messages(extract_catalog(campaign)):
+        if isinstance(message.id, list | tuple):
+            found[(message.context, str(message.id[0]))] = str(message.id[1])
+        else:
+            found[(message.context, str(message.id))] = None
+    return found
+
+
+def _all_bindings(texts: tuple[tuple[str, bytes], ...]) -> dict[Key, dict[str, Binding]]:
+    merged: dict[Key, dict[str, Binding]] = {}
+    for name, data in texts:
+        for key, names in _bindings(name, data).items():
+            into = merged.setdefault(key, {})
+            for placeholder, binding in names.items():
+                if into.get(placeholder, binding) != binding:
+                    binding = ("unknown", "")  # bound differently elsewhere
+                into[placeholder] = binding
+    return merged
+
+
+@functools.lru_cache(maxsize=256)
+def _bindings(name: str, data: bytes) -> dict[Key, dict[str, Binding]]:
+    """How one template binds the placeholders of each string it translates."""
+    from jinja2 import Environment, TemplateSyntaxError, nodes
+
+    env = Environment(extensions=["jinja2.ext.i18n"])
+    env.policies["ext.i18n.trimmed"] = True
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # {% trans %} as keyword calls
+    try:
+        tree = env.parse(data.decode("utf-8"), name)
+    except (TemplateSyntaxError, UnicodeDecodeError):
+        return {}
+    found: dict[Key, dict[str, Binding]] = {}
+    for call in tree.find_all(nodes.Call):
+        if not isinstance(call.node, nodes.Name) or call.node.name not in _FUNCTIONS:
+            continue
+        strings = [
+            a.value if isinstance(a, nodes.Const) and isinstance(a.value, str) else None
+            for a in call.args
+        ]
+        context, msgid = (
+            [*strings, None, None][:2]
+            if call.node.name in ("pgettext", "npgettext")
+            else (None, strings[0] if strings else None)
+        )
+        if msgid is None:
+            continue
+        names = found.setdefault((context, msgid), {})
+        for keyword in call.kwargs:
+            names[keyword.key] = _binding(keyword.value)
+    return found
+
+
+def _binding(node: object) -> Binding:
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Name):
+        return "name", node.name
+    if isinstance(node, nodes.Const) and isinstance(node.value, str):
+        return "const", node.value
+    if (
+        isinstance(node, nodes.Getattr)
+        and isinstance(node.node, nodes.Name)
+        and node.node.name == "handles"
+    ):
+        return "handle", node.attr  # {{ handles.ioc }}: [handles.ioc] in campaign.toml
+    return "unknown", ""
+
+
+def _values(campaign: Campaign, bindings: Mapping[str, Binding]) -> dict[str, str]:
+    """The text each placeholder renders as, where the template gives it one the campaign
+    knows (its variables and the renderer's own: url, hashtag ...)."""
+    context = context_values(campaign)
+    values: dict[str, str] = {}
+    for placeholder, (kind, value) in bindings.items():
+        if kind == "const":
+            values[placeholder] = value
+        elif kind == "name" and value in context:
+            values[placeholder] = context[value]
+        elif kind == "handle" and value in campaign.handles:
+            # the X handle if there is one: where a glued word would hijack a mention
+            handle = campaign.handles[value]
+            values[placeholder] = handle.by_channel.get("x") or handle.on("mastodon", "")
+    return values
+
+
+def context_values(campaign: Campaign) -> dict[str, str]:
+    """The text variables every template sees (campaign.toml's ``[variables]`` and the
+    renderer's own), by name: what ``%(name)s`` renders as when a template passes the
+    variable of that name."""
+    values = {k: v for k, v in campaign.variables.items() if isinstance(v, str)}
+    values.update(
+        campaign_name=campaign.name,
+        url=campaign.url,
+        hashtag=campaign.hashtags[0] if campaign.hashtags else "",
+    )
+    if campaign.email.unsubscribe_url:
+        values["unsubscribe_url"] = campaign.email.unsubscribe_url
+    return values
+
+
+def _from_pot(campaign: Campaign) -> Sources | None:
+    from outreach.pofile import iter_messages, parse_po
+
+    try:
+        data = campaign.read(campaign.pot_path)
+        po = parse_po(data, path=campaign.relative(campaign.pot_path))
+    except (OSError, OutreachError):
+        return None
+    strings: dict[Key, SourceString] = {}
+    for message in iter_messages(po.catalog):
+        if isinstance(message.id, list | tuple):
+            strings[(message.context, str(message.id[0]))] = SourceString(str(message.id[1]))
+        else:
+            strings[(message.context, str(message.id))] = SourceString(None)
+    return Sources(strings, "POT", hashlib.sha256(data).hexdigest())
