@@ -28,6 +28,7 @@ import functools
 import importlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from outreach.domains import is_short_country_domain, top_level_domains
@@ -43,6 +44,7 @@ __all__ = [
     "host_scripts",
     "mastodon_mentions",
     "mention_key",
+    "new_hosts",
     "strip_tokens",
     "url_host",
     "x_links",
@@ -170,6 +172,28 @@ def _x_links(text: str) -> tuple[str, ...]:
         if not _DOTTED.search(rest):
             return ()
     return tuple(url for url in _twitter_urls(text) if not is_short_country_domain(url))
+
+
+def new_hosts(text: str, source: str, own: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """``(host, as written)`` for each host ``text`` links to that ``source`` and the
+    campaign's ``own`` hosts do not: links as the entry checks find them, as X does, and the
+    one-name country-code domains (``evil.io``) that X and Bluesky link too, which the entry
+    checks only warn about (they look like abbreviations).
+
+    >>> new_hosts("Firma en evil.io o https://example.org/love", "Sign: https://example.org/love")
+    [('evil.io', 'evil.io')]
+    """
+
+    def links(value: str) -> list[str]:
+        return find_urls(value) + find_short_domains(value) + x_links(value)
+
+    known = {url_host(u) for u in links(source)} | {url_host(f"https://{h}/") for h in own}
+    found: dict[str, str] = {}
+    for url in links(text):
+        host = url_host(url)
+        if host not in known and host not in found:
+            found[host] = url
+    return list(found.items())
 
 
 def find_short_domains(text: str) -> list[str]:
