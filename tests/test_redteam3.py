@@ -11,6 +11,7 @@ pinned here too, so that they keep holding.
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,42 @@ def test_a_foreign_host_before_a_backslash_is_a_link_hijack_and_is_not_sent(exam
     )
     email = json.loads(out)[0]
     assert code == 1 and "evil.example" not in email["text"] + email["html"]
+
+
+# -- what held: pinned so that it keeps holding -------------------------------------------------
+def test_alt_text_stays_text_in_every_output(example: Path) -> None:
+    """Quotes and entities in alt text stay inside the ``alt`` attribute, the CSV cell, the
+    Mastodon description; line breaks become spaces."""
+    edit_po(po_path(example, "es"), {ALT: 'Dos manos" onerror="x()\r\nDESCRIPTION:&quot;'})
+    code, out, _ = run_cli(
+        example, "render", "share", "-l", "es", "-c", "email", "--format", "json"
+    )
+    email = json.loads(out)[0]
+    assert code == 0
+    images: list[dict[str, str | None]] = []
+
+    class Images(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "img":
+                images.append(dict(attrs))
+
+    Images().feed(email["html"])
+    assert [set(i) for i in images] == [{"src", "width", "alt", "style"}]
+    assert images[0]["alt"] == 'Dos manos" onerror="x() DESCRIPTION:&quot;'
+    args = ("--start", "2030-12-01T09:00", "-l", "es", "-m", "share")
+    code, out, _ = run_cli(example, "export", "-c", "mastodon", "--format", "mastodon", *args)
+    media = json.loads(out)[0]["media"]
+    assert code == 0 and media[0]["description"] == 'Dos manos" onerror="x() DESCRIPTION:&quot;'
+
+
+@pytest.mark.parametrize("label", ["Mira --> <b>x", "Mira --!> ya", "Mira -- ->"])
+def test_a_button_label_cannot_end_outlooks_conditional_comment(example: Path, label: str) -> None:
+    edit_po(po_path(example, "es"), {"Watch the film": label})
+    _, out, _ = run_cli(example, "render", "share", "-l", "es", "-c", "email", "--format", "json")
+    html = json.loads(out)[0]["html"]
+    comments: list[str] = []
+    parser = HTMLParser()
+    parser.handle_comment = comments.append  # type: ignore[method-assign]
+    parser.feed(html)
+    vml = [c for c in comments if "v:roundrect" in c]
+    assert len(vml) == 1 and vml[0].endswith("</v:roundrect><![endif]")
