@@ -272,12 +272,14 @@ def url_host(url: str) -> str:
     ('example.org', 'b.org')
     >>> url_host("ｅｘａｍｐｌｅ.ＯＲＧ/love"), url_host("https://ехаmple.org/love")
     ('example.org', 'xn--mple-43d3a6i.org')
+    >>> url_host("https://evil.example\\\\x:y@example.org/love")      # WHATWG URL parsing
+    'evil.example'
     """
     rest = unicodedata.normalize("NFKC", url)
-    if "://" in rest:
-        rest = rest.split("://", 1)[1]
-    elif rest.lower().startswith("mailto:"):
+    if rest.lower().startswith("mailto:"):
         rest = rest[7:]
+    else:  # a browser reads "\\" as "/" in a link: the host ends there, not at an "@" after it
+        rest = rest.split("://", 1)[-1].replace("\\", "/")
     head = re.split(r"[/?#]", rest, maxsplit=1)[0]
     if "@" in head:
         head = head.rsplit("@", 1)[1]
@@ -299,7 +301,7 @@ def host_scripts(url: str) -> set[str]:
     rest = unicodedata.normalize("NFKC", url)
     if "://" in rest:
         rest = rest.split("://", 1)[1]
-    head = re.split(r"[/?#:]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
+    head = re.split(r"[/\\?#:]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
     scripts = set()
     for char in head:
         if char.isalpha():
