@@ -19,6 +19,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
+
+# Property tests check behaviour, not speed (speed lives in benchmarks/): no deadline, so
+# that the first example, which pays for lazy imports on a loaded CI machine, cannot fail.
+settings.register_profile("outreach", deadline=None)
+settings.load_profile("outreach")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"

@@ -386,3 +386,33 @@ def test_a_word_glued_to_a_handle_from_handles_is_a_hijack(example: Path) -> Non
     code, out, _ = run_cli(example, "check", "--format", "json")
     found = [f for f in json.loads(out)["findings"] if f["msgid"] == charter]
     assert code == 1 and any(f["check"] == "mentions" and f["severity"] == "error" for f in found)
+
+
+def test_a_one_name_domain_in_a_translation_never_goes_out_as_fine(
+    example: Path, tmp_path: Path
+) -> None:
+    """``evil.io`` is only a warning as an entry (it looks like an abbreviation), but X and
+    Bluesky link it: the rendered post links where its source does not, so render exits 1
+    and export writes nothing, as check reports it."""
+    share = (
+        "Love always wins. Watch our two-minute film and share it with the people you love: "
+        "%(url)s %(hashtag)s"
+    )
+    edit_po(po_path(example, "es"), {share: "Mira el corto en evil.io: %(url)s %(hashtag)s"})
+    post = Renderer(load_campaign(example)).render_post("share", "es", "x")
+    assert not post.ok and any("links to evil.io" in p for p in post.problems)
+    code, _, err = run_cli(example, "render", "share", "-l", "es", "-c", "x")
+    assert code == 1 and "evil.io" in err
+    out = tmp_path / "posts.csv"
+    code, _, err = run_cli(
+        example, "export", "-c", "x", "--format", "csv", "--start", START, "--out", str(out)
+    )
+    assert code == 1 and not out.exists() and "evil.io" in err
+    code, out_json, _ = run_cli(example, "check", "--format", "json")
+    urls = [f for f in json.loads(out_json)["findings"] if f["check"] == "urls"]
+    assert code == 1 and len(urls) == 1 and "evil.io" in urls[0]["message"]  # once
+    assert not [
+        f
+        for f in json.loads(out_json)["findings"]
+        if "evil.io" in f["message"] and f["check"] != "urls" and f["severity"] == "error"
+    ]

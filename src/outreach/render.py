@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 __all__ = ["EMAIL", "Email", "Post", "Rendered", "Renderer", "parse_variables"]
 
 EMAIL = "email"
+#: How a render problem says a post or email links where its source does not.
+HIJACK = "a possible link hijack (outreach check names the string)"
 HTML_LAYOUT = "_email.html.j2"
 TEXT_LAYOUT = "_email.txt.j2"
 
@@ -248,6 +250,7 @@ class Renderer:
         self._environments: dict[str, _LocaleEnvironments] = {}
         self._catalogs: dict[str, LocaleTranslations] = {}
         self._recorders: list[set[tuple[str | None, str, bool]]] = []
+        self._source_texts: dict[tuple[str, str], str] = {}
 
     def _refused(self, locale: str, used: set[tuple[str | None, str, bool]]) -> tuple[Finding, ...]:
         """The error findings of the translations ``used`` would have taken in ``locale``'s
@@ -372,7 +375,11 @@ class Renderer:
             limit=limits.max_characters if limits else None,
             max_hashtags=limits.max_hashtags if limits else None,
         )
-        problems = [*measured.problems, *hashtag_problems(text, channel)]
+        problems = [
+            *measured.problems,
+            *hashtag_problems(text, channel),
+            *self._hijacks(message, locale, channel, text),
+        ]
         image, alt = self._image(message, locale)
         share = self._share_link(channel, message, locale, text)
         return Post(
@@ -389,6 +396,28 @@ class Renderer:
             image=image,
             image_alt=alt,
         )
+
+    def _hijacks(self, message: str, locale: str, channel: str, text: str) -> list[str]:
+        """A problem for each host ``text`` links to that the same post in the source
+        locale does not: the entry checks refuse such a translation, but a one-name domain
+        (``evil.io``) is only a warning there (it looks like an abbreviation), so the post
+        itself is judged too, and never goes out as fine (DESIGN.md 6b)."""
+        from outreach.tokens import new_hosts
+
+        source, own = self.campaign.source_locale, self.campaign.own_hosts
+        if locale == source or not new_hosts(text, "", own):
+            return []  # the source itself, or only the campaign's own links
+        key = (message, channel)
+        if key not in self._source_texts:
+            if channel == EMAIL:
+                self._source_texts[key] = self._email(message, source).text
+            else:
+                self._source_texts[key] = self._compose(message, source, channel)[0]
+        return [
+            f"links to {host} (“{written}”), which the message in {source} does not: "
+            f"{HIJACK}"
+            for host, written in new_hosts(text, self._source_texts[key], own)
+        ]
 
     def _compose(
         self, message: str, locale: str, channel: str, source: str | None = None
@@ -522,6 +551,7 @@ class Renderer:
         text, html = self._tag_email(
             message, locale, self._text_part(message, locale, layout), html
         )
+        problems += self._hijacks(message, locale, EMAIL, text)
         return Email(
             message=message,
             locale=self.campaign.label(locale),

@@ -53,6 +53,9 @@ class SourceString:
 
     msgid_plural: str | None
     values: Mapping[str, str] = field(default_factory=dict)
+    #: every value a placeholder renders as somewhere, where it has several (a handle: its
+    #: account on each channel that has one, its name in each locale elsewhere)
+    variants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,11 @@ def template_sources(campaign: Campaign, cache: CheckCache | None = None) -> Sou
         _PARSED[digest] = parsed  # every catalog of a run, and its renderer, asks again
         plurals, bindings = parsed
         strings = {
-            key: SourceString(plural, _values(campaign, bindings.get(key, {})))
+            key: SourceString(
+                plural,
+                _values(campaign, bindings.get(key, {})),
+                _variants(campaign, bindings.get(key, {})),
+            )
             for key, plural in plurals.items()
         }
         return Sources(strings, "templates", digest)
@@ -245,6 +252,20 @@ def _values(campaign: Campaign, bindings: Mapping[str, Binding]) -> dict[str, st
             handle = campaign.handles[value]
             values[placeholder] = handle.by_channel.get("x") or handle.on("mastodon", "")
     return values
+
+
+def _variants(campaign: Campaign, bindings: Mapping[str, Binding]) -> dict[str, tuple[str, ...]]:
+    """Every value of each placeholder bound to a handle that names the account in more
+    than one way: ``@iocmedia`` on X is ``@olympics.example`` on Bluesky and ``COI``
+    elsewhere, and a translation must not make a new mention out of any of them."""
+    variants: dict[str, tuple[str, ...]] = {}
+    for placeholder, (kind, value) in bindings.items():
+        if kind == "handle" and value in campaign.handles:
+            handle = campaign.handles[value]
+            every = (*handle.by_channel.values(), *handle.default.values())
+            if len(set(every)) > 1:
+                variants[placeholder] = tuple(dict.fromkeys(every))
+    return variants
 
 
 def context_values(campaign: Campaign) -> dict[str, str]:

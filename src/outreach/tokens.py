@@ -28,6 +28,7 @@ import functools
 import importlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from outreach.domains import is_short_country_domain, top_level_domains
@@ -43,6 +44,7 @@ __all__ = [
     "host_scripts",
     "mastodon_mentions",
     "mention_key",
+    "new_hosts",
     "strip_tokens",
     "url_host",
     "x_links",
@@ -172,6 +174,28 @@ def _x_links(text: str) -> tuple[str, ...]:
     return tuple(url for url in _twitter_urls(text) if not is_short_country_domain(url))
 
 
+def new_hosts(text: str, source: str, own: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """``(host, as written)`` for each host ``text`` links to that ``source`` and the
+    campaign's ``own`` hosts do not: links as the entry checks find them, as X does, and the
+    one-name country-code domains (``evil.io``) that X and Bluesky link too, which the entry
+    checks only warn about (they look like abbreviations).
+
+    >>> new_hosts("Firma en evil.io o https://example.org/love", "Sign: https://example.org/love")
+    [('evil.io', 'evil.io')]
+    """
+
+    def links(value: str) -> list[str]:
+        return find_urls(value) + find_short_domains(value) + x_links(value)
+
+    known = {url_host(u) for u in links(source)} | {url_host(f"https://{h}/") for h in own}
+    found: dict[str, str] = {}
+    for url in links(text):
+        host = url_host(url)
+        if host not in known and host not in found:
+            found[host] = url
+    return list(found.items())
+
+
 def find_short_domains(text: str) -> list[str]:
     """Bare one-name country-code domains without a path (``no.lu``, ``bit.ly``), which
     :func:`find_urls` leaves out: X and Bluesky link them, but so written they are as often
@@ -248,12 +272,14 @@ def url_host(url: str) -> str:
     ('example.org', 'b.org')
     >>> url_host("ｅｘａｍｐｌｅ.ＯＲＧ/love"), url_host("https://ехаmple.org/love")
     ('example.org', 'xn--mple-43d3a6i.org')
+    >>> url_host("https://evil.example\\\\x:y@example.org/love")      # WHATWG URL parsing
+    'evil.example'
     """
     rest = unicodedata.normalize("NFKC", url)
-    if "://" in rest:
-        rest = rest.split("://", 1)[1]
-    elif rest.lower().startswith("mailto:"):
+    if rest.lower().startswith("mailto:"):
         rest = rest[7:]
+    else:  # a browser reads "\\" as "/" in a link: the host ends there, not at an "@" after it
+        rest = rest.split("://", 1)[-1].replace("\\", "/")
     head = re.split(r"[/?#]", rest, maxsplit=1)[0]
     if "@" in head:
         head = head.rsplit("@", 1)[1]
@@ -275,7 +301,7 @@ def host_scripts(url: str) -> set[str]:
     rest = unicodedata.normalize("NFKC", url)
     if "://" in rest:
         rest = rest.split("://", 1)[1]
-    head = re.split(r"[/?#:]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
+    head = re.split(r"[/\\?#:]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
     scripts = set()
     for char in head:
         if char.isalpha():

@@ -33,8 +33,10 @@ _HREF = re.compile(r'(\s(?:href|src)=")([^"]*)(")', re.IGNORECASE)
 
 
 def _host(url: str) -> str:
+    """The host a browser takes ``url`` to: it reads ``\\`` as ``/`` (WHATWG URL parsing),
+    where ``urlsplit`` reads on to an ``@`` (``https://evil.example\\@example.org/``)."""
     try:
-        host = urlsplit(url).hostname or ""
+        host = urlsplit(url.replace("\\", "/")).hostname or ""
     except ValueError:
         return ""
     return host.lower().rstrip(".")

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
+from outreach.placeholders import fill
 from outreach.tokens import (
     find_emoji,
     find_hashtags,
@@ -389,8 +390,10 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
 
     Mentions are found as X and Mastodon find them (full-width ``＠`` too), in the text as
     written and as read with placeholders filled with the values they render as (the
-    campaign's, and those the templates bind: ``%(handle)s`` is ``@iocmedia``), and compared
-    as the platforms compare accounts (letter case does not matter). In a template's string,
+    campaign's, and those the templates bind: ``%(handle)s`` is ``@iocmedia``; then, one at
+    a time, each other account or name a handle is on another channel or in another locale:
+    ``@%(handle)s`` is ``@COI`` where the IOC is a name), and compared as the platforms
+    compare accounts (letter case does not matter). In a template's string,
     a placeholder whose value is unknown must not run into letters, digits, ``_`` or ``@``
     the source does not put there: if it holds a handle, ``%(handle)s_x`` mentions another
     account.
@@ -402,21 +405,31 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
         yield from _glued_placeholders(unit)
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
-        want = {mention_key(m): m for m in find_mentions(unit.shown(source))}
-        want.update({mention_key(m): m for m in find_mentions(source)})
-        have = {mention_key(m): m for m in find_mentions(text)}
-        have.update(
-            {k: m for m in find_mentions(unit.shown(text)) if (k := mention_key(m)) not in have}
-        )
         written = {mention_key(m): m for m in find_mentions(source)}
-        missing = [m for k, m in written.items() if k not in have]
-        extra = [m for k, m in have.items() if k not in want]
+        as_written = {mention_key(m): m for m in find_mentions(text)}
+        missing: list[str] = []
+        extra: dict[str, str] = {}
+        for reading, values in enumerate(unit.value_sets):  # a handle, on each channel
+            want = {mention_key(m): m for m in find_mentions(fill(source, values))}
+            want.update(written)
+            have = dict(as_written)
+            have.update(
+                {
+                    k: m
+                    for m in find_mentions(fill(text, values))
+                    if (k := mention_key(m)) not in have
+                }
+            )
+            if reading == 0:
+                missing = [m for k, m in written.items() if k not in have]
+            extra.update((k, m) for k, m in have.items() if k not in want and k not in extra)
         if len(missing) == 1 and len(extra) == 1:
-            yield problem(unit, index, f"mention {missing[0]} was changed to {extra[0]}")
+            (changed,) = extra.values()
+            yield problem(unit, index, f"mention {missing[0]} was changed to {changed}")
             continue
         for handle in missing:
             yield problem(unit, index, f"mention {handle} is missing from the translation")
-        for handle in extra:
+        for handle in extra.values():
             yield problem(
                 unit, index, f"mention {handle} is not in the source: it would notify that account"
             )

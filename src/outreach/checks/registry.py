@@ -197,6 +197,19 @@ class Unit:
             return self.catalog.sample_values
         return {**self.catalog.sample_values, **source.values}
 
+    @cached_property
+    def value_sets(self) -> tuple[dict[str, str], ...]:
+        """:attr:`values`, then the same with each other value a placeholder renders as
+        somewhere (:attr:`outreach.sources.SourceString.variants`: a handle's account on
+        another channel, its name in another locale), one placeholder at a time."""
+        sources = self.catalog.sources
+        source = sources.get((self.msgctxt, self.msgid)) if sources is not None else None
+        base = self.values
+        sets = [base]
+        for name, variants in source.variants.items() if source is not None else ():
+            sets.extend({**base, name: value} for value in variants if value != base.get(name))
+        return tuple(sets)
+
     def shown(self, text: str) -> str:
         """``text`` as a supporter reads it: named placeholders filled with their values
         (:attr:`values`; :func:`outreach.placeholders.fill`)."""

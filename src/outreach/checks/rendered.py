@@ -40,6 +40,8 @@ from typing import TYPE_CHECKING, cast
 from outreach.checks.registry import Finding, Severity
 from outreach.errors import CatalogError, InputError, TemplateError
 from outreach.platforms import has_hashtag
+from outreach.render import HIJACK
+from outreach.tokens import new_hosts
 from outreach.tracking import links_in, url_key
 
 if TYPE_CHECKING:
@@ -239,7 +241,7 @@ def _check_message(
                 yield _template_finding(campaign, exc)
                 return
             source_item = source_items[channel]
-            for found in _new_hosts(item.text, source_item.text, campaign.own_hosts):
+            for found in new_hosts(item.text, source_item.text, campaign.own_hosts):
                 hijacks.setdefault(found, []).append(channel)
                 block = f"post_{channel}" if f"post_{channel}" in strings else "post"
                 if channel == "email":
@@ -293,7 +295,7 @@ def _check_post(
     tag_problems = hashtag_problems(post.text, post.channel)
     whole = _carrying(keys, ())
     for problem in post.problems:
-        if problem not in tag_problems:
+        if problem not in tag_problems and HIJACK not in problem:  # hijacks: reported below
             yield context.finding(locale, "length", f"{where}: {problem}", whole)
     if not context.already_reported(locale, whole):
         for problem in tag_problems:
@@ -397,25 +399,6 @@ def _check_handles(
             yield context.finding(locale, "handles", text, entry, "warning")
 
 
-def _new_hosts(text: str, source: str, own: Collection[str]) -> list[tuple[str, str]]:
-    """``(host, as written)`` for each host ``text`` links to that ``source`` and the
-    campaign's own hosts do not: links as the entry checks find them, and the one-name
-    country-code domains (``evil.io``) that X and Bluesky link too, which the entry checks
-    only warn about (they look like abbreviations)."""
-    from outreach.tokens import find_short_domains, find_urls, url_host, x_links
-
-    def links(value: str) -> list[str]:
-        return find_urls(value) + find_short_domains(value) + x_links(value)
-
-    known = {url_host(u) for u in links(source)} | {url_host(f"https://{h}/") for h in own}
-    found: dict[str, str] = {}
-    for url in links(text):
-        host = url_host(url)
-        if host not in known and host not in found:
-            found[host] = url
-    return list(found.items())
-
-
 def _links_to(text: str, key: str) -> bool:
     """Whether ``text`` (a text part, or HTML) has a link that is ``key``'s link."""
     import html
@@ -435,7 +418,8 @@ def _check_email(
     where = f"email {message!r}"
     keys = [k for block in ("subject", "preheader", "body", "text") for k in strings.get(block, [])]
     for problem in email.problems:
-        yield context.finding(locale, "render", f"{where}: {problem}", None)
+        if HIJACK not in problem:  # reported as a urls finding, naming the channels
+            yield context.finding(locale, "render", f"{where}: {problem}", None)
     size = len(email.html.encode("utf-8"))
     if size > GMAIL_CLIP:
         text = f"{where}: the HTML is {size / 1024:.0f} KB; Gmail clips an email past 102 KB"
