@@ -179,6 +179,32 @@ def test_merge_fields_are_data(love: Path, tmp_path: Path) -> None:
         )
 
 
+def test_hosts_in_fields_are_the_supporters_but_a_translation_may_not_add_one(
+    love: Path, tmp_path: Path
+) -> None:
+    """DESIGN.md 6b: a post or email that links where its source does not never goes out.
+    A supporter's own fields are not the translation's doing: the source email for the same
+    supporter has them too (skeleton or full render alike)."""
+    from conftest import edit_po, po_path
+
+    rows = [
+        ("h@example.net", "Hana", "fr", "see  evil.io now"),  # two spaces: rendered in full
+        ("k@example.net", "Kai", "fr", "evil.example"),  # a skeleton
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    box = tmp_path / "out.mbox"
+    code, out, err = run_cli(love, "merge", str(supporters), "hello", "--out", str(box))
+    assert (code, err) == (0, ""), err
+    assert "rendered: 1 from skeletons, 1 in full" in out
+    assert sorted(by_address(box)) == ["h@example.net", "k@example.net"]
+    assert run_cli(love, "extract")[0] == 0 and run_cli(love, "update")[0] == 0
+    edit_po(po_path(love, "fr"), {"Dear %(name)s,": "Cher %(name)s, voir evil.io"})
+    box.unlink()
+    code, _, err = run_cli(love, "merge", str(supporters), "hello", "--out", str(box))
+    assert code == 2 and "links to evil.io" in err and "link hijack" in err, err
+    assert not box.exists()
+
+
 def test_a_filter_over_a_field_renders_in_full(tmp_path: Path) -> None:
     upper = HELLO_UPPER = (
         '{% block subject %}{{ pgettext("subject", "Hello") }}{% endblock %}'

@@ -397,26 +397,38 @@ class Renderer:
             image_alt=alt,
         )
 
-    def _hijacks(self, message: str, locale: str, channel: str, text: str) -> list[str]:
+    def _hijacks(
+        self,
+        message: str,
+        locale: str,
+        channel: str,
+        text: str,
+        recipient: Mapping[str, Any] | None = None,
+    ) -> list[str]:
         """A problem for each host ``text`` links to that the same post in the source
         locale does not: the entry checks refuse such a translation, but a one-name domain
         (``evil.io``) is only a warning there (it looks like an abbreviation), so the post
-        itself is judged too, and never goes out as fine (DESIGN.md 6b)."""
+        itself is judged too, and never goes out as fine (DESIGN.md 6b). An email for one
+        ``recipient`` (``outreach merge``) is compared with the source email for the same
+        recipient: a host in their own fields is theirs, not the translation's."""
         from outreach.tokens import new_hosts
 
         source, own = self.campaign.source_locale, self.campaign.own_hosts
         if locale == source or not new_hosts(text, "", own):
             return []  # the source itself, or only the campaign's own links
-        key = (message, channel)
-        if key not in self._source_texts:
-            if channel == EMAIL:
-                self._source_texts[key] = self._email(message, source).text
-            else:
-                self._source_texts[key] = self._compose(message, source, channel)[0]
+        if recipient:
+            original = self._email(message, source, recipient).text
+        else:
+            key = (message, channel)
+            if key not in self._source_texts:
+                if channel == EMAIL:
+                    self._source_texts[key] = self._email(message, source, {}).text
+                else:
+                    self._source_texts[key] = self._compose(message, source, channel)[0]
+            original = self._source_texts[key]
         return [
-            f"links to {host} (“{written}”), which the message in {source} does not: "
-            f"{HIJACK}"
-            for host, written in new_hosts(text, self._source_texts[key], own)
+            f"links to {host} (“{written}”), which the message in {source} does not: {HIJACK}"
+            for host, written in new_hosts(text, original, own)
         ]
 
     def _compose(
@@ -551,7 +563,7 @@ class Renderer:
         text, html = self._tag_email(
             message, locale, self._text_part(message, locale, layout), html
         )
-        problems += self._hijacks(message, locale, EMAIL, text)
+        problems += self._hijacks(message, locale, EMAIL, text, recipient)
         return Email(
             message=message,
             locale=self.campaign.label(locale),
