@@ -34,7 +34,7 @@ from email.parser import BytesParser
 from typing import TYPE_CHECKING
 
 from outreach.errors import OutreachError, UsageError
-from outreach.render import Email
+from outreach.items import Email
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign

@@ -30,12 +30,12 @@ import contextlib
 import dataclasses
 import gettext
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from outreach.errors import TemplateError, UsageError
+from outreach.items import EMAIL, Email, Post, Rendered, parse_variables
 
 if TYPE_CHECKING:
     from jinja2 import BaseLoader, Environment, Template
@@ -48,123 +48,10 @@ if TYPE_CHECKING:
 
 __all__ = ["EMAIL", "Email", "Post", "Rendered", "Renderer", "parse_variables"]
 
-EMAIL = "email"
 #: How a render problem says a post or email links where its source does not.
 HIJACK = "a possible link hijack (outreach check names the string)"
 HTML_LAYOUT = "_email.html.j2"
 TEXT_LAYOUT = "_email.txt.j2"
-
-
-@dataclass(frozen=True)
-class Post:
-    """A social post as the platform will count it."""
-
-    message: str
-    locale: str
-    channel: str
-    text: str
-    length: int
-    limit: int
-    problems: tuple[str, ...] = ()
-    added: tuple[str, ...] = ()  # what the renderer appended (a missing hashtag or link)
-    share_url: str | None = None  # the platform's share-intent link, prefilled with the text
-    #: the error findings of translations this post would have used, which were left out
-    #: (the post fell back to another language for those strings)
-    refused: tuple[Finding, ...] = ()
-    url: str | None = None  # the message's link as this channel gets it (tagged)
-    image: str | None = None  # the message's image (an http(s) URL or a campaign path)
-    image_alt: str = ""  # its alt text, translated (the template's image_alt block)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and not self.refused
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "message": self.message,
-            "locale": self.locale,
-            "channel": self.channel,
-            "text": self.text,
-            "length": self.length,
-            "limit": self.limit,
-            "ok": self.ok,
-            "problems": list(self.problems),
-            "refused": [f.to_json() for f in self.refused],
-            "share_url": self.share_url,
-            "url": self.url,
-            "image": self.image,
-            "image_alt": self.image_alt if self.image else None,
-        }
-
-
-@dataclass(frozen=True)
-class Email:
-    """A localized email: subject, preheader, plain text and inlined HTML."""
-
-    message: str
-    locale: str
-    subject: str
-    preheader: str
-    text: str
-    html: str
-    lang: str
-    direction: str
-    headers: tuple[tuple[str, str], ...] = ()
-    channel: str = field(default=EMAIL)
-    problems: tuple[str, ...] = ()
-    refused: tuple[Finding, ...] = ()
-    image: str | None = None
-    image_alt: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and not self.refused
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "message": self.message,
-            "locale": self.locale,
-            "channel": self.channel,
-            "text": self.text,
-            "subject": self.subject,
-            "preheader": self.preheader,
-            "html": self.html,
-            "lang": self.lang,
-            "dir": self.direction,
-            "headers": dict(self.headers),
-            "ok": self.ok,
-            "problems": list(self.problems),
-            "refused": [f.to_json() for f in self.refused],
-            "image": self.image,
-            "image_alt": self.image_alt if self.image else None,
-        }
-
-
-Rendered = Post | Email
-
-
-def parse_variables(pairs: Iterable[str]) -> dict[str, Any]:
-    """``["signatures=301000", "deadline=2014-02-06"]`` -> typed template variables.
-
-    Integers and decimals become numbers; everything else, a leading zero included, stays a
-    string (the date filters accept ISO 8601 strings).
-
-    >>> parse_variables(["signatures=301000", "name=Ana", "zip=01234"])
-    {'signatures': 301000, 'name': 'Ana', 'zip': '01234'}
-    """
-    variables: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        key = key.strip()
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            raise UsageError(f"--var expects KEY=VALUE with an identifier as KEY, not {pair!r}")
-        if re.fullmatch(r"-?(?:0|[1-9]\d*)", value):  # 01234 (a postcode) stays text
-            variables[key] = int(value)
-        elif re.fullmatch(r"-?(?:0|[1-9]\d*)\.\d+", value):
-            variables[key] = float(value)
-        else:
-            variables[key] = value
-    return variables
 
 
 class _LocaleEnvironments:

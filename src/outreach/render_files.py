@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from outreach.files import atomic_write_bytes, json_document
-from outreach.render import Email, Rendered
+from outreach.items import Email, Rendered
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign

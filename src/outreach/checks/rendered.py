@@ -220,7 +220,7 @@ def _check_message(
     channels: Sequence[str],
     locales: Sequence[str],
 ) -> Iterator[Finding]:
-    from outreach.render import Email, Post
+    from outreach.items import Email, Post
 
     campaign = renderer.campaign
     source_items: dict[str, Post | Email] = {}

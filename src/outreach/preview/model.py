@@ -101,7 +101,7 @@ class Cell:
     @cached_property
     def badges(self) -> tuple[Badge, ...]:
         """The cell's states, most serious first; ``ok`` alone when nothing is wrong."""
-        from outreach.render import Post
+        from outreach.items import Post
 
         badges: list[Badge] = []
         if self.errors:

@@ -269,7 +269,7 @@ def render_pages(
 ) -> dict[str, bytes]:
     """The pages of ``cells`` and of ``locales`` (default: all of them), and the index,
     keyed by their path in the site."""
-    from outreach.render import Email
+    from outreach.items import Email
 
     env = _environment()
     keys = list(model.cells) if cells is None else [k for k in cells if k in model.cells]
