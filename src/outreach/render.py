@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from outreach.errors import TemplateError, UsageError
 from outreach.items import EMAIL, Email, Post, Rendered, parse_variables
+from outreach.settings import is_image_url
 
 if TYPE_CHECKING:
     from jinja2 import BaseLoader, Environment, Template
@@ -429,7 +430,7 @@ class Renderer:
         subject = _one_line(self._block(text_template, "subject", context, message))
         preheader = _one_line(self._block(text_template, "preheader", context, message))
         layout = {  # the message's image, unless --var image_url says otherwise
-            "image_url": image if image and _is_url(image) else None,
+            "image_url": image if image and is_image_url(image) else None,
             "image_alt": image_alt,
             **context,
             "subject": subject,
@@ -442,7 +443,7 @@ class Renderer:
         problems = []
         if not subject:
             problems.append("the subject is empty")
-        if image and not _is_url(image):
+        if image and not is_image_url(image):
             problems.append(
                 f"the image {image} is a file: an email shows an image by its URL "
                 "(set [messages.<name>] image to an https URL)"
@@ -662,10 +663,6 @@ def _tidy_text(text: str) -> str:
     """Strip template indentation and runs of blank lines; keep the "-- " signature line."""
     lines = [line if line == "-- " else line.strip() for line in text.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def _is_url(value: str) -> bool:
-    return value.lower().startswith(("https://", "http://"))
 
 
 def _inline_css(html: str) -> str:

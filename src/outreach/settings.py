@@ -49,6 +49,8 @@ __all__ = [
     "Limits",
     "MessageSettings",
     "Tracking",
+    "image_type",
+    "is_image_url",
     "parse_handles",
     "parse_messages",
     "parse_platforms",
@@ -73,10 +75,6 @@ class MessageSettings:
 
     url: str | None = None
     image: str | None = None
-
-    @property
-    def image_is_url(self) -> bool:
-        return self.image is not None and WHOLE_URL.fullmatch(self.image) is not None
 
 
 @dataclass(frozen=True)
@@ -158,18 +156,35 @@ def _one_line(reader: TomlReader, table: Mapping[str, Any], key: str, where: str
     return value
 
 
+def is_image_url(image: str) -> bool:
+    """Whether a message's ``image`` is a link (else it is a path in the campaign).
+
+    >>> is_image_url("https://example.org/love/film-still.jpg"), is_image_url("img/a.png")
+    (True, False)
+    """
+    return image.lower().startswith(("https://", "http://"))
+
+
+def image_type(image: str) -> str | None:
+    """The media type of ``image`` by its extension (a URL's without its query and
+    fragment), or ``None`` for a kind of file outreach does not send.
+
+    >>> image_type("https://example.org/a.JPG?w=600"), image_type("img/a.tiff")
+    ('image/jpeg', None)
+    """
+    path = image.split("?", 1)[0].split("#", 1)[0] if is_image_url(image) else image
+    return IMAGE_TYPES.get(PurePosixPath(path).suffix.lower())
+
+
 def _image(reader: TomlReader, value: str, key: str) -> str:
-    if WHOLE_URL.fullmatch(value):
-        suffix = PurePosixPath(value.split("?", 1)[0].split("#", 1)[0]).suffix.lower()
-    else:
+    if not WHOLE_URL.fullmatch(value):
         path = PurePosixPath(value)
         if path.is_absolute() or ".." in path.parts or "\\" in value or ":" in value:
             raise reader.error(
                 f"image {value!r} must be an http(s) URL or a path inside the campaign",
                 key=key,
             )
-        suffix = path.suffix.lower()
-    if suffix not in IMAGE_TYPES:
+    if image_type(value) is None:
         raise reader.error(
             f"image {value!r} must be a {', '.join(sorted(IMAGE_TYPES))} file", key=key
         )

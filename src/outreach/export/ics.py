@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from outreach.export.schedule import ScheduledPost
+from outreach.settings import image_type, is_image_url
 
 if TYPE_CHECKING:
     from icalendar import Calendar
@@ -80,15 +81,6 @@ def _description(item: ScheduledPost) -> str:
     return f"{item.text}\n\n{item.image}{alt}"
 
 
-def _media_type(image: str) -> str:
-    from pathlib import PurePosixPath
-
-    from outreach.settings import IMAGE_TYPES
-
-    suffix = PurePosixPath(image.split("?", 1)[0].split("#", 1)[0]).suffix.lower()
-    return IMAGE_TYPES.get(suffix, "application/octet-stream")
-
-
 def build_calendar(
     posts: Sequence[ScheduledPost], *, calendar_name: str, now: dt.datetime
 ) -> Calendar:
@@ -111,8 +103,9 @@ def build_calendar(
         event.add("summary", summary(item), parameters={"LANGUAGE": item.language})
         event.add("description", _description(item), parameters={"LANGUAGE": item.language})
         event.add("url", item.url)
-        if item.image and item.image.lower().startswith(("https://", "http://")):
-            event.add("attach", item.image, parameters={"FMTTYPE": _media_type(item.image)})
+        if item.image and is_image_url(item.image):
+            media = image_type(item.image) or "application/octet-stream"
+            event.add("attach", item.image, parameters={"FMTTYPE": media})
         event.add("categories", [item.channel, item.locale])
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)

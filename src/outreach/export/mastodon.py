@@ -31,6 +31,7 @@ from typing import Any
 
 from outreach.export.schedule import ScheduledPost, iso
 from outreach.files import json_document
+from outreach.settings import is_image_url
 
 __all__ = [
     "DAILY_LIMIT",
@@ -74,7 +75,7 @@ def mastodon_bodies(posts: Sequence[ScheduledPost]) -> list[dict[str, Any]]:
             "visibility": "public",
         }
         if item.image:
-            where = "url" if item.image.lower().startswith(("https://", "http://")) else "file"
+            where = "url" if is_image_url(item.image) else "file"
             body["media"] = [{where: item.image, "description": item.image_alt}]
         bodies.append(body)
     return bodies

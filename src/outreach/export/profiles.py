@@ -48,6 +48,7 @@ from outreach.errors import ProblemsFound, UsageError
 from outreach.export.generic import write_csv_rows
 from outreach.export.safety import formula_problems
 from outreach.export.schedule import ScheduledPost, resolve_zone
+from outreach.settings import is_image_url
 
 __all__ = ["PROFILES", "Profile", "profile", "profile_files", "profile_problems"]
 
@@ -208,7 +209,7 @@ def _tool_limits(spec: Profile, posts: Sequence[ScheduledPost]) -> list[str]:
                 f"{cap:,} for {item.channel} (stricter than the platform's {item.post.limit:,})"
             )
         image = item.image
-        if spec.images and image and not image.lower().startswith(("https://", "http://")):
+        if spec.images and image and not is_image_url(image):
             problems.append(
                 f"{item.where}: the image {image} is a file; {spec.title} imports images by "
                 "URL (set [messages.<name>] image to an https URL)"
