@@ -19,7 +19,7 @@ from conftest import edit_po, po_path, run_cli
 from outreach.campaign import load_campaign
 from outreach.mail import campaign_email, parse
 from outreach.render import Renderer
-from outreach.tracking import links_in, tag_url, untagged, url_key
+from outreach.tracking import links_in, tag_text, tag_url, untagged, url_key
 
 START = "2030-12-02T09:00"
 UTM = ("utm_source", "utm_medium", "utm_campaign", "utm_content")
@@ -416,3 +416,19 @@ def test_a_one_name_domain_in_a_translation_never_goes_out_as_fine(
         for f in json.loads(out_json)["findings"]
         if "evil.io" in f["message"] and f["check"] != "urls" and f["severity"] == "error"
     ]
+
+
+def test_links_are_cut_where_the_checks_cut_them() -> None:
+    """Tagging finds a link's end as the link checks do (tokens.trim_url): a ``)`` the link
+    opened stays in it, a closing ``…`` does not."""
+    pairs, own = [("utm_source", "x")], {"example.org"}
+    assert links_in("Mira https://example.org/wiki/Pride_(film) y https://example.org/love…") == [
+        "https://example.org/wiki/Pride_(film)",
+        "https://example.org/love",
+    ]
+    assert tag_text("(https://example.org/a_(b)).", pairs, own) == (
+        "(https://example.org/a_(b)?utm_source=x)."
+    )
+    assert tag_text("Mira https://example.org/love…", pairs, own) == (
+        "Mira https://example.org/love?utm_source=x…"
+    )

@@ -46,6 +46,7 @@ __all__ = [
     "mention_key",
     "new_hosts",
     "strip_tokens",
+    "trim_url",
     "url_host",
     "x_links",
 ]
@@ -114,9 +115,13 @@ def _rx() -> _Patterns:
     return _Patterns()
 
 
-def _trim(url: str) -> str:
+def trim_url(url: str) -> str:
     """``url`` without the punctuation that ends the sentence around it (a ``)`` stays when
-    the link has an unclosed ``(``, as in Wikipedia links). Linear in the length."""
+    the link has an unclosed ``(``, as in Wikipedia links). Linear in the length.
+
+    >>> trim_url("https://en.wikipedia.org/wiki/Pride_(film)."), trim_url("https://x.org/a…")
+    ('https://en.wikipedia.org/wiki/Pride_(film)', 'https://x.org/a')
+    """
     end = len(url)
     opened = url.count("(")
     closed = url.count(")")
@@ -225,7 +230,7 @@ def _find_urls(text: str, *, short_domains: bool = False) -> tuple[str, ...]:
     lowered = text.lower()
     if not short_domains and ("://" in text or "www." in lowered or "mailto:" in lowered):
         for m in _SCHEME_URL.finditer(text):
-            url = _trim(m.group())
+            url = trim_url(m.group())
             taken.append((m.start(), m.start() + len(url)))
             if url.lower().startswith("mailto:") or _has_host(url):
                 found.append((m.start(), url))
@@ -237,7 +242,7 @@ def _find_urls(text: str, *, short_domains: bool = False) -> tuple[str, ...]:
     if "." in text and _DOTTED.search(text):
         tlds = top_level_domains()
         for m in _BARE_DOMAIN.finditer(text):
-            url = _trim(m.group())
+            url = trim_url(m.group())
             tld = m.group(2).lower()
             known = tld in tlds or tld.startswith("xn--")
             if known and free(m.start(), m.start() + len(url)):

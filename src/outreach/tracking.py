@@ -27,7 +27,6 @@ __all__ = ["links_in", "tag_html", "tag_text", "tag_url", "untagged", "url_key"]
 
 #: A link with a scheme, as written in text (trailing punctuation is trimmed after).
 _LINK = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
-_TRAILING = ".,;:!?'\"’”»)]}"
 #: An ``href`` or ``src`` attribute in double quotes, as our layouts and Jinja write them.
 _HREF = re.compile(r'(\s(?:href|src)=")([^"]*)(")', re.IGNORECASE)
 
@@ -96,11 +95,11 @@ def url_key(url: str) -> str:
 
 
 def _links(text: str, replace: Callable[[str], str]) -> str:
+    from outreach.tokens import trim_url
+
     def one(match: re.Match[str]) -> str:
         found = match.group()
-        link = found.rstrip(_TRAILING)
-        if found.count("(") > link.count("("):  # "(see https://x.org/a)": keep the ")"
-            link = found
+        link = trim_url(found)  # as the checks cut it: "(see …/Pride_(film))." keeps one ")"
         return replace(link) + found[len(link) :]
 
     return _LINK.sub(one, text)
