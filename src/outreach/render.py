@@ -269,7 +269,7 @@ class Renderer:
             *self._hijacks(message, locale, channel, text),
         ]
         image, alt = self._image(message, locale)
-        share = self._share_link(channel, message, locale, text)
+        share = self._share_link(channel, message, locale, text, link)
         return Post(
             message,
             self.campaign.label(locale),
@@ -302,7 +302,8 @@ class Renderer:
         from outreach.tokens import new_hosts
 
         source, own = self.campaign.source_locale, self.campaign.own_hosts
-        if locale == source or not new_hosts(text, "", own):
+        found = new_hosts(text, "", own) if locale != source else []
+        if not found:
             return []  # the source itself, or only the campaign's own links
         if recipient:
             original = self._email(message, source, recipient).text
@@ -314,9 +315,11 @@ class Renderer:
                 else:
                     self._source_texts[key] = self._compose(message, source, channel)[0]
             original = self._source_texts[key]
+        known = {host for host, _ in new_hosts(original, "", own)}
         return [
             f"links to {host} (“{written}”), which the message in {source} does not: {HIJACK}"
-            for host, written in new_hosts(text, original, own)
+            for host, written in found
+            if host not in known
         ]
 
     def _compose(
@@ -383,31 +386,27 @@ class Renderer:
         for target in TARGETS:
             channel = target if target in POST_CHANNELS else "share"
             source = "email" if target == "mailto" else target
-            text = self._compose(message, locale, channel, source)[0]
-            link = self._share_link(target, message, locale, text)
+            text, _, url = self._compose(message, locale, channel, source)
+            link = self._share_link(target, message, locale, text, url)
             if link is not None:
                 links[target] = link
         return links
 
-    def _share_link(self, target: str, message: str, locale: str, text: str) -> str | None:
+    def _share_link(
+        self, target: str, message: str, locale: str, text: str, url: str
+    ) -> str | None:
+        """``target``'s share link for ``text`` and ``url`` (the message's link, tagged for
+        ``target`` by :meth:`_compose`), or ``None`` for a channel without one."""
         from outreach.sharelinks import TARGETS, share_link
-        from outreach.tracking import tag_url
 
         if target not in TARGETS:
             return None
         subject = None
         if target == "mailto" and EMAIL in self.channels(message):
             subject = self.render_email(message, locale).subject
-        pairs, hosts = self._tags(message, locale, "email" if target == "mailto" else target)
-        url = tag_url(self._url(message), pairs, hosts)
         return share_link(
             target, text=text, url=url, hashtags=self.campaign.hashtags[:1], subject=subject
         )
-
-    def _url(self, message: str) -> str:
-        """The message's link: ``--var url``, else ``[messages.<name>] url``, else the
-        campaign's."""
-        return str(self.overrides.get("url") or self.campaign.url_for(message))
 
     def render_email(
         self, message: str, locale: str, recipient: Mapping[str, Any] | None = None
