@@ -27,6 +27,7 @@ __all__ = [
     "babel_locale",
     "fallback_chain",
     "is_locale_name",
+    "language_code",
     "locale_parents",
     "negotiate_locale",
     "normalize_locale",
@@ -34,6 +35,15 @@ __all__ = [
 
 # language[_-]Script/Territory/variant...[@modifier]; no dots, slashes or other path syntax.
 _LOCALE_SHAPE = re.compile(r"[A-Za-z]{2,8}(?:[_-][A-Za-z0-9]{1,8})*(?:@[A-Za-z0-9]{1,16})?")
+
+
+def language_code(locale: str) -> str:
+    """The language subtag of a locale name as written, in lower case (no parsing).
+
+    >>> language_code("pt_BR"), language_code("pt-BR"), language_code("sr@latin")
+    ('pt', 'pt', 'sr')
+    """
+    return re.split(r"[_@-]", locale, maxsplit=1)[0].lower()
 
 
 def is_locale_name(name: str) -> bool:

@@ -43,6 +43,7 @@ from typing import Any
 
 from outreach.checks.registry import CatalogInfo, Problem, Unit, entry_check, problem
 from outreach.detect import langdetect_code, language_group
+from outreach.locales import language_code
 from outreach.tokens import strip_tokens
 
 __all__ = ["ScriptProfile", "detection_samples", "prose", "same_as_source", "wrong_language"]
@@ -434,7 +435,7 @@ def same_as_source(unit: Unit) -> Iterator[str | Problem]:
     a supporter would have to read in English (``Bold`` in Arabic), unless it looks like a
     name or a code (``YouTube``, ``IOC``, ``v2``)."""
     info = unit.catalog
-    if info.is_source or _base(info.locale) == _base(info.source_locale):
+    if info.is_source or language_code(info.locale) == language_code(info.source_locale):
         return
     profile = script_profile(info.locale)
     other_script = profile is not None and profile.script != "Latn"
@@ -483,7 +484,3 @@ def _is_name(words: list[str], info: CatalogInfo) -> bool:
     names = {platform(channel).title.casefold() for channel in POST_CHANNELS}
     names |= {tag.lstrip("#＃").casefold() for tag in (*info.hashtags, *info.accepted_hashtags)}
     return bool(words) and all(word.casefold() in names for word in words)
-
-
-def _base(locale: str) -> str:
-    return re.split(r"[_@-]", locale)[0].lower()

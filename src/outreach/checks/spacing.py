@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
+from outreach.locales import language_code
 from outreach.placeholders import BRACE_PLACEHOLDER, PYTHON_PLACEHOLDER
 
 __all__ = ["blank", "length", "newlines", "whitespace"]
@@ -73,7 +74,7 @@ def whitespace(unit: Unit) -> Iterator[str | Problem]:
     where the source has one; Korean particles and counters attach to a placeholder
     (``%(count)s개``), as Arabic and Hebrew one-letter prefixes do (``ب%(name)s``).
     """
-    language = _language(unit.catalog.locale)
+    language = language_code(unit.catalog.locale)
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
         if not text.strip():
@@ -123,10 +124,6 @@ _PREFIXES = {
 _PREFIXES["fa"] = _PREFIXES["ar"]
 _PREFIXES["ur"] = _PREFIXES["ar"]
 _PREFIXES["yi"] = _PREFIXES["he"]
-
-
-def _language(locale: str) -> str:
-    return re.split(r"[_@-]", locale, maxsplit=1)[0].lower()
 
 
 def _placeholders(text: str) -> list[tuple[int, int, str]]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from outreach.checks.registry import CatalogInfo, Problem, Unit, catalog_check, entry_check
+from outreach.locales import language_code
 from outreach.plurals import (
     PluralForms,
     cldr_disagreements,
@@ -114,7 +115,7 @@ def header(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
         language is not None
         and language.value
         and info.locale
-        and _base(language.value) != _base(info.locale)
+        and language_code(language.value) != language_code(info.locale)
     ):
         yield (
             language.line,
@@ -243,8 +244,3 @@ def plural_source(unit: Unit) -> Iterator[str]:
 
 def _short(text: str, most: int = 60) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
-
-
-def _base(locale: str) -> str:
-    """The language subtag: ``pt-BR`` and ``pt_BR`` -> ``pt``."""
-    return locale.replace("-", "_").split("_", 1)[0].split("@", 1)[0].lower()

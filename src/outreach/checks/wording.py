@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
+from outreach.locales import language_code
 from outreach.tokens import strip_tokens
 
 __all__ = ["doubled_word"]
@@ -40,7 +41,7 @@ def doubled_word(unit: Unit) -> Iterator[str | Problem]:
     """The same word twice in a row, in the same letter case (``Sie Sie``, ``시작 시작``),
     when the source does not repeat it. Placeholders, links and markup are left out first;
     pairs a language's grammar makes (French ``vous vous``) are not reported."""
-    language = re.split(r"[_@-]", unit.catalog.locale, maxsplit=1)[0].lower()
+    language = language_code(unit.catalog.locale)
     allowed = _GRAMMATICAL.get(language, frozenset())
     source = unit.source_text
     if _DOUBLED.search(source) and _DOUBLED.search(strip_tokens(source, gap=" | ")):
