@@ -33,7 +33,6 @@ a real request from someone unsubscribing another person. Both are filled per re
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 import re
@@ -64,8 +63,8 @@ def token(secret: str, address: str) -> str:
     >>> token("correct horse battery staple", "ana@example.net")
     '_zVlfy8SKTmRw7X3ydpoIBsvpl4VAPvd9YTakqn4Y6A'
     """
-    digest = hmac.new(secret.encode("utf-8"), address.lower().encode("utf-8"), hashlib.sha256)
-    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
+    digest = hmac.digest(secret.encode("utf-8"), address.lower().encode("utf-8"), "sha256")
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def link_problem(key: str, value: str) -> str | None:
@@ -122,7 +121,6 @@ class Unsubscribe:
         if mailto:
             self.mailto = mailto if mailto.startswith("mailto:") else f"mailto:{mailto}"
         self.secret = secret if secret is not None else os.environ.get(SECRET_ENV)
-        self._key = (self.secret or "").encode("utf-8")
         self._pieces = {link: _PLACEHOLDER.split(link) for link in (url, self.mailto) if link}
 
     @property
@@ -162,8 +160,7 @@ class Unsubscribe:
             else:
                 if not self.secret:
                     raise ValueError(f"${SECRET_ENV} is not set")
-                digest = hmac.digest(self._key, address.lower().encode("utf-8"), "sha256")
-                filled.append(base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
+                filled.append(token(self.secret, address))
         return "".join(filled)
 
     @staticmethod
