@@ -46,6 +46,7 @@ __all__ = [
     "campaign_email",
     "email_bytes",
     "encode_words",
+    "idna_domain",
     "parse",
     "sender_domain",
     "text_header",
@@ -235,7 +236,7 @@ def email_bytes(
     fields.append(("Subject", text_header("Subject", rendered.subject), rendered.subject))
     moment = email.utils.format_datetime(date or dt.datetime.now(dt.UTC))
     fields.append(("Date", _ascii_header("Date", moment), moment))
-    identifier = message_id or email.utils.make_msgid(domain=_idna(sender_domain(sender)))
+    identifier = message_id or email.utils.make_msgid(domain=idna_domain(sender_domain(sender)))
     fields.append(("Message-ID", _ascii_header("Message-ID", identifier), identifier))
     for name, value in (*rendered.headers, *extra_headers):
         fields.append((name, _ascii_header(name, value), value))
@@ -254,10 +255,16 @@ def campaign_email(item: Email, campaign: Campaign, *, to: str | None = None) ->
 
 def _spec(address: str) -> str:
     local, _, domain = address.rpartition("@")
-    return f"{local}@{_idna(domain)}"
+    return f"{local}@{idna_domain(domain)}"
 
 
-def _idna(domain: str) -> str:
+def idna_domain(domain: str) -> str:
+    """``domain`` in IDNA (ASCII) form, for a Message-ID; ``localhost`` if it has none
+    (it cannot be encoded).
+
+    >>> idna_domain("bücher.example"), idna_domain("a..b")
+    ('xn--bcher-kva.example', 'localhost')
+    """
     try:
         return domain.encode("idna").decode("ascii")
     except UnicodeError:

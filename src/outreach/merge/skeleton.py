@@ -39,6 +39,7 @@ from outreach.mail import (
     address_header,
     ascii_header,
     email_bytes,
+    idna_domain,
     parse,
     sender_domain,
     text_header,
@@ -187,7 +188,7 @@ class MessageMaker:
         self.use: FieldUse = analyse(env, [f"{message}.j2", HTML_LAYOUT, TEXT_LAYOUT], self.fields)
         self.sender = campaign.email.sender or f"{campaign.name} <noreply@localhost>"
         self.reply_to = campaign.email.reply_to
-        self.domain = _idna(sender_domain(self.sender))
+        self.domain = idna_domain(sender_domain(self.sender))
         seed = "\0".join((campaign.name, campaign.url, message, ""))
         self._id_seed = hashlib.sha256(seed.encode("utf-8"))
         self._skeletons: dict[tuple[str, frozenset[str]], _Skeleton | str] = {}
@@ -517,10 +518,3 @@ def _cut_date(data: bytes) -> tuple[bytes, bytes, bytes]:
 
 def _qp_lf(value: str) -> bytes:
     return qp_value(value).replace(b"=\r\n", b"=\n")
-
-
-def _idna(domain: str) -> str:
-    try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return "localhost"
