@@ -99,10 +99,11 @@ def template_sources(campaign: Campaign, cache: CheckCache | None = None) -> Sou
             _PARSED.clear()
         _PARSED[digest] = parsed  # every catalog of a run, and its renderer, asks again
         plurals, bindings = parsed
+        context = context_values(campaign)
         strings = {
             key: SourceString(
                 plural,
-                _values(campaign, bindings.get(key, {})),
+                _values(campaign, context, bindings.get(key, {})),
                 _variants(campaign, bindings.get(key, {})),
             )
             for key, plural in plurals.items()
@@ -237,10 +238,11 @@ def _binding(node: object) -> Binding:
     return "unknown", ""
 
 
-def _values(campaign: Campaign, bindings: Mapping[str, Binding]) -> dict[str, str]:
+def _values(
+    campaign: Campaign, context: Mapping[str, str], bindings: Mapping[str, Binding]
+) -> dict[str, str]:
     """The text each placeholder renders as, where the template gives it one the campaign
-    knows (its variables and the renderer's own: url, hashtag ...)."""
-    context = context_values(campaign)
+    knows (``context``: its variables and the renderer's own, url, hashtag ...)."""
     values: dict[str, str] = {}
     for placeholder, (kind, value) in bindings.items():
         if kind == "const":
