@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from outreach.checks.cache import CheckCache
-from outreach.checks.incremental import Entry, FileRecord, Plan, entry_key
+from outreach.checks.incremental import Block, Entry, FileRecord, Plan, entry_key
 from outreach.checks.registry import (
     CATALOG_CHECKS,
     ENTRY_CHECKS,
@@ -265,17 +265,23 @@ class _Run:
         # locale -> its entries' msgid lines by (msgctxt, msgid), for each catalog read
         self.parsed: dict[str, Mapping[tuple[str | None, str], int]] = {}
         self.catalogs = 0  # catalogs read
+        #: locale -> (its catalog's bytes, their blocks if split) when a quick pass found
+        #: that it needs a full check: that pass does not read or split it again
+        self.needs_full: dict[str, tuple[bytes, list[Block] | None]] = {}
 
     def check_locale(self, locale: str, *, quick_only: bool = False) -> bool:
         """Check ``locale``'s catalog; with ``quick_only``, only if that needs no full check
         (unreadable, or re-checked from its record), and say whether it was done."""
-        from outreach.checks import check_catalog
 
         campaign = self.campaign
         path = campaign.po_path(locale)
         file = campaign.relative(path)
         label = campaign.label(locale)
         self.files[locale] = file
+        store, key = self.entries.store, self.entries.record_key(locale, file)
+        if locale in self.needs_full:  # a quick pass read it and found no usable record
+            data, blocks = self.needs_full.pop(locale)
+            return self._full_check(data, blocks, locale, file, label, key)
         try:
             data = campaign.read(path)
         except FileNotFoundError:
@@ -297,14 +303,31 @@ class _Run:
             message = f"cannot read the catalog: {exc.strerror or exc}"
             self.findings.append(Finding(label, file, None, None, None, "syntax", "error", message))
             return True
-        store, key = self.entries.store, self.entries.record_key(locale, file)
         record = FileRecord.from_json(store.get("files", key)) if store.enabled else None
         plan = record.plan(data) if record is not None else None
         if plan is not None and self._recheck(plan, data, locale, file, label, key):
             self.catalogs += 1
             return True
+        blocks = plan.blocks if plan is not None and plan.blocks[0].data else None
         if quick_only:
+            self.needs_full[locale] = (data, blocks)
             return False
+        return self._full_check(data, blocks, locale, file, label, key)
+
+    def _full_check(
+        self,
+        data: bytes,
+        blocks: list[Block] | None,
+        locale: str,
+        file: str,
+        label: str,
+        key: str,
+    ) -> bool:
+        """Parse and check the whole catalog ``data`` (split into ``blocks``, when a plan
+        already did), and record it block by block."""
+        from outreach.checks import check_catalog
+
+        campaign, store = self.campaign, self.entries.store
         self.catalogs += 1
         po, findings = parse_for_check(data, file=file, locale=locale, label=label)
         if po is not None:
@@ -321,7 +344,9 @@ class _Run:
             )
             self.parsed[locale] = _line_index(po)
             if store.enabled:
-                record = FileRecord.build(data, findings, _entries(po), _CATALOG_CHECKS)
+                record = FileRecord.build(
+                    data, findings, _entries(po), _CATALOG_CHECKS, blocks=blocks
+                )
                 store.put("files", key, record.to_json())
         self.findings.extend(findings)
         return True
