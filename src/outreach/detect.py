@@ -273,7 +273,6 @@ class LanguageJudge:
 
     cache: DetectionStore | None = None
     margin: float = 20.0
-    seeds: tuple[int, ...] = DETECTION_SEEDS
     counts: dict[str, int] = field(
         default_factory=lambda: {"cached": 0, "consistent": 0, "langdetect": 0}
     )
@@ -306,7 +305,7 @@ class LanguageJudge:
                 verdict = ()
                 self.counts["consistent"] += 1
             else:
-                verdict = profiles.detect(sample, self.seeds)
+                verdict = profiles.detect(sample, DETECTION_SEEDS)  # what the cache keys assume
                 self.counts["langdetect"] += 1
             results[sample] = verdict
             if self.cache is not None:
