@@ -20,7 +20,11 @@ from __future__ import annotations
 import json
 import re
 
-__all__ = ["json_text", "terminal_document", "visible"]
+__all__ = ["NOT_ONE_LINE", "json_text", "terminal_document", "visible"]
+
+#: What may not stand in one line of text (a mail header, a campaign.toml setting, a merge
+#: field that reaches a header): C0 controls, DEL, NEL and the Unicode line breaks.
+NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 # C0 and C1 controls, DEL, line and paragraph separators, and the bidi controls.
 _CONTROL = re.compile(

@@ -33,6 +33,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import TYPE_CHECKING
 
+from outreach.display import NOT_ONE_LINE
 from outreach.errors import OutreachError, UsageError
 from outreach.items import Email
 
@@ -115,7 +116,7 @@ def _fold(name: str, tokens: Sequence[str]) -> str:
 
 
 def _no_breaks(name: str, value: str) -> None:
-    if re.search(r"[\x00-\x1f\x7f\x85\u2028\u2029]", value):
+    if NOT_ONE_LINE.search(value):
         raise HeaderError(f"the {name} header would contain a line break or control character")
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from outreach.display import NOT_ONE_LINE
 from outreach.errors import ConfigError, LocaleError
 from outreach.locales import normalize_locale
 
@@ -19,8 +20,6 @@ __all__ = ["HASHTAG", "NOT_ONE_LINE", "WHOLE_URL", "TomlReader", "is_zone"]
 HASHTAG = re.compile(r"#\w+")
 # A whole http(s) link: a host, then anything but whitespace and control characters.
 WHOLE_URL = re.compile(r"https?://[^\s/?#\x00-\x1f\x7f]+(?:[/?#][^\s\x00-\x1f\x7f]*)?")
-# What may not be in a one-line setting: control characters and Unicode line breaks.
-NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
 def is_zone(name: str) -> bool:

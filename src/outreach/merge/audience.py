@@ -28,6 +28,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from outreach.display import NOT_ONE_LINE
 from outreach.errors import LocaleError
 from outreach.locales import locale_parents, normalize_locale
 from outreach.merge.supporters import Address, Row, parse_address
@@ -37,8 +38,6 @@ __all__ = ["Audience", "Choice", "Negotiator", "Supporter", "parse_shard", "shar
 Kind = Literal["first", "later", "fallback", "none"]
 _TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*|\*")
 _Q = re.compile(r"q=(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)", re.I)
-# What a header cannot hold: line breaks of every kind and other control characters.
-_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 MAX_NAME = 200
 
 
@@ -185,7 +184,7 @@ class Audience:
             return f"the row has {row.width} values but the header has {self.width} columns"
         fields = row.fields
         for column in self.header_fields:
-            if _BREAKS.search(fields[column]):
+            if NOT_ONE_LINE.search(fields[column]):
                 return (
                     f"the {column!r} field has a line break or control character "
                     "(it reaches a header)"

@@ -32,6 +32,7 @@ import email.utils
 import re
 import secrets
 
+from outreach.display import NOT_ONE_LINE
 from outreach.mail import HeaderError
 
 __all__ = [
@@ -46,7 +47,6 @@ __all__ = [
 _TABLE = [chr(b) if (33 <= b <= 126 and b != 61) or b == 32 else f"={b:02X}" for b in range(256)]
 _PLAIN = re.compile(r"[ !-<>-~]{0,73}")  # printable ASCII without "=": encodes as itself
 _WIDTH = 73  # characters of data a line; "=" (soft break) and "=46" for "From " fit in 76
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-/^_`{|}~ ]{1,60}")
 _PLAIN_SPEC = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9.-]{1,120}")
 
@@ -140,7 +140,7 @@ def checked(lines: str) -> str:
     ...
     outreach.mail.HeaderError: a header did not come out as one field: 'To: a@example.net...
     """
-    if not lines.endswith("\r\n") or _CONTROL.search(lines[:-2].replace("\r\n ", "  ")):
+    if not lines.endswith("\r\n") or NOT_ONE_LINE.search(lines[:-2].replace("\r\n ", "  ")):
         raise HeaderError(f"a header did not come out as one field: {lines!r}")
     return lines
 
