@@ -61,20 +61,16 @@ def received(server: Server) -> dict[str, list[bytes]]:
     return found
 
 
+def send(
+    love: Path, supporters: Path, address: str, *args: str, message: str = "hello"
+) -> tuple[int, str, str]:
+    """``outreach merge SUPPORTERS MESSAGE --smtp ADDRESS ARGS...``."""
+    return run_cli(love, "merge", str(supporters), message, "--smtp", address, *args)
+
+
 def smtp(love: Path, supporters: Path, server: Server, *args: str) -> tuple[int, str, str]:
-    return run_cli(
-        love,
-        "merge",
-        str(supporters),
-        "hello",
-        "--smtp",
-        server.address,
-        "--tls",
-        "none",
-        "--backoff",
-        "0.05",
-        *args,
-    )
+    """:func:`send` to ``server`` in plain text, retrying fast."""
+    return send(love, supporters, server.address, "--tls", "none", "--backoff", "0.05", *args)
 
 
 def test_every_message_arrives_right(love: Path, tmp_path: Path) -> None:
@@ -196,17 +192,15 @@ def test_another_message_needs_another_journal(love: Path, tmp_path: Path) -> No
     journal = tmp_path / "j.sqlite"
     with Server() as server:
         assert smtp(love, supporters, server, "--journal", str(journal))[0] == 0
-        code, _, err = run_cli(
+        code, _, err = send(
             love,
-            "merge",
-            str(supporters),
-            "share",
-            "--smtp",
+            supporters,
             server.address,
             "--tls",
             "none",
             "--journal",
             str(journal),
+            message="share",
         )
     assert code == 2 and "is the journal of message 'hello', not 'share'" in err
 
@@ -263,12 +257,9 @@ def test_starttls_and_auth(
     }
     monkeypatch.setenv("OUTREACH_SMTP_PASSWORD", "s3cret")
     with Server(**options) as server:
-        code, _, err = run_cli(
+        code, _, err = send(
             love,
-            "merge",
-            str(supporters),
-            "hello",
-            "--smtp",
+            supporters,
             server.address,
             "--tls",
             "starttls",
@@ -280,12 +271,9 @@ def test_starttls_and_auth(
         assert code == 0, err
         assert len(server.messages) == 2
         # without the CA the certificate is not trusted: nothing is sent
-        code, _, err = run_cli(
+        code, _, err = send(
             love,
-            "merge",
-            str(supporters),
-            "hello",
-            "--smtp",
+            supporters,
             server.address,
             "--tls",
             "starttls",
@@ -296,12 +284,9 @@ def test_starttls_and_auth(
         )
         assert code == 2 and "CERTIFICATE_VERIFY_FAILED" in err
         monkeypatch.setenv("OUTREACH_SMTP_PASSWORD", "wrong")
-        code, _, err = run_cli(
+        code, _, err = send(
             love,
-            "merge",
-            str(supporters),
-            "hello",
-            "--smtp",
+            supporters,
             server.address,
             "--tls",
             "starttls",
@@ -314,9 +299,7 @@ def test_starttls_and_auth(
         )
         assert code == 2 and "refused the login" in err
     monkeypatch.delenv("OUTREACH_SMTP_PASSWORD")
-    code, _, err = run_cli(
-        love, "merge", str(supporters), "hello", "--smtp", "127.0.0.1:1", "--user", "x"
-    )
+    code, _, err = send(love, supporters, "127.0.0.1:1", "--user", "x")
     assert code == 2 and "$OUTREACH_SMTP_PASSWORD" in err
 
 
@@ -324,12 +307,9 @@ def test_implicit_tls(love: Path, tmp_path: Path, certificates: tuple[ssl.SSLCon
     context, cafile = certificates
     supporters = write_csv(tmp_path / "s.csv", ROWS[:2])
     with Server(ssl_context=context) as server:
-        code, _, err = run_cli(
+        code, _, err = send(
             love,
-            "merge",
-            str(supporters),
-            "hello",
-            "--smtp",
+            supporters,
             server.address,
             "--tls",
             "implicit",
@@ -344,12 +324,9 @@ def test_a_server_that_is_not_there(love: Path, tmp_path: Path) -> None:
     from merge_support import free_port
 
     supporters = write_csv(tmp_path / "s.csv", ROWS[:1])
-    code, _, err = run_cli(
+    code, _, err = send(
         love,
-        "merge",
-        str(supporters),
-        "hello",
-        "--smtp",
+        supporters,
         f"127.0.0.1:{free_port()}",
         "--tls",
         "none",
