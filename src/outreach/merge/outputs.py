@@ -62,8 +62,12 @@ class MboxWriter(Writer):
         self._second = -1
         self._from = b""
 
+    def _open(self) -> contextlib.AbstractContextManager[BinaryIO]:
+        """The stream the messages go to: the mbox, written atomically."""
+        return atomic_writer(self.path)
+
     def __enter__(self) -> MboxWriter:
-        self._context = atomic_writer(self.path)
+        self._context = self._open()
         self._stream = self._context.__enter__()
         return self
 
@@ -168,15 +172,5 @@ class PartWriter(MboxWriter):
     """A ``--jobs`` worker's share of an mbox: the same bytes as :class:`MboxWriter`, in a
     plain file of its own that the parent appends to the real one."""
 
-    def __enter__(self) -> PartWriter:
-        self._stream = open(self.path, "xb")  # closed by __exit__
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        assert self._stream is not None
-        self._stream.close()
+    def _open(self) -> contextlib.AbstractContextManager[BinaryIO]:
+        return open(self.path, "xb")  # closed by MboxWriter.__exit__
