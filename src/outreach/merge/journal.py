@@ -34,7 +34,6 @@ A lock file next to it keeps two runs off one journal.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sqlite3
 import tempfile
@@ -290,13 +289,19 @@ class Seen:
 
     def _flush(self) -> None:
         if self.pending:
+            # one transaction a batch: in autocommit every row would be its own (and its
+            # own page writes), six times the cost of the whole row's message
+            self.db.execute("BEGIN")
             self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", self.pending)
+            self.db.execute("COMMIT")
             self.pending.clear()
 
     def see(self, key: str, line: int, locale: str) -> tuple[str, Any]:
-        digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
-        first = int.from_bytes(digest[:4], "little") & (self._BITS - 1)
-        second = int.from_bytes(digest[4:], "little") & (self._BITS - 1)
+        # Python's own string hash (64 bits, salted per process): two positions from it.
+        # Keys that collide cost a lookup, never a wrong answer.
+        digest = hash(key)
+        first = digest & (self._BITS - 1)
+        second = (digest >> 32) & (self._BITS - 1)
         bits = self.bits
         if bits[first >> 3] & (1 << (first & 7)) and bits[second >> 3] & (1 << (second & 7)):
             self._flush()
