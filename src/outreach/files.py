@@ -156,9 +156,13 @@ def _make_parents(root: Path, target: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_writer(
-    path: str | os.PathLike[str], *, inside: str | os.PathLike[str] | None = None
+    path: str | os.PathLike[str],
+    *,
+    inside: str | os.PathLike[str] | None = None,
+    buffering: int = -1,
 ) -> Iterator[BinaryIO]:
-    """Yield a binary stream that replaces ``path`` only if the block finishes.
+    """Yield a binary stream that replaces ``path`` only if the block finishes (with a
+    buffer of ``buffering`` bytes, as :func:`open`'s).
 
     The data goes to a temporary file in the same directory, is flushed to disk, and is
     renamed over ``path``; on any exception the temporary file is removed and ``path`` is
@@ -178,7 +182,7 @@ def atomic_writer(
         target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = _create_temporary(target)
     try:
-        with os.fdopen(fd, "wb") as stream:
+        with os.fdopen(fd, "wb", buffering=buffering) as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())

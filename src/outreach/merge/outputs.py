@@ -35,6 +35,11 @@ from outreach.files import atomic_writer
 __all__ = ["DirectoryWriter", "MboxWriter", "PartWriter", "Writer"]
 
 
+#: An mbox's write buffer: a message (10 KB) passes the default 8 KB and would cost a
+#: system call (or two) of its own; with 1 MiB it is a copy, half the time.
+_BUFFER = 1 << 20
+
+
 class Writer:
     """``write(message, recipient, line)`` for each message, inside ``with``."""
 
@@ -64,7 +69,7 @@ class MboxWriter(Writer):
 
     def _open(self) -> contextlib.AbstractContextManager[BinaryIO]:
         """The stream the messages go to: the mbox, written atomically."""
-        return atomic_writer(self.path)
+        return atomic_writer(self.path, buffering=_BUFFER)
 
     def __enter__(self) -> MboxWriter:
         self._context = self._open()
@@ -92,10 +97,7 @@ class MboxWriter(Writer):
         """``data`` with LF line ends and no body line starting ``From `` (what
         :class:`~outreach.merge.skeleton.MessageMaker` builds with ``newline=b"\\n"``)."""
         assert self._stream is not None
-        write = self._stream.write
-        write(self._stamp())
-        write(data)
-        write(b"\n")
+        self._stream.writelines((self._stamp(), data, b"\n"))
 
     def append(self, parts: Sequence[Path]) -> None:
         """Copy ``--jobs`` workers' parts (mbox text already) to the end of this mbox, in
@@ -173,4 +175,4 @@ class PartWriter(MboxWriter):
     plain file of its own that the parent appends to the real one."""
 
     def _open(self) -> contextlib.AbstractContextManager[BinaryIO]:
-        return open(self.path, "xb")  # closed by MboxWriter.__exit__
+        return open(self.path, "xb", buffering=_BUFFER)  # closed by MboxWriter.__exit__
