@@ -48,12 +48,20 @@ def test_quoted_printable_round_trips(text: str, before_slot: bool) -> None:
     assert decoded == expected
 
 
-@given(NAMES)
-@settings(max_examples=300)
-def test_a_value_is_encoded_on_its_own_lines(value: str) -> None:
-    encoded = qp_value(value)
-    assert encoded.endswith(b"=\r\n")  # a soft line break: the next text starts a new line
-    lines = encoded.split(b"\r\n")
+# Links and other printable ASCII, "=" and "From " often: the encoder's fast path for them.
+LINKS = st.lists(
+    st.sampled_from([*"abcFmor/?&=.:%_- ", "From ", "=3D", "https://"]), max_size=60
+).map("".join)
+
+
+@given(st.one_of(NAMES, LINKS), st.sampled_from([b"\r\n", b"\n"]))
+@settings(max_examples=500)
+def test_a_value_is_encoded_on_its_own_lines(value: str, newline: bytes) -> None:
+    encoded = qp_value(value, newline)
+    assert encoded.endswith(b"=" + newline)  # a soft line break: the next text starts anew
+    if newline == b"\n":
+        assert b"\r" not in encoded
+    lines = encoded.split(newline)
     assert all(len(line) <= 76 for line in lines)
     assert not any(line.startswith(b"From ") for line in lines)
     assert binascii.a2b_qp(encoded.replace(b"\r\n", b"\n")).decode("utf-8") == value

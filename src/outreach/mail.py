@@ -171,6 +171,9 @@ def address_header(name: str, addresses: Iterable[tuple[str, str]], *, utf8: boo
     return _fold(name, tokens)
 
 
+_ONE_TOKEN = re.compile(r"[!-~]+")
+
+
 def ascii_header(name: str, value: str) -> str:
     """A header whose value must be ASCII (``Message-ID``, ``List-Unsubscribe``), folded
     at its spaces; CRLF at the end.
@@ -178,6 +181,8 @@ def ascii_header(name: str, value: str) -> str:
     >>> ascii_header("Content-Language", "pt-BR")
     'Content-Language: pt-BR\\r\\n'
     """
+    if _ONE_TOKEN.fullmatch(value):  # printable ASCII without a space: never folded
+        return f"{name}: {value}\r\n"
     _no_breaks(name, value)
     if not value.isascii():
         raise HeaderError(f"the {name} header must be ASCII, not {value!r}")

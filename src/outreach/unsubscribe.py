@@ -33,6 +33,7 @@ a real request from someone unsubscribing another person. Both are filled per re
 from __future__ import annotations
 
 import base64
+import functools
 import hmac
 import os
 import re
@@ -63,8 +64,15 @@ def token(secret: str, address: str) -> str:
     >>> token("correct horse battery staple", "ana@example.net")
     '_zVlfy8SKTmRw7X3ydpoIBsvpl4VAPvd9YTakqn4Y6A'
     """
-    digest = hmac.digest(secret.encode("utf-8"), address.lower().encode("utf-8"), "sha256")
+    mac = _keyed(secret).copy()  # the key's pads hashed once, not once an address
+    mac.update(address.lower().encode("utf-8"))
+    digest = mac.digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+@functools.lru_cache(maxsize=4)
+def _keyed(secret: str) -> hmac.HMAC:
+    return hmac.new(secret.encode("utf-8"), digestmod="sha256")
 
 
 def link_problem(key: str, value: str) -> str | None:
@@ -148,19 +156,17 @@ class Unsubscribe:
         pieces = self._pieces[link]
         if len(pieces) == 1:
             return link
-        filled = []
-        for index, piece in enumerate(pieces):
-            if not index % 2:
-                filled.append(piece)
-            elif piece == "email":
+        filled = pieces.copy()
+        for index in range(1, len(pieces), 2):  # the placeholders' names
+            if pieces[index] == "email":
                 if _URL_SAFE.fullmatch(address):
-                    filled.append(address.replace("@", "%40"))
+                    filled[index] = address.replace("@", "%40")
                 else:
-                    filled.append(quote(address, safe=""))
+                    filled[index] = quote(address, safe="")
             else:
                 if not self.secret:
                     raise ValueError(f"${SECRET_ENV} is not set")
-                filled.append(token(self.secret, address))
+                filled[index] = token(self.secret, address)
         return "".join(filled)
 
     @staticmethod

@@ -26,7 +26,7 @@ import hashlib
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from outreach.display import NOT_ONE_LINE
 from outreach.errors import LocaleError
@@ -120,8 +120,7 @@ class Negotiator:
         return Choice(self.source, "fallback", preferences[0])
 
 
-@dataclass(frozen=True)
-class Supporter:
+class Supporter(NamedTuple):
     """A row that can be sent: where it is, who, in which locale, and its variables."""
 
     line: int

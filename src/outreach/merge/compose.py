@@ -31,6 +31,7 @@ import datetime as dt
 import email.utils
 import re
 import secrets
+import time
 
 from outreach.display import NOT_ONE_LINE
 from outreach.mail import HeaderError
@@ -51,7 +52,7 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-/^_`{|}~ ]{1,60}")
 _PLAIN_SPEC = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9.-]{1,120}")
 
 
-def _wrap(tokens: list[str]) -> str:
+def _wrap(tokens: list[str], soft: str = "=\r\n") -> str:
     """Tokens (each one encoded octet) as physical lines joined by soft line breaks."""
     lines: list[str] = []
     current: list[str] = []
@@ -63,7 +64,7 @@ def _wrap(tokens: list[str]) -> str:
         current.append(token)
         width += len(token)
     lines.append("".join(current))
-    return "=\r\n".join("=46" + line[1:] if line.startswith("From ") else line for line in lines)
+    return soft.join("=46" + line[1:] if line.startswith("From ") else line for line in lines)
 
 
 def qp_static(text: str, *, before_slot: bool) -> bytes:
@@ -82,28 +83,38 @@ def qp_static(text: str, *, before_slot: bool) -> bytes:
     return encoded.encode("ascii")
 
 
-def qp_value(value: str) -> bytes:
-    """One supporter's value, encoded on lines of its own, then a soft line break."""
+def qp_value(value: str, newline: bytes = b"\r\n") -> bytes:
+    """One supporter's value, encoded on lines of its own, then a soft line break; lines
+    end with ``newline`` (CRLF; LF for an mbox).
+
+    >>> qp_value("Zoë", b"\\n")
+    b'Zo=C3=AB=\\n'
+    """
+    soft = b"=" + newline
     if _PLAIN.fullmatch(value) and not value.startswith("From "):
-        return value.encode("ascii") + b"=\r\n"
-    if value.isascii() and value.isprintable():  # a link: only "=" needs encoding
-        text = value.replace("=", "=3D")
-        pieces, start = [], 0
-        while start < len(text):
-            end = start + _WIDTH
-            if end < len(text):  # never cut an =3D
-                end -= 1 if text[end - 1] == "=" else 2 if text[end - 2] == "=" else 0
+        return value.encode("ascii") + soft
+    text = value.replace("=", "=3D")
+    if value.isascii() and value.isprintable() and "From " not in text:
+        # a link: only "=" needs encoding, and no line can start "From "
+        pieces, start, end_of_text = [], 0, len(text)
+        while end_of_text - start > _WIDTH:
+            end = start + _WIDTH  # never cut an =3D
+            end -= 1 if text[end - 1] == "=" else 2 if text[end - 2] == "=" else 0
             pieces.append(text[start:end])
             start = end
-        if not any(piece.startswith("From ") for piece in pieces):
-            return ("=\r\n".join(pieces) + "=\r\n").encode("ascii")
+        pieces.append(text[start:])
+        return soft.join([p.encode("ascii") for p in pieces]) + soft
     raw = value.encode("utf-8")
     if b"\n" not in raw and b"\r" not in raw:
         encoded = binascii.b2a_qp(raw)  # C, with "=\n" soft breaks
         lines = encoded.split(b"\n")  # 76 at most, and the last gets our "=" too
         if b"From " not in encoded and max(map(len, lines)) <= 76 and len(lines[-1]) <= 75:
-            return encoded.replace(b"=\n", b"=\r\n") + b"=\r\n"
-    return (_wrap([_TABLE[b] for b in raw]) + "=\r\n").encode("ascii")
+            if newline != b"\n":
+                encoded = encoded.replace(b"=\n", soft)
+            return encoded + soft
+    return (_wrap([_TABLE[b] for b in raw], soft.decode("ascii")) + soft.decode("ascii")).encode(
+        "ascii"
+    )
 
 
 def frame(text: bytes, html: bytes, boundary: str) -> tuple[bytes, bytes, bytes]:
@@ -165,16 +176,17 @@ def to_line(name: str, spec: str, *, utf8: bool) -> str:
 
 
 class DateLine:
-    """``Date:`` at the moment of sending, formatted once a second."""
+    """``Date:`` at the moment of sending, formatted once a second, ending in ``newline``."""
 
-    def __init__(self) -> None:
+    def __init__(self, newline: bytes = b"\r\n") -> None:
+        self.newline = newline
         self._second = -1
         self._line = b""
 
     def __call__(self) -> bytes:
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        second = int(now.timestamp())
+        second = int(time.time())
         if second != self._second:
-            self._line = f"Date: {email.utils.format_datetime(now)}\r\n".encode("ascii")
+            now = dt.datetime.fromtimestamp(second, dt.UTC)
+            self._line = f"Date: {email.utils.format_datetime(now)}".encode("ascii") + self.newline
             self._second = second
         return self._line

@@ -35,9 +35,8 @@ import csv
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from outreach.errors import InputError
 
@@ -96,8 +95,7 @@ _FORBIDDEN = re.compile(r"[\s<>()\[\],;:\\\"\x00-\x1f\x7f\x85\u2028\u2029@]")
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
-class Address:
+class Address(NamedTuple):  # a tuple, not a frozen dataclass: one is made for every row
     """A valid address: as written (``spec``, IDNA domain), the key it is known by
     (lower case: duplicates, the journal, tokens) and whether it needs SMTPUTF8."""
 
@@ -146,8 +144,7 @@ def column_name(header: str) -> str:
     return f"_{name}" if name[:1].isdigit() else name
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One record of the file: its first line and its values by column name; ``width``
     is how many values the record had (the header's count when it is well formed)."""
 
