@@ -153,13 +153,20 @@ def test_no_cache_writes_nothing(translated: Path) -> None:
 
 
 def test_the_cache_is_invalidated_by_langdetect_version_and_campaign_toml(
-    translated: Path, monkeypatch: pytest.MonkeyPatch
+    translated: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
+    import outreach.checks.cache
     import outreach.checks.campaign
+    import outreach.detect
 
     campaign = load_campaign(translated)
     check_campaign(campaign)
+    # the code's digest (versions included) is taken once a process: start it again
+    code_digest = outreach.checks.cache._code_digest
+    code_digest.cache_clear()
+    monkeypatch.setattr(outreach.detect, "langdetect_version", lambda: "9.9.9")
     monkeypatch.setattr(outreach.checks.campaign, "langdetect_version", lambda: "9.9.9")
+    request.addfinalizer(code_digest.cache_clear)  # the real versions for later tests
     report = check_campaign(campaign)
     assert report.entries["cached"] == 0
     assert check_campaign(campaign).entries["checked"] == 0

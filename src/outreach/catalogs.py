@@ -165,7 +165,9 @@ def extract_catalog(campaign: Campaign) -> Catalog:
         data = campaign.read(path)  # no template through a symbolic link, and no FIFO
         try:
             found = extract_from(
-                "jinja2",
+                # Jinja2's extractor by its import path: the name "jinja2" would have Babel
+                # scan every installed distribution's entry points, for each template
+                "jinja2.ext:babel_extract",
                 BytesIO(data),
                 keywords=DEFAULT_KEYWORDS,
                 comment_tags=COMMENT_TAGS,

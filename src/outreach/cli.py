@@ -333,12 +333,14 @@ def render(
     Without --locale or --all-locales, the source locale; without --channel, every channel
     the message has. Exits 1 when a post is over its platform's limit or loses its hashtag.
     """
+    from outreach.checks.cache import CheckCache
     from outreach.errors import UsageError
     from outreach.platforms import platform
     from outreach.render import EMAIL, Email, Renderer, parse_variables
 
     campaign = state.campaign()
-    renderer = Renderer(campaign, parse_variables(variables))
+    cache = CheckCache.open(None, os.path.realpath(campaign.root))
+    renderer = Renderer(campaign, parse_variables(variables), cache=cache)
     for channel in channels:
         if channel != EMAIL:
             platform(channel)
@@ -348,6 +350,7 @@ def render(
             messages, _locales_option(campaign, locales, all_locales), channels or None
         )
     )
+    cache.save()
     if not items:
         raise UsageError("nothing to render: no message has the channels asked for")
     if out_dir:

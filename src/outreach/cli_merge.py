@@ -5,6 +5,7 @@ only click at start-up: ``outreach merge --help`` loads no Jinja2, Babel data or
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -136,6 +137,7 @@ def merge(
     are reported as SUPPORTERS.csv:LINE and skipped (exit 1). Over SMTP, running the same
     command again resumes: accepted recipients are never sent again.
     """
+    from outreach.checks.cache import CheckCache
     from outreach.errors import ProblemsFound, UsageError
     from outreach.merge import MergeOptions, default_journal, journal_status
     from outreach.merge import merge as run
@@ -186,9 +188,12 @@ def merge(
         retry_failed=retry_failed,
         jobs=jobs,
     )
+    campaign = state.campaign()
+    cache = CheckCache.open(None, os.path.realpath(campaign.root))
+    options = dataclasses.replace(options, cache=cache)
     progress = Progress()
     try:
-        summary = run(state.campaign(), options, report=progress.write, progress=progress)
+        summary = run(campaign, options, report=progress.write, progress=progress)
     finally:
         progress.close()
     if fmt == "json":

@@ -103,8 +103,12 @@ def _label_width(label: str) -> int:
     wide (CJK) ones. VML needs a width; erring wide costs only some colour."""
     import importlib
 
-    regex: Any = importlib.import_module("regex")  # untyped; Unicode's grapheme rules
     text = html.unescape(_TAG.sub("", label))
+    if all(ord(c) < 0x300 for c in text):
+        # Below the combining marks (U+0300) every character is a grapheme of its own but
+        # CR LF, and none is wide: the usual label, without loading ``regex``
+        return 10 * (len(text) - text.count("\r\n"))
+    regex: Any = importlib.import_module("regex")  # untyped; Unicode's grapheme rules
     width = 0.0
     for grapheme in regex.findall(r"\X", text):
         wide = unicodedata.east_asian_width(grapheme[0]) in ("W", "F")

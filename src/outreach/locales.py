@@ -23,6 +23,8 @@ from outreach.errors import LocaleError
 if TYPE_CHECKING:
     from babel import Locale
 
+    from outreach.checks.cache import CheckCache
+
 __all__ = [
     "babel_locale",
     "fallback_chain",
@@ -31,6 +33,7 @@ __all__ = [
     "locale_parents",
     "negotiate_locale",
     "normalize_locale",
+    "text_direction",
 ]
 
 # language[_-]Script/Territory/variant...[@modifier]; no dots, slashes or other path syntax.
@@ -69,6 +72,29 @@ def babel_locale(name: str) -> Locale:
         return Locale.parse(name.replace("-", "_"))
     except (UnknownLocaleError, ValueError, TypeError):
         raise LocaleError(f"unknown locale {name!r}") from None
+
+
+def text_direction(name: str, cache: CheckCache | None = None) -> str:
+    """``"rtl"`` or ``"ltr"``: how ``name``'s script runs, as Babel (CLDR) says. Babel must
+    load and merge the locale's whole data for it (about 17 ms a locale, most of what
+    preparing a locale's email costs), so with the check ``cache`` the answer is
+    remembered, keyed by Babel's version.
+
+    >>> text_direction("ar"), text_direction("pt_BR")
+    ('rtl', 'ltr')
+    """
+    import babel
+
+    key = None
+    if cache is not None and cache.enabled:
+        key = cache.key("text-direction", babel.__version__, name)
+        known = cache.get("files", key)
+        if known in ("rtl", "ltr"):
+            return str(known)
+    direction = "rtl" if babel_locale(name).text_direction == "rtl" else "ltr"
+    if cache is not None and key is not None:
+        cache.put("files", key, direction)
+    return direction
 
 
 def normalize_locale(name: str) -> str:

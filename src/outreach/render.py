@@ -39,9 +39,10 @@ from outreach.items import EMAIL, Email, Post, Rendered, parse_variables
 from outreach.settings import is_image_url
 
 if TYPE_CHECKING:
-    from jinja2 import BaseLoader, Environment, Template
+    from jinja2 import BaseLoader, BytecodeCache, Environment, Template
 
     from outreach.campaign import Campaign
+    from outreach.checks.cache import CheckCache
     from outreach.checks.registry import Finding
     from outreach.sources import Sources
     from outreach.translations import LocaleTranslations
@@ -64,15 +65,16 @@ class _LocaleEnvironments:
         locale: str,
         chain: gettext.NullTranslations,
         lookup: Callable[[str | None, str, bool], None],
+        compiled: tuple[BytecodeCache, BytecodeCache],
     ) -> None:
         from outreach.emailhtml import button
         from outreach.formatting import babel_filters
         from outreach.sanitize import SafeTranslations
 
         filters = babel_filters(locale, campaign.timezone_for(locale))
-        self.html = _environment(campaign, autoescape=True)
+        self.html = _environment(campaign, autoescape=True, compiled=compiled[0])
         self.html.globals["button"] = button  # the bulletproof email button
-        self.text = _environment(campaign, autoescape=False)
+        self.text = _environment(campaign, autoescape=False, compiled=compiled[1])
         for env, html in ((self.html, True), (self.text, False)):
             env.filters.update(filters)
             safe = SafeTranslations(chain, html=html, lookup=lookup)
@@ -85,11 +87,14 @@ class _LocaleEnvironments:
             )
 
 
-def _environment(campaign: Campaign, *, autoescape: bool) -> Environment:
+def _environment(
+    campaign: Campaign, *, autoescape: bool, compiled: BytecodeCache | None = None
+) -> Environment:
     """A Jinja2 environment over the campaign's templates, then outreach's default layouts.
 
     Undefined variables are errors (a typo must not send an email with a blank), and the
-    i18n extension trims ``{% trans %}`` white space as the extractor does.
+    i18n extension trims ``{% trans %}`` white space as the extractor does. ``compiled``
+    holds the templates' compiled code for every environment configured alike.
     """
     from importlib import resources
 
@@ -102,6 +107,7 @@ def _environment(campaign: Campaign, *, autoescape: bool) -> Environment:
         autoescape=autoescape,
         undefined=StrictUndefined,
         auto_reload=False,
+        bytecode_cache=compiled,
     )
     env.policies["ext.i18n.trimmed"] = True
     return env
@@ -127,11 +133,53 @@ def _campaign_loader(campaign: Campaign) -> BaseLoader:
     return CampaignTemplates()
 
 
+def _compiled_templates() -> BytecodeCache:
+    """A Jinja2 bytecode cache in memory: each template is compiled once per renderer and
+    kind (HTML or text), not once per locale. Only the configuration decides the compiled
+    code (autoescape is folded into it; filters, globals and translations are looked up
+    when it runs), and every locale's environment of one kind is configured alike.
+
+    >>> cache = _compiled_templates()
+    >>> from jinja2 import DictLoader, Environment
+    >>> one, two = (Environment(loader=DictLoader({"t": "{{ 1 + 1 }}"}), bytecode_cache=cache)
+    ...             for _ in range(2))
+    >>> one.get_template("t").render(), two.get_template("t").render()
+    ('2', '2')
+    >>> len(cache.code)
+    1
+    """
+    from jinja2 import BytecodeCache
+    from jinja2.bccache import Bucket
+
+    class CompiledTemplates(BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[str, tuple[str, Any]] = {}
+
+        def load_bytecode(self, bucket: Bucket) -> None:
+            found = self.code.get(bucket.key)
+            if found is not None and found[0] == bucket.checksum:
+                bucket.code = found[1]
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            self.code[bucket.key] = (bucket.checksum, bucket.code)
+
+    return CompiledTemplates()
+
+
 class Renderer:
     """Renders a campaign's messages; one instance caches environments per locale."""
 
-    def __init__(self, campaign: Campaign, variables: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        campaign: Campaign,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        cache: CheckCache | None = None,
+    ) -> None:
         self.campaign = campaign
+        #: the check cache, if any: catalogs and templates checked before are recalled
+        #: from it, not checked again (the caller saves it)
+        self.cache = cache
         #: what ``--var`` gave: it wins over everything the campaign computes (``url`` too)
         self.overrides = dict(variables or {})
         self.variables = {**campaign.variables, **self.overrides}
@@ -139,6 +187,7 @@ class Renderer:
         self._catalogs: dict[str, LocaleTranslations] = {}
         self._recorders: list[set[tuple[str | None, str, bool]]] = []
         self._source_texts: dict[tuple[str, str], str] = {}
+        self._compiled: tuple[BytecodeCache, BytecodeCache] | None = None
 
     def _refused(self, locale: str, used: set[tuple[str | None, str, bool]]) -> tuple[Finding, ...]:
         """The error findings of the translations ``used`` would have taken in ``locale``'s
@@ -183,7 +232,7 @@ class Renderer:
         if loaded is None:
             from outreach.translations import load_locale
 
-            loaded = load_locale(self.campaign, locale, self._sources)
+            loaded = load_locale(self.campaign, locale, self._sources, self.cache)
             self._catalogs[locale] = loaded
         return loaded
 
@@ -192,7 +241,7 @@ class Renderer:
         """The templates' source strings, read once per renderer."""
         from outreach.sources import template_sources
 
-        return template_sources(self.campaign)
+        return template_sources(self.campaign, self.cache)
 
     # -- what there is -----------------------------------------------------------------
     @cached_property
@@ -515,7 +564,9 @@ class Renderer:
                 for recorder in recorders:
                     recorder.add((context, msgid, plural))
 
-            envs = _LocaleEnvironments(self.campaign, locale, chain, lookup)
+            if self._compiled is None:
+                self._compiled = (_compiled_templates(), _compiled_templates())
+            envs = _LocaleEnvironments(self.campaign, locale, chain, lookup, self._compiled)
             self._environments[locale] = envs
         return envs
 
@@ -562,15 +613,14 @@ class Renderer:
         dark-mode variant, the postal address (a list of lines, empty when not set) and
         the "view in browser" link (``None`` when not set), from ``[email]``."""
         from outreach.emailhtml import BRAND_COLOR, dark_variant
-        from outreach.locales import babel_locale
+        from outreach.locales import text_direction
 
         email = self.campaign.email
         brand = email.brand_color or BRAND_COLOR
-        rtl = babel_locale(locale).text_direction == "rtl"
         return {
             **self._context(locale, EMAIL, message),
             "lang": locale.replace("_", "-"),
-            "dir": "rtl" if rtl else "ltr",
+            "dir": text_direction(locale, self.cache),
             "brand_color": brand,
             "brand_color_dark": dark_variant(brand),
             "postal_address": list(email.postal_address),

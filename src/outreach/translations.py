@@ -27,8 +27,10 @@ even where a pull request has added ``locales/es_419``, which ``outreach check``
 
 from __future__ import annotations
 
+import base64
 import functools
 import gettext
+import hashlib
 import io
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from babel.messages.catalog import Message
 
     from outreach.campaign import Campaign
+    from outreach.checks.cache import CheckCache
     from outreach.checks.registry import Finding
     from outreach.pofile import PoFile
     from outreach.sources import Sources
@@ -148,9 +151,17 @@ def compile_checked(
 
 
 def load_locale(
-    campaign: Campaign, locale: str, sources: Sources | None = None
+    campaign: Campaign,
+    locale: str,
+    sources: Sources | None = None,
+    cache: CheckCache | None = None,
 ) -> LocaleTranslations:
     """Read, check and compile ``locale``'s catalog (see the module's description).
+
+    With the check ``cache`` (:mod:`outreach.checks.cache`), a catalog compiled before --
+    the same bytes, judged against the same sources, campaign.toml and check code -- is
+    not checked again: its ``.mo`` and refusals are recalled (rendering starts in a
+    fraction of the time; the result is the same).
 
     Raises :class:`~outreach.errors.CatalogError` for a catalog that cannot be read.
     """
@@ -162,9 +173,55 @@ def load_locale(
     except FileNotFoundError:
         return LocaleTranslations(locale, None)
     file = campaign.relative(path)
+    key = None
+    if cache is not None and cache.enabled:
+        from outreach.checks.cache import check_fingerprint
+        from outreach.sources import template_sources
+
+        if sources is None:
+            sources = template_sources(campaign, cache)
+        material = hashlib.sha256(data).hexdigest()
+        fingerprint = check_fingerprint(campaign, sources)
+        key = cache.key(COMPILED, 1, fingerprint, locale, file, material)
+        recalled = _recalled(cache.get(COMPILED, key), locale)
+        if recalled is not None:
+            return recalled
     po = parse_po(data, path=file, locale=locale)
     compiled = compile_checked(po, campaign=campaign, locale=locale, file=file, sources=sources)
-    return LocaleTranslations(locale, compiled.mo, compiled.findings)
+    loaded = LocaleTranslations(locale, compiled.mo, compiled.findings)
+    if cache is not None and key is not None:
+        mo = base64.b64encode(compiled.mo).decode("ascii")
+        cache.put(COMPILED, key, {"mo": mo, "refused": [f.to_json() for f in loaded.refused]})
+    return loaded
+
+
+#: The check cache's namespace for compiled catalogs (:func:`load_locale`).
+COMPILED = "compiled"
+
+
+def _recalled(value: object, locale: str) -> LocaleTranslations | None:
+    """A stored compiled catalog, or ``None`` when ``value`` is not one."""
+    from outreach.checks.registry import Finding
+
+    if not isinstance(value, dict):
+        return None
+    try:
+        mo = base64.b64decode(value["mo"], validate=True)
+        refused = []
+        for item in value["refused"]:
+            text = {k: item[k] for k in ("locale", "file", "check", "message")}
+            keys = {k: item[k] for k in ("msgid", "msgctxt")}
+            line = item["line"]
+            if not all(isinstance(v, str) for v in text.values()) or not all(
+                v is None or isinstance(v, str) for v in keys.values()
+            ):
+                return None
+            if not (line is None or type(line) is int) or item["severity"] != "error":
+                return None
+            refused.append(Finding(line=line, severity="error", **text, **keys))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return LocaleTranslations(locale, mo, tuple(refused))
 
 
 def refusal_applies(

@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -38,13 +39,21 @@ import secrets
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["CACHE_ENV", "CheckCache", "cache_root"]
+from outreach.errors import InputError
+
+if TYPE_CHECKING:
+    from outreach.campaign import Campaign
+    from outreach.sources import Sources
+
+__all__ = ["CACHE_ENV", "CheckCache", "cache_root", "check_fingerprint"]
 
 CACHE_ENV = "OUTREACH_CACHE_DIR"
 _SCHEMA = 4
 _MAX_ENTRIES = 400_000
+#: Namespaces whose values are big (a compiled catalog): fewer are kept.
+_LIMITS = {"compiled": 256}
 
 
 def cache_root() -> Path:
@@ -189,10 +198,46 @@ class CheckCache:
             values = self.namespaces.get(namespace, {})
             if path is None:
                 continue
-            if len(values) > _MAX_ENTRIES:
+            if len(values) > _LIMITS.get(namespace, _MAX_ENTRIES):
                 values = {k: v for k, v in values.items() if (namespace, k) in self.used}
             document = {"schema": _SCHEMA, "values": values}
             with contextlib.suppress(OSError, ValueError, TypeError):
                 data = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
                 atomic_write_bytes(path, data.encode("utf-8", "surrogatepass"))
         self.dirty.clear()
+
+
+def check_fingerprint(campaign: Campaign, sources: Sources | None = None) -> str:
+    """What an entry's findings depend on besides the entry: the check code, outreach's and
+    langdetect's versions, campaign.toml, and the source strings (the templates'). Cache
+    keys of checked values (:mod:`outreach.checks.cache`) include it."""
+    digest = hashlib.sha256(_code_digest())
+    digest.update(f"{sources.origin}\0{sources.digest}".encode() if sources else b"-")
+    try:
+        digest.update(campaign.read(campaign.config_path))
+    except (OSError, InputError):
+        digest.update(b"-")
+    return digest.hexdigest()
+
+
+@functools.cache
+def _code_digest() -> bytes:
+    """The check code and the versions it runs with (read once a process: the code does
+    not change under a running outreach)."""
+    from outreach import __version__
+    from outreach.detect import langdetect_version
+
+    digest = hashlib.sha256(f"{__version__}\0{langdetect_version()}".encode())
+    here = Path(__file__).parent.parent
+    code = [
+        *sorted((here / "checks").glob("*.py")),
+        *(here / name for name in ("detect.py", "tokens.py", "placeholders.py", "plurals.py")),
+        *(here / name for name in ("platforms.py", "pofile.py", "poheader.py", "sources.py")),
+        here / "translations.py",
+    ]
+    for path in code:
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"-")
+    return digest.digest()

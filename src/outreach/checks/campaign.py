@@ -21,14 +21,13 @@ that string, and a cache someone else wrote is never believed.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from outreach.checks.cache import CheckCache
+from outreach.checks.cache import CheckCache, check_fingerprint
 from outreach.checks.incremental import Block, Entry, FileRecord, Plan, entry_key
 from outreach.checks.registry import (
     CATALOG_CHECKS,
@@ -40,7 +39,7 @@ from outreach.checks.registry import (
 )
 from outreach.checks.runner import Result
 from outreach.detect import DETECTION_SEEDS, LanguageJudge, langdetect_version
-from outreach.errors import CatalogError, InputError, UnsafePathError
+from outreach.errors import CatalogError, UnsafePathError
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
@@ -109,7 +108,7 @@ def check_campaign(
 
     sources = template_sources(campaign, store)
     judge = LanguageJudge(_Detections(store))
-    run = _Run(campaign, judge, _Entries(store, _fingerprint(campaign, sources)), sources)
+    run = _Run(campaign, judge, _Entries(store, check_fingerprint(campaign, sources)), sources)
     _check_locales(run, wanted)
     if render and run.parsed:
         from outreach.checks.rendered import check_rendered
@@ -570,28 +569,3 @@ class _Detections:
     def put(self, locale: str, text: str, candidates: tuple[tuple[str, float], ...]) -> None:
         key = self._key(locale, text)
         self.store.put("detections", key, [[lang, prob] for lang, prob in candidates])
-
-
-def _fingerprint(campaign: Campaign, sources: Sources | None = None) -> str:
-    """What an entry's findings depend on besides the entry: the check code, outreach's and
-    langdetect's versions, campaign.toml, and the source strings (the templates')."""
-    from outreach import __version__
-
-    digest = hashlib.sha256(f"{__version__}\0{langdetect_version()}".encode())
-    digest.update(f"{sources.origin}\0{sources.digest}".encode() if sources else b"-")
-    here = Path(__file__).parent.parent
-    code = [
-        *sorted((here / "checks").glob("*.py")),
-        *(here / name for name in ("detect.py", "tokens.py", "placeholders.py", "plurals.py")),
-        *(here / name for name in ("platforms.py", "pofile.py", "poheader.py", "sources.py")),
-    ]
-    for path in code:
-        try:
-            digest.update(path.read_bytes())
-        except OSError:
-            digest.update(b"-")
-    try:
-        digest.update(campaign.read(campaign.config_path))
-    except (OSError, InputError):
-        digest.update(b"-")
-    return digest.hexdigest()

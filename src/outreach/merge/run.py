@@ -28,6 +28,7 @@ from outreach.mail import HeaderError
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
+    from outreach.checks.cache import CheckCache
     from outreach.checks.registry import Finding
     from outreach.merge.audience import Audience, Supporter
     from outreach.merge.delivery import Delivery, SmtpSettings
@@ -61,6 +62,8 @@ class MergeOptions:
     shard: tuple[int, int] | None = None
     retry_failed: bool = False
     jobs: int = 1
+    #: the check cache (:mod:`outreach.checks.cache`): catalogs checked before start faster
+    cache: CheckCache | None = None
 
 
 @dataclass
@@ -218,7 +221,7 @@ def merge(
     # written atomically, so for them a check of the encoding is enough up front.
     parse_all = bool(options.smtp) and not options.dry_run
     supporters = open_supporters(options.supporters, encoding=options.encoding, parse_all=parse_all)
-    renderer = Renderer(campaign, options.variables)
+    renderer = Renderer(campaign, options.variables, cache=options.cache)
     message = renderer.resolve_message(options.message)
     if EMAIL not in renderer.channels(message):
         raise UsageError(f"message {message!r} has no email (no body or text block)")
@@ -235,6 +238,8 @@ def merge(
         campaign, renderer, message, supporters.columns, unsubscribe, utf8=utf8, newline=newline
     )
     maker.prepare(campaign.locales)
+    if options.cache is not None:
+        options.cache.save()  # every catalog is loaded now
     audience = Audience(
         Negotiator(campaign.locales, campaign.source_locale),
         supporters.columns,

@@ -1,0 +1,189 @@
+"""What makes ``merge`` (and any render) start fast, and proof that it changes nothing.
+
+* compiled catalogs are remembered in the check cache (:func:`outreach.translations.
+  load_locale`): a warm renderer renders exactly what a cold one does, recalls refusals,
+  notices an edited ``.po``, and ignores a stored value that is not one;
+* a locale's text direction is remembered too (:func:`outreach.locales.text_direction`);
+* every locale's environment shares one compiled template (:mod:`outreach.render`);
+* the button's width takes a short cut below U+0300 that gives what ``regex`` gives;
+* ``Seen`` finds duplicates across its batches.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import edit_po, po_path
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from outreach.campaign import load_campaign
+from outreach.checks.cache import CheckCache
+from outreach.render import Renderer
+from outreach.translations import COMPILED
+
+LOCALES = ("en", "es", "fr", "pt")
+
+
+def _cache(root: Path) -> CheckCache:
+    return CheckCache.open(None, os.path.realpath(root))
+
+
+def _emails(root: Path, cache: CheckCache | None) -> dict[str, Any]:
+    renderer = Renderer(load_campaign(root), cache=cache)
+    found = {}
+    for locale in LOCALES:
+        mail = renderer.render_email("share", locale)
+        found[locale] = (mail.subject, mail.preheader, mail.text, mail.html, mail.refused)
+    if cache is not None:
+        cache.save()
+    return found
+
+
+def _no_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import outreach.translations
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a catalog was checked again")
+
+    monkeypatch.setattr(outreach.translations, "compile_checked", refuse)
+
+
+def test_a_warm_renderer_renders_what_a_cold_one_does(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uncached = _emails(example, None)
+    cold = _emails(example, _cache(example))
+    stored = _cache(example).path(COMPILED)
+    assert stored is not None and stored.exists()
+    _no_checks(monkeypatch)
+    warm = _emails(example, _cache(example))
+    assert uncached == cold == warm
+
+
+def test_refusals_are_recalled_and_an_edit_is_noticed(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    es = po_path(example, "es")
+    edit_po(es, {"Watch the film": "Mira la película en https://evil.example/"})
+    cold = _emails(example, _cache(example))
+    assert any(f.check == "urls" for f in cold["es"][4])  # refused, so the source text
+    with monkeypatch.context() as patch:
+        _no_checks(patch)
+        assert _emails(example, _cache(example)) == cold
+    edit_po(es, {"Watch the film": "Mira la película"})
+    edited = _emails(example, _cache(example))
+    assert edited["es"][4] == ()
+    assert "Mira la película" in edited["es"][3]  # the button
+
+
+def test_a_stored_value_that_is_not_a_compiled_catalog_is_ignored(example: Path) -> None:
+    expected = _emails(example, _cache(example))
+    stored = _cache(example).path(COMPILED)
+    assert stored is not None
+    document = json.loads(stored.read_text(encoding="utf-8"))
+    bad = [
+        {"mo": "not base64!", "refused": []},
+        {"mo": "", "refused": [{"line": "1"}]},
+        {
+            "mo": "",
+            "refused": [
+                {
+                    **dict.fromkeys(("locale", "file", "check", "message"), "x"),
+                    "msgid": None,
+                    "msgctxt": None,
+                    "line": 1,
+                    "severity": "warning",
+                }
+            ],
+        },
+        ["a list"],
+    ]
+    for index, key in enumerate(sorted(document["values"])):
+        document["values"][key] = bad[index % len(bad)]
+    stored.write_text(json.dumps(document), encoding="utf-8")
+    assert _emails(example, _cache(example)) == expected
+
+
+def test_text_direction_is_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import outreach.locales
+    from outreach.locales import text_direction
+
+    cache = _cache(tmp_path)
+    assert [text_direction(loc, cache) for loc in ("ar", "he", "fa", "pt_BR")] == [
+        "rtl",
+        "rtl",
+        "rtl",
+        "ltr",
+    ]
+    cache.save()
+
+    def refuse(name: str) -> None:
+        raise AssertionError("Babel was asked again")
+
+    monkeypatch.setattr(outreach.locales, "babel_locale", refuse)
+    again = _cache(tmp_path)
+    assert [text_direction(loc, again) for loc in ("ar", "pt_BR")] == ["rtl", "ltr"]
+
+
+def test_every_locale_shares_one_compiled_template(example: Path) -> None:
+    from jinja2 import Environment
+
+    renderer = Renderer(load_campaign(example))
+    compiled = []
+    original = Environment.compile
+
+    def counting(self: Environment, source: str, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(args[0] if args else kwargs.get("name"))
+        return original(self, source, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Environment, "compile", counting)
+        for locale in LOCALES:
+            renderer.render_email("share", locale)
+    # each template once for HTML and once for text, however many locales
+    assert max(compiled.count(name) for name in compiled) <= 2
+
+
+def _regex_width(text: str) -> int:
+    import regex  # type: ignore[import-untyped]
+
+    width = 0
+    for grapheme in regex.findall(r"\X", text):
+        width += 16 if unicodedata.east_asian_width(grapheme[0]) in ("W", "F") else 10
+    return math.ceil(width)
+
+
+@given(st.text(st.characters(max_codepoint=0x2FF, blacklist_characters="<&"), max_size=40))
+@settings(max_examples=400)
+def test_the_button_width_short_cut_is_what_regex_gives(label: str) -> None:
+    from outreach.emailhtml import _label_width
+
+    assert _label_width(label) == _regex_width(label)
+
+
+@pytest.mark.parametrize("label", ["Watch the film", "Mirá la película", "映画を見る", "e\u0301"])
+def test_the_button_width_of_real_labels(label: str) -> None:
+    from outreach.emailhtml import _label_width
+
+    assert _label_width(label) == _regex_width(label)
+
+
+def test_seen_finds_duplicates_across_its_batches() -> None:
+    from outreach.merge.journal import Seen
+
+    seen = Seen()
+    try:
+        states = [seen.see(f"p{i}@example.net", i + 2, "en")[0] for i in range(10_000)]
+        assert set(states) == {"pending"}
+        assert seen.see("p17@example.net", 10_002, "en") == ("duplicate", 19)
+        assert seen.see("p9999@example.net", 10_003, "en") == ("duplicate", 10_001)
+        assert seen.see("p10000@example.net", 10_004, "en") == ("pending", None)
+    finally:
+        seen.close()
