@@ -72,6 +72,26 @@ def run_measured(
     return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
+def _row(
+    rows: int,
+    seconds: float,
+    rss: float,
+    cpu: float,
+    *,
+    jobs: int | None = None,
+    server_ms: float | None = None,
+) -> dict[str, Any]:
+    """One line of the table: a run's figures (``jobs`` for files, the server's CPU a
+    message for SMTP)."""
+    row: dict[str, Any] = {"rows": rows}
+    if jobs is not None:
+        row["jobs"] = jobs
+    row.update(seconds=seconds, per_second=rows / seconds, peak_rss_mb=rss, cpu_seconds=cpu)
+    if server_ms is not None:
+        row["server_ms_per_message"] = server_ms
+    return row
+
+
 # -- the SMTP server ---------------------------------------------------------------------------
 SERVER = """
 import asyncio, signal, socket, sys
@@ -95,6 +115,36 @@ print(Handler.count, flush=True)
 """
 
 
+# A client that does nothing but send: one message built once (outreach's own, for one
+# supporter), sent again and again over CONNECTIONS kept-open connections, as fast as
+# smtplib can. What it reaches is what the server accepts from any client.
+CEILING = """
+import smtplib, sys, threading
+port, total, connections, path = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+message = open(path, "rb").read()
+def send(count):
+    smtp = smtplib.SMTP("127.0.0.1", port)
+    smtp.ehlo()
+    for i in range(count):
+        smtp.sendmail("love@example.org", [f"p{i}@example.net"], message)
+    smtp.quit()
+threads = [threading.Thread(target=send, args=(total // connections,)) for _ in range(connections)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+"""
+
+
+def one_message(campaign: Path, work: Path) -> Path:
+    """One supporter's message as outreach sends it (CRLF), for the ceiling client."""
+    rows = work / "one.csv"
+    write_rows(rows, 1)
+    outreach(campaign, rows, "--out-dir", str(work / "one"))
+    (path,) = (work / "one").glob("*.eml")
+    return path
+
+
 class SmtpServer:
     def __enter__(self) -> SmtpServer:
         self.process = subprocess.Popen(
@@ -103,6 +153,11 @@ class SmtpServer:
         assert self.process.stdout is not None
         self.port = int(self.process.stdout.readline())
         return self
+
+    def cpu(self) -> float:
+        """The server's CPU seconds so far (user + system, from ``/proc``)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def __exit__(self, *exc: object) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -153,8 +208,13 @@ def mailmerge(folder: Path, *, dry_run: bool) -> tuple[float, float, float]:
     return run_measured(command, folder)
 
 
-def outreach(campaign: Path, rows: Path, *args: str) -> tuple[float, float, float]:
+def outreach(
+    campaign: Path, rows: Path, *args: str, cache: Path | None = None
+) -> tuple[float, float, float]:
+    """One ``outreach merge`` run; its check cache is ``cache`` (default: the benchmark's
+    own, warm after the first run, as a campaign's cache is after its first check)."""
     env = {**os.environ, "OUTREACH_UNSUBSCRIBE_SECRET": SECRET}
+    env["OUTREACH_CACHE_DIR"] = str(cache or campaign.parent / "cache")
     return run_measured(
         [str(BIN / "outreach"), "-C", str(campaign), "merge", str(rows), "share", *args],
         campaign,
@@ -183,6 +243,18 @@ def main() -> None:
         biggest = max([*args.rows, args.smtp_rows, args.mailmerge_rows, args.mailmerge_smtp_rows])
         all_rows = work / "all.csv"
         write_rows(all_rows, biggest)
+        # The first run of a campaign checks and compiles its catalogs and remembers them
+        # in the check cache; every later run recalls them: the first run is measured as
+        # the cold one, and the runs after it find the cache warm.
+        first = sorted(set(args.rows))[0]
+        rows = work / f"rows-{first}.csv"
+        write_rows(rows, first)
+        box = work / "cold.mbox"
+        seconds, rss, cpu = outreach(campaign, rows, "--out", str(box))
+        results["files"][f"outreach mbox {first:,} (cold cache)"] = _row(
+            first, seconds, rss, cpu, jobs=0
+        )
+        box.unlink()
         for count in sorted(set(args.rows)):
             rows = work / f"rows-{count}.csv"
             write_rows(rows, count)
@@ -190,29 +262,19 @@ def main() -> None:
                 box = work / f"out-{count}.mbox"
                 seconds, rss, cpu = outreach(campaign, rows, "--out", str(box), "--jobs", str(jobs))
                 label = f" --jobs {jobs}" if jobs > 1 else ""
-                results["files"][f"outreach mbox{label} {count:,}"] = {
-                    "rows": count,
-                    "jobs": jobs,
-                    "seconds": seconds,
-                    "per_second": count / seconds,
-                    "peak_rss_mb": rss,
-                    "cpu_seconds": cpu,
-                }
+                results["files"][f"outreach mbox{label} {count:,}"] = _row(
+                    count, seconds, rss, cpu, jobs=jobs
+                )
                 box.unlink()
         dry = prepare_mailmerge(work, campaign, all_rows, args.mailmerge_rows, None)
         seconds, rss, cpu = mailmerge(dry, dry_run=True)
         count = args.mailmerge_rows
-        results["files"][f"mailmerge --dry-run {count:,}"] = {
-            "rows": count,
-            "seconds": seconds,
-            "per_second": count / seconds,
-            "peak_rss_mb": rss,
-            "cpu_seconds": cpu,
-        }
+        results["files"][f"mailmerge --dry-run {count:,}"] = _row(count, seconds, rss, cpu)
 
         with SmtpServer() as server:
             rows = work / f"smtp-{args.smtp_rows}.csv"
             write_rows(rows, args.smtp_rows)
+            before = server.cpu()
             seconds, rss, cpu = outreach(
                 campaign,
                 rows,
@@ -226,25 +288,26 @@ def main() -> None:
                 str(work / "bench.journal"),
             )
             count = args.smtp_rows
-            results["smtp"][f"outreach smtp {count:,}"] = {
-                "rows": count,
-                "seconds": seconds,
-                "per_second": count / seconds,
-                "peak_rss_mb": rss,
-                "cpu_seconds": cpu,
-            }
+            results["smtp"][f"outreach smtp {count:,}"] = _row(
+                count, seconds, rss, cpu, server_ms=1000 * (server.cpu() - before) / count
+            )
             folder = prepare_mailmerge(
                 work, campaign, all_rows, args.mailmerge_smtp_rows, server.port
             )
+            before = server.cpu()
             seconds, rss, cpu = mailmerge(folder, dry_run=False)
             count = args.mailmerge_smtp_rows
-            results["smtp"][f"mailmerge send {count:,}"] = {
-                "rows": count,
-                "seconds": seconds,
-                "per_second": count / seconds,
-                "peak_rss_mb": rss,
-                "cpu_seconds": cpu,
-            }
+            results["smtp"][f"mailmerge send {count:,}"] = _row(
+                count, seconds, rss, cpu, server_ms=1000 * (server.cpu() - before) / count
+            )
+            message = one_message(campaign, work)
+            count = args.smtp_rows
+            command = [sys.executable, "-c", CEILING, str(server.port), str(count)]
+            before = server.cpu()
+            seconds, rss, cpu = run_measured([*command, str(args.connections), str(message)], work)
+            results["smtp"][f"bare smtplib, one message {count:,}"] = _row(
+                count, seconds, rss, cpu, server_ms=1000 * (server.cpu() - before) / count
+            )
         results["smtp"]["server received"] = server.received
     results["load"].append(os.getloadavg()[0])
     files = results["files"]
@@ -254,6 +317,7 @@ def main() -> None:
     send = results["smtp"]
     mm_send = next(v for k, v in send.items() if k.startswith("mailmerge"))["per_second"]
     our_send = next(v for k, v in send.items() if k.startswith("outreach"))["per_second"]
+    ceiling = next(v for k, v in send.items() if k.startswith("bare"))["per_second"]
     peaks = [v["peak_rss_mb"] for v in single]
     results["ratios"] = {
         **{
@@ -262,6 +326,8 @@ def main() -> None:
             if k.startswith("outreach")
         },
         "smtp (outreach / mailmerge)": our_send / mm_send,
+        "smtp (bare smtplib, the server's ceiling / mailmerge)": ceiling / mm_send,
+        "smtp (outreach / bare smtplib)": our_send / ceiling,
         "peak RSS largest / smallest run": peaks[-1] / peaks[0],
     }
     if args.json:
@@ -275,7 +341,9 @@ def main() -> None:
             if isinstance(value, dict):
                 row = (value["rows"], value["seconds"], value["per_second"], value["peak_rss_mb"])
                 line = f"{name:<32} {row[0]:>8,} {row[1]:>8.2f} {row[2]:>9,.0f} {row[3]:>12.1f}"
-                print(f"{line} {value['cpu_seconds']:>7.2f}")
+                server = value.get("server_ms_per_message")
+                extra = f"   server {server:.2f} ms/msg" if server is not None else ""
+                print(f"{line} {value['cpu_seconds']:>7.2f}{extra}")
     print(f"server received {results['smtp']['server received']:,} messages")
     for name, value in results["ratios"].items():
         print(f"{name}: {value:.2f}x")
