@@ -152,10 +152,22 @@ class Unsubscribe:
             )
         return None
 
+    @property
+    def url_pieces(self) -> tuple[str, ...]:
+        """The URL's text around its placeholders (one more piece than placeholders).
+
+        >>> Unsubscribe("https://example.org/u?e={email}&t={token}", None).url_pieces
+        ('https://example.org/u?e=', '&t=', '')
+        """
+        return tuple(self._pieces[self.url][::2]) if self.url else ()
+
     def _fill(self, link: str, address: str) -> str:
+        return "".join(self._filled(link, address))
+
+    def _filled(self, link: str, address: str) -> list[str]:
         pieces = self._pieces[link]
         if len(pieces) == 1:
-            return link
+            return pieces
         filled = pieces.copy()
         for index in range(1, len(pieces), 2):  # the placeholders' names
             if pieces[index] == "email":
@@ -167,7 +179,7 @@ class Unsubscribe:
                 if not self.secret:
                     raise ValueError(f"${SECRET_ENV} is not set")
                 filled[index] = token(self.secret, address)
-        return "".join(filled)
+        return filled
 
     @staticmethod
     def _headers(mailto: str | None, url: str | None) -> tuple[tuple[str, str], ...]:
@@ -181,9 +193,22 @@ class Unsubscribe:
 
     def for_recipient(self, address: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
         """``(the body's unsubscribe URL, the headers)`` for ``address``."""
-        url = self._fill(self.url, address) if self.url else None
+        link, headers, _ = self.filled(address)
+        return link, headers
+
+    def filled(
+        self, address: str
+    ) -> tuple[str | None, tuple[tuple[str, str], ...], tuple[str, ...]]:
+        """:meth:`for_recipient`, and what the URL's placeholders became (in order).
+
+        >>> u = Unsubscribe("https://example.org/u?e={email}", None)
+        >>> u.filled("ana@example.net")[::2]
+        ('https://example.org/u?e=ana%40example.net', ('ana%40example.net',))
+        """
+        parts = self._filled(self.url, address) if self.url else []
+        url = "".join(parts) if self.url else None
         mailto = self._fill(self.mailto, address) if self.mailto else None
-        return url or mailto, self._headers(mailto, url)
+        return url or mailto, self._headers(mailto, url), tuple(parts[1::2])
 
     def preview(self) -> tuple[str | None, tuple[tuple[str, str], ...]]:
         """Without a recipient: the body's link as written; headers only for links that

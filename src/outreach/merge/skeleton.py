@@ -194,6 +194,16 @@ class MessageMaker:
             self.fields.append("unsubscribe_url")
         env = renderer.environment(campaign.source_locale, html=True)
         self.use: FieldUse = analyse(env, [f"{message}.j2", HTML_LAYOUT, TEXT_LAYOUT], self.fields)
+        # A per-recipient unsubscribe URL goes into a skeleton as its static text with a
+        # slot for each placeholder's value (an address, a token: URL-safe text that
+        # encodes as itself), not as one slot for the whole link: its text is encoded once.
+        self._link: int | None = None
+        self._link_fields: list[str] = []
+        if unsubscribe.needs_recipient and unsubscribe.url:
+            self._link = self.fields.index("unsubscribe_url")
+            count = len(unsubscribe.url_pieces) - 1
+            self._link_fields = [f"\0unsubscribe_url {n}" for n in range(count)]
+            self.fields.extend(self._link_fields)
         self.sender = campaign.email.sender or f"{campaign.name} <noreply@localhost>"
         self.reply_to = campaign.email.reply_to
         self.domain = idna_domain(sender_domain(self.sender))
@@ -224,16 +234,21 @@ class MessageMaker:
         digest.update(key.encode("utf-8"))
         return f"<{digest.hexdigest()[:32]}@{self.domain}>"
 
-    def _values(self, supporter: Supporter, unsubscribe_url: str | None) -> dict[str, str]:
+    def _values(
+        self, supporter: Supporter, unsubscribe_url: str | None, link_values: Sequence[str]
+    ) -> dict[str, str]:
         values = dict(supporter.fields)
         if self.unsubscribe.needs_recipient:
             values["unsubscribe_url"] = unsubscribe_url or ""
+            values.update(zip(self._link_fields, link_values, strict=False))
         return values
 
-    def _unsubscribe_for(self, spec: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    def _unsubscribe_for(
+        self, spec: str
+    ) -> tuple[str | None, tuple[tuple[str, str], ...], tuple[str, ...]]:
         if self._static_unsubscribe is not None:
-            return self._static_unsubscribe
-        return self.unsubscribe.for_recipient(spec)
+            return (*self._static_unsubscribe, ())
+        return self.unsubscribe.filled(spec)
 
     # -- the paths ---------------------------------------------------------------------
     def prepare(self, locales: Sequence[str]) -> None:
@@ -251,8 +266,8 @@ class MessageMaker:
                 "the address has a non-ASCII local part and the server does not offer SMTPUTF8"
             )
         spec = proof_to or address.spec
-        url, unsubscribe = self._unsubscribe_for(spec)
-        values = self._values(supporter, url)
+        url, unsubscribe, link_values = self._unsubscribe_for(spec)
+        values = self._values(supporter, url, link_values)
         locale = supporter.choice.locale
         reason = self._full_reason(values)
         if proof_to is None and reason is None:
@@ -423,6 +438,12 @@ class MessageMaker:
         nonce = secrets.token_hex(4)
         marker = re.compile(f"\ue000{nonce}(\\d+)\ue001")
         markers = self._values_for(truthy, lambda i, _: f"\ue000{nonce}{i}\ue001")
+        if self._link is not None and markers[self._link]:
+            first = len(self.fields) - len(self._link_fields)
+            static = self.unsubscribe.url_pieces
+            markers[self._link] = static[0] + "".join(
+                f"\ue000{nonce}{first + n}\ue001{piece}" for n, piece in enumerate(static[1:])
+            )
         rendered = self._render(locale, dict(zip(self.fields, markers, strict=True)))
         subject = _split(rendered.subject, marker, nonce)
         text = _split(rendered.text, marker, nonce)
@@ -455,7 +476,7 @@ class MessageMaker:
         )
 
     def _post_headers(self) -> tuple[tuple[str, str], ...]:
-        _, headers = self._unsubscribe_for("probe@example.net")
+        _, headers, _ = self._unsubscribe_for("probe@example.net")
         return headers[1:]
 
     def _probe(self, truthy: frozenset[str]) -> list[str]:
@@ -478,8 +499,8 @@ class MessageMaker:
         address = parse_address("zoe.probe@example.net")
         assert not isinstance(address, str)
         supporter = Supporter(0, address, "Zoë Próbé", Choice(locale, "first", locale), values)
-        url, unsubscribe = self._unsubscribe_for(address.spec)
-        values = self._values(supporter, url)
+        url, unsubscribe, link_values = self._unsubscribe_for(address.spec)
+        values = self._values(supporter, url, link_values)
         full = self._render(locale, values)
         failed = "the skeleton did not match a full render: every email rendered in full"
         escaped = [_escape(v) for v in (values.get(f, "") for f in self.fields)]
