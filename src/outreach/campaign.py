@@ -163,6 +163,19 @@ class Campaign:
     def messages_dir(self) -> Path:
         return self.root / "messages"
 
+    def template_paths(self) -> list[Path]:
+        """Every ``messages/**/*.j2`` file, in the order ``pybabel extract`` visits them.
+
+        Like pybabel: a directory's files (sorted) before its subdirectories (sorted), and
+        directories whose names start with ``.`` or ``_`` are skipped, so that both tools
+        write the same POT.
+        """
+        found: list[Path] = []
+        for root, dirnames, filenames in os.walk(self.messages_dir):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+            found.extend(Path(root) / name for name in sorted(filenames) if name.endswith(".j2"))
+        return found
+
     @property
     def locales_dir(self) -> Path:
         return self.root / "locales"

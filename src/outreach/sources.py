@@ -80,10 +80,8 @@ def template_sources(campaign: Campaign, cache: CheckCache | None = None) -> Sou
     is remembered by their digest (extracting them costs more than a check that finds
     nothing changed).
     """
-    from outreach.catalogs import template_paths
-
     try:
-        texts = tuple((campaign.relative(p), campaign.read(p)) for p in template_paths(campaign))
+        texts = tuple((campaign.relative(p), campaign.read(p)) for p in campaign.template_paths())
     except (OSError, OutreachError):
         texts = ()
     if texts:

@@ -165,8 +165,6 @@ def load_locale(
 
     Raises :class:`~outreach.errors.CatalogError` for a catalog that cannot be read.
     """
-    from outreach.pofile import parse_po
-
     path = campaign.po_path(locale)
     try:
         data = campaign.read(path)
@@ -186,6 +184,8 @@ def load_locale(
         recalled = _recalled(cache.get(COMPILED, key), locale)
         if recalled is not None:
             return recalled
+    from outreach.pofile import parse_po
+
     po = parse_po(data, path=file, locale=locale)
     compiled = compile_checked(po, campaign=campaign, locale=locale, file=file, sources=sources)
     loaded = LocaleTranslations(locale, compiled.mo, compiled.findings)
@@ -201,14 +201,14 @@ COMPILED = "compiled"
 
 def _recalled(value: object, locale: str) -> LocaleTranslations | None:
     """A stored compiled catalog, or ``None`` when ``value`` is not one."""
-    from outreach.checks.registry import Finding
-
     if not isinstance(value, dict):
         return None
     try:
         mo = base64.b64decode(value["mo"], validate=True)
         refused = []
         for item in value["refused"]:
+            from outreach.checks.registry import Finding
+
             text = {k: item[k] for k in ("locale", "file", "check", "message")}
             keys = {k: item[k] for k in ("msgid", "msgctxt")}
             line = item["line"]

@@ -42,18 +42,18 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from outreach.checks.registry import (
-    CatalogInfo,
-    Finding,
-    Severity,
-    Unit,
-    catalog_check,
-    entry_check,
-    summarize,
-)
-
 if TYPE_CHECKING:
-    from outreach.checks.registry import CATALOG_CHECKS, ENTRY_CHECKS
+    from outreach.checks.registry import (
+        CATALOG_CHECKS,
+        ENTRY_CHECKS,
+        CatalogInfo,
+        Finding,
+        Severity,
+        Unit,
+        catalog_check,
+        entry_check,
+        summarize,
+    )
     from outreach.checks.runner import Detector, catalog_info, check_catalog
 
 __all__ = [
@@ -72,12 +72,26 @@ __all__ = [
 ]
 
 _FROM_RUNNER = {"CATALOG_CHECKS", "ENTRY_CHECKS", "Detector", "catalog_info", "check_catalog"}
+_FROM_REGISTRY = {
+    "CatalogInfo",
+    "Finding",
+    "Severity",
+    "Unit",
+    "catalog_check",
+    "entry_check",
+    "summarize",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _FROM_RUNNER:
+    # Nothing is imported before it is asked for: outreach.checks.cache (which render and
+    # merge use) must not bring the registry and its checks with it.
+    if name in _FROM_RUNNER:
+        module = importlib.import_module("outreach.checks.runner")  # registers every check
+    elif name in _FROM_REGISTRY:
+        module = importlib.import_module("outreach.checks.registry")
+    else:
         raise AttributeError(f"module 'outreach.checks' has no attribute {name!r}")
-    runner = importlib.import_module("outreach.checks.runner")  # registers every check
-    value = getattr(runner, name)
+    value = getattr(module, name)
     globals()[name] = value
     return value
