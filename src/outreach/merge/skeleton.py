@@ -436,13 +436,16 @@ class MessageMaker:
             self._render(locale, dict(zip(self.fields, self._probe(truthy), strict=True)))
             return next(iter(self.notes.values()))
         nonce = secrets.token_hex(4)
-        marker = re.compile(f"\ue000{nonce}(\\d+)\ue001")
+        # A field's marker is private-use characters around a number, which no filter or
+        # escaping changes; inside a link, letters (u<nonce>v<n>v<nonce>u), so that the
+        # link still reads as one to what renders and checks it.
+        marker = re.compile(f"(?:\ue000{nonce}|u{nonce}v)(\\d+)(?:\ue001|v{nonce}u)")
         markers = self._values_for(truthy, lambda i, _: f"\ue000{nonce}{i}\ue001")
         if self._link is not None and markers[self._link]:
             first = len(self.fields) - len(self._link_fields)
             static = self.unsubscribe.url_pieces
             markers[self._link] = static[0] + "".join(
-                f"\ue000{nonce}{first + n}\ue001{piece}" for n, piece in enumerate(static[1:])
+                f"u{nonce}v{first + n}v{nonce}u{piece}" for n, piece in enumerate(static[1:])
             )
         rendered = self._render(locale, dict(zip(self.fields, markers, strict=True)))
         subject = _split(rendered.subject, marker, nonce)
