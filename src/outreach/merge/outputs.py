@@ -27,10 +27,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from outreach.errors import UnsafePathError, UsageError
 from outreach.files import atomic_writer
+
+if TYPE_CHECKING:
+    from outreach.merge.skeleton import Outgoing
 
 __all__ = ["DirectoryWriter", "MboxWriter", "PartWriter", "Writer"]
 
@@ -56,6 +59,10 @@ class Writer:
 
     def write(self, data: bytes, recipient: str, line: int) -> None:
         raise NotImplementedError
+
+    def write_message(self, outgoing: Outgoing, date: bytes) -> None:
+        """Write ``outgoing`` with the ``Date`` line ``date``."""
+        self.write(outgoing.data(date), outgoing.recipient, outgoing.line)
 
 
 class MboxWriter(Writer):
@@ -98,6 +105,11 @@ class MboxWriter(Writer):
         :class:`~outreach.merge.skeleton.MessageMaker` builds with ``newline=b"\\n"``)."""
         assert self._stream is not None
         self._stream.writelines((self._stamp(), data, b"\n"))
+
+    def write_message(self, outgoing: Outgoing, date: bytes) -> None:
+        """As :meth:`write`, from the message's pieces (not joined first: a copy less)."""
+        assert self._stream is not None
+        self._stream.writelines((self._stamp(), outgoing.head, date, *outgoing.tail, b"\n"))
 
     def append(self, parts: Sequence[Path]) -> None:
         """Copy ``--jobs`` workers' parts (mbox text already) to the end of this mbox, in

@@ -379,7 +379,7 @@ def _rows(
         run.sent_this_run += 1
         if delivery is None:
             if not options.dry_run:
-                writer.write(outgoing.data(maker.date()), outgoing.recipient, outgoing.line)
+                writer.write_message(outgoing, maker.date())
             summary.outcome["written" if not options.dry_run else "checked"] += 1
             continue
         batch.append(outgoing)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from markupsafe import escape
 
+from outreach.display import NOT_ONE_LINE
 from outreach.errors import TemplateError
 from outreach.mail import (
     HeaderError,
@@ -65,7 +66,6 @@ if TYPE_CHECKING:
 __all__ = ["MessageMaker", "Outgoing"]
 
 _HTML_SPECIAL = re.compile(r"[&<>\"']")
-_TRANSFORMED = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]|  ")
 Segments = list[str | int]
 
 
@@ -238,7 +238,7 @@ class MessageMaker:
         self, supporter: Supporter, unsubscribe_url: str | None, link_values: Sequence[str]
     ) -> dict[str, str]:
         values = dict(supporter.fields)
-        if self.unsubscribe.needs_recipient:
+        if self._static_unsubscribe is None:  # the link names the recipient
             values["unsubscribe_url"] = unsubscribe_url or ""
             values.update(zip(self._link_fields, link_values, strict=False))
         return values
@@ -287,7 +287,8 @@ class MessageMaker:
         if self.use.complex:
             return next(iter(self.notes.values()))
         for name in self._shaping:
-            if _TRANSFORMED.search(values.get(name, "")):
+            value = values.get(name, "")
+            if "  " in value or NOT_ONE_LINE.search(value):
                 return (
                     "a value with a line break, a control character or a run of spaces is "
                     "rendered in full (rendering would reshape it)"
