@@ -3,14 +3,19 @@
 ``outreach check`` runs on every save (a pre-commit hook), so it remembers what it found:
 each entry's findings, keyed by everything they depend on (the entry's text, flags and
 plural formula, the locale, the campaign's settings and outreach's check code), and each
-langdetect answer. Editing one string re-checks one string.
+langdetect answer. Editing one string re-checks one string. ``render`` and ``merge`` keep
+their start-up short with the same store: each catalog compiled as rendering uses it
+(:func:`outreach.translations.load_locale`: its ``.mo`` and refusals, keyed by the
+``.po``'s bytes, the sources, campaign.toml and outreach's code) and each locale's text
+direction.
 
 A cache is derived data, and derived data is never believed over its sources (DESIGN.md
 section 6b). A pull request could add a cache claiming that a hijacked link is clean, so:
 
 * the cache lives outside the campaign, in the user's cache directory (``$OUTREACH_CACHE_DIR``,
   else the platform's: ``~/.cache/outreach`` on Linux), one file per campaign and kind of
-  value (``<campaign>.files.json``, ``.entries.json``, ``.detections.json``), each read only
+  value (``<campaign>.files.json``, ``.entries.json``, ``.detections.json``,
+  ``.compiled.json``), each read only
   when a value of its kind is wanted: a run that changed nothing reads only the first;
 * every key is a MAC (keyed BLAKE2b) of its material under a secret of this machine
   (``secret`` in that directory, 32 random bytes, mode 0600): without the secret no one can
@@ -222,20 +227,17 @@ def check_fingerprint(campaign: Campaign, sources: Sources | None = None) -> str
 
 @functools.cache
 def _code_digest() -> bytes:
-    """The check code and the versions it runs with (read once a process: the code does
-    not change under a running outreach)."""
+    """outreach's code and the versions it runs with, read once a process (the code does
+    not change under a running outreach). All of it: the checks reach into the platforms'
+    rules, the TLD lists, the campaign's settings and more, and a list of the modules that
+    matter would one day miss one."""
     from outreach import __version__
     from outreach.detect import langdetect_version
 
     digest = hashlib.sha256(f"{__version__}\0{langdetect_version()}".encode())
     here = Path(__file__).parent.parent
-    code = [
-        *sorted((here / "checks").glob("*.py")),
-        *(here / name for name in ("detect.py", "tokens.py", "placeholders.py", "plurals.py")),
-        *(here / name for name in ("platforms.py", "pofile.py", "poheader.py", "sources.py")),
-        here / "translations.py",
-    ]
-    for path in code:
+    for path in sorted(here.rglob("*.py")):
+        digest.update(path.relative_to(here).as_posix().encode() + b"\0")
         try:
             digest.update(path.read_bytes())
         except OSError:
