@@ -276,3 +276,27 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
         "1,000/1,000 rows",
     ]
     assert "s left" in log.getvalue()
+
+
+def test_the_mbox_writes_a_message_from_its_pieces_as_from_its_bytes(tmp_path: Path) -> None:
+    import mailbox
+
+    from outreach.merge.outputs import MboxWriter
+    from outreach.merge.skeleton import Outgoing
+
+    head = b"From: Love <love@example.org>\nTo: ana@example.net\nSubject: Hola\n"
+    tail = (b"Message-ID: <1@example.org>\n", b"MIME-Version: 1.0\n\n", b"Mira el corto.\n")
+    outgoing = Outgoing("ana@example.net", 2, "es", "ana@example.net", False, head, tail)
+    date = b"Date: Tue, 01 Dec 2026 14:00:00 +0000\n"
+    pieces, joined = tmp_path / "pieces.mbox", tmp_path / "joined.mbox"
+    with MboxWriter(pieces, sender="love@example.org") as writer:
+        writer.write_message(outgoing, date)
+    with MboxWriter(joined, sender="love@example.org") as writer:
+        writer.write(outgoing.data(date), outgoing.recipient, outgoing.line)
+
+    def body(path: Path) -> bytes:
+        return path.read_bytes().split(b"\n", 1)[1]  # after the From_ line (a timestamp)
+
+    assert body(pieces) == body(joined)
+    (message,) = mailbox.mbox(pieces)
+    assert message["Subject"] == "Hola" and message.get_payload() == "Mira el corto.\n"
