@@ -105,7 +105,8 @@ class Handler:
 loop = uvloop.new_event_loop()
 asyncio.set_event_loop(loop)
 sock = socket.socket()
-sock.bind(("127.0.0.1", 0)); sock.listen(128)
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # --servers N: N share the port
+sock.bind(("127.0.0.1", int(sys.argv[1]))); sock.listen(128)
 factory = lambda: SMTP(Handler(), hostname="localhost")
 server = loop.run_until_complete(loop.create_server(factory, sock=sock))
 loop.add_signal_handler(signal.SIGTERM, loop.stop)
@@ -146,24 +147,41 @@ def one_message(campaign: Path, work: Path) -> Path:
 
 
 class SmtpServer:
+    """``processes`` aiosmtpd servers on one port (``SO_REUSEPORT``: the kernel spreads the
+    connections), so that on a machine with cores to spare the server is not one core."""
+
+    def __init__(self, processes: int = 1) -> None:
+        self.count = processes
+
+    def _start(self, port: int) -> subprocess.Popen[str]:
+        command = [sys.executable, "-c", SERVER, str(port)]
+        return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
     def __enter__(self) -> SmtpServer:
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True
-        )
-        assert self.process.stdout is not None
-        self.port = int(self.process.stdout.readline())
+        first = self._start(0)
+        assert first.stdout is not None
+        self.port = int(first.stdout.readline())
+        self.processes = [first] + [self._start(self.port) for _ in range(self.count - 1)]
+        for process in self.processes[1:]:
+            assert process.stdout is not None
+            process.stdout.readline()
         return self
 
     def cpu(self) -> float:
-        """The server's CPU seconds so far (user + system, from ``/proc``)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """The servers' CPU seconds so far (user + system, from ``/proc``)."""
+        total = 0.0
+        for process in self.processes:
+            stat = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def __exit__(self, *exc: object) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        assert self.process.stdout is not None
-        self.received = int(self.process.stdout.readline() or 0)
-        self.process.wait()
+        self.received = 0
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+            assert process.stdout is not None
+            self.received += int(process.stdout.readline() or 0)
+            process.wait()
 
 
 # -- the tools ---------------------------------------------------------------------------------
@@ -231,12 +249,16 @@ def main() -> None:
     parser.add_argument("--mailmerge-rows", type=int, default=10_000)
     parser.add_argument("--mailmerge-smtp-rows", type=int, default=2_000)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument(
+        "--servers", type=int, default=1, help="aiosmtpd processes sharing the port"
+    )
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not (BIN / "mailmerge").exists():
         raise SystemExit('mailmerge is not installed: .venv/bin/pip install -e ".[bench]"')
     results: dict[str, Any] = {"files": {}, "smtp": {}, "load": [os.getloadavg()[0]]}
+    results["servers"] = args.servers
     with tempfile.TemporaryDirectory(prefix="bench-merge-") as tmp:
         work = Path(tmp)
         campaign = prepare_campaign(work)
@@ -271,7 +293,7 @@ def main() -> None:
         count = args.mailmerge_rows
         results["files"][f"mailmerge --dry-run {count:,}"] = _row(count, seconds, rss, cpu)
 
-        with SmtpServer() as server:
+        with SmtpServer(args.servers) as server:
             rows = work / f"smtp-{args.smtp_rows}.csv"
             write_rows(rows, args.smtp_rows)
             before = server.cpu()
