@@ -300,3 +300,22 @@ def test_the_mbox_writes_a_message_from_its_pieces_as_from_its_bytes(tmp_path: P
     assert body(pieces) == body(joined)
     (message,) = mailbox.mbox(pieces)
     assert message["Subject"] == "Hola" and message.get_payload() == "Mira el corto.\n"
+
+
+ADDRESSES = st.lists(
+    st.sampled_from([*"abz09.-_+!#%'", "é", "@", " ", '"', "<", "example", ".net", "-x", ".."]),
+    max_size=12,
+).map("".join)
+
+
+@given(ADDRESSES)
+@settings(max_examples=800)
+def test_the_usual_address_short_cut_is_the_full_parse(raw: str) -> None:
+    import re
+
+    from outreach.merge import supporters
+
+    fast = supporters.parse_address(raw)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(supporters, "_PLAIN_ADDRESS", re.compile(r"(?!)(x)(y)"))  # never
+        assert supporters.parse_address(raw) == fast

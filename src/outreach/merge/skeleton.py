@@ -367,7 +367,7 @@ class MessageMaker:
         encoder = _Values(ordered, newline)
         text = encoder.fill(skeleton.text_parts, skeleton.text_slots, False)
         html = encoder.fill(skeleton.html_parts, skeleton.html_slots, True)
-        unsubscribe_lines = "".join(checked(ascii_header(n, v)) for n, v in unsubscribe[:1])
+        unsubscribe_lines = "".join(_one_field(n, v) for n, v in unsubscribe[:1])
         head = (
             skeleton.head
             + to_line(supporter.name, address.spec, utf8=self.utf8)
@@ -538,6 +538,14 @@ class MessageMaker:
     def date(self) -> bytes:
         """The ``Date`` line for a message sent now (with the maker's line end)."""
         return self._date_here()
+
+
+def _one_field(name: str, value: str) -> str:
+    """``ascii_header(name, value)``, checked to be one field when it was folded (on one
+    line it is printable ASCII already: :func:`~outreach.mail.ascii_header` refuses the
+    rest)."""
+    line = ascii_header(name, value)
+    return line if line.count("\n") == 1 else checked(line)
 
 
 def _bodies(data: bytes) -> list[tuple[str, str]]:

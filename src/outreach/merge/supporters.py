@@ -91,6 +91,7 @@ RESERVED = frozenset(
 _ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
+_PLAIN_ADDRESS = re.compile(rf"({_ATEXT.pattern})@({_DOMAIN.pattern})")
 _FORBIDDEN = re.compile(r"[\s<>()\[\],;:\\\"\x00-\x1f\x7f\x85\u2028\u2029@]")
 _CHUNK = 1 << 20
 
@@ -106,6 +107,10 @@ class Address(NamedTuple):  # a tuple, not a frozen dataclass: one is made for e
 
 def parse_address(raw: str) -> Address | str:
     """An :class:`Address`, or why ``raw`` is not one (a sentence for the report)."""
+    plain = _PLAIN_ADDRESS.fullmatch(raw)
+    if plain and len(plain[1]) <= 64 and len(plain[2]) <= 253:
+        # the usual address: what the checks below accept, written as they would write it
+        return Address(raw, raw.lower(), False)
     if not raw:
         return "no email address"
     local, at, domain = raw.rpartition("@")
