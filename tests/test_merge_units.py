@@ -319,3 +319,11 @@ def test_the_usual_address_short_cut_is_the_full_parse(raw: str) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(supporters, "_PLAIN_ADDRESS", re.compile(r"(?!)(x)(y)"))  # never
         assert supporters.parse_address(raw) == fast
+
+
+@given(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=200))
+@settings(max_examples=300)
+def test_a_one_token_ascii_header_is_what_folding_writes(value: str) -> None:
+    from outreach.mail import _fold, ascii_header
+
+    assert ascii_header("List-Unsubscribe", value) == _fold("List-Unsubscribe", [value])
