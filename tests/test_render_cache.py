@@ -187,3 +187,53 @@ def test_seen_finds_duplicates_across_its_batches() -> None:
         assert seen.see("p10000@example.net", 10_004, "en") == ("pending", None)
     finally:
         seen.close()
+
+
+def test_the_locale_filters_are_never_folded_into_the_shared_code(example: Path) -> None:
+    from babel.dates import format_date
+    from babel.numbers import format_decimal
+
+    share = example / "messages" / "share.j2"
+    literal = '{{ 1234567.5|number }} {{ "2014-02-06"|date("long") }}'
+    text = share.read_text(encoding="utf-8")
+    text = text.replace("{% block text %}", "{% block text %}" + literal + "\n", 1)
+    share.write_text(text.replace("{% block body %}", "{% block body %}" + literal, 1))
+    renderer = Renderer(load_campaign(example))
+    for locale in ("en", "es", "fr", "pt"):
+        mail = renderer.render_email("share", locale)
+        number = format_decimal(1234567.5, locale=locale)
+        day = format_date(__import__("datetime").date(2014, 2, 6), "long", locale=locale)
+        assert f"{number} {day}" in mail.text, locale
+        assert f"{number} {day}" in mail.html, locale
+
+
+def test_a_new_release_of_a_dependency_changes_the_code_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    import sys
+
+    import outreach.checks.cache as cache
+
+    site = tmp_path / "site"
+    (site / "fakedep").mkdir(parents=True)
+    (site / "fakedep" / "__init__.py").write_text("", encoding="utf-8")
+    (site / "fakedep-1.0.dist-info").mkdir()
+    monkeypatch.setattr(sys, "path", [str(site), *sys.path])
+    monkeypatch.setattr(cache, "_DEPENDENCIES", (*cache._DEPENDENCIES, "fakedep"))
+    request.addfinalizer(cache._code_digest.cache_clear)
+    cache._code_digest.cache_clear()
+    before = cache._code_digest()
+    (site / "fakedep-1.0.dist-info").rename(site / "fakedep-1.1.dist-info")
+    cache._code_digest.cache_clear()
+    assert cache._code_digest() != before
+
+
+def test_the_fingerprint_is_of_campaign_toml_as_it_was_read(example: Path) -> None:
+    from outreach.checks.cache import check_fingerprint
+
+    campaign = load_campaign(example)
+    before = check_fingerprint(campaign)
+    config = example / "messages" / "campaign.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert check_fingerprint(campaign) == before  # the settings in hand are the old ones
+    assert check_fingerprint(load_campaign(example)) != before

@@ -71,7 +71,10 @@ class _LocaleEnvironments:
         from outreach.formatting import babel_filters
         from outreach.sanitize import SafeTranslations
 
-        filters = babel_filters(locale, campaign.timezone_for(locale))
+        filters = {
+            name: _never_folded(function)
+            for name, function in babel_filters(locale, campaign.timezone_for(locale)).items()
+        }
         self.html = _environment(campaign, autoescape=True, compiled=compiled[0])
         self.html.globals["button"] = button  # the bulletproof email button
         self.text = _environment(campaign, autoescape=False, compiled=compiled[1])
@@ -85,6 +88,21 @@ class _LocaleEnvironments:
                 pgettext=safe.pgettext,
                 npgettext=safe.npgettext,
             )
+
+
+def _never_folded(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` as a filter that Jinja2 calls when the template runs, never when it
+    compiles: Jinja2 folds a filter of constants (``{{ 1234.5|number }}``) into the compiled
+    code, which every locale shares (:func:`_compiled_templates`), and the locale filters
+    must give each locale its own digits and dates. A ``pass_context`` filter is never
+    folded."""
+    from jinja2 import pass_context
+
+    @pass_context
+    def call(context: Any, *args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+
+    return call
 
 
 def _environment(
@@ -136,8 +154,9 @@ def _campaign_loader(campaign: Campaign) -> BaseLoader:
 def _compiled_templates() -> BytecodeCache:
     """A Jinja2 bytecode cache in memory: each template is compiled once per renderer and
     kind (HTML or text), not once per locale. Only the configuration decides the compiled
-    code (autoescape is folded into it; filters, globals and translations are looked up
-    when it runs), and every locale's environment of one kind is configured alike.
+    code (autoescape is folded into it; globals and translations are looked up when it
+    runs, and the locale filters are never folded: :func:`_never_folded`), and every
+    locale's environment of one kind is configured alike.
 
     >>> cache = _compiled_templates()
     >>> from jinja2 import DictLoader, Environment
