@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -153,6 +154,9 @@ class Campaign:
     tracking: Tracking | None = None
     handles: Mapping[str, Handle] = field(default_factory=dict)
     platform_limits: Mapping[str, Limits] = field(default_factory=dict)
+    #: SHA-256 of the campaign.toml text these settings were read from (cache keys use it:
+    #: the file may have changed since)
+    config_digest: str = ""
 
     # -- where things live --------------------------------------------------------------
     @property
@@ -412,6 +416,7 @@ def parse_campaign(
         tracking=tracking,
         handles=handles,
         platform_limits=platform_limits,
+        config_digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
     )
 
 

@@ -213,28 +213,50 @@ class CheckCache:
 
 
 def check_fingerprint(campaign: Campaign, sources: Sources | None = None) -> str:
-    """What an entry's findings depend on besides the entry: the check code, outreach's and
-    langdetect's versions, campaign.toml, and the source strings (the templates'). Cache
-    keys of checked values (:mod:`outreach.checks.cache`) include it."""
+    """What an entry's findings depend on besides the entry: outreach's code and what it
+    runs on (:func:`_code_digest`), campaign.toml as the campaign was read from it, and the
+    source strings (the templates'). Cache keys of checked values include it."""
     digest = hashlib.sha256(_code_digest())
     digest.update(f"{sources.origin}\0{sources.digest}".encode() if sources else b"-")
-    try:
-        digest.update(campaign.read(campaign.config_path))
-    except (OSError, InputError):
-        digest.update(b"-")
+    if campaign.config_digest:
+        digest.update(campaign.config_digest.encode("ascii"))
+    else:  # a Campaign made by hand
+        try:
+            digest.update(campaign.read(campaign.config_path))
+        except (OSError, InputError):
+            digest.update(b"-")
     return digest.hexdigest()
+
+
+#: Modules whose distributions the checks and rendering run on: a new release of any of
+#: them (twitter-text's TLD list, Babel's plural rules, ...) may change a finding.
+_DEPENDENCIES = ("babel", "jinja2", "markupsafe", "twitter_text", "regex", "langdetect", "polib")
 
 
 @functools.cache
 def _code_digest() -> bytes:
-    """outreach's code and the versions it runs with, read once a process (the code does
-    not change under a running outreach). All of it: the checks reach into the platforms'
+    """outreach's code and what it runs on, read once a process (none of it changes under a
+    running outreach): all of outreach's modules (the checks reach into the platforms'
     rules, the TLD lists, the campaign's settings and more, and a list of the modules that
-    matter would one day miss one."""
-    from outreach import __version__
-    from outreach.detect import langdetect_version
+    matter would one day miss one), the installed distributions beside its dependencies
+    (their ``.dist-info`` names carry their versions), and Python's version with its
+    Unicode database."""
+    import sys
+    import unicodedata
+    from importlib.util import find_spec
 
-    digest = hashlib.sha256(f"{__version__}\0{langdetect_version()}".encode())
+    from outreach import __version__
+
+    digest = hashlib.sha256(f"{__version__}\0{sys.version}\0{unicodedata.unidata_version}".encode())
+    sites = set()
+    for name in _DEPENDENCIES:
+        spec = find_spec(name)
+        if spec is not None and spec.origin:
+            sites.add(Path(spec.origin).parent.parent)
+    for site in sorted(sites):
+        with contextlib.suppress(OSError):
+            found = sorted(p.name for p in site.iterdir() if p.name.endswith(".dist-info"))
+            digest.update("\0".join(found).encode("utf-8", "surrogatepass"))
     here = Path(__file__).parent.parent
     for path in sorted(here.rglob("*.py")):
         digest.update(path.relative_to(here).as_posix().encode() + b"\0")
