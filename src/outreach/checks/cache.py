@@ -246,8 +246,10 @@ def _code_digest() -> bytes:
     from importlib.util import find_spec
 
     from outreach import __version__
+    from outreach.detect import langdetect_version  # the detections' key says it too
 
-    digest = hashlib.sha256(f"{__version__}\0{sys.version}\0{unicodedata.unidata_version}".encode())
+    versions = (__version__, langdetect_version(), sys.version, unicodedata.unidata_version)
+    digest = hashlib.sha256("\0".join(versions).encode())
     sites = set()
     for name in _DEPENDENCIES:
         spec = find_spec(name)
