@@ -58,7 +58,7 @@ CACHE_ENV = "OUTREACH_CACHE_DIR"
 _SCHEMA = 4
 _MAX_ENTRIES = 400_000
 #: Namespaces whose values are big (a compiled catalog): fewer are kept.
-_LIMITS = {"compiled": 256}
+_LIMITS = {"compiled": 64}
 
 
 def cache_root() -> Path:
