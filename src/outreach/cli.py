@@ -339,7 +339,7 @@ def render(
     from outreach.render import EMAIL, Email, Renderer, parse_variables
 
     campaign = state.campaign()
-    cache = CheckCache.open(None, os.path.realpath(campaign.root))
+    cache = CheckCache.of(campaign)
     renderer = Renderer(campaign, parse_variables(variables), cache=cache)
     for channel in channels:
         if channel != EMAIL:

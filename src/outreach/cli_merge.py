@@ -189,7 +189,7 @@ def merge(
         jobs=jobs,
     )
     campaign = state.campaign()
-    cache = CheckCache.open(None, os.path.realpath(campaign.root))
+    cache = CheckCache.of(campaign)
     options = dataclasses.replace(options, cache=cache)
     progress = Progress()
     try:

@@ -123,6 +123,11 @@ class CheckCache:
         return cls(base / name, secret)
 
     @classmethod
+    def of(cls, campaign: Campaign, root: str | os.PathLike[str] | None = None) -> CheckCache:
+        """:meth:`open` for ``campaign``: its cache is identified by its resolved path."""
+        return cls.open(root, os.path.realpath(campaign.root))
+
+    @classmethod
     def disabled(cls) -> CheckCache:
         """A cache that is never read nor written (``--no-cache``)."""
         return cls(None)

@@ -99,11 +99,7 @@ def check_campaign(
         if locales
         else list(campaign.locales)
     )
-    store = (
-        CheckCache.open(cache_dir, os.path.realpath(campaign.root))
-        if use_cache
-        else CheckCache.disabled()
-    )
+    store = CheckCache.of(campaign, cache_dir) if use_cache else CheckCache.disabled()
     from outreach.sources import template_sources
 
     sources = template_sources(campaign, store)
