@@ -182,13 +182,12 @@ class Audience:
         if row.width > self.width:
             return f"the row has {row.width} values but the header has {self.width} columns"
         fields = row.fields
-        if NOT_ONE_LINE.search(" ".join([fields[c] for c in self.header_fields])):
-            for column in self.header_fields:  # which one
-                if NOT_ONE_LINE.search(fields[column]):
-                    return (
-                        f"the {column!r} field has a line break or control character "
-                        "(it reaches a header)"
-                    )
+        for column in self.header_fields:
+            if NOT_ONE_LINE.search(fields[column]):
+                return (
+                    f"the {column!r} field has a line break or control character "
+                    "(it reaches a header)"
+                )
         address = parse_address(fields["email"])
         if isinstance(address, str):
             return address
