@@ -446,4 +446,4 @@ def _proofs(run: _Run, maker: MessageMaker, writer: Writer, delivery: Delivery |
         if delivery is not None:
             delivery.submit(outgoing)
         elif not run.options.dry_run:
-            writer.write(outgoing.data(maker.date()), outgoing.recipient, supporter.line)
+            writer.write_message(outgoing, maker.date())  # its line is the supporter's
