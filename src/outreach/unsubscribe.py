@@ -166,8 +166,6 @@ class Unsubscribe:
 
     def _filled(self, link: str, address: str) -> list[str]:
         pieces = self._pieces[link]
-        if len(pieces) == 1:
-            return pieces
         filled = pieces.copy()
         for index in range(1, len(pieces), 2):  # the placeholders' names
             if pieces[index] == "email":
