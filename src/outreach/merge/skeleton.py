@@ -240,7 +240,7 @@ class MessageMaker:
         values = dict(supporter.fields)
         if self._static_unsubscribe is None:  # the link names the recipient
             values["unsubscribe_url"] = unsubscribe_url or ""
-            values.update(zip(self._link_fields, link_values, strict=False))
+            values.update(zip(self._link_fields, link_values, strict=True))
         return values
 
     def _unsubscribe_for(
