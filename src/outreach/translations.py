@@ -209,16 +209,10 @@ def _recalled(value: object, locale: str) -> LocaleTranslations | None:
         for item in value["refused"]:
             from outreach.checks.registry import Finding
 
-            text = {k: item[k] for k in ("locale", "file", "check", "message")}
-            keys = {k: item[k] for k in ("msgid", "msgctxt")}
-            line = item["line"]
-            if not all(isinstance(v, str) for v in text.values()) or not all(
-                v is None or isinstance(v, str) for v in keys.values()
-            ):
+            finding = Finding.from_json(item)
+            if finding is None or finding.severity != "error":
                 return None
-            if not (line is None or type(line) is int) or item["severity"] != "error":
-                return None
-            refused.append(Finding(line=line, severity="error", **text, **keys))
+            refused.append(finding)
     except (KeyError, TypeError, ValueError):
         return None
     return LocaleTranslations(locale, mo, tuple(refused))

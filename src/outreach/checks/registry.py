@@ -74,6 +74,30 @@ class Finding:
             "message": self.message,
         }
 
+    @classmethod
+    def from_json(cls, value: object) -> Finding | None:
+        """The finding :meth:`to_json` wrote, or ``None`` when ``value`` is not one.
+
+        >>> f = Finding("es", "es.po", 7, "Hi", None, "urls", "error", "link evil.example")
+        >>> Finding.from_json(f.to_json()) == f, Finding.from_json({"line": "7"})
+        (True, None)
+        """
+        if not isinstance(value, dict):
+            return None
+        try:
+            text = {k: value[k] for k in ("locale", "file", "check", "message")}
+            keys = {k: value[k] for k in ("msgid", "msgctxt")}
+            line, severity = value["line"], value["severity"]
+        except KeyError:
+            return None
+        if not all(isinstance(v, str) for v in text.values()):
+            return None
+        if not all(v is None or isinstance(v, str) for v in keys.values()):
+            return None
+        if not (line is None or type(line) is int) or severity not in ("error", "warning"):
+            return None
+        return cls(line=line, severity=severity, **text, **keys)
+
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         return f"{where}: {self.severity}: {self.check}: {self.message}"
