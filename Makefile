@@ -3,7 +3,8 @@
 #   make demo          install from the lock, then run the main job on the example campaign
 #                      (render everything, merge supporters.csv into out/supporters.mbox,
 #                      write the preview site)
-#   make test          install from the lock, then ruff, mypy --strict and pytest
+#   make test          install from the lock, then ruff, mypy --strict, the import layers
+#                      (lint-imports) and pytest
 #   make test-latest   the same suite against the newest release of every dependency
 #   make lock          refresh requirements/lock.txt after changing pyproject.toml
 PYTHON ?= python3
@@ -51,6 +52,7 @@ demo: $(STAMP)
 define suite
 	$(1)/ruff check src tests benchmarks
 	$(1)/mypy
+	$(1)/lint-imports --no-cache
 	$(1)/pytest -q
 endef
 
@@ -75,6 +77,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_compile.py

@@ -16,7 +16,7 @@ from conftest import edit_po, po_path, run_cli
 from test_checks_cli import SPANISH
 
 from outreach.campaign import load_campaign
-from outreach.checks.campaign import check_campaign
+from outreach.qa.campaign import check_campaign
 
 EVIL = "Mira el corto en https://evil.example/x"
 
@@ -155,17 +155,17 @@ def test_no_cache_writes_nothing(translated: Path) -> None:
 def test_the_cache_is_invalidated_by_langdetect_version_and_campaign_toml(
     translated: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
-    import outreach.checks.cache
-    import outreach.checks.campaign
+    import outreach.cache
     import outreach.detect
+    import outreach.qa.campaign
 
     campaign = load_campaign(translated)
     check_campaign(campaign)
     # the code's digest (versions included) is taken once a process: start it again
-    code_digest = outreach.checks.cache._code_digest
+    code_digest = outreach.cache._code_digest
     code_digest.cache_clear()
     monkeypatch.setattr(outreach.detect, "langdetect_version", lambda: "9.9.9")
-    monkeypatch.setattr(outreach.checks.campaign, "langdetect_version", lambda: "9.9.9")
+    monkeypatch.setattr(outreach.qa.campaign, "langdetect_version", lambda: "9.9.9")
     request.addfinalizer(code_digest.cache_clear)  # the real versions for later tests
     report = check_campaign(campaign)
     assert report.entries["cached"] == 0

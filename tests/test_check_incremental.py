@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outreach.campaign import load_campaign
-from outreach.checks import campaign as checks_campaign
-from outreach.checks.campaign import CheckReport, check_campaign
 from outreach.checks.incremental import split_blocks
+from outreach.qa import campaign as checks_campaign
+from outreach.qa.campaign import CheckReport, check_campaign
 
 CORPUS = Path(__file__).parent / "corpus"
 

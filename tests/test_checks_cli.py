@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from conftest import RunResult, edit_po, po_path, run_cli
 
 from outreach.campaign import load_campaign
-from outreach.checks.campaign import check_campaign
+from outreach.qa.campaign import check_campaign
 
 ROOT = Path(__file__).parent.parent
 

@@ -22,7 +22,7 @@ import pytest
 
 from outreach.campaign import load_campaign
 from outreach.checks import CATALOG_CHECKS, ENTRY_CHECKS, Finding
-from outreach.checks.campaign import CheckReport, check_campaign
+from outreach.qa.campaign import CheckReport, check_campaign
 
 CORPUS = Path(__file__).parent / "corpus"
 

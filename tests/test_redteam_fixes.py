@@ -79,7 +79,7 @@ def test_the_templates_strings_are_remembered_by_the_check_cache(
     example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from outreach import sources as module
-    from outreach.checks.cache import CheckCache
+    from outreach.cache import CheckCache
 
     campaign = load_campaign(example)
     store = CheckCache.open(tmp_path, "campaign")

@@ -23,8 +23,8 @@ from conftest import edit_po, po_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from outreach.cache import CheckCache
 from outreach.campaign import load_campaign
-from outreach.checks.cache import CheckCache
 from outreach.render import Renderer
 from outreach.translations import COMPILED
 
@@ -212,7 +212,7 @@ def test_a_new_release_of_a_dependency_changes_the_code_digest(
 ) -> None:
     import sys
 
-    import outreach.checks.cache as cache
+    import outreach.cache as cache
 
     site = tmp_path / "site"
     (site / "fakedep").mkdir(parents=True)
@@ -229,7 +229,7 @@ def test_a_new_release_of_a_dependency_changes_the_code_digest(
 
 
 def test_the_fingerprint_is_of_campaign_toml_as_it_was_read(example: Path) -> None:
-    from outreach.checks.cache import check_fingerprint
+    from outreach.cache import check_fingerprint
 
     campaign = load_campaign(example)
     before = check_fingerprint(campaign)

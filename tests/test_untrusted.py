@@ -17,8 +17,8 @@ import pytest
 from conftest import edit_po, po_path, run_cli
 
 from outreach.campaign import load_campaign
-from outreach.checks.campaign import check_campaign
 from outreach.mail import email_bytes, parse
+from outreach.qa.campaign import check_campaign
 from outreach.render import Email, Renderer
 
 SHARE_POST = (

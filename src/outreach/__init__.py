@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from outreach._version import __version__
 from outreach.errors import (
     CatalogError,
     ConfigError,
@@ -29,8 +30,6 @@ from outreach.errors import (
     UnsafePathError,
     UsageError,
 )
-
-__version__ = "0.1.0"
 
 # public name -> module that defines it
 _LAZY = {
@@ -50,9 +49,9 @@ _LAZY = {
     "Post": "outreach.render",
     "Email": "outreach.render",
     "build_preview": "outreach.preview",
-    "check_campaign": "outreach.checks.campaign",
-    "CheckReport": "outreach.checks.campaign",
-    "Finding": "outreach.checks",
+    "check_campaign": "outreach.qa.campaign",
+    "CheckReport": "outreach.qa.campaign",
+    "Finding": "outreach.findings",
     "plan_posts": "outreach.export",
     "export_files": "outreach.export",
     "ScheduledPost": "outreach.export",
@@ -103,11 +102,11 @@ if TYPE_CHECKING:
         stats,
         update,
     )
-    from outreach.checks import Finding
-    from outreach.checks.campaign import CheckReport, check_campaign
     from outreach.export import ScheduledPost, export_files, plan_posts
+    from outreach.findings import Finding
     from outreach.locales import negotiate_locale, normalize_locale
     from outreach.preview import build_preview
+    from outreach.qa.campaign import CheckReport, check_campaign
     from outreach.render import Email, Post, Renderer
     from outreach.scaffold import init_campaign
 

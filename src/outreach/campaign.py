@@ -485,9 +485,8 @@ def _exemptions(
         )
     if not entries:
         return ()
-    from outreach.checks import CATALOG_CHECKS, ENTRY_CHECKS
+    from outreach.findings import CHECK_NAMES as known
 
-    known = set(ENTRY_CHECKS) | set(CATALOG_CHECKS)
     found = []
     for entry in entries:
         check = entry.get("check")

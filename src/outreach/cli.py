@@ -9,101 +9,27 @@ This module imports only click at start-up; each command imports the library it 
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from outreach import __version__
-from outreach.display import json_text, terminal_document, visible
-from outreach.errors import OutreachError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _State:
-    def __init__(self, campaign_dir: str) -> None:
-        self.campaign_dir = Path(campaign_dir)
-
-    def campaign(self) -> Any:
-        from outreach.campaign import load_campaign
-
-        return load_campaign(self.campaign_dir)
-
-
-def _report(error: OutreachError) -> None:
-    from outreach.errors import ProblemsFound
-
-    if isinstance(error, ProblemsFound):
-        for problem in error.problems:
-            click.echo(visible(str(problem)), err=True)
-        if error.summary:
-            click.echo(visible(error.summary), err=True)
-    else:
-        click.echo(visible(f"outreach: {error}" if error.path is None else str(error)), err=True)
-
-
-def handles_errors(func: F) -> F:
-    """Turn :class:`OutreachError` (and unreadable files) into a message and an exit code."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except OutreachError as error:
-            _report(error)
-            sys.exit(error.exit_code)
-        except OSError as error:
-            where = f"{error.filename}: " if error.filename else ""
-            click.echo(visible(f"{where}{error.strerror or error}"), err=True)
-            sys.exit(2)
-        except Exception as error:  # a bug in outreach: still one line, unless debugging
-            if os.environ.get("OUTREACH_DEBUG"):
-                raise
-            click.echo(
-                f"outreach: internal error: {type(error).__name__}: {visible(str(error))} "
-                "(rerun with OUTREACH_DEBUG=1 for the traceback, and please report it)",
-                err=True,
-            )
-            sys.exit(2)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _json(document: Any) -> None:
-    click.echo(json_text(document))
-
-
-def _document(data: bytes, *, json_format: bool = False) -> None:
-    """A file's bytes on standard output, with what a terminal would obey escaped
-    (:func:`outreach.display.terminal_document`); a note on stderr says so, outside JSON
-    (whose escapes change nothing)."""
-    shown, escaped = terminal_document(data, json_format=json_format)
-    click.echo(shown, nl=False)
-    if escaped and not json_format:
-        click.echo(
-            f"note: {escaped} control character(s) were written as visible escapes on the "
-            "terminal; --out FILE writes the file as it is",
-            err=True,
-        )
-
-
-def _table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> None:
-    cells = [list(map(str, header)), *[[visible(str(c)) for c in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    for index, row in enumerate(cells):
-        click.echo(
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            ).rstrip()
-        )
-        if index == 0:
-            click.echo("  ".join("-" * w for w in widths))
+from outreach._version import __version__
+from outreach.cli_support import (
+    State,
+    handles_errors,
+    locale_option,
+    pass_state,
+    print_document,
+    print_json,
+    print_table,
+    refusal_lines,
+    var_option,
+)
+from outreach.display import visible
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -126,21 +52,7 @@ def main(ctx: click.Context, campaign_dir: str) -> None:
     they know; outreach checks them, renders every message in every language, exports social
     posts for schedulers and mail-merges emails.
     """
-    ctx.obj = _State(campaign_dir)
-
-
-pass_state: Callable[[Callable[..., Any]], Callable[..., Any]] = click.make_pass_decorator(_State)
-var_option: Callable[[F], F] = click.option(
-    "--var", "variables", multiple=True, metavar="KEY=VALUE", help="Template variable (repeatable)."
-)
-locale_option = click.option(
-    "--locale",
-    "-l",
-    "locales",
-    multiple=True,
-    metavar="LOCALE",
-    help="Only this locale (repeatable).",
-)
+    ctx.obj = State(campaign_dir)
 
 
 @main.command()
@@ -168,7 +80,7 @@ def init(directory: str, name: str | None, source_locale: str, hashtag: str, url
 @main.command()
 @pass_state
 @handles_errors
-def extract(state: _State) -> None:
+def extract(state: State) -> None:
     """Extract translatable strings from messages/*.j2 into locales/messages.pot."""
     from outreach.catalogs import extract as run
 
@@ -187,7 +99,7 @@ def extract(state: _State) -> None:
 )
 @pass_state
 @handles_errors
-def add_locale(state: _State, locale: str, cldr_plurals: bool) -> None:
+def add_locale(state: State, locale: str, cldr_plurals: bool) -> None:
     """Start a catalog for LOCALE (pt-BR and pt_BR alike) and list it in campaign.toml.
 
     Its Plural-Forms is the formula translators' tools expect for the language; outreach
@@ -205,7 +117,7 @@ def add_locale(state: _State, locale: str, cldr_plurals: bool) -> None:
 @locale_option
 @pass_state
 @handles_errors
-def update(state: _State, locales: tuple[str, ...]) -> None:
+def update(state: State, locales: tuple[str, ...]) -> None:
     """Merge locales/messages.pot into every .po without losing a translation.
 
     A changed source keeps its translation as fuzzy (with the previous msgid); a removed
@@ -236,7 +148,7 @@ def update(state: _State, locales: tuple[str, ...]) -> None:
 @click.option("--force", is_flag=True, help="Compile even catalogs with structural errors.")
 @pass_state
 @handles_errors
-def compile_(state: _State, locales: tuple[str, ...], force: bool) -> None:
+def compile_(state: State, locales: tuple[str, ...], force: bool) -> None:
     """Compile every .po to .mo; fuzzy entries, incomplete plurals and translations with
     errors (those render would refuse) are left out."""
     from outreach.catalogs import compile_catalogs
@@ -260,7 +172,7 @@ def compile_(state: _State, locales: tuple[str, ...], force: bool) -> None:
 )
 @pass_state
 @handles_errors
-def stats(state: _State, locales: tuple[str, ...], fmt: str) -> None:
+def stats(state: State, locales: tuple[str, ...], fmt: str) -> None:
     """Per locale: translated, fuzzy, untranslated, total and percent.
 
     Fuzzy entries and plurals with an empty form do not count as translated.
@@ -270,9 +182,9 @@ def stats(state: _State, locales: tuple[str, ...], fmt: str) -> None:
 
     results = run(state.campaign(), locales)
     if fmt == "json":
-        _json({"locales": [r.to_json() for r in results]})
+        print_json({"locales": [r.to_json() for r in results]})
     else:
-        _table(
+        print_table(
             [
                 (r.locale, r.translated, r.fuzzy, r.untranslated, r.total, f"{r.percent:.1f}%")
                 for r in results
@@ -319,7 +231,7 @@ def _locales_option(campaign: Any, locales: Sequence[str], all_locales: bool) ->
 @pass_state
 @handles_errors
 def render(
-    state: _State,
+    state: State,
     message: str | None,
     locales: tuple[str, ...],
     all_locales: bool,
@@ -333,7 +245,7 @@ def render(
     Without --locale or --all-locales, the source locale; without --channel, every channel
     the message has. Exits 1 when a post is over its platform's limit or loses its hashtag.
     """
-    from outreach.checks.cache import CheckCache
+    from outreach.cache import CheckCache
     from outreach.errors import UsageError
     from outreach.platforms import platform
     from outreach.render import EMAIL, Email, Renderer, parse_variables
@@ -357,7 +269,7 @@ def render(
         from outreach.render_files import write_rendered
 
         index = write_rendered(items, out_dir, campaign, fmt, renderer.share_links)
-        _table(
+        print_table(
             [
                 (
                     i["message"],
@@ -372,7 +284,7 @@ def render(
         )
         click.echo(f"{len(index)} files in {out_dir} (index: {Path(out_dir) / 'index.json'})")
     elif fmt == "json":
-        _json([item.to_json() for item in items])
+        print_json([item.to_json() for item in items])
     elif fmt == "eml":
         from outreach.mail import campaign_email
 
@@ -382,7 +294,7 @@ def render(
                 f"--format eml prints one email; this selection has {len(emails)}: "
                 "pick one message, locale and --channel email, or use --out DIR"
             )
-        _document(campaign_email(emails[0], campaign))
+        print_document(campaign_email(emails[0], campaign))
     else:
         for item in items:
             if isinstance(item, Email):
@@ -408,29 +320,11 @@ def render(
     problems: list[str] = [
         f"{i.message} ({i.locale}, {i.channel}): {p}" for i in items for p in i.problems
     ]
-    problems += _refusals([f for item in items for f in item.refused])
+    problems += refusal_lines([f for item in items for f in item.refused])
     if problems:
         from outreach.errors import ProblemsFound
 
         raise ProblemsFound(problems)
-
-
-def _refusals(findings: Sequence[Any]) -> list[str]:
-    """Refused translations as lines for stderr, and what happened to them."""
-    if not findings:
-        return []
-    unique = list(dict.fromkeys(findings))
-    entries = {(f.file, f.msgctxt, f.msgid) for f in unique if f.msgid is not None}
-    what = f"{len(entries)} translation(s) with errors were not used"
-    if any(f.msgid is None for f in unique):  # a charset or Plural-Forms error
-        what = f"{what}, nor those the catalog errors above keep out"
-        if not entries:
-            what = "the translations that the catalog errors above keep out were not used"
-    return [
-        *(str(f) for f in unique),
-        f"{what}: those strings fell back to the next language of their chain (run "
-        "'outreach check' for details)",
-    ]
 
 
 # -- outreach preview -----------------------------------------------------------------------
@@ -459,7 +353,7 @@ def _refusals(findings: Sequence[Any]) -> list[str]:
 @pass_state
 @handles_errors
 def preview(
-    state: _State, out_dir: str | None, serve: bool, port: int, variables: tuple[str, ...]
+    state: State, out_dir: str | None, serve: bool, port: int, variables: tuple[str, ...]
 ) -> None:
     """Build a static HTML preview of every message x locale x channel.
 
@@ -583,7 +477,7 @@ _EXPORT_FORMATS = ("csv", "json", "ics", "buffer", "hootsuite", "sprout", "masto
 @pass_state
 @handles_errors
 def export(
-    state: _State,
+    state: State,
     channel: str,
     fmt: str,
     start: str,
@@ -651,7 +545,7 @@ def export(
             err=True,
         )
     if out is None:
-        _document(payloads[0], json_format=fmt in ("json", "mastodon"))
+        print_document(payloads[0], json_format=fmt in ("json", "mastodon"))
         return
     paths = write_outputs(out, payloads)
     for stale in stale_outputs(out, len(paths)):
@@ -683,7 +577,7 @@ def _github_prefix(campaign_dir: Path) -> str:
 @pass_state
 @handles_errors
 def check(
-    state: _State, locales: tuple[str, ...], fmt: str, no_cache: bool, no_render: bool
+    state: State, locales: tuple[str, ...], fmt: str, no_cache: bool, no_render: bool
 ) -> None:
     """Translation QA: placeholders, plurals, hashtags, links, mentions, markup, injections,
     invisible characters, white space, length and language, per catalog entry; then every
@@ -691,18 +585,17 @@ def check(
 
     Exits 1 when any finding is an error (warnings alone exit 0), 2 when it cannot run.
     """
-    import os
 
-    from outreach.checks.campaign import check_campaign
-    from outreach.checks.report import format_github, format_text
     from outreach.errors import ProblemsFound
+    from outreach.qa.campaign import check_campaign
+    from outreach.qa.report import format_github, format_text
 
     campaign = state.campaign()
     report = check_campaign(
         campaign, list(locales) or None, use_cache=not no_cache, render=not no_render
     )
     if fmt == "json":
-        _json(report.to_json())
+        print_json(report.to_json())
     elif fmt == "github":
         annotations = format_github(report, prefix=_github_prefix(state.campaign_dir))
         if annotations:
@@ -740,7 +633,7 @@ def detect(text: str | None, fmt: str, top: int) -> None:
         raise UsageError("no text to detect: the input is empty")
     found = detect_languages(text, top=top)
     if fmt == "json":
-        _json(
+        print_json(
             {
                 "languages": [
                     {"language": lang, "name": _language_name(lang), "probability": prob}

@@ -1,6 +1,7 @@
 """``outreach merge``: the command line of :mod:`outreach.merge` (registered by
-:mod:`outreach.cli`, whose helpers it uses). Like the rest of the command line it imports
-only click at start-up: ``outreach merge --help`` loads no Jinja2, Babel data or tqdm.
+:mod:`outreach.cli`, with :mod:`outreach.cli_support`'s helpers). Like the rest of the
+command line it imports only click at start-up: ``outreach merge --help`` loads no
+Jinja2, Babel data or tqdm.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from typing import Any
 
 import click
 
-from outreach.cli import _json, _refusals, _State, handles_errors, pass_state, var_option
+from outreach.cli_support import (
+    State,
+    handles_errors,
+    pass_state,
+    print_json,
+    refusal_lines,
+    var_option,
+)
 from outreach.display import visible
 
 
@@ -104,7 +112,7 @@ from outreach.display import visible
 @pass_state
 @handles_errors
 def merge(
-    state: _State,
+    state: State,
     supporters: str,
     message: str,
     mbox: str | None,
@@ -137,7 +145,7 @@ def merge(
     are reported as SUPPORTERS.csv:LINE and skipped (exit 1). Over SMTP, running the same
     command again resumes: accepted recipients are never sent again.
     """
-    from outreach.checks.cache import CheckCache
+    from outreach.cache import CheckCache
     from outreach.errors import ProblemsFound, UsageError
     from outreach.merge import MergeOptions, default_journal, journal_status
     from outreach.merge import merge as run
@@ -157,7 +165,7 @@ def merge(
         )
         found = journal_status(path)
         if fmt == "json":
-            _json(found)
+            print_json(found)
         else:
             for line in status_lines(found):
                 click.echo(visible(line))
@@ -197,7 +205,7 @@ def merge(
     finally:
         progress.close()
     if fmt == "json":
-        _json(summary.to_json())
+        print_json(summary.to_json())
     else:
         for line in summary_lines(summary):
             click.echo(visible(line))
@@ -208,7 +216,7 @@ def merge(
         )
         sys.exit(2)
     if not summary.ok:
-        raise ProblemsFound(_refusals(summary.refused))
+        raise ProblemsFound(refusal_lines(summary.refused))
 
 
 def _smtp_settings(

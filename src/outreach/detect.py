@@ -13,7 +13,7 @@ keeps langdetect as the judge and makes it cheap to ask:
   language is the best candidate, or close to it, is consistent; only the others are handed
   to langdetect, seeded, whose probabilities the check then reads.
 * a :class:`DetectionStore` remembers both results (``outreach check`` keeps them in its
-  keyed cache, :mod:`outreach.checks.cache`), so re-checking after editing one string
+  keyed cache, :mod:`outreach.cache`), so re-checking after editing one string
   detects one string.
 
 Nothing here imports langdetect until a text is actually detected.
@@ -253,7 +253,7 @@ DETECTION_SEEDS = (0, 1, 2)
 
 
 class DetectionStore(Protocol):
-    """Where the judge remembers langdetect's answers (see :mod:`outreach.checks.cache`)."""
+    """Where the judge remembers langdetect's answers (see :mod:`outreach.cache`)."""
 
     def get(self, locale: str, text: str) -> Candidates | None: ...
 

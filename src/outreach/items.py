@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from outreach.errors import UsageError
 
 if TYPE_CHECKING:
-    from outreach.checks.registry import Finding
+    from outreach.findings import Finding
 
 __all__ = ["EMAIL", "Email", "Post", "Rendered", "parse_variables"]
 

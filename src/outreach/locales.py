@@ -23,7 +23,7 @@ from outreach.errors import LocaleError
 if TYPE_CHECKING:
     from babel import Locale
 
-    from outreach.checks.cache import CheckCache
+    from outreach.cache import CheckCache
 
 __all__ = [
     "babel_locale",

@@ -16,6 +16,10 @@ post carries a given hashtag, :func:`hashtag_problems` names the hashtags a plat
 short or not link at all, and :func:`bluesky_facets` builds the
 link and tag facets a Bluesky post record needs.
 
+This module is the one home of the platforms' own entity extractors and their compiled
+patterns: X's links and hashtags (twitter-text), Mastodon's mentions and hashtags, Bluesky's
+links and tags. :mod:`outreach.tokens` builds its platform-neutral finders on them.
+
 Sources (see also REFERENCE.md, "Platforms"):
 
 - X: twitter-text v3 (``twitter-text-parser`` on PyPI, a port of the official library).
@@ -54,6 +58,7 @@ __all__ = [
     "has_hashtag",
     "hashtag_problems",
     "is_short_country_domain",
+    "mastodon_mentions",
     "measure",
     "platform",
     "top_level_domains",
@@ -261,6 +266,11 @@ _JS_SPACE = r"\t\n\x0b\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u30
 _BSKY_ZW = r"\u00ad\u2060\u200a\u200b\u200c\u200d\u20e2"
 # Apostrophes and hyphens people write inside a hashtag ("#L’Amour", "#Love-Wins").
 _JOINERS = r"'\u2019\-\u2010\u2011"
+# twitter-text 3.1 LATIN_ACCENTS, which its endMentionMatch (and Mastodon's) uses.
+_LATIN_ACCENTS = (
+    r"\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259"
+    r"\u025b\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
+)
 
 
 class _Patterns:
@@ -302,6 +312,13 @@ class _Patterns:
         self.threads_tag: Any = rx.compile(
             rf"(?<![{_TW_ALNUM}&])[#＃](?![\ufe0f\u20e3])[^\s.&@!?,;:#＃]+"
         )
+        # Mastodon Account::MENTION_RE (no length limit; "." and "-" inside a username), then
+        # its extractor's end check (twitter-text's endMentionMatch, after the match).
+        self.mastodon: Any = rx.compile(
+            rf"(?<![=/{_MA_WORD}])@([a-zA-Z0-9_]+(?:[a-zA-Z0-9_.-]+[a-zA-Z0-9_]+)?"
+            rf"(?:@[{_MA_WORD}.-]+[{_MA_WORD}]+)?)"
+        )
+        self.end_mention: Any = rx.compile(rf"[@＠{_LATIN_ACCENTS}]|://")
         # A hashtag as written: what the author meant as one tag, apostrophes and hyphens
         # inside it included. Not after a letter, digit, "&", "/", "=" or ")".
         self.written_tag: Any = rx.compile(
@@ -402,9 +419,7 @@ def _remove_overlapping(spans: list[tuple[int, int, str]]) -> list[tuple[int, in
 
 def _mastodon_length(text: str) -> int:
     """Mastodon's StatusLengthValidator#countable_text, then graphemes (its mentions are
-    :func:`outreach.tokens.mastodon_mentions`)."""
-    from outreach.tokens import mastodon_mentions
-
+    :func:`mastodon_mentions`)."""
     if not text.strip():
         return 0
     entities: list[tuple[int, int, str]] = [
@@ -422,6 +437,19 @@ def _mastodon_length(text: str) -> int:
         index = end
     pieces.append(text[index:])
     return _grapheme_count("".join(pieces))
+
+
+def mastodon_mentions(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each mention Mastodon makes (``Account::MENTION_RE`` and its
+    extractor's end check): ``@user`` of any length, ``@user@instance``."""
+    if "@" not in text:
+        return []
+    rx = _rx()
+    return [
+        (m.start(), m.end())
+        for m in rx.mastodon.finditer(text)
+        if not rx.end_mention.match(text, m.end())
+    ]
 
 
 def _threads_length(text: str) -> int:

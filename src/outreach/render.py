@@ -41,9 +41,9 @@ from outreach.settings import is_image_url
 if TYPE_CHECKING:
     from jinja2 import BaseLoader, BytecodeCache, Environment, Template
 
+    from outreach.cache import CheckCache
     from outreach.campaign import Campaign
-    from outreach.checks.cache import CheckCache
-    from outreach.checks.registry import Finding
+    from outreach.findings import Finding
     from outreach.sources import Sources
     from outreach.translations import LocaleTranslations
     from outreach.unsubscribe import Unsubscribe

@@ -33,7 +33,12 @@ from typing import Any
 
 from outreach.domains import is_short_country_domain, top_level_domains
 from outreach.placeholders import PYTHON_PLACEHOLDER
-from outreach.platforms import _MA_WORD, _twitter_urls, find_hashtags
+from outreach.platforms import (
+    _LATIN_ACCENTS,
+    _twitter_urls,
+    find_hashtags,
+    mastodon_mentions,
+)
 
 __all__ = [
     "find_emoji",
@@ -42,7 +47,6 @@ __all__ = [
     "find_short_domains",
     "find_urls",
     "host_scripts",
-    "mastodon_mentions",
     "mention_key",
     "new_hosts",
     "strip_tokens",
@@ -72,11 +76,6 @@ _BARE_DOMAIN = re.compile(
 _DOTTED = re.compile(r"[^\W_]\.[^\W\d_]")
 # Anything a link or an address could start from.
 _ANY_LINK = re.compile(r"://|www\.|mailto:|@|[^\W_]\.[^\W\d_]", re.IGNORECASE)
-# twitter-text 3.1 LATIN_ACCENTS, which its endMentionMatch (and Mastodon's) uses.
-_LATIN_ACCENTS = (
-    r"\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259"
-    r"\u025b\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
-)
 _BRACE_PLACEHOLDER = re.compile(r"\{[A-Za-z_0-9]{0,40}(?:![rsa])?(?::[^{}]{0,40})?\}")
 
 
@@ -96,13 +95,6 @@ class _Patterns:
             r"(?:(?<![A-Za-z0-9_!#$%&*@＠])|(?<=(?:^|[^A-Za-z0-9_+~.-])[Rr][Tt]:?))"
             rf"[@＠](?>([A-Za-z0-9_]{{1,20}}))(?![@＠{_LATIN_ACCENTS}]|://)"
         )
-        # Mastodon Account::MENTION_RE (no length limit; "." and "-" inside a username), then
-        # its extractor's end check (twitter-text's endMentionMatch, after the match).
-        self.mastodon: Any = regex.compile(
-            rf"(?<![=/{_MA_WORD}])@([a-zA-Z0-9_]+(?:[a-zA-Z0-9_.-]+[a-zA-Z0-9_]+)?"
-            rf"(?:@[{_MA_WORD}.-]+[{_MA_WORD}]+)?)"
-        )
-        self.end_mention: Any = regex.compile(rf"[@＠{_LATIN_ACCENTS}]|://")
         # @user@instance with a full-width "＠" too, as clients that normalise read it.
         self.fediverse: Any = regex.compile(
             r"(?<![=/\w])[@＠]([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)"
@@ -313,19 +305,6 @@ def host_scripts(url: str) -> set[str]:
             name = unicodedata.name(char, "")
             scripts.add(name.split(" ", 1)[0].title() if name else "Unknown")
     return {"Latin" if s in ("Latin", "Fullwidth") else s for s in scripts}
-
-
-def mastodon_mentions(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each mention Mastodon makes (``Account::MENTION_RE`` and its
-    extractor's end check): ``@user`` of any length, ``@user@instance``."""
-    if "@" not in text:
-        return []
-    rx = _rx()
-    return [
-        (m.start(), m.end())
-        for m in rx.mastodon.finditer(text)
-        if not rx.end_mention.match(text, m.end())
-    ]
 
 
 def find_mentions(text: str) -> list[str]:

@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from babel.messages.catalog import Message
 
+    from outreach.cache import CheckCache
     from outreach.campaign import Campaign
-    from outreach.checks.cache import CheckCache
-    from outreach.checks.registry import Finding
+    from outreach.findings import Finding
     from outreach.pofile import PoFile
     from outreach.sources import Sources
 
@@ -158,7 +158,7 @@ def load_locale(
 ) -> LocaleTranslations:
     """Read, check and compile ``locale``'s catalog (see the module's description).
 
-    With the check ``cache`` (:mod:`outreach.checks.cache`), a catalog compiled before --
+    With the check ``cache`` (:mod:`outreach.cache`), a catalog compiled before --
     the same bytes, judged against the same sources, campaign.toml and check code -- is
     not checked again: its ``.mo`` and refusals are recalled (rendering starts in a
     fraction of the time; the result is the same).
@@ -173,7 +173,7 @@ def load_locale(
     file = campaign.relative(path)
     key = None
     if cache is not None and cache.enabled:
-        from outreach.checks.cache import check_fingerprint
+        from outreach.cache import check_fingerprint
         from outreach.sources import template_sources
 
         if sources is None:
@@ -207,7 +207,7 @@ def _recalled(value: object, locale: str) -> LocaleTranslations | None:
         mo = base64.b64decode(value["mo"], validate=True)
         refused = []
         for item in value["refused"]:
-            from outreach.checks.registry import Finding
+            from outreach.findings import Finding
 
             finding = Finding.from_json(item)
             if finding is None or finding.severity != "error":

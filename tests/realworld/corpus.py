@@ -189,7 +189,7 @@ def _msgstr(corpus: Corpus, path: Path, msgctxt: str | None, msgid: str | None) 
 def run_outreach(corpus: Corpus) -> Run:
     """``check_campaign(use_cache=False, render=False)`` on every campaign of the corpus."""
     from outreach.campaign import load_campaign
-    from outreach.checks.campaign import check_campaign
+    from outreach.qa.campaign import check_campaign
 
     hits = []
     start = time.perf_counter()

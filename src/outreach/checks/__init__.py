@@ -2,13 +2,14 @@
 
 Each check is a small pure function registered with a name and a severity (see
 :mod:`outreach.checks.registry`); :func:`check_catalog` runs them over a Babel catalog and
-returns :class:`Finding` objects. ``outreach compile`` runs the structural ones only;
-``outreach check`` runs them all through :func:`outreach.checks.campaign.check_campaign`.
+returns :class:`~outreach.findings.Finding` objects. ``outreach compile`` runs the structural
+ones only; ``outreach check`` runs them all through :func:`outreach.qa.campaign.check_campaign`,
+which then checks every message as rendered (:mod:`outreach.qa`, a layer above rendering).
 
 The modules:
 
 =============  =====================================================================
-registry       Finding, Unit, CatalogInfo, the ``entry_check``/``catalog_check`` decorators
+registry       Unit, CatalogInfo, the ``entry_check``/``catalog_check`` decorators
 runner         ``check_catalog``: builds units, asks a language detector, runs the checks
 structure      plural-forms, header, plurals
 status         untranslated, fuzzy
@@ -18,14 +19,13 @@ spacing        newlines, blank, whitespace (edges, glued placeholders), length
 content        hashtags, urls, bare-domain, mentions, emoji
 language       wrong-language, same-as-source
 wording        doubled-word
-rendered       render-level checks: posts and emails as sent (length, hashtags, urls)
-campaign       ``check_campaign``: every catalog of a campaign, then the rendered checks
-cache          findings per entry and detections, keyed so that no file can forge them
-report         the text and GitHub formats
+incremental    re-checking a catalog after a few entries changed
 =============  =====================================================================
 
-Below them, :mod:`outreach.tokens` finds links, mentions, hashtags and emoji as the platforms
-do, and :mod:`outreach.placeholders` parses format directives.
+Below them, :mod:`outreach.findings` says what a check reports, :mod:`outreach.cache` keeps
+findings per entry so that no file can forge them, :mod:`outreach.tokens` finds links,
+mentions, hashtags and emoji as the platforms do, and :mod:`outreach.placeholders` parses
+format directives.
 
 Importing this package is cheap; the checks register when the runner is first used.
 
@@ -84,7 +84,7 @@ _FROM_REGISTRY = {
 
 
 def __getattr__(name: str) -> Any:
-    # Nothing is imported before it is asked for: outreach.checks.cache (which render and
+    # Nothing is imported before it is asked for: outreach.cache (which render and
     # merge use) must not bring the registry and its checks with it.
     if name in _FROM_RUNNER:
         module = importlib.import_module("outreach.checks.runner")  # registers every check

@@ -12,7 +12,7 @@ itself: a new header, a block that holds more than one entry or does not parse o
 an entry whose msgctxt and msgid another block already has, plural entries that now write a
 different number of forms (the catalog-level checks count them), or more than
 :data:`MAX_CHANGED` changed blocks. The records live in the keyed check cache
-(:mod:`outreach.checks.cache`), so no file can forge them.
+(:mod:`outreach.cache`), so no file can forge them.
 
 >>> data = b'msgid ""\\nmsgstr ""\\n\\n\\nmsgid "a"\\nmsgstr "b"\\n'
 >>> [(block.start, block.data) for block in split_blocks(data)]
@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from outreach.checks.registry import Finding, Severity
+from outreach.findings import Finding, Severity
 
 __all__ = ["MAX_CHANGED", "Block", "Entry", "EntryLines", "FileRecord", "Plan", "split_blocks"]
 

@@ -20,8 +20,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
+from outreach.findings import CHECK_NAMES, Finding, Severity, summarize
 from outreach.plurals import GETTEXT_DEFAULT, PluralForms
 from outreach.poheader import PoHeader
 
@@ -45,62 +46,6 @@ __all__ = [
     "problem",
     "summarize",
 ]
-
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem, in the shape ``outreach check --format json`` prints (DESIGN.md §3)."""
-
-    locale: str
-    file: str
-    line: int | None
-    msgid: str | None
-    msgctxt: str | None
-    check: str
-    severity: Severity
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "locale": self.locale,
-            "file": self.file,
-            "line": self.line,
-            "msgid": self.msgid,
-            "msgctxt": self.msgctxt,
-            "check": self.check,
-            "severity": self.severity,
-            "message": self.message,
-        }
-
-    @classmethod
-    def from_json(cls, value: object) -> Finding | None:
-        """The finding :meth:`to_json` wrote, or ``None`` when ``value`` is not one.
-
-        >>> f = Finding("es", "es.po", 7, "Hi", None, "urls", "error", "link evil.example")
-        >>> Finding.from_json(f.to_json()) == f, Finding.from_json({"line": "7"})
-        (True, None)
-        """
-        if not isinstance(value, dict):
-            return None
-        try:
-            text = {k: value[k] for k in ("locale", "file", "check", "message")}
-            keys = {k: value[k] for k in ("msgid", "msgctxt")}
-            line, severity = value["line"], value["severity"]
-        except KeyError:
-            return None
-        if not all(isinstance(v, str) for v in text.values()):
-            return None
-        if not all(v is None or isinstance(v, str) for v in keys.values()):
-            return None
-        if not (line is None or type(line) is int) or severity not in ("error", "warning"):
-            return None
-        return cls(line=line, severity=severity, **text, **keys)
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: {self.severity}: {self.check}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -331,6 +276,13 @@ ENTRY_CHECKS: dict[str, EntryCheck] = {}
 CATALOG_CHECKS: dict[str, CatalogCheck] = {}
 
 
+def _known(name: str) -> None:
+    """A check's name must be one campaign.toml may name (:data:`outreach.findings.
+    CHECK_NAMES`): a new check is listed there, or it does not load."""
+    if name not in CHECK_NAMES:
+        raise AssertionError(f"check {name!r} is not in outreach.findings.CHECK_NAMES")
+
+
 def entry_check(
     name: str, severity: Severity, *, structural: bool = False, needs_translation: bool = True
 ) -> Callable[[EntryFunc], EntryFunc]:
@@ -339,6 +291,8 @@ def entry_check(
     ``structural`` checks (placeholders, plurals, markup, injections) gate ``compile``;
     ``needs_translation`` checks run only on translated, non-fuzzy entries.
     """
+
+    _known(name)
 
     def register(func: EntryFunc) -> EntryFunc:
         ENTRY_CHECKS[name] = EntryCheck(name, severity, structural, func, needs_translation)
@@ -352,16 +306,10 @@ def catalog_check(
 ) -> Callable[[CatalogFunc], CatalogFunc]:
     """Register a check that looks at the whole catalog (its header, for instance)."""
 
+    _known(name)
+
     def register(func: CatalogFunc) -> CatalogFunc:
         CATALOG_CHECKS[name] = CatalogCheck(name, severity, structural, func)
         return func
 
     return register
-
-
-def summarize(findings: Iterable[Finding]) -> dict[str, int]:
-    """``{"errors": N, "warnings": M}`` as in the JSON output."""
-    counts = {"errors": 0, "warnings": 0}
-    for finding in findings:
-        counts["errors" if finding.severity == "error" else "warnings"] += 1
-    return counts

@@ -158,7 +158,7 @@ Result = tuple[str, Severity, str, int | None]
 
 
 class EntryCache(Protocol):
-    """Remembers each entry's findings (see :mod:`outreach.checks.cache`)."""
+    """Remembers each entry's findings (see :mod:`outreach.cache`)."""
 
     def lookup(self, unit: Unit) -> list[Result] | None: ...
 

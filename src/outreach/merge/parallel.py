@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from outreach.merge.audience import Audience
     from outreach.merge.journal import Seen
     from outreach.merge.outputs import Writer
-    from outreach.merge.run import _Run
+    from outreach.merge.rows import Run
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import Row, SupporterFile
 
@@ -102,7 +102,7 @@ class _Worker:
 
 
 def run_jobs(
-    run: _Run,
+    run: Run,
     supporters: SupporterFile,
     audience: Audience,
     maker: MessageMaker,
@@ -151,7 +151,7 @@ def run_jobs(
 def _fork(
     index: int,
     window: tuple[int, int | None],
-    run: _Run,
+    run: Run,
     supporters: SupporterFile,
     audience: Audience,
     maker: MessageMaker,
@@ -192,7 +192,7 @@ def _fork(
 
 @dataclass
 class _Job:
-    run: _Run
+    run: Run
     supporters: SupporterFile
     audience: Audience
     maker: MessageMaker
@@ -202,7 +202,7 @@ class _Job:
     def window(self, start: int, end: int | None) -> dict[str, Any]:
         """The worker's records ``start`` to ``end``, after noting those before."""
         from outreach.merge.journal import Seen
-        from outreach.merge.run import _rows
+        from outreach.merge.rows import rows as process
 
         run, maker = self.run, self.maker
         seen = Seen()
@@ -214,7 +214,7 @@ class _Job:
                 mine = rows if end is None else itertools.islice(rows, end - start)
                 with self.part as target:
                     total = self.supporters.records
-                    _rows(run, mine, total, self.audience, seen, maker, target, None)  # type: ignore[arg-type]
+                    process(run, mine, total, self.audience, seen, maker, target, None)  # type: ignore[arg-type]
         finally:
             seen.close()
         return {
@@ -350,7 +350,7 @@ class _Entered:
         return None
 
 
-def _combine(run: _Run, maker: MessageMaker, results: list[dict[str, Any]]) -> None:
+def _combine(run: Run, maker: MessageMaker, results: list[dict[str, Any]]) -> None:
     """The workers' summaries added up in window order: every count, and keys in the
     order one process first met them."""
     summary = run.summary
@@ -369,15 +369,15 @@ def _combine(run: _Run, maker: MessageMaker, results: list[dict[str, Any]]) -> N
             maker.refused.setdefault(locale, found)
 
 
-def _report(run: _Run, paths: list[Path]) -> None:
+def _report(run: Run, paths: list[Path]) -> None:
     """Every worker's bad rows, in window order: the order of their lines."""
-    from outreach.merge.run import _KEEP
+    from outreach.merge.rows import KEEP
 
     problems = run.summary.problems
     for path in paths:
         with open(path, encoding="utf-8") as stream:
             for entry in stream:
                 text = json.loads(entry)
-                if len(problems) < _KEEP:
+                if len(problems) < KEEP:
                     problems.append(text)
                 run.report(text)

@@ -58,7 +58,7 @@ from outreach.render import HTML_LAYOUT, TEXT_LAYOUT
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
-    from outreach.checks.registry import Finding
+    from outreach.findings import Finding
     from outreach.merge.audience import Supporter
     from outreach.render import Email, Renderer
     from outreach.unsubscribe import Unsubscribe

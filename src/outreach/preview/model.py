@@ -34,7 +34,7 @@ from outreach.errors import UsageError
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
     from outreach.catalogs import CatalogStats
-    from outreach.checks.registry import Finding
+    from outreach.findings import Finding
     from outreach.pofile import PoFile
     from outreach.render import Email, Post, Renderer
 
@@ -318,7 +318,7 @@ class Model:
         return label
 
     def _check_entries(self, locales: Collection[str]) -> None:
-        from outreach.checks.campaign import check_campaign
+        from outreach.qa.campaign import check_campaign
 
         if not locales:
             return
@@ -343,7 +343,7 @@ class Model:
         return lines
 
     def _check_rendered(self, locales: Collection[str]) -> None:
-        from outreach.checks.rendered import check_rendered
+        from outreach.qa.rendered import check_rendered
 
         wanted = [loc for loc in self.campaign.locales if loc in locales]
         if not wanted:

@@ -32,7 +32,7 @@ from markupsafe import Markup, escape
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from outreach.checks.registry import Finding
+    from outreach.findings import Finding
     from outreach.preview.model import Cell, LocaleData, Model
 
 __all__ = [

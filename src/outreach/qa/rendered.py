@@ -37,8 +37,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, cast
 
-from outreach.checks.registry import Finding, Severity
 from outreach.errors import CatalogError, InputError, TemplateError
+from outreach.findings import Finding, Severity
 from outreach.platforms import has_hashtag
 from outreach.render import HIJACK
 from outreach.tokens import new_hosts

@@ -4,8 +4,8 @@ Both show translator text as a reader can see it: control and bidi characters qu
 message are written as escapes (:func:`outreach.display.visible`), so that a translation
 cannot hide, recolour or rewrite what the organizer's terminal or CI log shows.
 
->>> from outreach.checks.campaign import CheckReport
->>> from outreach.checks.registry import Finding
+>>> from outreach.qa.campaign import CheckReport
+>>> from outreach.findings import Finding
 >>> report = CheckReport((Finding("es", "es.po", 7, "Hi", None, "urls", "error",
 ...                               "link https://evil.example\\x1b[8m points elsewhere"),), 1)
 >>> print(format_text(report))
@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 from outreach.display import visible
 
 if TYPE_CHECKING:
-    from outreach.checks.campaign import CheckReport
-    from outreach.checks.registry import Finding
+    from outreach.findings import Finding
+    from outreach.qa.campaign import CheckReport
 
 __all__ = ["entry_label", "format_github", "format_text"]
 
@@ -35,7 +35,7 @@ def entry_label(finding: Finding) -> str:
     """How a translator finds the entry in Poedit or Weblate, which show no line numbers:
     the message context and the first words of the msgid.
 
-    >>> from outreach.checks.registry import Finding
+    >>> from outreach.findings import Finding
     >>> entry_label(Finding("es", "es.po", 3, "Two minutes that show why love always wins",
     ...                     "subject", "urls", "error", "…"))
     'subject “Two minutes that show why love always…”'

@@ -2,12 +2,12 @@
 
 :func:`check_campaign` reads every catalog of the campaign (or of the locales asked for),
 runs every registered check (:mod:`outreach.checks`), renders each message in each locale
-where templates exist (:mod:`outreach.checks.rendered`), and returns a :class:`CheckReport`.
+where templates exist (:mod:`outreach.qa.rendered`), and returns a :class:`CheckReport`.
 A catalog that cannot be parsed becomes a ``syntax`` finding at its line; the other catalogs
 are still checked.
 
 Findings per entry and langdetect's answers are remembered between runs in a cache that no
-file of the campaign can forge (:mod:`outreach.checks.cache`): editing one string re-checks
+file of the campaign can forge (:mod:`outreach.cache`): editing one string re-checks
 that string, and a cache someone else wrote is never believed.
 
 >>> import pathlib, tempfile
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from outreach.checks.cache import CheckCache, check_fingerprint
+from outreach.cache import CheckCache, check_fingerprint
 from outreach.checks.incremental import Block, Entry, FileRecord, Plan, entry_key
 from outreach.checks.registry import (
     CATALOG_CHECKS,
@@ -92,7 +92,7 @@ def check_campaign(
     Locale names are normalised and must belong to the campaign
     (:class:`~outreach.errors.LocaleError` otherwise). ``render=False`` skips the
     render-level checks. The cache lives under ``cache_dir`` (default: the user's cache
-    directory, :func:`outreach.checks.cache.cache_root`), never in the campaign.
+    directory, :func:`outreach.cache.cache_root`), never in the campaign.
     """
     wanted = (
         [campaign.resolve_locale(loc) for loc in dict.fromkeys(locales)]
@@ -107,7 +107,7 @@ def check_campaign(
     run = _Run(campaign, judge, _Entries(store, check_fingerprint(campaign, sources)), sources)
     _check_locales(run, wanted)
     if render and run.parsed:
-        from outreach.checks.rendered import check_rendered
+        from outreach.qa.rendered import check_rendered
 
         entry_errors = {
             (f.locale, f.msgid, f.msgctxt)

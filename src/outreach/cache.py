@@ -250,7 +250,7 @@ def _code_digest() -> bytes:
     import unicodedata
     from importlib.util import find_spec
 
-    from outreach import __version__
+    from outreach._version import __version__
     from outreach.detect import langdetect_version  # the detections' key says it too
 
     versions = (__version__, langdetect_version(), sys.version, unicodedata.unidata_version)
@@ -264,7 +264,7 @@ def _code_digest() -> bytes:
         with contextlib.suppress(OSError):
             found = sorted(p.name for p in site.iterdir() if p.name.endswith(".dist-info"))
             digest.update("\0".join(found).encode("utf-8", "surrogatepass"))
-    here = Path(__file__).parent.parent
+    here = Path(__file__).parent
     for path in sorted(here.rglob("*.py")):
         digest.update(path.relative_to(here).as_posix().encode() + b"\0")
         try:
