@@ -20,7 +20,7 @@ This module is the one home of the platforms' own entity extractors and their co
 patterns: X's links and hashtags (twitter-text), Mastodon's mentions and hashtags, Bluesky's
 links and tags. :mod:`outreach.tokens` builds its platform-neutral finders on them.
 
-Sources (see also REFERENCE.md, "Platforms"):
+Sources:
 
 - X: twitter-text v3 (``twitter-text-parser`` on PyPI, a port of the official library).
 - Mastodon: ``app/validators/status_length_validator.rb`` (graphemes; URLs with a protocol count

@@ -75,7 +75,7 @@ class CheckReport:
         return 0 if self.ok else 1
 
     def to_json(self) -> dict[str, Any]:
-        """The document ``--format json`` prints (DESIGN.md §3)."""
+        """The document ``--format json`` prints (the README's "check" section)."""
         return {"findings": [f.to_json() for f in self.findings], "summary": self.summary}
 
 
