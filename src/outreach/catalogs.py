@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from babel.messages.catalog import Catalog
 
+from outreach._private import add_message_if_absent
 from outreach.campaign import DOMAIN, Campaign
 from outreach.errors import CatalogError, LocaleError, ProblemsFound
 from outreach.plurals import GETTEXT_DEFAULT, PluralForms
@@ -277,8 +278,7 @@ def merge_catalog(catalog: Catalog, template: Catalog) -> tuple[Catalog, dict[st
     # Obsolete entries take part in matching, so a string that comes back gets its old
     # translation; whatever still has no source goes back to obsolete.
     for old_key, message in list(merged.obsolete.items()):
-        if old_key not in merged._messages:
-            merged._messages[old_key] = message
+        add_message_if_absent(merged, old_key, message)
     merged.obsolete.clear()
     previous = {
         _key(m.id, m.context): m.previous_id for m in iter_messages(merged) if m.previous_id

@@ -33,7 +33,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from outreach.errors import InputError
 
@@ -202,17 +202,17 @@ class _Profiles:
         says: langdetect samples n-grams at random, and on short text one seed can be
         "100 %" sure of a language another seed barely names.
         """
-        from langdetect import DetectorFactory
-        from langdetect.lang_detect_exception import LangDetectException
+        from langdetect import DetectorFactory, detect_langs
+        from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 
         runs: list[dict[str, float]] = []
         for seed in seeds:
             DetectorFactory.seed = seed
-            detector = _langdetect_factory().create()
-            detector.append(text)
             try:
-                found = detector.get_probabilities()
-            except LangDetectException:
+                found = detect_langs(text)
+            except LangDetectException as error:
+                if error.get_code() != ErrorCode.CantDetectError:
+                    raise  # its profiles did not load: not a text it cannot tell
                 found = []
             runs.append({str(c.lang): round(float(c.prob), 4) for c in found})
         DetectorFactory.seed = 0
@@ -224,14 +224,6 @@ class _Profiles:
 @functools.cache
 def _profiles() -> _Profiles:
     return _Profiles()
-
-
-@functools.cache
-def _langdetect_factory() -> Any:
-    from langdetect import detector_factory
-
-    detector_factory.init_factory()
-    return detector_factory._factory
 
 
 def detect_languages(text: str, *, top: int = 3) -> list[tuple[str, float]]:

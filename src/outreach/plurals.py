@@ -34,6 +34,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from outreach._private import plural_tokens
+
 __all__ = [
     "GETTEXT_DEFAULT",
     "MAX_NPLURALS",
@@ -177,7 +179,7 @@ def _variable_divisor(expression: str) -> str | None:
     >>> _variable_divisor("n%10==1 && n%100!=11 ? 0 : 1"), _variable_divisor("0/(n-312000)")
     (None, '(n-312000)')
     """
-    tokens = [t for t in gettext._tokenize(expression) if t]  # type: ignore[attr-defined]
+    tokens = plural_tokens(expression)
     for index, token in enumerate(tokens):
         if token not in ("/", "%"):
             continue

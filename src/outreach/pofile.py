@@ -25,11 +25,9 @@ on top of it:
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 import struct
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO
@@ -37,6 +35,7 @@ from typing import IO
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, read_po, write_po
 
+from outreach._private import declare_plural_forms, declared_plural_forms, replaced_po_normalize
 from outreach.errors import CatalogError
 from outreach.plurals import GETTEXT_DEFAULT, PluralForms
 from outreach.poheader import PoHeader, RawHeader, babel_view, read_header
@@ -449,8 +448,7 @@ def _codec(charset: str | None) -> str:
 def set_plural_forms(catalog: Catalog, forms: PluralForms) -> None:
     """Give ``catalog`` the formula it is used and written with, whatever the installed
     Babel would guess for its locale (Babel 2.19 says 3 forms for Spanish, 2.18 said 2)."""
-    catalog._num_plurals = forms.nplurals  # type: ignore[assignment]
-    catalog._plural_expr = forms.expression  # type: ignore[assignment]
+    declare_plural_forms(catalog, forms.nplurals, forms.expression)
 
 
 def catalog_plural_forms(catalog: Catalog) -> PluralForms:
@@ -458,8 +456,9 @@ def catalog_plural_forms(catalog: Catalog) -> PluralForms:
     its language (never what the installed Babel guesses)."""
     from outreach.plurals import usual_plural_forms
 
-    if catalog._num_plurals is not None and catalog._plural_expr is not None:
-        return PluralForms(int(catalog._num_plurals), str(catalog._plural_expr))
+    nplurals, expression = declared_plural_forms(catalog)
+    if nplurals is not None and expression is not None:
+        return PluralForms(int(nplurals), str(expression))
     locale = str(catalog.locale) if catalog.locale else None
     return usual_plural_forms(locale) or GETTEXT_DEFAULT
 
@@ -516,12 +515,10 @@ def write_catalog(catalog: Catalog) -> bytes:
     formula of its own gets its language's usual one (:func:`catalog_plural_forms`), set
     on it, never the installed Babel's guess.
     """
-    import babel.messages.pofile as babel_pofile
-
-    if catalog.locale is not None and catalog._num_plurals is None:
+    if catalog.locale is not None and declared_plural_forms(catalog)[0] is None:
         set_plural_forms(catalog, catalog_plural_forms(catalog))
     stream = io.BytesIO()
-    with _WRAPPING, _patched(babel_pofile, "normalize", normalize):
+    with replaced_po_normalize(normalize):
         write_po(stream, catalog, width=PO_WIDTH, include_previous=True, sort_output=False)
     text = stream.getvalue().decode(catalog.charset or "utf-8")
     previous = iter([m.previous_id for m in iter_messages(catalog) if m.previous_id])
@@ -529,19 +526,8 @@ def write_catalog(catalog: Catalog) -> bytes:
     return text.encode(catalog.charset or "utf-8")
 
 
-_WRAPPING = threading.Lock()  # one write_po at a time uses outreach's wrapping
 _SPACES = re.compile(r"(\s+)")
 _PUNCTUATION_RUN = re.compile(r"[^\s\w]{65}")
-
-
-@contextlib.contextmanager
-def _patched(module: object, name: str, value: object) -> Iterator[None]:
-    original = getattr(module, name)
-    setattr(module, name, value)
-    try:
-        yield
-    finally:
-        setattr(module, name, original)
 
 
 def normalize(string: str, prefix: str = "", width: int = PO_WIDTH) -> str:
