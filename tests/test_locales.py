@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from outreach.errors import LocaleError
 from outreach.locales import (
+    RTL_SCRIPTS,
     babel_locale,
     fallback_chain,
     negotiate_locale,
     normalize_locale,
+    text_direction,
 )
 
 
@@ -102,3 +105,107 @@ def test_zh_cn_keeps_the_name_the_user_wrote(tmp_path: Path) -> None:
     assert normalize_locale("zh_TW") == "zh_TW"
     with pytest.raises(LocaleError):
         normalize_locale("und")
+
+
+# -- text direction -----------------------------------------------------------------------
+def _babel_direction(name: str) -> str:
+    """What outreach said before it read the script: Babel's, from the locale's whole data
+    (its ``ttb``, Mongolian's top-to-bottom, was ``ltr`` too)."""
+    from babel import Locale
+
+    return "rtl" if Locale.parse(name.replace("-", "_")).text_direction == "rtl" else "ltr"
+
+
+def test_text_direction_agrees_with_babel_for_every_locale() -> None:
+    from babel import Locale
+    from babel.localedata import locale_identifiers
+
+    names = locale_identifiers()
+    assert len(names) > 1000
+    found = {name: text_direction(name) for name in names}
+    assert {name: _babel_direction(name) for name in names} == found
+    assert sum(d == "rtl" for d in found.values()) > 100
+    vertical = sorted(n for n in names if Locale.parse(n).text_direction not in ("ltr", "rtl"))
+    assert vertical == ["mn_Mong", "mn_Mong_CN", "mn_Mong_MN"]
+
+
+@pytest.mark.parametrize(
+    ("name", "direction"),
+    [
+        # the script from the name as written: an explicit one wins over the language's
+        ("sr_Latn", "ltr"),
+        ("az_Arab", "rtl"),
+        ("pa_Arab", "rtl"),
+        ("uz-Arab", "rtl"),
+        ("ks_Deva", "ltr"),
+        ("sd_Deva", "ltr"),
+        ("ff_Adlm", "rtl"),
+        # the language's likely script
+        ("ks", "rtl"),
+        ("sd", "rtl"),
+        ("ckb", "rtl"),
+        ("ug", "rtl"),
+        ("yi", "rtl"),
+        ("dv", "rtl"),
+        ("syr", "rtl"),
+        ("nqo", "rtl"),
+        ("rhg", "rtl"),
+        ("pa", "ltr"),
+        ("mn", "ltr"),
+        # the territory's: names Babel has no data for, but understands
+        ("pa_PK", "rtl"),
+        ("uz_AF", "rtl"),
+        ("az_IR", "rtl"),
+        ("ks_IN", "rtl"),
+        ("ku_IQ", "rtl"),
+        ("zh_TW", "ltr"),
+        ("iw_IL", "rtl"),  # Babel's alias of he_IL
+        ("sr@latin", "ltr"),
+        ("ar@x", "rtl"),
+    ],
+)
+def test_text_direction_of_a_script(name: str, direction: str) -> None:
+    assert text_direction(name) == direction == _babel_direction(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "direction"),
+    [("he_Latn", "ltr"), ("ar_Latn", "ltr"), ("en_Arab", "rtl"), ("tr_Arab", "rtl")],
+)
+def test_text_direction_follows_a_script_babel_has_no_data_for(name: str, direction: str) -> None:
+    # Babel drops the script it has no data for and answers for the language
+    assert text_direction(name) == direction != _babel_direction(name)
+    assert normalize_locale(name) == name  # a campaign can ship it
+
+
+@pytest.mark.parametrize("name", ["xx", "yi_US", "../x", ""])
+def test_text_direction_of_an_unknown_locale(name: str) -> None:
+    with pytest.raises(LocaleError):
+        text_direction(name)
+
+
+def test_rtl_scripts_are_those_with_right_to_left_letters() -> None:
+    """RTL_SCRIPTS holds every script with a right-to-left letter (bidirectional class R or
+    AL) in this Python's Unicode, and besides only codes it cannot tell: ISO 15924 variants
+    (Aran, Syre, Syrj, Syrn), Book Pahlavi (Phlv: not in Unicode), Garay (Unicode 16)."""
+    import sys
+
+    import regex
+    from babel import Locale
+
+    letters = "".join(
+        char
+        for char in map(chr, range(sys.maxunicode + 1))
+        if unicodedata.bidirectional(char) in ("R", "AL")
+    )
+    found = set()
+    for code in {*RTL_SCRIPTS, *Locale("en").scripts}:  # every ISO 15924 code CLDR names
+        try:
+            script = regex.compile(rf"\p{{Script={code}}}")
+        except regex.error:
+            continue
+        if script.search(letters):
+            found.add(code)
+    assert found - {"Zyyy"} <= RTL_SCRIPTS  # Common: Arabic punctuation, the ALM
+    assert RTL_SCRIPTS - found <= {"Aran", "Syre", "Syrj", "Syrn", "Phlv", "Gara"}
+    assert len(found & RTL_SCRIPTS) > 30

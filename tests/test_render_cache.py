@@ -3,7 +3,8 @@
 * compiled catalogs are remembered in the check cache (:func:`outreach.translations.
   load_locale`): a warm renderer renders exactly what a cold one does, recalls refusals,
   notices an edited ``.po``, and ignores a stored value that is not one;
-* a locale's text direction is remembered too (:func:`outreach.locales.text_direction`);
+* a locale's text direction needs no cache: it comes from the locale's script, without
+  Babel's locale data (:func:`outreach.locales.text_direction`);
 * every locale's environment shares one compiled template (:mod:`outreach.render`);
 * the button's width takes a short cut below U+0300 that gives what ``regex`` gives;
 * ``Seen`` finds duplicates across its batches.
@@ -111,25 +112,23 @@ def test_a_stored_value_that_is_not_a_compiled_catalog_is_ignored(example: Path)
     assert _emails(example, _cache(example)) == expected
 
 
-def test_text_direction_is_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import outreach.locales
+def test_text_direction_reads_no_locale_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    import babel.localedata
+
     from outreach.locales import text_direction
 
-    cache = _cache(tmp_path)
-    assert [text_direction(loc, cache) for loc in ("ar", "he", "fa", "pt_BR")] == [
+    def refuse(name: str, merge_inherited: bool = True) -> None:
+        raise AssertionError("Babel loaded a locale's data")
+
+    text_direction.cache_clear()
+    monkeypatch.setattr(babel.localedata, "load", refuse)
+    assert [text_direction(loc) for loc in ("ar", "he", "fa", "pt_BR")] == [
         "rtl",
         "rtl",
         "rtl",
         "ltr",
     ]
-    cache.save()
-
-    def refuse(name: str) -> None:
-        raise AssertionError("Babel was asked again")
-
-    monkeypatch.setattr(outreach.locales, "babel_locale", refuse)
-    again = _cache(tmp_path)
-    assert [text_direction(loc, again) for loc in ("ar", "pt_BR")] == ["rtl", "ltr"]
+    assert [text_direction(loc) for loc in ("ar", "pt_BR")] == ["rtl", "ltr"]
 
 
 def test_every_locale_shares_one_compiled_template(example: Path) -> None:

@@ -6,13 +6,18 @@ from __future__ import annotations
 import email.utils
 import os
 import stat
+import tomllib
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import po_path, run_cli, tree
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from outreach.campaign import load_campaign
+from outreach.campaign import list_locale, load_campaign, parse_campaign
+from outreach.errors import ConfigError
 from outreach.files import atomic_write_bytes
 
 
@@ -171,6 +176,154 @@ def test_add_locale_puts_campaign_toml_back_when_the_po_cannot_be_written(
     assert not po_path(extracted, "fr").exists()
     monkeypatch.undo()
     assert add_locale(load_campaign(extracted), "fr").path == po_path(extracted, "fr")
+
+
+# campaign.toml as an organizer may keep it: comments everywhere, blank lines, tabs, a dotted
+# key, a table before [campaign], decoy lists named locales, a multi-line string.
+_KEPT = """\
+# Pride 2027 -- settings (see the wiki)
+[variables]   # shared
+locales = ["xx"]      # a decoy: not the campaign's list
+note = '''
+locales = ["yy"]
+'''
+
+[campaign]
+name = "Pride 2027"
+source_locale = "en"   # what templates are written in
+
+# every locale we ship; keep the comments
+locales = [
+\t"en",     # English
+\t"pt-BR",  # Brazil ["pt"]
+]
+hashtags = [ "#Pride" ]
+url = "https://example.org/pride"
+email.from = "Pride <hello@example.org>"
+"""
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+def test_list_locale_keeps_comments_and_layout(newline: str, bom: str) -> None:
+    text = bom + _KEPT.replace("\n", newline)
+    result = list_locale(text, "ar")
+    last = f'\t"pt-BR",  # Brazil ["pt"]{newline}'
+    assert result == text.replace(last, f'{last}\t"ar",{newline}')
+    assert parse_campaign(result, root=".").locales == ("en", "pt_BR", "ar")
+
+
+def test_add_locale_keeps_every_line_of_an_init_campaign(tmp_path: Path) -> None:
+    assert run_cli(None, "init", str(tmp_path))[0] == 0
+    config = tmp_path / "messages/campaign.toml"
+    before = config.read_text()
+    assert before.count('locales = ["en"] ') == 1
+    for locale in ("es", "ar"):
+        code, _, err = run_cli(tmp_path, "add-locale", locale)
+        assert (code, err) == (0, "")
+    after = before.replace('locales = ["en"] ', 'locales = ["en", "es", "ar"] ')
+    assert config.read_text() == after
+
+
+# Pieces of a list's layout: white space, line ends, comments (with the brackets, commas and
+# quotes a scanner could trip on).
+_GAP = st.lists(
+    st.sampled_from([" ", "\t", "\n", "\n    ", '  # Arabic, "RTL" ] [x]\n', "#\n"]),
+    max_size=3,
+).map("".join)
+_OTHERS = st.lists(
+    st.sampled_from(["es", "ar", "pt-BR", "zh_Hant", "sr_Latn"]), unique=True, max_size=3
+)
+
+
+@st.composite
+def _locales_lists(draw: st.DrawFn) -> tuple[list[str], str]:
+    """The locales and a ``[...]`` list of them in any layout TOML allows, but for white
+    space before the last item's trailing comma (tomlkit drops it: see below)."""
+    locales = ["en", *draw(_OTHERS)]
+    text = "[" + draw(_GAP)
+    for index, locale in enumerate(locales):
+        text += draw(st.sampled_from(['"{}"', "'{}'"])).format(locale)
+        if index < len(locales) - 1:
+            text += draw(st.sampled_from(["", " ", "\n  ", "  # c\n"])) + "," + draw(_GAP)
+        else:
+            text += draw(st.sampled_from(["", ","])) + draw(_GAP)
+    return locales, text + "]"
+
+
+@settings(max_examples=300, deadline=None)
+@given(listed=_locales_lists(), newline=st.sampled_from(["\n", "\r\n"]))
+def test_list_locale_round_trip_only_adds_the_locale(
+    listed: tuple[list[str], str], newline: str
+) -> None:
+    locales, array = listed
+    text = (
+        '# settings\n[campaign]\nname = "X"\nsource_locale = "en"\n'
+        f"locales = {array}  # shipped\n"
+        'hashtags = ["#X"]\nurl = "https://example.org"\n[variables]\nlocales = ["xx"]\n'
+    ).replace("\n", newline)
+    result = list_locale(text, "fr")
+    data = tomllib.loads(result)
+    assert data["campaign"]["locales"] == [*locales, "fr"]
+    assert data["variables"] == {"locales": ["xx"]}
+    # the old text is all there, in order: the edit inserted the item and nothing but
+    # commas, white space and line ends (the file's)
+    rest = iter(result.replace('"fr"', "", 1))
+    assert all(char in rest for char in text), (text, result)
+    added = Counter(result.replace('"fr"', "", 1)) - Counter(text)
+    assert set(added) <= {",", " ", "\t", "\n"} | ({"\r"} if newline == "\r\n" else set())
+    assert added["\r"] == (added["\n"] if newline == "\r\n" else 0)
+    assert list_locale(result, "de").count('"de"') == 1  # and again
+
+
+@pytest.mark.parametrize(
+    ("locales", "edited"),
+    [
+        # tomlkit writes the last item's trailing comma anew, without the space before it
+        ('["en" , ]', '["en", "fr", ]'),
+        ('[\n  "en"\n  ,\n]', '[\n  "en",\n  "fr",\n]'),
+        # after the list's last line, comment or not
+        (
+            '[\n  "en",  # English\n  # more to come\n]',
+            '[\n  "en",  # English\n  # more to come\n  "fr",\n]',
+        ),
+    ],
+)
+def test_list_locale_where_tomlkit_has_its_own_way(locales: str, edited: str) -> None:
+    text = '[campaign]\nname = "X"\nsource_locale = "en"\nlocales = {}\nurl = "https://x.org"\n'
+    text += 'hashtags = ["#X"]\n'
+    assert list_locale(text.format(locales), "fr") == text.format(edited)
+
+
+@pytest.mark.parametrize(
+    ("locales", "fragment"),
+    [
+        # tomllib reads 200 nested lists, tomlkit stops at 100: its ParseError has the line
+        ('locales = ["en"]\ndeep = ' + "[" * 200 + "]" * 200, ":5: invalid TOML: "),
+        # tomlkit would write a second comma after one on the line after a comment (and
+        # before the new item)
+        ('locales = ["en" # English\n, ]', ":4: cannot add 'fr'"),
+    ],
+)
+def test_list_locale_refuses_what_it_would_garble(locales: str, fragment: str) -> None:
+    text = '[campaign]\nname = "X"\nsource_locale = "en"\n' + locales + "\n"
+    text += 'hashtags = ["#X"]\nurl = "https://example.org"\n'
+    with pytest.raises(ConfigError) as info:
+        list_locale(text, "fr", path="messages/campaign.toml")
+    assert str(info.value).startswith("messages/campaign.toml:")
+    assert fragment in str(info.value)
+
+
+def test_add_locale_reports_a_file_tomlkit_cannot_read(extracted: Path) -> None:
+    config = extracted / "messages/campaign.toml"
+    deep = "[" * 150 + "]" * 150
+    config.write_text(config.read_text() + f"\n[variables]\ndeep = {deep}\n")
+    line = config.read_text().count("\n")
+    before = tree(extracted), config.read_bytes()
+    code, out, err = run_cli(extracted, "add-locale", "fr")
+    assert (code, out) == (2, "")
+    assert _one_line(err).startswith(f"{config}:{line}: invalid TOML: ")
+    assert (tree(extracted), config.read_bytes()) == before
 
 
 # -- atomic writes ------------------------------------------------------------------------

@@ -6,8 +6,7 @@ plural formula, the locale, the campaign's settings and outreach's check code), 
 langdetect answer. Editing one string re-checks one string. ``render`` and ``merge`` keep
 their start-up short with the same store: each catalog compiled as rendering uses it
 (:func:`outreach.translations.load_locale`: its ``.mo`` and refusals, keyed by the
-``.po``'s bytes, the sources, campaign.toml and outreach's code) and each locale's text
-direction.
+``.po``'s bytes, the sources, campaign.toml and outreach's code).
 
 A cache is derived data, and derived data is never believed over its sources (the README's
 "Security" section). A pull request could add a cache claiming that a hijacked link is clean, so:

@@ -36,7 +36,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from outreach.errors import ConfigError, LocaleError
 from outreach.locales import normalize_locale
@@ -51,6 +51,10 @@ from outreach.settings import (
     parse_tracking,
 )
 from outreach.toml_reader import NOT_ONE_LINE, WHOLE_URL, TomlReader, is_zone
+
+if TYPE_CHECKING:
+    from tomlkit import TOMLDocument
+    from tomlkit.items import Array
 
 __all__ = [
     "CONFIG_NAME",
@@ -552,20 +556,53 @@ def toml_string(value: str) -> str:
     return text
 
 
-# ``locales = [`` as a key of [campaign], or ``campaign.locales = [`` before any table.
-_LOCALES_KEY = re.compile(
-    r"""^[ \t]*(?:(?:campaign|"campaign"|'campaign')[ \t]*\.[ \t]*)?"""
-    r"""(?:locales|"locales"|'locales')[ \t]*=[ \t]*\[""",
-    re.M,
-)
-
-
 def list_locale(text: str, locale: str, *, path: str | os.PathLike[str] = CONFIG_NAME) -> str:
-    """campaign.toml ``text`` with ``locale`` appended to the ``locales`` of [campaign].
+    r"""campaign.toml ``text`` with ``locale`` appended to the ``locales`` of [campaign].
 
-    Everything else -- comments, layout, line ends -- stays as it was; the edited text is
-    parsed again and must differ from the old one in that list alone.
+    tomlkit reads the file and appends to the list; everything else -- comments, blank
+    lines, key order, line ends, a BOM -- stays as it was. The new item follows the list's
+    own layout: on the line of the last item if the list closes there, else on a line of
+    its own, indented like the last item, with a trailing comma if the last item has one::
+
+        >>> text = '''# Campaign settings
+        ... [campaign]
+        ... name = "Pride 2027"     # keep it short
+        ... source_locale = "en"
+        ... locales = [
+        ...     "en",  # the source
+        ...     "es",  # Spanish [LatAm, Spain]
+        ... ]
+        ... hashtags = ["#Pride"]
+        ... url = "https://example.org/pride"
+        ... '''
+        >>> print(list_locale(text, "ar"), end="")
+        # Campaign settings
+        [campaign]
+        name = "Pride 2027"     # keep it short
+        source_locale = "en"
+        locales = [
+            "en",  # the source
+            "es",  # Spanish [LatAm, Spain]
+            "ar",
+        ]
+        hashtags = ["#Pride"]
+        url = "https://example.org/pride"
+        >>> old = text[text.index("locales") : text.index("hashtags")]
+        >>> one_line = text.replace(old, 'locales = ["en", "es"]  # shipped\n')
+        >>> print(list_locale(one_line, "ar").splitlines()[4])
+        locales = ["en", "es", "ar"]  # shipped
+
+    tomlkit has its own way in two details: the new item comes after comment lines that end
+    the list, and it writes the last item's trailing comma anew (``"en" ,`` becomes
+    ``"en",``). The edited text is parsed again and must differ from the old one in that
+    list alone. Invalid TOML, a campaign without a ``locales`` list, or one this does not
+    edit (an inline ``campaign = {...}`` table, a comma on the line after the last item's
+    comment) raise a ``ConfigError`` with the line.
     """
+    import tomlkit
+    from tomlkit.exceptions import ParseError, TOMLKitError
+    from tomlkit.items import Array, InlineTable
+
     where = os.fspath(path)
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     body = text[len(bom) :]
@@ -574,139 +611,77 @@ def list_locale(text: str, locale: str, *, path: str | os.PathLike[str] = CONFIG
     except tomllib.TOMLDecodeError:
         parse_campaign(text, root=".", path=where)  # raises, with the line
         raise
+    reader = TomlReader(body, where)
     table = before.get("campaign")
     locales = table.get("locales") if isinstance(table, dict) else None
     if not isinstance(locales, list):
-        raise TomlReader(body, where).error("no 'locales' list in [campaign]", key="locales")
-    expected = copy.deepcopy(before)
-    expected["campaign"]["locales"] = [*locales, locale]
-    newline = "\r\n" if "\r\n" in body else "\n"
-    for match in _LOCALES_KEY.finditer(body):
-        edited = _append_to_array(body, match.end() - 1, toml_string(locale), newline)
-        if edited is None:
-            continue
-        try:
-            after = tomllib.loads(edited)
-        except tomllib.TOMLDecodeError:
-            continue
-        if after == expected or repr(after) == repr(expected):
-            result = bom + edited
-            if locale in parse_campaign(result, root=".", path=where).locales:
-                return result
-    raise TomlReader(body, where).error(
+        raise reader.error("no 'locales' list in [campaign]", key="locales")
+    refusal = reader.error(
         f"cannot add {locale!r} to the 'locales' of [campaign]; add it by hand", key="locales"
     )
+    try:  # tomllib has read it: tomlkit should too, but the file may come from anyone
+        document = tomlkit.parse(body)
+    except ParseError as exc:
+        message = re.sub(r"\s*at line \d+ col \d+$", "", str(exc))
+        raise ConfigError(f"invalid TOML: {message}", path=where, line=exc.line) from None
+    except TOMLKitError:
+        raise refusal from None
+    campaign = document.get("campaign")
+    array = None
+    if campaign is not None and not isinstance(campaign, InlineTable):
+        array = campaign.get("locales")
+    if not isinstance(array, Array) or document.as_string() != body:
+        raise refusal
+    newline = "\r\n" if "\r\n" in body else "\n"
+    _append_item(document, array, locale, newline)
+    edited = document.as_string()
+    expected = copy.deepcopy(before)
+    expected["campaign"]["locales"] = [*locales, locale]
+    try:
+        after = tomllib.loads(edited)
+    except tomllib.TOMLDecodeError:
+        raise refusal from None
+    if after != expected and repr(after) != repr(expected):  # repr: nan != nan
+        raise refusal
+    result = bom + edited
+    if locale not in parse_campaign(result, root=".", path=where).locales:
+        raise refusal
+    return result
 
 
-def _append_to_array(text: str, opening: int, item: str, newline: str) -> str | None:
-    """``text`` with ``item`` after the last value of the array whose ``[`` is at
-    ``opening``; ``None`` if what follows is not an array this can read."""
-    last_start = last_end = comma_end = None
-    i = opening + 1
-    while True:
-        i = _skip_blank(text, i)
-        if i >= len(text):
-            return None
-        char = text[i]
-        if char == "]":
-            break
-        if char == ",":
-            if last_end is None or comma_end is not None:
-                return None
-            comma_end = i = i + 1
-            continue
-        if last_end is not None and comma_end is None:
-            return None
-        end = _skip_value(text, i)
-        if end is None:
-            return None
-        last_start, last_end, comma_end, i = i, end, None, end
-    close = i
-    if last_start is None or last_end is None:
-        return text[: opening + 1] + item + text[opening + 1 :]
-    anchor = comma_end if comma_end is not None else last_end
-    if "\n" not in text[anchor:close]:  # the array ends on this line
-        if comma_end is not None:
-            return text[:comma_end] + f" {item}," + text[comma_end:]
-        return text[:last_end] + f", {item}" + text[last_end:]
-    eol = text.index("\n", anchor)
-    if text[eol - 1] == "\r":
-        eol -= 1
-    line_start = text.rfind("\n", 0, last_start) + 1
-    prefix = text[line_start:last_start]
-    indent = prefix if not prefix.strip() else " " * len(prefix)
-    if comma_end is not None:
-        return text[:eol] + f"{newline}{indent}{item}," + text[eol:]
-    return text[:last_end] + "," + text[last_end:eol] + f"{newline}{indent}{item}" + text[eol:]
+def _append_item(document: TOMLDocument, array: Array, value: str, newline: str) -> None:
+    """Append ``value`` to ``array``, a list in ``document``, laid out like the list (see
+    :func:`list_locale`); ``newline`` is the file's line end."""
+    if not array:
+        array.add_line(value, indent="", newline=False, add_comma=False)
+        return
+    tail, prefix = _around_last_item(document, array)
+    comma = "," in tail
+    if "\n" not in (tail.partition(",")[2] if comma else tail):  # closes on this line
+        array.add_line(value, indent=" ", newline=False, add_comma=comma)
+    else:
+        indent = prefix if not prefix.strip() else " " * len(prefix)
+        array.add_line(value, indent=newline + indent, newline=False, add_comma=comma)
 
 
-def _skip_blank(text: str, i: int) -> int:
-    """Past whitespace, line ends and comments."""
-    while i < len(text):
-        if text[i] in " \t\r\n":
-            i += 1
-        elif text[i] == "#":
-            end = text.find("\n", i)
-            i = len(text) if end < 0 else end
-        else:
-            break
-    return i
+def _around_last_item(document: TOMLDocument, array: Array) -> tuple[str, str]:
+    """What follows the last item of ``array`` up to its ``]``, without comments (commas
+    and white space are all TOML allows there), and what precedes the item on its line.
 
-
-def _skip_value(text: str, i: int) -> int | None:
-    """The end of the TOML value that starts at ``i``, or ``None``."""
-    for quotes in ('"""', "'''"):
-        if text.startswith(quotes, i):
-            j = i + 3
-            while j < len(text):
-                if quotes[0] == '"' and text[j] == "\\":
-                    j += 2
-                elif text.startswith(quotes, j):
-                    end = j + 3
-                    while end < len(text) and end - j < 5 and text[end] == quotes[0]:
-                        end += 1  # up to two quotes may end the string itself
-                    return end
-                else:
-                    j += 1
-            return None
-    char = text[i]
-    if char in "\"'":
-        j = i + 1
-        while j < len(text) and text[j] != "\n":
-            if char == '"' and text[j] == "\\":
-                j += 2
-            elif text[j] == char:
-                return j + 1
-            else:
-                j += 1
-        return None
-    if char in "[{":
-        closing = {"[": "]", "{": "}"}
-        stack = [closing[char]]
-        j = i + 1
-        while j < len(text):
-            j = _skip_blank(text, j)
-            if j >= len(text):
-                return None
-            c = text[j]
-            if c in "\"'":
-                string_end = _skip_value(text, j)
-                if string_end is None:
-                    return None
-                j = string_end
-            elif c in closing:
-                stack.append(closing[c])
-                j += 1
-            elif c in "]}":
-                if stack.pop() != c:
-                    return None
-                j += 1
-                if not stack:
-                    return j
-            else:
-                j += 1
-        return None
-    j = i
-    while j < len(text) and text[j] not in " \t\r\n,]}#":
-        j += 1
-    return j if j > i else None
+    tomlkit does not say where an item is: a marker stands in for the item while the
+    document is written out, then the item is put back.
+    """
+    last = array[-1]
+    marker, text = "outreach-last-item", document.as_string()
+    while marker in text:
+        marker += "-"
+    array[-1] = marker
+    try:
+        whole, own = document.as_string(), array.as_string()
+    finally:
+        array[-1] = last
+    quoted = f'"{marker}"'
+    start = whole.index(quoted)
+    prefix = whole[whole.rfind("\n", 0, start) + 1 : start]
+    tail = own[own.index(quoted) + len(quoted) : own.rindex("]")]
+    return re.sub(r"#[^\n]*", "", tail), prefix

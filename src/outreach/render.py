@@ -628,7 +628,7 @@ class Renderer:
 
     def _email_context(self, message: str, locale: str) -> dict[str, Any]:
         """What an email's blocks and layouts see besides :meth:`_context`: ``lang`` and
-        ``dir`` (from Babel: ar, fa, he are right-to-left), the brand colour and its
+        ``dir`` (from the locale's script: ar, fa, he are right-to-left), the brand colour and its
         dark-mode variant, the postal address (a list of lines, empty when not set) and
         the "view in browser" link (``None`` when not set), from ``[email]``."""
         from outreach.emailhtml import BRAND_COLOR, dark_variant
@@ -639,7 +639,7 @@ class Renderer:
         return {
             **self._context(locale, EMAIL, message),
             "lang": locale.replace("_", "-"),
-            "dir": text_direction(locale, self.cache),
+            "dir": text_direction(locale),
             "brand_color": brand,
             "brand_color_dark": dark_variant(brand),
             "postal_address": list(email.postal_address),
