@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import po_path, run_cli, tree
+from conftest import edit_po, po_path, run_cli, tree
 from preview_support import RAW_ATTACKS, SHARE_POST, messy_campaign, set_msgstr
 
 from outreach.campaign import load_campaign
@@ -454,3 +454,57 @@ def test_preview_help_is_light() -> None:
     modules = json.loads(result.stdout.strip().splitlines()[-1])
     heavy = ("jinja2", "watchfiles", "playwright", "babel.core", "langdetect", "outreach.preview")
     assert not [m for m in modules if m.split(".")[0] in heavy or m in heavy]
+
+
+# -- one status per entry ------------------------------------------------------------------
+def test_stats_and_the_preview_agree_on_each_entry(example: Path) -> None:
+    """``outreach stats`` and the preview's locale pages ask one function
+    (:func:`outreach.pofile.entry_status`): in the source locale an empty entry is translated
+    ("as written"), a fuzzy one fuzzy, a plural with an empty form untranslated; elsewhere an
+    empty one is untranslated."""
+    from collections import Counter
+
+    from outreach.catalogs import stats
+    from outreach.preview.model import Model
+
+    config = example / "messages" / "campaign.toml"
+    config.write_text(
+        config.read_text("utf-8")
+        + '\n[[checks.ignore]]\ncheck = "plurals"\nreason = "a half-filled plural is counted"\n',
+        "utf-8",
+    )
+    plural = "One person has already signed. Will you be next?"
+    for locale in ("en", "es"):
+        path = po_path(example, locale)
+        edit_po(path, {"Watch the film": "", plural: ("One", "")})
+        text = path.read_text("utf-8")
+        path.write_text(
+            text.replace('msgid "Sign the petition"\n', '#, fuzzy\nmsgid "Sign the petition"\n')
+        )
+    edit_po(po_path(example, "en"), {"Sign the petition": "Sign it"})
+    campaign = load_campaign(example)
+    model = Model(campaign)
+    model.refresh()
+    column = {
+        "translated": "translated",
+        "source": "translated",
+        "fuzzy": "fuzzy",
+        "untranslated": "untranslated",
+        "untranslated (a plural form is empty)": "untranslated",
+        "missing": "untranslated",
+    }
+    counted = {result.locale: result for result in stats(campaign)}
+    for locale in ("en", "es"):
+        entries = {entry.msgid: entry.status for entry in model.locales[locale].entries}
+        assert entries["Sign the petition"] == "fuzzy"
+        assert entries[plural] == "untranslated (a plural form is empty)"
+        assert entries["Watch the film"] == ("source" if locale == "en" else "untranslated")
+        by_column = Counter(column[status] for status in entries.values())
+        result = counted[locale]
+        assert model.locales[locale].stats == result
+        assert (result.translated, result.fuzzy, result.untranslated) == (
+            by_column["translated"],
+            by_column["fuzzy"],
+            by_column["untranslated"],
+        )
+    assert (counted["en"].fuzzy, counted["en"].untranslated) == (1, 1)

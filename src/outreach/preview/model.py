@@ -175,7 +175,9 @@ class Entry:
     msgid: str
     msgid_plural: str | None
     forms: tuple[str, ...]  # the translation, one item per plural form; () when absent
-    status: str  # translated, fuzzy, untranslated, refused, missing, source
+    # outreach.pofile.entry_status's (translated, source, fuzzy, untranslated, and
+    # "untranslated (a plural form is empty)"), or refused (a check error), missing
+    status: str
     line: int | None
     comments: tuple[str, ...] = ()  # the template author's notes to translators
 
@@ -300,7 +302,7 @@ class Model:
         except FileNotFoundError:
             return _Catalog(None, file)
         po = parse_po(data, path=file, locale=locale)
-        return _Catalog(po, file, _statuses(po))
+        return _Catalog(po, file, _statuses(po, source=locale == self.campaign.source_locale))
 
     def _count(self, locales: Collection[str]) -> None:
         from outreach.catalogs import stats
@@ -573,14 +575,12 @@ class Model:
             plural = str(message.id[1]) if message.pluralizable else None
             mine = own.get(key)
             forms = tuple(message_forms(mine)) if mine is not None else ()
-            if source and not any(forms):
-                status = "source"
-            elif key in refused:
-                status = "refused"
-            elif mine is None:
-                status = "missing"
+            if mine is None:  # in the source locale it renders as written: stats counts it
+                status = "source" if source else "missing"
             else:
                 status = statuses.get(key, "untranslated")
+            if key in refused and status != "source":
+                status = "refused"
             comments = tuple(str(c) for c in getattr(message, "auto_comments", ()) or ())
             line = mine.lineno if mine is not None else None
             entries.append(Entry(key[0], msgid, plural, forms, status, line, comments))
@@ -611,23 +611,20 @@ class Model:
         return lines
 
 
-def _statuses(po: PoFile) -> dict[Key, str]:
-    """Each entry's status, as ``outreach stats`` counts it."""
-    from outreach.pofile import is_complete, iter_messages, message_forms
+#: What the preview says of an entry of each :data:`~outreach.pofile.EntryStatus`.
+_STATUS_TEXT = {"incomplete": "untranslated (a plural form is empty)"}
+
+
+def _statuses(po: PoFile, *, source: bool) -> dict[Key, str]:
+    """Each entry's status, as ``outreach stats`` counts it: both ask
+    :func:`outreach.pofile.entry_status` (``source``: the source locale's catalog)."""
+    from outreach.pofile import entry_status, iter_messages
 
     statuses: dict[Key, str] = {}
     for message in iter_messages(po.catalog):
         msgid = str(message.id[0] if message.pluralizable else message.id)
-        forms = message_forms(message)
-        if message.fuzzy and any(forms):
-            status = "fuzzy"
-        elif not any(forms):
-            status = "untranslated"
-        elif not is_complete(message, po.plural_forms):
-            status = "untranslated (a plural form is empty)"
-        else:
-            status = "translated"
-        statuses[(message.context, msgid)] = status
+        status = entry_status(message, po.plural_forms, source=source)
+        statuses[(message.context, msgid)] = _STATUS_TEXT.get(status, status)
     return statuses
 
 
