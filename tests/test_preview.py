@@ -508,3 +508,47 @@ def test_stats_and_the_preview_agree_on_each_entry(example: Path) -> None:
             by_column["untranslated"],
         )
     assert (counted["en"].fuzzy, counted["en"].untranslated) == (1, 1)
+
+
+# -- a damaged .mo -----------------------------------------------------------------------------
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
+def test_a_corrupt_mo_in_the_campaign_breaks_no_preview(example: Path, damage: str) -> None:
+    """A committed ``.mo`` is never read (rendering compiles the ``.po``): a damaged one
+    changes nothing, and the preview shows the ``.po``'s text."""
+    edit_po(po_path(example, "es"), {"Watch the film": "Mira el corto"})
+    assert run_cli(example, "compile", "-l", "es")[0] == 0
+    mo = po_path(example, "es").with_suffix(".mo")
+    damaged = {
+        "truncated": mo.read_bytes()[:100],
+        "garbage": b"\xde\x12\x04\x95" + b"\xff" * 60,
+        "empty": b"",
+    }
+    mo.write_bytes(damaged[damage])
+    code, _, err = run_cli(example, "preview")  # a traceback would raise here
+    assert code == 0, err
+    assert "Mira el corto" in (example / "preview" / "l" / "es.html").read_text("utf-8")
+
+
+def test_mo_keys_never_fails_on_damaged_bytes() -> None:
+    """The preview's reading of a compiled catalog (Babel's read_mo): every truncation and
+    some overwritten bytes give a set of keys (nothing, when Babel cannot read them)."""
+    import io
+
+    from babel.messages.catalog import Catalog
+
+    from outreach.pofile import write_mo
+    from outreach.preview.model import mo_keys
+
+    catalog = Catalog(locale="es")
+    catalog.add("Sign", "Firma", context="subject")
+    catalog.add(("One", "%(num)s"), ("Una", "%(num)s"))
+    catalog.add("Ñu", "Ñú")
+    buffer = io.BytesIO()
+    write_mo(catalog, buffer)
+    data = buffer.getvalue()
+    full = mo_keys(data)
+    assert full == {("subject", "Sign"), (None, "One"), (None, "Ñu")}
+    for cut in range(len(data)):
+        assert mo_keys(data[:cut]) <= full
+    for at in range(0, len(data), 3):
+        assert isinstance(mo_keys(data[:at] + b"\xff\xff\x00\x80" + data[at + 4 :]), frozenset)

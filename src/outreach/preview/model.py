@@ -22,8 +22,7 @@ counts and findings.
 from __future__ import annotations
 
 import hashlib
-import re
-import struct
+import io
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -645,11 +644,18 @@ def _ordered(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(f for _, f in indexed)
 
 
-_CHARSET = re.compile(rb"charset=([A-Za-z0-9_.:-]+)")
-
-
 def mo_keys(mo: bytes) -> frozenset[Key]:
-    r"""The ``(msgctxt, msgid)`` of every message in GNU ``.mo`` bytes (the header left out).
+    r"""The ``(msgctxt, msgid)`` of every message in GNU ``.mo`` bytes (the header left out),
+    as Babel's :func:`~babel.messages.mofile.read_mo` reads them.
+
+    The bytes are those :func:`outreach.translations.load_locale` compiled (a committed
+    ``.mo`` is never read), but the preview must not fail on any: bytes Babel cannot read
+    provide nothing (each string falls back), as a ``.mo`` too short for a header did before.
+    Babel fails on damaged bytes in many ways, its header parsing included (fuzzing saw
+    ``OSError``, ``struct.error``, ``UnicodeDecodeError``, ``ValueError``, ``LookupError``
+    and ``AttributeError``), so any error counts as unreadable. (This module had its own
+    reader, about 8 times faster: 0.2 ms against 1.6 ms for Django's 348 French messages,
+    too little against rendering to keep a second ``.mo`` reader for.)
 
     >>> import io
     >>> from babel.messages.catalog import Catalog
@@ -661,29 +667,18 @@ def mo_keys(mo: bytes) -> frozenset[Key]:
     >>> _ = write_mo(catalog, buffer)
     >>> sorted(mo_keys(buffer.getvalue()), key=lambda key: key[1])
     [(None, 'One'), ('subject', 'Sign')]
+    >>> mo_keys(buffer.getvalue()[:60]), mo_keys(b"\xde\x12\x04\x95" + b"\xff" * 40)
+    (frozenset(), frozenset())
     """
-    if len(mo) < 20:
+    from babel.messages.mofile import read_mo
+
+    try:
+        catalog = read_mo(io.BytesIO(mo))
+    except Exception:  # damaged bytes, whatever Babel makes of them (see above)
         return frozenset()
-    order = "<" if struct.unpack("<I", mo[:4])[0] == 0x950412DE else ">"
-    _, count, originals, translations = struct.unpack(f"{order}4I", mo[4:20])
-    raw: list[bytes] = []
-    charset = "utf-8"
-    for index in range(count):
-        at = originals + 8 * index
-        length, offset = struct.unpack(f"{order}II", mo[at : at + 8])
-        key = mo[offset : offset + length]
-        if not key:
-            at = translations + 8 * index
-            t_length, t_offset = struct.unpack(f"{order}II", mo[at : at + 8])
-            match = _CHARSET.search(mo[t_offset : t_offset + t_length])
-            if match:
-                charset = match.group(1).decode("ascii")
-            continue
-        raw.append(key)
     keys: set[Key] = set()
-    for key in raw:
-        text = key.decode(charset, "replace")
-        context, sep, rest = text.partition("\x04")
-        msgid = rest if sep else context
-        keys.add((context if sep else None, msgid.split("\x00", 1)[0]))
+    for message in catalog:
+        if message.id:
+            msgid = message.id[0] if isinstance(message.id, list | tuple) else message.id
+            keys.add((message.context, str(msgid)))
     return frozenset(keys)
