@@ -552,3 +552,40 @@ def test_mo_keys_never_fails_on_damaged_bytes() -> None:
         assert mo_keys(data[:cut]) <= full
     for at in range(0, len(data), 3):
         assert isinstance(mo_keys(data[:at] + b"\xff\xff\x00\x80" + data[at + 4 :]), frozenset)
+
+
+# -- one order of findings -------------------------------------------------------------------
+def test_a_locale_page_lists_findings_as_check_does(
+    messy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both sort with :func:`outreach.findings.finding_order`: the catalogs first, then other
+    files by name. A warning on ``.`` (a template error without a file) came before the
+    catalog's findings on the locale page (the preview sorted by name), after them in
+    ``outreach check``; now both list it after them."""
+    from typing import Any
+
+    from outreach.findings import Finding
+    from outreach.preview.model import Model
+    from outreach.qa import rendered
+    from outreach.qa.campaign import check_campaign
+
+    original = rendered.check_rendered
+
+    def with_a_rootless_warning(campaign: Any, locales: Any, **options: Any) -> list[Finding]:
+        found = list(original(campaign, locales, **options))
+        if "es" in locales:
+            found.append(Finding("es", ".", None, None, None, "render", "warning", "no file"))
+        return found
+
+    monkeypatch.setattr(rendered, "check_rendered", with_a_rootless_warning)
+    campaign = load_campaign(messy)
+    model = Model(campaign)
+    model.refresh()
+    report = check_campaign(campaign)
+    for locale in campaign.locales:
+        label = campaign.label(locale)
+        listed = tuple(f for f in report.findings if f.locale == label)
+        assert model.locales[locale].findings == listed, locale
+    es = model.locales["es"].findings
+    assert len({f.file for f in es}) > 1 and es[-1].file == "."
+    assert es[0].file == "locales/es/LC_MESSAGES/messages.po"

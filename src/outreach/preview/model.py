@@ -504,9 +504,12 @@ class Model:
     def _collect_locales(self, renderer: Renderer, changed: set[str], recount: bool) -> None:
         """Each locale's page data; entries are re-read for ``changed`` locales (every
         locale when ``recount``: the POT changed), the rest kept."""
+        from outreach.findings import finding_order
         from outreach.locales import babel_locale
 
         campaign = self.campaign
+        # as outreach check lists them: the catalogs in the campaign's order, then the others
+        order = finding_order([self._catalogs[loc].file for loc in campaign.locales])
         for gone in set(self.locales) - set(campaign.locales):
             del self.locales[gone]
             self._entries.pop(gone, None)
@@ -533,7 +536,7 @@ class Model:
                 file=catalog.file,
                 has_catalog=catalog.po is not None,
                 stats=self._stats[locale],
-                findings=_ordered(findings),
+                findings=tuple(sorted(findings, key=order)),
                 entries=self._entries[locale],
             )
 
@@ -629,19 +632,6 @@ def _statuses(po: PoFile, *, source: bool) -> dict[Key, str]:
 
 def _key_order(key: Key) -> tuple[str, str]:
     return (key[1], key[0] or "")
-
-
-def _ordered(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """By file, then line (findings without a line last), then as found."""
-    indexed = list(enumerate(findings))
-    indexed.sort(
-        key=lambda pair: (
-            pair[1].file,
-            pair[1].line if pair[1].line is not None else 1 << 30,
-            pair[0],
-        )
-    )
-    return tuple(f for _, f in indexed)
 
 
 def mo_keys(mo: bytes) -> frozenset[Key]:
