@@ -12,6 +12,7 @@ from outreach.locales import (
     RTL_SCRIPTS,
     babel_locale,
     fallback_chain,
+    match_locale,
     negotiate_locale,
     normalize_locale,
     text_direction,
@@ -94,6 +95,50 @@ def test_negotiate_locale(wanted: str | None, expected: str) -> None:
 def test_negotiate_prefers_exact_then_sibling() -> None:
     assert negotiate_locale("pt-BR", ["en", "pt_PT", "pt_BR"], "en") == "pt_BR"
     assert negotiate_locale("pt-BR", ["en", "pt_PT"], "en") == "pt_PT"
+
+
+@pytest.mark.parametrize(
+    ("wanted", "expected"),
+    [
+        # a browser's Accept-Language, as merge reads a locale cell (it gave "en" before)
+        ("pt-BR,pt;q=0.9,en;q=0.5", "pt"),
+        ("de-DE, es;q=0.3", "es"),
+        ("en;q=0.1, fr;q=0.9, es;q=0.5", "es"),
+        ("*", "en"),
+        ("es;q=0", "en"),
+        ("en;q=2", "en"),  # not a weight: unusable, so the source locale
+    ],
+)
+def test_negotiate_reads_accept_language(wanted: str, expected: str) -> None:
+    assert negotiate_locale(wanted, ["en", "es", "pt"], "en") == expected
+
+
+def test_negotiate_with_modifiers() -> None:
+    """A gettext name with a modifier is a locale like any other, and a sibling: ``ca_ES``
+    reads Valencian before English (the language was ``ca@valencia`` itself before)."""
+    available = ["en", "ca@valencia", "sr"]
+    assert negotiate_locale("ca-ES", available, "en") == "ca@valencia"
+    assert negotiate_locale("ca@valencia", available, "en") == "ca@valencia"
+    assert negotiate_locale("sr@latin", available, "en") == "sr"
+    assert negotiate_locale("ca", ["en", "ca_ES@valencia"], "en") == "ca_ES@valencia"
+
+
+@pytest.mark.parametrize(
+    ("wanted", "expected"),
+    [
+        ("pt-BR", ("pt", "first", "pt-BR")),
+        ("pt_PT", ("pt", "first", "pt_PT")),
+        ("de, pt;q=0.5", ("pt", "later", "de")),
+        ("de", ("en", "fallback", "de")),
+        ("fr;q=0", ("en", "fallback", "fr;q=0")),
+        (None, ("en", "none", "")),
+        ("  ", ("en", "none", "")),
+        ("../x", None),
+        ("x" * 300, None),
+    ],
+)
+def test_match_locale_says_how(wanted: str | None, expected: tuple[str, str, str] | None) -> None:
+    assert match_locale(wanted, ["en", "es", "pt"], "en") == expected
 
 
 def test_zh_cn_keeps_the_name_the_user_wrote(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from merge_support import SECRET, check_message, merge_campaign
 
 from outreach.campaign import parse_campaign
 from outreach.errors import ConfigError
+from outreach.locales import negotiate_locale
 from outreach.mail import address_header
 from outreach.merge.audience import Negotiator
 from outreach.merge.compose import qp_static, qp_value, to_line
@@ -165,6 +166,48 @@ def test_negotiation(cell: str, locale: str, kind: str) -> None:
 @pytest.mark.parametrize("cell", ["../x", "en;q=2", "en;x=1", "12", "pt BR", "e" * 300])
 def test_unusable_locales(cell: str) -> None:
     assert isinstance(Negotiator(("en",), "en")(cell), str)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "pt-BR",
+        "pt_br",
+        "es-MX",
+        "pt-BR,pt;q=0.9,en;q=0.5",
+        "de-DE,es;q=0.3",
+        "fr;q=0,es",
+        "de",
+        "*",
+        "",
+        " ",
+        "ca-ES",
+        "ca@valencia",
+        "sr@latin",
+        "sr-Latn-RS",
+        "../x",
+        "pt BR",
+    ],
+)
+def test_merge_and_negotiate_locale_agree(cell: str) -> None:
+    """One negotiation (outreach.locales.match_locale) for both: merge's choice for a cell is
+    what ``negotiate_locale`` says, or the cell is unusable and it says the source locale."""
+    locales = ("en", "es", "fr", "pt", "ca@valencia", "sr")
+    choice = Negotiator(locales, "en")(cell)
+    expected = negotiate_locale(cell, locales, "en")
+    if isinstance(choice, str):  # merge reports the row; negotiate_locale says the source
+        assert expected == "en"
+    else:
+        assert choice.locale == expected
+
+
+def test_blank_and_modifier_cells_are_usable() -> None:
+    choose = Negotiator(("en", "ca@valencia"), "en")
+    assert choose("   ") == choose("")  # no locale given: not a row to refuse
+    for cell in ("ca@valencia", "ca-ES"):
+        choice = choose(cell)
+        assert not isinstance(choice, str)
+        assert (choice.locale, choice.kind) == ("ca@valencia", "first")
 
 
 # -- unsubscribe (issue 11 item 8) ------------------------------------------------------------

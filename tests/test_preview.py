@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import po_path, run_cli, tree
+from conftest import edit_po, po_path, run_cli, tree
 from preview_support import RAW_ATTACKS, SHARE_POST, messy_campaign, set_msgstr
 
 from outreach.campaign import load_campaign
@@ -454,3 +454,138 @@ def test_preview_help_is_light() -> None:
     modules = json.loads(result.stdout.strip().splitlines()[-1])
     heavy = ("jinja2", "watchfiles", "playwright", "babel.core", "langdetect", "outreach.preview")
     assert not [m for m in modules if m.split(".")[0] in heavy or m in heavy]
+
+
+# -- one status per entry ------------------------------------------------------------------
+def test_stats_and_the_preview_agree_on_each_entry(example: Path) -> None:
+    """``outreach stats`` and the preview's locale pages ask one function
+    (:func:`outreach.pofile.entry_status`): in the source locale an empty entry is translated
+    ("as written"), a fuzzy one fuzzy, a plural with an empty form untranslated; elsewhere an
+    empty one is untranslated."""
+    from collections import Counter
+
+    from outreach.catalogs import stats
+    from outreach.preview.model import Model
+
+    config = example / "messages" / "campaign.toml"
+    config.write_text(
+        config.read_text("utf-8")
+        + '\n[[checks.ignore]]\ncheck = "plurals"\nreason = "a half-filled plural is counted"\n',
+        "utf-8",
+    )
+    plural = "One person has already signed. Will you be next?"
+    for locale in ("en", "es"):
+        path = po_path(example, locale)
+        edit_po(path, {"Watch the film": "", plural: ("One", "")})
+        text = path.read_text("utf-8")
+        path.write_text(
+            text.replace('msgid "Sign the petition"\n', '#, fuzzy\nmsgid "Sign the petition"\n')
+        )
+    edit_po(po_path(example, "en"), {"Sign the petition": "Sign it"})
+    campaign = load_campaign(example)
+    model = Model(campaign)
+    model.refresh()
+    column = {
+        "translated": "translated",
+        "source": "translated",
+        "fuzzy": "fuzzy",
+        "untranslated": "untranslated",
+        "untranslated (a plural form is empty)": "untranslated",
+        "missing": "untranslated",
+    }
+    counted = {result.locale: result for result in stats(campaign)}
+    for locale in ("en", "es"):
+        entries = {entry.msgid: entry.status for entry in model.locales[locale].entries}
+        assert entries["Sign the petition"] == "fuzzy"
+        assert entries[plural] == "untranslated (a plural form is empty)"
+        assert entries["Watch the film"] == ("source" if locale == "en" else "untranslated")
+        by_column = Counter(column[status] for status in entries.values())
+        result = counted[locale]
+        assert model.locales[locale].stats == result
+        assert (result.translated, result.fuzzy, result.untranslated) == (
+            by_column["translated"],
+            by_column["fuzzy"],
+            by_column["untranslated"],
+        )
+    assert (counted["en"].fuzzy, counted["en"].untranslated) == (1, 1)
+
+
+# -- a damaged .mo -----------------------------------------------------------------------------
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
+def test_a_corrupt_mo_in_the_campaign_breaks_no_preview(example: Path, damage: str) -> None:
+    """A committed ``.mo`` is never read (rendering compiles the ``.po``): a damaged one
+    changes nothing, and the preview shows the ``.po``'s text."""
+    edit_po(po_path(example, "es"), {"Watch the film": "Mira el corto"})
+    assert run_cli(example, "compile", "-l", "es")[0] == 0
+    mo = po_path(example, "es").with_suffix(".mo")
+    damaged = {
+        "truncated": mo.read_bytes()[:100],
+        "garbage": b"\xde\x12\x04\x95" + b"\xff" * 60,
+        "empty": b"",
+    }
+    mo.write_bytes(damaged[damage])
+    code, _, err = run_cli(example, "preview")  # a traceback would raise here
+    assert code == 0, err
+    assert "Mira el corto" in (example / "preview" / "l" / "es.html").read_text("utf-8")
+
+
+def test_mo_keys_never_fails_on_damaged_bytes() -> None:
+    """The preview's reading of a compiled catalog (Babel's read_mo): every truncation and
+    some overwritten bytes give a set of keys (nothing, when Babel cannot read them)."""
+    import io
+
+    from babel.messages.catalog import Catalog
+
+    from outreach.pofile import write_mo
+    from outreach.preview.model import mo_keys
+
+    catalog = Catalog(locale="es")
+    catalog.add("Sign", "Firma", context="subject")
+    catalog.add(("One", "%(num)s"), ("Una", "%(num)s"))
+    catalog.add("Ñu", "Ñú")
+    buffer = io.BytesIO()
+    write_mo(catalog, buffer)
+    data = buffer.getvalue()
+    full = mo_keys(data)
+    assert full == {("subject", "Sign"), (None, "One"), (None, "Ñu")}
+    for cut in range(len(data)):
+        assert mo_keys(data[:cut]) <= full
+    for at in range(0, len(data), 3):
+        assert isinstance(mo_keys(data[:at] + b"\xff\xff\x00\x80" + data[at + 4 :]), frozenset)
+
+
+# -- one order of findings -------------------------------------------------------------------
+def test_a_locale_page_lists_findings_as_check_does(
+    messy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both sort with :func:`outreach.findings.finding_order`: the catalogs first, then other
+    files by name. A warning on ``.`` (a template error without a file) came before the
+    catalog's findings on the locale page (the preview sorted by name), after them in
+    ``outreach check``; now both list it after them."""
+    from typing import Any
+
+    from outreach.findings import Finding
+    from outreach.preview.model import Model
+    from outreach.qa import rendered
+    from outreach.qa.campaign import check_campaign
+
+    original = rendered.check_rendered
+
+    def with_a_rootless_warning(campaign: Any, locales: Any, **options: Any) -> list[Finding]:
+        found = list(original(campaign, locales, **options))
+        if "es" in locales:
+            found.append(Finding("es", ".", None, None, None, "render", "warning", "no file"))
+        return found
+
+    monkeypatch.setattr(rendered, "check_rendered", with_a_rootless_warning)
+    campaign = load_campaign(messy)
+    model = Model(campaign)
+    model.refresh()
+    report = check_campaign(campaign)
+    for locale in campaign.locales:
+        label = campaign.label(locale)
+        listed = tuple(f for f in report.findings if f.locale == label)
+        assert model.locales[locale].findings == listed, locale
+    es = model.locales["es"].findings
+    assert len({f.file for f in es}) > 1 and es[-1].file == "."
+    assert es[0].file == "locales/es/LC_MESSAGES/messages.po"

@@ -19,6 +19,7 @@ import dataclasses
 import os
 import re
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +32,10 @@ from outreach.campaign import DOMAIN, Campaign
 from outreach.errors import CatalogError, LocaleError, ProblemsFound
 from outreach.plurals import GETTEXT_DEFAULT, PluralForms
 from outreach.pofile import (
+    STATS_COLUMN,
     PoFile,
     catalog_plural_forms,
-    is_complete,
+    entry_status,
     iter_messages,
     message_forms,
     parse_po,
@@ -415,14 +417,8 @@ def _compile_one(campaign: Campaign, locale: str, sources: Sources | None = None
     structural_checks |= {n for n, c in CATALOG_CHECKS.items() if c.structural}
     structural = tuple(str(f) for f in compiled.findings if f.check in structural_checks)
     others = tuple(str(f) for f in compiled.findings if f.check not in structural_checks)
-    fuzzy = incomplete = 0
-    for message in iter_messages(po.catalog):
-        if not any(message_forms(message)):
-            continue
-        if message.fuzzy:
-            fuzzy += 1
-        elif not is_complete(message, po.plural_forms):
-            incomplete += 1
+    status = Counter(entry_status(m, po.plural_forms) for m in iter_messages(po.catalog))
+    fuzzy, incomplete = status["fuzzy"], status["incomplete"]
     return _Compiled(
         locale,
         compiled.mo,
@@ -567,10 +563,20 @@ def catalog_stats(
     source: bool = False,
     template: Catalog | None = None,
 ) -> CatalogStats:
-    """Count entries. In the source locale an empty translation means "as written".
+    """Count entries by :func:`~outreach.pofile.entry_status` (the preview shows the same
+    statuses). In the source locale an empty translation means "as written".
 
     With the POT as ``template`` the total is the POT's: a string the ``.po`` does not have
     yet (or a missing ``.po``, ``catalog=None``) counts as untranslated, not as absent.
+
+    >>> from babel.messages.catalog import Catalog
+    >>> catalog = Catalog(locale="en")
+    >>> _ = catalog.add("Sign now", "")
+    >>> _ = catalog.add("Share", "Share it", flags=["fuzzy"])
+    >>> _ = catalog.add(("One", "%(num)s"), ("One", ""))
+    >>> mine = catalog_stats(catalog, locale="en", file="en.po", source=True)
+    >>> mine.translated, mine.fuzzy, mine.untranslated
+    (1, 1, 1)
     """
     problems: tuple[str, ...] = ()
     babel_catalog: Catalog | None = None
@@ -590,15 +596,12 @@ def catalog_stats(
         messages = [present[k] for k in keys if k in present]
     else:
         total = len(messages)
+    columns = Counter(
+        STATS_COLUMN[entry_status(message, plural_forms, source=source)] for message in messages
+    )
     # In the source locale a string the .po lacks renders as written: it is translated.
-    translated = total - len(messages) if source else 0
-    fuzzy = 0
-    for message in messages:
-        forms = message_forms(message)
-        if message.fuzzy and any(forms):
-            fuzzy += 1
-        elif (source and not any(forms)) or is_complete(message, plural_forms):
-            translated += 1
+    translated = columns["translated"] + (total - len(messages) if source else 0)
+    fuzzy = columns["fuzzy"]
     untranslated = total - translated - fuzzy
     return CatalogStats(locale, file, total, translated, fuzzy, untranslated, problems)
 

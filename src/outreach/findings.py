@@ -15,11 +15,11 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["CHECK_NAMES", "Finding", "Severity", "summarize"]
+__all__ = ["CHECK_NAMES", "Finding", "Severity", "finding_order", "summarize"]
 
 #: The name of every catalog check (entry checks and catalog checks alike): what
 #: ``[[checks.ignore]]`` in campaign.toml may name. The registry refuses to register a check
@@ -120,3 +120,36 @@ def summarize(findings: Iterable[Finding]) -> dict[str, int]:
     for finding in findings:
         counts["errors" if finding.severity == "error" else "warnings"] += 1
     return counts
+
+
+def finding_order(files: Sequence[str] = ()) -> Callable[[Finding], tuple[int, str, bool, int]]:
+    """The sort key of findings, wherever they are listed (``outreach check``, the
+    preview's pages): by file, ``files`` first in their order (a run's catalogs, as it
+    checked them), then the others by name; then by line, findings without one last. The
+    sort is stable, so findings on one line stay in the order they were found.
+
+    The preview used to sort by file name only, so a file named before ``locales/`` (a
+    template warning on ``.``) came before the locale's catalog on its page but after it
+    in ``outreach check``; now a locale page lists its findings as ``check`` prints them.
+
+    >>> found = [
+    ...     Finding("en", "messages/campaign.toml", 3, None, None, "unsubscribe", "warning", "a"),
+    ...     Finding("es", "locales/es/LC_MESSAGES/messages.po", None, None, None, "header",
+    ...             "error", "b"),
+    ...     Finding("en", "locales/en/LC_MESSAGES/messages.po", 40, "Hi", None, "urls",
+    ...             "error", "c"),
+    ...     Finding("es", "locales/es/LC_MESSAGES/messages.po", 12, "Hi", None, "urls",
+    ...             "error", "d"),
+    ...     Finding("en", ".", None, None, None, "render", "warning", "e"),
+    ... ]
+    >>> catalogs = ["locales/es/LC_MESSAGES/messages.po", "locales/en/LC_MESSAGES/messages.po"]
+    >>> [f.message for f in sorted(found, key=finding_order(catalogs))]
+    ['d', 'b', 'c', 'e', 'a']
+    """
+    rank = {file: index for index, file in enumerate(files)}
+
+    def key(finding: Finding) -> tuple[int, str, bool, int]:
+        line = finding.line
+        return (rank.get(finding.file, len(rank)), finding.file, line is None, line or 0)
+
+    return key

@@ -1,5 +1,8 @@
 """Locale names: parsing, normalising, fallback chains and negotiation.
 
+Negotiation has one home, :func:`match_locale`: ``negotiate_locale`` (the library's) and
+``outreach merge`` (each supporter's ``locale`` cell) both ask it.
+
 A locale name is never used as a path before it has been parsed here::
 
     >>> normalize_locale("pt-BR")
@@ -16,8 +19,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from outreach.errors import LocaleError
 
@@ -25,12 +28,17 @@ if TYPE_CHECKING:
     from babel import Locale
 
 __all__ = [
+    "MAX_PREFERENCES",
     "RTL_SCRIPTS",
+    "LocaleMatch",
+    "MatchKind",
     "babel_locale",
     "fallback_chain",
     "is_locale_name",
     "language_code",
     "locale_parents",
+    "locale_preferences",
+    "match_locale",
     "negotiate_locale",
     "normalize_locale",
     "text_direction",
@@ -177,30 +185,138 @@ def locale_parents(locale: str) -> list[str]:
     return chain
 
 
-def negotiate_locale(wanted: str | None, available: Sequence[str], source_locale: str) -> str:
-    """The best of ``available`` for a supporter who wants ``wanted``.
+#: How :func:`match_locale` reached its answer: ``first`` (the first preference, or a
+#: sibling of it), ``later`` (a later preference), ``fallback`` (no preference the campaign
+#: has: the source locale), ``none`` (nothing asked: the source locale).
+MatchKind = Literal["first", "later", "fallback", "none"]
 
-    Exact match first, then the fallback chain (``pt_BR`` -> ``pt``), then a sibling with the
-    same language (``pt_BR`` -> ``pt_PT``), then the source locale. Unknown or empty input
-    gives the source locale; it never raises.
+#: A locale cell or Accept-Language value longer than this is refused unread.
+MAX_PREFERENCES = 200
 
-    >>> negotiate_locale("pt-BR", ["en", "es", "pt"], "en")
-    'pt'
-    >>> negotiate_locale("xx-garbage", ["en", "es"], "en")
-    'en'
+# One language range of an Accept-Language list (RFC 9110 §12.5.4), or a gettext locale name
+# with its @modifier (``ca@valencia``, as the campaign's own locales may be named).
+_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*(?:@[A-Za-z0-9]{1,16})?|\*")
+_WEIGHT = re.compile(r"q=(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)", re.I)
+
+
+class LocaleMatch(NamedTuple):
+    """What :func:`match_locale` chose: the campaign ``locale``, how (``kind``), and the
+    preference that was asked for first (``asked``; ``""`` when nothing was asked)."""
+
+    locale: str
+    kind: MatchKind
+    asked: str
+
+
+def locale_preferences(text: str) -> list[str] | None:
+    """The tags of a locale cell or an Accept-Language value, by weight (``q``), ties in the
+    order written, those of weight 0 left out; ``None`` when ``text`` is neither (or is
+    longer than :data:`MAX_PREFERENCES`).
+
+    >>> locale_preferences("de-DE, fr;q=0.5, en;q=0.8")
+    ['de-DE', 'en', 'fr']
+    >>> locale_preferences("fr;q=0"), locale_preferences("ca@valencia")
+    ([], ['ca@valencia'])
+    >>> locale_preferences("../etc/passwd"), locale_preferences("en;q=2")
+    (None, None)
     """
-    if not wanted:
+    if len(text) > MAX_PREFERENCES:
+        return None
+    weighted: list[tuple[float, int, str]] = []
+    for index, item in enumerate(text.split(",")):
+        tag, *params = (part.strip() for part in item.split(";"))
+        if not _TAG.fullmatch(tag):
+            return None
+        weight = 1.0
+        for param in params:
+            match = _WEIGHT.fullmatch(param)
+            if match is None:
+                return None
+            weight = float(match.group(1))
+        if weight > 0:
+            weighted.append((-weight, index, tag))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def _match_tag(tag: str, by_lower: Mapping[str, str], source_locale: str) -> str | None:
+    """The campaign locale for one preference (``by_lower``: the campaign's locales by
+    their lower-case names), or ``None`` when the campaign has nothing in its language."""
+    if tag == "*":
         return source_locale
     try:
-        normal = normalize_locale(wanted.strip())
+        normal = normalize_locale(tag)
     except LocaleError:
-        return source_locale
-    by_lower = {a.lower(): a for a in available}
+        return None  # a language Babel does not know: try the next preference
     for candidate in locale_parents(normal):
         if candidate.lower() in by_lower:
             return by_lower[candidate.lower()]
-    language = normal.split("_", 1)[0].lower()
-    for a in sorted(available):
-        if a.split("_", 1)[0].lower() == language:
-            return a
-    return source_locale
+    language = language_code(normal)
+    for lower, locale in sorted(by_lower.items(), key=lambda pair: pair[1]):
+        if language_code(lower) == language:
+            return locale
+    return None
+
+
+def match_locale(
+    wanted: str | None, available: Sequence[str], source_locale: str
+) -> LocaleMatch | None:
+    """The best of ``available`` for someone who asks for ``wanted``, and how it was found;
+    ``None`` when ``wanted`` is neither a locale tag nor an Accept-Language list.
+
+    ``wanted`` is a tag (``pt-BR``, ``pt_BR``, ``ca@valencia``) or a list with weights
+    (``pt-BR,pt;q=0.9,en;q=0.5``, as a browser sends it). Preferences are tried by weight;
+    for each, the campaign's locale for it or one of its CLDR parents (``pt_BR`` -> ``pt``,
+    ``es_MX`` -> ``es_419`` -> ``es``; case does not matter), then a sibling with the same
+    language (``pt_PT`` for ``pt_BR``, ``ca@valencia`` for ``ca_ES``; the first by name);
+    ``*`` takes the source locale. A preference in a language the campaign lacks (or that
+    Babel does not know) passes to the next; when none is left, the source locale. Nothing
+    asked (``None``, an empty or blank cell) is kind ``none``: it is no preference at all.
+
+    Both callers used to have their own copy, and they disagreed: ``negotiate_locale`` read
+    one tag only (a browser's ``pt-BR,pt;q=0.9`` gave the source locale, where a merge gave
+    ``pt``), and ``outreach merge`` refused a supporter whose cell was a gettext name with
+    a modifier (``sr@latin``) or blank; both missed a sibling named with a modifier. This is
+    the behaviour a supporter expects, whoever asks: the language they said they read.
+
+    >>> match_locale("pt-BR,pt;q=0.9,en;q=0.5", ["en", "es", "pt"], "en")
+    LocaleMatch(locale='pt', kind='first', asked='pt-BR')
+    >>> match_locale("de, es;q=0.5", ["en", "es"], "en")
+    LocaleMatch(locale='es', kind='later', asked='de')
+    >>> match_locale("ca-ES", ["en", "ca@valencia"], "en").locale
+    'ca@valencia'
+    >>> match_locale("de", ["en"], "en").kind, match_locale(" ", ["en"], "en").kind
+    ('fallback', 'none')
+    >>> match_locale("../etc/passwd", ["en"], "en") is None
+    True
+    """
+    text = (wanted or "").strip()
+    if not text:
+        return LocaleMatch(source_locale, "none", "")
+    preferences = locale_preferences(text)
+    if preferences is None:
+        return None
+    if not preferences:  # every preference has weight 0
+        return LocaleMatch(source_locale, "fallback", text)
+    by_lower = {locale.lower(): locale for locale in available}
+    for index, tag in enumerate(preferences):
+        found = _match_tag(tag, by_lower, source_locale)
+        if found is not None:
+            return LocaleMatch(found, "first" if index == 0 else "later", preferences[0])
+    return LocaleMatch(source_locale, "fallback", preferences[0])
+
+
+def negotiate_locale(wanted: str | None, available: Sequence[str], source_locale: str) -> str:
+    """The best of ``available`` for a supporter who wants ``wanted``: a tag or an
+    Accept-Language list, matched by :func:`match_locale` (exact, then the fallback chain
+    ``pt_BR`` -> ``pt``, then a sibling ``pt_PT``, then the source locale). Unknown or empty
+    input gives the source locale; it never raises.
+
+    >>> negotiate_locale("pt-BR", ["en", "es", "pt"], "en")
+    'pt'
+    >>> negotiate_locale("de-DE,es;q=0.8", ["en", "es"], "en")
+    'es'
+    >>> negotiate_locale("xx-garbage", ["en", "es"], "en")
+    'en'
+    """
+    found = match_locale(wanted, available, source_locale)
+    return source_locale if found is None else found.locale

@@ -30,7 +30,7 @@ import re
 import struct
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Literal
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, read_po, write_po
@@ -42,10 +42,13 @@ from outreach.poheader import PoHeader, RawHeader, babel_view, read_header
 
 __all__ = [
     "PO_WIDTH",
+    "STATS_COLUMN",
     "TEXT_CHARSETS",
     "EntryLines",
+    "EntryStatus",
     "PoFile",
     "catalog_plural_forms",
+    "entry_status",
     "header_charset",
     "is_complete",
     "iter_messages",
@@ -612,6 +615,50 @@ def is_complete(message: Message, plural_forms: PluralForms) -> bool:
     if not message.pluralizable:
         return bool(forms[0])
     return all(i < len(forms) and forms[i] for i in plural_forms.reachable)
+
+
+#: How far one entry is (:func:`entry_status`).
+EntryStatus = Literal["translated", "source", "fuzzy", "untranslated", "incomplete"]
+
+#: The column of ``outreach stats`` that counts an entry of each status.
+STATS_COLUMN: Mapping[EntryStatus, str] = {
+    "translated": "translated",
+    "source": "translated",
+    "fuzzy": "fuzzy",
+    "untranslated": "untranslated",
+    "incomplete": "untranslated",
+}
+
+
+def entry_status(
+    message: Message, plural_forms: PluralForms, *, source: bool = False
+) -> EntryStatus:
+    """How far one entry is: the one answer ``outreach stats`` counts (by
+    :data:`STATS_COLUMN`), ``outreach compile`` reports and the preview shows.
+
+    * ``untranslated``: no text in any form (fuzzy or not);
+    * ``source``: the same, in the catalog of the source locale (``source=True``), where
+      an empty translation means "as written": the text renders as the template says it,
+      so it counts as translated;
+    * ``fuzzy``: some text, marked fuzzy (it renders as the source text until reviewed);
+    * ``incomplete``: a plural with a form some number selects still empty (the entry
+      falls back whole: it counts as untranslated);
+    * ``translated``: complete (:func:`is_complete`).
+
+    >>> from outreach.plurals import GETTEXT_DEFAULT as two_forms
+    >>> empty, half = Message("Sign", ""), Message(("One", "%(num)s"), ("Una", ""))
+    >>> entry_status(empty, two_forms), entry_status(empty, two_forms, source=True)
+    ('untranslated', 'source')
+    >>> entry_status(half, two_forms), entry_status(Message("Sign", "Firma"), two_forms)
+    ('incomplete', 'translated')
+    >>> entry_status(Message("Sign", "Firma", flags=["fuzzy"]), two_forms, source=True)
+    'fuzzy'
+    """
+    if not any(message_forms(message)):
+        return "source" if source else "untranslated"
+    if message.fuzzy:
+        return "fuzzy"
+    return "translated" if is_complete(message, plural_forms) else "incomplete"
 
 
 def write_mo(

@@ -2,12 +2,11 @@
 negotiated, and the shard a supporter belongs to.
 
 The ``locale`` column holds a tag (``pt-BR``, ``es_MX``, ``fr-CA``) or an Accept-Language
-list (``pt-BR,pt;q=0.9,en;q=0.5``). Preferences are tried by weight; for each, the
-campaign's locale for that language or one of its CLDR parents (``pt_BR`` -> ``pt``,
-``es_MX`` -> ``es_419`` -> ``es``), then a sibling (``pt_PT`` for ``pt_BR``). A supporter
-whose first preference's language the campaign has gets it; one whose later preference
-matched, or none (an unknown language, an empty cell), *fell back*, and the summary counts
-them.
+list (``pt-BR,pt;q=0.9,en;q=0.5``), matched to the campaign's locales by
+:func:`outreach.locales.match_locale` (the one home of negotiation: ``negotiate_locale``
+answers the same). A supporter whose first preference's language the campaign has gets it;
+one whose later preference matched, or none (an unknown language), *fell back*, and the
+summary counts them, apart from those who gave no locale.
 
 >>> choose = Negotiator(("en", "es", "fr", "pt"), "en")
 >>> choose("pt-BR,pt;q=0.9,en;q=0.5")
@@ -26,18 +25,14 @@ import hashlib
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 from outreach.display import NOT_ONE_LINE
-from outreach.errors import LocaleError
-from outreach.locales import locale_parents, normalize_locale
+from outreach.locales import MatchKind, match_locale
 from outreach.merge.supporters import Address, Row, parse_address
 
 __all__ = ["Audience", "Choice", "Negotiator", "Supporter", "parse_shard", "shard_of"]
 
-Kind = Literal["first", "later", "fallback", "none"]
-_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*|\*")
-_Q = re.compile(r"q=(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)", re.I)
 MAX_NAME = 200
 
 
@@ -48,18 +43,18 @@ class Choice:
     preference the campaign has: the source locale), ``none`` (no locale given)."""
 
     locale: str
-    kind: Kind
+    kind: MatchKind
     asked: str
 
 
 class Negotiator:
     """``Negotiator(locales, source)(cell)`` -> :class:`Choice`, or why the cell is
-    unusable; answers are remembered (a column holds few distinct values)."""
+    unusable. :func:`outreach.locales.match_locale` decides; the answers are remembered
+    here (a column holds few distinct values, and a merge asks once a row)."""
 
     def __init__(self, locales: Sequence[str], source: str) -> None:
         self.locales = tuple(locales)
         self.source = source
-        self._lower = {loc.lower(): loc for loc in self.locales}
         self._cache: dict[str, Choice | str] = {}
 
     def __call__(self, cell: str) -> Choice | str:
@@ -70,54 +65,14 @@ class Negotiator:
             found = self._cache[cell] = self._choose(cell)
         return found
 
-    def _preferences(self, cell: str) -> list[str] | None:
-        weighted: list[tuple[float, int, str]] = []
-        for index, item in enumerate(cell.split(",")):
-            tag, *params = (part.strip() for part in item.split(";"))
-            if not _TAG.fullmatch(tag):
-                return None
-            weight = 1.0
-            for param in params:
-                match = _Q.fullmatch(param)
-                if match is None:
-                    return None
-                weight = float(match.group(1))
-            if weight > 0:
-                weighted.append((-weight, index, tag))
-        return [tag for _, _, tag in sorted(weighted)]
-
-    def _match(self, tag: str) -> str | None:
-        if tag == "*":
-            return self.source
-        try:
-            normal = normalize_locale(tag)
-        except LocaleError:
-            return None  # a language Babel does not know: try the next preference
-        for candidate in locale_parents(normal):
-            if candidate.lower() in self._lower:
-                return self._lower[candidate.lower()]
-        language = normal.split("_", 1)[0].lower()
-        for available in sorted(self.locales):
-            if available.split("_", 1)[0].lower() == language:
-                return available
-        return None
-
     def _choose(self, cell: str) -> Choice | str:
-        if not cell:
-            return Choice(self.source, "none", "")
-        preferences = self._preferences(cell)
-        if preferences is None or len(cell) > 200:
+        match = match_locale(cell, self.locales, self.source)
+        if match is None:
             return (
                 f"unusable locale {cell!r}: write a language tag such as pt-BR, "
                 "or a list such as pt-BR,pt;q=0.9"
             )
-        if not preferences:
-            return Choice(self.source, "fallback", cell)
-        for index, tag in enumerate(preferences):
-            found = self._match(tag)
-            if found is not None:
-                return Choice(found, "first" if index == 0 else "later", preferences[0])
-        return Choice(self.source, "fallback", preferences[0])
+        return Choice(match.locale, match.kind, match.asked)
 
 
 class Supporter(NamedTuple):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +40,7 @@ from outreach.checks.registry import (
 from outreach.checks.runner import Result
 from outreach.detect import DETECTION_SEEDS, LanguageJudge, langdetect_version
 from outreach.errors import CatalogError, UnsafePathError
+from outreach.findings import finding_order
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
@@ -125,7 +126,8 @@ def check_campaign(
         )
     run.findings.extend(_settings_findings(campaign))
     store.save()
-    findings = _ordered(run.findings, list(run.files.values()))
+    # grouped by file (the catalogs in run order, then others), then by line
+    findings = tuple(sorted(run.findings, key=finding_order(list(run.files.values()))))
     return CheckReport(findings, run.catalogs, judge.counts, dict(run.entries.counts))
 
 
@@ -462,21 +464,6 @@ def parse_for_check(
         return parse_po(data, path=file, locale=locale), []
     except CatalogError as exc:
         return None, [Finding(label, file, exc.line, None, None, "syntax", "error", exc.message)]
-
-
-def _ordered(findings: Iterable[Finding], files: Sequence[str]) -> tuple[Finding, ...]:
-    """Findings grouped by file (catalogs in run order, then others), then by line."""
-    rank = {file: index for index, file in enumerate(files)}
-    indexed = list(enumerate(findings))
-    indexed.sort(
-        key=lambda pair: (
-            rank.get(pair[1].file, len(rank)),
-            pair[1].file,
-            pair[1].line if pair[1].line is not None else 1 << 30,
-            pair[0],
-        )
-    )
-    return tuple(finding for _, finding in indexed)
 
 
 # -- what the cache remembers ------------------------------------------------------------------
