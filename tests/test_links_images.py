@@ -419,7 +419,7 @@ def test_a_one_name_domain_in_a_translation_never_goes_out_as_fine(
 
 
 def test_links_are_cut_where_the_checks_cut_them() -> None:
-    """Tagging finds a link's end as the link checks do (tokens.trim_url): a ``)`` the link
+    """Tagging finds a link's end as the link checks do (urls.trim_url): a ``)`` the link
     opened stays in it, a closing ``…`` does not."""
     pairs, own = [("utm_source", "x")], {"example.org"}
     assert links_in("Mira https://example.org/wiki/Pride_(film) y https://example.org/love…") == [

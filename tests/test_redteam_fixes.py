@@ -21,9 +21,9 @@ from conftest import edit_po, po_path, run_cli
 
 from outreach.campaign import load_campaign
 from outreach.display import json_text, terminal_document
-from outreach.errors import CatalogError, UnsafePathError
+from outreach.errors import CatalogError, PluralFormsError, UnsafePathError
 from outreach.files import read_inside
-from outreach.plurals import PluralFormsError, parse_plural_forms
+from outreach.plurals import parse_plural_forms
 from outreach.pofile import TEXT_CHARSETS, header_charset, parse_po
 from outreach.render import Renderer
 from outreach.sanitize import SafeTranslations

@@ -50,7 +50,8 @@ from outreach.settings import (
     parse_platforms,
     parse_tracking,
 )
-from outreach.toml_reader import NOT_ONE_LINE, WHOLE_URL, TomlReader, is_zone
+from outreach.toml_reader import NOT_ONE_LINE, TomlReader, is_zone
+from outreach.urls import is_http_url
 
 if TYPE_CHECKING:
     from tomlkit import TOMLDocument
@@ -356,7 +357,7 @@ def parse_campaign(
     for tag in hashtags:
         reader.hashtag(tag, "hashtags")
     url = reader.string(table, "url")
-    if not WHOLE_URL.fullmatch(url):
+    if not is_http_url(url):
         raise reader.error(
             f"url must be a whole http(s) link without spaces, not {url!r}", key="url"
         )
@@ -454,7 +455,7 @@ def _email_settings(reader: TomlReader, table: Mapping[str, Any]) -> EmailSettin
             )
     view = values["view_in_browser_url"]
     filled = _URL_FIELD.sub("x", view) if view is not None else None
-    if filled is not None and (not WHOLE_URL.fullmatch(filled) or "{" in filled or "}" in filled):
+    if filled is not None and (not is_http_url(filled) or "{" in filled or "}" in filled):
         raise reader.error(
             "email.view_in_browser_url must be a whole http(s) link; it may contain "
             f"{{message}} and {{locale}}, nothing else in braces (not {view!r})",

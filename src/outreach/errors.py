@@ -6,20 +6,26 @@ prints as ``path:line: message`` -- the form compilers, msgfmt and editors under
     >>> str(ConfigError("missing key 'hashtags'", path="messages/campaign.toml", line=1))
     "messages/campaign.toml:1: missing key 'hashtags'"
 
-The tree::
+The tree, one line a class (tests/test_errors.py holds every exception class of outreach
+to it: each is defined here and listed here)::
 
-    OutreachError                exit code 2: the command could not run
-    ├── ConfigError              campaign.toml is missing, unparsable or invalid
-    ├── LocaleError              an unknown or path-like locale name
-    ├── CatalogError             a .po/.pot/.mo file that cannot be read or written
-    ├── TemplateError            a Jinja2 template that does not parse or render
-    ├── UsageError               arguments that make no sense together (bad --var, ...)
-    ├── InputError               any other unreadable input file (supporters CSV, ...)
-    │   └── UnsafePathError      a path through a symbolic link, out of its directory, or
-    │                            to something that is not a regular file (a FIFO)
-    └── ProblemsFound            exit code 1: the work ran and found problems; carries them
+    OutreachError         exit code 2: the command could not run
+    ├── ConfigError       campaign.toml is missing, unparsable or invalid
+    ├── LocaleError       an unknown or path-like locale name
+    ├── CatalogError      a .po/.pot/.mo file that cannot be read or written
+    ├── TemplateError     a Jinja2 template that does not parse or render
+    ├── UsageError        arguments that make no sense together (bad --var, ...)
+    ├── InputError        any other unreadable input file (supporters CSV, ...)
+    │   └── UnsafePathError  a symbolic link, a path out of its directory, a FIFO for a file
+    ├── HeaderError       an email header outreach will not write (a line break, a bad address)
+    ├── RunError          the SMTP server will take nothing from this run (sender refused, AUTH)
+    ├── WorkerError       a merge --jobs worker's error, rebuilt with its message and exit code
+    └── ProblemsFound     exit code 1: the work ran and found problems; carries them
+    ValueError            Python's: a bad value, where no file or exit code belongs
+    └── PluralFormsError  a Plural-Forms value that does not parse (callers make it a finding)
 
 The command line maps ``exit_code`` to the process exit status; the library never exits.
+This module imports nothing of outreach: every layer can raise what it defines.
 """
 
 from __future__ import annotations
@@ -30,13 +36,17 @@ from collections.abc import Sequence
 __all__ = [
     "CatalogError",
     "ConfigError",
+    "HeaderError",
     "InputError",
     "LocaleError",
     "OutreachError",
+    "PluralFormsError",
     "ProblemsFound",
+    "RunError",
     "TemplateError",
     "UnsafePathError",
     "UsageError",
+    "WorkerError",
 ]
 
 
@@ -98,6 +108,42 @@ class UnsafePathError(InputError):
     inside the campaign or an output directory, a path that leaves it, or a FIFO, directory
     or device where a file should be. A pull request can add a link or a FIFO as easily as a
     file; outreach never follows one out, nor waits on one forever."""
+
+
+class HeaderError(OutreachError):
+    """A header that outreach will not write: a value with a line break or a control
+    character, an address it cannot make valid, or a serialisation that did not come back
+    exactly as meant (then nothing is sent)."""
+
+
+class RunError(OutreachError):
+    """The server will take nothing from this run (sender refused, AUTH failed, down)."""
+
+
+class WorkerError(OutreachError):
+    """The error a worker stopped on, rebuilt from its text: the same message, path, line
+    and exit code as the original (so it prints the same line).
+
+    >>> err = WorkerError("no such column 'email'", path="supporters.csv", line=1, exit_code=2)
+    >>> str(err), err.exit_code
+    ("supporters.csv:1: no such column 'email'", 2)
+    """
+
+    def __init__(self, message: str, *, path: str | None, line: int | None, exit_code: int) -> None:
+        super().__init__(message, path=path, line=line)
+        self.exit_code = exit_code
+
+
+class PluralFormsError(ValueError):
+    """A ``Plural-Forms`` value that does not parse; ``str()`` says why.
+
+    A :class:`ValueError`, not an :class:`OutreachError`: it has no file of its own, and
+    every caller (:mod:`outreach.poheader`, :mod:`outreach.plurals`) turns it into a finding
+    about the header it read, or falls back to another formula.
+
+    >>> isinstance(PluralFormsError("plural= is empty"), ValueError)
+    True
+    """
 
 
 class ProblemsFound(OutreachError):

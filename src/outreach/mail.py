@@ -34,14 +34,13 @@ from email.parser import BytesParser
 from typing import TYPE_CHECKING
 
 from outreach.display import NOT_ONE_LINE
-from outreach.errors import OutreachError, UsageError
+from outreach.errors import HeaderError, UsageError
 from outreach.items import Email
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
 
 __all__ = [
-    "HeaderError",
     "address_header",
     "ascii_header",
     "campaign_email",
@@ -56,12 +55,6 @@ __all__ = [
 _LINE = 78  # RFC 5322: lines SHOULD be at most 78 characters
 _PLAIN = re.compile(r"[ -~]*")  # printable ASCII and the space
 _WORD_BYTES = 39  # a base64 encoded-word of 39 UTF-8 bytes is 64 characters long
-
-
-class HeaderError(OutreachError):
-    """A header that outreach will not write: a value with a line break or a control
-    character, an address it cannot make valid, or a serialisation that did not come back
-    exactly as meant (then nothing is sent)."""
 
 
 def sender_domain(sender: str) -> str:

@@ -35,13 +35,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from outreach._private import plural_tokens
+from outreach.errors import PluralFormsError
 
 __all__ = [
     "GETTEXT_DEFAULT",
     "MAX_NPLURALS",
     "SAMPLE",
     "PluralForms",
-    "PluralFormsError",
     "cldr_disagreements",
     "default_plural_forms",
     "describe_forms",
@@ -68,10 +68,6 @@ def _sample() -> tuple[int, ...]:
 #: The numbers every formula is evaluated on: 0..1000, and round large numbers (exact
 #: thousands, millions and billions and their neighbours: 300,000 and 1,000,000 among them).
 SAMPLE: tuple[int, ...] = _sample()
-
-
-class PluralFormsError(ValueError):
-    """A ``Plural-Forms`` value that does not parse; ``str()`` says why."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +129,7 @@ def parse_plural_forms(value: str) -> PluralForms:
     >>> parse_plural_forms("nplurals=INTEGER; plural=EXPRESSION;")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    outreach.plurals.PluralFormsError: nplurals=INTEGER is not a number (the template's ...
+    outreach.errors.PluralFormsError: nplurals=INTEGER is not a number (the template's ...
     """
     match = _HEADER.match(value)
     if match is None:

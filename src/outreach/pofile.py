@@ -76,7 +76,16 @@ _PLAIN_STRING = re.compile(_STRING)
 @dataclass(frozen=True)
 class EntryLines:
     """Where one entry is written: its ``msgid`` line (Babel's ``lineno``) and the line of
-    each ``msgstr`` keyword (key ``None`` for a singular ``msgstr``, ``N`` for ``msgstr[N]``)."""
+    each ``msgstr`` keyword (key ``None`` for a singular ``msgstr``, ``N`` for ``msgstr[N]``).
+    (The msgid lines of a whole catalog, by key, are
+    :class:`outreach.checks.incremental.MsgidLines`.)
+
+    >>> po = parse_po(b'msgid "a"\\nmsgid_plural "as"\\nmsgstr[0] "x"\\nmsgstr[1] "y"\\n',
+    ...               path="es.po")
+    >>> lines = po.entries[1]
+    >>> lines.plural, lines.written_forms, lines.translation_line(1)
+    (True, 2, 4)
+    """
 
     msgid: int
     msgstr: Mapping[int | None, int]

@@ -23,10 +23,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from outreach.errors import PluralFormsError
 from outreach.plurals import (
     GETTEXT_DEFAULT,
     PluralForms,
-    PluralFormsError,
     parse_plural_forms,
     usual_plural_forms,
 )

@@ -41,7 +41,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from outreach.toml_reader import NOT_ONE_LINE, WHOLE_URL, TomlReader
+from outreach.toml_reader import NOT_ONE_LINE, TomlReader
+from outreach.urls import is_http_link, is_http_url
 
 __all__ = [
     "IMAGE_TYPES",
@@ -157,12 +158,13 @@ def _one_line(reader: TomlReader, table: Mapping[str, Any], key: str, where: str
 
 
 def is_image_url(image: str) -> bool:
-    """Whether a message's ``image`` is a link (else it is a path in the campaign).
+    """Whether a message's ``image`` is a link (else it is a path in the campaign, which
+    has no ``:``, as :func:`parse_messages` holds it to).
 
     >>> is_image_url("https://example.org/love/film-still.jpg"), is_image_url("img/a.png")
     (True, False)
     """
-    return image.lower().startswith(("https://", "http://"))
+    return is_http_link(image)
 
 
 def image_type(image: str) -> str | None:
@@ -177,7 +179,7 @@ def image_type(image: str) -> str | None:
 
 
 def _image(reader: TomlReader, value: str, key: str) -> str:
-    if not WHOLE_URL.fullmatch(value):
+    if not is_http_url(value):
         path = PurePosixPath(value)
         if path.is_absolute() or ".." in path.parts or "\\" in value or ":" in value:
             raise reader.error(
@@ -207,7 +209,7 @@ def parse_messages(reader: TomlReader, data: Mapping[str, Any]) -> dict[str, Mes
                 key=f"[{where}]{unknown[0]}",
             )
         url = _one_line(reader, table, "url", where + "]")
-        if url is not None and not WHOLE_URL.fullmatch(url):
+        if url is not None and not is_http_url(url):
             raise reader.error(
                 f"url must be a whole http(s) link without spaces, not {url!r}",
                 key=f"[{where}]url",

@@ -39,6 +39,7 @@ from outreach.platforms import (
     find_hashtags,
     mastodon_mentions,
 )
+from outreach.urls import LINK_IN_TEXT, trim_url
 
 __all__ = [
     "find_emoji",
@@ -50,14 +51,10 @@ __all__ = [
     "mention_key",
     "new_hosts",
     "strip_tokens",
-    "trim_url",
     "url_host",
     "x_links",
 ]
 
-# Trailing characters that end a sentence rather than a link.
-_TRAILING = ".,;:!?…'\"’”»)]}"
-_SCHEME_URL = re.compile(r"""(?:(?:https?|ftp)://|www\.)[^\s<>"'`]+|mailto:[^\s<>"'`]+""", re.I)
 # An address: not inside a Mastodon mention (@user@instance) or a longer word.
 _EMAIL = re.compile(
     r"(?<![\w.+@-])[\w.+-]+@[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.[^\W\d_]{2,}"
@@ -107,29 +104,11 @@ def _rx() -> _Patterns:
     return _Patterns()
 
 
-def trim_url(url: str) -> str:
-    """``url`` without the punctuation that ends the sentence around it (a ``)`` stays when
-    the link has an unclosed ``(``, as in Wikipedia links). Linear in the length.
-
-    >>> trim_url("https://en.wikipedia.org/wiki/Pride_(film)."), trim_url("https://x.org/a…")
-    ('https://en.wikipedia.org/wiki/Pride_(film)', 'https://x.org/a')
-    """
-    end = len(url)
-    opened = url.count("(")
-    closed = url.count(")")
-    while end and url[end - 1] in _TRAILING:
-        if url[end - 1] == ")":
-            if opened >= closed:
-                break
-            closed -= 1
-        end -= 1
-    return url[:end]
-
-
 def find_urls(text: str) -> list[str]:
     """Links and e-mail addresses in ``text``, as written (trailing punctuation dropped).
 
-    ``https://``, ``ftp://``, ``www.`` and ``mailto:`` links, e-mail addresses, and bare
+    ``https://``, ``ftp://``, ``www.`` and ``mailto:`` links (:data:`outreach.urls.
+    LINK_IN_TEXT`, as UTM tagging finds them too), e-mail addresses, and bare
     domains with a real top-level domain in any case or script (``example.org/love``,
     ``EXAMPLE.ORG``), which X and Bluesky link too. Text in full-width or other compatibility
     forms is searched again once normalised (NFKC): clients that normalise would link it.
@@ -221,7 +200,7 @@ def _find_urls(text: str, *, short_domains: bool = False) -> tuple[str, ...]:
 
     lowered = text.lower()
     if not short_domains and ("://" in text or "www." in lowered or "mailto:" in lowered):
-        for m in _SCHEME_URL.finditer(text):
+        for m in LINK_IN_TEXT.finditer(text):
             url = trim_url(m.group())
             taken.append((m.start(), m.start() + len(url)))
             if url.lower().startswith("mailto:") or _has_host(url):

@@ -15,11 +15,9 @@ from outreach.display import NOT_ONE_LINE
 from outreach.errors import ConfigError, LocaleError
 from outreach.locales import normalize_locale
 
-__all__ = ["HASHTAG", "NOT_ONE_LINE", "WHOLE_URL", "TomlReader", "is_zone"]
+__all__ = ["HASHTAG", "NOT_ONE_LINE", "TomlReader", "is_zone"]
 
 HASHTAG = re.compile(r"#\w+")
-# A whole http(s) link: a host, then anything but whitespace and control characters.
-WHOLE_URL = re.compile(r"https?://[^\s/?#\x00-\x1f\x7f]+(?:[/?#][^\s\x00-\x1f\x7f]*)?")
 
 
 def is_zone(name: str) -> bool:

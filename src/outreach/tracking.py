@@ -23,10 +23,10 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from outreach.urls import LINK_IN_TEXT, is_http_link, trim_url
+
 __all__ = ["links_in", "tag_html", "tag_text", "tag_url", "untagged", "url_key"]
 
-#: A link with a scheme, as written in text (trailing punctuation is trimmed after).
-_LINK = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 #: An ``href`` or ``src`` attribute in double quotes, as our layouts and Jinja write them.
 _HREF = re.compile(r'(\s(?:href|src)=")([^"]*)(")', re.IGNORECASE)
 
@@ -95,21 +95,29 @@ def url_key(url: str) -> str:
 
 
 def _links(text: str, replace: Callable[[str], str]) -> str:
-    from outreach.tokens import trim_url
+    """``text`` with each http(s) link ``replace``d: links as the checks find them
+    (:data:`outreach.urls.LINK_IN_TEXT`), so that the ``https://`` inside another link
+    (``www.elsewhere.example/?next=https://...``, a ``mailto:`` body) is part of that link,
+    never a link of its own to tag."""
 
     def one(match: re.Match[str]) -> str:
         found = match.group()
+        if not is_http_link(found):
+            return found
         link = trim_url(found)  # as the checks cut it: "(see …/Pride_(film))." keeps one ")"
         return replace(link) + found[len(link) :]
 
-    return _LINK.sub(one, text)
+    return LINK_IN_TEXT.sub(one, text)
 
 
 def links_in(text: str) -> list[str]:
-    """Every ``http(s)://`` link written in ``text``, trailing punctuation trimmed.
+    """Every ``http(s)://`` link written in ``text``, trailing punctuation trimmed (not one
+    inside another link).
 
     >>> links_in("Watch: https://example.org/love. Then https://example.org/a?b=1!")
     ['https://example.org/love', 'https://example.org/a?b=1']
+    >>> links_in("Not www.elsewhere.example/?u=https://example.org/love, HTTP://example.org/x")
+    ['HTTP://example.org/x']
     """
     found: list[str] = []
     _links(text, lambda link: found.append(link) or link)  # type: ignore[func-returns-value]

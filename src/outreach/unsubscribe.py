@@ -39,6 +39,8 @@ import os
 import re
 from urllib.parse import quote
 
+from outreach.urls import is_http_url
+
 __all__ = [
     "SECRET_ENV",
     "Unsubscribe",
@@ -52,7 +54,6 @@ SECRET_ENV = "OUTREACH_UNSUBSCRIBE_SECRET"
 _MIN_SECRET = 16
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _KNOWN = ("email", "token")
-_URL = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+(?:[/?#][!-~]*)?")
 _URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+@[A-Za-z0-9.-]+")  # quote() changes only the @
 _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
 
@@ -94,7 +95,7 @@ def link_problem(key: str, value: str) -> str | None:
     if "{" in bare or "}" in bare:
         return f"{key} has an unmatched brace: write placeholders as {{email}} or {{token}}"
     if key == "unsubscribe_url":
-        if not _URL.fullmatch(bare):
+        if not is_http_url(bare, ascii_only=True):
             return f"{key} must be a whole http(s) link in ASCII, without spaces or < >"
     elif not (_ADDRESS.fullmatch(bare) or re.fullmatch(r"mailto:[!-~]+", bare)) or any(
         c in bare for c in '<>"\\'

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 
 from outreach.findings import Finding, Severity
 
-__all__ = ["MAX_CHANGED", "Block", "Entry", "EntryLines", "FileRecord", "Plan", "split_blocks"]
+__all__ = ["MAX_CHANGED", "Block", "Entry", "FileRecord", "MsgidLines", "Plan", "split_blocks"]
 
 #: More changed blocks than this, and the whole catalog is checked again.
 MAX_CHANGED = 64
@@ -111,8 +111,15 @@ Stored = list[Any]
 StoredBlock = list[Any]
 
 
-class EntryLines(Mapping[tuple[str | None, str], int]):
-    """Entry msgid lines by ``(msgctxt, msgid)``, kept by :func:`entry_key`."""
+class MsgidLines(Mapping[tuple[str | None, str], int]):
+    """The ``msgid`` line of every entry of a catalog, by ``(msgctxt, msgid)``, kept by
+    :func:`entry_key` (the index that a full parse builds as a dict; not
+    :class:`outreach.pofile.EntryLines`, the lines of one entry).
+
+    >>> lines = MsgidLines({entry_key(None, "Sign"): 5})
+    >>> lines[(None, "Sign")], (None, "Sign") in lines, ("menu", "Sign") in lines
+    (5, True, False)
+    """
 
     def __init__(self, by_key: dict[str, int]) -> None:
         self.by_key = by_key
@@ -121,7 +128,7 @@ class EntryLines(Mapping[tuple[str | None, str], int]):
         return self.by_key[entry_key(*key)]
 
     def __iter__(self) -> Iterator[tuple[str | None, str]]:
-        raise TypeError("EntryLines keeps digests; look entries up by (msgctxt, msgid)")
+        raise TypeError("MsgidLines keeps digests; look entries up by (msgctxt, msgid)")
 
     def __len__(self) -> int:
         return len(self.by_key)
@@ -296,7 +303,7 @@ class Plan:
             found += [_load(s, locale, file, block.start) for s in stored[2]]
         return found
 
-    def lines(self, fresh: Sequence[Entry]) -> EntryLines:
+    def lines(self, fresh: Sequence[Entry]) -> MsgidLines:
         """Entry lines of the whole file: the unchanged blocks' and ``fresh`` ones'."""
         by_key = {
             key: block.start + int(relative)
@@ -304,7 +311,7 @@ class Plan:
             for key, relative in stored[0]
         }
         by_key.update({entry_key(e.msgctxt, e.msgid): e.line for e in fresh if e.active})
-        return EntryLines(by_key)
+        return MsgidLines(by_key)
 
     def record_after(
         self, findings: Sequence[Finding], fresh: Sequence[Entry], catalog_checks: frozenset[str]

@@ -34,7 +34,7 @@ import secrets
 import time
 
 from outreach.display import NOT_ONE_LINE
-from outreach.mail import HeaderError
+from outreach.errors import HeaderError
 
 __all__ = [
     "DateLine",
@@ -149,7 +149,7 @@ def checked(lines: str) -> str:
     >>> checked("To: a@example.net\\r\\nBcc: b@example.net\\r\\n")
     Traceback (most recent call last):
     ...
-    outreach.mail.HeaderError: a header did not come out as one field: 'To: a@example.net...
+    outreach.errors.HeaderError: a header did not come out as one field: 'To: a@example.net...
     """
     if not lines.endswith("\r\n") or NOT_ONE_LINE.search(lines[:-2].replace("\r\n ", "  ")):
         raise HeaderError(f"a header did not come out as one field: {lines!r}")

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from outreach.errors import OutreachError, UsageError
+from outreach.errors import OutreachError, RunError, UsageError
 from outreach.merge.skeleton import Outgoing
 
 __all__ = ["Delivery", "Result", "SmtpSettings", "parse_rate"]
@@ -88,10 +88,6 @@ class Result:
     line: int
     state: str  # accepted, failed, deferred
     reply: str
-
-
-class RunError(OutreachError):
-    """The server will take nothing from this run (sender refused, AUTH failed, down)."""
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -246,7 +242,9 @@ class Delivery:
                     smtp.close()
 
     def _transaction(self, smtp: smtplib.SMTP, job: Outgoing) -> Result:
-        """One SMTP transaction; raises :class:`_Retry` for what may work later."""
+        """One SMTP transaction: ``accepted``; ``failed`` on a 5xx to the recipient or the
+        data; ``deferred`` on a 4xx, which may work later (:meth:`_deliver` tries again). A
+        5xx to the sender raises :class:`~outreach.errors.RunError`."""
         options = ["SMTPUTF8", "BODY=8BITMIME"] if job.utf8 else []
         code, text = smtp.mail(self.settings.envelope_from, options)
         if code != 250:
@@ -256,20 +254,20 @@ class Delivery:
                     f"the server refused the sender {self.settings.envelope_from}: "
                     f"{_reply(code, text)}"
                 )
-            raise _Retry(_reply(code, text))
+            return Result(job.key, job.line, "deferred", _reply(code, text))
         code, text = smtp.rcpt(job.recipient)
         if code not in (250, 251):
             _reset(smtp)
             if code >= 500:
                 return Result(job.key, job.line, "failed", _reply(code, text))
-            raise _Retry(_reply(code, text))
+            return Result(job.key, job.line, "deferred", _reply(code, text))
         try:
             code, text = smtp.data(job.data(self.date()))
         except smtplib.SMTPDataError as exc:
             _reset(smtp)
             if exc.smtp_code >= 500:
                 return Result(job.key, job.line, "failed", _reply(exc.smtp_code, exc.smtp_error))
-            raise _Retry(_reply(exc.smtp_code, exc.smtp_error)) from None
+            return Result(job.key, job.line, "deferred", _reply(exc.smtp_code, exc.smtp_error))
         return Result(job.key, job.line, "accepted", _reply(code, text))
 
     def _deliver(self, smtp: smtplib.SMTP | None, job: Outgoing) -> smtplib.SMTP | None:
@@ -291,10 +289,11 @@ class Delivery:
                     self.results.put(Result(job.key, job.line, "failed", reason))
                     return smtp
                 self.bucket.wait(self.stop)
-                self.results.put(self._transaction(smtp, job))
-                return smtp
-            except _Retry as exc:
-                last = exc.reply
+                result = self._transaction(smtp, job)
+                if result.state != "deferred":
+                    self.results.put(result)
+                    return smtp
+                last = result.reply  # a 4xx: try again after the backoff
             except RunError as exc:
                 self._fail_run(exc)
                 self.results.put(Result(job.key, job.line, "deferred", exc.message))
@@ -311,12 +310,6 @@ class Delivery:
             self._fail_run(RunError(f"cannot reach {s.host}:{s.port}: {last}"))
         self.results.put(Result(job.key, job.line, "deferred", last))
         return smtp
-
-
-class _Retry(Exception):
-    def __init__(self, reply: str) -> None:
-        super().__init__(reply)
-        self.reply = reply
 
 
 def _reset(smtp: smtplib.SMTP | None) -> None:

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from outreach.errors import OutreachError, UsageError
+from outreach.errors import OutreachError, UsageError, WorkerError
 
 if TYPE_CHECKING:
     from outreach.merge.audience import Audience
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import Row, SupporterFile
 
-__all__ = ["WorkerError", "run_jobs", "windows"]
+__all__ = ["run_jobs", "windows"]
 
 #: What a record before its window costs a worker (read, checked, its address noted: about
 #: 25 us here) over what a record in its window costs (that, and its message built and
@@ -79,15 +79,6 @@ def windows(records: int, jobs: int) -> list[tuple[int, int | None]]:
         found.append((start, end))
         start = end
     return [*found, (start, None)]
-
-
-class WorkerError(OutreachError):
-    """The error a worker stopped on, rebuilt from its text: the same message, path, line
-    and exit code as the original (so it prints the same line)."""
-
-    def __init__(self, message: str, *, path: str | None, line: int | None, exit_code: int) -> None:
-        super().__init__(message, path=path, line=line)
-        self.exit_code = exit_code
 
 
 @dataclass

@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from outreach.errors import UsageError
-from outreach.mail import HeaderError
+from outreach.errors import HeaderError, UsageError
 
 if TYPE_CHECKING:
     from outreach.cache import CheckCache

@@ -34,9 +34,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from markupsafe import escape
 
 from outreach.display import NOT_ONE_LINE
-from outreach.errors import TemplateError
+from outreach.errors import HeaderError, TemplateError
 from outreach.mail import (
-    HeaderError,
     address_header,
     ascii_header,
     email_bytes,

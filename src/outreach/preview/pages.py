@@ -23,11 +23,14 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from email.utils import parseaddr
 from functools import cache
+from html import unescape
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
+
+from outreach.urls import is_http_link
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -417,8 +420,8 @@ def _cell_page(env: Environment, model: Model, cell: Cell, template: str) -> byt
     return env.get_template(template).render(context).encode("utf-8")
 
 
-#: An ``<img>`` whose ``src`` is remote (our layouts write attributes in double quotes).
-_REMOTE_IMG = re.compile(r'(<img\b[^>]*?\ssrc=")(https?://[^"]*)(")', re.IGNORECASE)
+#: An ``<img>`` and its ``src`` (our layouts write attributes in double quotes).
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")', re.IGNORECASE)
 
 
 def local_images(html: str) -> tuple[str, int]:
@@ -426,17 +429,25 @@ def local_images(html: str) -> tuple[str, int]:
     ``data:`` URI, which the page's policy allows), and how many there were: the preview
     makes no request, yet shows where the picture goes and how big it is.
 
+    A ``src`` is remote when a browser would fetch it over http(s)
+    (:func:`outreach.urls.is_http_link`: any letter case, spaces or a tab in the scheme, or
+    a scheme-relative ``//host/``), read once HTML character references are decoded.
+
     >>> local_images('<img src="https://example.org/a.jpg" alt="A">')[1]
     1
+    >>> local_images('<img src=" &#104;ttps://example.org/a.jpg"><img src="//x.example/b.png">')[1]
+    2
     """
     count = 0
 
     def one(match: re.Match[str]) -> str:
         nonlocal count
+        if not is_http_link(unescape(match.group(2))):
+            return match.group()
         count += 1
         return match.group(1) + _PLACEHOLDER + match.group(3)
 
-    return _REMOTE_IMG.sub(one, html), count
+    return _IMG_SRC.sub(one, html), count
 
 
 _PLACEHOLDER = "data:image/svg+xml," + quote(

@@ -399,7 +399,7 @@ class _Run:
         return True
 
     def lines(self, locale: str) -> Mapping[tuple[str | None, str], int]:
-        """Entry lines of ``locale``'s catalog by ``(msgctxt, msgid)``."""
+        """The msgid line of each entry of ``locale``'s catalog, by ``(msgctxt, msgid)``."""
         return self.parsed.get(locale, {})
 
     def absorb(self, result: _WorkerResult) -> None:
