@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import gettext
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
+
+from outreach.errors import PrivateAPIChanged
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog, Message
@@ -36,29 +37,6 @@ __all__ = [
     "plural_tokens",
     "replaced_po_normalize",
 ]
-
-
-class PrivateAPIChanged(RuntimeError):
-    """A private API that outreach relies on is gone or changed in the installed library."""
-
-    def __init__(self, library: str, api: str, problem: str) -> None:
-        super().__init__(
-            f"{library} {_version(library)}: {api} {problem}; outreach relies on it "
-            f"(see outreach/_private.py) and needs updating for this {library}"
-        )
-        self.library = library
-        self.api = api
-
-
-def _version(library: str) -> str:
-    if library == "Python":
-        return sys.version.split()[0]
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(library)
-    except PackageNotFoundError:
-        return "(version unknown)"
 
 
 # -- Python's gettext ----------------------------------------------------------------------

@@ -23,6 +23,8 @@ to it: each is defined here and listed here)::
     └── ProblemsFound     exit code 1: the work ran and found problems; carries them
     ValueError            Python's: a bad value, where no file or exit code belongs
     └── PluralFormsError  a Plural-Forms value that does not parse (callers make it a finding)
+    RuntimeError          Python's: a fault of the program, not of its input
+    └── PrivateAPIChanged  a library's private API that outreach uses is gone or changed
 
 The command line maps ``exit_code`` to the process exit status; the library never exits.
 This module imports nothing of outreach: every layer can raise what it defines.
@@ -41,6 +43,7 @@ __all__ = [
     "LocaleError",
     "OutreachError",
     "PluralFormsError",
+    "PrivateAPIChanged",
     "ProblemsFound",
     "RunError",
     "TemplateError",
@@ -163,3 +166,34 @@ class ProblemsFound(OutreachError):
         lines = [str(p) for p in self.problems]
         super().__init__("\n".join(lines) if lines else summary)
         self.summary = summary
+
+
+class PrivateAPIChanged(RuntimeError):
+    """A private API that outreach relies on (:mod:`outreach._private`) is gone or changed
+    in the installed library: a bug to report, not a user's mistake.
+
+    >>> error = PrivateAPIChanged("babel", "Catalog.some_attribute", "is gone")
+    >>> error.library, error.api, "outreach/_private.py" in str(error)
+    ('babel', 'Catalog.some_attribute', True)
+    """
+
+    def __init__(self, library: str, api: str, problem: str) -> None:
+        super().__init__(
+            f"{library} {_library_version(library)}: {api} {problem}; outreach relies on it "
+            f"(see outreach/_private.py) and needs updating for this {library}"
+        )
+        self.library = library
+        self.api = api
+
+
+def _library_version(library: str) -> str:
+    if library == "Python":
+        import sys
+
+        return sys.version.split()[0]
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(library)
+    except PackageNotFoundError:
+        return "(version unknown)"
