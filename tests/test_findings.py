@@ -19,7 +19,7 @@ def test_check_names_are_exactly_the_registered_checks() -> None:
 
 
 def test_a_check_that_is_not_listed_does_not_register() -> None:
-    with pytest.raises(AssertionError, match="'spelling' is not in outreach.findings"):
+    with pytest.raises(AssertionError, match=r"'spelling' is not in outreach\.findings"):
         entry_check("spelling", "warning")
     assert "spelling" not in ENTRY_CHECKS
 
