@@ -3,9 +3,9 @@
 Babel's catalog model does the parsing and merging; this module adds what campaigns need
 on top of it:
 
-* a strict syntax pass, so that a malformed ``.po`` is reported at its real line (Babel and
-  polib both accept an unterminated string silently), which also records where each entry's
-  ``msgstr`` lines are;
+* a strict syntax pass, hand-written because no library does it (Babel and polib both accept
+  an unterminated string silently), so that a malformed ``.po`` is reported at its real
+  line; it also records where each entry's ``msgstr`` lines are;
 * a header that never makes a catalog unreadable: fields Babel cannot read (Wagtail
   Localize's ``POT-Creation-Date: 2020-11-18 15:36:40.758128+00:00``, a template's
   ``nplurals=INTEGER``, a plural count that disagrees with the entries) are recorded for the
@@ -13,8 +13,11 @@ on top of it:
   on the installed Babel (:mod:`outreach.plurals`);
 * one stable way to write a catalog (76 columns, catalog order, previous msgids kept), so
   that reading and writing a file outreach wrote is byte-identical and diffs stay minimal;
-* a fast ``.mo`` writer that leaves out fuzzy entries and incomplete plurals, so that
-  a half-translated plural falls back to the source instead of rendering as empty text.
+* a ``.mo`` writer of its own (:func:`write_mo`): Babel's is no faster (26 ms against 27 ms
+  for 5,500 entries, measured when the choice was last reviewed) but writes a plural with an
+  empty form, which gettext then renders as empty text, and keeps the ``.po``'s charset;
+  this one leaves out fuzzy entries and incomplete plurals, so that a half-translated
+  plural falls back to the source, and always writes UTF-8.
 
 >>> from babel.messages.catalog import Catalog
 >>> catalog = Catalog(locale="es", fuzzy=False)
