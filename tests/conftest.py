@@ -8,11 +8,15 @@
   in-process with click's ``CliRunner`` and returns ``(exit_code, stdout, stderr)``.
 
 Helpers for the tests (imported as ``from conftest import ...``): :func:`run_cli`,
-:func:`po_path`, :func:`edit_po`, :func:`tree`, :func:`copy_example`.
+:func:`check_errors`, :func:`po_path`, :func:`edit_po`, :func:`rewrite`, :func:`tree`,
+:func:`copy_example`; and msgids of the example campaign the tests translate
+(:data:`SHARE_POST`, :data:`TWEET_ALONG_POST`, :data:`SIGNED`, :data:`SIGNED_PLURAL`,
+:data:`WATCH`).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,6 +37,19 @@ GOLDEN = Path(__file__).parent / "golden"
 
 RunResult = tuple[int, str, str]
 
+# msgids of the example campaign
+SHARE_POST = (
+    "Love always wins. Watch our two-minute film and share it with the people you love: "
+    "%(url)s %(hashtag)s"
+)
+TWEET_ALONG_POST = (
+    "The Olympic Charter rejects discrimination of any kind. %(handle)s, stand by your own "
+    "charter in Sochi: %(url)s %(hashtag)s"
+)
+SIGNED = "One person has already signed. Will you be next?"  # the petition email's plural
+SIGNED_PLURAL = "%(num)s people have already signed. Will you join them?"
+WATCH = "Watch the film"
+
 
 def run_cli(campaign_dir: Path | str | None, *args: str) -> RunResult:
     """``outreach [-C campaign_dir] args...`` in-process; ``(exit_code, stdout, stderr)``.
@@ -45,6 +62,16 @@ def run_cli(campaign_dir: Path | str | None, *args: str) -> RunResult:
     argv = (["-C", str(campaign_dir)] if campaign_dir is not None else []) + list(args)
     result = CliRunner().invoke(main, argv, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
+
+
+def check_errors(campaign_dir: Path, *args: str) -> tuple[int, list[dict[str, object]]]:
+    """``outreach check --no-cache --format json args...``: its exit code and its findings at
+    error severity (exit code 1 exactly when there is one)."""
+    code, out, _ = run_cli(campaign_dir, "check", "--no-cache", "--format", "json", *args)
+    findings: list[dict[str, object]] = json.loads(out)["findings"]
+    errors = [f for f in findings if f["severity"] == "error"]
+    assert (code == 1) == bool(errors), (code, errors)
+    return code, errors
 
 
 def po_path(campaign_dir: Path, locale: str) -> Path:
@@ -66,6 +93,13 @@ def edit_po(path: Path, translations: dict[object, object]) -> None:
         assert message is not None, f"no entry {key!r} in {path}"
         message.string = value
     path.write_bytes(write_catalog(catalog))
+
+
+def rewrite(path: Path, old: str, new: str) -> None:
+    """Replace ``old``, which the file at ``path`` holds exactly once, with ``new``."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def tree(root: Path) -> set[str]:
