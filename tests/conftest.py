@@ -6,6 +6,10 @@
 * ``example`` -- a fresh copy of the example campaign (#LoveAlwaysWins in en, es, fr, pt).
 * ``run`` -- ``run(campaign_dir, "stats", "--format", "json")`` invokes ``outreach -C DIR ...``
   in-process with click's ``CliRunner`` and returns ``(exit_code, stdout, stderr)``.
+* ``golden`` -- ``golden("export/posts.csv", data, mask=[...])`` asserts that ``data`` (text
+  or bytes) is ``tests/golden/export/posts.csv`` byte for byte once its volatile fields are
+  masked (:func:`check_golden`); ``OUTREACH_UPDATE_GOLDEN=1 pytest ...`` rewrites the files
+  instead, for review in the diff.
 
 Helpers for the tests (imported as ``from conftest import ...``): :func:`run_cli`,
 :func:`check_errors`, :func:`po_path`, :func:`edit_po`, :func:`rewrite`, :func:`tree`,
@@ -17,9 +21,12 @@ Helpers for the tests (imported as ``from conftest import ...``): :func:`run_cli
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import AnyStr, Protocol
 
 import pytest
 from click.testing import CliRunner
@@ -34,6 +41,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"
 REPOSITORY = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden"
+UPDATE_GOLDEN = "OUTREACH_UPDATE_GOLDEN"  # =1: the golden tests rewrite their files
+MASKED = "<masked>"
 
 RunResult = tuple[int, str, str]
 
@@ -151,3 +160,47 @@ def extracted(campaign: Path) -> Path:
 @pytest.fixture
 def run() -> Iterator[Callable[..., RunResult]]:
     yield run_cli
+
+
+def check_golden(name: str, actual: AnyStr, *, mask: Iterable[str] = ()) -> AnyStr:
+    """Assert that ``actual`` is the golden file ``tests/golden/<name>`` byte for byte (text is
+    UTF-8) once masked, and return it masked; with ``OUTREACH_UPDATE_GOLDEN=1`` in the
+    environment, (re)write the file first.
+
+    ``mask`` holds regular expressions (multi-line mode) for the volatile fields, such as a
+    time stamp: in every match, the first group (the whole match if there is none) becomes
+    ``<masked>``, in ``actual`` and so in the file.
+    """
+    data = actual.encode("utf-8") if isinstance(actual, str) else actual
+    for pattern in mask:
+        data = re.compile(pattern.encode("utf-8"), re.MULTILINE).sub(_masked, data)
+    path = GOLDEN / name
+    if os.environ.get(UPDATE_GOLDEN) == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    assert path.exists(), f"missing golden file {path}; run with {UPDATE_GOLDEN}=1"
+    if isinstance(actual, str):  # compared as text: pytest shows a readable diff
+        text = data.decode("utf-8")
+        assert text == path.read_bytes().decode("utf-8"), f"{path} differs"
+        return text  # type: ignore[return-value]
+    assert data == path.read_bytes(), f"{path} differs"
+    return data  # type: ignore[return-value]
+
+
+def _masked(match: re.Match[bytes]) -> bytes:
+    group = 1 if match.re.groups else 0
+    start, end = match.start(group) - match.start(), match.end(group) - match.start()
+    whole = match.group(0)
+    return whole[:start] + MASKED.encode() + whole[end:]
+
+
+class Golden(Protocol):
+    """The ``golden`` fixture's type: :func:`check_golden`."""
+
+    def __call__(self, name: str, actual: AnyStr, *, mask: Iterable[str] = ()) -> AnyStr: ...
+
+
+@pytest.fixture
+def golden() -> Golden:
+    """:func:`check_golden`: ``golden(name, actual, mask=[pattern, ...])``."""
+    return check_golden
