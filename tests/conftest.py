@@ -1,5 +1,7 @@
 """Shared fixtures: a small campaign on disk and a way to run the command line on it.
 
+Every test (and doctest) has a check cache of its own: tests/private_cache.py, a plugin.
+
 * ``campaign`` -- a fresh copy of ``tests/fixtures/mini`` (templates and campaign.toml, no
   catalogs yet) under ``tmp_path``; its path.
 * ``extracted`` -- the same campaign after ``outreach extract``.
@@ -114,14 +116,6 @@ def rewrite(path: Path, old: str, new: str) -> None:
 def tree(root: Path) -> set[str]:
     """Every file and directory under ``root``, relative, with ``/`` separators."""
     return {p.relative_to(root).as_posix() for p in root.rglob("*")}
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every test's check cache lives in a directory of its own, never the user's."""
-    monkeypatch.setenv("OUTREACH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture
