@@ -1,21 +1,34 @@
 """Shared fixtures: a small campaign on disk and a way to run the command line on it.
 
+Every test (and doctest) has a check cache of its own: tests/private_cache.py, a plugin.
+
 * ``campaign`` -- a fresh copy of ``tests/fixtures/mini`` (templates and campaign.toml, no
   catalogs yet) under ``tmp_path``; its path.
 * ``extracted`` -- the same campaign after ``outreach extract``.
 * ``example`` -- a fresh copy of the example campaign (#LoveAlwaysWins in en, es, fr, pt).
 * ``run`` -- ``run(campaign_dir, "stats", "--format", "json")`` invokes ``outreach -C DIR ...``
   in-process with click's ``CliRunner`` and returns ``(exit_code, stdout, stderr)``.
+* ``golden`` -- ``golden("export/posts.csv", data, mask=[...])`` asserts that ``data`` (text
+  or bytes) is ``tests/golden/export/posts.csv`` byte for byte once its volatile fields are
+  masked (:func:`check_golden`); ``OUTREACH_UPDATE_GOLDEN=1 pytest ...`` rewrites the files
+  instead, for review in the diff.
 
 Helpers for the tests (imported as ``from conftest import ...``): :func:`run_cli`,
-:func:`po_path`, :func:`edit_po`, :func:`tree`, :func:`copy_example`.
+:func:`check_errors`, :func:`po_path`, :func:`edit_po`, :func:`rewrite`, :func:`tree`,
+:func:`copy_example`; and msgids of the example campaign the tests translate
+(:data:`SHARE_POST`, :data:`TWEET_ALONG_POST`, :data:`SIGNED`, :data:`SIGNED_PLURAL`,
+:data:`WATCH`).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import AnyStr, Protocol
 
 import pytest
 from click.testing import CliRunner
@@ -30,8 +43,23 @@ FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"
 REPOSITORY = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden"
+UPDATE_GOLDEN = "OUTREACH_UPDATE_GOLDEN"  # =1: the golden tests rewrite their files
+MASKED = "<masked>"
 
 RunResult = tuple[int, str, str]
+
+# msgids of the example campaign
+SHARE_POST = (
+    "Love always wins. Watch our two-minute film and share it with the people you love: "
+    "%(url)s %(hashtag)s"
+)
+TWEET_ALONG_POST = (
+    "The Olympic Charter rejects discrimination of any kind. %(handle)s, stand by your own "
+    "charter in Sochi: %(url)s %(hashtag)s"
+)
+SIGNED = "One person has already signed. Will you be next?"  # the petition email's plural
+SIGNED_PLURAL = "%(num)s people have already signed. Will you join them?"
+WATCH = "Watch the film"
 
 
 def run_cli(campaign_dir: Path | str | None, *args: str) -> RunResult:
@@ -45,6 +73,16 @@ def run_cli(campaign_dir: Path | str | None, *args: str) -> RunResult:
     argv = (["-C", str(campaign_dir)] if campaign_dir is not None else []) + list(args)
     result = CliRunner().invoke(main, argv, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
+
+
+def check_errors(campaign_dir: Path, *args: str) -> tuple[int, list[dict[str, object]]]:
+    """``outreach check --no-cache --format json args...``: its exit code and its findings at
+    error severity (exit code 1 exactly when there is one)."""
+    code, out, _ = run_cli(campaign_dir, "check", "--no-cache", "--format", "json", *args)
+    findings: list[dict[str, object]] = json.loads(out)["findings"]
+    errors = [f for f in findings if f["severity"] == "error"]
+    assert (code == 1) == bool(errors), (code, errors)
+    return code, errors
 
 
 def po_path(campaign_dir: Path, locale: str) -> Path:
@@ -68,17 +106,16 @@ def edit_po(path: Path, translations: dict[object, object]) -> None:
     path.write_bytes(write_catalog(catalog))
 
 
+def rewrite(path: Path, old: str, new: str) -> None:
+    """Replace ``old``, which the file at ``path`` holds exactly once, with ``new``."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def tree(root: Path) -> set[str]:
     """Every file and directory under ``root``, relative, with ``/`` separators."""
     return {p.relative_to(root).as_posix() for p in root.rglob("*")}
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every test's check cache lives in a directory of its own, never the user's."""
-    monkeypatch.setenv("OUTREACH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture
@@ -117,3 +154,47 @@ def extracted(campaign: Path) -> Path:
 @pytest.fixture
 def run() -> Iterator[Callable[..., RunResult]]:
     yield run_cli
+
+
+def check_golden(name: str, actual: AnyStr, *, mask: Iterable[str] = ()) -> AnyStr:
+    """Assert that ``actual`` is the golden file ``tests/golden/<name>`` byte for byte (text is
+    UTF-8) once masked, and return it masked; with ``OUTREACH_UPDATE_GOLDEN=1`` in the
+    environment, (re)write the file first.
+
+    ``mask`` holds regular expressions (multi-line mode) for the volatile fields, such as a
+    time stamp: in every match, the first group (the whole match if there is none) becomes
+    ``<masked>``, in ``actual`` and so in the file.
+    """
+    data = actual.encode("utf-8") if isinstance(actual, str) else actual
+    for pattern in mask:
+        data = re.compile(pattern.encode("utf-8"), re.MULTILINE).sub(_masked, data)
+    path = GOLDEN / name
+    if os.environ.get(UPDATE_GOLDEN) == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    assert path.exists(), f"missing golden file {path}; run with {UPDATE_GOLDEN}=1"
+    if isinstance(actual, str):  # compared as text: pytest shows a readable diff
+        text = data.decode("utf-8")
+        assert text == path.read_bytes().decode("utf-8"), f"{path} differs"
+        return text  # type: ignore[return-value]
+    assert data == path.read_bytes(), f"{path} differs"
+    return data  # type: ignore[return-value]
+
+
+def _masked(match: re.Match[bytes]) -> bytes:
+    group = 1 if match.re.groups else 0
+    start, end = match.start(group) - match.start(), match.end(group) - match.start()
+    whole = match.group(0)
+    return whole[:start] + MASKED.encode() + whole[end:]
+
+
+class Golden(Protocol):
+    """The ``golden`` fixture's type: :func:`check_golden`."""
+
+    def __call__(self, name: str, actual: AnyStr, *, mask: Iterable[str] = ()) -> AnyStr: ...
+
+
+@pytest.fixture
+def golden() -> Golden:
+    """:func:`check_golden`: ``golden(name, actual, mask=[pattern, ...])``."""
+    return check_golden

@@ -18,16 +18,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import copy_example, edit_po, po_path, run_cli
+from conftest import SHARE_POST, TWEET_ALONG_POST, copy_example, edit_po, po_path, run_cli
 
-SHARE_POST = (
-    "Love always wins. Watch our two-minute film and share it with the people you love: "
-    "%(url)s %(hashtag)s"
-)
-TWEET_ALONG_POST = (
-    "The Olympic Charter rejects discrimination of any kind. %(handle)s, stand by your own "
-    "charter in Sochi: %(url)s %(hashtag)s"
-)
 #: Text of an edited msgstr that the ``--serve`` test looks for.
 ATTACKS = {
     "Watch the film": "<script>alert('script')</script>Mira el corto",

@@ -1,4 +1,5 @@
-"""campaign.toml -> Campaign: required keys, normalised locales, errors with their line."""
+"""campaign.toml -> Campaign: required keys, normalised locales, errors with their line, the
+locales' fallback chains."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from outreach.campaign import list_locale, load_campaign, parse_campaign
 from outreach.errors import ConfigError, LocaleError
@@ -231,3 +233,11 @@ def test_list_locale_refuses_what_it_cannot_edit() -> None:
     with pytest.raises(ConfigError, match="cannot add 'es'") as info:
         list_locale(inline, "es", path="messages/campaign.toml")
     assert str(info.value).startswith("messages/campaign.toml:1: ")
+
+
+# -- fallback chains --------------------------------------------------------------------------
+def test_a_chain_goes_through_listed_locales_only(example: Path) -> None:
+    assert run_cli(example, "add-locale", "es_MX")[0] == 0
+    campaign = load_campaign(example)
+    assert campaign.chain("es_MX") == ["es_MX", "es", "en"]  # CLDR's es_419 is not listed
+    assert campaign.chain("pt") == ["pt", "en"]

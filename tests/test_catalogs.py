@@ -1,17 +1,20 @@
-"""The translator workflow end to end: init, extract, add-locale, update, compile, stats."""
+"""The translator workflow end to end: init, extract, add-locale, update, compile, stats.
+
+``compile`` leaves out what render refuses, and writes UTF-8 whatever a ``.po`` declares.
+"""
 
 from __future__ import annotations
 
 import gettext
+import io
 import json
-import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import GOLDEN, edit_po, po_path, run_cli
+from conftest import SHARE_POST, SIGNED, WATCH, Golden, edit_po, po_path, rewrite, run_cli
 
 from outreach.campaign import load_campaign
 from outreach.pofile import message_forms, read_catalog
@@ -151,24 +154,15 @@ def test_extract_sees_a_new_string(extracted: Path) -> None:
     assert _catalog(extracted / "locales/messages.pot").get("A brand new call to action")
 
 
-def _masked_header(pot: bytes) -> str:
-    header = pot.decode("utf-8").split("\n\n", 1)[0] + "\n"
-    return re.sub(
-        r'^"(POT-Creation-Date|PO-Revision-Date|Generated-By): .*\\n"$',
-        r'"\1: <masked>\\n"',
-        header,
-        flags=re.M,
-    )
+# the fields that change with the day and the Babel release
+POT_VOLATILE = r'^"(?:POT-Creation-Date|PO-Revision-Date|Generated-By): (.*)\\n"$'
 
 
-def test_pot_header_matches_golden(extracted: Path) -> None:
+def test_pot_header_matches_golden(extracted: Path, golden: Golden) -> None:
     """Regenerate with ``OUTREACH_UPDATE_GOLDEN=1 pytest tests/test_catalogs.py``."""
-    header = _masked_header((extracted / "locales/messages.pot").read_bytes())
-    golden = GOLDEN / "pot_header.txt"
-    if os.environ.get("OUTREACH_UPDATE_GOLDEN") == "1":
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(header, encoding="utf-8")
-    assert header == golden.read_text(encoding="utf-8")
+    pot = (extracted / "locales/messages.pot").read_bytes()
+    header = pot.decode("utf-8").split("\n\n", 1)[0] + "\n"
+    header = golden("pot_header.txt", header, mask=[POT_VOLATILE])
     assert "<masked>" in header
 
 
@@ -257,12 +251,6 @@ def test_add_locale_extracts_first_when_there_is_no_pot(campaign: Path) -> None:
 
 
 # -- update -------------------------------------------------------------------------------
-def _rewrite(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
 def test_update_never_loses_a_translation(translated: Path) -> None:
     es = po_path(translated, "es")
     # the translator's own notes and a Weblate length limit
@@ -280,8 +268,8 @@ def test_update_never_loses_a_translation(translated: Path) -> None:
     es.write_text(text, encoding="utf-8")
 
     share = translated / "messages/share.j2"
-    _rewrite(share, "Watch the film{%", "Watch the whole film{%")
-    _rewrite(share, "Share the film with %(name)s", "Share this film with %(name)s")
+    rewrite(share, "Watch the film{%", "Watch the whole film{%")
+    rewrite(share, "Share the film with %(name)s", "Share this film with %(name)s")
     (translated / "messages/partials/footer.j2").unlink()
     (translated / "messages/extra.j2").write_text('{{ _("Donate today") }}\n')
     assert run_cli(translated, "extract")[0] == 0
@@ -421,7 +409,7 @@ def test_compile_writes_nothing_when_a_catalog_is_unreadable(translated: Path) -
 
 def test_compile_leaves_fuzzy_entries_out(translated: Path) -> None:
     es = po_path(translated, "es")
-    _rewrite(es, 'msgid "Watch the film"', '#, fuzzy\nmsgid "Watch the film"')
+    rewrite(es, 'msgid "Watch the film"', '#, fuzzy\nmsgid "Watch the film"')
     code, out, err = run_cli(translated, "compile")
     assert (code, err) == (0, "")
     assert "locales/es/LC_MESSAGES/messages.mo: 8 messages (1 fuzzy left out)" in out
@@ -468,7 +456,7 @@ def test_incomplete_plurals_are_reported_and_left_out_with_force(translated: Pat
 
 def test_a_fuzzy_header_is_used_as_msgfmt_uses_it(translated: Path) -> None:
     es = po_path(translated, "es")
-    _rewrite(es, 'msgid ""\nmsgstr ""\n', '#, fuzzy\nmsgid ""\nmsgstr ""\n')
+    rewrite(es, 'msgid ""\nmsgstr ""\n', '#, fuzzy\nmsgid ""\nmsgstr ""\n')
     code, _, err = run_cli(translated, "compile")
     assert (code, err) == (0, "")
     assert _mo(translated, "es").gettext("Watch the film") == "Mira la película"
@@ -574,7 +562,7 @@ def test_stats_json_shape(translated: Path) -> None:
 def test_fuzzy_and_empty_plural_forms_are_not_translated(translated: Path) -> None:
     es = po_path(translated, "es")
     edit_po(es, {"%(num)d friend has shared it.": ("%(num)d amigo la ha compartido.", "")})
-    _rewrite(es, 'msgid "Watch the film"', '#, fuzzy\nmsgid "Watch the film"')
+    rewrite(es, 'msgid "Watch the film"', '#, fuzzy\nmsgid "Watch the film"')
     row = _stats(translated)["es"]
     assert (row["total"], row["translated"], row["fuzzy"], row["untranslated"]) == (12, 7, 1, 4)
     assert row["percent"] == round(100 * 7 / 12, 1)
@@ -641,3 +629,40 @@ def test_parallel_compile_reports_an_unreadable_catalog(
     code, _, err = run_cli(translated, "compile")
     assert code == 2 and err.startswith(f"{es}:") and len(err.splitlines()) == 1
     assert not list((translated / "locales").rglob("*.mo"))
+
+
+# -- compile: what render refuses, and the .mo's charset ----------------------------------------
+def test_compile_never_writes_an_entry_with_an_error(example: Path) -> None:
+    edit_po(po_path(example, "es"), {SHARE_POST: "Mira https://evil.example/x %(url)s %(hashtag)s"})
+    code, _, _ = run_cli(example, "compile", "-l", "es")
+    mo = po_path(example, "es").with_suffix(".mo")
+    assert code == 1
+    assert not mo.exists() or b"evil.example" not in mo.read_bytes()
+
+
+def test_compile_leaves_out_what_render_refuses_and_says_so(example: Path) -> None:
+    edit_po(po_path(example, "es"), {SHARE_POST: "Mira evil.com/x %(url)s %(hashtag)s"})
+    mo = po_path(example, "es").with_suffix(".mo")
+    code, _, err = run_cli(example, "compile", "-l", "es")
+    lines = err.strip().splitlines()
+    assert code == 1 and "error: urls:" in lines[0]
+    assert lines[-1].startswith("compiled without the translations with errors: es")
+    translations = gettext.GNUTranslations(io.BytesIO(mo.read_bytes()))
+    assert translations.gettext(SHARE_POST) == SHARE_POST  # falls back, as in render
+    assert translations.gettext(WATCH) == "Mira el corto"  # the rest is compiled
+    code, out, err = run_cli(example, "compile", "-l", "es", "--force")
+    assert (code, err) == (0, "") and "1 with errors left out" in out
+    assert b"evil.com" not in mo.read_bytes()
+
+
+def test_the_mo_is_utf8_whatever_the_po_declares(example: Path) -> None:
+    es = po_path(example, "es")
+    text = es.read_text(encoding="utf-8").replace("charset=utf-8", "charset=ISO-8859-1", 1)
+    es.write_bytes(text.encode("iso-8859-1"))
+    code, _, err = run_cli(example, "compile", "-l", "es")
+    assert code == 0, err
+    data = es.with_suffix(".mo").read_bytes()
+    translations = gettext.GNUTranslations(io.BytesIO(data))
+    assert "charset=UTF-8" in translations.info()["content-type"]
+    assert translations.gettext(SIGNED) == "Una persona ya ha firmado. ¿Te sumas tú también?"
+    assert "¿Te sumas tú también?".encode() in data

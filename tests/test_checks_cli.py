@@ -1,9 +1,14 @@
 """``outreach check`` and ``outreach detect`` end to end: formats, exit codes, the render-level
-checks, the caches, ``compile``'s gate, and the example campaign at the repository root."""
+checks, the caches, ``compile``'s gate, and the example campaign at the repository root.
+
+The last sections hold check's untrusted-input tests: what a translator's pull request writes
+in a ``.po`` (links, mentions, flags, pathological strings) is found, and render refuses it.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -12,10 +17,24 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import RunResult, edit_po, po_path, run_cli
+from conftest import (
+    SHARE_POST,
+    SIGNED,
+    SIGNED_PLURAL,
+    TWEET_ALONG_POST,
+    WATCH,
+    RunResult,
+    check_errors,
+    edit_po,
+    po_path,
+    rewrite,
+    run_cli,
+)
 
 from outreach.campaign import load_campaign
+from outreach.cli import main
 from outreach.qa.campaign import check_campaign
+from outreach.render import Renderer
 
 ROOT = Path(__file__).parent.parent
 
@@ -338,3 +357,220 @@ def test_the_pre_commit_hook_runs_outreach_check() -> None:
 def test_run_fixture_is_reused(run: Callable[..., RunResult], translated: Path) -> None:
     code, out, _ = run(translated, "check", "--no-render")
     assert code == 0 and out.endswith("in 2 catalogs\n")
+
+
+# -- untrusted translations: what check finds, and render refuses -----------------------------
+@pytest.mark.parametrize(
+    ("translation", "check", "needle"),
+    [
+        ("Firma en EVIL-EXAMPLE.COM/love %(url)s %(hashtag)s", "urls", "evil-example.com"),
+        ("Firma en ехаmple.org/love %(url)s %(hashtag)s", "urls", "mixes Cyrillic and Latin"),
+        ("Firma en ｅｖｉｌ.ｃｏｍ/x %(url)s %(hashtag)s", "urls", "evil.com"),
+        ("Firma: %(url).19s.evil-example.com/love %(hashtag)s", "urls", "example.org.evil"),
+        ("Pregunta a ＠evilacct: %(url)s %(hashtag)s", "mentions", "＠evilacct"),
+        ("Pregunta a @EvilAcct: %(url)s %(hashtag)s", "mentions", "@EvilAcct"),
+    ],
+)
+def test_links_and_mentions_are_found_as_the_platforms_find_them(
+    example: Path, translation: str, check: str, needle: str
+) -> None:
+    edit_po(po_path(example, "es"), {SHARE_POST: translation})
+    found = [f for f in check_errors(example, "-l", "es")[1] if f["check"] == check]
+    assert found and needle in str(found[0]["message"]), found
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "Firma:evil.com/x",  # twitter-text accepts ":" before a domain without a scheme
+        "https:evil.com/x",  # ... so a scheme without "//" is no cover either
+        "evil.xn--p1ai/x",  # a punycode top-level domain (evil.рф)
+    ],
+)
+def test_links_x_would_make_are_errors(example: Path, link: str) -> None:
+    edit_po(po_path(example, "es"), {SHARE_POST: f"Mira {link} %(url)s %(hashtag)s"})
+    _, errors = check_errors(example, "-l", "es")
+    assert any(f["check"] == "urls" for f in errors), errors
+    post = Renderer(load_campaign(example)).render_post("share", "es", "x")
+    assert "evil" not in post.text and post.refused
+
+
+@pytest.mark.parametrize(
+    ("msgid", "translation", "channel", "needle"),
+    [
+        # twitter-text's validMentionPrecedingChars: "RT" (any case, optional ":") may precede @
+        (SHARE_POST, "RT@evilacct El amor siempre gana %(url)s %(hashtag)s", "x", "@evilacct"),
+        # Mastodon's MENTION_RE has no 20-character cap: a local account of 21-30 characters
+        (SHARE_POST, "Sigue a @evilacct_is_a_long_handle_x %(url)s %(hashtag)s", "mastodon",
+         "@evilacct_is_a_long_handle_x"),
+        # a placeholder glued to letters: %(handle)s is "@iocmedia", so this notifies another
+        (TWEET_ALONG_POST, "La Carta rechaza la discriminación. %(handle)s_x, cumple tu carta: "
+         "%(url)s %(hashtag)s", "x", "@iocmedia_x"),
+    ],
+)  # fmt: skip
+def test_mentions_the_platforms_would_make_are_errors(
+    example: Path, msgid: str, translation: str, channel: str, needle: str
+) -> None:
+    edit_po(po_path(example, "es"), {msgid: translation})
+    _, errors = check_errors(example, "-l", "es")
+    assert any(f["check"] == "mentions" for f in errors), errors
+    message = "share" if msgid == SHARE_POST else "tweet-along"
+    post = Renderer(load_campaign(example)).render_post(message, "es", channel)
+    assert needle not in post.text and post.refused
+
+
+def test_a_placeholder_of_unknown_value_must_not_run_into_a_handle(example: Path) -> None:
+    es = po_path(example, "es")
+    edit_po(es, {SIGNED: ("Una persona ya ha firmado.", "%(num)sx han firmado.")})
+    _, errors = check_errors(example, "-l", "es", "--no-render")
+    assert [f["check"] for f in errors] == ["mentions"], errors
+    assert "%(num)s runs into “x”" in str(errors[0]["message"])
+    edit_po(es, {SIGNED: ("Una persona ya ha firmado.", "%(num)s han firmado.")})
+    assert check_errors(example, "-l", "es", "--no-render")[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle"),
+    [
+        (f'msgid_plural "{SIGNED_PLURAL}"', 'msgid_plural "%(num)s people have signed."', "is not"),
+        # a plural entry for a string the templates have as a singular one
+        (
+            f'msgid "{WATCH}"\nmsgstr "Mira el corto"',
+            f'msgid "{WATCH}"\nmsgid_plural "Watch the films"\n'
+            'msgstr[0] "Mira el corto"\nmsgstr[1] "Mira los cortos"',
+            "singular",
+        ),
+    ],
+)
+def test_a_plural_source_unlike_the_templates_is_an_error_that_gates(
+    example: Path, old: str, new: str, needle: str
+) -> None:
+    es = po_path(example, "es")
+    rewrite(es, old, new)
+    code, errors = check_errors(example, "-l", "es", "--no-render")
+    found = [f for f in errors if f["check"] == "plural-source"]
+    assert code == 1 and len(found) == 1 and needle in str(found[0]["message"]), errors
+    assert run_cli(example, "compile", "-l", "es")[0] == 1  # a structural error
+    assert run_cli(example, "update", "-l", "es")[0] == 0  # update rewrites it from the POT
+    assert check_errors(example, "-l", "es", "--no-render")[0] == 0
+
+
+def test_deep_nesting_is_refused_before_anything_renders_it(example: Path) -> None:
+    source = "Post with <strong>%(hashtag)s</strong>, ask the IOC to keep its word, and invite "
+    source += "your friends to do the same."
+    deep = "<strong>" * 11_000 + "%(hashtag)s" + "</strong>" * 11_000
+    edit_po(po_path(example, "es"), {source: deep})
+    code, out, _ = run_cli(example, "check", "--no-cache", "-l", "es")
+    assert code == 1 and "error:" in out
+    code, out, _ = run_cli(example, "render", "tweet-along", "-l", "es", "-c", "email")
+    assert code == 1 and "<strong><strong>" not in out
+
+
+@pytest.mark.parametrize(
+    "attack", [")" * 300_000, "{{" * 50_000, "<a " * 20_000, "<!--" * 50_000, "%(" * 50_000]
+)
+def test_a_pathological_string_is_one_error_found_quickly(example: Path, attack: str) -> None:
+    edit_po(po_path(example, "es"), {"Watch the film": attack})
+    report = check_campaign(load_campaign(example), ["es"], use_cache=False, render=False)
+    found = [f for f in report.findings if f.msgid == "Watch the film"]
+    assert [(f.check, f.severity) for f in found] == [("length", "error")]
+    assert "far too long" in found[0].message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_in_place_of_a_catalog_does_not_hang(example: Path) -> None:
+    es = po_path(example, "es")
+    es.unlink()
+    os.mkfifo(es)
+    command = [sys.executable, "-c", "from outreach.cli import main; main()"]
+    try:
+        done = subprocess.run(
+            [*command, "-C", str(example), "check", "--no-cache"],
+            capture_output=True,
+            timeout=5,
+            text=True,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("check blocks forever reading a FIFO named messages.po")
+    assert done.returncode == 1 and "internal error" not in done.stderr
+
+
+# -- flags in a .po cannot silence errors; the organizer's exceptions can ---------------------
+@pytest.mark.parametrize(
+    ("flag", "translation", "check"),
+    [
+        ("ignore-urls", "Mira https://evil.example/x %(url)s %(hashtag)s", "urls"),
+        ("ignore-mentions", "Mira @evilacct %(url)s %(hashtag)s", "mentions"),
+        ("ignore-placeholders", "Mira %(url)s", "placeholders"),
+        ("no-python-format", "Mira %(url).19s.evil-example.com/love %(hashtag)s", "urls"),
+        ("ignore-html", "Mira <script>x()</script> %(url)s %(hashtag)s", "html"),
+        ("ignore-invisible", "Mira\u202e %(url)s %(hashtag)s", "invisible"),
+    ],
+)
+def test_a_flag_in_the_po_never_silences_an_error(
+    example: Path, flag: str, translation: str, check: str
+) -> None:
+    es = po_path(example, "es")
+    edit_po(es, {SHARE_POST: translation})
+    text = es.read_text(encoding="utf-8")
+    entry = text.index('msgid ""\n"Love always wins. Watch our two-minute')
+    es.write_text(text[:entry] + f"#, {flag}\n" + text[entry:], encoding="utf-8")
+    assert any(f["check"] == check for f in check_errors(example, "-l", "es")[1]), flag
+    post = Renderer(load_campaign(example)).render_post("share", "es", "x")
+    assert "evil" not in post.text and "<script" not in post.text and post.refused
+
+
+def test_a_flag_still_quiets_a_style_warning(example: Path) -> None:
+    es = po_path(example, "es")
+    edit_po(es, {"Watch the film": "Mira el corto "})
+    assert run_cli(example, "check", "--no-cache", "-l", "es")[1].count("whitespace") == 1
+    text = es.read_text(encoding="utf-8")
+    text = text.replace(
+        'msgid "Watch the film"\n', '#, ignore-whitespace\nmsgid "Watch the film"\n'
+    )
+    es.write_text(text, encoding="utf-8")
+    assert "whitespace" not in run_cli(example, "check", "--no-cache", "-l", "es")[1]
+
+
+def test_organizer_exceptions_live_in_campaign_toml(example: Path) -> None:
+    edit_po(po_path(example, "es"), {"Watch the film": "Mira https://youtube.com/watch?v=1"})
+    assert any(f["check"] == "urls" for f in check_errors(example, "-l", "es")[1])
+    config = example / "messages" / "campaign.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '\n[[checks.ignore]]\ncheck = "urls"\nlocale = "es"\nmsgid = "Watch the film"\n'
+        'reason = "the Spanish video is on YouTube"\n',
+        encoding="utf-8",
+    )
+    assert not any(f["check"] == "urls" for f in check_errors(example, "-l", "es")[1])
+    mail = Renderer(load_campaign(example)).render_email("share", "es")
+    assert "youtube.com" in mail.html and mail.refused == ()
+
+
+# -- the rendered post: render and check agree, one finding per cause ------------------------
+def test_a_short_domain_in_a_rendered_post_is_an_error(example: Path) -> None:
+    edit_po(
+        po_path(example, "es"),
+        {SHARE_POST: "El amor siempre gana: mira el corto en evil.io o en %(url)s %(hashtag)s"},
+    )
+    result = CliRunner().invoke(main, ["-C", str(example), "check", "--format", "json"])
+    found = json.loads(result.stdout)["findings"]
+    [rendered] = [f for f in found if f["check"] == "urls" and f["severity"] == "error"]
+    assert rendered["locale"] == "es" and rendered["msgid"] == SHARE_POST
+    assert rendered["message"].startswith(
+        "'share' on x, mastodon, bluesky, threads, facebook, instagram, linkedin, whatsapp: "
+        "links to evil.io (“evil.io”), which the message in en does not"
+    )
+    assert ("bare-domain", "warning") in {(f["check"], f["severity"]) for f in found}
+
+
+def test_a_doubled_hash_is_one_finding_not_one_per_platform(example: Path) -> None:
+    edit_po(
+        po_path(example, "es"),
+        {SHARE_POST: "El amor siempre gana. Mira el corto y compártelo: %(url)s #%(hashtag)s"},
+    )
+    result = CliRunner().invoke(main, ["-C", str(example), "check", "--format", "json"])
+    found = [f for f in json.loads(result.stdout)["findings"] if f["locale"] == "es"]
+    hashtag_findings = [f for f in found if f["check"] == "hashtags"]
+    assert len(hashtag_findings) == 1, hashtag_findings
+    assert "doubles the “#”" in hashtag_findings[0]["message"]

@@ -1,9 +1,14 @@
 """Every way a command cannot run: exit 2, one ``path:line: message`` line, no traceback,
-and no partial output left behind."""
+and no partial output left behind.
+
+The last section holds the untrusted-input cases: files a pull request can add (symbolic
+links, FIFOs, a NUL in a catalog) are refused, never read nor written through.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -235,3 +240,86 @@ def test_stats_source_locale_without_catalog_is_complete(extracted: Path) -> Non
         for r in json.loads(run_cli(extracted, "stats", "--format", "json")[1])["locales"]
     }
     assert rows["en"]["percent"] == 100.0
+
+
+# -- files a pull request can add: links, FIFOs, NULs -------------------------------------------
+def test_a_linked_catalog_is_never_read(example: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "token.txt"
+    secret.write_text('msgid "x"\nmsgstr "ghp_SECRETTOKEN0123456789"\n')
+    es = po_path(example, "es")
+    es.unlink()
+    es.symlink_to(secret)
+    code, out, err = run_cli(example, "check", "--no-cache")
+    assert code == 1 and "is a symbolic link" in out
+    assert "SECRET" not in out + err
+    for command in (["render", "-l", "es"], ["compile"], ["stats"], ["update"]):
+        code, out, err = run_cli(example, *command)
+        assert code == 2 and "is a symbolic link" in err and "SECRET" not in out + err, command
+
+
+def test_a_linked_mo_is_not_written_through(example: Path, tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    mo = po_path(example, "es").with_suffix(".mo")
+    mo.symlink_to(victim)
+    code, _, err = run_cli(example, "compile")
+    assert code == 2 and "is a symbolic link" in err
+    assert victim.read_text() == "keep me"
+
+
+def test_a_linked_directory_in_the_campaign_is_refused(example: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "LC_MESSAGES").mkdir(parents=True)
+    po_path(example, "fr").replace(elsewhere / "LC_MESSAGES" / "messages.po")
+    fr_dir = example / "locales" / "fr"
+    (fr_dir / "LC_MESSAGES").rmdir()
+    fr_dir.rmdir()
+    fr_dir.symlink_to(elsewhere)
+    code, _, err = run_cli(example, "compile")
+    assert code == 2 and "is a symbolic link" in err
+    assert not (elsewhere / "LC_MESSAGES" / "messages.mo").exists()
+
+
+def test_a_linked_template_is_never_read(example: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "passwd"
+    secret.write_text("{% block post %}root:x:0:0 {{ url }} {{ hashtag }}{% endblock %}")
+    (example / "messages" / "leak.j2").symlink_to(secret)
+    code, out, err = run_cli(example, "render", "leak")
+    assert code == 2 and "is a symbolic link" in err and "root:x" not in out
+
+
+def test_a_link_under_out_is_never_written_through(example: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    victim_dir = tmp_path / "victim"
+    victim_dir.mkdir()
+    out.mkdir()
+    (out / "share").symlink_to(victim_dir)
+    code, _, err = run_cli(example, "render", "--out", str(out))
+    assert code == 2 and "is a symbolic link" in err
+    assert list(victim_dir.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize(
+    ("where", "command"),
+    [
+        ("messages/share.j2", ["extract"]),
+        ("messages/share.j2", ["render", "share"]),
+        ("locales/es/LC_MESSAGES/messages.po", ["compile"]),
+        ("locales/es/LC_MESSAGES/messages.po", ["render", "share", "-l", "es"]),
+    ],
+)
+def test_no_command_waits_on_a_fifo(example: Path, where: str, command: list[str]) -> None:
+    (example / where).unlink()
+    os.mkfifo(example / where)
+    code, _, err = run_cli(example, *command)  # in-process: a hang would hang the test
+    assert code == 2 and "is a FIFO" in err, err
+
+
+def test_a_nul_in_a_new_msgid_is_one_clear_line(example: Path) -> None:
+    es = po_path(example, "es")
+    es.write_text(es.read_text() + '\nmsgid "Hi\x00there\x00you"\nmsgstr "Hola"\n')
+    code, out, _ = run_cli(example, "check", "--no-cache")
+    assert code == 1 and "a NUL character" in out
+    code, _, err = run_cli(example, "render", "-l", "es")
+    assert code == 2 and len(err.splitlines()) == 1 and "NUL" in err

@@ -5,12 +5,14 @@ table layout 600 px wide and fluid, bulletproof buttons (a table cell with ``bgc
 for Outlook), ``lang``/``dir`` repeated inside ``<body>``, the preheader followed by
 spacers, colour-scheme meta, the postal address and "view in browser" link from
 campaign.toml (escaped), and ``check``'s warning when a campaign sends email without an
-address.
+address; a translated button label cannot end Outlook's conditional comment.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -428,3 +430,17 @@ def test_the_layout_shows_an_image_above_the_body_only_when_given(example: Path)
     )
     [image] = parse(no_alt.html).findall(".//img")
     assert image.get("alt") == "" and image.get("height") is None
+
+
+# -- untrusted translations -------------------------------------------------------------------
+@pytest.mark.parametrize("label", ["Mira --> <b>x", "Mira --!> ya", "Mira -- ->"])
+def test_a_button_label_cannot_end_outlooks_conditional_comment(example: Path, label: str) -> None:
+    edit_po(po_path(example, "es"), {"Watch the film": label})
+    _, out, _ = run_cli(example, "render", "share", "-l", "es", "-c", "email", "--format", "json")
+    html = json.loads(out)[0]["html"]
+    comments: list[str] = []
+    parser = HTMLParser()
+    parser.handle_comment = comments.append  # type: ignore[method-assign]
+    parser.feed(html)
+    vml = [c for c in comments if "v:roundrect" in c]
+    assert len(vml) == 1 and vml[0].endswith("</v:roundrect><![endif]")

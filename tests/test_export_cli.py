@@ -1,4 +1,5 @@
-"""``outreach export`` end to end: outputs, exit codes, atomic and all-or-nothing writes."""
+"""``outreach export`` end to end: outputs, exit codes, atomic and all-or-nothing writes; a
+refused translation never reaches an export."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import io
 import json
 from pathlib import Path
 
-from conftest import run_cli, tree
+import pytest
+from conftest import SHARE_POST, edit_po, po_path, run_cli, tree
 from test_export_support import make_campaign
 
 from outreach.export import FORMATS
@@ -228,3 +230,20 @@ def test_posts_in_the_year_9999_export_or_fail_cleanly(tmp_path: Path) -> None:
     assert code == 2
     assert "--tz Pacific/Kiritimati:" in err and "outside the years 1 to 9999" in err
     assert "Traceback" not in err
+
+
+# -- untrusted translations -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "translation",
+    [
+        "Mira \u202e %(url)s %(hashtag)s",  # a bidi override
+        "Mira @iocmedia %(url)s %(hashtag)s",  # a new mention
+        "Mira https://evil.example %(url)s %(hashtag)s",  # a hijack compile refuses
+    ],
+)
+def test_a_refused_entry_never_reaches_an_export(example: Path, translation: str) -> None:
+    edit_po(po_path(example, "es"), {SHARE_POST: translation})
+    code, out, err = run_cli(
+        example, "export", "-c", "mastodon", "--format", "json", "--start", "2099-01-01T09:00"
+    )
+    assert code == 1 and out == "" and "nothing exported" in err

@@ -8,28 +8,14 @@ clock, has a volatile field to mask: ``DTSTAMP``.
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import Golden, run_cli
 from test_export_support import NOW, make_campaign
 
 from outreach.campaign import load_campaign
 from outreach.export import ScheduledPost, export_files, plan_posts
-
-GOLDEN = Path(__file__).parent / "golden" / "export"
-UPDATE = os.environ.get("OUTREACH_UPDATE_GOLDEN") == "1"
-
-
-def check_golden(name: str, actual: bytes) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(actual)
-    assert path.exists(), f"missing golden file {path}; run with OUTREACH_UPDATE_GOLDEN=1"
-    assert actual == path.read_bytes(), f"{path} differs"
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +48,22 @@ CASES = [
 
 @pytest.mark.parametrize(("fmt", "channel", "options", "names"), CASES)
 def test_export_golden(
-    campaign_dir: Path, fmt: str, channel: str, options: dict[str, object], names: list[str]
+    campaign_dir: Path,
+    golden: Golden,
+    fmt: str,
+    channel: str,
+    options: dict[str, object],
+    names: list[str],
 ) -> None:
     files = export_files(_plan(campaign_dir, channel), fmt, now=NOW, **options)  # type: ignore[arg-type]
     assert len(files) == len(names)
     for name, data in zip(names, files, strict=True):
-        check_golden(name, data)
+        golden(f"export/{name}", data)
 
 
-def test_cli_calendar_golden_with_dtstamp_masked(campaign_dir: Path, tmp_path: Path) -> None:
+def test_cli_calendar_golden_with_dtstamp_masked(
+    campaign_dir: Path, tmp_path: Path, golden: Golden
+) -> None:
     target = tmp_path / "calendar.ics"
     code, _, err = run_cli(
         campaign_dir,
@@ -89,5 +82,4 @@ def test_cli_calendar_golden_with_dtstamp_masked(campaign_dir: Path, tmp_path: P
         str(target),
     )
     assert code == 0, err
-    masked = re.sub(rb"DTSTAMP:\d{8}T\d{6}Z", b"DTSTAMP:<masked>", target.read_bytes())
-    check_golden("cli-share.ics", masked)
+    golden("export/cli-share.ics", target.read_bytes(), mask=[r"DTSTAMP:(\d{8}T\d{6}Z)"])

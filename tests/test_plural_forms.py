@@ -2,7 +2,8 @@
 
 A formula in real use for its language is accepted (GNU gettext's, CLDR's, Weblate's and
 Transifex's variants); a broken one is an error at its ``Plural-Forms:`` line; one catalog's
-header never stops the others; the source locale needs no catalog.
+header never stops the others; the source locale needs no catalog. A translator's formula
+cannot crash anything: counts are ASCII digits in range, no divisor depends on n.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from conftest import edit_po, po_path, run_cli
 from outreach.campaign import load_campaign
 from outreach.plurals import (
     SAMPLE,
+    PluralFormsError,
     cldr_disagreements,
     default_plural_forms,
     formula_problems,
@@ -397,3 +399,44 @@ def test_the_templates_date_placeholder_reads_quietly(example: Path, field: str)
     text = re.sub(rf'"{field}: [^"]*"', f'"{field}: YEAR-MO-DA HO:MI +ZONE\\\\n"', es.read_text())
     es.write_text(text)
     assert [f for f in _findings(example, "es") if f["check"] in ("header", "syntax")] == []
+
+
+# -- untrusted Plural-Forms: counts, divisions by n ------------------------------------------
+@pytest.mark.parametrize("count", ["²", "٢", "２", "2.0", "-2"])
+def test_nplurals_is_ascii_digits(count: str) -> None:
+    with pytest.raises(PluralFormsError, match="not a number"):
+        parse_plural_forms(f"nplurals={count}; plural=(n != 1);")
+
+
+@pytest.mark.parametrize(
+    "expression", ["0/(n-312000)", "n % n", "(n != 1) + 1/(n-n)", "n % (n+1)", "5 / (n > 1)"]
+)
+def test_a_divisor_that_depends_on_n_is_refused(expression: str) -> None:
+    with pytest.raises(PluralFormsError, match="depends on n"):
+        parse_plural_forms(f"nplurals=2; plural={expression};")
+
+
+def test_constant_divisors_are_fine() -> None:
+    forms = parse_plural_forms("nplurals=3; plural=n%10==1 && n%(100)!=11 ? 0 : n/10%10 ? 1 : 2;")
+    assert forms.form(1) == 0
+
+
+def test_a_plural_count_of_twenty_million_is_an_error(example: Path) -> None:
+    es = po_path(example, "es")
+    text = es.read_text().replace("nplurals=2; plural=(n != 1);", "nplurals=20000000; plural=n;")
+    es.write_text(text)
+    code, out, _ = run_cli(example, "check", "--no-cache", "-l", "es")
+    assert code == 1 and "a language has 1 to 6 plural forms" in out
+
+
+def test_a_plural_formula_that_divides_by_zero_off_the_sample_stops_nothing(
+    example: Path,
+) -> None:
+    es = po_path(example, "es")
+    trap = "nplurals=2; plural=(n != 1) + 0/(n-312000);"  # fine on every SAMPLE number
+    es.write_text(es.read_text().replace("nplurals=2; plural=(n != 1);", trap))
+    code, out, err = run_cli(
+        example, "render", "petition", "--all-locales", "-c", "x", "--var", "signatures=312000"
+    )
+    assert code != 2 and "ZeroDivisionError" not in err, err
+    assert "312 000" in out or "312\u202f000" in out  # fr still renders

@@ -1,4 +1,8 @@
-"""The .po reader (syntax errors at their real line), the writer (stable bytes), the .mo writer."""
+"""The .po reader (syntax errors at their real line), the writer (stable bytes), the .mo writer.
+
+The last section holds the reader's untrusted-input tests: a header's charset (decoys,
+encodings that do not round-trip) and header tricks are one clear error.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,16 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
+from conftest import SHARE_POST, check_errors, edit_po, po_path, rewrite, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from outreach.campaign import load_campaign
 from outreach.errors import CatalogError
 from outreach.plurals import parse_plural_forms
 from outreach.pofile import (
+    TEXT_CHARSETS,
+    header_charset,
     is_complete,
     iter_messages,
     message_forms,
@@ -26,6 +34,7 @@ from outreach.pofile import (
     write_catalog,
     write_mo,
 )
+from outreach.render import Renderer
 
 HEADER = (
     'msgid ""\n'
@@ -397,3 +406,104 @@ def test_wrapping_keeps_the_string_and_matches_babel_where_babel_is_right(
     theirs = babel_normalize(text, prefix=prefix, width=76)
     if denormalize(strip(theirs)) == text:
         assert ours == theirs
+
+
+# -- untrusted headers: charsets, decoys, header tricks ----------------------------------------
+def test_an_escape_codec_charset_cannot_smuggle_text(example: Path) -> None:
+    es = po_path(example, "es")
+    # as written in the .po (and as check reads it): a backslash, "u0040" -- no "@", no "."
+    edit_po(es, {SHARE_POST: "Mira \\u0040evilacct y evil\\u002ecom/x %(url)s %(hashtag)s"})
+    text = es.read_text(encoding="utf-8")
+    es.write_bytes(text.replace("charset=utf-8", "charset=raw_unicode_escape", 1).encode())
+    code, _ = check_errors(example, "-l", "es")
+    assert code == 1, "a charset outreach cannot write back as it read is an error"
+    post = Renderer(load_campaign(example)).render_post("share", "es", "x")
+    assert "@evilacct" not in post.text and "evil.com" not in post.text
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        # a decoy Content-Type in a comment decides how the file is read; the real one how
+        # Babel (and the in-memory .mo) encodes it
+        '# "Content-Type: text/plain; charset=utf-8\\n"\nCT:ascii',
+        '# "Content-Type: text/plain; charset=utf-8\\n"\nCT:utf-16',
+        "nplurals=²",  # str.isdigit() says yes, int() says no
+    ],
+)
+def test_a_header_trick_is_one_clear_error(example: Path, header: str) -> None:
+    es = po_path(example, "es")
+    text = es.read_text(encoding="utf-8")
+    if header.startswith("nplurals="):
+        text = text.replace("nplurals=2;", f"{header};")
+    else:
+        decoy, charset = header.split("\nCT:")
+        text = decoy + "\n" + text.replace("charset=utf-8", f"charset={charset}", 1)
+    es.write_text(text, encoding="utf-8")
+    # the petition's post is a plural string: a broken Plural-Forms changes nothing in a post
+    # without one (the share post), where exiting 0 is right
+    for command in (["check", "--no-cache"], ["render", "petition", "-l", "es", "-c", "x"]):
+        code, _, err = run_cli(example, *command)
+        assert "internal error" not in err and code in (1, 2), (command, err)
+
+
+def test_a_lone_surrogate_is_one_clear_error(example: Path) -> None:
+    es = po_path(example, "es")
+    edit_po(es, {SHARE_POST: "Mira \\ud800 %(url)s %(hashtag)s"})
+    text = es.read_text(encoding="utf-8")
+    es.write_bytes(text.replace("charset=utf-8", "charset=raw_unicode_escape", 1).encode())
+    for command in (["check", "--no-cache"], ["render", "share", "-l", "es", "-c", "x"]):
+        code, _, err = run_cli(example, *command)
+        assert "internal error" not in err and code in (1, 2), (command, err)
+
+
+@pytest.mark.parametrize(
+    "charset", ["raw_unicode_escape", "unicode_escape", "UTF-7", "UTF-16", "utf_32", "idna"]
+)
+def test_a_charset_that_is_no_text_encoding_is_one_error_and_nothing_is_used(
+    example: Path, charset: str
+) -> None:
+    es = po_path(example, "es")
+    rewrite(es, "charset=utf-8", f"charset={charset}")
+    line = es.read_text().split("\n").index(f'"Content-Type: text/plain; charset={charset}\\n"')
+    code, errors = check_errors(example, "-l", "es", "--no-render")
+    assert code == 1
+    assert [(f["check"], f["line"]) for f in errors] == [("charset", line + 1)], errors
+    mail = Renderer(load_campaign(example)).render_email("share", "es")
+    assert "Mira" not in mail.text and mail.refused  # the whole catalog falls back
+    code, _, err = run_cli(example, "compile", "-l", "es")
+    assert code == 1 and "charset" in err and not es.with_suffix(".mo").exists()
+
+
+def test_every_accepted_charset_is_an_ascii_compatible_text_encoding() -> None:
+    for name in TEXT_CHARSETS:
+        assert "ascii text, a = b;".encode(name) == b"ascii text, a = b;", name
+
+
+def test_the_charset_is_the_real_headers_not_a_decoy() -> None:
+    decoy = (
+        b'msgctxt "x"\nmsgid ""\nmsgstr "Content-Type: text/plain; charset=utf-16\\n"\n\n'
+        b'# "Content-Type: text/plain; charset=utf-16\\n"\n'
+        b'msgid ""\nmsgstr ""\n"Language: es\\n"\n"Content-Type: text/plain; charset=latin-1\\n"\n'
+    )
+    assert header_charset(decoy) == ("latin-1", 9)
+
+
+def test_a_second_content_type_cannot_disagree_with_how_the_file_is_read() -> None:
+    data = (
+        b'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n'
+        b'"Content-Type: text/plain; charset=latin-1\\n"\n'
+    )
+    po = parse_po(data, path="es.po")  # the last field wins, for the bytes and the header
+    assert po.catalog.charset.lower() in ("latin-1", "iso-8859-1")
+
+
+def test_a_byte_order_mark_before_the_header_is_fine() -> None:
+    data = '\ufeffmsgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n'.encode()
+    assert header_charset(data) == ("UTF-8", 2)
+    assert parse_po(data, path="es.po").catalog.charset.lower() == "utf-8"
+
+
+def test_an_unknown_charset_is_still_unreadable() -> None:
+    with pytest.raises(CatalogError, match="unknown charset"):
+        parse_po(b'msgid ""\nmsgstr "Content-Type: text/plain; charset=nope\\n"\n', path="x.po")

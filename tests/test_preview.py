@@ -19,8 +19,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import edit_po, po_path, run_cli, tree
-from preview_support import RAW_ATTACKS, SHARE_POST, messy_campaign, set_msgstr
+from conftest import SHARE_POST, edit_po, po_path, run_cli, tree
+from preview_support import RAW_ATTACKS, messy_campaign, set_msgstr
 
 from outreach.campaign import load_campaign
 from outreach.errors import CatalogError

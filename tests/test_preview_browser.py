@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPOSITORY, copy_example, run_cli
-from preview_support import SHARE_POST, messy_campaign, set_msgstr
+from conftest import REPOSITORY, SHARE_POST, copy_example, run_cli
+from preview_support import messy_campaign, set_msgstr
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = REPOSITORY / "node_modules" / "axe-core" / "axe.min.js"

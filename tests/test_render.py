@@ -1,7 +1,9 @@
 """Rendering: every message x locale x channel of the example campaign, and the hard cases.
 
-The example campaign (the repository root) is copied into ``tmp_path`` so that tests never
-see a stale ``.mo`` and never write into the repository.
+The example campaign (the repository root) is copied into ``tmp_path`` (conftest's
+``example``) so that tests never see a stale ``.mo`` and never write into the repository.
+The last section holds render's untrusted-input tests: what a translator's ``.po`` (or a
+``.mo`` committed beside it) can do to an email or a post.
 """
 
 from __future__ import annotations
@@ -9,27 +11,20 @@ from __future__ import annotations
 import email.policy
 import gettext
 import json
-import shutil
 from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
-from conftest import edit_po, po_path, run_cli
+from click.testing import CliRunner
+from conftest import check_errors, edit_po, po_path, run_cli
+from test_mail import PAYLOADS
 
 from outreach.campaign import load_campaign
+from outreach.cli import main
+from outreach.mail import parse
 from outreach.render import Email, Post, Renderer, parse_variables
 
-ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ("en", "es", "fr", "pt")
-
-
-@pytest.fixture
-def example(tmp_path: Path) -> Path:
-    """A copy of the #LoveAlwaysWins campaign: templates and .po files, no .mo."""
-    target = tmp_path / "love"
-    shutil.copytree(ROOT / "messages", target / "messages")
-    shutil.copytree(ROOT / "locales", target / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    return target
 
 
 @pytest.fixture
@@ -506,3 +501,87 @@ def test_unexpected_error_is_one_line(example: Path, monkeypatch: pytest.MonkeyP
     assert code == 2
     assert err.startswith("outreach: internal error: RuntimeError: kaput")
     assert len(err.splitlines()) == 1
+
+
+# -- untrusted translations ---------------------------------------------------------------------
+SUBJECT = ("subject", "Two minutes that show why love always wins")
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_an_encoded_word_subject_is_an_error_and_never_sent(example: Path, payload: str) -> None:
+    edit_po(po_path(example, "es"), {SUBJECT: payload})
+    errors = check_errors(example, "-l", "es")[1]
+    assert any(f["check"] == "header-injection" for f in errors), errors
+    code, _, err = run_cli(example, "compile", "-l", "es")
+    assert code == 1 and "header-injection" in err
+    code, out, err = run_cli(
+        example, "render", "share", "-l", "es", "-c", "email", "--format", "eml"
+    )
+    assert code == 1
+    assert parse(out.encode())["Subject"] == SUBJECT[1]  # the source, not the payload
+
+
+def test_a_committed_mo_is_never_read(example: Path) -> None:
+    edit_po(po_path(example, "es"), {"Watch the film": "Mira el corto"})
+    assert run_cli(example, "compile", "-l", "es")[0] == 0
+    mo = po_path(example, "es").with_suffix(".mo")
+    evil = mo.read_bytes().replace(b"Mira el corto", b"Mira https://x.ev")
+    mo.write_bytes(evil)  # newer than the .po, hijacked
+    mail = Renderer(load_campaign(example)).render_email("share", "es")
+    assert "x.ev" not in mail.html and "Mira el corto" in mail.html
+    mo.write_bytes(b"\x00\x01")  # a corrupt .mo crashes nothing
+    for command in (["check", "--no-cache"], ["render", "--all-locales"], ["stats"]):
+        code, _, err = run_cli(example, *command)
+        assert code == 0 and "Traceback" not in err, (command, err)
+
+
+def test_a_full_width_placeholder_is_refused_and_the_email_is_not_ok(example: Path) -> None:
+    assert run_cli(example, "add-locale", "ja")[0] == 0
+    edit_po(po_path(example, "ja"), {"Watch the film: %(url)s": "映画を見る：％(url)s"})
+    code, out, err = run_cli(
+        example, "render", "share", "-l", "ja", "-c", "email", "--format", "json"
+    )
+    assert code == 1 and "placeholders" in err
+    (mail,) = json.loads(out)
+    assert mail["ok"] is False and mail["refused"][0]["check"] == "placeholders"
+    assert "https://example.org/love" in mail["text"]
+
+
+def test_a_wrong_conversion_in_one_locale_leaves_the_others(example: Path) -> None:
+    msgid = "One person has already signed. Will you be next?"
+    from outreach.pofile import read_catalog
+
+    fr = po_path(example, "fr")
+    catalog = read_catalog(fr.read_bytes(), path=str(fr))
+    message = catalog.get(msgid)
+    assert message is not None
+    edit_po(fr, {msgid: ("Une personne a signé.", "%(num)d personnes ont signé.")})
+    code, out, err = run_cli(example, "render", "petition", "--all-locales", "-c", "email")
+    assert code == 1 and "Traceback" not in err and "internal error" not in err
+    assert "300.000 personas" in out  # es still renders
+
+
+def test_an_unlisted_parent_catalog_is_never_rendered_unchecked(example: Path) -> None:
+    assert run_cli(example, "add-locale", "es_MX")[0] == 0
+    parent = po_path(example, "es_419")  # CLDR: es_MX falls back to es_419, then es
+    parent.parent.mkdir(parents=True)
+    parent.write_bytes(
+        po_path(example, "es").read_bytes().replace(b"Language: es\\n", b"Language: es_419\\n")
+    )
+    edit_po(parent, {"Watch the film": "Mira el corto (nadie revisó esto)"})
+    _, out, _ = run_cli(example, "check", "--no-cache")
+    mail = Renderer(load_campaign(example)).render_email("share", "es_MX")
+    assert "nadie" not in mail.html or "es_419" in out
+
+
+def test_render_says_on_stderr_when_it_appends_a_hashtag(example: Path) -> None:
+    template = example / "messages" / "share.j2"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace(" {{ hashtag }}{% endtrans %}", "{% endtrans %}"))
+    result = CliRunner().invoke(main, ["-C", str(example), "render", "share", "--channel", "x"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip().endswith("#LoveAlwaysWins")
+    assert (
+        "note: share (en, x): the text has no campaign hashtag, so #LoveAlwaysWins was appended"
+        in result.stderr
+    )

@@ -1,13 +1,18 @@
-"""SafeTranslations: translator text is data, sanitised for HTML, never able to break output."""
+"""SafeTranslations: translator text is data, sanitised for HTML, never able to break output;
+a plural formula that fails falls back to the source."""
 
 from __future__ import annotations
 
 import gettext
 import io
+from pathlib import Path
 
 from babel.messages.catalog import Catalog
+from conftest import SIGNED, SIGNED_PLURAL, po_path, rewrite
 
+from outreach.campaign import load_campaign
 from outreach.pofile import write_mo
+from outreach.render import Renderer
 from outreach.sanitize import SafeTranslations
 
 
@@ -63,3 +68,27 @@ def test_translation_using_a_variable_the_source_lacks_falls_back() -> None:
     assert safe.gettext("Sign: %(url)s") == "Sign: %(url)s"
     ok = SafeTranslations(translations("fr", {"Sign: %(url)s": "Signez : %(url)s"}), html=False)
     assert ok.gettext("Sign: %(url)s") == "Signez : %(url)s"
+
+
+# -- a plural formula that fails ----------------------------------------------------------------
+def test_a_plural_formula_that_fails_gives_the_source_form() -> None:
+    class Failing(gettext.NullTranslations):
+        def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+            raise ZeroDivisionError("integer division or modulo by zero")
+
+        def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
+            raise ZeroDivisionError("integer division or modulo by zero")
+
+    safe = SafeTranslations(Failing(), html=False)
+    assert safe.ngettext("one", "many", 1) == "one"
+    assert safe.npgettext("c", "one", "many", 5) == "many"
+
+
+def test_a_broken_formula_never_reaches_the_in_memory_mo(example: Path) -> None:
+    es = po_path(example, "es")
+    rewrite(es, "nplurals=2; plural=(n != 1);", "nplurals=2; plural=n % 0;")
+    loaded = Renderer(load_campaign(example)).translations("es")
+    assert loaded.mo is not None
+    translations = gettext.GNUTranslations(io.BytesIO(loaded.mo))
+    assert translations.ngettext(SIGNED, SIGNED_PLURAL, 5) == SIGNED_PLURAL  # no division
+    assert any(f.check == "plural-forms" for f in loaded.refused)
