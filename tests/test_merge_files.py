@@ -182,7 +182,7 @@ def test_merge_fields_are_data(love: Path, tmp_path: Path) -> None:
 def test_hosts_in_fields_are_the_supporters_but_a_translation_may_not_add_one(
     love: Path, tmp_path: Path
 ) -> None:
-    """DESIGN.md 6b: a post or email that links where its source does not never goes out.
+    """A post or email that links where its source does not never goes out.
     A supporter's own fields are not the translation's doing: the source email for the same
     supporter has them too (skeleton or full render alike)."""
     from conftest import edit_po, po_path

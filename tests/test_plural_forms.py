@@ -17,9 +17,9 @@ import pytest
 from conftest import edit_po, po_path, run_cli
 
 from outreach.campaign import load_campaign
+from outreach.errors import PluralFormsError
 from outreach.plurals import (
     SAMPLE,
-    PluralFormsError,
     cldr_disagreements,
     default_plural_forms,
     formula_problems,
