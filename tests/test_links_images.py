@@ -173,6 +173,10 @@ def test_tracking_values_can_be_configured(example: Path) -> None:
         ('[messages.share]\nurl = "not a link"\n', "whole http(s) link"),
         ('[messages.share]\nimage = "../../etc/passwd.png"\n', "inside the campaign"),
         ('[messages.share]\nimage = "film.tiff"\n', ".gif, .jpeg"),
+        # a browser would fetch these from a host: neither a URL setting nor a path
+        ('[messages.share]\nimage = " //example.org@evil.example/p.png"\n', "inside the campaign"),
+        ('[messages.share]\nimage = "//evil.example/p.png"\n', "inside the campaign"),
+        ('[messages.share]\nimage = "img/p.png "\n', "inside the campaign"),
         ("[platforms.myspace]\nmax_characters = 1\n", "not a post channel"),
         ("[platforms.mastodon]\nmax_characters = 0\n", "positive whole number"),
         ('[handles.ioc]\nx = "@iocmedia"\n', "needs default"),

@@ -158,13 +158,17 @@ def _one_line(reader: TomlReader, table: Mapping[str, Any], key: str, where: str
 
 
 def is_image_url(image: str) -> bool:
-    """Whether a message's ``image`` is a link (else it is a path in the campaign, which
-    has no ``:``, as :func:`parse_messages` holds it to).
+    """Whether a message's ``image`` is a link: an http(s) URL as a whole setting must be
+    (:func:`outreach.urls.is_http_url`, what :func:`parse_messages` accepted as one); else
+    it is a path in the campaign. Never the lenient reading a browser gives an ``href``
+    (``" //host/x.png"``): a value that reads as a path is used as a path.
 
     >>> is_image_url("https://example.org/love/film-still.jpg"), is_image_url("img/a.png")
     (True, False)
+    >>> is_image_url(" //example.org@evil.example/p.png")
+    False
     """
-    return is_http_link(image)
+    return is_http_url(image)
 
 
 def image_type(image: str) -> str | None:
@@ -181,7 +185,14 @@ def image_type(image: str) -> str | None:
 def _image(reader: TomlReader, value: str, key: str) -> str:
     if not is_http_url(value):
         path = PurePosixPath(value)
-        if path.is_absolute() or ".." in path.parts or "\\" in value or ":" in value:
+        if (
+            path.is_absolute()
+            or ".." in path.parts
+            or "\\" in value
+            or ":" in value
+            or value != value.strip()
+            or is_http_link(value)  # "//host/x.png": a browser would fetch it from a host
+        ):
             raise reader.error(
                 f"image {value!r} must be an http(s) URL or a path inside the campaign",
                 key=key,
