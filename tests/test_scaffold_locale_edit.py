@@ -298,8 +298,10 @@ def test_list_locale_where_tomlkit_has_its_own_way(locales: str, edited: str) ->
 @pytest.mark.parametrize(
     ("locales", "fragment"),
     [
-        # tomllib reads 200 nested lists, tomlkit stops at 100: its ParseError has the line
-        ('locales = ["en"]\ndeep = ' + "[" * 200 + "]" * 200, ":5: invalid TOML: "),
+        # tomllib reads 200 nested lists, tomlkit stops at 100: valid TOML it will not edit
+        ('locales = ["en"]\ndeep = ' + "[" * 200 + "]" * 200, ":4: cannot add 'fr'"),
+        # tomlkit's time grows with the square of dotted keys: past MAX_DOTTED_KEYS, by hand
+        ('locales = ["en"]\n' + "".join(f"d.k{i} = 1\n" for i in range(201)), ":4: cannot add"),
         # tomlkit would write a second comma after one on the line after a comment (and
         # before the new item)
         ('locales = ["en" # English\n, ]', ":4: cannot add 'fr'"),
@@ -315,15 +317,35 @@ def test_list_locale_refuses_what_it_would_garble(locales: str, fragment: str) -
 
 
 def test_add_locale_reports_a_file_tomlkit_cannot_read(extracted: Path) -> None:
+    """Valid TOML that tomlkit will not read (its nesting limit) is not "invalid TOML": the
+    campaign loads; add-locale says where to add the locale by hand."""
     config = extracted / "messages/campaign.toml"
     deep = "[" * 150 + "]" * 150
     config.write_text(config.read_text() + f"\n[variables]\ndeep = {deep}\n")
-    line = config.read_text().count("\n")
+    line = next(n for n, text in enumerate(config.read_text().splitlines(), 1) if "locales" in text)
     before = tree(extracted), config.read_bytes()
     code, out, err = run_cli(extracted, "add-locale", "fr")
     assert (code, out) == (2, "")
-    assert _one_line(err).startswith(f"{config}:{line}: invalid TOML: ")
+    assert _one_line(err) == (
+        f"{config}:{line}: cannot add 'fr' to the 'locales' of [campaign]; add it by hand"
+    )
     assert (tree(extracted), config.read_bytes()) == before
+
+
+def test_list_locale_time_is_bounded_on_dotted_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pull request's campaign.toml with thousands of dotted keys is refused before
+    tomlkit reads it (tomlkit's time grows with their square: minutes for 20,000)."""
+    import tomlkit
+
+    def never(text: str) -> None:
+        raise AssertionError("tomlkit.parse was called")
+
+    monkeypatch.setattr(tomlkit, "parse", never)
+    text = '[campaign]\nname = "X"\nsource_locale = "en"\nlocales = ["en"]\n'
+    text += 'hashtags = ["#X"]\nurl = "https://example.org"\n[notes]\n'
+    text += "".join(f"d.k{i} = 1\n" for i in range(20_000))
+    with pytest.raises(ConfigError, match="add it by hand"):
+        list_locale(text, "fr")
 
 
 # -- atomic writes ------------------------------------------------------------------------

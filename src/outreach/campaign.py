@@ -557,6 +557,15 @@ def toml_string(value: str) -> str:
     return text
 
 
+#: ``add-locale`` edits campaign.toml with tomlkit only below this many dotted keys
+#: (``a.b = 1``): tomlkit's parse time grows with the square of the dotted keys in one table
+#: (measured: 1,000 of them 1.3 s, 2,000 7 s, against 0.03 s for 2,000 plain keys), and a
+#: campaign.toml may come from a pull request. Above it, the locale is added by hand.
+MAX_DOTTED_KEYS = 200
+_KEY_PART = r"""(?:[\w-]+|"[^"\n]*"|'[^'\n]*')"""
+_DOTTED_KEY = re.compile(rf"^[ \t]*{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART})+[ \t]*=", re.M)
+
+
 def list_locale(text: str, locale: str, *, path: str | os.PathLike[str] = CONFIG_NAME) -> str:
     r"""campaign.toml ``text`` with ``locale`` appended to the ``locales`` of [campaign].
 
@@ -598,7 +607,8 @@ def list_locale(text: str, locale: str, *, path: str | os.PathLike[str] = CONFIG
     ``"en",``). The edited text is parsed again and must differ from the old one in that
     list alone. Invalid TOML, a campaign without a ``locales`` list, or one this does not
     edit (an inline ``campaign = {...}`` table, a comma on the line after the last item's
-    comment) raise a ``ConfigError`` with the line.
+    comment, valid TOML that tomlkit will not read, more than :data:`MAX_DOTTED_KEYS`
+    dotted keys) raise a ``ConfigError`` with the line.
     """
     import tomlkit
     from tomlkit.exceptions import ParseError, TOMLKitError
@@ -620,12 +630,12 @@ def list_locale(text: str, locale: str, *, path: str | os.PathLike[str] = CONFIG
     refusal = reader.error(
         f"cannot add {locale!r} to the 'locales' of [campaign]; add it by hand", key="locales"
     )
+    if len(_DOTTED_KEY.findall(body)) > MAX_DOTTED_KEYS:
+        raise refusal  # tomlkit's time grows with the square of dotted keys in a table
     try:  # tomllib has read it: tomlkit should too, but the file may come from anyone
         document = tomlkit.parse(body)
-    except ParseError as exc:
-        message = re.sub(r"\s*at line \d+ col \d+$", "", str(exc))
-        raise ConfigError(f"invalid TOML: {message}", path=where, line=exc.line) from None
-    except TOMLKitError:
+    except (ParseError, TOMLKitError):
+        # valid TOML (tomllib read it) that tomlkit will not (its nesting limit, say)
         raise refusal from None
     campaign = document.get("campaign")
     array = None
