@@ -505,7 +505,7 @@ class Model:
         """Each locale's page data; entries are re-read for ``changed`` locales (every
         locale when ``recount``: the POT changed), the rest kept."""
         from outreach.findings import finding_order
-        from outreach.locales import babel_locale
+        from outreach.locales import babel_locale, text_direction
 
         campaign = self.campaign
         # as outreach check lists them: the catalogs in the campaign's order, then the others
@@ -532,7 +532,7 @@ class Model:
                 label=campaign.label(locale),
                 english_name=str(language.english_name or locale),
                 native_name=str(language.display_name or locale),
-                direction="rtl" if language.text_direction == "rtl" else "ltr",
+                direction=text_direction(locale),  # as the emails say it
                 file=catalog.file,
                 has_catalog=catalog.po is not None,
                 stats=self._stats[locale],
