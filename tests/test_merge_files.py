@@ -302,6 +302,32 @@ def test_addresses_that_are_refused(love: Path, tmp_path: Path, raw: str, why: s
     assert code == 1 and why in err and f"{supporters}:2:" in err
 
 
+def test_addresses_as_mail_systems_read_them(love: Path, tmp_path: Path) -> None:
+    """Issue 18 item 5: IDNA 2008, not Python's IDNA 2003 codec (which sent straße.de to
+    strasse.de and dropped the real strasse.de supporter as a duplicate); a local part in NFC
+    and in NFD is one supporter."""
+    rows = [
+        ("ana@straße.de", "Ana", "de", ""),  # 2
+        ("ana@strasse.de", "Ana S", "de", ""),  # 3: another domain, another supporter
+        ("josé@example.net", "José", "pt", ""),  # 4: NFC
+        ("jose\u0301@example.net", "José", "pt", ""),  # 5: NFD, the same address
+        ("bo@☃.example", "Bo", "en", ""),  # 6: IDNA 2008 has no symbols
+        ("cy@xn--zz.example", "Cy", "en", ""),  # 7: not an A-label
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    box = tmp_path / "out.mbox"
+    code, out, err = run_cli(love, "merge", str(supporters), "share", "--out", str(box))
+    assert code == 1
+    assert err.strip().splitlines() == [
+        f"{supporters}:5: duplicate: josé@example.net is also on line 4",
+        f"{supporters}:6: 'bo@☃.example' has a domain that is not valid (IDNA 2008 refuses it)",
+        f"{supporters}:7: 'cy@xn--zz.example' has a domain that is not valid "
+        "(IDNA 2008 refuses it)",
+    ]
+    assert sorted(by_address(box)) == ["ana@strasse.de", "ana@xn--strae-oqa.de", "josé@example.net"]
+    assert "3 bad rows (skipped)" in out
+
+
 def test_names_that_could_inject(love: Path, tmp_path: Path) -> None:
     rows = [
         ("a@example.net", 'Ana "The Boss" <boss@evil.example>', "en", ""),

@@ -140,6 +140,52 @@ def test_journal_protocol(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "spec", "key"),
+    [
+        ("ana@straße.de", "ana@xn--strae-oqa.de", "ana@xn--strae-oqa.de"),
+        ("Ana@Straße.DE", "Ana@xn--strae-oqa.de", "ana@xn--strae-oqa.de"),
+        ("ana@strasse.de", "ana@strasse.de", "ana@strasse.de"),  # another domain
+        ("ana@xn--strae-oqa.de", "ana@xn--strae-oqa.de", "ana@xn--strae-oqa.de"),
+        ("José@Example.net", "José@Example.net", "josé@example.net"),
+        ("Jose\u0301@Example.net", "José@Example.net", "josé@example.net"),  # NFD -> NFC
+        ("zoë@bücher.example", "zoë@xn--bcher-kva.example", "zoë@xn--bcher-kva.example"),
+    ],
+)
+def test_addresses_as_mail_systems_read_them(raw: str, spec: str, key: str) -> None:
+    from outreach.merge.supporters import Address, parse_address
+
+    address = parse_address(raw)
+    assert isinstance(address, Address)
+    assert (address.spec, address.key, address.utf8) == (spec, key, not spec.isascii())
+
+
+@pytest.mark.parametrize(
+    "raw", ["ana@☃.example", "ana@xn--zz.de", "ana@ab--cd.example", "ana@ex_ample.org"]
+)
+def test_a_domain_idna_2008_refuses_is_no_address(raw: str) -> None:
+    from outreach.merge.supporters import parse_address
+
+    assert "has a domain that is not valid" in str(parse_address(raw))
+
+
+def test_the_journal_knows_a_supporter_by_the_normalised_address(tmp_path: Path) -> None:
+    from outreach.merge.supporters import Address, parse_address
+
+    def key(raw: str) -> str:
+        address = parse_address(raw)
+        assert isinstance(address, Address)
+        return address.key
+
+    journal = Journal.open(tmp_path / "j.sqlite", {"message": "share"})
+    assert journal.see(key("josé@example.net"), 2, "pt") == ("pending", None)
+    assert journal.see(key("JOSE\u0301@example.net"), 3, "pt") == ("duplicate", 2)
+    assert journal.see(key("ana@straße.de"), 4, "de") == ("pending", None)
+    assert journal.see(key("ana@strasse.de"), 5, "de") == ("pending", None)
+    assert journal.see(key("ANA@STRAẞE.DE"), 6, "de") == ("duplicate", 4)
+    journal.close()
+
+
+@pytest.mark.parametrize(
     ("cell", "locale", "kind"),
     [
         ("pt-BR", "pt", "first"),
