@@ -3,6 +3,7 @@
 * :func:`merge_campaign` -- a copy of the example campaign plus ``hello.j2``, a message that
   uses merge fields every way a template can (plain, in a translation, in a condition, in
   the subject);
+* :func:`declare_columns` -- ``[merge.columns]`` in its campaign.toml;
 * :func:`write_csv` -- a supporters CSV from rows;
 * :class:`Server` -- aiosmtpd's ``Controller`` on 127.0.0.1 that keeps every message (and can
   be told to answer 451 or 550 for some recipients, or to require TLS and AUTH);
@@ -56,6 +57,17 @@ def merge_campaign(root: Path, extra: dict[str, str] | None = None) -> Path:
     (root / "messages" / "hello.j2").write_text(HELLO, encoding="utf-8")
     for name, text in (extra or {}).items():
         (root / "messages" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def declare_columns(root: Path, **kinds: str) -> Path:
+    """``[merge.columns]`` in the campaign's campaign.toml: what each column may hold where
+    it reaches the body (``city="text"``)."""
+    config = root / "messages" / "campaign.toml"
+    lines = "".join(f'{column} = "{kind}"\n' for column, kind in kinds.items())
+    config.write_text(
+        config.read_text(encoding="utf-8") + "\n[merge.columns]\n" + lines, encoding="utf-8"
+    )
     return root
 
 

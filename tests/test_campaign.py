@@ -241,3 +241,38 @@ def test_a_chain_goes_through_listed_locales_only(example: Path) -> None:
     campaign = load_campaign(example)
     assert campaign.chain("es_MX") == ["es_MX", "es", "en"]  # CLDR's es_419 is not listed
     assert campaign.chain("pt") == ["pt", "en"]
+
+
+# -- [merge.columns]: what a supporters column may hold in a body (issue 18 item 7) ------------
+def test_merge_columns_are_read() -> None:
+    text = VALID + '\n[merge.columns]\npetition_url = "url"\nmessage = "text"\n_2nd = "text"\n'
+    assert parse_campaign(text, root=".").merge_columns == {
+        "petition_url": "url",
+        "message": "text",
+        "_2nd": "text",
+    }
+    assert parse_campaign(VALID, root=".").merge_columns == {}
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "fragment"),
+    [
+        ('[merge.columns]\npetition_url = "link"\n', 12, 'must be "url" (one http(s) URL'),
+        ("[merge.columns]\nmessage = true\n", 12, '"text" (line breaks and links), not True'),
+        ('[merge.columns]\n"Petition URL" = "url"\n', 12, "('Petition URL' is petition_url)"),
+        ('[merge.columns]\n"x_" = "url"\n', 12, "as templates name it"),
+        ('[merge.columns]\nname = "text"\n', 12, "cannot declare 'name': it reaches the To"),
+        ('[merge.columns]\nemail = "url"\n', 12, "cannot declare 'email'"),
+        ('[merge]\ncolumn = {a = "url"}\n', 12, "[merge] has unknown keys: column (keys: columns)"),
+        ('[merge]\ncolumns = "url"\n', 12, "columns must be a table"),
+        ('merge = "text"\n', 10, "'merge' must be a table"),
+    ],
+)
+def test_merge_columns_are_validated_at_their_line(table: str, line: int, fragment: str) -> None:
+    text = VALID + "\n" + table
+    if table.startswith("merge ="):  # a top-level key: before the first table
+        text = "\n" * 9 + table + VALID
+    error = _error(text)
+    assert error.line == line, error
+    assert fragment in error.message
+    assert "\n" not in str(error)

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 from conftest import REPOSITORY, run_cli
-from merge_support import SECRET, check_message, merge_campaign, parse, write_csv
+from merge_support import (
+    SECRET,
+    check_message,
+    declare_columns,
+    merge_campaign,
+    parse,
+    write_csv,
+)
 
 ROWS = [
     ("ana.lima@example.net", "Ana Lima", "pt-BR", "São Paulo"),
@@ -184,9 +191,11 @@ def test_hosts_in_fields_are_the_supporters_but_a_translation_may_not_add_one(
 ) -> None:
     """A post or email that links where its source does not never goes out.
     A supporter's own fields are not the translation's doing: the source email for the same
-    supporter has them too (skeleton or full render alike)."""
+    supporter has them too (skeleton or full render alike). The column is declared to hold
+    links (issue 18 item 7: an undeclared one may not)."""
     from conftest import edit_po, po_path
 
+    declare_columns(love, city="text")
     rows = [
         ("h@example.net", "Hana", "fr", "see  evil.io now"),  # two spaces: rendered in full
         ("k@example.net", "Kai", "fr", "evil.example"),  # a skeleton
@@ -228,6 +237,7 @@ def test_a_filter_over_a_field_renders_in_full(tmp_path: Path) -> None:
 
 
 def test_a_multiline_value_renders_in_full(love: Path, tmp_path: Path) -> None:
+    declare_columns(love, city="text")  # issue 18 item 7: an undeclared column is one line
     rows = [
         ("a@example.net", "Ana", "en", "Line one\nLine two"),
         ("b@example.net", "Bo", "en", "Oslo"),
@@ -302,6 +312,32 @@ def test_addresses_that_are_refused(love: Path, tmp_path: Path, raw: str, why: s
     assert code == 1 and why in err and f"{supporters}:2:" in err
 
 
+def test_addresses_as_mail_systems_read_them(love: Path, tmp_path: Path) -> None:
+    """Issue 18 item 5: IDNA 2008, not Python's IDNA 2003 codec (which sent straße.de to
+    strasse.de and dropped the real strasse.de supporter as a duplicate); a local part in NFC
+    and in NFD is one supporter."""
+    rows = [
+        ("ana@straße.de", "Ana", "de", ""),  # 2
+        ("ana@strasse.de", "Ana S", "de", ""),  # 3: another domain, another supporter
+        ("josé@example.net", "José", "pt", ""),  # 4: NFC
+        ("jose\u0301@example.net", "José", "pt", ""),  # 5: NFD, the same address
+        ("bo@☃.example", "Bo", "en", ""),  # 6: IDNA 2008 has no symbols
+        ("cy@xn--zz.example", "Cy", "en", ""),  # 7: not an A-label
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    box = tmp_path / "out.mbox"
+    code, out, err = run_cli(love, "merge", str(supporters), "share", "--out", str(box))
+    assert code == 1
+    assert err.strip().splitlines() == [
+        f"{supporters}:5: duplicate: josé@example.net is also on line 4",
+        f"{supporters}:6: 'bo@☃.example' has a domain that is not valid (IDNA 2008 refuses it)",
+        f"{supporters}:7: 'cy@xn--zz.example' has a domain that is not valid "
+        "(IDNA 2008 refuses it)",
+    ]
+    assert sorted(by_address(box)) == ["ana@strasse.de", "ana@xn--strae-oqa.de", "josé@example.net"]
+    assert "3 bad rows (skipped)" in out
+
+
 def test_names_that_could_inject(love: Path, tmp_path: Path) -> None:
     rows = [
         ("a@example.net", 'Ana "The Boss" <boss@evil.example>', "en", ""),
@@ -310,6 +346,8 @@ def test_names_that_could_inject(love: Path, tmp_path: Path) -> None:
         ("d@example.net", "Name\u2028Bcc: victim@example.net", "en", ""),
         ("e@example.net", "Tab\there", "en", ""),
         ("zoë@bücher.example", "Zoë", "en", ""),
+        ("f@example.net", 'Ana "The Boss" <boss>', "en", ""),  # 8
+        ("g@example.net", "Bcc: victim", "en", ""),  # 9
     ]
     supporters = write_csv(tmp_path / "s.csv", rows)
     box = tmp_path / "out.mbox"
@@ -317,11 +355,14 @@ def test_names_that_could_inject(love: Path, tmp_path: Path) -> None:
     assert code == 1
     assert f"{supporters}:5: the 'name' field has a line break" in err
     assert f"{supporters}:6: the 'name' field has a line break" in err
+    # issue 18 item 7: an address in a name is a link in a header (rows 2 and 4 were sent)
+    assert f"{supporters}:2: the 'name' field holds a link, 'boss@evil.example'" in err
+    assert f"{supporters}:4: the 'name' field holds a link, 'victim@example.net'" in err
     found = by_address(box)
     assert sorted(found) == [
-        "a@example.net",
         "b@example.net",
-        "c@example.net",
+        "f@example.net",
+        "g@example.net",
         "zoë@xn--bcher-kva.example",
     ]
     for address, data in found.items():
@@ -331,10 +372,159 @@ def test_names_that_could_inject(love: Path, tmp_path: Path) -> None:
         assert spec.encode("ascii", "surrogateescape").decode("utf-8") == address
         head = data.split(b"\n\n", 1)[0]
         assert all(len(line) <= 998 for line in head.split(b"\n"))
-    assert (
-        parse(found["a@example.net"])["To"].addresses[0].display_name
-        == 'Ana "The Boss" <boss@evil.example>'
+    assert parse(found["f@example.net"])["To"].addresses[0].display_name == 'Ana "The Boss" <boss>'
+    assert parse(found["g@example.net"])["Bcc"] is None
+
+
+# A message whose subject and To use the name, and whose body has a note (undeclared: one
+# line of plain text), a petition link (declared "url") and a story (declared "text").
+SIGN = """\
+{% block subject %}{{ pgettext("subject", "%(name)s, two minutes for love", name=name) }}
+{%- endblock %}
+{% block body %}<p>{{ name }}: {{ note }}</p>
+{% if petition_url %}<p><a href="{{ petition_url }}">{{ petition_url }}</a></p>{% endif %}
+<p>{{ story }}</p>{% endblock %}
+{% block text %}{{ name }}: {{ note }}
+{{ petition_url }}
+{{ story }}
+{% endblock %}
+"""
+SIGN_UPS = [  # (email, name, note, petition_url, story), why refused (None: sent)
+    (
+        (
+            "ok@example.net",
+            "Ana Lima",
+            "Thanks!",
+            "https://example.org/sign?ref=ana",
+            "Line one\nLine two: https://example.org/story",
+        ),
+        None,
+    ),
+    (
+        ("p1@example.net", "Your account is locked: https://evil.example/reset", "", "", ""),
+        "the 'name' field holds a link, 'https://evil.example/reset' (it reaches a header)",
+    ),
+    (
+        ("p2@example.net", "\u202eAna", "", "", ""),
+        "the 'name' field has an invisible or control character, U+202E RIGHT-TO-LEFT "
+        "OVERRIDE (it reaches a header)",
+    ),
+    (
+        (
+            "p3@example.net",
+            "Ana",
+            "Thanks!\n\n-- \nThe Love Always Wins team\nUnsubscribe: https://evil.example/u",
+            "",
+            "",
+        ),
+        "the 'note' field has a line break or control character (declare the column \"text\" "
+        "in [merge.columns] of campaign.toml if it may)",
+    ),
+    (
+        ("p4@example.net", "Ana", "verify at paypal.com", "", ""),
+        "the 'note' field holds a link, 'paypal.com' (declare the column \"url\", or \"text\", "
+        "in [merge.columns] of campaign.toml if it may)",
+    ),
+    (
+        ("p5@example.net", "Ana", "evil\u200b.io", "", ""),
+        "the 'note' field holds a link, 'evil.io' (declare the column \"url\", or \"text\", in "
+        "[merge.columns] of campaign.toml if it may)",
+    ),
+    (
+        ("p6@example.net", "Ana", "\u2067Ana\u2069", "", ""),
+        "the 'note' field has a control character, U+2067 RIGHT-TO-LEFT ISOLATE",
+    ),
+    (
+        ("p7@example.net", "Ana", "", "https://evil.example/reset and more", ""),
+        "the 'petition_url' field is not one http(s) URL, as [merge.columns] declares it: "
+        "'https://evil.example/reset and more'",
+    ),
+    (
+        ("p8@example.net", "Ana", "", "javascript:alert(1)", ""),
+        "the 'petition_url' field is not one http(s) URL, as [merge.columns] declares it: "
+        "'javascript:alert(1)'",
+    ),
+    (
+        ("p9@example.net", "Ana", "", "", "Hi \u202egro.elpmaxe"),
+        "the 'story' field has a control character, U+202E RIGHT-TO-LEFT OVERRIDE",
+    ),
+    (
+        ("q1@example.net", "Pay\u200cPal", "", "", ""),
+        "the 'name' field has an invisible or control character, U+200C ZERO WIDTH NON-JOINER "
+        "(it reaches a header)",
+    ),
+    (
+        ("q2@example.net", "Bcc: x@evil.example", "", "", ""),
+        "the 'name' field holds a link, 'x@evil.example' (it reaches a header)",
+    ),
+    (("ok2@example.net", "می\u200cخواهم 👩\u200d💻", "Recife", "", ""), None),
+]
+
+
+def test_sign_up_text_cannot_make_a_phishing_sender(tmp_path: Path) -> None:
+    """Issue 18 item 7: a field that reaches a header holds no line break, bidi or other
+    invisible control, link or domain; one that reaches the body no line break or link
+    unless [merge.columns] declares the column may hold them. Each refused row is one line,
+    at its line, and the summary counts them."""
+    love = declare_columns(
+        merge_campaign(tmp_path / "love", {"sign.j2": SIGN}), petition_url="url", story="text"
     )
+    rows = [fields for fields, _ in SIGN_UPS]
+    lines = [2]  # each record's first line: a line break in a quoted value moves the next
+    for fields in rows:
+        lines.append(lines[-1] + 1 + sum(value.count("\n") for value in fields))
+    header = ("email", "name", "note", "petition_url", "story")
+    supporters = write_csv(tmp_path / "s.csv", rows, header)
+    box = tmp_path / "out.mbox"
+    code, out, err = run_cli(love, "merge", str(supporters), "sign", "--out", str(box))
+    assert code == 1
+    assert err.splitlines() == [
+        f"{supporters}:{line}: {why}"
+        for line, (_, why) in zip(lines, SIGN_UPS, strict=False)
+        if why is not None
+    ]
+    refused = sum(why is not None for _, why in SIGN_UPS)
+    assert f"{refused} bad rows (skipped)" in out
+    assert f"sign-up text refused: {refused} of the bad rows (see above)" in out
+    found = by_address(box)
+    assert sorted(found) == ["ok2@example.net", "ok@example.net"]
+    sent = parse(found["ok@example.net"])
+    text = sent.get_body(("plain",))
+    html = sent.get_body(("html",))
+    assert text is not None and html is not None
+    lines = text.get_content().splitlines()  # the campaign's own links get its UTM tags
+    assert lines[0] == "Ana Lima: Thanks!"
+    assert lines[1].startswith("https://example.org/sign?ref=ana&utm_")  # declared "url"
+    assert lines[2] == "Line one"  # declared "text": line breaks and links
+    assert lines[3].startswith("Line two: https://example.org/story?utm_")
+    assert '<a href="https://example.org/sign?ref=ana&amp;utm_' in html.get_content()
+    joined = parse(found["ok2@example.net"])["To"].addresses[0].display_name
+    assert joined == "می\u200cخواهم 👩\u200d💻"  # joiners a script and an emoji need
+    code, out, _ = run_cli(love, "merge", str(supporters), "sign", "--dry-run", "--format", "json")
+    summary = json.loads(out)
+    assert (code, summary["bad_rows"], summary["unsafe_rows"]) == (1, refused, refused)
+
+
+def test_a_column_the_subject_uses_is_a_header_whatever_it_declares(tmp_path: Path) -> None:
+    subject = (
+        '{% block subject %}{{ pgettext("subject", "Sign: %(link)s", link=petition_url) }}'
+        "{% endblock %}{% block body %}<p>{{ petition_url }}</p>{% endblock %}"
+        "{% block text %}{{ petition_url }}{% endblock %}"
+    )
+    love = declare_columns(
+        merge_campaign(tmp_path / "love", {"ask.j2": subject}), petition_url="url"
+    )
+    supporters = write_csv(
+        tmp_path / "s.csv",
+        [("a@example.net", "https://example.org/sign"), ("b@example.net", "")],
+        ("email", "petition_url"),
+    )
+    code, _, err = run_cli(love, "merge", str(supporters), "ask", "--dry-run")
+    assert code == 1
+    assert err.splitlines() == [
+        f"{supporters}:2: the 'petition_url' field holds a link, 'https://example.org/sign' "
+        "(it reaches a header)"
+    ]
 
 
 def test_encodings(love: Path, tmp_path: Path) -> None:

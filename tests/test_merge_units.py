@@ -140,6 +140,52 @@ def test_journal_protocol(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "spec", "key"),
+    [
+        ("ana@straße.de", "ana@xn--strae-oqa.de", "ana@xn--strae-oqa.de"),
+        ("Ana@Straße.DE", "Ana@xn--strae-oqa.de", "ana@xn--strae-oqa.de"),
+        ("ana@strasse.de", "ana@strasse.de", "ana@strasse.de"),  # another domain
+        ("ana@xn--strae-oqa.de", "ana@xn--strae-oqa.de", "ana@xn--strae-oqa.de"),
+        ("José@Example.net", "José@Example.net", "josé@example.net"),
+        ("Jose\u0301@Example.net", "José@Example.net", "josé@example.net"),  # NFD -> NFC
+        ("zoë@bücher.example", "zoë@xn--bcher-kva.example", "zoë@xn--bcher-kva.example"),
+    ],
+)
+def test_addresses_as_mail_systems_read_them(raw: str, spec: str, key: str) -> None:
+    from outreach.merge.supporters import Address, parse_address
+
+    address = parse_address(raw)
+    assert isinstance(address, Address)
+    assert (address.spec, address.key, address.utf8) == (spec, key, not spec.isascii())
+
+
+@pytest.mark.parametrize(
+    "raw", ["ana@☃.example", "ana@xn--zz.de", "ana@ab--cd.example", "ana@ex_ample.org"]
+)
+def test_a_domain_idna_2008_refuses_is_no_address(raw: str) -> None:
+    from outreach.merge.supporters import parse_address
+
+    assert "has a domain that is not valid" in str(parse_address(raw))
+
+
+def test_the_journal_knows_a_supporter_by_the_normalised_address(tmp_path: Path) -> None:
+    from outreach.merge.supporters import Address, parse_address
+
+    def key(raw: str) -> str:
+        address = parse_address(raw)
+        assert isinstance(address, Address)
+        return address.key
+
+    journal = Journal.open(tmp_path / "j.sqlite", {"message": "share"})
+    assert journal.see(key("josé@example.net"), 2, "pt") == ("pending", None)
+    assert journal.see(key("JOSE\u0301@example.net"), 3, "pt") == ("duplicate", 2)
+    assert journal.see(key("ana@straße.de"), 4, "de") == ("pending", None)
+    assert journal.see(key("ana@strasse.de"), 5, "de") == ("pending", None)
+    assert journal.see(key("ANA@STRAẞE.DE"), 6, "de") == ("duplicate", 4)
+    journal.close()
+
+
+@pytest.mark.parametrize(
     ("cell", "locale", "kind"),
     [
         ("pt-BR", "pt", "first"),
@@ -370,3 +416,76 @@ def test_a_one_token_ascii_header_is_what_folding_writes(value: str) -> None:
     from outreach.mail import _fold, ascii_header
 
     assert ascii_header("List-Unsubscribe", value) == _fold("List-Unsubscribe", [value])
+
+
+# -- sign-up text where it goes (issue 18 item 7) ----------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "kind", "refused"),
+    [
+        ("Ana Lima", "header", None),
+        ("Zoë O'Connor", "header", None),
+        ("محمد\u00a0علي", "header", None),  # a no-break space is a space, not a control
+        ("می\u200cخواهم", "header", None),  # ZWNJ in Persian
+        ("क्\u200dष", "header", None),  # ZWJ after a virama
+        ("👩\u200d💻 🏳\ufe0f\u200d🌈", "header", None),  # emoji ZWJ sequences
+        ("J.R.R. Tolkien", "header", None),
+        ("Pay\u200cPal", "header", "U+200C ZERO WIDTH NON-JOINER"),  # between ASCII letters
+        ("\u200dAna", "header", "U+200D ZERO WIDTH JOINER"),
+        ("Ana\u200fLima", "header", "U+200F RIGHT-TO-LEFT MARK"),
+        ("Ana\u200b", "header", "U+200B ZERO WIDTH SPACE"),
+        ("Ana\u00adLima", "header", "U+00AD SOFT HYPHEN"),
+        ("Ana\U000e0041", "header", "U+E0041 TAG LATIN CAPITAL LETTER A"),
+        ("Ana\x9bLima", "header", "U+009B"),  # a C1 control (CSI)
+        ("Ana\tLima", "header", "line break or control character (it reaches a header)"),
+        ("www.evil.example", "header", "'www.evil.example'"),
+        ("ＥＶＩＬ.ＣＯＭ/x", "header", "'EVIL.COM/x'"),  # full-width: clients that normalise
+        ("bit.ly/x", "header", "'bit.ly/x'"),
+        ("no.lu", "header", "'no.lu'"),  # a one-name country-code domain
+        ("Rio", "body", None),
+        ("مرحبا\u200f!", "body", None),  # a bidi mark is text in the body
+        ("Ana\tLima", "body", 'declare the column "text"'),
+        ("Line\u2028two", "body", 'declare the column "text"'),
+        ("see https://x.example/", "body", "'https://x.example/' (declare the column \"url\""),
+        ("mail ana@example.org", "body", "'ana@example.org'"),
+        ("a\u2066b", "body", "U+2066 LEFT-TO-RIGHT ISOLATE"),
+        ("Hi\r\nthere\tyou https://x.example/ \u200f", "text", None),
+        ("lone\rreturn", "text", "U+000D"),
+        ("bell\x07", "text", "U+0007"),
+        ("a\u2029b", "text", "U+2029 PARAGRAPH SEPARATOR"),
+        ("a\u202db", "text", "U+202D LEFT-TO-RIGHT OVERRIDE"),
+        ("", "url", None),
+        ("https://example.org/sign?ref=a", "url", None),
+        ("HTTPS://example.org/", "url", "not one http(s) URL"),
+        ("https://example.org/ https://evil.example/", "url", "not one http(s) URL"),
+        ("https://exa\u202emple.org/", "url", "not one http(s) URL"),
+        ("https://example.org@evil.example/", "url", "not one http(s) URL"),
+        ("https://example.org/" + "a" * 3000, "url", "aaa…'"),  # shown cut short
+    ],
+)
+def test_what_a_field_may_hold_where_it_goes(value: str, kind: str, refused: str | None) -> None:
+    from outreach.merge.audience import Unsafe, field_problem
+
+    problem = field_problem("col", value, kind)
+    if refused is None:
+        assert problem is None
+    else:
+        assert isinstance(problem, Unsafe) and refused in problem, problem
+        assert "\n" not in problem and len(problem) < 300
+
+
+def test_the_address_and_locale_are_not_searched_for_links() -> None:
+    from outreach.merge.audience import field_problem
+
+    assert field_problem("email", "ana@evil.io", "header") is None
+    assert field_problem("locale", "en.io", "header") is None
+    assert field_problem("email", "ana\u202e@example.org", "header") is not None
+
+
+@given(st.text(max_size=60), st.sampled_from(["header", "body", "text", "url"]))
+@settings(max_examples=500)
+def test_every_value_gets_a_verdict_of_one_line(value: str, kind: str) -> None:
+    from outreach.display import visible
+    from outreach.merge.audience import field_problem
+
+    problem = field_problem("col", value, kind)
+    assert problem is None or "\n" not in visible(problem)

@@ -17,7 +17,7 @@ from outreach.preview.pages import local_images
 from outreach.tokens import find_urls
 from outreach.tracking import links_in, tag_text
 from outreach.unsubscribe import link_problem
-from outreach.urls import MAX_URL_LENGTH, is_http_link, is_http_url
+from outreach.urls import MAX_URL_LENGTH, ascii_domain, is_http_link, is_http_url
 
 PACKAGE = Path(__file__).parent.parent / "src" / "outreach"
 LONGEST = "https://example.org/" + "a" * (MAX_URL_LENGTH - len("https://example.org/"))
@@ -263,5 +263,54 @@ def test_only_urls_py_writes_a_pattern_for_http_urls() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             text = node.value if isinstance(node, ast.Constant) else None
             if isinstance(text, str) and any(p in text for p in patterns):
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("name", "ascii"),
+    [
+        ("straße.de", "xn--strae-oqa.de"),  # IDNA 2003 would make it strasse.de: another domain
+        ("Straße.DE", "xn--strae-oqa.de"),
+        ("strasse.de", "strasse.de"),  # the other domain
+        ("bu\u0308cher.example", "xn--bcher-kva.example"),  # NFD: one domain with NFC
+        ("bücher。example", "xn--bcher-kva.example"),  # an ideographic full stop is a dot
+        ("ＢÜＣＨＥＲ.example", "xn--bcher-kva.example"),  # full-width letters, mapped
+        ("ελληνικά.ελ", "xn--hxargifdar.xn--qxam"),
+        ("Example.ORG", "Example.ORG"),  # ASCII: as written
+        ("xn--strae-oqa.de", "xn--strae-oqa.de"),
+        ("1.2.3.4", "1.2.3.4"),
+        ("☃.example", None),  # a symbol: IDNA 2008 has none
+        ("xn--zz.de", None),  # not an A-label
+        ("r3---sn.example", None),  # "--" in the 3rd and 4th place outside xn--
+        ("-bad.example", None),
+        ("a..b", None),
+        ("a" * 64 + ".de", None),
+        ("", None),
+    ],
+)
+def test_ascii_domain_is_idna_2008(name: str, ascii: str | None) -> None:
+    assert ascii_domain(name) == ascii
+
+
+def test_only_urls_py_asks_idna() -> None:
+    """A domain is read by IDNA 2008 in one place (urls.ascii_domain), never by Python's
+    IDNA 2003 codec (``.encode("idna")``), which sends ``straße.de`` to ``strasse.de``.
+    ``tokens.url_host`` still uses the codec to compare the hosts of links between a source
+    and its translation (both sides alike); no address goes through it."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.parent == PACKAGE and path.name in ("urls.py", "tokens.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant):
+                names = [node.value]  # "idna": the codec's name
+            elif isinstance(node, ast.Import):
+                names = [alias.name.split(".")[0] for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [(node.module or "").split(".")[0]]
+            else:
+                continue
+            if "idna" in names:
                 found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert found == []

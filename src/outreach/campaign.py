@@ -46,6 +46,7 @@ from outreach.settings import (
     MessageSettings,
     Tracking,
     parse_handles,
+    parse_merge_columns,
     parse_messages,
     parse_platforms,
     parse_tracking,
@@ -159,6 +160,9 @@ class Campaign:
     tracking: Tracking | None = None
     handles: Mapping[str, Handle] = field(default_factory=dict)
     platform_limits: Mapping[str, Limits] = field(default_factory=dict)
+    #: ``[merge.columns]``: what a supporters CSV column may hold where it reaches an
+    #: email's body, ``"url"`` or ``"text"`` (undeclared: one line of plain text)
+    merge_columns: Mapping[str, str] = field(default_factory=dict)
     #: SHA-256 of the campaign.toml text these settings were read from (cache keys use it:
     #: the file may have changed since)
     config_digest: str = ""
@@ -399,6 +403,7 @@ def parse_campaign(
     tracking = parse_tracking(reader, data)
     handles = parse_handles(reader, data, POST_CHANNELS, locales)
     platform_limits = parse_platforms(reader, data, POST_CHANNELS)
+    merge_columns = parse_merge_columns(reader, data)
 
     version = table.get("version", "1.0")
     if not isinstance(version, str | int | float):
@@ -421,6 +426,7 @@ def parse_campaign(
         tracking=tracking,
         handles=handles,
         platform_limits=platform_limits,
+        merge_columns=merge_columns,
         config_digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
     )
 

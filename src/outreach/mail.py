@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 from outreach.display import NOT_ONE_LINE
 from outreach.errors import HeaderError, UsageError
 from outreach.items import Email
+from outreach.urls import ascii_domain
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
@@ -138,8 +139,8 @@ def _display_name(name: str) -> str:
 def address_header(name: str, addresses: Iterable[tuple[str, str]], *, utf8: bool = False) -> str:
     """An address header (``From``, ``To``, ``Reply-To``) from ``(display name, address)``
     pairs. Display names are quoted or encoded as needed; a domain in another script is
-    written in IDNA; a non-ASCII local part needs ``utf8`` (SMTPUTF8), else
-    :class:`HeaderError`.
+    written as IDNA 2008 writes it (``straße.de`` as ``xn--strae-oqa.de``); a non-ASCII
+    local part needs ``utf8`` (SMTPUTF8), else :class:`HeaderError`.
 
     >>> address_header("To", [("Zoë", "zoe@example.org")])
     'To: =?utf-8?b?Wm/Dqw==?= <zoe@example.org>\\r\\n'
@@ -152,10 +153,10 @@ def address_header(name: str, addresses: Iterable[tuple[str, str]], *, utf8: boo
         local, at, domain = address.rpartition("@")
         if not at or not local or not domain or re.search(r"[\s<>(),;:\"\[\]\\]", address):
             raise HeaderError(f"{address!r} is not an email address")
-        try:
-            domain = domain.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise HeaderError(f"{address!r} has a domain that is not valid") from None
+        ascii_name = ascii_domain(domain)
+        if ascii_name is None:
+            raise HeaderError(f"{address!r} has a domain that is not valid")
+        domain = ascii_name
         if not local.isascii() and not utf8:
             raise HeaderError(f"{address!r} has a non-ASCII local part: it needs SMTPUTF8")
         spec = f"{local}@{domain}"
@@ -258,16 +259,13 @@ def _spec(address: str) -> str:
 
 
 def idna_domain(domain: str) -> str:
-    """``domain`` in IDNA (ASCII) form, for a Message-ID; ``localhost`` if it has none
-    (it cannot be encoded).
+    """``domain`` in ASCII as IDNA 2008 writes it (:func:`outreach.urls.ascii_domain`), for
+    a Message-ID; ``localhost`` if IDNA 2008 refuses it.
 
-    >>> idna_domain("bücher.example"), idna_domain("a..b")
-    ('xn--bcher-kva.example', 'localhost')
+    >>> idna_domain("bücher.example"), idna_domain("straße.de"), idna_domain("a..b")
+    ('xn--bcher-kva.example', 'xn--strae-oqa.de', 'localhost')
     """
-    try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return "localhost"
+    return ascii_domain(domain) or "localhost"
 
 
 def parse(data: bytes) -> EmailMessage:

@@ -26,6 +26,11 @@ per platform, and per-campaign platform limits.
     max_characters = 1000
     max_hashtags = 5
 
+    [merge.columns]                         # what a supporters CSV column that reaches
+    petition_url = "url"                    # an email's body may hold besides one line of
+    message = "text"                        # plain text: "url" (one http(s) URL) or "text"
+                                            # (line breaks and links)
+
 >>> from outreach.toml_reader import TomlReader
 >>> import tomllib
 >>> text = '[tracking]\\nutm_campaign = "love"\\n'
@@ -45,6 +50,7 @@ from outreach.toml_reader import NOT_ONE_LINE, TomlReader
 from outreach.urls import is_http_link, is_http_url
 
 __all__ = [
+    "COLUMN_KINDS",
     "IMAGE_TYPES",
     "Handle",
     "Limits",
@@ -53,6 +59,7 @@ __all__ = [
     "image_type",
     "is_image_url",
     "parse_handles",
+    "parse_merge_columns",
     "parse_messages",
     "parse_platforms",
     "parse_tracking",
@@ -67,6 +74,15 @@ IMAGE_TYPES = {
     ".webp": "image/webp",
 }
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+#: What a column declared in ``[merge.columns]`` may hold, where it reaches a body (an
+#: undeclared column holds one line of plain text; see :mod:`outreach.merge.audience`).
+COLUMN_KINDS = {
+    "url": "one http(s) URL, nothing else",
+    "text": "line breaks and links",
+}
+# A column as merge names it (outreach.merge.supporters.column_name): "Petition URL" is
+# petition_url, "2nd" is _2nd.
+_COLUMN = re.compile(r"(?:_\d|[^\W\d_])(?:\w*[^\W_])?")
 _FIELDS = ("channel", "medium", "message", "locale")
 
 
@@ -355,4 +371,53 @@ def parse_platforms(
                 )
             values[key] = value
         found[channel] = Limits(**values)
+    return found
+
+
+def parse_merge_columns(reader: TomlReader, data: Mapping[str, Any]) -> dict[str, str]:
+    """``[merge.columns]``: column -> ``"url"`` or ``"text"`` (:data:`COLUMN_KINDS`).
+
+    >>> import tomllib
+    >>> text = '[merge.columns]\\npetition_url = "url"\\nmessage = "text"\\n'
+    >>> parse_merge_columns(TomlReader(text, "campaign.toml"), tomllib.loads(text))
+    {'petition_url': 'url', 'message': 'text'}
+    >>> text = '[merge.columns]\\nname = "text"\\n'
+    >>> parse_merge_columns(TomlReader(text, "campaign.toml"), tomllib.loads(text))
+    Traceback (most recent call last):
+    ...
+    outreach.errors.ConfigError: campaign.toml:2: [merge.columns] cannot declare 'name': ...
+    """
+    table = reader.table(data, "merge")
+    unknown = sorted(set(table) - {"columns"})
+    if unknown:
+        raise reader.error(
+            f"[merge] has unknown keys: {', '.join(unknown)} (keys: columns)",
+            key=f"[merge]{unknown[0]}",
+        )
+    columns = table.get("columns", {})
+    if not isinstance(columns, dict):
+        raise reader.error(
+            '[merge] columns must be a table: [merge.columns] then petition_url = "url"',
+            key="[merge]columns",
+        )
+    kinds = " or ".join(f'"{kind}" ({what})' for kind, what in COLUMN_KINDS.items())
+    found: dict[str, str] = {}
+    for column, kind in columns.items():
+        key = f"[merge.columns]{column}"
+        if not _COLUMN.fullmatch(column) or column != column.lower():
+            raise reader.error(
+                f"[merge.columns] has {column!r}: write a column as templates name it, in "
+                "lower case with '_' for spaces and punctuation ('Petition URL' is "
+                "petition_url)",
+                key=key,
+            )
+        if column in ("email", "name", "locale"):
+            raise reader.error(
+                f"[merge.columns] cannot declare {column!r}: it reaches the To header, which "
+                "holds one line of plain text",
+                key=key,
+            )
+        if kind not in COLUMN_KINDS:
+            raise reader.error(f"merge.columns.{column} must be {kinds}, not {kind!r}", key=key)
+        found[column] = kind
     return found

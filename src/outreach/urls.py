@@ -19,6 +19,13 @@ as liberally as a browser reads it::
     >>> is_http_link("HTTPS://example.org/love"), is_http_link("mailto:love@example.org")
     (True, False)
 
+*A domain as IDNA 2008 reads it* (a URL's host, a supporter's or the sender's mail domain):
+:func:`ascii_domain`, the one place outreach asks :mod:`idna` (never Python's IDNA 2003
+codec, which sends ``straße.de`` to another domain, ``strasse.de``)::
+
+    >>> ascii_domain("straße.de"), ascii_domain("Example.ORG"), ascii_domain("☃.example")
+    ('xn--strae-oqa.de', 'Example.ORG', None)
+
 Nothing here imports anything of outreach, nor anything heavy at import time (:mod:`idna`
 is imported on the first host to check).
 """
@@ -31,7 +38,14 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-__all__ = ["LINK_IN_TEXT", "MAX_URL_LENGTH", "is_http_link", "is_http_url", "trim_url"]
+__all__ = [
+    "LINK_IN_TEXT",
+    "MAX_URL_LENGTH",
+    "ascii_domain",
+    "is_http_link",
+    "is_http_url",
+    "trim_url",
+]
 
 #: The longest URL :func:`is_http_url` accepts: the limit of sitemaps and of most tools that
 #: handle links (a link a supporter clicks is far shorter; a longer "URL" is a payload).
@@ -130,13 +144,33 @@ def _is_domain(host: str) -> bool:
     """Whether IDNA (UTS #46 mapping, as browsers apply it) accepts ``host``: LDH labels
     of at most 63 characters, valid A-labels (``xn--``) and U-labels, 253 in all. An
     IPv4 address is one too (labels of digits)."""
+    return ascii_domain(host) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def ascii_domain(name: str) -> str | None:
+    """``name`` (a host, or the domain of an address) in ASCII as IDNA 2008 writes it,
+    after the UTS #46 mapping that browsers and mail systems apply (non-transitional:
+    ``ß`` and ``ς`` stay themselves, ``ＡＢＣ`` and ``。`` are mapped); ``None`` when IDNA
+    2008 refuses it: a symbol (``☃``), an invalid A-label, a hyphen at either end of a label
+    or in its 3rd and 4th place outside ``xn--``, an empty label, one over 63 characters,
+    more than 253 in all.
+
+    A name in ASCII comes back as written (IDNA compares labels without regard to case, so
+    ``Example.ORG`` is not rewritten); any other in lower case, as its A-labels.
+
+    >>> ascii_domain("Bücher。Example"), ascii_domain("XN--strae-oqa.de")
+    ('xn--bcher-kva.example', 'XN--strae-oqa.de')
+    >>> ascii_domain("xn--zz.de"), ascii_domain("r3---sn.example"), ascii_domain("a..b")
+    (None, None, None)
+    """
     import idna
 
     try:
-        idna.encode(host, uts46=True)
+        encoded = idna.encode(name, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError):
-        return False
-    return True
+        return None
+    return name if name.isascii() else encoded
 
 
 #: A link as written in text: ``http://``, ``https://``, ``ftp://``, ``www.`` or ``mailto:``,

@@ -4,8 +4,9 @@ The modules, in the order a row meets them:
 
 =============  =========================================================================
 supporters     the CSV: encodings, delimiter, header, streamed rows with their lines
-audience       a row's address, name and locale checked; Accept-Language negotiation;
-               ``--shard`` by a hash of the address
+audience       a row's address, name and locale checked, and every field held to what
+               its place may show (no link or invisible character in a header);
+               Accept-Language negotiation; ``--shard`` by a hash of the address
 journal        SQLite (WAL): one row per recipient, duplicates, the resume protocol
 fields         which merge fields a skeleton can carry (read from the templates)
 skeleton       each locale's message built once, proved against a full render and the

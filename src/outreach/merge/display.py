@@ -79,6 +79,8 @@ def summary_lines(summary: MergeSummary) -> list[str]:
         f"{summary.message}: {summary.rows:,} rows{shard}, {summary.valid:,} supporters"
         + (f", {bad:,} bad row{'s' if bad != 1 else ''} (skipped)" if bad else "")
     ]
+    if summary.unsafe_rows:
+        lines.append(f"sign-up text refused: {summary.unsafe_rows:,} of the bad rows (see above)")
     if summary.locales:
         lines.append(f"locales: {_counts(summary.locales)}")
     fell = summary.choices["later"] + summary.choices["fallback"]

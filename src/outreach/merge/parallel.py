@@ -351,6 +351,7 @@ def _combine(run: Run, maker: MessageMaker, results: list[dict[str, Any]]) -> No
         summary.in_shard += part.in_shard
         summary.valid += part.valid
         summary.bad_rows += part.bad_rows
+        summary.unsafe_rows += part.unsafe_rows
         for name in ("locales", "choices", "fallbacks", "outcome"):
             getattr(summary, name).update(getattr(part, name))
         maker.stats.update(result["stats"])

@@ -85,6 +85,7 @@ class MergeSummary:
     in_shard: int = 0
     valid: int = 0
     bad_rows: int = 0
+    unsafe_rows: int = 0  # of the bad rows: sign-up text refused where it goes (audience.Unsafe)
     problems: list[str] = field(default_factory=list)
     locales: Counter[str] = field(default_factory=Counter)
     choices: Counter[str] = field(default_factory=Counter)  # first, later, fallback, none
@@ -114,6 +115,7 @@ class MergeSummary:
             "in_shard": self.in_shard,
             "valid": self.valid,
             "bad_rows": self.bad_rows,
+            "unsafe_rows": self.unsafe_rows,
             "locales": dict(self.locales),
             "choices": dict(self.choices),
             "fallbacks": dict(self.fallbacks),
@@ -154,9 +156,11 @@ class Run:
 
     def bad(self, line: int, reason: str) -> None:
         from outreach.display import visible
+        from outreach.merge.audience import Unsafe
 
         text = f"{self.options.supporters}:{line}: {visible(reason)}"
         self.summary.bad_rows += 1
+        self.summary.unsafe_rows += isinstance(reason, Unsafe)
         if self.reports is not None:  # a --jobs worker: the parent reports them in order
             self.reports.write(json.dumps(text) + "\n")
             return

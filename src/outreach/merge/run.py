@@ -124,6 +124,8 @@ def merge(
         supporters.columns,
         maker.use.subject,
         options.shard,
+        body_fields={*maker.use.plain, *maker.use.complex},
+        kinds=campaign.merge_columns,
     )
     if options.jobs > 1:
         from outreach.merge.parallel import run_jobs
