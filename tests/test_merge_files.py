@@ -682,3 +682,14 @@ def test_a_typed_column_over_a_date(love: Path, tmp_path: Path) -> None:
     assert "Please sign by March 1, 2014." in texts["a@example.net"]
     assert "6 de fevereiro de 2014" in texts["c@example.net"]
     assert set(subjects) == {"a@example.net", "c@example.net"}
+
+
+def test_a_column_no_template_uses_is_not_judged(love: Path, tmp_path: Path) -> None:
+    """``signatures`` in a CSV merged with a message that does not use it: its cells are
+    nobody's problem (and cost no skeleton)."""
+    rows = [("a@example.net", "Ana", "en", "Leeds", "many"), ("b@example.net", "Bo", "fr", "", "3")]
+    header = ("email", "name", "locale", "city", "signatures")
+    supporters = write_csv(tmp_path / "s.csv", rows, header)
+    code, out, err = run_cli(love, "merge", str(supporters), "hello", "--dry-run")
+    assert (code, err) == (0, ""), err
+    assert "messages: checked 2" in out and "note:" not in out

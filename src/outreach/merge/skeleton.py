@@ -211,8 +211,10 @@ class MessageMaker:
             self.fields.append("unsubscribe_url")
         env = renderer.environment(campaign.source_locale, html=True)
         self.use: FieldUse = analyse(env, [f"{message}.j2", HTML_LAYOUT, TEXT_LAYOUT], self.fields)
-        # Columns that override a campaign variable that is not text: read as its type.
-        self.typed = column_types(self.fields, campaign.variables)
+        # Columns that override a campaign variable that is not text and that a template
+        # uses: read as the variable's type.
+        used = self.use.plain | self.use.conditions | set(self.use.complex)
+        self.typed = column_types([f for f in self.fields if f in used], campaign.variables)
         # Fields a skeleton holds the value of (no marker can stand for them): those used
         # beyond being written, and the typed ones (written as their type renders).
         self.fixed = tuple(f for f in self.fields if f in self.use.complex or f in self.typed)
@@ -354,7 +356,8 @@ class MessageMaker:
         reason = self._full_reason(values)
         if proof_to is None and reason is None:
             truthy = frozenset(f for f in self._shaping if values.get(f))
-            built = self._skeleton((locale, truthy, tuple(values.get(f) for f in self.fixed)))
+            fixed = tuple(map(values.get, self.fixed)) if self.fixed else ()
+            built = self._skeleton((locale, truthy, fixed))
             if isinstance(built, _Skeleton):
                 outgoing = self._fast(built, supporter, values, unsubscribe, self.newline)
                 self.stats["skeleton"] += 1
