@@ -15,6 +15,7 @@ import pytest
 from conftest import edit_po, po_path, run_cli
 from test_checks_cli import SPANISH
 
+from outreach.cache import CheckCache
 from outreach.campaign import load_campaign
 from outreach.qa.campaign import check_campaign
 
@@ -111,7 +112,47 @@ def test_a_cache_from_another_machine_matches_nothing(translated: Path, tmp_path
     assert report.entries["cached"] == 0
 
 
-@pytest.mark.parametrize("damage", [b"{not json", b"\x00\xff", b'{"schema": 99}', b"[]"])
+# An entry's findings emptied (an error made silence), Spanish text said to be German.
+FORGED = {"entries": [], "detections": [["de", 0.9999]], "files": {"forged": True}}
+
+
+@pytest.mark.parametrize("namespace", ["entries", "detections", "files"])
+def test_a_rewritten_value_is_ignored_and_rebuilt(translated: Path, namespace: str) -> None:
+    """Issue 18 item 8: a value rewritten in the cache directory (an entry's findings
+    emptied, a detection changed) keeps its key but not its MAC: it is a miss, the check
+    runs again and reports what it found, and the value is sealed anew."""
+    edit_po(po_path(translated, "es"), {"Watch the film": EVIL})
+    campaign = load_campaign(translated)
+    expected = check_campaign(campaign, use_cache=False)
+    assert any(f.check == "urls" and f.severity == "error" for f in expected.findings)
+    check_campaign(campaign)
+    for kind in ("files", "entries"):  # what is read before the namespace under attack
+        if kind != namespace:
+            _cache_file(kind).unlink()
+    path = _cache_file(namespace)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["schema"] == 5 and document["values"]
+    for key, (mac, _) in document["values"].items():
+        document["values"][key] = [mac, json.dumps(FORGED[namespace], separators=(",", ":"))]
+    path.write_text(json.dumps(document), encoding="utf-8")
+    report = check_campaign(campaign)
+    assert report.findings == expected.findings
+    if namespace == "entries":  # the clean entries' values were [] already: still genuine
+        assert report.entries["checked"] >= 1
+    if namespace == "detections":
+        assert report.detection["cached"] == 0
+        assert report.detection["consistent"] + report.detection["langdetect"] > 0
+    rebuilt = json.loads(path.read_text(encoding="utf-8"))["values"]
+    store = CheckCache.of(campaign)  # every value stored now is sealed, the forged ones anew
+    assert all(mac == store.seal(namespace, key, text) for key, (mac, text) in rebuilt.items())
+    assert any(json.loads(text) != FORGED[namespace] for _, text in rebuilt.values())
+    assert check_campaign(campaign).findings == expected.findings
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000  # past the JSON parser's depth: RecursionError
+
+
+@pytest.mark.parametrize("damage", [b"{not json", b"\x00\xff", b'{"schema": 99}', b"[]", DEEP])
 def test_a_corrupt_cache_is_ignored_and_rewritten(translated: Path, damage: bytes) -> None:
     campaign = load_campaign(translated)
     expected = check_campaign(campaign, use_cache=False).findings
@@ -120,7 +161,7 @@ def test_a_corrupt_cache_is_ignored_and_rewritten(translated: Path, damage: byte
         path.write_bytes(damage)
     assert check_campaign(campaign).findings == expected
     for path in _cache_files():
-        assert json.loads(path.read_bytes())["schema"] == 4
+        assert json.loads(path.read_bytes())["schema"] == 5  # 4 before values had MACs
     assert check_campaign(campaign).entries["checked"] == 0
 
 

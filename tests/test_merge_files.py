@@ -716,3 +716,170 @@ def test_a_csv_that_breaks_midway_leaves_nothing(love: Path, tmp_path: Path) -> 
         love, "merge", str(path), "share", "--smtp", "127.0.0.1:1", "--tls", "none"
     )
     assert code == 2 and "not a CSV file this can read" in err and "connect" not in err
+
+
+# -- issue 18 item 6: supporter columns are per-row data, checked per row ----------------------
+SIGNATURES = [  # the petition: {% trans count=signatures, num=signatures|number %}
+    ("ana@example.net", "Ana", "pt-BR", "1234"),  # 2
+    ("bob@example.net", "Bob", "en", "1"),  # 3: the singular
+    ("cleo@example.net", "Cléo", "fr", "1234"),  # 4
+    ("dan@example.net", "Dan", "en", "many"),  # 5: not a number
+    ("eva@example.net", "Eva", "pt", "1234"),  # 6: a value seen before (pt): a skeleton
+    ("fe@example.net", "Fe", "es", ""),  # 7: blank: campaign.toml's 300000
+    ("gus@example.net", "Gus", "en", "2500000"),  # 8
+]
+
+
+def _petition_expected(love: Path, address: str, locale: str, signatures: int) -> str:
+    """The text part a full render gives this supporter (signatures as a number)."""
+    from outreach.campaign import load_campaign
+    from outreach.render import Renderer
+    from outreach.unsubscribe import Unsubscribe
+
+    campaign = load_campaign(love)
+    links = Unsubscribe(campaign.email.unsubscribe_url, None, secret=SECRET)
+    url, _ = links.for_recipient(address)
+    fields = {"email": address, "signatures": signatures, "unsubscribe_url": url}
+    return Renderer(campaign).render_email("petition", locale, fields).text
+
+
+def test_a_signatures_column_gives_each_supporter_their_own_number(
+    love: Path, tmp_path: Path
+) -> None:
+    """A column that overrides campaign.toml's ``signatures = 300000`` is a number per row:
+    ``|number`` formats each supporter's own in their language and ``count=`` picks the
+    plural for it; ``many`` is that row's problem, at its line, and the rest are written.
+    (Before: the probe made every row fail, and nobody was emailed.)"""
+    supporters = write_csv(
+        tmp_path / "s.csv", SIGNATURES, ("email", "name", "locale", "signatures")
+    )
+    box = tmp_path / "out.mbox"
+    code, out, err = run_cli(love, "merge", str(supporters), "petition", "--out", str(box))
+    assert code == 1, err
+    assert err.strip().splitlines() == [
+        f"{supporters}:5: signatures 'many' is not a whole number "
+        "(campaign.toml: signatures = 300000)"
+    ]
+    assert "1 bad row (skipped)" in out and "messages: written 6" in out
+    # Eva: Ana's value in pt again; Fe: campaign.toml's value, whose skeleton came first
+    assert "rendered: 2 from skeletons, 4 in full" in out
+    found = by_address(box)
+    assert sorted(found) == sorted(a for a, *_ in SIGNATURES if a != "dan@example.net")
+    texts = {}
+    for address, _, asked, cell in SIGNATURES:
+        if address == "dan@example.net":
+            continue
+        parsed = parse(found[address])  # the stdlib's parser
+        body = parsed.get_body(("plain",))
+        assert body is not None
+        texts[address] = body.get_content().replace("\r\n", "\n")
+        locale = asked[:2]
+        expected = _petition_expected(love, address, locale, int(cell or 300000))
+        assert texts[address] == expected
+    assert "1.234 pessoas já assinaram" in texts["ana@example.net"]
+    assert "1.234 pessoas já assinaram" in texts["eva@example.net"]
+    assert "One person has already signed. Will you be next?" in texts["bob@example.net"]
+    assert "1\u202f234 personnes ont déjà signé" in texts["cleo@example.net"]
+    assert "300.000 personas ya han firmado" in texts["fe@example.net"]
+    assert "2,500,000 people have already signed" in texts["gus@example.net"]
+
+
+def test_a_bad_number_is_one_row_and_the_others_are_sent(love: Path, tmp_path: Path) -> None:
+    """Over SMTP: the bad row is reported at its line (exit 1), every other supporter gets
+    their message with their own number."""
+    from merge_support import Server
+
+    supporters = write_csv(
+        tmp_path / "s.csv", SIGNATURES, ("email", "name", "locale", "signatures")
+    )
+    with Server() as server:
+        code, out, err = run_cli(
+            love, "merge", str(supporters), "petition", "--smtp", server.address, "--tls", "none"
+        )
+        received = {m.rcpt[0]: m.data for m in server.messages}
+    assert code == 1, err
+    assert f"{supporters}:5: signatures 'many' is not a whole number" in err
+    assert "1 bad row (skipped)" in out
+    assert sorted(received) == sorted(a for a, *_ in SIGNATURES if a != "dan@example.net")
+    text = parse(received["gus@example.net"]).get_body(("plain",))
+    assert text is not None and "2,500,000 people have already signed" in text.get_content()
+
+
+AMOUNT = """\
+{% block subject %}{{ pgettext("subject", "Thank you") }}{% endblock %}
+{% block body %}<p>{{ name }}: {{ amount|number }} {{ city|upper }}</p>{% endblock %}
+{% block text %}{{ name }}: {{ amount|number }} {{ city|upper }}{% endblock %}
+"""
+
+
+def test_a_filtered_column_the_campaign_does_not_have(tmp_path: Path) -> None:
+    """A column under ``|number`` that campaign.toml does not define: no probe string is a
+    number, so the template is judged row by row; each row gets its value through the
+    filter, a value the filter refuses is that row's problem, and values that come again
+    are made from a skeleton (proven against a full render)."""
+    love = merge_campaign(tmp_path / "love", {"amount.j2": AMOUNT})
+    rows = [
+        ("a@example.net", "Ana", "en", "Leeds", "5"),
+        ("b@example.net", "Bo", "en", "Leeds", "5"),  # Ana's values again: a skeleton
+        ("c@example.net", "Cy", "en", "York", "12.5"),
+        ("d@example.net", "Di", "en", "York", "lots"),  # 5
+        ("e@example.net", "Ed", "fr", "Lyon", "1234"),
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows, ("email", "name", "locale", "city", "amount"))
+    box = tmp_path / "out.mbox"
+    code, out, err = run_cli(love, "merge", str(supporters), "amount", "--out", str(box))
+    assert code == 1, err
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"{supporters}:5: amount 'lots': the message cannot be made with it (")
+    assert "amount.j2:2" in line and "Traceback" not in err + out
+    assert "rendered: 1 from skeletons, 3 in full" in out
+    contents = {}
+    for address, data in by_address(box).items():
+        text = parse(data).get_body(("plain",))
+        assert text is not None
+        contents[address] = text.get_content().split("\n")[0]
+    assert contents == {
+        "a@example.net": "Ana: 5 LEEDS",
+        "b@example.net": "Bo: 5 LEEDS",
+        "c@example.net": "Cy: 12.5 YORK",
+        "e@example.net": "Ed: 1\u202f234 LYON",
+    }
+
+
+def test_a_typed_column_over_a_date(love: Path, tmp_path: Path) -> None:
+    """``deadline = 2014-02-06`` in campaign.toml: a column of dates, each row's own under
+    ``|date("long")``; a date that does not exist is its row's problem."""
+    rows = [
+        ("a@example.net", "Ana", "en", "2014-03-01"),
+        ("b@example.net", "Bo", "fr", "2014-02-30"),  # 3
+        ("c@example.net", "Cy", "pt", ""),  # campaign.toml's
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows, ("email", "name", "locale", "deadline"))
+    box = tmp_path / "out.mbox"
+    code, _, err = run_cli(love, "merge", str(supporters), "petition", "--out", str(box))
+    assert code == 1
+    assert err.strip() == (
+        f"{supporters}:3: deadline '2014-02-30' is not a date (2014-02-06) "
+        "(campaign.toml: deadline = 2014-02-06)"
+    )
+    found = by_address(box)
+    subjects = {a: parse(m)["Subject"] for a, m in found.items()}
+    texts = {}
+    for address, data in found.items():
+        text = parse(data).get_body(("plain",))
+        assert text is not None
+        texts[address] = text.get_content()
+    assert "Please sign by March 1, 2014." in texts["a@example.net"]
+    assert "6 de fevereiro de 2014" in texts["c@example.net"]
+    assert set(subjects) == {"a@example.net", "c@example.net"}
+
+
+def test_a_column_no_template_uses_is_not_judged(love: Path, tmp_path: Path) -> None:
+    """``signatures`` in a CSV merged with a message that does not use it: its cells are
+    nobody's problem (and cost no skeleton)."""
+    rows = [("a@example.net", "Ana", "en", "Leeds", "many"), ("b@example.net", "Bo", "fr", "", "3")]
+    header = ("email", "name", "locale", "city", "signatures")
+    supporters = write_csv(tmp_path / "s.csv", rows, header)
+    code, out, err = run_cli(love, "merge", str(supporters), "hello", "--dry-run")
+    assert (code, err) == (0, ""), err
+    assert "messages: checked 2" in out and "note:" not in out

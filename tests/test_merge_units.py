@@ -5,8 +5,10 @@ the unsubscribe rules (issue 11 item 8)."""
 from __future__ import annotations
 
 import binascii
+import datetime as dt
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import run_cli
@@ -489,3 +491,87 @@ def test_every_value_gets_a_verdict_of_one_line(value: str, kind: str) -> None:
 
     problem = field_problem("col", value, kind)
     assert problem is None or "\n" not in visible(problem)
+
+
+# -- issue 18 item 6: a column under a filter, skeleton or not, is a full render -----------
+FILTERED = """\
+{% block subject %}{{ pgettext("subject", "%(name)s, two minutes for love", name=name) }}
+{%- endblock %}
+{% block body %}
+<p>{% trans count=signatures, num=signatures|number %}One person has signed, {{ name }}.
+{%- pluralize %}{{ num }} people have signed, {{ name }}.{% endtrans %}</p>
+<p>{{ deadline|date("long") }} &middot; {{ city|upper }}</p>
+{% endblock %}
+{% block text %}
+{% trans count=signatures, num=signatures|number %}One person has signed, {{ name }}.
+{%- pluralize %}{{ num }} people have signed, {{ name }}.{% endtrans %}
+{{ deadline|date("long") }} / {{ city|upper }}
+{% endblock %}
+"""
+
+
+@pytest.fixture(scope="module")
+def filtered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    from outreach.campaign import load_campaign
+    from outreach.merge.skeleton import MessageMaker
+    from outreach.render import Renderer
+
+    root = merge_campaign(tmp_path_factory.mktemp("filtered") / "love", {"f.j2": FILTERED})
+    campaign = load_campaign(root)
+    links = Unsubscribe(campaign.email.unsubscribe_url, None, secret=SECRET)
+    columns = ["email", "name", "locale", "city", "signatures", "deadline"]
+    maker = MessageMaker(campaign, Renderer(campaign), "f", columns, links)
+    maker.prepare(campaign.locales)
+    return root, maker
+
+
+@given(
+    name=NAMES,
+    city=st.sampled_from(["", "Leeds", "São Paulo", "x" * 300]),
+    signatures=st.one_of(st.integers(0, 10**12).map(str), st.sampled_from(["", "1", "+7", "-2"])),
+    deadline=st.one_of(st.dates().map(dt.date.isoformat), st.just("")),
+    locale=st.sampled_from(["en", "es", "fr", "pt"]),
+)
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_a_filtered_column_from_a_skeleton_is_the_slow_path(
+    filtered: tuple[Path, object],
+    name: str,
+    city: str,
+    signatures: str,
+    deadline: str,
+    locale: str,
+) -> None:
+    """Whatever each row's values of fields under filters (and a plural's count), the
+    message equals a full render with those values (the slow path), parsed back: the
+    first time (a full render) and the second (from a skeleton for those values, proven
+    against a full render with probe names)."""
+    from outreach.display import NOT_ONE_LINE
+    from outreach.merge.audience import Choice, Supporter
+    from outreach.merge.skeleton import MessageMaker
+    from outreach.merge.supporters import parse_address
+
+    root, maker = filtered
+    assert isinstance(maker, MessageMaker)
+    address = parse_address("ana@example.net")
+    assert not isinstance(address, str)
+    cells = {"email": "ana@example.net", "name": name, "city": city}
+    cells |= {"signatures": signatures, "deadline": deadline}
+    supporter = Supporter(2, address, name, Choice(locale, "first", locale), cells)
+    typed: dict[str, Any] = {**cells, "signatures": int(signatures or 300000)}
+    typed["deadline"] = dt.date.fromisoformat(deadline) if deadline else dt.date(2014, 2, 6)
+    for _ in range(2):
+        skeletons = maker.stats["skeleton"]
+        data = maker.make(supporter).data(maker.date())
+        check_message(
+            data,
+            locale=locale,
+            name=name,
+            address="ana@example.net",
+            campaign=root,
+            message="f",
+            fields=typed,
+        )
+    if not (NOT_ONE_LINE.search(name) or "  " in name):  # else rendered in full: reshaped
+        assert maker.stats["skeleton"] == skeletons + 1  # the second came from a skeleton

@@ -111,6 +111,59 @@ def test_a_stored_value_that_is_not_a_compiled_catalog_is_ignored(example: Path)
     assert _emails(example, _cache(example)) == expected
 
 
+FILM = "El amor siempre gana. Mira el corto."
+
+
+def _hijacked(mo: bytes) -> bytes:
+    """``mo`` with the Spanish email's first line as a phishing line of the same length
+    (offsets unchanged: still a valid catalog)."""
+    original = FILM.encode("utf-8")
+    forged = b"Bloqueada: https://evil.example/r"
+    forged = forged.ljust(len(original), b".")
+    assert original in mo and len(forged) == len(original)
+    return mo.replace(original, forged)
+
+
+def test_a_rewritten_compiled_catalog_is_ignored_and_rebuilt(example: Path) -> None:
+    """Issue 18 item 8: whoever can write the cache directory (not read its secret) edits a
+    stored .mo; the MAC beside it no longer matches, so rendering gives the .po's text, and
+    the value is computed again and overwritten."""
+    import base64
+
+    expected = _emails(example, _cache(example))
+    assert FILM in expected["es"][2]
+    stored = _cache(example).path(COMPILED)
+    assert stored is not None
+    document = json.loads(stored.read_text(encoding="utf-8"))
+    assert document["schema"] == 5
+    forged_keys = []
+    for key, (mac, text) in document["values"].items():
+        value = json.loads(text)
+        mo = base64.b64decode(value["mo"])
+        if FILM.encode("utf-8") in mo:
+            value["mo"] = base64.b64encode(_hijacked(mo)).decode("ascii")
+            document["values"][key] = [mac, json.dumps(value)]  # the genuine catalog's MAC
+            forged_keys.append(key)
+    assert forged_keys
+    stored.write_text(json.dumps(document), encoding="utf-8")
+    rendered = _emails(example, _cache(example))
+    assert rendered == expected
+    assert "evil.example" not in json.dumps(rendered, default=str)
+    rewritten = json.loads(stored.read_text(encoding="utf-8"))["values"]
+    for key in forged_keys:  # rebuilt from the .po, and sealed again
+        mac, text = rewritten[key]
+        assert FILM.encode("utf-8") in base64.b64decode(json.loads(text)["mo"])
+        assert mac == _cache(example).seal(COMPILED, key, text)
+    # The control: with the secret, the same forgery is what rendering would use.
+    cache = _cache(example)
+    for key in forged_keys:
+        value = cache.get(COMPILED, key)
+        value["mo"] = base64.b64encode(_hijacked(base64.b64decode(value["mo"]))).decode()
+        cache.put(COMPILED, key, value)
+    cache.save()
+    assert "evil.example" in _emails(example, _cache(example))["es"][2]
+
+
 def test_text_direction_reads_no_locale_data(monkeypatch: pytest.MonkeyPatch) -> None:
     import babel.localedata
 

@@ -19,6 +19,12 @@ A cache is derived data, and derived data is never believed over its sources (th
 * every key is a MAC (keyed BLAKE2b) of its material under a secret of this machine
   (``secret`` in that directory, 32 random bytes, mode 0600): without the secret no one can
   write an entry that a lookup would find, and a file copied from elsewhere matches nothing;
+* every value is stored as its JSON text beside a MAC under the same secret
+  (:meth:`CheckCache.seal`: keyed BLAKE2b of the namespace, the key and that text, so the
+  MAC covers exactly the bytes that will be decoded): whoever can write
+  the directory but not read the secret cannot change what a key gives -- a compiled
+  catalog's text, an entry's findings, a detection. A value whose MAC does not match is a
+  miss: it is never used, and the value computed again overwrites it;
 * a cache that cannot be read, parsed or written is ignored (and rewritten): it only makes
   the run slower, never different.
 
@@ -30,6 +36,14 @@ True
 >>> store.put("entries", key, [["urls", "error", "link …"]])
 >>> store.get("entries", key)
 [['urls', 'error', 'link …']]
+
+A value changed behind the cache's back (here in memory; on disk it is the same) is a miss:
+
+>>> store.save()
+>>> again = CheckCache.open(store.base.parent, "campaign-id")
+>>> again._load("entries")[key][1] = "[]"  # "no findings": a forged all-clear, MAC kept
+>>> again.get("entries", key) is None
+True
 """
 
 from __future__ import annotations
@@ -37,6 +51,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -54,10 +69,12 @@ if TYPE_CHECKING:
 __all__ = ["CACHE_ENV", "CheckCache", "cache_root", "check_fingerprint"]
 
 CACHE_ENV = "OUTREACH_CACHE_DIR"
-_SCHEMA = 4
+_SCHEMA = 5  # 5: every value stored as [MAC, JSON text]
 _MAX_ENTRIES = 400_000
 #: Namespaces whose values are big (a compiled catalog): fewer are kept.
 _LIMITS = {"compiled": 64}
+_PERSON = b"outreach value"  # a value's MAC is never a key's
+_MISSING = object()
 
 
 def cache_root() -> Path:
@@ -99,7 +116,9 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 @dataclass
 class CheckCache:
     """One campaign's cache files (``base`` + ``.<namespace>.json``); ``namespaces`` map
-    keyed-hash (MAC) keys to JSON values."""
+    keyed-hash (MAC) keys to ``[MAC, text]``: a value's JSON text and the text's MAC
+    (:meth:`seal`). A value is decoded when first asked for, once its MAC is checked: a
+    run that needs a few values of a large file pays for those only."""
 
     base: Path | None
     secret: bytes = b""
@@ -108,6 +127,8 @@ class CheckCache:
     dirty: set[str] = field(default_factory=set)
     #: when a list, every put is also recorded here (a worker process ships them home)
     log: list[tuple[str, str, Any]] | None = None
+    #: the values read (their MAC checked) or written by this run, decoded
+    _decoded: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, root: str | os.PathLike[str] | None, campaign_id: str) -> CheckCache:
@@ -148,6 +169,35 @@ class CheckCache:
         material = repr(parts).encode("utf-8", "surrogatepass")
         return hashlib.blake2b(material, key=self.secret[:64], digest_size=32).hexdigest()
 
+    def seal(self, namespace: str, key: str, text: str) -> str:
+        """The MAC stored beside a value's JSON ``text``: keyed BLAKE2b (its own
+        personalisation, so it is never a key's MAC) of the namespace, the key and the text
+        exactly as stored, so no two values share one.
+
+        >>> store = CheckCache(Path("c"), b"k" * 32)
+        >>> store.seal("entries", "ab", '[["urls","error","link"]]')
+        '6fafcb0c7197e8fa280e551f25c2e949'
+        >>> store.seal("entries", "ab", "[]") != store.seal("files", "ab", "[]")
+        True
+        """
+        mac = self._sealer.copy()  # keyed once: a copy saves the key's block a value
+        mac.update(f"{namespace}\0{key}\0{text}".encode("utf-8", "surrogatepass"))
+        return mac.hexdigest()
+
+    @functools.cached_property
+    def _sealer(self) -> hashlib.blake2b:
+        return hashlib.blake2b(key=self.secret[:64], digest_size=16, person=_PERSON)
+
+    def _genuine(self, namespace: str, key: str, stored: Any) -> bool:
+        """Whether ``stored`` (as read from the file) is ``[MAC, text]`` with the MAC of
+        that text under this key."""
+        if not (isinstance(stored, list) and len(stored) == 2):
+            return False
+        mac, text = stored
+        if not (isinstance(mac, str) and mac.isascii() and isinstance(text, str)):
+            return False
+        return hmac.compare_digest(mac, self.seal(namespace, key, text))
+
     def _load(self, namespace: str) -> dict[str, Any]:
         values = self.namespaces.get(namespace)
         if values is not None:
@@ -162,7 +212,7 @@ class CheckCache:
                 data = json.loads(stream.read())
         except FileNotFoundError:
             return values
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # nested past the parser's depth
             self.dirty.add(namespace)  # unreadable or corrupt: start again and rewrite it
             return values
         if isinstance(data, dict) and data.get("schema") == _SCHEMA:
@@ -174,18 +224,40 @@ class CheckCache:
         return values
 
     def get(self, namespace: str, key: str) -> Any:
-        """The value stored under ``key``, or ``None``."""
+        """The value stored under ``key``, or ``None``: also when its MAC does not match
+        (the stored pair is then dropped, and the file rewritten at :meth:`save`)."""
         if self.base is None:
             return None
-        value = self._load(namespace).get(key)
-        if value is not None:
-            self.used.add((namespace, key))
+        found = self._decoded.get((namespace, key), _MISSING)
+        if found is not _MISSING:
+            return found
+        values = self._load(namespace)
+        stored = values.get(key)
+        if stored is None:
+            return None
+        try:
+            if not self._genuine(namespace, key, stored):
+                raise ValueError("not sealed under this key")
+            value = json.loads(stored[1])
+        except ValueError:  # forged, damaged or foreign: a miss, computed again
+            del values[key]
+            self.dirty.add(namespace)
+            return None
+        self._decoded[(namespace, key)] = value
+        self.used.add((namespace, key))
         return value
 
     def put(self, namespace: str, key: str, value: Any) -> None:
+        """Store ``value`` (JSON: dicts, lists, strings, numbers) under ``key`` as its JSON
+        text and that text's MAC; a value JSON cannot hold is not stored."""
         if self.base is None:
             return
-        self._load(namespace)[key] = value
+        try:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError):
+            return
+        self._load(namespace)[key] = [self.seal(namespace, key, text), text]
+        self._decoded[(namespace, key)] = value
         self.used.add((namespace, key))
         self.dirty.add(namespace)
         if self.log is not None:

@@ -18,6 +18,7 @@ to it: each is defined here and listed here)::
     ├── InputError        any other unreadable input file (supporters CSV, ...)
     │   └── UnsafePathError  a symbolic link, a path out of its directory, a FIFO for a file
     ├── HeaderError       an email header outreach will not write (a line break, a bad address)
+    │   └── FieldError    a supporter's value their message cannot be made with (that row only)
     ├── RunError          the SMTP server will take nothing from this run (sender refused, AUTH)
     ├── WorkerError       a merge --jobs worker's error, rebuilt with its message and exit code
     └── ProblemsFound     exit code 1: the work ran and found problems; carries them
@@ -38,6 +39,7 @@ from collections.abc import Sequence
 __all__ = [
     "CatalogError",
     "ConfigError",
+    "FieldError",
     "HeaderError",
     "InputError",
     "LocaleError",
@@ -117,6 +119,17 @@ class HeaderError(OutreachError):
     """A header that outreach will not write: a value with a line break or a control
     character, an address it cannot make valid, or a serialisation that did not come back
     exactly as meant (then nothing is sent)."""
+
+
+class FieldError(HeaderError):
+    """A supporter's value that their message cannot be made with: ``many`` in a column
+    that overrides a number of campaign.toml's ``[variables]``, a value a template's filter
+    refuses. Like a header outreach will not write, it refuses that supporter's row (the
+    merge reports ``SUPPORTERS.csv:LINE: reason`` and goes on); every other row is sent.
+
+    >>> isinstance(FieldError("signatures 'many' is not a whole number"), HeaderError)
+    True
+    """
 
 
 class RunError(OutreachError):

@@ -20,11 +20,20 @@ email is then rendered in full, and the summary says which field and where.
 ...                      {"name", "city", "email"})
 >>> sorted(use.plain), sorted(use.conditions), use.complex
 (['name'], ['name'], {'city': 'm.j2:1: a filter, test or expression'})
+
+A column is text, unless it overrides one of campaign.toml's ``[variables]`` that is not:
+then each row's cell is read as that variable's type (:func:`column_types`,
+:func:`typed_value`), so that ``{{ signatures|number }}`` and ``{% trans count=signatures %}``
+get a number, as they do from campaign.toml, and a cell that is not one is that row's
+problem, not the run's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+import datetime as dt
+import math
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -33,7 +42,7 @@ from outreach.errors import TemplateError
 if TYPE_CHECKING:
     from jinja2 import Environment, nodes
 
-__all__ = ["FieldUse", "analyse", "analyse_source"]
+__all__ = ["FieldUse", "analyse", "analyse_source", "column_types", "shown", "typed_value"]
 
 _GETTEXT = frozenset({"gettext", "ngettext", "pgettext", "npgettext", "_"})
 _SELECTORS = frozenset({"count", "num"})  # they choose a plural form
@@ -148,3 +157,96 @@ def analyse(env: Environment, names: Collection[str], fields: Collection[str]) -
         tree = env.parse(source, name)
         todo.extend(t for t in find_referenced_templates(tree) if t is not None)
     return use
+
+
+# -- columns that override a typed campaign variable ---------------------------------------
+_INTEGER = re.compile(r"[+-]?[0-9]{1,30}")
+_REAL = re.compile(r"[+-]?(?:[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30})(?:[eE][+-]?[0-9]{1,3})?")
+_TRUE, _FALSE = frozenset({"true", "yes", "1"}), frozenset({"false", "no", "0"})
+
+
+def _type_name(value: object) -> str | None:
+    """What a campaign variable's value is, in a reader's words; ``None`` for text (and
+    lists), which a column's text replaces as it is."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, dt.datetime):
+        return "a date and time (2014-02-06T18:00)"
+    if isinstance(value, dt.date):
+        return "a date (2014-02-06)"
+    return None
+
+
+def column_types(columns: Iterable[str], variables: Mapping[str, object]) -> dict[str, object]:
+    """The columns that override a campaign variable that is not text, each with that
+    variable's value (whose type each row's cell is read as, by :func:`typed_value`).
+
+    >>> column_types(["email", "signatures", "city", "deadline"],
+    ...              {"signatures": 300000, "city": "Paris", "deadline": dt.date(2014, 2, 6)})
+    {'signatures': 300000, 'deadline': datetime.date(2014, 2, 6)}
+    """
+    return {c: variables[c] for c in columns if c in variables and _type_name(variables[c])}
+
+
+def shown(value: object, width: int = 40) -> str:
+    """``value`` for a one-line report: as campaign.toml writes it (text quoted), cut to
+    ``width`` characters.
+
+    >>> shown("many"), shown(dt.date(2014, 2, 6)), shown("x" * 200_000)
+    ("'many'", '2014-02-06', "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…")
+    """
+    text = _toml(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return repr(value)
+
+
+def typed_value(name: str, cell: str, like: object) -> object:
+    """``cell`` (a supporter's value for the column ``name``) read as the type of ``like``,
+    campaign.toml's value of the variable the column overrides; a blank cell keeps ``like``.
+    :class:`ValueError` says, in one line, why the cell is not one.
+
+    >>> typed_value("signatures", "1234", 300000), typed_value("signatures", "", 300000)
+    (1234, 300000)
+    >>> typed_value("deadline", "2014-03-01", dt.date(2014, 2, 6))
+    datetime.date(2014, 3, 1)
+    >>> typed_value("signatures", "many", 300000)
+    Traceback (most recent call last):
+    ...
+    ValueError: signatures 'many' is not a whole number (campaign.toml: signatures = 300000)
+    """
+    if not cell:
+        return like
+    try:
+        if isinstance(like, bool):
+            if cell.lower() in _TRUE | _FALSE:
+                return cell.lower() in _TRUE
+        elif isinstance(like, int):
+            if _INTEGER.fullmatch(cell):
+                return int(cell)
+        elif isinstance(like, float):
+            if _REAL.fullmatch(cell) and math.isfinite(number := float(cell)):
+                return number
+        elif isinstance(like, dt.datetime):
+            if len(cell) <= 40:
+                return dt.datetime.fromisoformat(cell)
+        elif isinstance(like, dt.date):
+            if len(cell) <= 40:
+                return dt.date.fromisoformat(cell)
+        else:
+            return cell
+    except ValueError:
+        pass
+    raise ValueError(
+        f"{name} {shown(cell)} is not {_type_name(like)} (campaign.toml: {name} = {_toml(like)})"
+    )

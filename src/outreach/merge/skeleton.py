@@ -8,33 +8,45 @@ static text is encoded once (:mod:`outreach.merge.compose`); each supporter's va
 where the markers were: as they are in the subject and the text, HTML-escaped in the HTML
 (as Jinja's autoescape would), each encoded on its own.
 
-Before a skeleton is used it must prove itself: rendered in full with probe values, the
-message must come out the same as the skeleton filled with those values -- the same
-subject, text and HTML, then the same header block byte for byte as
-:func:`outreach.mail.email_bytes` writes (which parses its message back with the stdlib),
-and the same parts when the stdlib parses both. A skeleton that fails, a template that uses
-a field in a way a skeleton cannot represent (:mod:`outreach.merge.fields`), or a value that
-full rendering would change (a line break, a tab, a run of spaces) sends that supporter's
-email through the full path: :class:`~outreach.render.Renderer` then ``email_bytes``. The
-summary counts both paths and says why.
+A field whose value the template uses beyond writing it -- through a filter
+(``{{ signatures|number }}``), as a plural's count, in a comparison
+(:mod:`outreach.merge.fields`) -- has no marker: no probe string can stand for every value
+a filter takes. Its value is part of the skeleton instead: the skeleton is keyed by the
+values of those fields, as by the non-empty ones, and built the second time a combination
+of them comes (the first supporter with it, and any combination past the cache's size,
+get a full render). So does a column that overrides one of campaign.toml's ``[variables]``
+that is not text: its cells are read as that variable's type
+(:func:`~outreach.merge.fields.typed_value`), and a cell that is not one -- ``many`` for
+``signatures = 300000`` -- or with which the template fails is that supporter's
+:class:`~outreach.errors.FieldError`: their row is reported, the others are sent.
+
+Before a skeleton is used it must prove itself: rendered in full with probe values (and
+its own values for the fields it is keyed by), the message must come out the same as the
+skeleton filled with those values -- the same subject, text and HTML, then the same header
+block byte for byte as :func:`outreach.mail.email_bytes` writes (which parses its message
+back with the stdlib), and the same parts when the stdlib parses both. A skeleton that
+fails, or a value that full rendering would change (a line break, a tab, a run of spaces)
+sends that supporter's email through the full path: :class:`~outreach.render.Renderer`
+then ``email_bytes``. The summary counts both paths and says why.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import email.utils
 import hashlib
 import re
 import secrets
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from markupsafe import escape
 
 from outreach.display import NOT_ONE_LINE
-from outreach.errors import HeaderError, TemplateError
+from outreach.errors import FieldError, HeaderError, TemplateError
 from outreach.mail import (
     address_header,
     ascii_header,
@@ -52,7 +64,7 @@ from outreach.merge.compose import (
     qp_value,
     to_line,
 )
-from outreach.merge.fields import FieldUse, analyse
+from outreach.merge.fields import FieldUse, analyse, column_types, shown, typed_value
 from outreach.render import HTML_LAYOUT, TEXT_LAYOUT
 
 if TYPE_CHECKING:
@@ -66,6 +78,10 @@ __all__ = ["MessageMaker", "Outgoing"]
 
 _HTML_SPECIAL = re.compile(r"[&<>\"']")
 Segments = list[str | int]
+#: A skeleton's key: the locale, the fields that are not empty, the fixed fields' values.
+Key = tuple[str, frozenset[str], tuple[Any, ...]]
+_SEEN = 4096  # combinations of fixed values remembered (seen once) before starting again
+_SKELETONS = 256  # skeletons kept for one message
 
 
 class Outgoing(NamedTuple):
@@ -166,7 +182,9 @@ class MessageMaker:
 
     ``columns`` are the CSV's (their values are the fields); ``utf8`` whether non-ASCII
     local parts may be written (SMTPUTF8, or a file). ``stats`` counts skeleton and full
-    renders; ``notes`` says why any email was rendered in full.
+    renders; ``notes`` says why any email was rendered in full. :meth:`make` raises
+    :class:`~outreach.errors.HeaderError` (:class:`~outreach.errors.FieldError` for a
+    value the message cannot be made with) for one supporter's row.
     """
 
     def __init__(
@@ -193,22 +211,33 @@ class MessageMaker:
             self.fields.append("unsubscribe_url")
         env = renderer.environment(campaign.source_locale, html=True)
         self.use: FieldUse = analyse(env, [f"{message}.j2", HTML_LAYOUT, TEXT_LAYOUT], self.fields)
+        # Columns that override a campaign variable that is not text and that a template
+        # uses: read as the variable's type.
+        used = self.use.plain | self.use.conditions | set(self.use.complex)
+        self.typed = column_types([f for f in self.fields if f in used], campaign.variables)
+        # Fields a skeleton holds the value of (no marker can stand for them): those used
+        # beyond being written, and the typed ones (written as their type renders).
+        self.fixed = tuple(f for f in self.fields if f in self.use.complex or f in self.typed)
         # A per-recipient unsubscribe URL goes into a skeleton as its static text with a
         # slot for each placeholder's value (an address, a token: URL-safe text that
         # encodes as itself), not as one slot for the whole link: its text is encoded once.
         self._link: int | None = None
         self._link_fields: list[str] = []
-        if unsubscribe.needs_recipient and unsubscribe.url:
+        if unsubscribe.needs_recipient and unsubscribe.url and "unsubscribe_url" not in self.fixed:
             self._link = self.fields.index("unsubscribe_url")
             count = len(unsubscribe.url_pieces) - 1
             self._link_fields = [f"\0unsubscribe_url {n}" for n in range(count)]
             self.fields.extend(self._link_fields)
+        # The fields that have slots, by index (None: a fixed field, never in a slot).
+        self._slots: list[str | None] = [None if f in self.fixed else f for f in self.fields]
         self.sender = campaign.email.sender or f"{campaign.name} <noreply@localhost>"
         self.reply_to = campaign.email.reply_to
         self.domain = idna_domain(sender_domain(self.sender))
         seed = "\0".join((campaign.name, campaign.url, message, ""))
         self._id_seed = hashlib.sha256(seed.encode("utf-8"))
-        self._skeletons: dict[tuple[str, frozenset[str]], _Skeleton | str] = {}
+        self._skeletons: dict[Key, _Skeleton | str] = {}
+        self._seen: set[Key] = set()  # fixed values that came once (a second: a skeleton)
+        self._worked: dict[str, Any] = {}  # fixed values a full render worked with
         self._lf: dict[int, _Skeleton] = {}
         self.stats: Counter[str] = Counter()
         self.notes: dict[str, str] = {}
@@ -218,11 +247,12 @@ class MessageMaker:
         self._static_unsubscribe = None if unsubscribe.needs_recipient else unsubscribe.preview()
         # Whether a field is empty changes more than the field: a condition, and the white
         # space that rendering tidies around it. One skeleton per set of non-empty fields.
-        self._shaping = self.use.plain | self.use.conditions
+        self._shaping = (self.use.plain | self.use.conditions) - set(self.fixed)
         for name, why in self.use.complex.items():
             self.notes[f"complex:{name}"] = (
                 f"the field {name!r} is used in a way a skeleton cannot represent ({why}): "
-                "every email is rendered in full"
+                "an email is rendered in full unless its value came before (then from a "
+                "skeleton for that value)"
             )
 
     # -- identity ----------------------------------------------------------------------
@@ -235,8 +265,21 @@ class MessageMaker:
 
     def _values(
         self, supporter: Supporter, unsubscribe_url: str | None, link_values: Sequence[str]
-    ) -> dict[str, str]:
-        values = dict(supporter.fields)
+    ) -> dict[str, Any]:
+        """What the templates get for ``supporter``: their columns (the typed ones read as
+        their type: :class:`~outreach.errors.FieldError` for a cell that is not one) and
+        their own unsubscribe link."""
+        values: dict[str, Any] = dict(supporter.fields)
+        for name, like in self.typed.items():
+            try:
+                values[name] = typed_value(name, values.get(name, ""), like)
+            except ValueError as exc:
+                raise FieldError(str(exc)) from None
+        return self._with_link(values, unsubscribe_url, link_values)
+
+    def _with_link(
+        self, values: dict[str, Any], unsubscribe_url: str | None, link_values: Sequence[str]
+    ) -> dict[str, Any]:
         if self._static_unsubscribe is None:  # the link names the recipient
             values["unsubscribe_url"] = unsubscribe_url or ""
             values.update(zip(self._link_fields, link_values, strict=True))
@@ -252,13 +295,55 @@ class MessageMaker:
     # -- the paths ---------------------------------------------------------------------
     def prepare(self, locales: Sequence[str]) -> None:
         """Build (and prove) each locale's first skeleton now, so that a template error
-        stops the run before anything is sent."""
+        stops the run before anything is sent. Fixed fields take the campaign's value when
+        it has one; a template that fails with a probe for one that has none is left to
+        each row to judge (the probe may not be what a filter takes)."""
+        defaults = self._defaults()
         for locale in locales:
-            self._skeleton(locale, frozenset(self._shaping))
+            key: Key = (locale, frozenset(self._shaping), defaults)
+            built = self._build(key)
+            if isinstance(built, TemplateError):
+                probed = [f for f in self.fixed if f not in self.renderer.variables]
+                if not probed:
+                    raise built
+                note = (
+                    f"{built} (with a probe value for {', '.join(probed)}): each supporter's "
+                    "values are judged as their message is made"
+                )
+                self.notes.setdefault(note, note)
+                continue
+            self._worked = dict(zip(self.fixed, defaults, strict=True))
+            with contextlib.suppress(TypeError):  # a campaign value may be a list
+                self._skeletons[key] = built
+            if isinstance(built, str):
+                self.notes.setdefault(built, built)
+
+    def _defaults(self) -> tuple[Any, ...]:
+        """The fixed fields' values before any row: the campaign's (or ``--var``'s), else a
+        probe."""
+        found = []
+        for index, name in enumerate(self.fields):
+            if name not in self.fixed:
+                continue
+            if name in self.renderer.variables:
+                found.append(self.renderer.variables[name])
+            elif name == "unsubscribe_url":
+                found.append(self._unsubscribe_for("zoe.probe@example.net")[0] or "")
+            else:
+                found.append(_probe(index, name))
+        return tuple(found)
 
     def make(self, supporter: Supporter, *, proof_to: str | None = None) -> Outgoing:
         """The message for ``supporter``; with ``proof_to``, a proof for that address
         (subject marked ``[PROOF]``, its own Message-ID and unsubscribe link)."""
+        try:
+            return self._make(supporter, proof_to)
+        except FieldError as exc:
+            if proof_to is None:
+                raise
+            raise FieldError(f"the proof's supporter (line {supporter.line}): {exc}") from None
+
+    def _make(self, supporter: Supporter, proof_to: str | None) -> Outgoing:
         address = supporter.address
         if address.utf8 and not self.utf8:
             raise HeaderError(
@@ -271,20 +356,23 @@ class MessageMaker:
         reason = self._full_reason(values)
         if proof_to is None and reason is None:
             truthy = frozenset(f for f in self._shaping if values.get(f))
-            built = self._skeleton(locale, truthy)
+            fixed = tuple(map(values.get, self.fixed)) if self.fixed else ()
+            built = self._skeleton((locale, truthy, fixed))
             if isinstance(built, _Skeleton):
+                outgoing = self._fast(built, supporter, values, unsubscribe, self.newline)
                 self.stats["skeleton"] += 1
-                return self._fast(built, supporter, values, unsubscribe, self.newline)
+                return outgoing
             reason = built
+        name = "" if proof_to else supporter.name
+        outgoing = self._full(
+            supporter, values, unsubscribe, locale, name, spec, proof_to is not None
+        )
         self.stats["full"] += 1
         if reason:
             self.notes.setdefault(reason, reason)
-        name = "" if proof_to else supporter.name
-        return self._full(supporter, values, unsubscribe, locale, name, spec, proof_to is not None)
+        return outgoing
 
-    def _full_reason(self, values: Mapping[str, str]) -> str | None:
-        if self.use.complex:
-            return next(iter(self.notes.values()))
+    def _full_reason(self, values: Mapping[str, Any]) -> str | None:
         for name in self._shaping:
             value = values.get(name, "")
             if "  " in value or NOT_ONE_LINE.search(value):
@@ -305,6 +393,10 @@ class MessageMaker:
         proof: bool,
     ) -> Outgoing:
         rendered = self._render(locale, values)
+        if isinstance(rendered, TemplateError):
+            raise FieldError(self._unusable(locale, values, rendered))
+        if self.fixed:  # values the template works with, to tell a failing one by
+            self._worked = {f: values.get(f) for f in self.fixed}
         if proof:
             rendered = dataclasses.replace(rendered, subject=f"[PROOF] {rendered.subject}")
         identifier = (
@@ -337,8 +429,41 @@ class MessageMaker:
             (tail,),
         )
 
-    def _render(self, locale: str, values: Mapping[str, Any]) -> Email:
-        rendered = self.renderer.render_email(self.message, locale, values)
+    def _unusable(self, locale: str, values: Mapping[str, Any], error: TemplateError) -> str:
+        """Why a supporter's message cannot be made: which of their values the template
+        fails with (each tried back at a value it worked with, when there are several),
+        then the template's error."""
+        worked = self._worked
+        own = [
+            f
+            for f in self.fixed
+            if f != "unsubscribe_url" and (f not in worked or values.get(f) != worked[f])
+        ]
+        blamed = own
+        if len(own) > 1:
+            blamed = (
+                [
+                    f
+                    for f in own
+                    if f in worked
+                    and not isinstance(
+                        self._render(locale, {**values, f: worked[f]}), TemplateError
+                    )
+                ]
+                or [f for f in own if f not in worked]
+                or own
+            )
+        named = ", ".join(f"{f} {shown(values.get(f))}" for f in blamed)
+        return f"{named or 'a value'}: the message cannot be made with it ({error})"
+
+    def _render(self, locale: str, values: Mapping[str, Any]) -> Email | TemplateError:
+        """The email rendered in full, or the error of a template that fails with these
+        values (returned: the caller knows whose values they are). A problem with what it
+        rendered (a translation's link hijack) is the campaign's: raised."""
+        try:
+            rendered = self.renderer.render_email(self.message, locale, values)
+        except TemplateError as exc:
+            return exc
         if rendered.problems:
             where = self.campaign.messages_dir / f"{self.message}.j2"
             raise TemplateError(
@@ -351,14 +476,14 @@ class MessageMaker:
         self,
         skeleton: _Skeleton,
         supporter: Supporter,
-        values: Mapping[str, str],
+        values: Mapping[str, Any],
         unsubscribe: tuple[tuple[str, str], ...],
         newline: bytes = b"\r\n",
     ) -> Outgoing:
         lf = newline == b"\n"
         if lf:
             skeleton = self._lf_skeleton(skeleton)
-        ordered = [values.get(f, "") for f in self.fields]
+        ordered = self._ordered(values)
         address = supporter.address
         subject = skeleton.subject_line
         if subject is None:
@@ -392,6 +517,10 @@ class MessageMaker:
             (tail.encode("ascii"), start, *text, middle, *html, end),
         )
 
+    def _ordered(self, values: Mapping[str, Any]) -> list[str]:
+        """Each field's value by index, for the slots (a fixed field, never in one: "")."""
+        return [values.get(f, "") if f is not None else "" for f in self._slots]
+
     def _lf_skeleton(self, skeleton: _Skeleton) -> _Skeleton:
         """The skeleton with LF line ends (its static parts converted once)."""
         found = self._lf.get(id(skeleton))
@@ -415,32 +544,44 @@ class MessageMaker:
         return found
 
     # -- building and proving a skeleton -----------------------------------------------
-    def _skeleton(self, locale: str, truthy: frozenset[str]) -> _Skeleton | str:
-        found = self._skeletons.get((locale, truthy))
-        if found is None:
-            if len(self._skeletons) > 256:
-                return "too many combinations of empty and non-empty fields for skeletons"
-            found = self._skeletons[(locale, truthy)] = self._build(locale, truthy)
-            if isinstance(found, str):
-                self.notes.setdefault(found, found)
-        return found
+    def _skeleton(self, key: Key) -> _Skeleton | str:
+        """The skeleton for ``key``, or why there is none ("": not yet, render in full)."""
+        found = self._skeletons.get(key)
+        if found is not None:
+            return found
+        if key[2] and key not in self._seen:  # fixed values seen once: worth no skeleton yet
+            if len(self._seen) >= _SEEN:
+                self._seen.clear()
+            self._seen.add(key)
+            return ""
+        if len(self._skeletons) > _SKELETONS:
+            return "too many combinations of field values for skeletons: the rest rendered in full"
+        built = self._build(key)
+        if isinstance(built, TemplateError):  # these values fail: each row's full render says
+            built = "a template failed with some supporters' values: their rows are reported"
+        self._skeletons[key] = built
+        if isinstance(built, str):
+            self.notes.setdefault(built, built)
+        return built
 
-    def _values_for(self, truthy: frozenset[str], make: Any) -> list[str]:
+    def _values_for(self, key: Key, make: Callable[[int, str], str]) -> list[Any]:
+        """A value for each field: the key's for a fixed field, "" for an empty one, else
+        ``make(index, field)``."""
+        _, truthy, fixed = key
+        held = dict(zip(self.fixed, fixed, strict=True))
         return [
-            "" if f in self._shaping and f not in truthy else make(i, f)
+            held[f] if f in held else "" if f in self._shaping and f not in truthy else make(i, f)
             for i, f in enumerate(self.fields)
         ]
 
-    def _build(self, locale: str, truthy: frozenset[str]) -> _Skeleton | str:
-        if self.use.complex:
-            self._render(locale, dict(zip(self.fields, self._probe(truthy), strict=True)))
-            return next(iter(self.notes.values()))
+    def _build(self, key: Key) -> _Skeleton | str | TemplateError:
+        locale = key[0]
         nonce = secrets.token_hex(4)
         # A field's marker is private-use characters around a number, which no filter or
         # escaping changes; inside a link, letters (u<nonce>v<n>v<nonce>u), so that the
         # link still reads as one to what renders and checks it.
         marker = re.compile(f"(?:\ue000{nonce}|u{nonce}v)(\\d+)(?:\ue001|v{nonce}u)")
-        markers = self._values_for(truthy, lambda i, _: f"\ue000{nonce}{i}\ue001")
+        markers = self._values_for(key, lambda i, _: f"\ue000{nonce}{i}\ue001")
         if self._link is not None and markers[self._link]:
             first = len(self.fields) - len(self._link_fields)
             static = self.unsubscribe.url_pieces
@@ -448,13 +589,15 @@ class MessageMaker:
                 f"u{nonce}v{first + n}v{nonce}u{piece}" for n, piece in enumerate(static[1:])
             )
         rendered = self._render(locale, dict(zip(self.fields, markers, strict=True)))
+        if isinstance(rendered, TemplateError):
+            return rendered
         subject = _split(rendered.subject, marker, nonce)
         text = _split(rendered.text, marker, nonce)
         html = _split(rendered.html, marker, nonce)
         if subject is None or text is None or html is None:
             return "a field came out altered in the rendered email: every email rendered in full"
         skeleton = self._assemble(rendered, subject, text, html)
-        return self._prove(skeleton, locale, truthy, subject, text, html)
+        return self._prove(skeleton, key, subject, text, html)
 
     def _assemble(
         self, rendered: Email, subject: Segments, text: Segments, html: Segments
@@ -482,32 +625,29 @@ class MessageMaker:
         _, headers, _ = self._unsubscribe_for("probe@example.net")
         return headers[1:]
 
-    def _probe(self, truthy: frozenset[str]) -> list[str]:
-        return self._values_for(truthy, lambda i, f: f"Zoë Probe{i}-{f}")
-
     def _prove(
-        self,
-        skeleton: _Skeleton,
-        locale: str,
-        truthy: frozenset[str],
-        subject: Segments,
-        text: Segments,
-        html: Segments,
-    ) -> _Skeleton | str:
+        self, skeleton: _Skeleton, key: Key, subject: Segments, text: Segments, html: Segments
+    ) -> _Skeleton | str | TemplateError:
+        """``skeleton`` if, filled with probe values (and the key's fixed values), it gives
+        what a full render gives: the slow path, byte for byte in the headers and part for
+        part in the bodies; else why not."""
         from outreach.merge.audience import Choice, Supporter
         from outreach.merge.supporters import parse_address
 
-        probe = self._probe(truthy)
+        locale = key[0]
+        probe = self._values_for(key, _probe)
         values = dict(zip(self.fields, probe, strict=True))
         address = parse_address("zoe.probe@example.net")
         assert not isinstance(address, str)
         supporter = Supporter(0, address, "Zoë Próbé", Choice(locale, "first", locale), values)
         url, unsubscribe, link_values = self._unsubscribe_for(address.spec)
-        values = self._values(supporter, url, link_values)
+        values = self._with_link(values, url, link_values)
         full = self._render(locale, values)
+        if isinstance(full, TemplateError):
+            return full
         failed = "the skeleton did not match a full render: every email rendered in full"
-        escaped = [_escape(v) for v in (values.get(f, "") for f in self.fields)]
-        ordered = [values.get(f, "") for f in self.fields]
+        ordered = self._ordered(values)
+        escaped = [_escape(v) for v in ordered]
         if (
             _join(subject, ordered) != full.subject
             or _join(text, ordered) != full.text
@@ -537,6 +677,11 @@ class MessageMaker:
     def date(self) -> bytes:
         """The ``Date`` line for a message sent now (with the maker's line end)."""
         return self._date_here()
+
+
+def _probe(index: int, name: str) -> str:
+    """The probe value of a field: a name with a non-ASCII letter, numbered."""
+    return f"Zoë Probe{index}-{name}"
 
 
 def _one_field(name: str, value: str) -> str:
