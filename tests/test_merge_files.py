@@ -718,6 +718,32 @@ def test_a_csv_that_breaks_midway_leaves_nothing(love: Path, tmp_path: Path) -> 
     assert code == 2 and "not a CSV file this can read" in err and "connect" not in err
 
 
+def test_an_oversized_field_is_its_rows_error(love: Path, tmp_path: Path) -> None:
+    """A 200 KB value (past Python's own CSV limit of 131,072) stops neither the run nor the
+    other supporters: its row is reported at its line."""
+    path = tmp_path / "s.csv"
+    huge = "x" * 200_000
+    path.write_text(
+        f"email,name,city\na@example.net,A,Rio\nb@example.net,B,{huge}\nc@example.net,C,Lima\n",
+        encoding="utf-8",
+    )
+    box = tmp_path / "out.mbox"
+    code, _, err = run_cli(love, "merge", str(path), "share", "--out", str(box))
+    assert code == 1
+    assert f"{path}:3: the city value is 200,000 characters long" in err
+    assert len(by_address(box)) == 2
+
+
+def test_a_csv_error_names_its_line(love: Path, tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(
+        'email,name\na@example.net,A\nb@example.net,"B\nc@example.net,C\n', encoding="utf-8"
+    )
+    code, _, err = run_cli(love, "merge", str(path), "share", "--dry-run")
+    assert code == 2
+    assert err.startswith(f"{path}:3: not a CSV file this can read")
+
+
 # -- issue 18 item 6: supporter columns are per-row data, checked per row ----------------------
 SIGNATURES = [  # the petition: {% trans count=signatures, num=signatures|number %}
     ("ana@example.net", "Ana", "pt-BR", "1234"),  # 2

@@ -73,7 +73,7 @@ from typing import Any, NamedTuple
 
 from outreach.display import NOT_ONE_LINE
 from outreach.locales import MatchKind, match_locale
-from outreach.merge.supporters import Address, Row, parse_address
+from outreach.merge.supporters import MAX_FIELD, Address, Row, parse_address
 from outreach.urls import is_http_url
 
 __all__ = [
@@ -349,6 +349,12 @@ class Audience:
         if row.width > self.width:
             return f"the row has {row.width} values but the header has {self.width} columns"
         fields = row.fields
+        for column, value in fields.items():
+            if len(value) > MAX_FIELD:
+                return (
+                    f"the {column} value is {len(value):,} characters long; a supporter's "
+                    f"field may have at most {MAX_FIELD:,}"
+                )
         for column in self.header_fields:
             problem = field_problem(column, fields[column], "header")
             if problem is not None:

@@ -100,6 +100,13 @@ _PLAIN_LABEL = rf"(?![A-Za-z0-9]{{2}}--){_LABEL}"
 _PLAIN_ADDRESS = re.compile(rf"({_ATEXT.pattern})@({_PLAIN_LABEL}(?:\.{_PLAIN_LABEL})+)")
 _FORBIDDEN = re.compile(r"[\s<>()\[\],;:\\\"\x00-\x1f\x7f\x85\u2028\u2029@]")
 _CHUNK = 1 << 20
+#: The longest value a supporter's field may have: a longer one is its row's error
+#: (:meth:`outreach.merge.audience.Audience.supporter`), not the run's.
+MAX_FIELD = 65_536
+#: What the CSV parser reads in one field (Python's csv stops at 131,072 characters by
+#: default, for the whole run): past this, memory is at stake and the file is refused, at
+#: the record's line. The limit is the process's (``csv.field_size_limit``); it is only raised.
+CSV_FIELD_LIMIT = 1 << 22
 
 
 class Address(NamedTuple):  # a tuple, not a frozen dataclass: one is made for every row
@@ -204,9 +211,19 @@ class SupporterFile:
         self.records = records
 
     def _reader(self, stream: IO[str]) -> Iterator[tuple[int, list[str]]]:
+        if csv.field_size_limit() < CSV_FIELD_LIMIT:
+            csv.field_size_limit(CSV_FIELD_LIMIT)
         reader = csv.reader(stream, delimiter=self.delimiter, strict=True)
         previous = 0
-        for record in reader:
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise InputError(
+                    f"not a CSV file this can read: {exc}", path=self.path, line=previous + 1
+                ) from None
             start, previous = previous + 1, reader.line_num
             if record:
                 yield start, record
@@ -216,15 +233,12 @@ class SupporterFile:
         columns, width = self.columns, len(self.columns)
         with _open_text(self.path, self.encoding) as stream:
             records = self._reader(stream)
-            try:
-                next(records, None)
-                for line, record in records:
-                    values = [v.strip() for v in record]
-                    if len(values) < width:
-                        values += [""] * (width - len(values))
-                    yield Row(line, dict(zip(columns, values, strict=False)), len(record))
-            except csv.Error as exc:
-                raise InputError(f"not a CSV file this can read: {exc}", path=self.path) from None
+            next(records, None)
+            for line, record in records:
+                values = [v.strip() for v in record]
+                if len(values) < width:
+                    values += [""] * (width - len(values))
+                yield Row(line, dict(zip(columns, values, strict=False)), len(record))
 
 
 def _open_text(path: Path, encoding: str) -> IO[str]:
@@ -302,18 +316,15 @@ def open_supporters(
     probe = SupporterFile(where, chosen, delimiter, (), 0)
     records = 0
     header: list[str] | None = None
-    try:
-        with _open_text(where, chosen) as stream:
-            for _, record in probe._reader(stream):
-                if header is None:
-                    header = record
-                    if not parse_all:
-                        records = max(bad - 1, 0)
-                        break
-                else:
-                    records += 1
-    except csv.Error as exc:
-        raise InputError(f"not a CSV file this can read: {exc}", path=where) from None
+    with _open_text(where, chosen) as stream:  # a CSV error is an InputError at its line
+        for _, record in probe._reader(stream):
+            if header is None:
+                header = record
+                if not parse_all:
+                    records = max(bad - 1, 0)
+                    break
+            else:
+                records += 1
     if header is None:
         raise InputError("the file is empty: it needs a header row with 'email'", path=where)
     return SupporterFile(where, chosen, delimiter, _columns(header, where), records)
