@@ -172,7 +172,7 @@ def test_a_worker_error_is_the_line_one_process_prints(love: Path, tmp_path: Pat
         assert single[0] == parallel[0] == 2
         assert parallel[2] == single[2]
         assert len(parallel[2].splitlines()) == 1 and "not a CSV file this can read" in single[2]
-        assert parallel[2].startswith(f"{path}: ")  # path and message, not lost on the way
+        assert parallel[2].startswith(f"{path}:52: ")  # path, line and message, not lost
         assert not target.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["love", "s.csv"]
 
