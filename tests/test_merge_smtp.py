@@ -138,14 +138,44 @@ def test_connections_are_kept_and_the_rate_is_kept(love: Path, tmp_path: Path) -
 
 
 def test_451_for_ever_is_deferred_to_the_next_run(love: Path, tmp_path: Path) -> None:
+    from outreach.merge.delivery import TRIES_PER_RUN
+
     supporters = write_csv(tmp_path / "s.csv", ROWS)
     with Server(Behaviour(temporary={"maria@example.net": 99})) as server:
-        code, _out, err = smtp(love, supporters, server, "--attempts", "3")
+        code, out, err = smtp(love, supporters, server)
     assert code == 1
-    assert f"{supporters}:3: deferred: 451 4.3.0 try again later" in err
-    assert server.handler.tries["maria@example.net"] == 3
+    assert err == (
+        f"{supporters}:3: maria@example.net: deferred: 451 4.3.0 try again later "
+        f"(attempt {TRIES_PER_RUN} of 5: the next run tries again)\n"
+    )
+    assert "not accepted: 1 supporter" in out
+    assert server.handler.tries["maria@example.net"] == TRIES_PER_RUN
     with Server() as server:
         code, _, err = smtp(love, supporters, server)
+    assert code == 0, err
+    assert list(received(server)) == ["maria@example.net"]
+
+
+def test_451_is_failed_once_the_attempts_are_spent(love: Path, tmp_path: Path) -> None:
+    """``--attempts`` counts the tries of every run: then the recipient is failed."""
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Server(Behaviour(temporary={"maria@example.net": 99})) as server:
+        code, _, err = smtp(love, supporters, server, "--attempts", "4")
+        assert code == 1 and "maria@example.net: deferred: 451" in err
+        assert server.handler.tries["maria@example.net"] == 3  # this run's share
+        code, _, err = smtp(love, supporters, server, "--attempts", "4")
+        assert code == 1
+        assert err == (
+            f"{supporters}:3: maria@example.net: failed: 451 4.3.0 try again later "
+            "(4 attempts)\n"
+        )
+        assert server.handler.tries["maria@example.net"] == 4  # one more: the 4th
+        code, out, err = smtp(love, supporters, server, "--attempts", "4")
+        assert code == 1 and server.handler.tries["maria@example.net"] == 4
+        assert "failed earlier 1" in out
+        assert f"{supporters}:3: maria@example.net: failed earlier: 451" in err
+    with Server() as server:  # --retry-failed gives her the attempts again
+        code, _, err = smtp(love, supporters, server, "--retry-failed", "--attempts", "4")
     assert code == 0, err
     assert list(received(server)) == ["maria@example.net"]
 
@@ -155,7 +185,7 @@ def test_550_is_recorded_and_reported(love: Path, tmp_path: Path) -> None:
     with Server(Behaviour(refused={"pierre@example.net"})) as server:
         code, out, err = smtp(love, supporters, server)
     assert code == 1
-    assert err.strip() == f"{supporters}:4: failed: 550 5.1.1 no such user here"
+    assert err.strip() == f"{supporters}:4: pierre@example.net: failed: 550 5.1.1 no such user here"
     assert "pierre@example.net" not in received(server) and len(received(server)) == 4
     assert server.handler.tries["pierre@example.net"] == 1  # never retried
     code, out, err = run_cli(
@@ -172,8 +202,13 @@ def test_550_is_recorded_and_reported(love: Path, tmp_path: Path) -> None:
         }
     ]
     with Server() as server:  # not retried by the next run either, unless asked
-        code, out, _ = smtp(love, supporters, server)
+        code, out, err = smtp(love, supporters, server)
         assert server.messages == [] and "failed earlier 1" in out
+        assert code == 1  # still not accepted, and said so
+        assert err == (
+            f"{supporters}:4: pierre@example.net: failed earlier: 550 5.1.1 no such user here "
+            "(--retry-failed sends it again)\n"
+        )
         code, out, _ = smtp(love, supporters, server, "--retry-failed")
         assert list(received(server)) == ["pierre@example.net"]
 

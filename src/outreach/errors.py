@@ -19,6 +19,7 @@ to it: each is defined here and listed here)::
     │   └── UnsafePathError  a symbolic link, a path out of its directory, a FIFO for a file
     ├── HeaderError       an email header outreach will not write (a line break, a bad address)
     ├── RunError          the SMTP server will take nothing from this run (sender refused, AUTH)
+    ├── JournalError      a merge journal that cannot be read or written (foreign, damaged, full)
     ├── WorkerError       a merge --jobs worker's error, rebuilt with its message and exit code
     └── ProblemsFound     exit code 1: the work ran and found problems; carries them
     ValueError            Python's: a bad value, where no file or exit code belongs
@@ -40,6 +41,7 @@ __all__ = [
     "ConfigError",
     "HeaderError",
     "InputError",
+    "JournalError",
     "LocaleError",
     "OutreachError",
     "PluralFormsError",
@@ -121,6 +123,16 @@ class HeaderError(OutreachError):
 
 class RunError(OutreachError):
     """The server will take nothing from this run (sender refused, AUTH failed, down)."""
+
+
+class JournalError(OutreachError):
+    """A merge journal outreach cannot use: not SQLite, another program's database, a meta
+    table that was edited, or a disk that is full. It prints as ``path: what is wrong and
+    what to do``; whatever the journal had already recorded stays as it was.
+
+    >>> print(JournalError("the disk is full: free some space, then run again", path="s.journal"))
+    s.journal: the disk is full: free some space, then run again
+    """
 
 
 class WorkerError(OutreachError):
