@@ -149,9 +149,9 @@ class SmtpSettings:
 
 @dataclass(frozen=True)
 class Result:
-    """The outcome of one message: ``accepted``, ``failed`` or ``deferred`` (pending for the
-    next run), the server's reply (or why there is none), and the tries it took (this run's
-    and every run's)."""
+    """The outcome of one message: ``accepted``, ``failed``, ``deferred`` (pending for the
+    next run) or ``unsent`` (the run stopped first), the server's reply (or why there is
+    none), and the tries it took (this run's and every run's)."""
 
     key: str
     line: int
@@ -255,12 +255,12 @@ class Client(smtplib.SMTP):
                 break
             left = deadline - time.monotonic()
             if left <= 0:
-                raise self._lost(f"no whole reply within {timeout:g} s")
+                raise self._lost(f"no complete reply within {timeout:g} s")
             try:
                 sock.settimeout(left)
                 chunk = sock.recv(65536)
             except TimeoutError:
-                raise self._lost(f"no reply within {timeout:g} s") from None
+                raise self._lost(f"no complete reply within {timeout:g} s") from None
             except OSError as exc:
                 raise self._lost(f"the connection failed: {_why(exc, timeout)}") from None
             if not chunk:
@@ -547,15 +547,25 @@ class Delivery:
         return smtp
 
     def probe(self) -> Client:
-        """Connect once before anything is sent (``RunError`` when that cannot work)."""
-        try:
-            return self.connect()
-        except ssl.SSLError as exc:
-            raise RunError(f"TLS with {self.where} failed: {exc}") from None
-        except (OSError, smtplib.SMTPException, UnicodeError) as exc:
-            raise RunError(
-                f"cannot connect to {self.where}: {_why(exc, self.settings.timeout)}"
-            ) from None
+        """Connect once before anything is sent (``RunError`` when that cannot work). A
+        4xx greeting or login reply (``421`` too busy) is tried again after the backoff,
+        ``attempts`` times in all; anything else is said at once."""
+        s = self.settings
+        for attempt in range(1, s.attempts + 1):
+            try:
+                return self.connect()
+            except ssl.SSLError as exc:
+                raise RunError(f"TLS with {self.where} failed: {exc}") from None
+            except smtplib.SMTPResponseException as exc:
+                if not 400 <= exc.smtp_code < 500 or attempt == s.attempts:
+                    tries = f" ({attempt} tries)" if attempt > 1 else ""
+                    raise RunError(
+                        f"cannot connect to {self.where}{tries}: {_why(exc, s.timeout)}"
+                    ) from None
+            except (OSError, smtplib.SMTPException, UnicodeError) as exc:
+                raise RunError(f"cannot connect to {self.where}: {_why(exc, s.timeout)}") from None
+            time.sleep(min(s.backoff * 2.0 ** (attempt - 1), _BACKOFF_CAP))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- the main thread's side ----------------------------------------------------------
     def start(self, ledger: Ledger | None = None) -> None:
@@ -612,10 +622,11 @@ class Delivery:
         self.halt()
 
     def _give_up(self, job: _Job) -> None:
-        why = f"not sent: the run stopped ({self.fatal})" if self.fatal else "not sent"
+        """``job`` is not sent: the run stopped (it stays pending in the journal)."""
         out = job.out
+        why = f"not sent: the run stopped ({self.fatal})" if self.fatal else "not sent"
         self.results.put(
-            Result(out.key, out.line, "deferred", why, out.recipient, job.tries, job.attempts)
+            Result(out.key, out.line, "unsent", why, out.recipient, job.tries, job.attempts)
         )
 
     def _take(self, conn: _Connection) -> _Job | None:
@@ -804,7 +815,7 @@ class Delivery:
                         RunError(f"cannot connect to {self.where} ({failures} tries): {why}")
                     )
                     return None
-                self.stop.wait(min(s.backoff * 2 ** (failures - 1), _BACKOFF_CAP))
+                self.stop.wait(min(s.backoff * 2.0 ** (failures - 1), _BACKOFF_CAP))
                 continue
             with self._cond:
                 self._live += 1

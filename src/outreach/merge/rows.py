@@ -289,6 +289,9 @@ def drain(run: Run, delivery: Delivery) -> None:
             result = delivery.results.get_nowait()
         except queue.Empty:
             break
+        if result.state == "unsent":  # the run stopped: one line says why, not one a row
+            run.summary.outcome["not sent (the run stopped)"] += 1
+            continue
         run.summary.outcome[result.state] += 1
         if result.state == "accepted":
             continue
