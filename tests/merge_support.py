@@ -258,8 +258,11 @@ class RawServer:
                 rcpt = []
                 conn.sendall(b"250 2.1.0 OK\r\n")
             elif verb == b"RCPT":
-                rcpt.append(line.decode().split(":", 1)[1].strip().strip("<>"))
-                conn.sendall(b"250 2.1.5 OK\r\n")
+                address = line.decode().split(":", 1)[1].strip().strip("<>")
+                reply = self.rcpt(address)
+                if reply.startswith(b"250"):
+                    rcpt.append(address)
+                conn.sendall(reply)
             elif verb == b"DATA":
                 conn.sendall(b"354 go on\r\n")
                 chunks = []
@@ -269,7 +272,7 @@ class RawServer:
                 if not self.after_data(conn, number, Received(list(rcpt), data, options, number)):
                     return
             elif verb == b"RSET":
-                conn.sendall(b"250 2.0.0 OK\r\n")
+                conn.sendall(self.rset())
             elif verb == b"QUIT":
                 self.leave(state)
                 conn.sendall(b"221 2.0.0 bye\r\n")
@@ -288,6 +291,12 @@ class RawServer:
                 f"250{' ' if n == len(lines) - 1 else '-'}{x}\r\n" for n, x in enumerate(lines)
             ).encode()
         )
+
+    def rcpt(self, address: str) -> bytes:
+        return b"250 2.1.5 OK\r\n"
+
+    def rset(self) -> bytes:
+        return b"250 2.0.0 OK\r\n"
 
     def auth(self, conn: socket.socket, reader: Any, words: list[str]) -> bool:
         conn.sendall(b"235 2.7.0 OK\r\n")

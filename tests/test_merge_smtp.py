@@ -527,6 +527,36 @@ def test_a_refused_sender_stops_the_run(love: Path, tmp_path: Path) -> None:
     assert "Traceback" not in err and "internal error" not in err
 
 
+def test_a_bad_reply_to_rset_renews_the_connection(love: Path, tmp_path: Path) -> None:
+    """RSET's reply is read too: one that is not 250 closes the connection (its state is
+    unknown) and the next message goes over a new one; the refusal before it stands."""
+
+    class BadReset(RawServer):
+        def rcpt(self, address: str) -> bytes:
+            if address == "pierre@example.net":
+                return b"550 5.1.1 no such user here\r\n"
+            return super().rcpt(address)
+
+        def rset(self) -> bytes:
+            return b"502 5.5.1 RSET? never heard of it\r\n"
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with BadReset() as server:
+        code, _, err = smtp(love, supporters, server, "--connections", "1")
+    assert code == 1
+    assert err == f"{supporters}:4: pierre@example.net: failed: 550 5.1.1 no such user here\n"
+    assert sorted(m.rcpt[0] for m in server.messages) == sorted(
+        set(LOCALES) - {"pierre@example.net"}
+    )
+    before = {
+        m.peer for m in server.messages if m.rcpt[0] in ("ana@example.net", "maria@example.net")
+    }
+    after = {
+        m.peer for m in server.messages if m.rcpt[0] in ("sam@example.net", "anna@example.net")
+    }
+    assert len(before) == len(after) == 1 and before != after
+
+
 # -- connections degrade; every reply is bounded -------------------------------------------
 class Limited(RawServer):
     """Two sessions at a time; a third is greeted with 421."""

@@ -436,8 +436,12 @@ def _stopped(smtp: smtplib.SMTP, judged: str, reply: str) -> str:
     if judged == "lost":
         smtp.close()
         raise smtplib.SMTPServerDisconnected(reply)
-    code, _ = _ask(smtp, b"RSET\r\n")
-    if verdict(code, 2) != "ok":
+    try:
+        code, _ = _ask(smtp, b"RSET\r\n")
+        reset = verdict(code, 2) == "ok"
+    except (OSError, smtplib.SMTPException):  # the reply that came first still decides
+        reset = False
+    if not reset:
         smtp.close()  # in no known state: the next message opens another connection
     return judged
 
@@ -593,7 +597,7 @@ class Delivery:
 
     def close(self) -> None:
         """Let the threads finish what is queued (retries included), then end them; what
-        is left when the run stopped is reported ``deferred``."""
+        is left when the run stopped is reported ``unsent`` (it stays pending)."""
         with self._cond:
             self._closing = True
             self._cond.notify_all()
