@@ -6,7 +6,10 @@
 * :func:`declare_columns` -- ``[merge.columns]`` in its campaign.toml;
 * :func:`write_csv` -- a supporters CSV from rows;
 * :class:`Server` -- aiosmtpd's ``Controller`` on 127.0.0.1 that keeps every message (and can
-  be told to answer 451 or 550 for some recipients, or to require TLS and AUTH);
+  be told to answer 451 or 550 for some recipients, to refuse some after the message, or to
+  require TLS and AUTH);
+* :class:`RawServer` -- a scripted SMTP server on plain sockets, for what no real server
+  does: a connection limit, an endless or slow reply, a garbage AUTH challenge;
 * :func:`check_message` -- a message parsed back by the stdlib and compared with what a full
   render gives for that supporter.
 """
@@ -19,6 +22,7 @@ import functools
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -107,17 +111,20 @@ class Received:
 class Behaviour:
     """How the test server answers: ``temporary`` addresses get 451 on their first
     ``count`` tries, ``refused`` addresses 550; for ``dropped`` addresses the server closes
-    the connection instead of answering RCPT, on their first ``count`` tries."""
+    the connection instead of answering RCPT, on their first ``count`` tries; ``after_data``
+    addresses get that reply after the message (which is then not kept)."""
 
     temporary: dict[str, int] = field(default_factory=dict)
     refused: set[str] = field(default_factory=set)
     dropped: dict[str, int] = field(default_factory=dict)
+    after_data: dict[str, str] = field(default_factory=dict)
 
 
 class Handler:
     def __init__(self, behaviour: Behaviour) -> None:
         self.behaviour = behaviour
         self.messages: list[Received] = []
+        self.refused_data: list[str] = []
         self.lock = threading.Lock()
         self.tries: dict[str, int] = {}
 
@@ -139,6 +146,10 @@ class Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
+            for address in envelope.rcpt_tos:
+                if address in self.behaviour.after_data:
+                    self.refused_data.append(address)
+                    return self.behaviour.after_data[address]
             self.messages.append(
                 Received(
                     list(envelope.rcpt_tos),
@@ -177,6 +188,146 @@ class Server:
     @property
     def messages(self) -> list[Received]:
         return list(self.handler.messages)
+
+
+class RawServer:
+    """A scripted SMTP server on 127.0.0.1, a thread a connection: enough SMTP for outreach
+    (EHLO, AUTH, MAIL, RCPT, DATA, RSET, QUIT), every step a method a test overrides.
+    ``messages`` are what it took (``peer`` is the session's number, from 1); ``sessions``
+    counts connections, ``active`` those still open (a session that said QUIT is not)."""
+
+    extensions: tuple[str, ...] = ("8BITMIME", "SMTPUTF8")
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.listener = socket.create_server((host, 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.host = host
+        self.lock = threading.Lock()
+        self.messages: list[Received] = []
+        self.sessions = 0
+        self.active = 0
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def __enter__(self) -> RawServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.listener.close()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.sessions += 1
+                self.active += 1
+                number = self.sessions
+            threading.Thread(target=self._serve, args=(conn, number), daemon=True).start()
+
+    def _serve(self, conn: socket.socket, number: int) -> None:
+        state = {"open": True}
+        try:
+            conn.settimeout(20)
+            self.session(conn, conn.makefile("rb"), number, state)
+        except OSError:
+            pass
+        finally:
+            self.leave(state)
+            conn.close()
+
+    def leave(self, state: dict[str, bool]) -> None:
+        with self.lock:
+            if state["open"]:
+                state["open"] = False
+                self.active -= 1
+
+    def session(
+        self, conn: socket.socket, reader: Any, number: int, state: dict[str, bool]
+    ) -> None:
+        if not self.greet(conn, number):
+            return
+        rcpt: list[str] = []
+        options: list[str] = []
+        while True:
+            line = reader.readline(100_000)
+            if not line:
+                return
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                self.ehlo(conn, number)
+            elif verb == b"AUTH":
+                if not self.auth(conn, reader, line.decode().split()[1:]):
+                    return
+            elif verb == b"MAIL":
+                options = line.decode().split()[2:]
+                rcpt = []
+                conn.sendall(b"250 2.1.0 OK\r\n")
+            elif verb == b"RCPT":
+                address = line.decode().split(":", 1)[1].strip().strip("<>")
+                reply = self.rcpt(address)
+                if reply.startswith(b"250"):
+                    rcpt.append(address)
+                conn.sendall(reply)
+            elif verb == b"DATA":
+                conn.sendall(b"354 go on\r\n")
+                chunks = []
+                while (chunk := reader.readline(100_000)) not in (b".\r\n", b""):
+                    chunks.append(chunk)
+                data = b"".join(chunks).replace(b"\r\n..", b"\r\n.")
+                if not self.after_data(conn, number, Received(list(rcpt), data, options, number)):
+                    return
+            elif verb == b"RSET":
+                conn.sendall(self.rset())
+            elif verb == b"QUIT":
+                self.leave(state)
+                conn.sendall(b"221 2.0.0 bye\r\n")
+                return
+            else:
+                conn.sendall(b"500 5.5.1 what?\r\n")
+
+    def greet(self, conn: socket.socket, number: int) -> bool:
+        conn.sendall(b"220 raw.test ESMTP\r\n")
+        return True
+
+    def ehlo(self, conn: socket.socket, number: int) -> None:
+        lines = ["raw.test", *self.extensions]
+        conn.sendall(
+            "".join(
+                f"250{' ' if n == len(lines) - 1 else '-'}{x}\r\n" for n, x in enumerate(lines)
+            ).encode()
+        )
+
+    def rcpt(self, address: str) -> bytes:
+        return b"250 2.1.5 OK\r\n"
+
+    def rset(self) -> bytes:
+        return b"250 2.0.0 OK\r\n"
+
+    def auth(self, conn: socket.socket, reader: Any, words: list[str]) -> bool:
+        conn.sendall(b"235 2.7.0 OK\r\n")
+        return True
+
+    def after_data(self, conn: socket.socket, number: int, message: Received) -> bool:
+        with self.lock:
+            self.messages.append(message)
+        conn.sendall(b"250 2.0.0 queued\r\n")
+        return True
+
+
+def wait_until(predicate: Any, seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def env() -> dict[str, str]:

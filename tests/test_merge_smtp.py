@@ -19,13 +19,17 @@ from conftest import run_cli
 from merge_support import (
     SECRET,
     Behaviour,
+    RawServer,
     Server,
     check_message,
     env,
     merge_campaign,
     parse,
+    wait_until,
     write_csv,
 )
+
+from outreach.merge.journal import Journal
 
 ROWS = [
     ("ana@example.net", "Ana Lima", "pt-BR", "Recife"),
@@ -138,14 +142,43 @@ def test_connections_are_kept_and_the_rate_is_kept(love: Path, tmp_path: Path) -
 
 
 def test_451_for_ever_is_deferred_to_the_next_run(love: Path, tmp_path: Path) -> None:
+    from outreach.merge.delivery import TRIES_PER_RUN
+
     supporters = write_csv(tmp_path / "s.csv", ROWS)
     with Server(Behaviour(temporary={"maria@example.net": 99})) as server:
-        code, _out, err = smtp(love, supporters, server, "--attempts", "3")
+        code, out, err = smtp(love, supporters, server)
     assert code == 1
-    assert f"{supporters}:3: deferred: 451 4.3.0 try again later" in err
-    assert server.handler.tries["maria@example.net"] == 3
+    assert err == (
+        f"{supporters}:3: maria@example.net: deferred: 451 4.3.0 try again later "
+        f"(attempt {TRIES_PER_RUN} of 5: the next run tries again)\n"
+    )
+    assert "not accepted: 1 supporter" in out
+    assert server.handler.tries["maria@example.net"] == TRIES_PER_RUN
     with Server() as server:
         code, _, err = smtp(love, supporters, server)
+    assert code == 0, err
+    assert list(received(server)) == ["maria@example.net"]
+
+
+def test_451_is_failed_once_the_attempts_are_spent(love: Path, tmp_path: Path) -> None:
+    """``--attempts`` counts the tries of every run: then the recipient is failed."""
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Server(Behaviour(temporary={"maria@example.net": 99})) as server:
+        code, _, err = smtp(love, supporters, server, "--attempts", "4")
+        assert code == 1 and "maria@example.net: deferred: 451" in err
+        assert server.handler.tries["maria@example.net"] == 3  # this run's share
+        code, _, err = smtp(love, supporters, server, "--attempts", "4")
+        assert code == 1
+        assert err == (
+            f"{supporters}:3: maria@example.net: failed: 451 4.3.0 try again later (4 attempts)\n"
+        )
+        assert server.handler.tries["maria@example.net"] == 4  # one more: the 4th
+        code, out, err = smtp(love, supporters, server, "--attempts", "4")
+        assert code == 1 and server.handler.tries["maria@example.net"] == 4
+        assert "failed earlier 1" in out
+        assert f"{supporters}:3: maria@example.net: failed earlier: 451" in err
+    with Server() as server:  # --retry-failed gives her the attempts again
+        code, _, err = smtp(love, supporters, server, "--retry-failed", "--attempts", "4")
     assert code == 0, err
     assert list(received(server)) == ["maria@example.net"]
 
@@ -155,7 +188,7 @@ def test_550_is_recorded_and_reported(love: Path, tmp_path: Path) -> None:
     with Server(Behaviour(refused={"pierre@example.net"})) as server:
         code, out, err = smtp(love, supporters, server)
     assert code == 1
-    assert err.strip() == f"{supporters}:4: failed: 550 5.1.1 no such user here"
+    assert err.strip() == f"{supporters}:4: pierre@example.net: failed: 550 5.1.1 no such user here"
     assert "pierre@example.net" not in received(server) and len(received(server)) == 4
     assert server.handler.tries["pierre@example.net"] == 1  # never retried
     code, out, err = run_cli(
@@ -172,8 +205,13 @@ def test_550_is_recorded_and_reported(love: Path, tmp_path: Path) -> None:
         }
     ]
     with Server() as server:  # not retried by the next run either, unless asked
-        code, out, _ = smtp(love, supporters, server)
+        code, out, err = smtp(love, supporters, server)
         assert server.messages == [] and "failed earlier 1" in out
+        assert code == 1  # still not accepted, and said so
+        assert err == (
+            f"{supporters}:4: pierre@example.net: failed earlier: 550 5.1.1 no such user here "
+            "(--retry-failed sends it again)\n"
+        )
         code, out, _ = smtp(love, supporters, server, "--retry-failed")
         assert list(received(server)) == ["pierre@example.net"]
 
@@ -335,7 +373,9 @@ def test_a_server_that_is_not_there(love: Path, tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.journal"))
 
 
-def _merge_process(love: Path, supporters: Path, server: Server) -> subprocess.Popen[bytes]:
+def _merge_process(
+    love: Path, supporters: Path, server: Server, connections: int = 3, rate: str = "400/s"
+) -> subprocess.Popen[bytes]:
     code = "import sys; from outreach.cli import main; sys.argv[0] = 'outreach'; main()"
     return subprocess.Popen(
         [
@@ -352,9 +392,9 @@ def _merge_process(love: Path, supporters: Path, server: Server) -> subprocess.P
             "--tls",
             "none",
             "--rate",
-            "400/s",
+            rate,
             "--connections",
-            "3",
+            str(connections),
         ],
         env=env(),
         stdout=subprocess.DEVNULL,
@@ -363,8 +403,6 @@ def _merge_process(love: Path, supporters: Path, server: Server) -> subprocess.P
 
 
 def test_kill_9_loses_nobody(love: Path, tmp_path: Path) -> None:
-    from outreach.merge.run import BATCH
-
     rows = [
         (f"p{i:03d}@example.net", f"Person {i}", ("en", "es", "fr", "pt-BR")[i % 4], f"City {i}")
         for i in range(360)
@@ -391,7 +429,7 @@ def test_kill_9_loses_nobody(love: Path, tmp_path: Path) -> None:
         assert f"{supporters}:362: the address has no @" in err.decode()
     counts = Counter(message.rcpt[0] for message in server.messages)
     assert set(counts) == {row[0] for row in rows}  # nobody lost
-    in_flight = BATCH + 3 * 3  # per kill: the batch marked "sending", queued and being sent
+    in_flight = 3  # per kill: the message on the wire of each of the 3 connections
     duplicates = sum(n - 1 for n in counts.values())
     assert duplicates <= kills * in_flight, counts.most_common(5)
     last = {m.rcpt[0]: m.data for m in server.messages}
@@ -420,3 +458,583 @@ def test_a_proof_over_smtp_writes_no_journal(love: Path, tmp_path: Path) -> None
     assert all(parse(m.data)["Subject"].startswith("[PROOF] ") for m in server.messages)
     assert not list(tmp_path.glob("*.journal"))
     assert "proofs 4" in out
+
+
+# -- every reply read: refusals after the message ------------------------------------------
+def test_554_and_451_after_the_message(love: Path, tmp_path: Path) -> None:
+    """A refusal after the final dot is the server's answer, not an acceptance: 554 is
+    failed, 451 is deferred (tried again in the run, then left for the next one), and the
+    next run sends only the deferred one."""
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    behaviour = Behaviour(
+        after_data={
+            "maria@example.net": "554 5.7.1 looks like spam to us",
+            "pierre@example.net": "451 4.7.1 greylisted, come back later",
+        }
+    )
+    with Server(behaviour) as server:
+        code, out, err = smtp(love, supporters, server)
+    assert code == 1
+    assert err.splitlines() == [
+        f"{supporters}:3: maria@example.net: failed: 554 5.7.1 looks like spam to us",
+        f"{supporters}:4: pierre@example.net: deferred: 451 4.7.1 greylisted, come back later "
+        "(attempt 3 of 5: the next run tries again)",
+    ]
+    assert "accepted 3" in out and "failed 1" in out and "deferred 1" in out
+    assert sorted(received(server)) == ["ana@example.net", "anna@example.net", "sam@example.net"]
+    assert Counter(server.handler.refused_data) == {"maria@example.net": 1, "pierre@example.net": 3}
+    _, out, _ = run_cli(love, "merge", str(supporters), "hello", "--status", "--format", "json")
+    status = json.loads(out)
+    assert status["states"] == {"accepted": 3, "failed": 1, "pending": 1}
+    assert [(p["key"], p["state"], p["reply"]) for p in status["problems"]] == [
+        ("maria@example.net", "failed", "554 5.7.1 looks like spam to us"),
+        ("pierre@example.net", "deferred", "451 4.7.1 greylisted, come back later"),
+    ]
+    _, out, _ = run_cli(love, "merge", str(supporters), "hello", "--status")
+    assert "line 4: pierre@example.net: deferred: 451 4.7.1 greylisted" in out
+    with Server() as server:
+        code, out, err = smtp(love, supporters, server)
+    assert list(received(server)) == ["pierre@example.net"]  # only the deferred one
+    assert code == 1  # maria is still not accepted, and said so
+    assert err == (
+        f"{supporters}:3: maria@example.net: failed earlier: 554 5.7.1 looks like spam to us "
+        "(--retry-failed sends it again)\n"
+    )
+    assert "accepted earlier 3" in out and "accepted 1" in out
+
+
+def test_a_refused_sender_stops_the_run(love: Path, tmp_path: Path) -> None:
+    class Refusing(RawServer):
+        def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+            conn.sendall(b"220 raw.test\r\n")
+            while line := reader.readline():
+                if line[:4].upper() == b"MAIL":
+                    conn.sendall(b"553 5.7.1 sender not allowed here\r\n")
+                elif line[:4].upper() == b"QUIT":
+                    conn.sendall(b"221 bye\r\n")
+                    return
+                else:
+                    conn.sendall(b"250 raw.test\r\n")
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Refusing() as server:
+        code, _, err = smtp(love, supporters, server, "--connections", "1")
+    assert code == 2
+    assert (
+        f"outreach: the run stopped: {server.address} refused the sender love@example.org: "
+        "553 5.7.1 sender not allowed here" in err
+    )
+    assert "Traceback" not in err and "internal error" not in err
+
+
+def test_a_bad_reply_to_rset_renews_the_connection(love: Path, tmp_path: Path) -> None:
+    """RSET's reply is read too: one that is not 250 closes the connection (its state is
+    unknown) and the next message goes over a new one; the refusal before it stands."""
+
+    class BadReset(RawServer):
+        def rcpt(self, address: str) -> bytes:
+            if address == "pierre@example.net":
+                return b"550 5.1.1 no such user here\r\n"
+            return super().rcpt(address)
+
+        def rset(self) -> bytes:
+            return b"502 5.5.1 RSET? never heard of it\r\n"
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with BadReset() as server:
+        code, _, err = smtp(love, supporters, server, "--connections", "1")
+    assert code == 1
+    assert err == f"{supporters}:4: pierre@example.net: failed: 550 5.1.1 no such user here\n"
+    assert sorted(m.rcpt[0] for m in server.messages) == sorted(
+        set(LOCALES) - {"pierre@example.net"}
+    )
+    before = {
+        m.peer for m in server.messages if m.rcpt[0] in ("ana@example.net", "maria@example.net")
+    }
+    after = {
+        m.peer for m in server.messages if m.rcpt[0] in ("sam@example.net", "anna@example.net")
+    }
+    assert len(before) == len(after) == 1 and before != after
+
+
+# -- connections degrade; every reply is bounded -------------------------------------------
+class Limited(RawServer):
+    """Two sessions at a time; a third is greeted with 421."""
+
+    def greet(self, conn: Any, number: int) -> bool:
+        with self.lock:
+            full = self.active > 2
+        if full:
+            conn.sendall(b"421 4.7.0 too many connections from your address\r\n")
+            return False
+        return super().greet(conn, number)
+
+
+def test_a_421_connection_limit_leaves_two_connections(love: Path, tmp_path: Path) -> None:
+    rows = [(f"r{i}@example.net", f"R {i}", "en", "") for i in range(12)]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    with Limited() as server:
+        code, out, err = smtp(love, supporters, server, "--connections", "4")
+    assert code == 0, err
+    assert Counter(m.rcpt[0] for m in server.messages) == {row[0]: 1 for row in rows}
+    assert len({m.peer for m in server.messages}) == 2
+    assert "accepted 12" in out
+    notes = err.splitlines()
+    assert len(notes) == 2 and all("421 4.7.0 too many connections" in n for n in notes), err
+    assert "going on with" in notes[0]
+
+
+def test_a_busy_server_at_the_start_is_tried_again(love: Path, tmp_path: Path) -> None:
+    class Busy(RawServer):
+        def greet(self, conn: Any, number: int) -> bool:
+            if number <= 2:
+                conn.sendall(b"421 4.7.0 busy, try again in a moment\r\n")
+                return False
+            return super().greet(conn, number)
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Busy() as server:
+        code, _, err = smtp(love, supporters, server, "--connections", "1")
+    assert (code, err) == (0, ""), err
+    assert server.sessions == 2 + 1 + 1  # refused twice, the check, then the connection
+    assert len(server.messages) == 5
+
+
+def test_no_connection_for_attempts_tries_stops_the_run(love: Path, tmp_path: Path) -> None:
+    """The server takes the first session (the check before sending), then greets every
+    other with 421: the run tries --attempts times with the backoff, then stops (exit 2)."""
+
+    class Once(RawServer):
+        def greet(self, conn: Any, number: int) -> bool:
+            if number > 1:
+                conn.sendall(b"421 4.3.2 shutting down\r\n")
+                return False
+            return super().greet(conn, number)
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Once() as server:
+        code, _, err = smtp(love, supporters, server, "--connections", "2", "--attempts", "3")
+        assert server.sessions == 1 + 1 + 3  # the check, one that gave way, 3 tries
+    assert code == 2
+    assert f"cannot connect to {server.address} (3 tries): 421 4.3.2 shutting down" in err
+    status = json.loads(
+        run_cli(love, "merge", str(supporters), "hello", "--status", "--format", "json")[1]
+    )
+    assert status["states"] == {"pending": 5}  # nothing was sent, nobody is lost
+
+
+class Endless(RawServer):
+    """EHLO is answered by ``250-`` lines for ever (as fast as they go, or one a ``pause``)."""
+
+    pause = 0.0
+
+    def ehlo(self, conn: Any, number: int) -> None:
+        line = b"250-" + b"x" * 60 + b"\r\n"
+        while True:
+            conn.sendall(line * (1 if self.pause else 100))
+            time.sleep(self.pause)
+
+
+@pytest.mark.parametrize("pause", [0.0, 0.05])
+def test_an_endless_reply_ends_cleanly(love: Path, tmp_path: Path, pause: float) -> None:
+    import tracemalloc
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:1])
+    Endless.pause = pause
+    tracemalloc.start()
+    try:
+        with Endless() as server:
+            started = time.monotonic()
+            code, _, err = smtp(love, supporters, server, "--timeout", "1")
+            seconds = time.monotonic() - started
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert code == 2
+    why = "a reply of more than 100 lines" if not pause else "no complete reply within 1 s"
+    assert err == f"outreach: cannot connect to {server.address}: {why}\n"
+    assert seconds < 6
+    assert peak < 50 * 2**20  # a few lines, not the stream
+
+
+def test_a_slow_server_ends_within_the_timeout(love: Path, tmp_path: Path) -> None:
+    class Slow(RawServer):
+        def greet(self, conn: Any, number: int) -> bool:
+            time.sleep(3)
+            return super().greet(conn, number)
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:1])
+    with Slow() as server:
+        started = time.monotonic()
+        code, _, err = smtp(love, supporters, server, "--timeout", "0.5")
+        seconds = time.monotonic() - started
+    assert (
+        code == 2
+        and err == f"outreach: cannot connect to {server.address}: no complete reply within 0.5 s\n"
+    )
+    assert seconds < 2.5
+
+
+def test_a_session_lost_mid_run_is_replaced(love: Path, tmp_path: Path) -> None:
+    """Session 2 answers its first message slowly (past --timeout), session 3 with a reply
+    that never ends: each message is tried again on a new connection, and the run ends
+    well. The slow one reached the server, so it is there twice: at most one message for
+    each session lost."""
+
+    class Troubled(RawServer):
+        def after_data(self, conn: Any, number: int, message: Any) -> bool:
+            with self.lock:
+                first = not any(m.peer == number for m in self.messages)
+                self.messages.append(message)
+            if number == 2 and first:
+                time.sleep(2)
+            if number == 3 and first:
+                conn.sendall(b"250-queued\r\n" * 200)
+            conn.sendall(b"250 2.0.0 queued\r\n")
+            return True
+
+    rows = [(f"r{i}@example.net", f"R {i}", "en", "") for i in range(6)]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    with Troubled() as server:
+        code, out, err = smtp(love, supporters, server, "--connections", "1", "--timeout", "0.5")
+    assert (code, err) == (0, ""), err
+    counts = Counter(m.rcpt[0] for m in server.messages)
+    assert set(counts) == {row[0] for row in rows}
+    assert sum(counts.values()) - len(rows) <= 2 and "accepted 6" in out
+
+
+def test_an_error_in_a_sending_thread_is_one_line(
+    love: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import outreach.merge.delivery as delivery
+
+    real = delivery.transaction
+    calls = []
+
+    def flaky(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("a bug in a sending thread")
+        return real(*args)
+
+    monkeypatch.setattr(delivery, "transaction", flaky)
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Server() as server:
+        code, _, err = smtp(love, supporters, server, "--connections", "2")
+    assert code == 0, err
+    (line,) = err.splitlines()
+    assert line.startswith(f"outreach: {server.address}: connection ")
+    assert "internal error: RuntimeError: a bug in a sending thread (the message is tried" in line
+    assert Counter(m.rcpt[0] for m in server.messages) == {a: 1 for a in LOCALES}
+
+
+# -- AUTH -----------------------------------------------------------------------------------
+MARKER = "Zq7xK2"
+PASSWORD = f"pässwörd-Ωμέγα-{MARKER}-ß"
+
+
+def _no_password_in(text: str) -> None:
+    import base64
+
+    assert MARKER not in text
+    assert not [c for c in set(PASSWORD) if not c.isascii() and c in text]
+    plain = base64.b64encode(b"\0organizer\0" + PASSWORD.encode()).decode()
+    assert plain not in text and base64.b64encode(PASSWORD.encode()).decode() not in text
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_a_utf8_password_logs_in(
+    love: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mechanism: str
+) -> None:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    seen = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, how: str, data: Any) -> Any:
+        seen.append(how)
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            b"organizer",
+            PASSWORD.encode("utf-8"),
+        )
+        return AuthResult(success=ok, handled=False)
+
+    other = "LOGIN" if mechanism == "PLAIN" else "PLAIN"
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:2])
+    options = {
+        "authenticator": authenticator,
+        "auth_required": True,
+        "auth_require_tls": False,
+        "auth_exclude_mechanism": [other],
+    }
+    monkeypatch.setenv("OUTREACH_SMTP_PASSWORD", PASSWORD)
+    with Server(**options) as server:
+        code, _, err = smtp(love, supporters, server, "--user", "organizer")
+        assert code == 0, err
+        assert len(server.messages) == 2 and set(seen) == {mechanism}
+        monkeypatch.setenv("OUTREACH_SMTP_PASSWORD", PASSWORD + "!")
+        code, _, err = smtp(love, supporters, server, "--user", "organizer", "--journal", "j2")
+    assert code == 2
+    assert err.startswith(
+        f"outreach: {server.address} refused the login of 'organizer' (AUTH {mechanism}): 535"
+    )
+    assert len(err.splitlines()) == 1
+    _no_password_in(err)
+
+
+class Challenging(RawServer):
+    """Offers AUTH LOGIN and answers it with ``challenge``."""
+
+    extensions = ("AUTH LOGIN",)
+    challenge = b"334 %%% this is not base64 %%%\r\n"
+
+    def auth(self, conn: Any, reader: Any, words: list[str]) -> bool:
+        conn.sendall(self.challenge)
+        while line := reader.readline():  # whatever comes: more garbage
+            conn.sendall(self.challenge)
+            if line.startswith(b"QUIT"):
+                return False
+        return False
+
+
+def test_a_garbage_auth_challenge_is_one_line(
+    love: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:1])
+    monkeypatch.setenv("OUTREACH_SMTP_PASSWORD", PASSWORD)
+    with Challenging() as server:
+        started = time.monotonic()
+        code, _, err = smtp(love, supporters, server, "--user", "organizer", "--timeout", "2")
+        assert time.monotonic() - started < 5
+        assert code == 2
+        assert err == (
+            f"outreach: {server.address} sent a challenge for AUTH LOGIN that is not base64 "
+            "('%%% this is not base64 %%%'): not a server outreach can log in to\n"
+        )
+        # a challenge that is base64 but never ends: LOGIN needs two, not a third
+        Challenging.challenge = b"334 VXNlcm5hbWU6\r\n"
+        code, _, err = smtp(love, supporters, server, "--user", "organizer", "--timeout", "2")
+    assert code == 2
+    assert err == (
+        f"outreach: {server.address} asked for more than AUTH LOGIN needs ('VXNlcm5hbWU6'): "
+        "not a server outreach can log in to\n"
+    )
+    _no_password_in(err)
+
+
+def test_a_refusal_that_echoes_the_password_is_not_printed(
+    love: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Echo(RawServer):
+        extensions = ("AUTH PLAIN",)
+
+        def auth(self, conn: Any, reader: Any, words: list[str]) -> bool:
+            conn.sendall(f"535 5.7.8 bad credentials: {' '.join(words)}\r\n".encode())
+            return True
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:1])
+    monkeypatch.setenv("OUTREACH_SMTP_PASSWORD", PASSWORD)
+    with Echo() as server:
+        code, _, err = smtp(love, supporters, server, "--user", "organizer")
+    assert code == 2
+    assert err == (
+        f"outreach: {server.address} refused the login of 'organizer' (AUTH PLAIN): "
+        "535 5.7.8 bad credentials: PLAIN [hidden]\n"
+    )
+    _no_password_in(err)
+
+
+def _address_off_loopback() -> str | None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent: only the route is chosen
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
+def test_plaintext_auth_off_loopback_only_when_asked(
+    love: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    address = _address_off_loopback()
+    if address is None:
+        pytest.skip("this machine has no address but loopback")
+
+    class Plain(RawServer):
+        extensions = ("AUTH PLAIN",)
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:1])
+    monkeypatch.setenv("OUTREACH_SMTP_PASSWORD", PASSWORD)
+    with Plain(host="0.0.0.0") as server:
+        target = f"{address}:{server.port}"
+        code, _, err = send(love, supporters, target, "--user", "organizer", "--backoff", "0")
+        assert code == 2 and server.messages == []
+        assert err == (
+            f"outreach: refusing to send the password for 'organizer' to {address} without "
+            "TLS (--plaintext-auth allows it)\n"
+        )
+        code, _, err = send(
+            love, supporters, target, "--user", "organizer", "--plaintext-auth", "--tls", "none"
+        )
+    assert code == 0, err
+    assert len(server.messages) == 1
+
+
+# -- journal trouble is one line -------------------------------------------------------------
+def test_a_foreign_journal_is_one_line_and_left_alone(love: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    journal = tmp_path / "app.db"
+    db = sqlite3.connect(journal)
+    db.executescript("CREATE TABLE orders (id INTEGER); INSERT INTO orders VALUES (1);")
+    db.close()
+    before = journal.read_bytes()
+    with Server() as server:
+        code, _, err = smtp(love, supporters, server, "--journal", str(journal))
+    assert (code, server.messages) == (2, [])
+    assert err == (
+        f"{journal}: is an SQLite database of something else (tables: orders), not an "
+        "outreach journal: outreach leaves it alone; pass another --journal\n"
+    )
+    assert journal.read_bytes() == before
+
+
+_OPEN = Journal.__dict__["open"]
+
+
+def _full_after(monkeypatch: pytest.MonkeyPatch, pages: int | None) -> None:
+    """Journals opened from now on take ``pages`` more pages, then are full (``None``: as
+    much as the disk has)."""
+    if pages is None:
+        monkeypatch.setattr(Journal, "open", _OPEN)
+        return
+    real = _OPEN.__func__
+
+    def open_small(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        journal = real(cls, *args, **kwargs)
+        count = journal.db.execute("PRAGMA page_count").fetchone()[0]
+        journal.db.execute(f"PRAGMA max_page_count = {count + pages}")
+        return journal
+
+    monkeypatch.setattr(Journal, "open", classmethod(open_small))
+
+
+def _journal_keeps_what_the_server_has(journal: Path, server: Server, connections: int) -> None:
+    """Everyone the server has is accepted in the journal, but for at most one message a
+    connection that was on the wire (``sending``): nothing accepted is forgotten."""
+    import sqlite3
+
+    db = sqlite3.connect(f"{journal.resolve().as_uri()}?mode=ro", uri=True)
+    states = dict(db.execute("SELECT key, state FROM recipients"))
+    db.close()
+    got = {m.rcpt[0] for m in server.messages}
+    assert {states[key] for key in got} <= {"accepted", "sending"}
+    assert sum(1 for key in got if states[key] == "sending") <= connections
+    assert list(states.values()).count("sending") <= connections
+
+
+def test_a_full_journal_stops_the_run_in_one_line(
+    love: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [(f"someone-{i:03d}@example.net", f"Someone {i}", "en", "") for i in range(300)]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    journal = tmp_path / "j.sqlite"
+    _full_after(monkeypatch, 3)
+    with Server() as server:
+        code, out, err = smtp(love, supporters, server, "--journal", str(journal))
+        assert (code, out) == (2, "")
+        assert err == (
+            f"{journal}: the disk (or the file system's quota) is full: free some space, then "
+            "run the same command again\n"
+        )
+        assert 0 < len(server.messages) < len(rows)
+        _journal_keeps_what_the_server_has(journal, server, 4)
+        _full_after(monkeypatch, None)  # space again: the same command finishes the work
+        code, _, err = smtp(love, supporters, server, "--journal", str(journal))
+    assert (code, err) == (0, ""), err
+    counts = Counter(m.rcpt[0] for m in server.messages)
+    assert set(counts) == {row[0] for row in rows}
+    assert sum(counts.values()) - len(rows) <= 4
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mounting a tmpfs needs root"
+)
+def test_a_full_disk_under_the_journal(love: Path, tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        rows = [(f"someone-{i:03d}@example.net", f"Someone {i}", "en", "") for i in range(300)]
+        supporters = write_csv(tmp_path / "s.csv", rows)
+        journal = disk / "j.sqlite"
+        with Server() as server:
+            code, out, err = smtp(love, supporters, server, "--journal", str(journal))
+            assert (code, out) == (2, "")
+            assert err == (
+                f"{journal}: the disk (or the file system's quota) is full: free some space, "
+                "then run the same command again\n"
+            )
+            _journal_keeps_what_the_server_has(journal, server, 4)
+            code, out, err = run_cli(
+                love, "merge", str(supporters), "hello", "--status", "--journal", str(journal)
+            )
+            assert code == 0, err
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+# -- the crash bound -------------------------------------------------------------------------
+def test_kill_9_at_random_moments_repeats_at_most_one_message_a_connection(
+    love: Path, tmp_path: Path
+) -> None:
+    import random
+
+    rng = random.Random(18)
+    connections = 2
+    rows = [
+        (f"k{i:03d}@example.net", f"Person {i}", ("en", "es", "fr", "pt-BR")[i % 4], "")
+        for i in range(240)
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    kills = 0
+    with Server() as server:
+        for _ in range(5):
+            process = _merge_process(love, supporters, server, connections, "300/s")
+            target = len(server.messages) + rng.randint(0, 40)
+            wait_until(
+                lambda t=target, p=process: len(server.messages) >= t or p.poll() is not None
+            )
+            time.sleep(rng.uniform(0, 0.03))  # any moment: between replies, mid-message...
+            if process.poll() is not None:
+                break
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+            kills += 1
+            code, out, err = run_cli(
+                love, "merge", str(supporters), "hello", "--status", "--format", "json"
+            )
+            if code == 2 and "no journal here" in err:
+                continue  # killed before it opened the journal
+            status = json.loads(out)
+            uncertain = [p for p in status["problems"] if p["state"] == "sending"]
+            assert len(uncertain) == status["states"].get("sending", 0) <= connections
+            assert all("the server may have it" in p["reply"] for p in uncertain)
+        process = _merge_process(love, supporters, server, connections, "300/s")
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    assert kills >= 3
+    counts = Counter(message.rcpt[0] for message in server.messages)
+    assert set(counts) == {row[0] for row in rows}  # nobody lost
+    duplicates = sum(n - 1 for n in counts.values())
+    assert duplicates <= kills * connections, counts.most_common(5)
+    _, out, _ = run_cli(love, "merge", str(supporters), "hello", "--status", "--format", "json")
+    assert json.loads(out)["states"] == {"accepted": 240}

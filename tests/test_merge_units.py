@@ -141,6 +141,134 @@ def test_journal_protocol(tmp_path: Path) -> None:
         Journal.open(path, {"message": "other"})
 
 
+def _states(path: Path) -> dict[str, str]:
+    """The journal's states as another process reads the file (nothing in this one's cache)."""
+    import sqlite3
+
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return dict(db.execute("SELECT key, state FROM recipients"))
+    finally:
+        db.close()
+
+
+def test_journal_step_is_one_commit_a_message(tmp_path: Path) -> None:
+    """A connection's outcome and its next message's ``sending`` are on disk together,
+    before that message leaves: at any moment at most one message of it is uncertain."""
+    path = tmp_path / "j.sqlite"
+    journal = Journal.open(path, {"message": "share"})
+    for line, key in enumerate(("a@x.org", "b@x.org", "c@x.org"), 2):
+        journal.see(key, line, "en")
+    assert journal.step(None, "a@x.org") == 1
+    assert _states(path) == {"a@x.org": "sending", "b@x.org": "pending", "c@x.org": "pending"}
+    assert journal.step(("a@x.org", "accepted", "250 2.0.0 queued"), "b@x.org") == 1
+    assert _states(path) == {"a@x.org": "accepted", "b@x.org": "sending", "c@x.org": "pending"}
+    assert journal.step(("b@x.org", "pending", "451 4.7.1 greylisted"), None) == 0
+    assert journal.step(None, "b@x.org") == 2  # attempts count every try, of every run
+    journal.close()
+    again = Journal.open(path, {"message": "share"})
+    assert again.see("b@x.org", 3, "en") == ("sending", "451 4.7.1 greylisted")
+    assert again.step(None, "b@x.org") == 3
+    again.retry("b@x.org")  # --retry-failed: the attempts start again
+    assert again.step(None, "b@x.org") == 1
+    again.close()
+
+
+def _foreign(path: Path) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('someone else''s data');"
+    )
+    db.close()
+
+
+def _changed(path: Path) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE recipients (key TEXT PRIMARY KEY, state TEXT);"
+    )
+    db.close()
+
+
+def _edited(path: Path) -> None:
+    import sqlite3
+
+    Journal.open(path, {"message": "share"}).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = 'twelve' WHERE key = 'run'")
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda path: path.write_bytes(b"not a database, a letter. " * 200),
+            "is not a journal (not an SQLite database): pass another --journal, or move this "
+            "file away if it is not needed",
+        ),
+        (
+            _foreign,
+            "is an SQLite database of something else (tables: users), not an outreach journal: "
+            "outreach leaves it alone; pass another --journal",
+        ),
+        (
+            _changed,
+            "its tables were changed (recipients): restore it from a backup, or pass another "
+            "--journal (a new journal sends to everyone again)",
+        ),
+        (
+            _edited,
+            "its meta table was edited (run = 'twelve', not a run number): restore it from a "
+            "backup, or pass another --journal (a new journal sends to everyone again)",
+        ),
+    ],
+)
+def test_a_journal_that_is_not_one_is_one_line(tmp_path: Path, make: Any, message: str) -> None:
+    from outreach.errors import JournalError
+
+    path = tmp_path / "j.sqlite"
+    make(path)
+    before = path.read_bytes()
+    for readonly in (False, True):  # a run, and --status
+        with pytest.raises(JournalError) as caught:
+            Journal.open(path, {"message": "share"}, readonly=readonly)
+        assert str(caught.value) == f"{path}: {message}"
+    assert path.read_bytes() == before  # left as it was
+    code, out, err = run_cli(None, "merge", "s.csv", "share", "--status", "--journal", str(path))
+    assert (code, out, err) == (2, "", f"{path}: {message}\n")
+
+
+def test_a_full_journal_is_one_line_and_keeps_what_it_had(tmp_path: Path) -> None:
+    """SQLite's page limit stands for a full disk: the write that does not fit is a
+    JournalError; what was committed before is all there."""
+    from outreach.errors import JournalError
+
+    path = tmp_path / "j.sqlite"
+    journal = Journal.open(path, {"message": "share"})
+    journal.see("kept@x.org", 2, "en")
+    journal.step(None, "kept@x.org")
+    journal.step(("kept@x.org", "accepted", "250 2.0.0 queued"), None)
+    pages = journal.db.execute("PRAGMA page_count").fetchone()[0]
+    journal.db.execute(f"PRAGMA max_page_count = {pages + 1}")
+    with pytest.raises(JournalError) as caught:
+        for line in range(3, 10_000):
+            journal.see(f"someone-with-a-long-address-{line}@example.org", line, "en")
+            journal.commit()
+    assert str(caught.value) == (
+        f"{path}: the disk (or the file system's quota) is full: free some space, then run the "
+        "same command again"
+    )
+    journal.close()
+    assert _states(path)["kept@x.org"] == "accepted"
+
+
 @pytest.mark.parametrize(
     ("raw", "spec", "key"),
     [

@@ -75,6 +75,12 @@ from outreach.display import visible
     help="Environment variable holding the SMTP password (never on the command line).",
 )
 @click.option(
+    "--plaintext-auth",
+    is_flag=True,
+    help="Allow AUTH without TLS to a server that is not this machine (the password crosses "
+    "the network readable).",
+)
+@click.option(
     "--cafile", type=click.Path(dir_okay=False), help="CA certificates to verify the server with."
 )
 @click.option(
@@ -82,7 +88,16 @@ from outreach.display import visible
     type=click.IntRange(1, 20),
     default=5,
     show_default=True,
-    help="Tries a message, on 4xx and dropped connections.",
+    help="Tries a recipient gets over every run (4xx, dropped connections) before it is "
+    "failed; also the tries to connect when no connection works.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.01, 3600),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest wait for a connection or a whole reply of the server.",
 )
 @click.option(
     "--backoff",
@@ -129,8 +144,10 @@ def merge(
     tls: str,
     user: str | None,
     password_env: str,
+    plaintext_auth: bool,
     cafile: str | None,
     attempts: int,
+    timeout: float,
     backoff: float,
     retry_failed: bool,
     encoding: str | None,
@@ -143,7 +160,9 @@ def merge(
     The CSV has a header row with at least 'email'; 'name' and 'locale' (a tag or an
     Accept-Language list) are optional, and every column is a template variable. Bad rows
     are reported as SUPPORTERS.csv:LINE and skipped (exit 1). Over SMTP, running the same
-    command again resumes: accepted recipients are never sent again.
+    command again resumes: accepted recipients are never sent again, deferred ones (4xx) are
+    tried again until --attempts are used. A supporter the server did not accept is reported
+    as SUPPORTERS.csv:LINE: ADDRESS: failed|deferred: REPLY (exit 1).
     """
     from outreach.cache import CheckCache
     from outreach.errors import ProblemsFound, UsageError
@@ -180,6 +199,7 @@ def merge(
         settings = _smtp_settings(
             smtp, tls, user, password_env, cafile, connections, rate, attempts, backoff
         )
+        settings = dataclasses.replace(settings, timeout=timeout, plaintext_auth=plaintext_auth)
     options = MergeOptions(
         supporters=Path(supporters),
         message=message,

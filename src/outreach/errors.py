@@ -20,6 +20,7 @@ to it: each is defined here and listed here)::
     ├── HeaderError       an email header outreach will not write (a line break, a bad address)
     │   └── FieldError    a supporter's value their message cannot be made with (that row only)
     ├── RunError          the SMTP server will take nothing from this run (sender refused, AUTH)
+    ├── JournalError      a merge journal that cannot be read or written (foreign, damaged, full)
     ├── WorkerError       a merge --jobs worker's error, rebuilt with its message and exit code
     └── ProblemsFound     exit code 1: the work ran and found problems; carries them
     ValueError            Python's: a bad value, where no file or exit code belongs
@@ -42,6 +43,7 @@ __all__ = [
     "FieldError",
     "HeaderError",
     "InputError",
+    "JournalError",
     "LocaleError",
     "OutreachError",
     "PluralFormsError",
@@ -134,6 +136,16 @@ class FieldError(HeaderError):
 
 class RunError(OutreachError):
     """The server will take nothing from this run (sender refused, AUTH failed, down)."""
+
+
+class JournalError(OutreachError):
+    """A merge journal outreach cannot use: not SQLite, another program's database, a meta
+    table that was edited, or a disk that is full. It prints as ``path: what is wrong and
+    what to do``; whatever the journal had already recorded stays as it was.
+
+    >>> print(JournalError("the disk is full: free some space, then run again", path="s.journal"))
+    s.journal: the disk is full: free some space, then run again
+    """
 
 
 class WorkerError(OutreachError):

@@ -18,6 +18,7 @@ import sys
 import time
 from typing import Any, TextIO
 
+from outreach.merge.rows import KEEP
 from outreach.merge.run import MergeSummary
 
 __all__ = ["Progress", "status_lines", "summary_lines"]
@@ -91,6 +92,13 @@ def summary_lines(summary: MergeSummary) -> list[str]:
         lines.append(f"no locale given: {summary.choices['none']:,} (the source locale)")
     if summary.outcome:
         lines.append(f"messages: {_counts(summary.outcome)}")
+    not_accepted = len(summary.undelivered)
+    if not_accepted:
+        more = "+" if not_accepted >= KEEP else ""
+        lines.append(
+            f"not accepted: {not_accepted:,}{more} supporter{'s' if not_accepted != 1 else ''} "
+            "(each reported as CSV:LINE: ADDRESS: state: the server's reply)"
+        )
     if summary.rendered.get("full"):
         lines.append(
             f"rendered: {summary.rendered['skeleton']:,} from skeletons, "
@@ -116,5 +124,7 @@ def status_lines(status: dict[str, Any]) -> list[str]:
     for locale, states in sorted(status["locales"].items()):
         lines.append(f"  {locale}: {_counts(states)}")
     for problem in status["problems"]:
-        lines.append(f"line {problem['line']}: {problem['state']}: {problem['reply']}")
+        lines.append(
+            f"line {problem['line']}: {problem['key']}: {problem['state']}: {problem['reply']}"
+        )
     return lines

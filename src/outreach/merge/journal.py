@@ -1,33 +1,48 @@
-"""The journal: one SQLite row per recipient, so that a crash costs nothing.
+"""The journal: one SQLite row per recipient, so that a crash costs at most one message a
+connection.
 
 States::
 
     pending  --(committed before the message is handed to SMTP)-->  sending
-    sending  --250-->  accepted (with the server's reply)
+    sending  --2xx after the final dot-->  accepted (with the server's reply)
     sending  --5xx-->  failed (with the server's reply; not retried unless asked)
-    sending  --4xx or a dropped connection, retries spent-->  pending (deferred, with why)
+    sending  --4xx or a dropped connection-->  pending (deferred, with why), tried again
+             later in the run or by the next one, until ``--attempts`` are used: then failed
 
 The resume protocol: a run reads the whole CSV again. A recipient already ``accepted`` (or
 ``failed``) is skipped; ``pending`` is sent; ``sending`` means the previous run stopped while
-the message was in flight -- the server may or may not have it -- so it is sent again: those
-are the only messages a crash can duplicate. Because ``sending`` is committed before the
-message leaves and ``accepted`` after the server's reply, a ``kill -9`` at any moment loses
-nobody. Rows appended to the CSV later are new recipients of the next run.
+the message was on the wire -- the server may or may not have it -- so it is sent again:
+those are the only messages a crash can duplicate. Each connection commits the outcome of
+its message together with ``sending`` for its next one (:meth:`Journal.step`, one commit a
+message), so at most one message a connection is ever ``sending``; a ``kill -9`` at any
+moment loses nobody and repeats at most that many. Rows appended to the CSV later are new
+recipients of the next run.
 
 Each run has a number; the row of a recipient remembers the last run that read it, so the
 same address twice in one CSV is a duplicate (and its line is known), while the same
-address in a later run is the same recipient. The database is in WAL mode with
-``synchronous=NORMAL``: every commit survives the process being killed (an operating-system
-crash or a power cut may lose the last commits, which only means sending them again).
-A lock file next to it keeps two runs off one journal.
+address in a later run is the same recipient. ``attempts`` counts the tries of a recipient
+over every run. The database is in WAL mode with ``synchronous=NORMAL``: every commit
+survives the process being killed (an operating-system crash or a power cut may lose the
+last commits, which only means sending them again). A lock file next to it keeps two runs
+off one journal. The connection is shared by the row loop and the sending threads, one call
+at a time.
+
+A file that is not such a journal (not SQLite, another program's database, an edited meta
+table) and a disk that fills up are a :class:`~outreach.errors.JournalError`: one line with
+the path, what is wrong and what to do; what the journal had committed stays.
 
 >>> import pathlib, tempfile
 >>> journal = Journal.open(pathlib.Path(tempfile.mkdtemp()) / "j.sqlite", {"message": "share"})
 >>> journal.see("ana@example.net", 2, "es"), journal.see("ana@example.net", 5, "es")
 (('pending', None), ('duplicate', 2))
->>> journal.sending("ana@example.net"); journal.record("ana@example.net", "accepted", "250 OK")
->>> journal.commit(); journal.counts()
-{'accepted': 1}
+>>> journal.see("bo@example.net", 3, "en")
+('pending', None)
+>>> journal.step(None, "ana@example.net")  # ana on the wire: her first attempt
+1
+>>> journal.step(("ana@example.net", "accepted", "250 OK"), "bo@example.net")
+1
+>>> journal.counts()
+{'accepted': 1, 'sending': 1}
 >>> journal.close()
 """
 
@@ -37,12 +52,13 @@ import contextlib
 import os
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from outreach.errors import InputError, UsageError
+from outreach.errors import InputError, JournalError, OutreachError, UsageError
 
 __all__ = ["STATES", "Journal", "Seen"]
 
@@ -67,11 +83,65 @@ ON CONFLICT (key) DO UPDATE SET line = excluded.line, locale = excluded.locale,
 WHERE recipients.seen_run < excluded.seen_run
 RETURNING state, reply
 """
+_SENDING = """
+UPDATE recipients SET state = 'sending', attempts = attempts + 1, updated = ? WHERE key = ?
+RETURNING attempts
+"""
+_RECORD = "UPDATE recipients SET state = ?, reply = ?, updated = ? WHERE key = ?"
+#: what SQLite reports, in words a person can act on (by the primary result code's name)
+_TROUBLE = {
+    "SQLITE_FULL": "the disk (or the file system's quota) is full: free some space, then run "
+    "the same command again",
+    "SQLITE_NOTADB": "is not a journal (not an SQLite database): pass another --journal, or "
+    "move this file away if it is not needed",
+    "SQLITE_CORRUPT": "is damaged (SQLite reports corruption): restore it from a backup, or "
+    "pass another --journal (a new journal sends to everyone again)",
+    "SQLITE_READONLY": "cannot be written (read-only): make it writable, or pass another --journal",
+    "SQLITE_CANTOPEN": "cannot be opened: check that its folder exists and can be written",
+    "SQLITE_BUSY": "is in use by another program: wait for it, or pass another --journal",
+    "SQLITE_LOCKED": "is in use by another program: wait for it, or pass another --journal",
+    "SQLITE_IOERR": "cannot be read or written (an input/output error): check the disk, then "
+    "run the same command again",
+}
+
+
+def _expected_tables() -> dict[str, str]:
+    """The ``CREATE TABLE`` text SQLite keeps for each table of the schema, spaces folded."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.executescript(_SCHEMA)
+        return {
+            name: " ".join(sql.split())
+            for name, sql in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        }
+    finally:
+        db.close()
+
+
+def journal_error(path: Path | str | None, exc: sqlite3.Error) -> JournalError:
+    """``exc`` as one line a person can act on, about the journal at ``path``.
+
+    >>> err = sqlite3.OperationalError("database or disk is full")
+    >>> err.sqlite_errorname = "SQLITE_FULL"
+    >>> print(journal_error("s.journal", err))  # doctest: +ELLIPSIS
+    s.journal: the disk (or the file system's quota) is full: free some space, then run ...
+    """
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    for prefix, advice in _TROUBLE.items():
+        if name == prefix or name.startswith(prefix + "_"):
+            return JournalError(advice, path=path)
+    text = " ".join(str(exc).split())[:200]
+    return JournalError(
+        f"SQLite reports {text!r}: check the file and the disk, then run the same command "
+        "again (or pass another --journal)",
+        path=path,
+    )
 
 
 class Journal:
     """A journal file (:meth:`open`) or a throw-away one for runs that write files or send
-    nothing (:meth:`temporary`: it only finds duplicates)."""
+    nothing (:meth:`temporary`: it only finds duplicates). Every method may be called from
+    any thread; each SQLite error is a :class:`~outreach.errors.JournalError`."""
 
     def __init__(
         self,
@@ -84,6 +154,7 @@ class Journal:
         self.path = path
         self._lock = lock
         self._cleanup = cleanup
+        self._mutex = threading.RLock()
         self.run = 0
 
     # -- opening -------------------------------------------------------------------------
@@ -92,7 +163,9 @@ class Journal:
         cls, path: str | os.PathLike[str], identity: Mapping[str, str], *, readonly: bool = False
     ) -> Journal:
         """Open (or create) the journal at ``path`` for the run ``identity`` describes
-        (campaign, message, shard): a journal of another message is refused."""
+        (campaign, message, shard): a journal of another message is refused, and so is a
+        file that is not a journal (it is never written to). ``readonly`` (``--status``)
+        reads a journal that a run may be writing, and creates nothing."""
         where = Path(path)
         if where.is_symlink():
             raise InputError(
@@ -103,17 +176,27 @@ class Journal:
         lock = None
         if not readonly:
             lock = _lock(where)
+        db: sqlite3.Connection | None = None
         try:
-            db = sqlite3.connect(where, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
+            if readonly:
+                uri = f"{where.resolve().as_uri()}?mode=ro"
+                db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            else:
+                db = sqlite3.connect(where, isolation_level=None, check_same_thread=False)
+            _check_tables(db, where, create=not readonly)
+            if not readonly:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+            journal = cls(db, where, lock)
+            journal._identify(identity, readonly=readonly)
+        except (sqlite3.Error, OutreachError) as exc:
+            if db is not None:
+                db.close()
             if lock is not None:
                 lock.close()
-            raise InputError(f"not a journal outreach can read: {exc}", path=where) from None
-        journal = cls(db, where, lock)
-        journal._identify(identity, readonly=readonly)
+            if isinstance(exc, sqlite3.Error):
+                raise journal_error(where, exc) from None
+            raise
         return journal
 
     @classmethod
@@ -136,7 +219,15 @@ class Journal:
                     f"{self.path} is the journal of {key} {stored[key]!r}, not {value!r}: "
                     "pass another --journal for this run"
                 )
-        self.run = int(stored.get("run", "0"))
+        run = stored.get("run", "0")
+        if not (isinstance(run, str) and run.isascii() and run.isdigit() and len(run) < 10):
+            raise JournalError(
+                f"its meta table was edited (run = {str(run)[:40]!r}, not a run number): "
+                "restore it from a backup, or pass another --journal (a new journal sends to "
+                "everyone again)",
+                path=self.path,
+            )
+        self.run = int(run)
         if readonly:
             return
         self.run += 1
@@ -145,97 +236,169 @@ class Journal:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
         self.commit()
 
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """One call at a time, and SQLite's errors as a :class:`JournalError` (an open
+        transaction is rolled back: what was committed stays)."""
+        with self._mutex:
+            try:
+                yield
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    if self.db.in_transaction:
+                        self.db.execute("ROLLBACK")
+                raise journal_error(self.path, exc) from None
+
     # -- the protocol --------------------------------------------------------------------
     def begin(self) -> None:
-        if not self.db.in_transaction:
-            self.db.execute("BEGIN")
+        with self._guard():
+            if not self.db.in_transaction:
+                self.db.execute("BEGIN")
 
     def commit(self) -> None:
-        if self.db.in_transaction:
-            self.db.execute("COMMIT")
+        with self._guard():
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
 
     def see(self, key: str, line: int, locale: str) -> tuple[str, Any]:
         """Note that this run read ``key`` at ``line``: ``(state, reply)`` of the recipient
         (``pending`` when new), or ``("duplicate", first line)`` when this run already read
         it."""
-        self.begin()
-        row = self.db.execute(_SEE, (key, line, locale, self.run)).fetchone()
-        if row is None:
-            first = self.db.execute("SELECT line FROM recipients WHERE key = ?", (key,)).fetchone()
-            return "duplicate", first[0] if first else None
-        return str(row[0]), row[1]
+        with self._guard():
+            self.begin()
+            row = self.db.execute(_SEE, (key, line, locale, self.run)).fetchone()
+            if row is None:
+                first = self.db.execute(
+                    "SELECT line FROM recipients WHERE key = ?", (key,)
+                ).fetchone()
+                return "duplicate", first[0] if first else None
+            return str(row[0]), row[1]
+
+    def step(self, done: tuple[str, str, str] | None, sending: str | None) -> int:
+        """In one commit: the outcome ``done`` -- ``(key, state, reply)``, a state of
+        :data:`STATES` -- of a connection's last message, and ``sending`` for its next one;
+        the attempts of ``sending`` so far, this one included (0 for none). A connection
+        calls this before each message it sends, so nothing it had accepted is ever sent
+        again by a later run (about 30 us a message on an SSD: one WAL append)."""
+        db = self.db
+        with self._mutex:  # no _guard(): this is the hot path, once a message
+            try:
+                if not db.in_transaction:
+                    db.execute("BEGIN")
+                now = time.time()
+                if done is not None:
+                    key, state, reply = done
+                    assert state in STATES
+                    db.execute(_RECORD, (state, reply[:1000], now, key))
+                attempts = 0
+                if sending is not None:
+                    row = db.execute(_SENDING, (now, sending)).fetchone()
+                    attempts = int(row[0]) if row else 0
+                db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                raise journal_error(self.path, exc) from None
+            return attempts
 
     def sending(self, key: str) -> None:
-        self.begin()
-        self.db.execute(
-            "UPDATE recipients SET state = 'sending', attempts = attempts + 1, updated = ? "
-            "WHERE key = ?",
-            (time.time(), key),
-        )
-
-    def sending_all(self, keys: list[str]) -> None:
-        """:meth:`sending` for a batch, in one statement (each call into SQLite costs a
-        round of the GIL with the SMTP threads)."""
-        self.begin()
-        now = time.time()
-        self.db.executemany(
-            "UPDATE recipients SET state = 'sending', attempts = attempts + 1, updated = ? "
-            "WHERE key = ?",
-            [(now, key) for key in keys],
-        )
-
-    def record_all(self, outcomes: list[tuple[str, str, str]]) -> None:
-        """:meth:`record` for ``(key, state, reply)`` outcomes, in one statement."""
-        assert all(state in STATES for _, state, _ in outcomes)
-        self.begin()
-        now = time.time()
-        self.db.executemany(
-            "UPDATE recipients SET state = ?, reply = ?, updated = ? WHERE key = ?",
-            [(state, reply[:1000], now, key) for key, state, reply in outcomes],
-        )
+        """Mark ``key`` as on the wire (in the open transaction)."""
+        with self._guard():
+            self.begin()
+            self.db.execute(_SENDING, (time.time(), key)).fetchall()
 
     def record(self, key: str, state: str, reply: str) -> None:
         """The outcome of a send: ``accepted``, ``failed`` or ``pending`` (deferred)."""
         assert state in STATES
-        self.begin()
-        self.db.execute(
-            "UPDATE recipients SET state = ?, reply = ?, updated = ? WHERE key = ?",
-            (state, reply[:1000], time.time(), key),
-        )
+        with self._guard():
+            self.begin()
+            self.db.execute(_RECORD, (state, reply[:1000], time.time(), key))
+
+    def retry(self, key: str) -> None:
+        """``--retry-failed``: a failed recipient gets its ``--attempts`` again."""
+        with self._guard():
+            self.begin()
+            self.db.execute("UPDATE recipients SET attempts = 0 WHERE key = ?", (key,))
 
     # -- reading -------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        rows = self.db.execute("SELECT state, count(*) FROM recipients GROUP BY state")
-        return {state: n for state, n in rows if n}
+        with self._guard():
+            rows = self.db.execute("SELECT state, count(*) FROM recipients GROUP BY state")
+            return {state: n for state, n in rows if n}
 
     def by_locale(self) -> dict[str, dict[str, int]]:
         found: dict[str, dict[str, int]] = {}
-        for locale, state, n in self.db.execute(
-            "SELECT locale, state, count(*) FROM recipients GROUP BY locale, state"
-        ):
-            found.setdefault(locale, {})[state] = n
+        with self._guard():
+            for locale, state, n in self.db.execute(
+                "SELECT locale, state, count(*) FROM recipients GROUP BY locale, state"
+            ):
+                found.setdefault(locale, {})[state] = n
         return found
 
-    def problems(self, limit: int = 50) -> Iterator[tuple[str, int, str, str]]:
-        """``(key, line, state, reply)`` of failed and deferred recipients, by line."""
-        yield from self.db.execute(
-            "SELECT key, line, state, reply FROM recipients "
-            "WHERE state = 'failed' OR (state = 'pending' AND reply IS NOT NULL) "
-            "ORDER BY line LIMIT ?",
-            (limit,),
-        )
+    def problems(self, limit: int = 50) -> list[tuple[str, int, str, str | None]]:
+        """``(key, line, state, reply)`` of the recipients that are not accepted and were
+        tried -- failed, deferred (``pending`` with a reply) and ``sending`` (on the wire
+        when a run stopped: the server may have them) -- by line."""
+        with self._guard():
+            return list(
+                self.db.execute(
+                    "SELECT key, line, state, reply FROM recipients "
+                    "WHERE state IN ('failed', 'sending') "
+                    "OR (state = 'pending' AND reply IS NOT NULL) "
+                    "ORDER BY line LIMIT ?",
+                    (limit,),
+                )
+            )
 
     def meta(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        with self._guard():
+            return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
 
     def close(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self.commit()
-        self.db.close()
+        with self._mutex:
+            with contextlib.suppress(sqlite3.Error):
+                if self.db.in_transaction:
+                    self.db.execute("COMMIT")
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
         if self._lock is not None:
             self._lock.close()
         if self._cleanup is not None:
             self._cleanup.cleanup()
+
+
+def _check_tables(db: sqlite3.Connection, path: Path, *, create: bool) -> None:
+    """Create the tables in an empty file; refuse one that holds anything else."""
+    found = {
+        name: " ".join((sql or "").split())
+        for name, sql in db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
+    if not found:
+        if not create:
+            raise JournalError(
+                "is an empty database, not a journal: nothing was sent with it", path=path
+            )
+        db.executescript(_SCHEMA)
+        return
+    expected = _expected_tables()
+    if found == expected:
+        return
+    if set(found) != set(expected):
+        names = ", ".join(sorted(found)[:5])
+        raise JournalError(
+            f"is an SQLite database of something else (tables: {names}), not an outreach "
+            "journal: outreach leaves it alone; pass another --journal",
+            path=path,
+        )
+    changed = ", ".join(name for name in sorted(found) if found[name] != expected[name])
+    raise JournalError(
+        f"its tables were changed ({changed}): restore it from a backup, or pass another "
+        "--journal (a new journal sends to everyone again)",
+        path=path,
+    )
 
 
 def _lock(path: Path) -> IO[bytes]:
@@ -291,9 +454,12 @@ class Seen:
         if self.pending:
             # one transaction a batch: in autocommit every row would be its own (and its
             # own page writes), six times the cost of the whole row's message
-            self.db.execute("BEGIN")
-            self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", self.pending)
-            self.db.execute("COMMIT")
+            try:
+                self.db.execute("BEGIN")
+                self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", self.pending)
+                self.db.execute("COMMIT")
+            except sqlite3.Error as exc:  # a full temporary directory: one line, no traceback
+                raise journal_error(Path(self._directory.name) / "seen.sqlite", exc) from None
             self.pending.clear()
 
     def see(self, key: str, line: int, locale: str) -> tuple[str, Any]:

@@ -5,9 +5,11 @@
 (:mod:`outreach.merge.parallel`); :class:`Run` carries the run's options, summary and
 reporting between them.
 
-For SMTP the order of writes is what makes a crash harmless: a batch of recipients is
-committed as ``sending`` before any of its messages is queued, and each outcome is committed
-with the next batch (at most :data:`BATCH` + 3 x connections messages are in flight).
+For SMTP the row loop notes each recipient in the journal and queues the message; each
+connection of :class:`~outreach.merge.delivery.Delivery` commits a message as ``sending``
+together with the outcome of its previous one, before it sends it: a crash repeats at most
+one message a connection. Outcomes come back to the row loop only to be counted and
+reported: ``SUPPORTERS.csv:LINE: ADDRESS: failed|deferred: the server's reply``.
 
 >>> summary = MergeSummary("share", "mbox")
 >>> summary.ok, summary.to_json()["mode"]
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from outreach.merge.delivery import Delivery, SmtpSettings
     from outreach.merge.journal import Journal
     from outreach.merge.outputs import Writer
-    from outreach.merge.skeleton import MessageMaker, Outgoing
+    from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import Row
 
 __all__ = [
@@ -48,7 +50,7 @@ __all__ = [
     "rows",
 ]
 
-#: Recipients committed as ``sending`` at a time.
+#: Rows between two looks at the outcomes (and commits of the rows read).
 BATCH = 16
 KEEP = 1000  # bad-row lines the summary keeps (all are reported as they are found)
 
@@ -97,6 +99,8 @@ class MergeSummary:
     journal: str | None = None
     seconds: float = 0.0
     fatal: str | None = None
+    #: the supporters not accepted (the first :data:`KEEP`): line, address, state, reply
+    undelivered: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def messages(self) -> int:
@@ -104,7 +108,9 @@ class MergeSummary:
 
     @property
     def ok(self) -> bool:
-        bad = self.outcome["failed"] + self.outcome["deferred"]
+        """Every supporter was accepted (now or by an earlier run), every row was good."""
+        outcome = self.outcome
+        bad = outcome["failed"] + outcome["deferred"] + outcome["failed earlier"]
         return not (self.bad_rows or bad or self.refused or self.fatal)
 
     def to_json(self) -> dict[str, Any]:
@@ -127,6 +133,7 @@ class MergeSummary:
             "seconds": round(self.seconds, 3),
             "messages_per_second": round(self.messages / self.seconds, 1) if self.seconds else None,
             "fatal": self.fatal,
+            "undelivered": self.undelivered,
         }
 
 
@@ -168,6 +175,18 @@ class Run:
             self.summary.problems.append(text)
         self.report(text)
 
+    def undelivered(self, line: int, address: str, state: str, reply: str) -> None:
+        """A supporter who was not accepted: reported now, kept for the summary."""
+        from outreach.display import visible
+
+        if len(self.summary.undelivered) < KEEP:
+            self.summary.undelivered.append(
+                {"line": line, "address": address, "state": state, "reply": reply}
+            )
+        self.report(
+            f"{self.options.supporters}:{line}: {visible(address)}: {state}: {visible(reply)}"
+        )
+
     def limited(self) -> bool:
         limit = self.options.limit
         return limit is not None and self.sent_this_run >= limit
@@ -186,7 +205,6 @@ def rows(
     """Every row of ``rows`` (all of the CSV's, or a ``--jobs`` worker's share) checked,
     noted in ``journal`` and written or sent; ``total`` is for the progress."""
     summary, options = run.summary, run.options
-    batch: list[Outgoing] = []
     tick = time.monotonic()
     for count, row in enumerate(rows, 1):
         summary.rows = count
@@ -218,9 +236,14 @@ def rows(
         if state == "accepted":
             summary.outcome["accepted earlier"] += 1
             continue
-        if state == "failed" and not options.retry_failed:
-            summary.outcome["failed earlier"] += 1
-            continue
+        if state == "failed":
+            if not options.retry_failed:
+                summary.outcome["failed earlier"] += 1
+                reply = f"{extra} (--retry-failed sends it again)" if extra else "--retry-failed"
+                run.undelivered(row.line, supporter.address.spec, "failed earlier", reply)
+                continue
+            if delivery is not None:
+                journal.retry(supporter.address.key)
         if state == "sending":
             summary.outcome["resent (in flight at a crash)"] += 1
         if run.limited():
@@ -237,13 +260,13 @@ def rows(
                 writer.write_message(outgoing, maker.date())
             summary.outcome["written" if not options.dry_run else "checked"] += 1
             continue
-        batch.append(outgoing)
-        if len(batch) >= BATCH:
-            _flush(run, journal, delivery, batch)
+        delivery.submit(outgoing)
+        if run.sent_this_run % BATCH == 0:
+            journal.commit()
+            drain(run, delivery)
     if options.proof_to:
         _proofs(run, maker, writer, delivery)
-    elif delivery is not None:
-        _flush(run, journal, delivery, batch)
+    journal.commit()
     if run.progress is not None:  # the total was an estimate (line breaks) for files
         run.progress(summary.rows, summary.rows)
 
@@ -252,35 +275,35 @@ def campaign_label(maker: MessageMaker, locale: str) -> str:
     return maker.campaign.label(locale)
 
 
-def _flush(run: Run, journal: Journal, delivery: Delivery, batch: list[Outgoing]) -> None:
-    journal.sending_all([outgoing.key for outgoing in batch])
-    journal.commit()  # every message of the batch is "sending" on disk before it leaves
-    for outgoing in batch:
-        delivery.submit(outgoing)
-    batch.clear()
-    drain(run, journal, delivery)
-    journal.commit()
-
-
-def drain(run: Run, journal: Journal, delivery: Delivery) -> None:
+def drain(run: Run, delivery: Delivery) -> None:
+    """Count and report the outcomes so far (the connections have journaled them), and
+    report what they noted about the connections."""
     import queue
 
-    outcomes: list[tuple[str, str, str]] = []
+    from outreach.display import visible
+
+    while True:
+        try:
+            note = delivery.notes.get_nowait()
+        except queue.Empty:
+            break
+        run.report(f"outreach: {visible(note)}")
     while True:
         try:
             result = delivery.results.get_nowait()
         except queue.Empty:
             break
-        state = "pending" if result.state == "deferred" else result.state
-        outcomes.append((result.key, state, result.reply))
+        if result.state == "unsent":  # the run stopped: one line says why, not one a row
+            run.summary.outcome["not sent (the run stopped)"] += 1
+            continue
         run.summary.outcome[result.state] += 1
-        if result.state != "accepted":
-            from outreach.display import visible
-
-            where = f"{run.options.supporters}:{result.line}"
-            run.report(f"{where}: {result.state}: {visible(result.reply)}")
-    if outcomes and journal.path is not None:
-        journal.record_all(outcomes)
+        if result.state == "accepted":
+            continue
+        reply = result.reply
+        if result.state == "deferred" and result.attempts:
+            limit = delivery.settings.attempts
+            reply += f" (attempt {result.attempts} of {limit}: the next run tries again)"
+        run.undelivered(result.line, result.address or result.key, result.state, reply)
 
 
 def _proofs(run: Run, maker: MessageMaker, writer: Writer, delivery: Delivery | None) -> None:

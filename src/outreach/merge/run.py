@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from outreach.errors import UsageError
+from outreach.errors import JournalError, UsageError
 from outreach.merge.rows import BATCH, MergeOptions, MergeSummary, Run, drain, rows
 
 if TYPE_CHECKING:
@@ -62,14 +62,17 @@ def journal_status(path: Path) -> dict[str, Any]:
                 {
                     "key": k,
                     "line": line,
-                    "state": "failed" if s == "failed" else "deferred",
-                    "reply": r,
+                    "state": {"pending": "deferred"}.get(s, s),
+                    "reply": r if s != "sending" else _UNCERTAIN,
                 }
                 for k, line, s, r in journal.problems()
             ],
         }
     finally:
         journal.close()
+
+
+_UNCERTAIN = "on the wire when a run stopped: the server may have it; the next run sends it again"
 
 
 def merge(
@@ -146,19 +149,25 @@ def merge(
     try:
         with writer:
             if delivery is not None:
-                delivery.start()
+                delivery.start(journal if use_journal else None)
             try:
                 records = supporters.rows()
                 rows(run, records, supporters.records, audience, journal, maker, writer, delivery)
+            except BaseException:
+                if delivery is not None:
+                    delivery.halt()  # the row loop failed: the connections end their message
+                raise
             finally:
                 if delivery is not None:
                     delivery.close()
-                    drain(run, journal, delivery)
+                    drain(run, delivery)
                     if delivery.fatal is not None:
                         run.summary.fatal = str(delivery.fatal)
-                journal.commit()
+            journal.commit()
     finally:
         journal.close()
+    if delivery is not None and isinstance(delivery.fatal, JournalError):
+        raise delivery.fatal  # one line, exit 2: what the journal had committed stays
     return _finish(run, maker, started)
 
 
@@ -171,6 +180,8 @@ def _finish(run: Run, maker: MessageMaker, started: float) -> MergeSummary:
 
 
 def _connect(smtp: SmtpSettings, campaign: Campaign) -> tuple[Delivery, bool]:
+    import smtplib
+
     from outreach.merge.compose import DateLine
     from outreach.merge.delivery import Delivery
 
@@ -183,7 +194,7 @@ def _connect(smtp: SmtpSettings, campaign: Campaign) -> tuple[Delivery, bool]:
     utf8 = connection.has_extn("smtputf8")
     try:
         connection.quit()
-    except OSError:
+    except (OSError, smtplib.SMTPException):
         connection.close()
     return delivery, utf8
 
