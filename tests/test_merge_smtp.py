@@ -557,6 +557,68 @@ def test_a_bad_reply_to_rset_renews_the_connection(love: Path, tmp_path: Path) -
     assert len(before) == len(after) == 1 and before != after
 
 
+# -- ESMTP PIPELINING (RFC 2920): one round trip for MAIL, RCPT and DATA ---------------------
+class Pipelining(RawServer):
+    """Offers PIPELINING; notes, for each MAIL, whether RCPT and DATA had already arrived
+    when it read it (so before it answered MAIL: the client did not wait)."""
+
+    extensions = ("8BITMIME", "SMTPUTF8", "PIPELINING")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.together: list[bool] = []
+
+    def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+        server = self
+
+        class Watching:
+            def readline(self, limit: int = -1) -> bytes:
+                line: bytes = reader.readline(limit)
+                if line.startswith(b"MAIL FROM:"):  # a command, not a line of a message
+                    conn.settimeout(2)  # a client that waits for MAIL's reply sends no more
+                    try:
+                        ahead = reader.peek(65536)
+                    except OSError:
+                        ahead = b""
+                    conn.settimeout(20)
+                    server.together.append(b"RCPT TO:" in ahead and b"DATA\r\n" in ahead)
+                return line
+
+        super().session(conn, Watching(), number, state)
+
+
+def test_pipelining_sends_the_envelope_in_one_write(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Pipelining() as server:
+        code, _, err = smtp(love, supporters, server, "--connections", "2")
+    assert (code, err) == (0, "")
+    assert set(received(server)) == set(LOCALES)
+    assert server.together == [True] * len(ROWS)
+
+
+def test_pipelining_honours_each_reply(love: Path, tmp_path: Path) -> None:
+    """A refused recipient decides, although DATA was already on its way: this server (not
+    as RFC 2920 asks) answers that DATA with 354, and gets the final dot alone, never the
+    message; the session goes on after RSET."""
+
+    class Refusing(Pipelining):
+        def rcpt(self, address: str) -> bytes:
+            if address == "pierre@example.net":
+                return b"550 5.1.1 no such user here\r\n"
+            return super().rcpt(address)
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Refusing() as server:
+        code, _, err = smtp(love, supporters, server, "--connections", "1")
+    assert code == 1
+    assert err == f"{supporters}:4: pierre@example.net: failed: 550 5.1.1 no such user here\n"
+    delivered = [m for m in server.messages if m.rcpt]
+    assert sorted(m.rcpt[0] for m in delivered) == sorted(set(LOCALES) - {"pierre@example.net"})
+    empty = [m for m in server.messages if not m.rcpt]
+    assert [m.data for m in empty] == [b""]  # the dot alone: no part of pierre's message
+    assert server.sessions == 2  # the check before sending, then one: RSET, and it went on
+
+
 # -- connections degrade; every reply is bounded -------------------------------------------
 class Limited(RawServer):
     """Two sessions at a time; a third is greeted with 421."""

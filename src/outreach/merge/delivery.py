@@ -419,17 +419,53 @@ def transaction(
         ("RCPT", f"RCPT TO:<{job.recipient}>\r\n", 2),
         ("DATA", "DATA\r\n", 3),
     )
-    for command, line, expected in steps:
-        code, text = _ask(smtp, line.encode("utf-8"))
-        judged = verdict(code, expected)
-        if judged != "ok":
-            return _stopped(smtp, judged, _reply(code, text)), _reply(code, text), command
+    if "pipelining" in smtp.esmtp_features:
+        stopped = _pipelined(smtp, steps)
+        if stopped is not None:
+            return stopped
+    else:
+        for command, line, expected in steps:
+            code, text = _ask(smtp, line.encode("utf-8"))
+            judged = verdict(code, expected)
+            if judged != "ok":
+                return _stopped(smtp, judged, _reply(code, text)), _reply(code, text), command
     code, text = _ask(smtp, stuffed(data))
     judged = verdict(code, 2)
     if judged == "lost":
         smtp.close()
         raise smtplib.SMTPServerDisconnected(f"after the message: {_reply(code, text)}")
     return ("accepted" if judged == "ok" else judged), _reply(code, text), "."
+
+
+def _pipelined(
+    smtp: smtplib.SMTP, steps: tuple[tuple[str, str, int], ...]
+) -> tuple[str, str, str] | None:
+    """MAIL, RCPT and DATA in one write, as a server that offers PIPELINING takes them
+    (RFC 2920), then their three replies read in order: one round trip instead of three.
+    ``None`` when all three are as expected (the message may follow); else the outcome the
+    first unexpected reply decides, as :func:`transaction` returns it. Each reply is still
+    read and judged on its own: a server that answers DATA with 354 although it refused the
+    recipient gets an empty message's end (the final dot alone, which it must refuse: no
+    valid recipient) before the RSET, never the message."""
+    smtp.send("".join(line for _, line, _ in steps).encode("utf-8"))
+    first: tuple[str, str, str] | None = None
+    for command, _, expected in steps:
+        code, text = smtp.getreply()
+        judged = verdict(code, expected)
+        if judged == "lost":  # 421, or no SMTP reply: nothing after it can be trusted
+            smtp.close()
+            raise smtplib.SMTPServerDisconnected(f"{command}: {_reply(code, text)}")
+        if judged != "ok" and first is None:
+            first = (judged, _reply(code, text), command)
+        elif judged == "ok" and command == "DATA" and first is not None:  # 354 after a refusal
+            code, text = _ask(smtp, b".\r\n")
+            if verdict(code, 2) == "lost":
+                smtp.close()
+                raise smtplib.SMTPServerDisconnected(f".: {_reply(code, text)}")
+    if first is None:
+        return None
+    judged, reply, command = first
+    return _stopped(smtp, judged, reply), reply, command
 
 
 def _stopped(smtp: smtplib.SMTP, judged: str, reply: str) -> str:
