@@ -95,7 +95,9 @@ class Sink:
         command = [SINK, "-c", "-u", "nobody", f"127.0.0.1:{self.port}", "1024"]
         if os.geteuid() != 0:
             command = [SINK, "-c", f"127.0.0.1:{self.port}", "1024"]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # its count goes to a file: a pipe nobody reads until the end would fill and stop it
+        self.counts = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(command, stdout=self.counts, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -112,7 +114,10 @@ class Sink:
     def __exit__(self, *exc: object) -> None:
         self.final_cpu = self.cpu()
         self.process.send_signal(signal.SIGTERM)
-        out, _ = self.process.communicate(timeout=10)
+        self.process.communicate(timeout=10)
+        self.counts.seek(0)
+        out = self.counts.read()
+        self.counts.close()
         # -c prints "sess=N quit=N mesg=N" after each event, each overwriting the last (\r)
         counts = re.findall(r"mesg=(\d+)", out.decode(errors="replace"))
         self.delivered = int(counts[-1]) if counts else 0

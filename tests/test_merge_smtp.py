@@ -619,6 +619,44 @@ def test_pipelining_honours_each_reply(love: Path, tmp_path: Path) -> None:
     assert server.sessions == 2  # the check before sending, then one: RSET, and it went on
 
 
+# -- --jobs N over SMTP: N processes, each a shard with its own connections and journal ----------
+MANY = [
+    (f"p{i}@example.net", f"Person {i}", ("en", "es-MX", "fr-CA", "pt-BR")[i % 4], "")
+    for i in range(40)
+]
+
+
+def test_jobs_over_smtp_send_every_supporter_once(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", [*MANY, ("bad-address", "X", "en", "")])
+    behaviour = Behaviour(refused={"p7@example.net"})
+    with Server(behaviour) as server:
+        code, out, err = smtp(love, supporters, server, "--jobs", "2", "--connections", "2")
+    assert code == 1
+    found = received(server)
+    assert sorted(found) == sorted({row[0] for row in MANY} - {"p7@example.net"})
+    assert all(len(copies) == 1 for copies in found.values())
+    lines = err.splitlines()
+    assert lines[0] == f"{supporters}:42: the address has no @"
+    assert lines[1] == f"{supporters}:9: p7@example.net: failed: 550 5.1.1 no such user here"
+    assert "41 rows, 40 supporters" in out and "accepted 39" in out
+    shards = [tmp_path / f"s.hello.shard-{k}-of-2.journal" for k in range(2)]
+    assert all(path.exists() for path in shards)
+    # the same command resumes: nobody is sent twice; --status adds the shards up
+    with Server() as again:
+        code, out, _ = smtp(love, supporters, again, "--jobs", "2")
+    assert code == 1 and again.messages == [] and "accepted earlier 39" in out
+    code, out, _ = run_cli(love, "merge", str(supporters), "hello", "--jobs", "2", "--status")
+    assert code == 0 and "states: accepted 39, failed 1" in out
+
+
+def test_jobs_over_smtp_refuse_a_shard_of_their_own(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Server() as server:
+        code, _, err = smtp(love, supporters, server, "--jobs", "2", "--shard", "0/2")
+    assert code == 2 and server.messages == []
+    assert err == "outreach: --jobs over SMTP shards the supporters itself: leave out --shard\n"
+
+
 # -- connections degrade; every reply is bounded -------------------------------------------
 class Limited(RawServer):
     """Two sessions at a time; a third is greeted with 421."""

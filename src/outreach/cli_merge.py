@@ -118,7 +118,8 @@ from outreach.display import visible
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Build the emails of --out, --out-dir, --dry-run in N processes (SMTP: --connections).",
+    help="N processes: they build the emails of --out, --out-dir, --dry-run; over --smtp each "
+    "sends a shard of the supporters with --connections of its own and its own journal.",
 )
 @click.option("--status", is_flag=True, help="Print the journal's summary and send nothing.")
 @click.option(
@@ -166,7 +167,7 @@ def merge(
     """
     from outreach.cache import CheckCache
     from outreach.errors import ProblemsFound, UsageError
-    from outreach.merge import MergeOptions, default_journal, journal_status
+    from outreach.merge import MergeOptions, jobs_status
     from outreach.merge import merge as run
     from outreach.merge.audience import parse_shard
     from outreach.merge.display import Progress, status_lines, summary_lines
@@ -177,12 +178,14 @@ def merge(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if status:
-        path = (
-            Path(journal)
-            if journal
-            else default_journal(Path(supporters), message.removesuffix(".j2"), shard_of)
+        given = MergeOptions(
+            supporters=Path(supporters),
+            message=message,
+            journal=Path(journal) if journal else None,
+            shard=shard_of,
+            jobs=jobs,
         )
-        found = journal_status(path)
+        found = jobs_status(given, message.removesuffix(".j2"))
         if fmt == "json":
             print_json(found)
         else:

@@ -27,6 +27,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from outreach.merge.run import MergeOptions, MergeSummary, default_journal, journal_status, merge
+from outreach.merge.run import (
+    MergeOptions,
+    MergeSummary,
+    default_journal,
+    jobs_status,
+    journal_status,
+    merge,
+)
 
-__all__ = ["MergeOptions", "MergeSummary", "Path", "default_journal", "journal_status", "merge"]
+__all__ = [
+    "MergeOptions",
+    "MergeSummary",
+    "Path",
+    "default_journal",
+    "jobs_status",
+    "journal_status",
+    "merge",
+]

@@ -32,6 +32,7 @@ Windows), and not for SMTP, where ``--connections`` is the way to go faster.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import mmap
@@ -43,7 +44,7 @@ import struct
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import Row, SupporterFile
 
-__all__ = ["run_jobs", "windows"]
+__all__ = ["run_jobs", "run_shards", "windows"]
 
 #: What a record before its window costs a worker (read, checked, its address noted: about
 #: 25 us here) over what a record in its window costs (that, and its message built and
@@ -137,6 +138,98 @@ def run_jobs(
         _report(run, [w.reports for w in workers])
         if isinstance(writer, MboxWriter):
             writer.append([w.part.path for w in workers])
+
+
+def run_shards(run: Run, maker: MessageMaker, jobs: int, send: Callable[[int], None]) -> None:
+    """``--jobs N`` over SMTP: fork ``jobs`` workers, worker K calling ``send(K)`` -- its own
+    connections, its own journal, the supporters of shard K of ``jobs`` (each worker reads
+    the whole CSV and sends only its shard's rows, as ``--shard K/N`` does) -- and add their
+    summaries up into ``run``. Past the GIL: each process builds and sends its messages on
+    a core of its own. The crash bound is each worker's: at most one message a connection
+    on the wire. What a worker reports (bad rows, supporters not accepted, notes on the
+    connections) goes to a file the parent reports from, worker by worker. A worker that
+    fails stops the others (what they sent is in their journals: the same command resumes)
+    and its error is raised here."""
+    if not hasattr(os, "fork"):
+        raise UsageError("--jobs needs a system that can fork (not Windows): leave it out")
+    counts = mmap.mmap(-1, 8 * jobs)
+    progress = run.progress
+    workers: list[_Worker] = []
+    with tempfile.TemporaryDirectory(prefix=".outreach-jobs-") as scratch:
+        said = [Path(scratch) / f"said-{k}.txt" for k in range(jobs)]
+        try:
+            for index in range(jobs):
+                read, write = os.pipe()
+                sys.stdout.flush()
+                sys.stderr.flush()
+                pid = os.fork()
+                if pid == 0:
+                    os.close(read)
+                    for other in workers:
+                        os.close(other.pipe)
+                    _work(functools.partial(_shard, run, maker, send, index, counts, said), write)
+                os.close(write)
+                reports = Path(scratch) / f"bad-{index}.txt"
+                workers.append(_Worker(index, pid, read, None, reports))
+
+            def shown() -> None:
+                if progress is not None:
+                    done = max(struct.unpack_from(f"<{jobs}q", counts))
+                    progress(done, max(done, run.summary.rows))
+
+            _collect(workers, shown)
+        finally:
+            _stop([w for w in workers if w.result is None])
+            counts.close()
+        failed = [w.result for w in workers if w.result is not None and "error" in w.result]
+        if failed:
+            raise _error(failed[0])
+        results = [w.result for w in workers if w.result is not None]
+        _combine(run, maker, results)
+        summary = run.summary
+        parts = [result["summary"] for result in results]
+        summary.rows = max((part.rows for part in parts), default=0)  # each read them all
+        for part in parts:
+            summary.undelivered.extend(part.undelivered)
+            summary.fatal = summary.fatal or part.fatal
+        journals = [part.journal for part in parts if part.journal]
+        summary.journal = ", ".join(journals) if journals else None
+        _report(run, [w.reports for w in workers])
+        for path in said:
+            with contextlib.suppress(FileNotFoundError), open(path, encoding="utf-8") as lines:
+                for line in lines:
+                    run.report(json.loads(line))
+    if progress is not None:
+        progress(summary.rows, summary.rows)
+
+
+def _shard(
+    run: Run,
+    maker: MessageMaker,
+    send: Callable[[int], None],
+    index: int,
+    counts: mmap.mmap,
+    said: list[Path],
+) -> dict[str, Any]:
+    """In worker ``index`` of :func:`run_shards`: its shard sent, its summary returned."""
+
+    def count(done: int, total: int) -> None:
+        struct.pack_into("<q", counts, 8 * index, done)
+
+    run.progress = count
+    with (
+        open(said[index].with_name(f"bad-{index}.txt"), "w", encoding="utf-8") as reports,
+        open(said[index], "w", encoding="utf-8") as lines,
+    ):
+        run.reports = reports  # bad rows: the parent reports them, after the others'
+        run.report = lambda line: lines.write(json.dumps(line) + "\n")  # type: ignore[assignment]
+        send(index)
+    return {
+        "summary": run.summary,
+        "stats": maker.stats,
+        "notes": maker.notes,
+        "refused": maker.refused,
+    }
 
 
 def _fork(

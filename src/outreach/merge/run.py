@@ -13,9 +13,11 @@ messages at a time, whatever the length of the CSV.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import email.utils
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,17 +27,21 @@ from outreach.merge.rows import BATCH, MergeOptions, MergeSummary, Run, drain, r
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
+    from outreach.merge.audience import Audience
     from outreach.merge.delivery import Delivery, SmtpSettings
     from outreach.merge.outputs import Writer
     from outreach.merge.skeleton import MessageMaker
+    from outreach.merge.supporters import SupporterFile
 
 __all__ = [
     "BATCH",
     "MergeOptions",
     "MergeSummary",
     "default_journal",
+    "jobs_status",
     "journal_status",
     "merge",
+    "shard_journal",
 ]
 
 
@@ -72,6 +78,37 @@ def journal_status(path: Path) -> dict[str, Any]:
         journal.close()
 
 
+def jobs_status(options: MergeOptions, message: str) -> dict[str, Any]:
+    """``--status`` of a run: its journal's, or for ``--jobs N`` over SMTP its N shards'
+    journals added up (states and locales summed, problems in line order), as one.
+
+    A shard whose journal does not exist yet counts as empty; none at all is the same error
+    one journal gives."""
+    if options.jobs <= 1:
+        return journal_status(shard_journal(options, message, options.shard))
+    paths = [shard_journal(options, message, (k, options.jobs)) for k in range(options.jobs)]
+    found = [journal_status(path) for path in paths if path.exists()]
+    if not found:
+        return journal_status(paths[0])  # says there is no journal, in one line
+    states: Counter[str] = Counter()
+    locales: dict[str, Counter[str]] = {}
+    problems: list[dict[str, Any]] = []
+    for status in found:
+        states.update(status["states"])
+        for locale, counts in status["locales"].items():
+            locales.setdefault(locale, Counter()).update(counts)
+        problems.extend(status["problems"])
+    meta = dict(found[0]["meta"], shard=f"{len(found)} of {options.jobs} --jobs shards")
+    return {
+        "journal": ", ".join(status["journal"] for status in found),
+        "runs": max(status["runs"] for status in found),
+        "meta": meta,
+        "states": dict(states),
+        "locales": {locale: dict(counts) for locale, counts in locales.items()},
+        "problems": sorted(problems, key=lambda problem: problem["line"]),
+    }
+
+
 _UNCERTAIN = "on the wire when a run stopped: the server may have it; the next run sends it again"
 
 
@@ -87,17 +124,17 @@ def merge(
     for what stops the run before it starts (exit 2); the summary's ``fatal`` says what
     stopped it midway (a server that went away, a refused sender)."""
     from outreach.merge.audience import Audience, Negotiator
-    from outreach.merge.journal import Journal, Seen
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import open_supporters
     from outreach.render import EMAIL, Renderer
     from outreach.unsubscribe import Unsubscribe
 
     started = time.monotonic()
-    if options.jobs > 1 and (
-        (options.smtp and not options.dry_run) or options.proof_to or options.limit is not None
-    ):
-        raise UsageError("--jobs is for --out, --out-dir and --dry-run without --to or --limit")
+    sending = bool(options.smtp) and not options.dry_run
+    if options.jobs > 1 and (options.proof_to or options.limit is not None):
+        raise UsageError("--jobs goes without --to and --limit")
+    if options.jobs > 1 and sending and options.shard:
+        raise UsageError("--jobs over SMTP shards the supporters itself: leave out --shard")
     run = Run(campaign, options, report, progress)
     # Over SMTP nothing may leave before the whole CSV is known to parse; files are
     # written atomically, so for them a check of the encoding is enough up front.
@@ -130,17 +167,66 @@ def merge(
         body_fields={*maker.use.plain, *maker.use.complex},
         kinds=campaign.merge_columns,
     )
+    if options.jobs > 1 and sending:
+        from outreach.merge.parallel import run_shards
+
+        def send(index: int) -> None:  # in worker ``index``: its shard, connections, journal
+            shard = (index, options.jobs)
+            own = copy.copy(audience)  # its negotiation cache and all, for this shard
+            own.shard = shard
+            connected, _ = _connect(options.smtp, campaign)  # type: ignore[arg-type]
+            _send(run, campaign, options, supporters, own, maker, message, connected, shard)
+
+        run_shards(run, maker, options.jobs, send)
+        return _finish(run, maker, started)
     if options.jobs > 1:
         from outreach.merge.parallel import run_jobs
 
         with _writer(options, maker) as writer:
             run_jobs(run, supporters, audience, maker, writer, options.jobs)
         return _finish(run, maker, started)
+    _send(run, campaign, options, supporters, audience, maker, message, delivery, options.shard)
+    return _finish(run, maker, started)
+
+
+def shard_journal(options: MergeOptions, message: str, shard: tuple[int, int] | None) -> Path:
+    """The journal of one shard's run: ``--journal`` as given (with ``.shard-K-of-N`` added
+    for a ``--jobs`` worker's shard), else :func:`default_journal`.
+
+    >>> options = MergeOptions(supporters=Path("s.csv"), message="share", jobs=2)
+    >>> shard_journal(options, "share", (1, 2)).name
+    's.share.shard-1-of-2.journal'
+    >>> custom = MergeOptions(Path("s.csv"), "share", journal=Path("j.db"), jobs=2)
+    >>> shard_journal(custom, "share", (1, 2)).name
+    'j.db.shard-1-of-2'
+    """
+    if options.journal is None:
+        return default_journal(options.supporters, message, shard)
+    if options.jobs > 1 and shard is not None:
+        return options.journal.with_name(f"{options.journal.name}.shard-{shard[0]}-of-{shard[1]}")
+    return options.journal
+
+
+def _send(
+    run: Run,
+    campaign: Campaign,
+    options: MergeOptions,
+    supporters: SupporterFile,
+    audience: Audience,
+    maker: MessageMaker,
+    message: str,
+    delivery: Delivery | None,
+    shard: tuple[int, int] | None,
+) -> None:
+    """Every row of ``supporters`` in ``audience``'s shard checked, built and written or
+    handed to ``delivery``, journaled when it sends."""
+    from outreach.merge.journal import Journal, Seen
+
     use_journal = delivery is not None and not options.proof_to
-    journal_path = options.journal or default_journal(options.supporters, message, options.shard)
+    journal_path = shard_journal(options, message, shard)
     if use_journal:
-        shard = f"{options.shard[0]}/{options.shard[1]}" if options.shard else "all"
-        identity = {"campaign": campaign.name, "message": message, "shard": shard}
+        shard_name = f"{shard[0]}/{shard[1]}" if shard else "all"
+        identity = {"campaign": campaign.name, "message": message, "shard": shard_name}
         journal = Journal.open(journal_path, identity)
         run.summary.journal = str(journal_path)
     else:
@@ -168,7 +254,6 @@ def merge(
         journal.close()
     if delivery is not None and isinstance(delivery.fatal, JournalError):
         raise delivery.fatal  # one line, exit 2: what the journal had committed stays
-    return _finish(run, maker, started)
 
 
 def _finish(run: Run, maker: MessageMaker, started: float) -> MergeSummary:
