@@ -149,12 +149,13 @@ def run_one(name: str, work: Path, campaign: Path, args: argparse.Namespace, ind
     env = {**os.environ, "OUTREACH_UNSUBSCRIBE_SECRET": SECRET}
     env["OUTREACH_CACHE_DIR"] = str(work / "cache")
     with Sink() as sink:
-        if name == "outreach":
+        if name.startswith("outreach"):
+            jobs = name.partition("--jobs ")[2] or "1"
             command = [
                 str(BIN / "outreach"), "-C", str(campaign), "merge", str(work / "rows.csv"),
                 "share", "--smtp", f"127.0.0.1:{sink.port}", "--tls", "none",
                 "--connections", str(args.connections),
-                "--journal", str(work / f"round-{index}.journal"),
+                "--journal", str(work / f"round-{index}-{jobs}.journal"), "--jobs", jobs,
             ]  # fmt: skip
             run = measured(command, campaign, env, sink)
         elif name == "mailmerge":
@@ -195,6 +196,7 @@ def main() -> None:
     parser.add_argument("--mailmerge-rows", type=int, default=2_000)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="outreach --jobs")
     parser.add_argument("--rss-rows", type=int, nargs="*", default=[])
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -206,7 +208,8 @@ def main() -> None:
             raise SystemExit(f"{tool} is missing: {hint}")
     if not (BIN / "mailmerge").exists():
         raise SystemExit('mailmerge is not installed: .venv/bin/pip install -e ".[bench]"')
-    contenders = ["outreach", "mailmerge", "bare smtplib"]
+    ours_names = [f"outreach --jobs {j}" if j > 1 else "outreach" for j in args.jobs]
+    contenders = [*ours_names, "mailmerge", "bare smtplib"]
     runs: dict[str, list[Run]] = {name: [] for name in contenders}
     load = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory(prefix="bench-smtp-") as tmp:
@@ -217,16 +220,16 @@ def main() -> None:
         message = one_message(campaign, work)  # also warms the check cache
         message.rename(work / "one-message.eml")
         for index in range(args.rounds):
-            order = contenders[index % 3 :] + contenders[: index % 3]
+            shift = index % len(contenders)
+            order = contenders[shift:] + contenders[:shift]
             for name in order:
                 runs[name].append(run_one(name, work, campaign, args, index))
         rss: dict[int, float] = {}
         for count in args.rss_rows:
             write_rows(work / "rows.csv", count)
             args.rows = count
-            rss[count] = run_one("outreach", work, campaign, args, 1000 + count).rss_mb
+            rss[count] = run_one(ours_names[0], work, campaign, args, 1000 + count).rss_mb
     load.append(os.getloadavg()[0])
-    ours = runs["outreach"]
     result: dict[str, Any] = {
         "rows": args.rows if not args.rss_rows else None,
         "connections": args.connections,
@@ -244,12 +247,11 @@ def main() -> None:
             for name, found in runs.items()
         },
         "ratios": {
-            "outreach / mailmerge": summary(
-                [o.rate() / m.rate() for o, m in zip(ours, runs["mailmerge"], strict=True)]
-            ),
-            "outreach / bare smtplib": summary(
-                [o.rate() / b.rate() for o, b in zip(ours, runs["bare smtplib"], strict=True)]
-            ),
+            f"{name} / {other}": summary(
+                [o.rate() / m.rate() for o, m in zip(runs[name], runs[other], strict=True)]
+            )
+            for name in ours_names
+            for other in ("mailmerge", "bare smtplib")
         },
     }
     if rss:
@@ -261,7 +263,7 @@ def main() -> None:
     print(f"load average before and after: {load}")
     print(f"{args.rounds} rounds, {args.rows:,} rows, {args.connections} connections")
     print(
-        f"{'contender':<14} {'msgs/s min':>10} {'median':>8} {'CPU ms/msg':>10} "
+        f"{'contender':<18} {'msgs/s min':>10} {'median':>8} {'CPU ms/msg':>10} "
         f"{'sink ms/msg':>11} {'peak RSS MB':>11}"
     )
     for name, value in result["contenders"].items():
@@ -271,7 +273,7 @@ def main() -> None:
             value["sink_cpu_ms_per_message"],
         )
         print(
-            f"{name:<14} {rate['min']:>10,.0f} {rate['median']:>8,.0f} {cpu['median']:>10.3f} "
+            f"{name:<18} {rate['min']:>10,.0f} {rate['median']:>8,.0f} {cpu['median']:>10.3f} "
             f"{sink['median']:>11.3f} {value['peak_rss_mb']:>11.1f}"
         )
     for name, value in result["ratios"].items():
