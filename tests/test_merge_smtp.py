@@ -374,7 +374,12 @@ def test_a_server_that_is_not_there(love: Path, tmp_path: Path) -> None:
 
 
 def _merge_process(
-    love: Path, supporters: Path, server: Server, connections: int = 3, rate: str = "400/s"
+    love: Path,
+    supporters: Path,
+    server: Server,
+    connections: int = 3,
+    rate: str = "400/s",
+    *more: str,
 ) -> subprocess.Popen[bytes]:
     code = "import sys; from outreach.cli import main; sys.argv[0] = 'outreach'; main()"
     return subprocess.Popen(
@@ -395,6 +400,7 @@ def _merge_process(
             rate,
             "--connections",
             str(connections),
+            *more,
         ],
         env=env(),
         stdout=subprocess.DEVNULL,
@@ -647,6 +653,54 @@ def test_jobs_over_smtp_send_every_supporter_once(love: Path, tmp_path: Path) ->
     assert code == 1 and again.messages == [] and "accepted earlier 39" in out
     code, out, _ = run_cli(love, "merge", str(supporters), "hello", "--jobs", "2", "--status")
     assert code == 0 and "states: accepted 39, failed 1" in out
+
+
+def test_another_number_of_jobs_is_refused_not_sent_again(love: Path, tmp_path: Path) -> None:
+    """Each shard's journal knows only its own supporters: after --jobs 2, the same command
+    with no --jobs, or --jobs 3, would email everyone again. It is refused, naming the
+    journals and how to resume; --status says the same instead of "nothing was sent"."""
+    supporters = write_csv(tmp_path / "s.csv", MANY)
+    with Server() as server:
+        assert smtp(love, supporters, server, "--jobs", "2")[0] == 0
+        sent = len(server.messages)
+        for other in ((), ("--jobs", "3")):
+            code, _, err = smtp(love, supporters, server, *other)
+            assert code == 2 and len(server.messages) == sent == len(MANY)
+            (line,) = err.splitlines()
+            assert line.startswith(f"{tmp_path / 's.hello.shard-0-of-2.journal'}: this command")
+            assert "was run with --jobs 2 before" in line and "run it so again" in line
+        code, _, err = run_cli(love, "merge", str(supporters), "hello", "--status")
+        assert code == 2 and "was run with --jobs 2 before" in err
+        # and the other way round: one process first, then --jobs 2
+        (tmp_path / "t.csv").write_bytes(supporters.read_bytes())
+        single = tmp_path / "t.csv"
+        assert smtp(love, single, server)[0] == 0
+        code, _, err = smtp(love, single, server, "--jobs", "2")
+        assert code == 2 and "was run with one process (no --jobs, no --shard) before" in err
+        assert len(server.messages) == 2 * len(MANY)
+
+
+def test_a_killed_parent_takes_its_jobs_with_it(love: Path, tmp_path: Path) -> None:
+    """kill -9 of the command ends its --jobs workers too (they would go on sending for a
+    command that is gone); the same command then resumes every shard."""
+    supporters = write_csv(tmp_path / "s.csv", MANY * 1 + [
+        (f"q{i}@example.net", "Q", "en", "") for i in range(160)
+    ])  # fmt: skip
+    with Server() as server:
+        process = _merge_process(love, supporters, server, 1, "40/s", "--jobs", "2")
+        assert wait_until(lambda: len(server.messages) >= 10, 60)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        time.sleep(1.0)  # the workers' SIGTERM is immediate; anything left would go on
+        after_kill = len(server.messages)
+        time.sleep(1.0)
+        assert len(server.messages) == after_kill < 200
+        process = _merge_process(love, supporters, server, 2, "400/s", "--jobs", "2")
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    counts = Counter(message.rcpt[0] for message in server.messages)
+    assert len(counts) == 200  # nobody lost
+    assert sum(n - 1 for n in counts.values()) <= 2  # one a worker's connection, at most
 
 
 def test_jobs_over_smtp_refuse_a_shard_of_their_own(love: Path, tmp_path: Path) -> None:

@@ -608,6 +608,18 @@ class Delivery:
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- the main thread's side ----------------------------------------------------------
+    def share(self, parts: int) -> None:
+        """Make this Delivery one of ``parts`` that send at once (``--jobs N`` over SMTP):
+        ``--rate`` is for the whole run, so each keeps ``1/parts`` of it.
+
+        >>> delivery = Delivery(SmtpSettings("127.0.0.1", 25, rate=50.0), lambda: b"")
+        >>> delivery.share(4)
+        >>> round(1 / delivery.bucket.interval, 1)
+        12.5
+        """
+        if self.settings.rate:
+            self.bucket = _Bucket(self.settings.rate / parts)
+
     def start(self, ledger: Ledger | None = None) -> None:
         """Start the sending threads; ``ledger`` keeps each outcome (none for proofs)."""
         self.ledger = ledger

@@ -154,6 +154,7 @@ def run_shards(run: Run, maker: MessageMaker, jobs: int, send: Callable[[int], N
         raise UsageError("--jobs needs a system that can fork (not Windows): leave it out")
     counts = mmap.mmap(-1, 8 * jobs)
     progress = run.progress
+    parent = os.getpid()
     workers: list[_Worker] = []
     with tempfile.TemporaryDirectory(prefix=".outreach-jobs-") as scratch:
         said = [Path(scratch) / f"said-{k}.txt" for k in range(jobs)]
@@ -164,6 +165,7 @@ def run_shards(run: Run, maker: MessageMaker, jobs: int, send: Callable[[int], N
                 sys.stderr.flush()
                 pid = os.fork()
                 if pid == 0:
+                    _die_with(parent)
                     os.close(read)
                     for other in workers:
                         os.close(other.pipe)
@@ -177,14 +179,13 @@ def run_shards(run: Run, maker: MessageMaker, jobs: int, send: Callable[[int], N
                     done = max(struct.unpack_from(f"<{jobs}q", counts))
                     progress(done, max(done, run.summary.rows))
 
-            _collect(workers, shown)
+            _collect(workers, shown, "what it sent is in its shard's journal (run again)")
         finally:
             _stop([w for w in workers if w.result is None])
             counts.close()
         failed = [w.result for w in workers if w.result is not None and "error" in w.result]
-        if failed:
-            raise _error(failed[0])
-        results = [w.result for w in workers if w.result is not None]
+        done = [w for w in workers if w.result is not None and "summary" in w.result]
+        results = [w.result for w in done if w.result is not None]
         _combine(run, maker, results)
         summary = run.summary
         parts = [result["summary"] for result in results]
@@ -194,13 +195,32 @@ def run_shards(run: Run, maker: MessageMaker, jobs: int, send: Callable[[int], N
             summary.fatal = summary.fatal or part.fatal
         journals = [part.journal for part in parts if part.journal]
         summary.journal = ", ".join(journals) if journals else None
-        _report(run, [w.reports for w in workers])
+        # what every worker said, the failed ones' included (up to their failure), then
+        # the failure: nothing a worker reported is lost because another one failed
+        _report(run, [w.reports for w in workers if w.reports.exists()])
         for path in said:
             with contextlib.suppress(FileNotFoundError), open(path, encoding="utf-8") as lines:
                 for line in lines:
-                    run.report(json.loads(line))
+                    with contextlib.suppress(ValueError):  # a line a killed worker cut short
+                        run.report(json.loads(line))
+        if failed:
+            raise _error(failed[0])
     if progress is not None:
         progress(summary.rows, summary.rows)
+
+
+def _die_with(parent: int) -> None:
+    """In a worker: end (SIGTERM) when the parent does, however it ends (``kill -9``
+    included), so that no worker goes on sending for a command that is gone (Linux's
+    ``PR_SET_PDEATHSIG``; elsewhere the parent's own stop does it). What a worker has on
+    the wire then is what any crash leaves: one message a connection, in its journal."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent ended before the above took hold
+        os._exit(1)
 
 
 def _shard(
@@ -369,7 +389,7 @@ def _error(result: dict[str, Any]) -> Exception:
     return RuntimeError(f"in a --jobs worker: {error['message']}")
 
 
-def _collect(workers: list[_Worker], shown: Any) -> None:
+def _collect(workers: list[_Worker], shown: Any, lost: str = "nothing was written") -> None:
     """Read every worker's pipe to its end and reap it, showing the progress now and then;
     on the first failure, stop the others (their work would be thrown away)."""
     with selectors.DefaultSelector() as selector:
@@ -387,13 +407,13 @@ def _collect(workers: list[_Worker], shown: Any) -> None:
                 selector.unregister(worker.pipe)
                 os.close(worker.pipe)
                 open_pipes -= 1
-                worker.result = _reap(worker)
+                worker.result = _reap(worker, lost)
                 if "error" in worker.result:
                     _stop([w for w in workers if w.result is None])
                     return
 
 
-def _reap(worker: _Worker) -> dict[str, Any]:
+def _reap(worker: _Worker, lost: str = "nothing was written") -> dict[str, Any]:
     _, status = os.waitpid(worker.pid, 0)
     if worker.data:
         try:
@@ -405,7 +425,7 @@ def _reap(worker: _Worker) -> dict[str, Any]:
         why = f"was killed by signal {os.WTERMSIG(status)}"
     else:
         why = f"ended with status {os.waitstatus_to_exitcode(status)} and no result"
-    message = f"--jobs worker {worker.index + 1} {why}: nothing was written"
+    message = f"--jobs worker {worker.index + 1} {why}: {lost}"
     return {"error": {"kind": "os", "message": message, "exit_code": 2}}
 
 
@@ -462,7 +482,10 @@ def _report(run: Run, paths: list[Path]) -> None:
     for path in paths:
         with open(path, encoding="utf-8") as stream:
             for entry in stream:
-                text = json.loads(entry)
+                try:
+                    text = json.loads(entry)
+                except ValueError:  # the last line of a worker that was killed
+                    continue
                 if len(problems) < KEEP:
                     problems.append(text)
                 run.report(text)

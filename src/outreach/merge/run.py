@@ -16,6 +16,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import email.utils
+import glob
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -37,8 +39,10 @@ __all__ = [
     "BATCH",
     "MergeOptions",
     "MergeSummary",
+    "check_layout",
     "default_journal",
     "jobs_status",
+    "journal_layouts",
     "journal_status",
     "merge",
     "shard_journal",
@@ -78,6 +82,58 @@ def journal_status(path: Path) -> dict[str, Any]:
         journal.close()
 
 
+_SHARD_SUFFIX = re.compile(r"\.shard-(\d+)-of-(\d+)$")
+
+
+def journal_layouts(options: MergeOptions, message: str) -> dict[int, list[Path]]:
+    """The journals of this CSV and message that exist, by the number of shards that wrote
+    them: 1 for one process without ``--shard``, N for ``--jobs N`` (or ``--shard K/N``,
+    whose journals are named alike). ``--journal`` names them if given.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ("s.share.journal", "s.share.shard-0-of-2.journal", "s.hello.journal"):
+    ...     _ = (folder / name).write_bytes(b"")
+    >>> options = MergeOptions(supporters=folder / "s.csv", message="share")
+    >>> {n: [p.name for p in found] for n, found in journal_layouts(options, "share").items()}
+    {1: ['s.share.journal'], 2: ['s.share.shard-0-of-2.journal']}
+    """
+    single = shard_journal(dataclasses.replace(options, jobs=1), message, None)
+    if options.journal is None:
+        stem, end = single.name.removesuffix(".journal"), ".journal"
+    else:
+        stem, end = single.name, ""
+    found: dict[int, list[Path]] = {}
+    if single.exists():
+        found[1] = [single]
+    for path in sorted(single.parent.glob(f"{glob.escape(stem)}.shard-*-of-*{end}")):
+        match = _SHARD_SUFFIX.search(path.name.removesuffix(end) if end else path.name)
+        if match is not None and path.name.endswith(end):
+            found.setdefault(int(match.group(2)), []).append(path)
+    return found
+
+
+def _layout(count: int) -> str:
+    return "one process (no --jobs, no --shard)" if count == 1 else f"--jobs {count}"
+
+
+def check_layout(options: MergeOptions, message: str) -> None:
+    """Refuse to send when this command's journals were written by another number of
+    shards: each journal knows only its own supporters, so ``--jobs 3`` after ``--jobs 2``
+    (or none after ``--jobs 2``) would email again everyone the old journals have.
+    :class:`~outreach.errors.JournalError` names them and the way to resume."""
+    count = options.jobs if options.jobs > 1 else options.shard[1] if options.shard else 1
+    others = {n: paths for n, paths in journal_layouts(options, message).items() if n != count}
+    if others:
+        n, paths = min(others.items())
+        names = ", ".join(path.name for path in paths[:3]) + (", ..." if len(paths) > 3 else "")
+        raise JournalError(
+            f"this command was run with {_layout(n)} before ({names}): run it so again to "
+            f"resume; with {_layout(count)} it would email again everyone those journals have",
+            path=paths[0],
+        )
+
+
 def jobs_status(options: MergeOptions, message: str) -> dict[str, Any]:
     """``--status`` of a run: its journal's, or for ``--jobs N`` over SMTP its N shards'
     journals added up (states and locales summed, problems in line order), as one.
@@ -85,10 +141,14 @@ def jobs_status(options: MergeOptions, message: str) -> dict[str, Any]:
     A shard whose journal does not exist yet counts as empty; none at all is the same error
     one journal gives."""
     if options.jobs <= 1:
-        return journal_status(shard_journal(options, message, options.shard))
+        path = shard_journal(options, message, options.shard)
+        if not path.exists():
+            check_layout(options, message)  # sent with --jobs N: say so, not "nothing here"
+        return journal_status(path)
     paths = [shard_journal(options, message, (k, options.jobs)) for k in range(options.jobs)]
     found = [journal_status(path) for path in paths if path.exists()]
     if not found:
+        check_layout(options, message)
         return journal_status(paths[0])  # says there is no journal, in one line
     states: Counter[str] = Counter()
     locales: dict[str, Counter[str]] = {}
@@ -144,6 +204,8 @@ def merge(
     message = renderer.resolve_message(options.message)
     if EMAIL not in renderer.channels(message):
         raise UsageError(f"message {message!r} has no email (no body or text block)")
+    if sending and not options.proof_to:
+        check_layout(options, message)  # before anything connects
     settings = campaign.email
     unsubscribe = Unsubscribe(settings.unsubscribe_url, settings.unsubscribe_mailto)
     problem = unsubscribe.check_secret()
@@ -171,11 +233,14 @@ def merge(
         from outreach.merge.parallel import run_shards
 
         def send(index: int) -> None:  # in worker ``index``: its shard, connections, journal
+            assert delivery is not None
             shard = (index, options.jobs)
             own = copy.copy(audience)  # its negotiation cache and all, for this shard
             own.shard = shard
-            connected, _ = _connect(options.smtp, campaign)  # type: ignore[arg-type]
-            _send(run, campaign, options, supporters, own, maker, message, connected, shard)
+            # the parent's Delivery, not started: its connection was checked once; a
+            # connection this worker cannot make degrades as in one process
+            delivery.share(options.jobs)
+            _send(run, campaign, options, supporters, own, maker, message, delivery, shard)
 
         run_shards(run, maker, options.jobs, send)
         return _finish(run, maker, started)
