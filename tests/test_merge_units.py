@@ -571,7 +571,54 @@ def test_a_one_token_ascii_header_is_what_folding_writes(value: str) -> None:
         ("ＥＶＩＬ.ＣＯＭ/x", "header", "'EVIL.COM/x'"),  # full-width: clients that normalise
         ("bit.ly/x", "header", "'bit.ly/x'"),
         ("no.lu", "header", "'no.lu'"),  # a one-name country-code domain
+        # a full stop IDNA reads as a dot is one: browsers and mail clients go to evil.com
+        ("https://evil。com/reset", "header", "'https://evil.com/reset' (it reaches a header)"),
+        ("evil。com", "header", "'evil.com'"),  # U+3002 IDEOGRAPHIC FULL STOP
+        ("evil｡com", "header", "'evil.com'"),  # U+FF61 HALFWIDTH IDEOGRAPHIC FULL STOP
+        ("evil．com", "header", "'evil.com'"),  # U+FF0E FULLWIDTH FULL STOP
+        ("support@evil。com", "header", "'support@evil.com'"),
+        ("例子。中国", "header", "'例子.中国'"),
+        ("ｈｔｔｐｓ：／／ｅｖｉｌ", "header", "'https://evil'"),
+        # a scheme is a link whatever its host: a number, a name without a dot, none
+        ("https://2130706433/reset", "header", "'https://2130706433/reset'"),  # 127.0.0.1
+        ("https://evil", "header", "'https://evil'"),
+        ("Reset at HTTPS://evil/x now", "header", "'HTTPS://evil/x'"),
+        ("https:evil", "header", "'https:evil'"),  # a browser reads https://evil/
+        ("https:\\\\evil\\x", "header", "'https:\\\\\\\\evil\\\\x'"),  # "\\" is "/" to a browser
+        ("ftp://files", "header", "'ftp://files'"),
+        ("intent://x#Intent;end", "header", "'intent://x#Intent;end'"),
+        ("javascript:alert(1)", "header", "'javascript:alert(1)'"),
+        ("JavaScript:alert(1)", "header", "'JavaScript:alert(1)'"),
+        ("vbscript:msgbox(1)", "header", "'vbscript:msgbox(1)'"),
+        ("mailto:x", "header", "'mailto:x'"),
+        ("data:text/html;base64,PGI+", "header", "'data:text/html;base64,PGI+'"),
+        ("10.0.0.1", "header", "'10.0.0.1'"),  # an IPv4 address is a host
+        ("Dr. Ana", "header", None),
+        ("St. Louis", "header", None),
+        ("Ana.María", "header", None),
+        ("محمد علي", "header", None),
+        ("王小明", "header", None),
+        ("山田 太郎", "header", None),
+        ("Washington D.C.", "header", None),
+        ("Re: hello", "header", None),
         ("Rio", "body", None),
+        ("https://evil。com/reset", "body", "'https://evil.com/reset' (declare the column \"url\""),
+        ("see evil｡com", "body", "'evil.com'"),
+        ("例子。中国", "body", "'例子.中国'"),
+        ("https://2130706433/reset", "body", "'https://2130706433/reset'"),
+        ("https://evil", "body", "'https://evil'"),
+        ("ht\u200btps://evil", "body", "'https://evil'"),  # a zero-width space taken out
+        ("javascript:alert(1)", "body", "'javascript:alert(1)'"),
+        ("admin at 192.168.0.1:8080/admin.", "body", "'192.168.0.1:8080/admin'"),
+        ("J.R.R. Tolkien", "body", None),
+        ("Zoë O'Connor", "body", None),
+        ("Dr. Ana", "body", None),
+        ("St. Louis", "body", None),
+        ("Ana.María", "body", None),
+        ("ありがとう。よろしくお願いします。", "body", None),  # Japanese sentences
+        ("谢谢。再见", "body", None),
+        ("Note: 10:30, v1.2.3", "body", None),
+        ("Data: 12/03", "body", None),  # Portuguese "date", not data:
         ("مرحبا\u200f!", "body", None),  # a bidi mark is text in the body
         ("Ana\tLima", "body", 'declare the column "text"'),
         ("Line\u2028two", "body", 'declare the column "text"'),
