@@ -608,6 +608,47 @@ def test_a_column_the_subject_uses_is_a_header_whatever_it_declares(tmp_path: Pa
     ]
 
 
+INCLUDES_THE_CITY = """\
+{% block subject %}News for {% include "_subj.j2" %}{% endblock %}
+{% block body %}<p>{{ city }}</p>{% endblock %}
+{% block text %}{{ city }}{% endblock %}
+"""
+
+
+@pytest.mark.parametrize("declared", [None, "text"])
+def test_a_column_the_subject_reaches_through_an_include_is_a_header(
+    tmp_path: Path, declared: str | None
+) -> None:
+    """The subject includes a template that writes the city: the city reaches the
+    Subject, so header rules hold it, whatever [merge.columns] says."""
+    love = merge_campaign(
+        tmp_path / "love", {"news.j2": INCLUDES_THE_CITY, "_subj.j2": "{{ city }}"}
+    )
+    if declared is not None:
+        declare_columns(love, city=declared)
+    supporters = write_csv(
+        tmp_path / "s.csv",
+        [
+            ("a@example.net", "Rio\u200fX"),
+            ("b@example.net", "https://evil.example/reset"),
+            ("c@example.net", "São Paulo"),
+        ],
+        ("email", "city"),
+    )
+    box = tmp_path / "out.mbox"
+    code, _, err = run_cli(love, "merge", str(supporters), "news", "--out", str(box))
+    assert code == 1
+    assert err.splitlines() == [
+        f"{supporters}:2: the 'city' field has an invisible or control character, U+200F "
+        "RIGHT-TO-LEFT MARK (it reaches a header)",
+        f"{supporters}:3: the 'city' field holds a link, 'https://evil.example/reset' (it "
+        "reaches a header)",
+    ]
+    found = by_address(box)
+    assert list(found) == ["c@example.net"]
+    assert parse(found["c@example.net"])["Subject"] == "News for São Paulo"
+
+
 def test_encodings(love: Path, tmp_path: Path) -> None:
     text = "email;name;locale\nana@example.net;Anaïs;fr\n"
     for name, data in (

@@ -668,6 +668,99 @@ def test_every_value_gets_a_verdict_of_one_line(value: str, kind: str) -> None:
     assert problem is None or "\n" not in visible(problem)
 
 
+# -- a column that reaches the subject through other template code is a header's -------------
+INCLUDED = {"_subj.j2": "{{ city }}", "_m.j2": "{% macro where() %}{{ city }}{% endmacro %}"}
+BODY = "{% block body %}<p>{{ name }}: {{ city }}</p>{% endblock %}"
+
+
+@pytest.mark.parametrize(
+    ("subject", "via"),
+    [
+        (
+            '{% block subject %}News for {% include "_subj.j2" %}{% endblock %}',
+            "m.j2:1: the subject includes a template",
+        ),
+        (
+            "{% block subject %}News for {{ self.where() }}{% endblock %}"
+            "{% block where %}{{ city }}{% endblock %}",
+            "m.j2:1: the subject calls a macro, a block or a function",
+        ),
+        (
+            "{% block subject %}News for {{ super() }}{% endblock %}",
+            "m.j2:1: the subject calls a macro, a block or a function",
+        ),
+        (
+            '{% from "_m.j2" import where %}{% block subject %}{{ where() }}{% endblock %}',
+            "m.j2:1: the subject calls a macro, a block or a function",
+        ),
+        (
+            '{% block subject %}{% from "_m.j2" import where %}{{ where() }}{% endblock %}',
+            "m.j2:1: the subject imports a template",
+        ),
+        (
+            '{% import "_m.j2" as m %}{% block subject %}{{ m.where() }}{% endblock %}',
+            "m.j2:1: the subject calls a macro, a block or a function",
+        ),
+        (
+            "{% macro where() %}{{ city }}{% endmacro %}"
+            "{% block subject %}{% call where() %}{% endcall %}{% endblock %}",
+            "m.j2:1: the subject calls a macro",
+        ),
+        (
+            "{% set where = city %}{% block subject %}News for {{ where }}{% endblock %}",
+            "the subject shows 'where', which the templates set",
+        ),
+        (
+            "{% set where %}{{ city }}{% endset %}{% block subject %}{{ where }}{% endblock %}",
+            "the subject shows 'where', which the templates set",
+        ),
+        (
+            "{% block subject %}News for {% block where %}{% endblock %}{% endblock %}",
+            "m.j2:1: the subject has a block, 'where'",
+        ),
+        (
+            '{% block subject %}{{ pgettext("subject", "News") ~ " " ~ "x".join([]) }}'
+            "{% endblock %}",
+            "m.j2:1: the subject calls a macro, a block or a function",
+        ),
+    ],
+)
+def test_a_subject_that_reaches_other_template_code_makes_every_column_a_header(
+    subject: str, via: str
+) -> None:
+    """Only the columns the subject block writes itself can be told apart: a subject that
+    includes, imports, calls a block, a macro or a function, nests a block, or shows a
+    variable set elsewhere may show any column, so each column written counts as its."""
+    from jinja2 import DictLoader, Environment
+
+    from outreach.merge.fields import analyse
+
+    env = Environment(
+        loader=DictLoader({"m.j2": subject + BODY, **INCLUDED}), extensions=["jinja2.ext.i18n"]
+    )
+    use = analyse(env, ["m.j2"], {"email", "name", "city", "note"})
+    assert use.subject_via == via
+    assert use.subject == {"name", "city"}  # "note" is written nowhere
+
+
+def test_a_subject_that_writes_its_columns_itself_has_only_those() -> None:
+    from jinja2 import DictLoader, Environment
+
+    from outreach.merge.fields import analyse
+
+    subject = (
+        '{% block subject %}{{ pgettext("subject", "%(n)s, for love", n=name) }} '
+        "{{ signatures|number }}{% if city %}!{% endif %}{% endblock %}"
+    )
+    body = '{% block body %}{% include "_subj.j2" %}{{ self.subject() }}{% endblock %}'
+    env = Environment(
+        loader=DictLoader({"m.j2": subject + body, **INCLUDED}), extensions=["jinja2.ext.i18n"]
+    )
+    env.filters["number"] = str
+    use = analyse(env, ["m.j2"], {"email", "name", "city", "signatures"})
+    assert (use.subject_via, use.subject) == ("", {"name", "signatures", "city"})
+
+
 # -- issue 18 item 6: a column under a filter, skeleton or not, is a full render -----------
 FILTERED = """\
 {% block subject %}{{ pgettext("subject", "%(name)s, two minutes for love", name=name) }}

@@ -28,7 +28,7 @@ where the column goes  what it may not hold
 a header (``email``,   a control character (a line break, a tab) or a line separator;
 ``name``, ``locale``,  a format character: bidi controls and marks, zero-width space,
 columns the subject    soft hyphen, tags... -- except a zero-width joiner or non-joiner
-uses)                  between two non-ASCII letters, marks or symbols (Persian, Indic
+may show)              between two non-ASCII letters, marks or symbols (Persian, Indic
                        scripts, emoji need them); a link, bare domain or address
                        (``email`` is one address, checked as one). Whatever
                        ``[merge.columns]`` says.
@@ -327,9 +327,11 @@ class Audience:
     """Turns rows into :class:`Supporter` s or problems (a sentence each; an
     :class:`Unsafe` one for sign-up text refused where it goes).
 
-    ``header_fields`` are the columns the subject uses (``email``, ``name`` and ``locale``
-    reach a header anyway); ``body_fields`` the columns the templates write into the body;
-    ``kinds`` what campaign.toml's ``[merge.columns]`` declares a column may hold there."""
+    ``header_fields`` are the columns the subject may show (``email``, ``name`` and
+    ``locale`` reach a header anyway): those its block writes, or every column the templates
+    write if it reaches other template code (:attr:`outreach.merge.fields.FieldUse.subject`);
+    ``body_fields`` the columns the templates write into the body; ``kinds`` what
+    campaign.toml's ``[merge.columns]`` declares a column may hold there."""
 
     def __init__(
         self,
