@@ -505,6 +505,87 @@ def test_sign_up_text_cannot_make_a_phishing_sender(tmp_path: Path) -> None:
     assert (code, summary["bad_rows"], summary["unsafe_rows"]) == (1, refused, refused)
 
 
+# Links a reader or browser would follow that the link finders of the checks do not see: a
+# full stop IDNA reads as a dot, a scheme whatever its host, an IPv4 address (the reviewer's
+# bypasses, each of which reached the Subject, To and both parts). (email, name, note), why.
+FOLLOWED = [
+    (
+        ("r1@example.net", "https://evil。com/reset", ""),
+        "the 'name' field holds a link, 'https://evil.com/reset' (it reaches a header)",
+    ),
+    (
+        ("r2@example.net", "evil。com", ""),
+        "the 'name' field holds a link, 'evil.com' (it reaches a header)",
+    ),
+    (
+        ("r3@example.net", "evil｡com", ""),
+        "the 'name' field holds a link, 'evil.com' (it reaches a header)",
+    ),
+    (
+        ("r4@example.net", "support@evil。com", ""),
+        "the 'name' field holds a link, 'support@evil.com' (it reaches a header)",
+    ),
+    (
+        ("r5@example.net", "例子。中国", ""),
+        "the 'name' field holds a link, '例子.中国' (it reaches a header)",
+    ),
+    (
+        ("r6@example.net", "https://2130706433/reset", ""),
+        "the 'name' field holds a link, 'https://2130706433/reset' (it reaches a header)",
+    ),
+    (
+        ("r7@example.net", "https://evil", ""),
+        "the 'name' field holds a link, 'https://evil' (it reaches a header)",
+    ),
+    (
+        ("r8@example.net", "Ana", "reset at https://evil。com/reset"),
+        "the 'note' field holds a link, 'https://evil.com/reset' (declare the column \"url\", or "
+        '"text", in [merge.columns] of campaign.toml if it may)',
+    ),
+    (
+        ("r9@example.net", "Ana", "javascript:alert(1)"),
+        "the 'note' field holds a link, 'javascript:alert(1)' (declare the column \"url\", or "
+        '"text", in [merge.columns] of campaign.toml if it may)',
+    ),
+    (
+        ("s1@example.net", "Ana", "https://10.0.0.1/admin"),
+        "the 'note' field holds a link, 'https://10.0.0.1/admin' (declare the column \"url\", or "
+        '"text", in [merge.columns] of campaign.toml if it may)',
+    ),
+    (("t1@example.net", "J.R.R. Tolkien", "St. Louis"), None),
+    (("t2@example.net", "Zoë O'Connor", "Dr. Ana"), None),
+    (("t3@example.net", "Ana.María", "Re: 10:30, Data: 12/03"), None),
+    (("t4@example.net", "محمد علي", "王小明。ありがとう。"), None),
+]
+
+
+def test_a_link_with_an_ideographic_dot_or_any_scheme_is_refused(tmp_path: Path) -> None:
+    """Each bypass is refused at its line; the names around them (initials, titles, dots
+    between names, other scripts, colons that start no link) are sent as written."""
+    love = merge_campaign(tmp_path / "love", {"sign.j2": SIGN})
+    header = ("email", "name", "note", "petition_url", "story")
+    rows = [(*fields, "", "") for fields, _ in FOLLOWED]
+    supporters = write_csv(tmp_path / "s.csv", rows, header)
+    box = tmp_path / "out.mbox"
+    code, out, err = run_cli(love, "merge", str(supporters), "sign", "--out", str(box))
+    assert code == 1
+    assert err.splitlines() == [
+        f"{supporters}:{line}: {why}"
+        for line, (_, why) in enumerate(FOLLOWED, start=2)
+        if why is not None
+    ]
+    refused = sum(why is not None for _, why in FOLLOWED)
+    assert f"sign-up text refused: {refused} of the bad rows (see above)" in out
+    found = by_address(box)
+    assert sorted(found) == [fields[0] for fields, why in FOLLOWED if why is None]
+    for (address, name, note), _ in FOLLOWED[-4:]:
+        sent = parse(found[address])
+        assert sent["To"].addresses[0].display_name == name
+        assert sent["Subject"].startswith(name)
+        text = sent.get_body(("plain",))
+        assert text is not None and text.get_content().startswith(f"{name}: {note}\n")
+
+
 def test_a_column_the_subject_uses_is_a_header_whatever_it_declares(tmp_path: Path) -> None:
     subject = (
         '{% block subject %}{{ pgettext("subject", "Sign: %(link)s", link=petition_url) }}'
@@ -525,6 +606,47 @@ def test_a_column_the_subject_uses_is_a_header_whatever_it_declares(tmp_path: Pa
         f"{supporters}:2: the 'petition_url' field holds a link, 'https://example.org/sign' "
         "(it reaches a header)"
     ]
+
+
+INCLUDES_THE_CITY = """\
+{% block subject %}News for {% include "_subj.j2" %}{% endblock %}
+{% block body %}<p>{{ city }}</p>{% endblock %}
+{% block text %}{{ city }}{% endblock %}
+"""
+
+
+@pytest.mark.parametrize("declared", [None, "text"])
+def test_a_column_the_subject_reaches_through_an_include_is_a_header(
+    tmp_path: Path, declared: str | None
+) -> None:
+    """The subject includes a template that writes the city: the city reaches the
+    Subject, so header rules hold it, whatever [merge.columns] says."""
+    love = merge_campaign(
+        tmp_path / "love", {"news.j2": INCLUDES_THE_CITY, "_subj.j2": "{{ city }}"}
+    )
+    if declared is not None:
+        declare_columns(love, city=declared)
+    supporters = write_csv(
+        tmp_path / "s.csv",
+        [
+            ("a@example.net", "Rio\u200fX"),
+            ("b@example.net", "https://evil.example/reset"),
+            ("c@example.net", "São Paulo"),
+        ],
+        ("email", "city"),
+    )
+    box = tmp_path / "out.mbox"
+    code, _, err = run_cli(love, "merge", str(supporters), "news", "--out", str(box))
+    assert code == 1
+    assert err.splitlines() == [
+        f"{supporters}:2: the 'city' field has an invisible or control character, U+200F "
+        "RIGHT-TO-LEFT MARK (it reaches a header)",
+        f"{supporters}:3: the 'city' field holds a link, 'https://evil.example/reset' (it "
+        "reaches a header)",
+    ]
+    found = by_address(box)
+    assert list(found) == ["c@example.net"]
+    assert parse(found["c@example.net"])["Subject"] == "News for São Paulo"
 
 
 def test_encodings(love: Path, tmp_path: Path) -> None:

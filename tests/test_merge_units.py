@@ -571,7 +571,54 @@ def test_a_one_token_ascii_header_is_what_folding_writes(value: str) -> None:
         ("ＥＶＩＬ.ＣＯＭ/x", "header", "'EVIL.COM/x'"),  # full-width: clients that normalise
         ("bit.ly/x", "header", "'bit.ly/x'"),
         ("no.lu", "header", "'no.lu'"),  # a one-name country-code domain
+        # a full stop IDNA reads as a dot is one: browsers and mail clients go to evil.com
+        ("https://evil。com/reset", "header", "'https://evil.com/reset' (it reaches a header)"),
+        ("evil。com", "header", "'evil.com'"),  # U+3002 IDEOGRAPHIC FULL STOP
+        ("evil｡com", "header", "'evil.com'"),  # U+FF61 HALFWIDTH IDEOGRAPHIC FULL STOP
+        ("evil．com", "header", "'evil.com'"),  # U+FF0E FULLWIDTH FULL STOP
+        ("support@evil。com", "header", "'support@evil.com'"),
+        ("例子。中国", "header", "'例子.中国'"),
+        ("ｈｔｔｐｓ：／／ｅｖｉｌ", "header", "'https://evil'"),
+        # a scheme is a link whatever its host: a number, a name without a dot, none
+        ("https://2130706433/reset", "header", "'https://2130706433/reset'"),  # 127.0.0.1
+        ("https://evil", "header", "'https://evil'"),
+        ("Reset at HTTPS://evil/x now", "header", "'HTTPS://evil/x'"),
+        ("https:evil", "header", "'https:evil'"),  # a browser reads https://evil/
+        ("https:\\\\evil\\x", "header", "'https:\\\\\\\\evil\\\\x'"),  # "\\" is "/" to a browser
+        ("ftp://files", "header", "'ftp://files'"),
+        ("intent://x#Intent;end", "header", "'intent://x#Intent;end'"),
+        ("javascript:alert(1)", "header", "'javascript:alert(1)'"),
+        ("JavaScript:alert(1)", "header", "'JavaScript:alert(1)'"),
+        ("vbscript:msgbox(1)", "header", "'vbscript:msgbox(1)'"),
+        ("mailto:x", "header", "'mailto:x'"),
+        ("data:text/html;base64,PGI+", "header", "'data:text/html;base64,PGI+'"),
+        ("10.0.0.1", "header", "'10.0.0.1'"),  # an IPv4 address is a host
+        ("Dr. Ana", "header", None),
+        ("St. Louis", "header", None),
+        ("Ana.María", "header", None),
+        ("محمد علي", "header", None),
+        ("王小明", "header", None),
+        ("山田 太郎", "header", None),
+        ("Washington D.C.", "header", None),
+        ("Re: hello", "header", None),
         ("Rio", "body", None),
+        ("https://evil。com/reset", "body", "'https://evil.com/reset' (declare the column \"url\""),
+        ("see evil｡com", "body", "'evil.com'"),
+        ("例子。中国", "body", "'例子.中国'"),
+        ("https://2130706433/reset", "body", "'https://2130706433/reset'"),
+        ("https://evil", "body", "'https://evil'"),
+        ("ht\u200btps://evil", "body", "'https://evil'"),  # a zero-width space taken out
+        ("javascript:alert(1)", "body", "'javascript:alert(1)'"),
+        ("admin at 192.168.0.1:8080/admin.", "body", "'192.168.0.1:8080/admin'"),
+        ("J.R.R. Tolkien", "body", None),
+        ("Zoë O'Connor", "body", None),
+        ("Dr. Ana", "body", None),
+        ("St. Louis", "body", None),
+        ("Ana.María", "body", None),
+        ("ありがとう。よろしくお願いします。", "body", None),  # Japanese sentences
+        ("谢谢。再见", "body", None),
+        ("Note: 10:30, v1.2.3", "body", None),
+        ("Data: 12/03", "body", None),  # Portuguese "date", not data:
         ("مرحبا\u200f!", "body", None),  # a bidi mark is text in the body
         ("Ana\tLima", "body", 'declare the column "text"'),
         ("Line\u2028two", "body", 'declare the column "text"'),
@@ -619,6 +666,99 @@ def test_every_value_gets_a_verdict_of_one_line(value: str, kind: str) -> None:
 
     problem = field_problem("col", value, kind)
     assert problem is None or "\n" not in visible(problem)
+
+
+# -- a column that reaches the subject through other template code is a header's -------------
+INCLUDED = {"_subj.j2": "{{ city }}", "_m.j2": "{% macro where() %}{{ city }}{% endmacro %}"}
+BODY = "{% block body %}<p>{{ name }}: {{ city }}</p>{% endblock %}"
+
+
+@pytest.mark.parametrize(
+    ("subject", "via"),
+    [
+        (
+            '{% block subject %}News for {% include "_subj.j2" %}{% endblock %}',
+            "m.j2:1: the subject includes a template",
+        ),
+        (
+            "{% block subject %}News for {{ self.where() }}{% endblock %}"
+            "{% block where %}{{ city }}{% endblock %}",
+            "m.j2:1: the subject calls a macro, a block or a function",
+        ),
+        (
+            "{% block subject %}News for {{ super() }}{% endblock %}",
+            "m.j2:1: the subject calls a macro, a block or a function",
+        ),
+        (
+            '{% from "_m.j2" import where %}{% block subject %}{{ where() }}{% endblock %}',
+            "m.j2:1: the subject calls a macro, a block or a function",
+        ),
+        (
+            '{% block subject %}{% from "_m.j2" import where %}{{ where() }}{% endblock %}',
+            "m.j2:1: the subject imports a template",
+        ),
+        (
+            '{% import "_m.j2" as m %}{% block subject %}{{ m.where() }}{% endblock %}',
+            "m.j2:1: the subject calls a macro, a block or a function",
+        ),
+        (
+            "{% macro where() %}{{ city }}{% endmacro %}"
+            "{% block subject %}{% call where() %}{% endcall %}{% endblock %}",
+            "m.j2:1: the subject calls a macro",
+        ),
+        (
+            "{% set where = city %}{% block subject %}News for {{ where }}{% endblock %}",
+            "the subject shows 'where', which the templates set",
+        ),
+        (
+            "{% set where %}{{ city }}{% endset %}{% block subject %}{{ where }}{% endblock %}",
+            "the subject shows 'where', which the templates set",
+        ),
+        (
+            "{% block subject %}News for {% block where %}{% endblock %}{% endblock %}",
+            "m.j2:1: the subject has a block, 'where'",
+        ),
+        (
+            '{% block subject %}{{ pgettext("subject", "News") ~ " " ~ "x".join([]) }}'
+            "{% endblock %}",
+            "m.j2:1: the subject calls a macro, a block or a function",
+        ),
+    ],
+)
+def test_a_subject_that_reaches_other_template_code_makes_every_column_a_header(
+    subject: str, via: str
+) -> None:
+    """Only the columns the subject block writes itself can be told apart: a subject that
+    includes, imports, calls a block, a macro or a function, nests a block, or shows a
+    variable set elsewhere may show any column, so each column written counts as its."""
+    from jinja2 import DictLoader, Environment
+
+    from outreach.merge.fields import analyse
+
+    env = Environment(
+        loader=DictLoader({"m.j2": subject + BODY, **INCLUDED}), extensions=["jinja2.ext.i18n"]
+    )
+    use = analyse(env, ["m.j2"], {"email", "name", "city", "note"})
+    assert use.subject_via == via
+    assert use.subject == {"name", "city"}  # "note" is written nowhere
+
+
+def test_a_subject_that_writes_its_columns_itself_has_only_those() -> None:
+    from jinja2 import DictLoader, Environment
+
+    from outreach.merge.fields import analyse
+
+    subject = (
+        '{% block subject %}{{ pgettext("subject", "%(n)s, for love", n=name) }} '
+        "{{ signatures|number }}{% if city %}!{% endif %}{% endblock %}"
+    )
+    body = '{% block body %}{% include "_subj.j2" %}{{ self.subject() }}{% endblock %}'
+    env = Environment(
+        loader=DictLoader({"m.j2": subject + body, **INCLUDED}), extensions=["jinja2.ext.i18n"]
+    )
+    env.filters["number"] = str
+    use = analyse(env, ["m.j2"], {"email", "name", "city", "signatures"})
+    assert (use.subject_via, use.subject) == ("", {"name", "signatures", "city"})
 
 
 # -- issue 18 item 6: a column under a filter, skeleton or not, is a full render -----------

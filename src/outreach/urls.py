@@ -26,6 +26,14 @@ codec, which sends ``straße.de`` to another domain, ``strasse.de``)::
     >>> ascii_domain("straße.de"), ascii_domain("Example.ORG"), ascii_domain("☃.example")
     ('xn--strae-oqa.de', 'Example.ORG', None)
 
+*Anything a reader could follow*, whatever host it names (a supporter's sign-up text may hold
+none): :func:`idna_view` reads text as IDNA reads the names in it, so that ``evil。com`` is
+``evil.com``, and :func:`find_scheme_links` finds every ``scheme://``, ``javascript:`` or
+``mailto:`` reference and bare IPv4 address::
+
+    >>> find_scheme_links(idna_view("https://2130706433/reset or ｊａｖａｓｃｒｉｐｔ:alert(1)"))
+    ['https://2130706433/reset', 'javascript:alert(1)']
+
 Nothing here imports anything of outreach, nor anything heavy at import time (:mod:`idna`
 is imported on the first host to check).
 """
@@ -42,6 +50,8 @@ __all__ = [
     "LINK_IN_TEXT",
     "MAX_URL_LENGTH",
     "ascii_domain",
+    "find_scheme_links",
+    "idna_view",
     "is_http_link",
     "is_http_url",
     "trim_url",
@@ -232,3 +242,77 @@ def is_http_link(ref: str) -> bool:
         return True
     scheme = _SCHEME.match(ref)
     return scheme is not None and scheme.group(1).lower() in ("http", "https")
+
+
+#: The full stop that IDNA (UTS #46), and so browsers and mail systems, read as the "." between
+#: two labels and that NFKC leaves as it is: U+3002 IDEOGRAPHIC FULL STOP. (NFKC makes the
+#: half-width one, U+FF61, this one; and the full-width U+FF0E, the small U+FE52 and the
+#: one-dot leader U+2024 a "."; UTS #46 maps no other character to a ".".)
+_DOT_EQUIVALENTS = str.maketrans({"\u3002": "."})
+
+
+def idna_view(text: str) -> str:
+    """``text`` as IDNA reads a name written in it: in NFKC (full-width ``ｅｖｉｌ．ｃｏｍ`` is
+    ``evil.com``, ``ｈｔｔｐｓ：／／`` is ``https://``) and with every full stop that
+    separates labels written ``.`` -- ``https://evil。com/`` goes to evil.com. Read so before
+    links are looked for in text that no one reviews (a supporter's sign-up fields); the
+    link finders of the checks do not, as the ideographic full stop ends every Japanese and
+    Chinese sentence.
+
+    >>> idna_view("evil。com, evil｡com, ｅｖｉｌ．ｃｏｍ, 例子。中国")
+    'evil.com, evil.com, evil.com, 例子.中国'
+    >>> idna_view("J.R.R. Tolkien") == "J.R.R. Tolkien", idna_view("Zoë") == "Zoë"
+    (True, True)
+    """
+    if text.isascii():
+        return text
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.translate(_DOT_EQUIVALENTS)
+
+
+#: A reference a reader or a browser could follow, whatever host it names: any scheme before
+#: "//" (or "\\", which browsers read as "/"): ``ftp://``, ``intent://``, ``https://evil``,
+#: ``https://2130706433/`` (127.0.0.1 as a number); a special scheme of WHATWG URL before
+#: anything (a browser reads ``https:evil`` as ``https://evil/``); a scheme that runs or
+#: writes something before anything (``javascript:``, ``vbscript:``, ``mailto:``, ``blob:``);
+#: ``data:`` before a media type, ``,`` or ``;`` (not the Portuguese "Data: 12/03"). A
+#: lone word before a colon is no scheme here (``Re: hello``, ``Note:bring cake``).
+_SCHEME_LINK = re.compile(
+    r"""(?:[A-Za-z][A-Za-z0-9+.-]{0,31}:[/\\]{2}"""
+    r"""|(?<![A-Za-z])(?:https?|ftp|wss?|file|javascript|vbscript|mailto|blob):(?=[^\s<>"'`])"""
+    r"""|(?<![A-Za-z])data:(?=[A-Za-z][\w.+-]*/|[,;]))[^\s<>"'`]*""",
+    re.IGNORECASE,
+)
+#: An IPv4 address as written in text, on its own: a host that names no domain (with a port
+#: or a path, if any).
+_IPV4_LINK = re.compile(
+    r"""(?<![\w.])[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?!\w|\.\w)(?::[0-9]{1,5})?(?:/[^\s<>"'`]*)?"""
+)
+
+
+def find_scheme_links(text: str) -> list[str]:
+    """The references in ``text`` (read by :func:`idna_view` first, where the text is
+    someone's free text) that name a scheme, or an IPv4 address as the host, in order, as
+    written and without the punctuation that ends the sentence: what :data:`LINK_IN_TEXT`
+    finds only for http(s), ftp and mailto and only with a domain's host, and more
+    (see ``_SCHEME_LINK``).
+
+    >>> find_scheme_links("https://evil, ftp://x, data:text/html,hi and javascript:alert(1).")
+    ['https://evil', 'ftp://x', 'data:text/html,hi', 'javascript:alert(1)']
+    >>> find_scheme_links("Call 10.0.0.1:8080/admin, not v1.2.3")
+    ['10.0.0.1:8080/admin']
+    >>> find_scheme_links("Re: hello, Data: 12/03, Note:bring cake, 10:30, J.R.R. Tolkien")
+    []
+    """
+    if ":" not in text and "." not in text:
+        return []
+    found = [(m.start(), trim_url(m.group())) for m in _SCHEME_LINK.finditer(text)]
+    if "." in text:
+        taken = [(start, start + len(link)) for start, link in found]
+        found += [
+            (m.start(), trim_url(m.group()))
+            for m in _IPV4_LINK.finditer(text)
+            if not any(s <= m.start() < e for s, e in taken)  # not the host of one found
+        ]
+    return [link for _, link in sorted(found)]

@@ -28,7 +28,7 @@ where the column goes  what it may not hold
 a header (``email``,   a control character (a line break, a tab) or a line separator;
 ``name``, ``locale``,  a format character: bidi controls and marks, zero-width space,
 columns the subject    soft hyphen, tags... -- except a zero-width joiner or non-joiner
-uses)                  between two non-ASCII letters, marks or symbols (Persian, Indic
+may show)              between two non-ASCII letters, marks or symbols (Persian, Indic
                        scripts, emoji need them); a link, bare domain or address
                        (``email`` is one address, checked as one). Whatever
                        ``[merge.columns]`` says.
@@ -44,7 +44,11 @@ the body, undeclared   a control character or a line separator; a bidi control t
 Links are found as everything else in outreach finds them (:func:`outreach.tokens.find_urls`
 and :func:`~outreach.tokens.find_short_domains`: ``https://``, ``www.``, addresses, bare
 domains with a real top-level domain), in the value with its format characters taken out, so
-that ``evil\\u200b.io`` is ``evil.io``. A column the templates only test (``{% if city %}``)
+that ``evil\\u200b.io`` is ``evil.io``, and read as IDNA reads names
+(:func:`outreach.urls.idna_view`: ``evil。com`` is ``evil.com``); and so is anything that
+names a scheme, whatever its host, and an IPv4 address
+(:func:`outreach.urls.find_scheme_links`: ``https://evil``, ``https://2130706433/``,
+``javascript:alert(1)``, ``10.0.0.1``). A column the templates only test (``{% if city %}``)
 or do not use reaches nothing and is not checked.
 
 >>> audience = Audience(choose, ("email", "name", "city"), body_fields={"city"})
@@ -74,7 +78,7 @@ from typing import Any, NamedTuple
 from outreach.display import NOT_ONE_LINE
 from outreach.locales import MatchKind, match_locale
 from outreach.merge.supporters import MAX_FIELD, Address, Row, parse_address
-from outreach.urls import is_http_url
+from outreach.urls import find_scheme_links, idna_view, is_http_url
 
 __all__ = [
     "Audience",
@@ -100,8 +104,9 @@ _REORDERING = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _NOT_IN_TEXT = re.compile(
     r"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 )
-#: No link, address or domain is written without a dot, an "@" or a colon (once NFKC has
-#: made full-width and other compatibility forms plain, as the link finders read them).
+#: No link, address or domain is written without a dot, an "@" or a colon (once
+#: :func:`~outreach.urls.idna_view` has made full-width and other compatibility forms plain
+#: and an ideographic full stop a dot, as IDNA reads them).
 _LINK_SIGN = re.compile(r"[.@:]")
 _ASCII_SUSPECT = re.compile(r"[\x00-\x1f\x7f.@:]")  # a control character or a link sign
 _JOINERS = "\u200c\u200d"  # zero-width non-joiner, zero-width joiner
@@ -149,19 +154,28 @@ def _invisible(value: str) -> str | None:
 
 
 def _links(value: str) -> list[str]:
-    """The links, addresses and bare domains in ``value`` as a mail client could make them
-    (format characters taken out first: ``evil\\u200b.io`` is ``evil.io``)."""
+    """The links, addresses, bare domains and IPv4 addresses in ``value``, and whatever
+    names a scheme, as a mail client or browser could follow them: read without format
+    characters (``evil\\u200b.io`` is ``evil.io``), then as IDNA reads names (NFKC, and an
+    ideographic full stop is a dot: ``evil。com`` is ``evil.com``); a link with a scheme
+    whatever its host (``https://evil``, ``https://2130706433/``, ``javascript:``).
+
+    >>> _links("evil。com"), _links("support@evil｡com"), _links("例子。中国")
+    (['evil.com'], ['support@evil.com'], ['例子.中国'])
+    >>> _links("https://evil"), _links("https://2130706433/reset"), _links("ftp://x")
+    (['https://evil'], ['https://2130706433/reset'], ['ftp://x'])
+    >>> _links("J.R.R. Tolkien"), _links("St. Louis"), _links("Ana.María"), _links("東京。日本")
+    ([], [], [], [])
+    """
     if not value.isascii():
-        value = _format_characters().sub("", value)
-    # find_urls reads full-width and other compatibility forms as NFKC makes them
-    probe = (
-        value if unicodedata.is_normalized("NFKC", value) else unicodedata.normalize("NFKC", value)
-    )
-    if not _LINK_SIGN.search(probe):
+        value = idna_view(_format_characters().sub("", value))
+    if not _LINK_SIGN.search(value):
         return []  # the usual name or city: no link is written without one of these
     from outreach.tokens import find_short_domains, find_urls
 
-    return find_urls(value) + find_short_domains(value)
+    found = find_urls(value)
+    found += [link for link in find_scheme_links(value) if link not in found]
+    return found + find_short_domains(value)
 
 
 def _named(char: str) -> str:
@@ -188,6 +202,13 @@ def field_problem(column: str, value: str, kind: str) -> Unsafe | None:
     >>> print(field_problem("city", "see evil.io", "body"))
     the 'city' field holds a link, 'evil.io' (declare the column "url", or "text", in \
 [merge.columns] of campaign.toml if it may)
+    >>> print(field_problem("name", "support@evil。com", "header"))
+    the 'name' field holds a link, 'support@evil.com' (it reaches a header)
+    >>> print(field_problem("city", "https://2130706433/reset", "body"))  # 127.0.0.1
+    the 'city' field holds a link, 'https://2130706433/reset' (declare the column "url", or \
+"text", in [merge.columns] of campaign.toml if it may)
+    >>> field_problem("name", "J.R.R. Tolkien", "header"), field_problem("c", "St. Louis", "body")
+    (None, None)
     >>> field_problem("message", "Hi!\\nSee https://example.org/love", "text") is None
     True
     >>> field_problem("petition_url", "https://example.org/sign", "url") is None
@@ -306,9 +327,11 @@ class Audience:
     """Turns rows into :class:`Supporter` s or problems (a sentence each; an
     :class:`Unsafe` one for sign-up text refused where it goes).
 
-    ``header_fields`` are the columns the subject uses (``email``, ``name`` and ``locale``
-    reach a header anyway); ``body_fields`` the columns the templates write into the body;
-    ``kinds`` what campaign.toml's ``[merge.columns]`` declares a column may hold there."""
+    ``header_fields`` are the columns the subject may show (``email``, ``name`` and
+    ``locale`` reach a header anyway): those its block writes, or every column the templates
+    write if it reaches other template code (:attr:`outreach.merge.fields.FieldUse.subject`);
+    ``body_fields`` the columns the templates write into the body; ``kinds`` what
+    campaign.toml's ``[merge.columns]`` declares a column may hold there."""
 
     def __init__(
         self,

@@ -21,6 +21,23 @@ email is then rendered in full, and the summary says which field and where.
 >>> sorted(use.plain), sorted(use.conditions), use.complex
 (['name'], ['name'], {'city': 'm.j2:1: a filter, test or expression'})
 
+The columns the ``subject`` block writes reach a header (:class:`outreach.merge.audience.
+Audience` holds them to a header's rules). Only those it writes itself can be told apart: a
+subject that includes a template, calls a block (``self.other()``, ``super()``) or a macro,
+imports, nests a block, or shows a variable set elsewhere in the templates could show any
+column, so then every column the templates write counts as the subject's:
+
+>>> use = analyse_source(env, "m.j2", '{% block subject %}News for {% include "_subj.j2" %}'
+...                      '{% endblock %}{% block body %}{{ name }} {{ city }}{% endblock %}',
+...                      {"name", "city", "email"})
+>>> sorted(use.subject), use.subject_via
+(['city', 'name'], 'm.j2:1: the subject includes a template')
+>>> use = analyse_source(env, "m.j2", '{% block subject %}{{ _("Hi %(n)s", n=name) }}'
+...                      '{% endblock %}{% block body %}{{ city }}{% endblock %}',
+...                      {"name", "city", "email"})
+>>> sorted(use.subject), use.subject_via
+(['name'], '')
+
 A column is text, unless it overrides one of campaign.toml's ``[variables]`` that is not:
 then each row's cell is read as that variable's type (:func:`column_types`,
 :func:`typed_value`), so that ``{{ signatures|number }}`` and ``{% trans count=signatures %}``
@@ -52,12 +69,19 @@ _SELECTORS = frozenset({"count", "num"})  # they choose a plural form
 class FieldUse:
     """Per field: used as written (``plain``), tested for emptiness (``conditions``),
     used otherwise (``complex``: field -> where and how), and the fields the ``subject``
-    block uses (they reach a header)."""
+    block may show (they reach a header): those it writes, or, when it reaches other
+    template code (``subject_via`` says where and how), every field written anywhere."""
 
     plain: set[str] = field(default_factory=set)
     conditions: set[str] = field(default_factory=set)
     complex: dict[str, str] = field(default_factory=dict)
     subject: set[str] = field(default_factory=set)
+    subject_via: str = ""
+    #: the variables the subject shows that are no field, and those the templates set
+    #: outside it (``{% set %}``, a loop's, a macro's or an import's name): a subject that
+    #: shows one of these could show a field through it
+    subject_names: set[str] = field(default_factory=set)
+    assigned: set[str] = field(default_factory=set)
 
     def merge(self, other: FieldUse) -> None:
         self.plain |= other.plain
@@ -65,6 +89,20 @@ class FieldUse:
         for name, why in other.complex.items():
             self.complex.setdefault(name, why)
         self.subject |= other.subject
+        self.subject_via = self.subject_via or other.subject_via
+        self.subject_names |= other.subject_names
+        self.assigned |= other.assigned
+        self._settle()
+
+    def _settle(self) -> None:
+        """Every field written anywhere is the subject's, if the subject reaches other
+        template code (header rules are the strict ones: better too many fields than one
+        that reaches the Subject unchecked)."""
+        if not self.subject_via and self.subject_names & self.assigned:
+            name = min(self.subject_names & self.assigned)
+            self.subject_via = f"the subject shows {name!r}, which the templates set"
+        if self.subject_via:
+            self.subject |= self.plain | set(self.complex)
 
 
 def _walk(
@@ -110,6 +148,42 @@ def _kind(node: nodes.Name, parents: list[nodes.Node]) -> str:
     return "complex"
 
 
+def _reaches_out(node: nodes.Node) -> str | None:
+    """How ``node``, inside the subject, could show what the subject does not write
+    itself, or ``None``: an include, an import, a nested block (a child template may fill
+    it), a ``{% call %}``, or a call of anything but gettext (a macro, ``self.other()``,
+    ``super()``, ``caller()``, a method)."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Include):
+        return "includes a template"
+    if isinstance(node, nodes.Import | nodes.FromImport):
+        return "imports a template"
+    if isinstance(node, nodes.Block):
+        return f"has a block, {node.name!r}"
+    if isinstance(node, nodes.CallBlock):
+        return "calls a macro"
+    if isinstance(node, nodes.Call) and not _is_gettext(node):
+        return "calls a macro, a block or a function"
+    return None
+
+
+def _assigned(node: nodes.Node) -> list[str]:
+    """The names ``node`` sets, if it sets any: ``{% set %}``, a loop's target, a
+    macro, an import."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Name) and node.ctx in ("store", "param"):
+        return [node.name]
+    if isinstance(node, nodes.Macro):
+        return [node.name]
+    if isinstance(node, nodes.Import):
+        return [node.target]
+    if isinstance(node, nodes.FromImport):
+        return [item if isinstance(item, str) else item[1] for item in node.names]
+    return []
+
+
 def analyse_source(env: Environment, name: str, source: str, fields: Collection[str]) -> FieldUse:
     """The :class:`FieldUse` of one template's source."""
     from jinja2 import TemplateSyntaxError, nodes
@@ -121,7 +195,18 @@ def analyse_source(env: Environment, name: str, source: str, fields: Collection[
         raise TemplateError(exc.message or "syntax error", path=name, line=exc.lineno) from None
     use = FieldUse()
     for node, parents in _walk(tree, []):
-        if not isinstance(node, nodes.Name) or node.name not in fields:
+        in_subject = any(isinstance(p, nodes.Block) and p.name == "subject" for p in parents)
+        if in_subject:
+            how = _reaches_out(node)
+            if how is not None and not use.subject_via:
+                use.subject_via = f"{name}:{node.lineno}: the subject {how}"
+        else:
+            use.assigned.update(_assigned(node))
+        if not isinstance(node, nodes.Name):
+            continue
+        if node.name not in fields:
+            if in_subject and node.ctx == "load":
+                use.subject_names.add(node.name)
             continue
         kind = _kind(node, parents)
         if kind == "plain":
@@ -130,17 +215,19 @@ def analyse_source(env: Environment, name: str, source: str, fields: Collection[
             use.conditions.add(node.name)
         else:
             use.complex.setdefault(node.name, f"{name}:{node.lineno}: a filter, test or expression")
-        if any(isinstance(p, nodes.Block) and p.name == "subject" for p in parents):
+        if in_subject:
             use.subject.add(node.name)
     if None in set(find_referenced_templates(tree)):
         for field_name in fields:
             use.complex.setdefault(field_name, f"{name}: includes a template chosen at run time")
+    use._settle()
     return use
 
 
 def analyse(env: Environment, names: Collection[str], fields: Collection[str]) -> FieldUse:
     """The :class:`FieldUse` of the templates ``names`` and every template they include,
-    import or extend, as ``env`` loads them."""
+    import or extend, as ``env`` loads them (a subject that reaches one of them may show
+    any field written in any of them)."""
     from jinja2.meta import find_referenced_templates
 
     assert env.loader is not None
