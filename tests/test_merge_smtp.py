@@ -619,6 +619,75 @@ def test_pipelining_honours_each_reply(love: Path, tmp_path: Path) -> None:
     assert server.sessions == 2  # the check before sending, then one: RSET, and it went on
 
 
+def test_pipelining_a_refusal_stands_when_the_session_is_lost_after_it(
+    love: Path, tmp_path: Path
+) -> None:
+    """A refused recipient decides even when the session is lost after it: this server
+    answers DATA with 354 although it refused the recipient, then never answers the final
+    dot. The 550 is reported (not retried, not "connection lost"), and the next message
+    goes over a new connection."""
+
+    class Silent(Pipelining):
+        def rcpt(self, address: str) -> bytes:
+            if address == "pierre@example.net":
+                return b"550 5.1.1 no such user here\r\n"
+            return super().rcpt(address)
+
+        def after_data(self, conn: Any, number: int, message: Any) -> bool:
+            if not message.rcpt:  # the dot alone: no reply, ever
+                return True
+            return super().after_data(conn, number, message)
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Silent() as server:
+        code, out, err = smtp(love, supporters, server, "--connections", "1", "--timeout", "0.5")
+    assert code == 1
+    assert err == f"{supporters}:4: pierre@example.net: failed: 550 5.1.1 no such user here\n"
+    assert sorted(m.rcpt[0] for m in server.messages) == sorted(
+        set(LOCALES) - {"pierre@example.net"}
+    )
+    assert "accepted 4" in out and "failed 1" in out
+    assert server.sessions == 3  # the check, the one that lost its session, a new one
+
+
+def test_pipelining_a_refused_sender_stops_the_run_when_the_session_is_lost_after_it(
+    love: Path, tmp_path: Path
+) -> None:
+    """A 5xx to MAIL stops the run although the server hangs up before it answers RCPT
+    and DATA: the refusal came first, and it stands."""
+
+    class Refusing(Pipelining):
+        def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+            conn.sendall(b"220 raw.test\r\n")
+            while line := reader.readline():
+                verb = line[:4].upper()
+                if verb == b"MAIL":
+                    conn.sendall(b"553 5.7.1 sender not allowed here\r\n")
+                    return  # gone, with RCPT and DATA unanswered
+                if verb in (b"EHLO", b"HELO"):
+                    self.ehlo(conn, number)
+                elif verb == b"QUIT":
+                    conn.sendall(b"221 bye\r\n")
+                    return
+                else:
+                    conn.sendall(b"250 raw.test\r\n")
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Refusing() as server:
+        code, _, err = smtp(love, supporters, server, "--connections", "1")
+    assert code == 2
+    assert err == (
+        f"outreach: the run stopped: {server.address} refused the sender love@example.org: "
+        "553 5.7.1 sender not allowed here (run the same command to resume)\n"
+    )
+    assert server.sessions == 2  # the check, then the one MAIL was refused on
+    assert server.messages == []
+    status = json.loads(
+        run_cli(love, "merge", str(supporters), "hello", "--status", "--format", "json")[1]
+    )
+    assert list(status["states"]) == ["pending"]  # nobody is failed: the next run sends
+
+
 # -- --jobs N over SMTP: N processes, each a shard with its own connections and journal ----------
 MANY = [
     (f"p{i}@example.net", f"Person {i}", ("en", "es-MX", "fr-CA", "pt-BR")[i % 4], "")

@@ -446,25 +446,43 @@ def _pipelined(
     first unexpected reply decides, as :func:`transaction` returns it. Each reply is still
     read and judged on its own: a server that answers DATA with 354 although it refused the
     recipient gets an empty message's end (the final dot alone, which it must refuse: no
-    valid recipient) before the RSET, never the message."""
+    valid recipient) before the RSET, never the message.
+
+    A refusal stands once it came: when the session is lost after it (``421``, no reply in
+    time, a dropped connection, before a later reply or the final dot's), the connection is
+    closed (no RSET: the next message opens another) and the refusal is returned; a session
+    lost before any refusal raises, as :func:`transaction` says."""
     smtp.send("".join(line for _, line, _ in steps).encode("utf-8"))
     first: tuple[str, str, str] | None = None
     for command, _, expected in steps:
-        code, text = smtp.getreply()
+        try:
+            code, text = smtp.getreply()
+        except (OSError, smtplib.SMTPException):
+            if first is None:
+                raise
+            smtp.close()  # the refusal that came first decides
+            break
         judged = verdict(code, expected)
         if judged == "lost":  # 421, or no SMTP reply: nothing after it can be trusted
             smtp.close()
-            raise smtplib.SMTPServerDisconnected(f"{command}: {_reply(code, text)}")
+            if first is None:
+                raise smtplib.SMTPServerDisconnected(f"{command}: {_reply(code, text)}")
+            break
         if judged != "ok" and first is None:
             first = (judged, _reply(code, text), command)
         elif judged == "ok" and command == "DATA" and first is not None:  # 354 after a refusal
-            code, text = _ask(smtp, b".\r\n")
-            if verdict(code, 2) == "lost":
+            try:
+                code, text = _ask(smtp, b".\r\n")
+                lost = verdict(code, 2) == "lost"
+            except (OSError, smtplib.SMTPException):
+                lost = True
+            if lost:
                 smtp.close()
-                raise smtplib.SMTPServerDisconnected(f".: {_reply(code, text)}")
     if first is None:
         return None
     judged, reply, command = first
+    if smtp.sock is None:  # the session was lost after the refusal: no RSET
+        return judged, reply, command
     return _stopped(smtp, judged, reply), reply, command
 
 
