@@ -688,6 +688,71 @@ def test_pipelining_a_refused_sender_stops_the_run_when_the_session_is_lost_afte
     assert list(status["states"]) == ["pending"]  # nobody is failed: the next run sends
 
 
+class FirstLineOnly(RawServer):
+    """Offers PIPELINING, but reads commands as a server that does not do it: a read at a
+    time, the first line taken and the rest of that read dropped (a message's lines, after
+    DATA, are all read). ``dropped`` counts the reads it dropped lines of."""
+
+    extensions = ("8BITMIME", "SMTPUTF8", "PIPELINING")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = 0
+
+    def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+        server = self
+
+        class OneLineARead:
+            def __init__(self) -> None:
+                self.buffer = b""
+                self.message = False
+
+            def readline(self, limit: int = -1) -> bytes:
+                while b"\n" not in self.buffer:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return b""
+                    self.buffer += chunk
+                line, _, rest = self.buffer.partition(b"\n")
+                line += b"\n"
+                if self.message:
+                    self.buffer = rest
+                    self.message = line != b".\r\n"
+                else:
+                    if rest:
+                        with server.lock:
+                            server.dropped += 1
+                    self.buffer = b""
+                    self.message = line.upper() == b"DATA\r\n"
+                return line
+
+        super().session(conn, OneLineARead(), number, state)
+
+
+def test_a_server_whose_pipelining_does_not_work_gets_one_command_at_a_time(
+    love: Path, tmp_path: Path
+) -> None:
+    """The server offers PIPELINING but answers only MAIL of each group (the rest of the
+    write is lost on it): the first group that gets no more than its first reply in time
+    says so in one note, the message is tried again, and from then on every message is sent
+    one command at a time: all are accepted, once each, in about one --timeout, not three
+    for every message."""
+    rows = [(f"r{i}@example.net", f"R {i}", "en", "") for i in range(20)]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    with FirstLineOnly() as server:
+        started = time.monotonic()
+        code, out, err = smtp(love, supporters, server, "--connections", "2", "--timeout", "0.5")
+        seconds = time.monotonic() - started
+    assert (code, err) == (
+        0,
+        f"outreach: {server.address}: PIPELINING did not work: sending one command at a time\n",
+    )
+    assert Counter(m.rcpt[0] for m in server.messages) == {row[0]: 1 for row in rows}
+    assert "accepted 20" in out
+    assert 1 <= server.dropped <= 2  # a group a connection at most, before the note
+    assert seconds < 5  # 20 messages x 3 tries x 0.5 s / 2 connections = 15 s before
+
+
 # -- --jobs N over SMTP: N processes, each a shard with its own connections and journal ----------
 MANY = [
     (f"p{i}@example.net", f"Person {i}", ("en", "es-MX", "fr-CA", "pt-BR")[i % 4], "")
@@ -880,11 +945,11 @@ def test_an_error_in_a_sending_thread_is_one_line(
     real = delivery.transaction
     calls = []
 
-    def flaky(*args: Any) -> Any:
+    def flaky(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("a bug in a sending thread")
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(delivery, "transaction", flaky)
     supporters = write_csv(tmp_path / "s.csv", ROWS)

@@ -17,6 +17,11 @@ is read and judged by :func:`verdict`, in that one place:
   SMTP reply: the session is lost. The message is tried again at once on a new connection
   (it counts as a try: the server may have had it).
 
+When the server offers PIPELINING, MAIL, RCPT and DATA go in one write, and their replies
+are still judged one by one; a refusal stands even when the session is lost after it. A
+server that offers PIPELINING but answers only the first command of such a group is sent
+one command at a time for the rest of the run (one note says so).
+
 A 5xx to ``MAIL FROM`` for a plain message is about the sender, not the recipient: the run
 stops (:attr:`Delivery.fatal`), and so it does for a refused login. A connection that
 cannot be made (refused, a ``421`` greeting, a timeout) makes one connection fewer while
@@ -212,8 +217,14 @@ class Client(smtplib.SMTP):
     lines of at most :data:`MAX_LINE` bytes and at most :data:`MAX_LINES` lines, else the
     connection is closed (:class:`smtplib.SMTPServerDisconnected`, saying why). Bytes read
     past a reply wait for the next one; bytes read before STARTTLS are dropped with the
-    plain connection."""
+    plain connection.
 
+    ``timed_out`` says a reply did not come in time (the connection is closed), and
+    ``pipelining_failed`` that a pipelined group of commands (:func:`transaction`) got its
+    first reply but not the others: the server offers PIPELINING but does not do it."""
+
+    timed_out = False
+    pipelining_failed = False
     _reading: object = None
     _buffer = b""
     _pos = 0
@@ -255,11 +266,13 @@ class Client(smtplib.SMTP):
                 break
             left = deadline - time.monotonic()
             if left <= 0:
+                self.timed_out = True
                 raise self._lost(f"no complete reply within {timeout:g} s")
             try:
                 sock.settimeout(left)
                 chunk = sock.recv(65536)
             except TimeoutError:
+                self.timed_out = True
                 raise self._lost(f"no complete reply within {timeout:g} s") from None
             except OSError as exc:
                 raise self._lost(f"the connection failed: {_why(exc, timeout)}") from None
@@ -405,21 +418,25 @@ def _ask(smtp: smtplib.SMTP, line: bytes) -> tuple[int, bytes]:
 
 
 def transaction(
-    smtp: smtplib.SMTP, sender: str, job: Outgoing, data: bytes
+    smtp: smtplib.SMTP, sender: str, job: Outgoing, data: bytes, *, pipelining: bool = True
 ) -> tuple[str, str, str]:
     """Send one message: ``(state, reply, command)`` -- ``accepted`` (the reply after the
     final dot), ``failed`` (a 5xx) or ``deferred`` (a 4xx), with the reply and the command
     it answered (``MAIL``, ``RCPT``, ``DATA`` or ``.``). A transaction that stops half-way is
     ended with RSET, whose reply is read too (a bad one closes the connection: the next
     message opens another). Raises :class:`smtplib.SMTPServerDisconnected` (or
-    :class:`OSError`) when the session is lost: ``421``, a timeout, no SMTP reply."""
+    :class:`OSError`) when the session is lost: ``421``, a timeout, no SMTP reply.
+
+    MAIL, RCPT and DATA go in one write when the server offers PIPELINING
+    (:func:`_pipelined`), unless ``pipelining`` is false: then one command at a time, each
+    reply awaited before the next command."""
     options = " SMTPUTF8 BODY=8BITMIME" if job.utf8 else ""
     steps = (
         ("MAIL", f"MAIL FROM:<{sender}>{options}\r\n", 2),
         ("RCPT", f"RCPT TO:<{job.recipient}>\r\n", 2),
         ("DATA", "DATA\r\n", 3),
     )
-    if "pipelining" in smtp.esmtp_features:
+    if pipelining and "pipelining" in smtp.esmtp_features:
         stopped = _pipelined(smtp, steps)
         if stopped is not None:
             return stopped
@@ -451,13 +468,20 @@ def _pipelined(
     A refusal stands once it came: when the session is lost after it (``421``, no reply in
     time, a dropped connection, before a later reply or the final dot's), the connection is
     closed (no RSET: the next message opens another) and the refusal is returned; a session
-    lost before any refusal raises, as :func:`transaction` says."""
+    lost before any refusal raises, as :func:`transaction` says.
+
+    A group that gets its first reply but not the others (they do not come in time, or the
+    connection is lost before a refusal: not a ``421``) is a server whose PIPELINING does
+    not work: :attr:`Client.pipelining_failed` says so (:class:`Delivery` then sends one
+    command at a time)."""
     smtp.send("".join(line for _, line, _ in steps).encode("utf-8"))
     first: tuple[str, str, str] | None = None
-    for command, _, expected in steps:
+    for n, (command, _, expected) in enumerate(steps):
         try:
             code, text = smtp.getreply()
         except (OSError, smtplib.SMTPException):
+            if n and isinstance(smtp, Client) and (first is None or smtp.timed_out):
+                smtp.pipelining_failed = True  # answered the first command alone
             if first is None:
                 raise
             smtp.close()  # the refusal that came first decides
@@ -560,6 +584,7 @@ class Delivery:
         self._workers = 0
         self._live = 0
         self._failures = 0
+        self._one_at_a_time = False  # the server's PIPELINING did not work
         self.threads = [
             threading.Thread(target=self._work, args=(f"connection {n + 1}",), daemon=True)
             for n in range(settings.connections)
@@ -773,12 +798,17 @@ class Delivery:
             return
         self.bucket.wait(self.stop)
         sender = self.settings.envelope_from
+        pipelining = not self._one_at_a_time
         try:
-            state, reply, command = transaction(smtp, sender, out, out.data(self.date()))
+            state, reply, command = transaction(
+                smtp, sender, out, out.data(self.date()), pipelining=pipelining
+            )
         except (OSError, smtplib.SMTPException) as exc:
+            self._pipelining_failed(smtp)
             self._drop(conn)
             self._again(conn, job, f"connection lost: {_why(exc, self.settings.timeout)}")
             return
+        self._pipelining_failed(smtp)
         if state == "failed" and command == "MAIL" and not out.utf8:
             self._fail_run(RunError(f"{self.where} refused the sender {sender}: {reply}"))
             self._commit(conn, (out.key, "pending", reply))
@@ -788,6 +818,17 @@ class Delivery:
             self._again(conn, job, reply, self._delay(job))
             return
         self._settle(conn, job, state, reply)
+
+    def _pipelining_failed(self, smtp: Client) -> None:
+        """When ``smtp`` found that the server's PIPELINING does not work: one note, and
+        every later message on every connection is sent one command at a time."""
+        if not smtp.pipelining_failed or self._one_at_a_time:
+            return
+        with self._cond:
+            if self._one_at_a_time:
+                return
+            self._one_at_a_time = True
+        self.notes.put(f"{self.where}: PIPELINING did not work: sending one command at a time")
 
     def _delay(self, job: _Job) -> float:
         return min(self.settings.backoff * 2.0 ** max(job.tries - 1, 0), _BACKOFF_CAP)
