@@ -1078,6 +1078,95 @@ def test_a_refusal_that_echoes_the_password_is_not_printed(
     _no_password_in(err)
 
 
+def _no_piece_of_password_in(text: str) -> None:
+    """Nothing of the password in ``text``: no 4 characters of it, nor of its base64 as it
+    shows wherever it starts (the characters it alone decides), nor of AUTH PLAIN's."""
+    import base64
+
+    _no_password_in(text)
+    secret = PASSWORD.encode()
+    forms = [PASSWORD, base64.b64encode(b"\0organizer\0" + secret).decode()[12:]]
+    for before in range(3):
+        encoded = base64.b64encode(bytes(before) + secret).decode()
+        forms.append(encoded[-(-8 * before // 6) : 8 * (before + len(secret)) // 6])
+    pieces = {form[i : i + 4] for form in forms for i in range(len(form) - 3)}
+    assert not sorted(piece for piece in pieces if piece in text), text
+
+
+def _server_text(start: str, echo: str, end: str = "", cut: int = 300) -> bytes:
+    """``start``, filler, ``echo`` and ``end`` such that a cut at ``cut`` characters
+    falls in the middle of ``echo``."""
+    filler = "x" * (cut - 1 - len(start) - len(echo) // 2)
+    return f"{start}{filler}{echo}{end}".encode()
+
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+PLAIN = _b64(f"\0organizer\0{PASSWORD}")
+
+
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [
+        # a challenge that is not base64, the password in it at the cut (60 characters)
+        (
+            b"334 !! " + b"y" * 50 + PASSWORD.encode(),
+            "sent a challenge for AUTH PLAIN that is not base64 ('!! " + "y" * 50 + "[hidde…')",
+        ),
+        # a challenge that is base64: the password's base64 at the 2nd byte, at the cut
+        (b"334 " + _b64("x" * 40 + PASSWORD).encode(), "asked for more than AUTH PLAIN needs"),
+        # refusals that echo at the cut (300 characters): the password, its base64, PLAIN's
+        (_server_text("535 5.7.8 ", PASSWORD), "refused the login of 'organizer'"),
+        (_server_text("535 5.7.8 ", _b64(PASSWORD), " and more"), "refused the login"),
+        (_server_text("535 5.7.8 ", f"PLAIN {PLAIN}", " and more"), "refused the login"),
+        # ... what the server cut short itself, at our cut: its start is hidden too
+        (_server_text("535 5.7.8 ", PASSWORD[:14], " and more"), "refused the login"),
+        (_server_text("535 5.7.8 ", PLAIN[:-8], " and more"), "refused the login"),
+        # a 4xx: tried again, then said (after "AUTH PLAIN: 454 ": 16 characters more)
+        (_server_text("454 4.7.0 ", PASSWORD, " and more", cut=284), "cannot connect to"),
+    ],
+    ids=[
+        "challenge",
+        "base64-challenge",
+        "refusal",
+        "refusal-base64",
+        "refusal-plain",
+        "refusal-cut-short",
+        "refusal-plain-cut-short",
+        "4xx",
+    ],
+)
+def test_no_part_of_the_password_in_an_auth_error(
+    love: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reply: bytes, said: str
+) -> None:
+    """Whatever the server echoes in a refusal or a challenge, cut to length or not, no
+    part of the password (nor of its base64) is in the error: it is hidden before the cut,
+    and a cut that ends in the start of one is hidden too."""
+
+    class Echo(RawServer):
+        extensions = ("AUTH PLAIN",)
+
+        def auth(self, conn: Any, reader: Any, words: list[str]) -> bool:
+            conn.sendall(reply + b"\r\n")
+            return True
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:1])
+    monkeypatch.setenv("OUTREACH_SMTP_PASSWORD", PASSWORD)
+    with Echo() as server:
+        code, _, err = smtp(love, supporters, server, "--user", "organizer", "--attempts", "2")
+    assert code == 2 and server.messages == []
+    assert err.startswith(f"outreach: {server.address}") or err.startswith(
+        f"outreach: cannot connect to {server.address}"
+    ), err
+    assert said in err and len(err.splitlines()) == 1, err
+    assert "[hid" in err  # "[hidden]", or cut itself
+    _no_piece_of_password_in(err)
+
+
 def _address_off_loopback() -> str | None:
     import socket
 

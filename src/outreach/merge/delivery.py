@@ -62,7 +62,7 @@ import ssl
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -176,19 +176,52 @@ class Ledger(Protocol):
         ...
 
 
-def _text(text: bytes | str, limit: int = 300) -> str:
+#: a cut that ends in the first this many characters of a secret (or more) hides them too
+_PARTIAL = 3
+
+
+def _text(text: bytes | str, limit: int = 300, secrets: Sequence[str] = ()) -> str:
+    """``text`` on one line of at most ``limit`` characters, with each of ``secrets``
+    hidden wherever it is, before the cut (so that the cut cannot leave a part of one), and
+    where the cut ends in the start of one (:data:`_PARTIAL` characters or more: a secret
+    that came cut short already).
+
+    >>> _text("535 5.7.8 bad\\n password: hunter2-Zq7", secrets=["hunter2-Zq7"])
+    '535 5.7.8 bad password: [hidden]'
+    >>> _text("!! " + "y" * 20 + "hunter2-Zq7", 30, ["hunter2-Zq7"])
+    '!! yyyyyyyyyyyyyyyyyyyy[hidde…'
+    >>> _text("echo: hunter2-Zq (cut short by the server)", 15, ["hunter2-Zq7"])
+    'echo: [hidden]…'
+    """
     message = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-    message = " ".join(message.split())
-    return message if len(message) <= limit else message[: limit - 1] + "…"
+    forms = sorted({f for s in secrets for f in (s, " ".join(s.split())) if f}, key=len)[::-1]
+    message = _hidden(" ".join(_hidden(message, forms).split()), forms)
+    if len(message) <= limit:
+        return message
+    kept, tail = message[: limit - 1], "…"
+    while True:
+        start = max(
+            (
+                k
+                for form in forms
+                for k in range(_PARTIAL, min(len(form), len(kept)) + 1)
+                if kept.endswith(form[:k])
+            ),
+            default=0,
+        )
+        if not start:
+            return kept + tail
+        tail = "[hidden]…"
+        kept = kept[:-start][: limit - len(tail)]
 
 
-def _reply(code: int, text: bytes | str) -> str:
-    """A server's reply on one line.
+def _reply(code: int, text: bytes | str, secrets: Sequence[str] = ()) -> str:
+    """A server's reply on one line (``secrets`` hidden, as :func:`_text` does).
 
     >>> _reply(451, b"4.3.0 try\\n again later")
     '451 4.3.0 try again later'
     """
-    return f"{code} {_text(text)}".strip()
+    return f"{code} {_text(text, secrets=secrets)}".strip()
 
 
 def _why(exc: BaseException, timeout: float) -> str:
@@ -299,24 +332,45 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _hidden(text: str, secrets: list[str]) -> str:
+def _hidden(text: str, secrets: Sequence[str]) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "[hidden]")
     return text
 
 
+def _b64_forms(data: bytes) -> list[str]:
+    """``data`` in base64, and the characters of it that ``data`` alone decides wherever
+    it starts in what is encoded (after 0, 1 or 2 other bytes, modulo 3), when there are 4
+    or more: whatever base64 a server echoes ``data`` in, they are in it.
+
+    >>> _b64_forms(b"hunter2-Zq7")
+    ['aHVudGVyMi1acTc=', 'aHVudGVyMi1acT', 'h1bnRlcjItWnE3', 'odW50ZXIyLVpxN']
+    >>> import base64
+    >>> all(form in base64.b64encode(b"~" * n + b"hunter2-Zq7~").decode()
+    ...     for n, form in enumerate(_b64_forms(b"hunter2-Zq7")[1:]))
+    True
+    """
+    forms = [_b64(data)]
+    for before in range(3):
+        encoded = _b64(bytes(before) + data)
+        core = encoded[-(-8 * before // 6) : 8 * (before + len(data)) // 6]
+        if len(core) >= 4 and core not in forms:
+            forms.append(core)
+    return forms
+
+
 def authenticate(smtp: smtplib.SMTP, user: str, password: str, where: str) -> None:
     """Log in with the first of PLAIN, LOGIN and CRAM-MD5 that the server offers, the user
     and password in UTF-8 (RFC 4616; smtplib sends ASCII only). A refusal (5xx) or a
     challenge that is not base64 is a :class:`~outreach.errors.RunError` of one line that
-    names the server and the mechanism, and never any part of the password (nor its
-    base64); a 4xx is :class:`smtplib.SMTPConnectError` (try again later). A mechanism the
-    server turns down (504, 534, 538) gives way to the next one."""
+    names the server and the mechanism, and never the password nor its base64, whole or
+    cut (:func:`_text`); a 4xx is :class:`smtplib.SMTPConnectError` (try again later). A
+    mechanism the server turns down (504, 534, 538) gives way to the next one."""
     secret = password.encode("utf-8")
     name = user.encode("utf-8")
     plain = _b64(b"\0" + name + b"\0" + secret)
-    secrets = [password, plain, _b64(secret)]
+    secrets = [password, plain, *_b64_forms(secret)]
     offered = set((smtp.esmtp_features.get("auth") or "").upper().split())
     if not offered:
         raise RunError(
@@ -338,14 +392,12 @@ def authenticate(smtp: smtplib.SMTP, user: str, password: str, where: str) -> No
             except (binascii.Error, ValueError):
                 raise RunError(
                     f"{where} sent a challenge for AUTH {mechanism} that is not base64 "
-                    f"({_hidden(_text(text, 60), secrets)!r}): not a server outreach can log "
-                    "in to"
+                    f"({_text(text, 60, secrets)!r}): not a server outreach can log in to"
                 ) from None
             if mechanism == "PLAIN" or challenges > 2:
                 raise RunError(
                     f"{where} asked for more than AUTH {mechanism} needs "
-                    f"({_hidden(_text(text, 60), secrets)!r}): not a server outreach can log "
-                    "in to"
+                    f"({_text(text, 60, secrets)!r}): not a server outreach can log in to"
                 )
             if mechanism == "LOGIN":
                 answer = name if challenges == 1 else secret
@@ -355,7 +407,7 @@ def authenticate(smtp: smtplib.SMTP, user: str, password: str, where: str) -> No
             code, text = smtp.docmd(_b64(answer))
         if code in (235, 503):  # 503: already logged in
             return
-        refusal = _hidden(_reply(code, text), secrets)
+        refusal = _reply(code, text, secrets)
         if code in (504, 534, 538):  # not this mechanism: the next one
             continue
         if 400 <= code < 500:
