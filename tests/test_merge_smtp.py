@@ -625,6 +625,140 @@ def test_pipelining_honours_each_reply(love: Path, tmp_path: Path) -> None:
     assert server.sessions == 2  # the check before sending, then one: RSET, and it went on
 
 
+def test_pipelining_a_refusal_stands_when_the_session_is_lost_after_it(
+    love: Path, tmp_path: Path
+) -> None:
+    """A refused recipient decides even when the session is lost after it: this server
+    answers DATA with 354 although it refused the recipient, then never answers the final
+    dot. The 550 is reported (not retried, not "connection lost"), and the next message
+    goes over a new connection."""
+
+    class Silent(Pipelining):
+        def rcpt(self, address: str) -> bytes:
+            if address == "pierre@example.net":
+                return b"550 5.1.1 no such user here\r\n"
+            return super().rcpt(address)
+
+        def after_data(self, conn: Any, number: int, message: Any) -> bool:
+            if not message.rcpt:  # the dot alone: no reply, ever
+                return True
+            return super().after_data(conn, number, message)
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Silent() as server:
+        code, out, err = smtp(love, supporters, server, "--connections", "1", "--timeout", "0.5")
+    assert code == 1
+    assert err == f"{supporters}:4: pierre@example.net: failed: 550 5.1.1 no such user here\n"
+    assert sorted(m.rcpt[0] for m in server.messages) == sorted(
+        set(LOCALES) - {"pierre@example.net"}
+    )
+    assert "accepted 4" in out and "failed 1" in out
+    assert server.sessions == 3  # the check, the one that lost its session, a new one
+
+
+def test_pipelining_a_refused_sender_stops_the_run_when_the_session_is_lost_after_it(
+    love: Path, tmp_path: Path
+) -> None:
+    """A 5xx to MAIL stops the run although the server hangs up before it answers RCPT
+    and DATA: the refusal came first, and it stands."""
+
+    class Refusing(Pipelining):
+        def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+            conn.sendall(b"220 raw.test\r\n")
+            while line := reader.readline():
+                verb = line[:4].upper()
+                if verb == b"MAIL":
+                    conn.sendall(b"553 5.7.1 sender not allowed here\r\n")
+                    return  # gone, with RCPT and DATA unanswered
+                if verb in (b"EHLO", b"HELO"):
+                    self.ehlo(conn, number)
+                elif verb == b"QUIT":
+                    conn.sendall(b"221 bye\r\n")
+                    return
+                else:
+                    conn.sendall(b"250 raw.test\r\n")
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Refusing() as server:
+        code, _, err = smtp(love, supporters, server, "--connections", "1")
+    assert code == 2
+    assert err == (
+        f"outreach: the run stopped: {server.address} refused the sender love@example.org: "
+        "553 5.7.1 sender not allowed here (run the same command to resume)\n"
+    )
+    assert server.sessions == 2  # the check, then the one MAIL was refused on
+    assert server.messages == []
+    status = json.loads(
+        run_cli(love, "merge", str(supporters), "hello", "--status", "--format", "json")[1]
+    )
+    assert list(status["states"]) == ["pending"]  # nobody is failed: the next run sends
+
+
+class FirstLineOnly(RawServer):
+    """Offers PIPELINING, but reads commands as a server that does not do it: a read at a
+    time, the first line taken and the rest of that read dropped (a message's lines, after
+    DATA, are all read). ``dropped`` counts the reads it dropped lines of."""
+
+    extensions = ("8BITMIME", "SMTPUTF8", "PIPELINING")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = 0
+
+    def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+        server = self
+
+        class OneLineARead:
+            def __init__(self) -> None:
+                self.buffer = b""
+                self.message = False
+
+            def readline(self, limit: int = -1) -> bytes:
+                while b"\n" not in self.buffer:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return b""
+                    self.buffer += chunk
+                line, _, rest = self.buffer.partition(b"\n")
+                line += b"\n"
+                if self.message:
+                    self.buffer = rest
+                    self.message = line != b".\r\n"
+                else:
+                    if rest:
+                        with server.lock:
+                            server.dropped += 1
+                    self.buffer = b""
+                    self.message = line.upper() == b"DATA\r\n"
+                return line
+
+        super().session(conn, OneLineARead(), number, state)
+
+
+def test_a_server_whose_pipelining_does_not_work_gets_one_command_at_a_time(
+    love: Path, tmp_path: Path
+) -> None:
+    """The server offers PIPELINING but answers only MAIL of each group (the rest of the
+    write is lost on it): the first group that gets no more than its first reply in time
+    says so in one note, the message is tried again, and from then on every message is sent
+    one command at a time: all are accepted, once each, in about one --timeout, not three
+    for every message."""
+    rows = [(f"r{i}@example.net", f"R {i}", "en", "") for i in range(20)]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    with FirstLineOnly() as server:
+        started = time.monotonic()
+        code, out, err = smtp(love, supporters, server, "--connections", "2", "--timeout", "0.5")
+        seconds = time.monotonic() - started
+    assert (code, err) == (
+        0,
+        f"outreach: {server.address}: PIPELINING did not work: sending one command at a time\n",
+    )
+    assert Counter(m.rcpt[0] for m in server.messages) == {row[0]: 1 for row in rows}
+    assert "accepted 20" in out
+    assert 1 <= server.dropped <= 2  # a group a connection at most, before the note
+    assert seconds < 5  # 20 messages x 3 tries x 0.5 s / 2 connections = 15 s before
+
+
 # -- --jobs N over SMTP: N processes, each a shard with its own connections and journal ----------
 MANY = [
     (f"p{i}@example.net", f"Person {i}", ("en", "es-MX", "fr-CA", "pt-BR")[i % 4], "")
@@ -865,11 +999,11 @@ def test_an_error_in_a_sending_thread_is_one_line(
     real = delivery.transaction
     calls = []
 
-    def flaky(*args: Any) -> Any:
+    def flaky(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("a bug in a sending thread")
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(delivery, "transaction", flaky)
     supporters = write_csv(tmp_path / "s.csv", ROWS)
@@ -996,6 +1130,95 @@ def test_a_refusal_that_echoes_the_password_is_not_printed(
         "535 5.7.8 bad credentials: PLAIN [hidden]\n"
     )
     _no_password_in(err)
+
+
+def _no_piece_of_password_in(text: str) -> None:
+    """Nothing of the password in ``text``: no 4 characters of it, nor of its base64 as it
+    shows wherever it starts (the characters it alone decides), nor of AUTH PLAIN's."""
+    import base64
+
+    _no_password_in(text)
+    secret = PASSWORD.encode()
+    forms = [PASSWORD, base64.b64encode(b"\0organizer\0" + secret).decode()[12:]]
+    for before in range(3):
+        encoded = base64.b64encode(bytes(before) + secret).decode()
+        forms.append(encoded[-(-8 * before // 6) : 8 * (before + len(secret)) // 6])
+    pieces = {form[i : i + 4] for form in forms for i in range(len(form) - 3)}
+    assert not sorted(piece for piece in pieces if piece in text), text
+
+
+def _server_text(start: str, echo: str, end: str = "", cut: int = 300) -> bytes:
+    """``start``, filler, ``echo`` and ``end`` such that a cut at ``cut`` characters
+    falls in the middle of ``echo``."""
+    filler = "x" * (cut - 1 - len(start) - len(echo) // 2)
+    return f"{start}{filler}{echo}{end}".encode()
+
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+PLAIN = _b64(f"\0organizer\0{PASSWORD}")
+
+
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [
+        # a challenge that is not base64, the password in it at the cut (60 characters)
+        (
+            b"334 !! " + b"y" * 50 + PASSWORD.encode(),
+            "sent a challenge for AUTH PLAIN that is not base64 ('!! " + "y" * 50 + "[hidde…')",
+        ),
+        # a challenge that is base64: the password's base64 at the 2nd byte, at the cut
+        (b"334 " + _b64("x" * 40 + PASSWORD).encode(), "asked for more than AUTH PLAIN needs"),
+        # refusals that echo at the cut (300 characters): the password, its base64, PLAIN's
+        (_server_text("535 5.7.8 ", PASSWORD), "refused the login of 'organizer'"),
+        (_server_text("535 5.7.8 ", _b64(PASSWORD), " and more"), "refused the login"),
+        (_server_text("535 5.7.8 ", f"PLAIN {PLAIN}", " and more"), "refused the login"),
+        # ... what the server cut short itself, at our cut: its start is hidden too
+        (_server_text("535 5.7.8 ", PASSWORD[:14], " and more"), "refused the login"),
+        (_server_text("535 5.7.8 ", PLAIN[:-8], " and more"), "refused the login"),
+        # a 4xx: tried again, then said (after "AUTH PLAIN: 454 ": 16 characters more)
+        (_server_text("454 4.7.0 ", PASSWORD, " and more", cut=284), "cannot connect to"),
+    ],
+    ids=[
+        "challenge",
+        "base64-challenge",
+        "refusal",
+        "refusal-base64",
+        "refusal-plain",
+        "refusal-cut-short",
+        "refusal-plain-cut-short",
+        "4xx",
+    ],
+)
+def test_no_part_of_the_password_in_an_auth_error(
+    love: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reply: bytes, said: str
+) -> None:
+    """Whatever the server echoes in a refusal or a challenge, cut to length or not, no
+    part of the password (nor of its base64) is in the error: it is hidden before the cut,
+    and a cut that ends in the start of one is hidden too."""
+
+    class Echo(RawServer):
+        extensions = ("AUTH PLAIN",)
+
+        def auth(self, conn: Any, reader: Any, words: list[str]) -> bool:
+            conn.sendall(reply + b"\r\n")
+            return True
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS[:1])
+    monkeypatch.setenv("OUTREACH_SMTP_PASSWORD", PASSWORD)
+    with Echo() as server:
+        code, _, err = smtp(love, supporters, server, "--user", "organizer", "--attempts", "2")
+    assert code == 2 and server.messages == []
+    assert err.startswith(f"outreach: {server.address}") or err.startswith(
+        f"outreach: cannot connect to {server.address}"
+    ), err
+    assert said in err and len(err.splitlines()) == 1, err
+    assert "[hid" in err  # "[hidden]", or cut itself
+    _no_piece_of_password_in(err)
 
 
 def _address_off_loopback() -> str | None:

@@ -17,6 +17,11 @@ is read and judged by :func:`verdict`, in that one place:
   SMTP reply: the session is lost. The message is tried again at once on a new connection
   (it counts as a try: the server may have had it).
 
+When the server offers PIPELINING, MAIL, RCPT and DATA go in one write, and their replies
+are still judged one by one; a refusal stands even when the session is lost after it. A
+server that offers PIPELINING but answers only the first command of such a group is sent
+one command at a time for the rest of the run (one note says so).
+
 A 5xx to ``MAIL FROM`` for a plain message is about the sender, not the recipient: the run
 stops (:attr:`Delivery.fatal`), and so it does for a refused login. A connection that
 cannot be made (refused, a ``421`` greeting, a timeout) makes one connection fewer while
@@ -57,7 +62,7 @@ import ssl
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -171,19 +176,52 @@ class Ledger(Protocol):
         ...
 
 
-def _text(text: bytes | str, limit: int = 300) -> str:
+#: a cut that ends in the first this many characters of a secret (or more) hides them too
+_PARTIAL = 3
+
+
+def _text(text: bytes | str, limit: int = 300, secrets: Sequence[str] = ()) -> str:
+    """``text`` on one line of at most ``limit`` characters, with each of ``secrets``
+    hidden wherever it is, before the cut (so that the cut cannot leave a part of one), and
+    where the cut ends in the start of one (:data:`_PARTIAL` characters or more: a secret
+    that came cut short already).
+
+    >>> _text("535 5.7.8 bad\\n password: hunter2-Zq7", secrets=["hunter2-Zq7"])
+    '535 5.7.8 bad password: [hidden]'
+    >>> _text("!! " + "y" * 20 + "hunter2-Zq7", 30, ["hunter2-Zq7"])
+    '!! yyyyyyyyyyyyyyyyyyyy[hidde…'
+    >>> _text("echo: hunter2-Zq (cut short by the server)", 15, ["hunter2-Zq7"])
+    'echo: [hidden]…'
+    """
     message = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-    message = " ".join(message.split())
-    return message if len(message) <= limit else message[: limit - 1] + "…"
+    forms = sorted({f for s in secrets for f in (s, " ".join(s.split())) if f}, key=len)[::-1]
+    message = _hidden(" ".join(_hidden(message, forms).split()), forms)
+    if len(message) <= limit:
+        return message
+    kept, tail = message[: limit - 1], "…"
+    while True:
+        start = max(
+            (
+                k
+                for form in forms
+                for k in range(_PARTIAL, min(len(form), len(kept)) + 1)
+                if kept.endswith(form[:k])
+            ),
+            default=0,
+        )
+        if not start:
+            return kept + tail
+        tail = "[hidden]…"
+        kept = kept[:-start][: limit - len(tail)]
 
 
-def _reply(code: int, text: bytes | str) -> str:
-    """A server's reply on one line.
+def _reply(code: int, text: bytes | str, secrets: Sequence[str] = ()) -> str:
+    """A server's reply on one line (``secrets`` hidden, as :func:`_text` does).
 
     >>> _reply(451, b"4.3.0 try\\n again later")
     '451 4.3.0 try again later'
     """
-    return f"{code} {_text(text)}".strip()
+    return f"{code} {_text(text, secrets=secrets)}".strip()
 
 
 def _why(exc: BaseException, timeout: float) -> str:
@@ -212,8 +250,14 @@ class Client(smtplib.SMTP):
     lines of at most :data:`MAX_LINE` bytes and at most :data:`MAX_LINES` lines, else the
     connection is closed (:class:`smtplib.SMTPServerDisconnected`, saying why). Bytes read
     past a reply wait for the next one; bytes read before STARTTLS are dropped with the
-    plain connection."""
+    plain connection.
 
+    ``timed_out`` says a reply did not come in time (the connection is closed), and
+    ``pipelining_failed`` that a pipelined group of commands (:func:`transaction`) got its
+    first reply but not the others: the server offers PIPELINING but does not do it."""
+
+    timed_out = False
+    pipelining_failed = False
     _reading: object = None
     _buffer = b""
     _pos = 0
@@ -255,11 +299,13 @@ class Client(smtplib.SMTP):
                 break
             left = deadline - time.monotonic()
             if left <= 0:
+                self.timed_out = True
                 raise self._lost(f"no complete reply within {timeout:g} s")
             try:
                 sock.settimeout(left)
                 chunk = sock.recv(65536)
             except TimeoutError:
+                self.timed_out = True
                 raise self._lost(f"no complete reply within {timeout:g} s") from None
             except OSError as exc:
                 raise self._lost(f"the connection failed: {_why(exc, timeout)}") from None
@@ -286,24 +332,45 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _hidden(text: str, secrets: list[str]) -> str:
+def _hidden(text: str, secrets: Sequence[str]) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "[hidden]")
     return text
 
 
+def _b64_forms(data: bytes) -> list[str]:
+    """``data`` in base64, and the characters of it that ``data`` alone decides wherever
+    it starts in what is encoded (after 0, 1 or 2 other bytes, modulo 3), when there are 4
+    or more: whatever base64 a server echoes ``data`` in, they are in it.
+
+    >>> _b64_forms(b"hunter2-Zq7")
+    ['aHVudGVyMi1acTc=', 'aHVudGVyMi1acT', 'h1bnRlcjItWnE3', 'odW50ZXIyLVpxN']
+    >>> import base64
+    >>> all(form in base64.b64encode(b"~" * n + b"hunter2-Zq7~").decode()
+    ...     for n, form in enumerate(_b64_forms(b"hunter2-Zq7")[1:]))
+    True
+    """
+    forms = [_b64(data)]
+    for before in range(3):
+        encoded = _b64(bytes(before) + data)
+        core = encoded[-(-8 * before // 6) : 8 * (before + len(data)) // 6]
+        if len(core) >= 4 and core not in forms:
+            forms.append(core)
+    return forms
+
+
 def authenticate(smtp: smtplib.SMTP, user: str, password: str, where: str) -> None:
     """Log in with the first of PLAIN, LOGIN and CRAM-MD5 that the server offers, the user
     and password in UTF-8 (RFC 4616; smtplib sends ASCII only). A refusal (5xx) or a
     challenge that is not base64 is a :class:`~outreach.errors.RunError` of one line that
-    names the server and the mechanism, and never any part of the password (nor its
-    base64); a 4xx is :class:`smtplib.SMTPConnectError` (try again later). A mechanism the
-    server turns down (504, 534, 538) gives way to the next one."""
+    names the server and the mechanism, and never the password nor its base64, whole or
+    cut (:func:`_text`); a 4xx is :class:`smtplib.SMTPConnectError` (try again later). A
+    mechanism the server turns down (504, 534, 538) gives way to the next one."""
     secret = password.encode("utf-8")
     name = user.encode("utf-8")
     plain = _b64(b"\0" + name + b"\0" + secret)
-    secrets = [password, plain, _b64(secret)]
+    secrets = [password, plain, *_b64_forms(secret)]
     offered = set((smtp.esmtp_features.get("auth") or "").upper().split())
     if not offered:
         raise RunError(
@@ -325,14 +392,12 @@ def authenticate(smtp: smtplib.SMTP, user: str, password: str, where: str) -> No
             except (binascii.Error, ValueError):
                 raise RunError(
                     f"{where} sent a challenge for AUTH {mechanism} that is not base64 "
-                    f"({_hidden(_text(text, 60), secrets)!r}): not a server outreach can log "
-                    "in to"
+                    f"({_text(text, 60, secrets)!r}): not a server outreach can log in to"
                 ) from None
             if mechanism == "PLAIN" or challenges > 2:
                 raise RunError(
                     f"{where} asked for more than AUTH {mechanism} needs "
-                    f"({_hidden(_text(text, 60), secrets)!r}): not a server outreach can log "
-                    "in to"
+                    f"({_text(text, 60, secrets)!r}): not a server outreach can log in to"
                 )
             if mechanism == "LOGIN":
                 answer = name if challenges == 1 else secret
@@ -342,7 +407,7 @@ def authenticate(smtp: smtplib.SMTP, user: str, password: str, where: str) -> No
             code, text = smtp.docmd(_b64(answer))
         if code in (235, 503):  # 503: already logged in
             return
-        refusal = _hidden(_reply(code, text), secrets)
+        refusal = _reply(code, text, secrets)
         if code in (504, 534, 538):  # not this mechanism: the next one
             continue
         if 400 <= code < 500:
@@ -405,21 +470,25 @@ def _ask(smtp: smtplib.SMTP, line: bytes) -> tuple[int, bytes]:
 
 
 def transaction(
-    smtp: smtplib.SMTP, sender: str, job: Outgoing, data: bytes
+    smtp: smtplib.SMTP, sender: str, job: Outgoing, data: bytes, *, pipelining: bool = True
 ) -> tuple[str, str, str]:
     """Send one message: ``(state, reply, command)`` -- ``accepted`` (the reply after the
     final dot), ``failed`` (a 5xx) or ``deferred`` (a 4xx), with the reply and the command
     it answered (``MAIL``, ``RCPT``, ``DATA`` or ``.``). A transaction that stops half-way is
     ended with RSET, whose reply is read too (a bad one closes the connection: the next
     message opens another). Raises :class:`smtplib.SMTPServerDisconnected` (or
-    :class:`OSError`) when the session is lost: ``421``, a timeout, no SMTP reply."""
+    :class:`OSError`) when the session is lost: ``421``, a timeout, no SMTP reply.
+
+    MAIL, RCPT and DATA go in one write when the server offers PIPELINING
+    (:func:`_pipelined`), unless ``pipelining`` is false: then one command at a time, each
+    reply awaited before the next command."""
     options = " SMTPUTF8 BODY=8BITMIME" if job.utf8 else ""
     steps = (
         ("MAIL", f"MAIL FROM:<{sender}>{options}\r\n", 2),
         ("RCPT", f"RCPT TO:<{job.recipient}>\r\n", 2),
         ("DATA", "DATA\r\n", 3),
     )
-    if "pipelining" in smtp.esmtp_features:
+    if pipelining and "pipelining" in smtp.esmtp_features:
         stopped = _pipelined(smtp, steps)
         if stopped is not None:
             return stopped
@@ -446,25 +515,50 @@ def _pipelined(
     first unexpected reply decides, as :func:`transaction` returns it. Each reply is still
     read and judged on its own: a server that answers DATA with 354 although it refused the
     recipient gets an empty message's end (the final dot alone, which it must refuse: no
-    valid recipient) before the RSET, never the message."""
+    valid recipient) before the RSET, never the message.
+
+    A refusal stands once it came: when the session is lost after it (``421``, no reply in
+    time, a dropped connection, before a later reply or the final dot's), the connection is
+    closed (no RSET: the next message opens another) and the refusal is returned; a session
+    lost before any refusal raises, as :func:`transaction` says.
+
+    A group that gets its first reply but not the others (they do not come in time, or the
+    connection is lost before a refusal: not a ``421``) is a server whose PIPELINING does
+    not work: :attr:`Client.pipelining_failed` says so (:class:`Delivery` then sends one
+    command at a time)."""
     smtp.send("".join(line for _, line, _ in steps).encode("utf-8"))
     first: tuple[str, str, str] | None = None
-    for command, _, expected in steps:
-        code, text = smtp.getreply()
+    for n, (command, _, expected) in enumerate(steps):
+        try:
+            code, text = smtp.getreply()
+        except (OSError, smtplib.SMTPException):
+            if n and isinstance(smtp, Client) and (first is None or smtp.timed_out):
+                smtp.pipelining_failed = True  # answered the first command alone
+            if first is None:
+                raise
+            smtp.close()  # the refusal that came first decides
+            break
         judged = verdict(code, expected)
         if judged == "lost":  # 421, or no SMTP reply: nothing after it can be trusted
             smtp.close()
-            raise smtplib.SMTPServerDisconnected(f"{command}: {_reply(code, text)}")
+            if first is None:
+                raise smtplib.SMTPServerDisconnected(f"{command}: {_reply(code, text)}")
+            break
         if judged != "ok" and first is None:
             first = (judged, _reply(code, text), command)
         elif judged == "ok" and command == "DATA" and first is not None:  # 354 after a refusal
-            code, text = _ask(smtp, b".\r\n")
-            if verdict(code, 2) == "lost":
+            try:
+                code, text = _ask(smtp, b".\r\n")
+                lost = verdict(code, 2) == "lost"
+            except (OSError, smtplib.SMTPException):
+                lost = True
+            if lost:
                 smtp.close()
-                raise smtplib.SMTPServerDisconnected(f".: {_reply(code, text)}")
     if first is None:
         return None
     judged, reply, command = first
+    if smtp.sock is None:  # the session was lost after the refusal: no RSET
+        return judged, reply, command
     return _stopped(smtp, judged, reply), reply, command
 
 
@@ -542,6 +636,7 @@ class Delivery:
         self._workers = 0
         self._live = 0
         self._failures = 0
+        self._one_at_a_time = False  # the server's PIPELINING did not work
         self.threads = [
             threading.Thread(target=self._work, args=(f"connection {n + 1}",), daemon=True)
             for n in range(settings.connections)
@@ -767,12 +862,17 @@ class Delivery:
             return
         self.bucket.wait(self.stop)
         sender = self.settings.envelope_from
+        pipelining = not self._one_at_a_time
         try:
-            state, reply, command = transaction(smtp, sender, out, out.data(self.date()))
+            state, reply, command = transaction(
+                smtp, sender, out, out.data(self.date()), pipelining=pipelining
+            )
         except (OSError, smtplib.SMTPException) as exc:
+            self._pipelining_failed(smtp)
             self._drop(conn)
             self._again(conn, job, f"connection lost: {_why(exc, self.settings.timeout)}")
             return
+        self._pipelining_failed(smtp)
         if state == "failed" and command == "MAIL" and not out.utf8:
             self._fail_run(RunError(f"{self.where} refused the sender {sender}: {reply}"))
             self._commit(conn, (out.key, "pending", reply))
@@ -782,6 +882,17 @@ class Delivery:
             self._again(conn, job, reply, self._delay(job))
             return
         self._settle(conn, job, state, reply)
+
+    def _pipelining_failed(self, smtp: Client) -> None:
+        """When ``smtp`` found that the server's PIPELINING does not work: one note, and
+        every later message on every connection is sent one command at a time."""
+        if not smtp.pipelining_failed or self._one_at_a_time:
+            return
+        with self._cond:
+            if self._one_at_a_time:
+                return
+            self._one_at_a_time = True
+        self.notes.put(f"{self.where}: PIPELINING did not work: sending one command at a time")
 
     def _delay(self, job: _Job) -> float:
         return min(self.settings.backoff * 2.0 ** max(job.tries - 1, 0), _BACKOFF_CAP)
