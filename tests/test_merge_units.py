@@ -245,6 +245,114 @@ def test_a_journal_that_is_not_one_is_one_line(tmp_path: Path, make: Any, messag
     assert (code, out, err) == (2, "", f"{path}: {message}\n")
 
 
+def _sent_some(path: Path) -> None:
+    """A journal after one run: ana failed (line 2, es), bo on the wire (line 3, en)."""
+    journal = Journal.open(path, {"message": "share", "campaign": "love"})
+    journal.see("ana@example.net", 2, "es")
+    journal.see("bo@example.net", 3, "en")
+    journal.step(None, "ana@example.net")
+    journal.step(("ana@example.net", "failed", "550 5.1.1 no such user"), "bo@example.net")
+    journal.close()
+
+
+def _tamper(path: Path, sql: str) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.execute(sql)
+    db.commit()
+    db.close()
+
+
+UNCERTAIN = "on the wire when a run stopped: the server may have it; the next run sends it again"
+
+
+@pytest.mark.parametrize(
+    ("sql", "lines"),
+    [
+        (
+            "UPDATE recipients SET line = 'x'",
+            [
+                "states: failed 1, sending 1",
+                "  en: sending 1",
+                "  es: failed 1",
+                "line ?: ana@example.net: failed: 550 5.1.1 no such user",
+                f"line ?: bo@example.net: sending: {UNCERTAIN}",
+            ],
+        ),
+        (
+            "UPDATE recipients SET locale = X'00ff' WHERE key = 'ana@example.net'",
+            [
+                "states: failed 1, sending 1",
+                "  ?: failed 1",
+                "  en: sending 1",
+                "line 2: ana@example.net: failed: 550 5.1.1 no such user",
+                f"line 3: bo@example.net: sending: {UNCERTAIN}",
+            ],
+        ),
+        (
+            "UPDATE recipients SET line = 2.5, reply = X'00ff', key = X'01' "
+            "WHERE key = 'ana@example.net'",
+            [
+                "states: failed 1, sending 1",
+                "  en: sending 1",
+                "  es: failed 1",
+                f"line 3: bo@example.net: sending: {UNCERTAIN}",
+                "line ?: ?: failed: ?",
+            ],
+        ),
+    ],
+)
+def test_status_of_a_journal_edited_with_its_schema_intact(
+    tmp_path: Path, sql: str, lines: list[str]
+) -> None:
+    """Review item 2: a text in ``line``, a blob in ``locale`` (bytes as JSON keys, bytes
+    sorted with texts), ``reply`` or ``key`` was ``internal error: TypeError``. --status
+    shows what it cannot read as ``?`` (``null`` for a line in JSON), as a run tolerates
+    them (it writes the CSV's line and locale over the edited ones)."""
+    import json
+
+    path = tmp_path / "s.share.journal"
+    _sent_some(path)
+    _tamper(path, sql)
+    status = ["merge", "s.csv", "share", "--status", "--journal", str(path)]
+    code, out, err = run_cli(None, *status)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [f"{path}: share of love (shard all), 1 run(s)", *lines]
+    code, out, err = run_cli(None, *status, "--format", "json")
+    assert (code, err) == (0, "")
+    found = json.loads(out)
+    assert all(p["line"] is None or type(p["line"]) is int for p in found["problems"])
+    assert [p["line"] for p in found["problems"]] == [
+        None if line.startswith("line ?") else int(line.split()[1].rstrip(":"))
+        for line in lines
+        if line.startswith("line ")
+    ]
+    # --jobs: the shards' problems sorted by line, the unreadable ones last
+    shard = path.with_name(f"{path.name}.shard-1-of-2")
+    _sent_some(path.with_name(f"{path.name}.shard-0-of-2"))
+    shard.write_bytes(path.read_bytes())
+    code, out, err = run_cli(None, *status, "--jobs", "2", "--format", "json")
+    assert (code, err) == (0, "")
+    lines_of = [p["line"] for p in json.loads(out)["problems"]]
+    known = [line for line in lines_of if line is not None]
+    assert known == sorted(known) and lines_of == known + [None] * (len(lines_of) - len(known))
+
+
+def test_a_run_writes_the_csv_line_and_locale_over_edited_ones(tmp_path: Path) -> None:
+    """What a run does with the values --status shows as ``?``: the next run that reads
+    the recipient's row writes its line and locale again; the journal keeps its state."""
+    path = tmp_path / "s.share.journal"
+    _sent_some(path)
+    _tamper(path, "UPDATE recipients SET line = 'x', locale = X'00ff'")
+    journal = Journal.open(path, {"message": "share", "campaign": "love"})
+    assert journal.see("ana@example.net", 2, "es") == ("failed", "550 5.1.1 no such user")
+    journal.commit()
+    assert journal.problems()[0] == ("ana@example.net", 2, "failed", "550 5.1.1 no such user")
+    assert journal.by_locale() == {"es": {"failed": 1}, "?": {"sending": 1}}
+    journal.close()
+
+
 def test_a_full_journal_is_one_line_and_keeps_what_it_had(tmp_path: Path) -> None:
     """SQLite's page limit stands for a full disk: the write that does not fit is a
     JournalError; what was committed before is all there."""
