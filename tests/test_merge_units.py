@@ -7,6 +7,7 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -811,3 +812,104 @@ def test_a_filtered_column_from_a_skeleton_is_the_slow_path(
         )
     if not (NOT_ONE_LINE.search(name) or "  " in name):  # else rendered in full: reshaped
         assert maker.stats["skeleton"] == skeletons + 1  # the second came from a skeleton
+
+
+# -- review item 3: values that compare equal but render differently share no skeleton ------
+RATIO = """\
+{% block subject %}{{ pgettext("subject", "%(name)s, two minutes for love", name=name) }}
+{%- endblock %}
+{% block body %}
+<p>{{ ratio }}{% if ratio is not sameas true %} = {{ ratio|number }}{% endif %}</p>
+{% endblock %}
+{% block text %}
+{{ ratio }}{% if ratio is not sameas true %} = {{ ratio|number }}{% endif %}
+{% endblock %}
+"""
+
+# Equal in pairs (or more), each rendered its own way: -0.0 == 0.0 ("-0" and "0" under
+# |number), Decimal("1.0") == Decimal("1") == 1 == 1.0 == True ("1.0", "1", "True").
+EQUAL_BUT_NOT_THE_SAME = {
+    "0.0": 0.0,
+    "-0.0": -0.0,
+    "D0": Decimal("0"),
+    "D-0": Decimal("-0"),
+    "D1.0": Decimal("1.0"),
+    "D1": Decimal("1"),
+    "1": 1,
+    "1.0": 1.0,
+    "True": True,
+}
+
+
+def _ratio_maker(tmp_path: Path) -> tuple[Path, Any]:
+    from outreach.campaign import load_campaign
+    from outreach.merge.skeleton import MessageMaker
+    from outreach.render import Renderer
+
+    root = merge_campaign(tmp_path / "love", {"ratio.j2": RATIO})
+    config = root / "messages" / "campaign.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[variables]\n", "[variables]\nratio = 0.0\n", 1), "utf-8")
+    campaign = load_campaign(root)
+    links = Unsubscribe(campaign.email.unsubscribe_url, None, secret=SECRET)
+    columns = ["email", "name", "locale", "ratio"]
+    maker = MessageMaker(campaign, Renderer(campaign), "ratio", columns, links)
+    maker.prepare(campaign.locales)
+    return root, maker
+
+
+def _made_is_rendered(root: Path, maker: Any, locale: str, cell: str, value: object) -> None:
+    from outreach.merge.audience import Choice, Supporter
+    from outreach.merge.supporters import parse_address
+
+    address = parse_address("ana@example.net")
+    assert not isinstance(address, str)
+    cells = {"email": "ana@example.net", "name": "Ana", "ratio": cell}
+    supporter = Supporter(2, address, "Ana", Choice(locale, "first", locale), cells)
+    data = maker.make(supporter).data(maker.date())
+    typed: dict[str, Any] = {**cells, "ratio": value}
+    check_message(
+        data,
+        locale=locale,
+        name="Ana",
+        address="ana@example.net",
+        campaign=root,
+        message="ratio",
+        fields=typed,
+    )
+
+
+@pytest.mark.parametrize("order", [["0.0", "-0.0"], ["-0.0", "0.0"], ["", "-0.0"]])
+def test_minus_zero_is_not_zero_in_a_skeleton(tmp_path: Path, order: list[str]) -> None:
+    """``-0.0 == 0.0``, and a skeleton keyed by equality gave "0" under ``|number`` to the
+    supporter whose ratio is -0.0, where a full render gives "-0". Each value twice (the
+    second from its skeleton), then the other value: each message is its full render.
+    A blank cell is campaign.toml's ``ratio = 0.0``, whose skeleton is made beforehand."""
+    root, maker = _ratio_maker(tmp_path)
+    for cell in order:
+        for _ in range(2):
+            value = float(cell) if cell else 0.0
+            _made_is_rendered(root, maker, "fr", cell, value)
+    assert maker.stats["skeleton"] >= 2
+
+
+@given(st.lists(st.sampled_from(sorted(EQUAL_BUT_NOT_THE_SAME)), min_size=2, max_size=10))
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_equal_values_that_render_differently_share_no_skeleton(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, cells: list[str]
+) -> None:
+    """Whatever the order of values that compare equal but render differently (the
+    column's type is the campaign's float; here each cell stands for one of those values),
+    every message, from a skeleton or in full, is its full render."""
+    import outreach.merge.skeleton
+
+    def typed(name: str, cell: str, like: object) -> object:
+        return EQUAL_BUT_NOT_THE_SAME[cell] if cell else like
+
+    monkeypatch.setattr(outreach.merge.skeleton, "typed_value", typed)
+    root, maker = _ratio_maker(tmp_path_factory.mktemp("ratio"))
+    for cell in cells + cells:  # each again: from its skeleton the second time
+        _made_is_rendered(root, maker, "en", cell, EQUAL_BUT_NOT_THE_SAME[cell])
+    assert maker.stats["skeleton"] >= 1
