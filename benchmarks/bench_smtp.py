@@ -216,7 +216,7 @@ def main() -> None:
         work = Path(tmp)
         campaign = prepare_campaign(work)
         write_rows(work / "rows.csv", max(args.rows, args.mailmerge_rows))
-        (work / "cache").mkdir()
+        (work / "cache").mkdir(mode=0o700)  # the cache is used only if private
         message = one_message(campaign, work)  # also warms the check cache
         message.rename(work / "one-message.eml")
         for index in range(args.rounds):

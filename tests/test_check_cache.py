@@ -7,8 +7,11 @@ machine, so no file anyone else wrote can turn an error into silence.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -215,3 +218,196 @@ def test_the_cache_is_invalidated_by_langdetect_version_and_campaign_toml(
     config.write_text(config.read_text() + "# an edit\n")
     after = check_campaign(load_campaign(translated))
     assert after.entries["cached"] == 0 and after.detection["cached"] > 0
+
+
+# -- a hostile cache directory: a planted secret, a FIFO, a huge file ------------------------
+
+ROOT_ONLY = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="os.chown to another user: root only"
+)
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ["OUTREACH_CACHE_DIR"])
+
+
+def _plant_secret(root: Path, how: str) -> None:
+    """What whoever can write the cache directory does: a secret of their own (which they
+    know), or the directory made theirs (or everyone's)."""
+    secret = root / "secret"
+    if how.startswith("secret"):
+        secret.unlink()
+        secret.write_bytes(b"known to the attacker".ljust(32, b"!"))
+        os.chmod(secret, 0o600)
+    if how == "secret mode 0644":
+        os.chmod(secret, 0o644)
+    elif how == "secret mode 0660":
+        os.chmod(secret, 0o660)
+    elif how == "secret of another user":
+        os.chown(secret, 4242, 4242)
+    elif how == "directory writable by others":
+        os.chmod(root, 0o777)
+    elif how == "directory writable by the group":
+        os.chmod(root, 0o770)
+    elif how == "directory of another user":
+        os.chown(root, 4242, 4242)
+
+
+HOSTILE = [
+    "secret mode 0644",
+    "secret mode 0660",
+    pytest.param("secret of another user", marks=ROOT_ONLY),
+    "directory writable by others",
+    "directory writable by the group",
+    pytest.param("directory of another user", marks=ROOT_ONLY),
+]
+
+
+@pytest.mark.parametrize("how", HOSTILE)
+def test_a_secret_someone_else_could_have_written_is_never_trusted(
+    translated: Path, how: str
+) -> None:
+    """Hostile cache directory (a): a secret is believed only if it is a 0600 file of this
+    user's in a directory no one else can write; otherwise the cache is not used at all --
+    nothing read, nothing stored -- and the check finds what it finds without one."""
+    edit_po(po_path(translated, "es"), {"Watch the film": EVIL})
+    campaign = load_campaign(translated)
+    expected = check_campaign(campaign, use_cache=False).findings
+    assert CheckCache.of(campaign).enabled  # the control: a cache of the user's own is used
+    check_campaign(campaign)
+    root = _cache_dir()
+    _plant_secret(root, how)
+    before = {p.name: p.read_bytes() for p in root.iterdir()}
+    assert not CheckCache.of(campaign).enabled
+    report = check_campaign(campaign)
+    assert report.findings == expected and report.entries["cached"] == 0
+    assert {p.name: p.read_bytes() for p in root.iterdir()} == before  # nothing stored
+    code, out, _ = run_cli(translated, "check")
+    assert code == 1 and "link hijack" in out
+
+
+def test_new_cache_directories_and_files_are_the_users_alone(
+    translated: Path, tmp_path: Path
+) -> None:
+    """0700 for a new cache directory, 0600 for the secret and every cache file, whatever
+    the umask (0 here: a new file would be 0666); a replaced cache file is 0600 again."""
+    root = tmp_path / "new" / "cache"
+    campaign = load_campaign(translated)
+    umask = os.umask(0)
+    try:
+        check_campaign(campaign, cache_dir=root)
+        os.chmod(_cache_file("entries", root), 0o644)
+        edit_po(po_path(translated, "es"), {"Watch the film": EVIL})
+        check_campaign(campaign, cache_dir=root)  # rewrites the entries
+    finally:
+        os.umask(umask)
+    assert root.stat().st_mode & 0o777 == 0o700
+    assert (root / "secret").stat().st_mode & 0o777 == 0o600
+    files = _cache_files(root)
+    assert len(files) == 3
+    assert {p.name: p.stat().st_mode & 0o777 for p in files} == dict.fromkeys(
+        (p.name for p in files), 0o600
+    )
+
+
+class _Hung(BaseException):
+    """Not an OSError (as TimeoutError is), which the cache would take for a failed open."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Fail (instead of hanging the suite) when the block takes longer than ``seconds``:
+    SIGALRM interrupts a blocking ``open`` of a FIFO (and again every second after)."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise _Hung(f"still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+FIFO = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+
+
+@FIFO
+def test_a_fifo_as_the_secret_is_no_secret_and_never_waited_on(translated: Path) -> None:
+    """Hostile cache directory (b): a FIFO opened for reading waits for a writer forever;
+    the secret is opened without blocking and refused for not being a regular file."""
+    root = _cache_dir()
+    os.mkfifo(root / "secret", 0o600)
+    campaign = load_campaign(translated)
+    with _deadline(20):
+        assert not CheckCache.of(campaign).enabled
+        code, out, err = run_cli(translated, "check")
+    assert (code, err) == (0, "") and out.strip().endswith("in 2 catalogs")
+    assert _cache_files(root) == []
+
+
+@FIFO
+def test_a_fifo_as_a_cache_file_is_ignored_and_replaced(translated: Path) -> None:
+    """Hostile cache directory (b): a FIFO where a cache file should be is a corrupt file:
+    not waited on, ignored, and replaced by the cache file. Every file is one, so each is
+    opened: the files' (read by every run), then the entries' and the detections'."""
+    campaign = load_campaign(translated)
+    cold = check_campaign(campaign)
+    files = _cache_files()
+    for path in files:
+        path.unlink()
+        os.mkfifo(path, 0o600)
+    with _deadline(20):
+        report = check_campaign(campaign)
+    assert report.findings == cold.findings and report.entries == cold.entries
+    assert all(path.is_file() and json.loads(path.read_bytes())["schema"] == 5 for path in files)
+    assert check_campaign(campaign).entries["checked"] == 0
+
+
+def test_a_cache_file_past_the_size_cap_is_never_parsed(translated: Path) -> None:
+    """Hostile cache directory (c): a cache file larger than the cap (here genuine ones,
+    padded with spaces to 64 MiB: valid JSON) is refused by its size, before it is read
+    (a 230 MB file took 1 GB to parse): a miss, and rewritten within the cap."""
+    from outreach.cache import _MAX_BYTES
+
+    campaign = load_campaign(translated)
+    cold = check_campaign(campaign)
+    for path in _cache_files():
+        genuine = path.read_bytes()  # JSON allows any amount of white space after it
+        path.write_bytes(genuine + b" " * (_MAX_BYTES + 1 - len(genuine)))
+    report = check_campaign(campaign)
+    assert report.findings == cold.findings and report.entries == cold.entries
+    assert all(path.stat().st_size < 1_000_000 for path in _cache_files())  # rewritten
+    assert check_campaign(campaign).entries["checked"] == 0
+
+
+def test_no_cache_file_is_written_past_the_size_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What no run would read is never written: past the cap a file keeps what this run
+    used, and if that is still too large, nothing."""
+    import outreach.cache
+
+    monkeypatch.setattr(outreach.cache, "_MAX_BYTES", 4000)
+    store = CheckCache.open(tmp_path, "campaign")
+    old = [store.key("old", n) for n in range(20)]
+    for key in old:
+        store.put("entries", key, ["x" * 40])
+    store.save()
+    path = store.path("entries")
+    assert path is not None and 3000 < path.stat().st_size <= 4000
+    again = CheckCache.open(tmp_path, "campaign")
+    new = [again.key("new", n) for n in range(10)]
+    for key in new:
+        again.put("entries", key, ["y" * 40])
+    again.save()  # 30 values do not fit: the 10 this run used do
+    assert path.stat().st_size <= 4000
+    kept = CheckCache.open(tmp_path, "campaign")
+    assert [kept.get("entries", key) for key in new] == [["y" * 40]] * 10
+    assert all(kept.get("entries", key) is None for key in old)
+    huge = CheckCache.open(tmp_path, "campaign")
+    huge.put("entries", huge.key("huge"), ["z" * 5000])
+    huge.save()  # even what this run used does not fit: nothing
+    assert json.loads(path.read_bytes()) == {"schema": 5, "values": {}}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +244,114 @@ def test_a_journal_that_is_not_one_is_one_line(tmp_path: Path, make: Any, messag
     assert path.read_bytes() == before  # left as it was
     code, out, err = run_cli(None, "merge", "s.csv", "share", "--status", "--journal", str(path))
     assert (code, out, err) == (2, "", f"{path}: {message}\n")
+
+
+def _sent_some(path: Path) -> None:
+    """A journal after one run: ana failed (line 2, es), bo on the wire (line 3, en)."""
+    journal = Journal.open(path, {"message": "share", "campaign": "love"})
+    journal.see("ana@example.net", 2, "es")
+    journal.see("bo@example.net", 3, "en")
+    journal.step(None, "ana@example.net")
+    journal.step(("ana@example.net", "failed", "550 5.1.1 no such user"), "bo@example.net")
+    journal.close()
+
+
+def _tamper(path: Path, sql: str) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.execute(sql)
+    db.commit()
+    db.close()
+
+
+UNCERTAIN = "on the wire when a run stopped: the server may have it; the next run sends it again"
+
+
+@pytest.mark.parametrize(
+    ("sql", "lines"),
+    [
+        (
+            "UPDATE recipients SET line = 'x'",
+            [
+                "states: failed 1, sending 1",
+                "  en: sending 1",
+                "  es: failed 1",
+                "line ?: ana@example.net: failed: 550 5.1.1 no such user",
+                f"line ?: bo@example.net: sending: {UNCERTAIN}",
+            ],
+        ),
+        (
+            "UPDATE recipients SET locale = X'00ff' WHERE key = 'ana@example.net'",
+            [
+                "states: failed 1, sending 1",
+                "  ?: failed 1",
+                "  en: sending 1",
+                "line 2: ana@example.net: failed: 550 5.1.1 no such user",
+                f"line 3: bo@example.net: sending: {UNCERTAIN}",
+            ],
+        ),
+        (
+            "UPDATE recipients SET line = 2.5, reply = X'00ff', key = X'01' "
+            "WHERE key = 'ana@example.net'",
+            [
+                "states: failed 1, sending 1",
+                "  en: sending 1",
+                "  es: failed 1",
+                f"line 3: bo@example.net: sending: {UNCERTAIN}",
+                "line ?: ?: failed: ?",
+            ],
+        ),
+    ],
+)
+def test_status_of_a_journal_edited_with_its_schema_intact(
+    tmp_path: Path, sql: str, lines: list[str]
+) -> None:
+    """Review item 2: a text in ``line``, a blob in ``locale`` (bytes as JSON keys, bytes
+    sorted with texts), ``reply`` or ``key`` was ``internal error: TypeError``. --status
+    shows what it cannot read as ``?`` (``null`` for a line in JSON), as a run tolerates
+    them (it writes the CSV's line and locale over the edited ones)."""
+    import json
+
+    path = tmp_path / "s.share.journal"
+    _sent_some(path)
+    _tamper(path, sql)
+    status = ["merge", "s.csv", "share", "--status", "--journal", str(path)]
+    code, out, err = run_cli(None, *status)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [f"{path}: share of love (shard all), 1 run(s)", *lines]
+    code, out, err = run_cli(None, *status, "--format", "json")
+    assert (code, err) == (0, "")
+    found = json.loads(out)
+    assert all(p["line"] is None or type(p["line"]) is int for p in found["problems"])
+    assert [p["line"] for p in found["problems"]] == [
+        None if line.startswith("line ?") else int(line.split()[1].rstrip(":"))
+        for line in lines
+        if line.startswith("line ")
+    ]
+    # --jobs: the shards' problems sorted by line, the unreadable ones last
+    shard = path.with_name(f"{path.name}.shard-1-of-2")
+    _sent_some(path.with_name(f"{path.name}.shard-0-of-2"))
+    shard.write_bytes(path.read_bytes())
+    code, out, err = run_cli(None, *status, "--jobs", "2", "--format", "json")
+    assert (code, err) == (0, "")
+    lines_of = [p["line"] for p in json.loads(out)["problems"]]
+    known = [line for line in lines_of if line is not None]
+    assert known == sorted(known) and lines_of == known + [None] * (len(lines_of) - len(known))
+
+
+def test_a_run_writes_the_csv_line_and_locale_over_edited_ones(tmp_path: Path) -> None:
+    """What a run does with the values --status shows as ``?``: the next run that reads
+    the recipient's row writes its line and locale again; the journal keeps its state."""
+    path = tmp_path / "s.share.journal"
+    _sent_some(path)
+    _tamper(path, "UPDATE recipients SET line = 'x', locale = X'00ff'")
+    journal = Journal.open(path, {"message": "share", "campaign": "love"})
+    assert journal.see("ana@example.net", 2, "es") == ("failed", "550 5.1.1 no such user")
+    journal.commit()
+    assert journal.problems()[0] == ("ana@example.net", 2, "failed", "550 5.1.1 no such user")
+    assert journal.by_locale() == {"es": {"failed": 1}, "?": {"sending": 1}}
+    journal.close()
 
 
 def test_a_full_journal_is_one_line_and_keeps_what_it_had(tmp_path: Path) -> None:
@@ -843,3 +952,104 @@ def test_a_filtered_column_from_a_skeleton_is_the_slow_path(
         )
     if not (NOT_ONE_LINE.search(name) or "  " in name):  # else rendered in full: reshaped
         assert maker.stats["skeleton"] == skeletons + 1  # the second came from a skeleton
+
+
+# -- review item 3: values that compare equal but render differently share no skeleton ------
+RATIO = """\
+{% block subject %}{{ pgettext("subject", "%(name)s, two minutes for love", name=name) }}
+{%- endblock %}
+{% block body %}
+<p>{{ ratio }}{% if ratio is not sameas true %} = {{ ratio|number }}{% endif %}</p>
+{% endblock %}
+{% block text %}
+{{ ratio }}{% if ratio is not sameas true %} = {{ ratio|number }}{% endif %}
+{% endblock %}
+"""
+
+# Equal in pairs (or more), each rendered its own way: -0.0 == 0.0 ("-0" and "0" under
+# |number), Decimal("1.0") == Decimal("1") == 1 == 1.0 == True ("1.0", "1", "True").
+EQUAL_BUT_NOT_THE_SAME = {
+    "0.0": 0.0,
+    "-0.0": -0.0,
+    "D0": Decimal("0"),
+    "D-0": Decimal("-0"),
+    "D1.0": Decimal("1.0"),
+    "D1": Decimal("1"),
+    "1": 1,
+    "1.0": 1.0,
+    "True": True,
+}
+
+
+def _ratio_maker(tmp_path: Path) -> tuple[Path, Any]:
+    from outreach.campaign import load_campaign
+    from outreach.merge.skeleton import MessageMaker
+    from outreach.render import Renderer
+
+    root = merge_campaign(tmp_path / "love", {"ratio.j2": RATIO})
+    config = root / "messages" / "campaign.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[variables]\n", "[variables]\nratio = 0.0\n", 1), "utf-8")
+    campaign = load_campaign(root)
+    links = Unsubscribe(campaign.email.unsubscribe_url, None, secret=SECRET)
+    columns = ["email", "name", "locale", "ratio"]
+    maker = MessageMaker(campaign, Renderer(campaign), "ratio", columns, links)
+    maker.prepare(campaign.locales)
+    return root, maker
+
+
+def _made_is_rendered(root: Path, maker: Any, locale: str, cell: str, value: object) -> None:
+    from outreach.merge.audience import Choice, Supporter
+    from outreach.merge.supporters import parse_address
+
+    address = parse_address("ana@example.net")
+    assert not isinstance(address, str)
+    cells = {"email": "ana@example.net", "name": "Ana", "ratio": cell}
+    supporter = Supporter(2, address, "Ana", Choice(locale, "first", locale), cells)
+    data = maker.make(supporter).data(maker.date())
+    typed: dict[str, Any] = {**cells, "ratio": value}
+    check_message(
+        data,
+        locale=locale,
+        name="Ana",
+        address="ana@example.net",
+        campaign=root,
+        message="ratio",
+        fields=typed,
+    )
+
+
+@pytest.mark.parametrize("order", [["0.0", "-0.0"], ["-0.0", "0.0"], ["", "-0.0"]])
+def test_minus_zero_is_not_zero_in_a_skeleton(tmp_path: Path, order: list[str]) -> None:
+    """``-0.0 == 0.0``, and a skeleton keyed by equality gave "0" under ``|number`` to the
+    supporter whose ratio is -0.0, where a full render gives "-0". Each value twice (the
+    second from its skeleton), then the other value: each message is its full render.
+    A blank cell is campaign.toml's ``ratio = 0.0``, whose skeleton is made beforehand."""
+    root, maker = _ratio_maker(tmp_path)
+    for cell in order:
+        for _ in range(2):
+            value = float(cell) if cell else 0.0
+            _made_is_rendered(root, maker, "fr", cell, value)
+    assert maker.stats["skeleton"] >= 2
+
+
+@given(st.lists(st.sampled_from(sorted(EQUAL_BUT_NOT_THE_SAME)), min_size=2, max_size=10))
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_equal_values_that_render_differently_share_no_skeleton(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, cells: list[str]
+) -> None:
+    """Whatever the order of values that compare equal but render differently (the
+    column's type is the campaign's float; here each cell stands for one of those values),
+    every message, from a skeleton or in full, is its full render."""
+    import outreach.merge.skeleton
+
+    def typed(name: str, cell: str, like: object) -> object:
+        return EQUAL_BUT_NOT_THE_SAME[cell] if cell else like
+
+    monkeypatch.setattr(outreach.merge.skeleton, "typed_value", typed)
+    root, maker = _ratio_maker(tmp_path_factory.mktemp("ratio"))
+    for cell in cells + cells:  # each again: from its skeleton the second time
+        _made_is_rendered(root, maker, "en", cell, EQUAL_BUT_NOT_THE_SAME[cell])
+    assert maker.stats["skeleton"] >= 1

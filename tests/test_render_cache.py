@@ -164,6 +164,57 @@ def test_a_rewritten_compiled_catalog_is_ignored_and_rebuilt(example: Path) -> N
     assert "evil.example" in _emails(example, _cache(example))["es"][2]
 
 
+PLANTED = [
+    "secret mode 0644",
+    pytest.param(
+        "secret of another user",
+        marks=pytest.mark.skipif(
+            not hasattr(os, "geteuid") or os.geteuid() != 0, reason="os.chown: root only"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("how", PLANTED)
+def test_a_catalog_sealed_under_a_planted_secret_is_never_used(example: Path, how: str) -> None:
+    """Hostile cache directory (a), the attack as demonstrated: whoever can write the cache
+    directory swaps the secret for one they know and seals a hijacked .mo under it. A
+    secret that is not a 0600 file of this user's is never believed: the cache is not used,
+    and rendering gives the .po's text."""
+    import base64
+
+    expected = _emails(example, _cache(example))
+    base = _cache(example).base
+    assert base is not None
+    secret = base.parent / "secret"
+    secret.unlink()
+    secret.write_bytes(b"known to whoever wrote it".ljust(32, b"."))
+    os.chmod(secret, 0o600)  # for now: the attacker's values are made as this user's would be
+    _emails(example, _cache(example))
+    forger = CheckCache(base, secret.read_bytes())
+    stored = forger.path(COMPILED)
+    assert stored is not None
+    hijacked = 0
+    for key in json.loads(stored.read_text(encoding="utf-8"))["values"]:
+        value = forger.get(COMPILED, key)  # None: one sealed under the genuine secret
+        mo = base64.b64decode(value["mo"]) if value is not None else b""
+        if FILM.encode("utf-8") in mo:
+            value["mo"] = base64.b64encode(_hijacked(mo)).decode("ascii")
+            forger.put(COMPILED, key, value)
+            hijacked += 1
+    assert hijacked
+    forger.save()
+    assert "evil.example" in _emails(example, _cache(example))["es"][2]  # the attack, as was
+    if how == "secret mode 0644":
+        os.chmod(secret, 0o644)
+    else:
+        os.chown(secret, 4242, 4242)
+    assert not _cache(example).enabled
+    rendered = _emails(example, _cache(example))
+    assert rendered == expected
+    assert "evil.example" not in json.dumps(rendered, default=str)
+
+
 def test_text_direction_reads_no_locale_data(monkeypatch: pytest.MonkeyPatch) -> None:
     import babel.localedata
 

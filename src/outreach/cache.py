@@ -19,6 +19,12 @@ A cache is derived data, and derived data is never believed over its sources (th
 * every key is a MAC (keyed BLAKE2b) of its material under a secret of this machine
   (``secret`` in that directory, 32 random bytes, mode 0600): without the secret no one can
   write an entry that a lookup would find, and a file copied from elsewhere matches nothing;
+* so the secret is believed only when no one else could have written it (:func:`_secret`):
+  the directory must be the user's own and writable by no one else, the secret a regular
+  file of the user's that no one else can read or write. Otherwise -- a secret planted or
+  swapped by whoever can write the directory, then values sealed under it -- the cache is
+  not used at all: nothing is read, nothing is stored, the run is only slower. New cache
+  directories are made 0700, the secret and the cache files 0600;
 * every value is stored as its JSON text beside a MAC under the same secret
   (:meth:`CheckCache.seal`: keyed BLAKE2b of the namespace, the key and that text, so the
   MAC covers exactly the bytes that will be decoded): whoever can write
@@ -26,7 +32,9 @@ A cache is derived data, and derived data is never believed over its sources (th
   catalog's text, an entry's findings, a detection. A value whose MAC does not match is a
   miss: it is never used, and the value computed again overwrites it;
 * a cache that cannot be read, parsed or written is ignored (and rewritten): it only makes
-  the run slower, never different.
+  the run slower, never different. So is a file that is not a regular one (a FIFO is never
+  waited on: files are opened without blocking and looked at before they are read) and one
+  larger than :data:`_MAX_BYTES`.
 
 >>> import tempfile
 >>> store = CheckCache.open(tempfile.mkdtemp(), "campaign-id")
@@ -44,6 +52,12 @@ A value changed behind the cache's back (here in memory; on disk it is the same)
 >>> again._load("entries")[key][1] = "[]"  # "no findings": a forged all-clear, MAC kept
 >>> again.get("entries", key) is None
 True
+
+A secret that others could have written is never believed: the cache is not used.
+
+>>> os.chmod(store.base.parent / "secret", 0o644)
+>>> CheckCache.open(store.base.parent, "campaign-id").enabled
+False
 """
 
 from __future__ import annotations
@@ -75,6 +89,16 @@ _MAX_ENTRIES = 400_000
 _LIMITS = {"compiled": 64}
 _PERSON = b"outreach value"  # a value's MAC is never a key's
 _MISSING = object()
+#: The largest cache file read or written: one past it is ignored (and rewritten), never
+#: parsed -- JSON takes about 4.5 times its size in memory (a 230 MB file took 1 GB). The
+#: largest realistic cache measured, benchmarks/bench_check.py's campaign (3 catalogs x
+#: 5,000 entries) checked and compiled: ``.files.json`` 1.0 MB, ``.entries.json`` 1.6 MB,
+#: ``.detections.json`` 1.3 MB, ``.compiled.json`` 6.3 MB (2.1 MB a catalog): 64 MiB is ten
+#: times the largest (:data:`_MAX_ENTRIES` entries of ~110 bytes fit too). :meth:`CheckCache.save`
+#: never writes a larger one: it keeps what the run used, or nothing.
+_MAX_BYTES = 64 << 20
+#: The secret is 32 bytes; a larger file is not one outreach made.
+_MAX_SECRET = 4096
 
 
 def cache_root() -> Path:
@@ -88,10 +112,16 @@ def cache_root() -> Path:
 
 
 def _secret(root: Path) -> bytes | None:
-    """This machine's key, created on first use (``None`` when it cannot be)."""
+    """This machine's key, created on first use; ``None`` when it cannot be made or read,
+    or when someone else could have written it (:func:`_private`): a directory that is not
+    the user's alone, a secret that is not a regular file of the user's with mode 0600 (or
+    stricter). Such a secret is never trusted (nor repaired: it may have been planted), and
+    the cache that would need it is not used."""
     path = root / "secret"
     try:
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _private(os.stat(root), directory=True):
+            return None
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
         except FileExistsError:
@@ -99,18 +129,49 @@ def _secret(root: Path) -> bytes | None:
         else:
             with os.fdopen(fd, "wb") as stream:
                 stream.write(secrets.token_bytes(32))
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
-        with os.fdopen(fd, "rb") as stream:
-            info = os.fstat(stream.fileno())
-            key = stream.read()
-    except OSError:
+        info, key = _read_regular(path, _MAX_SECRET)
+    except (OSError, ValueError):
         return None
-    if not stat.S_ISREG(info.st_mode) or len(key) < 32:
+    if not _private(info) or len(key) < 32:
         return None
     return key
 
 
+def _private(info: os.stat_result, *, directory: bool = False) -> bool:
+    """Whether a file (``info``, its ``stat``) is the current user's and no one else's: owned
+    by the effective user, and neither readable nor writable by group or others (for a
+    directory: not writable by them). Where there are no such owners and modes (Windows,
+    whose profile directories are protected by ACLs instead) every file is."""
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is None:  # pragma: no cover - Windows
+        return True
+    if directory:
+        return stat.S_ISDIR(info.st_mode) and info.st_uid == geteuid() and not info.st_mode & 0o022
+    return info.st_uid == geteuid() and not info.st_mode & 0o077
+
+
+def _read_regular(path: Path, limit: int) -> tuple[os.stat_result, bytes]:
+    """``(stat, bytes)`` of the regular file at ``path``, of at most ``limit`` bytes.
+
+    Opened without following a link and without blocking (a FIFO would wait forever for a
+    writer), then looked at before a byte is read: anything but a regular file, or a file
+    larger than ``limit``, is a :class:`ValueError`, as a corrupt file is."""
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > limit:
+            raise ValueError("too large")
+        data = stream.read(limit + 1)  # it may have grown since
+    if len(data) > limit:
+        raise ValueError("too large")
+    return info, data
+
+
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass
@@ -207,13 +268,12 @@ class CheckCache:
         if path is None:
             return values
         try:
-            fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
-            with os.fdopen(fd, "rb") as stream:
-                data = json.loads(stream.read())
+            data = json.loads(_read_regular(path, _MAX_BYTES)[1])
         except FileNotFoundError:
             return values
         except (OSError, ValueError, RecursionError):  # nested past the parser's depth
-            self.dirty.add(namespace)  # unreadable or corrupt: start again and rewrite it
+            # unreadable, corrupt, not a regular file or too large: start again, rewrite it
+            self.dirty.add(namespace)
             return values
         if isinstance(data, dict) and data.get("schema") == _SCHEMA:
             stored = data.get("values")
@@ -269,9 +329,10 @@ class CheckCache:
             self._load(namespace)
 
     def save(self) -> None:
-        """Write what changed, atomically; never raises (a cache that cannot be written
-        only makes the next run slower). Past its size limit, a file keeps only what this
-        run used."""
+        """Write what changed, atomically, mode 0600; never raises (a cache that cannot be
+        written only makes the next run slower). Past its limit of entries or of bytes
+        (:data:`_MAX_BYTES`: no file is written that a run would not read), a file keeps
+        only what this run used; if that is still too large, nothing."""
         from outreach.files import atomic_write_bytes
 
         for namespace in sorted(self.dirty):
@@ -280,12 +341,25 @@ class CheckCache:
             if path is None:
                 continue
             if len(values) > _LIMITS.get(namespace, _MAX_ENTRIES):
-                values = {k: v for k, v in values.items() if (namespace, k) in self.used}
-            document = {"schema": _SCHEMA, "values": values}
+                values = self._used(namespace, values)
             with contextlib.suppress(OSError, ValueError, TypeError):
-                data = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-                atomic_write_bytes(path, data.encode("utf-8", "surrogatepass"))
+                data = _document(values)
+                if len(data) > _MAX_BYTES:
+                    data = _document(self._used(namespace, values))
+                if len(data) > _MAX_BYTES:
+                    data = _document({})
+                atomic_write_bytes(path, data, mode=0o600)
         self.dirty.clear()
+
+    def _used(self, namespace: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in values.items() if (namespace, k) in self.used}
+
+
+def _document(values: dict[str, Any]) -> bytes:
+    """A cache file's bytes: the schema and ``values``."""
+    document = {"schema": _SCHEMA, "values": values}
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "surrogatepass")
 
 
 def check_fingerprint(campaign: Campaign, sources: Sources | None = None) -> str:

@@ -160,6 +160,7 @@ def atomic_writer(
     *,
     inside: str | os.PathLike[str] | None = None,
     buffering: int = -1,
+    mode: int | None = None,
 ) -> Iterator[BinaryIO]:
     """Yield a binary stream that replaces ``path`` only if the block finishes (with a
     buffer of ``buffering`` bytes, as :func:`open`'s).
@@ -167,7 +168,9 @@ def atomic_writer(
     The data goes to a temporary file in the same directory, is flushed to disk, and is
     renamed over ``path``; on any exception the temporary file is removed and ``path`` is
     left as it was. A new file gets the mode ``open()`` would give it (0666 less the
-    umask); a replaced file keeps its mode. The write never goes through a symbolic link:
+    umask); a replaced file keeps its mode. With ``mode`` (the check cache's 0600) the file
+    has exactly that mode, from its creation on (never wider in between), whatever the
+    umask or the file it replaces. The write never goes through a symbolic link:
     a link at ``path`` is replaced by the file, not followed; with ``inside`` (the campaign
     or an output directory) ``path`` must lie below it, and a link there, at ``path`` or on
     the way, is an :class:`~outreach.errors.UnsafePathError`.
@@ -180,16 +183,19 @@ def atomic_writer(
         ensure_inside(root, target)
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = _create_temporary(target)
+    fd, tmp_name = _create_temporary(target, 0o666 if mode is None else mode & 0o666)
     try:
         with os.fdopen(fd, "wb", buffering=buffering) as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        with contextlib.suppress(OSError):
-            old = os.lstat(target)
-            if stat.S_ISREG(old.st_mode):
-                os.chmod(tmp_name, old.st_mode & 0o7777)
+        if mode is not None:
+            os.chmod(tmp_name, mode)
+        else:
+            with contextlib.suppress(OSError):
+                old = os.lstat(target)
+                if stat.S_ISREG(old.st_mode):
+                    os.chmod(tmp_name, old.st_mode & 0o7777)
         os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -207,27 +213,31 @@ _TEMPORARY_FLAGS = (
 )
 
 
-def _create_temporary(target: Path) -> tuple[int, str]:
+def _create_temporary(target: Path, mode: int = 0o666) -> tuple[int, str]:
     """A new, empty ``.<name>.<random>.tmp`` beside ``target``: ``(fd, path)``.
 
-    Created with mode 0666 so that the kernel applies the umask (and any default ACL) as
-    for any new file -- unlike ``tempfile.mkstemp``'s 0600, and without changing the
-    process umask to read it.
+    Created with mode 0666 (by default) so that the kernel applies the umask (and any
+    default ACL) as for any new file -- unlike ``tempfile.mkstemp``'s 0600, and without
+    changing the process umask to read it.
     """
     for _ in range(100):
         name = os.path.join(target.parent, f".{target.name}.{secrets.token_hex(4)}.tmp")
         try:
-            return os.open(name, _TEMPORARY_FLAGS, 0o666), name
+            return os.open(name, _TEMPORARY_FLAGS, mode), name
         except FileExistsError:
             continue
     raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(target.parent))
 
 
 def atomic_write_bytes(
-    path: str | os.PathLike[str], data: bytes, *, inside: str | os.PathLike[str] | None = None
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    inside: str | os.PathLike[str] | None = None,
+    mode: int | None = None,
 ) -> None:
     """Write ``data`` to ``path`` atomically (see :func:`atomic_writer`)."""
-    with atomic_writer(path, inside=inside) as stream:
+    with atomic_writer(path, inside=inside, mode=mode) as stream:
         stream.write(data)
 
 

@@ -124,7 +124,6 @@ def status_lines(status: dict[str, Any]) -> list[str]:
     for locale, states in sorted(status["locales"].items()):
         lines.append(f"  {locale}: {_counts(states)}")
     for problem in status["problems"]:
-        lines.append(
-            f"line {problem['line']}: {problem['key']}: {problem['state']}: {problem['reply']}"
-        )
+        line = "?" if problem["line"] is None else problem["line"]  # an edited journal's
+        lines.append(f"line {line}: {problem['key']}: {problem['state']}: {problem['reply']}")
     return lines

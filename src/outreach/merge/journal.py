@@ -31,6 +31,12 @@ A file that is not such a journal (not SQLite, another program's database, an ed
 table) and a disk that fills up are a :class:`~outreach.errors.JournalError`: one line with
 the path, what is wrong and what to do; what the journal had committed stays.
 
+A journal edited with its schema intact may hold values of any type in any column (SQLite
+keeps a text where a number should be, a blob where a text should be). A run overwrites a
+recipient's line and locale from the CSV and tolerates the rest; the reading methods
+(``--status``) do the same: a line that is not a whole number is ``None`` (shown ``?``), and
+a text that is not one (a blob) is ``"?"``. Neither is a reason to refuse the journal.
+
 >>> import pathlib, tempfile
 >>> journal = Journal.open(pathlib.Path(tempfile.mkdtemp()) / "j.sqlite", {"message": "share"})
 >>> journal.see("ana@example.net", 2, "es"), journal.see("ana@example.net", 5, "es")
@@ -321,39 +327,66 @@ class Journal:
             self.begin()
             self.db.execute("UPDATE recipients SET attempts = 0 WHERE key = ?", (key,))
 
-    # -- reading -------------------------------------------------------------------------
+    # -- reading (values as :func:`_text` and :func:`_line` give them) ----------------------
     def counts(self) -> dict[str, int]:
+        found: dict[str, int] = {}
         with self._guard():
-            rows = self.db.execute("SELECT state, count(*) FROM recipients GROUP BY state")
-            return {state: n for state, n in rows if n}
+            for state, n in self.db.execute(
+                "SELECT state, count(*) FROM recipients GROUP BY state"
+            ):
+                if n:
+                    found[_text(state)] = found.get(_text(state), 0) + n
+        return found
 
     def by_locale(self) -> dict[str, dict[str, int]]:
+        """``{locale: {state: count}}``; locales that are not texts are counted as ``?``."""
         found: dict[str, dict[str, int]] = {}
         with self._guard():
             for locale, state, n in self.db.execute(
                 "SELECT locale, state, count(*) FROM recipients GROUP BY locale, state"
             ):
-                found.setdefault(locale, {})[state] = n
+                states = found.setdefault(_text(locale), {})
+                states[_text(state)] = states.get(_text(state), 0) + n
         return found
 
-    def problems(self, limit: int = 50) -> list[tuple[str, int, str, str | None]]:
+    def problems(self, limit: int = 50) -> list[tuple[str, int | None, str, str | None]]:
         """``(key, line, state, reply)`` of the recipients that are not accepted and were
         tried -- failed, deferred (``pending`` with a reply) and ``sending`` (on the wire
-        when a run stopped: the server may have them) -- by line."""
+        when a run stopped: the server may have them) -- by line (``None``: a line that
+        is not a number, in an edited journal; SQLite orders those last).
+
+        >>> import pathlib, sqlite3, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "j.sqlite"
+        >>> journal = Journal.open(path, {"message": "share"})
+        >>> journal.see("ana@example.net", 2, "es")
+        ('pending', None)
+        >>> journal.step(None, "ana@example.net")
+        1
+        >>> journal.close()
+        >>> db = sqlite3.connect(path)
+        >>> _ = db.execute("UPDATE recipients SET line = 'x', locale = X'00ff'")
+        >>> db.commit(); db.close()
+        >>> journal = Journal.open(path, {}, readonly=True)
+        >>> journal.problems(), journal.by_locale()
+        ([('ana@example.net', None, 'sending', None)], {'?': {'sending': 1}})
+        >>> journal.close()
+        """
         with self._guard():
-            return list(
-                self.db.execute(
+            return [
+                (_text(key), _line(line), _text(state), None if reply is None else _text(reply))
+                for key, line, state, reply in self.db.execute(
                     "SELECT key, line, state, reply FROM recipients "
                     "WHERE state IN ('failed', 'sending') "
                     "OR (state = 'pending' AND reply IS NOT NULL) "
                     "ORDER BY line LIMIT ?",
                     (limit,),
                 )
-            )
+            ]
 
     def meta(self) -> dict[str, str]:
         with self._guard():
-            return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+            rows = self.db.execute("SELECT key, value FROM meta").fetchall()
+        return {key: _text(value) for key, value in rows if isinstance(key, str)}
 
     def close(self) -> None:
         with self._mutex:
@@ -366,6 +399,25 @@ class Journal:
             self._lock.close()
         if self._cleanup is not None:
             self._cleanup.cleanup()
+
+
+def _text(value: object) -> str:
+    """A text column's value as read back: the text, or ``"?"`` for what an edit left there
+    instead (SQLite stores a blob, or a number, in a text column as given).
+
+    >>> _text("es"), _text(b"\\x00\\xff"), _text(7)
+    ('es', '?', '?')
+    """
+    return value if isinstance(value, str) else "?"
+
+
+def _line(value: object) -> int | None:
+    """A ``line`` as read back: the number, or ``None`` for a text, a fraction or a blob.
+
+    >>> _line(12), _line("x"), _line(2.5), _line(True)
+    (12, None, None, None)
+    """
+    return value if type(value) is int else None
 
 
 def _check_tables(db: sqlite3.Connection, path: Path, *, create: bool) -> None:

@@ -57,26 +57,30 @@ def default_journal(supporters: Path, message: str, shard: tuple[int, int] | Non
 
 
 def journal_status(path: Path) -> dict[str, Any]:
-    """The summary of a journal, without sending (``--status``)."""
+    """The summary of a journal, without sending (``--status``). Values an edit of the
+    journal left unreadable are shown, not refused (:mod:`outreach.merge.journal`): a line
+    that is not a number is ``None`` (``?`` in the text, last in line order), a text that
+    is not one ``"?"``."""
     from outreach.merge.journal import Journal
 
     journal = Journal.open(path, {}, readonly=True)
     try:
+        problems = [
+            {
+                "key": k,
+                "line": line,
+                "state": {"pending": "deferred"}.get(s, s),
+                "reply": r if s != "sending" else _UNCERTAIN,
+            }
+            for k, line, s, r in journal.problems()
+        ]
         return {
             "journal": str(path),
             "runs": journal.run,
             "meta": {k: v for k, v in journal.meta().items() if k != "run"},
             "states": journal.counts(),
             "locales": journal.by_locale(),
-            "problems": [
-                {
-                    "key": k,
-                    "line": line,
-                    "state": {"pending": "deferred"}.get(s, s),
-                    "reply": r if s != "sending" else _UNCERTAIN,
-                }
-                for k, line, s, r in journal.problems()
-            ],
+            "problems": sorted(problems, key=_by_line),
         }
     finally:
         journal.close()
@@ -165,8 +169,15 @@ def jobs_status(options: MergeOptions, message: str) -> dict[str, Any]:
         "meta": meta,
         "states": dict(states),
         "locales": {locale: dict(counts) for locale, counts in locales.items()},
-        "problems": sorted(problems, key=lambda problem: problem["line"]),
+        "problems": sorted(problems, key=_by_line),
     }
+
+
+def _by_line(problem: dict[str, Any]) -> tuple[bool, int]:
+    """Problems in line order, those whose line an edit made unreadable (``None``) last,
+    as SQLite orders a text or a blob after numbers (:meth:`Journal.problems`)."""
+    line = problem["line"]
+    return (line is None, line or 0)
 
 
 _UNCERTAIN = "on the wire when a run stopped: the server may have it; the next run sends it again"

@@ -12,7 +12,9 @@ A field whose value the template uses beyond writing it -- through a filter
 (``{{ signatures|number }}``), as a plural's count, in a comparison
 (:mod:`outreach.merge.fields`) -- has no marker: no probe string can stand for every value
 a filter takes. Its value is part of the skeleton instead: the skeleton is keyed by the
-values of those fields, as by the non-empty ones, and built the second time a combination
+values of those fields (each by its type and ``repr``, not by equality: ``-0.0 == 0.0``,
+yet ``|number`` gives ``-0`` and ``0``; see :class:`Exact`), as by the non-empty ones, and
+built the second time a combination
 of them comes (the first supporter with it, and any combination past the cache's size,
 get a full render). So does a column that overrides one of campaign.toml's ``[variables]``
 that is not text: its cells are read as that variable's type
@@ -32,7 +34,6 @@ then ``email_bytes``. The summary counts both paths and says why.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import email.utils
 import hashlib
@@ -78,8 +79,41 @@ __all__ = ["MessageMaker", "Outgoing"]
 
 _HTML_SPECIAL = re.compile(r"[&<>\"']")
 Segments = list[str | int]
+
+
+class Exact:
+    """A fixed field's value in a skeleton's key: equal to another only if both are of the
+    same type with the same ``repr``. Values that compare equal can render differently --
+    ``-0.0 == 0.0`` but ``{{ ratio|number }}`` gives ``-0`` and ``0``; ``Decimal("1.0")``
+    and ``Decimal("1")``; ``1``, ``1.0`` and ``True`` -- and must never share a skeleton.
+
+    >>> Exact(0.0) == Exact(-0.0), Exact(0.0) == Exact(0.0)
+    (False, True)
+    >>> from decimal import Decimal
+    >>> len({Exact(Decimal("1.0")), Exact(Decimal("1")), Exact(1), Exact(1.0), Exact(True)})
+    5
+    >>> Exact(float("nan")) == Exact(float("nan"))  # as they render: the same
+    True
+    """
+
+    __slots__ = ("_identity", "value")
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+        self._identity = (type(value), repr(value))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Exact) and self._identity == other._identity
+
+    def __hash__(self) -> int:
+        return hash(self._identity)
+
+    def __repr__(self) -> str:
+        return f"Exact({self.value!r})"
+
+
 #: A skeleton's key: the locale, the fields that are not empty, the fixed fields' values.
-Key = tuple[str, frozenset[str], tuple[Any, ...]]
+Key = tuple[str, frozenset[str], tuple[Exact, ...]]
 _SEEN = 4096  # combinations of fixed values remembered (seen once) before starting again
 _SKELETONS = 256  # skeletons kept for one message
 
@@ -300,7 +334,7 @@ class MessageMaker:
         each row to judge (the probe may not be what a filter takes)."""
         defaults = self._defaults()
         for locale in locales:
-            key: Key = (locale, frozenset(self._shaping), defaults)
+            key: Key = (locale, frozenset(self._shaping), tuple(map(Exact, defaults)))
             built = self._build(key)
             if isinstance(built, TemplateError):
                 probed = [f for f in self.fixed if f not in self.renderer.variables]
@@ -313,8 +347,7 @@ class MessageMaker:
                 self.notes.setdefault(note, note)
                 continue
             self._worked = dict(zip(self.fixed, defaults, strict=True))
-            with contextlib.suppress(TypeError):  # a campaign value may be a list
-                self._skeletons[key] = built
+            self._skeletons[key] = built  # a list's too: its key holds its repr
             if isinstance(built, str):
                 self.notes.setdefault(built, built)
 
@@ -356,7 +389,7 @@ class MessageMaker:
         reason = self._full_reason(values)
         if proof_to is None and reason is None:
             truthy = frozenset(f for f in self._shaping if values.get(f))
-            fixed = tuple(map(values.get, self.fixed)) if self.fixed else ()
+            fixed = tuple(Exact(values.get(f)) for f in self.fixed) if self.fixed else ()
             built = self._skeleton((locale, truthy, fixed))
             if isinstance(built, _Skeleton):
                 outgoing = self._fast(built, supporter, values, unsubscribe, self.newline)
@@ -568,7 +601,7 @@ class MessageMaker:
         """A value for each field: the key's for a fixed field, "" for an empty one, else
         ``make(index, field)``."""
         _, truthy, fixed = key
-        held = dict(zip(self.fixed, fixed, strict=True))
+        held = {f: exact.value for f, exact in zip(self.fixed, fixed, strict=True)}
         return [
             held[f] if f in held else "" if f in self._shaping and f not in truthy else make(i, f)
             for i, f in enumerate(self.fields)

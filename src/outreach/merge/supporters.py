@@ -330,8 +330,38 @@ def open_supporters(
     return SupporterFile(where, chosen, delimiter, _columns(header, where), records)
 
 
+#: The most columns a supporters file may have. Every column is a template variable and a
+#: value in each row's dict, so each row costs in proportion to the header: a CRM's export
+#: has tens of columns (a few hundred with every custom field), while a header of 100,000
+#: is a wrong file or a hostile one, and refused at once (one line, exit 2) rather than
+#: carried through every row of the run.
+MAX_COLUMNS = 1000
+
+
 def _columns(header: list[str], where: Path) -> tuple[str, ...]:
-    columns: list[str] = []
+    """The header's column names, checked: :class:`~outreach.errors.InputError` at line 1
+    for a column without a name, two with one name, a reserved name, no ``email`` column,
+    or more than :data:`MAX_COLUMNS` columns.
+
+    >>> _columns(["Email", "First Name"], Path("s.csv"))
+    ('email', 'first_name')
+    >>> _columns(["email", "Name", "name "], Path("s.csv"))
+    Traceback (most recent call last):
+    ...
+    outreach.errors.InputError: s.csv:1: two columns are named 'name'
+    >>> _columns(["email", *(f"c{n}" for n in range(1000))], Path("s"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    outreach.errors.InputError: s:1: the header has 1,001 columns: a supporters file may have ...
+    """
+    if len(header) > MAX_COLUMNS:
+        raise InputError(
+            f"the header has {len(header):,} columns: a supporters file may have at most "
+            f"{MAX_COLUMNS:,} (is it the right file?)",
+            path=where,
+            line=1,
+        )
+    columns: dict[str, None] = {}  # a dict: in order, and found in constant time
     for raw in header:
         name = column_name(raw)
         if not name:
@@ -344,7 +374,7 @@ def _columns(header: list[str], where: Path) -> tuple[str, ...]:
                 path=where,
                 line=1,
             )
-        columns.append(name)
+        columns[name] = None
     if "email" not in columns:
         found = ", ".join(repr(h) for h in header) or "none"
         raise InputError(f"no 'email' column (columns: {found})", path=where, line=1)
