@@ -52,18 +52,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_merge import (
+from bench_merge import (  # the benchmarks share their set-up
     BIN,
     CEILING,
+    GNU_TIME,
     SECRET,
     one_message,
     prepare_campaign,
     prepare_mailmerge,
+    run_measured,
     write_rows,
 )
 
 SINK = "/usr/sbin/smtp-sink"
-GNU_TIME = "/usr/bin/time"
 
 
 @dataclass(frozen=True)
@@ -124,25 +125,11 @@ class Sink:
 
 
 def measured(command: list[str], cwd: Path, env: dict[str, str], sink: Sink) -> Run:
-    """``command`` launched by GNU time against ``sink``; fails loudly on a non-zero exit."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
-        before = sink.cpu()
-        started = time.perf_counter()
-        result = subprocess.run(
-            [GNU_TIME, "-f", "%e %M %U %S", "-o", report.name, *command],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        seconds = time.perf_counter() - started
-        if result.returncode != 0:
-            raise SystemExit(
-                f"{' '.join(command)} exited {result.returncode}:\n{result.stderr[-2000:]!r}"
-            )
-        _, rss_kb, user, system = report.read().split()[-4:]
-        sink_cpu = sink.cpu() - before
-    return Run(seconds, float(user) + float(system), int(rss_kb) / 1024, 0, sink_cpu)
+    """``command`` launched by GNU time (:func:`bench_merge.run_measured`: fails loudly on a
+    non-zero exit) against ``sink``, with the sink's CPU meanwhile."""
+    before = sink.cpu()
+    seconds, rss_mb, cpu = run_measured(command, cwd, env)
+    return Run(seconds, cpu, rss_mb, 0, sink.cpu() - before)
 
 
 def run_one(name: str, work: Path, campaign: Path, args: argparse.Namespace, index: int) -> Run:
