@@ -299,7 +299,14 @@ class Journal:
                 attempts = 0
                 if sending is not None:
                     row = db.execute(_SENDING, (now, sending)).fetchone()
-                    attempts = int(row[0]) if row else 0
+                    if row is None:
+                        # its row was read in but never committed: a write that failed (a
+                        # full disk) rolled the open transaction back. Sending it now would
+                        # put on the wire a message no journal knows of.
+                        raise sqlite3.DatabaseError(
+                            "a recipient's row was lost with a write that failed"
+                        )
+                    attempts = int(row[0])
                 db.execute("COMMIT")
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
