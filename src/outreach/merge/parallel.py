@@ -160,17 +160,8 @@ def run_shards(run: Run, maker: MessageMaker, jobs: int, send: Callable[[int], N
         said = [Path(scratch) / f"said-{k}.txt" for k in range(jobs)]
         try:
             for index in range(jobs):
-                read, write = os.pipe()
-                sys.stdout.flush()
-                sys.stderr.flush()
-                pid = os.fork()
-                if pid == 0:
-                    _die_with(parent)
-                    os.close(read)
-                    for other in workers:
-                        os.close(other.pipe)
-                    _work(functools.partial(_shard, run, maker, send, index, counts, said), write)
-                os.close(write)
+                task = functools.partial(_shard, run, maker, send, index, counts, said)
+                pid, read = _spawn(workers, task, parent=parent)
                 reports = Path(scratch) / f"bad-{index}.txt"
                 workers.append(_Worker(index, pid, read, None, reports))
 
@@ -232,11 +223,7 @@ def _shard(
     said: list[Path],
 ) -> dict[str, Any]:
     """In worker ``index`` of :func:`run_shards`: its shard sent, its summary returned."""
-
-    def count(done: int, total: int) -> None:
-        struct.pack_into("<q", counts, 8 * index, done)
-
-    run.progress = count
+    run.progress = _counter(counts, index)
     with (
         open(said[index].with_name(f"bad-{index}.txt"), "w", encoding="utf-8") as reports,
         open(said[index], "w", encoding="utf-8") as lines,
@@ -274,24 +261,45 @@ def _fork(
     else:
         part = Writer()
     reports = scratch / f"bad-{index}.txt"
+
+    def task() -> dict[str, Any]:  # in the worker
+        run.progress = _counter(counts, index)
+        tempfile.tempdir = str(scratch)  # the worker's own temporary files go with the parts
+        return _Job(run, supporters, audience, maker, part, reports).window(*window)
+
+    pid, read = _spawn(earlier, task)
+    return _Worker(index, pid, read, part, reports)
+
+
+def _spawn(
+    earlier: list[_Worker], task: Callable[[], dict[str, Any]], *, parent: int | None = None
+) -> tuple[int, int]:
+    """Fork a worker that runs ``task`` and sends its result up a pipe (:func:`_work`):
+    ``(pid, the pipe's read end)``. The worker keeps none of the ``earlier`` workers' pipes;
+    with ``parent``, it ends when that process does (:func:`_die_with`)."""
     read, write = os.pipe()
     sys.stdout.flush()  # nothing buffered is written by the worker too
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
+        if parent is not None:
+            _die_with(parent)
         os.close(read)
         for other in earlier:
             os.close(other.pipe)
-
-        def count(done: int, total: int) -> None:
-            struct.pack_into("<q", counts, 8 * index, done)
-
-        run.progress = count
-        tempfile.tempdir = str(scratch)  # the worker's own temporary files go with the parts
-        job = _Job(run, supporters, audience, maker, part, reports)
-        _work(lambda: job.window(*window), write)
+        _work(task, write)
     os.close(write)
-    return _Worker(index, pid, read, part, reports)
+    return pid, read
+
+
+def _counter(counts: mmap.mmap, index: int) -> Callable[[int, int], None]:
+    """A worker's progress callback: its rows done, in slot ``index`` of the shared
+    ``counts`` the parent draws the progress bar from."""
+
+    def count(done: int, total: int) -> None:
+        struct.pack_into("<q", counts, 8 * index, done)
+
+    return count
 
 
 @dataclass
