@@ -160,6 +160,12 @@ def one_message(campaign: Path, work: Path) -> Path:
     return path
 
 
+def process_cpu(pid: int) -> float:
+    """A running process's CPU seconds so far (user + system, from ``/proc``)."""
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class SmtpServer:
     """``processes`` aiosmtpd servers on one port (``SO_REUSEPORT``: the kernel spreads the
     connections), so that on a machine with cores to spare the server is not one core."""
@@ -182,12 +188,8 @@ class SmtpServer:
         return self
 
     def cpu(self) -> float:
-        """The servers' CPU seconds so far (user + system, from ``/proc``)."""
-        total = 0.0
-        for process in self.processes:
-            stat = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
-        return total
+        """The servers' CPU seconds so far."""
+        return sum(process_cpu(process.pid) for process in self.processes)
 
     def __exit__(self, *exc: object) -> None:
         self.received = 0

@@ -60,6 +60,7 @@ from bench_merge import (  # the benchmarks share their set-up
     one_message,
     prepare_campaign,
     prepare_mailmerge,
+    process_cpu,
     run_measured,
     write_rows,
 )
@@ -109,8 +110,7 @@ class Sink:
         raise SystemExit(f"smtp-sink did not start: {self.process.stderr.read()!r}")  # type: ignore[union-attr]
 
     def cpu(self) -> float:
-        stat = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu(self.process.pid)
 
     def __exit__(self, *exc: object) -> None:
         self.final_cpu = self.cpu()
