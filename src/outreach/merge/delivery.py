@@ -1039,7 +1039,6 @@ class Delivery:
             job.attempts += 1
             return job.attempts
         try:
-            self._commit()
             job.attempts = self.ledger.tried(job.out.key, reply)
         except OutreachError as exc:
             self._fail_run(exc)
