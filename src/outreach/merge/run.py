@@ -207,6 +207,7 @@ def merge(
     if options.jobs > 1 and sending and options.shard:
         raise UsageError("--jobs over SMTP shards the supporters itself: leave out --shard")
     run = Run(campaign, options, report, progress)
+    _suppress(run, campaign, options)  # before anything is read, written or sent
     # Over SMTP nothing may leave before the whole CSV is known to parse; files are
     # written atomically, so for them a check of the encoding is enough up front.
     parse_all = bool(options.smtp) and not options.dry_run
@@ -232,6 +233,8 @@ def merge(
     maker.prepare(campaign.locales)
     if options.cache is not None:
         options.cache.save()  # every catalog is loaded now
+    from outreach.merge.suppress import preferences_for
+
     audience = Audience(
         Negotiator(campaign.locales, campaign.source_locale),
         supporters.columns,
@@ -239,6 +242,7 @@ def merge(
         options.shard,
         body_fields={*maker.use.plain, *maker.use.complex},
         kinds=campaign.merge_columns,
+        preferences=preferences_for(campaign),
     )
     if options.jobs > 1 and sending:
         from outreach.merge.parallel import run_shards
@@ -263,6 +267,19 @@ def merge(
         return _finish(run, maker, started)
     _send(run, campaign, options, supporters, audience, maker, message, delivery, options.shard)
     return _finish(run, maker, started)
+
+
+def _suppress(run: Run, campaign: Campaign, options: MergeOptions) -> None:
+    """Read the suppression lists and the journals' hard bounces into ``run``: an
+    :class:`~outreach.errors.InputError` (exit 2) for a list that cannot be read."""
+    from outreach.merge.suppress import suppression_for
+
+    extra = [options.journal] if options.journal is not None else []
+    if options.journal is not None:
+        extra += sorted(options.journal.parent.glob(f"{glob.escape(options.journal.name)}.shard-*"))
+    found = suppression_for(campaign, options.supporters, options.suppress, extra)
+    run.suppression = found
+    run.summary.suppression = {"files": found.files, "addresses": len(found)}
 
 
 def shard_journal(options: MergeOptions, message: str, shard: tuple[int, int] | None) -> Path:

@@ -1,0 +1,96 @@
+"""Who a merge must not reach: the suppression lists, the journals' hard bounces, and the
+language each supporter asked for.
+
+Before anything is written or sent, :func:`suppression_for` reads every list of
+``--suppress`` and of campaign.toml's ``[merge] suppress`` (a missing or unreadable one
+stops the run: sending without it is the one unsafe fallback), and adds the recipients
+that a server refused with a 5xx in any earlier run of the same campaign (the journals
+beside the supporters CSV whose campaign is this one's), as ``bounced``. The row loop
+(:func:`outreach.merge.rows.rows`) skips a supporter whose address key is listed, and the
+summary counts them by reason.
+
+:func:`preferences_for` reads the language preferences the unsubscribe page writes
+(``[merge] preferences``, by default ``suppress/preferences.csv``): a preference wins
+over the CSV's ``locale`` column.
+
+>>> from outreach.suppression import Suppression
+>>> found = Suppression(); found.add("ana@example.net", "unsubscribed")
+>>> found.reason("ana@example.net"), found.reason("bo@example.net")
+('unsubscribed', None)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from outreach.errors import JournalError, OutreachError
+from outreach.suppression import Suppression, load_preferences, load_suppression
+
+if TYPE_CHECKING:
+    from outreach.campaign import Campaign
+
+__all__ = ["BOUNCED", "preferences_for", "suppression_files", "suppression_for"]
+
+#: The reason of a recipient a server refused with a 5xx in an earlier run.
+BOUNCED = "bounced"
+
+
+def suppression_files(campaign: Campaign, given: tuple[Path, ...]) -> list[Path]:
+    """``--suppress`` files, then ``[merge] suppress``'s (relative to the campaign)."""
+    files = list(given)
+    files += [campaign.root / name for name in campaign.merge_suppress]
+    return files
+
+
+def suppression_for(
+    campaign: Campaign, supporters: Path, given: tuple[Path, ...], journals: list[Path]
+) -> Suppression:
+    """Every suppressed address of this run (see the module's text). ``journals`` are
+    extra journal paths to read (``--journal``); those beside ``supporters`` are found."""
+    found = load_suppression(suppression_files(campaign, given))
+    for path in _journals(supporters, journals):
+        for key in _bounced(path, campaign.name):
+            found.add(key, BOUNCED)
+    return found
+
+
+def _journals(supporters: Path, extra: list[Path]) -> list[Path]:
+    beside = sorted(supporters.parent.glob(f"{_escape(supporters.stem)}.*.journal"))
+    found = []
+    for path in [*beside, *extra]:
+        if path.is_file() and not path.is_symlink() and path not in found:
+            found.append(path)
+    return found
+
+
+def _escape(text: str) -> str:
+    import glob
+
+    return glob.escape(text)
+
+
+def _bounced(path: Path, campaign: str) -> list[str]:
+    """The keys ``path`` (a journal) has as failed with a 5xx reply, if it is a journal of
+    ``campaign``; a file that is no journal of it is none of this run's business."""
+    from outreach.merge.journal import Journal
+
+    try:
+        journal = Journal.open(path, {}, readonly=True)
+    except (OutreachError, JournalError):
+        return []
+    try:
+        if journal.meta().get("campaign") != campaign:
+            return []
+        return journal.bounced()
+    except OutreachError:
+        return []
+    finally:
+        journal.close()
+
+
+def preferences_for(campaign: Campaign) -> dict[str, str]:
+    """``{address key: campaign locale}`` the supporters chose on the unsubscribe page."""
+    labels = {campaign.label(locale).lower(): locale for locale in campaign.locales}
+    labels.update({locale.lower().replace("_", "-"): locale for locale in campaign.locales})
+    return load_preferences(campaign.root / campaign.merge_preferences, labels)
