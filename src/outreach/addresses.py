@@ -31,6 +31,7 @@ _PLAIN_LABEL = rf"(?![A-Za-z0-9]{{2}}--){_LABEL}"
 _PLAIN_ADDRESS = re.compile(rf"({_ATEXT.pattern})@({_PLAIN_LABEL}(?:\.{_PLAIN_LABEL})+)")
 _FORBIDDEN = re.compile(r"[\s<>()\[\],;:\\\"\x00-\x1f\x7f\x85\u2028\u2029@]")
 
+
 class Address(NamedTuple):  # a tuple, not a frozen dataclass: one is made for every row
     """A valid address: as it is sent (``spec``: the local part in Unicode NFC, the domain
     in ASCII as IDNA 2008 writes it), the key it is known by (``spec`` in lower case:

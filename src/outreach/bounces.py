@@ -292,15 +292,19 @@ def _plain(message: Message, raw: bytes) -> list[Verdict] | str:
     spots = [(m.start(), m.group().rstrip(".")) for m in _ADDRESS.finditer(region)]
     named = {a for raw_address in failed if (a := _address(raw_address)) is not None}
     found: dict[str, Verdict] = {}
-    for index, (at, candidate) in enumerate(spots[:MAX_RECIPIENTS]):
+    spots = spots[:MAX_RECIPIENTS]
+    for index, (at, candidate) in enumerate(spots):
         address = _address(candidate)
         if address is None or address in found:
             continue
         if named and address not in named:
             continue
-        after = region[
-            at + len(candidate) : spots[index + 1][0] if index + 1 < len(spots) else None
-        ]
+        # its text runs to the next address that is another one (Exim repeats it)
+        upto = next(
+            (s for s, other in spots[index + 1 :] if other.lower() != candidate.lower()),
+            len(region),
+        )
+        after = region[at + len(candidate) : upto]
         found[address] = _verdict(message, raw, address, after[:2000], permanent)
     for address in sorted(named - set(found)):
         found[address] = _verdict(message, raw, address, region[:2000], permanent)
@@ -322,7 +326,7 @@ def _verdict(message: Message, raw: bytes, address: str, text: str, permanent: b
         kind,
         address,
         code,
-        _one_line(text.strip(" :\n"), 200),
+        _one_line(text.lstrip(" <>:\n").rstrip(), 200),
         _day(message),
         _source(message, raw),
     )
