@@ -41,7 +41,7 @@ def love(tmp_path: Path) -> Path:
 def _mbox_recipients(path: Path) -> list[str]:
     box = mailbox.mbox(path)
     try:
-        return sorted(parse(box.get_bytes(key))["To"].addresses[0].addr_spec for key in box.keys())
+        return sorted(parse(box.get_bytes(key))["To"].addresses[0].addr_spec for key in box)
     finally:
         box.close()
 
@@ -120,7 +120,7 @@ def test_merge_over_smtp_skips_suppressed_and_earlier_5xx(love: Path, tmp_path: 
 def test_missing_or_broken_list_stops_before_anything(love: Path, tmp_path: Path) -> None:
     supporters = write_csv(tmp_path / "s.csv", ROWS)
     with Server() as server:
-        code, out, err = run_cli(
+        code, _out, err = run_cli(
             love,
             "merge",
             str(supporters),
@@ -135,14 +135,14 @@ def test_missing_or_broken_list_stops_before_anything(love: Path, tmp_path: Path
         assert code == 2 and "nope.csv: no such suppression list" in err
         assert "Traceback" not in err
         (love / "suppress" / "bounces.csv").unlink()  # [merge] suppress names it
-        code, out, err = run_cli(
+        code, _out, err = run_cli(
             love, "merge", str(supporters), "hello", "--smtp", server.address, "--tls", "none"
         )
         assert code == 2 and "bounces.csv: no such suppression list" in err
         shutil.copy(love / "suppress" / "unsubscribed.csv", love / "suppress" / "bounces.csv")
         bad = tmp_path / "bad.csv"
         bad.write_text("email,reason\nAna <ana@example.net>,x\n", encoding="utf-8")
-        code, out, err = run_cli(
+        code, _out, err = run_cli(
             love,
             "merge",
             str(supporters),
@@ -179,7 +179,7 @@ def test_preference_wins_over_csv_locale(love: Path, tmp_path: Path) -> None:
         [{"email": "Sam@Example.net", "locale": "fr", "date": "2026-12-07"}],
     )
     out_mbox = tmp_path / "o.mbox"
-    code, out, err = run_cli(love, "merge", str(supporters), "hello", "--out", str(out_mbox))
+    code, _out, err = run_cli(love, "merge", str(supporters), "hello", "--out", str(out_mbox))
     assert (code, err) == (0, ""), err
     box = mailbox.mbox(out_mbox)
     (key,) = box.keys()

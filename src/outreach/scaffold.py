@@ -99,7 +99,7 @@ def init_campaign(
 
     skeleton = resources.files("outreach") / "skeleton"
     files: dict[Path, bytes] = {config_path: config.encode("utf-8")}
-    for template in ("_email.html.j2", "_email.txt.j2", "welcome.j2"):
+    for template in ("_email.html.j2", "_email.txt.j2", "_unsubscribe.html.j2", "welcome.j2"):
         files[root / "messages" / template] = builtin_template(template).encode("utf-8")
     files[root / "babel.cfg"] = (skeleton / "babel.cfg").read_bytes()
     gitignore = root / ".gitignore"
