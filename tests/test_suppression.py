@@ -41,7 +41,7 @@ def love(tmp_path: Path) -> Path:
 def _mbox_recipients(path: Path) -> list[str]:
     box = mailbox.mbox(path)
     try:
-        return sorted(parse(box.get_bytes(key))["To"].addresses[0].addr_spec for key in box)
+        return sorted(parse(m.as_bytes())["To"].addresses[0].addr_spec for m in box)
     finally:
         box.close()
 

@@ -383,7 +383,7 @@ def parse_merge_files(
     ``suppress/preferences.csv``).
 
     >>> import tomllib
-    >>> text = '[merge]\nsuppress = ["suppress/unsubscribed.csv", "suppress/bounces.csv"]\n'
+    >>> text = '[merge]\\nsuppress = ["suppress/unsubscribed.csv", "suppress/bounces.csv"]\\n'
     >>> parse_merge_files(TomlReader(text, "campaign.toml"), tomllib.loads(text))
     (('suppress/unsubscribed.csv', 'suppress/bounces.csv'), None)
     """

@@ -88,7 +88,7 @@ def _reason(value: str, default: str) -> str:
 MAX_FILE = 512 << 20
 
 
-def _read_regular(path: Path) -> bytes:
+def _read_regular(path: Path, lock: bool = True) -> bytes:
     """The bytes of ``path``, a regular file (a FIFO would block: refused) of at most
     :data:`MAX_FILE` bytes."""
     try:
@@ -98,18 +98,20 @@ def _read_regular(path: Path) -> bytes:
     with os.fdopen(fd, "rb") as stream:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise InputError("is not a regular file", path=path)
+        if lock:  # never half of a line another process is appending
+            fcntl.flock(fd, fcntl.LOCK_SH)
         data = stream.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
         raise InputError(f"is larger than {MAX_FILE >> 20} MiB", path=path)
     return data
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def read_rows(path: Path, *, lock: bool = True) -> Iterator[tuple[int, dict[str, str]]]:
     """``(line, row)`` of a suppression-style file, ``row`` keyed by lower-case column
     names (``email`` always there); a list of addresses reads as rows of one ``email``.
     An unreadable file, a line longer than :data:`MAX_LINE` or a CSV syntax error is an
     :class:`~outreach.errors.InputError` at its line."""
-    data = _read_regular(path)
+    data = _read_regular(path, lock)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -176,13 +178,13 @@ def load_suppression(paths: Sequence[Path], into: Suppression | None = None) -> 
     return found
 
 
-def listed_keys(path: Path) -> set[str]:
+def listed_keys(path: Path, *, lock: bool = True) -> set[str]:
     """The address keys a file of :func:`read_rows`'s shape already lists (an empty set
     when it does not exist); entries that are no address are skipped here."""
     if not path.exists():
         return set()
     found = set()
-    for _, row in read_rows(path):
+    for _, row in read_rows(path, lock=lock):
         address = parse_address(row.get("email", ""))
         if isinstance(address, Address):
             found.add(address.key)
@@ -232,6 +234,8 @@ def _locked(path: Path) -> Iterator[int]:
     except OSError as exc:
         raise InputError(f"cannot be written: {exc.strerror or exc}", path=path) from None
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError("is not a regular file", path=path)
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield fd
     finally:
@@ -250,7 +254,8 @@ def append_rows(
     file already lists. Values are folded to one line. Returns how many rows were written."""
     with _locked(path) as fd:
         size = os.fstat(fd).st_size
-        known = listed_keys(path) if unique and size else set()
+        # this process holds the lock (a shared one from another descriptor would wait forever)
+        known = listed_keys(path, lock=False) if unique and size else set()
         chunk = []
         for row in rows:
             address = parse_address(row.get("email", ""))

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from outreach.errors import UsageError
+from outreach.errors import OutreachError, UsageError
 
 __all__ = ["PAGE", "UnsubscribeApp", "serve", "unsubscribe_app"]
 
@@ -46,6 +46,7 @@ _STATUS = {
     413: "413 Content Too Large",
     414: "414 URI Too Long",
     421: "421 Misdirected Request",
+    503: "503 Service Unavailable",
 }
 _HEADERS = [
     ("Cache-Control", "no-store"),
@@ -108,6 +109,9 @@ class UnsubscribeApp:
         self.labels = {
             self.campaign.label(locale).lower(): locale for locale in self.campaign.locales
         }
+        for locale in self.campaign.locales:  # a template error stops the start, not a request
+            for page in ("confirm", "done", "language", "forbidden"):
+                self._page(page, locale)
 
     # -- WSGI ------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
@@ -156,7 +160,10 @@ class UnsubscribeApp:
             from outreach.suppression import SUPPRESS_COLUMNS, append_rows
 
             row = {"email": address, "reason": "unsubscribed", "date": _today(), "source": "web"}
-            append_rows(self.store, SUPPRESS_COLUMNS, [row], unique=True)
+            try:
+                append_rows(self.store, SUPPRESS_COLUMNS, [row], unique=True)
+            except OutreachError:  # the file cannot be written: say so, the client retries
+                return 503, b"Cannot record this now: please try again later.\n", locale
             return 200, "done", locale
         if "language" in form:
             chosen = self.labels.get(form["language"].lower())
@@ -165,7 +172,10 @@ class UnsubscribeApp:
             from outreach.suppression import PREFERENCE_COLUMNS, append_rows
 
             row = {"email": address, "locale": self.campaign.label(chosen), "date": _today()}
-            append_rows(self.preferences, PREFERENCE_COLUMNS, [row])
+            try:
+                append_rows(self.preferences, PREFERENCE_COLUMNS, [row])
+            except OutreachError:
+                return 503, b"Cannot record this now: please try again later.\n", locale
             return 200, "language", chosen
         return 400, b"Nothing to do: List-Unsubscribe=One-Click or language=...\n", locale
 
@@ -264,6 +274,11 @@ def unsubscribe_app(
 
 def serve(app: UnsubscribeApp, listen: str, *, threads: int = 8) -> None:  # pragma: no cover
     """Serve ``app`` on ``listen`` (``HOST:PORT``) with waitress until interrupted."""
+    import re
+
     import waitress
+
+    if not re.fullmatch(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}", listen):
+        raise UsageError(f"--listen {listen!r}: write HOST:PORT, e.g. 127.0.0.1:8025")
 
     waitress.serve(app, listen=listen, threads=threads, ident="outreach")
