@@ -207,7 +207,6 @@ def merge(
     if options.jobs > 1 and sending and options.shard:
         raise UsageError("--jobs over SMTP shards the supporters itself: leave out --shard")
     run = Run(campaign, options, report, progress)
-    _suppress(run, campaign, options)  # before anything is read, written or sent
     # Over SMTP nothing may leave before the whole CSV is known to parse; files are
     # written atomically, so for them a check of the encoding is enough up front.
     parse_all = bool(options.smtp) and not options.dry_run
@@ -216,6 +215,7 @@ def merge(
     message = renderer.resolve_message(options.message)
     if EMAIL not in renderer.channels(message):
         raise UsageError(f"message {message!r} has no email (no body or text block)")
+    _suppress(run, campaign, options, message)  # before anything is written or sent
     if sending and not options.proof_to:
         check_layout(options, message)  # before anything connects
     settings = campaign.email
@@ -269,15 +269,13 @@ def merge(
     return _finish(run, maker, started)
 
 
-def _suppress(run: Run, campaign: Campaign, options: MergeOptions) -> None:
-    """Read the suppression lists and the journals' hard bounces into ``run``: an
-    :class:`~outreach.errors.InputError` (exit 2) for a list that cannot be read."""
+def _suppress(run: Run, campaign: Campaign, options: MergeOptions, message: str) -> None:
+    """Read the suppression lists and the other messages' journals' hard bounces into
+    ``run``: an :class:`~outreach.errors.InputError` (exit 2) for a list that cannot be
+    read."""
     from outreach.merge.suppress import suppression_for
 
-    extra = [options.journal] if options.journal is not None else []
-    if options.journal is not None:
-        extra += sorted(options.journal.parent.glob(f"{glob.escape(options.journal.name)}.shard-*"))
-    found = suppression_for(campaign, options.supporters, options.suppress, extra)
+    found = suppression_for(campaign, options.supporters, options.suppress, message)
     run.suppression = found
     run.summary.suppression = {"files": found.files, "addresses": len(found)}
 

@@ -4,8 +4,10 @@ language each supporter asked for.
 Before anything is written or sent, :func:`suppression_for` reads every list of
 ``--suppress`` and of campaign.toml's ``[merge] suppress`` (a missing or unreadable one
 stops the run: sending without it is the one unsafe fallback), and adds the recipients
-that a server refused with a 5xx in any earlier run of the same campaign (the journals
-beside the supporters CSV whose campaign is this one's), as ``bounced``. The row loop
+that a server refused with a 5xx in an earlier mailing of the same campaign (the journals
+of the other messages beside the supporters CSV whose campaign is this one's), as
+``bounced``. This message's own journal keeps its own rule: a recipient it has as failed
+is reported as ``failed earlier``, and ``--retry-failed`` sends it again. The row loop
 (:func:`outreach.merge.rows.rows`) skips a supporter whose address key is listed, and the
 summary counts them by reason.
 
@@ -44,24 +46,26 @@ def suppression_files(campaign: Campaign, given: tuple[Path, ...]) -> list[Path]
 
 
 def suppression_for(
-    campaign: Campaign, supporters: Path, given: tuple[Path, ...], journals: list[Path]
+    campaign: Campaign, supporters: Path, given: tuple[Path, ...], message: str
 ) -> Suppression:
-    """Every suppressed address of this run (see the module's text). ``journals`` are
-    extra journal paths to read (``--journal``); those beside ``supporters`` are found."""
+    """Every suppressed address of a run of ``message`` (see the module's text)."""
     found = load_suppression(suppression_files(campaign, given))
-    for path in _journals(supporters, journals):
+    for path in _journals(supporters, message):
         for key in _bounced(path, campaign.name):
             found.add(key, BOUNCED)
     return found
 
 
-def _journals(supporters: Path, extra: list[Path]) -> list[Path]:
+def _journals(supporters: Path, message: str) -> list[Path]:
+    """The journals beside ``supporters`` of the other messages (``<stem>.<message>.journal``
+    and their ``--jobs`` shards)."""
+    own = f"{supporters.stem}.{message}."
     beside = sorted(supporters.parent.glob(f"{_escape(supporters.stem)}.*.journal"))
-    found = []
-    for path in [*beside, *extra]:
-        if path.is_file() and not path.is_symlink() and path not in found:
-            found.append(path)
-    return found
+    return [
+        path
+        for path in beside
+        if not path.name.startswith(own) and path.is_file() and not path.is_symlink()
+    ]
 
 
 def _escape(text: str) -> str:
