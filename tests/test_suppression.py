@@ -185,3 +185,17 @@ def test_preference_wins_over_csv_locale(love: Path, tmp_path: Path) -> None:
     (key,) = box.keys()
     assert parse(box.get_bytes(key))["Content-Language"] == "fr"
     box.close()
+
+
+def test_reasons_are_one_short_line_and_few(tmp_path: Path) -> None:
+    path = tmp_path / "l.csv"
+    lines = ["email,reason"] + [f"p{n}@example.net,why {n}" for n in range(50)]
+    lines.append('q@example.net,"a\nreason\x1b[31m over many lines and far longer than forty"')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = load_suppression([path])
+    reasons = {found.reason(f"p{n}@example.net") for n in range(50)}
+    assert len(reasons) == 21 and "other" in reasons
+    assert found.reason("q@example.net") == "other"
+    single = tmp_path / "one.csv"
+    single.write_text('email,reason\nq@example.net,"a\nb\x1bc"\n', encoding="utf-8")
+    assert load_suppression([single]).reason("q@example.net") == "one"  # not printable

@@ -191,3 +191,27 @@ def test_verify_is_the_inverse_of_the_token() -> None:
     assert verify("ana@example.net", token(SECRET, "ana@example.net"), SECRET)
     assert not verify("ana@example.net", token(SECRET, "bo@example.net"), SECRET)
     assert not verify("ana@example.net", "é" * 43, SECRET)
+
+
+def test_serve_unsubscribe_refuses_what_it_cannot_serve(
+    love: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = run_cli(love, "serve-unsubscribe", "--listen", "nowhere")
+    assert code == 2 and err.startswith("outreach: --listen 'nowhere': write HOST:PORT")
+    monkeypatch.delenv("OUTREACH_UNSUBSCRIBE_SECRET")
+    code, _, err = run_cli(love, "serve-unsubscribe")
+    assert code == 2 and "OUTREACH_UNSUBSCRIBE_SECRET" in err
+    assert len(err.strip().splitlines()) == 1
+    monkeypatch.setenv("OUTREACH_UNSUBSCRIBE_SECRET", SECRET)
+    config = love / "messages" / "campaign.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("&token={token}", ""), encoding="utf-8"
+    )
+    code, _, err = run_cli(love, "serve-unsubscribe")
+    assert code == 2 and "has no {token}" in err
+
+
+def test_a_broken_page_template_stops_the_start(love: Path) -> None:
+    (love / "messages" / "_unsubscribe.html.j2").write_text("{% if %}", encoding="utf-8")
+    code, _, err = run_cli(love, "serve-unsubscribe")
+    assert code == 2 and "_unsubscribe.html.j2" in err and "Traceback" not in err

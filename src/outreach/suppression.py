@@ -60,14 +60,24 @@ MAX_LINE = 8192
 _MAX_REASON = 40
 
 
+#: Distinct reasons a summary counts; the rest are counted as ``other`` (a list is data:
+#: a reason column of a million values must not make a million summary lines).
+MAX_REASONS = 20
+
+
 class Suppression:
     """Suppressed address keys, each with the reason of its first listing."""
 
     def __init__(self) -> None:
         self._reasons: dict[str, str] = {}
+        self._kinds: set[str] = set()
         self.files: list[str] = []
 
     def add(self, key: str, reason: str) -> None:
+        if reason not in self._kinds:
+            if len(self._kinds) >= MAX_REASONS:
+                reason = "other"
+            self._kinds.add(reason)
         self._reasons.setdefault(key, reason)
 
     def reason(self, key: str) -> str | None:

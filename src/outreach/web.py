@@ -199,17 +199,17 @@ class UnsubscribeApp:
                 name = each
             names.append((self.campaign.label(each), name[:1].upper() + name[1:]))
         chosen = dict(names).get(self.campaign.label(locale), locale)
-        env = self.renderer.environment(locale, html=True)
-        html = env.get_template(PAGE).render(
-            page=page,
-            campaign_name=self.campaign.name,
-            lang=self.campaign.label(locale),
-            dir=text_direction(locale),
-            locales=names,
-            current=self.campaign.label(locale),
-            action="",
-            chosen=chosen,
-        )
+        context = {
+            "page": page,
+            "campaign_name": self.campaign.name,
+            "lang": self.campaign.label(locale),
+            "dir": text_direction(locale),
+            "locales": names,
+            "current": self.campaign.label(locale),
+            "action": "",
+            "chosen": chosen,
+        }
+        html = self.renderer.render_page(PAGE, locale, context)
         return html.encode("utf-8")
 
 
