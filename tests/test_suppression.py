@@ -199,3 +199,17 @@ def test_reasons_are_one_short_line_and_few(tmp_path: Path) -> None:
     single = tmp_path / "one.csv"
     single.write_text('email,reason\nq@example.net,"a\nb\x1bc"\n', encoding="utf-8")
     assert load_suppression([single]).reason("q@example.net") == "one"  # not printable
+
+
+def test_reading_a_list_allocates_about_its_size(tmp_path: Path) -> None:
+    import tracemalloc
+
+    path = tmp_path / "l.csv"
+    path.write_text("email\nana@example.net\n", encoding="utf-8")
+    tracemalloc.start()
+    try:
+        load_suppression([path])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 2**20  # not the 512 MiB bound allocated up front

@@ -378,12 +378,26 @@ def read_messages(source: Path) -> Iterator[tuple[str, bytes]]:
             mbox.close()
         return
     with open(source, "rb") as stream:
-        yield str(source), stream.read(MAX_MESSAGE + 1)
+        yield str(source), _read_at_most(stream)
 
 
 def _bounded(box: mailbox.Mailbox[Any], key: str) -> bytes:
     with contextlib.closing(box.get_file(key)) as stream:
-        return bytes(stream.read(MAX_MESSAGE + 1))
+        return _read_at_most(stream)
+
+
+def _read_at_most(stream: Any) -> bytes:
+    """At most :data:`MAX_MESSAGE` + 1 bytes of ``stream``, in 64 KiB reads (one
+    ``read(MAX_MESSAGE + 1)`` would allocate the whole bound for every message)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_MESSAGE:
+        chunk = bytes(stream.read(65536))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _soft_path(out: Path) -> Path:

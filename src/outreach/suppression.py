@@ -110,7 +110,10 @@ def _read_regular(path: Path, lock: bool = True) -> bytes:
             raise InputError("is not a regular file", path=path)
         if lock:  # never half of a line another process is appending
             fcntl.flock(fd, fcntl.LOCK_SH)
-        data = stream.read(MAX_FILE + 1)
+        # by its size, not read(MAX_FILE + 1): that would allocate the whole bound at once
+        if os.fstat(fd).st_size > MAX_FILE:
+            raise InputError(f"is larger than {MAX_FILE >> 20} MiB", path=path)
+        data = stream.read()
     if len(data) > MAX_FILE:
         raise InputError(f"is larger than {MAX_FILE >> 20} MiB", path=path)
     return data
