@@ -213,3 +213,19 @@ def test_reading_a_list_allocates_about_its_size(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 2 * 2**20  # not the 512 MiB bound allocated up front
+
+
+def test_a_key_index_follows_the_file(tmp_path: Path) -> None:
+    from outreach.suppression import KeyIndex
+
+    path = tmp_path / "u.csv"
+    index = KeyIndex()
+    row = {"email": "ana@example.net", "reason": "unsubscribed"}
+    assert append_rows(path, SUPPRESS_COLUMNS, [row], unique=True, index=index) == 1
+    assert append_rows(path, SUPPRESS_COLUMNS, [row], unique=True, index=index) == 0
+    # another process (or an editor) rewrites the file: the index reads it again
+    path.write_text("email\nbo@example.net\n", encoding="utf-8")
+    assert append_rows(path, SUPPRESS_COLUMNS, [row], unique=True, index=index) == 1
+    bo = {"email": "BO@example.net", "reason": "unsubscribed"}
+    assert append_rows(path, SUPPRESS_COLUMNS, [bo], unique=True, index=index) == 0
+    assert load_suppression([path]).reason("ana@example.net") == "u"

@@ -43,6 +43,7 @@ from outreach.errors import InputError
 __all__ = [
     "PREFERENCE_COLUMNS",
     "SUPPRESS_COLUMNS",
+    "KeyIndex",
     "Suppression",
     "append_rows",
     "listed_keys",
@@ -255,20 +256,53 @@ def _locked(path: Path) -> Iterator[int]:
         os.close(fd)  # releases the lock
 
 
+class KeyIndex:
+    """The address keys a file lists, kept between appends of one process (the unsubscribe
+    app's threads share one): read again only when the file is not as this process last
+    left it (another process or an editor changed it). Without it, each unique append
+    reads the whole file: about 0.6 s for 100,000 addresses, under the lock."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self._state: tuple[int, int, int, int] | None = None
+
+    def current(self, path: Path, fd: int) -> set[str]:
+        """The keys, read again if the file changed (call it holding the lock)."""
+        if self._state != _file_state(fd):
+            self.keys = listed_keys(path, lock=False) if os.fstat(fd).st_size else set()
+        return self.keys
+
+    def written(self, fd: int) -> None:
+        """The file is as this process left it (after its append)."""
+        self._state = _file_state(fd)
+
+
+def _file_state(fd: int) -> tuple[int, int, int, int]:
+    info = os.fstat(fd)
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+
+
 def append_rows(
     path: Path,
     columns: Sequence[str],
     rows: Iterable[Mapping[str, str]],
     *,
     unique: bool = False,
+    index: KeyIndex | None = None,
 ) -> int:
     """Append ``rows`` to the CSV at ``path`` (its header first if it is new or empty) in
     one write under an exclusive lock; ``unique`` leaves out the rows whose address the
-    file already lists. Values are folded to one line. Returns how many rows were written."""
+    file already lists (``index`` remembers them between calls). Values are folded to one
+    line. Returns how many rows were written."""
     with _locked(path) as fd:
         size = os.fstat(fd).st_size
         # this process holds the lock (a shared one from another descriptor would wait forever)
-        known = listed_keys(path, lock=False) if unique and size else set()
+        known: set[str] = set()
+        if unique:
+            if index is not None:  # a copy: a write that fails must not leave keys unwritten
+                known = set(index.current(path, fd))
+            elif size:
+                known = listed_keys(path, lock=False)
         chunk = []
         for row in rows:
             address = parse_address(row.get("email", ""))
@@ -291,4 +325,7 @@ def append_rows(
                     text = "\n" + text  # a line a crash cut short stays alone on its line
         os.write(fd, text.encode("utf-8"))
         os.fsync(fd)
+        if index is not None:
+            index.keys = known
+            index.written(fd)
         return len(chunk)

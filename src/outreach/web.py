@@ -106,6 +106,9 @@ class UnsubscribeApp:
         self.locale_param = names.get("{locale}")
         self.hosts = {h.lower() for h in (parts.hostname or "", *hosts) if h}
         self.renderer = Renderer(self.campaign)
+        from outreach.suppression import KeyIndex
+
+        self.index = KeyIndex()  # the store's addresses, read again only when it changed
         self.labels = {
             self.campaign.label(locale).lower(): locale for locale in self.campaign.locales
         }
@@ -161,7 +164,7 @@ class UnsubscribeApp:
 
             row = {"email": address, "reason": "unsubscribed", "date": _today(), "source": "web"}
             try:
-                append_rows(self.store, SUPPRESS_COLUMNS, [row], unique=True)
+                append_rows(self.store, SUPPRESS_COLUMNS, [row], unique=True, index=self.index)
             except OutreachError:  # the file cannot be written: say so, the client retries
                 return 503, b"Cannot record this now: please try again later.\n", locale
             return 200, "done", locale
