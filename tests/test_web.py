@@ -215,3 +215,23 @@ def test_a_broken_page_template_stops_the_start(love: Path) -> None:
     (love / "messages" / "_unsubscribe.html.j2").write_text("{% if %}", encoding="utf-8")
     code, _, err = run_cli(love, "serve-unsubscribe")
     assert code == 2 and "_unsubscribe.html.j2" in err and "Traceback" not in err
+
+
+def test_mounted_under_a_prefix_the_whole_path_counts(love: Path) -> None:
+    import io
+    from wsgiref.util import setup_testing_defaults
+
+    app = unsubscribe_app(love)
+    target = link("ana@example.net")
+    environ: dict[str, object] = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "/love",
+        "PATH_INFO": "/unsubscribe",
+        "QUERY_STRING": target.split("?", 1)[1],
+        "HTTP_HOST": "example.org",
+        "wsgi.input": io.BytesIO(),
+    }
+    setup_testing_defaults(environ)
+    answers: list[str] = []
+    body = b"".join(app(environ, lambda status, headers: answers.append(status)))
+    assert answers == ["200 OK"] and b"<form" in body

@@ -683,6 +683,12 @@ def serve_unsubscribe(
     from outreach.web import serve, unsubscribe_app
 
     app = unsubscribe_app(state.campaign_dir, out, hosts=hosts)
+    read = [os.path.abspath(app.campaign.root / name) for name in app.campaign.merge_suppress]
+    if os.path.abspath(app.store) not in read:
+        click.echo(
+            visible(f"outreach: note: merge does not read {app.store}: add it to [merge] suppress"),
+            err=True,
+        )
     click.echo(f"outreach: unsubscribe page on http://{listen}{app.path} (Ctrl-C stops it)")
     serve(app, listen)
 

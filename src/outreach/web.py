@@ -134,7 +134,8 @@ class UnsubscribeApp:
         source = self.campaign.source_locale
         method = environ.get("REQUEST_METHOD", "")
         query = str(environ.get("QUERY_STRING", ""))
-        path = str(environ.get("PATH_INFO", ""))
+        # the whole path, however the application is mounted (SCRIPT_NAME is its prefix)
+        path = str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", ""))
         if len(query) + len(path) > MAX_URL:
             return 414, b"The link is too long.\n", source
         host = str(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")).lower()
