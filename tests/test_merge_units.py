@@ -660,12 +660,12 @@ ADDRESSES = st.lists(
 def test_the_usual_address_short_cut_is_the_full_parse(raw: str) -> None:
     import re
 
-    from outreach.merge import supporters
+    from outreach import addresses
 
-    fast = supporters.parse_address(raw)
+    fast = addresses.parse_address(raw)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(supporters, "_PLAIN_ADDRESS", re.compile(r"(?!)(x)(y)"))  # never
-        assert supporters.parse_address(raw) == fast
+        patch.setattr(addresses, "_PLAIN_ADDRESS", re.compile(r"(?!)(x)(y)"))  # never
+        assert addresses.parse_address(raw) == fast
 
 
 @given(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=200))
