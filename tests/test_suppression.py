@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import mailbox
+import os
 import shutil
 from pathlib import Path
 
@@ -80,6 +81,32 @@ def test_bounces_to_merge_mbox(love: Path, tmp_path: Path) -> None:
     summary = json.loads(out)
     assert summary["suppressed"] == {"bounce": 5 - 2, "complaint": 1}  # Gmail, Exchange: not here
     assert _mbox_recipients(out_mbox) == ["joao.silva@example.net", "sam@example.net"]
+    # the same over SMTP, and with --jobs: exactly those two
+    with Server() as server:
+        code, out, err = run_cli(
+            love, "merge", str(supporters), "hello", "--smtp", server.address, "--tls", "none"
+        )
+    assert (code, err) == (0, ""), err
+    assert "suppressed: 4 (bounce 3, complaint 1), not written or sent" in out
+    assert sorted(m.rcpt[0] for m in server.messages) == [
+        "joao.silva@example.net",
+        "sam@example.net",
+    ]
+    code, out, err = run_cli(
+        love,
+        "merge",
+        str(supporters),
+        "hello",
+        "--out-dir",
+        str(tmp_path / "eml"),
+        "--jobs",
+        "2",
+        "--format",
+        "json",
+    )
+    assert (code, err) == (0, ""), err
+    assert json.loads(out)["suppressed"] == {"bounce": 3, "complaint": 1}
+    assert len(list((tmp_path / "eml").glob("*.eml"))) == 2
 
 
 def test_merge_over_smtp_skips_suppressed_and_earlier_5xx(love: Path, tmp_path: Path) -> None:
@@ -229,3 +256,18 @@ def test_a_key_index_follows_the_file(tmp_path: Path) -> None:
     bo = {"email": "BO@example.net", "reason": "unsubscribed"}
     assert append_rows(path, SUPPRESS_COLUMNS, [bo], unique=True, index=index) == 0
     assert load_suppression([path]).reason("ana@example.net") == "u"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_or_a_folder_as_a_list_is_refused_at_once(love: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    fifo = tmp_path / "list.csv"
+    os.mkfifo(fifo)
+    code, _, err = run_cli(
+        love, "merge", str(supporters), "hello", "--dry-run", "--suppress", str(fifo)
+    )
+    assert (code, err) == (2, f"{fifo}: is not a regular file\n")
+    code, _, err = run_cli(
+        love, "merge", str(supporters), "hello", "--dry-run", "--suppress", str(tmp_path)
+    )
+    assert code == 2 and "is a directory" in err

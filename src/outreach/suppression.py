@@ -177,7 +177,7 @@ def load_suppression(paths: Sequence[Path], into: Suppression | None = None) -> 
     (``unsubscribed.csv``: ``unsubscribed``)."""
     found = into if into is not None else Suppression()
     for path in paths:
-        if not path.is_file():
+        if not path.exists():
             raise InputError(
                 "no such suppression list: sending without it could reach people who left",
                 path=path,
