@@ -271,3 +271,19 @@ def test_a_fifo_or_a_folder_as_a_list_is_refused_at_once(love: Path, tmp_path: P
         love, "merge", str(supporters), "hello", "--dry-run", "--suppress", str(tmp_path)
     )
     assert code == 2 and "is a directory" in err
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../outside.csv", "suppress/link.csv"])
+def test_campaign_lists_stay_inside_the_campaign(love: Path, tmp_path: Path, name: str) -> None:
+    (tmp_path / "outside.csv").write_text("root:x:0:0\n", encoding="utf-8")
+    (love / "suppress" / "link.csv").symlink_to(tmp_path / "outside.csv")
+    config = love / "messages" / "campaign.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace('"suppress/bounces.csv"]', f'"suppress/bounces.csv", "{name}"]'),
+        encoding="utf-8",
+    )
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    code, _, err = run_cli(love, "merge", str(supporters), "hello", "--dry-run")
+    assert code == 2 and "root:x" not in err and len(err.splitlines()) == 1
+    assert "outside" in err or "symbolic link" in err

@@ -235,3 +235,12 @@ def test_mounted_under_a_prefix_the_whole_path_counts(love: Path) -> None:
     answers: list[str] = []
     body = b"".join(app(environ, lambda status, headers: answers.append(status)))
     assert answers == ["200 OK"] and b"<form" in body
+
+
+def test_a_preferences_path_outside_the_campaign_is_refused(love: Path) -> None:
+    config = love / "messages" / "campaign.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + 'preferences = "../../.profile"\n', encoding="utf-8"
+    )
+    code, _, err = run_cli(love, "serve-unsubscribe")
+    assert code == 2 and "is outside" in err

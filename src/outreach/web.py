@@ -74,14 +74,18 @@ class UnsubscribeApp:
         hosts: Iterable[str] = (),
     ) -> None:
         from outreach.campaign import load_campaign
+        from outreach.files import ensure_inside
         from outreach.render import Renderer
         from outreach.unsubscribe import SECRET_ENV, Unsubscribe
 
         self.campaign = load_campaign(campaign_dir)
         root = self.campaign.root
         self.store = Path(store) if store is not None else root / "suppress" / "unsubscribed.csv"
+        # campaign.toml can come in a pull request: its path stays inside the campaign
         self.preferences = (
-            Path(preferences) if preferences is not None else root / self.campaign.merge_preferences
+            Path(preferences)
+            if preferences is not None
+            else ensure_inside(root, root / self.campaign.merge_preferences)
         )
         url = self.campaign.email.unsubscribe_url
         if not url:

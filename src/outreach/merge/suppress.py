@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach.errors import JournalError, OutreachError
+from outreach.files import ensure_inside
 from outreach.suppression import Suppression, load_preferences, load_suppression
 
 if TYPE_CHECKING:
@@ -39,9 +40,13 @@ BOUNCED = "bounced"
 
 
 def suppression_files(campaign: Campaign, given: tuple[Path, ...]) -> list[Path]:
-    """``--suppress`` files, then ``[merge] suppress``'s (relative to the campaign)."""
+    """``--suppress`` files, then ``[merge] suppress``'s: inside the campaign, reached
+    through no symbolic link (campaign.toml can come in a pull request: it may not make a
+    merge read, and print a line of, a file elsewhere)."""
     files = list(given)
-    files += [campaign.root / name for name in campaign.merge_suppress]
+    files += [
+        ensure_inside(campaign.root, campaign.root / name) for name in campaign.merge_suppress
+    ]
     return files
 
 
@@ -97,4 +102,5 @@ def preferences_for(campaign: Campaign) -> dict[str, str]:
     """``{address key: campaign locale}`` the supporters chose on the unsubscribe page."""
     labels = {campaign.label(locale).lower(): locale for locale in campaign.locales}
     labels.update({locale.lower().replace("_", "-"): locale for locale in campaign.locales})
-    return load_preferences(campaign.root / campaign.merge_preferences, labels)
+    path = ensure_inside(campaign.root, campaign.root / campaign.merge_preferences)
+    return load_preferences(path, labels)
