@@ -287,3 +287,26 @@ def test_campaign_lists_stay_inside_the_campaign(love: Path, tmp_path: Path, nam
     code, _, err = run_cli(love, "merge", str(supporters), "hello", "--dry-run")
     assert code == 2 and "root:x" not in err and len(err.splitlines()) == 1
     assert "outside" in err or "symbolic link" in err
+
+
+def _append_many(path: str, start: int) -> None:
+    for n in range(start, start + 50):
+        row = {"email": f"p{n % 120}@example.net", "reason": "unsubscribed"}
+        append_rows(Path(path), SUPPRESS_COLUMNS, [row], unique=True)
+
+
+def test_several_processes_append_each_address_once(tmp_path: Path) -> None:
+    import multiprocessing
+
+    path = tmp_path / "u.csv"
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_append_many, args=(str(path), k * 30)) for k in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    with open(path, encoding="utf-8", newline="") as stream:
+        found = [row["email"] for row in csv.DictReader(stream)]
+    expected = {f"p{n % 120}@example.net" for k in range(4) for n in range(k * 30, k * 30 + 50)}
+    assert sorted(found) == sorted(expected)  # each once, every line whole
