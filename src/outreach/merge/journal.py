@@ -431,6 +431,15 @@ class Journal:
                 )
             ]
 
+    def bounced(self) -> list[str]:
+        """The keys of the recipients that failed with a 5xx reply (a hard bounce; a
+        recipient whose ``--attempts`` ran out on 4xx replies is not one)."""
+        with self._guard():
+            rows = self.db.execute(
+                "SELECT key FROM recipients WHERE state = 'failed' AND reply LIKE '5%'"
+            ).fetchall()
+        return [key for (key,) in rows if isinstance(key, str)]
+
     def meta(self) -> dict[str, str]:
         with self._guard():
             rows = self.db.execute("SELECT key, value FROM meta").fetchall()
