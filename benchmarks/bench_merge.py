@@ -36,16 +36,16 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from harness import measured
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 LOCALES = ("en", "es-MX", "fr-CA", "pt-BR")
 SECRET = "benchmark secret, not for production"
-GNU_TIME = "/usr/bin/time"
 
 
 def write_rows(path: Path, count: int) -> None:
@@ -60,30 +60,10 @@ def run_measured(
     command: list[str], cwd: Path, env: dict[str, str] | None = None
 ) -> tuple[float, float, float]:
     """``(seconds, peak RSS MB, CPU seconds)`` of one run of ``command``, launched by GNU
-    ``time`` (``tools/install-smtp-sink`` installs it): its user and system CPU include the
-    processes it waited for (``--jobs`` workers) and its peak RSS is the largest of them.
-    A child forked from this Python process and measured with ``os.wait4`` would report at
-    least the harness's own memory (the pages it shares until it execs), so that is not done.
-    """
-    if not os.access(GNU_TIME, os.X_OK):
-        raise SystemExit(
-            f"{GNU_TIME} is missing: sudo tools/install-smtp-sink (or apt-get install time)"
-        )
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
-        start = time.perf_counter()
-        process = subprocess.run(
-            [GNU_TIME, "-f", "%M %U %S", "-o", report.name, *command],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        seconds = time.perf_counter() - start
-        if process.returncode != 0:
-            err = process.stderr.decode(errors="replace")
-            raise SystemExit(f"{' '.join(command)} exited {process.returncode}:\n{err[-2000:]}")
-        rss_kb, user, system = report.read().split()[-3:]
-    return seconds, int(rss_kb) / 1024, float(user) + float(system)
+    ``time`` (:func:`harness.measured`): its user and system CPU include the processes it
+    waited for (``--jobs`` workers) and its peak RSS is the largest of them."""
+    run = measured(command, cwd, env if env is not None else dict(os.environ), capture=False)
+    return run.seconds, run.rss_mb, run.cpu
 
 
 def _row(
