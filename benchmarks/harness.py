@@ -157,8 +157,9 @@ def table(
     RSS, and min/median of its per-round ratio to ``anchor`` (time ratios: below 1 is faster
     than the anchor; with ``rate``, the ratio of rates: above 1 is faster)."""
     first, second = ("best/s", "median/s") if rate else ("min s", "median s")
+    width = max(len(name) for name in [*rows, "contender"])
     lines = [
-        f"{'contender':<44} {first:>10} {second:>10} {'cpu s':>7} "
+        f"{'contender':<{width}} {first:>10} {second:>10} {'cpu s':>7} "
         f"{'RSS MB':>7} {'ratio min/med':>14}"
     ]
     base = rows[anchor]
@@ -174,6 +175,6 @@ def table(
         cpu = statistics.median(r.cpu for r in runs)
         rss = max(r.rss_mb for r in runs)
         lines.append(
-            f"{name:<44} {best:>10.3f} {middle:>10.3f} {cpu:>7.2f} {rss:>7.1f} {found!s:>14}"
+            f"{name:<{width}} {best:>10.3f} {middle:>10.3f} {cpu:>7.2f} {rss:>7.1f} {found!s:>14}"
         )
     return lines
