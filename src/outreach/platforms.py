@@ -42,6 +42,7 @@ import functools
 import importlib
 import re
 import sys
+import threading
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -351,23 +352,29 @@ def _twitter(name: str) -> Any:
     >>> _twitter("config").config["defaults"]["transformed_url_length"]
     23
     """
-    if "twitter_text" not in sys.modules:
-        from importlib.util import find_spec, module_from_spec
+    with _TWITTER_LOCK:  # merge's sending threads may count posts at the same time
+        if "twitter_text" not in sys.modules:
+            from importlib.util import find_spec, module_from_spec
 
-        spec = find_spec("twitter_text")
-        if spec is None or spec.loader is None:
-            raise ModuleNotFoundError("twitter_text")
-        package = module_from_spec(spec)
-        loader = spec.loader
+            spec = find_spec("twitter_text")
+            if spec is None or spec.loader is None:
+                raise ModuleNotFoundError("twitter_text")
+            package = module_from_spec(spec)
+            loader = spec.loader
 
-        def complete(attribute: str) -> Any:
-            del package.__dict__["__getattr__"]
-            loader.exec_module(package)
-            return getattr(package, attribute)
+            def complete(attribute: str) -> Any:
+                with _TWITTER_LOCK:
+                    if "__getattr__" in package.__dict__:
+                        del package.__dict__["__getattr__"]
+                        loader.exec_module(package)
+                return getattr(package, attribute)
 
-        package.__dict__["__getattr__"] = complete
-        sys.modules["twitter_text"] = package
+            package.__dict__["__getattr__"] = complete
+            sys.modules["twitter_text"] = package
     return importlib.import_module(f"twitter_text.{name}")
+
+
+_TWITTER_LOCK = threading.RLock()
 
 
 @functools.cache
