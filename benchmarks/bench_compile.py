@@ -165,7 +165,7 @@ def contenders(work: Path, entries: int, before: Path | None) -> dict[str, Calla
     if pybabel:
         locales = campaign("pybabel") / "locales"
         command = [pybabel, "compile", "-d", str(locales), "-D", "messages"]
-        found["pybabel compile"] = lambda: measured(command, work)
+        found["pybabel compile"] = lambda babel=command: measured(babel, work)
     selected = [arg for loc in LOCALES for arg in ("-l", loc)]
     trees = [("", SRC)] + ([(" (before)", before)] if before else [])
     for label, src in trees:
