@@ -40,7 +40,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness import measured
+from harness import (
+    Run,
+    add_before_option,
+    environment,
+    interleaved,
+    measured,
+    ratio,
+    table,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -244,6 +252,50 @@ def outreach(
     )
 
 
+def interleaved_files(
+    work: Path, campaign: Path, count: int, rounds: int, before: Path | None, all_rows: Path
+) -> dict[str, Any]:
+    """outreach's mbox and mailmerge's dry run on the same ``count`` rows, in interleaved
+    rounds (:mod:`harness`), with an older outreach when ``before`` is given: each
+    contender's min and median rate, and the min and median of the per-round ratio of its
+    rate to mailmerge's, by wall clock and by CPU (a loaded machine slows the wall clock of
+    whichever runs when the load comes)."""
+    rows = work / f"rows-{count}.csv"
+    own = work / "interleaved"
+    own.mkdir()
+    dry = prepare_mailmerge(own, campaign, all_rows, count, None)
+    contenders: dict[str, Callable[[], Run]] = {
+        f"mailmerge --dry-run {count:,}": lambda: measured(
+            [str(BIN / "mailmerge"), "--no-limit", "--output-format", "raw", "--dry-run"],
+            dry,
+            environment(),
+            capture=False,
+        )
+    }
+    trees = [("", ROOT / "src")] + ([(" (before)", before)] if before else [])
+    for label, src in trees:
+        cache = work / f"cache-interleaved{label.strip(' ()')}"
+        env = environment(src, OUTREACH_CACHE_DIR=str(cache), OUTREACH_UNSUBSCRIBE_SECRET=SECRET)
+        box = work / f"interleaved{label.strip(' ()')}.mbox"
+        command = [sys.executable, str(BIN / "outreach"), "-C", str(campaign), "merge"]
+        command += [str(rows), "share", "--out", str(box)]
+        measured(command, campaign, env, capture=False)  # the cache, warm
+
+        def run(command: list[str] = command, env: dict[str, str] = env, box: Path = box) -> Run:
+            box.unlink(missing_ok=True)
+            return measured(command, campaign, env, capture=False)
+
+        contenders[f"outreach mbox {count:,}{label}"] = run
+    runs = interleaved(contenders, rounds)
+    anchor = next(iter(contenders))
+    lines = table(runs, anchor, rate=lambda r: count / r.seconds)
+    cpu = {
+        name: ratio([1 / r.cpu for r in found], [1 / r.cpu for r in runs[anchor]])
+        for name, found in runs.items()
+    }
+    return {"table": lines, "cpu_ratio": {name: str(value) for name, value in cpu.items()}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -261,6 +313,13 @@ def main() -> None:
     )
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="interleaved rounds of outreach's mbox and mailmerge's dry run at the first --rows",
+    )
+    add_before_option(parser)
     args = parser.parse_args()
     if not (BIN / "mailmerge").exists():
         raise SystemExit('mailmerge is not installed: .venv/bin/pip install -e ".[bench]"')
@@ -299,6 +358,9 @@ def main() -> None:
                 )
                 box.unlink()
         dry = prepare_mailmerge(work, campaign, all_rows, args.mailmerge_rows, None)
+        results["interleaved"] = interleaved_files(
+            work, campaign, first, args.rounds, args.before, all_rows
+        )
         seconds, rss, cpu = best_of(args.repeat, functools.partial(mailmerge, dry, dry_run=True))
         count = args.mailmerge_rows
         results["files"][f"mailmerge --dry-run {count:,}"] = _row(count, seconds, rss, cpu)
@@ -366,6 +428,10 @@ def main() -> None:
         print(json.dumps(results, indent=2))
         return
     print(f"load average before and after: {results['load']}")
+    print(f"interleaved, {args.rounds} rounds (rate ratio min/median by wall clock):")
+    print("\n".join(results["interleaved"]["table"]))
+    for name, value in results["interleaved"]["cpu_ratio"].items():
+        print(f"  by CPU time, {name}: {value}")
     header = f"{'run':<32} {'rows':>8} {'seconds':>8} {'msgs/s':>9} {'peak RSS MB':>12}"
     print(f"{header} {'CPU s':>7}")
     for section in ("files", "smtp"):
