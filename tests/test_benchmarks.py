@@ -41,6 +41,8 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
             "1",
             "--jobs",
             "1",
+            "--rounds",
+            "1",
         ],
         ["time", "mailmerge"],
     ),
