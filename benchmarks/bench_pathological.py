@@ -17,6 +17,9 @@ linear, 2.0 quadratic. Everything must stay near 1.
 
     .venv/bin/python benchmarks/bench_pathological.py            # the table
     .venv/bin/python benchmarks/bench_pathological.py --json
+    .venv/bin/python benchmarks/bench_pathological.py --sizes 1000 4000   # a quick run
+
+(with other ``--sizes``, the exponent is taken over their smallest and largest).
 """
 
 from __future__ import annotations
