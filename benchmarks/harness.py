@@ -152,15 +152,19 @@ def table(
     anchor: str,
     *,
     rate: Callable[[Run], float] | None = None,
+    by_cpu: bool = True,
 ) -> list[str]:
     """Lines of a table: each contender's min and median seconds (or ``rate``), CPU, peak
-    RSS, and min/median of its per-round ratio to ``anchor`` (time ratios: below 1 is faster
-    than the anchor; with ``rate``, the ratio of rates: above 1 is faster)."""
+    RSS, and min/median of its per-round ratio to ``anchor`` -- by wall clock and by CPU
+    time, which a loaded machine disturbs less (time ratios: below 1 is faster than the
+    anchor; with ``rate``, a ratio of rates: above 1 is faster). Without ``by_cpu`` (a
+    contender that runs for a set time rather than a set amount of work) the CPU ratio is
+    left out."""
     first, second = ("best/s", "median/s") if rate else ("min s", "median s")
     width = max(len(name) for name in [*rows, "contender"])
     lines = [
         f"{'contender':<{width}} {first:>10} {second:>10} {'cpu s':>7} "
-        f"{'RSS MB':>7} {'ratio min/med':>14}"
+        f"{'RSS MB':>7} {'wall ratio':>11} {'cpu ratio':>11}"
     ]
     base = rows[anchor]
     for name, runs in rows.items():
@@ -168,13 +172,17 @@ def table(
             values = [rate(r) for r in runs]
             best, middle = max(values), statistics.median(values)
             found = ratio(values, [rate(r) for r in base])
+            cpu_ratio = ratio([1 / r.cpu for r in runs], [1 / r.cpu for r in base])
         else:
             values = [r.seconds for r in runs]
             best, middle = min(values), statistics.median(values)
             found = ratio(values, [r.seconds for r in base])
+            cpu_ratio = ratio([r.cpu for r in runs], [r.cpu for r in base])
         cpu = statistics.median(r.cpu for r in runs)
+        shown = str(cpu_ratio) if by_cpu else "-"
         rss = max(r.rss_mb for r in runs)
         lines.append(
-            f"{name:<{width}} {best:>10.3f} {middle:>10.3f} {cpu:>7.2f} {rss:>7.1f} {found!s:>14}"
+            f"{name:<{width}} {best:>10.3f} {middle:>10.3f} {cpu:>7.2f} {rss:>7.1f} "
+            f"{found!s:>11} {shown:>11}"
         )
     return lines
