@@ -84,7 +84,10 @@ def measured(
             raise SystemExit(f"{' '.join(command)} exited {process.returncode}:\n{err[-2000:]}")
         rss_kb, user, system = report.read().split()[-3:]
     out = process.stdout.decode("utf-8") if capture else ""
-    return Run(seconds, float(user) + float(system), int(rss_kb) / 1024, out)
+    # GNU time counts CPU in hundredths of a second: a shorter run is counted as one, so
+    # that no ratio divides by zero
+    cpu = max(float(user) + float(system), 0.01)
+    return Run(seconds, cpu, int(rss_kb) / 1024, out)
 
 
 def interleaved(contenders: Mapping[str, Callable[[], Run]], rounds: int) -> dict[str, list[Run]]:
