@@ -83,6 +83,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_compile.py
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/realworld_report.py
 	$(BIN)/python benchmarks/bench_preview.py
 	$(BIN)/python benchmarks/bench_merge.py

@@ -2,7 +2,8 @@
 
 Generates a campaign with a 5,000-entry catalog for each of 3 locales (es, fr, de) in a
 temporary directory -- real sentences in each language, placeholders, plurals, markup, a few
-planted defects -- then times, as subprocesses, in one run:
+planted defects -- then runs, as subprocesses launched by GNU ``time``, in interleaved rounds
+(:mod:`harness`; ``--before SRC`` adds an older checkout's outreach):
 
 * ``pofilter`` over the three catalogs (all its checks, the default);
 * ``outreach check`` with a cold cache (its cache directory, ``OUTREACH_CACHE_DIR``,
@@ -11,10 +12,10 @@ planted defects -- then times, as subprocesses, in one run:
 * ``outreach check`` after editing one string in every catalog (the cache is per entry:
   three entries are checked again, and three strings detected).
 
-Targets (issues 5 and 10): cold <= 1x pofilter's time; one string edited <= 0.1x;
-warm >= 20x faster than pofilter.
+Targets (issue 23): cold <= 0.5x pofilter's time, under load too; one string edited <=
+0.05x (issues 5 and 10: warm >= 20x faster than pofilter).
 
-    .venv/bin/python benchmarks/bench_check.py              # the timing table
+    .venv/bin/python benchmarks/bench_check.py [--rounds 5] [--before OLD/src]
     .venv/bin/python benchmarks/bench_check.py --corpus     # pofilter and msgfmt -c on tests/corpus
 
 ``--corpus`` runs pofilter and ``msgfmt -c`` on the labelled corpus and counts, as the
@@ -26,18 +27,31 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
+from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import (
+    Run,
+    add_before_option,
+    environment,
+    interleaved,
+    load,
+    measured,
+    ratio,
+    summary,
+    table,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src"
 BIN = Path(sys.executable).parent
 LOCALES = ("es", "fr", "de")
 ENTRIES = 5000
@@ -260,99 +274,103 @@ def make_campaign(root: Path, entries: int = ENTRIES) -> Path:
     return root
 
 
-#: The check cache of the benchmark's own runs (set in :func:`bench`).
-ENVIRONMENT: dict[str, str] = {}
+def _edit_one_string(root: Path, number: int) -> None:
+    """Edit one translation in every catalog (a new number each time: always a change)."""
+    for locale in LOCALES:
+        path = root / "locales" / locale / "LC_MESSAGES" / "messages.po"
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r'(msgstr "[^"]*?)( Ref\. \d+\.)', rf"\1 (v{number})\2", text, count=1)
+        path.write_text(text, encoding="utf-8")
 
 
-def _time(
-    command: list[str], *, before: object = None
-) -> tuple[float, subprocess.CompletedProcess[str]]:
-    if callable(before):
-        before()
-    start = time.perf_counter()
-    # As on a translator's machine, Python keeps the bytecode it compiles (this sandbox
-    # sets PYTHONDONTWRITEBYTECODE, which would make every run compile outreach again).
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    environment.update(ENVIRONMENT)
-    result = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
-    return time.perf_counter() - start, result
+def contenders(work: Path, entries: int, before: Path | None) -> dict[str, Callable[[], Run]]:
+    """pofilter (the anchor) and outreach check cold (its cache removed before each run),
+    warm (nothing changed), one string edited per catalog (before each run) and
+    ``--no-cache``, each on a campaign copy and cache of its own; with ``before``, the older
+    outreach cold and edited."""
+    source = make_campaign(work / "source", entries)
+    found: dict[str, Callable[[], Run]] = {}
+
+    def campaign(name: str) -> Path:
+        target = work / name
+        shutil.copytree(source, target)
+        return target
+
+    pofilter_root = campaign("pofilter")
+    out = work / "pofilter-out"
+    pofilter = [
+        str(BIN / "pofilter"),
+        "--progress=none",
+        "-i",
+        str(pofilter_root / "locales"),
+        "-o",
+        str(out),
+    ]
+
+    def run_pofilter() -> Run:
+        shutil.rmtree(out, ignore_errors=True)
+        return measured(pofilter, work)
+
+    found["pofilter (all checks)"] = run_pofilter
+    locales_args = [arg for locale in LOCALES for arg in ("--locale", locale)]
+    edits = iter(range(1_000_000))
+    trees = [("", SRC)] + ([(" (before)", before)] if before else [])
+    for label, src in trees:
+        kinds = ("cold", "warm", "1 string edited/catalog", "--no-cache")
+        for kind in kinds if not label else ("cold", "1 string edited/catalog"):
+            slug = re.sub(r"[^a-z0-9]+", "-", f"{kind}{label}")
+            root = campaign(f"outreach-{slug}")
+            cache = work / f"cache-{slug}"
+            env = environment(src, OUTREACH_CACHE_DIR=str(cache))
+            command = [sys.executable, str(BIN / "outreach"), "-C", str(root), "check"]
+            command += ["--format", "json", *locales_args]
+            if kind == "--no-cache":
+                command.append("--no-cache")
+            if kind in ("warm", "1 string edited/catalog"):
+                measured(command, work, env, ok=(0, 1))  # the cache, warm
+
+            def run(
+                kind: str = kind,
+                root: Path = root,
+                cache: Path = cache,
+                command: list[str] = command,
+                env: dict[str, str] = env,
+            ) -> Run:
+                if kind == "cold":
+                    shutil.rmtree(cache, ignore_errors=True)
+                elif kind == "1 string edited/catalog":
+                    _edit_one_string(root, next(edits))
+                return measured(command, work, env, ok=(0, 1))
+
+            found[f"outreach check, {kind}{label}"] = run
+    return found
 
 
-def _median(command: list[str], repeat: int, before: object = None) -> tuple[float, str]:
-    times = []
-    output = ""
-    for _ in range(repeat):
-        seconds, result = _time(command, before=before)
-        if result.returncode not in (0, 1):
-            raise SystemExit(f"{command[0]} failed ({result.returncode}):\n{result.stderr}")
-        times.append(seconds)
-        output = result.stdout
-    return statistics.median(times), output
-
-
-def bench(repeat: int, entries: int) -> None:
+def bench(rounds: int, entries: int, before: Path | None, as_json: bool) -> None:
+    anchor = "pofilter (all checks)"
     with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
-        root = make_campaign(Path(tmp) / "campaign", entries)
-        cache = Path(tmp) / "cache"
-        ENVIRONMENT["OUTREACH_CACHE_DIR"] = str(cache)
-        out = Path(tmp) / "pofilter-out"
-        locales_args = [arg for locale in LOCALES for arg in ("--locale", locale)]
-        check = [str(BIN / "outreach"), "-C", str(root), "check", "--format", "json"]
-        check += locales_args
-
-        def clear_pofilter() -> None:
-            shutil.rmtree(out, ignore_errors=True)
-
-        def clear_cache() -> None:
-            shutil.rmtree(cache, ignore_errors=True)
-
-        edits = iter(range(1_000_000))
-
-        def edit_one_string() -> None:
-            number = next(edits)
-            for locale in LOCALES:
-                path = root / "locales" / locale / "LC_MESSAGES" / "messages.po"
-                text = path.read_text(encoding="utf-8")
-                text = re.sub(
-                    r'(msgstr "[^"]*?)( Ref\. \d+\.)', rf"\1 (v{number})\2", text, count=1
-                )
-                path.write_text(text, encoding="utf-8")
-
-        pofilter = [
-            str(BIN / "pofilter"),
-            "--progress=none",
-            "-i",
-            str(root / "locales"),
-            "-o",
-            str(out),
-        ]
-        rows = []
-        t_pofilter, _ = _median(pofilter, repeat, clear_pofilter)
-        flagged = sum(p.read_text().count("# (pofilter)") for p in out.rglob("*.po"))
-        rows.append(("pofilter (all checks)", t_pofilter, f"{flagged} check failures"))
-        t_cold, output = _median(check, repeat, clear_cache)
-        summary = json.loads(output)["summary"]
-        rows.append(("outreach check, cold cache", t_cold, f"{summary}"))
-        t_warm, output = _median(check, repeat)
-        rows.append(("outreach check, warm cache", t_warm, f"{json.loads(output)['summary']}"))
-        t_edit, output = _median(check, repeat, edit_one_string)
-        rows.append(("outreach check, 1 string edited/catalog", t_edit, "3 entries checked"))
-        t_nocache, _ = _median([*check, "--no-cache"], repeat)
-        rows.append(("outreach check --no-cache", t_nocache, ""))
-
-    print(f"{len(LOCALES)} catalogs x {entries} entries ({', '.join(LOCALES)}), median of {repeat}")
-    print(f"{'tool':<42}{'seconds':>9}{'x pofilter':>12}{'speed-up':>10}  notes")
-    for name, seconds, note in rows:
-        print(
-            f"{name:<42}{seconds:>9.2f}{seconds / t_pofilter:>12.3f}"
-            f"{t_pofilter / seconds:>9.1f}x  {note}"
-        )
-    cold_ok = t_cold <= t_pofilter
-    edit_ok = t_edit <= 0.1 * t_pofilter
-    warm_ok = t_pofilter / t_warm >= 20
-    print(f"target cold <= 1x pofilter: {'met' if cold_ok else 'MISSED'}")
-    print(f"target one string edited <= 0.1x pofilter: {'met' if edit_ok else 'MISSED'}")
-    print(f"target warm >= 20x faster than pofilter: {'met' if warm_ok else 'MISSED'}")
+        loads = [load()]
+        runs = interleaved(contenders(Path(tmp), entries, before), rounds)
+        loads.append(load())
+    summaries = {
+        name: json.loads(found[-1].stdout)["summary"]
+        for name, found in runs.items()
+        if name.startswith("outreach")
+    }
+    base = [r.seconds for r in runs[anchor]]
+    ratios = {name: ratio([r.seconds for r in found], base) for name, found in runs.items()}
+    if as_json:
+        report = {name: {**summary(found), **vars(ratios[name])} for name, found in runs.items()}
+        print(json.dumps({"entries": entries, "load": loads, "results": report}, indent=2))
+        return
+    print(
+        f"{len(LOCALES)} catalogs x {entries} entries ({', '.join(LOCALES)}), "
+        f"{rounds} interleaved rounds; load average before/after: {loads}"
+    )
+    print("\n".join(table(runs, anchor)))
+    for name, found in summaries.items():
+        print(f"{name}: {found}")
+    print("targets: cold <= 0.5x pofilter; one string edited <= 0.05x (ratio min/med)")
 
 
 # -- the corpus comparison -----------------------------------------------------------------
@@ -510,13 +528,15 @@ def _units(root: Path) -> dict[tuple[str, str | None, str], int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", action="store_true", help="compare on tests/corpus instead")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
     parser.add_argument("--entries", type=int, default=ENTRIES, help="entries per catalog")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    add_before_option(parser)
     args = parser.parse_args()
     if args.corpus:
         corpus(ROOT / "tests" / "corpus")
     else:
-        bench(args.repeat, args.entries)
+        bench(args.rounds, args.entries, args.before, args.json)
 
 
 if __name__ == "__main__":

@@ -2,18 +2,17 @@
 
 Generates, in a temporary directory, a campaign-shaped tree with one 5,000-entry catalog per
 locale (es, fr, ru: python-format placeholders, about 10% plurals, a few fuzzy entries), then
-times each tool, best of 5, wall clock, each run a fresh subprocess so that start-up counts
-the same for everyone:
+runs each tool in interleaved rounds (:mod:`harness`), each run a fresh subprocess launched
+by GNU ``time`` so that start-up counts the same for everyone:
 
-* ``outreach -C DIR compile -l es -l fr -l ru`` (structural checks included)
+* ``msgfmt -o X.mo X.po``, one invocation per locale, in one ``sh -c`` (the anchor)
 * ``pybabel compile -d DIR/locales -D messages`` from the same virtualenv
-* ``msgfmt -o X.mo X.po``, one invocation per locale, summed (when msgfmt is on PATH)
+* ``outreach -C DIR compile -l es -l fr -l ru``: cold (no check cache), after ``outreach
+  check`` (the cache as check leaves it) and unchanged (compiled before: nothing changed)
 
-Run it with the project's virtualenv::
+Targets (issue 23): cold <= 1.5x msgfmt; unchanged faster than msgfmt.
 
-    .venv/bin/python benchmarks/bench_compile.py
-    .venv/bin/python benchmarks/bench_compile.py --json
-    .venv/bin/python benchmarks/bench_compile.py --entries 20000 --repeat 3
+    .venv/bin/python benchmarks/bench_compile.py [--entries 5000] [--rounds 7] [--before OLD/src]
 """
 
 from __future__ import annotations
@@ -22,15 +21,28 @@ import argparse
 import json
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import (
+    Run,
+    add_before_option,
+    environment,
+    interleaved,
+    load,
+    measured,
+    ratio,
+    summary,
+    table,
+)
 
 LOCALES = ("es", "fr", "ru")
 BIN = Path(sys.executable).parent
+SRC = Path(__file__).resolve().parents[1] / "src"
 
 _WORDS_TEXT = (
     "sign share watch support join stand together love always wins petition film friends "
@@ -121,102 +133,117 @@ def build_campaign(root: Path, entries: int, seed: int = 2013) -> Path:
     return root
 
 
-def _best(commands: Sequence[Sequence[str]], repeat: int) -> float:
-    """Best wall-clock time of ``repeat`` runs; a run executes every command in turn."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for command in commands:
-            result = subprocess.run(command, capture_output=True, text=True)
-            if result.returncode != 0:
-                raise SystemExit(
-                    f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr}"
-                )
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def _tool(name: str) -> str | None:
     local = BIN / name
     return str(local) if local.exists() else shutil.which(name)
 
 
-def run(entries: int, repeat: int) -> dict[str, object]:
-    with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
-        root = build_campaign(Path(tmp) / "campaign", entries)
-        locales = root / "locales"
-        outreach = _tool("outreach")
-        outreach_cmd = (
-            [outreach]
-            if outreach
-            else [sys.executable, "-c", "from outreach.cli import main; main()"]
-        )
-        selected = [arg for loc in LOCALES for arg in ("-l", loc)]
-        rows: list[dict[str, object]] = []
-        rows.append(
-            {
-                "tool": "outreach compile",
-                "seconds": _best([[*outreach_cmd, "-C", str(root), "compile", *selected]], repeat),
-            }
-        )
-        for locale in LOCALES:  # sanity: every catalog compiled
-            assert (locales / locale / "LC_MESSAGES" / "messages.mo").stat().st_size > 0
-        pybabel = _tool("pybabel")
-        if pybabel:
-            command = [pybabel, "compile", "-d", str(locales), "-D", "messages"]
-            rows.append({"tool": "pybabel compile", "seconds": _best([command], repeat)})
-        msgfmt = shutil.which("msgfmt")
-        if msgfmt:
-            commands = [
-                [
-                    msgfmt,
-                    "-o",
-                    str(locales / loc / "LC_MESSAGES" / "msgfmt.mo"),
-                    str(locales / loc / "LC_MESSAGES" / "messages.po"),
-                ]
-                for loc in LOCALES
-            ]
-            rows.append({"tool": "GNU msgfmt", "seconds": _best(commands, repeat)})
-        base = float(rows[0]["seconds"])  # type: ignore[arg-type]
-        for row in rows:
-            row["seconds"] = round(float(row["seconds"]), 4)  # type: ignore[arg-type]
-            row["ratio"] = round(float(row["seconds"]) / base, 2)
-        versions = {"python": sys.version.split()[0]}
-        try:
-            import babel
+def contenders(work: Path, entries: int, before: Path | None) -> dict[str, Callable[[], Run]]:
+    """The contenders, each on a campaign of its own (the same seeded catalogs): GNU msgfmt
+    (the anchor), pybabel, and outreach cold (its check cache removed before each run),
+    after ``outreach check`` (the cache as check left it, restored before each run) and
+    unchanged (the cache warm); with ``before``, the older outreach cold and unchanged."""
+    source = build_campaign(work / "source", entries)
+    found: dict[str, Callable[[], Run]] = {}
 
-            versions["babel"] = babel.__version__
-        except ImportError:  # pragma: no cover
-            pass
-        if msgfmt:
-            first = subprocess.run([msgfmt, "--version"], capture_output=True, text=True)
-            versions["msgfmt"] = first.stdout.splitlines()[0] if first.stdout else "?"
-        return {
-            "entries_per_locale": entries,
-            "locales": list(LOCALES),
-            "repeat": repeat,
-            "versions": versions,
-            "results": rows,
-        }
+    def campaign(name: str) -> Path:
+        target = work / name
+        shutil.copytree(source, target)
+        return target
+
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        raise SystemExit("GNU msgfmt is missing: sudo apt-get install gettext")
+    root = campaign("msgfmt")
+    script = " && ".join(
+        f'"$0" -o {root}/locales/{loc}/LC_MESSAGES/messages.mo '
+        f"{root}/locales/{loc}/LC_MESSAGES/messages.po"
+        for loc in LOCALES
+    )
+    found["GNU msgfmt (3 runs)"] = lambda: measured(["sh", "-c", script, msgfmt], work)
+    pybabel = _tool("pybabel")
+    if pybabel:
+        locales = campaign("pybabel") / "locales"
+        command = [pybabel, "compile", "-d", str(locales), "-D", "messages"]
+        found["pybabel compile"] = lambda babel=command: measured(babel, work)
+    selected = [arg for loc in LOCALES for arg in ("-l", loc)]
+    trees = [("", SRC)] + ([(" (before)", before)] if before else [])
+    for label, src in trees:
+        for kind in ("cold", "after check", "unchanged"):
+            if kind == "after check" and label:
+                continue  # the compile before this issue read no check cache
+            root = campaign(f"outreach-{kind}{label}".replace(" ", "-"))
+            cache = work / f"cache-{kind}{label}".replace(" ", "-")
+            env = environment(src, OUTREACH_CACHE_DIR=str(cache))
+            command = [sys.executable, str(BIN / "outreach"), "-C", str(root), "compile"]
+            command += selected
+            if kind == "after check":
+                checked = work / "cache-checked"
+                check = [sys.executable, str(BIN / "outreach"), "-C", str(root), "check"]
+                check_env = environment(src, OUTREACH_CACHE_DIR=str(checked))
+                measured([*check, "--no-render", *selected], work, check_env, ok=(0, 1))
+
+                def restore(saved: Path = checked, cache: Path = cache, root: Path = root) -> None:
+                    shutil.rmtree(cache, ignore_errors=True)
+                    shutil.copytree(saved, cache)
+                    for mo in root.rglob("*.mo"):
+                        mo.unlink()
+
+                prepare: Callable[[], None] = restore
+            elif kind == "cold":
+
+                def wipe(cache: Path = cache, root: Path = root) -> None:
+                    shutil.rmtree(cache, ignore_errors=True)
+                    for mo in root.rglob("*.mo"):
+                        mo.unlink()
+
+                prepare = wipe
+            else:
+                measured(command, work, env)  # warms the cache: nothing changes after it
+
+                def nothing() -> None:
+                    return None
+
+                prepare = nothing
+
+            def run(
+                prepare: Callable[[], None] = prepare,
+                command: list[str] = command,
+                env: dict[str, str] = env,
+            ) -> Run:
+                prepare()
+                return measured(command, work, env)
+
+            found[f"outreach compile, {kind}{label}"] = run
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=5000, help="entries per catalog")
-    parser.add_argument("--repeat", type=int, default=5, help="runs per tool (best is kept)")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    add_before_option(parser)
     args = parser.parse_args(argv)
-    report = run(args.entries, args.repeat)
+    anchor = "GNU msgfmt (3 runs)"
+    with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
+        loads = [load()]
+        runs = interleaved(contenders(Path(tmp), args.entries, args.before), args.rounds)
+        loads.append(load())
+    base = [r.seconds for r in runs[anchor]]
     if args.json:
-        print(json.dumps(report, indent=2))
+        report = {
+            name: {**summary(found), **vars(ratio([r.seconds for r in found], base))}
+            for name, found in runs.items()
+        }
+        print(json.dumps({"entries": args.entries, "load": loads, "results": report}, indent=2))
         return 0
     print(
-        f"{report['entries_per_locale']} entries x {len(LOCALES)} locales "
-        f"({', '.join(LOCALES)}), best of {report['repeat']}, wall clock"
+        f"{args.entries} entries x {len(LOCALES)} locales ({', '.join(LOCALES)}), "
+        f"{args.rounds} interleaved rounds; load average before/after: {loads}"
     )
-    print(f"{'tool':<18} {'seconds':>8} {'ratio':>6}")
-    for row in report["results"]:  # type: ignore[union-attr]
-        print(f"{row['tool']:<18} {row['seconds']:>8.3f} {row['ratio']:>6.2f}")
+    print("\n".join(table(runs, anchor)))
+    print("targets: cold <= 1.5x msgfmt; unchanged < 1x msgfmt (ratio min/med)")
     return 0
 
 

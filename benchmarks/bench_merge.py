@@ -36,16 +36,24 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from harness import (
+    Run,
+    add_before_option,
+    environment,
+    interleaved,
+    measured,
+    ratio,
+    table,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 LOCALES = ("en", "es-MX", "fr-CA", "pt-BR")
 SECRET = "benchmark secret, not for production"
-GNU_TIME = "/usr/bin/time"
 
 
 def write_rows(path: Path, count: int) -> None:
@@ -60,30 +68,10 @@ def run_measured(
     command: list[str], cwd: Path, env: dict[str, str] | None = None
 ) -> tuple[float, float, float]:
     """``(seconds, peak RSS MB, CPU seconds)`` of one run of ``command``, launched by GNU
-    ``time`` (``tools/install-smtp-sink`` installs it): its user and system CPU include the
-    processes it waited for (``--jobs`` workers) and its peak RSS is the largest of them.
-    A child forked from this Python process and measured with ``os.wait4`` would report at
-    least the harness's own memory (the pages it shares until it execs), so that is not done.
-    """
-    if not os.access(GNU_TIME, os.X_OK):
-        raise SystemExit(
-            f"{GNU_TIME} is missing: sudo tools/install-smtp-sink (or apt-get install time)"
-        )
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
-        start = time.perf_counter()
-        process = subprocess.run(
-            [GNU_TIME, "-f", "%M %U %S", "-o", report.name, *command],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        seconds = time.perf_counter() - start
-        if process.returncode != 0:
-            err = process.stderr.decode(errors="replace")
-            raise SystemExit(f"{' '.join(command)} exited {process.returncode}:\n{err[-2000:]}")
-        rss_kb, user, system = report.read().split()[-3:]
-    return seconds, int(rss_kb) / 1024, float(user) + float(system)
+    ``time`` (:func:`harness.measured`): its user and system CPU include the processes it
+    waited for (``--jobs`` workers) and its peak RSS is the largest of them."""
+    run = measured(command, cwd, env if env is not None else dict(os.environ), capture=False)
+    return run.seconds, run.rss_mb, run.cpu
 
 
 def _row(
@@ -264,6 +252,50 @@ def outreach(
     )
 
 
+def interleaved_files(
+    work: Path, campaign: Path, count: int, rounds: int, before: Path | None, all_rows: Path
+) -> dict[str, Any]:
+    """outreach's mbox and mailmerge's dry run on the same ``count`` rows, in interleaved
+    rounds (:mod:`harness`), with an older outreach when ``before`` is given: each
+    contender's min and median rate, and the min and median of the per-round ratio of its
+    rate to mailmerge's, by wall clock and by CPU (a loaded machine slows the wall clock of
+    whichever runs when the load comes)."""
+    rows = work / f"rows-{count}.csv"
+    own = work / "interleaved"
+    own.mkdir()
+    dry = prepare_mailmerge(own, campaign, all_rows, count, None)
+    contenders: dict[str, Callable[[], Run]] = {
+        f"mailmerge --dry-run {count:,}": lambda: measured(
+            [str(BIN / "mailmerge"), "--no-limit", "--output-format", "raw", "--dry-run"],
+            dry,
+            environment(),
+            capture=False,
+        )
+    }
+    trees = [("", ROOT / "src")] + ([(" (before)", before)] if before else [])
+    for label, src in trees:
+        cache = work / f"cache-interleaved{label.strip(' ()')}"
+        env = environment(src, OUTREACH_CACHE_DIR=str(cache), OUTREACH_UNSUBSCRIBE_SECRET=SECRET)
+        box = work / f"interleaved{label.strip(' ()')}.mbox"
+        command = [sys.executable, str(BIN / "outreach"), "-C", str(campaign), "merge"]
+        command += [str(rows), "share", "--out", str(box)]
+        measured(command, campaign, env, capture=False)  # the cache, warm
+
+        def run(command: list[str] = command, env: dict[str, str] = env, box: Path = box) -> Run:
+            box.unlink(missing_ok=True)
+            return measured(command, campaign, env, capture=False)
+
+        contenders[f"outreach mbox {count:,}{label}"] = run
+    runs = interleaved(contenders, rounds)
+    anchor = next(iter(contenders))
+    lines = table(runs, anchor, rate=lambda r: count / r.seconds)
+    cpu = {
+        name: ratio([1 / r.cpu for r in found], [1 / r.cpu for r in runs[anchor]])
+        for name, found in runs.items()
+    }
+    return {"table": lines, "cpu_ratio": {name: str(value) for name, value in cpu.items()}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -281,6 +313,13 @@ def main() -> None:
     )
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="interleaved rounds of outreach's mbox and mailmerge's dry run at the first --rows",
+    )
+    add_before_option(parser)
     args = parser.parse_args()
     if not (BIN / "mailmerge").exists():
         raise SystemExit('mailmerge is not installed: .venv/bin/pip install -e ".[bench]"')
@@ -319,6 +358,9 @@ def main() -> None:
                 )
                 box.unlink()
         dry = prepare_mailmerge(work, campaign, all_rows, args.mailmerge_rows, None)
+        results["interleaved"] = interleaved_files(
+            work, campaign, first, args.rounds, args.before, all_rows
+        )
         seconds, rss, cpu = best_of(args.repeat, functools.partial(mailmerge, dry, dry_run=True))
         count = args.mailmerge_rows
         results["files"][f"mailmerge --dry-run {count:,}"] = _row(count, seconds, rss, cpu)
@@ -386,6 +428,10 @@ def main() -> None:
         print(json.dumps(results, indent=2))
         return
     print(f"load average before and after: {results['load']}")
+    print(f"interleaved, {args.rounds} rounds (rate ratio min/median by wall clock):")
+    print("\n".join(results["interleaved"]["table"]))
+    for name, value in results["interleaved"]["cpu_ratio"].items():
+        print(f"  by CPU time, {name}: {value}")
     header = f"{'run':<32} {'rows':>8} {'seconds':>8} {'msgs/s':>9} {'peak RSS MB':>12}"
     print(f"{header} {'CPU s':>7}")
     for section in ("files", "smtp"):

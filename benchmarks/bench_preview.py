@@ -151,7 +151,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        default=[f"{m}x{n}" for m, n in SIZES],
+        help="generated campaigns, MESSAGESxLOCALES (at least two)",
+    )
     args = parser.parse_args()
+    sizes = [tuple(int(n) for n in size.split("x")) for size in args.sizes]
 
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="bench-preview-") as tmp:
@@ -159,7 +166,7 @@ def main() -> int:
         example = time_build(copy_example(base / "example"), args.repeat)
         rows.append({"campaign": "example (3 x 4)", "messages": 3, "locales": 4, **example})
         rebuild = 0.0
-        for messages, locales in SIZES:
+        for messages, locales in sizes:
             directory = generated_campaign(base / f"g{messages}x{locales}", messages, locales)
             timing = time_build(directory, args.repeat)
             rows.append(
@@ -170,7 +177,7 @@ def main() -> int:
                     **timing,
                 }
             )
-            if (messages, locales) == SIZES[-1]:
+            if (messages, locales) == sizes[-1]:
                 rebuild = time_rebuild(directory, args.repeat)
     reference = rows[1]
     per_page_ref = float(reference["seconds"]) / int(reference["pages"])  # type: ignore[arg-type]

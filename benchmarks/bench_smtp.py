@@ -55,7 +55,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_merge import (  # the benchmarks share their set-up
     BIN,
     CEILING,
-    GNU_TIME,
     SECRET,
     one_message,
     prepare_campaign,
@@ -64,6 +63,7 @@ from bench_merge import (  # the benchmarks share their set-up
     run_measured,
     write_rows,
 )
+from harness import GNU_TIME
 
 SINK = "/usr/sbin/smtp-sink"
 

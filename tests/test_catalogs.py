@@ -5,13 +5,16 @@
 
 from __future__ import annotations
 
+import base64
 import gettext
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SHARE_POST, SIGNED, WATCH, Golden, edit_po, po_path, rewrite, run_cli
@@ -666,3 +669,111 @@ def test_the_mo_is_utf8_whatever_the_po_declares(example: Path) -> None:
     assert "charset=UTF-8" in translations.info()["content-type"]
     assert translations.gettext(SIGNED) == "Una persona ya ha firmado. ¿Te sumas tú también?"
     assert "¿Te sumas tú también?".encode() in data
+
+
+# -- compile: what the check cache already knows --------------------------------------------------
+def _compile_outputs(root: Path, *args: str) -> tuple[int, str, str, dict[str, bytes]]:
+    code, out, err = run_cli(root, "compile", *args)
+    mos = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*.mo")}
+    return code, out, err, mos
+
+
+def _refuse_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import outreach.translations
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a catalog was parsed and checked again")
+
+    monkeypatch.setattr(outreach.translations, "compile_checked", refuse)
+
+
+def _entry_checks_run(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A list that grows by each entry an entry check runs on."""
+    import outreach.checks.runner as runner
+
+    ran: list[str] = []
+    real = runner.run_entry_checks
+
+    def counted(unit: Any, checks: Any) -> Any:
+        ran.append(unit.msgid)
+        return real(unit, checks)
+
+    monkeypatch.setattr(runner, "run_entry_checks", counted)
+    return ran
+
+
+def test_an_unchanged_catalog_is_not_compiled_again(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second compile recalls every catalog from the check cache (nothing is parsed or
+    checked) and says and writes the same; an unchanged .mo is not even rewritten."""
+    edit_po(po_path(example, "es"), {SHARE_POST: "Mira evil.com/x %(url)s %(hashtag)s"})
+    uncached = _compile_outputs(example, "--force")
+    for mo in example.rglob("*.mo"):
+        mo.unlink()
+    cold = _compile_outputs(example, "--force")
+    stamps = {p: p.stat().st_mtime_ns for p in example.rglob("*.mo")}
+    with monkeypatch.context() as patch:
+        _refuse_checks(patch)
+        warm = _compile_outputs(example, "--force")
+        assert {p: p.stat().st_mtime_ns for p in example.rglob("*.mo")} == stamps
+        for mo in example.rglob("*.mo"):
+            mo.unlink()
+        rewritten = _compile_outputs(example, "--force")
+    assert uncached == cold == warm == rewritten
+    assert "1 with errors left out" in warm[1]
+    # refused without --force, from the cache as from a cold run: the same lines
+    with monkeypatch.context() as patch:
+        _refuse_checks(patch)
+        recalled = run_cli(example, "compile")
+    assert recalled[0] == 1 and "error: urls:" in recalled[2]
+    edit_po(po_path(example, "es"), {SHARE_POST: "Mira https://example.org %(url)s %(hashtag)s"})
+    edited = run_cli(example, "compile")
+    assert edited[0] == 0, edited  # the edit is noticed
+
+
+def test_compile_refuses_a_catalog_from_the_cache_as_from_a_cold_run(
+    translated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edit_po(po_path(translated, "es"), {("subject", "Share the film with %(name)s"): "Con %(x)s"})
+    cold = run_cli(translated, "compile")
+    assert cold[0] == 1 and not po_path(translated, "es").with_suffix(".mo").exists()
+    _refuse_checks(monkeypatch)
+    assert run_cli(translated, "compile") == cold
+
+
+def test_compile_after_check_checks_no_entry_again(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check`` judged every entry; compile takes their gate checks' results from the
+    cache (and compiles what it compiles without one)."""
+    edit_po(po_path(example, "es"), {SHARE_POST: "Mira evil.com/x %(url)s %(hashtag)s"})
+    expected = _compile_outputs(example, "--force")
+    for mo in example.rglob("*.mo"):
+        mo.unlink()
+    assert run_cli(example, "check")[0] == 1
+    ran = _entry_checks_run(monkeypatch)
+    assert _compile_outputs(example, "--force") == expected
+    assert ran == []
+
+
+def test_a_forged_compiled_catalog_is_ignored_and_rebuilt(example: Path) -> None:
+    """A value of the cache file whose MAC does not match (here: another .mo put in with
+    its old MAC) is ignored: the catalog is compiled again, and the cache rewritten."""
+    from outreach.cache import CheckCache
+    from outreach.translations import COMPILED
+
+    expected = _compile_outputs(example)
+    stored = CheckCache.open(None, os.path.realpath(example)).path(COMPILED)
+    assert stored is not None and stored.exists()
+    document = json.loads(stored.read_text(encoding="utf-8"))
+    evil = base64.b64encode(b"forged .mo").decode("ascii")
+    for key, (mac, text) in document["values"].items():
+        value = json.loads(text)
+        value["mo"] = evil
+        document["values"][key] = [mac, json.dumps(value)]
+    stored.write_text(json.dumps(document), encoding="utf-8")
+    for mo in example.rglob("*.mo"):
+        mo.unlink()
+    assert _compile_outputs(example) == expected
+    assert evil not in stored.read_text(encoding="utf-8")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -564,3 +566,46 @@ def test_a_word_with_more_dots_than_any_link_counts_as_text() -> None:
     (benchmarks/bench_pathological.py measures the growth)."""
     result = measure("x", "a." * 50_000)
     assert result.length == 100_000 and not result.ok
+
+
+# --- twitter-text, loaded in parts -------------------------------------------------------------
+
+
+def test_emoji_pattern_is_twitter_texts() -> None:
+    """outreach builds twitter-text's emoji pattern from the same file, without
+    ``pkg_resources``: the same pattern, character for character."""
+    from twitter_text.regexp.emoji import emoji
+
+    assert platforms._emoji().pattern == emoji.pattern
+
+
+def test_every_emoji_is_seen_by_the_precheck() -> None:
+    """The emoji pattern is built only for a text where ``emoji_grapheme`` finds something:
+    every emoji of twitter-text's list (so every match of its pattern) holds such a
+    character."""
+    from twitter_text.regexp.emoji import emoji_list
+
+    pre = platforms._rx().emoji_grapheme
+    missed = [
+        e.codepoint
+        for e in emoji_list
+        if not pre.search("".join(chr(int(c, 16)) for c in e.codepoint.split()))
+    ]
+    assert missed == []
+
+
+def test_twitter_text_loaded_in_parts_is_still_whole() -> None:
+    """After outreach loaded twitter-text's parts without its ``__init__``, importing the
+    package's own names in the same process works (and agrees)."""
+    code = (
+        "import sys\n"
+        "from outreach.platforms import measure\n"
+        "assert measure('x', 'Hola https://example.org/a é').length == 30\n"
+        "assert 'twitter_text.parse_tweet' not in sys.modules\n"
+        "assert 'pkg_resources' not in sys.modules\n"
+        "from twitter_text import parse_tweet\n"
+        "assert parse_tweet('Hola https://example.org/a é 😷').weightedLength == 33\n"
+        "assert measure('x', 'Hola https://example.org/a é 😷').length == 33\n"
+    )
+    src = str(Path(platforms.__file__).resolve().parents[1])
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": src})

@@ -585,3 +585,20 @@ def test_render_says_on_stderr_when_it_appends_a_hashtag(example: Path) -> None:
         "note: share (en, x): the text has no campaign hashtag, so #LoveAlwaysWins was appended"
         in result.stderr
     )
+
+
+def test_contexts_are_worked_out_once_and_handed_out_fresh(renderer: Renderer) -> None:
+    """The parts of a template's context that depend only on the locale, channel and
+    message are computed once per renderer; every render still gets containers of its own
+    (a template that changes one changes no other render)."""
+    first = renderer._email_context("share", "es")
+    first["hashtags"].append("#Changed")
+    first["handles"]["ioc"] = "changed"
+    first["postal_address"].append("changed")
+    second = renderer._email_context("share", "es")
+    assert second["hashtags"] == list(renderer.campaign.hashtags_for("es"))
+    assert "changed" not in second["postal_address"]
+    assert second["handles"]["ioc"] != "changed"
+    assert second == renderer._email_context("share", "es")
+    assert renderer._context("es", "x", "share")["channel"] == "x"
+    assert renderer._context("es", "x", "share")["handles"] != second["handles"]

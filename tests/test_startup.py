@@ -4,11 +4,17 @@ langdetect nor Babel's locale data. Each check runs in a fresh interpreter."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+import outreach
+
+#: The probes import the outreach under test (this tree's ``src``), not an installed one.
+ENV = {**os.environ, "PYTHONPATH": str(Path(outreach.__file__).resolve().parents[1])}
 
 HEAVY = (
     "jinja2",
@@ -36,6 +42,7 @@ def _probe(body: str) -> dict[str, object]:
         capture_output=True,
         text=True,
         check=True,
+        env=ENV,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -82,6 +89,7 @@ def test_console_script_help_importtime() -> None:
         capture_output=True,
         text=True,
         check=True,
+        env=ENV,
     )
     assert "Usage: outreach" in result.stdout
     imported = {
@@ -99,3 +107,66 @@ def test_commands_do_load_what_they_need() -> None:
     found = _probe("from outreach.locales import babel_locale\nbabel_locale('pt-BR').english_name")
     assert "babel.core" in found["modules"]
     assert found["babel_cache"]
+
+
+RENDER = """
+import os
+from outreach.cli import main
+os.environ["OUTREACH_CACHE_DIR"] = {cache!r}
+try:
+    main(["-C", {root!r}, "render", {message!r}, "-l", "es", "-c", {channel!r}],
+         standalone_mode=False)
+except SystemExit:
+    pass
+"""
+
+#: What one post or one email never imports: twitter-text's emoji module and its
+#: ``pkg_resources`` (half a second), its ``parse_tweet`` (which imports the emoji module),
+#: language detection and the merge and preview machinery.
+NEVER_FOR_ONE_MESSAGE = (
+    "pkg_resources",
+    "twitter_text.regexp.emoji",
+    "twitter_text.parse_tweet",
+    "twitter_text.extract_emojis",
+    "langdetect",
+    "polib",
+    "aiosmtpd",
+    "outreach.merge",
+    "outreach.preview",
+)
+
+
+def _render_modules(tmp_path: Path, message: str, channel: str) -> list[str]:
+    from conftest import copy_example
+
+    root = copy_example(tmp_path / "love")
+    found = _probe(
+        RENDER.format(
+            root=str(root), cache=str(tmp_path / "cache"), message=message, channel=channel
+        )
+    )
+    modules = found["modules"]
+    assert isinstance(modules, list)
+    return modules
+
+
+def _never(modules: list[str]) -> list[str]:
+    return [
+        m for m in modules if any(m == n or m.startswith(n + ".") for n in NEVER_FOR_ONE_MESSAGE)
+    ]
+
+
+def test_one_post_imports_only_what_it_needs(tmp_path: Path) -> None:
+    """An X post's length needs twitter-text's URL extractor (the post holds a link), not
+    its emoji module (no emoji in it) nor its package ``__init__``'s ``parse_tweet``."""
+    modules = _render_modules(tmp_path, "share", "x")
+    assert "outreach.render" in modules  # the probe rendered
+    assert "twitter_text.extract_urls" in modules
+    assert _never(modules) == []
+
+
+def test_one_email_imports_no_twitter_text(tmp_path: Path) -> None:
+    modules = _render_modules(tmp_path, "petition", "email")
+    assert "outreach.render" in modules
+    assert [m for m in modules if m.split(".")[0] == "twitter_text"] == []
+    assert _never(modules) == []

@@ -29,7 +29,7 @@ from babel.messages.catalog import Catalog
 
 from outreach._private import add_message_if_absent
 from outreach.campaign import DOMAIN, Campaign
-from outreach.errors import CatalogError, LocaleError, ProblemsFound
+from outreach.errors import CatalogError, InputError, LocaleError, ProblemsFound
 from outreach.plurals import GETTEXT_DEFAULT, PluralForms
 from outreach.pofile import (
     STATS_COLUMN,
@@ -45,7 +45,9 @@ from outreach.pofile import (
 from outreach.sources import COMMENT_TAGS, JINJA2_OPTIONS, extract_catalog
 
 if TYPE_CHECKING:
+    from outreach.cache import CheckCache
     from outreach.sources import Sources
+    from outreach.translations import Compiled
 
 __all__ = [
     "COMMENT_TAGS",
@@ -382,82 +384,124 @@ class CompileResult:
 
 @dataclass(frozen=True)
 class _Compiled:
-    """One catalog read, checked and compiled in memory (picklable, for worker processes):
-    the error findings of structural checks, which refuse the catalog, apart from the
-    others, which leave their entries out."""
+    """One catalog read, checked and compiled in memory (picklable, for worker processes),
+    or why not: it cannot be read (a :class:`CatalogError`, as data) or there is none."""
 
     locale: str
-    mo: bytes = b""
-    count: int = 0
-    structural: tuple[str, ...] = ()
-    others: tuple[str, ...] = ()
-    fuzzy: int = 0
-    incomplete: int = 0
-    left_out: int = 0
-    error: tuple[str, str | None, int | None] | None = None  # CatalogError, as data
+    compiled: Compiled | None = None
+    error: tuple[str, str | None, int | None] | None = None
     missing: bool = False
 
 
-def _compile_one(campaign: Campaign, locale: str, sources: Sources | None = None) -> _Compiled:
-    from outreach.checks import CATALOG_CHECKS, ENTRY_CHECKS
+def _compile_one(
+    campaign: Campaign,
+    locale: str,
+    sources: Sources | None,
+    data: bytes | None,
+    cache: CheckCache | None = None,
+) -> _Compiled:
     from outreach.translations import compile_checked
 
     path = campaign.po_path(locale)
-    if not os.path.lexists(path):
-        return _Compiled(locale, missing=True)
     try:
-        po = _parse(campaign, path, locale)
+        if data is None:
+            po = _parse(campaign, path, locale)
+        else:
+            po = parse_po(data, path=str(path), locale=locale)
     except CatalogError as exc:
         return _Compiled(locale, error=(exc.message, exc.path, exc.line))
     # the filter rendering applies: no .mo holds an entry that render would refuse
     compiled = compile_checked(
-        po, campaign=campaign, locale=locale, file=str(path), sources=sources
+        po, campaign=campaign, locale=locale, file=str(path), sources=sources, cache=cache
     )
-    structural_checks = {n for n, c in ENTRY_CHECKS.items() if c.structural}
-    structural_checks |= {n for n, c in CATALOG_CHECKS.items() if c.structural}
-    structural = tuple(str(f) for f in compiled.findings if f.check in structural_checks)
-    others = tuple(str(f) for f in compiled.findings if f.check not in structural_checks)
-    status = Counter(entry_status(m, po.plural_forms) for m in iter_messages(po.catalog))
-    fuzzy, incomplete = status["fuzzy"], status["incomplete"]
-    return _Compiled(
-        locale,
-        compiled.mo,
-        compiled.count,
-        structural,
-        others,
-        fuzzy,
-        incomplete,
-        compiled.left_out,
-    )
+    return _Compiled(locale, compiled)
 
 
 _PARALLEL_BYTES = 512 * 1024  # below this, starting worker processes costs more than it saves
 
 
-def _compile_all(campaign: Campaign, locales: list[str]) -> list[_Compiled]:
-    """Read, check and compile every catalog; in worker processes when it pays."""
+def _compile_all(
+    campaign: Campaign, locales: list[str], cache: CheckCache | None
+) -> list[_Compiled]:
+    """Read, check and compile every catalog; in worker processes when it pays. A catalog
+    the check ``cache`` holds compiled (:func:`outreach.translations.compiled_key`: the
+    same bytes, sources, campaign.toml and code) is recalled, not parsed nor checked."""
     from outreach.sources import template_sources
+    from outreach.translations import compiled_key, recall_compiled, store_compiled
 
-    sources = template_sources(campaign)
+    sources = template_sources(campaign, cache)
+    done: dict[str, _Compiled] = {}
+    todo: list[tuple[str, bytes | None, str | None]] = []  # locale, its bytes, its key
+    for locale in locales:
+        path = campaign.po_path(locale)
+        if not os.path.lexists(path):
+            done[locale] = _Compiled(locale, missing=True)
+            continue
+        if cache is None or not cache.enabled:
+            todo.append((locale, None, None))
+            continue
+        try:
+            data = campaign.read(path)
+        except (OSError, InputError):  # _parse says why, as the uncached path does
+            todo.append((locale, None, None))
+            continue
+        file = campaign.relative(path)
+        key = compiled_key(cache, campaign, locale, file, data, sources)
+        recalled = recall_compiled(cache, key)
+        if recalled is None:
+            todo.append((locale, data, key))
+            continue
+        # findings name the file as compile names it (render keeps it campaign-relative)
+        shown = tuple(
+            dataclasses.replace(f, file=str(path)) if f.file == file else f
+            for f in recalled.findings
+        )
+        done[locale] = _Compiled(locale, dataclasses.replace(recalled, findings=shown))
     size = sum(
-        os.lstat(campaign.po_path(loc)).st_size
-        for loc in locales
-        if os.path.lexists(campaign.po_path(loc))
+        len(data) if data is not None else os.lstat(campaign.po_path(loc)).st_size
+        for loc, data, _ in todo
     )
-    workers = min(len(locales), os.cpu_count() or 1)
+    workers = min(len(todo), os.cpu_count() or 1)
     if workers < 2 or size < _PARALLEL_BYTES:
-        return [_compile_one(campaign, loc, sources) for loc in locales]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+        made = [_compile_one(campaign, loc, sources, data, cache) for loc, data, _ in todo]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        count = len(locales)
-        return list(pool.map(_compile_one, [campaign] * count, locales, [sources] * count))
+        if cache is not None:
+            cache.preload("entries")  # read once, before the workers are forked
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            count = len(todo)
+            made = list(
+                pool.map(
+                    _compile_one,
+                    [campaign] * count,
+                    [loc for loc, _, _ in todo],
+                    [sources] * count,
+                    [data for _, data, _ in todo],
+                    [cache] * count,
+                )
+            )
+    for (locale, _, stored), item in zip(todo, made, strict=True):
+        done[locale] = item
+        if cache is not None and stored is not None and item.compiled is not None:
+            path = campaign.po_path(locale)
+            file = campaign.relative(path)
+            kept = tuple(
+                dataclasses.replace(f, file=file) if f.file == str(path) else f
+                for f in item.compiled.findings
+            )
+            store_compiled(cache, stored, dataclasses.replace(item.compiled, findings=kept))
+    return [done[locale] for locale in locales]
 
 
 def compile_catalogs(
-    campaign: Campaign, locales: Sequence[str] | None = None, *, force: bool = False
+    campaign: Campaign,
+    locales: Sequence[str] | None = None,
+    *,
+    force: bool = False,
+    cache: CheckCache | None = None,
 ) -> list[CompileResult]:
     """``.po`` -> ``.mo`` for each locale, with the filter rendering applies.
 
@@ -468,10 +512,12 @@ def compile_catalogs(
     compiled at all unless ``force``; the others still are. Then :class:`ProblemsFound`
     lists every finding (with ``force``, the entries are left out all the same, and only
     counted). Every catalog is read before any ``.mo`` is written, so an unreadable one
-    writes nothing. Large campaigns are read and checked in parallel, one worker process
-    per core.
+    writes nothing, and a ``.mo`` that already holds the same bytes is left as it is. Large
+    campaigns are read and checked in parallel, one worker process per core. With the check
+    ``cache``, a catalog compiled before (by ``compile`` or by rendering) is recalled; the
+    caller saves the cache.
     """
-    compiled = _compile_all(campaign, _locales(campaign, locales))
+    compiled = _compile_all(campaign, _locales(campaign, locales), cache)
     for item in compiled:
         if item.error is not None:
             message, path, line = item.error
@@ -482,7 +528,7 @@ def compile_catalogs(
     partial: list[str] = []
     for item in compiled:
         mo_path = campaign.mo_path(item.locale)
-        if item.missing:
+        if item.compiled is None:  # missing: errors were raised above
             if item.locale != campaign.source_locale:  # the source needs no catalog
                 missing.append(campaign.label(item.locale))
                 problems.append(
@@ -490,25 +536,28 @@ def compile_catalogs(
                     f"{campaign.label(item.locale)} (run 'outreach update' to create it)"
                 )
             continue
-        if item.structural and not force:
-            problems.extend((*item.structural, *item.others))
+        done = item.compiled
+        structural = [str(f) for f in done.findings if f.check in done.structural]
+        others = [str(f) for f in done.findings if f.check not in done.structural]
+        if structural and not force:
+            problems.extend((*structural, *others))
             results.append(
-                CompileResult(item.locale, mo_path, 0, item.fuzzy, item.incomplete, True)
+                CompileResult(item.locale, mo_path, 0, done.fuzzy, done.incomplete, True)
             )
             continue
-        campaign.write(mo_path, item.mo)
+        _write_mo(campaign, mo_path, done.mo)
         results.append(
             CompileResult(
                 item.locale,
                 mo_path,
-                item.count,
-                item.fuzzy,
-                item.incomplete,
-                skipped_errors=item.left_out,
+                done.count,
+                done.fuzzy,
+                done.incomplete,
+                skipped_errors=done.left_out,
             )
         )
-        if item.others and not force:
-            problems.extend(item.others)
+        if others and not force:
+            problems.extend(others)
             partial.append(campaign.label(item.locale))
     if problems:
         refused = [r.locale for r in results if r.refused] + missing
@@ -522,6 +571,17 @@ def compile_catalogs(
             )
         raise ProblemsFound(problems, summary="; ".join(summaries))
     return results
+
+
+def _write_mo(campaign: Campaign, path: Path, data: bytes) -> None:
+    """Write a ``.mo`` unless it holds ``data`` already (byte for byte: its header's dates
+    are part of what it says)."""
+    try:
+        if campaign.read(path) == data:
+            return
+    except (OSError, InputError):  # none yet, or not a file outreach may read: write it
+        pass
+    campaign.write(path, data)
 
 
 # -- stats ---------------------------------------------------------------------------------

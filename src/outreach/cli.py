@@ -151,9 +151,16 @@ def update(state: State, locales: tuple[str, ...]) -> None:
 def compile_(state: State, locales: tuple[str, ...], force: bool) -> None:
     """Compile every .po to .mo; fuzzy entries, incomplete plurals and translations with
     errors (those render would refuse) are left out."""
+    from outreach.cache import CheckCache
     from outreach.catalogs import compile_catalogs
 
-    for r in compile_catalogs(state.campaign(), locales, force=force):
+    campaign = state.campaign()
+    cache = CheckCache.of(campaign)
+    try:
+        results = compile_catalogs(campaign, locales, force=force, cache=cache)
+    finally:
+        cache.save()  # what was compiled is kept, refused catalogs too
+    for r in results:
         extra = []
         if r.skipped_fuzzy:
             extra.append(f"{r.skipped_fuzzy} fuzzy left out")

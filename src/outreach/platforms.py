@@ -32,8 +32,8 @@ Sources:
   from 2025-12-22); that emoji count as their UTF-8 byte length and how tags are cut come from
   schedulers' documentation only (unconfirmed).
 
-Importing this module is cheap: ``regex`` and ``twitter_text`` (0.4 s to import) load on first
-use.
+Importing this module is cheap: ``regex`` and twitter-text's URL extractor load on first use,
+without twitter-text's package ``__init__`` (see :func:`_twitter`).
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+import sys
+import threading
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -339,23 +341,120 @@ def _grapheme_count(text: str) -> int:
     return len(_rx().grapheme.findall(text))
 
 
+def _twitter(name: str) -> Any:
+    """twitter-text's module ``name`` (``extract_urls``, ``config``, ...), loaded without the
+    package's ``__init__``: that imports ``parse_tweet`` and so its emoji module, which reads
+    a data file through ``pkg_resources`` and builds its pattern at import (0.45 s of a 0.6 s
+    ``render -c x`` measured with ``-X importtime``). The package object is registered
+    unexecuted; the first attribute asked of it (``from twitter_text import parse_tweet``,
+    elsewhere in the process) runs its ``__init__`` then, so nothing else sees a difference.
+
+    >>> _twitter("config").config["defaults"]["transformed_url_length"]
+    23
+    """
+    with _TWITTER_LOCK:  # merge's sending threads may count posts at the same time
+        if "twitter_text" not in sys.modules:
+            from importlib.util import find_spec, module_from_spec
+
+            spec = find_spec("twitter_text")
+            if spec is None or spec.loader is None:
+                raise ModuleNotFoundError("twitter_text")
+            package = module_from_spec(spec)
+            loader = spec.loader
+
+            def complete(attribute: str) -> Any:
+                with _TWITTER_LOCK:
+                    if "__getattr__" in package.__dict__:
+                        del package.__dict__["__getattr__"]
+                        loader.exec_module(package)
+                return getattr(package, attribute)
+
+            package.__dict__["__getattr__"] = complete
+            sys.modules["twitter_text"] = package
+    return importlib.import_module(f"twitter_text.{name}")
+
+
+_TWITTER_LOCK = threading.RLock()
+
+
+@functools.cache
+def _emoji() -> Any:
+    """twitter-text's emoji pattern (``twitter_text.regexp.emoji.emoji``), built the way it
+    builds it from the ``emoji-test.txt`` it ships, but read as a file instead of through
+    ``pkg_resources`` (importing that costs more than building the pattern), and only for a
+    text where :meth:`_Patterns.emoji_grapheme` finds what every emoji of the list holds.
+    ``tests/test_platforms.py`` checks the pattern is twitter-text's, character for character.
+    """
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec("twitter_text")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("twitter_text")
+    text = (Path(spec.origin).parent / "regexp" / "emoji-test.txt").read_text(encoding="utf-8")
+    codes: list[list[str]] = []
+    group = ""
+    for line in text.splitlines()[32:]:  # as twitter-text: its explanation lines skipped
+        if line == "# Status Counts":
+            break
+        if "subtotal:" in line or not line:
+            continue
+        if line.startswith("#") and "# group:" in line:
+            group = line.split(":")[-1].strip()
+        if group != "Component" and re.search("^[0-9A-F]{3,}", line):
+            codes.append(line.split(";")[0].strip().split())
+    multi = sorted(
+        ("".join(r"\U" + x.zfill(8) for x in code) for code in codes if len(code) > 1),
+        key=len,
+        reverse=True,
+    )
+    ranges = _ranges([int(code[0], base=16) for code in codes if len(code) == 1])
+    single = "".join(
+        "-".join(dict.fromkeys(r"\U" + hex(end)[2:].zfill(8) for end in pair)) for pair in ranges
+    )
+    return re.compile("|".join(multi) + "|" + "[" + single + "]")
+
+
+def _ranges(nums: list[int]) -> list[tuple[int, int]]:
+    """twitter-text's ``get_ranges``: sorted integers as ``(low, high)`` runs.
+
+    >>> _ranges([5, 1, 2, 3, 9])
+    [(1, 3), (5, 5), (9, 9)]
+    """
+    nums = sorted(nums)
+    lows = [nums[0]]
+    highs = []
+    if nums[1] - nums[0] > 1:
+        highs.append(nums[0])
+    for i in range(1, len(nums) - 1):
+        if (nums[i] - nums[i - 1]) > 1:
+            lows.append(nums[i])
+        if (nums[i + 1] - nums[i]) > 1:
+            highs.append(nums[i])
+    highs.append(nums[-1])
+    if len(highs) > len(lows):
+        lows.append(highs[-1])
+    return list(zip(lows, highs, strict=False))
+
+
 def _x_length(text: str) -> int:
     """twitter-text's ``parse_tweet(text).weightedLength``, with its URLs found by
     :func:`_twitter_url_spans` (so that no input makes it quadratic): NFC, line ends as
-    ``\\n``, each URL 23, each emoji 2, every other code point its configured weight."""
-    from twitter_text import extract_emojis_with_indices
-    from twitter_text.config import config
-    from twitter_text.get_character_weight import get_character_weight
-
-    options = config["defaults"]
+    ``\\n``, each URL 23, each emoji 2, every other code point its configured weight. Its
+    emoji pattern is built only for a text that may hold an emoji (:func:`_emoji`)."""
+    options = _twitter("config").config["defaults"]
+    get_character_weight = _twitter("get_character_weight").get_character_weight
     scale = options["scale"]
     normal = re.sub(r"\r\n|\r|\n", "\n", unicodedata.normalize("NFC", text))
     urls = {start: end for start, end in _twitter_url_spans(normal)}
     emoji: dict[int, int] = {}
-    if options["emoji_parsing_enabled"] and not normal.isascii():
-        for found in extract_emojis_with_indices(normal):
-            start, end = found["indices"]
-            emoji[int(start)] = int(end)
+    if (
+        options["emoji_parsing_enabled"]
+        and not normal.isascii()
+        and _rx().emoji_grapheme.search(normal)
+    ):
+        for found in _emoji().finditer(normal):
+            emoji[found.start()] = found.end()
     weighted = 0
     index = 0
     while index < len(normal):
@@ -383,7 +482,7 @@ _WORD_RUN = re.compile(r"\S+")
 def _twitter_url_spans(text: str, *, without_protocol: bool = True) -> list[tuple[int, int]]:
     """twitter-text's ``extract_urls_with_indices``, word by word: ``(start, end)`` of each
     URL (bare domains too unless ``without_protocol`` is false)."""
-    from twitter_text import extract_urls_with_indices
+    extract_urls_with_indices = _twitter("extract_urls").extract_urls_with_indices
 
     needle = "." if without_protocol else ":"
     if needle not in text:

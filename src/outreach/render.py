@@ -207,6 +207,9 @@ class Renderer:
         self._recorders: list[set[tuple[str | None, str, bool]]] = []
         self._source_texts: dict[tuple[str, str], str] = {}
         self._compiled: tuple[BytecodeCache, BytecodeCache] | None = None
+        #: what :meth:`_context` and :meth:`_email_context` work out once (immutable parts)
+        self._fixed: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+        self._fixed_email: dict[tuple[str, str], dict[str, Any]] = {}
 
     def _refused(self, locale: str, used: set[tuple[str | None, str, bool]]) -> tuple[Finding, ...]:
         """The error findings of the translations ``used`` would have taken in ``locale``'s
@@ -428,7 +431,12 @@ class Renderer:
         if tracking is None:
             return [], frozenset()
         pairs = tracking.parameters(channel=source, message=message, locale=locale)
-        return pairs, self.campaign.own_hosts
+        return pairs, self._own_hosts
+
+    @cached_property
+    def _own_hosts(self) -> frozenset[str]:
+        """The campaign's own hosts (:attr:`outreach.campaign.Campaign.own_hosts`), once."""
+        return self.campaign.own_hosts
 
     def _image(self, message: str, locale: str) -> tuple[str | None, str]:
         """The message's image and its alt text in ``locale`` (the ``image_alt`` block)."""
@@ -601,35 +609,49 @@ class Renderer:
         return self._load(envs.html if html else envs.text, f"{message}.j2")
 
     def _load(self, env: Environment, name: str) -> Template:
-        from jinja2 import TemplateNotFound, TemplateSyntaxError
-
         try:
             return env.get_template(name)
-        except TemplateSyntaxError as exc:
-            path = exc.filename or str(self.campaign.messages_dir / name)
-            raise TemplateError(exc.message or "syntax error", path=path, line=exc.lineno) from None
-        except TemplateNotFound:
-            raise UsageError(f"no template {name!r} in {self.campaign.messages_dir}") from None
-        except UnicodeDecodeError as exc:
-            where = self.campaign.messages_dir / name
-            raise TemplateError(f"not UTF-8: {exc.reason}", path=where, line=1) from None
+        except Exception as exc:  # Jinja2's classes imported only when one is raised
+            from jinja2 import TemplateNotFound, TemplateSyntaxError
+
+            if isinstance(exc, TemplateSyntaxError):
+                path = exc.filename or str(self.campaign.messages_dir / name)
+                message = exc.message or "syntax error"
+                raise TemplateError(message, path=path, line=exc.lineno) from None
+            if isinstance(exc, TemplateNotFound):
+                raise UsageError(f"no template {name!r} in {self.campaign.messages_dir}") from None
+            if isinstance(exc, UnicodeDecodeError):
+                where = self.campaign.messages_dir / name
+                raise TemplateError(f"not UTF-8: {exc.reason}", path=where, line=1) from None
+            raise
 
     def _context(self, locale: str, channel: str, message: str) -> dict[str, Any]:
         """What a template sees: ``[variables]``, then what outreach computes (``url`` is the
         message's link; ``handles`` each ``[handles.<name>]`` as ``channel`` names it), then
-        ``--var`` values, which win."""
+        ``--var`` values, which win. A new dict (and new lists and dicts in it) every time;
+        what it is made of is worked out once per locale, channel and message."""
         campaign = self.campaign
+        fixed = self._fixed.get((locale, channel, message))
+        if fixed is None:
+            fixed = (
+                campaign.url_for(message),
+                tuple(campaign.hashtags_for(locale)),
+                tuple((name, h.on(channel, locale)) for name, h in campaign.handles.items()),
+                self._unsubscribe.preview()[0],
+            )
+            self._fixed[(locale, channel, message)] = fixed
+        url, hashtags, handles, unsubscribe = fixed
         return {
             **campaign.variables,
             "campaign_name": campaign.name,
-            "url": campaign.url_for(message),
+            "url": url,
             "hashtag": campaign.hashtags[0],
-            "hashtags": list(campaign.hashtags_for(locale)),
-            "handles": {name: h.on(channel, locale) for name, h in campaign.handles.items()},
+            "hashtags": list(hashtags),
+            "handles": dict(handles),
             "locale": locale,
             "channel": channel,
             "message": message,
-            "unsubscribe_url": self._unsubscribe.preview()[0],
+            "unsubscribe_url": unsubscribe,
             **self.overrides,
         }
 
@@ -637,20 +659,31 @@ class Renderer:
         """What an email's blocks and layouts see besides :meth:`_context`: ``lang`` and
         ``dir`` (from the locale's script: ar, fa, he are right-to-left), the brand colour and its
         dark-mode variant, the postal address (a list of lines, empty when not set) and
-        the "view in browser" link (``None`` when not set), from ``[email]``."""
-        from outreach.emailhtml import BRAND_COLOR, dark_variant
-        from outreach.locales import text_direction
-
+        the "view in browser" link (``None`` when not set), from ``[email]``; worked out once
+        per message and locale, as :meth:`_context`."""
         email = self.campaign.email
-        brand = email.brand_color or BRAND_COLOR
+        fixed = self._fixed_email.get((message, locale))
+        if fixed is None:
+            from outreach.emailhtml import BRAND_COLOR, dark_variant
+            from outreach.locales import text_direction
+
+            brand = email.brand_color or BRAND_COLOR
+            fixed = {
+                "lang": locale.replace("_", "-"),
+                "dir": text_direction(locale),
+                "brand_color": brand,
+                "brand_color_dark": dark_variant(brand),
+                "view_in_browser_url": email.view_in_browser(message, self.campaign.label(locale)),
+            }
+            self._fixed_email[(message, locale)] = fixed
         return {
             **self._context(locale, EMAIL, message),
-            "lang": locale.replace("_", "-"),
-            "dir": text_direction(locale),
-            "brand_color": brand,
-            "brand_color_dark": dark_variant(brand),
+            "lang": fixed["lang"],
+            "dir": fixed["dir"],
+            "brand_color": fixed["brand_color"],
+            "brand_color_dark": fixed["brand_color_dark"],
             "postal_address": list(email.postal_address),
-            "view_in_browser_url": email.view_in_browser(message, self.campaign.label(locale)),
+            "view_in_browser_url": fixed["view_in_browser_url"],
         }
 
     def _block(self, template: Template, block: str, context: dict[str, Any], message: str) -> str:
@@ -673,19 +706,22 @@ class Renderer:
         return self._guard(lambda: template.render(context), template, name)
 
     def _guard(self, run: Callable[[], str], template: Template, message: str) -> str:
-        from jinja2 import TemplateError as JinjaError
-
         try:
             return run()
-        except JinjaError as exc:
-            line = _template_line(exc)
-            raise TemplateError(f"{message}: {exc}", path=template.filename, line=line) from None
-        except (TypeError, ValueError, KeyError, ArithmeticError) as exc:
-            raise TemplateError(
-                f"{message}: {type(exc).__name__}: {exc}",
-                path=template.filename,
-                line=_template_line(exc),
-            ) from None
+        except Exception as exc:  # Jinja2's class imported only when something is raised
+            from jinja2 import TemplateError as JinjaError
+
+            if isinstance(exc, JinjaError):
+                line = _template_line(exc)
+                where = template.filename
+                raise TemplateError(f"{message}: {exc}", path=where, line=line) from None
+            if isinstance(exc, (TypeError, ValueError, KeyError, ArithmeticError)):
+                raise TemplateError(
+                    f"{message}: {type(exc).__name__}: {exc}",
+                    path=template.filename,
+                    line=_template_line(exc),
+                ) from None
+            raise
 
     @cached_property
     def _unsubscribe(self) -> Unsubscribe:

@@ -52,9 +52,12 @@ __all__ = [
     "LocaleTranslations",
     "build_chain",
     "compile_checked",
+    "compiled_key",
     "gate_checks",
     "load_locale",
+    "recall_compiled",
     "refusal_applies",
+    "store_compiled",
 ]
 
 #: Error checks that do not keep an entry out of what is sent: language detection judges
@@ -91,13 +94,18 @@ WHOLE_CATALOG = frozenset({"charset"})
 @dataclass(frozen=True)
 class Compiled:
     """A catalog compiled as rendering and ``outreach compile`` use it: the ``.mo`` bytes,
-    how many messages went in, the error findings, and how many complete translations
-    were left out for them."""
+    how many messages went in, the error findings, how many complete translations were left
+    out for them, and how many entries were fuzzy or incompletely pluralised."""
 
     mo: bytes
     count: int
     findings: tuple[Finding, ...]
     left_out: int = 0
+    fuzzy: int = 0
+    incomplete: int = 0
+    #: the checks among the findings' that are structural (they refuse a whole catalog in
+    #: ``outreach compile``), so that a recalled catalog needs no check code to say so
+    structural: frozenset[str] = frozenset()
 
 
 def compile_checked(
@@ -107,23 +115,44 @@ def compile_checked(
     locale: str,
     file: str,
     sources: Sources | None = None,
+    cache: CheckCache | None = None,
 ) -> Compiled:
     """Check ``po`` with the gate checks and compile what passes: the one filter that both
     rendering (:func:`load_locale`) and ``outreach compile`` apply, so that no ``.mo`` holds
     an entry that ``render`` would refuse. Entries are judged against ``sources`` (default:
     the campaign's templates), and only the templates' plural of a string can be compiled
-    (a ``.po`` that writes another one has a ``plural-source`` error)."""
-    from outreach.checks import check_catalog
-    from outreach.plurals import GETTEXT_DEFAULT, usual_plural_forms
-    from outreach.pofile import write_mo
+    (a ``.po`` that writes another one has a ``plural-source`` error). With the check
+    ``cache``, an entry ``outreach check`` judged before is not judged again
+    (:meth:`outreach.checks.runner.StoredEntries.only`)."""
+    from collections import Counter
 
+    from outreach.checks import CATALOG_CHECKS, ENTRY_CHECKS, check_catalog
+    from outreach.plurals import GETTEXT_DEFAULT, usual_plural_forms
+    from outreach.pofile import entry_status, iter_messages, write_mo
+
+    entries = None
+    if cache is not None and cache.enabled:
+        from outreach.cache import check_fingerprint
+        from outreach.checks.runner import StoredEntries
+
+        fingerprint = check_fingerprint(campaign, sources)
+        entries = StoredEntries(cache, fingerprint).only(gate_checks())
     findings = tuple(
         f
         for f in check_catalog(
-            po, file=file, locale=locale, campaign=campaign, only=gate_checks(), sources=sources
+            po,
+            file=file,
+            locale=locale,
+            campaign=campaign,
+            only=gate_checks(),
+            sources=sources,
+            cache=entries,
         )
         if f.severity == "error"
     )
+    names = {n for n, c in ENTRY_CHECKS.items() if c.structural}
+    names |= {n for n, c in CATALOG_CHECKS.items() if c.structural}
+    structural = frozenset(f.check for f in findings if f.check in names)
     refused_keys = {(f.msgctxt, f.msgid) for f in findings if f.msgid is not None}
     catalog_wide = {f.check for f in findings if f.msgid is None}
     no_plurals = "plural-forms" in catalog_wide
@@ -147,7 +176,16 @@ def compile_checked(
 
     buffer = io.BytesIO()
     count = write_mo(po.catalog, buffer, forms, keep=keep)
-    return Compiled(buffer.getvalue(), count, findings, left_out)
+    status = Counter(entry_status(m, po.plural_forms) for m in iter_messages(po.catalog))
+    return Compiled(
+        buffer.getvalue(),
+        count,
+        findings,
+        left_out,
+        status["fuzzy"],
+        status["incomplete"],
+        structural,
+    )
 
 
 def load_locale(
@@ -173,49 +211,92 @@ def load_locale(
     file = campaign.relative(path)
     key = None
     if cache is not None and cache.enabled:
-        from outreach.cache import check_fingerprint
         from outreach.sources import template_sources
 
         if sources is None:
             sources = template_sources(campaign, cache)
-        material = hashlib.sha256(data).hexdigest()
-        fingerprint = check_fingerprint(campaign, sources)
-        key = cache.key(COMPILED, 1, fingerprint, locale, file, material)
-        recalled = _recalled(cache.get(COMPILED, key), locale)
+        key = compiled_key(cache, campaign, locale, file, data, sources)
+        recalled = recall_compiled(cache, key)
         if recalled is not None:
-            return recalled
+            return LocaleTranslations(locale, recalled.mo, recalled.findings)
     from outreach.pofile import parse_po
 
     po = parse_po(data, path=file, locale=locale)
-    compiled = compile_checked(po, campaign=campaign, locale=locale, file=file, sources=sources)
-    loaded = LocaleTranslations(locale, compiled.mo, compiled.findings)
+    compiled = compile_checked(
+        po, campaign=campaign, locale=locale, file=file, sources=sources, cache=cache
+    )
     if cache is not None and key is not None:
-        mo = base64.b64encode(compiled.mo).decode("ascii")
-        cache.put(COMPILED, key, {"mo": mo, "refused": [f.to_json() for f in loaded.refused]})
-    return loaded
+        store_compiled(cache, key, compiled)
+    return LocaleTranslations(locale, compiled.mo, compiled.findings)
 
 
-#: The check cache's namespace for compiled catalogs (:func:`load_locale`).
+#: The check cache's namespace for compiled catalogs (:func:`load_locale` and
+#: ``outreach compile`` share it: a catalog one of them compiled, the other recalls).
 COMPILED = "compiled"
 
 
-def _recalled(value: object, locale: str) -> LocaleTranslations | None:
-    """A stored compiled catalog, or ``None`` when ``value`` is not one."""
+def compiled_key(
+    cache: CheckCache,
+    campaign: Campaign,
+    locale: str,
+    file: str,
+    data: bytes,
+    sources: Sources | None,
+) -> str:
+    """The cache key of ``locale``'s catalog ``file`` (campaign-relative) compiled from the
+    bytes ``data``: they, the source strings, campaign.toml and the check code
+    (:func:`outreach.cache.check_fingerprint`) are all :func:`compile_checked` depends on."""
+    from outreach.cache import check_fingerprint
+
+    material = hashlib.sha256(data).hexdigest()
+    return cache.key(COMPILED, 2, check_fingerprint(campaign, sources), locale, file, material)
+
+
+def store_compiled(cache: CheckCache, key: str, compiled: Compiled) -> None:
+    """Keep ``compiled`` in the check cache under ``key`` (:func:`compiled_key`)."""
+    cache.put(
+        COMPILED,
+        key,
+        {
+            "mo": base64.b64encode(compiled.mo).decode("ascii"),
+            "refused": [f.to_json() for f in compiled.findings],
+            "counts": [compiled.count, compiled.left_out, compiled.fuzzy, compiled.incomplete],
+            "structural": sorted(compiled.structural),
+        },
+    )
+
+
+def recall_compiled(cache: CheckCache, key: str) -> Compiled | None:
+    """The catalog :func:`store_compiled` kept under ``key``, or ``None`` when there is none
+    or what is stored is not one (the cache authenticates what it returns; this checks
+    its shape)."""
+    value = cache.get(COMPILED, key)
     if not isinstance(value, dict):
         return None
+    from outreach.findings import Finding
+
     try:
         mo = base64.b64decode(value["mo"], validate=True)
+        counts = value["counts"]
+        if not (
+            isinstance(counts, list)
+            and len(counts) == 4
+            and all(type(n) is int and n >= 0 for n in counts)
+        ):
+            return None
+        structural = value["structural"]
+        if not (isinstance(structural, list) and all(isinstance(n, str) for n in structural)):
+            return None
         refused = []
         for item in value["refused"]:
-            from outreach.findings import Finding
-
             finding = Finding.from_json(item)
             if finding is None or finding.severity != "error":
                 return None
             refused.append(finding)
     except (KeyError, TypeError, ValueError):
         return None
-    return LocaleTranslations(locale, mo, tuple(refused))
+    count, left_out, fuzzy, incomplete = counts
+    return Compiled(mo, count, tuple(refused), left_out, fuzzy, incomplete, frozenset(structural))
 
 
 def refusal_applies(

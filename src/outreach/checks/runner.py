@@ -56,11 +56,13 @@ from outreach.pofile import (
 )
 
 if TYPE_CHECKING:
+    from outreach.cache import CheckCache
     from outreach.campaign import Campaign
     from outreach.sources import Sources
 
 __all__ = [
     "Detector",
+    "StoredEntries",
     "as_po_file",
     "catalog_info",
     "check_catalog",
@@ -163,6 +165,96 @@ class EntryCache(Protocol):
     def lookup(self, unit: Unit) -> list[Result] | None: ...
 
     def remember(self, unit: Unit, results: list[Result]) -> None: ...
+
+
+class StoredEntries:
+    """Each entry's findings in the check cache (:mod:`outreach.cache`, namespace
+    ``entries``), keyed by the entry's content, its catalog's plural formula and locale, and
+    the fingerprint of the code and settings that judged it
+    (:func:`outreach.cache.check_fingerprint`). ``outreach check`` fills it with every
+    check's results; :meth:`only` reads it for fewer checks."""
+
+    def __init__(self, store: CheckCache, fingerprint: str) -> None:
+        self.store = store
+        self.fingerprint = fingerprint
+        self.counts = {"cached": 0, "checked": 0}
+
+    def record_key(self, locale: str, file: str) -> str:
+        """Where the block record of ``file`` is kept (see :mod:`outreach.checks.
+        incremental`): by path, so that the next run finds it whatever changed."""
+        return self.store.key("file", self.fingerprint, locale, file)
+
+    def _key(self, unit: Unit) -> str:
+        info = unit.catalog
+        return self.store.key(
+            "entry",
+            self.fingerprint,
+            info.locale,
+            info.plural_forms.header,
+            info.catalog_wide_count,
+            unit.msgctxt,
+            unit.msgid,
+            unit.msgid_plural,
+            unit.written_plural,
+            unit.forms,
+            sorted(unit.flags),
+            unit.fuzzy,
+        )
+
+    def lookup(self, unit: Unit) -> list[Result] | None:
+        if not self.store.enabled:
+            return None
+        value = self.store.get("entries", self._key(unit))
+        if not isinstance(value, list):
+            return None
+        try:
+            found = [(str(c), _severity(s), str(m), _form(f)) for c, s, m, f in value]
+        except (TypeError, ValueError):
+            return None
+        self.counts["cached"] += 1
+        return found
+
+    def remember(self, unit: Unit, results: list[Result]) -> None:
+        self.counts["checked"] += 1
+        if self.store.enabled:
+            self.store.put("entries", self._key(unit), [list(r) for r in results])
+
+    def only(self, names: Collection[str]) -> EntryCache:
+        """A read-only view for a run of the checks ``names`` alone (``outreach compile``,
+        rendering): an entry ``outreach check`` judged is not judged again, its results for
+        those checks are taken as they are (each check is a pure function of the entry, so
+        they are what running them alone gives). Nothing is remembered: results of some
+        checks would pass for all of them."""
+        return _OnlyEntries(self, frozenset(names))
+
+
+class _OnlyEntries:
+    """:meth:`StoredEntries.only`."""
+
+    def __init__(self, entries: StoredEntries, names: frozenset[str]) -> None:
+        self.entries = entries
+        self.names = names
+
+    def lookup(self, unit: Unit) -> list[Result] | None:
+        found = self.entries.lookup(unit)
+        return None if found is None else [r for r in found if r[0] in self.names]
+
+    def remember(self, unit: Unit, results: list[Result]) -> None:
+        return None
+
+
+def _form(value: object) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise ValueError(value)
+
+
+def _severity(value: object) -> Severity:
+    if value == "error":
+        return "error"
+    if value == "warning":
+        return "warning"
+    raise ValueError(value)
 
 
 def check_catalog(

@@ -33,11 +33,9 @@ from outreach.checks.registry import (
     CATALOG_CHECKS,
     ENTRY_CHECKS,
     Finding,
-    Severity,
-    Unit,
     summarize,
 )
-from outreach.checks.runner import Result
+from outreach.checks.runner import StoredEntries
 from outreach.detect import DETECTION_SEEDS, LanguageJudge, langdetect_version
 from outreach.errors import CatalogError, UnsafePathError
 from outreach.findings import finding_order
@@ -105,7 +103,7 @@ def check_campaign(
 
     sources = template_sources(campaign, store)
     judge = LanguageJudge(_Detections(store))
-    run = _Run(campaign, judge, _Entries(store, check_fingerprint(campaign, sources)), sources)
+    run = _Run(campaign, judge, StoredEntries(store, check_fingerprint(campaign, sources)), sources)
     _check_locales(run, wanted)
     if render and run.parsed:
         from outreach.qa.rendered import check_rendered
@@ -281,7 +279,7 @@ class _Run:
         self,
         campaign: Campaign,
         judge: LanguageJudge,
-        entries: _Entries,
+        entries: StoredEntries,
         sources: Sources | None = None,
     ) -> None:
         self.campaign = campaign
@@ -498,70 +496,6 @@ def parse_for_check(
 
 
 # -- what the cache remembers ------------------------------------------------------------------
-class _Entries:
-    """Each entry's findings, keyed by the entry's content, its catalog's plural formula
-    and locale, and the fingerprint of the code and settings that judged it."""
-
-    def __init__(self, store: CheckCache, fingerprint: str) -> None:
-        self.store = store
-        self.fingerprint = fingerprint
-        self.counts = {"cached": 0, "checked": 0}
-
-    def record_key(self, locale: str, file: str) -> str:
-        """Where the block record of ``file`` is kept (see :mod:`outreach.checks.
-        incremental`): by path, so that the next run finds it whatever changed."""
-        return self.store.key("file", self.fingerprint, locale, file)
-
-    def _key(self, unit: Unit) -> str:
-        info = unit.catalog
-        return self.store.key(
-            "entry",
-            self.fingerprint,
-            info.locale,
-            info.plural_forms.header,
-            info.catalog_wide_count,
-            unit.msgctxt,
-            unit.msgid,
-            unit.msgid_plural,
-            unit.written_plural,
-            unit.forms,
-            sorted(unit.flags),
-            unit.fuzzy,
-        )
-
-    def lookup(self, unit: Unit) -> list[Result] | None:
-        if not self.store.enabled:
-            return None
-        value = self.store.get("entries", self._key(unit))
-        if not isinstance(value, list):
-            return None
-        try:
-            found = [(str(c), _severity(s), str(m), _form(f)) for c, s, m, f in value]
-        except (TypeError, ValueError):
-            return None
-        self.counts["cached"] += 1
-        return found
-
-    def remember(self, unit: Unit, results: list[Result]) -> None:
-        self.counts["checked"] += 1
-        if self.store.enabled:
-            self.store.put("entries", self._key(unit), [list(r) for r in results])
-
-
-def _form(value: object) -> int | None:
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise ValueError(value)
-
-
-def _severity(value: object) -> Severity:
-    if value == "error":
-        return "error"
-    if value == "warning":
-        return "warning"
-    raise ValueError(value)
-
-
 class _Detections:
     """langdetect's answers for the language judge, in the same keyed store."""
 

@@ -1,0 +1,106 @@
+"""Start-up benchmark: one post and one email, each a fresh ``outreach`` process, against
+``python -c "import click"``.
+
+What a user waits for when they ask for one message: ``outreach render share -l es -c x``
+(one X post) and ``outreach render petition -l es -c email`` (one email), on a copy of the
+example campaign whose check cache is warm (the runs before the rounds warm it, as any
+earlier command does). The anchor is the interpreter starting and importing click, which
+every command pays. Contenders run in interleaved rounds, each process launched by GNU
+``time`` (:mod:`harness`); the table gives min and median seconds, CPU, peak RSS and the
+min/median of the per-round ratio to ``import click``.
+
+Target (issue 23): one post and one email each <= 2x ``import click``.
+
+    .venv/bin/python benchmarks/bench_startup.py [--rounds 15] [--before OLD/src] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import (
+    Run,
+    add_before_option,
+    environment,
+    interleaved,
+    load,
+    measured,
+    ratio,
+    summary,
+    table,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+BIN = Path(sys.executable).parent
+POST = ("render", "share", "-l", "es", "-c", "x")
+EMAIL = ("render", "petition", "-l", "es", "-c", "email")
+
+
+def copy_example(target: Path) -> Path:
+    shutil.copytree(ROOT / "messages", target / "messages")
+    shutil.copytree(ROOT / "locales", target / "locales", ignore=shutil.ignore_patterns("*.mo"))
+    shutil.copy(ROOT / "babel.cfg", target / "babel.cfg")
+    return target
+
+
+def contenders(work: Path, before: Path | None) -> dict[str, Callable[[], Run]]:
+    campaign = copy_example(work / "love")
+    cache = work / "cache"
+    found: dict[str, Callable[[], Run]] = {}
+    plain = environment()
+    found["python -c 'import click'"] = lambda: measured(
+        [sys.executable, "-c", "import click"], work, plain
+    )
+    trees = [("", SRC)] + ([(" (before)", before)] if before else [])
+    for label, src in trees:
+        env = environment(src, OUTREACH_CACHE_DIR=str(cache))
+        for name, args in (("one X post", POST), ("one email", EMAIL)):
+            command = [sys.executable, str(BIN / "outreach"), "-C", str(campaign), *args]
+            measured(command, work, env)  # warms the cache and the bytecode
+            found[f"{name}{label}"] = lambda c=command, e=env: measured(c, work, e)
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    add_before_option(parser)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+        loads = [load()]
+        runs = interleaved(contenders(Path(tmp), args.before), args.rounds)
+        loads.append(load())
+    anchor = "python -c 'import click'"
+    if args.json:
+        report = {
+            name: {
+                **summary(found),
+                "ratio_min": ratio(
+                    [r.seconds for r in found], [r.seconds for r in runs[anchor]]
+                ).low,
+                "ratio_median": ratio(
+                    [r.seconds for r in found], [r.seconds for r in runs[anchor]]
+                ).median,
+            }
+            for name, found in runs.items()
+        }
+        print(json.dumps({"rounds": args.rounds, "load": loads, "results": report}, indent=2))
+        return 0
+    print(f"{args.rounds} interleaved rounds; load average before/after: {loads}")
+    print("\n".join(table(runs, anchor)))
+    print("target: one post and one email <= 2x import click (ratio min/med)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
