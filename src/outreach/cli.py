@@ -26,7 +26,6 @@ from outreach.cli_support import (
     print_document,
     print_json,
     print_table,
-    refusal_lines,
     var_option,
 )
 from outreach.display import visible
@@ -186,14 +185,27 @@ def stats(state: State, locales: tuple[str, ...], fmt: str) -> None:
     else:
         print_table(
             [
-                (r.locale, r.translated, r.fuzzy, r.untranslated, r.total, f"{r.percent:.1f}%")
+                (
+                    r.locale,
+                    r.translated,
+                    r.fuzzy,
+                    r.untranslated,
+                    r.total,
+                    "broken" if r.broken else f"{r.percent:.1f}%",
+                )
                 for r in results
             ],
             ("locale", "translated", "fuzzy", "untranslated", "total", "percent"),
         )
-    problems = [p for r in results for p in r.problems]
+    problems = [p for r in results if not r.broken for p in r.problems]
+    summary = "these catalogs' plural strings render untranslated" if problems else ""
+    broken = [r for r in results if r.broken]
+    problems += [p for r in broken for p in r.problems]
+    if broken:
+        names = ", ".join(r.locale for r in broken)
+        problems.append(f"held back: {names} (the catalog cannot be read)")
     if problems:
-        raise ProblemsFound(problems, summary="these catalogs' plural strings render untranslated")
+        raise ProblemsFound(problems, summary=summary)
 
 
 def _locales_option(campaign: Any, locales: Sequence[str], all_locales: bool) -> list[str]:
@@ -246,9 +258,9 @@ def render(
     the message has. Exits 1 when a post is over its platform's limit or loses its hashtag.
     """
     from outreach.cache import CheckCache
-    from outreach.errors import UsageError
+    from outreach.errors import ProblemsFound, UsageError
     from outreach.platforms import platform
-    from outreach.render import EMAIL, Email, Renderer, parse_variables
+    from outreach.render import EMAIL, Email, Renderer, held_lines, parse_variables
 
     campaign = state.campaign()
     cache = CheckCache.of(campaign)
@@ -263,6 +275,9 @@ def render(
         )
     )
     cache.save()
+    held = held_lines(renderer.held_back)
+    if not items and held:
+        raise ProblemsFound(held)
     if not items:
         raise UsageError("nothing to render: no message has the channels asked for")
     if out_dir:
@@ -320,10 +335,8 @@ def render(
     problems: list[str] = [
         f"{i.message} ({i.locale}, {i.channel}): {p}" for i in items for p in i.problems
     ]
-    problems += refusal_lines([f for item in items for f in item.refused])
+    problems += held
     if problems:
-        from outreach.errors import ProblemsFound
-
         raise ProblemsFound(problems)
 
 
@@ -508,10 +521,12 @@ def export(
         stale_outputs,
         write_outputs,
     )
-    from outreach.render import parse_variables
+    from outreach.errors import ProblemsFound
+    from outreach.render import Renderer, held_lines, parse_variables
 
     campaign = state.campaign()
     now = dt.datetime.now(dt.UTC)
+    renderer = Renderer(campaign, parse_variables(variables))
     posts = plan_posts(
         campaign,
         channel,
@@ -522,8 +537,11 @@ def export(
         list(locales) or None,
         now,
         stagger=stagger,
-        variables=parse_variables(variables),
+        renderer=renderer,
     )
+    held = held_lines(renderer.held_back)
+    if not posts and held:
+        raise ProblemsFound(held, summary="nothing exported")
     payloads = export_files(
         posts,
         fmt,
@@ -546,11 +564,13 @@ def export(
         )
     if out is None:
         print_document(payloads[0], json_format=fmt in ("json", "mastodon"))
-        return
-    paths = write_outputs(out, payloads)
-    for stale in stale_outputs(out, len(paths)):
-        click.echo(f"warning: {stale} is from an earlier export; do not upload it", err=True)
-    click.echo(f"{len(posts)} posts: {', '.join(str(p) for p in paths)}")
+    else:
+        paths = write_outputs(out, payloads)
+        for stale in stale_outputs(out, len(paths)):
+            click.echo(f"warning: {stale} is from an earlier export; do not upload it", err=True)
+        click.echo(f"{len(posts)} posts: {', '.join(str(p) for p in paths)}")
+    if held:
+        raise ProblemsFound(held)
 
 
 def _github_prefix(campaign_dir: Path) -> str:

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from outreach.errors import TemplateError, UsageError
+from outreach.errors import CatalogError, TemplateError, UsageError
 from outreach.items import EMAIL, Email, Post, Rendered, parse_variables
 from outreach.settings import is_image_url
 
@@ -48,7 +48,16 @@ if TYPE_CHECKING:
     from outreach.translations import LocaleTranslations
     from outreach.unsubscribe import Unsubscribe
 
-__all__ = ["EMAIL", "Email", "Post", "Rendered", "Renderer", "parse_variables"]
+__all__ = [
+    "EMAIL",
+    "Email",
+    "Held",
+    "Post",
+    "Rendered",
+    "Renderer",
+    "held_lines",
+    "parse_variables",
+]
 
 #: How a render problem says a post or email links where its source does not.
 HIJACK = "a possible link hijack (outreach check names the string)"
@@ -204,6 +213,9 @@ class Renderer:
         self.variables = {**campaign.variables, **self.overrides}
         self._environments: dict[str, _LocaleEnvironments] = {}
         self._catalogs: dict[str, LocaleTranslations] = {}
+        self._unreadable: dict[str, CatalogError] = {}
+        #: the locales :meth:`render_all` left out, and why (:meth:`held`)
+        self.held_back: dict[str, Held] = {}
         self._recorders: list[set[tuple[str | None, str, bool]]] = []
         self._source_texts: dict[tuple[str, str], str] = {}
         self._compiled: tuple[BytecodeCache, BytecodeCache] | None = None
@@ -304,13 +316,56 @@ class Renderer:
         locales: Sequence[str] | None = None,
         channels: Sequence[str] | None = None,
     ) -> Iterator[Rendered]:
-        """Every message x locale x channel, in a stable order."""
+        """Every message x locale x channel, in a stable order, except what is held: a
+        locale whose catalog (or a parent's) cannot be read, and an item that would use a
+        translation refused for an error finding (:meth:`held`). What was held, and why,
+        is in :attr:`held_back` afterwards."""
         for message in messages or self.messages:
             own = self.channels(message)
             wanted = [c for c in own if channels is None or c in channels]
             for locale in locales or [self.campaign.source_locale]:
+                if self.held(locale) is not None:
+                    continue
                 for channel in wanted:
-                    yield self.render(message, locale, channel)
+                    item = self.render(message, locale, channel)
+                    if self.held(locale, item) is None:
+                        yield item
+
+    def catalog_error(self, locale: str) -> CatalogError | None:
+        """The error of the first catalog of ``locale``'s chain that cannot be read (a
+        syntax error, a charset it is not in ...), or ``None``: rendering ``locale`` would
+        need that catalog, so the locale is held; every other locale renders as usual."""
+        for link in self.campaign.chain(locale):
+            found = self._unreadable.get(link)
+            if found is None and link not in self._catalogs:
+                try:
+                    self.translations(link)
+                except CatalogError as exc:
+                    self._unreadable[link] = found = exc
+            if found is not None:
+                return found
+        return None
+
+    def held(self, locale: str, item: Rendered | None = None) -> Held | None:
+        """Why ``locale`` (or one ``item`` rendered in it) is held, or ``None``.
+
+        A locale is held whole when a catalog of its chain cannot be read
+        (:meth:`catalog_error`); an item is held when it would have used a translation
+        that was refused for an error finding (its ``refused``): sent in the fallback
+        language instead, a supporter would get a half-translated message. Each is
+        noted in :attr:`held_back` (a locale once, with every reason found).
+        """
+        error = self.catalog_error(locale)
+        if error is not None:
+            found = self.held_back.setdefault(locale, Held(locale, (str(error),)))
+            return found
+        if item is None or not item.refused:
+            return None
+        known = self.held_back.get(locale)
+        lines = tuple(dict.fromkeys((*(known.lines if known else ()), *map(str, item.refused))))
+        found = Held(locale, lines)
+        self.held_back[locale] = found
+        return found
 
     def render_post(self, message: str, locale: str, channel: str) -> Post:
         """One social post; ``refused`` says which translations it would have used that
@@ -691,6 +746,39 @@ class Renderer:
         """``Content-Language`` and the unsubscribe headers that need no recipient (a link
         with ``{token}`` or ``{email}`` is filled by ``outreach merge``, per supporter)."""
         return (("Content-Language", lang), *self._unsubscribe.preview()[1])
+
+
+@dataclasses.dataclass(frozen=True)
+class Held:
+    """A locale whose outputs are held back, and why: one ``path:line: problem`` line per
+    reason (the catalog that cannot be read, or each refused translation).
+
+    >>> Held("de", ("locales/de/LC_MESSAGES/messages.po:12: unterminated string",)).summary
+    'de: held (locales/de/LC_MESSAGES/messages.po:12: unterminated string)'
+    """
+
+    locale: str
+    lines: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        """One line naming the locale and its first reason."""
+        more = f" and {len(self.lines) - 1} more" if len(self.lines) > 1 else ""
+        return f"{self.locale}: held ({self.lines[0]}{more})"
+
+
+def held_lines(held: Mapping[str, Held]) -> list[str]:
+    """Every reason of every held locale (each line once), then one summary line naming the
+    held locales: what a command prints before it exits 1.
+
+    >>> held_lines({"de": Held("de", ("de.po:3: unterminated string",))})
+    ['de.po:3: unterminated string', 'held back: de (its outputs were not produced; every other locale was)']
+    """
+    if not held:
+        return []
+    lines = list(dict.fromkeys(line for h in held.values() for line in h.lines))
+    names = ", ".join(sorted(held))
+    return [*lines, f"held back: {names} (its outputs were not produced; every other locale was)"]
 
 
 def _template_line(exc: BaseException) -> int | None:

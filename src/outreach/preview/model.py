@@ -203,6 +203,9 @@ class LocaleData:
     stats: CatalogStats
     findings: tuple[Finding, ...] = ()
     entries: tuple[Entry, ...] = ()
+    #: ``path:line: problem`` of a catalog of its chain that cannot be read: the locale is
+    #: held (no cell), every other locale shown as usual
+    broken: str | None = None
 
     @property
     def lang(self) -> str:
@@ -221,6 +224,7 @@ class _Catalog:
     po: PoFile | None
     file: str
     statuses: dict[Key, str] = field(default_factory=dict)
+    broken: str | None = None  # the catalog cannot be read: why (path:line: problem)
 
 
 class Model:
@@ -292,6 +296,7 @@ class Model:
 
     # -- parts -------------------------------------------------------------------------
     def _read(self, locale: str) -> _Catalog:
+        from outreach.errors import CatalogError
         from outreach.pofile import parse_po
 
         path = self.campaign.po_path(locale)
@@ -300,7 +305,10 @@ class Model:
             data = self.campaign.read(path)
         except FileNotFoundError:
             return _Catalog(None, file)
-        po = parse_po(data, path=file, locale=locale)
+        try:
+            po = parse_po(data, path=file, locale=locale)
+        except CatalogError as exc:  # held: its locale has no cell, the others render
+            return _Catalog(None, file, broken=str(exc))
         return _Catalog(po, file, _statuses(po, source=locale == self.campaign.source_locale))
 
     def _count(self, locales: Collection[str]) -> None:
@@ -367,12 +375,13 @@ class Model:
     def _render(self, renderer: Renderer, messages: set[str], locales: set[str]) -> None:
         campaign = self.campaign
         source = campaign.source_locale
+        held = {loc for loc in campaign.locales if renderer.catalog_error(loc) is not None}
         wanted = {
             (m, loc, c)
             for m in self.messages
             for loc in campaign.locales
             for c in self.channels[m]
-            if m in messages or loc in locales
+            if (m in messages or loc in locales) and loc not in held
         }
         # Only the catalogs of the chains of the locales rendered: an edited .po reads that
         # locale's chain, not every catalog of the campaign.
@@ -387,7 +396,7 @@ class Model:
         for key in list(self.cells):
             message, locale, channel = key
             gone = message not in self.channels or channel not in self.channels[message]
-            if gone or locale not in campaign.locales:
+            if gone or locale not in campaign.locales or locale in held:
                 del self.cells[key]
         source_added: dict[tuple[str, str], tuple[str, ...]] = {}
         by_key = self._errors_by_key({key[1] for key in wanted})
@@ -538,6 +547,7 @@ class Model:
                 stats=self._stats[locale],
                 findings=tuple(sorted(findings, key=order)),
                 entries=self._entries[locale],
+                broken=_shown(renderer.catalog_error(locale)),
             )
 
     def _template(self) -> list[Any] | None:
@@ -568,7 +578,11 @@ class Model:
                 msgid = str(message.id[0] if message.pluralizable else message.id)
                 own[(message.context, msgid)] = message
         listed = template if template is not None else list(own.values())
-        refused = {(f.msgctxt, f.msgid) for f in renderer.translations(locale).refused}
+        refused = (
+            {(f.msgctxt, f.msgid) for f in renderer.translations(locale).refused}
+            if catalog.broken is None
+            else set()
+        )
         statuses = self._statuses(locale)
         entries = []
         for message in listed:
@@ -610,7 +624,12 @@ class Model:
         ]
         for data in self.locales.values():
             lines += [str(f) for f in data.findings if f.severity == "error"]
-        return lines
+        held = [d for d in self.locales.values() if d.broken is not None]
+        if held:
+            lines += [str(d.broken) for d in held]
+            names = ", ".join(d.label for d in held)
+            lines.append(f"held back: {names} (a catalog of its chain cannot be read)")
+        return list(dict.fromkeys(lines))
 
 
 #: What the preview says of an entry of each :data:`~outreach.pofile.EntryStatus`.
@@ -628,6 +647,11 @@ def _statuses(po: PoFile, *, source: bool) -> dict[Key, str]:
         status = entry_status(message, po.plural_forms, source=source)
         statuses[(message.context, msgid)] = _STATUS_TEXT.get(status, status)
     return statuses
+
+
+def _shown(error: Exception | None) -> str | None:
+    """An error as its one line, or ``None``."""
+    return None if error is None else str(error)
 
 
 def _key_order(key: Key) -> tuple[str, str]:
