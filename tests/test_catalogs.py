@@ -545,6 +545,7 @@ def test_stats_json_shape(translated: Path) -> None:
             "untranslated",
             "percent",
             "problems",
+            "broken",
         ]
     assert rows[1] == {
         "locale": "es",
@@ -555,6 +556,7 @@ def test_stats_json_shape(translated: Path) -> None:
         "untranslated": 3,
         "percent": 75.0,
         "problems": [],
+        "broken": False,
     }
     assert rows[0]["percent"] == 100.0  # the source locale needs no translation
 

@@ -255,7 +255,9 @@ def render(
     """Render MESSAGE (default: every message) per locale and channel.
 
     Without --locale or --all-locales, the source locale; without --channel, every channel
-    the message has. Exits 1 when a post is over its platform's limit or loses its hashtag.
+    the message has. Exits 1 when a post is over its platform's limit or loses its hashtag,
+    and when a locale is held: its catalog does not parse, or an item would use a
+    translation with an error finding (that item is not produced; every other one is).
     """
     from outreach.cache import CheckCache
     from outreach.errors import ProblemsFound, UsageError
@@ -509,11 +511,13 @@ def export(
 
     Every post is rendered and counted as its platform counts it; a post over its limit,
     without its hashtag or in the past fails the export (exit 1) and nothing is written.
-    Scheduler profiles also get the checks their importer makes.
+    Scheduler profiles also get the checks their importer makes. A locale whose catalog
+    does not parse, or a post that would use a translation with an error finding, is held:
+    left out, every other post exported, the held locale named (exit 1).
     """
     import datetime as dt
 
-    from outreach.errors import UsageError
+    from outreach.errors import ProblemsFound, UsageError
     from outreach.export import (
         PROFILE_FORMATS,
         export_files,
@@ -521,7 +525,6 @@ def export(
         stale_outputs,
         write_outputs,
     )
-    from outreach.errors import ProblemsFound
     from outreach.render import Renderer, held_lines, parse_variables
 
     campaign = state.campaign()

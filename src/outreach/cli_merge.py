@@ -121,6 +121,15 @@ from outreach.display import visible
     help="N processes: they build the emails of --out, --out-dir, --dry-run; over --smtp each "
     "sends a shard of the supporters with --connections of its own and its own journal.",
 )
+@click.option(
+    "--broken-locales",
+    type=click.Choice(["hold", "fallback"]),
+    default="hold",
+    show_default=True,
+    help="Supporters whose locale is broken (a catalog that does not parse, or a translation "
+    "the message uses with an error finding): hold them (over SMTP they stay pending; the "
+    "same command sends them once it is fixed), or send them their fallback chain's language.",
+)
 @click.option("--status", is_flag=True, help="Print the journal's summary and send nothing.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -153,6 +162,7 @@ def merge(
     retry_failed: bool,
     encoding: str | None,
     jobs: int,
+    broken_locales: str,
     status: bool,
     fmt: str,
 ) -> None:
@@ -218,6 +228,7 @@ def merge(
         shard=shard_of,
         retry_failed=retry_failed,
         jobs=jobs,
+        broken_locales=broken_locales,
     )
     campaign = state.campaign()
     cache = CheckCache.of(campaign)
@@ -239,7 +250,9 @@ def merge(
         )
         sys.exit(2)
     if not summary.ok:
-        raise ProblemsFound(refusal_lines(summary.refused))
+        problems = refusal_lines(summary.refused) if not summary.held_why else []
+        problems += list(dict.fromkeys(summary.held_why.values()))
+        raise ProblemsFound(problems)
 
 
 def _smtp_settings(

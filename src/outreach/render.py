@@ -771,8 +771,10 @@ def held_lines(held: Mapping[str, Held]) -> list[str]:
     """Every reason of every held locale (each line once), then one summary line naming the
     held locales: what a command prints before it exits 1.
 
-    >>> held_lines({"de": Held("de", ("de.po:3: unterminated string",))})
-    ['de.po:3: unterminated string', 'held back: de (its outputs were not produced; every other locale was)']
+    >>> for line in held_lines({"de": Held("de", ("de.po:3: unterminated string",))}):
+    ...     print(line)
+    de.po:3: unterminated string
+    held back: de (its outputs were not produced; every other locale was)
     """
     if not held:
         return []

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from outreach.merge.rows import KEEP
 from outreach.merge.run import MergeSummary
 
-__all__ = ["Progress", "status_lines", "summary_lines"]
+__all__ = ["Progress", "held_lines", "status_lines", "summary_lines"]
 
 
 class Progress:
@@ -92,6 +92,7 @@ def summary_lines(summary: MergeSummary) -> list[str]:
         lines.append(f"no locale given: {summary.choices['none']:,} (the source locale)")
     if summary.outcome:
         lines.append(f"messages: {_counts(summary.outcome)}")
+    lines.extend(held_lines(summary))
     not_accepted = len(summary.undelivered)
     if not_accepted:
         more = "+" if not_accepted >= KEEP else ""
@@ -110,6 +111,32 @@ def summary_lines(summary: MergeSummary) -> list[str]:
     if summary.seconds and summary.messages:
         rate = summary.messages / summary.seconds
         lines.append(f"{summary.messages:,} messages in {summary.seconds:.1f} s ({rate:,.0f}/s)")
+    return lines
+
+
+def held_lines(summary: MergeSummary) -> list[str]:
+    """Per held locale: how many supporters were held (not sent: pending in the journal, so
+    that the same command sends them once the locale is fixed) or sent in their fallback
+    chain's language instead, and why the locale is held.
+
+    >>> s = MergeSummary("share", "smtp", held_why={"de": "de.po:7: unterminated string"})
+    >>> s.held["de"] = 2
+    >>> held_lines(s)
+    ['held: de 2 supporters, not sent (de.po:7: unterminated string)']
+    """
+    lines = []
+    for locale, why in summary.held_why.items():
+        sent = {k: v for k, v in summary.fell_back.items() if k.startswith(f"{locale} -> ")}
+        count = summary.held[locale]
+        if count or not sent:
+            lines.append(
+                f"held: {locale} {count:,} supporter{'s' if count != 1 else ''}, not sent ({why})"
+            )
+        for route, n in sent.items():
+            lines.append(
+                f"held: {locale} ({why}): {n:,} supporter{'s' if n != 1 else ''} "
+                f"sent in the fallback language ({route})"
+            )
     return lines
 
 

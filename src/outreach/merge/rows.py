@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from outreach.merge.delivery import Delivery, SmtpSettings
     from outreach.merge.journal import Journal
     from outreach.merge.outputs import Writer
+    from outreach.merge.release import Gate
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import Row
 
@@ -75,6 +76,9 @@ class MergeOptions:
     jobs: int = 1
     #: the check cache (:mod:`outreach.cache`): catalogs checked before start faster
     cache: CheckCache | None = None
+    #: ``--broken-locales``: hold a held locale's supporters, or send them the fallback
+    #: chain's language (:mod:`outreach.merge.release`)
+    broken_locales: str = "hold"
 
 
 @dataclass
@@ -101,6 +105,11 @@ class MergeSummary:
     fatal: str | None = None
     #: the supporters not accepted (the first :data:`KEEP`): line, address, state, reply
     undelivered: list[dict[str, Any]] = field(default_factory=list)
+    #: supporters held by locale (not sent: pending in the journal), and why each is held
+    held: Counter[str] = field(default_factory=Counter)
+    held_why: dict[str, str] = field(default_factory=dict)
+    #: supporters of a held locale sent in their fallback chain's language: "de -> en"
+    fell_back: Counter[str] = field(default_factory=Counter)
 
     @property
     def messages(self) -> int:
@@ -111,7 +120,7 @@ class MergeSummary:
         """Every supporter was accepted (now or by an earlier run), every row was good."""
         outcome = self.outcome
         bad = outcome["failed"] + outcome["deferred"] + outcome["failed earlier"]
-        return not (self.bad_rows or bad or self.refused or self.fatal)
+        return not (self.bad_rows or bad or self.refused or self.fatal or self.held_why)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -134,6 +143,11 @@ class MergeSummary:
             "messages_per_second": round(self.messages / self.seconds, 1) if self.seconds else None,
             "fatal": self.fatal,
             "undelivered": self.undelivered,
+            "held": {
+                locale: {"supporters": self.held[locale], "why": why}
+                for locale, why in self.held_why.items()
+            },
+            "fell_back": dict(self.fell_back),
         }
 
 
@@ -160,6 +174,7 @@ class Run:
         self.sent_this_run = 0
         self.proofs: dict[str, Supporter] = {}
         self.reports: TextIO | None = None  # a --jobs worker's bad rows, for the parent
+        self.gate: Gate | None = None  # the held locales (outreach.merge.release)
 
     def bad(self, line: int, reason: str) -> None:
         from outreach.display import visible
@@ -246,6 +261,11 @@ def rows(
                 journal.retry(supporter.address.key)
         if state == "sending":
             summary.outcome["resent (in flight at a crash)"] += 1
+        if run.gate is not None and run.gate.held:
+            routed = _routed(run, maker, supporter)
+            if routed is None:
+                continue
+            supporter = routed
         if run.limited():
             summary.outcome["left for a later run (--limit)"] += 1
             continue
@@ -269,6 +289,25 @@ def rows(
     journal.commit()
     if run.progress is not None:  # the total was an estimate (line breaks) for files
         run.progress(summary.rows, summary.rows)
+
+
+def _routed(run: Run, maker: MessageMaker, supporter: Supporter) -> Supporter | None:
+    """``supporter`` as the release gate sends them: unchanged, in their fallback chain's
+    language (counted in ``fell_back``), or ``None``: held (counted in ``held``; over SMTP
+    they stay pending in the journal for a later run)."""
+    import dataclasses
+
+    assert run.gate is not None
+    locale = supporter.choice.locale
+    routed = run.gate.route(locale)
+    label = campaign_label(maker, locale)
+    if routed is None:
+        run.summary.held[label] += 1
+        return None
+    if routed == locale:
+        return supporter
+    run.summary.fell_back[f"{label} -> {campaign_label(maker, routed)}"] += 1
+    return supporter._replace(choice=dataclasses.replace(supporter.choice, locale=routed))
 
 
 def campaign_label(maker: MessageMaker, locale: str) -> str:
@@ -315,6 +354,9 @@ def _proofs(run: Run, maker: MessageMaker, writer: Writer, delivery: Delivery | 
         raise UsageError(f"--to {run.options.proof_to!r}: {proof}")
     for locale in maker.campaign.locales:
         supporter = run.proofs.get(locale)
+        if supporter is not None and run.gate is not None and run.gate.route(locale) != locale:
+            run.summary.notes.append(f"{maker.campaign.label(locale)} is held: no proof")
+            continue
         if supporter is None:
             run.summary.notes.append(f"no supporter in {maker.campaign.label(locale)}: no proof")
             continue

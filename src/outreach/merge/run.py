@@ -25,15 +25,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from outreach.errors import JournalError, UsageError
-from outreach.merge.rows import BATCH, MergeOptions, MergeSummary, Run, drain, rows
+from outreach.merge.rows import BATCH, MergeOptions, MergeSummary, Run, campaign_label, drain, rows
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
     from outreach.merge.audience import Audience
     from outreach.merge.delivery import Delivery, SmtpSettings
     from outreach.merge.outputs import Writer
+    from outreach.merge.release import Gate
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import SupporterFile
+    from outreach.render import Renderer
 
 __all__ = [
     "BATCH",
@@ -229,7 +231,7 @@ def merge(
     maker = MessageMaker(
         campaign, renderer, message, supporters.columns, unsubscribe, utf8=utf8, newline=newline
     )
-    maker.prepare(campaign.locales)
+    run.gate = _gate(campaign, renderer, maker, options)
     if options.cache is not None:
         options.cache.save()  # every catalog is loaded now
     audience = Audience(
@@ -263,6 +265,31 @@ def merge(
         return _finish(run, maker, started)
     _send(run, campaign, options, supporters, audience, maker, message, delivery, options.shard)
     return _finish(run, maker, started)
+
+
+def _gate(
+    campaign: Campaign, renderer: Renderer, maker: MessageMaker, options: MergeOptions
+) -> Gate:
+    """Prepare each locale's message and hold those that cannot go out as translated: a
+    catalog of the chain that cannot be read (not prepared at all), or a translation the
+    message uses refused for an error finding (:mod:`outreach.merge.release`)."""
+    from outreach.merge.release import BROKEN_POLICIES, Gate
+
+    held: dict[str, str] = {}
+    for locale in campaign.locales:
+        error = renderer.catalog_error(locale)
+        if error is not None:
+            held[locale] = str(error)
+    maker.prepare([locale for locale in campaign.locales if locale not in held])
+    for locale, found in maker.refused.items():
+        if found and locale not in held:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            held[locale] = f"{found[0]}{more}"
+    policy = options.broken_locales
+    if policy not in BROKEN_POLICIES:
+        raise UsageError(f"--broken-locales is one of {', '.join(BROKEN_POLICIES)}, not {policy!r}")
+    chains = {locale: campaign.chain(locale) for locale in campaign.locales}
+    return Gate(held, chains, "fallback" if policy == "fallback" else "hold")
 
 
 def shard_journal(options: MergeOptions, message: str, shard: tuple[int, int] | None) -> Path:
@@ -335,6 +362,9 @@ def _send(
 def _finish(run: Run, maker: MessageMaker, started: float) -> MergeSummary:
     run.summary.rendered.update(maker.stats)
     run.summary.notes = list(maker.notes.values())
+    if run.gate is not None:
+        held = {campaign_label(maker, loc): why for loc, why in run.gate.held.items()}
+        run.summary.held_why = held  # exit 1 either way: a catalog to fix
     run.summary.refused = [f for found in maker.refused.values() for f in found]
     run.summary.seconds = time.monotonic() - started
     return run.summary
