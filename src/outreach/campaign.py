@@ -44,11 +44,15 @@ from outreach.settings import (
     Handle,
     Limits,
     MessageSettings,
+    Privacy,
+    Release,
     Tracking,
     parse_handles,
     parse_merge_columns,
     parse_messages,
     parse_platforms,
+    parse_privacy,
+    parse_release,
     parse_tracking,
 )
 from outreach.toml_reader import NOT_ONE_LINE, TomlReader, is_zone
@@ -163,6 +167,10 @@ class Campaign:
     #: ``[merge.columns]``: what a supporters CSV column may hold where it reaches an
     #: email's body, ``"url"`` or ``"text"`` (undeclared: one line of plain text)
     merge_columns: Mapping[str, str] = field(default_factory=dict)
+    #: ``[release]``: approvals and the deadline rule (:mod:`outreach.release`)
+    release: Release = field(default_factory=Release)
+    #: ``[privacy]``: who gets the low-trace email
+    privacy: Privacy = field(default_factory=Privacy)
     #: SHA-256 of the campaign.toml text these settings were read from (cache keys use it:
     #: the file may have changed since)
     config_digest: str = ""
@@ -404,6 +412,8 @@ def parse_campaign(
     handles = parse_handles(reader, data, POST_CHANNELS, locales)
     platform_limits = parse_platforms(reader, data, POST_CHANNELS)
     merge_columns = parse_merge_columns(reader, data)
+    release = parse_release(reader, data, locales)
+    privacy = parse_privacy(reader, data, locales)
 
     version = table.get("version", "1.0")
     if not isinstance(version, str | int | float):
@@ -427,6 +437,8 @@ def parse_campaign(
         handles=handles,
         platform_limits=platform_limits,
         merge_columns=merge_columns,
+        release=release,
+        privacy=privacy,
         config_digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
     )
 

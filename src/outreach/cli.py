@@ -631,6 +631,62 @@ def check(
 
 
 @main.command()
+@click.argument("message", required=False)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@pass_state
+@handles_errors
+def status(state: State, message: str | None, fmt: str) -> None:
+    """Per locale and message: ready to send, or why not.
+
+    Ready: every string the message uses is translated (not fuzzy, nothing falls back to
+    the source), none has an error finding, and, when [release] require_approval = true,
+    the locale is approved and no approved string has changed since. Exits 1 when a locale
+    is not ready.
+    """
+    from outreach.errors import ProblemsFound
+    from outreach.release import readiness
+
+    campaign = state.campaign()
+    states = readiness(campaign, [message] if message else None)
+    if fmt == "json":
+        print_json({"locales": [s.to_json() for s in states]})
+    else:
+        rows = []
+        for s in states:
+            if s.broken is not None:
+                rows.append((s.label, "-", "broken", s.broken))
+            for m in s.messages:
+                rows.append((s.label, m.message, "ready" if m.ready else "not ready",
+                             "; ".join(m.reasons) or "-"))  # fmt: skip
+            rows.append((s.label, "(approval)", s.approval, s.approved_on or "-"))
+        print_table(rows, ("locale", "message", "status", "why"))
+    waiting = [s for s in states if not s.ready]
+    if waiting:
+        raise ProblemsFound(
+            [f"{s.label}: not ready: {'; '.join(s.why())}" for s in waiting],
+        )
+
+
+@main.command()
+@click.argument("locale")
+@pass_state
+@handles_errors
+def approve(state: State, locale: str) -> None:
+    """Record a reviewer's approval of LOCALE in campaign.toml ([release.approved]).
+
+    Refuses a locale that is not ready (a string untranslated, fuzzy or with an error
+    finding). The approval records the day and a digest of every translation the messages
+    use: it lapses when one of them changes.
+    """
+    from outreach.release import approve as run
+
+    result = run(state.campaign(), locale)
+    click.echo(f"approved {result.label} ({result.digest[:19]}...) in messages/campaign.toml")
+
+
+@main.command()
 @click.argument("text", required=False)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
