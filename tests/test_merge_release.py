@@ -190,3 +190,75 @@ def test_a_huge_plural_index_is_an_error_at_its_line(
     assert "at most 6 plural forms" in result.stdout + result.stderr
     assert result.returncode == (2 if command == ["compile"] else 1), result.stderr
     assert resource  # the cap is set in the child, not here
+
+
+# -- release gates: --ready-only, then ready, then past the deadline ---------------------------
+def _release(root: Path, deadline: str, at_deadline: str = "fallback") -> None:
+    config = root / "messages" / "campaign.toml"
+    text = config.read_text("utf-8").split("\n[release]\n")[0]
+    config.write_text(
+        text + f'\n[release]\ndeadline = {deadline}\nat_deadline = "{at_deadline}"\n', "utf-8"
+    )
+
+
+def test_ready_only_sends_each_supporter_once_in_the_right_language(
+    five: Path, tmp_path: Path
+) -> None:
+    """es is incomplete and de untranslated: --ready-only sends en, fr and pt; es once it is
+    complete; de, past the deadline with at_deadline = "fallback", in English. Each supporter
+    gets exactly one email, and a last run sends nothing."""
+    from conftest import WATCH, edit_po
+
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    es = po_path(five, "es")
+    good = es.read_bytes()
+    edit_po(es, {WATCH: ""})
+    _release(five, "2099-12-10T09:00:00+01:00")
+    args = ("merge", str(supporters), "share", "--ready-only", "--tls", "none")
+    got: dict[str, list[str]] = {}
+
+    def run(stage: str) -> tuple[str, list[str]]:
+        with Server() as server:
+            code, out, err = run_cli(five, *args, "--smtp", server.address, "--format", "json")
+        assert (code, err) == (0, ""), (stage, err)
+        sent = []
+        for message in server.messages:
+            (address,) = message.rcpt
+            got.setdefault(address, []).append(str(parse(message.data)["Content-Language"]))
+            sent.append(address)
+        return out, sorted(sent)
+
+    out, sent = run("es and de not ready")
+    assert sent == sorted(["ana@example.net", "pierre@example.net", "sam@example.net"])
+    summary = json.loads(out)
+    assert summary["held"]["es"]["supporters"] == 2 and summary["held"]["de"]["supporters"] == 1
+    assert "1 string(s) untranslated or fuzzy" in summary["held"]["es"]["why"]
+    code, status, _ = run_cli(five, "merge", str(supporters), "share", "--status")
+    assert code == 0 and "es: pending 2 (held by the last run: not ready: share: 1" in status
+
+    es.write_bytes(good)  # the translator completes es
+    assert run("es ready")[1] == sorted(HELD)
+
+    _release(five, "2001-01-01T00:00:00+00:00")  # the deadline has passed: fallback
+    out, sent = run("past the deadline")
+    assert sent == ["anna@example.net"] and json.loads(out)["fell_back"] == {"de -> en": 1}
+    assert run("nothing left")[1] == []
+    assert got == {
+        "ana@example.net": ["pt"],
+        "pierre@example.net": ["fr"],
+        "sam@example.net": ["en"],
+        "maria@example.net": ["es"],
+        "lucia@example.net": ["es"],
+        "anna@example.net": ["en"],
+    }
+
+
+def test_at_deadline_hold_keeps_them_held(five: Path, tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    _release(five, "2001-01-01T00:00:00Z", "hold")
+    box = tmp_path / "out.mbox"
+    args = ("merge", str(supporters), "share", "--ready-only", "--out", str(box))
+    code, out, err = run_cli(five, *args, "--format", "json")
+    assert (code, err) == (0, ""), err
+    assert json.loads(out)["held"]["de"]["supporters"] == 1
+    assert "anna@example.net" not in box.read_text("utf-8")

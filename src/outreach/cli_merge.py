@@ -130,6 +130,13 @@ from outreach.display import visible
     "the message uses with an error finding): hold them (over SMTP they stay pending; the "
     "same command sends them once it is fixed), or send them their fallback chain's language.",
 )
+@click.option(
+    "--ready-only",
+    is_flag=True,
+    help="Send only to supporters whose locale is ready (outreach status); hold the others "
+    "(over SMTP pending in the journal: a later run of the same command sends each as soon "
+    'as their locale is ready, or at [release] deadline with at_deadline = "fallback").',
+)
 @click.option("--status", is_flag=True, help="Print the journal's summary and send nothing.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -163,6 +170,7 @@ def merge(
     encoding: str | None,
     jobs: int,
     broken_locales: str,
+    ready_only: bool,
     status: bool,
     fmt: str,
 ) -> None:
@@ -229,6 +237,7 @@ def merge(
         retry_failed=retry_failed,
         jobs=jobs,
         broken_locales=broken_locales,
+        ready_only=ready_only,
     )
     campaign = state.campaign()
     cache = CheckCache.of(campaign)
@@ -251,7 +260,10 @@ def merge(
         sys.exit(2)
     if not summary.ok:
         problems = refusal_lines(summary.refused) if not summary.held_why else []
-        problems += list(dict.fromkeys(summary.held_why.values()))
+        waiting = set(summary.waiting)
+        problems += list(
+            dict.fromkeys(why for loc, why in summary.held_why.items() if loc not in waiting)
+        )
         raise ProblemsFound(problems)
 
 

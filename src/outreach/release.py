@@ -220,15 +220,31 @@ def _approval(
 
 
 def _used(renderer: Renderer, message: str, locale: str) -> tuple[set[Key], tuple[Any, ...]]:
-    """The strings ``message`` uses in ``locale`` (every channel), and the error findings
-    of those whose translation was refused."""
-    keys: set[Key] = set()
+    """The strings ``message`` may use (its template's, in every branch, and the email
+    layouts' when it has an email: what a supporter may get, whatever their values; read,
+    not rendered, so that a template whose variables come from the supporters CSV is judged
+    too), and the error findings of those whose translation is refused in ``locale``'s
+    chain."""
+    from outreach.render import EMAIL, HTML_LAYOUT, TEXT_LAYOUT
+    from outreach.sources import template_strings
+    from outreach.translations import refusal_applies
+
+    campaign = renderer.campaign
+    files = [f"{message}.j2"]
+    if EMAIL in renderer.channels(message):
+        files += [HTML_LAYOUT, TEXT_LAYOUT]
+    keys = template_strings(campaign, files)
+    sources = renderer.sources
+    plural = any(
+        (found := sources.get(key) if sources is not None else None) is not None
+        and found.msgid_plural is not None
+        for key in keys
+    )
     refused: dict[Any, None] = {}
-    for channel in renderer.channels(message):
-        with renderer.recording() as used:
-            item = renderer.render(message, locale, channel)
-        keys |= {(context, msgid) for context, msgid, _ in used}
-        refused.update(dict.fromkeys(item.refused))
+    for link in campaign.chain(locale):
+        for finding in renderer.translations(link).refused:
+            if refusal_applies(finding, keys, plural):
+                refused.setdefault(finding)
     return keys, tuple(refused)
 
 

@@ -274,6 +274,11 @@ class Renderer:
 
         return template_sources(self.campaign, self.cache)
 
+    @property
+    def sources(self) -> Sources | None:
+        """The templates' source strings (``None`` for a campaign of catalogs alone)."""
+        return self._sources
+
     # -- what there is -----------------------------------------------------------------
     @cached_property
     def messages(self) -> list[str]:

@@ -140,6 +140,24 @@ def held_lines(summary: MergeSummary) -> list[str]:
     return lines
 
 
+def _held_meta(value: object) -> dict[str, str]:
+    """The journal's note of the locales the last run held (``{}`` when it is missing or
+    an edit made it unreadable).
+
+    >>> _held_meta('{"es": "not ready"}'), _held_meta("[1"), _held_meta(None)
+    ({'es': 'not ready'}, {}, {})
+    """
+    import json
+
+    try:
+        found = json.loads(value) if isinstance(value, str) else {}
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): str(v) for k, v in found.items()}
+
+
 def status_lines(status: dict[str, Any]) -> list[str]:
     """``--status``, as lines for a person."""
     meta = status["meta"]
@@ -148,8 +166,10 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         f"(shard {meta.get('shard', 'all')}), {status['runs']} run(s)",
         "states: " + (_counts(status["states"]) or "no recipients yet"),
     ]
+    held = _held_meta(meta.get("held"))
     for locale, states in sorted(status["locales"].items()):
-        lines.append(f"  {locale}: {_counts(states)}")
+        why = f" (held by the last run: {held[locale]})" if locale in held else ""
+        lines.append(f"  {locale}: {_counts(states)}{why}")
     for problem in status["problems"]:
         line = "?" if problem["line"] is None else problem["line"]  # an edited journal's
         lines.append(f"line {line}: {problem['key']}: {problem['state']}: {problem['reply']}")

@@ -390,6 +390,13 @@ class Journal:
                 )
             ]
 
+    def note(self, key: str, value: str) -> None:
+        """Keep ``value`` under ``key`` in the meta table, for ``--status`` (the locales a
+        run held, and why); the identity keys and ``run`` are not for this."""
+        assert key not in ("campaign", "message", "shard", "run")
+        with self._guard():
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def meta(self) -> dict[str, str]:
         with self._guard():
             rows = self.db.execute("SELECT key, value FROM meta").fetchall()

@@ -18,6 +18,7 @@ reported: ``SUPPORTERS.csv:LINE: ADDRESS: failed|deferred: the server's reply``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections import Counter
@@ -79,6 +80,10 @@ class MergeOptions:
     #: ``--broken-locales``: hold a held locale's supporters, or send them the fallback
     #: chain's language (:mod:`outreach.merge.release`)
     broken_locales: str = "hold"
+    #: ``--ready-only``: hold the locales that are not ready (:mod:`outreach.release`)
+    ready_only: bool = False
+    #: the clock the ``[release] deadline`` is measured against (default: now)
+    now: dt.datetime | None = None
 
 
 @dataclass
@@ -110,6 +115,8 @@ class MergeSummary:
     held_why: dict[str, str] = field(default_factory=dict)
     #: supporters of a held locale sent in their fallback chain's language: "de -> en"
     fell_back: Counter[str] = field(default_factory=Counter)
+    #: the held locales that are only not ready yet (--ready-only): not a problem
+    waiting: list[str] = field(default_factory=list)
 
     @property
     def messages(self) -> int:
@@ -120,7 +127,8 @@ class MergeSummary:
         """Every supporter was accepted (now or by an earlier run), every row was good."""
         outcome = self.outcome
         bad = outcome["failed"] + outcome["deferred"] + outcome["failed earlier"]
-        return not (self.bad_rows or bad or self.refused or self.fatal or self.held_why)
+        broken = set(self.held_why) - set(self.waiting)
+        return not (self.bad_rows or bad or self.refused or self.fatal or broken)
 
     def to_json(self) -> dict[str, Any]:
         return {

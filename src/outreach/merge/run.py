@@ -17,6 +17,7 @@ import copy
 import dataclasses
 import email.utils
 import glob
+import json
 import re
 import time
 from collections import Counter
@@ -272,9 +273,16 @@ def _gate(
 ) -> Gate:
     """Prepare each locale's message and hold those that cannot go out as translated: a
     catalog of the chain that cannot be read (not prepared at all), or a translation the
-    message uses refused for an error finding (:mod:`outreach.merge.release`)."""
+    message uses refused for an error finding; with ``--ready-only``, also those that are
+    not ready (:mod:`outreach.release`), until ``[release] deadline`` when ``at_deadline =
+    "fallback"`` (:mod:`outreach.merge.release`)."""
+    import datetime as dt
+
     from outreach.merge.release import BROKEN_POLICIES, Gate
 
+    policy = options.broken_locales
+    if policy not in BROKEN_POLICIES:
+        raise UsageError(f"--broken-locales is one of {', '.join(BROKEN_POLICIES)}, not {policy!r}")
     held: dict[str, str] = {}
     for locale in campaign.locales:
         error = renderer.catalog_error(locale)
@@ -285,11 +293,23 @@ def _gate(
         if found and locale not in held:
             more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
             held[locale] = f"{found[0]}{more}"
-    policy = options.broken_locales
-    if policy not in BROKEN_POLICIES:
-        raise UsageError(f"--broken-locales is one of {', '.join(BROKEN_POLICIES)}, not {policy!r}")
+    fallback = set(held) if policy == "fallback" else set()
+    ready_later: set[str] = set()
+    if options.ready_only:
+        from outreach.release import readiness, ready_locales
+
+        waiting = ready_locales(readiness(campaign, [options.message], renderer=renderer))
+        release = campaign.release
+        now = options.now or dt.datetime.now(dt.UTC)
+        past = release.deadline is not None and now >= release.deadline
+        for locale, why in waiting.items():
+            if locale not in held:
+                held[locale] = f"not ready: {why}"
+                ready_later.add(locale)
+                if past and release.at_deadline == "fallback":
+                    fallback.add(locale)
     chains = {locale: campaign.chain(locale) for locale in campaign.locales}
-    return Gate(held, chains, "fallback" if policy == "fallback" else "hold")
+    return Gate(held, chains, frozenset(fallback), frozenset(ready_later))
 
 
 def shard_journal(options: MergeOptions, message: str, shard: tuple[int, int] | None) -> Path:
@@ -332,6 +352,13 @@ def _send(
         identity = {"campaign": campaign.name, "message": message, "shard": shard_name}
         journal = Journal.open(journal_path, identity)
         run.summary.journal = str(journal_path)
+        if run.gate is not None:  # --status says which locales this run held, and why
+            held = {}
+            for locale, why in run.gate.held.items():
+                routed = run.gate.route(locale)
+                sent = f"; sent in {campaign.label(routed)} instead" if routed else ""
+                held[campaign.label(locale)] = why + sent
+            journal.note("held", json.dumps(held, ensure_ascii=False, sort_keys=True))
     else:
         journal = Seen()  # type: ignore[assignment]  # the same see(), in fixed memory
     writer = _writer(options, maker)
@@ -364,7 +391,8 @@ def _finish(run: Run, maker: MessageMaker, started: float) -> MergeSummary:
     run.summary.notes = list(maker.notes.values())
     if run.gate is not None:
         held = {campaign_label(maker, loc): why for loc, why in run.gate.held.items()}
-        run.summary.held_why = held  # exit 1 either way: a catalog to fix
+        run.summary.held_why = held
+        run.summary.waiting = sorted(campaign_label(maker, loc) for loc in run.gate.waiting)
     run.summary.refused = [f for found in maker.refused.values() for f in found]
     run.summary.seconds = time.monotonic() - started
     return run.summary
