@@ -203,8 +203,13 @@ class Renderer:
         variables: Mapping[str, Any] | None = None,
         *,
         cache: CheckCache | None = None,
+        private: bool = False,
     ) -> None:
         self.campaign = campaign
+        #: emails in the low-trace variant (``[privacy]``): no UTM tags, no remote image and
+        #: its alt text, no "view in browser" link, the ``subject_private`` block when the
+        #: template has one
+        self.private = private
         #: the check cache, if any: catalogs and templates checked before are recalled
         #: from it, not checked again (the caller saves it)
         self.cache = cache
@@ -552,9 +557,15 @@ class Renderer:
         context = {**self._email_context(message, locale), **recipient}
         lang, direction = context["lang"], context["dir"]
         image, image_alt = self._image(message, locale)
+        if self.private:  # nothing that reports back: no remote image, no web copy
+            image, image_alt = None, ""
+            context["view_in_browser_url"] = None
         text_template = self._template(locale, message, html=False)
         html_template = self._template(locale, message, html=True)
-        subject = _one_line(self._block(text_template, "subject", context, message))
+        subject_block = "subject"
+        if self.private and "subject_private" in text_template.blocks:
+            subject_block = "subject_private"  # a neutral subject, when the template has one
+        subject = _one_line(self._block(text_template, subject_block, context, message))
         preheader = _one_line(self._block(text_template, "preheader", context, message))
         layout = {  # the message's image, unless --var image_url says otherwise
             "image_url": image if image and is_image_url(image) else None,
@@ -575,9 +586,9 @@ class Renderer:
                 f"the image {image} is a file: an email shows an image by its URL "
                 "(set [messages.<name>] image to an https URL)"
             )
-        text, html = self._tag_email(
-            message, locale, self._text_part(message, locale, layout), html
-        )
+        text = self._text_part(message, locale, layout)
+        if not self.private:  # a private email carries no tracking tags
+            text, html = self._tag_email(message, locale, text, html)
         problems += self._hijacks(message, locale, EMAIL, text, recipient)
         return Email(
             message=message,
@@ -592,6 +603,7 @@ class Renderer:
             problems=tuple(problems),
             image=image,
             image_alt=image_alt,
+            private=self.private,
         )
 
     def _tag_email(self, message: str, locale: str, text: str, html: str) -> tuple[str, str]:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from outreach.merge.delivery import Delivery, SmtpSettings
     from outreach.merge.journal import Journal
     from outreach.merge.outputs import Writer
+    from outreach.merge.privacy import PrivacyRule
     from outreach.merge.release import Gate
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import Row
@@ -117,6 +118,8 @@ class MergeSummary:
     fell_back: Counter[str] = field(default_factory=Counter)
     #: the held locales that are only not ready yet (--ready-only): not a problem
     waiting: list[str] = field(default_factory=list)
+    #: supporters sent the low-trace email ([privacy]), by locale
+    private: Counter[str] = field(default_factory=Counter)
 
     @property
     def messages(self) -> int:
@@ -156,6 +159,7 @@ class MergeSummary:
                 for locale, why in self.held_why.items()
             },
             "fell_back": dict(self.fell_back),
+            "private": dict(self.private),
         }
 
 
@@ -183,6 +187,8 @@ class Run:
         self.proofs: dict[str, Supporter] = {}
         self.reports: TextIO | None = None  # a --jobs worker's bad rows, for the parent
         self.gate: Gate | None = None  # the held locales (outreach.merge.release)
+        #: who gets the low-trace email, and its maker (outreach.merge.privacy)
+        self.private: tuple[PrivacyRule, MessageMaker] | None = None
 
     def bad(self, line: int, reason: str) -> None:
         from outreach.display import visible
@@ -269,6 +275,7 @@ def rows(
                 journal.retry(supporter.address.key)
         if state == "sending":
             summary.outcome["resent (in flight at a crash)"] += 1
+        negotiated = supporter.choice.locale  # [privacy] holds for it, wherever they go
         if run.gate is not None and run.gate.held:
             routed = _routed(run, maker, supporter)
             if routed is None:
@@ -278,7 +285,7 @@ def rows(
             summary.outcome["left for a later run (--limit)"] += 1
             continue
         try:
-            outgoing = maker.make(supporter)
+            outgoing = _maker(run, maker, supporter, negotiated).make(supporter)
         except HeaderError as exc:
             run.bad(row.line, exc.message)
             continue
@@ -316,6 +323,20 @@ def _routed(run: Run, maker: MessageMaker, supporter: Supporter) -> Supporter | 
         return supporter
     run.summary.fell_back[f"{label} -> {campaign_label(maker, routed)}"] += 1
     return supporter._replace(choice=dataclasses.replace(supporter.choice, locale=routed))
+
+
+def _maker(run: Run, maker: MessageMaker, supporter: Supporter, negotiated: str) -> MessageMaker:
+    """The maker of ``supporter``'s message: the private one (``[privacy]``) when they are
+    at risk (by their ``negotiated`` locale, or the one they are sent in, or their
+    column), counted in ``private`` by the locale they are sent in."""
+    if run.private is None:
+        return maker
+    rule, private = run.private
+    locale = supporter.choice.locale
+    if not (rule.applies(locale, supporter.fields) or rule.applies(negotiated, {})):
+        return maker
+    run.summary.private[campaign_label(maker, supporter.choice.locale)] += 1
+    return private
 
 
 def campaign_label(maker: MessageMaker, locale: str) -> str:

@@ -21,7 +21,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,10 +33,12 @@ if TYPE_CHECKING:
     from outreach.merge.audience import Audience
     from outreach.merge.delivery import Delivery, SmtpSettings
     from outreach.merge.outputs import Writer
+    from outreach.merge.privacy import PrivacyRule
     from outreach.merge.release import Gate
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import SupporterFile
     from outreach.render import Renderer
+    from outreach.unsubscribe import Unsubscribe
 
 __all__ = [
     "BATCH",
@@ -233,6 +235,7 @@ def merge(
         campaign, renderer, message, supporters.columns, unsubscribe, utf8=utf8, newline=newline
     )
     run.gate = _gate(campaign, renderer, maker, options)
+    run.private = _private(campaign, options, supporters.columns, maker, unsubscribe)
     if options.cache is not None:
         options.cache.save()  # every catalog is loaded now
     audience = Audience(
@@ -310,6 +313,44 @@ def _gate(
                     fallback.add(locale)
     chains = {locale: campaign.chain(locale) for locale in campaign.locales}
     return Gate(held, chains, frozenset(fallback), frozenset(ready_later))
+
+
+def _private(
+    campaign: Campaign,
+    options: MergeOptions,
+    columns: Sequence[str],
+    maker: MessageMaker,
+    unsubscribe: Unsubscribe,
+) -> tuple[PrivacyRule, MessageMaker] | None:
+    """The ``[privacy]`` rule and the maker of the low-trace email (its own renderer, from
+    the neutral sender when one is set), prepared for every locale whose catalogs can be
+    read; or ``None`` without ``[privacy]``. A privacy column the CSV does not have stops
+    the run: who is at risk could not be told."""
+    from outreach.merge.privacy import PrivacyRule
+    from outreach.merge.skeleton import MessageMaker
+    from outreach.render import Renderer
+
+    privacy = campaign.privacy
+    if not privacy.enabled:
+        return None
+    if privacy.column is not None and privacy.column not in columns:
+        raise UsageError(
+            f"[privacy] column {privacy.column!r} is not a column of {options.supporters}: "
+            "without it, who is at risk cannot be told (add the column, or remove the key)"
+        )
+    renderer = Renderer(campaign, options.variables, cache=options.cache, private=True)
+    private = MessageMaker(
+        campaign,
+        renderer,
+        maker.message,
+        columns,
+        unsubscribe,
+        utf8=maker.utf8,
+        newline=maker.newline,
+        sender=privacy.sender,
+    )
+    private.prepare([loc for loc in campaign.locales if renderer.catalog_error(loc) is None])
+    return PrivacyRule(privacy.locales, privacy.column), private
 
 
 def shard_journal(options: MergeOptions, message: str, shard: tuple[int, int] | None) -> Path:

@@ -85,6 +85,9 @@ class Cell:
     fallbacks: tuple[Fallback, ...] = ()
     errors: tuple[Finding, ...] = ()  # error findings on the strings it uses
     source_added: tuple[str, ...] = ()  # what the source locale's post needed appended too
+    #: the low-trace variant of an email, for supporters at risk ([privacy]), when this
+    #: locale's supporters may get it
+    private: Email | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -372,6 +375,8 @@ class Model:
             self._render_findings.setdefault(self._normal(finding.locale), []).append(finding)
 
     def _render(self, renderer: Renderer, messages: set[str], locales: set[str]) -> None:
+        from outreach.render import Renderer
+
         campaign = self.campaign
         source = campaign.source_locale
         held = {loc for loc in campaign.locales if renderer.catalog_error(loc) is not None}
@@ -399,6 +404,10 @@ class Model:
                 del self.cells[key]
         source_added: dict[tuple[str, str], tuple[str, ...]] = {}
         by_key = self._errors_by_key({key[1] for key in wanted})
+        privacy = campaign.privacy
+        private_renderer = (
+            Renderer(campaign, self.variables, private=True) if privacy.enabled else None
+        )
         for message, locale, channel in sorted(wanted, key=self._order):
             with renderer.recording() as used:
                 item = renderer.render(message, locale, channel)
@@ -419,8 +428,23 @@ class Model:
                 added_in_source = source_added[(message, channel)]
             else:
                 added_in_source = ()
+            private = None
+            if (
+                private_renderer is not None
+                and channel == "email"
+                and (privacy.column is not None or locale in privacy.locales)
+            ):
+                private = private_renderer.render_email(message, locale)
             self.cells[(message, locale, channel)] = Cell(
-                message, locale, channel, item, strings, fallbacks, errors, added_in_source
+                message,
+                locale,
+                channel,
+                item,
+                strings,
+                fallbacks,
+                errors,
+                added_in_source,
+                private,
             )
 
     def _order(self, key: tuple[str, str, str]) -> tuple[int, int, int]:
