@@ -37,7 +37,8 @@ per platform, and per-campaign platform limits.
     [privacy]                               # a low-trace email for supporters at risk
     locales = ["ru"]                        # every supporter in these locales, and/or
     column = "at_risk"                      # those whose CSV column says yes/true/1
-    inline_images = false                   # true: images as CID parts, not left out
+    inline_images = false                   # the image is left out (true, inlining it
+                                            # as a CID part, is not supported yet)
     from = "Newsletter <news@example.org>"  # optional: a neutral sender
 
     [merge.columns]                         # what a supporters CSV column that reaches
@@ -589,5 +590,11 @@ def parse_privacy(reader: TomlReader, data: Mapping[str, Any], locales: tuple[st
     inline = table.get("inline_images", False)
     if not isinstance(inline, bool):
         raise reader.error("[privacy] inline_images is true or false", key="[privacy]inline_images")
+    if inline:  # not built yet: refused rather than silently ignored
+        raise reader.error(
+            "[privacy] inline_images = true is not supported yet: the private email leaves "
+            "its image and alt text out (remove the key)",
+            key="[privacy]inline_images",
+        )
     sender = _one_line(reader, table, "from", "privacy]")
     return Privacy(frozenset(found), column, inline, sender)

@@ -417,9 +417,9 @@ def _cell_page(env: Environment, model: Model, cell: Cell, template: str) -> byt
         html, remote = local_images(str(getattr(cell.item, "html", "")))
         context["remote_images"] = remote
         context["email_html"] = html
+        context["private"] = cell.private
         if cell.private is not None:
             privacy = model.campaign.privacy
-            context["private"] = cell.private
             context["private_html"] = local_images(cell.private.html)[0]
             context["private_sender"] = privacy.sender or f"{sender} <{address}>"
             context["private_who"] = _private_who(model, cell.locale)
