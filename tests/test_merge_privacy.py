@@ -30,7 +30,9 @@ ROWS = [
 ]
 HEADER = ("email", "name", "locale", "city", "at_risk")
 PRIVATE = {"ana@example.net", "maria@example.net", "anna@example.net"}
-PRIVACY = '\n[privacy]\nlocales = ["pt"]\ncolumn = "at_risk"\nfrom = "Newsletter <news@example.org>"\n'
+PRIVACY = (
+    '\n[privacy]\nlocales = ["pt"]\ncolumn = "at_risk"\nfrom = "Newsletter <news@example.org>"\n'
+)
 
 
 @pytest.fixture(autouse=True)
@@ -55,9 +57,7 @@ def _parse(data: bytes) -> EmailMessage:
 
 
 def _mbox(root: Path, supporters: Path, out: Path) -> dict[str, EmailMessage]:
-    code, stdout, err = run_cli(
-        root, "merge", str(supporters), "share", "--out", str(out), "--format", "json"
-    )
+    code, _, err = run_cli(root, "merge", str(supporters), "share", "--out", str(out))
     assert (code, err) == (0, ""), err
     found = {}
     for entry in mailbox.mbox(out):
@@ -139,7 +139,7 @@ def test_a_privacy_column_the_csv_lacks_stops_the_run(love: Path, tmp_path: Path
 
 def test_check_warns_when_a_private_email_still_loads_something(love: Path) -> None:
     _with_privacy(love, '\n[privacy]\nlocales = ["pt"]\n')
-    code, out, _ = run_cli(love, "check", "--no-cache", "--format", "json")
+    _, out, _ = run_cli(love, "check", "--no-cache", "--format", "json")
     assert not [f for f in json.loads(out)["findings"] if f["check"] == "privacy"]
     share = love / "messages" / "share.j2"
     share.write_text(
@@ -148,7 +148,7 @@ def test_check_warns_when_a_private_email_still_loads_something(love: Path) -> N
         ),
         "utf-8",
     )
-    code, out, _ = run_cli(love, "check", "--no-cache", "--format", "json")
+    _, out, _ = run_cli(love, "check", "--no-cache", "--format", "json")
     found = [f for f in json.loads(out)["findings"] if f["check"] == "privacy"]
     assert [(f["locale"], f["file"], f["severity"]) for f in found] == [
         ("pt", "messages/share.j2", "warning")

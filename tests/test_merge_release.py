@@ -187,7 +187,7 @@ def test_a_huge_plural_index_is_an_error_at_its_line(
     assert "MemoryError" not in result.stderr and "Traceback" not in result.stderr
     expected = f"locales/es/LC_MESSAGES/messages.po:{line}: "
     assert expected in result.stdout + result.stderr, result.stderr
-    assert "at most 6 plural forms" in result.stdout + result.stderr
+    assert "no language has that many plural forms" in result.stdout + result.stderr
     assert result.returncode == (2 if command == ["compile"] else 1), result.stderr
     assert resource  # the cap is set in the child, not here
 

@@ -231,29 +231,36 @@ def _scan(lines: list[str]) -> _Scan:
     return scan
 
 
+#: The highest ``msgstr[N]`` the reader accepts. A language has at most
+#: :data:`~outreach.plurals.MAX_NPLURALS` forms, and a few forms too many are for the
+#: ``plurals`` check to judge entry by entry; an index past this is a syntax error, found
+#: before the number is converted, so that nothing sized by it is ever built.
+MAX_FORM_INDEX = 99
+
+
 def _form_index_ok(digits: str) -> bool:
-    """Whether ``msgstr[digits]`` names a plural form some language can have.
+    """Whether ``msgstr[digits]`` is an index the reader takes (:data:`MAX_FORM_INDEX`).
 
-    Read before the number is converted, so that a line like ``msgstr[99999999999]`` (or
-    one with 5,000 digits, which ``int()`` refuses) costs nothing: Babel, and the padding
-    of each plural to the forms it writes, would otherwise build a list that long.
+    Read as text first: ``msgstr[99999999999]`` (or one with 5,000 digits, which ``int()``
+    refuses) costs nothing, where Babel, and the padding of each plural to the forms it
+    writes, would build a list that long (``MemoryError``).
 
-    >>> _form_index_ok("5"), _form_index_ok("6"), _form_index_ok("99999999999")
-    (True, False, False)
+    >>> _form_index_ok("6"), _form_index_ok("99"), _form_index_ok("100"), _form_index_ok("9" * 11)
+    (True, True, False, False)
     """
-    return len(digits) <= 2 and int(digits) < MAX_NPLURALS
+    return len(digits) <= len(str(MAX_FORM_INDEX)) and int(digits) <= MAX_FORM_INDEX
 
 
 def _form_index_problem(digits: str) -> str:
     """What is wrong with ``msgstr[digits]`` (see :func:`_form_index_ok`).
 
-    >>> _form_index_problem("99999999999")
-    'msgstr[99999999999]: a language has at most 6 plural forms (msgstr[0] to msgstr[5])'
+    >>> print(_form_index_problem("99999999999"))
+    msgstr[99999999999]: no language has that many plural forms (at most 6: msgstr[0] to msgstr[5])
     """
     shown = digits if len(digits) <= 20 else f"{digits[:20]}..."
     return (
-        f"msgstr[{shown}]: a language has at most {MAX_NPLURALS} plural forms "
-        f"(msgstr[0] to msgstr[{MAX_NPLURALS - 1}])"
+        f"msgstr[{shown}]: no language has that many plural forms "
+        f"(at most {MAX_NPLURALS}: msgstr[0] to msgstr[{MAX_NPLURALS - 1}])"
     )
 
 
