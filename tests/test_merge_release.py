@@ -57,7 +57,7 @@ def _break(root: Path, locale: str = "es") -> tuple[bytes, int]:
 
 def test_render_and_export_produce_every_other_locale(five: Path, tmp_path: Path) -> None:
     _, line = _break(five)
-    where = f"locales/es/LC_MESSAGES/messages.po:{line}: unterminated or malformed string"
+    where = f"es/LC_MESSAGES/messages.po:{line}: unterminated or malformed string"
     out = tmp_path / "rendered"
     code, stdout, err = run_cli(five, "render", "share", "--all-locales", "--out", str(out))
     assert code == 1 and "Traceback" not in err

@@ -640,10 +640,9 @@ def _broken_stats(
     """The stats of a catalog that cannot be read: every string of the POT untranslated
     (nothing of it renders), its error the one problem."""
     total = len(list(iter_messages(template))) if template is not None else 0
-    error.path = campaign.relative(campaign.po_path(locale))
     return CatalogStats(
         campaign.label(locale),
-        error.path,
+        campaign.relative(campaign.po_path(locale)),
         total,
         0,
         0,
