@@ -71,6 +71,7 @@ __all__ = [
     "list_locale",
     "load_campaign",
     "parse_campaign",
+    "set_approval",
     "setting_line",
     "toml_string",
 ]
@@ -714,3 +715,58 @@ def _around_last_item(document: TOMLDocument, array: Array) -> tuple[str, str]:
     prefix = whole[whole.rfind("\n", 0, start) + 1 : start]
     tail = own[own.index(quoted) + len(quoted) : own.rindex("]")]
     return re.sub(r"#[^\n]*", "", tail), prefix
+
+
+def set_approval(text: str, label: str, day: str, digest: str, *, path: str) -> str:
+    """campaign.toml ``text`` with ``[release.approved] label = { date, digest }`` set
+    (tomlkit: every other line, comment and key stays as it was, a BOM too). Like
+    :func:`list_locale`, it refuses (a ``ConfigError``) a file with more than
+    :data:`MAX_DOTTED_KEYS` dotted keys, whose parse time in tomlkit grows with their square.
+
+    >>> text = '[campaign]\\nname = "x"  # kept\\n'
+    >>> print(set_approval(text, "es", "2026-12-01", "sha256:" + "0" * 64, path="c.toml"))
+    ... # doctest: +ELLIPSIS
+    [campaign]
+    name = "x"  # kept
+    <BLANKLINE>
+    [release.approved]
+    es = {date = "2026-12-01", digest = "sha256:000...000"}
+    <BLANKLINE>
+    """
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    refusal = ConfigError(
+        f"cannot write [release.approved] {label} here: add it by hand "
+        f'({label} = {{ date = "{day}", digest = "{digest}" }})',
+        path=path,
+    )
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom) :]
+    if len(_DOTTED_KEY.findall(body)) > MAX_DOTTED_KEYS:
+        raise refusal  # tomlkit's time grows with the square of dotted keys in a table
+    try:
+        document = tomlkit.parse(body)
+    except TOMLKitError:
+        raise refusal from None
+    release = document.get("release")
+    if release is None:
+        release = tomlkit.table(is_super_table=True)
+        document.add("release", release)
+    approved = release.get("approved") if isinstance(release, dict) else None
+    if approved is None and isinstance(release, dict):
+        approved = tomlkit.table()
+        release["approved"] = approved
+    if not isinstance(approved, dict):
+        raise refusal
+    entry = tomlkit.inline_table()
+    entry.update({"date": day, "digest": digest})
+    approved[label] = entry
+    edited = document.as_string()
+    try:
+        value = tomllib.loads(edited)["release"]["approved"][label]
+    except (tomllib.TOMLDecodeError, KeyError, TypeError):
+        raise refusal from None
+    if value != {"date": day, "digest": digest}:
+        raise refusal
+    return bom + edited

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from outreach.errors import ConfigError, ProblemsFound
+from outreach.errors import ConfigError, ProblemsFound, TemplateError
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
@@ -42,7 +42,6 @@ __all__ = [
     "LocaleReadiness",
     "MessageReadiness",
     "approve",
-    "approved_text",
     "readiness",
     "ready_locales",
     "strings_digest",
@@ -173,7 +172,11 @@ def _locale(
     results: dict[str, MessageReadiness] = {}
     used_all: set[Key] = set()
     for message in names:
-        used, refused = _used(renderer, message, locale)
+        try:
+            used, refused = _used(renderer, message, locale)
+        except TemplateError as exc:  # that message only: the others are judged as usual
+            results[message] = MessageReadiness(message, (f"its template: {exc}",))
+            continue
         used_all |= used
         if message not in shown:
             continue
@@ -198,6 +201,7 @@ def _locale(
     digest = strings_digest({key: provided[key] for key in used_all if key in provided})
     state = _approval(locale, source, approval, digest, release.require_approval)
     translated = all(results[m].ready for m in shown if m in results)
+    results = {m: r for m, r in results.items() if m in shown}
     return LocaleReadiness(
         locale,
         label,
@@ -277,57 +281,8 @@ def approve(campaign: Campaign, locale: str, today: dt.date | None = None) -> Lo
         text = campaign.read(config).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", path=config) from None
-    edited = approved_text(text, state.label, day, state.digest, path=str(config))
+    from outreach.campaign import set_approval
+
+    edited = set_approval(text, state.label, day, state.digest, path=str(config))
     campaign.write(config, edited.encode("utf-8"))
     return state
-
-
-def approved_text(text: str, label: str, day: str, digest: str, *, path: str) -> str:
-    """campaign.toml ``text`` with ``[release.approved] label = { date, digest }`` set
-    (tomlkit: every other line, comment and key stays as it was).
-
-    >>> text = '[campaign]\\nname = "x"  # kept\\n'
-    >>> print(approved_text(text, "es", "2026-12-01", "sha256:" + "0" * 64, path="c.toml"))
-    ... # doctest: +ELLIPSIS
-    [campaign]
-    name = "x"  # kept
-    <BLANKLINE>
-    [release.approved]
-    es = {date = "2026-12-01", digest = "sha256:000...000"}
-    <BLANKLINE>
-    """
-    import tomllib
-
-    import tomlkit
-    from tomlkit.exceptions import TOMLKitError
-
-    refusal = ConfigError(
-        f"cannot write [release.approved] {label} here: add it by hand "
-        f'({label} = {{ date = "{day}", digest = "{digest}" }})',
-        path=path,
-    )
-    try:
-        document = tomlkit.parse(text)
-    except TOMLKitError:
-        raise refusal from None
-    release = document.get("release")
-    if release is None:
-        release = tomlkit.table(is_super_table=True)
-        document.add("release", release)
-    approved = release.get("approved") if isinstance(release, dict) else None
-    if approved is None and isinstance(release, dict):
-        approved = tomlkit.table()
-        release["approved"] = approved
-    if not isinstance(approved, dict):
-        raise refusal
-    entry = tomlkit.inline_table()
-    entry.update({"date": day, "digest": digest})
-    approved[label] = entry
-    edited = document.as_string()
-    try:
-        value = tomllib.loads(edited)["release"]["approved"][label]
-    except (tomllib.TOMLDecodeError, KeyError, TypeError):
-        raise refusal from None
-    if value != {"date": day, "digest": digest}:
-        raise refusal
-    return edited

@@ -389,7 +389,10 @@ def _proofs(run: Run, maker: MessageMaker, writer: Writer, delivery: Delivery | 
         if supporter is None:
             run.summary.notes.append(f"no supporter in {maker.campaign.label(locale)}: no proof")
             continue
-        outgoing = maker.make(supporter, proof_to=proof.spec)
+        chosen = maker
+        if run.private is not None and run.private[0].applies(locale, {}):
+            chosen = run.private[1]  # a privacy locale's proof is its private email
+        outgoing = chosen.make(supporter, proof_to=proof.spec)
         outgoing = outgoing._replace(recipient=proof.spec, utf8=proof.utf8, key=proof.key)
         run.summary.outcome["proofs"] += 1
         if delivery is not None:
