@@ -137,3 +137,33 @@ def test_bad_release_settings_name_their_line(example: Path, table: str, fragmen
     code, _, err = run_cli(example, "status")
     assert code == 2 and fragment in err, err
     assert f"messages/campaign.toml:{lines + 3}: " in err  # the key's line
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "",
+        "[release]\nrequire_approval = true  # kept\n",
+        '[release]\nrequire_approval = true\n\n[release.approved]\nfr = "2026-11-30"\n',
+        '[release.approved]\nfr = { date = "2026-11-30", digest = "sha256:' + "1" * 64 + '" }\n',
+        "release = { require_approval = true }\n",
+        "release.require_approval = true\n",
+    ],
+)
+def test_set_approval_writes_any_layout_and_keeps_the_rest(layout: str) -> None:
+    from outreach.campaign import set_approval
+
+    base = '[campaign]\nname = "x"  # a comment\n'
+    # keys of the top level go before the first table, tables after it
+    text = "\ufeff" + (layout + base if layout.startswith("release") else base + "\n" + layout)
+    digest = "sha256:" + "a" * 64
+    edited = set_approval(text, "es", "2026-12-01", digest, path="campaign.toml")
+    assert edited.startswith("\ufeff") and "# a comment" in edited
+    before, after = tomllib.loads(text.lstrip("\ufeff")), tomllib.loads(edited.lstrip("\ufeff"))
+    assert after["release"]["approved"]["es"] == {"date": "2026-12-01", "digest": digest}
+    after["release"]["approved"].pop("es")
+    if not after["release"]["approved"]:
+        after["release"].pop("approved")
+    if not after["release"]:
+        after.pop("release")
+    assert after == before  # nothing else changed

@@ -735,6 +735,7 @@ def set_approval(text: str, label: str, day: str, digest: str, *, path: str) -> 
     """
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
+    from tomlkit.items import InlineTable
 
     refusal = ConfigError(
         f"cannot write [release.approved] {label} here: add it by hand "
@@ -745,27 +746,26 @@ def set_approval(text: str, label: str, day: str, digest: str, *, path: str) -> 
     body = text[len(bom) :]
     if len(_DOTTED_KEY.findall(body)) > MAX_DOTTED_KEYS:
         raise refusal  # tomlkit's time grows with the square of dotted keys in a table
-    try:
+    try:  # tomlkit refuses some layouts its own way (an inline [release] table, say)
         document = tomlkit.parse(body)
-    except TOMLKitError:
-        raise refusal from None
-    release = document.get("release")
-    if release is None:
-        release = tomlkit.table(is_super_table=True)
-        document.add("release", release)
-    approved = release.get("approved") if isinstance(release, dict) else None
-    if approved is None and isinstance(release, dict):
-        approved = tomlkit.table()
-        release["approved"] = approved
-    if not isinstance(approved, dict):
-        raise refusal
-    entry = tomlkit.inline_table()
-    entry.update({"date": day, "digest": digest})
-    approved[label] = entry
-    edited = document.as_string()
-    try:
+        release = document.get("release")
+        if release is None:
+            release = tomlkit.table(is_super_table=True)
+            document.add("release", release)
+        approved = release.get("approved") if isinstance(release, dict) else None
+        if approved is None and isinstance(release, dict):
+            approved = (
+                tomlkit.inline_table() if isinstance(release, InlineTable) else tomlkit.table()
+            )
+            release["approved"] = approved
+        if not isinstance(approved, dict):
+            raise refusal
+        entry = tomlkit.inline_table()
+        entry.update({"date": day, "digest": digest})
+        approved[label] = entry
+        edited = document.as_string()
         value = tomllib.loads(edited)["release"]["approved"][label]
-    except (tomllib.TOMLDecodeError, KeyError, TypeError):
+    except (TOMLKitError, tomllib.TOMLDecodeError, ValueError, KeyError, TypeError):
         raise refusal from None
     if value != {"date": day, "digest": digest}:
         raise refusal
