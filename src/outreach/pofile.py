@@ -234,8 +234,10 @@ def _scan(lines: list[str]) -> _Scan:
 #: The highest ``msgstr[N]`` the reader accepts. A language has at most
 #: :data:`~outreach.plurals.MAX_NPLURALS` forms, and a few forms too many are for the
 #: ``plurals`` check to judge entry by entry; an index past this is a syntax error, found
-#: before the number is converted, so that nothing sized by it is ever built.
-MAX_FORM_INDEX = 99
+#: before the number is converted, so that nothing sized by it is ever built. Every plural
+#: entry is padded to the most forms any entry writes: 16 at most keeps that padding within
+#: a few times the file's own size.
+MAX_FORM_INDEX = 15
 
 
 def _form_index_ok(digits: str) -> bool:
@@ -245,7 +247,7 @@ def _form_index_ok(digits: str) -> bool:
     refuses) costs nothing, where Babel, and the padding of each plural to the forms it
     writes, would build a list that long (``MemoryError``).
 
-    >>> _form_index_ok("6"), _form_index_ok("99"), _form_index_ok("100"), _form_index_ok("9" * 11)
+    >>> _form_index_ok("6"), _form_index_ok("15"), _form_index_ok("16"), _form_index_ok("9" * 11)
     (True, True, False, False)
     """
     return len(digits) <= len(str(MAX_FORM_INDEX)) and int(digits) <= MAX_FORM_INDEX
