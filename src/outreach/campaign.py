@@ -49,6 +49,7 @@ from outreach.settings import (
     Tracking,
     parse_handles,
     parse_merge_columns,
+    parse_merge_files,
     parse_messages,
     parse_platforms,
     parse_privacy,
@@ -172,6 +173,10 @@ class Campaign:
     release: Release = field(default_factory=Release)
     #: ``[privacy]``: who gets the low-trace email
     privacy: Privacy = field(default_factory=Privacy)
+    #: ``[merge] suppress``: the suppression lists every merge reads (relative to the root)
+    merge_suppress: tuple[str, ...] = ()
+    #: ``[merge] preferences``: the language preferences file (relative to the root)
+    merge_preferences: str = "suppress/preferences.csv"
     #: SHA-256 of the campaign.toml text these settings were read from (cache keys use it:
     #: the file may have changed since)
     config_digest: str = ""
@@ -415,6 +420,7 @@ def parse_campaign(
     merge_columns = parse_merge_columns(reader, data)
     release = parse_release(reader, data, locales)
     privacy = parse_privacy(reader, data, locales)
+    merge_suppress, merge_preferences = parse_merge_files(reader, data)
 
     version = table.get("version", "1.0")
     if not isinstance(version, str | int | float):
@@ -440,6 +446,8 @@ def parse_campaign(
         merge_columns=merge_columns,
         release=release,
         privacy=privacy,
+        merge_suppress=merge_suppress,
+        merge_preferences=merge_preferences or "suppress/preferences.csv",
         config_digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
     )
 

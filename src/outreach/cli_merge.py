@@ -113,6 +113,14 @@ from outreach.display import visible
 )
 @click.option("--encoding", help="The CSV's encoding when it is not UTF-8 (cp1252, latin-1...).")
 @click.option(
+    "--suppress",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="A suppression list (CSV with an email column, or one address a line): nobody on it "
+    "is written or sent to; repeatable, added to [merge] suppress. Missing: exit 2.",
+)
+@click.option(
     "--jobs",
     metavar="N",
     type=click.IntRange(1, 64),
@@ -168,6 +176,7 @@ def merge(
     backoff: float,
     retry_failed: bool,
     encoding: str | None,
+    suppress: tuple[str, ...],
     jobs: int,
     broken_locales: str,
     ready_only: bool,
@@ -238,6 +247,7 @@ def merge(
         jobs=jobs,
         broken_locales=broken_locales,
         ready_only=ready_only,
+        suppress=tuple(Path(path) for path in suppress),
     )
     campaign = state.campaign()
     cache = CheckCache.of(campaign)

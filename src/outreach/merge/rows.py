@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from outreach.merge.release import Gate
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import Row
+    from outreach.suppression import Suppression
 
 __all__ = [
     "BATCH",
@@ -85,6 +86,8 @@ class MergeOptions:
     ready_only: bool = False
     #: the clock the ``[release] deadline`` is measured against (default: now)
     now: dt.datetime | None = None
+    #: ``--suppress`` files (with ``[merge] suppress``'s: :mod:`outreach.merge.suppress`)
+    suppress: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -120,6 +123,10 @@ class MergeSummary:
     waiting: list[str] = field(default_factory=list)
     #: supporters sent the low-trace email ([privacy]), by locale
     private: Counter[str] = field(default_factory=Counter)
+    #: supporters left out by a suppression list, by reason (``bounced``: a 5xx earlier)
+    suppressed: Counter[str] = field(default_factory=Counter)
+    #: the suppression lists read, and how many addresses they hold
+    suppression: dict[str, Any] = field(default_factory=dict)
 
     @property
     def messages(self) -> int:
@@ -160,6 +167,8 @@ class MergeSummary:
             },
             "fell_back": dict(self.fell_back),
             "private": dict(self.private),
+            "suppressed": dict(self.suppressed),
+            "suppression": self.suppression,
         }
 
 
@@ -189,6 +198,8 @@ class Run:
         self.gate: Gate | None = None  # the held locales (outreach.merge.release)
         #: who gets the low-trace email, and its maker (outreach.merge.privacy)
         self.private: tuple[PrivacyRule, MessageMaker] | None = None
+        #: who must not be reached (:func:`outreach.merge.suppress.suppression_for`)
+        self.suppression: Suppression | None = None
 
     def bad(self, line: int, reason: str) -> None:
         from outreach.display import visible
@@ -249,6 +260,11 @@ def rows(
         if isinstance(supporter, str):
             run.bad(row.line, supporter)
             continue
+        if run.suppression is not None:  # never rendered, never sent, counted by reason
+            reason = run.suppression.reason(supporter.address.key)
+            if reason is not None:
+                summary.suppressed[reason] += 1
+                continue
         state, extra = journal.see(supporter.address.key, supporter.line, supporter.choice.locale)
         if state == "duplicate":
             run.bad(row.line, f"duplicate: {supporter.address.spec} is also on line {extra}")
