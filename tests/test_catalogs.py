@@ -548,6 +548,7 @@ def test_stats_json_shape(translated: Path) -> None:
             "untranslated",
             "percent",
             "problems",
+            "broken",
         ]
     assert rows[1] == {
         "locale": "es",
@@ -558,6 +559,7 @@ def test_stats_json_shape(translated: Path) -> None:
         "untranslated": 3,
         "percent": 75.0,
         "problems": [],
+        "broken": False,
     }
     assert rows[0]["percent"] == 100.0  # the source locale needs no translation
 

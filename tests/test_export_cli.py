@@ -246,4 +246,9 @@ def test_a_refused_entry_never_reaches_an_export(example: Path, translation: str
     code, out, err = run_cli(
         example, "export", "-c", "mastodon", "--format", "json", "--start", "2099-01-01T09:00"
     )
-    assert code == 1 and out == "" and "nothing exported" in err
+    # that post is held; every other post is exported, and the held locale is named
+    assert code == 1 and "held back: es" in err
+    bodies = json.loads(out)
+    assert bodies and "evil.example" not in out and "@iocmedia" not in out
+    assert {(b["message"], b["locale"]) for b in bodies} >= {("share", "fr"), ("petition", "es")}
+    assert ("share", "es") not in {(b["message"], b["locale"]) for b in bodies}

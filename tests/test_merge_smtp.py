@@ -627,9 +627,7 @@ class Following(RawServer):
         super().session(conn, reader, number, state)
 
 
-def test_pipelining_sends_the_next_envelope_with_the_message(
-    love: Path, tmp_path: Path
-) -> None:
+def test_pipelining_sends_the_next_envelope_with_the_message(love: Path, tmp_path: Path) -> None:
     """One write a message: its final dot and the next message's MAIL, RCPT and DATA go
     together (RFC 2920 lets message content start a group), and each reply still counts."""
     supporters = write_csv(tmp_path / "s.csv", ROWS)

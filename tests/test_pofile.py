@@ -6,6 +6,7 @@ encodings that do not round-trip) and header tricks are one clear error.
 
 from __future__ import annotations
 
+import contextlib
 import gettext
 import io
 import shutil
@@ -82,6 +83,30 @@ def test_syntax_errors_name_their_line(body: str, line: int, fragment: str) -> N
     assert error.line == line
     assert fragment in error.message
     assert str(error).startswith(f"es.po:{line}: ")
+
+
+@pytest.mark.parametrize("index", ["16", "99999999999", "9" * 5000])
+def test_a_huge_plural_index_is_an_error_at_its_line(index: str) -> None:
+    """No language has more than 6 plural forms: ``msgstr[N]`` past 15 is a syntax error at
+    its line, found before anything sized by N is built (it was a MemoryError), and also when
+    syntax errors are collected rather than raised (a few forms too many are the ``plurals``
+    check's to judge)."""
+    import tracemalloc
+
+    body = f'msgid "a"\nmsgid_plural "as"\nmsgstr[0] "x"\nmsgstr[{index}] "y"\n'
+    tracemalloc.start()
+    try:
+        with pytest.raises(CatalogError, match="no language has that many plural forms") as info:
+            _read(body)
+        lenient = None
+        with contextlib.suppress(CatalogError):
+            lenient = parse_po((HEADER + body).encode(), path="es.po", check_syntax=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.line == 10
+    assert peak < 10_000_000  # constant memory: a few catalogs' worth, never N of anything
+    assert lenient is None or all(e.written_forms <= 16 for e in lenient.entries.values())
 
 
 def test_a_string_before_any_keyword() -> None:

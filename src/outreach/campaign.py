@@ -44,12 +44,16 @@ from outreach.settings import (
     Handle,
     Limits,
     MessageSettings,
+    Privacy,
+    Release,
     Tracking,
     parse_handles,
     parse_merge_columns,
     parse_merge_files,
     parse_messages,
     parse_platforms,
+    parse_privacy,
+    parse_release,
     parse_tracking,
 )
 from outreach.toml_reader import NOT_ONE_LINE, TomlReader, is_zone
@@ -68,6 +72,7 @@ __all__ = [
     "list_locale",
     "load_campaign",
     "parse_campaign",
+    "set_approval",
     "setting_line",
     "toml_string",
 ]
@@ -164,6 +169,10 @@ class Campaign:
     #: ``[merge.columns]``: what a supporters CSV column may hold where it reaches an
     #: email's body, ``"url"`` or ``"text"`` (undeclared: one line of plain text)
     merge_columns: Mapping[str, str] = field(default_factory=dict)
+    #: ``[release]``: approvals and the deadline rule (:mod:`outreach.release`)
+    release: Release = field(default_factory=Release)
+    #: ``[privacy]``: who gets the low-trace email
+    privacy: Privacy = field(default_factory=Privacy)
     #: ``[merge] suppress``: the suppression lists every merge reads (relative to the root)
     merge_suppress: tuple[str, ...] = ()
     #: ``[merge] preferences``: the language preferences file (relative to the root)
@@ -409,6 +418,8 @@ def parse_campaign(
     handles = parse_handles(reader, data, POST_CHANNELS, locales)
     platform_limits = parse_platforms(reader, data, POST_CHANNELS)
     merge_columns = parse_merge_columns(reader, data)
+    release = parse_release(reader, data, locales)
+    privacy = parse_privacy(reader, data, locales)
     merge_suppress, merge_preferences = parse_merge_files(reader, data)
 
     version = table.get("version", "1.0")
@@ -433,6 +444,8 @@ def parse_campaign(
         handles=handles,
         platform_limits=platform_limits,
         merge_columns=merge_columns,
+        release=release,
+        privacy=privacy,
         merge_suppress=merge_suppress,
         merge_preferences=merge_preferences or "suppress/preferences.csv",
         config_digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
@@ -710,3 +723,58 @@ def _around_last_item(document: TOMLDocument, array: Array) -> tuple[str, str]:
     prefix = whole[whole.rfind("\n", 0, start) + 1 : start]
     tail = own[own.index(quoted) + len(quoted) : own.rindex("]")]
     return re.sub(r"#[^\n]*", "", tail), prefix
+
+
+def set_approval(text: str, label: str, day: str, digest: str, *, path: str) -> str:
+    """campaign.toml ``text`` with ``[release.approved] label = { date, digest }`` set
+    (tomlkit: every other line, comment and key stays as it was, a BOM too). Like
+    :func:`list_locale`, it refuses (a ``ConfigError``) a file with more than
+    :data:`MAX_DOTTED_KEYS` dotted keys, whose parse time in tomlkit grows with their square.
+
+    >>> text = '[campaign]\\nname = "x"  # kept\\n'
+    >>> print(set_approval(text, "es", "2026-12-01", "sha256:" + "0" * 64, path="c.toml"))
+    ... # doctest: +ELLIPSIS
+    [campaign]
+    name = "x"  # kept
+    <BLANKLINE>
+    [release.approved]
+    es = {date = "2026-12-01", digest = "sha256:000...000"}
+    <BLANKLINE>
+    """
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+    from tomlkit.items import InlineTable
+
+    refusal = ConfigError(
+        f"cannot write [release.approved] {label} here: add it by hand "
+        f'({label} = {{ date = "{day}", digest = "{digest}" }})',
+        path=path,
+    )
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom) :]
+    if len(_DOTTED_KEY.findall(body)) > MAX_DOTTED_KEYS:
+        raise refusal  # tomlkit's time grows with the square of dotted keys in a table
+    try:  # tomlkit refuses some layouts its own way (an inline [release] table, say)
+        document = tomlkit.parse(body)
+        release = document.get("release")
+        if release is None:
+            release = tomlkit.table(is_super_table=True)
+            document.add("release", release)
+        approved = release.get("approved") if isinstance(release, dict) else None
+        if approved is None and isinstance(release, dict):
+            approved = (
+                tomlkit.inline_table() if isinstance(release, InlineTable) else tomlkit.table()
+            )
+            release["approved"] = approved
+        if not isinstance(approved, dict):
+            raise refusal
+        entry = tomlkit.inline_table()
+        entry.update({"date": day, "digest": digest})
+        approved[label] = entry
+        edited = document.as_string()
+        value = tomllib.loads(edited)["release"]["approved"][label]
+    except (TOMLKitError, tomllib.TOMLDecodeError, ValueError, KeyError, TypeError):
+        raise refusal from None
+    if value != {"date": day, "digest": digest}:
+        raise refusal
+    return bom + edited

@@ -597,6 +597,9 @@ class CatalogStats:
     untranslated: int
     #: header errors (``path:line: message``): its plural strings render in the source
     problems: tuple[str, ...] = ()
+    #: the catalog cannot be read (its one error is in ``problems``): nothing in it counts,
+    #: and its locale is held by render, export, preview and merge
+    broken: bool = False
 
     @property
     def percent(self) -> float:
@@ -612,6 +615,7 @@ class CatalogStats:
             "untranslated": self.untranslated,
             "percent": self.percent,
             "problems": list(self.problems),
+            "broken": self.broken,
         }
 
 
@@ -673,7 +677,11 @@ def stats(campaign: Campaign, locales: Sequence[str] | None = None) -> list[Cata
     results = []
     for locale in _locales(campaign, locales):
         path = campaign.po_path(locale)
-        catalog = _parse(campaign, path, locale) if os.path.lexists(path) else None
+        try:
+            catalog = _parse(campaign, path, locale) if os.path.lexists(path) else None
+        except CatalogError as exc:  # held: the other locales are counted as usual
+            results.append(_broken_stats(campaign, locale, exc, template))
+            continue
         results.append(
             catalog_stats(
                 catalog,
@@ -684,3 +692,21 @@ def stats(campaign: Campaign, locales: Sequence[str] | None = None) -> list[Cata
             )
         )
     return results
+
+
+def _broken_stats(
+    campaign: Campaign, locale: str, error: CatalogError, template: Catalog | None
+) -> CatalogStats:
+    """The stats of a catalog that cannot be read: every string of the POT untranslated
+    (nothing of it renders), its error the one problem."""
+    total = len(list(iter_messages(template))) if template is not None else 0
+    return CatalogStats(
+        campaign.label(locale),
+        campaign.relative(campaign.po_path(locale)),
+        total,
+        0,
+        0,
+        total,
+        (str(error),),
+        broken=True,
+    )

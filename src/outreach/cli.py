@@ -26,7 +26,6 @@ from outreach.cli_support import (
     print_document,
     print_json,
     print_table,
-    refusal_lines,
     var_option,
 )
 from outreach.display import visible
@@ -193,14 +192,27 @@ def stats(state: State, locales: tuple[str, ...], fmt: str) -> None:
     else:
         print_table(
             [
-                (r.locale, r.translated, r.fuzzy, r.untranslated, r.total, f"{r.percent:.1f}%")
+                (
+                    r.locale,
+                    r.translated,
+                    r.fuzzy,
+                    r.untranslated,
+                    r.total,
+                    "broken" if r.broken else f"{r.percent:.1f}%",
+                )
                 for r in results
             ],
             ("locale", "translated", "fuzzy", "untranslated", "total", "percent"),
         )
-    problems = [p for r in results for p in r.problems]
+    problems = [p for r in results if not r.broken for p in r.problems]
+    summary = "these catalogs' plural strings render untranslated" if problems else ""
+    broken = [r for r in results if r.broken]
+    problems += [p for r in broken for p in r.problems]
+    if broken:
+        names = ", ".join(r.locale for r in broken)
+        problems.append(f"held back: {names} (the catalog cannot be read)")
     if problems:
-        raise ProblemsFound(problems, summary="these catalogs' plural strings render untranslated")
+        raise ProblemsFound(problems, summary=summary)
 
 
 def _locales_option(campaign: Any, locales: Sequence[str], all_locales: bool) -> list[str]:
@@ -250,12 +262,14 @@ def render(
     """Render MESSAGE (default: every message) per locale and channel.
 
     Without --locale or --all-locales, the source locale; without --channel, every channel
-    the message has. Exits 1 when a post is over its platform's limit or loses its hashtag.
+    the message has. Exits 1 when a post is over its platform's limit or loses its hashtag,
+    and when a locale is held: its catalog does not parse, or an item would use a
+    translation with an error finding (that item is not produced; every other one is).
     """
     from outreach.cache import CheckCache
-    from outreach.errors import UsageError
+    from outreach.errors import ProblemsFound, UsageError
     from outreach.platforms import platform
-    from outreach.render import EMAIL, Email, Renderer, parse_variables
+    from outreach.render import EMAIL, Email, Renderer, held_lines, parse_variables
 
     campaign = state.campaign()
     cache = CheckCache.of(campaign)
@@ -270,6 +284,9 @@ def render(
         )
     )
     cache.save()
+    held = held_lines(renderer.held_back)
+    if not items and held:
+        raise ProblemsFound(held)
     if not items:
         raise UsageError("nothing to render: no message has the channels asked for")
     if out_dir:
@@ -327,10 +344,8 @@ def render(
     problems: list[str] = [
         f"{i.message} ({i.locale}, {i.channel}): {p}" for i in items for p in i.problems
     ]
-    problems += refusal_lines([f for item in items for f in item.refused])
+    problems += held
     if problems:
-        from outreach.errors import ProblemsFound
-
         raise ProblemsFound(problems)
 
 
@@ -503,11 +518,13 @@ def export(
 
     Every post is rendered and counted as its platform counts it; a post over its limit,
     without its hashtag or in the past fails the export (exit 1) and nothing is written.
-    Scheduler profiles also get the checks their importer makes.
+    Scheduler profiles also get the checks their importer makes. A locale whose catalog
+    does not parse, or a post that would use a translation with an error finding, is held:
+    left out, every other post exported, the held locale named (exit 1).
     """
     import datetime as dt
 
-    from outreach.errors import UsageError
+    from outreach.errors import ProblemsFound, UsageError
     from outreach.export import (
         PROFILE_FORMATS,
         export_files,
@@ -515,10 +532,11 @@ def export(
         stale_outputs,
         write_outputs,
     )
-    from outreach.render import parse_variables
+    from outreach.render import Renderer, held_lines, parse_variables
 
     campaign = state.campaign()
     now = dt.datetime.now(dt.UTC)
+    renderer = Renderer(campaign, parse_variables(variables))
     posts = plan_posts(
         campaign,
         channel,
@@ -529,8 +547,11 @@ def export(
         list(locales) or None,
         now,
         stagger=stagger,
-        variables=parse_variables(variables),
+        renderer=renderer,
     )
+    held = held_lines(renderer.held_back)
+    if not posts and held:
+        raise ProblemsFound(held, summary="nothing exported")
     payloads = export_files(
         posts,
         fmt,
@@ -553,11 +574,13 @@ def export(
         )
     if out is None:
         print_document(payloads[0], json_format=fmt in ("json", "mastodon"))
-        return
-    paths = write_outputs(out, payloads)
-    for stale in stale_outputs(out, len(paths)):
-        click.echo(f"warning: {stale} is from an earlier export; do not upload it", err=True)
-    click.echo(f"{len(posts)} posts: {', '.join(str(p) for p in paths)}")
+    else:
+        paths = write_outputs(out, payloads)
+        for stale in stale_outputs(out, len(paths)):
+            click.echo(f"warning: {stale} is from an earlier export; do not upload it", err=True)
+        click.echo(f"{len(posts)} posts: {', '.join(str(p) for p in paths)}")
+    if held:
+        raise ProblemsFound(held)
 
 
 def _github_prefix(campaign_dir: Path) -> str:
@@ -612,6 +635,62 @@ def check(
         click.echo(format_text(report, color=color))
     if not report.ok:
         raise ProblemsFound([])
+
+
+@main.command()
+@click.argument("message", required=False)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@pass_state
+@handles_errors
+def status(state: State, message: str | None, fmt: str) -> None:
+    """Per locale and message: ready to send, or why not.
+
+    Ready: every string the message uses is translated (not fuzzy, nothing falls back to
+    the source), none has an error finding, and, when [release] require_approval = true,
+    the locale is approved and no approved string has changed since. Exits 1 when a locale
+    is not ready.
+    """
+    from outreach.errors import ProblemsFound
+    from outreach.release import readiness
+
+    campaign = state.campaign()
+    states = readiness(campaign, [message] if message else None)
+    if fmt == "json":
+        print_json({"locales": [s.to_json() for s in states]})
+    else:
+        rows = []
+        for s in states:
+            if s.broken is not None:
+                rows.append((s.label, "-", "broken", s.broken))
+            for m in s.messages:
+                rows.append((s.label, m.message, "ready" if m.ready else "not ready",
+                             "; ".join(m.reasons) or "-"))  # fmt: skip
+            rows.append((s.label, "(approval)", s.approval, s.approved_on or "-"))
+        print_table(rows, ("locale", "message", "status", "why"))
+    waiting = [s for s in states if not s.ready]
+    if waiting:
+        raise ProblemsFound(
+            [f"{s.label}: not ready: {'; '.join(s.why())}" for s in waiting],
+        )
+
+
+@main.command()
+@click.argument("locale")
+@pass_state
+@handles_errors
+def approve(state: State, locale: str) -> None:
+    """Record a reviewer's approval of LOCALE in campaign.toml ([release.approved]).
+
+    Refuses a locale that is not ready (a string untranslated, fuzzy or with an error
+    finding). The approval records the day and a digest of every translation the messages
+    use: it lapses when one of them changes.
+    """
+    from outreach.release import approve as run
+
+    result = run(state.campaign(), locale)
+    click.echo(f"approved {result.label} ({result.digest[:19]}...) in messages/campaign.toml")
 
 
 @main.command()

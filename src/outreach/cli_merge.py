@@ -129,6 +129,22 @@ from outreach.display import visible
     help="N processes: they build the emails of --out, --out-dir, --dry-run; over --smtp each "
     "sends a shard of the supporters with --connections of its own and its own journal.",
 )
+@click.option(
+    "--broken-locales",
+    type=click.Choice(["hold", "fallback"]),
+    default="hold",
+    show_default=True,
+    help="Supporters whose locale is broken (a catalog that does not parse, or a translation "
+    "the message uses with an error finding): hold them (over SMTP they stay pending; the "
+    "same command sends them once it is fixed), or send them their fallback chain's language.",
+)
+@click.option(
+    "--ready-only",
+    is_flag=True,
+    help="Send only to supporters whose locale is ready (outreach status); hold the others "
+    "(over SMTP pending in the journal: a later run of the same command sends each as soon "
+    'as their locale is ready, or at [release] deadline with at_deadline = "fallback").',
+)
 @click.option("--status", is_flag=True, help="Print the journal's summary and send nothing.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -162,6 +178,8 @@ def merge(
     encoding: str | None,
     suppress: tuple[str, ...],
     jobs: int,
+    broken_locales: str,
+    ready_only: bool,
     status: bool,
     fmt: str,
 ) -> None:
@@ -227,6 +245,8 @@ def merge(
         shard=shard_of,
         retry_failed=retry_failed,
         jobs=jobs,
+        broken_locales=broken_locales,
+        ready_only=ready_only,
         suppress=tuple(Path(path) for path in suppress),
     )
     campaign = state.campaign()
@@ -249,7 +269,12 @@ def merge(
         )
         sys.exit(2)
     if not summary.ok:
-        raise ProblemsFound(refusal_lines(summary.refused))
+        problems = refusal_lines(summary.refused) if not summary.held_why else []
+        waiting = set(summary.waiting)
+        problems += list(
+            dict.fromkeys(why for loc, why in summary.held_why.items() if loc not in waiting)
+        )
+        raise ProblemsFound(problems)
 
 
 def _smtp_settings(

@@ -41,7 +41,7 @@ from markupsafe import Markup, escape
 if TYPE_CHECKING:
     from jinja2.runtime import Context
 
-__all__ = ["BRAND_COLOR", "button", "contrast", "dark_variant"]
+__all__ = ["BRAND_COLOR", "button", "contrast", "dark_variant", "remote_loads"]
 
 #: The default brand colour (the example campaign's); ``[email] brand_color`` replaces it.
 BRAND_COLOR = "#b0175a"
@@ -167,3 +167,74 @@ def button(
         "<!--<![endif]-->"
         "</td></tr></table>"
     )
+
+
+#: Attributes whose URL a mail client loads by itself, without a click.
+_LOADING_ATTRIBUTES = frozenset({"src", "srcset", "background", "poster", "data", "lowsrc"})
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""", re.I | re.S)
+
+
+def remote_loads(document: str) -> list[str]:
+    """Every URL an email's HTML makes a mail client load by itself (an image, a background,
+    a style sheet, a CSS ``url()`` or ``@import``): what tells a sender the email was
+    opened. ``cid:`` (a part of the email) and ``data:`` URLs load nothing; links that
+    need a click (``<a href>``) are not loads. In document order, each once.
+
+    Parsed with the standard library's HTML parser, which reads attributes and ``<style>``
+    as a mail client does (quoted or not, any case, entities decoded); Outlook's conditional
+    comments (``<!--[if mso]>``) are read too.
+
+    >>> remote_loads('<img src="cid:still"><a href="https://x.example/">read</a>')
+    []
+    >>> remote_loads('<td background="//t.example/b.gif" style="background:url(\\'http://t.example/c.png\\')">'
+    ...              '<style>@import "https://t.example/s.css";</style><IMG SRC=https://t.example/p.gif>')
+    ['//t.example/b.gif', 'http://t.example/c.png', 'https://t.example/s.css', 'https://t.example/p.gif']
+    """
+    from html.parser import HTMLParser
+
+    found: dict[str, None] = {}
+
+    def note(url: str) -> None:
+        url = url.strip()
+        if url and not url.lower().startswith(("cid:", "data:", "#")):
+            found.setdefault(url)
+
+    def css(text: str) -> None:
+        for match in _CSS_URL.finditer(text):
+            note(match.group(2) if match.group(2) is not None else match.group(4) or "")
+
+    class Loads(HTMLParser):
+        in_style = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            for name, value in attrs:
+                if value is None:
+                    continue
+                if name in _LOADING_ATTRIBUTES:
+                    parts = value.split(",") if name == "srcset" else [value]
+                    for part in parts:
+                        note(part.strip().split(" ")[0])
+                elif name == "style":
+                    css(value)
+                elif name == "href" and tag == "link":
+                    note(value)
+            self.in_style = tag == "style"
+
+        def handle_endtag(self, tag: str) -> None:
+            self.in_style = False
+
+        def handle_data(self, data: str) -> None:
+            if self.in_style:
+                css(data)
+
+        def handle_comment(self, data: str) -> None:
+            # Outlook's conditional comments (<!--[if mso]>) hold markup it loads
+            if data.lstrip().startswith("[if"):
+                inner = Loads(convert_charrefs=True)
+                inner.feed(data.split("]>", 1)[-1])
+                inner.close()
+
+    parser = Loads(convert_charrefs=True)
+    parser.feed(document)
+    parser.close()
+    return list(found)

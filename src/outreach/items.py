@@ -84,6 +84,9 @@ class Email:
     refused: tuple[Finding, ...] = ()
     image: str | None = None
     image_alt: str = ""
+    #: the low-trace variant for supporters at risk (``[privacy]``): no tracking tags, no
+    #: remote image, no "view in browser" link
+    private: bool = False
 
     @property
     def ok(self) -> bool:
@@ -94,6 +97,7 @@ class Email:
             "message": self.message,
             "locale": self.locale,
             "channel": self.channel,
+            "private": self.private,
             "text": self.text,
             "subject": self.subject,
             "preheader": self.preheader,

@@ -40,7 +40,7 @@ from babel.messages.pofile import PoFileError, read_po, write_po
 
 from outreach._private import declare_plural_forms, declared_plural_forms, replaced_po_normalize
 from outreach.errors import CatalogError
-from outreach.plurals import GETTEXT_DEFAULT, PluralForms
+from outreach.plurals import GETTEXT_DEFAULT, MAX_NPLURALS, PluralForms
 from outreach.poheader import PoHeader, RawHeader, babel_view, read_header
 
 __all__ = [
@@ -165,6 +165,10 @@ def _scan(lines: list[str]) -> _Scan:
                 # only msgstr[N] may follow another msgstr[N]; a second plain msgstr
                 # would be dropped silently
                 indexed = match.group(2) is not None
+                if indexed and not _form_index_ok(match.group(2)):
+                    scan.errors.append((number, _form_index_problem(match.group(2))))
+                    pending_msgid, last_keyword = None, "msgstr[]"
+                    continue  # never recorded: nothing sized by N is ever built
                 if pending_msgid is None and not (indexed and last_keyword == "msgstr[]"):
                     scan.errors.append((number, f"{keyword} without a msgid before it"))
                 elif pending_msgid is not None and active:
@@ -225,6 +229,41 @@ def _scan(lines: list[str]) -> _Scan:
     if pending_msgid is not None:
         scan.errors.append((pending_msgid, "msgid has no msgstr"))
     return scan
+
+
+#: The highest ``msgstr[N]`` the reader accepts. A language has at most
+#: :data:`~outreach.plurals.MAX_NPLURALS` forms, and a few forms too many are for the
+#: ``plurals`` check to judge entry by entry; an index past this is a syntax error, found
+#: before the number is converted, so that nothing sized by it is ever built. Every plural
+#: entry is padded to the most forms any entry writes: 16 at most keeps that padding within
+#: a few times the file's own size.
+MAX_FORM_INDEX = 15
+
+
+def _form_index_ok(digits: str) -> bool:
+    """Whether ``msgstr[digits]`` is an index the reader takes (:data:`MAX_FORM_INDEX`).
+
+    Read as text first: ``msgstr[99999999999]`` (or one with 5,000 digits, which ``int()``
+    refuses) costs nothing, where Babel, and the padding of each plural to the forms it
+    writes, would build a list that long (``MemoryError``).
+
+    >>> _form_index_ok("6"), _form_index_ok("15"), _form_index_ok("16"), _form_index_ok("9" * 11)
+    (True, True, False, False)
+    """
+    return len(digits) <= len(str(MAX_FORM_INDEX)) and int(digits) <= MAX_FORM_INDEX
+
+
+def _form_index_problem(digits: str) -> str:
+    """What is wrong with ``msgstr[digits]`` (see :func:`_form_index_ok`).
+
+    >>> print(_form_index_problem("99999999999"))
+    msgstr[99999999999]: no language has that many plural forms (at most 6: msgstr[0] to msgstr[5])
+    """
+    shown = digits if len(digits) <= 20 else f"{digits[:20]}..."
+    return (
+        f"msgstr[{shown}]: no language has that many plural forms "
+        f"(at most {MAX_NPLURALS}: msgstr[0] to msgstr[{MAX_NPLURALS - 1}])"
+    )
 
 
 @dataclass(frozen=True)

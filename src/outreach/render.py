@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from outreach.errors import TemplateError, UsageError
+from outreach.errors import CatalogError, TemplateError, UsageError
 from outreach.items import EMAIL, Email, Post, Rendered, parse_variables
 from outreach.settings import is_image_url
 
@@ -48,7 +48,16 @@ if TYPE_CHECKING:
     from outreach.translations import LocaleTranslations
     from outreach.unsubscribe import Unsubscribe
 
-__all__ = ["EMAIL", "Email", "Post", "Rendered", "Renderer", "parse_variables"]
+__all__ = [
+    "EMAIL",
+    "Email",
+    "Held",
+    "Post",
+    "Rendered",
+    "Renderer",
+    "held_lines",
+    "parse_variables",
+]
 
 #: How a render problem says a post or email links where its source does not.
 HIJACK = "a possible link hijack (outreach check names the string)"
@@ -194,8 +203,13 @@ class Renderer:
         variables: Mapping[str, Any] | None = None,
         *,
         cache: CheckCache | None = None,
+        private: bool = False,
     ) -> None:
         self.campaign = campaign
+        #: emails in the low-trace variant (``[privacy]``): no UTM tags, no remote image and
+        #: its alt text, no "view in browser" link, the ``subject_private`` block when the
+        #: template has one
+        self.private = private
         #: the check cache, if any: catalogs and templates checked before are recalled
         #: from it, not checked again (the caller saves it)
         self.cache = cache
@@ -204,6 +218,9 @@ class Renderer:
         self.variables = {**campaign.variables, **self.overrides}
         self._environments: dict[str, _LocaleEnvironments] = {}
         self._catalogs: dict[str, LocaleTranslations] = {}
+        self._unreadable: dict[str, CatalogError] = {}
+        #: the locales :meth:`render_all` left out, and why (:meth:`held`)
+        self.held_back: dict[str, Held] = {}
         self._recorders: list[set[tuple[str | None, str, bool]]] = []
         self._source_texts: dict[tuple[str, str], str] = {}
         self._compiled: tuple[BytecodeCache, BytecodeCache] | None = None
@@ -265,6 +282,11 @@ class Renderer:
 
         return template_sources(self.campaign, self.cache)
 
+    @property
+    def sources(self) -> Sources | None:
+        """The templates' source strings (``None`` for a campaign of catalogs alone)."""
+        return self._sources
+
     # -- what there is -----------------------------------------------------------------
     @cached_property
     def messages(self) -> list[str]:
@@ -307,13 +329,56 @@ class Renderer:
         locales: Sequence[str] | None = None,
         channels: Sequence[str] | None = None,
     ) -> Iterator[Rendered]:
-        """Every message x locale x channel, in a stable order."""
+        """Every message x locale x channel, in a stable order, except what is held: a
+        locale whose catalog (or a parent's) cannot be read, and an item that would use a
+        translation refused for an error finding (:meth:`held`). What was held, and why,
+        is in :attr:`held_back` afterwards."""
         for message in messages or self.messages:
             own = self.channels(message)
             wanted = [c for c in own if channels is None or c in channels]
             for locale in locales or [self.campaign.source_locale]:
+                if self.held(locale) is not None:
+                    continue
                 for channel in wanted:
-                    yield self.render(message, locale, channel)
+                    item = self.render(message, locale, channel)
+                    if self.held(locale, item) is None:
+                        yield item
+
+    def catalog_error(self, locale: str) -> CatalogError | None:
+        """The error of the first catalog of ``locale``'s chain that cannot be read (a
+        syntax error, a charset it is not in ...), or ``None``: rendering ``locale`` would
+        need that catalog, so the locale is held; every other locale renders as usual."""
+        for link in self.campaign.chain(locale):
+            found = self._unreadable.get(link)
+            if found is None and link not in self._catalogs:
+                try:
+                    self.translations(link)
+                except CatalogError as exc:
+                    self._unreadable[link] = found = exc
+            if found is not None:
+                return found
+        return None
+
+    def held(self, locale: str, item: Rendered | None = None) -> Held | None:
+        """Why ``locale`` (or one ``item`` rendered in it) is held, or ``None``.
+
+        A locale is held whole when a catalog of its chain cannot be read
+        (:meth:`catalog_error`); an item is held when it would have used a translation
+        that was refused for an error finding (its ``refused``): sent in the fallback
+        language instead, a supporter would get a half-translated message. Each is
+        noted in :attr:`held_back` (a locale once, with every reason found).
+        """
+        error = self.catalog_error(locale)
+        if error is not None:
+            found = self.held_back.setdefault(locale, Held(locale, (str(error),)))
+            return found
+        if item is None or not item.refused:
+            return None
+        known = self.held_back.get(locale)
+        lines = tuple(dict.fromkeys((*(known.lines if known else ()), *map(str, item.refused))))
+        found = Held(locale, lines)
+        self.held_back[locale] = found
+        return found
 
     def render_post(self, message: str, locale: str, channel: str) -> Post:
         """One social post; ``refused`` says which translations it would have used that
@@ -500,9 +565,15 @@ class Renderer:
         context = {**self._email_context(message, locale), **recipient}
         lang, direction = context["lang"], context["dir"]
         image, image_alt = self._image(message, locale)
+        if self.private:  # nothing that reports back: no remote image, no web copy
+            image, image_alt = None, ""
+            context["view_in_browser_url"] = None
         text_template = self._template(locale, message, html=False)
         html_template = self._template(locale, message, html=True)
-        subject = _one_line(self._block(text_template, "subject", context, message))
+        subject_block = "subject"
+        if self.private and "subject_private" in text_template.blocks:
+            subject_block = "subject_private"  # a neutral subject, when the template has one
+        subject = _one_line(self._block(text_template, subject_block, context, message))
         preheader = _one_line(self._block(text_template, "preheader", context, message))
         layout = {  # the message's image, unless --var image_url says otherwise
             "image_url": image if image and is_image_url(image) else None,
@@ -523,9 +594,9 @@ class Renderer:
                 f"the image {image} is a file: an email shows an image by its URL "
                 "(set [messages.<name>] image to an https URL)"
             )
-        text, html = self._tag_email(
-            message, locale, self._text_part(message, locale, layout), html
-        )
+        text = self._text_part(message, locale, layout)
+        if not self.private:  # a private email carries no tracking tags
+            text, html = self._tag_email(message, locale, text, html)
         problems += self._hijacks(message, locale, EMAIL, text, recipient)
         return Email(
             message=message,
@@ -540,6 +611,7 @@ class Renderer:
             problems=tuple(problems),
             image=image,
             image_alt=image_alt,
+            private=self.private,
         )
 
     def _tag_email(self, message: str, locale: str, text: str, html: str) -> tuple[str, str]:
@@ -734,6 +806,41 @@ class Renderer:
         """``Content-Language`` and the unsubscribe headers that need no recipient (a link
         with ``{token}`` or ``{email}`` is filled by ``outreach merge``, per supporter)."""
         return (("Content-Language", lang), *self._unsubscribe.preview()[1])
+
+
+@dataclasses.dataclass(frozen=True)
+class Held:
+    """A locale whose outputs are held back, and why: one ``path:line: problem`` line per
+    reason (the catalog that cannot be read, or each refused translation).
+
+    >>> Held("de", ("locales/de/LC_MESSAGES/messages.po:12: unterminated string",)).summary
+    'de: held (locales/de/LC_MESSAGES/messages.po:12: unterminated string)'
+    """
+
+    locale: str
+    lines: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        """One line naming the locale and its first reason."""
+        more = f" and {len(self.lines) - 1} more" if len(self.lines) > 1 else ""
+        return f"{self.locale}: held ({self.lines[0]}{more})"
+
+
+def held_lines(held: Mapping[str, Held]) -> list[str]:
+    """Every reason of every held locale (each line once), then one summary line naming the
+    held locales: what a command prints before it exits 1.
+
+    >>> for line in held_lines({"de": Held("de", ("de.po:3: unterminated string",))}):
+    ...     print(line)
+    de.po:3: unterminated string
+    held back: de (its outputs were not produced; every other locale was)
+    """
+    if not held:
+        return []
+    lines = list(dict.fromkeys(line for h in held.values() for line in h.lines))
+    names = ", ".join(sorted(held))
+    return [*lines, f"held back: {names} (its outputs were not produced; every other locale was)"]
 
 
 def _template_line(exc: BaseException) -> int | None:

@@ -26,6 +26,21 @@ per platform, and per-campaign platform limits.
     max_characters = 1000
     max_hashtags = 5
 
+    [release]                               # when each language may be sent
+    require_approval = true                 # a reviewer's approval makes a locale ready
+    deadline = 2026-12-10T09:00:00+01:00    # after it, held supporters get...
+    at_deadline = "fallback"                # ...their fallback chain's language ("hold":
+                                            # they stay held)
+    [release.approved]                      # written by `outreach approve LOCALE`
+    es = { date = "2026-12-01", digest = "sha256:..." }
+
+    [privacy]                               # a low-trace email for supporters at risk
+    locales = ["ru"]                        # every supporter in these locales, and/or
+    column = "at_risk"                      # those whose CSV column says yes/true/1
+    inline_images = false                   # the image is left out (true, inlining it
+                                            # as a CID part, is not supported yet)
+    from = "Newsletter <news@example.org>"  # optional: a neutral sender
+
     [merge.columns]                         # what a supporters CSV column that reaches
     petition_url = "url"                    # an email's body may hold besides one line of
     message = "text"                        # plain text: "url" (one http(s) URL) or "text"
@@ -40,9 +55,10 @@ per platform, and per-campaign platform limits.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -52,9 +68,12 @@ from outreach.urls import is_http_link, is_http_url
 __all__ = [
     "COLUMN_KINDS",
     "IMAGE_TYPES",
+    "Approval",
     "Handle",
     "Limits",
     "MessageSettings",
+    "Privacy",
+    "Release",
     "Tracking",
     "image_type",
     "is_image_url",
@@ -63,6 +82,8 @@ __all__ = [
     "parse_merge_files",
     "parse_messages",
     "parse_platforms",
+    "parse_privacy",
+    "parse_release",
     "parse_tracking",
 ]
 
@@ -450,3 +471,159 @@ def parse_merge_columns(reader: TomlReader, data: Mapping[str, Any]) -> dict[str
             raise reader.error(f"merge.columns.{column} must be {kinds}, not {kind!r}", key=key)
         found[column] = kind
     return found
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A reviewer's approval of a locale: the day, and the digest of the strings approved
+    (:func:`outreach.release.strings_digest`): it lapses when one of them changes."""
+
+    date: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Release:
+    """``[release]``: whether a locale needs a reviewer's approval to be ready, the
+    approvals, and the deadline rule for supporters held until then."""
+
+    require_approval: bool = False
+    approved: Mapping[str, Approval] = field(default_factory=dict)
+    deadline: dt.datetime | None = None
+    at_deadline: str = "hold"
+
+
+#: What ``[release] at_deadline`` may say.
+AT_DEADLINE = ("fallback", "hold")
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def parse_release(reader: TomlReader, data: Mapping[str, Any], locales: tuple[str, ...]) -> Release:
+    """``[release]`` (see the module's description).
+
+    >>> import tomllib
+    >>> text = ('[release]\\nrequire_approval = true\\ndeadline = 2026-12-10T09:00:00+01:00\\n'
+    ...         'at_deadline = "fallback"\\n')
+    >>> release = parse_release(TomlReader(text, "campaign.toml"), tomllib.loads(text), ("en",))
+    >>> release.require_approval, release.deadline.isoformat(), release.at_deadline
+    (True, '2026-12-10T09:00:00+01:00', 'fallback')
+    """
+    table = reader.table(data, "release")
+    known = {"require_approval", "approved", "deadline", "at_deadline"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise reader.error(
+            f"[release] has unknown keys: {', '.join(unknown)} (keys: {', '.join(sorted(known))})",
+            key=f"[release]{unknown[0]}",
+        )
+    require = table.get("require_approval", False)
+    if not isinstance(require, bool):
+        raise reader.error(
+            "[release] require_approval is true or false", key="[release]require_approval"
+        )
+    deadline = table.get("deadline")
+    if deadline is not None and (not isinstance(deadline, dt.datetime) or deadline.tzinfo is None):
+        raise reader.error(
+            "[release] deadline is a date and time with its offset, unquoted: "
+            "2026-12-10T09:00:00+01:00",
+            key="[release]deadline",
+        )
+    at_deadline = table.get("at_deadline", "hold")
+    if at_deadline not in AT_DEADLINE:
+        raise reader.error(
+            f'[release] at_deadline is "fallback" or "hold", not {at_deadline!r}',
+            key="[release]at_deadline",
+        )
+    approved: dict[str, Approval] = {}
+    for raw, value in reader.table(table, "approved").items():
+        key = f"[release.approved]{raw}"
+        locale = reader.locale(raw, key)
+        if locale not in locales:
+            raise reader.error(
+                f"[release.approved] has {raw!r}, a locale the campaign does not ship", key=key
+            )
+        if isinstance(value, str | dt.date):  # a date alone: approved, but of no strings
+            approved[locale] = Approval(str(value), "")
+            continue
+        if not isinstance(value, dict) or set(value) != {"date", "digest"}:
+            raise reader.error(
+                f'[release.approved] {raw} is {{ date = "2026-12-01", digest = "sha256:..." }} '
+                "(write it with outreach approve)",
+                key=key,
+            )
+        date, digest = value["date"], value["digest"]
+        if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+            raise reader.error(
+                f"[release.approved] {raw}: digest is sha256: and 64 hex digits", key=key
+            )
+        approved[locale] = Approval(str(date), digest)
+    return Release(bool(require), approved, deadline, str(at_deadline))
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """``[privacy]``: who gets the low-trace email (every supporter of ``locales``, and
+    those whose ``column`` says so), whether images are inlined, and a neutral sender."""
+
+    locales: frozenset[str] = frozenset()
+    column: str | None = None
+    inline_images: bool = False
+    sender: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.locales or self.column)
+
+
+#: What a privacy column says for "yes, at risk" (case and spaces aside).
+PRIVACY_YES = frozenset({"1", "true", "yes", "y", "x", "at risk", "at_risk"})
+
+
+def parse_privacy(reader: TomlReader, data: Mapping[str, Any], locales: tuple[str, ...]) -> Privacy:
+    """``[privacy]`` (see the module's description).
+
+    >>> import tomllib
+    >>> text = '[privacy]\\nlocales = ["ru"]\\ncolumn = "at_risk"\\n'
+    >>> privacy = parse_privacy(TomlReader(text, "c.toml"), tomllib.loads(text), ("en", "ru"))
+    >>> sorted(privacy.locales), privacy.column, privacy.inline_images
+    (['ru'], 'at_risk', False)
+    """
+    table = reader.table(data, "privacy")
+    known = {"locales", "column", "inline_images", "from"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise reader.error(
+            f"[privacy] has unknown keys: {', '.join(unknown)} (keys: {', '.join(sorted(known))})",
+            key=f"[privacy]{unknown[0]}",
+        )
+    found: set[str] = set()
+    raw_locales = table.get("locales", [])
+    if not isinstance(raw_locales, list) or not all(isinstance(x, str) for x in raw_locales):
+        raise reader.error("[privacy] locales is a list of locales", key="[privacy]locales")
+    for raw in raw_locales:
+        locale = reader.locale(raw, "[privacy]locales")
+        if locale not in locales:
+            raise reader.error(
+                f"[privacy] locales has {raw!r}, a locale the campaign does not ship",
+                key="[privacy]locales",
+            )
+        found.add(locale)
+    column = table.get("column")
+    if column is not None and (
+        not isinstance(column, str) or not _COLUMN.fullmatch(column) or column != column.lower()
+    ):
+        raise reader.error(
+            "[privacy] column is a supporters CSV column as templates name it (at_risk)",
+            key="[privacy]column",
+        )
+    inline = table.get("inline_images", False)
+    if not isinstance(inline, bool):
+        raise reader.error("[privacy] inline_images is true or false", key="[privacy]inline_images")
+    if inline:  # not built yet: refused rather than silently ignored
+        raise reader.error(
+            "[privacy] inline_images = true is not supported yet: the private email leaves "
+            "its image and alt text out (remove the key)",
+            key="[privacy]inline_images",
+        )
+    sender = _one_line(reader, table, "from", "privacy]")
+    return Privacy(frozenset(found), column, inline, sender)

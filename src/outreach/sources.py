@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -45,6 +45,7 @@ __all__ = [
     "context_values",
     "extract_catalog",
     "template_sources",
+    "template_strings",
 ]
 
 # The extraction pybabel does with the mapping documented in the README:
@@ -203,6 +204,28 @@ def _all_bindings(texts: tuple[tuple[str, bytes], ...]) -> dict[Key, dict[str, B
                     binding = ("unknown", "")  # bound differently elsewhere
                 into[placeholder] = binding
     return merged
+
+
+def template_strings(campaign: Campaign, names: Iterable[str]) -> set[Key]:
+    """Every string the templates ``messages/<name>`` translate, in every branch (what a
+    supporter may get, whatever their values), as extraction reads them; a template that
+    cannot be read or parsed gives none (``render`` and ``check`` report it).
+
+    >>> import pathlib, tempfile
+    >>> from outreach.scaffold import init_campaign
+    >>> campaign = init_campaign(pathlib.Path(tempfile.mkdtemp()) / "demo")
+    >>> (None, "Thank you for joining us") in template_strings(campaign, ["welcome.j2"])
+    True
+    """
+    found: set[Key] = set()
+    for name in names:
+        path = campaign.messages_dir / name
+        try:
+            data = campaign.read(path)
+        except (OSError, OutreachError):
+            continue
+        found |= set(_bindings(campaign.relative(path), data))
+    return found
 
 
 @functools.lru_cache(maxsize=256)

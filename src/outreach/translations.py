@@ -55,6 +55,7 @@ __all__ = [
     "compiled_key",
     "gate_checks",
     "load_locale",
+    "mo_strings",
     "recall_compiled",
     "refusal_applies",
     "store_compiled",
@@ -328,3 +329,38 @@ def build_chain(
         else:
             head.add_fallback(translations)
     return head if head is not None else gettext.NullTranslations()
+
+
+def mo_strings(mo: bytes) -> dict[tuple[str | None, str], tuple[str, ...]]:
+    """``(msgctxt, msgid) -> the translation's forms`` of every message in GNU ``.mo``
+    bytes (the header left out; a plural by its singular msgid), as Babel's ``read_mo``
+    reads them: what a compiled catalog provides (:func:`load_locale`'s ``mo``).
+
+    The bytes are those outreach compiled, but no caller may fail on any: bytes Babel
+    cannot read provide nothing. Babel fails on damaged bytes in many ways, its header
+    parsing included (fuzzing saw ``OSError``, ``struct.error``, ``UnicodeDecodeError``,
+    ``ValueError``, ``LookupError`` and ``AttributeError``), so any error counts as
+    unreadable.
+
+    >>> from babel.messages.catalog import Catalog
+    >>> from outreach.pofile import write_mo
+    >>> catalog = Catalog(locale="es")
+    >>> _ = catalog.add("Sign", "Firma", context="subject")
+    >>> buffer = io.BytesIO()
+    >>> _ = write_mo(catalog, buffer)
+    >>> mo_strings(buffer.getvalue()), mo_strings(buffer.getvalue()[:60])
+    ({('subject', 'Sign'): ('Firma',)}, {})
+    """
+    from babel.messages.mofile import read_mo
+
+    try:
+        catalog = read_mo(io.BytesIO(mo))
+    except Exception:  # damaged bytes, whatever Babel makes of them (see above)
+        return {}
+    found: dict[tuple[str | None, str], tuple[str, ...]] = {}
+    for message in catalog:
+        if message.id:
+            msgid = message.id[0] if isinstance(message.id, list | tuple) else message.id
+            forms = message.string if isinstance(message.string, list | tuple) else [message.string]
+            found[(message.context, str(msgid))] = tuple(str(f or "") for f in forms)
+    return found

@@ -329,9 +329,11 @@ def plan_posts(
     Raises :class:`~outreach.errors.UsageError` for unknown channels, messages, locales or
     zones, and :class:`~outreach.errors.ProblemsFound` (exit 1) naming message, locale and
     channel for every post over its platform's limit, without its hashtag, with a hashtag the
-    platform would cut, or scheduled in the past, and every translation a post would use
-    that has an error finding (it was left out: the post fell back to another language) --
-    nothing is returned then.
+    platform would cut, or scheduled in the past -- nothing is returned then.
+
+    A locale whose catalog cannot be read, and a post that would use a translation with an
+    error finding, are held: left out of the plan, every other post planned as usual (each
+    keeps its slot), and named in ``renderer.held_back`` (pass a ``renderer`` to read it).
     """
     from outreach.locales import babel_locale
     from outreach.platforms import platform
@@ -359,7 +361,11 @@ def plan_posts(
             except OverflowError:
                 options = _Options(start, every, stagger)
                 raise _out_of_range(options, start_at, zone_name, step, k, shift, i) from None
+            if renderer.held(locale) is not None:
+                continue  # a catalog of its chain cannot be read: renderer.held_back says so
             post = renderer.render_post(message, locale, channel)
+            if renderer.held(locale, post) is not None:
+                continue  # it would use a refused translation: held, not sent half-translated
             language = babel_locale(locale)
             planned.append(
                 ScheduledPost(
@@ -372,14 +378,6 @@ def plan_posts(
                 )
             )
     problems = post_problems(planned, campaign, now)
-    refused = list(dict.fromkeys(f for item in planned for f in item.post.refused))
-    if refused:
-        entries = {(f.file, f.msgctxt, f.msgid) for f in refused}
-        problems += [
-            *(str(f) for f in refused),
-            f"{len(entries)} translation(s) with errors were not used: their posts would go "
-            "out in the fallback language",
-        ]
     if problems:
         raise ProblemsFound(problems, summary=f"{len(problems)} problem(s): nothing exported")
     return planned

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from outreach.merge.rows import KEEP
 from outreach.merge.run import MergeSummary
 
-__all__ = ["Progress", "status_lines", "summary_lines"]
+__all__ = ["Progress", "held_lines", "status_lines", "summary_lines"]
 
 
 class Progress:
@@ -99,6 +99,7 @@ def summary_lines(summary: MergeSummary) -> list[str]:
         lines.append(f"no locale given: {summary.choices['none']:,} (the source locale)")
     if summary.outcome:
         lines.append(f"messages: {_counts(summary.outcome)}")
+    lines.extend(held_lines(summary))
     not_accepted = len(summary.undelivered)
     if not_accepted:
         more = "+" if not_accepted >= KEEP else ""
@@ -120,6 +121,50 @@ def summary_lines(summary: MergeSummary) -> list[str]:
     return lines
 
 
+def held_lines(summary: MergeSummary) -> list[str]:
+    """Per held locale: how many supporters were held (not sent: pending in the journal, so
+    that the same command sends them once the locale is fixed) or sent in their fallback
+    chain's language instead, and why the locale is held.
+
+    >>> s = MergeSummary("share", "smtp", held_why={"de": "de.po:7: unterminated string"})
+    >>> s.held["de"] = 2
+    >>> held_lines(s)
+    ['held: de 2 supporters, not sent (de.po:7: unterminated string)']
+    """
+    lines = []
+    for locale, why in summary.held_why.items():
+        sent = {k: v for k, v in summary.fell_back.items() if k.startswith(f"{locale} -> ")}
+        count = summary.held[locale]
+        if count or not sent:
+            lines.append(
+                f"held: {locale} {count:,} supporter{'s' if count != 1 else ''}, not sent ({why})"
+            )
+        for route, n in sent.items():
+            lines.append(
+                f"held: {locale} ({why}): {n:,} supporter{'s' if n != 1 else ''} "
+                f"sent in the fallback language ({route})"
+            )
+    return lines
+
+
+def _held_meta(value: object) -> dict[str, str]:
+    """The journal's note of the locales the last run held (``{}`` when it is missing or
+    an edit made it unreadable).
+
+    >>> _held_meta('{"es": "not ready"}'), _held_meta("[1"), _held_meta(None)
+    ({'es': 'not ready'}, {}, {})
+    """
+    import json
+
+    try:
+        found = json.loads(value) if isinstance(value, str) else {}
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): str(v) for k, v in found.items()}
+
+
 def status_lines(status: dict[str, Any]) -> list[str]:
     """``--status``, as lines for a person."""
     meta = status["meta"]
@@ -128,8 +173,10 @@ def status_lines(status: dict[str, Any]) -> list[str]:
         f"(shard {meta.get('shard', 'all')}), {status['runs']} run(s)",
         "states: " + (_counts(status["states"]) or "no recipients yet"),
     ]
+    held = _held_meta(meta.get("held"))
     for locale, states in sorted(status["locales"].items()):
-        lines.append(f"  {locale}: {_counts(states)}")
+        why = f" (held by the last run: {held[locale]})" if locale in held else ""
+        lines.append(f"  {locale}: {_counts(states)}{why}")
     for problem in status["problems"]:
         line = "?" if problem["line"] is None else problem["line"]  # an edited journal's
         lines.append(f"line {line}: {problem['key']}: {problem['state']}: {problem['reply']}")

@@ -431,6 +431,13 @@ class Journal:
                 )
             ]
 
+    def note(self, key: str, value: str) -> None:
+        """Keep ``value`` under ``key`` in the meta table, for ``--status`` (the locales a
+        run held, and why); the identity keys and ``run`` are not for this."""
+        assert key not in ("campaign", "message", "shard", "run")
+        with self._guard():
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def bounced(self) -> list[str]:
         """The keys of the recipients that failed with a 5xx reply (a hard bounce; a
         recipient whose ``--attempts`` ran out on 4xx replies is not one)."""

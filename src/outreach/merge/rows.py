@@ -18,6 +18,7 @@ reported: ``SUPPORTERS.csv:LINE: ADDRESS: failed|deferred: the server's reply``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections import Counter
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from outreach.merge.delivery import Delivery, SmtpSettings
     from outreach.merge.journal import Journal
     from outreach.merge.outputs import Writer
+    from outreach.merge.privacy import PrivacyRule
+    from outreach.merge.release import Gate
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import Row
     from outreach.suppression import Suppression
@@ -76,6 +79,13 @@ class MergeOptions:
     jobs: int = 1
     #: the check cache (:mod:`outreach.cache`): catalogs checked before start faster
     cache: CheckCache | None = None
+    #: ``--broken-locales``: hold a held locale's supporters, or send them the fallback
+    #: chain's language (:mod:`outreach.merge.release`)
+    broken_locales: str = "hold"
+    #: ``--ready-only``: hold the locales that are not ready (:mod:`outreach.release`)
+    ready_only: bool = False
+    #: the clock the ``[release] deadline`` is measured against (default: now)
+    now: dt.datetime | None = None
     #: ``--suppress`` files (with ``[merge] suppress``'s: :mod:`outreach.merge.suppress`)
     suppress: tuple[Path, ...] = ()
 
@@ -104,6 +114,15 @@ class MergeSummary:
     fatal: str | None = None
     #: the supporters not accepted (the first :data:`KEEP`): line, address, state, reply
     undelivered: list[dict[str, Any]] = field(default_factory=list)
+    #: supporters held by locale (not sent: pending in the journal), and why each is held
+    held: Counter[str] = field(default_factory=Counter)
+    held_why: dict[str, str] = field(default_factory=dict)
+    #: supporters of a held locale sent in their fallback chain's language: "de -> en"
+    fell_back: Counter[str] = field(default_factory=Counter)
+    #: the held locales that are only not ready yet (--ready-only): not a problem
+    waiting: list[str] = field(default_factory=list)
+    #: supporters sent the low-trace email ([privacy]), by locale
+    private: Counter[str] = field(default_factory=Counter)
     #: supporters left out by a suppression list, by reason (``bounced``: a 5xx earlier)
     suppressed: Counter[str] = field(default_factory=Counter)
     #: the suppression lists read, and how many addresses they hold
@@ -118,7 +137,8 @@ class MergeSummary:
         """Every supporter was accepted (now or by an earlier run), every row was good."""
         outcome = self.outcome
         bad = outcome["failed"] + outcome["deferred"] + outcome["failed earlier"]
-        return not (self.bad_rows or bad or self.refused or self.fatal)
+        broken = set(self.held_why) - set(self.waiting)
+        return not (self.bad_rows or bad or self.refused or self.fatal or broken)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -141,6 +161,12 @@ class MergeSummary:
             "messages_per_second": round(self.messages / self.seconds, 1) if self.seconds else None,
             "fatal": self.fatal,
             "undelivered": self.undelivered,
+            "held": {
+                locale: {"supporters": self.held[locale], "why": why}
+                for locale, why in self.held_why.items()
+            },
+            "fell_back": dict(self.fell_back),
+            "private": dict(self.private),
             "suppressed": dict(self.suppressed),
             "suppression": self.suppression,
         }
@@ -169,6 +195,9 @@ class Run:
         self.sent_this_run = 0
         self.proofs: dict[str, Supporter] = {}
         self.reports: TextIO | None = None  # a --jobs worker's bad rows, for the parent
+        self.gate: Gate | None = None  # the held locales (outreach.merge.release)
+        #: who gets the low-trace email, and its maker (outreach.merge.privacy)
+        self.private: tuple[PrivacyRule, MessageMaker] | None = None
         #: who must not be reached (:func:`outreach.merge.suppress.suppression_for`)
         self.suppression: Suppression | None = None
 
@@ -262,11 +291,17 @@ def rows(
                 journal.retry(supporter.address.key)
         if state == "sending":
             summary.outcome["resent (in flight at a crash)"] += 1
+        negotiated = supporter.choice.locale  # [privacy] holds for it, wherever they go
+        if run.gate is not None and run.gate.held:
+            routed = _routed(run, maker, supporter)
+            if routed is None:
+                continue
+            supporter = routed
         if run.limited():
             summary.outcome["left for a later run (--limit)"] += 1
             continue
         try:
-            outgoing = maker.make(supporter)
+            outgoing = _maker(run, maker, supporter, negotiated).make(supporter)
         except HeaderError as exc:
             run.bad(row.line, exc.message)
             continue
@@ -285,6 +320,39 @@ def rows(
     journal.commit()
     if run.progress is not None:  # the total was an estimate (line breaks) for files
         run.progress(summary.rows, summary.rows)
+
+
+def _routed(run: Run, maker: MessageMaker, supporter: Supporter) -> Supporter | None:
+    """``supporter`` as the release gate sends them: unchanged, in their fallback chain's
+    language (counted in ``fell_back``), or ``None``: held (counted in ``held``; over SMTP
+    they stay pending in the journal for a later run)."""
+    import dataclasses
+
+    assert run.gate is not None
+    locale = supporter.choice.locale
+    routed = run.gate.route(locale)
+    label = campaign_label(maker, locale)
+    if routed is None:
+        run.summary.held[label] += 1
+        return None
+    if routed == locale:
+        return supporter
+    run.summary.fell_back[f"{label} -> {campaign_label(maker, routed)}"] += 1
+    return supporter._replace(choice=dataclasses.replace(supporter.choice, locale=routed))
+
+
+def _maker(run: Run, maker: MessageMaker, supporter: Supporter, negotiated: str) -> MessageMaker:
+    """The maker of ``supporter``'s message: the private one (``[privacy]``) when they are
+    at risk (by their ``negotiated`` locale, or the one they are sent in, or their
+    column), counted in ``private`` by the locale they are sent in."""
+    if run.private is None:
+        return maker
+    rule, private = run.private
+    locale = supporter.choice.locale
+    if not (rule.applies(locale, supporter.fields) or rule.applies(negotiated, {})):
+        return maker
+    run.summary.private[campaign_label(maker, supporter.choice.locale)] += 1
+    return private
 
 
 def campaign_label(maker: MessageMaker, locale: str) -> str:
@@ -331,10 +399,16 @@ def _proofs(run: Run, maker: MessageMaker, writer: Writer, delivery: Delivery | 
         raise UsageError(f"--to {run.options.proof_to!r}: {proof}")
     for locale in maker.campaign.locales:
         supporter = run.proofs.get(locale)
+        if supporter is not None and run.gate is not None and run.gate.route(locale) != locale:
+            run.summary.notes.append(f"{maker.campaign.label(locale)} is held: no proof")
+            continue
         if supporter is None:
             run.summary.notes.append(f"no supporter in {maker.campaign.label(locale)}: no proof")
             continue
-        outgoing = maker.make(supporter, proof_to=proof.spec)
+        chosen = maker
+        if run.private is not None and run.private[0].applies(locale, {}):
+            chosen = run.private[1]  # a privacy locale's proof is its private email
+        outgoing = chosen.make(supporter, proof_to=proof.spec)
         outgoing = outgoing._replace(recipient=proof.spec, utf8=proof.utf8, key=proof.key)
         run.summary.outcome["proofs"] += 1
         if delivery is not None:

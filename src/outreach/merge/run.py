@@ -17,23 +17,28 @@ import copy
 import dataclasses
 import email.utils
 import glob
+import json
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from outreach.errors import JournalError, UsageError
-from outreach.merge.rows import BATCH, MergeOptions, MergeSummary, Run, drain, rows
+from outreach.merge.rows import BATCH, MergeOptions, MergeSummary, Run, campaign_label, drain, rows
 
 if TYPE_CHECKING:
     from outreach.campaign import Campaign
     from outreach.merge.audience import Audience
     from outreach.merge.delivery import Delivery, SmtpSettings
     from outreach.merge.outputs import Writer
+    from outreach.merge.privacy import PrivacyRule
+    from outreach.merge.release import Gate
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import SupporterFile
+    from outreach.render import Renderer
+    from outreach.unsubscribe import Unsubscribe
 
 __all__ = [
     "BATCH",
@@ -230,7 +235,8 @@ def merge(
     maker = MessageMaker(
         campaign, renderer, message, supporters.columns, unsubscribe, utf8=utf8, newline=newline
     )
-    maker.prepare(campaign.locales)
+    run.gate = _gate(campaign, renderer, maker, options)
+    run.private = _private(campaign, options, supporters.columns, maker, unsubscribe)
     if options.cache is not None:
         options.cache.save()  # every catalog is loaded now
     from outreach.merge.suppress import preferences_for
@@ -267,6 +273,88 @@ def merge(
         return _finish(run, maker, started)
     _send(run, campaign, options, supporters, audience, maker, message, delivery, options.shard)
     return _finish(run, maker, started)
+
+
+def _gate(
+    campaign: Campaign, renderer: Renderer, maker: MessageMaker, options: MergeOptions
+) -> Gate:
+    """Prepare each locale's message and hold those that cannot go out as translated: a
+    catalog of the chain that cannot be read (not prepared at all), or a translation the
+    message uses refused for an error finding; with ``--ready-only``, also those that are
+    not ready (:mod:`outreach.release`), until ``[release] deadline`` when ``at_deadline =
+    "fallback"`` (:mod:`outreach.merge.release`)."""
+    import datetime as dt
+
+    from outreach.merge.release import BROKEN_POLICIES, Gate
+
+    policy = options.broken_locales
+    if policy not in BROKEN_POLICIES:
+        raise UsageError(f"--broken-locales is one of {', '.join(BROKEN_POLICIES)}, not {policy!r}")
+    held: dict[str, str] = {}
+    for locale in campaign.locales:
+        error = renderer.catalog_error(locale)
+        if error is not None:
+            held[locale] = str(error)
+    maker.prepare([locale for locale in campaign.locales if locale not in held])
+    for locale, found in maker.refused.items():
+        if found and locale not in held:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            held[locale] = f"{found[0]}{more}"
+    fallback = set(held) if policy == "fallback" else set()
+    ready_later: set[str] = set()
+    if options.ready_only:
+        from outreach.release import readiness, ready_locales
+
+        waiting = ready_locales(readiness(campaign, [options.message], renderer=renderer))
+        release = campaign.release
+        now = options.now or dt.datetime.now(dt.UTC)
+        past = release.deadline is not None and now >= release.deadline
+        for locale, why in waiting.items():
+            if locale not in held:
+                held[locale] = f"not ready: {why}"
+                ready_later.add(locale)
+                if past and release.at_deadline == "fallback":
+                    fallback.add(locale)
+    chains = {locale: campaign.chain(locale) for locale in campaign.locales}
+    return Gate(held, chains, frozenset(fallback), frozenset(ready_later))
+
+
+def _private(
+    campaign: Campaign,
+    options: MergeOptions,
+    columns: Sequence[str],
+    maker: MessageMaker,
+    unsubscribe: Unsubscribe,
+) -> tuple[PrivacyRule, MessageMaker] | None:
+    """The ``[privacy]`` rule and the maker of the low-trace email (its own renderer, from
+    the neutral sender when one is set), prepared for every locale whose catalogs can be
+    read; or ``None`` without ``[privacy]``. A privacy column the CSV does not have stops
+    the run: who is at risk could not be told."""
+    from outreach.merge.privacy import PrivacyRule
+    from outreach.merge.skeleton import MessageMaker
+    from outreach.render import Renderer
+
+    privacy = campaign.privacy
+    if not privacy.enabled:
+        return None
+    if privacy.column is not None and privacy.column not in columns:
+        raise UsageError(
+            f"[privacy] column {privacy.column!r} is not a column of {options.supporters}: "
+            "without it, who is at risk cannot be told (add the column, or remove the key)"
+        )
+    renderer = Renderer(campaign, options.variables, cache=options.cache, private=True)
+    private = MessageMaker(
+        campaign,
+        renderer,
+        maker.message,
+        columns,
+        unsubscribe,
+        utf8=maker.utf8,
+        newline=maker.newline,
+        sender=privacy.sender,
+    )
+    private.prepare([loc for loc in campaign.locales if renderer.catalog_error(loc) is None])
+    return PrivacyRule(privacy.locales, privacy.column), private
 
 
 def _suppress(run: Run, campaign: Campaign, options: MergeOptions, message: str) -> None:
@@ -320,6 +408,13 @@ def _send(
         identity = {"campaign": campaign.name, "message": message, "shard": shard_name}
         journal = Journal.open(journal_path, identity)
         run.summary.journal = str(journal_path)
+        if run.gate is not None:  # --status says which locales this run held, and why
+            held = {}
+            for locale, why in run.gate.held.items():
+                routed = run.gate.route(locale)
+                sent = f"; sent in {campaign.label(routed)} instead" if routed else ""
+                held[campaign.label(locale)] = why + sent
+            journal.note("held", json.dumps(held, ensure_ascii=False, sort_keys=True))
     else:
         journal = Seen()  # type: ignore[assignment]  # the same see(), in fixed memory
     writer = _writer(options, maker)
@@ -350,6 +445,10 @@ def _send(
 def _finish(run: Run, maker: MessageMaker, started: float) -> MergeSummary:
     run.summary.rendered.update(maker.stats)
     run.summary.notes = list(maker.notes.values())
+    if run.gate is not None:
+        held = {campaign_label(maker, loc): why for loc, why in run.gate.held.items()}
+        run.summary.held_why = held
+        run.summary.waiting = sorted(campaign_label(maker, loc) for loc in run.gate.waiting)
     run.summary.refused = [f for found in maker.refused.values() for f in found]
     run.summary.seconds = time.monotonic() - started
     return run.summary

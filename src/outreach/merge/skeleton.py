@@ -231,6 +231,7 @@ class MessageMaker:
         *,
         utf8: bool = True,
         newline: bytes = b"\r\n",
+        sender: str | None = None,
     ) -> None:
         self.campaign = campaign
         # CRLF for SMTP and .eml files; LF for an mbox (built so, not converted: a 5 KB
@@ -264,7 +265,8 @@ class MessageMaker:
             self.fields.extend(self._link_fields)
         # The fields that have slots, by index (None: a fixed field, never in a slot).
         self._slots: list[str | None] = [None if f in self.fixed else f for f in self.fields]
-        self.sender = campaign.email.sender or f"{campaign.name} <noreply@localhost>"
+        # ``sender``: another From than campaign.toml's (the [privacy] table's neutral one)
+        self.sender = sender or campaign.email.sender or f"{campaign.name} <noreply@localhost>"
         self.reply_to = campaign.email.reply_to
         self.domain = idna_domain(sender_domain(self.sender))
         seed = "\0".join((campaign.name, campaign.url, message, ""))

@@ -22,7 +22,6 @@ counts and findings.
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -86,6 +85,9 @@ class Cell:
     fallbacks: tuple[Fallback, ...] = ()
     errors: tuple[Finding, ...] = ()  # error findings on the strings it uses
     source_added: tuple[str, ...] = ()  # what the source locale's post needed appended too
+    #: the low-trace variant of an email, for supporters at risk ([privacy]), when this
+    #: locale's supporters may get it
+    private: Email | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -203,6 +205,9 @@ class LocaleData:
     stats: CatalogStats
     findings: tuple[Finding, ...] = ()
     entries: tuple[Entry, ...] = ()
+    #: ``path:line: problem`` of a catalog of its chain that cannot be read: the locale is
+    #: held (no cell), every other locale shown as usual
+    broken: str | None = None
 
     @property
     def lang(self) -> str:
@@ -221,6 +226,7 @@ class _Catalog:
     po: PoFile | None
     file: str
     statuses: dict[Key, str] = field(default_factory=dict)
+    broken: str | None = None  # the catalog cannot be read: why (path:line: problem)
 
 
 class Model:
@@ -292,6 +298,7 @@ class Model:
 
     # -- parts -------------------------------------------------------------------------
     def _read(self, locale: str) -> _Catalog:
+        from outreach.errors import CatalogError
         from outreach.pofile import parse_po
 
         path = self.campaign.po_path(locale)
@@ -300,7 +307,10 @@ class Model:
             data = self.campaign.read(path)
         except FileNotFoundError:
             return _Catalog(None, file)
-        po = parse_po(data, path=file, locale=locale)
+        try:
+            po = parse_po(data, path=file, locale=locale)
+        except CatalogError as exc:  # held: its locale has no cell, the others render
+            return _Catalog(None, file, broken=str(exc))
         return _Catalog(po, file, _statuses(po, source=locale == self.campaign.source_locale))
 
     def _count(self, locales: Collection[str]) -> None:
@@ -365,14 +375,17 @@ class Model:
             self._render_findings.setdefault(self._normal(finding.locale), []).append(finding)
 
     def _render(self, renderer: Renderer, messages: set[str], locales: set[str]) -> None:
+        from outreach.render import Renderer
+
         campaign = self.campaign
         source = campaign.source_locale
+        held = {loc for loc in campaign.locales if renderer.catalog_error(loc) is not None}
         wanted = {
             (m, loc, c)
             for m in self.messages
             for loc in campaign.locales
             for c in self.channels[m]
-            if m in messages or loc in locales
+            if (m in messages or loc in locales) and loc not in held
         }
         # Only the catalogs of the chains of the locales rendered: an edited .po reads that
         # locale's chain, not every catalog of the campaign.
@@ -387,10 +400,14 @@ class Model:
         for key in list(self.cells):
             message, locale, channel = key
             gone = message not in self.channels or channel not in self.channels[message]
-            if gone or locale not in campaign.locales:
+            if gone or locale not in campaign.locales or locale in held:
                 del self.cells[key]
         source_added: dict[tuple[str, str], tuple[str, ...]] = {}
         by_key = self._errors_by_key({key[1] for key in wanted})
+        privacy = campaign.privacy
+        private_renderer = (
+            Renderer(campaign, self.variables, private=True) if privacy.enabled else None
+        )
         for message, locale, channel in sorted(wanted, key=self._order):
             with renderer.recording() as used:
                 item = renderer.render(message, locale, channel)
@@ -411,8 +428,23 @@ class Model:
                 added_in_source = source_added[(message, channel)]
             else:
                 added_in_source = ()
+            private = None
+            if (
+                private_renderer is not None
+                and channel == "email"
+                and (privacy.column is not None or locale in privacy.locales)
+            ):
+                private = private_renderer.render_email(message, locale)
             self.cells[(message, locale, channel)] = Cell(
-                message, locale, channel, item, strings, fallbacks, errors, added_in_source
+                message,
+                locale,
+                channel,
+                item,
+                strings,
+                fallbacks,
+                errors,
+                added_in_source,
+                private,
             )
 
     def _order(self, key: tuple[str, str, str]) -> tuple[int, int, int]:
@@ -538,6 +570,7 @@ class Model:
                 stats=self._stats[locale],
                 findings=tuple(sorted(findings, key=order)),
                 entries=self._entries[locale],
+                broken=_shown(renderer.catalog_error(locale)),
             )
 
     def _template(self) -> list[Any] | None:
@@ -568,7 +601,11 @@ class Model:
                 msgid = str(message.id[0] if message.pluralizable else message.id)
                 own[(message.context, msgid)] = message
         listed = template if template is not None else list(own.values())
-        refused = {(f.msgctxt, f.msgid) for f in renderer.translations(locale).refused}
+        refused = (
+            {(f.msgctxt, f.msgid) for f in renderer.translations(locale).refused}
+            if catalog.broken is None
+            else set()
+        )
         statuses = self._statuses(locale)
         entries = []
         for message in listed:
@@ -610,7 +647,12 @@ class Model:
         ]
         for data in self.locales.values():
             lines += [str(f) for f in data.findings if f.severity == "error"]
-        return lines
+        held = [d for d in self.locales.values() if d.broken is not None]
+        if held:
+            lines += [str(d.broken) for d in held]
+            names = ", ".join(d.label for d in held)
+            lines.append(f"held back: {names} (a catalog of its chain cannot be read)")
+        return list(dict.fromkeys(lines))
 
 
 #: What the preview says of an entry of each :data:`~outreach.pofile.EntryStatus`.
@@ -630,22 +672,21 @@ def _statuses(po: PoFile, *, source: bool) -> dict[Key, str]:
     return statuses
 
 
+def _shown(error: Exception | None) -> str | None:
+    """An error as its one line, or ``None``."""
+    return None if error is None else str(error)
+
+
 def _key_order(key: Key) -> tuple[str, str]:
     return (key[1], key[0] or "")
 
 
 def mo_keys(mo: bytes) -> frozenset[Key]:
-    r"""The ``(msgctxt, msgid)`` of every message in GNU ``.mo`` bytes (the header left out),
-    as Babel's :func:`~babel.messages.mofile.read_mo` reads them.
-
-    The bytes are those :func:`outreach.translations.load_locale` compiled (a committed
-    ``.mo`` is never read), but the preview must not fail on any: bytes Babel cannot read
-    provide nothing (each string falls back), as a ``.mo`` too short for a header did before.
-    Babel fails on damaged bytes in many ways, its header parsing included (fuzzing saw
-    ``OSError``, ``struct.error``, ``UnicodeDecodeError``, ``ValueError``, ``LookupError``
-    and ``AttributeError``), so any error counts as unreadable. (This module had its own
-    reader, about 8 times faster: 0.2 ms against 1.6 ms for Django's 348 French messages,
-    too little against rendering to keep a second ``.mo`` reader for.)
+    r"""The ``(msgctxt, msgid)`` of every message in GNU ``.mo`` bytes (the header left out):
+    :func:`outreach.translations.mo_strings`' keys. Damaged bytes provide nothing (each
+    string falls back). (This module had its own reader, about 8 times faster: 0.2 ms
+    against 1.6 ms for Django's 348 French messages, too little against rendering to keep
+    a second ``.mo`` reader for.)
 
     >>> import io
     >>> from babel.messages.catalog import Catalog
@@ -660,15 +701,6 @@ def mo_keys(mo: bytes) -> frozenset[Key]:
     >>> mo_keys(buffer.getvalue()[:60]), mo_keys(b"\xde\x12\x04\x95" + b"\xff" * 40)
     (frozenset(), frozenset())
     """
-    from babel.messages.mofile import read_mo
+    from outreach.translations import mo_strings
 
-    try:
-        catalog = read_mo(io.BytesIO(mo))
-    except Exception:  # damaged bytes, whatever Babel makes of them (see above)
-        return frozenset()
-    keys: set[Key] = set()
-    for message in catalog:
-        if message.id:
-            msgid = message.id[0] if isinstance(message.id, list | tuple) else message.id
-            keys.add((message.context, str(msgid)))
-    return frozenset(keys)
+    return frozenset(mo_strings(mo))

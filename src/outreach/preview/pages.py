@@ -417,7 +417,25 @@ def _cell_page(env: Environment, model: Model, cell: Cell, template: str) -> byt
         html, remote = local_images(str(getattr(cell.item, "html", "")))
         context["remote_images"] = remote
         context["email_html"] = html
+        context["private"] = cell.private
+        if cell.private is not None:
+            privacy = model.campaign.privacy
+            context["private_html"] = local_images(cell.private.html)[0]
+            context["private_sender"] = privacy.sender or f"{sender} <{address}>"
+            context["private_who"] = _private_who(model, cell.locale)
     return env.get_template(template).render(context).encode("utf-8")
+
+
+def _private_who(model: Model, locale: str) -> str:
+    """Who gets the private variant of an email in ``locale``, in words."""
+    privacy = model.campaign.privacy
+    label = model.campaign.label(locale)
+    parts = []
+    if locale in privacy.locales:
+        parts.append(f"every supporter in {label}")
+    if privacy.column is not None:
+        parts.append(f"every supporter whose '{privacy.column}' column says so")
+    return " and ".join(parts)
 
 
 #: An ``<img>`` and its ``src`` (our layouts write attributes in double quotes).

@@ -17,7 +17,10 @@ channel:
 * ``render`` (a warning): a template that cannot be rendered, so that its posts and email
   could not be checked (a variable given only at merge time, for instance);
 * ``postal-address`` (a warning, once, at campaign.toml): the campaign sends email but
-  ``[email] postal_address`` is not set (CAN-SPAM requires the sender's physical address).
+  ``[email] postal_address`` is not set (CAN-SPAM requires the sender's physical address);
+* ``privacy`` (a warning, at the template): the low-trace email of a ``[privacy]`` locale
+  (of every locale, when a column marks supporters at risk) still makes the mail client
+  load something remote (an image, a background, a style sheet the template writes).
 
 Each finding carries the msgid of the string at fault when one string is: the only string of
 the post's block, or the only one that carries the hashtag or the link.
@@ -34,6 +37,7 @@ the post's block, or the only one that carries the hashtag or the link.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, cast
 
@@ -165,7 +169,46 @@ def check_rendered(
         findings.extend(_check_message(renderer, context, message, strings, channels, locales))
     if sends_email and not campaign.email.postal_address:
         findings.append(_no_postal_address(campaign))
+    findings.extend(_privacy_loads(campaign, locales, context))
     return findings
+
+
+def _privacy_loads(
+    campaign: Campaign, locales: Sequence[str], context: _Context
+) -> Iterator[Finding]:
+    """The ``privacy`` warnings: each message's private email, in each locale whose
+    supporters may get it, that still loads something remote."""
+    from outreach.emailhtml import remote_loads
+    from outreach.render import EMAIL, Renderer
+
+    privacy = campaign.privacy
+    if not privacy.enabled:
+        return
+    wanted = [loc for loc in locales if privacy.column is not None or loc in privacy.locales]
+    renderer = Renderer(campaign, private=True)
+    for message in renderer.messages:
+        try:
+            if EMAIL not in renderer.channels(message):
+                continue
+            for locale in wanted:
+                loads = remote_loads(renderer.render_email(message, locale).html)
+                if not loads:
+                    continue
+                shown = ", ".join(loads[:3]) + (", ..." if len(loads) > 3 else "")
+                found = context.finding(
+                    locale,
+                    "privacy",
+                    f"{message} ({campaign.label(locale)}): the private email for supporters at "
+                    f"risk still loads "
+                    f"{shown}: the sender learns who opened it (write it without remote "
+                    "images or styles)",
+                    None,
+                    "warning",
+                )
+                template = campaign.relative(campaign.messages_dir / f"{message}.j2")
+                yield dataclasses.replace(found, file=template, line=None)
+        except (TemplateError, CatalogError):
+            continue  # reported as a render warning or a syntax finding already
 
 
 def _no_postal_address(campaign: Campaign) -> Finding:
