@@ -597,6 +597,11 @@ class _Connection:
         self.texts: list[bytes] = []
         self.outbox = b""
         self.expect: deque[tuple[str, _Tx | None, int]] = deque()
+        # where each command of ``expect`` ends in what this session writes, and how much
+        # of that is written: a reply to a command not all written is no reply to it
+        self.ends: deque[int] = deque()
+        self.queued = 0
+        self.written = 0
         self.deadline = 0.0
         self.group = (0, 0)  # commands written together, replies to them read so far
         self.envelope: _Tx | None = None  # MAIL/RCPT/DATA written, DATA not yet answered
@@ -887,11 +892,17 @@ class Delivery:
             commands = [tx.commands.popleft()]
         for command, _, expected in commands:
             conn.expect.append((command, tx, expected))
-        self._send(conn, b"".join(line for _, line, _ in commands), len(commands))
+        self._send(conn, [line for _, line, _ in commands])
 
-    def _send(self, conn: _Connection, data: bytes, commands: int, *, flush: bool = True) -> None:
-        """Write ``data`` (``commands`` replies are due for it), now or, when not
-        ``flush``, with what is written next."""
+    def _send(self, conn: _Connection, parts: Sequence[bytes], *, flush: bool = True) -> None:
+        """Write ``parts`` (each a command, whose reply is due: its entry is the last of
+        ``expect`` but for those after it), now or, when not ``flush``, with what is
+        written next."""
+        commands = len(parts)
+        for part in parts:
+            conn.queued += len(part)
+            conn.ends.append(conn.queued)
+        data = b"".join(parts)
         if len(conn.expect) == commands:  # the first of a group: its replies are timed
             conn.deadline = time.monotonic() + self.settings.timeout
             conn.group = (commands, 0)
@@ -909,6 +920,7 @@ class Delivery:
             while conn.outbox:
                 sent = sock.send(conn.outbox)
                 conn.outbox = conn.outbox[sent:]
+                conn.written += sent
         except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
             pass
         except OSError as exc:
@@ -950,6 +962,14 @@ class Delivery:
         if not conn.expect:
             raise _Lost(f"a reply nothing asked for: {_reply(code, text)}")
         command, tx, expected = conn.expect.popleft()
+        if conn.written < conn.ends.popleft():
+            # the server answers what it cannot have read (it stopped reading, or says
+            # what it was never asked): whatever it says, the session is in no known state
+            raise _Lost(
+                f"a reply to {'the message' if command == '.' else command} before it was "
+                f"all sent: {_reply(code, text)}",
+                answered=True,
+            )
         size, got = conn.group
         conn.group = (size, got + 1)
         conn.deadline = time.monotonic() + self.settings.timeout
@@ -994,7 +1014,7 @@ class Delivery:
             # 354 although refused: an empty message's end (the envelope stays this
             # connection's until its reply: nothing else is written before the RSET)
             conn.expect.append(("END", tx, 2))
-            self._send(conn, b".\r\n", 1)
+            self._send(conn, [b".\r\n"])
             return
         conn.envelope = None
         if tx.first is None:
@@ -1008,7 +1028,7 @@ class Delivery:
         self._outcome_before_message(tx)
         if conn.sock is not None:
             conn.expect.append(("RSET", None, 2))
-            self._send(conn, b"RSET\r\n", 1)
+            self._send(conn, [b"RSET\r\n"])
 
     def _outcome_before_message(self, tx: _Tx) -> None:
         assert tx.first is not None
@@ -1081,7 +1101,7 @@ class Delivery:
             conn.body = tx
             conn.expect.append((".", tx, 2))
             try:
-                self._send(conn, stuffed(tx.job.out.data(self.date())), 1, flush=False)
+                self._send(conn, [stuffed(tx.job.out.data(self.date()))], flush=False)
                 if self._ready and self._takes(conn, body=True) and not self.stop.is_set():
                     self._begin(conn, now)  # in the same write
                 self._write(conn)
@@ -1203,6 +1223,8 @@ class Delivery:
         conn.inbox, conn.outbox = b"", b""
         conn.texts.clear()
         conn.expect.clear()
+        conn.ends.clear()
+        conn.queued = conn.written = 0
         conn.group = (0, 0)
 
     def _end(self, conn: _Connection) -> None:
