@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import queue
 import socket
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -79,12 +78,14 @@ def states(results: dict[str, Result]) -> dict[str, str]:
 
 
 def taken(server: RawServer) -> Counter[str]:
-    return Counter(m.rcpt[0] for m in server.messages if m.rcpt)
+    """Whole messages the server took, by recipient (RawServer also keeps what it read
+    of a message when the connection closed mid-way)."""
+    return Counter(m.rcpt[0] for m in server.messages if m.rcpt and m.data.endswith(b"x\r\n"))
 
 
 def accepted_were_taken(results: dict[str, Result], server: RawServer) -> None:
     """Nobody is reported accepted whose whole message the server did not take."""
-    whole = {m.rcpt[0] for m in server.messages if m.rcpt and m.data.endswith(b"x\r\n")}
+    whole = set(taken(server))
     claimed = {k for k, r in results.items() if r.state == "accepted"}
     assert claimed <= whole, claimed - whole
 
@@ -120,9 +121,240 @@ def test_a_reply_to_the_message_before_it_was_all_written_is_no_acceptance() -> 
     """The server says 250 for a message while most of it is still unwritten (it stopped
     reading): that reply cannot be about the message; the session is lost and the message
     goes again on a new connection, where it is taken whole."""
-    big = outgoing(1, 16 * 1024 * 1024)  # more than every socket buffer on the way
+    big = outgoing(1, 6 * 1024 * 1024)  # more than every socket buffer on the way
     with EarlyAnswer() as server:
         results, _, _ = deliver(server, big, timeout=2.0)
     accepted_were_taken(results, server)
     assert states(results) == {"h0@example.net": "accepted"}
     assert taken(server) == {"h0@example.net": 1}
+
+
+# -- replies split and merged ------------------------------------------------------------
+class Dripping(RawServer):
+    """Offers PIPELINING (or not) and sends every reply a byte a packet."""
+
+    def __init__(self, extensions: tuple[str, ...] = PIPELINING) -> None:
+        super().__init__()
+        self.extensions = extensions
+
+    def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        class Drip:
+            def sendall(self, data: bytes) -> None:
+                for i in range(len(data)):
+                    conn.sendall(data[i : i + 1])
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(conn, name)
+
+        super().session(Drip(), reader, number, state)
+
+
+def test_replies_a_byte_a_packet() -> None:
+    for extensions in (PIPELINING, ("8BITMIME",)):
+        with Dripping(extensions) as server:
+            results, notes, _ = deliver(server, outgoing(6), connections=2, timeout=2.0)
+        assert set(states(results).values()) == {"accepted"} and len(results) == 6
+        assert taken(server) == {f"h{i}@example.net": 1 for i in range(6)}
+        assert notes == []
+
+
+class PreAnswering(RawServer):
+    """Offers PIPELINING and answers MAIL, RCPT and DATA together as soon as MAIL comes
+    (before it has read RCPT and DATA): a client that wrote them together may take it."""
+
+    extensions = PIPELINING
+
+    def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+        conn.sendall(b"220 raw.test ESMTP\r\n")
+        rcpt: list[str] = []
+        while line := reader.readline(100_000):
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                self.ehlo(conn, number)
+            elif verb == b"MAIL":
+                conn.sendall(b"250 OK\r\n250 OK\r\n354 go on\r\n")
+                rcpt = []
+            elif verb == b"RCPT":
+                rcpt.append(line.decode().split(":", 1)[1].strip().strip("<>"))
+            elif verb == b"DATA":
+                chunks = []
+                while (chunk := reader.readline(100_000)) not in (b".\r\n", b""):
+                    chunks.append(chunk)
+                self.after_data(conn, number, Received(rcpt, b"".join(chunks), [], number))
+            elif verb == b"QUIT":
+                self.leave(state)
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"250 OK\r\n")
+
+
+def test_replies_together_before_the_commands_were_read() -> None:
+    with PreAnswering() as server:
+        results, notes, _ = deliver(server, outgoing(6), connections=2)
+    assert set(states(results).values()) == {"accepted"} and len(results) == 6
+    assert taken(server) == {f"h{i}@example.net": 1 for i in range(6)}
+    assert notes == []
+
+
+class Extra(RawServer):
+    """Answers every MAIL twice (a reply nothing asked for) on its first session."""
+
+    def __init__(self, extensions: tuple[str, ...]) -> None:
+        super().__init__()
+        self.extensions = extensions
+
+    def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+        if number == 1:
+
+            class Twice:
+                def sendall(self, data: bytes) -> None:
+                    conn.sendall(data * 2 if data == b"250 2.1.0 OK\r\n" else data)
+
+                def __getattr__(self, name: str) -> Any:
+                    return getattr(conn, name)
+
+            return super().session(Twice(), reader, number, state)
+        return super().session(conn, reader, number, state)
+
+
+def test_an_extra_reply_loses_the_session_and_nobody() -> None:
+    for extensions in (PIPELINING, ("8BITMIME",)):
+        with Extra(extensions) as server:
+            results, _, _ = deliver(server, outgoing(4), timeout=1.0)
+        accepted_were_taken(results, server)
+        assert states(results) == {f"h{i}@example.net": "accepted" for i in range(4)}
+        assert set(taken(server).values()) == {1}
+
+
+# -- sessions that end at the worst moment -----------------------------------------------
+class Ending(RawServer):
+    """On its first session, after ``moment`` (``354``: closes after saying 354;
+    ``421``: says 421 after the final dot, having read the message; ``deaf``: says 354 and
+    reads nothing more, nor answers)."""
+
+    extensions = PIPELINING
+
+    def __init__(self, moment: str) -> None:
+        super().__init__()
+        self.moment = moment
+
+    def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+        if number > 1:
+            return super().session(conn, reader, number, state)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        conn.sendall(b"220 raw.test ESMTP\r\n")
+        while line := reader.readline(100_000):
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                self.ehlo(conn, number)
+            elif verb == b"DATA":
+                conn.sendall(b"354 go on\r\n")
+                if self.moment == "354":
+                    return
+                if self.moment == "deaf":
+                    time.sleep(1.5)
+                    return
+                while reader.readline(100_000) not in (b".\r\n", b""):
+                    pass
+                conn.sendall(b"421 4.3.2 shutting down\r\n")
+                return
+            else:
+                conn.sendall(b"250 OK\r\n")
+
+
+def test_a_session_that_ends_mid_message_sends_it_again() -> None:
+    for moment in ("354", "421", "deaf"):
+        messages = outgoing(3)
+        if moment == "deaf":  # more than every socket buffer on the way: the write blocks
+            messages[0] = outgoing(1, 6 * 1024 * 1024)[0]
+        with Ending(moment) as server:
+            results, _, seconds = deliver(server, messages, timeout=1.0)
+        accepted_were_taken(results, server)
+        assert states(results) == {f"h{i}@example.net": "accepted" for i in range(3)}, moment
+        assert results["h0@example.net"].tries == 2, moment
+        assert taken(server) == {f"h{i}@example.net": 1 for i in range(3)}, moment
+        assert seconds < 3, moment
+
+
+# -- 4xx before the message: attempts counted over runs ----------------------------------
+class Putting(RawServer):
+    """Offers PIPELINING; says 451 to ``verb`` (MAIL, RCPT or DATA) in each transaction
+    for h0@example.net (known from RCPT, which comes in the same write as MAIL)."""
+
+    extensions = PIPELINING
+
+    def __init__(self, verb: bytes) -> None:
+        super().__init__()
+        self.verb = verb
+
+    def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+        conn.sendall(b"220 raw.test ESMTP\r\n")
+        rcpt: list[str] = []
+        putting = False
+        while line := reader.readline(100_000):
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                self.ehlo(conn, number)
+                continue
+            if verb == b"MAIL":
+                conn.setblocking(False)  # what has arrived, without waiting for more
+                try:
+                    ahead = reader.peek(65536)
+                finally:
+                    conn.settimeout(20)
+                putting = b"<h0@" in ahead.split(b"DATA")[0]
+                rcpt = []
+            elif verb == b"RCPT":
+                rcpt.append(line.decode().split(":", 1)[1].strip().strip("<>"))
+            if verb == self.verb and putting:
+                conn.sendall(b"451 4.3.0 not now\r\n")
+            elif verb == b"DATA":
+                conn.sendall(b"354 go on\r\n")
+                chunks = []
+                while (chunk := reader.readline(100_000)) not in (b".\r\n", b""):
+                    chunks.append(chunk)
+                self.after_data(conn, number, Received(rcpt, b"".join(chunks), [], number))
+            elif verb == b"QUIT":
+                self.leave(state)
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"250 OK\r\n")
+
+
+def _attempts(path: Path) -> dict[str, tuple[str, int]]:
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT key, state, attempts FROM recipients").fetchall()
+    return {key: (state, attempts) for key, state, attempts in rows}
+
+
+def test_4xx_before_the_message_counts_over_runs_then_fails(tmp_path: Path) -> None:
+    """451 to MAIL, RCPT or DATA (pipelined, so the other commands of the group are
+    answered too): three tries a run; the next run fails it once ``attempts`` are used.
+    The others are sent once each all along."""
+    for verb in (b"MAIL", b"RCPT", b"DATA"):
+        path = tmp_path / f"{verb.decode()}.journal"
+        seen = []
+        with Putting(verb) as server:
+            for _ in range(2):
+                journal = Journal.open(path, {"message": "hello"})
+                for n, message in enumerate(outgoing(3)):
+                    if journal.see(message.key, n + 2, "en")[0] == "pending":
+                        seen.append(message)
+                results, _, _ = deliver(server, seen, journal, attempts=4, timeout=2.0)
+                journal.commit()
+                journal.close()
+                seen = []
+                first = results["h0@example.net"]
+                if first.state == "deferred":
+                    assert first.attempts == 3 and first.reply == "451 4.3.0 not now", verb
+                    assert _attempts(path)["h0@example.net"] == ("pending", 3), verb
+        assert first.state == "failed", verb
+        assert first.reply == "451 4.3.0 not now (4 attempts)", verb
+        assert _attempts(path)["h0@example.net"] == ("failed", 4), verb
+        assert taken(server) == {"h1@example.net": 1, "h2@example.net": 1}, verb
