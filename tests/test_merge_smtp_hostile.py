@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import queue
 import socket
+import ssl
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from merge_support import RawServer, Received
 
 from outreach.merge.delivery import Delivery, Result, SmtpSettings
@@ -358,3 +360,160 @@ def test_4xx_before_the_message_counts_over_runs_then_fails(tmp_path: Path) -> N
         assert first.reply == "451 4.3.0 not now (4 attempts)", verb
         assert _attempts(path)["h0@example.net"] == ("failed", 4), verb
         assert taken(server) == {"h1@example.net": 1, "h2@example.net": 1}, verb
+
+
+# -- servers that talk too much ------------------------------------------------------------
+class Flooding(RawServer):
+    """Answers MAIL with ``flood`` for ever (until the client hangs up)."""
+
+    extensions = PIPELINING
+
+    def __init__(self, flood: bytes) -> None:
+        super().__init__()
+        self.flood = flood
+
+    def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+        conn.sendall(b"220 raw.test ESMTP\r\n")
+        while line := reader.readline(100_000):
+            if line[:4].upper() in (b"EHLO", b"HELO"):
+                self.ehlo(conn, number)
+            elif line[:4].upper() == b"MAIL":
+                while True:
+                    conn.sendall(self.flood * 1000)
+            else:
+                conn.sendall(b"250 OK\r\n")
+
+
+def test_a_server_that_floods_loses_its_sessions_and_nobody() -> None:
+    """Endless continuation lines, endless replies, an endless line: each session ends
+    (within the bounds of one reply), every message is tried its three times and stays
+    for the next run."""
+    for flood in (b"250-more\r\n", b"250 OK\r\n", b"x" * 100):
+        with Flooding(flood) as server:
+            results, _, seconds = deliver(server, outgoing(2), connections=2)
+        assert states(results) == {"h0@example.net": "deferred", "h1@example.net": "deferred"}
+        assert {r.tries for r in results.values()} == {3}
+        assert seconds < 3, flood
+
+
+# -- PIPELINING offered, not done ----------------------------------------------------------
+class DropsAfterTheDot(RawServer):
+    """Offers PIPELINING but drops whatever came after a message's final dot in the same
+    read (the next MAIL, RCPT and DATA)."""
+
+    extensions = PIPELINING
+
+    def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+        server = self
+
+        class Reader:
+            def __init__(self) -> None:
+                self.buffer = b""
+                self.message = False
+
+            def readline(self, limit: int = -1) -> bytes:
+                while b"\n" not in self.buffer:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return b""
+                    self.buffer += chunk
+                line, _, self.buffer = self.buffer.partition(b"\n")
+                line += b"\n"
+                if self.message and line == b".\r\n":
+                    if self.buffer:
+                        with server.lock:
+                            server.dropped += 1
+                    self.buffer = b""
+                    self.message = False
+                elif line.upper() == b"DATA\r\n":
+                    self.message = True
+                return line
+
+        super().session(conn, Reader(), number, state)
+
+    dropped = 0
+
+
+def test_a_server_that_drops_the_envelope_behind_a_message() -> None:
+    with DropsAfterTheDot() as server:
+        results, notes, seconds = deliver(server, outgoing(12), connections=2, timeout=0.5)
+    assert set(states(results).values()) == {"accepted"} and len(results) == 12
+    assert taken(server) == {f"h{i}@example.net": 1 for i in range(12)}
+    assert notes == [
+        f"127.0.0.1:{server.port}: PIPELINING did not work: sending one command at a time"
+    ]
+    assert 1 <= server.dropped <= 2
+    assert seconds < 3
+
+
+# -- TLS through the loop ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, str]:
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    cafile = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(cafile))
+    return context, str(cafile)
+
+
+class Secure(RawServer):
+    """Offers PIPELINING over implicit TLS (``implicit``) or after STARTTLS; reads with a
+    small receive buffer, so that the client's TLS writes block part-way."""
+
+    def __init__(self, context: ssl.SSLContext, implicit: bool) -> None:
+        super().__init__()
+        self.context = context
+        self.implicit = implicit
+        self.extensions = PIPELINING if implicit else (*PIPELINING, "STARTTLS")
+
+    def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        if not self.implicit:
+            conn.sendall(b"220 raw.test ESMTP\r\n")
+            while (line := reader.readline(1000)).upper() != b"STARTTLS\r\n":
+                if not line:
+                    return
+                self.ehlo(conn, number)
+            conn.sendall(b"220 2.0.0 go ahead\r\n")
+            self.extensions = PIPELINING
+        secure = self.context.wrap_socket(conn, server_side=True)
+        super().session(secure, secure.makefile("rb"), number, state)
+
+    def greet(self, conn: Any, number: int) -> bool:
+        return not self.implicit or super().greet(conn, number)  # none after STARTTLS
+
+
+def test_tls_with_big_messages_through_the_loop(
+    certificates: tuple[ssl.SSLContext, str],
+) -> None:
+    context, cafile = certificates
+    for implicit in (True, False):
+        messages = outgoing(4)
+        messages[1] = outgoing(2, 5 * 1024 * 1024)[1]  # TLS writes that block part-way
+        with Secure(context, implicit) as server:
+            results, notes, _ = deliver(
+                server,
+                messages,
+                tls="implicit" if implicit else "starttls",
+                cafile=cafile,
+                connections=2,
+                timeout=2.0,
+            )
+        assert states(results) == {f"h{i}@example.net": "accepted" for i in range(4)}
+        assert taken(server) == {f"h{i}@example.net": 1 for i in range(4)}
+        assert notes == []
+
+
+# -- --rate through the loop -------------------------------------------------------------
+def test_the_rate_is_kept_over_every_connection() -> None:
+    """11 messages at 20 a second over 3 connections: the first at once, then one every
+    50 ms whichever connection is free, so about half a second (not a third of it)."""
+    with RawServer() as server:
+        server.extensions = PIPELINING
+        results, _, seconds = deliver(server, outgoing(11), connections=3, rate=20.0)
+    assert set(states(results).values()) == {"accepted"} and len(results) == 11
+    assert taken(server) == {f"h{i}@example.net": 1 for i in range(11)}
+    assert 0.45 <= seconds < 2.5
