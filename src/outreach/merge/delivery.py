@@ -831,6 +831,8 @@ class Delivery:
                 return
 
     def _timeout(self, now: float) -> float:
+        if self._due(now):
+            return 0.0
         times = [conn.deadline for conn in self._slots if conn.expect]
         times += [conn.reopen_at for conn in self._slots if conn.reopen_at is not None]
         if self._later:
@@ -838,6 +840,22 @@ class Delivery:
         if self.bucket.interval and self._ready:
             times.append(self.bucket.next)
         return max(0.0, min(times) - now) if times else 1.0
+
+    def _due(self, now: float) -> bool:
+        """Whether :meth:`_schedule` has something to do now: a session lost, or a message
+        put back, after it ran (in :meth:`_commit`, say) is not left for the next event."""
+        if self.stop.is_set() or not (self._ready or self._later):
+            return False
+        token = not self.bucket.interval or self.bucket.next <= now
+        for conn in self._slots:
+            if conn.retired or conn.opening:
+                continue
+            if conn.smtp is None:
+                if conn.reopen_at is None:
+                    return True
+            elif self._ready and token and self._takes(conn):
+                return True
+        return False
 
     def _schedule(self, now: float) -> None:
         """Retries that are due back in line; closed connections reopened; idle ones given
