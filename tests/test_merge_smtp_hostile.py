@@ -577,3 +577,40 @@ def test_an_error_in_the_loop_is_one_line_and_the_message_goes_again(tmp_path: P
     assert taken(server) == {m.key: 1 for m in messages}
     assert max(sending) <= 1
     assert {state for state, _ in _attempts(path).values()} == {"accepted"}
+
+
+# -- 354 after a refused recipient, with the next envelope behind the message --------------
+class RefusingThen(RawServer):
+    """Offers PIPELINING, refuses h1@example.net's RCPT, answers its DATA 354 all the same
+    (not as RFC 2920 asks) and, for the empty message that follows, says ``end``: then
+    the session goes on (250) or ends (421, or a close without a word)."""
+
+    extensions = PIPELINING
+
+    def __init__(self, end: bytes) -> None:
+        super().__init__()
+        self.end = end
+
+    def rcpt(self, address: str) -> bytes:
+        if address == "h1@example.net":
+            return b"550 5.1.1 no such user here\r\n"
+        return super().rcpt(address)
+
+    def after_data(self, conn: Any, number: int, message: Received) -> bool:
+        if message.rcpt:
+            return super().after_data(conn, number, message)
+        conn.sendall(self.end)
+        return self.end.startswith(b"250")
+
+
+def test_354_after_a_refused_recipient_whatever_follows() -> None:
+    for end in (b"250 2.0.0 queued (nothing)\r\n", b"421 4.3.0 bye\r\n", b""):
+        with RefusingThen(end) as server:
+            results, notes, _ = deliver(server, outgoing(4), timeout=1.0)
+        assert results["h1@example.net"].state == "failed", end
+        assert results["h1@example.net"].reply == "550 5.1.1 no such user here", end
+        assert results["h1@example.net"].tries == 1, end
+        others = {k: r.state for k, r in results.items() if k != "h1@example.net"}
+        assert others == {f"h{i}@example.net": "accepted" for i in (0, 2, 3)}, end
+        assert taken(server) == {f"h{i}@example.net": 1 for i in (0, 2, 3)}, end
+        assert notes == [], end

@@ -1300,6 +1300,7 @@ class Delivery:
             elif smtp is not None and smtp.sock is not None:
                 self._failures = 0
                 conn.smtp, conn.sock = smtp, smtp.sock
+                conn.queued = conn.written = 0
                 conn.pipelining = "pipelining" in smtp.esmtp_features and not self._one_at_a_time
                 conn.inbox = smtp._buffer[smtp._pos :] if smtp._reading is smtp.sock else b""
                 conn.sock.setblocking(False)
