@@ -15,8 +15,9 @@ is read and judged by :func:`verdict`, in that one place:
   :data:`TRIES_PER_RUN` times in a run; the recipient stays pending for the next run, and
   once ``attempts`` tries are used, counted over every run in the journal, it is
   ``failed`` with the last reply;
-* ``421``, no reply within ``timeout`` seconds, a dropped connection or a reply that is no
-  SMTP reply: the session is lost. The message is tried again at once on a new connection
+* ``421``, no reply within ``timeout`` seconds, a dropped connection, a reply that is no
+  SMTP reply or one that comes before its command was all written (a server that answers
+  what it has not read): the session is lost. The message is tried again at once on a new connection
   (it counts as a try: the server may have had it).
 
 When the server offers PIPELINING (RFC 2920), MAIL, RCPT and DATA go in one write, and a
