@@ -17,8 +17,8 @@ is read and judged by :func:`verdict`, in that one place:
   ``failed`` with the last reply;
 * ``421``, no reply within ``timeout`` seconds, a dropped connection, a reply that is no
   SMTP reply or one that comes before its command was all written (a server that answers
-  what it has not read): the session is lost. The message is tried again at once on a new connection
-  (it counts as a try: the server may have had it).
+  what it has not read): the session is lost. The message is tried again at once on a
+  new connection (it counts as a try: the server may have had it).
 
 When the server offers PIPELINING (RFC 2920), MAIL, RCPT and DATA go in one write, and a
 message's body and final dot go in one write with the next message's MAIL, RCPT and DATA
