@@ -20,6 +20,7 @@ to it: each is defined here and listed here)::
     ├── HeaderError       an email header outreach will not write (a line break, a bad address)
     │   └── FieldError    a supporter's value their message cannot be made with (that row only)
     ├── RunError          the SMTP server will take nothing from this run (sender refused, AUTH)
+    ├── SessionLost       an SMTP session that cannot go on (never leaves Delivery: tried again)
     ├── JournalError      a merge journal that cannot be read or written (foreign, damaged, full)
     ├── WorkerError       a merge --jobs worker's error, rebuilt with its message and exit code
     └── ProblemsFound     exit code 1: the work ran and found problems; carries them
@@ -50,6 +51,7 @@ __all__ = [
     "PrivateAPIChanged",
     "ProblemsFound",
     "RunError",
+    "SessionLost",
     "TemplateError",
     "UnsafePathError",
     "UsageError",
@@ -136,6 +138,24 @@ class FieldError(HeaderError):
 
 class RunError(OutreachError):
     """The server will take nothing from this run (sender refused, AUTH failed, down)."""
+
+
+class SessionLost(OutreachError):
+    """An SMTP session that cannot go on: ``why``, whether it is a reply that did not come
+    in time (``timed_out``) and whether a reply ended it (``answered``: a ``421``, a line
+    that is no SMTP reply, a reply before its command was all written). Delivery's loop
+    catches it where it is raised and tries the message again on a new connection.
+
+    >>> lost = SessionLost("no complete reply within 30 s", timed_out=True)
+    >>> str(lost), lost.timed_out, lost.answered
+    ('no complete reply within 30 s', True, False)
+    """
+
+    def __init__(self, why: str, *, timed_out: bool = False, answered: bool = False) -> None:
+        super().__init__(why)
+        self.why = why
+        self.timed_out = timed_out
+        self.answered = answered
 
 
 class JournalError(OutreachError):

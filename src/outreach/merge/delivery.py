@@ -75,7 +75,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from outreach.errors import OutreachError, RunError, UsageError
+from outreach.errors import OutreachError, RunError, SessionLost, UsageError
 from outreach.merge.skeleton import Outgoing
 
 __all__ = [
@@ -496,22 +496,12 @@ def envelope(sender: str, job: Outgoing) -> list[tuple[str, bytes, int]]:
     ]
 
 
-class _Lost(Exception):
-    """The session cannot go on: why, and whether it was a reply that did not come."""
-
-    def __init__(self, why: str, *, timed_out: bool = False, answered: bool = False) -> None:
-        super().__init__(why)
-        self.why = why
-        self.timed_out = timed_out
-        self.answered = answered  # a reply ended it (421, no SMTP reply, a bad RSET reply)
-
-
 def replies(buffer: bytes, texts: list[bytes]) -> tuple[list[tuple[int, bytes]], int]:
     """The complete replies at the start of ``buffer`` (``(code, text)``; ``-1`` for a
     line that is no SMTP reply), and how many bytes they took. ``texts`` holds the lines of
     a multi-line reply that is not complete yet (from one call to the next). A line of
     :data:`MAX_LINE` bytes or more, or a reply of more than :data:`MAX_LINES` lines, is
-    :class:`_Lost`: memory stays bounded whatever the server sends.
+    :class:`SessionLost`: memory stays bounded whatever the server sends.
 
     >>> replies(b"250 2.1.0 Ok\\r\\n354 End data\\r\\n25", [])
     ([(250, b'2.1.0 Ok'), (354, b'End data')], 28)
@@ -527,10 +517,10 @@ def replies(buffer: bytes, texts: list[bytes]) -> tuple[list[tuple[int, bytes]],
         end = buffer.find(b"\n", pos)
         if end < 0:
             if len(buffer) - pos >= MAX_LINE:
-                raise _Lost(f"a reply line longer than {MAX_LINE} bytes")
+                raise SessionLost(f"a reply line longer than {MAX_LINE} bytes")
             return found, pos
         if end - pos >= MAX_LINE:
-            raise _Lost(f"a reply line longer than {MAX_LINE} bytes")
+            raise SessionLost(f"a reply line longer than {MAX_LINE} bytes")
         line = buffer[pos : end + 1]
         pos = end + 1
         code = line[:3]
@@ -542,7 +532,7 @@ def replies(buffer: bytes, texts: list[bytes]) -> tuple[list[tuple[int, bytes]],
             found.append((int(code), b"\n".join(texts)))
             texts.clear()
         elif len(texts) >= MAX_LINES:
-            raise _Lost(f"a reply of more than {MAX_LINES} lines")
+            raise SessionLost(f"a reply of more than {MAX_LINES} lines")
 
 
 # -- the token bucket ------------------------------------------------------------------------
@@ -821,7 +811,7 @@ class Delivery:
                         self._write(conn)
                     if events & selectors.EVENT_READ and conn.sock is not None:
                         self._read(conn)
-                except _Lost as exc:
+                except SessionLost as exc:
                     self._lose(conn, exc)
                 except Exception as exc:  # a bug: one line; the messages are tried again
                     self._fault(conn, exc)
@@ -897,7 +887,7 @@ class Delivery:
         try:
             tx.commands.extend(envelope(self.settings.envelope_from, job.out))
             self._next_command(conn, tx)
-        except _Lost as exc:
+        except SessionLost as exc:
             self._lose(conn, exc)
         except Exception as exc:
             self._fault(conn, exc)
@@ -943,7 +933,9 @@ class Delivery:
         except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
             pass
         except OSError as exc:
-            raise _Lost(f"the connection failed: {_why(exc, self.settings.timeout)}") from None
+            raise SessionLost(
+                f"the connection failed: {_why(exc, self.settings.timeout)}"
+            ) from None
         events = selectors.EVENT_READ | (selectors.EVENT_WRITE if conn.outbox else 0)
         selector = self._selector
         assert selector is not None
@@ -960,7 +952,7 @@ class Delivery:
         try:
             chunk = sock.recv(65536)
             if not chunk:
-                raise _Lost("the server closed the connection")
+                raise SessionLost("the server closed the connection")
             chunks.append(chunk)
             if isinstance(sock, ssl.SSLSocket) and sock.pending():
                 chunks.append(sock.recv(sock.pending()))
@@ -968,7 +960,9 @@ class Delivery:
             if not chunks:
                 return
         except OSError as exc:
-            raise _Lost(f"the connection failed: {_why(exc, self.settings.timeout)}") from None
+            raise SessionLost(
+                f"the connection failed: {_why(exc, self.settings.timeout)}"
+            ) from None
         buffer = conn.inbox + b"".join(chunks) if conn.inbox else b"".join(chunks)
         found, used = replies(buffer, conn.texts)
         conn.inbox = buffer[used:]
@@ -979,12 +973,12 @@ class Delivery:
 
     def _reply(self, conn: _Connection, code: int, text: bytes) -> None:
         if not conn.expect:
-            raise _Lost(f"a reply nothing asked for: {_reply(code, text)}")
+            raise SessionLost(f"a reply nothing asked for: {_reply(code, text)}")
         command, tx, expected = conn.expect.popleft()
         if conn.written < conn.ends.popleft():
             # the server answers what it cannot have read (it stopped reading, or says
             # what it was never asked): whatever it says, the session is in no known state
-            raise _Lost(
+            raise SessionLost(
                 f"a reply to {'the message' if command == '.' else command} before it was "
                 f"all sent: {_reply(code, text)}",
                 answered=True,
@@ -997,7 +991,7 @@ class Delivery:
         reply = _reply(code, text) if judged != "ok" or command == "." else ""
         if judged == "lost":
             where = "after the message" if command == "." else command
-            raise _Lost(f"{where}: {reply}", answered=True)
+            raise SessionLost(f"{where}: {reply}", answered=True)
         if command == ".":
             assert tx is not None
             conn.body = None
@@ -1009,7 +1003,7 @@ class Delivery:
                 self._settle(tx.job, "failed", reply)
         elif command == "RSET":
             if judged != "ok":  # in no known state: the next message opens another connection
-                raise _Lost(f"RSET: {reply}", answered=True)
+                raise SessionLost(f"RSET: {reply}", answered=True)
         elif command == "END":  # the final dot alone, after a 354 that followed a refusal
             assert tx is not None
             conn.envelope = None
@@ -1124,7 +1118,7 @@ class Delivery:
                 if self._ready and self._takes(conn, body=True) and not self.stop.is_set():
                     self._begin(conn, now)  # in the same write
                 self._write(conn)
-            except _Lost as exc:
+            except SessionLost as exc:
                 self._lose(conn, exc)
             except Exception as exc:
                 self._fault(conn, exc)
@@ -1134,7 +1128,9 @@ class Delivery:
             if conn.expect and conn.deadline <= now and conn.sock is not None:
                 self._lose(
                     conn,
-                    _Lost(f"no complete reply within {self.settings.timeout:g} s", timed_out=True),
+                    SessionLost(
+                        f"no complete reply within {self.settings.timeout:g} s", timed_out=True
+                    ),
                 )
 
     # -- outcomes ------------------------------------------------------------------------
@@ -1182,7 +1178,7 @@ class Delivery:
         self.stop.set()
 
     # -- sessions that end ---------------------------------------------------------------
-    def _lose(self, conn: _Connection, lost: _Lost) -> None:
+    def _lose(self, conn: _Connection, lost: SessionLost) -> None:
         """The session is lost: a refusal that came stands; the message whose body went is
         tried again (it counts: the server may have had it); one whose envelope only went,
         too; the connection is opened again when there is work."""
