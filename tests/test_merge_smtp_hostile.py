@@ -288,9 +288,10 @@ class Putting(RawServer):
 
     extensions = PIPELINING
 
-    def __init__(self, verb: bytes) -> None:
+    def __init__(self, verb: bytes, reply: bytes = b"451 4.3.0 not now\r\n") -> None:
         super().__init__()
         self.verb = verb
+        self.reply = reply  # b"": the connection is closed instead
 
     def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
         conn.sendall(b"220 raw.test ESMTP\r\n")
@@ -312,7 +313,9 @@ class Putting(RawServer):
             elif verb == b"RCPT":
                 rcpt.append(line.decode().split(":", 1)[1].strip().strip("<>"))
             if verb == self.verb and putting:
-                conn.sendall(b"451 4.3.0 not now\r\n")
+                if not self.reply:
+                    return
+                conn.sendall(self.reply)
             elif verb == b"DATA":
                 conn.sendall(b"354 go on\r\n")
                 chunks = []
@@ -614,3 +617,37 @@ def test_354_after_a_refused_recipient_whatever_follows() -> None:
         assert others == {f"h{i}@example.net": "accepted" for i in (0, 2, 3)}, end
         assert taken(server) == {f"h{i}@example.net": 1 for i in (0, 2, 3)}, end
         assert notes == [], end
+
+
+def test_a_session_always_lost_on_a_recipient_counts_over_runs_then_fails(
+    tmp_path: Path,
+) -> None:
+    """The server hangs up (or says 421) whenever h0@example.net's MAIL comes: those tries
+    count over runs, as a 451 would, and h0 is failed once ``attempts`` are used (the
+    threaded Delivery counted them: it marked a message before MAIL). The others, sent on
+    new connections, go once each and never pay for h0."""
+    for reply in (b"", b"421 4.7.0 closing\r\n"):
+        path = tmp_path / f"{len(reply)}.journal"
+        with Putting(b"MAIL", reply) as server:
+            for _ in range(2):
+                journal = Journal.open(path, {"message": "hello"})
+                seen = [
+                    message
+                    for n, message in enumerate(outgoing(3))
+                    if journal.see(message.key, n + 2, "en")[0] == "pending"
+                ]
+                results, notes, _ = deliver(server, seen, journal, attempts=4, timeout=2.0)
+                journal.commit()
+                journal.close()
+                if "h1@example.net" in results:
+                    assert _attempts(path)["h0@example.net"] == ("pending", 3), reply
+                    assert results["h0@example.net"].state == "deferred", reply
+        assert results["h0@example.net"].state == "failed", reply
+        assert results["h0@example.net"].reply.endswith("(4 attempts)"), reply
+        assert _attempts(path)["h0@example.net"] == ("failed", 4), reply
+        assert {k: v for k, v in _attempts(path).items() if k != "h0@example.net"} == {
+            "h1@example.net": ("accepted", 1),
+            "h2@example.net": ("accepted", 1),
+        }, reply
+        assert taken(server) == {"h1@example.net": 1, "h2@example.net": 1}, reply
+        assert notes == [], reply

@@ -1068,6 +1068,10 @@ class Delivery:
             self._settle(job, "failed", reply)
 
     def _tried(self, job: _Job, reply: str) -> int | None:
+        """A try of ``job`` that ended before its message went, counted in the ledger on its
+        own (no :meth:`_commit`: this runs inside reply handling and inside :meth:`_commit`
+        itself, whose bodies must not be written twice); its attempts over every run
+        (``None``: the ledger failed, and the run stops)."""
         if self.ledger is None:
             job.attempts += 1
             return job.attempts
@@ -1181,7 +1185,11 @@ class Delivery:
     def _lose(self, conn: _Connection, lost: SessionLost) -> None:
         """The session is lost: a refusal that came stands; the message whose body went is
         tried again (it counts: the server may have had it); one whose envelope only went,
-        too; the connection is opened again when there is work."""
+        too, and when the session was lost on its own commands (no body before it waits
+        for its reply) that try counts over every run as a 4xx to them would
+        (:meth:`Ledger.tried`): a recipient whose RCPT always ends the session is failed
+        once ``attempts`` are used, not tried by every run for ever. The connection is
+        opened again when there is work."""
         size, got = conn.group
         refused = conn.envelope is not None and conn.envelope.first is not None
         if not lost.answered and 0 < got < size and (not refused or lost.timed_out):
@@ -1190,9 +1198,14 @@ class Delivery:
         if conn.envelope is not None and conn.envelope.first is not None:
             self._outcome_before_message(conn.envelope)
             conn.envelope = None
+        own = None if conn.body is not None else (conn.ready or conn.envelope)
         for tx in (conn.body, conn.ready, conn.envelope):
-            if tx is not None:
-                self._again(tx.job, why)
+            if tx is None:
+                continue
+            if tx is own and self._tried(tx.job, why) is None:
+                self._requeue(tx.job)  # the ledger failed: the run stops
+                continue
+            self._again(tx.job, why)
         conn.body = conn.ready = conn.envelope = None
         self._drop(conn)
 
