@@ -17,7 +17,8 @@ body, the outcomes read so far and ``sending`` for that message are committed to
 (:meth:`Journal.steps`: one commit for every connection ready at that moment), so at most
 one message a connection is ever ``sending``; a ``kill -9`` at any moment loses nobody and
 repeats at most that many. A 4xx to MAIL, RCPT or DATA counts as an attempt too
-(:meth:`Journal.tried`), although the message never went. Rows appended to the CSV later are new
+(:meth:`Journal.tried`), although the message never went, and so does a session lost on
+them. Rows appended to the CSV later are new
 recipients of the next run.
 
 Each run has a number; the row of a recipient remembers the last run that read it, so the
