@@ -31,7 +31,6 @@ import csv
 import functools
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from typing import Any
 from harness import (
     Run,
     add_before_option,
+    copy_example,
     environment,
     interleaved,
     measured,
@@ -190,10 +190,7 @@ class SmtpServer:
 
 # -- the tools ---------------------------------------------------------------------------------
 def prepare_campaign(work: Path) -> Path:
-    campaign = work / "love"
-    shutil.copytree(ROOT / "messages", campaign / "messages")
-    shutil.copytree(ROOT / "locales", campaign / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    return campaign
+    return copy_example(work / "love")
 
 
 def prepare_mailmerge(work: Path, campaign: Path, rows: Path, count: int, port: int | None) -> Path:

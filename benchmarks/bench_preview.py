@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import copy_example
+
 # 20 target locales (the source, en, comes on top).
 LOCALES = ("es", "fr", "pt", "de", "it", "nl", "pl", "sv", "da", "fi")
 LOCALES += ("nb", "cs", "ro", "hu", "tr", "el", "ru", "uk", "id", "vi")
@@ -93,12 +96,6 @@ def best(run: Callable[[], object], repeat: int) -> float:
         run()
         times.append(time.perf_counter() - start)
     return min(times)
-
-
-def copy_example(target: Path) -> Path:
-    shutil.copytree(ROOT / "messages", target / "messages")
-    shutil.copytree(ROOT / "locales", target / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    return target
 
 
 def time_build(campaign_dir: Path, repeat: int) -> dict[str, object]:

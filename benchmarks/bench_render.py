@@ -31,7 +31,6 @@ import gettext
 import hashlib
 import json
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -44,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (
     Run,
     add_before_option,
+    copy_example,
     environment,
     interleaved,
     load,
@@ -127,10 +127,7 @@ def prepare(work: Path) -> dict[str, Path]:
     made = {}
     for setup in SETUPS:
         campaign_dir = work / setup
-        shutil.copytree(ROOT / "messages", campaign_dir / "messages")
-        shutil.copytree(
-            ROOT / "locales", campaign_dir / "locales", ignore=shutil.ignore_patterns("*.mo")
-        )
+        copy_example(campaign_dir)
         if setup == "plain":
             config = campaign_dir / "messages" / "campaign.toml"
             text = config.read_text(encoding="utf-8")

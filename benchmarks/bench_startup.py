@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -29,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (
     Run,
     add_before_option,
+    copy_example,
     environment,
     interleaved,
     load,
@@ -43,13 +43,6 @@ SRC = ROOT / "src"
 BIN = Path(sys.executable).parent
 POST = ("render", "share", "-l", "es", "-c", "x")
 EMAIL = ("render", "petition", "-l", "es", "-c", "email")
-
-
-def copy_example(target: Path) -> Path:
-    shutil.copytree(ROOT / "messages", target / "messages")
-    shutil.copytree(ROOT / "locales", target / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    shutil.copy(ROOT / "babel.cfg", target / "babel.cfg")
-    return target
 
 
 def contenders(work: Path, before: Path | None) -> dict[str, Callable[[], Run]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -41,6 +42,21 @@ class Run:
     cpu: float
     rss_mb: float
     stdout: str = ""
+
+
+#: the repository: its root is the example campaign the benchmarks copy
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def copy_example(target: Path) -> Path:
+    """The example campaign, as a fresh checkout has it (no compiled catalogs), at
+    ``target``: its messages, locales, suppression lists and extraction config."""
+    shutil.copytree(ROOT / "messages", target / "messages")
+    shutil.copytree(ROOT / "locales", target / "locales", ignore=shutil.ignore_patterns("*.mo"))
+    if (ROOT / "suppress").is_dir():
+        shutil.copytree(ROOT / "suppress", target / "suppress")
+    shutil.copy(ROOT / "babel.cfg", target / "babel.cfg")
+    return target
 
 
 def environment(src: str | os.PathLike[str] | None = None, **extra: str) -> dict[str, str]:
