@@ -199,11 +199,11 @@ def test_same_as_source_fires_on_a_long_copy_only_in_another_language() -> None:
         ("es", "Share the film", "Поделитесь фильмом", "Cyrillic"),
     ],
 )
-def test_wrong_script_is_an_error_even_for_short_strings(
+def test_wrong_script_is_reported_even_for_short_strings_as_a_warning(
     locale: str, source: str, translation: str, script: str
 ) -> None:
     found = check(source, translation, locale=locale)
-    assert [f[:2] for f in found] == [("wrong-language", "error")]
+    assert [f[:2] for f in found] == [("wrong-language", "warning")]
     assert f"written in {script} script" in found[0][2]
 
 
@@ -232,7 +232,7 @@ def test_langdetect_is_consulted_only_for_long_enough_text() -> None:
     assert found == [
         (
             "wrong-language",
-            "error",
+            "warning",
             "the translation looks like French (fr, 99% by langdetect), not Spanish",
         )
     ]
@@ -445,7 +445,6 @@ def test_emoji_dropped_is_a_warning_moved_or_retoned_is_fine() -> None:
             "<a href=…> is a data: link, which the source does not have",
         ),
         ("Post <b>now</b>", "Publica <b>ya", "tags are not balanced: <b> is never closed"),
-        ("Post <b>now</b>", "Publica ya", "<b> of the source is missing from the translation"),
         (
             "Post now",
             "Publica <!-- x --> ya",
@@ -755,13 +754,13 @@ def test_short_or_mixed_text_raises_no_langdetect_alarm(
     assert not errors(judged(source, translation, locale=locale))
 
 
-def test_a_long_translation_in_another_language_is_still_an_error() -> None:
+def test_a_long_translation_in_another_language_is_reported_as_a_warning() -> None:
     found = judged(
         "Russia has made it a crime to speak openly about gay people before the Games.",
         "A Rússia tornou crime falar abertamente sobre pessoas gays antes dos Jogos.",
         locale="es",
     )
-    assert [f[:2] for f in found] == [("wrong-language", "error")]
+    assert [f[:2] for f in found] == [("wrong-language", "warning")]
     assert "Portuguese" in found[0][2]
 
 
@@ -776,7 +775,8 @@ def test_a_repeated_balanced_tag_of_the_sources_class_is_no_html_error() -> None
     other_class = (
         '<span class="w-title">%(title)s</span> löschen? <span class="evil">Seiten</span>?'
     )
-    assert [f[0] for f in errors(judged(source, other_class, locale="de"))] == ["html"]
+    # another class on a tag of the source: a judgement (formatting), a warning
+    assert [f[:2] for f in judged(source, other_class, locale="de")] == [("html", "warning")]
     open_one = '<span class="w-title">%(title)s</span> <span class="w-title">löschen?'
     assert {f[0] for f in errors(judged(source, open_one, locale="de"))} == {"html"}
 
@@ -858,13 +858,13 @@ def test_names_copied_into_a_catalog_of_another_script_are_fine() -> None:
     assert judged("Love Always Wins", "Love Always Wins", locale="ja") == []
 
 
-def test_english_words_left_in_a_sentence_of_another_script_are_an_error() -> None:
+def test_english_words_left_in_a_sentence_of_another_script_are_a_warning() -> None:
     found = judged(
         "No file was submitted. Check the encoding type on the form.",
         "ファイルが取得できませんでした。フォームのencoding typeを確認してください。",
         locale="ja",
     )
-    assert [f[:2] for f in found] == [("wrong-language", "error")]
+    assert [f[:2] for f in found] == [("wrong-language", "warning")]
     assert "“encoding type” is left in English" in found[0][2]
     assert judged("Authenticator secret", "인증 secret", locale="ko")[0][0] == "wrong-language"
 
@@ -915,7 +915,7 @@ def test_a_missing_arabic_plural_form_says_which_numbers_show_the_source() -> No
     assert "3–10" in plurals[2] and "11–99" in plurals[2]
 
 
-def test_arabic_plural_forms_left_in_english_are_an_error() -> None:
+def test_arabic_plural_forms_left_in_english_are_a_warning() -> None:
     english = "This action will delete <b>%(total)s</b> pages in total."
     found = judged(
         ("This action will delete <b>%(total)s</b> page in total.", english),
@@ -930,7 +930,7 @@ def test_arabic_plural_forms_left_in_english_are_an_error() -> None:
         locale="ar",
         plural_forms=ARABIC,
     )
-    assert [f[:2] for f in found] == [("wrong-language", "error")]
+    assert [f[:2] for f in found] == [("wrong-language", "warning")]
     assert "msgstr[2], msgstr[3], msgstr[4]" in found[0][2] and "English" in found[0][2]
 
 

@@ -38,7 +38,7 @@ SEVERITY = {
     "untranslated": "warning",
     "fuzzy": "warning",
     "same-as-source": "warning",
-    "wrong-language": "error",
+    "wrong-language": "warning",
     "hashtags": "error",
     "urls": "error",
     "mentions": "error",

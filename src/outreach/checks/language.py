@@ -347,7 +347,7 @@ def _copied_plural_forms(unit: Unit) -> list[int]:
     return copied if translated else []
 
 
-@entry_check("wrong-language", "error")
+@entry_check("wrong-language", "warning")
 def wrong_language(unit: Unit) -> Iterator[str | Problem]:
     """A translation that is not in the catalog's language (script, then langdetect).
 

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from outreach.checks.registry import Problem, Unit, entry_check, problem
+from outreach.checks.registry import Problem, Severity, Unit, entry_check, problem
 
 __all__ = ["header_injection", "html", "invisible", "template_injection", "zero_width"]
 
@@ -61,6 +61,190 @@ class _Markup:
     comments: int = 0
 
 
+#: The element names of HTML (WHATWG's index of elements, obsolete ones included, as
+#: browsers still parse them), SVG's and MathML's root: what a browser or mail client treats
+#: as markup. Written out because no runtime dependency exposes the list (nh3's is its
+#: allow-list, html5lib is a test dependency). ``<unused singular>`` or
+#: ``<Default value>``, a project's marker msgid in angle brackets, is text, not a tag.
+_ELEMENTS = frozenset(
+    [
+        "a",
+        "abbr",
+        "acronym",
+        "address",
+        "applet",
+        "area",
+        "article",
+        "aside",
+        "audio",
+        "b",
+        "base",
+        "basefont",
+        "bdi",
+        "bdo",
+        "bgsound",
+        "big",
+        "blink",
+        "blockquote",
+        "body",
+        "br",
+        "button",
+        "canvas",
+        "caption",
+        "center",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "data",
+        "datalist",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "embed",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "font",
+        "footer",
+        "form",
+        "frame",
+        "frameset",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "i",
+        "iframe",
+        "image",
+        "img",
+        "input",
+        "ins",
+        "isindex",
+        "kbd",
+        "keygen",
+        "label",
+        "legend",
+        "li",
+        "link",
+        "listing",
+        "main",
+        "map",
+        "mark",
+        "marquee",
+        "menu",
+        "meta",
+        "meter",
+        "nav",
+        "nobr",
+        "noembed",
+        "noframes",
+        "noscript",
+        "object",
+        "ol",
+        "optgroup",
+        "option",
+        "output",
+        "p",
+        "param",
+        "picture",
+        "plaintext",
+        "portal",
+        "pre",
+        "progress",
+        "q",
+        "rb",
+        "rp",
+        "rt",
+        "rtc",
+        "ruby",
+        "s",
+        "samp",
+        "script",
+        "search",
+        "section",
+        "select",
+        "slot",
+        "small",
+        "source",
+        "span",
+        "strike",
+        "strong",
+        "style",
+        "sub",
+        "summary",
+        "sup",
+        "svg",
+        "math",
+        "table",
+        "tbody",
+        "td",
+        "template",
+        "textarea",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "title",
+        "tr",
+        "track",
+        "tt",
+        "u",
+        "ul",
+        "var",
+        "video",
+        "wbr",
+        "xmp",
+    ]
+)
+
+#: Inline formatting whose members translators swap for one another (``<b>`` for
+#: ``<strong>``, ``<i>`` for ``<em>``): the same look, no new behaviour.
+_EQUIVALENT = (
+    {"b", "strong"},
+    {"i", "em", "cite", "dfn", "var"},
+    {"u", "ins"},
+    {"s", "del", "strike"},
+)
+
+#: Tags a translation may add without changing what the message does: emphasis, a foreign
+#: term in ``<i>``, direction and isolation for right-to-left text, a line break. Adding one
+#: is a judgement (a warning); any other added tag can act (a link, an image, a form, a
+#: script) and is an error.
+_HARMLESS = frozenset(
+    {"b", "strong", "i", "em", "u", "s", "small", "sub", "sup", "mark", "cite", "dfn", "var"}
+    | {"abbr", "q", "bdi", "bdo", "span", "br", "wbr", "code", "kbd", "samp", "tt", "ruby"}
+    | {"rb", "rp", "rt", "rtc", "ins", "del", "strike", "nobr"}
+)
+#: Attributes a translation may add to a tag the source has: direction and language.
+_HARMLESS_ATTRIBUTES = frozenset({"dir", "lang", "xml:lang", "translate"})
+
+
+def _is_markup(tag: str, rest: str) -> bool:
+    """Whether ``<tag rest>`` is markup: an HTML element, a custom element (``x-y``), or any
+    tag-like text with an event handler or a script link (which no reader would call text)."""
+    if tag in _ELEMENTS or "-" in tag:
+        return True
+    return any(
+        a.group(1).lower().startswith("on") or _scheme(a.group(2) or "") is not None
+        for a in _ATTRIBUTE.finditer(rest)
+    )
+
+
 @functools.lru_cache(maxsize=4096)
 def _parse(text: str) -> _Markup:
     markup = _Markup()
@@ -70,6 +254,8 @@ def _parse(text: str) -> _Markup:
     stack: list[str] = []
     for match in _TAG.finditer(text):
         closing, tag, rest = match.group(1), match.group(2).lower(), match.group(3)
+        if not _is_markup(tag, rest):
+            continue
         if closing:
             if tag in _VOID:
                 continue
@@ -88,7 +274,12 @@ def _parse(text: str) -> _Markup:
             markup.attributes.append((tag, attribute.group(1).lower(), html_lib.unescape(value)))
         if tag not in _VOID and not rest.rstrip().endswith("/"):
             stack.append(tag)
-    markup.problems.extend(f"<{tag}> is never closed" for tag in stack)
+    for tag, count in Counter(stack).items():
+        markup.problems.append(
+            f"<{tag}> is never closed"
+            if count == 1
+            else f"<{tag}> is opened {count} times and never closed (a </{tag}> typed as <{tag}>?)"
+        )
     return markup
 
 
@@ -100,47 +291,86 @@ def _scheme(value: str) -> str | None:
 
 @entry_check("html", "error", structural=True)
 def html(unit: Unit) -> Iterator[str | Problem]:
-    """The source's tags kept and balanced; no tag, attribute, handler or script link more."""
+    """The source's tags kept and balanced; no tag, attribute, handler or script link more.
+
+    Errors (certain, or a danger): tags that do not balance (the rest of the message would
+    be bold, or a link), an added tag that can act (``<a>``, ``<img>``, ``<script>``, a
+    form), an event handler or a ``javascript:`` link, an added attribute other than
+    ``dir``/``lang``, an HTML comment, and a link (``<a>``) of the source lost. Warnings
+    (judgements): an added formatting tag (``<i>`` for a foreign term, ``<span dir="ltr">``
+    in a right-to-left translation), another tag of the source dropped or written a
+    different number of times. A swap between equivalent tags (``<b>`` for ``<strong>``,
+    ``<i>`` for ``<em>``) is no finding. Text in angle brackets that names no HTML element
+    (``<unused singular>``) is not markup.
+    """
     for index, text in unit.filled_forms():
         if "<" not in text and "<" not in unit.source_text:
             continue
         source = _parse(unit.source_for(index))
         have = _parse(text)
-        for message in _compare(source, have):
-            yield problem(unit, index, message)
+        for message, severity in _compare(source, have):
+            yield problem(unit, index, message, severity)
 
 
-def _compare(source: _Markup, have: _Markup) -> Iterator[str]:
-    for tag, count in sorted(have.tags.items()):
-        if tag not in source.tags:
-            yield f"<{tag}> is not in the source: translations must not add markup"
-        elif count < source.tags[tag] or (
-            count > source.tags[tag] and not _repeats(tag, source, have)
-        ):
-            yield f"<{tag}> appears {count} times, in the source {source.tags[tag]}"
-    for tag in sorted(source.tags):
-        if tag not in have.tags:
-            yield f"<{tag}> of the source is missing from the translation"
+def _swapped(source: _Markup, have: _Markup) -> tuple[Counter[str], Counter[str]]:
+    """The source's and the translation's tags with equivalent tags counted as one name
+    (the first of each group that the source uses)."""
+    names: dict[str, str] = {}
+    for group in _EQUIVALENT:
+        used = sorted(t for t in group if t in source.tags)
+        if used:
+            names.update((t, used[0]) for t in group)
+    a: Counter[str] = Counter()
+    b: Counter[str] = Counter()
+    for tag, count in source.tags.items():
+        a[names.get(tag, tag)] += count
+    for tag, count in have.tags.items():
+        b[names.get(tag, tag)] += count
+    return a, b
+
+
+def _compare(source: _Markup, have: _Markup) -> Iterator[tuple[str, Severity | None]]:
+    if have.problems and not source.problems:
+        # One cause, one finding: "<strong>…<strong>" is a closing tag typed as an opening
+        # one, not also a tag written twice.
+        yield f"tags are not balanced: {'; '.join(dict.fromkeys(have.problems))}", None
+        unbalanced = True
+    else:
+        unbalanced = False
+    want, got = _swapped(source, have)
+    for tag, count in sorted(got.items()):
+        if tag not in want:
+            if tag in _HARMLESS:
+                yield f"<{tag}> is not in the source (formatting only: fine if intended)", "warning"
+            else:
+                yield f"<{tag}> is not in the source: translations must not add markup", None
+        elif unbalanced:
+            continue
+        elif count < want[tag] or (count > want[tag] and not _repeats(tag, source, have)):
+            severity: Severity | None = None if tag == "a" and count > want[tag] else "warning"
+            yield f"<{tag}> appears {count} times, in the source {want[tag]}", severity
+    for tag in sorted(want):
+        if tag not in got:
+            lost: Severity | None = None if tag == "a" else "warning"
+            yield f"<{tag}> of the source is missing from the translation", lost
     allowed: dict[str, set[str]] = {}
     source_values = {value for _, _, value in source.attributes}
     for tag, name, _ in source.attributes:
         allowed.setdefault(tag, set()).add(name)
     for tag, name, value in have.attributes:
-        if tag not in source.tags:
+        if tag not in source.tags and tag not in _HARMLESS:
             continue  # already reported
-        if name in allowed.get(tag, set()):
+        if name in allowed.get(tag, set()) or name in _HARMLESS_ATTRIBUTES:
             pass
         elif name.startswith("on"):
-            yield f"event handler {name}= on <{tag}> is not allowed in a translation"
+            yield f"event handler {name}= on <{tag}> is not allowed in a translation", None
         else:
-            yield f"attribute {name}= on <{tag}> is not in the source"
+            yield f"attribute {name}= on <{tag}> is not in the source", None
         scheme = _scheme(value)
         if scheme and value not in source_values:
-            yield f"<{tag} {name}=…> is a {scheme} link, which the source does not have"
-    if not source.problems:
-        yield from (f"tags are not balanced: {problem}" for problem in have.problems)
+            yield f"<{tag} {name}=…> is a {scheme} link, which the source does not have", None
     if have.comments > source.comments:
-        yield "an HTML comment or declaration is not in the source"
+        yield "an HTML comment or declaration is not in the source", None
 
 
 def _repeats(tag: str, source: _Markup, have: _Markup) -> bool:
