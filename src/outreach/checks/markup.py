@@ -313,20 +313,19 @@ def html(unit: Unit) -> Iterator[str | Problem]:
 
 
 def _swapped(source: _Markup, have: _Markup) -> tuple[Counter[str], Counter[str]]:
-    """The source's and the translation's tags with equivalent tags counted as one name
-    (the first of each group that the source uses)."""
+    """The source's and the translation's tags, with the translation's tags of a group of
+    equivalent ones (``<b>``, ``<strong>``) named as the source's when the group is used as
+    often on both sides: a swap, not an added tag."""
     names: dict[str, str] = {}
     for group in _EQUIVALENT:
         used = sorted(t for t in group if t in source.tags)
-        if used:
-            names.update((t, used[0]) for t in group)
-    a: Counter[str] = Counter()
-    b: Counter[str] = Counter()
-    for tag, count in source.tags.items():
-        a[names.get(tag, tag)] += count
+        total = sum(source.tags[t] for t in group)
+        if used and total == sum(have.tags[t] for t in group):
+            names.update((t, used[0]) for t in group if t not in source.tags)
+    got: Counter[str] = Counter()
     for tag, count in have.tags.items():
-        b[names.get(tag, tag)] += count
-    return a, b
+        got[names.get(tag, tag)] += count
+    return Counter(source.tags), got
 
 
 def _compare(source: _Markup, have: _Markup) -> Iterator[tuple[str, Severity | None]]:
