@@ -311,10 +311,32 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         if reported:
             missing = []  # said with the hijack
         for url in list(missing):
+            glued = [u for u in extra if u.startswith(url) and _glued_text(u[len(url) :])]
+            if glued:  # "example.orgのウェブサイト": kept, but the text runs into it
+                extra.remove(glued[0])
+                yield problem(
+                    unit,
+                    index,
+                    f"link {url} runs into the text after it: some apps would link "
+                    f"{glued[0]}; put a space after the link",
+                    "warning",
+                )
+                continue
+            if _written_in(url, text):
+                continue  # kept as written, in text no extractor splits from it
             same_host = [u for u in extra if url_host(u) == url_host(url)]
             localized = [u for u in same_host if _localized(url, u)]
             if localized:
                 extra.remove(localized[0])  # /en/ -> /fr/ on the same site: localisation
+            elif same_host and _is_address(url) and _is_address(same_host[0]):
+                yield problem(
+                    unit,
+                    index,
+                    f"address {url} was changed to {same_host[0]} (the same domain: fine for "
+                    "an example address, not for one supporters write to)",
+                    "warning",
+                )
+                extra.remove(same_host[0])
             elif same_host:
                 yield problem(unit, index, f"link {url} was changed to {same_host[0]}")
                 extra.remove(same_host[0])
@@ -323,7 +345,40 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         own = url_host(unit.catalog.url)
         for url in extra:
             if url_host(url) != own:  # the campaign's own site, written out: fine
-                yield problem(unit, index, f"link {url} is not in the source")
+                yield problem(
+                    unit,
+                    index,
+                    f"link {url} is not in the source (a site the source links to)",
+                    "warning",
+                )
+
+
+def _glued_text(rest: str) -> bool:
+    """Whether what an extractor read past a link is text run into it: a letter of a
+    script written without spaces, or of a compound word (``のウェブサイト``, ``-Seite``).
+
+    >>> _glued_text("のウェブサイト"), _glued_text("-Seite"), _glued_text("/fr/")
+    (True, True, False)
+    """
+    head = rest.lstrip("-")
+    return bool(head) and head[0].isalpha() and (not head[0].isascii() or rest[0] == "-")
+
+
+def _is_address(url: str) -> bool:
+    """An email address (``ant@example.com``, ``mailto:…``), not a web link."""
+    return url.lower().startswith("mailto:") or ("@" in url and "/" not in url)
+
+
+def _written_in(url: str, text: str) -> bool:
+    """``url`` is in ``text`` as written, not inside a longer link (``example.org`` before
+    ``のウェブサイト``, which the extractors read as one link or none)."""
+    start = text.find(url)
+    while start != -1:
+        after = text[start + len(url) : start + len(url) + 1]
+        if not (after.isascii() and (after.isalnum() or after in "/._-")):
+            return True
+        start = text.find(url, start + 1)
+    return False
 
 
 def _links(text: str) -> list[str]:
