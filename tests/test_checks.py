@@ -493,7 +493,7 @@ def test_a_zero_width_character_beside_a_space_is_only_a_warning(char: str) -> N
     found = check("Sent for moderation", f"Отправлена {char}{char}на модерацию", locale="ru")
     assert [f[:2] for f in found] == [("zero-width", "warning")]
     # inside a word, or starting the string (it would hide a leading "="), it stays an error
-    assert [f[:2] for f in check("Sign now", f"{char}=1+1 ya")] == [("invisible", "error")]
+    assert [f[:2] for f in check("Sign now", f"{char}=HYPERLINK(A) ya")] == [("invisible", "error")]
     assert [f[:2] for f in check("Sign now", f"Fir{char}{char}ma ya")] == [("invisible", "error")]
     # a bidi control stays an error next to a space too
     assert [f[:2] for f in check("Sign now", "Firma \u202e ya")] == [("invisible", "error")]

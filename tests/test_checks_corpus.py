@@ -55,6 +55,8 @@ SEVERITY = {
     "zero-width": "warning",
     "doubled-word": "warning",
     "bare-domain": "warning",
+    "code": "error",
+    "numbers": "warning",
     # render-level only: the rendered post, not one entry, is at fault
     "handles": "warning",
 }

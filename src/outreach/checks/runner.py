@@ -33,6 +33,7 @@ from outreach.checks import (  # noqa: F401
     spacing,
     status,
     structure,
+    verbatim,
     wording,
 )
 from outreach.checks.registry import (
