@@ -278,10 +278,41 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         on_x = x_links(text)
         have_anywhere = set(have) | set(on_x)
         reported: set[str] = set()
+        examples = _examples(source, url_host(unit.catalog.url))
         for url in dict.fromkeys(have + on_x + shown + x_links(unit.shown(text))):
             host = url_host(url)
             scripts = host_scripts(url)
-            if len(scripts) > 1 and host not in source_hosts:
+            glued = _glued_host(url, source_hosts)
+            if glued is not None:
+                reported.add(host)
+                yield problem(
+                    unit,
+                    index,
+                    f"link {glued} runs into the text after it (“{url}”): some apps would "
+                    "link all of it; put a space after the link",
+                    "warning",
+                )
+            elif host not in source_hosts and examples and _is_example(host):
+                reported.add(host)
+                yield problem(
+                    unit,
+                    index,
+                    f"link {url} takes the place of the source's example "
+                    f"({', '.join(examples)}) on {host}, also a domain reserved for examples "
+                    "(no one can own it): fine",
+                    "warning",
+                )
+            elif host not in source_hosts and examples and _is_address(url, text):
+                reported.add(host)
+                yield problem(
+                    unit,
+                    index,
+                    f"address {url} takes the place of the source's example "
+                    f"({', '.join(examples)}) but is on {host}, a real domain: keep an example "
+                    "domain (example.com), which no one can own",
+                    "warning",
+                )
+            elif len(scripts) > 1 and host not in source_hosts:
                 reported.add(host)
                 yield problem(
                     unit,
@@ -311,14 +342,14 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         if reported:
             missing = []  # said with the hijack
         for url in list(missing):
-            glued = [u for u in extra if u.startswith(url) and _glued_text(u[len(url) :])]
-            if glued:  # "example.orgのウェブサイト": kept, but the text runs into it
-                extra.remove(glued[0])
+            runs_on = [u for u in extra if u.startswith(url) and _glued_text(u[len(url) :])]
+            if runs_on:  # "example.orgのウェブサイト": kept, but the text runs into it
+                extra.remove(runs_on[0])
                 yield problem(
                     unit,
                     index,
                     f"link {url} runs into the text after it: some apps would link "
-                    f"{glued[0]}; put a space after the link",
+                    f"{runs_on[0]}; put a space after the link",
                     "warning",
                 )
                 continue
@@ -364,9 +395,47 @@ def _glued_text(rest: str) -> bool:
     return bool(head) and head[0].isalpha() and (not head[0].isascii() or rest[0] == "-")
 
 
-def _is_address(url: str) -> bool:
-    """An email address (``ant@example.com``, ``mailto:…``), not a web link."""
-    return url.lower().startswith("mailto:") or ("@" in url and "/" not in url)
+#: RFC 2606 section 3: second-level domains reserved for documentation; no one can own a
+#: host in them, so a link there is an example, never a hijack.
+_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+
+
+def _is_example(host: str) -> bool:
+    """
+    >>> _is_example("formiga.example.com"), _is_example("example.org"), _is_example("evil.com")
+    (True, True, False)
+    """
+    return any(host == domain or host.endswith(f".{domain}") for domain in _EXAMPLE_DOMAINS)
+
+
+def _is_address(url: str, text: str = "") -> bool:
+    """An email address (``ant@example.com``, ``mailto:…``) or the domain of one written
+    after an ``@`` (``^.*@example\\.com``), not a web link."""
+    if url.lower().startswith("mailto:") or ("@" in url and "/" not in url):
+        return True
+    at = text.find(url)
+    return at > 0 and text[at - 1] == "@"
+
+
+def _examples(source: str, own: str) -> list[str]:
+    """The source's links and addresses on a domain reserved for examples, other than the
+    campaign's own site: a help text's ``jdoe@example.com``, which translators localise."""
+    return [
+        u
+        for u in dict.fromkeys(find_urls(source))
+        if _is_example(host := url_host(u)) and host != own and not own.endswith(f".{host}")
+    ]
+
+
+def _glued_host(url: str, hosts: set[str]) -> str | None:
+    """The link ``url`` begins with when what follows a host the source links is letters of
+    another script run into it (``testing@example.com와``, ``example.orgのサイト``)."""
+    if url.isascii():
+        return None
+    stripped = re.sub(r"[^\x00-\x7f]+$", "", url)
+    if stripped == url or not stripped or not url[len(stripped)].isalpha():
+        return None
+    return stripped if url_host(stripped) in hosts else None
 
 
 def _written_in(url: str, text: str) -> bool:
@@ -480,6 +549,16 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             extra.update((k, m) for k, m in have.items() if k not in want and k not in extra)
         if len(missing) == 1 and len(extra) == 1:
             (changed,) = extra.values()
+            if _in_address(source, missing[0]) and _in_address(text, changed):
+                yield problem(
+                    unit,
+                    index,
+                    f"“{missing[0]}” was changed to “{changed}” where it reads as the domain of "
+                    "an address or a pattern (a dot follows it): fine there, but in a post it "
+                    f"would mention {changed}",
+                    "warning",
+                )
+                continue
             yield problem(unit, index, f"mention {missing[0]} was changed to {changed}")
             continue
         for handle in missing:
@@ -488,6 +567,19 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             yield problem(
                 unit, index, f"mention {handle} is not in the source: it would notify that account"
             )
+
+
+def _in_address(text: str, handle: str) -> bool:
+    """Every ``handle`` of ``text`` is followed by a dot and a letter (``@example.com``, a
+    regular expression's ``@example\\.com``): the domain of an address or a pattern.
+
+    >>> _in_address("as in '^.*@example\\\\.com'", "@example"), _in_address("Ask @ioc.", "@ioc")
+    (True, False)
+    """
+    found = [m.end() for m in re.finditer(re.escape(handle), text, re.IGNORECASE)]
+    return bool(found) and all(
+        re.match(r"\\?\.[^\W\d_]", text[end : end + 3]) is not None for end in found
+    )
 
 
 #: A named string placeholder directly followed by what would lengthen a handle it holds.

@@ -453,10 +453,12 @@ def _invisible_rx() -> _Invisible:
 def invisible(unit: Unit) -> Iterator[str]:
     """Bidi controls and other invisible format characters that the source does not have.
 
-    A zero-width space, word joiner or byte-order mark pasted next to a space changes nothing
-    a reader sees: that is :func:`zero_width` (a warning). Inside a word it splits the word, a
-    hashtag or a link's host, and at the start of a string it hides what the string begins
-    with (a spreadsheet formula's ``=``): there it stays an error.
+    All errors: a bidi control is a danger wherever it is (the text displays differently
+    from what reviewers read). A zero-width space, word joiner or byte-order mark pasted next
+    to a space, at the end or before the first letter changes nothing a reader sees: that is
+    :func:`zero_width` (a warning). Inside a word it splits the word, a hashtag or a link's
+    host, and at the start of a string before anything but a letter it hides what the string
+    begins with (a spreadsheet formula's ``=``): there it is an error.
     """
     for char, stray in _foreign_invisibles(unit):
         if stray:
@@ -472,14 +474,15 @@ def invisible(unit: Unit) -> Iterator[str]:
 
 @entry_check("zero-width", "warning")
 def zero_width(unit: Unit) -> Iterator[str]:
-    """A zero-width space (or word joiner, byte-order mark) pasted next to a space: junk
-    that copy and paste brings along, harmless where it is."""
+    """A zero-width space (or word joiner, byte-order mark) pasted next to a space, at the
+    end of the string or before its first letter: junk that copy and paste brings along,
+    harmless where it is (a warning)."""
     for char, stray in _foreign_invisibles(unit):
         if stray:
             name = unicodedata.name(char)
             yield (
-                f"U+{ord(char):04X} {name} next to a space is not in the source: invisible "
-                "junk from copy and paste; delete it"
+                f"U+{ord(char):04X} {name} next to a space or at an end of the string is not "
+                "in the source: invisible junk from copy and paste; delete it"
             )
 
 
@@ -512,7 +515,13 @@ def _invisibles_in(forms: tuple[str, ...], source: str, language: str) -> list[t
         stray_at: set[int] = set()
         for run in _ZERO_WIDTH_RUNS.finditer(text):
             start, end = run.span()
-            if (start and text[start - 1].isspace()) or (end < len(text) and text[end].isspace()):
+            beside_space = (start and text[start - 1].isspace()) or (
+                end < len(text) and text[end].isspace()
+            )
+            # at an end of the string, before a letter (a pasted byte-order mark): nothing
+            # is hidden; before "=" or "+" it would hide how the string begins
+            at_an_end = end == len(text) or (start == 0 and text[end].isalpha())
+            if beside_space or at_an_end:
                 stray_at.update(range(start, end))
         for match in rx.chars.finditer(text):
             char = match.group()

@@ -77,10 +77,11 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             ):
                 return  # the common case: the same placeholders on both sides
     python = _uses_python_format(unit)
-    if not python and "%" not in unit.source_text:
-        yield from _added_to_plain(unit)
     all_named = python_placeholders(unit.source_text).named if python else set()
     all_brace = brace_placeholders(unit.source_text)
+    added = {} if python or "%" in unit.source_text else _added_directives(unit)
+    if not all_brace:
+        yield from _added_to_plain(unit, added)
     plural_only = _plural_only(unit, python)
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
@@ -132,7 +133,9 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             have_brace = brace_placeholders(text)
             optional_brace = all_brace - want_brace
             missing = want_brace - have_brace - (plural_only if single else set())
-            yield from _differences(unit, index, missing, have_brace - want_brace - optional_brace)
+            # "{}" typed as "%s": one placeholder renamed, not one missing and one added
+            brace_extra = (have_brace - want_brace - optional_brace) | set(added.get(index, ()))
+            yield from _differences(unit, index, missing, brace_extra)
 
 
 def _repeated(text: str, *, python: bool, brace: bool) -> list[tuple[str, str]]:
@@ -180,18 +183,27 @@ def _full_width(text: str, missing: Set[str]) -> dict[str, str]:
     return found
 
 
-def _added_to_plain(unit: Unit) -> Iterator[Problem]:
+def _added_directives(unit: Unit) -> dict[int, list[str]]:
+    """For a source with no ``%`` directive: the directives each form adds (``%s``)."""
+    found = {}
+    for index, text in unit.filled_forms():
+        if "%" in text:
+            written = list(dict.fromkeys(m.group() for m in _ADDED_DIRECTIVE.finditer(text)))
+            if written:
+                found[index] = written
+    return found
+
+
+def _added_to_plain(unit: Unit, added: dict[int, list[str]]) -> Iterator[Problem]:
     """A source with no placeholder at all: a directive in its translation is never filled,
     and prints as typed (``… %s``); a full-width one is only text."""
-    for index, text in unit.filled_forms():
-        if "%" not in text:
-            continue
-        for written in dict.fromkeys(m.group() for m in _ADDED_DIRECTIVE.finditer(text)):
+    for index, written in added.items():
+        for directive in written:
             yield problem(
                 unit,
                 index,
-                f"placeholder {written} is not in the source, which has none: supporters "
-                f"would read “{written}” as typed; delete it",
+                f"placeholder {directive} is not in the source, which has none: supporters "
+                f"would read “{directive}” as typed; delete it",
             )
 
 

@@ -168,7 +168,9 @@ def _unusual_formula(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
 
 @entry_check("plurals", "error", structural=True)
 def plurals(unit: Unit) -> Iterator[str | Problem]:
-    """A plural entry with forms missing, empty or beyond ``nplurals``.
+    """A plural entry with forms missing, empty or beyond ``nplurals``: all errors, certain
+    from the catalog (a form the file does not write is "missing", one written empty is
+    "empty"; either shows the source language for its numbers).
 
     A form that no whole number selects (Transifex's form for fractions) may be left out or
     empty; a count that every entry shares is the header's problem, reported once there.
@@ -197,12 +199,20 @@ def plurals(unit: Unit) -> Iterator[str | Problem]:
     ]
     if not empty:
         return
-    listed = ", ".join(f"msgstr[{i}] (for {describe_numbers(by_form[i])})" for i in empty)
-    verb = "is" if len(empty) == 1 else "are"
+    # a form the file does not write is missing (add it); one written as "" is empty
+    in_file = unit.lines.written_forms if unit.lines is not None else written
+    parts = []
+    for kind, forms in (
+        ("missing", [i for i in empty if i >= in_file]),
+        ("empty", [i for i in empty if i < in_file]),
+    ):
+        if forms:
+            listed = ", ".join(f"msgstr[{i}] (for {describe_numbers(by_form[i])})" for i in forms)
+            parts.append(f"{listed} {'is' if len(forms) == 1 else 'are'} {kind}")
     yield Problem(
-        f"{listed} {verb} empty: until filled, this entry renders in the source language "
+        f"{' and '.join(parts)}: until filled, this entry renders in the source language "
         f"({info.source_locale}) for every number",
-        empty[0] if empty[0] < written else None,
+        empty[0] if empty[0] < in_file else None,
     )
 
 
