@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from realworld import corpus as C  # noqa: E402
+from realworld import corpus as C
 
 
 def main(argv: list[str]) -> int:

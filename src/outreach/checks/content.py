@@ -279,6 +279,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         have_anywhere = set(have) | set(on_x)
         reported: set[str] = set()
         examples = _examples(source, url_host(unit.catalog.url))
+        replaced = [e for e in examples if e not in have]  # a localised example's place
         for url in dict.fromkeys(have + on_x + shown + x_links(unit.shown(text))):
             host = url_host(url)
             scripts = host_scripts(url)
@@ -302,14 +303,14 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "(no one can own it): fine",
                     "warning",
                 )
-            elif host not in source_hosts and examples and _is_address(url, text):
+            elif host not in source_hosts and replaced and _is_address_or_domain(url, text):
                 reported.add(host)
                 yield problem(
                     unit,
                     index,
-                    f"address {url} takes the place of the source's example "
-                    f"({', '.join(examples)}) but is on {host}, a real domain: keep an example "
-                    "domain (example.com), which no one can own",
+                    f"{url} takes the place of the source's example ({', '.join(replaced)}) "
+                    f"but is on {host}, a real domain: keep an example domain (example.com), "
+                    "which no one can own",
                     "warning",
                 )
             elif len(scripts) > 1 and host not in source_hosts:
@@ -415,6 +416,12 @@ def _is_address(url: str, text: str = "") -> bool:
         return True
     at = text.find(url)
     return at > 0 and text[at - 1] == "@"
+
+
+def _is_address_or_domain(url: str, text: str) -> bool:
+    """An address, or a bare domain (no scheme, no path) as help texts give examples: not a
+    link a post would carry (``https://…``)."""
+    return _is_address(url, text) or ("://" not in url and "/" not in url)
 
 
 def _examples(source: str, own: str) -> list[str]:

@@ -41,9 +41,10 @@ __all__ = ["code", "numbers"]
 _OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*(?![\w-])")
 #: A command line: a line that starts with a ``$`` prompt.
 _COMMAND = re.compile(r"(?m)^[ \t]*\$ ([^\n]{1,500})$")
-#: Inline code: reStructuredText's double backticks, Markdown's single ones, HTML's code tags.
+#: Inline code: reStructuredText's double backticks, Markdown's single ones (not the old
+#: ```quote'`` style, which closes with an apostrophe), HTML's code tags.
 _CODE = re.compile(
-    r"``(?P<rst>[^`\n]{1,200})``|(?<!`)`(?P<md>[^`\n]{1,200})`(?!`)"
+    r"``(?P<rst>[^`\n]{1,200})``|(?<!`)`(?P<md>[^`'\n<>]{1,80})`(?!`)"
     r"|<(?P<tag>code|kbd|samp)(?:\s[^<>]*)?>(?P<html>[^<]{1,200})</(?P=tag)>",
     re.IGNORECASE,
 )
@@ -116,26 +117,71 @@ def _has_option(text: str, option: str) -> bool:
 #: A number as people write it: digits of any script, grouped by a comma, a full stop, an
 #: apostrophe, a (no-break or thin) space or the Arabic separators, with a decimal part.
 _NUMBER = re.compile(r"\d+(?:[,.'’\u00a0\u202f\u2009\u066b\u066c ]\d+)*")
-#: The English words for small numbers: "one" in the source, "1" in the translation.
-_WORDS = {
-    word: str(number)
-    for number, word in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-        ]
-    )
+#: English words a translation may write as a number: small numbers and ordinals ("one",
+#: "first" as 1), months ("March", "Mar" as 3: 3月 in Japanese, Chinese and Korean), noon and
+#: midnight (12時, 0時).
+_WORDS: dict[str, tuple[str, ...]] = {
+    **{
+        word: (str(number),)
+        for number, word in enumerate(
+            [
+                "zero",
+                "one",
+                "two",
+                "three",
+                "four",
+                "five",
+                "six",
+                "seven",
+                "eight",
+                "nine",
+                "ten",
+                "eleven",
+                "twelve",
+            ]
+        )
+    },
+    **{
+        word: (str(number),)
+        for number, word in enumerate(
+            [
+                "first",
+                "second",
+                "third",
+                "fourth",
+                "fifth",
+                "sixth",
+                "seventh",
+                "eighth",
+                "ninth",
+                "tenth",
+            ],
+            start=1,
+        )
+    },
+    **{
+        word: (str(number),)
+        for number, names in enumerate(
+            [
+                ("january", "jan"),
+                ("february", "feb"),
+                ("march", "mar"),
+                ("april", "apr"),
+                ("may",),
+                ("june", "jun"),
+                ("july", "jul"),
+                ("august", "aug"),
+                ("september", "sep", "sept"),
+                ("october", "oct"),
+                ("november", "nov"),
+                ("december", "dec"),
+            ],
+            start=1,
+        )
+        for word in names
+    },
+    "noon": ("12",),
+    "midnight": ("0", "12", "24"),
 }
 
 
@@ -165,7 +211,8 @@ def _values(text: str, source: bool) -> frozenset[str]:
                 if source:  # "1.5" may be written "1,5" or as its parts
                     found.update(_value(p) for p in re.split(r"\D+", part) if p)
     if source:
-        found.update(_WORDS[w] for w in re.findall(r"[a-z]+", prose.lower()) if w in _WORDS)
+        for word in re.findall(r"[a-z]+", prose.lower()):
+            found.update(_WORDS.get(word, ()))
     return frozenset(found)
 
 
