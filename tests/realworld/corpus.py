@@ -374,7 +374,11 @@ def run_pofilter(corpus: Corpus) -> Run:
         result = out / slug / path.relative_to(corpus.root / slug / "locales")
         if not result.exists():
             continue
-        for entry in polib.pofile(str(result), wrapwidth=0):
+        try:
+            written = polib.pofile(str(result), wrapwidth=0)
+        except OSError:  # pofilter wrote what polib cannot read (Flask-AppBuilder's pt_BR)
+            continue
+        for entry in written:
             for line in entry.tcomment.splitlines():
                 match = re.match(r"\(pofilter\) ([\w-]+): (.*)", line)
                 if match:

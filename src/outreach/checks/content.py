@@ -126,6 +126,17 @@ def _hashtag_placeholder(unit: Unit, accepted: tuple[str, ...]) -> Iterator[Prob
             found = [t for t in find_hashtags(text) if not any(_has_tag(t, a) for a in accepted)]
             if not found or any(_has_tag(text, a) for a in accepted):
                 continue
+            split = next((b for a in accepted if (b := _broken(text, a)) and b[1]), None)
+            if split is not None:
+                written, separator, linked = split
+                yield problem(
+                    unit,
+                    index,
+                    f"“{written}” is written in place of {placeholder}, split by {separator}: "
+                    f"platforms would link only “{linked}”; write {placeholder}, or the tag "
+                    "without the break",
+                )
+                continue
             written = found[0]
             near = next(
                 (

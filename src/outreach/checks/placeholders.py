@@ -98,6 +98,9 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             if "%(hashtag)s" in missing and _written_hashtag(text, unit):
                 missing = missing - {"%(hashtag)s"}  # the hashtag, written out: the
                 # hashtags check judges it (a localized variant is how translators do it)
+            if "%(url)s" in missing and _written_link(text):
+                missing = missing - {"%(url)s"}  # a link written in its place: the urls
+                # check says whose it is (one cause, one finding)
             extra = have.named - want.named - optional
             wide = _full_width(text, missing)
             for name, written in wide.items():
@@ -205,6 +208,13 @@ def _added_to_plain(unit: Unit, added: dict[int, list[str]]) -> Iterator[Problem
                 f"placeholder {directive} is not in the source, which has none: supporters "
                 f"would read “{directive}” as typed; delete it",
             )
+
+
+def _written_link(text: str) -> bool:
+    """The translation writes a link out where the source has ``%(url)s``."""
+    from outreach.tokens import find_urls
+
+    return bool(find_urls(text))
 
 
 def _differences(

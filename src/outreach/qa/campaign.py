@@ -108,7 +108,7 @@ def check_campaign(
     run = _Run(campaign, judge, _Entries(store, check_fingerprint(campaign, sources)), sources)
     _check_locales(run, wanted)
     if render and run.parsed:
-        from outreach.qa.rendered import check_rendered
+        from outreach.qa.rendered import check_rendered, copied_entries
 
         entry_errors = {
             (f.locale, f.msgid, f.msgctxt)
@@ -122,6 +122,7 @@ def check_campaign(
                 files=run.files,
                 lines=run.lines,
                 entry_errors=entry_errors,
+                entry_copies=copied_entries(run.findings),
             )
         )
     run.findings.extend(_settings_findings(campaign))
