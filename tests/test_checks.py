@@ -964,3 +964,137 @@ def test_a_placeholder_glued_to_a_word_is_a_warning(
 
 def test_a_translation_of_only_white_space_is_an_error() -> None:
     assert [f[:2] for f in judged("shown", " ", locale="fr")] == [("blank", "error")]
+
+
+# -- issue 19: the severity principle, the missed classes, one cause one finding -----------
+def test_every_check_says_which_findings_are_errors_and_which_warnings() -> None:
+    from outreach.checks import CATALOG_CHECKS, ENTRY_CHECKS
+
+    for check_ in (*ENTRY_CHECKS.values(), *CATALOG_CHECKS.values()):
+        doc = (check_.func.__doc__ or "").lower()
+        assert "error" in doc or "warning" in doc, check_.name
+
+
+def test_a_directive_added_to_a_plain_string_is_an_error() -> None:
+    found = check("Unable to save the workspace.", "No se pudo guardar el espacio: %s")
+    assert [f[:2] for f in found] == [("placeholders", "error")]
+    assert "“%s” as typed" in found[0][2]
+    # a percentage is text, not a directive
+    assert checks(check("Up 100 percent", "Sube un 100%")) <= {"numbers"}
+
+
+def test_a_full_width_percent_sign_is_named() -> None:
+    found = [f for f in check("%(count)s left", "残り％(count)s件", locale="ja") if f[1] == "error"]
+    assert [f[:2] for f in found] == [("placeholders", "error")]
+    assert "full-width percent sign “％(count)s”" in found[0][2]
+
+
+def test_a_brace_placeholder_typed_as_percent_s_is_one_finding() -> None:
+    found = check("The email {} has been un-banned", "Le bannissement de %s a été levé")
+    assert found == [("placeholders", "error", "placeholder {} was renamed to %s")]
+
+
+def test_a_translated_option_is_an_error_and_changed_code_a_warning() -> None:
+    found = check("Run gpg --recipient KEY", "Ejecuta gpg --destinatario KEY")
+    assert [f[:2] for f in found] == [("code", "error")]
+    assert "--recipient is not in the translation" in found[0][2]
+    found = check("Click `Save and continue`", "Pulsa `Guardar y continuar`")
+    assert [f[:2] for f in found] == [("code", "warning")]
+    assert check("Use `--dry-run` first", "Usa `--dry-run` primero") == []
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "locale"),
+    [
+        ("Join 300,000 people", "Únete a 300.000 personas", "es"),
+        ("Join 300,000 people", "Rejoignez 300 000 personnes", "fr"),
+        ("Join 300,000 people", "انضم إلى ٣٠٠٬٠٠٠ شخص", "ar"),
+        ("Join 300 people", "３００人に参加", "ja"),
+        ("March", "3月", "ja"),
+        ("one person", "1 persona", "es"),
+    ],
+)
+def test_numbers_in_localised_formats_are_the_same_number(
+    source: str, translation: str, locale: str
+) -> None:
+    assert "numbers" not in checks(check(source, translation, locale=locale))
+
+
+def test_a_number_the_source_does_not_have_is_a_warning() -> None:
+    found = check("Donate today", "Dona hoy (comisión del 1%)")
+    assert [f[:2] for f in found] == [("numbers", "warning")]
+    found = check("Join 300,000 people", "Únete a 400.000 personas")
+    assert [f[:2] for f in found] == [("numbers", "warning")] and "400000" in found[0][2]
+
+
+def test_markup_a_translator_may_change_is_no_error() -> None:
+    assert check("Use <strong>this</strong>", "Usa <b>esto</b>") == []
+    found = check("Use the cookie", "Usa la <i>cookie</i>")
+    assert [f[:2] for f in found] == [("html", "warning")]
+    found = check("Use <b>this</b>", 'Usa <b dir="ltr">esto</b>', locale="ar")
+    assert "html" not in checks(found)
+    # a marker msgid in angle brackets is no markup
+    assert "html" not in checks(check("<unused singular (hash=abc)>", "<no usado>"))
+    # a tag that acts is an error
+    assert ("html", "error") in [f[:2] for f in check("Use this", 'Usa <a href="x">esto</a>')]
+
+
+def test_a_closing_tag_typed_as_an_opening_one_is_one_error() -> None:
+    found = check("Use <strong>this</strong>", "Usa <strong>esto<strong>")
+    assert [f[:2] for f in found] == [("html", "error")]
+    assert "opened 2 times and never closed" in found[0][2]
+
+
+def test_a_link_in_place_of_the_url_placeholder_is_one_finding() -> None:
+    found = check("Sign: %(url)s", "Firma: https://evil.example/x")
+    assert [f[:2] for f in found] == [("urls", "error")]
+
+
+def test_a_localised_example_address_is_a_warning() -> None:
+    source = "Formats: jdoe@example.com or John <jdoe@example.com>"
+    found = check(source, "Formatos: juan@ejemplo.com o Juan <juan@ejemplo.com>")
+    assert [f[:2] for f in found] == [("urls", "warning")]
+    found = check("e.g. ant@example.com", "p. ej. hormiga@example.com")
+    assert [f[:2] for f in found] == [("urls", "warning")]
+    # a domain kept but run into CJK text is kept
+    found = check("enter example.com here", "example.comをここに入力", locale="ja")
+    assert "urls" not in {f[0] for f in found if f[1] == "error"}
+
+
+def test_a_single_number_plural_form_may_leave_the_count_out() -> None:
+    found = check(
+        ("%(counter)s file", "%(counter)s files"),
+        (
+            "لا ملفات",
+            "ملف واحد",
+            "ملفان",
+            "%(counter)s ملفات",
+            "%(counter)s ملفا",
+            "%(counter)s ملف",
+        ),
+        locale="ar",
+        plural_forms=ARABIC,
+    )
+    assert found and all(f[:2] == ("placeholders", "warning") for f in found)
+
+
+def test_a_missing_plural_form_is_missing_not_empty() -> None:
+    from outreach.pofile import parse_po
+
+    text = (
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        '"Plural-Forms: nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && '
+        'n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);\\n"\n\n'
+        '#, python-format\nmsgid "%(n)s page"\nmsgid_plural "%(n)s pages"\n'
+        'msgstr[0] "%(n)s страница"\nmsgstr[1] ""\n'
+    )
+    po = parse_po(text.encode(), path="ru.po", locale="ru")
+    [plurals] = [f for f in check_catalog(po, file="ru.po", locale="ru") if f.check == "plurals"]
+    assert "msgstr[1] (for 2–4, 22–24, 32–34, …) is empty" in plurals.message
+    assert "msgstr[2] (for 0, 5–20, 25–30, …) is missing" in plurals.message
+
+
+def test_a_hashtag_split_by_a_space_in_place_of_the_placeholder_says_so() -> None:
+    found = check("Share with %(hashtag)s", "Comparte con #Love AlwaysWins")
+    [finding] = [f for f in found if f[0] == "hashtags"]
+    assert "split by a space" in finding[2] and "localized_hashtags" not in finding[2]

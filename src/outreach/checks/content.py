@@ -65,7 +65,12 @@ def _has_tag(text: str, tag: str) -> bool:
 
 @entry_check("hashtags", "error")
 def hashtags(unit: Unit) -> Iterator[str | Problem]:
-    """Every campaign hashtag of the source, unchanged or as an accepted variant."""
+    """Every campaign hashtag of the source, unchanged or as an accepted variant.
+
+    Errors (certain from the catalog): a campaign hashtag of the source missing, broken by a
+    space, apostrophe or hyphen, misspelled, or another tag in its place; platforms would
+    link something else or nothing.
+    """
     info = unit.catalog
     known = set(info.hashtags) | set(info.accepted_hashtags)
     for variants in info.hashtag_variants.values():
@@ -278,6 +283,11 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     is a link to another host. Hosts are compared as browsers resolve them (case, full-width
     letters, IDNA), and a host that mixes scripts (``ехаmple.org``, Cyrillic letters in a Latin
     name) is reported even where the rest matches.
+
+    Errors (a danger, or certain): a link to a host the source does not link to (a possible
+    hijack), a look-alike host, a link of the source missing or changed. Warnings
+    (judgements): an example address or domain localised (``jdoe@example.com`` in help
+    text), a link on a site the source links to, a link run into the text after it.
     """
     source_text = unit.source_text
     source_hosts = {url_host(u) for u in _links(unit.shown(source_text)) + _links(source_text)}
@@ -510,6 +520,8 @@ def bare_domain(unit: Unit) -> Iterator[str | Problem]:
     X and Bluesky link them, but an abbreviation looks the same (Turkish ``no.lu``), so the
     entry gets a warning; a rendered post that links to a host its source-language post does
     not is an error of the rendered checks (``urls``).
+
+    All warnings: an abbreviation looks the same as a domain; only a reader can tell.
     """
     if "." not in unit.source_text and not any("." in form for form in unit.forms):
         return
@@ -539,6 +551,10 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     a placeholder whose value is unknown must not run into letters, digits, ``_`` or ``@``
     the source does not put there: if it holds a handle, ``%(handle)s_x`` mentions another
     account.
+
+    Errors (a danger: a mention notifies an account): an ``@handle`` of the source missing or
+    changed, one added, a placeholder glued to handle characters. Warning: a handle that is
+    the domain of an address or a pattern (``@example\\.com``) changed.
     """
     texts = (unit.source_text, *unit.forms)
     if not any("@" in t or "＠" in t or "%(" in t for t in texts):
@@ -642,7 +658,10 @@ def _glued_placeholders(unit: Unit) -> Iterator[Problem]:
 
 @entry_check("emoji", "warning")
 def emoji(unit: Unit) -> Iterator[str | Problem]:
-    """An emoji of the source dropped from the translation."""
+    """An emoji of the source dropped from the translation.
+
+    A warning: dropping an emoji is a judgement of style.
+    """
     for index, text in unit.filled_forms():
         source_emoji = find_emoji(unit.source_for(index))
         if not source_emoji:

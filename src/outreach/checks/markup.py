@@ -384,7 +384,11 @@ def _repeats(tag: str, source: _Markup, have: _Markup) -> bool:
 
 @entry_check("template-injection", "error", structural=True)
 def template_injection(unit: Unit) -> Iterator[str]:
-    """``{{``, ``{%`` or ``{#`` that the source lacks."""
+    """``{{``, ``{%`` or ``{#`` that the source lacks.
+
+    Errors (a danger): template syntax a translation adds could run if the string were ever
+    rendered as a template.
+    """
     for token in ("{{", "{%", "{#"):
         if token not in unit.source_text and any(token in form for form in unit.forms):
             yield f"“{token}” is not in the source: translations are text, never templates"
@@ -407,6 +411,8 @@ def header_injection(unit: Unit) -> Iterator[str]:
     header; but an encoded-word is how an attacker hides a line break from reviewers
     (``=?utf-8?b?...DQpCY2M6...?=`` decodes to a ``Bcc:`` line in some mail software), and
     no subject needs one.
+
+    Errors (a danger): a line break or an encoded-word can end or hide a mail header.
     """
     if unit.msgctxt not in HEADER_CONTEXTS:
         return
