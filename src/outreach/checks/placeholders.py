@@ -89,7 +89,10 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
         if python:
             want = python_placeholders(source)
             have = python_placeholders(text)
-            for bad in have.invalid:
+            # A source that % cannot format (a strftime format, "%Y", a help text naming
+            # codes) is not formatted: its translation's codes are text, and so is a count.
+            formatted = not want.invalid
+            for bad in have.invalid if formatted else ():
                 yield problem(
                     unit, index, f"invalid placeholder {bad!r}; write %% for a literal percent sign"
                 )
@@ -113,7 +116,7 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
                 )
             missing = missing - wide.keys()
             yield from _differences(unit, index, missing, extra, single=single)
-            if want.positional != have.positional and not (want.named or have.named):
+            if formatted and want.positional != have.positional and not (want.named or have.named):
                 expected = sum(want.positional.values())
                 got = sum(have.positional.values())
                 yield problem(
@@ -156,9 +159,18 @@ def _repeated(text: str, *, python: bool, brace: bool) -> list[tuple[str, str]]:
     spans.sort()
     found: dict[tuple[str, str], None] = {}
     for (_, end, first), (start, _, second) in itertools.pairwise(spans):
-        if first == second and first != "%%" and not text[end:start].strip():
+        if first == second and _names_one_value(first) and not text[end:start].strip():
             found[(first, f"{first}{text[end:start]}{second}")] = None
     return list(found)
+
+
+def _names_one_value(placeholder: str) -> bool:
+    """Whether two of ``placeholder`` in a row show one value twice: a named one
+    (``%(email)s``, ``{name}``, ``{0}``), not positional ones (``%s%s``, ``{}{}`` are two
+    values)."""
+    if placeholder.startswith("%"):
+        return placeholder.startswith("%(")
+    return not placeholder.startswith(("{}", "{:", "{!"))
 
 
 def _written_hashtag(text: str, unit: Unit) -> bool:

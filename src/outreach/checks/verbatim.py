@@ -37,8 +37,9 @@ from outreach.tokens import strip_tokens
 __all__ = ["code", "numbers"]
 
 #: A long option as command-line parsers read it: ``--`` and a lower-case name (``--dry-run``,
-#: ``--no-cache``); ``--Select--`` or ``-- note --`` are prose.
-_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*(?![\w-])")
+#: ``--no-cache``), which a Korean particle may follow (``--full이``); ``--Select--`` or
+#: ``-- note --`` are prose.
+_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*(?![A-Za-z0-9_-])")
 #: A command line: a line that starts with a ``$`` prompt.
 _COMMAND = re.compile(r"(?m)^[ \t]*\$ ([^\n]{1,500})$")
 #: Inline code: reStructuredText's double backticks, Markdown's single ones (not the old
