@@ -1098,3 +1098,11 @@ def test_a_hashtag_split_by_a_space_in_place_of_the_placeholder_says_so() -> Non
     found = check("Share with %(hashtag)s", "Comparte con #Love AlwaysWins")
     [finding] = [f for f in found if f[0] == "hashtags"]
     assert "split by a space" in finding[2] and "localized_hashtags" not in finding[2]
+
+
+def test_markup_that_can_act_stays_an_error() -> None:
+    """Attacks on the relaxed markup rules: a display override, a styled unknown element."""
+    for translation in ('Usa <bdo dir="rtl">esto</bdo>', 'Usa <foo style="display:none">x</foo>'):
+        assert ("html", "error") in [f[:2] for f in check("Use this", translation)], translation
+    found = check("Use this", 'Usa <span style="display:none">esto</span>')
+    assert ("html", "error") in [f[:2] for f in found]

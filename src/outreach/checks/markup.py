@@ -227,22 +227,38 @@ _EQUIVALENT = (
 #: script) and is an error.
 _HARMLESS = frozenset(
     {"b", "strong", "i", "em", "u", "s", "small", "sub", "sup", "mark", "cite", "dfn", "var"}
-    | {"abbr", "q", "bdi", "bdo", "span", "br", "wbr", "code", "kbd", "samp", "tt", "ruby"}
+    | {"abbr", "q", "bdi", "span", "br", "wbr", "code", "kbd", "samp", "tt", "ruby"}
     | {"rb", "rp", "rt", "rtc", "ins", "del", "strike", "nobr"}
 )
 #: Attributes a translation may add to a tag the source has: direction and language.
 _HARMLESS_ATTRIBUTES = frozenset({"dir", "lang", "xml:lang", "translate"})
 
 
+#: Attributes that act on any element, known to HTML or not: style and class (a browser
+#: styles an unknown element too: ``display:none`` hides text), links and sources.
+_ACTING_ATTRIBUTES = frozenset(
+    {"style", "class", "id", "href", "src", "srcset", "action", "formaction", "background"}
+    | {"xlink:href", "dir"}
+)
+
+
 def _is_markup(tag: str, rest: str) -> bool:
     """Whether ``<tag rest>`` is markup: an HTML element, a custom element (``x-y``), or any
-    tag-like text with an event handler or a script link (which no reader would call text)."""
+    tag-like text with an attribute that acts (a style, a link, an event handler, a script
+    link), which no reader would call text.
+
+    >>> _is_markup("unused", " singular (hash=abc)"), _is_markup("foo", ' style="x"')
+    (False, True)
+    """
     if tag in _ELEMENTS or "-" in tag:
         return True
-    return any(
-        a.group(1).lower().startswith("on") or _scheme(a.group(2) or "") is not None
-        for a in _ATTRIBUTE.finditer(rest)
-    )
+    for attribute in _ATTRIBUTE.finditer(rest):
+        name = attribute.group(1).lower()
+        if name in _ACTING_ATTRIBUTES or name.startswith("on"):
+            return True
+        if _scheme(attribute.group(2) or "") is not None:
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=4096)
@@ -254,7 +270,7 @@ def _parse(text: str) -> _Markup:
     stack: list[str] = []
     for match in _TAG.finditer(text):
         closing, tag, rest = match.group(1), match.group(2).lower(), match.group(3)
-        if not _is_markup(tag, rest):
+        if not (_is_markup(tag, rest) or (closing and tag in stack)):
             continue
         if closing:
             if tag in _VOID:
