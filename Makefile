@@ -21,7 +21,7 @@ UV_VERSION := 0.13.9
 # axe-core for the preview's accessibility tests, exactly as package-lock.json says.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test test-latest lint bench lock clean browser
+.PHONY: demo test test-latest test-realworld corpus lint bench lock clean browser
 
 # Exactly what the lock says, checked against its hashes; the project itself goes in editable,
 # built by the locked hatchling (no build isolation: nothing is fetched unpinned).
@@ -72,6 +72,14 @@ test-latest: $(NODE_STAMP)
 	$(LATEST)/bin/python $(PIP) install --upgrade -e ".[test,bench,corpus]" $(PINS)
 	$(LATEST)/bin/python tools/lock_drift.py $(LOCK)
 	$(call suite,$(LATEST)/bin)
+
+## corpus: fetch the real-world corpus's wheels (both halves, ~125 MB) into the cache
+corpus: $(STAMP)
+	$(BIN)/python tests/realworld/fetch.py
+
+## test-realworld: the real-world corpus, both halves (the held-out one is not in `make test`)
+test-realworld: $(STAMP) corpus
+	OUTREACH_REALWORLD=all $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_realworld.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -199,11 +199,11 @@ def test_same_as_source_fires_on_a_long_copy_only_in_another_language() -> None:
         ("es", "Share the film", "Поделитесь фильмом", "Cyrillic"),
     ],
 )
-def test_wrong_script_is_an_error_even_for_short_strings(
+def test_wrong_script_is_reported_even_for_short_strings_as_a_warning(
     locale: str, source: str, translation: str, script: str
 ) -> None:
     found = check(source, translation, locale=locale)
-    assert [f[:2] for f in found] == [("wrong-language", "error")]
+    assert [f[:2] for f in found] == [("wrong-language", "warning")]
     assert f"written in {script} script" in found[0][2]
 
 
@@ -232,7 +232,7 @@ def test_langdetect_is_consulted_only_for_long_enough_text() -> None:
     assert found == [
         (
             "wrong-language",
-            "error",
+            "warning",
             "the translation looks like French (fr, 99% by langdetect), not Spanish",
         )
     ]
@@ -445,7 +445,6 @@ def test_emoji_dropped_is_a_warning_moved_or_retoned_is_fine() -> None:
             "<a href=…> is a data: link, which the source does not have",
         ),
         ("Post <b>now</b>", "Publica <b>ya", "tags are not balanced: <b> is never closed"),
-        ("Post <b>now</b>", "Publica ya", "<b> of the source is missing from the translation"),
         (
             "Post now",
             "Publica <!-- x --> ya",
@@ -494,7 +493,7 @@ def test_a_zero_width_character_beside_a_space_is_only_a_warning(char: str) -> N
     found = check("Sent for moderation", f"Отправлена {char}{char}на модерацию", locale="ru")
     assert [f[:2] for f in found] == [("zero-width", "warning")]
     # inside a word, or starting the string (it would hide a leading "="), it stays an error
-    assert [f[:2] for f in check("Sign now", f"{char}=1+1 ya")] == [("invisible", "error")]
+    assert [f[:2] for f in check("Sign now", f"{char}=HYPERLINK(A) ya")] == [("invisible", "error")]
     assert [f[:2] for f in check("Sign now", f"Fir{char}{char}ma ya")] == [("invisible", "error")]
     # a bidi control stays an error next to a space too
     assert [f[:2] for f in check("Sign now", "Firma \u202e ya")] == [("invisible", "error")]
@@ -755,13 +754,13 @@ def test_short_or_mixed_text_raises_no_langdetect_alarm(
     assert not errors(judged(source, translation, locale=locale))
 
 
-def test_a_long_translation_in_another_language_is_still_an_error() -> None:
+def test_a_long_translation_in_another_language_is_reported_as_a_warning() -> None:
     found = judged(
         "Russia has made it a crime to speak openly about gay people before the Games.",
         "A Rússia tornou crime falar abertamente sobre pessoas gays antes dos Jogos.",
         locale="es",
     )
-    assert [f[:2] for f in found] == [("wrong-language", "error")]
+    assert [f[:2] for f in found] == [("wrong-language", "warning")]
     assert "Portuguese" in found[0][2]
 
 
@@ -776,7 +775,8 @@ def test_a_repeated_balanced_tag_of_the_sources_class_is_no_html_error() -> None
     other_class = (
         '<span class="w-title">%(title)s</span> löschen? <span class="evil">Seiten</span>?'
     )
-    assert [f[0] for f in errors(judged(source, other_class, locale="de"))] == ["html"]
+    # another class on a tag of the source: a judgement (formatting), a warning
+    assert [f[:2] for f in judged(source, other_class, locale="de")] == [("html", "warning")]
     open_one = '<span class="w-title">%(title)s</span> <span class="w-title">löschen?'
     assert {f[0] for f in errors(judged(source, open_one, locale="de"))} == {"html"}
 
@@ -858,13 +858,13 @@ def test_names_copied_into_a_catalog_of_another_script_are_fine() -> None:
     assert judged("Love Always Wins", "Love Always Wins", locale="ja") == []
 
 
-def test_english_words_left_in_a_sentence_of_another_script_are_an_error() -> None:
+def test_english_words_left_in_a_sentence_of_another_script_are_a_warning() -> None:
     found = judged(
         "No file was submitted. Check the encoding type on the form.",
         "ファイルが取得できませんでした。フォームのencoding typeを確認してください。",
         locale="ja",
     )
-    assert [f[:2] for f in found] == [("wrong-language", "error")]
+    assert [f[:2] for f in found] == [("wrong-language", "warning")]
     assert "“encoding type” is left in English" in found[0][2]
     assert judged("Authenticator secret", "인증 secret", locale="ko")[0][0] == "wrong-language"
 
@@ -915,7 +915,7 @@ def test_a_missing_arabic_plural_form_says_which_numbers_show_the_source() -> No
     assert "3–10" in plurals[2] and "11–99" in plurals[2]
 
 
-def test_arabic_plural_forms_left_in_english_are_an_error() -> None:
+def test_arabic_plural_forms_left_in_english_are_a_warning() -> None:
     english = "This action will delete <b>%(total)s</b> pages in total."
     found = judged(
         ("This action will delete <b>%(total)s</b> page in total.", english),
@@ -930,7 +930,7 @@ def test_arabic_plural_forms_left_in_english_are_an_error() -> None:
         locale="ar",
         plural_forms=ARABIC,
     )
-    assert [f[:2] for f in found] == [("wrong-language", "error")]
+    assert [f[:2] for f in found] == [("wrong-language", "warning")]
     assert "msgstr[2], msgstr[3], msgstr[4]" in found[0][2] and "English" in found[0][2]
 
 
@@ -964,3 +964,145 @@ def test_a_placeholder_glued_to_a_word_is_a_warning(
 
 def test_a_translation_of_only_white_space_is_an_error() -> None:
     assert [f[:2] for f in judged("shown", " ", locale="fr")] == [("blank", "error")]
+
+
+# -- issue 19: the severity principle, the missed classes, one cause one finding -----------
+def test_every_check_says_which_findings_are_errors_and_which_warnings() -> None:
+    from outreach.checks import CATALOG_CHECKS, ENTRY_CHECKS
+
+    for check_ in (*ENTRY_CHECKS.values(), *CATALOG_CHECKS.values()):
+        doc = (check_.func.__doc__ or "").lower()
+        assert "error" in doc or "warning" in doc, check_.name
+
+
+def test_a_directive_added_to_a_plain_string_is_an_error() -> None:
+    found = check("Unable to save the workspace.", "No se pudo guardar el espacio: %s")
+    assert [f[:2] for f in found] == [("placeholders", "error")]
+    assert "“%s” as typed" in found[0][2]
+    # a percentage is text, not a directive
+    assert checks(check("Up 100 percent", "Sube un 100%")) <= {"numbers"}
+
+
+def test_a_full_width_percent_sign_is_named() -> None:
+    found = [f for f in check("%(count)s left", "残り％(count)s件", locale="ja") if f[1] == "error"]
+    assert [f[:2] for f in found] == [("placeholders", "error")]
+    assert "full-width percent sign “％(count)s”" in found[0][2]
+
+
+def test_a_brace_placeholder_typed_as_percent_s_is_one_finding() -> None:
+    found = check("The email {} has been un-banned", "Le bannissement de %s a été levé")
+    assert found == [("placeholders", "error", "placeholder {} was renamed to %s")]
+
+
+def test_a_translated_option_is_an_error_and_changed_code_a_warning() -> None:
+    found = check("Run gpg --recipient KEY", "Ejecuta gpg --destinatario KEY")
+    assert [f[:2] for f in found] == [("code", "error")]
+    assert "--recipient is not in the translation" in found[0][2]
+    found = check("Click `Save and continue`", "Pulsa `Guardar y continuar`")
+    assert [f[:2] for f in found] == [("code", "warning")]
+    assert check("Use `--dry-run` first", "Usa `--dry-run` primero") == []
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "locale"),
+    [
+        ("Join 300,000 people", "Únete a 300.000 personas", "es"),
+        ("Join 300,000 people", "Rejoignez 300 000 personnes", "fr"),
+        ("Join 300,000 people", "انضم إلى ٣٠٠٬٠٠٠ شخص", "ar"),
+        ("Join 300 people", "３００人に参加", "ja"),
+        ("March", "3月", "ja"),
+        ("one person", "1 persona", "es"),
+    ],
+)
+def test_numbers_in_localised_formats_are_the_same_number(
+    source: str, translation: str, locale: str
+) -> None:
+    assert "numbers" not in checks(check(source, translation, locale=locale))
+
+
+def test_a_number_the_source_does_not_have_is_a_warning() -> None:
+    found = check("Donate today", "Dona hoy (comisión del 1%)")
+    assert [f[:2] for f in found] == [("numbers", "warning")]
+    found = check("Join 300,000 people", "Únete a 400.000 personas")
+    assert [f[:2] for f in found] == [("numbers", "warning")] and "400000" in found[0][2]
+
+
+def test_markup_a_translator_may_change_is_no_error() -> None:
+    assert check("Use <strong>this</strong>", "Usa <b>esto</b>") == []
+    found = check("Use the cookie", "Usa la <i>cookie</i>")
+    assert [f[:2] for f in found] == [("html", "warning")]
+    found = check("Use <b>this</b>", 'Usa <b dir="ltr">esto</b>', locale="ar")
+    assert "html" not in checks(found)
+    # a marker msgid in angle brackets is no markup
+    assert "html" not in checks(check("<unused singular (hash=abc)>", "<no usado>"))
+    # a tag that acts is an error
+    assert ("html", "error") in [f[:2] for f in check("Use this", 'Usa <a href="x">esto</a>')]
+
+
+def test_a_closing_tag_typed_as_an_opening_one_is_one_error() -> None:
+    found = check("Use <strong>this</strong>", "Usa <strong>esto<strong>")
+    assert [f[:2] for f in found] == [("html", "error")]
+    assert "opened 2 times and never closed" in found[0][2]
+
+
+def test_a_link_in_place_of_the_url_placeholder_is_one_finding() -> None:
+    found = check("Sign: %(url)s", "Firma: https://evil.example/x")
+    assert [f[:2] for f in found] == [("urls", "error")]
+
+
+def test_a_localised_example_address_is_a_warning() -> None:
+    source = "Formats: jdoe@example.com or John <jdoe@example.com>"
+    found = check(source, "Formatos: juan@ejemplo.com o Juan <juan@ejemplo.com>")
+    assert [f[:2] for f in found] == [("urls", "warning")]
+    found = check("e.g. ant@example.com", "p. ej. hormiga@example.com")
+    assert [f[:2] for f in found] == [("urls", "warning")]
+    # a domain kept but run into CJK text is kept
+    found = check("enter example.com here", "example.comをここに入力", locale="ja")
+    assert "urls" not in {f[0] for f in found if f[1] == "error"}
+
+
+def test_a_single_number_plural_form_may_leave_the_count_out() -> None:
+    found = check(
+        ("%(counter)s file", "%(counter)s files"),
+        (
+            "لا ملفات",
+            "ملف واحد",
+            "ملفان",
+            "%(counter)s ملفات",
+            "%(counter)s ملفا",
+            "%(counter)s ملف",
+        ),
+        locale="ar",
+        plural_forms=ARABIC,
+    )
+    assert found and all(f[:2] == ("placeholders", "warning") for f in found)
+
+
+def test_a_missing_plural_form_is_missing_not_empty() -> None:
+    from outreach.pofile import parse_po
+
+    text = (
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        '"Plural-Forms: nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && '
+        'n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);\\n"\n\n'
+        '#, python-format\nmsgid "%(n)s page"\nmsgid_plural "%(n)s pages"\n'
+        'msgstr[0] "%(n)s страница"\nmsgstr[1] ""\n'
+    )
+    po = parse_po(text.encode(), path="ru.po", locale="ru")
+    [plurals] = [f for f in check_catalog(po, file="ru.po", locale="ru") if f.check == "plurals"]
+    assert "msgstr[1] (for 2–4, 22–24, 32–34, …) is empty" in plurals.message
+    assert "msgstr[2] (for 0, 5–20, 25–30, …) is missing" in plurals.message
+
+
+def test_a_hashtag_split_by_a_space_in_place_of_the_placeholder_says_so() -> None:
+    found = check("Share with %(hashtag)s", "Comparte con #Love AlwaysWins")
+    [finding] = [f for f in found if f[0] == "hashtags"]
+    assert "split by a space" in finding[2] and "localized_hashtags" not in finding[2]
+
+
+def test_markup_that_can_act_stays_an_error() -> None:
+    """Attacks on the relaxed markup rules: a display override, a styled unknown element."""
+    for translation in ('Usa <bdo dir="rtl">esto</bdo>', 'Usa <foo style="display:none">x</foo>'):
+        assert ("html", "error") in [f[:2] for f in check("Use this", translation)], translation
+    found = check("Use this", 'Usa <span style="display:none">esto</span>')
+    assert ("html", "error") in [f[:2] for f in found]

@@ -322,9 +322,9 @@ def test_a_file_image_is_refused_where_only_a_url_works(example: Path, tmp_path:
 def test_alt_text_is_checked(example: Path) -> None:
     edit_po(po_path(example, "es"), {ALT_EN: ""})  # untranslated: read out in English
     code, out, _ = run_cli(example, "check", "--format", "json")
-    found = [f for f in json.loads(out)["findings"] if f["check"] == "images"]
-    assert code == 0 and [(f["locale"], f["severity"]) for f in found] == [("es", "warning")]
-    assert "not translated" in found[0]["message"] and found[0]["msgid"] == ALT_EN
+    on_alt = [f for f in json.loads(out)["findings"] if f["msgid"] == ALT_EN]
+    # one cause, one finding: the catalog's "untranslated", not also "images"
+    assert code == 0 and [(f["locale"], f["check"]) for f in on_alt] == [("es", "untranslated")]
     edit_po(po_path(example, "fr"), {ALT_EN: "Deux mains. " * 100})  # 1,200 characters
     code, out, _ = run_cli(example, "check", "--format", "json")
     found = [
@@ -338,6 +338,10 @@ def test_alt_text_is_checked(example: Path) -> None:
     code, out, _ = run_cli(example, "check", "--format", "json")
     found = [f for f in json.loads(out)["findings"] if f["check"] == "images"]
     assert code == 1 and found[0]["locale"] == "en" and "has no alt text" in found[0]["message"]
+    # at the template line where the block goes: before the post it describes
+    lines = body.splitlines()
+    assert found[0]["file"] == "messages/share.j2"
+    assert "{% block post %}" in lines[found[0]["line"] - 1]
 
 
 # -- platform rules -------------------------------------------------------------------------

@@ -595,3 +595,20 @@ def test_a_locale_page_lists_findings_as_check_does(
     es = model.locales["es"].findings
     assert len({f.file for f in es}) > 1 and es[-1].file == "."
     assert es[0].file == "locales/es/LC_MESSAGES/messages.po"
+
+
+def test_placeholders_in_a_right_to_left_translation_are_isolated(messy: Path) -> None:
+    """Issue 19: in an Arabic translation each placeholder is its own left-to-right
+    ``<bdi>``, so that ``%(url)s`` reads as written and stays where the translator put it."""
+    import html5lib
+
+    page = (messy / "preview" / "l" / "ar.html").read_text("utf-8")
+    tree = html5lib.parse(page, namespaceHTMLElements=False)
+    isolated = [
+        (b.text, b.get("dir"))
+        for dd in tree.iter("dd")
+        if dd.get("dir") == "rtl"
+        for b in dd.iter("bdi")
+        if b.get("class") == "ph"
+    ]
+    assert ("%(url)s", "ltr") in isolated and ("%(hashtag)s", "ltr") in isolated

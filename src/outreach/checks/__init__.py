@@ -17,6 +17,7 @@ placeholders   placeholders
 markup         html, template-injection, header-injection, invisible, zero-width
 spacing        newlines, blank, whitespace (edges, glued placeholders), length
 content        hashtags, urls, bare-domain, mentions, emoji
+verbatim       code (commands, options, code spans), numbers
 language       wrong-language, same-as-source
 wording        doubled-word
 incremental    re-checking a catalog after a few entries changed

@@ -65,7 +65,12 @@ def _has_tag(text: str, tag: str) -> bool:
 
 @entry_check("hashtags", "error")
 def hashtags(unit: Unit) -> Iterator[str | Problem]:
-    """Every campaign hashtag of the source, unchanged or as an accepted variant."""
+    """Every campaign hashtag of the source, unchanged or as an accepted variant.
+
+    Errors (certain from the catalog): a campaign hashtag of the source missing, broken by a
+    space, apostrophe or hyphen, misspelled, or another tag in its place; platforms would
+    link something else or nothing.
+    """
     info = unit.catalog
     known = set(info.hashtags) | set(info.accepted_hashtags)
     for variants in info.hashtag_variants.values():
@@ -125,6 +130,17 @@ def _hashtag_placeholder(unit: Unit, accepted: tuple[str, ...]) -> Iterator[Prob
                 continue
             found = [t for t in find_hashtags(text) if not any(_has_tag(t, a) for a in accepted)]
             if not found or any(_has_tag(text, a) for a in accepted):
+                continue
+            split = next((b for a in accepted if (b := _broken(text, a)) and b[1]), None)
+            if split is not None:
+                written, separator, linked = split
+                yield problem(
+                    unit,
+                    index,
+                    f"“{written}” is written in place of {placeholder}, split by {separator}: "
+                    f"platforms would link only “{linked}”; write {placeholder}, or the tag "
+                    "without the break",
+                )
                 continue
             written = found[0]
             near = next(
@@ -267,6 +283,11 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     is a link to another host. Hosts are compared as browsers resolve them (case, full-width
     letters, IDNA), and a host that mixes scripts (``ехаmple.org``, Cyrillic letters in a Latin
     name) is reported even where the rest matches.
+
+    Errors (a danger, or certain): a link to a host the source does not link to (a possible
+    hijack), a look-alike host, a link of the source missing or changed. Warnings
+    (judgements): an example address or domain localised (``jdoe@example.com`` in help
+    text), a link on a site the source links to, a link run into the text after it.
     """
     source_text = unit.source_text
     source_hosts = {url_host(u) for u in _links(unit.shown(source_text)) + _links(source_text)}
@@ -278,10 +299,42 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         on_x = x_links(text)
         have_anywhere = set(have) | set(on_x)
         reported: set[str] = set()
+        examples = _examples(source, url_host(unit.catalog.url))
+        replaced = [e for e in examples if e not in have]  # a localised example's place
         for url in dict.fromkeys(have + on_x + shown + x_links(unit.shown(text))):
             host = url_host(url)
             scripts = host_scripts(url)
-            if len(scripts) > 1 and host not in source_hosts:
+            glued = _glued_host(url, source_hosts)
+            if glued is not None:
+                reported.add(host)
+                yield problem(
+                    unit,
+                    index,
+                    f"link {glued} runs into the text after it (“{url}”): some apps would "
+                    "link all of it; put a space after the link",
+                    "warning",
+                )
+            elif host not in source_hosts and examples and _is_example(host):
+                reported.add(host)
+                yield problem(
+                    unit,
+                    index,
+                    f"link {url} takes the place of the source's example "
+                    f"({', '.join(examples)}) on {host}, also a domain reserved for examples "
+                    "(no one can own it): fine",
+                    "warning",
+                )
+            elif host not in source_hosts and replaced and _is_address_or_domain(url, text):
+                reported.add(host)
+                yield problem(
+                    unit,
+                    index,
+                    f"{url} takes the place of the source's example ({', '.join(replaced)}) "
+                    f"but is on {host}, a real domain: keep an example domain (example.com), "
+                    "which no one can own",
+                    "warning",
+                )
+            elif len(scripts) > 1 and host not in source_hosts:
                 reported.add(host)
                 yield problem(
                     unit,
@@ -311,10 +364,32 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         if reported:
             missing = []  # said with the hijack
         for url in list(missing):
+            runs_on = [u for u in extra if u.startswith(url) and _glued_text(u[len(url) :])]
+            if runs_on:  # "example.orgのウェブサイト": kept, but the text runs into it
+                extra.remove(runs_on[0])
+                yield problem(
+                    unit,
+                    index,
+                    f"link {url} runs into the text after it: some apps would link "
+                    f"{runs_on[0]}; put a space after the link",
+                    "warning",
+                )
+                continue
+            if _written_in(url, text):
+                continue  # kept as written, in text no extractor splits from it
             same_host = [u for u in extra if url_host(u) == url_host(url)]
             localized = [u for u in same_host if _localized(url, u)]
             if localized:
                 extra.remove(localized[0])  # /en/ -> /fr/ on the same site: localisation
+            elif same_host and _is_address(url) and _is_address(same_host[0]):
+                yield problem(
+                    unit,
+                    index,
+                    f"address {url} was changed to {same_host[0]} (the same domain: fine for "
+                    "an example address, not for one supporters write to)",
+                    "warning",
+                )
+                extra.remove(same_host[0])
             elif same_host:
                 yield problem(unit, index, f"link {url} was changed to {same_host[0]}")
                 extra.remove(same_host[0])
@@ -323,7 +398,84 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         own = url_host(unit.catalog.url)
         for url in extra:
             if url_host(url) != own:  # the campaign's own site, written out: fine
-                yield problem(unit, index, f"link {url} is not in the source")
+                yield problem(
+                    unit,
+                    index,
+                    f"link {url} is not in the source (a site the source links to)",
+                    "warning",
+                )
+
+
+def _glued_text(rest: str) -> bool:
+    """Whether what an extractor read past a link is text run into it: a letter of a
+    script written without spaces, or of a compound word (``のウェブサイト``, ``-Seite``).
+
+    >>> _glued_text("のウェブサイト"), _glued_text("-Seite"), _glued_text("/fr/")
+    (True, True, False)
+    """
+    head = rest.lstrip("-")
+    return bool(head) and head[0].isalpha() and (not head[0].isascii() or rest[0] == "-")
+
+
+#: RFC 2606 section 3: second-level domains reserved for documentation; no one can own a
+#: host in them, so a link there is an example, never a hijack.
+_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+
+
+def _is_example(host: str) -> bool:
+    """
+    >>> _is_example("formiga.example.com"), _is_example("example.org"), _is_example("evil.com")
+    (True, True, False)
+    """
+    return any(host == domain or host.endswith(f".{domain}") for domain in _EXAMPLE_DOMAINS)
+
+
+def _is_address(url: str, text: str = "") -> bool:
+    """An email address (``ant@example.com``, ``mailto:…``) or the domain of one written
+    after an ``@`` (``^.*@example\\.com``), not a web link."""
+    if url.lower().startswith("mailto:") or ("@" in url and "/" not in url):
+        return True
+    at = text.find(url)
+    return at > 0 and text[at - 1] == "@"
+
+
+def _is_address_or_domain(url: str, text: str) -> bool:
+    """An address, or a bare domain (no scheme, no path) as help texts give examples: not a
+    link a post would carry (``https://…``)."""
+    return _is_address(url, text) or ("://" not in url and "/" not in url)
+
+
+def _examples(source: str, own: str) -> list[str]:
+    """The source's links and addresses on a domain reserved for examples, other than the
+    campaign's own site: a help text's ``jdoe@example.com``, which translators localise."""
+    return [
+        u
+        for u in dict.fromkeys(find_urls(source))
+        if _is_example(host := url_host(u)) and host != own and not own.endswith(f".{host}")
+    ]
+
+
+def _glued_host(url: str, hosts: set[str]) -> str | None:
+    """The link ``url`` begins with when what follows a host the source links is letters of
+    another script run into it (``testing@example.com와``, ``example.orgのサイト``)."""
+    if url.isascii():
+        return None
+    stripped = re.sub(r"[^\x00-\x7f]+$", "", url)
+    if stripped == url or not stripped or not url[len(stripped)].isalpha():
+        return None
+    return stripped if url_host(stripped) in hosts else None
+
+
+def _written_in(url: str, text: str) -> bool:
+    """``url`` is in ``text`` as written, not inside a longer link (``example.org`` before
+    ``のウェブサイト``, which the extractors read as one link or none)."""
+    start = text.find(url)
+    while start != -1:
+        after = text[start + len(url) : start + len(url) + 1]
+        if not (after.isascii() and (after.isalnum() or after in "/._-")):
+            return True
+        start = text.find(url, start + 1)
+    return False
 
 
 def _links(text: str) -> list[str]:
@@ -368,6 +520,8 @@ def bare_domain(unit: Unit) -> Iterator[str | Problem]:
     X and Bluesky link them, but an abbreviation looks the same (Turkish ``no.lu``), so the
     entry gets a warning; a rendered post that links to a host its source-language post does
     not is an error of the rendered checks (``urls``).
+
+    All warnings: an abbreviation looks the same as a domain; only a reader can tell.
     """
     if "." not in unit.source_text and not any("." in form for form in unit.forms):
         return
@@ -397,6 +551,10 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     a placeholder whose value is unknown must not run into letters, digits, ``_`` or ``@``
     the source does not put there: if it holds a handle, ``%(handle)s_x`` mentions another
     account.
+
+    Errors (a danger: a mention notifies an account): an ``@handle`` of the source missing or
+    changed, one added, a placeholder glued to handle characters. Warning: a handle that is
+    the domain of an address or a pattern (``@example\\.com``) changed.
     """
     texts = (unit.source_text, *unit.forms)
     if not any("@" in t or "＠" in t or "%(" in t for t in texts):
@@ -425,6 +583,16 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             extra.update((k, m) for k, m in have.items() if k not in want and k not in extra)
         if len(missing) == 1 and len(extra) == 1:
             (changed,) = extra.values()
+            if _in_address(source, missing[0]) and _in_address(text, changed):
+                yield problem(
+                    unit,
+                    index,
+                    f"“{missing[0]}” was changed to “{changed}” where it reads as the domain of "
+                    "an address or a pattern (a dot follows it): fine there, but in a post it "
+                    f"would mention {changed}",
+                    "warning",
+                )
+                continue
             yield problem(unit, index, f"mention {missing[0]} was changed to {changed}")
             continue
         for handle in missing:
@@ -433,6 +601,19 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             yield problem(
                 unit, index, f"mention {handle} is not in the source: it would notify that account"
             )
+
+
+def _in_address(text: str, handle: str) -> bool:
+    """Every ``handle`` of ``text`` is followed by a dot and a letter (``@example.com``, a
+    regular expression's ``@example\\.com``): the domain of an address or a pattern.
+
+    >>> _in_address("as in '^.*@example\\\\.com'", "@example"), _in_address("Ask @ioc.", "@ioc")
+    (True, False)
+    """
+    found = [m.end() for m in re.finditer(re.escape(handle), text, re.IGNORECASE)]
+    return bool(found) and all(
+        re.match(r"\\?\.[^\W\d_]", text[end : end + 3]) is not None for end in found
+    )
 
 
 #: A named string placeholder directly followed by what would lengthen a handle it holds.
@@ -477,7 +658,10 @@ def _glued_placeholders(unit: Unit) -> Iterator[Problem]:
 
 @entry_check("emoji", "warning")
 def emoji(unit: Unit) -> Iterator[str | Problem]:
-    """An emoji of the source dropped from the translation."""
+    """An emoji of the source dropped from the translation.
+
+    A warning: dropping an emoji is a judgement of style.
+    """
     for index, text in unit.filled_forms():
         source_emoji = find_emoji(unit.source_for(index))
         if not source_emoji:

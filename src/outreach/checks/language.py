@@ -347,7 +347,7 @@ def _copied_plural_forms(unit: Unit) -> list[int]:
     return copied if translated else []
 
 
-@entry_check("wrong-language", "error")
+@entry_check("wrong-language", "warning")
 def wrong_language(unit: Unit) -> Iterator[str | Problem]:
     """A translation that is not in the catalog's language (script, then langdetect).
 
@@ -358,6 +358,9 @@ def wrong_language(unit: Unit) -> Iterator[str | Problem]:
     whose letters are in the detected language's script, when the catalog's language is not
     among its candidates at all and three seeds agree (see :class:`outreach.detect.
     LanguageJudge`).
+
+    All warnings, however confident: which language a text is in, and whether a word is
+    left in English, are judgements (names, loanwords and product names are legitimate).
     """
     info = unit.catalog
     profile = script_profile(info.locale)
@@ -433,7 +436,10 @@ def same_as_source(unit: Unit) -> Iterator[str | Problem]:
     """A string copied unchanged. In a catalog of the source's script, only a long one:
     short words and names ("Video", "OK") are fine. In a catalog of another script, any word
     a supporter would have to read in English (``Bold`` in Arabic), unless it looks like a
-    name or a code (``YouTube``, ``IOC``, ``v2``)."""
+    name or a code (``YouTube``, ``IOC``, ``v2``).
+
+    All warnings: a copy may be right (a name, a term); only a reader can tell.
+    """
     info = unit.catalog
     if info.is_source or language_code(info.locale) == language_code(info.source_locale):
         return

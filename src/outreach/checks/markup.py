@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from outreach.checks.registry import Problem, Unit, entry_check, problem
+from outreach.checks.registry import Problem, Severity, Unit, entry_check, problem
 
 __all__ = ["header_injection", "html", "invisible", "template_injection", "zero_width"]
 
@@ -61,6 +61,206 @@ class _Markup:
     comments: int = 0
 
 
+#: The element names of HTML (WHATWG's index of elements, obsolete ones included, as
+#: browsers still parse them), SVG's and MathML's root: what a browser or mail client treats
+#: as markup. Written out because no runtime dependency exposes the list (nh3's is its
+#: allow-list, html5lib is a test dependency). ``<unused singular>`` or
+#: ``<Default value>``, a project's marker msgid in angle brackets, is text, not a tag.
+_ELEMENTS = frozenset(
+    [
+        "a",
+        "abbr",
+        "acronym",
+        "address",
+        "applet",
+        "area",
+        "article",
+        "aside",
+        "audio",
+        "b",
+        "base",
+        "basefont",
+        "bdi",
+        "bdo",
+        "bgsound",
+        "big",
+        "blink",
+        "blockquote",
+        "body",
+        "br",
+        "button",
+        "canvas",
+        "caption",
+        "center",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "data",
+        "datalist",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "embed",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "font",
+        "footer",
+        "form",
+        "frame",
+        "frameset",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "i",
+        "iframe",
+        "image",
+        "img",
+        "input",
+        "ins",
+        "isindex",
+        "kbd",
+        "keygen",
+        "label",
+        "legend",
+        "li",
+        "link",
+        "listing",
+        "main",
+        "map",
+        "mark",
+        "marquee",
+        "menu",
+        "meta",
+        "meter",
+        "nav",
+        "nobr",
+        "noembed",
+        "noframes",
+        "noscript",
+        "object",
+        "ol",
+        "optgroup",
+        "option",
+        "output",
+        "p",
+        "param",
+        "picture",
+        "plaintext",
+        "portal",
+        "pre",
+        "progress",
+        "q",
+        "rb",
+        "rp",
+        "rt",
+        "rtc",
+        "ruby",
+        "s",
+        "samp",
+        "script",
+        "search",
+        "section",
+        "select",
+        "slot",
+        "small",
+        "source",
+        "span",
+        "strike",
+        "strong",
+        "style",
+        "sub",
+        "summary",
+        "sup",
+        "svg",
+        "math",
+        "table",
+        "tbody",
+        "td",
+        "template",
+        "textarea",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "title",
+        "tr",
+        "track",
+        "tt",
+        "u",
+        "ul",
+        "var",
+        "video",
+        "wbr",
+        "xmp",
+    ]
+)
+
+#: Inline formatting whose members translators swap for one another (``<b>`` for
+#: ``<strong>``, ``<i>`` for ``<em>``): the same look, no new behaviour.
+_EQUIVALENT = (
+    {"b", "strong"},
+    {"i", "em", "cite", "dfn", "var"},
+    {"u", "ins"},
+    {"s", "del", "strike"},
+)
+
+#: Tags a translation may add without changing what the message does: emphasis, a foreign
+#: term in ``<i>``, direction and isolation for right-to-left text, a line break. Adding one
+#: is a judgement (a warning); any other added tag can act (a link, an image, a form, a
+#: script) and is an error.
+_HARMLESS = frozenset(
+    {"b", "strong", "i", "em", "u", "s", "small", "sub", "sup", "mark", "cite", "dfn", "var"}
+    | {"abbr", "q", "bdi", "span", "br", "wbr", "code", "kbd", "samp", "tt", "ruby"}
+    | {"rb", "rp", "rt", "rtc", "ins", "del", "strike", "nobr"}
+)
+#: Attributes a translation may add to a tag the source has: direction and language.
+_HARMLESS_ATTRIBUTES = frozenset({"dir", "lang", "xml:lang", "translate"})
+
+
+#: Attributes that act on any element, known to HTML or not: style and class (a browser
+#: styles an unknown element too: ``display:none`` hides text), links and sources.
+_ACTING_ATTRIBUTES = frozenset(
+    {"style", "class", "id", "href", "src", "srcset", "action", "formaction", "background"}
+    | {"xlink:href", "dir"}
+)
+
+
+def _is_markup(tag: str, rest: str) -> bool:
+    """Whether ``<tag rest>`` is markup: an HTML element, a custom element (``x-y``), or any
+    tag-like text with an attribute that acts (a style, a link, an event handler, a script
+    link), which no reader would call text.
+
+    >>> _is_markup("unused", " singular (hash=abc)"), _is_markup("foo", ' style="x"')
+    (False, True)
+    """
+    if tag in _ELEMENTS or "-" in tag:
+        return True
+    for attribute in _ATTRIBUTE.finditer(rest):
+        name = attribute.group(1).lower()
+        if name in _ACTING_ATTRIBUTES or name.startswith("on"):
+            return True
+        if _scheme(attribute.group(2) or "") is not None:
+            return True
+    return False
+
+
 @functools.lru_cache(maxsize=4096)
 def _parse(text: str) -> _Markup:
     markup = _Markup()
@@ -70,6 +270,8 @@ def _parse(text: str) -> _Markup:
     stack: list[str] = []
     for match in _TAG.finditer(text):
         closing, tag, rest = match.group(1), match.group(2).lower(), match.group(3)
+        if not (_is_markup(tag, rest) or (closing and tag in stack)):
+            continue
         if closing:
             if tag in _VOID:
                 continue
@@ -88,7 +290,12 @@ def _parse(text: str) -> _Markup:
             markup.attributes.append((tag, attribute.group(1).lower(), html_lib.unescape(value)))
         if tag not in _VOID and not rest.rstrip().endswith("/"):
             stack.append(tag)
-    markup.problems.extend(f"<{tag}> is never closed" for tag in stack)
+    for tag, count in Counter(stack).items():
+        markup.problems.append(
+            f"<{tag}> is never closed"
+            if count == 1
+            else f"<{tag}> is opened {count} times and never closed (a </{tag}> typed as <{tag}>?)"
+        )
     return markup
 
 
@@ -100,47 +307,85 @@ def _scheme(value: str) -> str | None:
 
 @entry_check("html", "error", structural=True)
 def html(unit: Unit) -> Iterator[str | Problem]:
-    """The source's tags kept and balanced; no tag, attribute, handler or script link more."""
+    """The source's tags kept and balanced; no tag, attribute, handler or script link more.
+
+    Errors (certain, or a danger): tags that do not balance (the rest of the message would
+    be bold, or a link), an added tag that can act (``<a>``, ``<img>``, ``<script>``, a
+    form), an event handler or a ``javascript:`` link, an added attribute other than
+    ``dir``/``lang``, an HTML comment, and a link (``<a>``) of the source lost. Warnings
+    (judgements): an added formatting tag (``<i>`` for a foreign term, ``<span dir="ltr">``
+    in a right-to-left translation), another tag of the source dropped or written a
+    different number of times. A swap between equivalent tags (``<b>`` for ``<strong>``,
+    ``<i>`` for ``<em>``) is no finding. Text in angle brackets that names no HTML element
+    (``<unused singular>``) is not markup.
+    """
     for index, text in unit.filled_forms():
         if "<" not in text and "<" not in unit.source_text:
             continue
         source = _parse(unit.source_for(index))
         have = _parse(text)
-        for message in _compare(source, have):
-            yield problem(unit, index, message)
+        for message, severity in _compare(source, have):
+            yield problem(unit, index, message, severity)
 
 
-def _compare(source: _Markup, have: _Markup) -> Iterator[str]:
-    for tag, count in sorted(have.tags.items()):
-        if tag not in source.tags:
-            yield f"<{tag}> is not in the source: translations must not add markup"
-        elif count < source.tags[tag] or (
-            count > source.tags[tag] and not _repeats(tag, source, have)
-        ):
-            yield f"<{tag}> appears {count} times, in the source {source.tags[tag]}"
-    for tag in sorted(source.tags):
-        if tag not in have.tags:
-            yield f"<{tag}> of the source is missing from the translation"
+def _swapped(source: _Markup, have: _Markup) -> tuple[Counter[str], Counter[str]]:
+    """The source's and the translation's tags, with the translation's tags of a group of
+    equivalent ones (``<b>``, ``<strong>``) named as the source's when the group is used as
+    often on both sides: a swap, not an added tag."""
+    names: dict[str, str] = {}
+    for group in _EQUIVALENT:
+        used = sorted(t for t in group if t in source.tags)
+        total = sum(source.tags[t] for t in group)
+        if used and total == sum(have.tags[t] for t in group):
+            names.update((t, used[0]) for t in group if t not in source.tags)
+    got: Counter[str] = Counter()
+    for tag, count in have.tags.items():
+        got[names.get(tag, tag)] += count
+    return Counter(source.tags), got
+
+
+def _compare(source: _Markup, have: _Markup) -> Iterator[tuple[str, Severity | None]]:
+    if have.problems and not source.problems:
+        # One cause, one finding: "<strong>…<strong>" is a closing tag typed as an opening
+        # one, not also a tag written twice.
+        yield f"tags are not balanced: {'; '.join(dict.fromkeys(have.problems))}", None
+        unbalanced = True
+    else:
+        unbalanced = False
+    want, got = _swapped(source, have)
+    for tag, count in sorted(got.items()):
+        if tag not in want:
+            if tag in _HARMLESS:
+                yield f"<{tag}> is not in the source (formatting only: fine if intended)", "warning"
+            else:
+                yield f"<{tag}> is not in the source: translations must not add markup", None
+        elif unbalanced:
+            continue
+        elif count < want[tag] or (count > want[tag] and not _repeats(tag, source, have)):
+            severity: Severity | None = None if tag == "a" and count > want[tag] else "warning"
+            yield f"<{tag}> appears {count} times, in the source {want[tag]}", severity
+    for tag in sorted(want):
+        if tag not in got:
+            lost: Severity | None = None if tag == "a" else "warning"
+            yield f"<{tag}> of the source is missing from the translation", lost
     allowed: dict[str, set[str]] = {}
     source_values = {value for _, _, value in source.attributes}
     for tag, name, _ in source.attributes:
         allowed.setdefault(tag, set()).add(name)
     for tag, name, value in have.attributes:
-        if tag not in source.tags:
+        if tag not in source.tags and tag not in _HARMLESS:
             continue  # already reported
-        if name in allowed.get(tag, set()):
+        if name in allowed.get(tag, set()) or name in _HARMLESS_ATTRIBUTES:
             pass
         elif name.startswith("on"):
-            yield f"event handler {name}= on <{tag}> is not allowed in a translation"
+            yield f"event handler {name}= on <{tag}> is not allowed in a translation", None
         else:
-            yield f"attribute {name}= on <{tag}> is not in the source"
+            yield f"attribute {name}= on <{tag}> is not in the source", None
         scheme = _scheme(value)
         if scheme and value not in source_values:
-            yield f"<{tag} {name}=…> is a {scheme} link, which the source does not have"
-    if not source.problems:
-        yield from (f"tags are not balanced: {problem}" for problem in have.problems)
+            yield f"<{tag} {name}=…> is a {scheme} link, which the source does not have", None
     if have.comments > source.comments:
-        yield "an HTML comment or declaration is not in the source"
+        yield "an HTML comment or declaration is not in the source", None
 
 
 def _repeats(tag: str, source: _Markup, have: _Markup) -> bool:
@@ -155,7 +400,11 @@ def _repeats(tag: str, source: _Markup, have: _Markup) -> bool:
 
 @entry_check("template-injection", "error", structural=True)
 def template_injection(unit: Unit) -> Iterator[str]:
-    """``{{``, ``{%`` or ``{#`` that the source lacks."""
+    """``{{``, ``{%`` or ``{#`` that the source lacks.
+
+    Errors (a danger): template syntax a translation adds could run if the string were ever
+    rendered as a template.
+    """
     for token in ("{{", "{%", "{#"):
         if token not in unit.source_text and any(token in form for form in unit.forms):
             yield f"“{token}” is not in the source: translations are text, never templates"
@@ -178,6 +427,8 @@ def header_injection(unit: Unit) -> Iterator[str]:
     header; but an encoded-word is how an attacker hides a line break from reviewers
     (``=?utf-8?b?...DQpCY2M6...?=`` decodes to a ``Bcc:`` line in some mail software), and
     no subject needs one.
+
+    Errors (a danger): a line break or an encoded-word can end or hide a mail header.
     """
     if unit.msgctxt not in HEADER_CONTEXTS:
         return
@@ -224,10 +475,12 @@ def _invisible_rx() -> _Invisible:
 def invisible(unit: Unit) -> Iterator[str]:
     """Bidi controls and other invisible format characters that the source does not have.
 
-    A zero-width space, word joiner or byte-order mark pasted next to a space changes nothing
-    a reader sees: that is :func:`zero_width` (a warning). Inside a word it splits the word, a
-    hashtag or a link's host, and at the start of a string it hides what the string begins
-    with (a spreadsheet formula's ``=``): there it stays an error.
+    All errors: a bidi control is a danger wherever it is (the text displays differently
+    from what reviewers read). A zero-width space, word joiner or byte-order mark pasted next
+    to a space, at the end or before the first letter changes nothing a reader sees: that is
+    :func:`zero_width` (a warning). Inside a word it splits the word, a hashtag or a link's
+    host, and at the start of a string before anything but a letter it hides what the string
+    begins with (a spreadsheet formula's ``=``): there it is an error.
     """
     for char, stray in _foreign_invisibles(unit):
         if stray:
@@ -243,14 +496,15 @@ def invisible(unit: Unit) -> Iterator[str]:
 
 @entry_check("zero-width", "warning")
 def zero_width(unit: Unit) -> Iterator[str]:
-    """A zero-width space (or word joiner, byte-order mark) pasted next to a space: junk
-    that copy and paste brings along, harmless where it is."""
+    """A zero-width space (or word joiner, byte-order mark) pasted next to a space, at the
+    end of the string or before its first letter: junk that copy and paste brings along,
+    harmless where it is (a warning)."""
     for char, stray in _foreign_invisibles(unit):
         if stray:
             name = unicodedata.name(char)
             yield (
-                f"U+{ord(char):04X} {name} next to a space is not in the source: invisible "
-                "junk from copy and paste; delete it"
+                f"U+{ord(char):04X} {name} next to a space or at an end of the string is not "
+                "in the source: invisible junk from copy and paste; delete it"
             )
 
 
@@ -283,7 +537,13 @@ def _invisibles_in(forms: tuple[str, ...], source: str, language: str) -> list[t
         stray_at: set[int] = set()
         for run in _ZERO_WIDTH_RUNS.finditer(text):
             start, end = run.span()
-            if (start and text[start - 1].isspace()) or (end < len(text) and text[end].isspace()):
+            beside_space = (start and text[start - 1].isspace()) or (
+                end < len(text) and text[end].isspace()
+            )
+            # at an end of the string, before a letter (a pasted byte-order mark): nothing
+            # is hidden; before "=" or "+" it would hide how the string begins
+            at_an_end = end == len(text) or (start == 0 and text[end].isalpha())
+            if beside_space or at_an_end:
                 stray_at.update(range(start, end))
         for match in rx.chars.finditer(text):
             char = match.group()

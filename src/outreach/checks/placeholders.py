@@ -13,6 +13,7 @@ drops the link. The parsing is :mod:`outreach.placeholders`.
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from collections.abc import Iterator, Set
 
@@ -41,14 +42,29 @@ def _uses_python_format(unit: Unit) -> bool:
     return any(python_placeholders(form).named for form in unit.forms if "%(" in form)
 
 
+#: A directive added to a string that has none, which then prints as typed (``%s``,
+#: ``%d``, ``%1$s``; an added ``%(name)s`` is an extra placeholder): after a space,
+#: punctuation or the start, before anything but a letter or digit (``100%s`` stays text).
+_ADDED_DIRECTIVE = re.compile(r"(?<![\w%])%(?:\d\$)?[sdif@](?!\w)")
+#: A placeholder typed with the full-width percent sign of a CJK keyboard.
+_FULL_WIDTH = re.compile(
+    r"％(?:\([^)]{0,100}\))?[#0 +-]{0,10}\d{0,20}(?:\.\d{1,20})?[diouxXeEfFgGcrsa]"
+)
+
+
 @entry_check("placeholders", "error", structural=True)
 def placeholders(unit: Unit) -> Iterator[str | Problem]:
     """Missing, extra, renamed or malformed placeholders, in every plural form.
 
-    A plural form that serves a single number (Arabic's zero and dual, the "one" form) may
-    leave out the count: "كتابان" says "two books" without a 2.
+    Errors (certain from the catalog: the message fails to render, or prints the directive
+    as typed): a placeholder of the source missing, renamed or mistyped (a full-width
+    ``％(count)s`` is named as such), one the source lacks (``%s`` appended to a string
+    that has none prints literally), a repeated one. Warning (a judgement): a plural form
+    that serves a single number (Arabic's zero and dual, a one-form used for 1 alone) and
+    leaves a placeholder out, which is usually the count said in words ("كتابان" is "two
+    books" without a 2; "the only one").
     """
-    if not any(c in text for text in (unit.source_text, *unit.forms) for c in "%{"):
+    if not any(c in text for text in (unit.source_text, *unit.forms) for c in "%{％"):
         return  # nothing that could be a placeholder on either side
     if unit.msgid_plural is None and "python-brace-format" not in unit.flags:
         text = unit.forms[0] if unit.forms else ""
@@ -63,6 +79,9 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     python = _uses_python_format(unit)
     all_named = python_placeholders(unit.source_text).named if python else set()
     all_brace = brace_placeholders(unit.source_text)
+    added = {} if python or "%" in unit.source_text else _added_directives(unit)
+    if not all_brace:
+        yield from _added_to_plain(unit, added)
     plural_only = _plural_only(unit, python)
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
@@ -70,7 +89,10 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
         if python:
             want = python_placeholders(source)
             have = python_placeholders(text)
-            for bad in have.invalid:
+            # A source that % cannot format (a strftime format, "%Y", a help text naming
+            # codes) is not formatted: its translation's codes are text, and so is a count.
+            formatted = not want.invalid
+            for bad in have.invalid if formatted else ():
                 yield problem(
                     unit, index, f"invalid placeholder {bad!r}; write %% for a literal percent sign"
                 )
@@ -79,9 +101,22 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             if "%(hashtag)s" in missing and _written_hashtag(text, unit):
                 missing = missing - {"%(hashtag)s"}  # the hashtag, written out: the
                 # hashtags check judges it (a localized variant is how translators do it)
+            if "%(url)s" in missing and _written_link(text):
+                missing = missing - {"%(url)s"}  # a link written in its place: the urls
+                # check says whose it is (one cause, one finding)
             extra = have.named - want.named - optional
-            yield from _differences(unit, index, missing, extra)
-            if want.positional != have.positional and not (want.named or have.named):
+            wide = _full_width(text, missing)
+            for name, written in wide.items():
+                yield problem(
+                    unit,
+                    index,
+                    f"placeholder {name} is typed with a full-width percent sign “{written}” "
+                    "(U+FF05 ％, from a Chinese or Japanese keyboard): type the ASCII % so "
+                    "that it is filled in",
+                )
+            missing = missing - wide.keys()
+            yield from _differences(unit, index, missing, extra, single=single)
+            if formatted and want.positional != have.positional and not (want.named or have.named):
                 expected = sum(want.positional.values())
                 got = sum(have.positional.values())
                 yield problem(
@@ -104,7 +139,9 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             have_brace = brace_placeholders(text)
             optional_brace = all_brace - want_brace
             missing = want_brace - have_brace - (plural_only if single else set())
-            yield from _differences(unit, index, missing, have_brace - want_brace - optional_brace)
+            # "{}" typed as "%s": one placeholder renamed, not one missing and one added
+            brace_extra = (have_brace - want_brace - optional_brace) | set(added.get(index, ()))
+            yield from _differences(unit, index, missing, brace_extra)
 
 
 def _repeated(text: str, *, python: bool, brace: bool) -> list[tuple[str, str]]:
@@ -122,9 +159,18 @@ def _repeated(text: str, *, python: bool, brace: bool) -> list[tuple[str, str]]:
     spans.sort()
     found: dict[tuple[str, str], None] = {}
     for (_, end, first), (start, _, second) in itertools.pairwise(spans):
-        if first == second and first != "%%" and not text[end:start].strip():
+        if first == second and _names_one_value(first) and not text[end:start].strip():
             found[(first, f"{first}{text[end:start]}{second}")] = None
     return list(found)
+
+
+def _names_one_value(placeholder: str) -> bool:
+    """Whether two of ``placeholder`` in a row show one value twice: a named one
+    (``%(email)s``, ``{name}``, ``{0}``), not positional ones (``%s%s``, ``{}{}`` are two
+    values)."""
+    if placeholder.startswith("%"):
+        return placeholder.startswith("%(")
+    return not placeholder.startswith(("{}", "{:", "{!"))
 
 
 def _written_hashtag(text: str, unit: Unit) -> bool:
@@ -136,12 +182,70 @@ def _written_hashtag(text: str, unit: Unit) -> bool:
     return bool((info.hashtags or info.accepted_hashtags) and find_hashtags(text))
 
 
-def _differences(unit: Unit, index: int, missing: Set[str], extra: Set[str]) -> Iterator[Problem]:
+def _full_width(text: str, missing: Set[str]) -> dict[str, str]:
+    """Each missing placeholder that ``text`` types with a full-width ``％``, as typed.
+
+    >>> _full_width("残り％(count)s件", {"%(count)s"})
+    {'%(count)s': '％(count)s'}
+    """
+    if "％" not in text:
+        return {}
+    found = {}
+    for match in _FULL_WIDTH.finditer(text):
+        name = "%" + match.group()[1:]
+        if name in missing:
+            found[name] = match.group()
+    return found
+
+
+def _added_directives(unit: Unit) -> dict[int, list[str]]:
+    """For a source with no ``%`` directive: the directives each form adds (``%s``)."""
+    found = {}
+    for index, text in unit.filled_forms():
+        if "%" in text:
+            written = list(dict.fromkeys(m.group() for m in _ADDED_DIRECTIVE.finditer(text)))
+            if written:
+                found[index] = written
+    return found
+
+
+def _added_to_plain(unit: Unit, added: dict[int, list[str]]) -> Iterator[Problem]:
+    """A source with no placeholder at all: a directive in its translation is never filled,
+    and prints as typed (``… %s``); a full-width one is only text."""
+    for index, written in added.items():
+        for directive in written:
+            yield problem(
+                unit,
+                index,
+                f"placeholder {directive} is not in the source, which has none: supporters "
+                f"would read “{directive}” as typed; delete it",
+            )
+
+
+def _written_link(text: str) -> bool:
+    """The translation writes a link out where the source has ``%(url)s``."""
+    from outreach.tokens import find_urls
+
+    return bool(find_urls(text))
+
+
+def _differences(
+    unit: Unit, index: int, missing: Set[str], extra: Set[str], *, single: bool = False
+) -> Iterator[Problem]:
     if len(missing) == 1 and len(extra) == 1:
         renamed = f"placeholder {next(iter(missing))} was renamed to {next(iter(extra))}"
         yield problem(unit, index, renamed)
         return
     for name in sorted(missing):
+        if single:
+            yield problem(
+                unit,
+                index,
+                f"placeholder {name} is missing from a form used for one number only: fine "
+                "if the words say it (“two books”, “the only one”)",
+                "warning",
+            )
+            continue
         yield problem(unit, index, f"placeholder {name} is missing from the translation")
     for name in sorted(extra):
         yield problem(unit, index, f"placeholder {name} is not in the source")

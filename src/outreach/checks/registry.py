@@ -228,11 +228,15 @@ class Unit:
 
 @dataclass(frozen=True)
 class Problem:
-    """What an entry check reports: a message, and the plural form at fault (``None``: the
-    translation as a whole), so that the finding points at that ``msgstr[N]`` line."""
+    """What an entry check reports: a message, the plural form at fault (``None``: the
+    translation as a whole), so that the finding points at that ``msgstr[N]`` line, and its
+    severity when it is lower than the check's (``None``: the check's own). A check that can
+    report errors registers as ``"error"`` and marks each finding that is a judgement
+    ``"warning"``: the severity principle (README, *check*) is per finding, not per check."""
 
     message: str
     form: int | None = None
+    severity: Severity | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -243,12 +247,13 @@ def messages(found: Iterable[str | Problem]) -> list[str]:
     return [str(item) for item in found]
 
 
-def problem(unit: Unit, index: int, message: str) -> Problem:
+def problem(unit: Unit, index: int, message: str, severity: Severity | None = None) -> Problem:
     """``message`` about form ``index`` of ``unit``, with " (plural form N)" appended for a
-    plural entry, pointing at that form's line."""
+    plural entry, pointing at that form's line; ``severity`` when it is lower than the
+    check's."""
     if not unit.is_plural:
-        return Problem(message)
-    return Problem(f"{message} (plural form {index})", index)
+        return Problem(message, None, severity)
+    return Problem(f"{message} (plural form {index})", index, severity)
 
 
 EntryFunc = Callable[[Unit], Iterable[str | Problem]]

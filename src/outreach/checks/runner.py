@@ -33,6 +33,7 @@ from outreach.checks import (  # noqa: F401
     spacing,
     status,
     structure,
+    verbatim,
     wording,
 )
 from outreach.checks.registry import (
@@ -352,6 +353,12 @@ def _ignored(unit: Unit, check: EntryCheck) -> bool:
     return check.severity == "warning" and f"ignore-{check.name}" in unit.flags
 
 
+def _flagged(unit: Unit, check: EntryCheck) -> bool:
+    """The entry has ``ignore-<check>``: the check's *warnings* are dropped for it (a check
+    that can report errors still runs, and its errors stand)."""
+    return f"ignore-{check.name}" in unit.flags
+
+
 #: The checks that still run on an entry far longer than its source.
 _OVERSIZE_CHECKS = frozenset({"length", "untranslated", "fuzzy"})
 
@@ -369,8 +376,12 @@ def run_entry_checks(unit: Unit, checks: Sequence[EntryCheck]) -> Iterator[Resul
             continue
         if (oversize and check.name not in _OVERSIZE_CHECKS) or _ignored(unit, check):
             continue
+        flagged = _flagged(unit, check)
         for found in check.func(unit):
             item = found if isinstance(found, Problem) else Problem(found)
+            severity = item.severity or check.severity
+            if flagged and severity == "warning":
+                continue
             if (check.name, item.message) not in seen:
                 seen.add((check.name, item.message))
-                yield check.name, check.severity, item.message, item.form
+                yield check.name, severity, item.message, item.form

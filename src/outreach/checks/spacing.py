@@ -35,7 +35,10 @@ __all__ = ["blank", "length", "newlines", "whitespace"]
 
 @entry_check("newlines", "error", structural=True)
 def newlines(unit: Unit) -> Iterator[str | Problem]:
-    """A leading or trailing ``\\n`` on one side only (msgfmt refuses it)."""
+    """A leading or trailing ``\\n`` on one side only (msgfmt refuses it).
+
+    Errors (certain: msgfmt refuses the catalog).
+    """
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
         for edge, test in (("starts", str.startswith), ("ends", str.endswith)):
@@ -54,7 +57,10 @@ def _edge_space(text: str, *, leading: bool) -> bool:
 @entry_check("blank", "error")
 def blank(unit: Unit) -> Iterator[str | Problem]:
     """A form that is only white space: gettext would show it, and the supporter would read
-    nothing where the message should be. An empty form falls back to the source instead."""
+    nothing where the message should be. An empty form falls back to the source instead.
+
+    Errors (certain): the supporter reads nothing.
+    """
     for index, text in unit.filled_forms():
         if not text.strip() and unit.source_for(index).strip():
             yield problem(
@@ -73,6 +79,8 @@ def whitespace(unit: Unit) -> Iterator[str | Problem]:
     A language written without spaces (Chinese, Japanese, Thai...) needs no trailing space
     where the source has one; Korean particles and counters attach to a placeholder
     (``%(count)s개``), as Arabic and Hebrew one-letter prefixes do (``ب%(name)s``).
+
+    Warnings: spacing is typography, a judgement for the language.
     """
     language = language_code(unit.catalog.locale)
     for index, text in unit.filled_forms():
@@ -180,7 +188,10 @@ def _glued(source: str, text: str, language: str) -> list[tuple[str, str]]:
 @entry_check("length", "error")
 def length(unit: Unit) -> Iterator[str | Problem]:
     """A translation far longer than its source (``Unit.oversize``), and Weblate's
-    ``max-length:N`` flag: at most N characters (code points) per form."""
+    ``max-length:N`` flag: at most N characters (code points) per form.
+
+    Errors (certain from the catalog): over ``max-length:N``, or far longer than any message.
+    """
     if unit.oversize is not None:
         index, size = unit.oversize
         source = len(unit.source_for(index))

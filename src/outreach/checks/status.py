@@ -22,7 +22,10 @@ __all__ = ["fuzzy", "untranslated"]
 
 @entry_check("untranslated", "warning", needs_translation=False)
 def untranslated(unit: Unit) -> Iterator[str]:
-    """No text at all; in the source locale's own catalog an empty entry means "as written"."""
+    """No text at all; in the source locale's own catalog an empty entry means "as written".
+
+    A warning: the source text is shown until it is translated.
+    """
     if unit.catalog.is_source or unit.translated:
         return
     yield (
@@ -33,7 +36,10 @@ def untranslated(unit: Unit) -> Iterator[str]:
 @entry_check("fuzzy", "warning", needs_translation=False)
 def fuzzy(unit: Unit) -> Iterator[str]:
     """Marked fuzzy (a changed source, a guess): gettext ignores the translation. An empty
-    fuzzy entry is simply untranslated."""
+    fuzzy entry is simply untranslated.
+
+    A warning: the source text is shown until the translation is confirmed.
+    """
     if unit.fuzzy and unit.translated and not unit.catalog.is_source:
         yield (
             "marked fuzzy: the source text is rendered until a reviewer checks the "

@@ -51,7 +51,10 @@ def _advice(info: CatalogInfo) -> str:
 
 @catalog_check("plural-forms", "error", structural=True)
 def plural_forms(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
-    """A ``Plural-Forms`` header that cannot work, or that the entries contradict."""
+    """A ``Plural-Forms`` header that cannot work, or that the entries contradict.
+
+    Errors (certain: the catalog breaks at run time or in msgfmt).
+    """
     header = info.header
     declared = header.declared_plural_forms
     if declared is None:
@@ -89,7 +92,10 @@ def plural_forms(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
 def charset(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
     """A declared charset that is not a text encoding catalogs use (``raw_unicode_escape``,
     UTF-16, punycode ...): outreach reads the file as UTF-8, as a reviewer sees it, and uses
-    none of it until the header says so."""
+    none of it until the header says so.
+
+    Errors (certain: the file cannot be read as declared).
+    """
     head = info.header
     if head.charset_error is not None:
         field = head.get("content-type")
@@ -99,7 +105,10 @@ def charset(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
 
 @catalog_check("header", "warning")
 def header(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
-    """A header that works but that some tools read differently."""
+    """A header that works but that some tools read differently.
+
+    Warnings: header fields that tools read differently, a judgement of risk.
+    """
     head = info.header
     if head.fuzzy_line is not None:
         yield (
@@ -168,7 +177,9 @@ def _unusual_formula(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
 
 @entry_check("plurals", "error", structural=True)
 def plurals(unit: Unit) -> Iterator[str | Problem]:
-    """A plural entry with forms missing, empty or beyond ``nplurals``.
+    """A plural entry with forms missing, empty or beyond ``nplurals``: all errors, certain
+    from the catalog (a form the file does not write is "missing", one written empty is
+    "empty"; either shows the source language for its numbers).
 
     A form that no whole number selects (Transifex's form for fractions) may be left out or
     empty; a count that every entry shares is the header's problem, reported once there.
@@ -197,12 +208,20 @@ def plurals(unit: Unit) -> Iterator[str | Problem]:
     ]
     if not empty:
         return
-    listed = ", ".join(f"msgstr[{i}] (for {describe_numbers(by_form[i])})" for i in empty)
-    verb = "is" if len(empty) == 1 else "are"
+    # a form the file does not write is missing (add it); one written as "" is empty
+    in_file = unit.lines.written_forms if unit.lines is not None else written
+    parts = []
+    for kind, forms in (
+        ("missing", [i for i in empty if i >= in_file]),
+        ("empty", [i for i in empty if i < in_file]),
+    ):
+        if forms:
+            listed = ", ".join(f"msgstr[{i}] (for {describe_numbers(by_form[i])})" for i in forms)
+            parts.append(f"{listed} {'is' if len(forms) == 1 else 'are'} {kind}")
     yield Problem(
-        f"{listed} {verb} empty: until filled, this entry renders in the source language "
+        f"{' and '.join(parts)}: until filled, this entry renders in the source language "
         f"({info.source_locale}) for every number",
-        empty[0] if empty[0] < written else None,
+        empty[0] if empty[0] < in_file else None,
     )
 
 
@@ -214,6 +233,9 @@ def plural_source(unit: Unit) -> Iterator[str]:
     .po writes is never read: the template's is what the plural forms translate, and what
     they are checked against. One that differs is stale (``outreach update`` rewrites it
     from the templates) or a way to slip text past the checks.
+
+    Errors (certain): the entry's plural forms are never used, or are checked against text
+    gettext never reads.
     """
     sources = unit.catalog.sources
     source = sources.get((unit.msgctxt, unit.msgid)) if sources is not None else None

@@ -40,7 +40,10 @@ _GRAMMATICAL = {
 def doubled_word(unit: Unit) -> Iterator[str | Problem]:
     """The same word twice in a row, in the same letter case (``Sie Sie``, ``시작 시작``),
     when the source does not repeat it. Placeholders, links and markup are left out first;
-    pairs a language's grammar makes (French ``vous vous``) are not reported."""
+    pairs a language's grammar makes (French ``vous vous``) are not reported.
+
+    A warning: a doubled word is usually a typo, but some languages repeat words.
+    """
     language = language_code(unit.catalog.locale)
     allowed = _GRAMMATICAL.get(language, frozenset())
     source = unit.source_text

@@ -354,7 +354,7 @@ class Model:
         return lines
 
     def _check_rendered(self, locales: Collection[str]) -> None:
-        from outreach.qa.rendered import check_rendered
+        from outreach.qa.rendered import check_rendered, copied_entries
 
         wanted = [loc for loc in self.campaign.locales if loc in locales]
         if not wanted:
@@ -367,7 +367,14 @@ class Model:
             if f.msgid is not None and f.severity == "error"
         }
         found = check_rendered(
-            self.campaign, wanted, files=files, lines=self._lines, entry_errors=entry_errors
+            self.campaign,
+            wanted,
+            files=files,
+            lines=self._lines,
+            entry_errors=entry_errors,
+            entry_copies=copied_entries(
+                f for loc in wanted for f in self._entry_findings.get(loc, ())
+            ),
         )
         for locale in wanted:
             self._render_findings[locale] = []

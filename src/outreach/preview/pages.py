@@ -43,6 +43,7 @@ __all__ = [
     "CSP_META",
     "MARKER",
     "highlight",
+    "isolated",
     "render_pages",
     "truncate",
     "visible",
@@ -91,6 +92,7 @@ def _environment() -> Environment:
     env.filters.update(
         {
             "visible": visible,
+            "isolated": isolated,
             "highlight": highlight,
             "truncate_text": truncate,
             "thousands": lambda n: f"{int(n):,}",
@@ -165,6 +167,37 @@ def visible(text: str) -> Markup:
     'abc<span class="ctl" title="U+202E RIGHT-TO-LEFT OVERRIDE">U+202E</span>def&lt;b&gt;'
     """
     return Markup(_marked(text, _hidden()))
+
+
+def isolated(text: str) -> Markup:
+    """A translation as :func:`visible` shows it, each placeholder (``%(count)s``, ``%s``,
+    ``{name}``) isolated left-to-right in a ``<bdi>``: in a right-to-left translation the
+    bidi algorithm would otherwise show ``%(count)s`` as ``s(count)%`` and move it about,
+    and a reviewer could not check it.
+
+    >>> str(isolated("لديك %(count)s رسائل"))
+    'لديك <bdi dir="ltr" class="ph">%(count)s</bdi> رسائل'
+    """
+    from outreach.placeholders import BRACE_PLACEHOLDER, PYTHON_PLACEHOLDER
+
+    if "%" not in text and "{" not in text:
+        return visible(text)
+    spans = sorted(
+        (m.start(), m.end())
+        for pattern in (PYTHON_PLACEHOLDER, BRACE_PLACEHOLDER)
+        for m in pattern.finditer(text)
+        if m.group() != "%%"
+    )
+    pieces: list[str] = []
+    index = 0
+    for start, end in spans:
+        if start < index:
+            continue  # inside one already isolated
+        pieces.append(str(visible(text[index:start])))
+        pieces.append(f'<bdi dir="ltr" class="ph">{visible(text[start:end])}</bdi>')
+        index = end
+    pieces.append(str(visible(text[index:])))
+    return Markup("".join(pieces))
 
 
 def highlight(text: str, channel: str) -> Markup:

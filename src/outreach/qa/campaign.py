@@ -106,7 +106,7 @@ def check_campaign(
     run = _Run(campaign, judge, StoredEntries(store, check_fingerprint(campaign, sources)), sources)
     _check_locales(run, wanted)
     if render and run.parsed:
-        from outreach.qa.rendered import check_rendered
+        from outreach.qa.rendered import check_rendered, copied_entries
 
         entry_errors = {
             (f.locale, f.msgid, f.msgctxt)
@@ -120,6 +120,7 @@ def check_campaign(
                 files=run.files,
                 lines=run.lines,
                 entry_errors=entry_errors,
+                entry_copies=copied_entries(run.findings),
             )
         )
     run.findings.extend(_settings_findings(campaign))

@@ -38,7 +38,8 @@ the post's block, or the only one that carries the hashtag or the link.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, cast
 
 from outreach.errors import CatalogError, InputError, TemplateError
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     from outreach.campaign import Campaign
     from outreach.render import Email, Post, Renderer
 
-__all__ = ["block_strings", "check_rendered"]
+__all__ = ["block_strings", "check_rendered", "copied_entries"]
 
 #: Gmail shows only the start of an email whose HTML is larger (bytes), and a link to the rest.
 GMAIL_CLIP = 102 * 1024
@@ -102,11 +103,13 @@ class _Context:
         files: Mapping[str, str],
         lines: LineLookup | None,
         entry_errors: Collection[tuple[str, str, str | None]],
+        entry_copies: Collection[tuple[str, str, str | None]] = (),
     ) -> None:
         self.campaign = campaign
         self.files = files
         self.lines = lines
         self.entry_errors = set(entry_errors)
+        self.entry_copies = set(entry_copies)
 
     def finding(
         self,
@@ -136,6 +139,27 @@ class _Context:
             return False
         return (self.campaign.label(locale), key[1], key[0]) in self.entry_errors
 
+    def reported_as_copy(self, locale: str, key: Key | None) -> bool:
+        """The catalog already says this entry shows the source text (``untranslated``,
+        ``same-as-source``, ``fuzzy``): one cause, one finding."""
+        return key is not None and (self.campaign.label(locale), key[1], key[0]) in (
+            self.entry_copies
+        )
+
+
+#: The catalog checks that say an entry shows the source text.
+_COPY_CHECKS = frozenset({"untranslated", "same-as-source", "fuzzy"})
+
+
+def copied_entries(findings: Iterable[Finding]) -> set[tuple[str, str, str | None]]:
+    """``(locale label, msgid, msgctxt)`` of the entries that catalog findings report as
+    showing the source text: what :func:`check_rendered` takes as ``entry_copies``."""
+    return {
+        (f.locale, f.msgid, f.msgctxt)
+        for f in findings
+        if f.msgid is not None and f.check in _COPY_CHECKS
+    }
+
 
 def check_rendered(
     campaign: Campaign,
@@ -144,18 +168,21 @@ def check_rendered(
     files: Mapping[str, str],
     lines: LineLookup | None = None,
     entry_errors: Collection[tuple[str, str, str | None]] = (),
+    entry_copies: Collection[tuple[str, str, str | None]] = (),
 ) -> list[Finding]:
     """Render every message in every locale and channel, and report what would go wrong.
 
     ``files`` maps each locale to its catalog's path for the findings, ``lines(locale)``
     gives entry lines by ``(msgctxt, msgid)``, and ``entry_errors`` lists
     ``(locale label, msgid, msgctxt)`` of entries that already have an error, so that a lost
-    hashtag or link is not reported twice.
+    hashtag or link is not reported twice; ``entry_copies`` those the catalog checks already
+    report as showing the source text (``untranslated``, ``same-as-source``, ``fuzzy``), so
+    that untranslated alt text is one warning, not two.
     """
     from outreach.render import EMAIL, Renderer
 
     renderer = Renderer(campaign)
-    context = _Context(campaign, files, lines, entry_errors)
+    context = _Context(campaign, files, lines, entry_errors, entry_copies)
     findings: list[Finding] = []
     sends_email = False
     for message in renderer.messages:
@@ -377,15 +404,13 @@ def _check_image(
     key = _carrying(keys, ())
     where = f"the image of {message!r}"
     if not post.image_alt.strip():
-        text = (
-            f"{where} has no alt text: give the template an image_alt block (what the picture "
-            "shows, for people who cannot see it)"
-        )
         if locale == context.campaign.source_locale or source.image_alt.strip():
-            yield context.finding(locale, "images", text, key)
+            yield _missing_alt(context, message, where, locale, key)
         return
     copied = locale != context.campaign.source_locale and post.image_alt == source.image_alt
-    if copied and not context.already_reported(locale, key):
+    if copied and not (
+        context.already_reported(locale, key) or context.reported_as_copy(locale, key)
+    ):
         text = f"{where}: the alt text is not translated: it is read out in the source language"
         yield context.finding(locale, "images", text, key, "warning")
     for channel, cap in ALT_TEXT_LIMITS.items():
@@ -395,6 +420,40 @@ def _check_image(
                 f"{cap:,} that {channel} takes"
             )
             yield context.finding(locale, "images", text, key)
+
+
+_POST_BLOCK = re.compile(r"\{%-?\s*block\s+post\b")
+
+
+def _missing_alt(
+    context: _Context, message: str, where: str, locale: str, key: Key | None
+) -> Finding:
+    """No alt text: a finding at the template line where the ``image_alt`` block goes
+    (before the ``post`` block, whose image it describes), when the template lacks it."""
+    template = context.campaign.messages_dir / f"{message}.j2"
+    text = (
+        f"{where} has no alt text: give the template an image_alt block (what the picture "
+        "shows, for people who cannot see it)"
+    )
+    if key is not None or not template.is_file():
+        return context.finding(locale, "images", text, key)
+    try:
+        body = template.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return context.finding(locale, "images", text, key)
+    found = _POST_BLOCK.search(body)
+    line = body.count("\n", 0, found.start()) + 1 if found else 1
+    return Finding(
+        context.campaign.label(locale),
+        context.campaign.relative(template),
+        line,
+        None,
+        None,
+        "images",
+        "error",
+        f"{text}: add {{% block image_alt %}}{{% trans %}}…{{% endtrans %}}{{% endblock %}} "
+        "before this line",
+    )
 
 
 def _check_handles(

@@ -1,0 +1,247 @@
+"""What a reader copies or relies on as written: command lines, options, code, and numbers.
+
+``code``: a shell command (a line that starts with ``$ ``) and a long option (``--recipient``)
+are typed by whoever reads the message; translated, the command fails. Code in backticks
+(```` ``x`` ```` or `` `x` ``) or in ``<code>``, ``<kbd>``, ``<samp>`` is usually the same, but
+sometimes a label or an example value that a translator rightly translates.
+
+``numbers``: a number in the translation that its source does not have (an amount, a
+percentage, a date) changes what the message says or asks: "a 1% fee" that the source never
+mentions. Numbers are compared as values, in any digits (``٣٠٠``, ``３００``) and with any
+grouping (``300,000`` = ``300.000`` = ``300 000``).
+
+>>> from outreach.checks.registry import CatalogInfo, Unit, messages
+>>> info = CatalogInfo(locale="ar", file="ar.po")
+>>> def unit(source, text):
+...     return Unit(source, None, None, (text,), frozenset(), 5, False, info)
+>>> messages(code(unit("Run gpg --recipient KEY", "شغّل gpg --المستلم KEY")))
+... # doctest: +ELLIPSIS
+['--recipient is not in the translation: a reader who copies the command types an option...']
+>>> messages(numbers(unit("Donate today", "تبرع اليوم (رسوم 1%)")))
+... # doctest: +ELLIPSIS
+['1 is not in the source: the translation says a number the source does not (check the...)']
+>>> messages(numbers(unit("Join 300,000 people", "انضم إلى ٣٠٠٬٠٠٠ شخص")))
+[]
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from outreach.checks.registry import Problem, Unit, entry_check, problem
+from outreach.tokens import strip_tokens
+
+__all__ = ["code", "numbers"]
+
+#: A long option as command-line parsers read it: ``--`` and a lower-case name (``--dry-run``,
+#: ``--no-cache``), which a Korean particle may follow (``--full이``); ``--Select--`` or
+#: ``-- note --`` are prose.
+_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*(?![A-Za-z0-9_-])")
+#: A command line: a line that starts with a ``$`` prompt.
+_COMMAND = re.compile(r"(?m)^[ \t]*\$ ([^\n]{1,500})$")
+#: Inline code: reStructuredText's double backticks, Markdown's single ones (not the old
+#: ```quote'`` style, which closes with an apostrophe), HTML's code tags.
+_CODE = re.compile(
+    r"``(?P<rst>[^`\n]{1,200})``|(?<!`)`(?P<md>[^`'\n<>]{1,80})`(?!`)"
+    r"|<(?P<tag>code|kbd|samp)(?:\s[^<>]*)?>(?P<html>[^<]{1,200})</(?P=tag)>",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _code_spans(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """``(options, commands, code spans)`` of ``text``, each once, in order."""
+    if "-" not in text and "$" not in text and "`" not in text and "<" not in text:
+        return (), (), ()
+    options = tuple(dict.fromkeys(m.group() for m in _OPTION.finditer(text)))
+    commands = tuple(dict.fromkeys(m.group(1).strip() for m in _COMMAND.finditer(text)))
+    spans = tuple(
+        dict.fromkeys(
+            (m.group("rst") or m.group("md") or m.group("html") or "").strip()
+            for m in _CODE.finditer(text)
+        )
+    )
+    return options, commands, tuple(s for s in spans if s)
+
+
+@entry_check("code", "error")
+def code(unit: Unit) -> Iterator[str | Problem]:
+    """A command line, an option or code of the source not kept verbatim.
+
+    Errors (certain from the catalog): a ``--option`` of the source that the translation
+    does not have (translated, it is an option no program knows), and a ``$ command`` line
+    changed: a reader copies them. Warning (a judgement): code in backticks or ``<code>``
+    changed, which is sometimes a label or an example a translator should translate. One
+    cause, one finding: code that holds a lost option is not reported again.
+    """
+    for index, text in unit.filled_forms():
+        options, commands, spans = _code_spans(unit.source_for(index))
+        if not (options or commands or spans):
+            continue
+        lost = [option for option in options if not _has_option(text, option)]
+        for option in lost:
+            yield problem(
+                unit,
+                index,
+                f"{option} is not in the translation: a reader who copies the command types "
+                "an option that does not exist; keep it as written",
+            )
+        for command in commands:
+            if command not in text and not any(option in command for option in lost):
+                yield problem(
+                    unit,
+                    index,
+                    f"the command “$ {command}” is not in the translation as written: a "
+                    "reader who copies it runs something else; keep it verbatim",
+                )
+        for span in spans:
+            if span in text or any(option in span for option in lost):
+                continue
+            if any(span in command for command in commands):
+                continue  # the command line says it
+            yield problem(
+                unit,
+                index,
+                f"the code “{span}” is not in the translation as written: keep code "
+                "verbatim (fine if it is a label or an example meant to be translated)",
+                "warning",
+            )
+
+
+def _has_option(text: str, option: str) -> bool:
+    return any(m.group() == option for m in _OPTION.finditer(text))
+
+
+#: A number as people write it: digits of any script, grouped by a comma, a full stop, an
+#: apostrophe, a (no-break or thin) space or the Arabic separators, with a decimal part.
+_NUMBER = re.compile(r"\d+(?:[,.'’\u00a0\u202f\u2009\u066b\u066c ]\d+)*")
+#: English words a translation may write as a number: small numbers and ordinals ("one",
+#: "first" as 1), months ("March", "Mar" as 3: 3月 in Japanese, Chinese and Korean), noon and
+#: midnight (12時, 0時).
+_WORDS: dict[str, tuple[str, ...]] = {
+    **{
+        word: (str(number),)
+        for number, word in enumerate(
+            [
+                "zero",
+                "one",
+                "two",
+                "three",
+                "four",
+                "five",
+                "six",
+                "seven",
+                "eight",
+                "nine",
+                "ten",
+                "eleven",
+                "twelve",
+            ]
+        )
+    },
+    **{
+        word: (str(number),)
+        for number, word in enumerate(
+            [
+                "first",
+                "second",
+                "third",
+                "fourth",
+                "fifth",
+                "sixth",
+                "seventh",
+                "eighth",
+                "ninth",
+                "tenth",
+            ],
+            start=1,
+        )
+    },
+    **{
+        word: (str(number),)
+        for number, names in enumerate(
+            [
+                ("january", "jan"),
+                ("february", "feb"),
+                ("march", "mar"),
+                ("april", "apr"),
+                ("may",),
+                ("june", "jun"),
+                ("july", "jul"),
+                ("august", "aug"),
+                ("september", "sep", "sept"),
+                ("october", "oct"),
+                ("november", "nov"),
+                ("december", "dec"),
+            ],
+            start=1,
+        )
+        for word in names
+    },
+    "noon": ("12",),
+    "midnight": ("0", "12", "24"),
+}
+
+
+def _value(written: str) -> str:
+    """A number as a comparable value: its digits in ASCII, separators and leading zeros
+    dropped (``300,000``, ``300.000``, ``٣٠٠٬٠٠٠`` and ``300 000`` are one value).
+
+    >>> _value("300 000"), _value("٣٠٠٬٠٠٠"), _value("３００"), _value("07")
+    ('300000', '300000', '300', '7')
+    """
+    digits = "".join(str(unicodedata.decimal(c)) for c in written if c.isdecimal())
+    return digits.lstrip("0") or "0"
+
+
+@functools.lru_cache(maxsize=8192)
+def _values(text: str, source: bool) -> frozenset[str]:
+    """The numbers of ``text``'s prose (placeholders, links, markup, mentions and hashtags
+    left out); for a source, also the English number words it spells out."""
+    prose = strip_tokens(text)
+    found = set()
+    for match in _NUMBER.finditer(prose):
+        # "1, 2 and 3" is three numbers: a comma or space followed by other than 3 digits
+        # separates numbers, not groups
+        for part in re.split(r"[,\s\u00a0\u202f\u2009](?!\d{3}(?!\d))", match.group()):
+            if part:
+                found.add(_value(part))
+                if source:  # "1.5" may be written "1,5" or as its parts
+                    found.update(_value(p) for p in re.split(r"\D+", part) if p)
+    if source:
+        for word in re.findall(r"[a-z]+", prose.lower()):
+            found.update(_WORDS.get(word, ()))
+    return frozenset(found)
+
+
+@entry_check("numbers", "warning")
+def numbers(unit: Unit) -> Iterator[str | Problem]:
+    """A number in the translation that the source does not have (added, or changed).
+
+    A warning: numbers are sometimes rightly localised (a 12-hour time written as 17 h, a
+    date written another way), which only a reader can judge. A plural form's own numbers
+    ("1 book" for the one-form) and the source's spelled-out numbers ("one") are fine.
+    """
+    for index, text in unit.filled_forms():
+        if not any(c.isdecimal() for c in text):
+            continue
+        have = _values(text, False)
+        want = _values(unit.source_for(index), True)
+        if unit.is_plural:
+            want |= _values(unit.source_text, True)
+            numbers_of_form = unit.catalog.numbers_by_form
+            if index < len(numbers_of_form):
+                want |= {str(n) for n in numbers_of_form[index]}
+        added = sorted(have - want, key=lambda v: (len(v), v))
+        if added:
+            shown = ", ".join(added)
+            verb = "is" if len(added) == 1 else "are"
+            yield problem(
+                unit,
+                index,
+                f"{shown} {verb} not in the source: the translation says a number the source "
+                "does not (check the amount, date or percentage)",
+            )
