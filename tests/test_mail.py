@@ -64,9 +64,9 @@ _KINDS = {
 @given(
     kind=st.sampled_from(sorted(_KINDS)),
     body=st.binary(max_size=3000),
-    stem=st.text(
-        st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30
-    ).filter(lambda s: "/" not in s and s.strip() == s),
+    stem=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(
+        lambda s: "/" not in s and s.strip() == s
+    ),
 )
 def test_an_inline_image_round_trips(kind: str, body: bytes, stem: str) -> None:
     """Whatever its bytes and file name, the image part parses back exactly, and both
@@ -82,7 +82,7 @@ def test_an_inline_image_round_trips(kind: str, body: bytes, stem: str) -> None:
     rendered = Email("share", "pt", "Olá", "", "Olá\n", html, "pt", "ltr", inline=image)
     slow = email_bytes(rendered, sender="Love <love@example.org>", to="ana@example.org")
     message = parse(slow)
-    text, related = message.iter_parts()
+    _, related = message.iter_parts()
     assert related.get_content_type() == "multipart/related"
     part_html, part_image = related.iter_parts()
     assert part_image.get_content() == data and part_image.get_content_type() == kind

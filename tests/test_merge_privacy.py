@@ -395,9 +395,7 @@ def test_an_image_only_as_a_url_cannot_be_inlined(love: Path, tmp_path: Path) ->
 )
 def test_image_file_settings_name_their_line(love: Path, value: str, fragment: str) -> None:
     config = love / "messages" / "campaign.toml"
-    config.write_text(
-        config.read_text("utf-8").replace("images/film-still.jpg", value), "utf-8"
-    )
+    config.write_text(config.read_text("utf-8").replace("images/film-still.jpg", value), "utf-8")
     code, _, err = run_cli(love, "stats")
     assert code == 2 and fragment in err, err
     assert f"campaign.toml:{_image_line(love)}: " in err and len(err.splitlines()) == 1

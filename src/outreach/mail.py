@@ -1,6 +1,7 @@
 """Email messages from rendered emails (named so as not to shadow the stdlib ``email``).
 
 The body -- a ``multipart/alternative`` of the text part then the HTML part, quoted-printable
+(the HTML in a ``multipart/related`` with the image a private email carries inside itself)
 -- is built by the stdlib. The header block is written here, field by field, because the
 stdlib cannot be trusted with translator text: Python 3.11 and 3.12 read an RFC 2047
 encoded-word in a subject as already encoded and, when folding, write the line break it
@@ -199,7 +200,8 @@ def _parts(rendered: Email) -> bytes:
     body.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     body.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     if rendered.inline is not None:
-        html = body.get_payload()[1]
+        html = list(body.iter_parts())[1]
+        assert isinstance(html, EmailMessage)
         html.make_related()
         html.attach(image_part(rendered.inline))
         html.set_param("type", "text/html")

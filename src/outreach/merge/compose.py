@@ -4,7 +4,8 @@ that encodes what it substitutes.
 A message is the header block :func:`outreach.mail.email_bytes` writes -- ``From``, ``To``,
 ``Reply-To``, ``Subject``, ``Date``, ``Message-ID``, ``Content-Language``,
 ``List-Unsubscribe``, ``List-Unsubscribe-Post``, ``MIME-Version`` -- then a
-``multipart/alternative`` of the text and the HTML part, both UTF-8 quoted-printable.
+``multipart/alternative`` of the text and the HTML part, both UTF-8 quoted-printable (the
+HTML part in a ``multipart/related`` with an inlined image: :func:`frame`).
 
 The static text of a skeleton is encoded once (:func:`qp_static`); a supporter's value is
 encoded on its own (:func:`qp_value`) and sits between two soft line breaks (``=`` at the end
