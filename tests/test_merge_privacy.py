@@ -426,3 +426,25 @@ def test_another_image_format_is_inlined_as_its_own_type(love: Path, tmp_path: P
     _, image = _image_parts(found["ana@example.net"])
     assert image.get_content_type() == "image/png" and image.get_content() == png
     assert image.get_filename() == "still.png"
+
+
+@pytest.mark.parametrize("inline", ["true", "false"])
+def test_var_image_url_adds_no_remote_image_to_a_private_email(
+    love: Path, tmp_path: Path, inline: str
+) -> None:
+    _with_privacy(love, f'\n[privacy]\nlocales = ["pt"]\ninline_images = {inline}\n')
+    supporters = write_csv(tmp_path / "s.csv", [r[:4] for r in ROWS])
+    out = tmp_path / "out.mbox"
+    code, _, err = run_cli(
+        love, "merge", str(supporters), "share", "--out", str(out),
+        "--var", "image_url=https://t.example/p.gif",
+    )  # fmt: skip
+    assert (code, err) == (0, ""), err
+    found = {}
+    for entry in mailbox.mbox(out):
+        message = _parse(entry.as_bytes())
+        found[message["To"].addresses[0].addr_spec] = _parts(message)[0]
+    assert "t.example" not in found["ana@example.net"]
+    assert remote_loads(found["ana@example.net"]) == []
+    assert ("cid:" in found["ana@example.net"]) == (inline == "true")
+    assert "https://t.example/p.gif" in found["sam@example.net"]  # the organiser's choice

@@ -108,6 +108,7 @@ class Email:
     channel: str = field(default=EMAIL)
     problems: tuple[str, ...] = ()
     refused: tuple[Finding, ...] = ()
+    #: the message's image (an http(s) URL or a campaign path; an inlined one's ``cid:``)
     image: str | None = None
     image_alt: str = ""
     #: the low-trace variant for supporters at risk (``[privacy]``): no tracking tags, no

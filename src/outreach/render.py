@@ -587,7 +587,7 @@ class Renderer:
             "subject": subject,
             "preheader": preheader,
         }
-        if self.private:  # not even a supporter's column may add a remote image
+        if self.private:  # nor may --var image_url: a private email loads nothing remote
             layout.update(image_url=shown, image_alt=image_alt)
         body_html = self._block(html_template, "body", context, message)
         html = self._layout(
