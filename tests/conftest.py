@@ -135,6 +135,7 @@ def copy_example(target: Path) -> Path:
     )
     shutil.copy(REPOSITORY / "babel.cfg", target / "babel.cfg")
     shutil.copytree(REPOSITORY / "suppress", target / "suppress")  # [merge] suppress's lists
+    shutil.copytree(REPOSITORY / "images", target / "images")  # [messages.share] image_file
     return target
 
 

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from outreach.errors import ConfigError, LocaleError
+from outreach.items import InlineImage
 from outreach.locales import normalize_locale
 from outreach.settings import (
     Handle,
@@ -249,6 +250,65 @@ class Campaign:
         """``message``'s image (an http(s) URL or a path in the campaign), if it has one."""
         own = self.messages.get(message)
         return own.image if own is not None else None
+
+    def inline_image(self, message: str) -> InlineImage | None:
+        """``message``'s image as a file the email carries inside itself (``[privacy]
+        inline_images``): its ``image_file``, else its ``image`` when that is a path in the
+        campaign; ``None`` for a message without an image.
+
+        The file is untrusted (a pull request can add it): it must lie inside the campaign,
+        reached through no symbolic link, be a regular file of at most
+        :data:`~outreach.settings.MAX_IMAGE_FILE` bytes (no more is read), and be a JPEG,
+        PNG, GIF or WebP by its magic bytes, the kind its name says. Anything else, or an
+        image given only as a URL, is a :class:`ConfigError` at the setting's line:
+        nothing is ever downloaded to be inlined.
+        """
+        from urllib.parse import urlsplit
+
+        from outreach.errors import InputError
+        from outreach.files import read_inside
+        from outreach.settings import MAX_IMAGE_FILE, image_type, is_image_url, sniff_image
+        from outreach.urls import ascii_domain
+
+        own = self.messages.get(message)
+        if own is None or not (own.image or own.image_file):
+            return None
+        name, key = own.image_file, f"[messages.{message}]image_file"
+        if name is None and own.image and not is_image_url(own.image):
+            name, key = own.image, f"[messages.{message}]image"
+        if name is None:
+            raise ConfigError(
+                f"[privacy] inline_images = true, but the message {message!r} has its image "
+                f"only as a URL: set [messages.{message}] image_file to the same picture as "
+                "a file in the campaign (nothing is downloaded to be inlined)",
+                path=self.config_path,
+                line=setting_line(self, "[privacy]inline_images"),
+            )
+        line = setting_line(self, key)
+
+        def refuse(what: str) -> ConfigError:
+            return ConfigError(
+                f"{key.split(']', 1)[1]} {name!r} {what}", path=self.config_path, line=line
+            )
+
+        try:
+            data = read_inside(self.root, self.root / name, limit=MAX_IMAGE_FILE)
+        except FileNotFoundError:
+            raise refuse("does not exist in the campaign") from None
+        except InputError as exc:
+            raise refuse(f"cannot be read: {exc.message}") from None
+        except OSError as exc:
+            raise refuse(f"cannot be read: {exc.strerror or exc}") from None
+        if len(data) > MAX_IMAGE_FILE:
+            raise refuse(f"is over {MAX_IMAGE_FILE:,} bytes: too big to travel in an email")
+        found, named = sniff_image(data), image_type(name)
+        if found is None:
+            raise refuse("is not a JPEG, PNG, GIF or WebP image (by its first bytes)")
+        if found != named:
+            raise refuse(f"holds {found}, not the {named} its name says")
+        host = ascii_domain(urlsplit(self.url).hostname or "") or "localhost"
+        digest = hashlib.sha256(data).hexdigest()[:32]
+        return InlineImage(Path(name).name, found, data, f"{digest}@{host}")
 
     @property
     def own_hosts(self) -> frozenset[str]:

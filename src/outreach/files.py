@@ -76,9 +76,13 @@ def ensure_inside(root: str | os.PathLike[str], path: str | os.PathLike[str]) ->
     return target
 
 
-def read_inside(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> bytes:
+def read_inside(
+    root: str | os.PathLike[str], path: str | os.PathLike[str], *, limit: int = -1
+) -> bytes:
     """The bytes of ``path``, a file below ``root``, read without following any symbolic
-    link on the way (race-free where the system has ``openat``).
+    link on the way (race-free where the system has ``openat``); with ``limit``, at most
+    that many bytes plus one (more than ``limit`` came back: the file is too big, and no
+    more of it was read).
 
     Raises :class:`FileNotFoundError` if it does not exist and
     :class:`~outreach.errors.UnsafePathError` for a link, a path outside ``root``, or
@@ -99,7 +103,7 @@ def read_inside(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> b
             os.close(fd)
             raise
         with os.fdopen(fd, "rb") as stream:
-            return stream.read()
+            return stream.read(limit + 1 if limit >= 0 else -1)
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
     directory = os.open(base, flags | getattr(os, "O_DIRECTORY", 0))
     try:
@@ -117,7 +121,7 @@ def read_inside(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> b
         _require_regular(directory, target)
         with os.fdopen(directory, "rb") as stream:
             directory = -1
-            return stream.read()
+            return stream.read(limit + 1 if limit >= 0 else -1)
     finally:
         if directory >= 0:
             os.close(directory)

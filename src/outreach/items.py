@@ -19,7 +19,7 @@ from outreach.errors import UsageError
 if TYPE_CHECKING:
     from outreach.findings import Finding
 
-__all__ = ["EMAIL", "Email", "Post", "Rendered", "parse_variables"]
+__all__ = ["EMAIL", "Email", "InlineImage", "Post", "Rendered", "parse_variables"]
 
 EMAIL = "email"
 
@@ -67,6 +67,32 @@ class Post:
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """An image an email carries inside itself (RFC 2387 ``multipart/related``): its HTML
+    shows it as ``cid:`` + :attr:`content_id`, so that opening the email fetches nothing.
+
+    >>> still = InlineImage("film-still.png", "image/png", b"\\x89PNG...", "abc@example.org")
+    >>> still.url, still.message_id
+    ('cid:abc@example.org', '<abc@example.org>')
+    """
+
+    filename: str  # the file's name, without its directories
+    media_type: str  # image/png, image/jpeg, image/gif or image/webp (by its magic bytes)
+    data: bytes = field(repr=False)
+    content_id: str  # ``<hex digest>@<campaign host>``, without angle brackets
+
+    @property
+    def url(self) -> str:
+        """What the HTML's ``src`` says (RFC 2392)."""
+        return f"cid:{self.content_id}"
+
+    @property
+    def message_id(self) -> str:
+        """The ``Content-ID`` header's value."""
+        return f"<{self.content_id}>"
+
+
+@dataclass(frozen=True)
 class Email:
     """A localized email: subject, preheader, plain text and inlined HTML."""
 
@@ -82,11 +108,14 @@ class Email:
     channel: str = field(default=EMAIL)
     problems: tuple[str, ...] = ()
     refused: tuple[Finding, ...] = ()
+    #: the message's image (an http(s) URL or a campaign path; an inlined one's ``cid:``)
     image: str | None = None
     image_alt: str = ""
     #: the low-trace variant for supporters at risk (``[privacy]``): no tracking tags, no
     #: remote image, no "view in browser" link
     private: bool = False
+    #: the image it carries inside itself (a private email, ``[privacy] inline_images``)
+    inline: InlineImage | None = None
 
     @property
     def ok(self) -> bool:

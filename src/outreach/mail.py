@@ -1,6 +1,7 @@
 """Email messages from rendered emails (named so as not to shadow the stdlib ``email``).
 
 The body -- a ``multipart/alternative`` of the text part then the HTML part, quoted-printable
+(the HTML in a ``multipart/related`` with the image a private email carries inside itself)
 -- is built by the stdlib. The header block is written here, field by field, because the
 stdlib cannot be trusted with translator text: Python 3.11 and 3.12 read an RFC 2047
 encoded-word in a subject as already encoded and, when folding, write the line break it
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from outreach.display import NOT_ONE_LINE
 from outreach.errors import HeaderError, UsageError
-from outreach.items import Email
+from outreach.items import Email, InlineImage
 from outreach.urls import ascii_domain
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ __all__ = [
     "email_bytes",
     "encode_words",
     "idna_domain",
+    "image_part",
     "parse",
     "sender_domain",
     "text_header",
@@ -187,14 +189,50 @@ _ascii_header = ascii_header
 
 
 def _parts(rendered: Email) -> bytes:
-    """The MIME body (``Content-Type`` header onwards) as the stdlib serialises it."""
+    """The MIME body (``Content-Type`` header onwards) as the stdlib serialises it.
+
+    An email with an :class:`~outreach.items.InlineImage` (a private one, ``[privacy]
+    inline_images``) has its HTML part in a ``multipart/related`` with the image (RFC 2387,
+    ``type="text/html"``): ``alternative(text, related(html, image))``, the image base64
+    with ``Content-ID``, ``inline`` and its file name, as clients that show it expect.
+    """
     body = EmailMessage(policy=email.policy.SMTP)
     body.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     body.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
-    for part in body.iter_parts():
-        del part["MIME-Version"]  # add_alternative copies it onto the part
+    if rendered.inline is not None:
+        html = list(body.iter_parts())[1]
+        assert isinstance(html, EmailMessage)
+        html.make_related()
+        html.attach(image_part(rendered.inline))
+        html.set_param("type", "text/html")
+    for part in body.walk():
+        if part is not body:
+            del part["MIME-Version"]  # add_alternative and add_related copy it onto parts
     del body["MIME-Version"]
     return body.as_bytes(policy=email.policy.SMTP)
+
+
+def image_part(image: InlineImage) -> EmailMessage:
+    """The MIME part of an image an email carries inside itself: base64, ``inline`` with
+    its file name, and its ``Content-ID`` (what the HTML's ``cid:`` names).
+
+    >>> from outreach.items import InlineImage
+    >>> part = image_part(InlineImage("still.gif", "image/gif", b"GIF89a", "a1@example.org"))
+    >>> part["Content-ID"], part.get_filename(), part.get_content()
+    ('<a1@example.org>', 'still.gif', b'GIF89a')
+    """
+    part = EmailMessage(policy=email.policy.SMTP)
+    maintype, subtype = image.media_type.split("/")
+    part.set_content(
+        image.data,
+        maintype,
+        subtype,
+        cid=image.message_id,
+        disposition="inline",
+        filename=image.filename,
+    )
+    del part["MIME-Version"]
+    return part
 
 
 def _addresses(value: str) -> list[tuple[str, str]]:

@@ -35,7 +35,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from outreach.errors import CatalogError, TemplateError, UsageError
-from outreach.items import EMAIL, Email, Post, Rendered, parse_variables
+from outreach.items import EMAIL, Email, InlineImage, Post, Rendered, parse_variables
 from outreach.settings import is_image_url
 
 if TYPE_CHECKING:
@@ -207,7 +207,8 @@ class Renderer:
     ) -> None:
         self.campaign = campaign
         #: emails in the low-trace variant (``[privacy]``): no UTM tags, no remote image and
-        #: its alt text, no "view in browser" link, the ``subject_private`` block when the
+        #: its alt text (with ``inline_images``, the image inside the email as a ``cid:``
+        #: part), no "view in browser" link, the ``subject_private`` block when the
         #: template has one
         self.private = private
         #: the check cache, if any: catalogs and templates checked before are recalled
@@ -227,6 +228,7 @@ class Renderer:
         #: what :meth:`_context` and :meth:`_email_context` work out once (immutable parts)
         self._fixed: dict[tuple[str, str, str], tuple[Any, ...]] = {}
         self._fixed_email: dict[tuple[str, str], dict[str, Any]] = {}
+        self._inline: dict[str, InlineImage | None] = {}
 
     def _refused(self, locale: str, used: set[tuple[str | None, str, bool]]) -> tuple[Finding, ...]:
         """The error findings of the translations ``used`` would have taken in ``locale``'s
@@ -565,8 +567,10 @@ class Renderer:
         context = {**self._email_context(message, locale), **recipient}
         lang, direction = context["lang"], context["dir"]
         image, image_alt = self._image(message, locale)
+        inline = None
         if self.private:  # nothing that reports back: no remote image, no web copy
-            image, image_alt = None, ""
+            inline = self._inline_image(message) if image else None
+            image, image_alt = (inline.url, image_alt) if inline else (None, "")
             context["view_in_browser_url"] = None
         text_template = self._template(locale, message, html=False)
         html_template = self._template(locale, message, html=True)
@@ -575,13 +579,16 @@ class Renderer:
             subject_block = "subject_private"  # a neutral subject, when the template has one
         subject = _one_line(self._block(text_template, subject_block, context, message))
         preheader = _one_line(self._block(text_template, "preheader", context, message))
+        shown = image if image and (is_image_url(image) or inline) else None
         layout = {  # the message's image, unless --var image_url says otherwise
-            "image_url": image if image and is_image_url(image) else None,
+            "image_url": shown,
             "image_alt": image_alt,
             **context,
             "subject": subject,
             "preheader": preheader,
         }
+        if self.private:  # nor may --var image_url: a private email loads nothing remote
+            layout.update(image_url=shown, image_alt=image_alt)
         body_html = self._block(html_template, "body", context, message)
         html = self._layout(
             self._envs(locale).html, HTML_LAYOUT, {**layout, "body": Markup(body_html)}
@@ -589,7 +596,7 @@ class Renderer:
         problems = []
         if not subject:
             problems.append("the subject is empty")
-        if image and not is_image_url(image):
+        if image and not is_image_url(image) and not inline:
             problems.append(
                 f"the image {image} is a file: an email shows an image by its URL "
                 "(set [messages.<name>] image to an https URL)"
@@ -612,7 +619,18 @@ class Renderer:
             image=image,
             image_alt=image_alt,
             private=self.private,
+            inline=inline,
         )
+
+    def _inline_image(self, message: str) -> InlineImage | None:
+        """The image a private email carries inside itself (``[privacy] inline_images``),
+        read and checked once per message (:meth:`Campaign.inline_image
+        <outreach.campaign.Campaign.inline_image>`); ``None`` when it is left out."""
+        if not self.campaign.privacy.inline_images:
+            return None
+        if message not in self._inline:
+            self._inline[message] = self.campaign.inline_image(message)
+        return self._inline[message]
 
     def _tag_email(self, message: str, locale: str, text: str, html: str) -> tuple[str, str]:
         """The text and HTML parts with the campaign's own links tagged for email; the

@@ -7,6 +7,9 @@ per platform, and per-campaign platform limits.
     url = "https://example.org/love/film"   # its call-to-action link (default: campaign url)
     image = "https://example.org/film.jpg"  # an http(s) URL, or a path in the campaign;
                                             # alt text: the template's `image_alt` block
+    image_file = "images/film.jpg"          # the same picture as a file in the campaign:
+                                            # what [privacy] inline_images carries inside
+                                            # the email (JPEG, PNG, GIF or WebP, 1 MB)
 
     [tracking]                              # UTM tags on the campaign's own links
     utm_campaign = "lovealwayswins"         # required in the table
@@ -37,8 +40,9 @@ per platform, and per-campaign platform limits.
     [privacy]                               # a low-trace email for supporters at risk
     locales = ["ru"]                        # every supporter in these locales, and/or
     column = "at_risk"                      # those whose CSV column says yes/true/1
-    inline_images = false                   # the image is left out (true, inlining it
-                                            # as a CID part, is not supported yet)
+    inline_images = false                   # the image and its alt text are left out;
+                                            # true: the message's image_file travels
+                                            # inside the email (a cid: part)
     from = "Newsletter <news@example.org>"  # optional: a neutral sender
 
     [merge.columns]                         # what a supporters CSV column that reaches
@@ -68,6 +72,7 @@ from outreach.urls import is_http_link, is_http_url
 __all__ = [
     "COLUMN_KINDS",
     "IMAGE_TYPES",
+    "MAX_IMAGE_FILE",
     "Approval",
     "Handle",
     "Limits",
@@ -85,6 +90,7 @@ __all__ = [
     "parse_privacy",
     "parse_release",
     "parse_tracking",
+    "sniff_image",
 ]
 
 #: Image files a post or an email may carry, by extension, with their media type.
@@ -95,6 +101,10 @@ IMAGE_TYPES = {
     ".gif": "image/gif",
     ".webp": "image/webp",
 }
+#: The largest image file an email carries inside itself (``image_file``), in bytes: an
+#: email's picture is tens of kilobytes; some providers refuse messages over 10 MB, and a
+#: file a pull request adds must not be read whole whatever its size.
+MAX_IMAGE_FILE = 1_000_000
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 #: What a column declared in ``[merge.columns]`` may hold, where it reaches a body (an
 #: undeclared column holds one line of plain text; see :mod:`outreach.merge.audience`).
@@ -114,6 +124,8 @@ class MessageSettings:
 
     url: str | None = None
     image: str | None = None
+    #: the same picture as a file in the campaign (what an email carries inside itself)
+    image_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -220,8 +232,31 @@ def image_type(image: str) -> str | None:
     return IMAGE_TYPES.get(PurePosixPath(path).suffix.lower())
 
 
-def _image(reader: TomlReader, value: str, key: str) -> str:
-    if not is_http_url(value):
+def sniff_image(data: bytes) -> str | None:
+    """The media type of an image file by its first bytes (its magic number), or ``None``
+    when it is none of the kinds in :data:`IMAGE_TYPES`: what a file holds, not what its
+    name says.
+
+    >>> sniff_image(b"\\x89PNG\\r\\n\\x1a\\n..."), sniff_image(b"\\xff\\xd8\\xff\\xe0")
+    ('image/png', 'image/jpeg')
+    >>> sniff_image(b"GIF89a"), sniff_image(b"GIF87a")
+    ('image/gif', 'image/gif')
+    >>> sniff_image(b"RIFF\\x10\\0\\0\\0WEBPVP8 "), sniff_image(b"<svg>")
+    ('image/webp', None)
+    """
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _image(reader: TomlReader, value: str, key: str, *, url: bool = True) -> str:
+    if not (url and is_http_url(value)):
         path = PurePosixPath(value)
         if (
             path.is_absolute()
@@ -232,7 +267,9 @@ def _image(reader: TomlReader, value: str, key: str) -> str:
             or is_http_link(value)  # "//host/x.png": a browser would fetch it from a host
         ):
             raise reader.error(
-                f"image {value!r} must be an http(s) URL or a path inside the campaign",
+                f"image {value!r} must be an http(s) URL or a path inside the campaign"
+                if url
+                else f"image_file {value!r} must be a path inside the campaign (images/a.jpg)",
                 key=key,
             )
     if image_type(value) is None:
@@ -251,10 +288,10 @@ def parse_messages(reader: TomlReader, data: Mapping[str, Any]) -> dict[str, Mes
             raise reader.error(f"[{where}] must be a table", key=name)
         if not _NAME.fullmatch(name):
             raise reader.error(f"[{where}]: {name!r} is not a message name", key=f"[{where}]")
-        unknown = sorted(set(table) - {"url", "image"})
+        unknown = sorted(set(table) - {"url", "image", "image_file"})
         if unknown:
             raise reader.error(
-                f"[{where}] has unknown keys: {', '.join(unknown)} (keys: url, image)",
+                f"[{where}] has unknown keys: {', '.join(unknown)} (keys: url, image, image_file)",
                 key=f"[{where}]{unknown[0]}",
             )
         url = _one_line(reader, table, "url", where + "]")
@@ -266,7 +303,10 @@ def parse_messages(reader: TomlReader, data: Mapping[str, Any]) -> dict[str, Mes
         image = _one_line(reader, table, "image", where + "]")
         if image is not None:
             image = _image(reader, image, f"[{where}]image")
-        found[name] = MessageSettings(url=url, image=image)
+        image_file = _one_line(reader, table, "image_file", where + "]")
+        if image_file is not None:
+            image_file = _image(reader, image_file, f"[{where}]image_file", url=False)
+        found[name] = MessageSettings(url=url, image=image, image_file=image_file)
     return found
 
 
@@ -619,11 +659,5 @@ def parse_privacy(reader: TomlReader, data: Mapping[str, Any], locales: tuple[st
     inline = table.get("inline_images", False)
     if not isinstance(inline, bool):
         raise reader.error("[privacy] inline_images is true or false", key="[privacy]inline_images")
-    if inline:  # not built yet: refused rather than silently ignored
-        raise reader.error(
-            "[privacy] inline_images = true is not supported yet: the private email leaves "
-            "its image and alt text out (remove the key)",
-            key="[privacy]inline_images",
-        )
     sender = _one_line(reader, table, "from", "privacy]")
     return Privacy(frozenset(found), column, inline, sender)

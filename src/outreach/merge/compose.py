@@ -4,7 +4,8 @@ that encodes what it substitutes.
 A message is the header block :func:`outreach.mail.email_bytes` writes -- ``From``, ``To``,
 ``Reply-To``, ``Subject``, ``Date``, ``Message-ID``, ``Content-Language``,
 ``List-Unsubscribe``, ``List-Unsubscribe-Post``, ``MIME-Version`` -- then a
-``multipart/alternative`` of the text and the HTML part, both UTF-8 quoted-printable.
+``multipart/alternative`` of the text and the HTML part, both UTF-8 quoted-printable (the
+HTML part in a ``multipart/related`` with an inlined image: :func:`frame`).
 
 The static text of a skeleton is encoded once (:func:`qp_static`); a supporter's value is
 encoded on its own (:func:`qp_value`) and sits between two soft line breaks (``=`` at the end
@@ -32,9 +33,13 @@ import email.utils
 import re
 import secrets
 import time
+from typing import TYPE_CHECKING
 
 from outreach.display import NOT_ONE_LINE
 from outreach.errors import HeaderError
+
+if TYPE_CHECKING:
+    from outreach.items import InlineImage
 
 __all__ = [
     "DateLine",
@@ -117,21 +122,55 @@ def qp_value(value: str, newline: bytes = b"\r\n") -> bytes:
     )
 
 
-def frame(text: bytes, html: bytes, boundary: str) -> tuple[bytes, bytes, bytes]:
+def frame(
+    text: bytes, html: bytes, boundary: str, image: InlineImage | None = None
+) -> tuple[bytes, bytes, bytes]:
     """The MIME frame around the two encoded parts: ``(before text, between, after html)``;
-    each part must end with CRLF."""
+    each part must end with CRLF. With ``image`` (a private email's inlined picture), the
+    HTML part and the image are a ``multipart/related`` (with a boundary of its own, of
+    which neither is the start of the other), as :func:`outreach.mail.email_bytes` nests
+    them; the image part is the stdlib's (:func:`outreach.mail.image_part`), encoded once
+    per skeleton.
+
+    >>> from outreach.items import InlineImage
+    >>> still = InlineImage("a.gif", "image/gif", b"GIF89a", "a1@example.org")
+    >>> _, middle, end = frame(b"", b"", new_boundary(), still)
+    >>> middle.split(b"\\r\\n")[2][:50]
+    b'Content-Type: multipart/related; type="text/html";'
+    >>> end.split(b"\\r\\n")[-6:-4]
+    [b'R0lGODlh', b'']
+    """
     head = (
         f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'
         f"--{boundary}\r\n"
         'Content-Type: text/plain; charset="utf-8"\r\n'
         "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
     ).encode("ascii")
+    related, end = "", f"\r\n--{boundary}--\r\n".encode("ascii")
+    if image is not None:
+        import email.policy
+
+        from outreach.mail import image_part
+
+        inner = new_boundary()
+        while inner == boundary:  # same length: only an equal one could start the other
+            inner = new_boundary()
+        related = (
+            f'Content-Type: multipart/related; type="text/html"; boundary="{inner}"\r\n\r\n'
+            f"--{inner}\r\n"
+        )
+        part = image_part(image).as_bytes(policy=email.policy.SMTP)
+        end = (
+            f"\r\n--{inner}\r\n".encode("ascii")
+            + part
+            + f"\r\n--{inner}--\r\n".encode("ascii")
+            + end
+        )
     middle = (
-        f"\r\n--{boundary}\r\n"
-        'Content-Type: text/html; charset="utf-8"\r\n'
+        f"\r\n--{boundary}\r\n" + related + 'Content-Type: text/html; charset="utf-8"\r\n'
         "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
     ).encode("ascii")
-    return head, middle, f"\r\n--{boundary}--\r\n".encode("ascii")
+    return head, middle, end
 
 
 def new_boundary() -> str:

@@ -444,7 +444,11 @@ def _send(
 
 def _finish(run: Run, maker: MessageMaker, started: float) -> MergeSummary:
     run.summary.rendered.update(maker.stats)
-    run.summary.notes = list(maker.notes.values())
+    notes = dict(maker.notes)
+    if run.private is not None:  # the private emails' paths count and explain too
+        run.summary.rendered.update(run.private[1].stats)
+        notes.update(run.private[1].notes)
+    run.summary.notes = list(notes.values())
     if run.gate is not None:
         held = {campaign_label(maker, loc): why for loc, why in run.gate.held.items()}
         run.summary.held_why = held

@@ -658,7 +658,7 @@ class MessageMaker:
             middle=reply,
             language=ascii_header("Content-Language", rendered.lang),
             end=post + "MIME-Version: 1.0\r\n",
-            frame=frame(b"", b"", new_boundary()),
+            frame=frame(b"", b"", new_boundary(), rendered.inline),
         )
 
     def _post_headers(self) -> tuple[tuple[str, str], ...]:
@@ -733,9 +733,10 @@ def _one_field(name: str, value: str) -> str:
 
 
 def _bodies(data: bytes) -> list[tuple[str, str]]:
-    """Each leaf part of ``data`` as the stdlib parser reads it: its type and its decoded
-    text (``compat32``, several times faster than the default policy's header objects,
-    which a comparison of bodies does not need).
+    """Each part of ``data`` as the stdlib parser reads it, in order: a multipart's type
+    (and its ``type`` parameter) with ``""``; a leaf's type and its decoded text -- an
+    image's ``Content-ID``, file name and bytes (``compat32``, several times faster than
+    the default policy's header objects, which a comparison of bodies does not need).
 
     >>> _bodies(b"Content-Type: text/plain; charset=utf-8\\r\\n"
     ...         b"Content-Transfer-Encoding: quoted-printable\\r\\n\\r\\nOl=C3=A1\\r\\n")
@@ -744,10 +745,15 @@ def _bodies(data: bytes) -> list[tuple[str, str]]:
     found = []
     for part in email.message_from_bytes(data).walk():
         if part.is_multipart():
+            found.append((f"{part.get_content_type()} {part.get_param('type')}", ""))
             continue
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             return []
+        if part.get_content_maintype() == "image":
+            about = f"{part.get_content_type()} {part['Content-ID']} {part.get_filename()}"
+            found.append((about, payload.decode("latin-1")))
+            continue
         try:
             text = payload.decode(part.get_content_charset() or "ascii")
         except (LookupError, UnicodeDecodeError):

@@ -18,6 +18,7 @@ connection and no remote font or image: nothing in the site reaches the network.
 
 from __future__ import annotations
 
+import base64
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -30,6 +31,7 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
 
+from outreach.items import Email
 from outreach.urls import is_http_link
 
 if TYPE_CHECKING:
@@ -453,7 +455,7 @@ def _cell_page(env: Environment, model: Model, cell: Cell, template: str) -> byt
         context["private"] = cell.private
         if cell.private is not None:
             privacy = model.campaign.privacy
-            context["private_html"] = local_images(cell.private.html)[0]
+            context["private_html"] = local_images(inline_shown(cell.private))[0]
             context["private_sender"] = privacy.sender or f"{sender} <{address}>"
             context["private_who"] = _private_who(model, cell.locale)
     return env.get_template(template).render(context).encode("utf-8")
@@ -473,6 +475,31 @@ def _private_who(model: Model, locale: str) -> str:
 
 #: An ``<img>`` and its ``src`` (our layouts write attributes in double quotes).
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")', re.IGNORECASE)
+
+
+def inline_shown(mail: Email) -> str:
+    """``mail``'s HTML with the image it carries inside itself (``cid:``, a private email
+    with ``[privacy] inline_images``) shown as a ``data:`` URI: a browser cannot resolve
+    ``cid:``, and the page's policy allows ``data:`` images.
+
+    >>> from outreach.items import InlineImage
+    >>> still = InlineImage("a.gif", "image/gif", b"GIF89a", "a1@example.org")
+    >>> mail = Email("share", "pt", "S", "", "", '<img src="cid:a1@example.org">', "pt", "ltr",
+    ...              inline=still)
+    >>> inline_shown(mail)
+    '<img src="data:image/gif;base64,R0lGODlh">'
+    """
+    image = mail.inline
+    if image is None:
+        return mail.html
+    data = f"data:{image.media_type};base64,{base64.b64encode(image.data).decode('ascii')}"
+
+    def one(match: re.Match[str]) -> str:
+        if unescape(match.group(2)).strip() != image.url:
+            return match.group()
+        return match.group(1) + data + match.group(3)
+
+    return _IMG_SRC.sub(one, mail.html)
 
 
 def local_images(html: str) -> tuple[str, int]:
