@@ -50,11 +50,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def copy_example(target: Path) -> Path:
     """The example campaign, as a fresh checkout has it (no compiled catalogs), at
-    ``target``: its messages, locales, suppression lists and extraction config."""
+    ``target``: its messages, locales, images, suppression lists and extraction config."""
     shutil.copytree(ROOT / "messages", target / "messages")
     shutil.copytree(ROOT / "locales", target / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    if (ROOT / "suppress").is_dir():
-        shutil.copytree(ROOT / "suppress", target / "suppress")
+    for folder in ("suppress", "images"):
+        if (ROOT / folder).is_dir():
+            shutil.copytree(ROOT / folder, target / folder)
     shutil.copy(ROOT / "babel.cfg", target / "babel.cfg")
     return target
 
