@@ -494,6 +494,24 @@ def test_broken_placeholders_are_refused_unless_forced(translated: Path) -> None
     assert es.with_suffix(".mo").exists()
 
 
+def test_stats_marks_translations_refused_for_errors(translated: Path) -> None:
+    """A catalog that parses but holds translations with error findings is marked: each
+    refused translation at its line, the locale named, exit 1 (the messages that use them
+    are held back by render, export, preview and merge)."""
+    es = po_path(translated, "es")
+    edit_po(es, {("subject", "Share the film with %(name)s"): "Comparte con %(nombre)s"})
+    code, out, err = run_cli(translated, "stats", "--format", "json")
+    assert code == 1
+    rows = {row["locale"]: row for row in json.loads(out)["locales"]}
+    assert rows["en"]["refused"] == [] and not rows["es"]["broken"]
+    (refused,) = rows["es"]["refused"]
+    assert refused.startswith(f"{es.relative_to(translated)}:") and "%(nombre)s" in refused
+    assert refused in err
+    assert "translations with errors: es (1): every message that uses one is held back" in err
+    code, out, _ = run_cli(translated, "stats")
+    assert code == 1 and "(1 refused)" in out
+
+
 def test_compile_russian_plurals(extracted: Path) -> None:
     assert run_cli(extracted, "add-locale", "ru")[0] == 0
     forms = ("%(num)d друг поделился.", "%(num)d друга поделились.", "%(num)d друзей поделились.")
@@ -549,6 +567,7 @@ def test_stats_json_shape(translated: Path) -> None:
             "percent",
             "problems",
             "broken",
+            "refused",
         ]
     assert rows[1] == {
         "locale": "es",
@@ -560,6 +579,7 @@ def test_stats_json_shape(translated: Path) -> None:
         "percent": 75.0,
         "problems": [],
         "broken": False,
+        "refused": [],
     }
     assert rows[0]["percent"] == 100.0  # the source locale needs no translation
 

@@ -600,6 +600,9 @@ class CatalogStats:
     #: the catalog cannot be read (its one error is in ``problems``): nothing in it counts,
     #: and its locale is held by render, export, preview and merge
     broken: bool = False
+    #: translations left out for their error findings (``path:line: message``, as ``check``
+    #: says them): every item that uses one is held by render, export, preview and merge
+    refused: tuple[str, ...] = ()
 
     @property
     def percent(self) -> float:
@@ -616,6 +619,7 @@ class CatalogStats:
             "percent": self.percent,
             "problems": list(self.problems),
             "broken": self.broken,
+            "refused": list(self.refused),
         }
 
 
@@ -670,8 +674,14 @@ def catalog_stats(
     return CatalogStats(locale, file, total, translated, fuzzy, untranslated, problems)
 
 
-def stats(campaign: Campaign, locales: Sequence[str] | None = None) -> list[CatalogStats]:
-    """:func:`catalog_stats` for each locale, counted against the POT when there is one."""
+def stats(
+    campaign: Campaign, locales: Sequence[str] | None = None, cache: CheckCache | None = None
+) -> list[CatalogStats]:
+    """:func:`catalog_stats` for each locale, counted against the POT when there is one,
+    each with the translations that rendering leaves out for their error findings
+    (``refused``: from the check ``cache`` when it judged the same catalog before)."""
+    from outreach.translations import load_locale
+
     has_pot = os.path.lexists(campaign.pot_path)
     template = _read(campaign, campaign.pot_path) if has_pot else None
     results = []
@@ -682,15 +692,17 @@ def stats(campaign: Campaign, locales: Sequence[str] | None = None) -> list[Cata
         except CatalogError as exc:  # held: the other locales are counted as usual
             results.append(_broken_stats(campaign, locale, exc, template))
             continue
-        results.append(
-            catalog_stats(
-                catalog,
-                locale=campaign.label(locale),
-                file=campaign.relative(path),
-                source=locale == campaign.source_locale,
-                template=template,
-            )
+        counted = catalog_stats(
+            catalog,
+            locale=campaign.label(locale),
+            file=campaign.relative(path),
+            source=locale == campaign.source_locale,
+            template=template,
         )
+        if catalog is not None:
+            refused = load_locale(campaign, locale, cache=cache).refused
+            counted = dataclasses.replace(counted, refused=tuple(str(f) for f in refused))
+        results.append(counted)
     return results
 
 

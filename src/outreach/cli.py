@@ -183,10 +183,14 @@ def stats(state: State, locales: tuple[str, ...], fmt: str) -> None:
 
     Fuzzy entries and plurals with an empty form do not count as translated.
     """
+    from outreach.cache import CheckCache
     from outreach.catalogs import stats as run
     from outreach.errors import ProblemsFound
 
-    results = run(state.campaign(), locales)
+    campaign = state.campaign()
+    cache = CheckCache.of(campaign)
+    results = run(campaign, locales, cache)
+    cache.save()
     if fmt == "json":
         print_json({"locales": [r.to_json() for r in results]})
     else:
@@ -198,7 +202,10 @@ def stats(state: State, locales: tuple[str, ...], fmt: str) -> None:
                     r.fuzzy,
                     r.untranslated,
                     r.total,
-                    "broken" if r.broken else f"{r.percent:.1f}%",
+                    "broken"
+                    if r.broken
+                    else f"{r.percent:.1f}%"
+                    + (f" ({len(r.refused)} refused)" if r.refused else ""),
                 )
                 for r in results
             ],
@@ -211,6 +218,14 @@ def stats(state: State, locales: tuple[str, ...], fmt: str) -> None:
     if broken:
         names = ", ".join(r.locale for r in broken)
         problems.append(f"held back: {names} (the catalog cannot be read)")
+    refusing = [r for r in results if r.refused]
+    problems += [line for r in refusing for line in r.refused]
+    if refusing:
+        names = ", ".join(f"{r.locale} ({len(r.refused)})" for r in refusing)
+        problems.append(
+            f"translations with errors: {names}: every message that uses one is held back "
+            "(outreach check says why)"
+        )
     if problems:
         raise ProblemsFound(problems, summary=summary)
 
