@@ -29,7 +29,36 @@ from outreach.files import atomic_write_bytes
 
 __all__ = ["builtin_template", "init_campaign"]
 
-_GITIGNORE = b"*.mo\n/out/\n.outreach-cache/\n"
+#: What a campaign keeps out of git (spreadsheets whatever the case of their extension). The repository is shared with volunteer translators and
+#: may be forked in public: supporters' personal data (their lists, in whatever format they
+#: were exported, the merge's journals beside them with SQLite's side files, suppression
+#: lists, what merge writes) is one ``git add .`` away from being published, so it is ignored
+#: by name pattern, wherever it lies. Build outputs are ignored because they are rebuilt.
+_GITIGNORE = b"""\
+# Supporters' personal data: never in git (outreach check warns when such a file is tracked)
+*.[cC][sS][vV]
+*.[tT][sS][vV]
+*.[xX][lL][sS][xX]
+*.[oO][dD][sS]
+*.journal
+*.journal-*
+*.journal.lock
+*.sqlite
+*.sqlite-*
+*.db
+*suppress*.txt
+*unsubscribe*.txt
+*bounce*.txt
+*.[mM][bB][oO][xX]
+*.[eE][mM][lL]
+/mail/
+# What outreach builds: rebuilt on demand
+*.mo
+/out/
+/preview/
+/exports/
+.outreach-cache/
+"""
 
 _CONFIG = """\
 # Campaign settings for outreach. Keys under [campaign] are required.
