@@ -29,11 +29,11 @@ from outreach.files import atomic_write_bytes
 
 __all__ = ["builtin_template", "init_campaign"]
 
-#: What a campaign keeps out of git (spreadsheets whatever the case of their extension). The repository is shared with volunteer translators and
-#: may be forked in public: supporters' personal data (their lists, in whatever format they
-#: were exported, the merge's journals beside them with SQLite's side files, suppression
-#: lists, what merge writes) is one ``git add .`` away from being published, so it is ignored
-#: by name pattern, wherever it lies. Build outputs are ignored because they are rebuilt.
+#: What a campaign keeps out of git. The repository is shared with volunteer translators and
+#: may be forked in public: supporters' personal data (their lists in any spreadsheet format,
+#: whatever the case of the extension; the merge's journals with SQLite's side files;
+#: suppression lists; what merge writes) is one ``git add .`` away from being published, so
+#: it is ignored by name pattern, wherever it lies. Build outputs are rebuilt on demand.
 _GITIGNORE = b"""\
 # Supporters' personal data: never in git (outreach check warns when such a file is tracked)
 *.[cC][sS][vV]
