@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.utils
 import os
+import re
 import shutil
 import stat
 import tomllib
@@ -441,3 +442,18 @@ def test_a_symbolic_link_is_replaced_never_written_through(tmp_path: Path) -> No
     assert real.read_text() == "old"  # the file the link pointed at is untouched
     assert sorted(p.name for p in real_dir.iterdir()) == ["campaign.toml"]
     assert sorted(p.name for p in link_dir.iterdir()) == ["campaign.toml"]
+
+
+def test_the_starter_keeps_punctuation_inside_its_translatable_strings() -> None:
+    """Punctuation next to a translatable string belongs to it (French puts a space before
+    ':'; other languages reorder the sentence): no ``{% endtrans %}:`` and no ``_("…"):``
+    in any template ``init`` writes."""
+    from importlib import resources
+
+    skeleton = resources.files("outreach") / "skeleton" / "messages"
+    templates = [t for t in skeleton.iterdir() if t.name.endswith(".j2")]
+    assert templates
+    glued = re.compile(r"\{%-?\s*endtrans\s*-?%\}[^\s{<]|[^\s}>]\{%-?\s*trans\b|\)\s*\}\}[:;,.!?]")
+    for template in templates:
+        text = re.sub(r"\{#.*?#\}", "", template.read_text(encoding="utf-8"), flags=re.S)
+        assert not glued.search(text), (template.name, glued.search(text))
