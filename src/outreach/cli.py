@@ -111,6 +111,8 @@ def add_locale(state: State, locale: str, cldr_plurals: bool) -> None:
     click.echo(f"created {result.path} (Plural-Forms: {result.plural_forms.header})")
     if result.note:
         click.echo(f"note: {result.note}")
+    if result.slip:
+        click.echo(f"note: {result.slip}")
 
 
 @main.command()
