@@ -274,7 +274,8 @@ def test_add_locale_refuses_a_slip_naming_the_code_meant(
     code, out, err = run_cli(campaign, "add-locale", written)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert f"unknown locale {written!r}" in err and f"use {meant}" in err or f"mean {meant}" in err
+    assert f"unknown locale {written!r}" in err
+    assert f"use {meant}" in err or f"mean {meant}" in err
     assert (campaign / "messages" / "campaign.toml").read_bytes() == before
     assert not (campaign / "locales" / written).exists()
 
