@@ -263,7 +263,11 @@ def test_merge_columns_are_read() -> None:
         ('[merge.columns]\n"x_" = "url"\n', 12, "as templates name it"),
         ('[merge.columns]\nname = "text"\n', 12, "cannot declare 'name': it reaches the To"),
         ('[merge.columns]\nemail = "url"\n', 12, "cannot declare 'email'"),
-        ('[merge]\ncolumn = {a = "url"}\n', 12, "[merge] has unknown keys: column (keys: columns)"),
+        (
+            '[merge]\ncolumn = {a = "url"}\n',
+            12,
+            "[merge] has unknown keys: column (keys: columns, sample)",
+        ),
         ('[merge]\ncolumns = "url"\n', 12, "columns must be a table"),
         ('merge = "text"\n', 10, "'merge' must be a table"),
     ],

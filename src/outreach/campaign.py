@@ -47,6 +47,7 @@ from outreach.settings import (
     Tracking,
     parse_handles,
     parse_merge_columns,
+    parse_merge_sample,
     parse_messages,
     parse_platforms,
     parse_tracking,
@@ -163,6 +164,11 @@ class Campaign:
     #: ``[merge.columns]``: what a supporters CSV column may hold where it reaches an
     #: email's body, ``"url"`` or ``"text"`` (undeclared: one line of plain text)
     merge_columns: Mapping[str, str] = field(default_factory=dict)
+    #: ``[campaign.localized_names]``: the campaign's name in a locale (:meth:`name_for`)
+    localized_names: Mapping[str, str] = field(default_factory=dict)
+    #: ``[merge.sample]``: sample values of supporters' columns for ``render``, ``preview``
+    #: and ``check`` (never ``merge``)
+    merge_sample: Mapping[str, str] = field(default_factory=dict)
     #: SHA-256 of the campaign.toml text these settings were read from (cache keys use it:
     #: the file may have changed since)
     config_digest: str = ""
@@ -258,6 +264,16 @@ class Campaign:
         """The campaign hashtags followed by the locale's accepted variants."""
         extra = _nearest(self.localized_hashtags, locale) or ()
         return self.hashtags + tuple(t for t in extra if t not in self.hashtags)
+
+    def name_for(self, locale: str) -> str:
+        """The campaign's name in ``locale``: ``[campaign.localized_names]`` (the nearest
+        locale of its chain: ``pt_BR`` takes ``pt``'s), else ``name``.
+
+        >>> Campaign(Path("."), "Pride", "en", ("en", "es"), (), "https://example.org",
+        ...          localized_names={"es": "Orgullo"}).name_for("es_MX")
+        'Orgullo'
+        """
+        return _nearest(self.localized_names, locale) or self.name
 
     def timezone_for(self, locale: str) -> str | None:
         """The time zone of the locale's audience from ``[campaign.timezones]``, if any."""
@@ -366,6 +382,19 @@ def parse_campaign(
             f"url must be a whole http(s) link without spaces, not {url!r}", key="url"
         )
 
+    names: dict[str, str] = {}
+    for raw, localized_name in reader.table(table, "localized_names").items():
+        where_key = f"[campaign.localized_names]{raw}"
+        loc = reader.shipped(reader.locale(raw, where_key), raw, locales, where_key)
+        if not isinstance(localized_name, str) or not localized_name.strip():
+            raise reader.error("a localized name must be a string", key=where_key)
+        if NOT_ONE_LINE.search(localized_name):
+            raise reader.error(
+                "a localized name must be one line of text (no line breaks or control characters)",
+                key=where_key,
+            )
+        names[loc] = localized_name
+
     localized: dict[str, tuple[str, ...]] = {}
     for raw, tags in reader.table(table, "localized_hashtags").items():
         where_key = f"[campaign.localized_hashtags]{raw}"
@@ -404,6 +433,7 @@ def parse_campaign(
     handles = parse_handles(reader, data, POST_CHANNELS, locales)
     platform_limits = parse_platforms(reader, data, POST_CHANNELS)
     merge_columns = parse_merge_columns(reader, data)
+    merge_sample = parse_merge_sample(reader, data)
 
     version = table.get("version", "1.0")
     if not isinstance(version, str | int | float):
@@ -417,6 +447,7 @@ def parse_campaign(
         hashtags=hashtags,
         url=url,
         localized_hashtags=localized,
+        localized_names=names,
         timezones=timezones,
         variables=variables,
         email=email,
@@ -427,6 +458,7 @@ def parse_campaign(
         handles=handles,
         platform_limits=platform_limits,
         merge_columns=merge_columns,
+        merge_sample=merge_sample,
         config_digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
     )
 

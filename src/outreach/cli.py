@@ -27,6 +27,8 @@ from outreach.cli_support import (
     print_json,
     print_table,
     refusal_lines,
+    samples,
+    supporters_option,
     var_option,
 )
 from outreach.display import visible
@@ -230,6 +232,7 @@ def _locales_option(campaign: Any, locales: Sequence[str], all_locales: bool) ->
     help="Write one file per message x locale x channel, and index.json.",
 )
 @var_option
+@supporters_option
 @pass_state
 @handles_errors
 def render(
@@ -241,6 +244,7 @@ def render(
     fmt: str,
     out_dir: str | None,
     variables: tuple[str, ...],
+    supporters: str | None,
 ) -> None:
     """Render MESSAGE (default: every message) per locale and channel.
 
@@ -254,7 +258,9 @@ def render(
 
     campaign = state.campaign()
     cache = CheckCache.of(campaign)
-    renderer = Renderer(campaign, parse_variables(variables), cache=cache)
+    renderer = Renderer(
+        campaign, parse_variables(variables), cache=cache, samples=samples(campaign, supporters)
+    )
     for channel in channels:
         if channel != EMAIL:
             platform(channel)
@@ -352,10 +358,16 @@ def render(
     help="The port --serve listens on (0: any free port).",
 )
 @var_option
+@supporters_option
 @pass_state
 @handles_errors
 def preview(
-    state: State, out_dir: str | None, serve: bool, port: int, variables: tuple[str, ...]
+    state: State,
+    out_dir: str | None,
+    serve: bool,
+    port: int,
+    variables: tuple[str, ...],
+    supporters: str | None,
 ) -> None:
     """Build a static HTML preview of every message x locale x channel.
 
@@ -370,12 +382,13 @@ def preview(
 
     campaign = state.campaign()
     values = parse_variables(variables)
+    sample = samples(campaign, supporters)
     if serve:
-        _serve_preview(campaign, out_dir, port, values)
+        _serve_preview(campaign, out_dir, port, values, sample)
         return
     from outreach.preview import build_preview
 
-    result = build_preview(campaign, out_dir, values)
+    result = build_preview(campaign, out_dir, values, sample)
     click.echo(f"{result.pages} pages in {result.out}")
     click.echo(f"open {result.index.resolve().as_uri()}")
     if result.problems:
@@ -384,7 +397,7 @@ def preview(
         )
 
 
-def _serve_preview(campaign: Any, out_dir: str | None, port: int, values: Any) -> None:
+def _serve_preview(campaign: Any, out_dir: str | None, port: int, values: Any, sample: Any) -> None:
     from outreach.preview import DEFAULT_DIR
     from outreach.preview.serve import PreviewServer
 
@@ -393,7 +406,9 @@ def _serve_preview(campaign: Any, out_dir: str | None, port: int, values: Any) -
     def report(line: str) -> None:
         click.echo(visible(line), err=line.startswith("rebuild failed"))
 
-    server = PreviewServer(campaign, out, port=port, variables=values, report=report)
+    server = PreviewServer(
+        campaign, out, port=port, variables=values, samples=sample, report=report
+    )
     try:
         server.start()
         click.echo(f"serving {out} on {server.url} (Ctrl-C stops)")
@@ -576,10 +591,16 @@ def _github_prefix(campaign_dir: Path) -> str:
     "--no-cache", is_flag=True, help="Neither read nor write the check cache (see README)."
 )
 @click.option("--no-render", is_flag=True, help="Skip the render-level checks (posts, emails).")
+@supporters_option
 @pass_state
 @handles_errors
 def check(
-    state: State, locales: tuple[str, ...], fmt: str, no_cache: bool, no_render: bool
+    state: State,
+    locales: tuple[str, ...],
+    fmt: str,
+    no_cache: bool,
+    no_render: bool,
+    supporters: str | None,
 ) -> None:
     """Translation QA: placeholders, plurals, hashtags, links, mentions, markup, injections,
     invisible characters, white space, length and language, per catalog entry; then every
@@ -594,7 +615,11 @@ def check(
 
     campaign = state.campaign()
     report = check_campaign(
-        campaign, list(locales) or None, use_cache=not no_cache, render=not no_render
+        campaign,
+        list(locales) or None,
+        use_cache=not no_cache,
+        render=not no_render,
+        samples=samples(campaign, supporters),
     )
     if fmt == "json":
         print_json(report.to_json())

@@ -185,6 +185,24 @@ def _compiled_templates() -> BytecodeCache:
     return CompiledTemplates()
 
 
+_UNDEFINED = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)' is undefined")
+
+
+def sample_hint(column: str) -> str:
+    """What to say when ``column`` has no value where no supporter is at hand (``render``,
+    ``preview``, ``check``): the two ways to give it one.
+
+    >>> print(sample_hint("first_name"))
+    a supporters' column? give it a sample value: first_name = "..." under [merge.sample] in \
+campaign.toml, or --supporters FILE.csv (its first row of each locale)
+    """
+    return (
+        f'a supporters\' column? give it a sample value: {column} = "..." under '
+        "[merge.sample] in campaign.toml, or --supporters FILE.csv (its first row of each "
+        "locale)"
+    )
+
+
 class Renderer:
     """Renders a campaign's messages; one instance caches environments per locale."""
 
@@ -194,8 +212,14 @@ class Renderer:
         variables: Mapping[str, Any] | None = None,
         *,
         cache: CheckCache | None = None,
+        samples: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.campaign = campaign
+        #: sample values of supporters' columns where no supporter is at hand (``render``,
+        #: ``preview``, ``check``): ``[merge.sample]``, then these (``--supporters``: locale
+        #: -> column -> value, ``""`` for every locale without its own); ``None`` for no
+        #: sample at all (``merge``: a supporter's own values, or an error)
+        self.samples = samples
         #: the check cache, if any: catalogs and templates checked before are recalled
         #: from it, not checked again (the caller saves it)
         self.cache = cache
@@ -612,9 +636,12 @@ class Renderer:
         message's link; ``handles`` each ``[handles.<name>]`` as ``channel`` names it), then
         ``--var`` values, which win."""
         campaign = self.campaign
+        samples = self.samples
         return {
             **campaign.variables,
-            "campaign_name": campaign.name,
+            **(campaign.merge_sample if samples is not None else {}),
+            **(samples.get(locale, samples.get("", {})) if samples else {}),
+            "campaign_name": campaign.name_for(locale),
             "url": campaign.url_for(message),
             "hashtag": campaign.hashtags[0],
             "hashtags": list(campaign.hashtags_for(locale)),
@@ -672,7 +699,11 @@ class Renderer:
             return run()
         except JinjaError as exc:
             line = _template_line(exc)
-            raise TemplateError(f"{message}: {exc}", path=template.filename, line=line) from None
+            text = f"{message}: {exc}"
+            undefined = _UNDEFINED.fullmatch(str(exc))
+            if undefined and self.samples is not None:
+                text += f": {sample_hint(undefined.group(1))}"
+            raise TemplateError(text, path=template.filename, line=line) from None
         except (TypeError, ValueError, KeyError, ArithmeticError) as exc:
             raise TemplateError(
                 f"{message}: {type(exc).__name__}: {exc}",

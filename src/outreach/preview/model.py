@@ -226,9 +226,15 @@ class _Catalog:
 class Model:
     """The preview's data, recomputed in parts (see the module's description)."""
 
-    def __init__(self, campaign: Campaign, variables: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        campaign: Campaign,
+        variables: Mapping[str, Any] | None = None,
+        samples: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.campaign = campaign
         self.variables = dict(variables or {})
+        self.samples = dict(samples or {})
         self.messages: list[str] = []
         self.channels: dict[str, list[str]] = {}
         self.cells: dict[tuple[str, str, str], Cell] = {}
@@ -263,7 +269,7 @@ class Model:
 
         campaign = self.campaign
         full = messages is None and locales is None
-        renderer = Renderer(campaign, self.variables)
+        renderer = Renderer(campaign, self.variables, samples=self.samples)
         names = renderer.messages
         for name in names:
             if name in (".", "..") or "\x00" in name:

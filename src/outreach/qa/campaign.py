@@ -87,13 +87,16 @@ def check_campaign(
     cache_dir: str | Path | None = None,
     *,
     render: bool = True,
+    samples: Mapping[str, Mapping[str, str]] | None = None,
 ) -> CheckReport:
     """Check the catalogs of ``locales`` (default: every locale of the campaign).
 
     Locale names are normalised and must belong to the campaign
     (:class:`~outreach.errors.LocaleError` otherwise). ``render=False`` skips the
-    render-level checks. The cache lives under ``cache_dir`` (default: the user's cache
-    directory, :func:`outreach.cache.cache_root`), never in the campaign.
+    render-level checks; ``samples`` are values of supporters' columns from a CSV
+    (:attr:`outreach.render.Renderer.samples`; ``[merge.sample]`` always). The cache lives
+    under ``cache_dir`` (default: the user's cache directory,
+    :func:`outreach.cache.cache_root`), never in the campaign.
     """
     wanted = (
         [campaign.resolve_locale(loc) for loc in dict.fromkeys(locales)]
@@ -122,6 +125,7 @@ def check_campaign(
                 files=run.files,
                 lines=run.lines,
                 entry_errors=entry_errors,
+                samples=samples,
             )
         )
     run.findings.extend(_settings_findings(campaign))

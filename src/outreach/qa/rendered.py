@@ -140,17 +140,19 @@ def check_rendered(
     files: Mapping[str, str],
     lines: LineLookup | None = None,
     entry_errors: Collection[tuple[str, str, str | None]] = (),
+    samples: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Finding]:
     """Render every message in every locale and channel, and report what would go wrong.
 
     ``files`` maps each locale to its catalog's path for the findings, ``lines(locale)``
     gives entry lines by ``(msgctxt, msgid)``, and ``entry_errors`` lists
     ``(locale label, msgid, msgctxt)`` of entries that already have an error, so that a lost
-    hashtag or link is not reported twice.
+    hashtag or link is not reported twice. Supporters' columns take ``[merge.sample]`` and
+    ``samples`` (:attr:`outreach.render.Renderer.samples`).
     """
     from outreach.render import EMAIL, Renderer
 
-    renderer = Renderer(campaign)
+    renderer = Renderer(campaign, samples=samples or {})
     context = _Context(campaign, files, lines, entry_errors)
     findings: list[Finding] = []
     sends_email = False
@@ -199,16 +201,15 @@ def _no_postal_address(campaign: Campaign) -> Finding:
 
 
 def _template_finding(campaign: Campaign, exc: TemplateError) -> Finding:
-    """A template that does not render (a variable supplied only at merge time, say): its
-    posts and emails cannot be checked. A warning: the translations are not at fault, and
+    """A template that does not render (a supporters' column without a sample value, say:
+    the renderer's error names the column and the two ways to give it one): its posts and
+    emails cannot be checked. A warning: the translations are not at fault, and
     ``outreach render`` reports template errors."""
     from pathlib import Path
 
     file = campaign.relative(Path(exc.path)) if exc.path else campaign.relative(campaign.root)
     source = campaign.label(campaign.source_locale)
     message = f"not checked as rendered: {exc.message}"
-    if "is undefined" in exc.message:
-        message += " (give it a value under [variables] in campaign.toml to check this message)"
     return Finding(source, file, exc.line, None, None, "render", "warning", message)
 
 
