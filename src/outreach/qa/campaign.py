@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -129,6 +130,7 @@ def check_campaign(
             )
         )
     run.findings.extend(_settings_findings(campaign))
+    run.findings.extend(_repository_findings(campaign))
     store.save()
     # grouped by file (the catalogs in run order, then others), then by line
     findings = tuple(sorted(run.findings, key=finding_order(list(run.files.values()))))
@@ -160,6 +162,115 @@ def _settings_findings(campaign: Campaign) -> list[Finding]:
             message,
         )
     ]
+
+
+#: Names of files that hold supporters' data by what they are: merge journals (with SQLite's
+#: side files), databases, mailboxes and single emails.
+_PRIVATE_NAME = re.compile(
+    r"\.journal(?:-wal|-shm|-journal|\.lock)?$|\.(?:sqlite3?|db)(?:-wal|-shm|-journal)?$"
+    r"|\.(?:mbox|eml)$",
+    re.IGNORECASE,
+)
+#: Text files that may be lists of people: read (their start) and judged by what they hold.
+_LIST_NAME = re.compile(r"\.(?:csv|tsv|txt)$", re.IGNORECASE)
+_ADDRESS = re.compile(r"[^\s,;\t\"'<>@]+@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)")
+#: Domains no one can own (RFC 2606, RFC 6761): addresses there are made up, as the example
+#: campaign's supporters.csv is.
+_MADE_UP = re.compile(
+    r"(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid|localhost)$", re.IGNORECASE
+)
+_EMAIL_COLUMN = {"email", "emailaddress", "mail", "e_mail", "email_address"}
+#: How much of a tracked list is read, and how many tracked files at most are looked at.
+HEAD_BYTES = 64 * 1024
+MAX_CANDIDATES = 1000
+
+
+def supporter_data(name: str, head: bytes) -> str | None:
+    """What makes a tracked file look like supporters' data (a phrase), or ``None``.
+
+    By its name: a merge journal, a database, a mailbox or an email. By what its first bytes
+    hold: an SQLite database; a CSV/TSV/text list with an email column, or lines that are
+    addresses, with at least one address at a domain someone can own (``example.net`` is
+    made up: the example campaign's supporters are not people).
+
+    >>> supporter_data("supporters.share.journal-wal", b"")
+    'a merge journal or database (who was sent what)'
+    >>> supporter_data("lists/volunteers.CSV", b"Name,E-mail\\nAna,ana@riseup.net\\n")
+    'a list with an email column (1 address at real domains in its first 64 KiB)'
+    >>> supporter_data("supporters.csv", b"email,name\\nana@example.net,Ana\\n") is None
+    True
+    >>> supporter_data("suppressed.txt", b"bo@gmail.com\\n")
+    'a list of addresses (1 address at real domains in its first 64 KiB)'
+    >>> supporter_data("notes.txt", b"write to team@ourgroup.org for help\\n") is None
+    True
+    """
+    if _PRIVATE_NAME.search(name) or head.startswith(b"SQLite format 3\0"):
+        if name.lower().endswith((".mbox", ".eml")):
+            return "emails to supporters"
+        return "a merge journal or database (who was sent what)"
+    if not _LIST_NAME.search(name):
+        return None
+    text = head.decode("utf-8", "replace")
+    lines = text.splitlines()
+    if not lines:
+        return None
+    header = {
+        re.sub(r"[^a-z0-9]+", "_", cell.strip().strip("\"'").lower()).strip("_").replace("_", "")
+        for cell in re.split(r"[,;\t]", lines[0])
+    }
+    columns = bool(header & {c.replace("_", "") for c in _EMAIL_COLUMN})
+    real = [m.group(1) for m in _ADDRESS.finditer(text) if not _MADE_UP.search(m.group(1))]
+    if not real:
+        return None
+    counted = (
+        f"{len(real):,} address{'es' if len(real) > 1 else ''} at real domains in its first 64 KiB"
+    )
+    if columns:
+        return f"a list with an email column ({counted})"
+    bare = [line for line in lines if _ADDRESS.fullmatch(line.strip())]
+    if bare and len(bare) * 2 >= len([line for line in lines if line.strip()]):
+        return f"a list of addresses ({counted})"
+    return None
+
+
+def _repository_findings(campaign: Campaign) -> list[Finding]:
+    """A warning for each file git tracks in the campaign that looks like supporters' data
+    (:func:`supporter_data`): the repository is shared with translators and may be forked
+    in public. Nothing when the campaign is not in a git work tree."""
+    from outreach.errors import OutreachError
+    from outreach.files import read_inside, tracked_files
+
+    root = Path(campaign.root)
+    candidates = [
+        path
+        for path in tracked_files(root)
+        if _PRIVATE_NAME.search(path.name) or _LIST_NAME.search(path.name)
+    ]
+    found = []
+    for path in candidates[:MAX_CANDIDATES]:
+        try:
+            head = read_inside(root, root / path, limit=HEAD_BYTES)
+        except (OSError, OutreachError):
+            continue  # gone from the work tree, a link, a FIFO: not read
+        what = supporter_data(path.as_posix(), head)
+        if what is None:
+            continue
+        shown = path.as_posix()
+        found.append(
+            Finding(
+                campaign.label(campaign.source_locale),
+                shown,
+                None,
+                None,
+                None,
+                "supporter-data",
+                "warning",
+                f"{what}, tracked by git: personal data one push away from a public fork; "
+                f"git rm --cached {shown!r}, and keep such files out with .gitignore "
+                "('outreach init' writes one)",
+            )
+        )
+    return found
 
 
 #: Catalogs are checked in parallel processes when there are several and together they
