@@ -83,7 +83,7 @@ def init(directory: str, name: str | None, source_locale: str, hashtag: str, url
 @pass_state
 @handles_errors
 def extract(state: State) -> None:
-    """Extract translatable strings from messages/*.j2 into locales/messages.pot."""
+    """Extract translatable strings from the templates (messages/NAME.j2) into the POT."""
     from outreach.catalogs import extract as run
 
     result = run(state.campaign())
@@ -172,7 +172,12 @@ def compile_(state: State, locales: tuple[str, ...], force: bool) -> None:
 @main.command()
 @locale_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="json: one document (docs/reference/json.md).",
 )
 @pass_state
 @handles_errors
@@ -223,7 +228,12 @@ def _locales_option(campaign: Any, locales: Sequence[str], all_locales: bool) ->
     help="email, x, mastodon, bluesky, threads, facebook, instagram, linkedin, whatsapp.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "eml"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "eml"]),
+    default="text",
+    show_default=True,
+    help="json: every item as one document; eml: one email (a message, locale and channel).",
 )
 @click.option(
     "--out",
@@ -637,7 +647,12 @@ def check(
 @main.command()
 @click.argument("text", required=False)
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one document (docs/reference/json.md).",
 )
 @click.option(
     "--top", default=3, show_default=True, type=click.IntRange(1, 10), help="Candidates shown."
