@@ -598,7 +598,7 @@ def _github_prefix(campaign_dir: Path) -> str:
     help="github: workflow-command annotations for GitHub Actions.",
 )
 @click.option(
-    "--no-cache", is_flag=True, help="Neither read nor write the check cache (see README)."
+    "--no-cache", is_flag=True, help="Neither read nor write the check cache (docs/guide/check.md)."
 )
 @click.option("--no-render", is_flag=True, help="Skip the render-level checks (posts, emails).")
 @supporters_option
