@@ -299,6 +299,24 @@ def test_readable_on_a_phone(site: Path, guard: Guard, name: str) -> None:
     assert size >= 14
 
 
+@pytest.mark.parametrize("name", ["m/share/ar/email.html", "m/share/es/email.html"])
+def test_email_frames_fit_a_phone_whole(site: Path, guard: Guard, name: str) -> None:
+    """At 375 px the 600 px and 375 px frames are scaled to fit the screen, not cut off: each
+    frame's box lies within the viewport and still lays its email out at its own width."""
+    page = guard.page(width=375, height=800)
+    page.goto(_url(site, name))
+    for selector, width in ((".frame-desktop", 600), (".frame-phone", 375)):
+        frame = page.locator(selector)
+        box = frame.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375, (selector, box)
+        assert box["width"] < width  # scaled, not cropped: the whole email shows
+        inner = (
+            frame.element_handle().content_frame().evaluate("document.documentElement.clientWidth")
+        )
+        assert inner == width
+
+
 def test_serve_shows_an_edited_translation(browser: Any, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
