@@ -63,6 +63,8 @@ demo: $(STAMP)
 	    $(BIN)/outreach merge supporters.csv share --out out/supporters.mbox
 	$(BIN)/outreach preview
 	@echo "live preview while translating: $(BIN)/outreach preview --serve"
+	@echo "outreach is in $(BIN)/: run $(BIN)/outreach --help, or source $(BIN)/activate first;"
+	@echo "your own campaign: docs/tutorial.md"
 
 # The docs in strict mode: a warning (a broken link or reference, a page in no toctree) fails.
 define suite
