@@ -248,8 +248,9 @@ def _repository_findings(campaign: Campaign) -> list[Finding]:
     ]
     found = []
     for path in candidates[:MAX_CANDIDATES]:
-        try:
-            head = read_inside(root, root / path, limit=HEAD_BYTES)
+        try:  # a name that says what the file is needs no reading
+            named = _PRIVATE_NAME.search(path.name)
+            head = b"" if named else read_inside(root, root / path, limit=HEAD_BYTES)
         except (OSError, OutreachError):
             continue  # gone from the work tree, a link, a FIFO: not read
         what = supporter_data(path.as_posix(), head)
