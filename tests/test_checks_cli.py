@@ -637,3 +637,20 @@ def test_no_supporter_data_warning_outside_git_or_for_the_example(tmp_path: Path
     code, out, _ = run_cli(REPOSITORY, "check", "--no-render", "--format", "json")
     assert code == 0
     assert not [f for f in json.loads(out)["findings"] if f["check"] == "supporter-data"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_tracked_links_and_fifos_are_judged_by_name_never_read(tmp_path: Path) -> None:
+    from outreach.scaffold import init_campaign
+
+    root = init_campaign(tmp_path / "c").root
+    (root / "old.journal").symlink_to("/etc/passwd")
+    (root / "list.csv").symlink_to("/etc/passwd")
+    _git(root, "init", "-q")
+    _git(root, "add", "-f", "old.journal", "list.csv")
+    os.unlink(root / "list.csv")
+    os.mkfifo(root / "list.csv")  # tracked as a link, a FIFO in the work tree: never opened
+    code, out, _ = run_cli(root, "check", "--no-cache", "--format", "json")
+    assert code == 0
+    found = [f["file"] for f in json.loads(out)["findings"] if f["check"] == "supporter-data"]
+    assert found == ["old.journal"]
