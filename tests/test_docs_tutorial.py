@@ -104,6 +104,12 @@ def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, dat
     return AuthResult(success=ok, handled=False)
 
 
+def _sigint_default() -> None:
+    """Ctrl-C as at a terminal: a shell without job control (make, CI, ``cmd &``) starts its
+    children with SIGINT ignored, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Reader:
     """The reader's shell: a directory and an environment that commands change."""
 
@@ -148,7 +154,12 @@ class Reader:
         argv = [*shlex.split(command), "--port", str(port)]
         env = {**self.env, **self._exported()}
         server = subprocess.Popen(
-            argv, cwd=self.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            argv,
+            cwd=self.cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_sigint_default,
         )
         page = ""
 
