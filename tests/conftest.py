@@ -134,6 +134,7 @@ def copy_example(target: Path) -> Path:
         REPOSITORY / "locales", target / "locales", ignore=shutil.ignore_patterns("*.mo")
     )
     shutil.copy(REPOSITORY / "babel.cfg", target / "babel.cfg")
+    shutil.copytree(REPOSITORY / "suppress", target / "suppress")  # [merge] suppress's lists
     return target
 
 

@@ -266,8 +266,11 @@ def test_merge_columns_are_read() -> None:
         (
             '[merge]\ncolumn = {a = "url"}\n',
             12,
-            "[merge] has unknown keys: column (keys: columns, sample)",
+            "[merge] has unknown keys: column (keys: columns, sample, suppress, preferences)",
         ),
+        ('[merge]\nsuppress = "a.csv"\n', 12, "suppress must be a list of paths"),
+        ("[merge]\nsuppress = [1]\n", 12, "suppress must be a list of paths"),
+        ("[merge]\npreferences = 3\n", 12, "preferences must be a path"),
         ('[merge]\ncolumns = "url"\n', 12, "columns must be a table"),
         ('merge = "text"\n', 10, "'merge' must be a table"),
     ],

@@ -20,6 +20,7 @@ from merge_support import (
     SECRET,
     Behaviour,
     RawServer,
+    Received,
     Server,
     check_message,
     env,
@@ -602,6 +603,44 @@ def test_pipelining_sends_the_envelope_in_one_write(love: Path, tmp_path: Path) 
     assert server.together == [True] * len(ROWS)
 
 
+class Following(RawServer):
+    """Offers PIPELINING; notes, for each message's final dot, whether the next MAIL, RCPT
+    and DATA had arrived with it (before the server answered the dot)."""
+
+    extensions = ("8BITMIME", "SMTPUTF8", "PIPELINING")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.followed: list[bool] = []
+
+    def after_data(self, conn: Any, number: int, message: Received) -> bool:
+        conn.setblocking(False)  # what has arrived, without waiting for more
+        ahead = self.reader.peek(65536)
+        conn.settimeout(20)
+        self.followed.append(b"MAIL FROM:" in ahead and ahead.endswith(b"DATA\r\n"))
+        return super().after_data(conn, number, message)
+
+    reader: Any = None
+
+    def session(self, conn: Any, reader: Any, number: int, state: dict[str, bool]) -> None:
+        self.reader = reader
+        super().session(conn, reader, number, state)
+
+
+def test_pipelining_sends_the_next_envelope_with_the_message(
+    love: Path, tmp_path: Path
+) -> None:
+    """One write a message: its final dot and the next message's MAIL, RCPT and DATA go
+    together (RFC 2920 lets message content start a group), and each reply still counts."""
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    with Following() as server:
+        code, _, err = smtp(love, supporters, server, "--connections", "1")
+    assert (code, err) == (0, "")
+    assert sorted(received(server)) == sorted(LOCALES)
+    # every message but the last had the next one's envelope behind it
+    assert server.followed == [True] * (len(ROWS) - 1) + [False]
+
+
 def test_pipelining_honours_each_reply(love: Path, tmp_path: Path) -> None:
     """A refused recipient decides, although DATA was already on its way: this server (not
     as RFC 2920 asks) answers that DATA with 354, and gets the final dot alone, never the
@@ -847,11 +886,13 @@ def test_jobs_over_smtp_refuse_a_shard_of_their_own(love: Path, tmp_path: Path) 
 
 # -- connections degrade; every reply is bounded -------------------------------------------
 class Limited(RawServer):
-    """Two sessions at a time; a third is greeted with 421."""
+    """Two sessions at a time; a third is greeted with 421. (After the check before sending,
+    session 1, sessions 2 and 3 are the two: a refused session that has already ended must
+    not let a later one in, or the test would depend on how fast the connections come.)"""
 
     def greet(self, conn: Any, number: int) -> bool:
         with self.lock:
-            full = self.active > 2
+            full = self.active > 2 or number > 3
         if full:
             conn.sendall(b"421 4.7.0 too many connections from your address\r\n")
             return False
@@ -865,7 +906,7 @@ def test_a_421_connection_limit_leaves_two_connections(love: Path, tmp_path: Pat
         code, out, err = smtp(love, supporters, server, "--connections", "4")
     assert code == 0, err
     assert Counter(m.rcpt[0] for m in server.messages) == {row[0]: 1 for row in rows}
-    assert len({m.peer for m in server.messages}) == 2
+    assert len({m.peer for m in server.messages}) <= 2  # the first may have sent them all
     assert "accepted 12" in out
     notes = err.splitlines()
     assert len(notes) == 2 and all("421 4.7.0 too many connections" in n for n in notes), err
@@ -908,7 +949,11 @@ def test_no_connection_for_attempts_tries_stops_the_run(love: Path, tmp_path: Pa
     status = json.loads(
         run_cli(love, "merge", str(supporters), "hello", "--status", "--format", "json")[1]
     )
-    assert status["states"] == {"pending": 5}  # nothing was sent, nobody is lost
+    assert set(status["states"]) == {"pending"}  # nothing was sent (rows not read yet are
+    with RawServer() as server:  # new to the next run): nobody is lost
+        code, _, err = smtp(love, supporters, server)
+    assert (code, err) == (0, "")
+    assert sorted(m.rcpt[0] for m in server.messages) == sorted(LOCALES)
 
 
 class Endless(RawServer):
@@ -996,7 +1041,7 @@ def test_an_error_in_a_sending_thread_is_one_line(
 ) -> None:
     import outreach.merge.delivery as delivery
 
-    real = delivery.transaction
+    real = delivery.envelope
     calls = []
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
@@ -1005,7 +1050,7 @@ def test_an_error_in_a_sending_thread_is_one_line(
             raise RuntimeError("a bug in a sending thread")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(delivery, "transaction", flaky)
+    monkeypatch.setattr(delivery, "envelope", flaky)
     supporters = write_csv(tmp_path / "s.csv", ROWS)
     with Server() as server:
         code, _, err = smtp(love, supporters, server, "--connections", "2")

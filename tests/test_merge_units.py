@@ -7,6 +7,7 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -578,6 +579,24 @@ def test_check_warns_about_a_campaign_wide_one_click_url(tmp_path: Path) -> None
     )
 
 
+def test_check_warns_about_a_link_without_token_and_a_merge_without_lists(tmp_path: Path) -> None:
+    love = merge_campaign(tmp_path / "love")
+    config = love / "messages" / "campaign.toml"
+    text = config.read_text(encoding="utf-8").replace("&token={token}", "")
+    text = text[: text.index("[merge]")]  # no suppression list
+    config.write_text(text, encoding="utf-8")
+    code, out, _ = run_cli(love, "check", "--no-render", "--no-cache")
+    assert code == 0
+    assert (
+        "warning: unsubscribe: unsubscribe_url https://example.org/love/unsubscribe?email={email} "
+        "has no {token}: anyone could unsubscribe anyone" in out
+    )
+    assert "warning: suppression: outreach merge would run with no suppression list" in out
+    code, out, _ = run_cli(love, "check", "--no-render", "--no-cache", "--format", "json")
+    names = [f["check"] for f in json.loads(out)["findings"]]
+    assert names.count("unsubscribe") == 1 and names.count("suppression") == 1
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
@@ -641,12 +660,12 @@ ADDRESSES = st.lists(
 def test_the_usual_address_short_cut_is_the_full_parse(raw: str) -> None:
     import re
 
-    from outreach.merge import supporters
+    from outreach import addresses
 
-    fast = supporters.parse_address(raw)
+    fast = addresses.parse_address(raw)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(supporters, "_PLAIN_ADDRESS", re.compile(r"(?!)(x)(y)"))  # never
-        assert supporters.parse_address(raw) == fast
+        patch.setattr(addresses, "_PLAIN_ADDRESS", re.compile(r"(?!)(x)(y)"))  # never
+        assert addresses.parse_address(raw) == fast
 
 
 @given(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=200))

@@ -47,6 +47,7 @@ from outreach.settings import (
     Tracking,
     parse_handles,
     parse_merge_columns,
+    parse_merge_files,
     parse_merge_sample,
     parse_messages,
     parse_platforms,
@@ -169,6 +170,10 @@ class Campaign:
     #: ``[merge.sample]``: sample values of supporters' columns for ``render``, ``preview``
     #: and ``check`` (never ``merge``)
     merge_sample: Mapping[str, str] = field(default_factory=dict)
+    #: ``[merge] suppress``: the suppression lists every merge reads (relative to the root)
+    merge_suppress: tuple[str, ...] = ()
+    #: ``[merge] preferences``: the language preferences file (relative to the root)
+    merge_preferences: str = "suppress/preferences.csv"
     #: SHA-256 of the campaign.toml text these settings were read from (cache keys use it:
     #: the file may have changed since)
     config_digest: str = ""
@@ -434,6 +439,7 @@ def parse_campaign(
     platform_limits = parse_platforms(reader, data, POST_CHANNELS)
     merge_columns = parse_merge_columns(reader, data)
     merge_sample = parse_merge_sample(reader, data)
+    merge_suppress, merge_preferences = parse_merge_files(reader, data)
 
     version = table.get("version", "1.0")
     if not isinstance(version, str | int | float):
@@ -459,6 +465,8 @@ def parse_campaign(
         platform_limits=platform_limits,
         merge_columns=merge_columns,
         merge_sample=merge_sample,
+        merge_suppress=merge_suppress,
+        merge_preferences=merge_preferences or "suppress/preferences.csv",
         config_digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
     )
 

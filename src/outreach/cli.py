@@ -645,6 +645,97 @@ def check(
 
 
 @main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="The suppression file to add to (default: suppress/bounces.csv in the campaign).",
+)
+@click.option(
+    "--soft-limit",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    metavar="N",
+    help="Suppress an address after N temporary (4.x.x) bounces on different days.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the counts and the lists as one document (docs/reference/json.md).",
+)
+@pass_state
+@handles_errors
+def bounces(
+    state: State, sources: tuple[str, ...], out: str | None, soft_limit: int, fmt: str
+) -> None:
+    """Read bounces (RFC 3464 and the common text ones) and complaints (RFC 5965) from
+    mbox files, Maildir folders or .eml files into a suppression list.
+
+    Permanent failures (5.x.x) and complaints are added to --out; temporary ones (4.x.x)
+    are counted beside it (bounces.soft.csv) until --soft-limit. Reading the same messages
+    again adds nothing. Messages it cannot classify are listed (exit 0).
+    """
+    from outreach.bounces import collect_bounces
+
+    target = Path(out) if out else state.campaign().root / "suppress" / "bounces.csv"
+    report = collect_bounces([Path(s) for s in sources], target, soft_limit=soft_limit)
+    if fmt == "json":
+        print_json({"out": str(target), **report.to_json()})
+        return
+    added = ", ".join(f"{k} {v}" for k, v in report.added.items())
+    click.echo(visible(f"{report.messages} messages: added to {target}: {added}"))
+    click.echo(
+        f"soft bounces: {report.soft} new ({report.soft_suppressed} addresses reached "
+        f"--soft-limit {soft_limit}); already known: {report.already}"
+    )
+    for line in report.ignored:
+        click.echo(visible(f"ignored: {line}"))
+    for line in report.unclassified:
+        click.echo(visible(f"unclassified: {line}"))
+
+
+@main.command("serve-unsubscribe")
+@click.option(
+    "--listen", default="127.0.0.1:8025", show_default=True, metavar="HOST:PORT", help="Address."
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="The suppression file (default: suppress/unsubscribed.csv in the campaign).",
+)
+@click.option(
+    "--host",
+    "hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer for this Host (the link's own host always is); repeatable.",
+)
+@pass_state
+@handles_errors
+def serve_unsubscribe(
+    state: State, listen: str, out: str | None, hosts: tuple[str, ...]
+) -> None:  # pragma: no cover - runs until interrupted; tests run the app under waitress
+    """Serve the one-click unsubscribe link of [email] unsubscribe_url (RFC 8058) under
+    waitress, with its pages in the supporter's language.
+    """
+    from outreach.web import serve, unsubscribe_app
+
+    app = unsubscribe_app(state.campaign_dir, out, hosts=hosts)
+    read = [os.path.abspath(app.campaign.root / name) for name in app.campaign.merge_suppress]
+    if os.path.abspath(app.store) not in read:
+        click.echo(
+            visible(f"outreach: note: merge does not read {app.store}: add it to [merge] suppress"),
+            err=True,
+        )
+    click.echo(f"outreach: unsubscribe page on http://{listen}{app.path} (Ctrl-C stops it)")
+    serve(app, listen)
+
+
+@main.command()
 @click.argument("text", required=False)
 @click.option(
     "--format",

@@ -113,6 +113,14 @@ from outreach.display import visible
 )
 @click.option("--encoding", help="The CSV's encoding when it is not UTF-8 (cp1252, latin-1...).")
 @click.option(
+    "--suppress",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="A suppression list (CSV with an email column, or one address a line): nobody on it "
+    "is written or sent to; repeatable, added to [merge] suppress. Missing: exit 2.",
+)
+@click.option(
     "--jobs",
     metavar="N",
     type=click.IntRange(1, 64),
@@ -128,7 +136,7 @@ from outreach.display import visible
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="--status as one JSON document (docs/reference/json.md).",
+    help="json: the run's summary (or --status) as one document (docs/reference/json.md).",
 )
 @pass_state
 @handles_errors
@@ -157,6 +165,7 @@ def merge(
     backoff: float,
     retry_failed: bool,
     encoding: str | None,
+    suppress: tuple[str, ...],
     jobs: int,
     status: bool,
     fmt: str,
@@ -223,6 +232,7 @@ def merge(
         shard=shard_of,
         retry_failed=retry_failed,
         jobs=jobs,
+        suppress=tuple(Path(path) for path in suppress),
     )
     campaign = state.campaign()
     cache = CheckCache.of(campaign)

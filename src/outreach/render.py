@@ -581,6 +581,13 @@ class Renderer:
         envs = self._envs(locale)
         return envs.html if html else envs.text
 
+    def render_page(self, name: str, locale: str, context: dict[str, Any]) -> str:
+        """The campaign's HTML template ``name`` (a page such as ``_unsubscribe.html.j2``,
+        the campaign's or outreach's own) rendered in ``locale`` with ``context``: the same
+        environment, translations and errors (:class:`~outreach.errors.TemplateError`, at
+        the template's line) as an email's."""
+        return self._layout(self._envs(locale).html, name, context)
+
     def render_text(self, message: str, locale: str) -> str:
         """Only the plain-text part of ``message``'s email (its ``text`` block in the layout)."""
         text = self._text_part(message, locale, self._email_context(message, locale))

@@ -26,6 +26,7 @@ from outreach.campaign import (
 )
 from outreach.errors import ConfigError, UsageError
 from outreach.files import atomic_write_bytes
+from outreach.suppression import SUPPRESS_COLUMNS
 
 __all__ = ["builtin_template", "init_campaign"]
 
@@ -52,6 +53,7 @@ _GITIGNORE = b"""\
 *.[mM][bB][oO][xX]
 *.[eE][mM][lL]
 /mail/
+/suppress/
 # What outreach builds: rebuilt on demand
 *.mo
 /out/
@@ -59,6 +61,8 @@ _GITIGNORE = b"""\
 /exports/
 .outreach-cache/
 """
+#: the suppression lists a new campaign's merges read ([merge] suppress), empty
+_SUPPRESS = ("unsubscribed.csv", "bounces.csv")
 
 _CONFIG = """\
 # Campaign settings for outreach. Keys under [campaign] are required.
@@ -84,6 +88,11 @@ from = {sender}
 # postal_address = "Street 1, City, Country"    # your physical address (required in bulk mail)
 # view_in_browser_url = "https://example.org/email/{{message}}/{{locale}}.html"
 # brand_color = "#b0175a"             # links and buttons
+
+# Nobody on these lists is emailed by 'outreach merge' ('outreach serve-unsubscribe' writes
+# the first, 'outreach bounces' the second); a missing list stops a merge before it sends.
+[merge]
+suppress = ["suppress/unsubscribed.csv", "suppress/bounces.csv"]
 """
 
 
@@ -128,9 +137,11 @@ def init_campaign(
 
     skeleton = resources.files("outreach") / "skeleton"
     files: dict[Path, bytes] = {config_path: config.encode("utf-8")}
-    for template in ("_email.html.j2", "_email.txt.j2", "welcome.j2"):
+    for template in ("_email.html.j2", "_email.txt.j2", "_unsubscribe.html.j2", "welcome.j2"):
         files[root / "messages" / template] = builtin_template(template).encode("utf-8")
     files[root / "babel.cfg"] = (skeleton / "babel.cfg").read_bytes()
+    for name in _SUPPRESS:
+        files[root / "suppress" / name] = (",".join(SUPPRESS_COLUMNS) + "\n").encode("ascii")
     gitignore = root / ".gitignore"
     if not os.path.lexists(gitignore):
         files[gitignore] = _GITIGNORE

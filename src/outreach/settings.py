@@ -60,6 +60,7 @@ __all__ = [
     "is_image_url",
     "parse_handles",
     "parse_merge_columns",
+    "parse_merge_files",
     "parse_merge_sample",
     "parse_messages",
     "parse_platforms",
@@ -375,6 +376,33 @@ def parse_platforms(
     return found
 
 
+def parse_merge_files(
+    reader: TomlReader, data: Mapping[str, Any]
+) -> tuple[tuple[str, ...], str | None]:
+    """``[merge] suppress`` (the suppression lists every merge reads, paths relative to
+    the campaign) and ``preferences`` (the language preferences file, by default
+    ``suppress/preferences.csv``).
+
+    >>> import tomllib
+    >>> text = '[merge]\\nsuppress = ["suppress/unsubscribed.csv", "suppress/bounces.csv"]\\n'
+    >>> parse_merge_files(TomlReader(text, "campaign.toml"), tomllib.loads(text))
+    (('suppress/unsubscribed.csv', 'suppress/bounces.csv'), None)
+    """
+    table = reader.table(data, "merge")
+    suppress = table.get("suppress", [])
+    if not isinstance(suppress, list) or not all(
+        isinstance(p, str) and p.strip() and "\x00" not in p for p in suppress
+    ):
+        raise reader.error(
+            '[merge] suppress must be a list of paths: ["suppress/unsubscribed.csv"]',
+            key="[merge]suppress",
+        )
+    preferences = table.get("preferences")
+    if preferences is not None and (not isinstance(preferences, str) or not preferences.strip()):
+        raise reader.error("[merge] preferences must be a path", key="[merge]preferences")
+    return tuple(suppress), preferences
+
+
 def parse_merge_columns(reader: TomlReader, data: Mapping[str, Any]) -> dict[str, str]:
     """``[merge.columns]``: column -> ``"url"`` or ``"text"`` (:data:`COLUMN_KINDS`).
 
@@ -389,10 +417,11 @@ def parse_merge_columns(reader: TomlReader, data: Mapping[str, Any]) -> dict[str
     outreach.errors.ConfigError: campaign.toml:2: [merge.columns] cannot declare 'name': ...
     """
     table = reader.table(data, "merge")
-    unknown = sorted(set(table) - {"columns", "sample"})
+    unknown = sorted(set(table) - {"columns", "sample", "suppress", "preferences"})
     if unknown:
         raise reader.error(
-            f"[merge] has unknown keys: {', '.join(unknown)} (keys: columns, sample)",
+            f"[merge] has unknown keys: {', '.join(unknown)} (keys: columns, sample, "
+            "suppress, preferences)",
             key=f"[merge]{unknown[0]}",
         )
     columns = table.get("columns", {})

@@ -8,8 +8,16 @@ campaign.toml's ``[email]`` table sets them::
 ``{email}`` is the supporter's address, URL-encoded; ``{token}`` is an HMAC-SHA256 of the
 address under a secret of the organizer's, given in the environment variable
 ``OUTREACH_UNSUBSCRIBE_SECRET`` (never in a file of the campaign), so that the page can tell
-a real request from someone unsubscribing another person. Both are filled per recipient by
-``outreach merge``. The rules:
+a real request from someone unsubscribing another person; ``{locale}`` is the language the
+supporter's email was in (``pt-BR``), so that the page answers in it. All are filled per
+recipient by ``outreach merge``.
+
+The token, for a backend in any language: ``base64url(HMAC-SHA256(key=secret as UTF-8,
+message=lowercase(address) as UTF-8))`` without ``=`` padding, 43 characters, where the
+address is the one the link carries (the local part in Unicode NFC, the domain in ASCII as
+IDNA 2008 writes it). :func:`verify` checks one in constant time. The locale is not signed:
+it only chooses the language of a page, and the page accepts only the campaign's locales.
+The rules:
 
 * ``List-Unsubscribe`` lists ``<mailto:...>`` then ``<https://...>``, each per recipient;
 * ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` is added only for an ``https:`` URL:
@@ -47,13 +55,14 @@ __all__ = [
     "campaign_wide_one_click",
     "link_problem",
     "token",
+    "verify",
 ]
 
 #: The environment variable that holds the secret of ``{token}``.
 SECRET_ENV = "OUTREACH_UNSUBSCRIBE_SECRET"
 _MIN_SECRET = 16
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_KNOWN = ("email", "token")
+_KNOWN = ("email", "token", "locale")
 _URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+@[A-Za-z0-9.-]+")  # quote() changes only the @
 _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
 
@@ -71,6 +80,31 @@ def token(secret: str, address: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+def verify(address: str, given: str, secret: str) -> bool:
+    """Whether ``given`` is the ``{token}`` of ``address`` under ``secret``, compared in
+    constant time (:func:`hmac.compare_digest`): what a page behind ``unsubscribe_url``
+    asks before it unsubscribes anyone. ``address`` is the ``{email}`` of the link,
+    URL-decoded; its letter case does not matter. A secret shorter than 16 characters
+    verifies nothing.
+
+    >>> secret = "correct horse battery staple"
+    >>> verify("Ana@Example.net", "_zVlfy8SKTmRw7X3ydpoIBsvpl4VAPvd9YTakqn4Y6A", secret)
+    True
+    >>> verify("bo@example.net", "_zVlfy8SKTmRw7X3ydpoIBsvpl4VAPvd9YTakqn4Y6A", secret)
+    False
+    >>> verify("ana@example.net", "", secret), verify("ana@example.net", "x" * 43, "short")
+    (False, False)
+    """
+    if len(secret) < _MIN_SECRET or not given or len(given) > 128:
+        return False
+    try:
+        expected = token(secret, address).encode("ascii")
+        offered = given.encode("ascii")
+    except UnicodeError:  # a token is ASCII: anything else is no token (never an error)
+        return False
+    return hmac.compare_digest(expected, offered)
+
+
 @functools.lru_cache(maxsize=4)
 def _keyed(secret: str) -> hmac.HMAC:
     return hmac.new(secret.encode("utf-8"), digestmod="sha256")
@@ -81,15 +115,15 @@ def link_problem(key: str, value: str) -> str | None:
     ``unsubscribe_mailto``), or ``None``.
 
     >>> link_problem("unsubscribe_url", "https://example.org/u?id={id}")
-    'unsubscribe_url has the placeholder {id}: only {email} and {token} are filled'
+    'unsubscribe_url has the placeholder {id}: only {email}, {token} and {locale} are filled'
     >>> link_problem("unsubscribe_mailto", "leave@example.org") is None
     True
     """
     for match in _PLACEHOLDER.finditer(value):
         if match.group(1) not in _KNOWN:
             return (
-                f"{key} has the placeholder {{{match.group(1)}}}: only {{email}} and {{token}} "
-                "are filled"
+                f"{key} has the placeholder {{{match.group(1)}}}: only {{email}}, {{token}} "
+                "and {locale} are filled"
             )
     bare = _PLACEHOLDER.sub("x", value)
     if "{" in bare or "}" in bare:
@@ -162,10 +196,10 @@ class Unsubscribe:
         """
         return tuple(self._pieces[self.url][::2]) if self.url else ()
 
-    def _fill(self, link: str, address: str) -> str:
-        return "".join(self._filled(link, address))
+    def _fill(self, link: str, address: str, locale: str) -> str:
+        return "".join(self._filled(link, address, locale))
 
-    def _filled(self, link: str, address: str) -> list[str]:
+    def _filled(self, link: str, address: str, locale: str) -> list[str]:
         pieces = self._pieces[link]
         filled = pieces.copy()
         for index in range(1, len(pieces), 2):  # the placeholders' names
@@ -174,6 +208,8 @@ class Unsubscribe:
                     filled[index] = address.replace("@", "%40")
                 else:
                     filled[index] = quote(address, safe="")
+            elif pieces[index] == "locale":
+                filled[index] = quote(locale, safe="")
             else:
                 if not self.secret:
                     raise ValueError(f"${SECRET_ENV} is not set")
@@ -190,23 +226,26 @@ class Unsubscribe:
             headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
         return tuple(headers)
 
-    def for_recipient(self, address: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
-        """``(the body's unsubscribe URL, the headers)`` for ``address``."""
-        link, headers, _ = self.filled(address)
+    def for_recipient(
+        self, address: str, locale: str = ""
+    ) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+        """``(the body's unsubscribe URL, the headers)`` for ``address``, whose email is in
+        ``locale`` (a tag, ``pt-BR``)."""
+        link, headers, _ = self.filled(address, locale)
         return link, headers
 
     def filled(
-        self, address: str
+        self, address: str, locale: str = ""
     ) -> tuple[str | None, tuple[tuple[str, str], ...], tuple[str, ...]]:
         """:meth:`for_recipient`, and what the URL's placeholders became (in order).
 
-        >>> u = Unsubscribe("https://example.org/u?e={email}", None)
-        >>> u.filled("ana@example.net")[::2]
-        ('https://example.org/u?e=ana%40example.net', ('ana%40example.net',))
+        >>> u = Unsubscribe("https://example.org/u?e={email}&l={locale}", None)
+        >>> u.filled("ana@example.net", "pt-BR")[::2]
+        ('https://example.org/u?e=ana%40example.net&l=pt-BR', ('ana%40example.net', 'pt-BR'))
         """
-        parts = self._filled(self.url, address) if self.url else []
+        parts = self._filled(self.url, address, locale) if self.url else []
         url = "".join(parts) if self.url else None
-        mailto = self._fill(self.mailto, address) if self.mailto else None
+        mailto = self._fill(self.mailto, address, locale) if self.mailto else None
         return url or mailto, self._headers(mailto, url), tuple(parts[1::2])
 
     def preview(self) -> tuple[str | None, tuple[tuple[str, str], ...]]:

@@ -342,8 +342,11 @@ class Audience:
         *,
         body_fields: Collection[str] = (),
         kinds: Mapping[str, str] | None = None,
+        preferences: Mapping[str, str] | None = None,
     ) -> None:
         self.negotiate = negotiator
+        #: address key -> the campaign locale the supporter chose (it wins over the CSV's)
+        self.preferences = preferences or {}
         self.width = len(columns)
         # Columns whose values reach a header: the name and address (To), the locale, and
         # every column the subject uses.
@@ -388,7 +391,8 @@ class Audience:
         name = fields.get("name", "")
         if len(name) > MAX_NAME:
             return f"the name is longer than {MAX_NAME} characters"
-        choice = self.negotiate(fields.get("locale", ""))
+        chosen = self.preferences.get(address.key) if self.preferences else None
+        choice = self.negotiate(chosen or fields.get("locale", ""))
         if isinstance(choice, str):
             return choice
         for column, kind in self.body_fields:

@@ -1,7 +1,9 @@
 """SMTP delivery: a few long-lived connections, every reply read, retries that end.
 
-:class:`Delivery` runs ``connections`` sending threads, each with one SMTP connection it
-keeps open. Each message is one :func:`transaction` -- MAIL, RCPT, DATA, the message, the
+:class:`Delivery` keeps ``connections`` SMTP connections open and drives them all from the
+thread that reads the rows (a :mod:`selectors` loop over non-blocking sockets): while the
+server answers one message, the next rows are read and built, and no message changes hands
+between threads. Each message is one transaction -- MAIL, RCPT, DATA, the message, the
 reply after the final dot (and RSET when the transaction stops half-way) -- and every reply
 is read and judged by :func:`verdict`, in that one place:
 
@@ -17,10 +19,12 @@ is read and judged by :func:`verdict`, in that one place:
   SMTP reply: the session is lost. The message is tried again at once on a new connection
   (it counts as a try: the server may have had it).
 
-When the server offers PIPELINING, MAIL, RCPT and DATA go in one write, and their replies
-are still judged one by one; a refusal stands even when the session is lost after it. A
-server that offers PIPELINING but answers only the first command of such a group is sent
-one command at a time for the rest of the run (one note says so).
+When the server offers PIPELINING (RFC 2920), MAIL, RCPT and DATA go in one write, and a
+message's body and final dot go in one write with the next message's MAIL, RCPT and DATA
+(the RFC lets message content start a group): one round trip and one write a message. The
+replies are still judged one by one; a refusal stands even when the session is lost after
+it. A server that offers PIPELINING but answers only part of such a group is sent one
+command at a time for the rest of the run (one note says so).
 
 A 5xx to ``MAIL FROM`` for a plain message is about the sender, not the recipient: the run
 stops (:attr:`Delivery.fatal`), and so it does for a refused login. A connection that
@@ -28,9 +32,11 @@ cannot be made (refused, a ``421`` greeting, a timeout) makes one connection few
 another is up; the run stops only when no connection can be made ``attempts`` times in a
 row (with the backoff between tries).
 
-Each connection tells its :class:`Ledger` (the journal) the outcome of its message and that
-its next one is on the wire, in one commit, before it sends that next one: a crash repeats
-at most one message a connection.
+Before any message's body is written, one commit tells the :class:`Ledger` (the journal)
+every outcome read so far and that this message is on the wire (:meth:`Ledger.steps`; one
+commit serves every connection ready at that moment): a crash repeats at most one message
+a connection. Connections are opened (connect, STARTTLS, AUTH, with smtplib) by a short
+thread each, so that a slow greeting holds no other connection up.
 
 Every reply is read in bounded time and memory (:class:`Client`): ``timeout`` seconds for
 the whole reply, lines of at most :data:`MAX_LINE` bytes, at most :data:`MAX_LINES` lines.
@@ -41,21 +47,23 @@ the system's CAs or ``cafile``. AUTH (:func:`authenticate`: PLAIN, LOGIN or CRAM
 UTF-8 as RFC 4616 says) sends ``user`` and the password from an environment variable, and
 only over TLS or to this machine (unless ``plaintext_auth``).
 
-``rate`` messages a second are spread over every connection (a token bucket shared by the
-threads). Non-ASCII local parts are sent with SMTPUTF8, which :meth:`Delivery.probe` tells
-whether the server offers.
+``rate`` messages a second are spread over every connection (one token bucket). Non-ASCII
+local parts are sent with SMTPUTF8, which :meth:`Delivery.probe` tells whether the server
+offers.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import heapq
 import hmac
 import ipaddress
 import itertools
 import queue
 import re
+import selectors
 import smtplib
 import socket
 import ssl
@@ -79,9 +87,10 @@ __all__ = [
     "Result",
     "SmtpSettings",
     "authenticate",
+    "envelope",
     "parse_rate",
+    "replies",
     "stuffed",
-    "transaction",
     "verdict",
 ]
 
@@ -170,9 +179,14 @@ class Result:
 class Ledger(Protocol):
     """Where outcomes are kept (:class:`outreach.merge.journal.Journal`)."""
 
-    def step(self, done: tuple[str, str, str] | None, sending: str | None) -> int:
-        """Commit ``done`` (key, state, reply) and ``sending`` as on the wire, together;
-        the attempts of ``sending`` over every run, this one included."""
+    def steps(self, done: Sequence[tuple[str, str, str]], sending: Sequence[str]) -> list[int]:
+        """Commit ``done`` (key, state, reply), then each of ``sending`` as on the wire,
+        together; the attempts of each of ``sending`` over every run, this one included."""
+        ...
+
+    def tried(self, key: str, reply: str) -> int:
+        """Commit a try of ``key`` put off before its message went (still pending); its
+        attempts over every run."""
         ...
 
 
@@ -464,116 +478,70 @@ def stuffed(data: bytes) -> bytes:
     return data + b".\r\n"
 
 
-def _ask(smtp: smtplib.SMTP, line: bytes) -> tuple[int, bytes]:
-    smtp.send(line)
-    return smtp.getreply()
+def envelope(sender: str, job: Outgoing) -> list[tuple[str, bytes, int]]:
+    """MAIL, RCPT and DATA for ``job``: ``(command, line, reply class expected)``, built
+    from the addresses the row loop already checked (no parsing again).
 
-
-def transaction(
-    smtp: smtplib.SMTP, sender: str, job: Outgoing, data: bytes, *, pipelining: bool = True
-) -> tuple[str, str, str]:
-    """Send one message: ``(state, reply, command)`` -- ``accepted`` (the reply after the
-    final dot), ``failed`` (a 5xx) or ``deferred`` (a 4xx), with the reply and the command
-    it answered (``MAIL``, ``RCPT``, ``DATA`` or ``.``). A transaction that stops half-way is
-    ended with RSET, whose reply is read too (a bad one closes the connection: the next
-    message opens another). Raises :class:`smtplib.SMTPServerDisconnected` (or
-    :class:`OSError`) when the session is lost: ``421``, a timeout, no SMTP reply.
-
-    MAIL, RCPT and DATA go in one write when the server offers PIPELINING
-    (:func:`_pipelined`), unless ``pipelining`` is false: then one command at a time, each
-    reply awaited before the next command."""
+    >>> from outreach.merge.skeleton import Outgoing
+    >>> job = Outgoing("ana@example.net", 2, "es", "ana@example.net", False, b"", ())
+    >>> [line for _, line, _ in envelope("love@example.org", job)]
+    [b'MAIL FROM:<love@example.org>\\r\\n', b'RCPT TO:<ana@example.net>\\r\\n', b'DATA\\r\\n']
+    """
     options = " SMTPUTF8 BODY=8BITMIME" if job.utf8 else ""
-    steps = (
-        ("MAIL", f"MAIL FROM:<{sender}>{options}\r\n", 2),
-        ("RCPT", f"RCPT TO:<{job.recipient}>\r\n", 2),
-        ("DATA", "DATA\r\n", 3),
-    )
-    if pipelining and "pipelining" in smtp.esmtp_features:
-        stopped = _pipelined(smtp, steps)
-        if stopped is not None:
-            return stopped
-    else:
-        for command, line, expected in steps:
-            code, text = _ask(smtp, line.encode("utf-8"))
-            judged = verdict(code, expected)
-            if judged != "ok":
-                return _stopped(smtp, judged, _reply(code, text)), _reply(code, text), command
-    code, text = _ask(smtp, stuffed(data))
-    judged = verdict(code, 2)
-    if judged == "lost":
-        smtp.close()
-        raise smtplib.SMTPServerDisconnected(f"after the message: {_reply(code, text)}")
-    return ("accepted" if judged == "ok" else judged), _reply(code, text), "."
+    return [
+        ("MAIL", f"MAIL FROM:<{sender}>{options}\r\n".encode(), 2),
+        ("RCPT", f"RCPT TO:<{job.recipient}>\r\n".encode(), 2),
+        ("DATA", b"DATA\r\n", 3),
+    ]
 
 
-def _pipelined(
-    smtp: smtplib.SMTP, steps: tuple[tuple[str, str, int], ...]
-) -> tuple[str, str, str] | None:
-    """MAIL, RCPT and DATA in one write, as a server that offers PIPELINING takes them
-    (RFC 2920), then their three replies read in order: one round trip instead of three.
-    ``None`` when all three are as expected (the message may follow); else the outcome the
-    first unexpected reply decides, as :func:`transaction` returns it. Each reply is still
-    read and judged on its own: a server that answers DATA with 354 although it refused the
-    recipient gets an empty message's end (the final dot alone, which it must refuse: no
-    valid recipient) before the RSET, never the message.
+class _Lost(Exception):
+    """The session cannot go on: why, and whether it was a reply that did not come."""
 
-    A refusal stands once it came: when the session is lost after it (``421``, no reply in
-    time, a dropped connection, before a later reply or the final dot's), the connection is
-    closed (no RSET: the next message opens another) and the refusal is returned; a session
-    lost before any refusal raises, as :func:`transaction` says.
-
-    A group that gets its first reply but not the others (they do not come in time, or the
-    connection is lost before a refusal: not a ``421``) is a server whose PIPELINING does
-    not work: :attr:`Client.pipelining_failed` says so (:class:`Delivery` then sends one
-    command at a time)."""
-    smtp.send("".join(line for _, line, _ in steps).encode("utf-8"))
-    first: tuple[str, str, str] | None = None
-    for n, (command, _, expected) in enumerate(steps):
-        try:
-            code, text = smtp.getreply()
-        except (OSError, smtplib.SMTPException):
-            if n and isinstance(smtp, Client) and (first is None or smtp.timed_out):
-                smtp.pipelining_failed = True  # answered the first command alone
-            if first is None:
-                raise
-            smtp.close()  # the refusal that came first decides
-            break
-        judged = verdict(code, expected)
-        if judged == "lost":  # 421, or no SMTP reply: nothing after it can be trusted
-            smtp.close()
-            if first is None:
-                raise smtplib.SMTPServerDisconnected(f"{command}: {_reply(code, text)}")
-            break
-        if judged != "ok" and first is None:
-            first = (judged, _reply(code, text), command)
-        elif judged == "ok" and command == "DATA" and first is not None:  # 354 after a refusal
-            try:
-                code, text = _ask(smtp, b".\r\n")
-                lost = verdict(code, 2) == "lost"
-            except (OSError, smtplib.SMTPException):
-                lost = True
-            if lost:
-                smtp.close()
-    if first is None:
-        return None
-    judged, reply, command = first
-    if smtp.sock is None:  # the session was lost after the refusal: no RSET
-        return judged, reply, command
-    return _stopped(smtp, judged, reply), reply, command
+    def __init__(self, why: str, *, timed_out: bool = False, answered: bool = False) -> None:
+        super().__init__(why)
+        self.why = why
+        self.timed_out = timed_out
+        self.answered = answered  # a reply ended it (421, no SMTP reply, a bad RSET reply)
 
 
-def _stopped(smtp: smtplib.SMTP, judged: str, reply: str) -> str:
-    if judged == "lost":
-        smtp.close()
-        raise smtplib.SMTPServerDisconnected(reply)
-    try:
-        code, _ = _ask(smtp, b"RSET\r\n")
-        reset = verdict(code, 2) == "ok"
-    except (OSError, smtplib.SMTPException):  # the reply that came first still decides
-        reset = False
-    if not reset:
-        smtp.close()  # in no known state: the next message opens another connection
-    return judged
+def replies(buffer: bytes, texts: list[bytes]) -> tuple[list[tuple[int, bytes]], int]:
+    """The complete replies at the start of ``buffer`` (``(code, text)``; ``-1`` for a
+    line that is no SMTP reply), and how many bytes they took. ``texts`` holds the lines of
+    a multi-line reply that is not complete yet (from one call to the next). A line of
+    :data:`MAX_LINE` bytes or more, or a reply of more than :data:`MAX_LINES` lines, is
+    :class:`_Lost`: memory stays bounded whatever the server sends.
+
+    >>> replies(b"250 2.1.0 Ok\\r\\n354 End data\\r\\n25", [])
+    ([(250, b'2.1.0 Ok'), (354, b'End data')], 28)
+    >>> texts = []
+    >>> replies(b"250-first\\r\\n", texts), texts
+    (([], 11), [b'first'])
+    >>> replies(b"250 last\\r\\n", texts)
+    ([(250, b'first\\nlast')], 10)
+    """
+    found: list[tuple[int, bytes]] = []
+    pos = 0
+    while True:
+        end = buffer.find(b"\n", pos)
+        if end < 0:
+            if len(buffer) - pos >= MAX_LINE:
+                raise _Lost(f"a reply line longer than {MAX_LINE} bytes")
+            return found, pos
+        if end - pos >= MAX_LINE:
+            raise _Lost(f"a reply line longer than {MAX_LINE} bytes")
+        line = buffer[pos : end + 1]
+        pos = end + 1
+        code = line[:3]
+        texts.append(line[4:].strip(b" \t\r\n"))
+        if not (code.isdigit() and len(code) == 3):
+            found.append((-1, b"\n".join(texts)))  # no SMTP reply: the session ends
+            texts.clear()
+        elif line[3:4] != b"-":
+            found.append((int(code), b"\n".join(texts)))
+            texts.clear()
+        elif len(texts) >= MAX_LINES:
+            raise _Lost(f"a reply of more than {MAX_LINES} lines")
 
 
 # -- the token bucket ------------------------------------------------------------------------
@@ -581,17 +549,21 @@ class _Bucket:
     def __init__(self, rate: float | None) -> None:
         self.interval = 1 / rate if rate else 0.0
         self.next = time.monotonic()
-        self.lock = threading.Lock()
 
-    def wait(self, stop: threading.Event) -> None:
+    def due(self, now: float) -> float:
+        """0 (a token taken) when a message may start now; else the seconds to wait.
+
+        >>> bucket = _Bucket(10.0)
+        >>> now = bucket.next
+        >>> bucket.due(now), round(bucket.due(now), 2), bucket.due(now + 0.1)
+        (0.0, 0.1, 0.0)
+        """
         if not self.interval:
-            return
-        with self.lock:
-            now = time.monotonic()
-            at = max(self.next, now)
-            self.next = at + self.interval
-        if at > now:
-            stop.wait(at - now)
+            return 0.0
+        if self.next > now:
+            return self.next - now
+        self.next = now + self.interval
+        return 0.0
 
 
 @dataclass
@@ -602,19 +574,62 @@ class _Job:
     faults: int = 0  # internal errors
 
 
+@dataclass
+class _Tx:
+    """One message's transaction on a connection."""
+
+    job: _Job
+    commands: deque[tuple[str, bytes, int]]  # not written yet (one command at a time)
+    first: tuple[str, str, str] | None = None  # the first refusal: (judged, reply, command)
+    marked: bool = False  # journaled as on the wire: its body may go
+
+
 class _Connection:
-    """A sending thread's connection, and the outcome it has yet to commit."""
+    """One of the ``connections`` slots: its session (when open), what it has written and
+    not yet had answered (``expect``, in order), and the bytes it has yet to write."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.smtp: Client | None = None
-        self.done: tuple[str, str, str] | None = None
+        self.sock: socket.socket | None = None
+        self.pipelining = False
+        self.inbox = b""
+        self.texts: list[bytes] = []
+        self.outbox = b""
+        self.expect: deque[tuple[str, _Tx | None, int]] = deque()
+        self.deadline = 0.0
+        self.group = (0, 0)  # commands written together, replies to them read so far
+        self.envelope: _Tx | None = None  # MAIL/RCPT/DATA written, DATA not yet answered
+        self.body: _Tx | None = None  # the message written, the final reply not yet read
+        self.ready: _Tx | None = None  # DATA answered 354: the body waits for the journal
+        self.opening = False
+        self.reopen_at: float | None = None
         self.retired = False
+
+    def idle(self) -> bool:
+        return not self.expect and self.envelope is None and self.ready is None
+
+    def jobs(self) -> list[_Job]:
+        found = [tx.job for tx in (self.body, self.ready, self.envelope) if tx is not None]
+        return list({id(job): job for job in found}.values())
 
 
 class Delivery:
     """``start``, ``submit`` messages, read outcomes from ``results`` (and one-line notes
-    about connections from ``notes``); ``close`` waits for the rest."""
+    about connections from ``notes``); ``close`` sends the rest.
+
+    One thread drives every connection (a :mod:`selectors` loop, non-blocking sockets): no
+    hand-over between threads under one GIL. :meth:`submit` queues a message and lets the
+    loop run without waiting while there is room in the queue (the next rows are built
+    while the messages before them are on the wire), and waits for the loop while the
+    queue is full. Connections are opened (connect, STARTTLS, AUTH: smtplib's) by a short
+    thread each, so a slow greeting holds nobody up.
+
+    With PIPELINING, MAIL, RCPT and DATA go in one write, and a message's body and final
+    dot go in one write with the next message's MAIL, RCPT and DATA (RFC 2920 lets the
+    message content start a group): one round trip a message. Without it, one command at a
+    time. Before any body is written, one :meth:`Ledger.steps` commit records every
+    outcome read so far and marks that message as on the wire."""
 
     def __init__(self, settings: SmtpSettings, date: Callable[[], bytes]) -> None:
         self.settings = settings
@@ -627,20 +642,18 @@ class Delivery:
         self.bucket = _Bucket(settings.rate)
         self.helo = settings.helo or socket.getfqdn()  # once, not per connection
         self.where = settings.where
-        self._cond = threading.Condition()
         self._ready: deque[_Job] = deque()
         self._later: list[tuple[float, int, _Job]] = []
         self._order = itertools.count()
-        self._busy = 0
-        self._closing = False
-        self._workers = 0
-        self._live = 0
-        self._failures = 0
+        self._done: list[tuple[str, str, str]] = []  # outcomes read, not yet committed
+        self._failures = 0  # connections that could not be made in a row
         self._one_at_a_time = False  # the server's PIPELINING did not work
-        self.threads = [
-            threading.Thread(target=self._work, args=(f"connection {n + 1}",), daemon=True)
-            for n in range(settings.connections)
-        ]
+        self._slots = [_Connection(f"connection {n + 1}") for n in range(settings.connections)]
+        self._opened: queue.Queue[tuple[_Connection, Client | None, BaseException | None]]
+        self._opened = queue.Queue()
+        # made by start(), in the process that sends (--jobs forks after __init__)
+        self._selector: selectors.BaseSelector | None = None
+        self._wake: tuple[socket.socket, socket.socket] | None = None
 
     # -- connections ---------------------------------------------------------------------
     def _context(self) -> ssl.SSLContext:
@@ -702,7 +715,7 @@ class Delivery:
             time.sleep(min(s.backoff * 2.0 ** (attempt - 1), _BACKOFF_CAP))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    # -- the main thread's side ----------------------------------------------------------
+    # -- the row loop's side -------------------------------------------------------------
     def share(self, parts: int) -> None:
         """Make this Delivery one of ``parts`` that send at once (``--jobs N`` over SMTP):
         ``--rate`` is for the whole run, so each keeps ``1/parts`` of it.
@@ -716,57 +729,405 @@ class Delivery:
             self.bucket = _Bucket(self.settings.rate / parts)
 
     def start(self, ledger: Ledger | None = None) -> None:
-        """Start the sending threads; ``ledger`` keeps each outcome (none for proofs)."""
+        """Open the connections; ``ledger`` keeps each outcome (none for proofs)."""
         self.ledger = ledger
-        with self._cond:
-            self._workers = len(self.threads)
-        for thread in self.threads:
-            thread.start()
+        self._selector = selectors.DefaultSelector()
+        self._wake = socket.socketpair()
+        self._wake[0].setblocking(False)
+        self._selector.register(self._wake[0], selectors.EVENT_READ, None)
+        for conn in self._slots:
+            self._open(conn)
 
     def submit(self, job: Outgoing) -> None:
-        """Queue ``job`` (blocks while every connection is busy: memory stays flat)."""
-        with self._cond:
-            while (
-                len(self._ready) >= 2 * self.settings.connections
-                and self._workers
-                and not self.stop.is_set()
-            ):
-                self._cond.wait(0.5)
-            if not self.stop.is_set() and self._workers:
-                self._ready.append(_Job(job))
-                self._cond.notify_all()
-                return
-        self._give_up(_Job(job))
+        """Queue ``job``, let the connections go on, and wait for them while the queue is
+        full (memory stays flat)."""
+        if self.stop.is_set() or not self._live_slots():
+            self._give_up(_Job(job))
+            return
+        self._ready.append(_Job(job))
+        limit = 2 * self.settings.connections
+
+        def room() -> bool:
+            return len(self._ready) < limit or self.stop.is_set() or not self._live_slots()
+
+        self._pump(room, wait=not room())
 
     def close(self) -> None:
-        """Let the threads finish what is queued (retries included), then end them; what
-        is left when the run stopped is reported ``unsent`` (it stays pending)."""
-        with self._cond:
-            self._closing = True
-            self._cond.notify_all()
-        for thread in self.threads:
-            if thread.ident is not None:
-                thread.join()
-        with self._cond:
-            left = list(self._ready) + [job for _, _, job in sorted(self._later)]
-            self._ready.clear()
-            self._later.clear()
+        """Send what is queued (retries included), then end the sessions; what is left
+        when the run stopped is reported ``unsent`` (it stays pending)."""
+        if self._selector is not None:
+            self._pump(self._finished, wait=True)
+        self._commit()
+        left = list(self._ready) + [job for _, _, job in sorted(self._later)]
+        for conn in self._slots:
+            left.extend(conn.jobs())
+            self._end(conn)
+        self._ready.clear()
+        self._later.clear()
         for job in left:
             self._give_up(job)
+        self.discard()
+
+    def discard(self) -> None:
+        """Release the loop's selector and wake-up sockets."""
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
+        if self._wake is not None:
+            for end in self._wake:
+                end.close()
+            self._wake = None
 
     def halt(self, error: OutreachError | None = None) -> None:
-        """Stop sending (the main thread failed): the threads finish their message."""
+        """Stop sending (the row loop failed): what is on the wire is finished."""
         if error is not None and self.fatal is None:
             self.fatal = error
         self.stop.set()
-        with self._cond:
-            self._cond.notify_all()
 
-    # -- the sending threads -------------------------------------------------------------
-    def _fail_run(self, error: OutreachError) -> None:
-        if self.fatal is None:
-            self.fatal = error
-        self.halt()
+    # -- the loop ------------------------------------------------------------------------
+    def _live_slots(self) -> bool:
+        return any(not conn.retired for conn in self._slots)
+
+    def _finished(self) -> bool:
+        busy = any(conn.jobs() for conn in self._slots)
+        if not self._live_slots() or self.stop.is_set():
+            return not busy
+        return not (self._ready or self._later or busy)
+
+    def _pump(self, enough: Callable[[], bool], *, wait: bool) -> None:
+        """Run the connections until ``enough()``, or once without waiting (``wait``
+        false)."""
+        selector = self._selector
+        assert selector is not None
+        while True:
+            now = time.monotonic()
+            self._schedule(now)
+            self._commit()
+            if wait and enough():
+                return
+            for key, events in selector.select(self._timeout(now) if wait else 0.0):
+                conn = key.data
+                if conn is None:
+                    self._adopt()
+                    continue
+                try:
+                    if events & selectors.EVENT_WRITE:
+                        self._write(conn)
+                    if events & selectors.EVENT_READ and conn.sock is not None:
+                        self._read(conn)
+                except _Lost as exc:
+                    self._lose(conn, exc)
+                except Exception as exc:  # a bug: one line; the messages are tried again
+                    self._fault(conn, exc)
+            self._expire(time.monotonic())
+            if not wait:
+                self._schedule(time.monotonic())
+                self._commit()
+                return
+
+    def _timeout(self, now: float) -> float:
+        times = [conn.deadline for conn in self._slots if conn.expect]
+        times += [conn.reopen_at for conn in self._slots if conn.reopen_at is not None]
+        if self._later:
+            times.append(self._later[0][0])
+        if self.bucket.interval and self._ready:
+            times.append(self.bucket.next)
+        return max(0.0, min(times) - now) if times else 1.0
+
+    def _schedule(self, now: float) -> None:
+        """Retries that are due back in line; closed connections reopened; idle ones given
+        their next message."""
+        while self._later and self._later[0][0] <= now:
+            self._ready.appendleft(heapq.heappop(self._later)[2])
+        waiting = self._ready or self._later
+        for conn in self._slots:
+            if conn.retired or conn.opening or self.stop.is_set():
+                continue
+            if conn.smtp is None:
+                if waiting and (conn.reopen_at is None or conn.reopen_at <= now):
+                    self._open(conn)
+                continue
+            if self._ready and self._takes(conn):
+                self._begin(conn, now)
+
+    def _takes(self, conn: _Connection, *, body: bool = False) -> bool:
+        """Whether ``conn`` may start its next message now (``body``: its last one's body
+        is about to be written)."""
+        if conn.envelope is not None or conn.ready is not None or (conn.outbox and not body):
+            return False
+        return conn.pipelining or (conn.body is None and not conn.expect)
+
+    def _begin(self, conn: _Connection, now: float) -> None:
+        """The next message's MAIL, RCPT and DATA on ``conn`` (when ``--rate`` allows)."""
+        if self.bucket.due(now):
+            return
+        job = self._ready.popleft()
+        smtp = conn.smtp
+        assert smtp is not None
+        if job.out.utf8 and not smtp.has_extn("smtputf8"):
+            reason = "the address needs SMTPUTF8, which the server does not offer"
+            self._settle(job, "failed", reason)
+            return
+        job.tries += 1
+        tx = conn.envelope = _Tx(job, deque())
+        try:
+            tx.commands.extend(envelope(self.settings.envelope_from, job.out))
+            self._next_command(conn, tx)
+        except _Lost as exc:
+            self._lose(conn, exc)
+        except Exception as exc:
+            self._fault(conn, exc)
+
+    def _next_command(self, conn: _Connection, tx: _Tx) -> None:
+        """Write ``tx``'s commands: all at once with PIPELINING, else the next one."""
+        if conn.pipelining:
+            commands = list(tx.commands)
+            tx.commands.clear()
+        else:
+            commands = [tx.commands.popleft()]
+        for command, _, expected in commands:
+            conn.expect.append((command, tx, expected))
+        self._send(conn, b"".join(line for _, line, _ in commands), len(commands))
+
+    def _send(self, conn: _Connection, data: bytes, commands: int, *, flush: bool = True) -> None:
+        """Write ``data`` (``commands`` replies are due for it), now or, when not
+        ``flush``, with what is written next."""
+        if len(conn.expect) == commands:  # the first of a group: its replies are timed
+            conn.deadline = time.monotonic() + self.settings.timeout
+            conn.group = (commands, 0)
+        else:
+            conn.group = (conn.group[0] + commands, conn.group[1])
+        conn.outbox += data
+        if flush:
+            self._write(conn)
+
+    def _write(self, conn: _Connection) -> None:
+        sock = conn.sock
+        if sock is None:
+            return
+        try:
+            while conn.outbox:
+                sent = sock.send(conn.outbox)
+                conn.outbox = conn.outbox[sent:]
+        except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+            pass
+        except OSError as exc:
+            raise _Lost(f"the connection failed: {_why(exc, self.settings.timeout)}") from None
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if conn.outbox else 0)
+        selector = self._selector
+        assert selector is not None
+        if selector.get_key(sock).events != events:
+            selector.modify(sock, events, conn)
+
+    def _read(self, conn: _Connection) -> None:
+        """What the server sent, as replies: one read (TLS: with the rest of its record),
+        so a server that never stops talking gets no more memory than :func:`replies`
+        allows before it loses the connection."""
+        sock = conn.sock
+        assert sock is not None
+        chunks: list[bytes] = []
+        try:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise _Lost("the server closed the connection")
+            chunks.append(chunk)
+            if isinstance(sock, ssl.SSLSocket) and sock.pending():
+                chunks.append(sock.recv(sock.pending()))
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            if not chunks:
+                return
+        except OSError as exc:
+            raise _Lost(f"the connection failed: {_why(exc, self.settings.timeout)}") from None
+        buffer = conn.inbox + b"".join(chunks) if conn.inbox else b"".join(chunks)
+        found, used = replies(buffer, conn.texts)
+        conn.inbox = buffer[used:]
+        for code, text in found:
+            if conn.sock is None:
+                return  # the session ended after an earlier reply in this read
+            self._reply(conn, code, text)
+
+    def _reply(self, conn: _Connection, code: int, text: bytes) -> None:
+        if not conn.expect:
+            raise _Lost(f"a reply nothing asked for: {_reply(code, text)}")
+        command, tx, expected = conn.expect.popleft()
+        size, got = conn.group
+        conn.group = (size, got + 1)
+        conn.deadline = time.monotonic() + self.settings.timeout
+        judged = verdict(code, expected)
+        # in words only where they are kept or shown (most replies are an expected 250)
+        reply = _reply(code, text) if judged != "ok" or command == "." else ""
+        if judged == "lost":
+            where = "after the message" if command == "." else command
+            raise _Lost(f"{where}: {reply}", answered=True)
+        if command == ".":
+            assert tx is not None
+            conn.body = None
+            if judged == "ok":
+                self._settle(tx.job, "accepted", reply)
+            elif judged == "deferred":
+                self._again(tx.job, reply, self._delay(tx.job))
+            else:
+                self._settle(tx.job, "failed", reply)
+        elif command == "RSET":
+            if judged != "ok":  # in no known state: the next message opens another connection
+                raise _Lost(f"RSET: {reply}", answered=True)
+        elif command == "END":  # the final dot alone, after a 354 that followed a refusal
+            assert tx is not None
+            conn.envelope = None
+            self._refused(conn, tx)
+        else:
+            assert tx is not None
+            self._answered(conn, tx, command, judged, reply)
+
+    def _answered(self, conn: _Connection, tx: _Tx, command: str, judged: str, reply: str) -> None:
+        """A reply to MAIL, RCPT or DATA."""
+        if judged != "ok" and tx.first is None:
+            tx.first = (judged, reply, command)
+            tx.commands.clear()  # one command at a time: nothing more is written
+        if command != "DATA" and (tx.commands or tx.first is None):
+            if tx.commands:
+                self._next_command(conn, tx)
+            return  # the rest of a pipelined group is on its way
+        if command != "DATA" and any(t is tx for _, t, _ in conn.expect):
+            return  # DATA's reply is still to come
+        if command == "DATA" and judged == "ok" and tx.first is not None:
+            # 354 although refused: an empty message's end (the envelope stays this
+            # connection's until its reply: nothing else is written before the RSET)
+            conn.expect.append(("END", tx, 2))
+            self._send(conn, b".\r\n", 1)
+            return
+        conn.envelope = None
+        if tx.first is None:
+            conn.ready = tx  # the body goes once the journal says so (_commit)
+        else:
+            self._refused(conn, tx)
+
+    def _refused(self, conn: _Connection, tx: _Tx) -> None:
+        """The transaction stopped before its message: the first refusal decides, then
+        RSET (its reply read too)."""
+        self._outcome_before_message(tx)
+        if conn.sock is not None:
+            conn.expect.append(("RSET", None, 2))
+            self._send(conn, b"RSET\r\n", 1)
+
+    def _outcome_before_message(self, tx: _Tx) -> None:
+        assert tx.first is not None
+        judged, reply, command = tx.first
+        job = tx.job
+        if judged == "failed" and command == "MAIL" and not job.out.utf8:
+            sender = self.settings.envelope_from
+            self._fail_run(RunError(f"{self.where} refused the sender {sender}: {reply}"))
+            self._done.append((job.out.key, "pending", reply))
+            self._requeue(job)  # reported when the run ends, not sent
+        elif judged == "deferred":
+            attempts = self._tried(job, reply)
+            if attempts is None:
+                self._requeue(job)
+            elif attempts >= self.settings.attempts:
+                self._settle(job, "failed", f"{reply} ({attempts} attempts)")
+            elif job.tries >= TRIES_PER_RUN:
+                self._settle(job, "deferred", reply)
+            else:
+                heapq.heappush(
+                    self._later, (time.monotonic() + self._delay(job), next(self._order), job)
+                )
+        else:
+            self._settle(job, "failed", reply)
+
+    def _tried(self, job: _Job, reply: str) -> int | None:
+        if self.ledger is None:
+            job.attempts += 1
+            return job.attempts
+        try:
+            job.attempts = self.ledger.tried(job.out.key, reply)
+        except OutreachError as exc:
+            self._fail_run(exc)
+            return None
+        return job.attempts
+
+    def _commit(self) -> None:
+        """One commit: every outcome read so far, and each message whose body is next as on
+        the wire; then those bodies are written (each followed, with PIPELINING, by the
+        next message's MAIL, RCPT and DATA)."""
+        waiting = [conn for conn in self._slots if conn.ready is not None]
+        if self.stop.is_set():
+            for conn in waiting:  # their bodies stay unsent: the session ends with them
+                assert conn.ready is not None
+                self._requeue(conn.ready.job)
+                conn.ready = None
+                self._drop(conn)
+            waiting = []
+        if not self._done and not waiting:
+            return
+        done, self._done = self._done, []
+        txs = [conn.ready for conn in waiting if conn.ready is not None]
+        if self.ledger is None:
+            attempts = [tx.job.attempts + 1 for tx in txs]
+        else:
+            try:
+                attempts = self.ledger.steps(done, [tx.job.out.key for tx in txs])
+            except OutreachError as exc:
+                self._fail_run(exc)
+                for conn in waiting:
+                    assert conn.ready is not None
+                    self._requeue(conn.ready.job)
+                    conn.ready = None
+                    self._drop(conn)
+                return
+        now = time.monotonic()
+        for conn, tx, count in zip(waiting, txs, attempts, strict=True):
+            tx.job.attempts = count
+            conn.ready = None
+            conn.body = tx
+            conn.expect.append((".", tx, 2))
+            try:
+                self._send(conn, stuffed(tx.job.out.data(self.date())), 1, flush=False)
+                if self._ready and self._takes(conn, body=True) and not self.stop.is_set():
+                    self._begin(conn, now)  # in the same write
+                self._write(conn)
+            except _Lost as exc:
+                self._lose(conn, exc)
+            except Exception as exc:
+                self._fault(conn, exc)
+
+    def _expire(self, now: float) -> None:
+        for conn in self._slots:
+            if conn.expect and conn.deadline <= now and conn.sock is not None:
+                self._lose(
+                    conn,
+                    _Lost(f"no complete reply within {self.settings.timeout:g} s", timed_out=True),
+                )
+
+    # -- outcomes ------------------------------------------------------------------------
+    def _settle(self, job: _Job, state: str, reply: str) -> None:
+        """A final outcome: committed before any connection writes another message,
+        reported now."""
+        out = job.out
+        self._done.append((out.key, "pending" if state == "deferred" else state, reply))
+        self.results.put(
+            Result(out.key, out.line, state, reply, out.recipient, job.tries, job.attempts)
+        )
+
+    def _again(self, job: _Job, reply: str, delay: float | None = None) -> None:
+        """A 4xx after the message (after ``delay``) or a lost session (at once): tried
+        again while this run and ``--attempts`` allow, else settled."""
+        if job.attempts >= self.settings.attempts:
+            self._settle(job, "failed", f"{reply} ({job.attempts} attempts)")
+        elif job.tries >= TRIES_PER_RUN:
+            self._settle(job, "deferred", reply)
+        else:
+            self._done.append((job.out.key, "pending", reply))  # before its next try
+            self._requeue(job, delay)
+
+    def _requeue(self, job: _Job, delay: float | None = None) -> None:
+        """Back in the queue: first in line, or after ``delay`` seconds."""
+        if delay is None:
+            self._ready.appendleft(job)
+        else:
+            heapq.heappush(self._later, (time.monotonic() + delay, next(self._order), job))
+
+    def _delay(self, job: _Job) -> float:
+        return min(self.settings.backoff * 2.0 ** max(job.tries - 1, 0), _BACKOFF_CAP)
 
     def _give_up(self, job: _Job) -> None:
         """``job`` is not sent: the run stopped (it stays pending in the journal)."""
@@ -776,257 +1137,163 @@ class Delivery:
             Result(out.key, out.line, "unsent", why, out.recipient, job.tries, job.attempts)
         )
 
-    def _take(self, conn: _Connection) -> _Job | None:
-        """The next message for ``conn``: a retry that is due, else the next in line;
-        ``None`` when there is nothing left to send or the run stopped. While it waits,
-        the connection's last outcome is committed rather than held."""
-        while True:
-            with self._cond:
-                if self.stop.is_set():
-                    return None
-                now = time.monotonic()
-                if self._later and self._later[0][0] <= now:
-                    job = heapq.heappop(self._later)[2]
-                elif self._ready:
-                    job = self._ready.popleft()
-                elif self._closing and not self._later and not self._busy:
-                    return None
-                else:
-                    job = None
-                    if conn.done is None:
-                        wait = self._later[0][0] - now if self._later else 1.0
-                        self._cond.wait(min(wait, 1.0))
-                        continue
-                if job is not None:
-                    self._busy += 1
-                    self._cond.notify_all()
-                    return job
-            self._flush(conn)
+    def _fail_run(self, error: OutreachError) -> None:
+        if self.fatal is None:
+            self.fatal = error
+        self.stop.set()
 
-    def _flush(self, conn: _Connection) -> None:
-        done, conn.done = conn.done, None
-        if done is not None and self.ledger is not None:
-            try:
-                self.ledger.step(done, None)
-            except OutreachError as exc:
-                self._fail_run(exc)
+    # -- sessions that end ---------------------------------------------------------------
+    def _lose(self, conn: _Connection, lost: _Lost) -> None:
+        """The session is lost: a refusal that came stands; the message whose body went is
+        tried again (it counts: the server may have had it); one whose envelope only went,
+        too; the connection is opened again when there is work."""
+        size, got = conn.group
+        refused = conn.envelope is not None and conn.envelope.first is not None
+        if not lost.answered and 0 < got < size and (not refused or lost.timed_out):
+            self._pipelining_failed()
+        why = f"connection lost: {lost.why}"
+        if conn.envelope is not None and conn.envelope.first is not None:
+            self._outcome_before_message(conn.envelope)
+            conn.envelope = None
+        for tx in (conn.body, conn.ready, conn.envelope):
+            if tx is not None:
+                self._again(tx.job, why)
+        conn.body = conn.ready = conn.envelope = None
+        self._drop(conn)
 
-    def _requeue(self, job: _Job, delay: float | None = None) -> None:
-        """Back in the queue: first in line, or after ``delay`` seconds."""
-        with self._cond:
-            if delay is None:
-                self._ready.appendleft(job)
-            else:
-                heapq.heappush(self._later, (time.monotonic() + delay, next(self._order), job))
-            self._cond.notify_all()
-
-    def _work(self, name: str) -> None:
-        conn = _Connection(name)
-        try:
-            while True:
-                job = self._take(conn)
-                if job is None:
-                    return
-                try:
-                    self._handle(conn, job)
-                except Exception as exc:  # a bug: one line; the message is tried again
-                    self._fault(conn, job, exc)
-                finally:
-                    with self._cond:
-                        self._busy -= 1
-                        self._cond.notify_all()
-                if conn.retired or (conn.smtp is None and self.stop.is_set()):
-                    return
-        finally:
-            self._finish(conn)
-
-    def _handle(self, conn: _Connection, job: _Job) -> None:
-        if conn.smtp is not None and conn.smtp.sock is None:
-            self._drop(conn)  # closed after a bad reply
-        if conn.smtp is None:
-            conn.smtp = self._open(conn)
-            if conn.smtp is None:  # one connection fewer, or the run stopped
-                self._requeue(job)
-                return
-        self._send(conn, conn.smtp, job)
-
-    def _send(self, conn: _Connection, smtp: Client, job: _Job) -> None:
-        """One message over ``smtp``: its outcome decided by :func:`transaction`."""
-        out = job.out
-        if not self._mark(conn, job):
-            self._requeue(job)
-            return
-        if out.utf8 and not smtp.has_extn("smtputf8"):
-            reason = "the address needs SMTPUTF8, which the server does not offer"
-            self._settle(conn, job, "failed", reason)
-            return
-        self.bucket.wait(self.stop)
-        sender = self.settings.envelope_from
-        pipelining = not self._one_at_a_time
-        try:
-            state, reply, command = transaction(
-                smtp, sender, out, out.data(self.date()), pipelining=pipelining
-            )
-        except (OSError, smtplib.SMTPException) as exc:
-            self._pipelining_failed(smtp)
-            self._drop(conn)
-            self._again(conn, job, f"connection lost: {_why(exc, self.settings.timeout)}")
-            return
-        self._pipelining_failed(smtp)
-        if state == "failed" and command == "MAIL" and not out.utf8:
-            self._fail_run(RunError(f"{self.where} refused the sender {sender}: {reply}"))
-            self._commit(conn, (out.key, "pending", reply))
-            self._requeue(job)  # reported when the run ends, not sent
-            return
-        if state == "deferred":
-            self._again(conn, job, reply, self._delay(job))
-            return
-        self._settle(conn, job, state, reply)
-
-    def _pipelining_failed(self, smtp: Client) -> None:
-        """When ``smtp`` found that the server's PIPELINING does not work: one note, and
+    def _pipelining_failed(self) -> None:
+        """The server offers PIPELINING but answered only part of a group: one note, and
         every later message on every connection is sent one command at a time."""
-        if not smtp.pipelining_failed or self._one_at_a_time:
+        if self._one_at_a_time:
             return
-        with self._cond:
-            if self._one_at_a_time:
-                return
-            self._one_at_a_time = True
+        self._one_at_a_time = True
+        for conn in self._slots:
+            conn.pipelining = False
         self.notes.put(f"{self.where}: PIPELINING did not work: sending one command at a time")
 
-    def _delay(self, job: _Job) -> float:
-        return min(self.settings.backoff * 2.0 ** max(job.tries - 1, 0), _BACKOFF_CAP)
-
-    def _again(self, conn: _Connection, job: _Job, reply: str, delay: float | None = None) -> None:
-        """A 4xx (after ``delay``) or a lost session (at once): tried again while this run
-        and ``--attempts`` allow, else settled."""
-        if job.attempts >= self.settings.attempts:
-            self._settle(conn, job, "failed", f"{reply} ({job.attempts} attempts)")
-        elif job.tries >= TRIES_PER_RUN:
-            self._settle(conn, job, "deferred", reply)
-        elif self._commit(conn, (job.out.key, "pending", reply)):
-            # committed before another connection can take it up
-            self._requeue(job, delay)
-        else:
-            self._requeue(job)  # the journal failed: the run is stopping
-
-    def _settle(self, conn: _Connection, job: _Job, state: str, reply: str) -> None:
-        """A final outcome: committed with this connection's next message (or when it
-        ends), reported now."""
-        out = job.out
-        conn.done = (out.key, "pending" if state == "deferred" else state, reply)
-        self.results.put(
-            Result(out.key, out.line, state, reply, out.recipient, job.tries, job.attempts)
-        )
-
-    def _mark(self, conn: _Connection, job: _Job) -> bool:
-        """The last outcome of ``conn`` and ``job`` on the wire, in one commit."""
-        job.tries += 1
-        if self.ledger is None:
-            job.attempts += 1
-            conn.done = None
-            return True
-        try:
-            job.attempts = self.ledger.step(conn.done, job.out.key)
-        except OutreachError as exc:
-            job.tries -= 1
-            self._fail_run(exc)
-            return False
-        conn.done = None
-        return True
-
-    def _commit(self, conn: _Connection, done: tuple[str, str, str]) -> bool:
-        assert conn.done is None
-        if self.ledger is None:
-            return True
-        try:
-            self.ledger.step(done, None)
-        except OutreachError as exc:
-            self._fail_run(exc)
-            return False
-        return True
-
-    def _open(self, conn: _Connection) -> Client | None:
-        """A new connection for ``conn``; ``None`` when this thread should end: another
-        connection is up (or trying) and this one cannot be made, or the run stopped."""
-        s = self.settings
-        while not self.stop.is_set():
-            try:
-                smtp = self.connect()
-            except RunError as exc:
-                self._fail_run(exc)
-                return None
-            except (OSError, smtplib.SMTPException, UnicodeError) as exc:
-                why = _why(exc, s.timeout)
-                with self._cond:
-                    retire = self._live > 0 or self._workers > 1
-                    if retire:
-                        self._workers -= 1
-                        left = self._workers
-                    else:
-                        self._failures += 1
-                        failures = self._failures
-                if retire:
-                    self.notes.put(
-                        f"{self.where}: {conn.name} could not connect ({why}): going on with "
-                        f"{left} connection{'s' if left != 1 else ''}"
-                    )
-                    conn.retired = True  # counted out already
-                    return None
-                if failures >= s.attempts:
-                    self._fail_run(
-                        RunError(f"cannot connect to {self.where} ({failures} tries): {why}")
-                    )
-                    return None
-                self.stop.wait(min(s.backoff * 2.0 ** (failures - 1), _BACKOFF_CAP))
-                continue
-            with self._cond:
-                self._live += 1
-                self._failures = 0
-            return smtp
-        return None
-
-    def _drop(self, conn: _Connection) -> None:
-        if conn.smtp is None:
-            return
-        conn.smtp.close()
-        conn.smtp = None
-        with self._cond:
-            self._live -= 1
-
-    def _fault(self, conn: _Connection, job: _Job, exc: Exception) -> None:
-        """A bug in a sending thread: one line, a new connection, and the message tried
-        again (at most :data:`TRIES_PER_RUN` times: then it stays for the next run)."""
+    def _fault(self, conn: _Connection, exc: Exception) -> None:
+        """A bug: one line, a new connection, and the messages of this one tried again (at
+        most :data:`TRIES_PER_RUN` times: then they stay for the next run)."""
         name = type(exc).__name__
         self.notes.put(
             f"{self.where}: {conn.name}: internal error: {name}: {_text(str(exc), 200)} "
             "(the message is tried again on a new connection; please report it)"
         )
+        jobs = conn.jobs()
+        conn.body = conn.ready = conn.envelope = None
         self._drop(conn)
-        job.faults += 1
-        if job.faults < TRIES_PER_RUN:
-            self._requeue(job)
-            return
-        out = job.out
-        reply = f"not sent: internal error: {name}"
-        self.results.put(
-            Result(out.key, out.line, "deferred", reply, out.recipient, job.tries, job.attempts)
-        )
+        for job in jobs:
+            job.faults += 1
+            if job.faults < TRIES_PER_RUN:
+                self._requeue(job)
+                continue
+            out = job.out
+            reply = f"not sent: internal error: {name}"
+            self._done.append((out.key, "pending", reply))
+            self.results.put(
+                Result(out.key, out.line, "deferred", reply, out.recipient, job.tries, job.attempts)
+            )
 
-    def _finish(self, conn: _Connection) -> None:
-        self._flush(conn)
-        smtp, conn.smtp = conn.smtp, None
-        if smtp is not None:
+    def _drop(self, conn: _Connection) -> None:
+        """Close the session (without QUIT): it was lost, or is in no known state."""
+        self._forget(conn)
+        if conn.smtp is not None:
+            conn.smtp.close()
+        conn.smtp = conn.sock = None
+        conn.inbox, conn.outbox = b"", b""
+        conn.texts.clear()
+        conn.expect.clear()
+        conn.group = (0, 0)
+
+    def _end(self, conn: _Connection) -> None:
+        """QUIT a session that is in a known state; close any other."""
+        smtp = conn.smtp
+        if smtp is None or conn.sock is None or conn.expect or conn.outbox:
+            self._drop(conn)
+            return
+        self._forget(conn)
+        try:
+            conn.sock.settimeout(self.settings.timeout)
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+        conn.smtp = conn.sock = None
+
+    def _forget(self, conn: _Connection) -> None:
+        if conn.sock is not None and self._selector is not None:
+            with contextlib.suppress(KeyError, ValueError):
+                self._selector.unregister(conn.sock)
+
+    # -- opening connections -------------------------------------------------------------
+    def _open(self, conn: _Connection) -> None:
+        """Open ``conn`` in a thread of its own; :meth:`_adopt` takes the result."""
+        conn.opening = True
+        conn.reopen_at = None
+        threading.Thread(target=self._opener, args=(conn,), daemon=True).start()
+
+    def _opener(self, conn: _Connection) -> None:
+        smtp: Client | None = None
+        error: BaseException | None = None
+        try:
+            smtp = self.connect()
+        except BaseException as exc:  # told to the loop, which decides
+            error = exc
+        self._opened.put((conn, smtp, error))
+        wake = self._wake
+        if wake is not None:
+            with contextlib.suppress(OSError):
+                wake[1].send(b"\0")
+
+    def _adopt(self) -> None:
+        """Connections that were opened (or could not be)."""
+        if self._wake is not None:
+            with contextlib.suppress(OSError):
+                self._wake[0].recv(4096)
+        while True:
             try:
-                smtp.quit()
-            except (OSError, smtplib.SMTPException):
+                conn, smtp, error = self._opened.get_nowait()
+            except queue.Empty:
+                return
+            conn.opening = False
+            if smtp is not None and self.stop.is_set():
                 smtp.close()
-        with self._cond:
-            if smtp is not None:
-                self._live -= 1
-            if not conn.retired:
-                self._workers -= 1
-            self._cond.notify_all()
+            elif smtp is not None and smtp.sock is not None:
+                self._failures = 0
+                conn.smtp, conn.sock = smtp, smtp.sock
+                conn.pipelining = "pipelining" in smtp.esmtp_features and not self._one_at_a_time
+                conn.inbox = smtp._buffer[smtp._pos :] if smtp._reading is smtp.sock else b""
+                conn.sock.setblocking(False)
+                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                assert self._selector is not None
+                self._selector.register(conn.sock, selectors.EVENT_READ, conn)
+            elif isinstance(error, RunError):
+                self._fail_run(error)
+            elif isinstance(error, (OSError, smtplib.SMTPException, UnicodeError)):
+                self._could_not_connect(conn, _why(error, self.settings.timeout))
+            elif error is not None:
+                self._fail_run(RunError(f"{self.where}: {conn.name}: internal error: {error!r}"))
+
+    def _could_not_connect(self, conn: _Connection, why: str) -> None:
+        """One connection fewer while another is up (or trying); else tried again after
+        the backoff, and the run stops after ``attempts`` failures in a row."""
+        others = [c for c in self._slots if c is not conn and not c.retired]
+        if others:  # up, or trying
+            conn.retired = True
+            left = len(others)
+            self.notes.put(
+                f"{self.where}: {conn.name} could not connect ({why}): going on with "
+                f"{left} connection{'s' if left != 1 else ''}"
+            )
+            return
+        self._failures += 1
+        if self._failures >= self.settings.attempts:
+            self._fail_run(
+                RunError(f"cannot connect to {self.where} ({self._failures} tries): {why}")
+            )
+            conn.retired = True
+            return
+        backoff = min(self.settings.backoff * 2.0 ** (self._failures - 1), _BACKOFF_CAP)
+        conn.reopen_at = time.monotonic() + backoff
 
 
 def _hello(smtp: smtplib.SMTP) -> None:

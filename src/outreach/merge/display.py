@@ -82,6 +82,13 @@ def summary_lines(summary: MergeSummary) -> list[str]:
     ]
     if summary.unsafe_rows:
         lines.append(f"sign-up text refused: {summary.unsafe_rows:,} of the bad rows (see above)")
+    if summary.suppressed:
+        total = sum(summary.suppressed.values())
+        bounced = " (bounced: a server refused them with a 5xx in an earlier run)"
+        lines.append(
+            f"suppressed: {total:,} ({_counts(summary.suppressed)}), not written or sent"
+            + (bounced if summary.suppressed.get("bounced") else "")
+        )
     if summary.locales:
         lines.append(f"locales: {_counts(summary.locales)}")
     fell = summary.choices["later"] + summary.choices["fallback"]

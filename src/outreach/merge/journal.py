@@ -3,7 +3,7 @@ connection.
 
 States::
 
-    pending  --(committed before the message is handed to SMTP)-->  sending
+    pending  --(committed before the message's body is written)-->  sending
     sending  --2xx after the final dot-->  accepted (with the server's reply)
     sending  --5xx-->  failed (with the server's reply; not retried unless asked)
     sending  --4xx or a dropped connection-->  pending (deferred, with why), tried again
@@ -12,10 +12,12 @@ States::
 The resume protocol: a run reads the whole CSV again. A recipient already ``accepted`` (or
 ``failed``) is skipped; ``pending`` is sent; ``sending`` means the previous run stopped while
 the message was on the wire -- the server may or may not have it -- so it is sent again:
-those are the only messages a crash can duplicate. Each connection commits the outcome of
-its message together with ``sending`` for its next one (:meth:`Journal.step`, one commit a
-message), so at most one message a connection is ever ``sending``; a ``kill -9`` at any
-moment loses nobody and repeats at most that many. Rows appended to the CSV later are new
+those are the only messages a crash can duplicate. Before a connection writes a message's
+body, the outcomes read so far and ``sending`` for that message are committed together
+(:meth:`Journal.steps`: one commit for every connection ready at that moment), so at most
+one message a connection is ever ``sending``; a ``kill -9`` at any moment loses nobody and
+repeats at most that many. A 4xx to MAIL, RCPT or DATA counts as an attempt too
+(:meth:`Journal.tried`), although the message never went. Rows appended to the CSV later are new
 recipients of the next run.
 
 Each run has a number; the row of a recipient remembers the last run that read it, so the
@@ -24,8 +26,7 @@ address in a later run is the same recipient. ``attempts`` counts the tries of a
 over every run. The database is in WAL mode with ``synchronous=NORMAL``: every commit
 survives the process being killed (an operating-system crash or a power cut may lose the
 last commits, which only means sending them again). A lock file next to it keeps two runs
-off one journal. The connection is shared by the row loop and the sending threads, one call
-at a time.
+off one journal. The row loop and the SMTP loop share one thread and this connection.
 
 A file that is not such a journal (not SQLite, another program's database, an edited meta
 table) and a disk that fills up are a :class:`~outreach.errors.JournalError`: one line with
@@ -60,7 +61,7 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -94,6 +95,10 @@ UPDATE recipients SET state = 'sending', attempts = attempts + 1, updated = ? WH
 RETURNING attempts
 """
 _RECORD = "UPDATE recipients SET state = ?, reply = ?, updated = ? WHERE key = ?"
+_TRIED = """
+UPDATE recipients SET state = 'pending', attempts = attempts + 1, reply = ?, updated = ?
+WHERE key = ? RETURNING attempts
+"""
 #: what SQLite reports, in words a person can act on (by the primary result code's name)
 _TROUBLE = {
     "SQLITE_FULL": "the disk (or the file system's quota) is full: free some space, then run "
@@ -269,36 +274,50 @@ class Journal:
     def see(self, key: str, line: int, locale: str) -> tuple[str, Any]:
         """Note that this run read ``key`` at ``line``: ``(state, reply)`` of the recipient
         (``pending`` when new), or ``("duplicate", first line)`` when this run already read
-        it."""
-        with self._guard():
-            self.begin()
-            row = self.db.execute(_SEE, (key, line, locale, self.run)).fetchone()
-            if row is None:
-                first = self.db.execute(
-                    "SELECT line FROM recipients WHERE key = ?", (key,)
-                ).fetchone()
-                return "duplicate", first[0] if first else None
+        it. Once a row: written as :meth:`steps` is (no context manager on the hot path)."""
+        db = self.db
+        with self._mutex:
+            try:
+                if not db.in_transaction:
+                    db.execute("BEGIN")
+                row = db.execute(_SEE, (key, line, locale, self.run)).fetchone()
+                if row is None:
+                    first = db.execute(
+                        "SELECT line FROM recipients WHERE key = ?", (key,)
+                    ).fetchone()
+                    return "duplicate", first[0] if first else None
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                raise journal_error(self.path, exc) from None
             return str(row[0]), row[1]
 
     def step(self, done: tuple[str, str, str] | None, sending: str | None) -> int:
-        """In one commit: the outcome ``done`` -- ``(key, state, reply)``, a state of
-        :data:`STATES` -- of a connection's last message, and ``sending`` for its next one;
-        the attempts of ``sending`` so far, this one included (0 for none). A connection
-        calls this before each message it sends, so nothing it had accepted is ever sent
-        again by a later run (about 30 us a message on an SSD: one WAL append)."""
+        """:meth:`steps` for one connection: the outcome ``done`` of its last message and
+        ``sending`` for its next one; the attempts of ``sending`` (0 for none)."""
+        attempts = self.steps([done] if done else [], [sending] if sending else [])
+        return attempts[0] if attempts else 0
+
+    def steps(self, done: Sequence[tuple[str, str, str]], sending: Sequence[str]) -> list[int]:
+        """In one commit: the outcomes ``done`` -- ``(key, state, reply)``, a state of
+        :data:`STATES` -- then each key of ``sending`` as on the wire; the attempts of each
+        of ``sending`` so far, this one included. Delivery calls this before it writes any
+        message's body, with every outcome it has read since the last call, so nothing a
+        server had accepted is ever sent again by a later run; one commit serves every
+        connection that is ready at that moment (about 30 us on an SSD: one WAL append)."""
         db = self.db
-        with self._mutex:  # no _guard(): this is the hot path, once a message
+        with self._mutex:  # no _guard(): this is the hot path
             try:
                 if not db.in_transaction:
                     db.execute("BEGIN")
                 now = time.time()
-                if done is not None:
-                    key, state, reply = done
+                for key, state, reply in done:
                     assert state in STATES
                     db.execute(_RECORD, (state, reply[:1000], now, key))
-                attempts = 0
-                if sending is not None:
-                    row = db.execute(_SENDING, (now, sending)).fetchone()
+                attempts = []
+                for key in sending:
+                    row = db.execute(_SENDING, (now, key)).fetchone()
                     if row is None:
                         # its row was read in but never committed: a write that failed (a
                         # full disk) rolled the open transaction back. Sending it now would
@@ -306,7 +325,7 @@ class Journal:
                         raise sqlite3.DatabaseError(
                             "a recipient's row was lost with a write that failed"
                         )
-                    attempts = int(row[0])
+                    attempts.append(int(row[0]))
                 db.execute("COMMIT")
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
@@ -314,6 +333,28 @@ class Journal:
                         db.execute("ROLLBACK")
                 raise journal_error(self.path, exc) from None
             return attempts
+
+    def tried(self, key: str, reply: str) -> int:
+        """A try of ``key`` that the server put off before its message was sent (a 4xx to
+        MAIL, RCPT or DATA): it stays ``pending`` with ``reply``, one attempt more, committed
+        now; its attempts over every run.
+
+        >>> import pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "j.sqlite"
+        >>> journal = Journal.open(path, {"message": "share"})
+        >>> journal.see("ana@example.net", 2, "es")
+        ('pending', None)
+        >>> journal.tried("ana@example.net", "451 4.7.1 greylisted"), journal.counts()
+        (1, {'pending': 1})
+        >>> journal.close()
+        """
+        with self._guard():
+            self.begin()
+            row = self.db.execute(_TRIED, (reply[:1000], time.time(), key)).fetchone()
+            self.db.execute("COMMIT")
+            if row is None:
+                raise sqlite3.DatabaseError("a recipient's row was lost with a write that failed")
+            return int(row[0])
 
     def sending(self, key: str) -> None:
         """Mark ``key`` as on the wire (in the open transaction)."""
@@ -389,6 +430,15 @@ class Journal:
                     (limit,),
                 )
             ]
+
+    def bounced(self) -> list[str]:
+        """The keys of the recipients that failed with a 5xx reply (a hard bounce; a
+        recipient whose ``--attempts`` ran out on 4xx replies is not one)."""
+        with self._guard():
+            rows = self.db.execute(
+                "SELECT key FROM recipients WHERE state = 'failed' AND reply LIKE '5%'"
+            ).fetchall()
+        return [key for (key,) in rows if isinstance(key, str)]
 
     def meta(self) -> dict[str, str]:
         with self._guard():

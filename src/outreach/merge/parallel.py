@@ -473,7 +473,7 @@ def _combine(run: Run, maker: MessageMaker, results: list[dict[str, Any]]) -> No
         summary.valid += part.valid
         summary.bad_rows += part.bad_rows
         summary.unsafe_rows += part.unsafe_rows
-        for name in ("locales", "choices", "fallbacks", "outcome"):
+        for name in ("locales", "choices", "fallbacks", "outcome", "suppressed"):
             getattr(summary, name).update(getattr(part, name))
         maker.stats.update(result["stats"])
         for key, note in result["notes"].items():

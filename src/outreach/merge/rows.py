@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from outreach.merge.outputs import Writer
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import Row
+    from outreach.suppression import Suppression
 
 __all__ = [
     "BATCH",
@@ -75,6 +76,8 @@ class MergeOptions:
     jobs: int = 1
     #: the check cache (:mod:`outreach.cache`): catalogs checked before start faster
     cache: CheckCache | None = None
+    #: ``--suppress`` files (with ``[merge] suppress``'s: :mod:`outreach.merge.suppress`)
+    suppress: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -101,6 +104,10 @@ class MergeSummary:
     fatal: str | None = None
     #: the supporters not accepted (the first :data:`KEEP`): line, address, state, reply
     undelivered: list[dict[str, Any]] = field(default_factory=list)
+    #: supporters left out by a suppression list, by reason (``bounced``: a 5xx earlier)
+    suppressed: Counter[str] = field(default_factory=Counter)
+    #: the suppression lists read, and how many addresses they hold
+    suppression: dict[str, Any] = field(default_factory=dict)
 
     @property
     def messages(self) -> int:
@@ -134,6 +141,8 @@ class MergeSummary:
             "messages_per_second": round(self.messages / self.seconds, 1) if self.seconds else None,
             "fatal": self.fatal,
             "undelivered": self.undelivered,
+            "suppressed": dict(self.suppressed),
+            "suppression": self.suppression,
         }
 
 
@@ -160,6 +169,8 @@ class Run:
         self.sent_this_run = 0
         self.proofs: dict[str, Supporter] = {}
         self.reports: TextIO | None = None  # a --jobs worker's bad rows, for the parent
+        #: who must not be reached (:func:`outreach.merge.suppress.suppression_for`)
+        self.suppression: Suppression | None = None
 
     def bad(self, line: int, reason: str) -> None:
         from outreach.display import visible
@@ -220,6 +231,11 @@ def rows(
         if isinstance(supporter, str):
             run.bad(row.line, supporter)
             continue
+        if run.suppression is not None:  # never rendered, never sent, counted by reason
+            reason = run.suppression.reason(supporter.address.key)
+            if reason is not None:
+                summary.suppressed[reason] += 1
+                continue
         state, extra = journal.see(supporter.address.key, supporter.line, supporter.choice.locale)
         if state == "duplicate":
             run.bad(row.line, f"duplicate: {supporter.address.spec} is also on line {extra}")

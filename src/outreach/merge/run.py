@@ -216,6 +216,7 @@ def merge(
     message = renderer.resolve_message(options.message)
     if EMAIL not in renderer.channels(message):
         raise UsageError(f"message {message!r} has no email (no body or text block)")
+    _suppress(run, campaign, options, message)  # before anything is written or sent
     if sending and not options.proof_to:
         check_layout(options, message)  # before anything connects
     settings = campaign.email
@@ -233,6 +234,8 @@ def merge(
     maker.prepare(campaign.locales)
     if options.cache is not None:
         options.cache.save()  # every catalog is loaded now
+    from outreach.merge.suppress import preferences_for
+
     audience = Audience(
         Negotiator(campaign.locales, campaign.source_locale),
         supporters.columns,
@@ -240,6 +243,7 @@ def merge(
         options.shard,
         body_fields={*maker.use.plain, *maker.use.complex},
         kinds=campaign.merge_columns,
+        preferences=preferences_for(campaign),
     )
     if options.jobs > 1 and sending:
         from outreach.merge.parallel import run_shards
@@ -264,6 +268,17 @@ def merge(
         return _finish(run, maker, started)
     _send(run, campaign, options, supporters, audience, maker, message, delivery, options.shard)
     return _finish(run, maker, started)
+
+
+def _suppress(run: Run, campaign: Campaign, options: MergeOptions, message: str) -> None:
+    """Read the suppression lists and the other messages' journals' hard bounces into
+    ``run``: an :class:`~outreach.errors.InputError` (exit 2) for a list that cannot be
+    read."""
+    from outreach.merge.suppress import suppression_for
+
+    found = suppression_for(campaign, options.supporters, options.suppress, message)
+    run.suppression = found
+    run.summary.suppression = {"files": found.files, "addresses": len(found)}
 
 
 def shard_journal(options: MergeOptions, message: str, shard: tuple[int, int] | None) -> Path:

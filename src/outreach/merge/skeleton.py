@@ -320,11 +320,13 @@ class MessageMaker:
         return values
 
     def _unsubscribe_for(
-        self, spec: str
+        self, spec: str, locale: str
     ) -> tuple[str | None, tuple[tuple[str, str], ...], tuple[str, ...]]:
+        """The links of ``spec`` whose email is in the campaign locale ``locale``
+        (``{locale}`` is its label, ``pt-BR``)."""
         if self._static_unsubscribe is not None:
             return (*self._static_unsubscribe, ())
-        return self.unsubscribe.filled(spec)
+        return self.unsubscribe.filled(spec, self.campaign.label(locale))
 
     # -- the paths ---------------------------------------------------------------------
     def prepare(self, locales: Sequence[str]) -> None:
@@ -361,7 +363,10 @@ class MessageMaker:
             if name in self.renderer.variables:
                 found.append(self.renderer.variables[name])
             elif name == "unsubscribe_url":
-                found.append(self._unsubscribe_for("zoe.probe@example.net")[0] or "")
+                found.append(
+                    self._unsubscribe_for("zoe.probe@example.net", self.campaign.source_locale)[0]
+                    or ""
+                )
             else:
                 found.append(_probe(index, name))
         return tuple(found)
@@ -383,9 +388,9 @@ class MessageMaker:
                 "the address has a non-ASCII local part and the server does not offer SMTPUTF8"
             )
         spec = proof_to or address.spec
-        url, unsubscribe, link_values = self._unsubscribe_for(spec)
-        values = self._values(supporter, url, link_values)
         locale = supporter.choice.locale
+        url, unsubscribe, link_values = self._unsubscribe_for(spec, locale)
+        values = self._values(supporter, url, link_values)
         reason = self._full_reason(values)
         if proof_to is None and reason is None:
             truthy = frozenset(f for f in self._shaping if values.get(f))
@@ -655,7 +660,7 @@ class MessageMaker:
         )
 
     def _post_headers(self) -> tuple[tuple[str, str], ...]:
-        _, headers, _ = self._unsubscribe_for("probe@example.net")
+        _, headers, _ = self._unsubscribe_for("probe@example.net", self.campaign.source_locale)
         return headers[1:]
 
     def _prove(
@@ -673,7 +678,7 @@ class MessageMaker:
         address = parse_address("zoe.probe@example.net")
         assert not isinstance(address, str)
         supporter = Supporter(0, address, "Zoë Próbé", Choice(locale, "first", locale), values)
-        url, unsubscribe, link_values = self._unsubscribe_for(address.spec)
+        url, unsubscribe, link_values = self._unsubscribe_for(address.spec, locale)
         values = self._with_link(values, url, link_values)
         full = self._render(locale, values)
         if isinstance(full, TemplateError):

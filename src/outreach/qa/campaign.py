@@ -138,30 +138,61 @@ def check_campaign(
 
 
 def _settings_findings(campaign: Campaign) -> list[Finding]:
-    """Findings about campaign.toml itself: a one-click unsubscribe URL that is the same
-    for every recipient (RFC 8058: the URI must say who is leaving)."""
+    """Findings about campaign.toml itself: an unsubscribe URL without ``{token}`` (the
+    same for every recipient, so a one-click unsubscribe (RFC 8058) cannot say who is
+    leaving; or naming the address unsigned, so anyone could unsubscribe anyone), and an
+    email campaign whose merges would read no suppression list."""
     from outreach.campaign import setting_line
     from outreach.unsubscribe import campaign_wide_one_click
 
-    if not campaign_wide_one_click(campaign.email.unsubscribe_url):
-        return []
-    message = (
-        f"unsubscribe_url {campaign.email.unsubscribe_url} is the same for every recipient, "
-        "so a one-click unsubscribe (RFC 8058) cannot say who is leaving: add {token} "
-        "(and {email}) to it, e.g. https://example.org/leave?email={email}&token={token}"
-    )
-    return [
-        Finding(
-            campaign.label(campaign.source_locale),
-            campaign.relative(campaign.config_path),
-            setting_line(campaign, "[email]unsubscribe_url"),
-            None,
-            None,
-            "unsubscribe",
-            "warning",
-            message,
+    found = []
+    url = campaign.email.unsubscribe_url
+    message = None
+    if campaign_wide_one_click(url):
+        message = (
+            f"unsubscribe_url {url} is the same for every recipient, so a one-click "
+            "unsubscribe (RFC 8058) cannot say who is leaving: add {token} (and {email}) to "
+            "it, e.g. https://example.org/leave?email={email}&token={token}"
         )
-    ]
+    elif url and "{token}" not in url:
+        message = (
+            f"unsubscribe_url {url} has no {{token}}: anyone could unsubscribe anyone by "
+            "writing their address into it; add &token={token} (signed with "
+            "$OUTREACH_UNSUBSCRIBE_SECRET)"
+        )
+    if message is not None:
+        found.append(
+            _setting_finding(
+                campaign, setting_line(campaign, "[email]unsubscribe_url"), "unsubscribe", message
+            )
+        )
+    if (campaign.email.sender or url) and not campaign.merge_suppress:
+        found.append(
+            _setting_finding(
+                campaign,
+                setting_line(
+                    campaign, "[email]from" if campaign.email.sender else "[email]unsubscribe_url"
+                ),
+                "suppression",
+                "outreach merge would run with no suppression list: people who unsubscribed, "
+                "bounced or complained would be emailed again; add [merge] suppress = "
+                '["suppress/unsubscribed.csv", "suppress/bounces.csv"]',
+            )
+        )
+    return found
+
+
+def _setting_finding(campaign: Campaign, line: int | None, name: str, message: str) -> Finding:
+    return Finding(
+        campaign.label(campaign.source_locale),
+        campaign.relative(campaign.config_path),
+        line,
+        None,
+        None,
+        name,
+        "warning",
+        message,
+    )
 
 
 #: Names of files that hold supporters' data by what they are: merge journals (with SQLite's
