@@ -196,14 +196,20 @@ def _setting_finding(campaign: Campaign, line: int | None, name: str, message: s
 
 
 #: Names of files that hold supporters' data by what they are: merge journals (with SQLite's
-#: side files), databases, mailboxes and single emails.
+#: side files) and databases.
 _PRIVATE_NAME = re.compile(
-    r"\.journal(?:-wal|-shm|-journal|\.lock)?$|\.(?:sqlite3?|db)(?:-wal|-shm|-journal)?$"
-    r"|\.(?:mbox|eml)$",
+    r"\.journal(?:-wal|-shm|-journal|\.lock)?$|\.(?:sqlite3?|db)(?:-wal|-shm|-journal)?$",
     re.IGNORECASE,
 )
-#: Text files that may be lists of people: read (their start) and judged by what they hold.
-_LIST_NAME = re.compile(r"\.(?:csv|tsv|txt)$", re.IGNORECASE)
+#: Files that may be lists of people or mail to them: read (their start) and judged by what
+#: they hold.
+_LIST_NAME = re.compile(r"\.(?:csv|tsv|txt|mbox|eml)$", re.IGNORECASE)
+#: The header lines of a message (or a bounce report) that name its recipients.
+_RECIPIENT_LINE = re.compile(
+    r"^(?:to|cc|bcc|delivered-to|final-recipient|original-recipient|x-failed-recipients"
+    r"|original-rcpt-to)\s*:.*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _ADDRESS = re.compile(r"[^\s,;\t\"'<>@]+@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)")
 #: Domains no one can own (RFC 2606, RFC 6761): addresses there are made up, as the example
 #: campaign's supporters.csv is.
@@ -219,10 +225,12 @@ MAX_CANDIDATES = 1000
 def supporter_data(name: str, head: bytes) -> str | None:
     """What makes a tracked file look like supporters' data (a phrase), or ``None``.
 
-    By its name: a merge journal, a database, a mailbox or an email. By what its first bytes
-    hold: an SQLite database; a CSV/TSV/text list with an email column, or lines that are
-    addresses, with at least one address at a domain someone can own (``example.net`` is
-    made up: the example campaign's supporters are not people).
+    By its name: a merge journal or a database. By what its first bytes hold: an SQLite
+    database; a CSV/TSV/text list with an email column, or lines that are addresses, with at
+    least one address at a domain someone can own (``example.net`` is made up: the example
+    campaign's supporters are not people); a mailbox or an email with a recipient at such a
+    domain (its ``To``, a bounce's ``Final-Recipient``; a sender or a Message-ID is no one's
+    data).
 
     >>> supporter_data("supporters.share.journal-wal", b"")
     'a merge journal or database (who was sent what)'
@@ -234,14 +242,23 @@ def supporter_data(name: str, head: bytes) -> str | None:
     'a list of addresses (1 address at real domains in its first 64 KiB)'
     >>> supporter_data("notes.txt", b"write to team@ourgroup.org for help\\n") is None
     True
+    >>> supporter_data("out/share.mbox", b"From x\\nFrom: a@ours.org\\nTo: Ana <ana@riseup.net>\\n")
+    'email to supporters (1 recipient(s) at real domains)'
+    >>> supporter_data("gmail.eml", b"From: daemon@googlemail.com\\nTo: us@example.org\\n") is None
+    True
     """
     if _PRIVATE_NAME.search(name) or head.startswith(b"SQLite format 3\0"):
-        if name.lower().endswith((".mbox", ".eml")):
-            return "emails to supporters"
         return "a merge journal or database (who was sent what)"
     if not _LIST_NAME.search(name):
         return None
     text = head.decode("utf-8", "replace")
+    if name.lower().endswith((".mbox", ".eml")):
+        recipients = " ".join(_RECIPIENT_LINE.findall(text))
+        sent = [m.group(1) for m in _ADDRESS.finditer(recipients)]
+        sent = [domain for domain in sent if not _MADE_UP.search(domain)]
+        if not sent:
+            return None
+        return f"email to supporters ({len(sent):,} recipient(s) at real domains)"
     lines = text.splitlines()
     if not lines:
         return None
