@@ -380,7 +380,7 @@ def check_fingerprint(campaign: Campaign, sources: Sources | None = None) -> str
 
 #: Modules whose distributions the checks and rendering run on: a new release of any of
 #: them (twitter-text's TLD list, Babel's plural rules, ...) may change a finding.
-_DEPENDENCIES = ("babel", "jinja2", "markupsafe", "twitter_text", "regex", "langdetect", "polib")
+_DEPENDENCIES = ("babel", "jinja2", "markupsafe", "twitter_text", "regex", "langdetect")
 
 
 @functools.cache
