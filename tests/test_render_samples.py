@@ -202,3 +202,37 @@ def test_the_campaign_name_per_locale(greeting: Path) -> None:
     assert items["es"]["subject"] == "Bienvenida a Orgullo"
     assert items["en"]["subject"] == "Welcome to Pride"
     assert "Orgullo" in str(items["es"]["text"]) and "Pride" not in str(items["es"]["text"])
+
+
+PIXEL = '<img src="https://t.example/pixel.png" alt="">'
+
+
+def _private_es(root: Path) -> None:
+    """The welcome loads a remote pixel, and es supporters get the low-trace email."""
+    template = root / "messages" / "welcome.j2"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace(GREETING, GREETING + PIXEL), encoding="utf-8")
+    _sample(root, '\n[merge.sample]\nfirst_name = "Alex"\n\n[privacy]\nlocales = ["es"]\n')
+
+
+def test_check_judges_the_private_email_with_the_samples(greeting: Path) -> None:
+    """[privacy] beside [merge.sample]: the private email renders with the sample values, so
+    check's privacy warning sees its remote pixel (not skipped as a template that failed)."""
+    _private_es(greeting)
+    code, out, err = run_cli(greeting, "check", "--no-cache", "--format", "json")
+    assert code == 0, err
+    findings = json.loads(out)["findings"]
+    assert not [f for f in findings if f["check"] == "render"]
+    privacy = [f for f in findings if f["check"] == "privacy"]
+    assert len(privacy) == 1 and "welcome (es)" in privacy[0]["message"]
+    assert "https://t.example/pixel.png" in privacy[0]["message"]
+
+
+def test_preview_shows_the_private_variant_with_the_samples(greeting: Path) -> None:
+    _private_es(greeting)
+    code, _, err = run_cli(greeting, "preview")
+    assert (code, err) == (0, ""), err
+    page = (greeting / "preview" / "m" / "welcome" / "es" / "email.html").read_text("utf-8")
+    assert "the private variant" in page
+    # the normal email's frames and the private one's each greet the sample supporter
+    assert page.count("Hola, Alex:") >= 2
