@@ -456,9 +456,9 @@ class Renderer:
         """A problem for each host ``text`` links to that the same post in the source
         locale does not: the entry checks refuse such a translation, but a one-name domain
         (``evil.io``) is only a warning there (it looks like an abbreviation), so the post
-        itself is judged too, and never goes out as fine (the README's "Security"). An email for one
-        ``recipient`` (``outreach merge``) is compared with the source email for the same
-        recipient: a host in their own fields is theirs, not the translation's."""
+        itself is judged too, and never goes out as fine (docs/reference/trust-model.md). An
+        email for one ``recipient`` (``outreach merge``) is compared with the source email for
+        the same recipient: a host in their own fields is theirs, not the translation's."""
         from outreach.tokens import new_hosts
 
         source, own = self.campaign.source_locale, self.campaign.own_hosts

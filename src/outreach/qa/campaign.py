@@ -75,7 +75,7 @@ class CheckReport:
         return 0 if self.ok else 1
 
     def to_json(self) -> dict[str, Any]:
-        """The document ``--format json`` prints (the README's "check" section)."""
+        """The document ``--format json`` prints (docs/reference/json.md)."""
         return {"findings": [f.to_json() for f in self.findings], "summary": self.summary}
 
 
