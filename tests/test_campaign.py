@@ -266,7 +266,7 @@ def test_merge_columns_are_read() -> None:
         (
             '[merge]\ncolumn = {a = "url"}\n',
             12,
-            "[merge] has unknown keys: column (keys: columns, suppress, preferences)",
+            "[merge] has unknown keys: column (keys: columns, sample, suppress, preferences)",
         ),
         ('[merge]\nsuppress = "a.csv"\n', 12, "suppress must be a list of paths"),
         ("[merge]\nsuppress = [1]\n", 12, "suppress must be a list of paths"),

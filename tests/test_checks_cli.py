@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import (
+    REPOSITORY,
     SHARE_POST,
     SIGNED,
     SIGNED_PLURAL,
@@ -575,3 +576,82 @@ def test_a_doubled_hash_is_one_finding_not_one_per_platform(example: Path) -> No
     hashtag_findings = [f for f in found if f["check"] == "hashtags"]
     assert len(hashtag_findings) == 1, hashtag_findings
     assert "doubles the “#”" in hashtag_findings[0]["message"]
+
+
+# -- supporters' data tracked by git (issue 22) ---------------------------------------------
+def _git(root: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_check_warns_on_tracked_supporter_data(tmp_path: Path) -> None:
+    from outreach.scaffold import init_campaign
+
+    repo = tmp_path / "repo"
+    root = init_campaign(repo / "campaigns" / "pride").root
+    files = {
+        "people.csv": "Name,E-mail\nAna,ana@riseup.net\n",
+        "supporters.welcome.journal": "",
+        "supporters.welcome.journal-wal": "",
+        "lists/suppressed.txt": "bo@gmail.com\n",
+        "made-up.csv": "email,name\nana@example.net,Ana\nbo@mail.test,Bo\n",  # no one's
+        "notes.txt": "write to team@ourgroup.org for help\n",
+        "untracked.csv": "email\ncarla@riseup.net\n",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    _git(repo, "init", "-q")
+    tracked = [f"campaigns/pride/{n}" for n in files if n != "untracked.csv"]
+    _git(repo, "add", "-f", *tracked)
+    code, out, _ = run_cli(root, "check", "--no-cache", "--format", "json")
+    assert code == 0  # warnings
+    found = {
+        f["file"]: f["message"]
+        for f in json.loads(out)["findings"]
+        if f["check"] == "supporter-data"
+    }
+    assert set(found) == {
+        "people.csv",
+        "supporters.welcome.journal",
+        "supporters.welcome.journal-wal",
+        "lists/suppressed.txt",
+    }
+    assert "email column" in found["people.csv"]
+    assert "git rm --cached 'people.csv'" in found["people.csv"]
+    assert all(f["severity"] == "warning" for f in json.loads(out)["findings"])
+    code, out, _ = run_cli(root, "check", "--no-cache")
+    assert "people.csv: warning: supporter-data: a list with an email column" in out
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_no_supporter_data_warning_outside_git_or_for_the_example(tmp_path: Path) -> None:
+    from outreach.scaffold import init_campaign
+
+    root = init_campaign(tmp_path / "c").root
+    (root / "people.csv").write_text("email\nana@riseup.net\n", encoding="utf-8")
+    code, out, _ = run_cli(root, "check", "--no-cache", "--format", "json")
+    assert not [f for f in json.loads(out)["findings"] if f["check"] == "supporter-data"]
+    # the repository's own example campaign tracks supporters.csv: fictional, at example.net
+    code, out, _ = run_cli(REPOSITORY, "check", "--no-render", "--format", "json")
+    assert code == 0
+    assert not [f for f in json.loads(out)["findings"] if f["check"] == "supporter-data"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_tracked_links_and_fifos_are_judged_by_name_never_read(tmp_path: Path) -> None:
+    from outreach.scaffold import init_campaign
+
+    root = init_campaign(tmp_path / "c").root
+    (root / "old.journal").symlink_to("/etc/passwd")
+    (root / "list.csv").symlink_to("/etc/passwd")
+    _git(root, "init", "-q")
+    _git(root, "add", "-f", "old.journal", "list.csv")
+    os.unlink(root / "list.csv")
+    os.mkfifo(root / "list.csv")  # tracked as a link, a FIFO in the work tree: never opened
+    code, out, _ = run_cli(root, "check", "--no-cache", "--format", "json")
+    assert code == 0
+    found = [f["file"] for f in json.loads(out)["findings"] if f["check"] == "supporter-data"]
+    assert found == ["old.journal"]

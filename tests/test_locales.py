@@ -254,3 +254,55 @@ def test_rtl_scripts_are_those_with_right_to_left_letters() -> None:
     assert found - {"Zyyy"} <= RTL_SCRIPTS  # Common: Arabic punctuation, the ALM
     assert RTL_SCRIPTS - found <= {"Aran", "Syre", "Syrj", "Syrn", "Phlv", "Gara"}
     assert len(found & RTL_SCRIPTS) > 30
+
+
+# -- common slips in a locale name (issue 22) ----------------------------------------------
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("jp", "'ja'"), ("cn", "'zh'"), ("gr", "'el'"), ("dk", "'da'"), ("cz", "'cs'"),
+     ("jp-JP", "'ja-JP'"), ("iw", "'he'"), ("in", "'id'"), ("ji", "'yi'"), ("mo", "'ro'")],
+)  # fmt: skip
+def test_add_locale_refuses_a_slip_naming_the_code_meant(
+    tmp_path: Path, written: str, meant: str
+) -> None:
+    from conftest import run_cli
+
+    from outreach.scaffold import init_campaign
+
+    campaign = init_campaign(tmp_path / "c").root
+    before = (campaign / "messages" / "campaign.toml").read_bytes()
+    code, out, err = run_cli(campaign, "add-locale", written)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"unknown locale {written!r}" in err
+    assert f"use {meant}" in err or f"mean {meant}" in err
+    assert (campaign / "messages" / "campaign.toml").read_bytes() == before
+    assert not (campaign / "locales" / written).exists()
+
+
+def test_a_language_that_is_also_a_country_is_added_with_a_note(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    from outreach.scaffold import init_campaign
+
+    campaign = init_campaign(tmp_path / "c").root
+    code, out, err = run_cli(campaign, "add-locale", "br")
+    assert (code, err) == (0, "")
+    assert "note: 'br' is Breton; for Brazil's Portuguese use 'pt-BR'" in out
+    code, out, _ = run_cli(campaign, "add-locale", "pt-BR")
+    assert code == 0 and "for Brazil" not in out and "country" not in out
+
+
+@pytest.mark.parametrize("name", ["ca", "sr", "sr@latin", "pt-BR", "es-419", "zh-Hant", "fil"])
+def test_no_slip_for_languages_of_state(name: str) -> None:
+    from outreach.locales import locale_slip
+
+    assert locale_slip(name) is None
+
+
+def test_an_unknown_locale_names_the_language_meant_wherever_it_is_read() -> None:
+    from outreach.errors import LocaleError
+    from outreach.locales import normalize_locale
+
+    with pytest.raises(LocaleError, match=r"unknown locale 'jp': .*did you mean 'ja'"):
+        normalize_locale("jp")

@@ -410,6 +410,9 @@ def test_serve_stops_cleanly_on_ctrl_c(example: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as at a terminal: a shell without job control (make, CI, `cmd &`) starts
+        # its children with SIGINT ignored, and Python then never raises KeyboardInterrupt
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert process.stdout is not None

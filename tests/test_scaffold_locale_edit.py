@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import email.utils
 import os
+import re
+import shutil
 import stat
 import tomllib
 from collections import Counter
@@ -51,6 +53,65 @@ def test_init_leaves_an_existing_gitignore_alone(tmp_path: Path) -> None:
     assert (code, err) == (0, "")
     assert (tmp_path / ".gitignore").read_text() == "node_modules/\n"
     assert po_path(tmp_path, "en").is_file()
+
+
+_GIT = [
+    "git",
+    "-c",
+    "user.name=t",
+    "-c",
+    "user.email=t@example.org",
+    "-c",
+    "init.defaultBranch=main",
+]
+
+
+def _git(root: Path, *args: str) -> str:
+    import subprocess
+
+    done = subprocess.run([*_GIT, *args], cwd=root, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_init_gitignore_keeps_supporter_data_and_outputs_out_of_git(tmp_path: Path) -> None:
+    """What a campaign's people and runs leave beside it never shows in ``git status``; what
+    its authors write (templates, campaign.toml, catalogs) does."""
+    root = tmp_path / "c"
+    code, _, err = run_cli(None, "init", str(root))
+    assert (code, err) == (0, "")
+    _git(root, "init", "-q")
+    private = [
+        "supporters.csv", "lists/volunteers 2027.CSV", "members.tsv", "export.xlsx",
+        "supporters.share.journal", "supporters.share.journal-wal",
+        "supporters.share.journal-shm", "supporters.share.journal.lock",
+        "supporters.share.shard-0-of-2.journal", "suppressions.txt", "unsubscribed.txt",
+        "bounces.txt", "out/supporters.mbox", "proof.mbox", "mail/1.eml", "preview/index.html",
+        "exports/x.csv", "locales/en/LC_MESSAGES/messages.mo", ".outreach-cache/k",
+        "crm.sqlite", "crm.sqlite-wal", "people.db",
+    ]  # fmt: skip
+    mine = ["messages/unsubscribe.j2", "messages/bounce-back.j2", "notes.txt", "README.md"]
+    for name in [*private, *mine]:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("email\nana@example.org\n")
+    status = _git(root, "status", "--porcelain", "--untracked-files=all")
+    shown = {line[3:].strip('"') for line in status.splitlines()}
+    assert not shown & set(private), shown & set(private)
+    assert set(mine) <= shown
+    assert {".gitignore", "messages/campaign.toml", "locales/en/LC_MESSAGES/messages.po"} <= shown
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_example_repository_follows_the_init_gitignore(tmp_path: Path) -> None:
+    """Every pattern ``init`` writes is in the repository's own .gitignore (anchored at the
+    example campaign, the repository root)."""
+    from outreach.scaffold import _GITIGNORE
+
+    root = Path(__file__).parent.parent
+    ours = set((root / ".gitignore").read_text(encoding="utf-8").splitlines())
+    for pattern in _GITIGNORE.decode().splitlines():
+        if pattern and not pattern.startswith("#"):
+            assert pattern in ours or f"/{pattern.lstrip('/')}" in ours, pattern
 
 
 @pytest.mark.parametrize(
@@ -381,3 +442,18 @@ def test_a_symbolic_link_is_replaced_never_written_through(tmp_path: Path) -> No
     assert real.read_text() == "old"  # the file the link pointed at is untouched
     assert sorted(p.name for p in real_dir.iterdir()) == ["campaign.toml"]
     assert sorted(p.name for p in link_dir.iterdir()) == ["campaign.toml"]
+
+
+def test_the_starter_keeps_punctuation_inside_its_translatable_strings() -> None:
+    """Punctuation next to a translatable string belongs to it (French puts a space before
+    ':'; other languages reorder the sentence): no ``{% endtrans %}:`` and no ``_("…"):``
+    in any template ``init`` writes."""
+    from importlib import resources
+
+    skeleton = resources.files("outreach") / "skeleton" / "messages"
+    templates = [t for t in skeleton.iterdir() if t.name.endswith(".j2")]
+    assert templates
+    glued = re.compile(r"\{%-?\s*endtrans\s*-?%\}[^\s{<]|[^\s}>]\{%-?\s*trans\b|\)\s*\}\}[:;,.!?]")
+    for template in templates:
+        text = re.sub(r"\{#.*?#\}", "", template.read_text(encoding="utf-8"), flags=re.S)
+        assert not glued.search(text), (template.name, glued.search(text))

@@ -8,8 +8,9 @@ their start-up short with the same store: each catalog compiled as rendering use
 (:func:`outreach.translations.load_locale`: its ``.mo`` and refusals, keyed by the
 ``.po``'s bytes, the sources, campaign.toml and outreach's code).
 
-A cache is derived data, and derived data is never believed over its sources (the README's
-"Security" section). A pull request could add a cache claiming that a hijacked link is clean, so:
+A cache is derived data, and derived data is never believed over its sources
+(docs/reference/trust-model.md). A pull request could add a cache claiming that a hijacked
+link is clean, so:
 
 * the cache lives outside the campaign, in the user's cache directory (``$OUTREACH_CACHE_DIR``,
   else the platform's: ``~/.cache/outreach`` on Linux), one file per campaign and kind of
@@ -380,7 +381,7 @@ def check_fingerprint(campaign: Campaign, sources: Sources | None = None) -> str
 
 #: Modules whose distributions the checks and rendering run on: a new release of any of
 #: them (twitter-text's TLD list, Babel's plural rules, ...) may change a finding.
-_DEPENDENCIES = ("babel", "jinja2", "markupsafe", "twitter_text", "regex", "langdetect", "polib")
+_DEPENDENCIES = ("babel", "jinja2", "markupsafe", "twitter_text", "regex", "langdetect")
 
 
 @functools.cache

@@ -51,6 +51,7 @@ from outreach.settings import (
     parse_handles,
     parse_merge_columns,
     parse_merge_files,
+    parse_merge_sample,
     parse_messages,
     parse_platforms,
     parse_privacy,
@@ -174,6 +175,11 @@ class Campaign:
     release: Release = field(default_factory=Release)
     #: ``[privacy]``: who gets the low-trace email
     privacy: Privacy = field(default_factory=Privacy)
+    #: ``[campaign.localized_names]``: the campaign's name in a locale (:meth:`name_for`)
+    localized_names: Mapping[str, str] = field(default_factory=dict)
+    #: ``[merge.sample]``: sample values of supporters' columns for ``render``, ``preview``
+    #: and ``check`` (never ``merge``)
+    merge_sample: Mapping[str, str] = field(default_factory=dict)
     #: ``[merge] suppress``: the suppression lists every merge reads (relative to the root)
     merge_suppress: tuple[str, ...] = ()
     #: ``[merge] preferences``: the language preferences file (relative to the root)
@@ -333,6 +339,16 @@ class Campaign:
         extra = _nearest(self.localized_hashtags, locale) or ()
         return self.hashtags + tuple(t for t in extra if t not in self.hashtags)
 
+    def name_for(self, locale: str) -> str:
+        """The campaign's name in ``locale``: ``[campaign.localized_names]`` (the nearest
+        locale of its chain: ``pt_BR`` takes ``pt``'s), else ``name``.
+
+        >>> Campaign(Path("."), "Pride", "en", ("en", "es"), (), "https://example.org",
+        ...          localized_names={"es": "Orgullo"}).name_for("es_MX")
+        'Orgullo'
+        """
+        return _nearest(self.localized_names, locale) or self.name
+
     def timezone_for(self, locale: str) -> str | None:
         """The time zone of the locale's audience from ``[campaign.timezones]``, if any."""
         return _nearest(self.timezones, locale)
@@ -440,6 +456,19 @@ def parse_campaign(
             f"url must be a whole http(s) link without spaces, not {url!r}", key="url"
         )
 
+    names: dict[str, str] = {}
+    for raw, localized_name in reader.table(table, "localized_names").items():
+        where_key = f"[campaign.localized_names]{raw}"
+        loc = reader.shipped(reader.locale(raw, where_key), raw, locales, where_key)
+        if not isinstance(localized_name, str) or not localized_name.strip():
+            raise reader.error("a localized name must be a string", key=where_key)
+        if NOT_ONE_LINE.search(localized_name):
+            raise reader.error(
+                "a localized name must be one line of text (no line breaks or control characters)",
+                key=where_key,
+            )
+        names[loc] = localized_name
+
     localized: dict[str, tuple[str, ...]] = {}
     for raw, tags in reader.table(table, "localized_hashtags").items():
         where_key = f"[campaign.localized_hashtags]{raw}"
@@ -480,6 +509,7 @@ def parse_campaign(
     merge_columns = parse_merge_columns(reader, data)
     release = parse_release(reader, data, locales)
     privacy = parse_privacy(reader, data, locales)
+    merge_sample = parse_merge_sample(reader, data)
     merge_suppress, merge_preferences = parse_merge_files(reader, data)
 
     version = table.get("version", "1.0")
@@ -494,6 +524,7 @@ def parse_campaign(
         hashtags=hashtags,
         url=url,
         localized_hashtags=localized,
+        localized_names=names,
         timezones=timezones,
         variables=variables,
         email=email,
@@ -506,6 +537,7 @@ def parse_campaign(
         merge_columns=merge_columns,
         release=release,
         privacy=privacy,
+        merge_sample=merge_sample,
         merge_suppress=merge_suppress,
         merge_preferences=merge_preferences or "suppress/preferences.csv",
         config_digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),

@@ -172,12 +172,14 @@ def new_catalog(
 
 @dataclass(frozen=True)
 class AddLocaleResult:
-    """What ``add-locale`` wrote: the catalog, its plural formula, and a note when CLDR
-    counts the language's plural forms differently (``None`` otherwise)."""
+    """What ``add-locale`` wrote: the catalog, its plural formula, a note when CLDR
+    counts the language's plural forms differently (``None`` otherwise), and one when the
+    code may not be the language meant (``br``, Breton, for Brazil)."""
 
     path: Path
     plural_forms: PluralForms
     note: str | None = None
+    slip: str | None = None
 
 
 def add_locale(campaign: Campaign, locale: str, *, cldr_plurals: bool = False) -> AddLocaleResult:
@@ -186,18 +188,24 @@ def add_locale(campaign: Campaign, locale: str, *, cldr_plurals: bool = False) -
     The catalog gets the plural formula translators' tools (Poedit, Weblate, GNU gettext)
     use for the language, or CLDR's with ``cldr_plurals``. Refuses to overwrite an existing
     catalog. campaign.toml is edited (and checked) first, then the catalog is written; if
-    that fails, campaign.toml is put back as it was.
+    that fails, campaign.toml is put back as it was. A common slip is refused with the code
+    meant (``jp``: ``ja``; ``iw``: ``he``), see :func:`~outreach.locales.locale_slip`.
     """
-    from outreach.locales import normalize_locale
+    from outreach.locales import locale_slip, normalize_locale
     from outreach.plurals import default_plural_forms
 
+    slip = locale_slip(locale)
+    if slip and slip.refuse:
+        raise LocaleError(f"unknown locale {locale!r}: {slip.message}")
     normal = normalize_locale(locale)
     path = campaign.po_path(normal)
     if os.path.lexists(path):
         raise LocaleError(f"{normal} already has a catalog; use 'outreach update'", path=path)
     forms = default_plural_forms(normal, cldr=cldr_plurals)
     data = write_catalog(new_catalog(_template(campaign), normal, campaign, forms))
-    result = AddLocaleResult(path, forms, _cldr_note(normal, forms, cldr_plurals))
+    result = AddLocaleResult(
+        path, forms, _cldr_note(normal, forms, cldr_plurals), slip.message if slip else None
+    )
     if normal in campaign.locales:
         campaign.write(path, data)
         return result

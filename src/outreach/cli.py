@@ -26,6 +26,8 @@ from outreach.cli_support import (
     print_document,
     print_json,
     print_table,
+    samples,
+    supporters_option,
     var_option,
 )
 from outreach.display import visible
@@ -80,7 +82,7 @@ def init(directory: str, name: str | None, source_locale: str, hashtag: str, url
 @pass_state
 @handles_errors
 def extract(state: State) -> None:
-    """Extract translatable strings from messages/*.j2 into locales/messages.pot."""
+    """Extract translatable strings from the templates (messages/NAME.j2) into the POT."""
     from outreach.catalogs import extract as run
 
     result = run(state.campaign())
@@ -110,6 +112,8 @@ def add_locale(state: State, locale: str, cldr_plurals: bool) -> None:
     click.echo(f"created {result.path} (Plural-Forms: {result.plural_forms.header})")
     if result.note:
         click.echo(f"note: {result.note}")
+    if result.slip:
+        click.echo(f"note: {result.slip}")
 
 
 @main.command()
@@ -174,7 +178,12 @@ def compile_(state: State, locales: tuple[str, ...], force: bool) -> None:
 @main.command()
 @locale_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="json: one document (docs/reference/json.md).",
 )
 @pass_state
 @handles_errors
@@ -253,7 +262,12 @@ def _locales_option(campaign: Any, locales: Sequence[str], all_locales: bool) ->
     help="email, x, mastodon, bluesky, threads, facebook, instagram, linkedin, whatsapp.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "eml"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "eml"]),
+    default="text",
+    show_default=True,
+    help="json: every item as one document; eml: one email (a message, locale and channel).",
 )
 @click.option(
     "--out",
@@ -262,6 +276,7 @@ def _locales_option(campaign: Any, locales: Sequence[str], all_locales: bool) ->
     help="Write one file per message x locale x channel, and index.json.",
 )
 @var_option
+@supporters_option
 @pass_state
 @handles_errors
 def render(
@@ -273,6 +288,7 @@ def render(
     fmt: str,
     out_dir: str | None,
     variables: tuple[str, ...],
+    supporters: str | None,
 ) -> None:
     """Render MESSAGE (default: every message) per locale and channel.
 
@@ -288,7 +304,9 @@ def render(
 
     campaign = state.campaign()
     cache = CheckCache.of(campaign)
-    renderer = Renderer(campaign, parse_variables(variables), cache=cache)
+    renderer = Renderer(
+        campaign, parse_variables(variables), cache=cache, samples=samples(campaign, supporters)
+    )
     for channel in channels:
         if channel != EMAIL:
             platform(channel)
@@ -387,10 +405,16 @@ def render(
     help="The port --serve listens on (0: any free port).",
 )
 @var_option
+@supporters_option
 @pass_state
 @handles_errors
 def preview(
-    state: State, out_dir: str | None, serve: bool, port: int, variables: tuple[str, ...]
+    state: State,
+    out_dir: str | None,
+    serve: bool,
+    port: int,
+    variables: tuple[str, ...],
+    supporters: str | None,
 ) -> None:
     """Build a static HTML preview of every message x locale x channel.
 
@@ -405,12 +429,13 @@ def preview(
 
     campaign = state.campaign()
     values = parse_variables(variables)
+    sample = samples(campaign, supporters)
     if serve:
-        _serve_preview(campaign, out_dir, port, values)
+        _serve_preview(campaign, out_dir, port, values, sample)
         return
     from outreach.preview import build_preview
 
-    result = build_preview(campaign, out_dir, values)
+    result = build_preview(campaign, out_dir, values, sample)
     click.echo(f"{result.pages} pages in {result.out}")
     click.echo(f"open {result.index.resolve().as_uri()}")
     if result.problems:
@@ -419,7 +444,7 @@ def preview(
         )
 
 
-def _serve_preview(campaign: Any, out_dir: str | None, port: int, values: Any) -> None:
+def _serve_preview(campaign: Any, out_dir: str | None, port: int, values: Any, sample: Any) -> None:
     from outreach.preview import DEFAULT_DIR
     from outreach.preview.serve import PreviewServer
 
@@ -428,7 +453,9 @@ def _serve_preview(campaign: Any, out_dir: str | None, port: int, values: Any) -
     def report(line: str) -> None:
         click.echo(visible(line), err=line.startswith("rebuild failed"))
 
-    server = PreviewServer(campaign, out, port=port, variables=values, report=report)
+    server = PreviewServer(
+        campaign, out, port=port, variables=values, samples=sample, report=report
+    )
     try:
         server.start()
         click.echo(f"serving {out} on {server.url} (Ctrl-C stops)")
@@ -616,13 +643,19 @@ def _github_prefix(campaign_dir: Path) -> str:
     help="github: workflow-command annotations for GitHub Actions.",
 )
 @click.option(
-    "--no-cache", is_flag=True, help="Neither read nor write the check cache (see README)."
+    "--no-cache", is_flag=True, help="Neither read nor write the check cache (docs/guide/check.md)."
 )
 @click.option("--no-render", is_flag=True, help="Skip the render-level checks (posts, emails).")
+@supporters_option
 @pass_state
 @handles_errors
 def check(
-    state: State, locales: tuple[str, ...], fmt: str, no_cache: bool, no_render: bool
+    state: State,
+    locales: tuple[str, ...],
+    fmt: str,
+    no_cache: bool,
+    no_render: bool,
+    supporters: str | None,
 ) -> None:
     """Translation QA: placeholders, plurals, hashtags, links, mentions, markup, injections,
     invisible characters, white space, length and language, per catalog entry; then every
@@ -637,7 +670,11 @@ def check(
 
     campaign = state.campaign()
     report = check_campaign(
-        campaign, list(locales) or None, use_cache=not no_cache, render=not no_render
+        campaign,
+        list(locales) or None,
+        use_cache=not no_cache,
+        render=not no_render,
+        samples=samples(campaign, supporters),
     )
     if fmt == "json":
         print_json(report.to_json())
@@ -655,7 +692,12 @@ def check(
 @main.command()
 @click.argument("message", required=False)
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="json: every locale's readiness as one document (docs/reference/json.md).",
 )
 @pass_state
 @handles_errors
@@ -724,7 +766,12 @@ def approve(state: State, locale: str) -> None:
     help="Suppress an address after N temporary (4.x.x) bounces on different days.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the counts and the lists as one document (docs/reference/json.md).",
 )
 @pass_state
 @handles_errors
@@ -797,7 +844,12 @@ def serve_unsubscribe(
 @main.command()
 @click.argument("text", required=False)
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one document (docs/reference/json.md).",
 )
 @click.option(
     "--top", default=3, show_default=True, type=click.IntRange(1, 10), help="Candidates shown."

@@ -147,7 +147,12 @@ from outreach.display import visible
 )
 @click.option("--status", is_flag=True, help="Print the journal's summary and send nothing.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the run's summary (or --status) as one document (docs/reference/json.md).",
 )
 @pass_state
 @handles_errors

@@ -37,6 +37,8 @@ __all__ = [
     "print_json",
     "print_table",
     "refusal_lines",
+    "samples",
+    "supporters_option",
     "var_option",
 ]
 
@@ -128,6 +130,24 @@ pass_state: Callable[[Callable[..., Any]], Callable[..., Any]] = click.make_pass
 var_option: Callable[[F], F] = click.option(
     "--var", "variables", multiple=True, metavar="KEY=VALUE", help="Template variable (repeatable)."
 )
+supporters_option: Callable[[F], F] = click.option(
+    "--supporters",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Sample values of supporters' columns: the first row of each locale of this CSV "
+    "(over [merge.sample] in campaign.toml).",
+)
+
+
+def samples(campaign: Any, supporters: str | None) -> dict[str, dict[str, str]]:
+    """``--supporters FILE``'s sample values (none without it: ``[merge.sample]`` alone)."""
+    if supporters is None:
+        return {}
+    from outreach.merge import sample_values
+
+    return sample_values(campaign, Path(supporters))
+
+
 locale_option = click.option(
     "--locale",
     "-l",

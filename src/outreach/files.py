@@ -35,12 +35,14 @@ from typing import BinaryIO
 from outreach.errors import UnsafePathError
 
 __all__ = [
+    "MAX_TRACKED",
     "atomic_write_bytes",
     "atomic_write_text",
     "atomic_writer",
     "ensure_inside",
     "json_document",
     "read_inside",
+    "tracked_files",
 ]
 
 _LINK = "is a symbolic link: outreach reads and writes no file through a link"
@@ -259,3 +261,55 @@ def json_document(document: object) -> bytes:
     ['{', '  "text": "Signez vite !"', '}']
     """
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+#: The most bytes of ``git ls-files`` output :func:`tracked_files` reads (a campaign lists a
+#: few kilobytes; a monorepo's listing is cut there, never read whole into memory).
+MAX_TRACKED = 16 * 1024 * 1024
+
+
+def tracked_files(root: str | os.PathLike[str], *, timeout: float = 10.0) -> list[Path]:
+    """The files git tracks (or has staged) below ``root``, relative to it; ``[]`` when
+    ``root`` is in no git work tree, git is not installed or does not answer within
+    ``timeout`` seconds. The listing is read up to :data:`MAX_TRACKED` bytes.
+
+    >>> import pathlib, tempfile
+    >>> tracked_files(pathlib.Path(tempfile.mkdtemp()))
+    []
+    """
+    import shutil
+    import subprocess
+    import threading
+
+    git = shutil.which("git")
+    if git is None:
+        return []
+    command = [git, "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--", "."]
+    try:
+        process = subprocess.Popen(
+            command,
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+        )
+    except OSError:
+        return []
+    timer = threading.Timer(timeout, process.kill)
+    timer.start()
+    try:
+        assert process.stdout is not None
+        out = process.stdout.read(MAX_TRACKED)
+        cut = bool(process.stdout.read(1))
+    finally:
+        timer.cancel()
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+    if process.returncode != 0 and not cut:
+        return []
+    names = out.split(b"\0")
+    if cut:
+        names = names[:-1]  # the last name may be cut short
+    return [Path(os.fsdecode(name)) for name in names if name]

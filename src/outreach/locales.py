@@ -32,12 +32,14 @@ __all__ = [
     "RTL_SCRIPTS",
     "LocaleMatch",
     "MatchKind",
+    "Slip",
     "babel_locale",
     "fallback_chain",
     "is_locale_name",
     "language_code",
     "locale_parents",
     "locale_preferences",
+    "locale_slip",
     "match_locale",
     "negotiate_locale",
     "normalize_locale",
@@ -79,7 +81,90 @@ def babel_locale(name: str) -> Locale:
     try:
         return Locale.parse(name.replace("-", "_"))
     except (UnknownLocaleError, ValueError, TypeError):
-        raise LocaleError(f"unknown locale {name!r}") from None
+        slip = locale_slip(name)
+        hint = f": {slip.message}" if slip else ""
+        raise LocaleError(f"unknown locale {name!r}{hint}") from None
+
+
+#: The ISO 639-1 codes withdrawn in favour of another (1989: iw, in, ji; 2001: jw; 2008: mo),
+#: which Babel still reads as aliases; browsers and translators' tools send today's code.
+_WITHDRAWN = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
+_NATIONAL = ("official", "de_facto_official")
+
+
+class Slip(NamedTuple):
+    """A common slip in a locale name: what to say, and whether the name must be refused
+    (``False``: it is a language, but maybe not the one meant)."""
+
+    message: str
+    refuse: bool
+
+
+@functools.lru_cache(maxsize=256)
+def locale_slip(name: str) -> Slip | None:
+    """The slip ``name`` probably is, from CLDR's data (Babel's), or ``None``.
+
+    A country code for a language (``jp``, ``cn``, ``gr``): refused, with the country's
+    language. A withdrawn ISO 639-1 code (``iw``, ``in``, ``ji``): refused, with today's (the
+    one browsers send). A language official in no country that is also the code of a country
+    speaking another (``br``, Breton, and Brazil; ``kr``, Kanuri, and Korea): noted, not
+    refused (``ca``, Catalan, is Andorra's: no note for Canada).
+
+    >>> locale_slip("jp").message
+    "'jp' is a country code (Japan): did you mean 'ja' (Japanese)?"
+    >>> locale_slip("cn-TW").message
+    "'cn' is a country code (China): did you mean 'zh-TW' (Chinese)?"
+    >>> locale_slip("iw")
+    Slip(message="'iw' is the former code of Hebrew: use 'he' (what browsers send)", refuse=True)
+    >>> locale_slip("br")
+    Slip(message="'br' is Breton; for Brazil's Portuguese use 'pt-BR'", refuse=False)
+    >>> locale_slip("pt-BR") is None, locale_slip("es") is None, locale_slip("../x") is None
+    (True, True, True)
+    """
+    from babel import Locale
+    from babel.core import get_global
+    from babel.languages import get_official_languages
+
+    if not is_locale_name(name):
+        return None
+    language, *rest = re.split(r"[_-]", name.split("@", 1)[0])
+    language = language.lower()
+    english = Locale("en")
+    tail = "".join(f"-{part}" for part in rest)
+    if language in _WITHDRAWN:
+        today = _WITHDRAWN[language]
+        title = english.languages.get(today, today)
+        return Slip(
+            f"{language!r} is the former code of {title}: use {today + tail!r} (what browsers "
+            "send)",
+            True,
+        )
+    territory = language.upper()
+    spoken = get_official_languages(territory, de_facto=True) if len(territory) == 2 else ()
+    country = english.territories.get(territory)
+    if not spoken or not country:
+        return None
+    meant = spoken[0].replace("_", "-")
+    known = language in english.languages
+    if not known:
+        title = english.languages.get(spoken[0].split("_")[0], meant)
+        return Slip(
+            f"{language!r} is a country code ({country}): did you mean {meant + tail!r} ({title})?",
+            True,
+        )
+    if language in {code.split("_")[0] for code in spoken} or rest:
+        return None
+    territories = get_global("territory_languages").values()
+    if any(
+        (spoken_there.get(language) or {}).get("official_status") in _NATIONAL
+        for spoken_there in territories
+    ):
+        return None  # a language of state (ca, sr): the slip is unlikely
+    title = english.languages[language]
+    other = english.languages.get(spoken[0].split("_")[0], meant)
+    return Slip(
+        f"{language!r} is {title}; for {country}'s {other} use {meant + '-' + territory!r}", False
+    )
 
 
 #: The ISO 15924 scripts written right to left: those whose letters are right-to-left in

@@ -194,6 +194,24 @@ def _compiled_templates() -> BytecodeCache:
     return CompiledTemplates()
 
 
+_UNDEFINED = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)' is undefined")
+
+
+def sample_hint(column: str) -> str:
+    """What to say when ``column`` has no value where no supporter is at hand (``render``,
+    ``preview``, ``check``): the two ways to give it one.
+
+    >>> print(sample_hint("first_name"))
+    a supporters' column? give it a sample value: first_name = "..." under [merge.sample] in \
+campaign.toml, or --supporters FILE.csv (its first row of each locale)
+    """
+    return (
+        f'a supporters\' column? give it a sample value: {column} = "..." under '
+        "[merge.sample] in campaign.toml, or --supporters FILE.csv (its first row of each "
+        "locale)"
+    )
+
+
 class Renderer:
     """Renders a campaign's messages; one instance caches environments per locale."""
 
@@ -204,6 +222,7 @@ class Renderer:
         *,
         cache: CheckCache | None = None,
         private: bool = False,
+        samples: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.campaign = campaign
         #: emails in the low-trace variant (``[privacy]``): no UTM tags, no remote image and
@@ -211,6 +230,11 @@ class Renderer:
         #: part), no "view in browser" link, the ``subject_private`` block when the
         #: template has one
         self.private = private
+        #: sample values of supporters' columns where no supporter is at hand (``render``,
+        #: ``preview``, ``check``): ``[merge.sample]``, then these (``--supporters``: locale
+        #: -> column -> value, ``""`` for every locale without its own); ``None`` for no
+        #: sample at all (``merge``: a supporter's own values, or an error)
+        self.samples = samples
         #: the check cache, if any: catalogs and templates checked before are recalled
         #: from it, not checked again (the caller saves it)
         self.cache = cache
@@ -434,9 +458,9 @@ class Renderer:
         """A problem for each host ``text`` links to that the same post in the source
         locale does not: the entry checks refuse such a translation, but a one-name domain
         (``evil.io``) is only a warning there (it looks like an abbreviation), so the post
-        itself is judged too, and never goes out as fine (the README's "Security"). An email for one
-        ``recipient`` (``outreach merge``) is compared with the source email for the same
-        recipient: a host in their own fields is theirs, not the translation's."""
+        itself is judged too, and never goes out as fine (docs/reference/trust-model.md). An
+        email for one ``recipient`` (``outreach merge``) is compared with the source email for
+        the same recipient: a host in their own fields is theirs, not the translation's."""
         from outreach.tokens import new_hosts
 
         source, own = self.campaign.source_locale, self.campaign.own_hosts
@@ -723,17 +747,26 @@ class Renderer:
         campaign = self.campaign
         fixed = self._fixed.get((locale, channel, message))
         if fixed is None:
+            samples = self.samples
+            sample: dict[str, str] = (
+                {**campaign.merge_sample, **samples.get(locale, samples.get("", {}))}
+                if samples is not None
+                else {}
+            )
             fixed = (
                 campaign.url_for(message),
                 tuple(campaign.hashtags_for(locale)),
                 tuple((name, h.on(channel, locale)) for name, h in campaign.handles.items()),
                 self._unsubscribe.preview()[0],
+                sample,
+                campaign.name_for(locale),
             )
             self._fixed[(locale, channel, message)] = fixed
-        url, hashtags, handles, unsubscribe = fixed
+        url, hashtags, handles, unsubscribe, sample, name = fixed
         return {
             **campaign.variables,
-            "campaign_name": campaign.name,
+            **sample,
+            "campaign_name": name,
             "url": url,
             "hashtag": campaign.hashtags[0],
             "hashtags": list(hashtags),
@@ -802,9 +835,13 @@ class Renderer:
             from jinja2 import TemplateError as JinjaError
 
             if isinstance(exc, JinjaError):
-                line = _template_line(exc)
-                where = template.filename
-                raise TemplateError(f"{message}: {exc}", path=where, line=line) from None
+                text = f"{message}: {exc}"
+                undefined = _UNDEFINED.fullmatch(str(exc))
+                if undefined and self.samples is not None:
+                    text += f": {sample_hint(undefined.group(1))}"
+                raise TemplateError(
+                    text, path=template.filename, line=_template_line(exc)
+                ) from None
             if isinstance(exc, (TypeError, ValueError, KeyError, ArithmeticError)):
                 raise TemplateError(
                     f"{message}: {type(exc).__name__}: {exc}",

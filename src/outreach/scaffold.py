@@ -30,8 +30,37 @@ from outreach.suppression import SUPPRESS_COLUMNS
 
 __all__ = ["builtin_template", "init_campaign"]
 
-# suppress/ holds supporters' addresses (who left, bounced, complained): not for a repository
-_GITIGNORE = b"*.mo\n/out/\n.outreach-cache/\n/suppress/\n"
+#: What a campaign keeps out of git. The repository is shared with volunteer translators and
+#: may be forked in public: supporters' personal data (their lists in any spreadsheet format,
+#: whatever the case of the extension; the merge's journals with SQLite's side files;
+#: suppression lists; what merge writes) is one ``git add .`` away from being published, so
+#: it is ignored by name pattern, wherever it lies. Build outputs are rebuilt on demand.
+_GITIGNORE = b"""\
+# Supporters' personal data: never in git (outreach check warns when such a file is tracked)
+*.[cC][sS][vV]
+*.[tT][sS][vV]
+*.[xX][lL][sS][xX]
+*.[oO][dD][sS]
+*.journal
+*.journal-*
+*.journal.lock
+*.sqlite
+*.sqlite-*
+*.db
+*suppress*.txt
+*unsubscribe*.txt
+*bounce*.txt
+*.[mM][bB][oO][xX]
+*.[eE][mM][lL]
+/mail/
+/suppress/
+# What outreach builds: rebuilt on demand
+*.mo
+/out/
+/preview/
+/exports/
+.outreach-cache/
+"""
 #: the suppression lists a new campaign's merges read ([merge] suppress), empty
 _SUPPRESS = ("unsubscribed.csv", "bounces.csv")
 

@@ -85,6 +85,7 @@ __all__ = [
     "parse_handles",
     "parse_merge_columns",
     "parse_merge_files",
+    "parse_merge_sample",
     "parse_messages",
     "parse_platforms",
     "parse_privacy",
@@ -477,11 +478,11 @@ def parse_merge_columns(reader: TomlReader, data: Mapping[str, Any]) -> dict[str
     outreach.errors.ConfigError: campaign.toml:2: [merge.columns] cannot declare 'name': ...
     """
     table = reader.table(data, "merge")
-    unknown = sorted(set(table) - {"columns", "suppress", "preferences"})
+    unknown = sorted(set(table) - {"columns", "sample", "suppress", "preferences"})
     if unknown:
         raise reader.error(
-            f"[merge] has unknown keys: {', '.join(unknown)} (keys: columns, suppress, "
-            "preferences)",
+            f"[merge] has unknown keys: {', '.join(unknown)} (keys: columns, sample, "
+            "suppress, preferences)",
             key=f"[merge]{unknown[0]}",
         )
     columns = table.get("columns", {})
@@ -661,3 +662,48 @@ def parse_privacy(reader: TomlReader, data: Mapping[str, Any], locales: tuple[st
         raise reader.error("[privacy] inline_images is true or false", key="[privacy]inline_images")
     sender = _one_line(reader, table, "from", "privacy]")
     return Privacy(frozenset(found), column, inline, sender)
+
+
+#: The longest sample value: a name or a line, not a document.
+MAX_SAMPLE = 1000
+
+
+def parse_merge_sample(reader: TomlReader, data: Mapping[str, Any]) -> dict[str, str]:
+    """``[merge.sample]``: column -> a sample value, for ``render``, ``preview`` and
+    ``check``, which run without a supporters CSV (``merge`` never uses them: a supporter's
+    own values, or none).
+
+    >>> import tomllib
+    >>> text = '[merge.sample]\\nfirst_name = "Alex"\\n'
+    >>> parse_merge_sample(TomlReader(text, "campaign.toml"), tomllib.loads(text))
+    {'first_name': 'Alex'}
+    >>> text = '[merge.sample]\\nfirst_name = 3\\n'
+    >>> parse_merge_sample(TomlReader(text, "campaign.toml"), tomllib.loads(text))
+    Traceback (most recent call last):
+    ...
+    outreach.errors.ConfigError: campaign.toml:2: merge.sample.first_name must be a string ...
+    """
+    table = reader.table(data, "merge")
+    sample = table.get("sample", {})
+    if not isinstance(sample, dict):
+        raise reader.error(
+            '[merge] sample must be a table: [merge.sample] then first_name = "Alex"',
+            key="[merge]sample",
+        )
+    found: dict[str, str] = {}
+    for column, value in sample.items():
+        key = f"[merge.sample]{column}"
+        if not _COLUMN.fullmatch(column) or column != column.lower():
+            raise reader.error(
+                f"[merge.sample] has {column!r}: write a column as templates name it, in "
+                "lower case with '_' for spaces and punctuation ('First name' is first_name)",
+                key=key,
+            )
+        if not isinstance(value, str) or len(value) > MAX_SAMPLE:
+            raise reader.error(
+                f"merge.sample.{column} must be a string of at most {MAX_SAMPLE:,} characters "
+                '(first_name = "Alex")',
+                key=key,
+            )
+        found[column] = value
+    return found

@@ -48,7 +48,7 @@ __all__ = [
     "template_strings",
 ]
 
-# The extraction pybabel does with the mapping documented in the README:
+# The extraction pybabel does with the mapping documented in docs/guide/commands.md:
 #   [jinja2: messages/**.j2]
 #   encoding = utf-8
 #   trimmed = true

@@ -209,7 +209,7 @@ class UnsubscribeApp:
         chosen = dict(names).get(self.campaign.label(locale), locale)
         context = {
             "page": page,
-            "campaign_name": self.campaign.name,
+            "campaign_name": self.campaign.name_for(locale),
             "lang": self.campaign.label(locale),
             "dir": text_direction(locale),
             "locales": names,

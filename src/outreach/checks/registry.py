@@ -232,7 +232,7 @@ class Problem:
     translation as a whole), so that the finding points at that ``msgstr[N]`` line, and its
     severity when it is lower than the check's (``None``: the check's own). A check that can
     report errors registers as ``"error"`` and marks each finding that is a judgement
-    ``"warning"``: the severity principle (README, *check*) is per finding, not per check."""
+    ``"warning"``: the severity principle (docs/guide/check.md) is per finding, not per check."""
 
     message: str
     form: int | None = None

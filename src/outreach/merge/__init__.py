@@ -34,6 +34,7 @@ from outreach.merge.run import (
     jobs_status,
     journal_status,
     merge,
+    sample_values,
 )
 
 __all__ = [
@@ -44,4 +45,5 @@ __all__ = [
     "jobs_status",
     "journal_status",
     "merge",
+    "sample_values",
 ]

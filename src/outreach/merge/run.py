@@ -50,6 +50,7 @@ __all__ = [
     "journal_layouts",
     "journal_status",
     "merge",
+    "sample_values",
     "shard_journal",
 ]
 
@@ -487,3 +488,42 @@ def _writer(options: MergeOptions, maker: MessageMaker) -> Writer:
         return MboxWriter(options.mbox, sender=email.utils.parseaddr(maker.sender)[1])
     assert options.out_dir is not None
     return DirectoryWriter(options.out_dir)
+
+
+def sample_values(
+    campaign: Campaign, supporters: Path, *, encoding: str | None = None
+) -> dict[str, dict[str, str]]:
+    """Sample values of supporters' columns from a CSV for ``render``, ``preview`` and
+    ``check`` (``--supporters``): locale -> column -> value, ``""`` for every locale without
+    its own.
+
+    The first usable row of each locale (the locale merge would give the supporter), and,
+    for a locale no row has, the file's first usable row; they win over ``[merge.sample]``
+    (:class:`~outreach.render.Renderer` puts them together). The file is read as merge
+    reads it (one line, exit 2, for a file that cannot be read), until every locale has a
+    row.
+
+    >>> import tempfile
+    >>> from outreach.scaffold import init_campaign
+    >>> campaign = init_campaign(Path(tempfile.mkdtemp()) / "c")
+    >>> csv = campaign.root / "people.csv"
+    >>> _ = csv.write_text("email,first_name,locale\\nana@example.net,Ana,en-GB\\n")
+    >>> sample_values(campaign, csv)["en"]
+    {'email': 'ana@example.net', 'first_name': 'Ana'}
+    """
+    from outreach.merge.audience import Audience, Negotiator
+    from outreach.merge.supporters import open_supporters
+
+    file = open_supporters(supporters, encoding=encoding, parse_all=False)
+    audience = Audience(Negotiator(campaign.locales, campaign.source_locale), file.columns)
+    found: dict[str, dict[str, str]] = {}
+    for row in file.rows():
+        supporter = audience.supporter(row)
+        if isinstance(supporter, str):
+            continue
+        values = {k: v for k, v in supporter.fields.items() if k != "locale"}
+        found.setdefault("", values)
+        found.setdefault(supporter.choice.locale, values)
+        if len(found) > len(campaign.locales):
+            break
+    return found

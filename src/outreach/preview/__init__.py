@@ -120,12 +120,19 @@ class Site:
     :meth:`update` remakes the pages a change touches. ``pages`` maps each file's path
     in the site to its bytes."""
 
-    def __init__(self, campaign: Campaign, variables: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        campaign: Campaign,
+        variables: Mapping[str, Any] | None = None,
+        samples: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         from outreach.preview.model import Model
 
         self.campaign = campaign
         self.variables = dict(variables or {})
-        self.model: Model = Model(campaign, self.variables)
+        #: sample values of supporters' columns (``--supporters``; see Renderer.samples)
+        self.samples = dict(samples or {})
+        self.model: Model = Model(campaign, self.variables, self.samples)
         self.pages: dict[str, bytes] = {}
         self._whole = False  # whether model and pages are complete
 
@@ -135,7 +142,7 @@ class Site:
         from outreach.preview.pages import render_pages
 
         self._whole = False
-        self.model = Model(self.campaign, self.variables)
+        self.model = Model(self.campaign, self.variables, self.samples)
         self.model.refresh()
         self.pages = render_pages(self.model)
         self._whole = True
@@ -179,6 +186,7 @@ def build_preview(
     campaign: Campaign,
     out: str | os.PathLike[str] | None = None,
     variables: Mapping[str, Any] | None = None,
+    samples: Mapping[str, Mapping[str, str]] | None = None,
 ) -> PreviewResult:
     """Build the preview of ``campaign`` into ``out`` (default: ``preview/`` in the
     campaign directory), replacing a previous preview there whole.
@@ -190,7 +198,7 @@ def build_preview(
 
     target = Path(out) if out is not None else Path(campaign.root) / DEFAULT_DIR
     check_output_dir(target, Path(campaign.root))
-    site = Site(campaign, variables)
+    site = Site(campaign, variables, samples)
     pages = site.build()
     replace_directory(target, pages)
     count = sum(1 for path in pages if path.startswith("m/"))

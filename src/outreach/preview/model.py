@@ -232,9 +232,15 @@ class _Catalog:
 class Model:
     """The preview's data, recomputed in parts (see the module's description)."""
 
-    def __init__(self, campaign: Campaign, variables: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        campaign: Campaign,
+        variables: Mapping[str, Any] | None = None,
+        samples: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.campaign = campaign
         self.variables = dict(variables or {})
+        self.samples = dict(samples or {})
         self.messages: list[str] = []
         self.channels: dict[str, list[str]] = {}
         self.cells: dict[tuple[str, str, str], Cell] = {}
@@ -269,7 +275,7 @@ class Model:
 
         campaign = self.campaign
         full = messages is None and locales is None
-        renderer = Renderer(campaign, self.variables)
+        renderer = Renderer(campaign, self.variables, samples=self.samples)
         names = renderer.messages
         for name in names:
             if name in (".", "..") or "\x00" in name:
@@ -413,7 +419,9 @@ class Model:
         by_key = self._errors_by_key({key[1] for key in wanted})
         privacy = campaign.privacy
         private_renderer = (
-            Renderer(campaign, self.variables, private=True) if privacy.enabled else None
+            Renderer(campaign, self.variables, private=True, samples=self.samples)
+            if privacy.enabled
+            else None
         )
         for message, locale, channel in sorted(wanted, key=self._order):
             with renderer.recording() as used:

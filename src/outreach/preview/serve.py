@@ -136,6 +136,7 @@ class PreviewServer:
         *,
         port: int = 8000,
         variables: Mapping[str, Any] | None = None,
+        samples: Mapping[str, Mapping[str, str]] | None = None,
         report: Report | None = None,
     ) -> None:
         from outreach.preview import Site
@@ -149,7 +150,7 @@ class PreviewServer:
         self._csp = (CSP_META.encode("utf-8"), SERVE_CSP_META.encode("utf-8"))
         self._lock = threading.Lock()
         check_output_dir(self.out, Path(campaign.root))
-        self.site = Site(campaign, variables)
+        self.site = Site(campaign, variables, samples)
         replace_directory(self.out, self.site.build())
         try:
             handler = functools.partial(_Handler, directory=str(self.out))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -74,7 +75,7 @@ class CheckReport:
         return 0 if self.ok else 1
 
     def to_json(self) -> dict[str, Any]:
-        """The document ``--format json`` prints (the README's "check" section)."""
+        """The document ``--format json`` prints (docs/reference/json.md)."""
         return {"findings": [f.to_json() for f in self.findings], "summary": self.summary}
 
 
@@ -85,13 +86,16 @@ def check_campaign(
     cache_dir: str | Path | None = None,
     *,
     render: bool = True,
+    samples: Mapping[str, Mapping[str, str]] | None = None,
 ) -> CheckReport:
     """Check the catalogs of ``locales`` (default: every locale of the campaign).
 
     Locale names are normalised and must belong to the campaign
     (:class:`~outreach.errors.LocaleError` otherwise). ``render=False`` skips the
-    render-level checks. The cache lives under ``cache_dir`` (default: the user's cache
-    directory, :func:`outreach.cache.cache_root`), never in the campaign.
+    render-level checks; ``samples`` are values of supporters' columns from a CSV
+    (:attr:`outreach.render.Renderer.samples`; ``[merge.sample]`` always). The cache lives
+    under ``cache_dir`` (default: the user's cache directory,
+    :func:`outreach.cache.cache_root`), never in the campaign.
     """
     wanted = (
         [campaign.resolve_locale(loc) for loc in dict.fromkeys(locales)]
@@ -121,9 +125,11 @@ def check_campaign(
                 lines=run.lines,
                 entry_errors=entry_errors,
                 entry_copies=copied_entries(run.findings),
+                samples=samples,
             )
         )
     run.findings.extend(_settings_findings(campaign))
+    run.findings.extend(_repository_findings(campaign))
     store.save()
     # grouped by file (the catalogs in run order, then others), then by line
     findings = tuple(sorted(run.findings, key=finding_order(list(run.files.values()))))
@@ -186,6 +192,133 @@ def _setting_finding(campaign: Campaign, line: int | None, name: str, message: s
         "warning",
         message,
     )
+
+
+#: Names of files that hold supporters' data by what they are: merge journals (with SQLite's
+#: side files) and databases.
+_PRIVATE_NAME = re.compile(
+    r"\.journal(?:-wal|-shm|-journal|\.lock)?$|\.(?:sqlite3?|db)(?:-wal|-shm|-journal)?$",
+    re.IGNORECASE,
+)
+#: Files that may be lists of people or mail to them: read (their start) and judged by what
+#: they hold.
+_LIST_NAME = re.compile(r"\.(?:csv|tsv|txt|mbox|eml)$", re.IGNORECASE)
+#: The header lines of a message (or a bounce report) that name its recipients.
+_RECIPIENT_LINE = re.compile(
+    r"^(?:to|cc|bcc|delivered-to|final-recipient|original-recipient|x-failed-recipients"
+    r"|original-rcpt-to)\s*:.*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ADDRESS = re.compile(r"[^\s,;\t\"'<>@]+@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)")
+#: Domains no one can own (RFC 2606, RFC 6761): addresses there are made up, as the example
+#: campaign's supporters.csv is.
+_MADE_UP = re.compile(
+    r"(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid|localhost)$", re.IGNORECASE
+)
+_EMAIL_COLUMN = {"email", "emailaddress", "mail", "e_mail", "email_address"}
+#: How much of a tracked list is read, and how many tracked files at most are looked at.
+HEAD_BYTES = 64 * 1024
+MAX_CANDIDATES = 1000
+
+
+def supporter_data(name: str, head: bytes) -> str | None:
+    """What makes a tracked file look like supporters' data (a phrase), or ``None``.
+
+    By its name: a merge journal or a database. By what its first bytes hold: an SQLite
+    database; a CSV/TSV/text list with an email column, or lines that are addresses, with at
+    least one address at a domain someone can own (``example.net`` is made up: the example
+    campaign's supporters are not people); a mailbox or an email with a recipient at such a
+    domain (its ``To``, a bounce's ``Final-Recipient``; a sender or a Message-ID is no one's
+    data).
+
+    >>> supporter_data("supporters.share.journal-wal", b"")
+    'a merge journal or database (who was sent what)'
+    >>> supporter_data("lists/volunteers.CSV", b"Name,E-mail\\nAna,ana@riseup.net\\n")
+    'a list with an email column (1 address at real domains in its first 64 KiB)'
+    >>> supporter_data("supporters.csv", b"email,name\\nana@example.net,Ana\\n") is None
+    True
+    >>> supporter_data("suppressed.txt", b"bo@gmail.com\\n")
+    'a list of addresses (1 address at real domains in its first 64 KiB)'
+    >>> supporter_data("notes.txt", b"write to team@ourgroup.org for help\\n") is None
+    True
+    >>> supporter_data("out/share.mbox", b"From x\\nFrom: a@ours.org\\nTo: Ana <ana@riseup.net>\\n")
+    'email to supporters (1 recipient(s) at real domains)'
+    >>> supporter_data("gmail.eml", b"From: daemon@googlemail.com\\nTo: us@example.org\\n") is None
+    True
+    """
+    if _PRIVATE_NAME.search(name) or head.startswith(b"SQLite format 3\0"):
+        return "a merge journal or database (who was sent what)"
+    if not _LIST_NAME.search(name):
+        return None
+    text = head.decode("utf-8", "replace")
+    if name.lower().endswith((".mbox", ".eml")):
+        recipients = " ".join(_RECIPIENT_LINE.findall(text))
+        sent = [m.group(1) for m in _ADDRESS.finditer(recipients)]
+        sent = [domain for domain in sent if not _MADE_UP.search(domain)]
+        if not sent:
+            return None
+        return f"email to supporters ({len(sent):,} recipient(s) at real domains)"
+    lines = text.splitlines()
+    if not lines:
+        return None
+    header = {
+        re.sub(r"[^a-z0-9]+", "_", cell.strip().strip("\"'").lower()).strip("_").replace("_", "")
+        for cell in re.split(r"[,;\t]", lines[0])
+    }
+    columns = bool(header & {c.replace("_", "") for c in _EMAIL_COLUMN})
+    real = [m.group(1) for m in _ADDRESS.finditer(text) if not _MADE_UP.search(m.group(1))]
+    if not real:
+        return None
+    counted = (
+        f"{len(real):,} address{'es' if len(real) > 1 else ''} at real domains in its first 64 KiB"
+    )
+    if columns:
+        return f"a list with an email column ({counted})"
+    bare = [line for line in lines if _ADDRESS.fullmatch(line.strip())]
+    if bare and len(bare) * 2 >= len([line for line in lines if line.strip()]):
+        return f"a list of addresses ({counted})"
+    return None
+
+
+def _repository_findings(campaign: Campaign) -> list[Finding]:
+    """A warning for each file git tracks in the campaign that looks like supporters' data
+    (:func:`supporter_data`): the repository is shared with translators and may be forked
+    in public. Nothing when the campaign is not in a git work tree."""
+    from outreach.errors import OutreachError
+    from outreach.files import read_inside, tracked_files
+
+    root = Path(campaign.root)
+    candidates = [
+        path
+        for path in tracked_files(root)
+        if _PRIVATE_NAME.search(path.name) or _LIST_NAME.search(path.name)
+    ]
+    found = []
+    for path in candidates[:MAX_CANDIDATES]:
+        try:  # a name that says what the file is needs no reading
+            named = _PRIVATE_NAME.search(path.name)
+            head = b"" if named else read_inside(root, root / path, limit=HEAD_BYTES)
+        except (OSError, OutreachError):
+            continue  # gone from the work tree, a link, a FIFO: not read
+        what = supporter_data(path.as_posix(), head)
+        if what is None:
+            continue
+        shown = path.as_posix()
+        found.append(
+            Finding(
+                campaign.label(campaign.source_locale),
+                shown,
+                None,
+                None,
+                None,
+                "supporter-data",
+                "warning",
+                f"{what}, tracked by git: personal data one push away from a public fork; "
+                f"git rm --cached {shown!r}, and keep such files out with .gitignore "
+                "('outreach init' writes one)",
+            )
+        )
+    return found
 
 
 #: Catalogs are checked in parallel processes when there are several and together they

@@ -169,6 +169,7 @@ def check_rendered(
     lines: LineLookup | None = None,
     entry_errors: Collection[tuple[str, str, str | None]] = (),
     entry_copies: Collection[tuple[str, str, str | None]] = (),
+    samples: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Finding]:
     """Render every message in every locale and channel, and report what would go wrong.
 
@@ -177,11 +178,12 @@ def check_rendered(
     ``(locale label, msgid, msgctxt)`` of entries that already have an error, so that a lost
     hashtag or link is not reported twice; ``entry_copies`` those the catalog checks already
     report as showing the source text (``untranslated``, ``same-as-source``, ``fuzzy``), so
-    that untranslated alt text is one warning, not two.
+    that untranslated alt text is one warning, not two. Supporters' columns take
+    ``[merge.sample]`` and ``samples`` (:attr:`outreach.render.Renderer.samples`).
     """
     from outreach.render import EMAIL, Renderer
 
-    renderer = Renderer(campaign)
+    renderer = Renderer(campaign, samples=samples or {})
     context = _Context(campaign, files, lines, entry_errors, entry_copies)
     findings: list[Finding] = []
     sends_email = False
@@ -196,15 +198,19 @@ def check_rendered(
         findings.extend(_check_message(renderer, context, message, strings, channels, locales))
     if sends_email and not campaign.email.postal_address:
         findings.append(_no_postal_address(campaign))
-    findings.extend(_privacy_loads(campaign, locales, context))
+    findings.extend(_privacy_loads(campaign, locales, context, samples or {}))
     return findings
 
 
 def _privacy_loads(
-    campaign: Campaign, locales: Sequence[str], context: _Context
+    campaign: Campaign,
+    locales: Sequence[str],
+    context: _Context,
+    samples: Mapping[str, Mapping[str, str]],
 ) -> Iterator[Finding]:
     """The ``privacy`` warnings: each message's private email, in each locale whose
-    supporters may get it, that still loads something remote."""
+    supporters may get it, that still loads something remote (supporters' columns from the
+    same samples as the normal email)."""
     from outreach.emailhtml import remote_loads
     from outreach.render import EMAIL, Renderer
 
@@ -212,7 +218,7 @@ def _privacy_loads(
     if not privacy.enabled:
         return
     wanted = [loc for loc in locales if privacy.column is not None or loc in privacy.locales]
-    renderer = Renderer(campaign, private=True)
+    renderer = Renderer(campaign, private=True, samples=samples)
     for message in renderer.messages:
         try:
             if EMAIL not in renderer.channels(message):
@@ -269,16 +275,15 @@ def _no_postal_address(campaign: Campaign) -> Finding:
 
 
 def _template_finding(campaign: Campaign, exc: TemplateError) -> Finding:
-    """A template that does not render (a variable supplied only at merge time, say): its
-    posts and emails cannot be checked. A warning: the translations are not at fault, and
+    """A template that does not render (a supporters' column without a sample value, say:
+    the renderer's error names the column and the two ways to give it one): its posts and
+    emails cannot be checked. A warning: the translations are not at fault, and
     ``outreach render`` reports template errors."""
     from pathlib import Path
 
     file = campaign.relative(Path(exc.path)) if exc.path else campaign.relative(campaign.root)
     source = campaign.label(campaign.source_locale)
     message = f"not checked as rendered: {exc.message}"
-    if "is undefined" in exc.message:
-        message += " (give it a value under [variables] in campaign.toml to check this message)"
     return Finding(source, file, exc.line, None, None, "render", "warning", message)
 
 
