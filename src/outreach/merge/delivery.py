@@ -103,6 +103,8 @@ MAX_LINES = 100
 #: tries of one message in one run; later runs try again until ``--attempts`` are used
 TRIES_PER_RUN = 3
 _BACKOFF_CAP = 300.0
+#: while the queue has room, the connections are looked at this often (seconds)
+_GLANCE = 0.002
 
 
 def parse_rate(text: str) -> float:
@@ -644,6 +646,7 @@ class Delivery:
         self._done: list[tuple[str, str, str]] = []  # outcomes read, not yet committed
         self._failures = 0  # connections that could not be made in a row
         self._one_at_a_time = False  # the server's PIPELINING did not work
+        self._glanced = 0.0  # when the loop last looked at the connections
         self._slots = [_Connection(f"connection {n + 1}") for n in range(settings.connections)]
         self._opened: queue.Queue[tuple[_Connection, Client | None, BaseException | None]]
         self._opened = queue.Queue()
@@ -735,8 +738,13 @@ class Delivery:
             self._open(conn)
 
     def submit(self, job: Outgoing) -> None:
-        """Queue ``job``, let the connections go on, and wait for them while the queue is
-        full (memory stays flat)."""
+        """Queue ``job``; while the queue is full (memory stays flat), run the connections
+        until there is room again.
+
+        While there is room, the connections are looked at only every :data:`_GLANCE`
+        seconds: a connection whose reply has come then finds the next message waiting, so
+        its body and the next envelope go in one write (looking after every row left the
+        queue nearly empty, and one message in five went in two writes)."""
         if self.stop.is_set() or not self._live_slots():
             self._give_up(_Job(job))
             return
@@ -746,7 +754,10 @@ class Delivery:
         def room() -> bool:
             return len(self._ready) < limit or self.stop.is_set() or not self._live_slots()
 
-        self._pump(room, wait=not room())
+        if not room():
+            self._pump(room, wait=True)
+        elif time.monotonic() - self._glanced >= _GLANCE:
+            self._pump(room, wait=False)
 
     def close(self) -> None:
         """Send what is queued (retries included), then end the sessions; what is left
@@ -815,7 +826,8 @@ class Delivery:
                     self._lose(conn, exc)
                 except Exception as exc:  # a bug: one line; the messages are tried again
                     self._fault(conn, exc)
-            self._expire(time.monotonic())
+            self._glanced = time.monotonic()
+            self._expire(self._glanced)
             if not wait:
                 self._schedule(time.monotonic())
                 self._commit()
