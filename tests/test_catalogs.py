@@ -52,9 +52,11 @@ def _mo(campaign: Path, locale: str) -> gettext.GNUTranslations:
 
 
 def _stats(campaign: Path) -> dict[str, dict[str, object]]:
+    """``stats --format json`` by locale; exit 1 exactly when a translation is refused."""
     code, out, err = run_cli(campaign, "stats", "--format", "json")
-    assert code == 0, err
-    return {row["locale"]: row for row in json.loads(out)["locales"]}
+    rows = {row["locale"]: row for row in json.loads(out)["locales"]}
+    assert code == (1 if any(row["refused"] for row in rows.values()) else 0), err
+    return rows
 
 
 def _entry(text: str, msgid: str) -> str:
