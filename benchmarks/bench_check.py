@@ -39,6 +39,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
+    BIN,
+    ROOT,
+    SRC,
     Run,
     add_before_option,
     environment,
@@ -50,9 +53,6 @@ from harness import (
     table,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-SRC = ROOT / "src"
-BIN = Path(sys.executable).parent
 LOCALES = ("es", "fr", "de")
 ENTRIES = 5000
 

@@ -29,6 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
+    BIN,
+    SRC,
     Run,
     add_before_option,
     environment,
@@ -41,8 +43,6 @@ from harness import (
 )
 
 LOCALES = ("es", "fr", "ru")
-BIN = Path(sys.executable).parent
-SRC = Path(__file__).resolve().parents[1] / "src"
 
 _WORDS_TEXT = (
     "sign share watch support join stand together love always wins petition film friends "

@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from harness import (
+    BIN,
+    ROOT,
     Run,
     add_before_option,
     copy_example,
@@ -50,8 +52,6 @@ from harness import (
     table,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 LOCALES = ("en", "es-MX", "fr-CA", "pt-BR")
 SECRET = "benchmark secret, not for production"
 

@@ -41,6 +41,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
+    SRC,
     Run,
     add_before_option,
     copy_example,
@@ -52,8 +53,6 @@ from harness import (
     table,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "src"
 LOCALES = ("en", "es", "fr", "pt")
 SETUPS = ("campaign", "plain")
 

@@ -53,7 +53,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_merge import (  # the benchmarks share their set-up
-    BIN,
     CEILING,
     SECRET,
     one_message,
@@ -63,7 +62,7 @@ from bench_merge import (  # the benchmarks share their set-up
     run_measured,
     write_rows,
 )
-from harness import GNU_TIME
+from harness import BIN, GNU_TIME
 
 SINK = "/usr/sbin/smtp-sink"
 

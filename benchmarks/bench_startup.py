@@ -26,6 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
+    BIN,
+    SRC,
     Run,
     add_before_option,
     copy_example,
@@ -38,9 +40,6 @@ from harness import (
     table,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "src"
-BIN = Path(sys.executable).parent
 POST = ("render", "share", "-l", "es", "-c", "x")
 EMAIL = ("render", "petition", "-l", "es", "-c", "email")
 

@@ -24,6 +24,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -46,6 +47,10 @@ class Run:
 
 #: the repository: its root is the example campaign the benchmarks copy
 ROOT = Path(__file__).resolve().parents[1]
+#: this checkout's source (``--before`` runs another's beside it)
+SRC = ROOT / "src"
+#: the virtualenv's scripts (``outreach``, ``mailmerge``, ``pybabel``, ``pofilter``)
+BIN = Path(sys.executable).parent
 
 
 def copy_example(target: Path) -> Path:
