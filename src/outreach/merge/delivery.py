@@ -264,80 +264,59 @@ def _why(exc: BaseException, timeout: float) -> str:
 class Client(smtplib.SMTP):
     """:class:`smtplib.SMTP` whose replies are read in bounded time and memory: the whole
     reply within ``timeout`` seconds (a server that drips a byte at a time gets no more),
-    lines of at most :data:`MAX_LINE` bytes and at most :data:`MAX_LINES` lines, else the
-    connection is closed (:class:`smtplib.SMTPServerDisconnected`, saying why). Bytes read
-    past a reply wait for the next one; bytes read before STARTTLS are dropped with the
-    plain connection.
+    parsed by :func:`replies` (the send loop's parser: lines of at most :data:`MAX_LINE`
+    bytes, at most :data:`MAX_LINES` lines), else the connection is closed
+    (:class:`smtplib.SMTPServerDisconnected`, saying why). Bytes read past a reply wait for
+    the next one (:class:`Delivery` takes them over with the connection); bytes read before
+    STARTTLS are dropped with the plain connection."""
 
-    ``timed_out`` says a reply did not come in time (the connection is closed), and
-    ``pipelining_failed`` that a pipelined group of commands (:func:`transaction`) got its
-    first reply but not the others: the server offers PIPELINING but does not do it."""
-
-    timed_out = False
-    pipelining_failed = False
     _reading: object = None
     _buffer = b""
-    _pos = 0
 
     def getreply(self) -> tuple[int, bytes]:
         sock = self.sock
         if sock is None:
             raise smtplib.SMTPServerDisconnected("not connected")
         if sock is not self._reading:
-            self._reading, self._buffer, self._pos = sock, b"", 0
+            self._reading, self._buffer = sock, b""
         timeout = float(self.timeout)
         deadline = time.monotonic() + timeout
         texts: list[bytes] = []
         try:
             while True:
-                line = self._line(sock, deadline, timeout)
-                code = line[:3]
-                texts.append(line[4:].strip(b" \t\r\n"))
-                if not (code.isdigit() and len(code) == 3):
-                    return -1, b"\n".join(texts)  # no SMTP reply: the caller gives up
-                if line[3:4] != b"-":
-                    return int(code), b"\n".join(texts)
-                if len(texts) >= MAX_LINES:
-                    raise self._lost(f"a reply of more than {MAX_LINES} lines")
+                try:
+                    found, used = replies(self._buffer, texts, most=1)
+                except SessionLost as exc:
+                    raise self._lost(exc.why) from None
+                self._buffer = self._buffer[used:]
+                if found:
+                    return found[0]
+                self._buffer += self._receive(sock, deadline, timeout)
         finally:
             if self.sock is not None:
                 self.sock.settimeout(timeout)
 
-    def _line(self, sock: socket.socket, deadline: float, timeout: float) -> bytes:
-        buffer, pos = self._buffer, self._pos
-        while True:
-            end = buffer.find(b"\n", pos)
-            if end >= 0:
-                if end - pos >= MAX_LINE:
-                    break
-                self._pos = end + 1
-                return buffer[pos : end + 1]
-            if len(buffer) - pos >= MAX_LINE:
-                break
-            left = deadline - time.monotonic()
+    def _receive(self, sock: socket.socket, deadline: float, timeout: float) -> bytes:
+        left = deadline - time.monotonic()
+        try:
             if left <= 0:
-                self.timed_out = True
-                raise self._lost(f"no complete reply within {timeout:g} s")
-            try:
-                sock.settimeout(left)
-                chunk = sock.recv(65536)
-            except TimeoutError:
-                self.timed_out = True
-                raise self._lost(f"no complete reply within {timeout:g} s") from None
-            except OSError as exc:
-                raise self._lost(f"the connection failed: {_why(exc, timeout)}") from None
-            if not chunk:
-                raise self._lost("the server closed the connection")
-            buffer, pos = buffer[pos:] + chunk, 0
-            self._buffer, self._pos = buffer, 0
-        raise self._lost(f"a reply line longer than {MAX_LINE} bytes")
+                raise TimeoutError
+            sock.settimeout(left)
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            raise self._lost(f"no complete reply within {timeout:g} s") from None
+        except OSError as exc:
+            raise self._lost(f"the connection failed: {_why(exc, timeout)}") from None
+        if not chunk:
+            raise self._lost("the server closed the connection")
+        return chunk
 
     def _lost(self, why: str) -> smtplib.SMTPServerDisconnected:
         self.close()
         return smtplib.SMTPServerDisconnected(why)
 
     def close(self) -> None:
-        self._reading, self._buffer, self._pos = None, b"", 0
+        self._reading, self._buffer = None, b""
         super().close()
 
 
@@ -498,15 +477,20 @@ def envelope(sender: str, job: Outgoing) -> list[tuple[str, bytes, int]]:
     ]
 
 
-def replies(buffer: bytes, texts: list[bytes]) -> tuple[list[tuple[int, bytes]], int]:
+def replies(
+    buffer: bytes, texts: list[bytes], most: int | None = None
+) -> tuple[list[tuple[int, bytes]], int]:
     """The complete replies at the start of ``buffer`` (``(code, text)``; ``-1`` for a
-    line that is no SMTP reply), and how many bytes they took. ``texts`` holds the lines of
-    a multi-line reply that is not complete yet (from one call to the next). A line of
-    :data:`MAX_LINE` bytes or more, or a reply of more than :data:`MAX_LINES` lines, is
-    :class:`SessionLost`: memory stays bounded whatever the server sends.
+    line that is no SMTP reply; at most ``most`` of them), and how many bytes they took.
+    ``texts`` holds the lines of a multi-line reply that is not complete yet (from one call
+    to the next). A line of :data:`MAX_LINE` bytes or more, or a reply of more than
+    :data:`MAX_LINES` lines, is :class:`SessionLost`: memory stays bounded whatever the
+    server sends.
 
     >>> replies(b"250 2.1.0 Ok\\r\\n354 End data\\r\\n25", [])
     ([(250, b'2.1.0 Ok'), (354, b'End data')], 28)
+    >>> replies(b"250 2.1.0 Ok\\r\\n354 End data\\r\\n", [], most=1)
+    ([(250, b'2.1.0 Ok')], 14)
     >>> texts = []
     >>> replies(b"250-first\\r\\n", texts), texts
     (([], 11), [b'first'])
@@ -515,7 +499,7 @@ def replies(buffer: bytes, texts: list[bytes]) -> tuple[list[tuple[int, bytes]],
     """
     found: list[tuple[int, bytes]] = []
     pos = 0
-    while True:
+    while most is None or len(found) < most:
         end = buffer.find(b"\n", pos)
         if end < 0:
             if len(buffer) - pos >= MAX_LINE:
@@ -535,6 +519,7 @@ def replies(buffer: bytes, texts: list[bytes]) -> tuple[list[tuple[int, bytes]],
             texts.clear()
         elif len(texts) >= MAX_LINES:
             raise SessionLost(f"a reply of more than {MAX_LINES} lines")
+    return found, pos
 
 
 # -- the token bucket ------------------------------------------------------------------------
@@ -1324,7 +1309,7 @@ class Delivery:
                 conn.smtp, conn.sock = smtp, smtp.sock
                 conn.queued = conn.written = 0
                 conn.pipelining = "pipelining" in smtp.esmtp_features and not self._one_at_a_time
-                conn.inbox = smtp._buffer[smtp._pos :] if smtp._reading is smtp.sock else b""
+                conn.inbox = smtp._buffer if smtp._reading is smtp.sock else b""
                 conn.sock.setblocking(False)
                 conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 assert self._selector is not None
