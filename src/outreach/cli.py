@@ -20,6 +20,7 @@ import click
 from outreach._version import __version__
 from outreach.cli_support import (
     State,
+    format_option,
     handles_errors,
     locale_option,
     pass_state,
@@ -177,14 +178,7 @@ def compile_(state: State, locales: tuple[str, ...], force: bool) -> None:
 
 @main.command()
 @locale_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="json: one document (docs/reference/json.md).",
-)
+@format_option("table", "json", help="json: one document (docs/reference/json.md).")
 @pass_state
 @handles_errors
 def stats(state: State, locales: tuple[str, ...], fmt: str) -> None:
@@ -261,12 +255,10 @@ def _locales_option(campaign: Any, locales: Sequence[str], all_locales: bool) ->
     metavar="CHANNEL",
     help="email, x, mastodon, bluesky, threads, facebook, instagram, linkedin, whatsapp.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "eml"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "text",
+    "json",
+    "eml",
     help="json: every item as one document; eml: one email (a message, locale and channel).",
 )
 @click.option(
@@ -634,13 +626,8 @@ def _github_prefix(campaign_dir: Path) -> str:
 
 @main.command()
 @locale_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="github: workflow-command annotations for GitHub Actions.",
+@format_option(
+    "text", "json", "github", help="github: workflow-command annotations for GitHub Actions."
 )
 @click.option(
     "--no-cache", is_flag=True, help="Neither read nor write the check cache (docs/guide/check.md)."
@@ -691,13 +678,8 @@ def check(
 
 @main.command()
 @click.argument("message", required=False)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="json: every locale's readiness as one document (docs/reference/json.md).",
+@format_option(
+    "table", "json", help="json: every locale's readiness as one document (docs/reference/json.md)."
 )
 @pass_state
 @handles_errors
@@ -765,13 +747,8 @@ def approve(state: State, locale: str) -> None:
     metavar="N",
     help="Suppress an address after N temporary (4.x.x) bounces on different days.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: the counts and the lists as one document (docs/reference/json.md).",
+@format_option(
+    "text", "json", help="json: the counts and the lists as one document (docs/reference/json.md)."
 )
 @pass_state
 @handles_errors
@@ -843,14 +820,7 @@ def serve_unsubscribe(
 
 @main.command()
 @click.argument("text", required=False)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: one document (docs/reference/json.md).",
-)
+@format_option("text", "json", help="json: one document (docs/reference/json.md).")
 @click.option(
     "--top", default=3, show_default=True, type=click.IntRange(1, 10), help="Candidates shown."
 )

@@ -16,6 +16,7 @@ import click
 
 from outreach.cli_support import (
     State,
+    format_option,
     handles_errors,
     pass_state,
     print_json,
@@ -146,12 +147,9 @@ from outreach.display import visible
     'as their locale is ready, or at [release] deadline with at_deadline = "fallback").',
 )
 @click.option("--status", is_flag=True, help="Print the journal's summary and send nothing.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "text",
+    "json",
     help="json: the run's summary (or --status) as one document (docs/reference/json.md).",
 )
 @pass_state

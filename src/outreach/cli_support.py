@@ -30,6 +30,7 @@ from outreach.errors import OutreachError
 
 __all__ = [
     "State",
+    "format_option",
     "handles_errors",
     "locale_option",
     "pass_state",
@@ -146,6 +147,26 @@ def samples(campaign: Any, supporters: str | None) -> dict[str, dict[str, str]]:
     from outreach.merge import sample_values
 
     return sample_values(campaign, Path(supporters))
+
+
+def format_option(*choices: str, help: str) -> Callable[[F], F]:
+    """``--format`` as every command has it: one of ``choices``, the first the default,
+    into the parameter ``fmt``.
+
+    >>> @click.command()
+    ... @format_option("text", "json", help="json: one document.")
+    ... def command(fmt: str) -> None: ...
+    >>> [(p.name, p.default, p.type.choices) for p in command.params]
+    [('fmt', 'text', ('text', 'json'))]
+    """
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
 
 
 locale_option = click.option(
