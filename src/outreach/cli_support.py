@@ -156,8 +156,8 @@ def format_option(*choices: str, help: str) -> Callable[[F], F]:
     >>> @click.command()
     ... @format_option("text", "json", help="json: one document.")
     ... def command(fmt: str) -> None: ...
-    >>> [(p.name, p.default, p.type.choices) for p in command.params]
-    [('fmt', 'text', ('text', 'json'))]
+    >>> [(p.name, p.default, list(p.type.choices)) for p in command.params]
+    [('fmt', 'text', ['text', 'json'])]
     """
     return click.option(
         "--format",
