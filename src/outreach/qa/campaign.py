@@ -142,6 +142,7 @@ def _settings_findings(campaign: Campaign) -> list[Finding]:
     leaving; or naming the address unsigned, so anyone could unsubscribe anyone), and an
     email campaign whose merges would read no suppression list."""
     from outreach.campaign import setting_line
+    from outreach.qa.rendered import setting_finding
     from outreach.unsubscribe import campaign_wide_one_click
 
     found = []
@@ -161,13 +162,13 @@ def _settings_findings(campaign: Campaign) -> list[Finding]:
         )
     if message is not None:
         found.append(
-            _setting_finding(
+            setting_finding(
                 campaign, setting_line(campaign, "[email]unsubscribe_url"), "unsubscribe", message
             )
         )
     if (campaign.email.sender or url) and not campaign.merge_suppress:
         found.append(
-            _setting_finding(
+            setting_finding(
                 campaign,
                 setting_line(
                     campaign, "[email]from" if campaign.email.sender else "[email]unsubscribe_url"
@@ -179,19 +180,6 @@ def _settings_findings(campaign: Campaign) -> list[Finding]:
             )
         )
     return found
-
-
-def _setting_finding(campaign: Campaign, line: int | None, name: str, message: str) -> Finding:
-    return Finding(
-        campaign.label(campaign.source_locale),
-        campaign.relative(campaign.config_path),
-        line,
-        None,
-        None,
-        name,
-        "warning",
-        message,
-    )
 
 
 #: Names of files that hold supporters' data by what they are: merge journals (with SQLite's

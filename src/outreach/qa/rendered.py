@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from outreach.campaign import Campaign
     from outreach.render import Email, Post, Renderer
 
-__all__ = ["block_strings", "check_rendered", "copied_entries"]
+__all__ = ["block_strings", "check_rendered", "copied_entries", "setting_finding"]
 
 #: Gmail shows only the start of an email whose HTML is larger (bytes), and a link to the rest.
 GMAIL_CLIP = 102 * 1024
@@ -262,13 +262,18 @@ def _no_postal_address(campaign: Campaign) -> Finding:
         "the campaign sends email without a postal address: bulk mail must show the "
         "sender's physical address (CAN-SPAM); set [email] postal_address in campaign.toml"
     )
+    return setting_finding(campaign, line, "postal-address", message)
+
+
+def setting_finding(campaign: Campaign, line: int | None, check: str, message: str) -> Finding:
+    """A warning about a setting of campaign.toml, at ``line`` (``None``: the file)."""
     return Finding(
         campaign.label(campaign.source_locale),
         campaign.relative(campaign.config_path),
         line,
         None,
         None,
-        "postal-address",
+        check,
         "warning",
         message,
     )
