@@ -289,12 +289,7 @@ def parse_messages(reader: TomlReader, data: Mapping[str, Any]) -> dict[str, Mes
             raise reader.error(f"[{where}] must be a table", key=name)
         if not _NAME.fullmatch(name):
             raise reader.error(f"[{where}]: {name!r} is not a message name", key=f"[{where}]")
-        unknown = sorted(set(table) - {"url", "image", "image_file"})
-        if unknown:
-            raise reader.error(
-                f"[{where}] has unknown keys: {', '.join(unknown)} (keys: url, image, image_file)",
-                key=f"[{where}]{unknown[0]}",
-            )
+        reader.only_keys(table, where, ("url", "image", "image_file"))
         url = _one_line(reader, table, "url", where + "]")
         if url is not None and not is_http_url(url):
             raise reader.error(
@@ -317,12 +312,7 @@ def parse_tracking(reader: TomlReader, data: Mapping[str, Any]) -> Tracking | No
         return None
     table = reader.table(data, "tracking")
     keys = {"utm_campaign", "utm_source", "utm_medium", "utm_content", "utm_term", "hosts"}
-    unknown = sorted(set(table) - keys)
-    if unknown:
-        raise reader.error(
-            f"[tracking] has unknown keys: {', '.join(unknown)} (keys: {', '.join(sorted(keys))})",
-            key=f"[tracking]{unknown[0]}",
-        )
+    reader.only_keys(table, "tracking", sorted(keys))
     values: dict[str, str] = {}
     for key in ("utm_campaign", "utm_source", "utm_medium", "utm_content", "utm_term"):
         value = _one_line(reader, table, key, "tracking]")
@@ -371,13 +361,7 @@ def parse_handles(
             raise reader.error(
                 f"[{where}] must be a table named by an identifier", key=f"[{where}]"
             )
-        unknown = sorted(set(table) - {"default", *channels})
-        if unknown:
-            raise reader.error(
-                f"[{where}] has unknown keys: {', '.join(unknown)} "
-                f"(keys: default, {', '.join(channels)})",
-                key=f"[{where}]{unknown[0]}",
-            )
+        reader.only_keys(table, where, ("default", *channels))
         default: dict[str, str] = {}
         if isinstance(table.get("default"), dict):
             for raw, value in table["default"].items():
@@ -416,13 +400,7 @@ def parse_platforms(
             )
         if not isinstance(table, dict):
             raise reader.error(f"[{where}] must be a table", key=f"[{where}]")
-        unknown = sorted(set(table) - {"max_characters", "max_hashtags"})
-        if unknown:
-            raise reader.error(
-                f"[{where}] has unknown keys: {', '.join(unknown)} "
-                "(keys: max_characters, max_hashtags)",
-                key=f"[{where}]{unknown[0]}",
-            )
+        reader.only_keys(table, where, ("max_characters", "max_hashtags"))
         values: dict[str, int] = {}
         for key in ("max_characters", "max_hashtags"):
             value = table.get(key)
@@ -478,13 +456,7 @@ def parse_merge_columns(reader: TomlReader, data: Mapping[str, Any]) -> dict[str
     outreach.errors.ConfigError: campaign.toml:2: [merge.columns] cannot declare 'name': ...
     """
     table = reader.table(data, "merge")
-    unknown = sorted(set(table) - {"columns", "sample", "suppress", "preferences"})
-    if unknown:
-        raise reader.error(
-            f"[merge] has unknown keys: {', '.join(unknown)} (keys: columns, sample, "
-            "suppress, preferences)",
-            key=f"[merge]{unknown[0]}",
-        )
+    reader.only_keys(table, "merge", ("columns", "sample", "suppress", "preferences"))
     columns = table.get("columns", {})
     if not isinstance(columns, dict):
         raise reader.error(
@@ -550,13 +522,7 @@ def parse_release(reader: TomlReader, data: Mapping[str, Any], locales: tuple[st
     (True, '2026-12-10T09:00:00+01:00', 'fallback')
     """
     table = reader.table(data, "release")
-    known = {"require_approval", "approved", "deadline", "at_deadline"}
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise reader.error(
-            f"[release] has unknown keys: {', '.join(unknown)} (keys: {', '.join(sorted(known))})",
-            key=f"[release]{unknown[0]}",
-        )
+    reader.only_keys(table, "release", ("approved", "at_deadline", "deadline", "require_approval"))
     require = table.get("require_approval", False)
     if not isinstance(require, bool):
         raise reader.error(
@@ -630,13 +596,7 @@ def parse_privacy(reader: TomlReader, data: Mapping[str, Any], locales: tuple[st
     (['ru'], 'at_risk', False)
     """
     table = reader.table(data, "privacy")
-    known = {"locales", "column", "inline_images", "from"}
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise reader.error(
-            f"[privacy] has unknown keys: {', '.join(unknown)} (keys: {', '.join(sorted(known))})",
-            key=f"[privacy]{unknown[0]}",
-        )
+    reader.only_keys(table, "privacy", ("column", "from", "inline_images", "locales"))
     found: set[str] = set()
     raw_locales = table.get("locales", [])
     if not isinstance(raw_locales, list) or not all(isinstance(x, str) for x in raw_locales):

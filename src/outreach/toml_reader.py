@@ -8,7 +8,7 @@ r"""Reading campaign.toml: typed access that reports the line of the offending k
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from outreach.display import NOT_ONE_LINE
@@ -63,6 +63,22 @@ class TomlReader:
 
     def error(self, message: str, *, key: str | None) -> ConfigError:
         return ConfigError(message, path=self.where, line=self.line_of(key))
+
+    def only_keys(self, table: Mapping[str, Any], where: str, keys: Sequence[str]) -> None:
+        """Refuse, at its line, a key of the table ``[where]`` that is not one of ``keys``
+        (the error lists them in this order).
+
+        >>> TomlReader("[merge]\\nsupress = []\\n", "c.toml").only_keys(
+        ...     {"supress": []}, "merge", ("columns", "suppress"))
+        Traceback (most recent call last):
+        outreach.errors.ConfigError: c.toml:2: [merge] has unknown keys: supress (keys: ...)
+        """
+        unknown = sorted(set(table) - set(keys))
+        if unknown:
+            raise self.error(
+                f"[{where}] has unknown keys: {', '.join(unknown)} (keys: {', '.join(keys)})",
+                key=f"[{where}]{unknown[0]}",
+            )
 
     def string(self, table: Mapping[str, Any], key: str) -> str:
         if key not in table:
