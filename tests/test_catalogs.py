@@ -512,6 +512,13 @@ def test_stats_marks_translations_refused_for_errors(translated: Path) -> None:
     assert "translations with errors: es (1): every message that uses one is held back" in err
     code, out, _ = run_cli(translated, "stats")
     assert code == 1 and "(1 refused)" in out
+    # one translation with two errors is one translation refused, with both findings
+    edit_po(es, {("subject", "Share the film with %(name)s"): "Comparte con %(nombre)s\x07"})
+    code, out, err = run_cli(translated, "stats", "--format", "json")
+    rows = {row["locale"]: row for row in json.loads(out)["locales"]}
+    assert code == 1 and len(rows["es"]["refused"]) == 2
+    assert "translations with errors: es (1)" in err
+    assert "(1 refused)" in run_cli(translated, "stats")[1]
 
 
 def test_compile_russian_plurals(extracted: Path) -> None:

@@ -608,9 +608,12 @@ class CatalogStats:
     #: the catalog cannot be read (its one error is in ``problems``): nothing in it counts,
     #: and its locale is held by render, export, preview and merge
     broken: bool = False
-    #: translations left out for their error findings (``path:line: message``, as ``check``
-    #: says them): every item that uses one is held by render, export, preview and merge
+    #: the error findings for which translations are left out (``path:line: message``, as
+    #: ``check`` says them): every item that uses one is held by render, export, preview
+    #: and merge
     refused: tuple[str, ...] = ()
+    #: how many translations those findings leave out (one may have several findings)
+    refused_entries: int = 0
 
     @property
     def percent(self) -> float:
@@ -709,7 +712,11 @@ def stats(
         )
         if catalog is not None:
             refused = load_locale(campaign, locale, cache=cache).refused
-            counted = dataclasses.replace(counted, refused=tuple(str(f) for f in refused))
+            counted = dataclasses.replace(
+                counted,
+                refused=tuple(str(f) for f in refused),
+                refused_entries=len({(f.msgctxt, f.msgid) for f in refused}),
+            )
         results.append(counted)
     return results
 

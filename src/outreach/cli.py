@@ -208,7 +208,7 @@ def stats(state: State, locales: tuple[str, ...], fmt: str) -> None:
                     "broken"
                     if r.broken
                     else f"{r.percent:.1f}%"
-                    + (f" ({len(r.refused)} refused)" if r.refused else ""),
+                    + (f" ({r.refused_entries} refused)" if r.refused else ""),
                 )
                 for r in results
             ],
@@ -224,7 +224,7 @@ def stats(state: State, locales: tuple[str, ...], fmt: str) -> None:
     refusing = [r for r in results if r.refused]
     problems += [line for r in refusing for line in r.refused]
     if refusing:
-        names = ", ".join(f"{r.locale} ({len(r.refused)})" for r in refusing)
+        names = ", ".join(f"{r.locale} ({r.refused_entries})" for r in refusing)
         problems.append(
             f"translations with errors: {names}: every message that uses one is held back "
             "(outreach check says why)"
