@@ -70,7 +70,7 @@ def run_measured(
     """``(seconds, peak RSS MB, CPU seconds)`` of one run of ``command``, launched by GNU
     ``time`` (:func:`harness.measured`): its user and system CPU include the processes it
     waited for (``--jobs`` workers) and its peak RSS is the largest of them."""
-    run = measured(command, cwd, env if env is not None else dict(os.environ), capture=False)
+    run = measured(command, cwd, env if env is not None else environment(), capture=False)
     return run.seconds, run.rss_mb, run.cpu
 
 
@@ -240,8 +240,10 @@ def outreach(
 ) -> tuple[float, float, float]:
     """One ``outreach merge`` run; its check cache is ``cache`` (default: the benchmark's
     own, warm after the first run, as a campaign's cache is after its first check)."""
-    env = {**os.environ, "OUTREACH_UNSUBSCRIBE_SECRET": SECRET}
-    env["OUTREACH_CACHE_DIR"] = str(cache or campaign.parent / "cache")
+    env = environment(
+        OUTREACH_UNSUBSCRIBE_SECRET=SECRET,
+        OUTREACH_CACHE_DIR=str(cache or campaign.parent / "cache"),
+    )
     return run_measured(
         [str(BIN / "outreach"), "-C", str(campaign), "merge", str(rows), "share", *args],
         campaign,

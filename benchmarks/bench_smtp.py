@@ -62,7 +62,7 @@ from bench_merge import (  # the benchmarks share their set-up
     run_measured,
     write_rows,
 )
-from harness import BIN, GNU_TIME
+from harness import BIN, GNU_TIME, environment
 
 SINK = "/usr/sbin/smtp-sink"
 
@@ -132,8 +132,7 @@ def measured(command: list[str], cwd: Path, env: dict[str, str], sink: Sink) -> 
 
 
 def run_one(name: str, work: Path, campaign: Path, args: argparse.Namespace, index: int) -> Run:
-    env = {**os.environ, "OUTREACH_UNSUBSCRIBE_SECRET": SECRET}
-    env["OUTREACH_CACHE_DIR"] = str(work / "cache")
+    env = environment(OUTREACH_UNSUBSCRIBE_SECRET=SECRET, OUTREACH_CACHE_DIR=str(work / "cache"))
     with Sink() as sink:
         if name.startswith("outreach"):
             jobs = name.partition("--jobs ")[2] or "1"
