@@ -8,13 +8,14 @@ import binascii
 import datetime as dt
 import io
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import run_cli
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from merge_support import SECRET, check_message, merge_campaign
 
@@ -117,6 +118,61 @@ def test_the_skeleton_is_a_full_render(
         message="hello",
         fields=fields,
     )
+
+
+@pytest.fixture(scope="module")
+def wire_maker(love: Path) -> object:
+    from outreach.campaign import load_campaign
+    from outreach.merge.skeleton import MessageMaker
+    from outreach.render import Renderer
+
+    campaign = load_campaign(love)
+    links = Unsubscribe(campaign.email.unsubscribe_url, None, secret=SECRET)
+    columns = ["email", "name", "locale", "city"]
+    return MessageMaker(campaign, Renderer(campaign), "hello", columns, links, wire=True)
+
+
+# Dots where a line can start: a value's first character, and after a soft line break
+# (a long value is cut every 73 characters).
+DOTTED = st.one_of(
+    NAMES,
+    st.lists(st.sampled_from([".", "..", "a", "é", " ", "=", "From "]), max_size=120).map("".join),
+)
+
+
+@given(name=DOTTED, city=DOTTED, locale=st.sampled_from(["en", "fr", "pt"]))
+@example(name=".Ana", city="." * 100, locale="en")
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_a_message_made_for_smtp_is_the_message_stuffed(
+    maker: object, wire_maker: object, name: str, city: str, locale: str
+) -> None:
+    """A maker for SMTP dot-stuffs a skeleton's static text once and each value as it is
+    encoded: what it makes is exactly the file message put through DATA's stuffing."""
+    from outreach.merge.audience import Choice, Supporter
+    from outreach.merge.compose import stuffed
+    from outreach.merge.skeleton import MessageMaker
+    from outreach.merge.supporters import parse_address
+
+    assert isinstance(maker, MessageMaker) and isinstance(wire_maker, MessageMaker)
+    address = parse_address("ana@example.net")
+    assert not isinstance(address, str)
+    fields = {"email": "ana@example.net", "name": name, "city": city}
+    supporter = Supporter(2, address, name, Choice(locale, "first", locale), fields)
+    date = b"Date: Mon, 07 Dec 2026 03:00:00 +0000\r\n"
+    plain, wired = maker.make(supporter), wire_maker.make(supporter)
+    assert not plain.wire and wired.wire
+
+    def same_boundaries(data: bytes) -> bytes:  # each maker draws its own
+        for n, found in enumerate(re.findall(rb'boundary="([^"]+)"', data)):
+            data = data.replace(found, b"BOUNDARY-%d" % n)
+        return data
+
+    made = same_boundaries(wired.data(date) + b".\r\n")
+    if city.startswith("."):
+        assert b"\r\n.." in made
+    assert made == same_boundaries(stuffed(plain.data(date)))
 
 
 def test_journal_protocol(tmp_path: Path) -> None:

@@ -44,9 +44,11 @@ if TYPE_CHECKING:
 __all__ = [
     "DateLine",
     "checked",
+    "dot_stuffed",
     "frame",
     "qp_static",
     "qp_value",
+    "stuffed",
     "to_line",
 ]
 
@@ -70,6 +72,41 @@ def _wrap(tokens: list[str], soft: str = "=\r\n") -> str:
         width += len(token)
     lines.append("".join(current))
     return soft.join("=46" + line[1:] if line.startswith("From ") else line for line in lines)
+
+
+_EOL = re.compile(rb"\r\n|\r|\n")
+
+
+def stuffed(data: bytes) -> bytes:
+    """``data`` as DATA sends it: every line ending CRLF, a dot doubled where a line starts
+    with one (RFC 5321 4.5.2), the final dot.
+
+    >>> stuffed(b".one\\r\\ntwo\\r\\n.three")
+    b'..one\\r\\ntwo\\r\\n..three\\r\\n.\\r\\n'
+    >>> stuffed(b"bare\\nline\\r\\n.end\\r\\n")
+    b'bare\\r\\nline\\r\\n..end\\r\\n.\\r\\n'
+    """
+    crlf = data.count(b"\r\n")
+    if data.count(b"\n") != crlf or data.count(b"\r") != crlf:
+        data = _EOL.sub(b"\r\n", data)
+    data = dot_stuffed(data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
+
+
+def dot_stuffed(piece: bytes) -> bytes:
+    """``piece`` -- CRLF line ends, starting at the start of a line -- with a dot doubled
+    where a line starts with one: what :func:`stuffed` does to it, done once for a
+    skeleton's static text (stuffing a whole 10 KB message each time cost about a fifth of
+    the sending loop's CPU: three ``count`` scans and a ``replace``).
+
+    >>> dot_stuffed(b".a\\r\\n.b\\r\\nc.")
+    b'..a\\r\\n..b\\r\\nc.'
+    """
+    if b"\n." in piece:
+        piece = piece.replace(b"\r\n.", b"\r\n..")
+    return b"." + piece if piece[:1] == b"." else piece
 
 
 def qp_static(text: str, *, before_slot: bool) -> bytes:

@@ -63,7 +63,6 @@ import hmac
 import ipaddress
 import itertools
 import queue
-import re
 import selectors
 import smtplib
 import socket
@@ -76,6 +75,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from outreach.errors import OutreachError, RunError, SessionLost, UsageError
+from outreach.merge.compose import stuffed
 from outreach.merge.skeleton import Outgoing
 
 __all__ = [
@@ -435,29 +435,6 @@ def verdict(code: int, expected: int) -> str:
     if kind == expected:
         return "ok"
     return {4: "deferred", 5: "failed"}.get(kind, "lost")
-
-
-_EOL = re.compile(rb"\r\n|\r|\n")
-
-
-def stuffed(data: bytes) -> bytes:
-    """``data`` as DATA sends it: every line ending CRLF, a dot doubled where a line starts
-    with one (RFC 5321 4.5.2), the final dot.
-
-    >>> stuffed(b".one\\r\\ntwo\\r\\n.three")
-    b'..one\\r\\ntwo\\r\\n..three\\r\\n.\\r\\n'
-    >>> stuffed(b"bare\\nline\\r\\n.end\\r\\n")
-    b'bare\\r\\nline\\r\\n..end\\r\\n.\\r\\n'
-    """
-    crlf = data.count(b"\r\n")
-    if data.count(b"\n") != crlf or data.count(b"\r") != crlf:
-        data = _EOL.sub(b"\r\n", data)
-    data = data.replace(b"\r\n.", b"\r\n..")
-    if data.startswith(b"."):
-        data = b"." + data
-    if not data.endswith(b"\r\n"):
-        data += b"\r\n"
-    return data + b".\r\n"
 
 
 def envelope(sender: str, job: Outgoing) -> list[tuple[str, bytes, int]]:
@@ -1115,7 +1092,9 @@ class Delivery:
             conn.body = tx
             conn.expect.append((".", tx, 2))
             try:
-                self._send(conn, [stuffed(tx.job.out.data(self.date()))], flush=False)
+                out = tx.job.out
+                data = out.data(self.date())
+                self._send(conn, [data + b".\r\n" if out.wire else stuffed(data)], flush=False)
                 if self._ready and self._takes(conn, body=True) and not self.stop.is_set():
                     self._begin(conn, now)  # in the same write
                 self._write(conn)

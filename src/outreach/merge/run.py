@@ -234,7 +234,14 @@ def merge(
         delivery, utf8 = _connect(options.smtp, campaign)
     newline = b"\n" if options.mbox and not (options.smtp or options.dry_run) else b"\r\n"
     maker = MessageMaker(
-        campaign, renderer, message, supporters.columns, unsubscribe, utf8=utf8, newline=newline
+        campaign,
+        renderer,
+        message,
+        supporters.columns,
+        unsubscribe,
+        utf8=utf8,
+        newline=newline,
+        wire=delivery is not None,
     )
     run.gate = _gate(campaign, renderer, maker, options)
     run.private = _private(campaign, options, supporters.columns, maker, unsubscribe)
@@ -353,6 +360,7 @@ def _private(
         utf8=maker.utf8,
         newline=maker.newline,
         sender=privacy.sender,
+        wire=maker.wire,
     )
     private.prepare([loc for loc in campaign.locales if renderer.catalog_error(loc) is None])
     return PrivacyRule(privacy.locales, privacy.column), private

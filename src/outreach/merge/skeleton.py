@@ -59,10 +59,12 @@ from outreach.mail import (
 from outreach.merge.compose import (
     DateLine,
     checked,
+    dot_stuffed,
     frame,
     new_boundary,
     qp_static,
     qp_value,
+    stuffed,
     to_line,
 )
 from outreach.merge.fields import FieldUse, analyse, column_types, shown, typed_value
@@ -129,6 +131,9 @@ class Outgoing(NamedTuple):
     utf8: bool
     head: bytes
     tail: tuple[bytes, ...]
+    #: the bytes are already as DATA sends them (dots doubled, CRLF), without the final
+    #: dot: a :class:`MessageMaker` made for SMTP (``wire=True``) makes them so
+    wire: bool = False
 
     def data(self, date: bytes) -> bytes:
         return b"".join((self.head, date, *self.tail))
@@ -179,9 +184,10 @@ class _Values:
     """One supporter's values, each encoded once for the text part and (HTML-escaped)
     once for the HTML part: the same bytes when escaping changes nothing."""
 
-    def __init__(self, ordered: Sequence[str], newline: bytes) -> None:
+    def __init__(self, ordered: Sequence[str], newline: bytes, wire: bool = False) -> None:
         self.ordered = ordered
         self.newline = newline
+        self.wire = wire  # each value dot-stuffed (it starts a line: a soft break is before)
         self.done: dict[int, bytes] = {}  # the text's encodings (-1 - index: the HTML's)
 
     def fill(self, parts: list[bytes], slots: list[tuple[int, int]], html: bool) -> list[bytes]:
@@ -198,6 +204,8 @@ class _Values:
                     encoded = done.get(index)
                 if encoded is None:
                     encoded = qp_value(escaped, self.newline)
+                    if self.wire:
+                        encoded = dot_stuffed(encoded)
                 done[key] = encoded
             filled[position] = encoded
         return filled
@@ -232,8 +240,13 @@ class MessageMaker:
         utf8: bool = True,
         newline: bytes = b"\r\n",
         sender: str | None = None,
+        wire: bool = False,
     ) -> None:
         self.campaign = campaign
+        # ``wire``: the messages go to an SMTP server; they are made as DATA sends them
+        # (:attr:`Outgoing.wire`), a skeleton's static text dot-stuffed once
+        self.wire = wire and newline == b"\r\n"
+        self._wired: dict[int, _Skeleton] = {}
         # CRLF for SMTP and .eml files; LF for an mbox (built so, not converted: a 5 KB
         # replace costs more than the rest of the message)
         self.newline = newline
@@ -399,7 +412,9 @@ class MessageMaker:
             fixed = tuple(Exact(values.get(f)) for f in self.fixed) if self.fixed else ()
             built = self._skeleton((locale, truthy, fixed))
             if isinstance(built, _Skeleton):
-                outgoing = self._fast(built, supporter, values, unsubscribe, self.newline)
+                outgoing = self._fast(
+                    built, supporter, values, unsubscribe, self.newline, wire=self.wire
+                )
                 self.stats["skeleton"] += 1
                 return outgoing
             reason = built
@@ -458,6 +473,8 @@ class MessageMaker:
             # Only a quoted-printable body line can start so (header lines are "From:"):
             # =46 is its own "F", so an mbox needs no ">" mangling and reads back exactly.
             data = data.replace(b"\nFrom ", b"\n=46rom ")
+        if self.wire:
+            data = stuffed(data)[: -len(b".\r\n")]
         head, _, tail = _cut_date(data)
         return Outgoing(
             supporter.address.key,
@@ -467,6 +484,7 @@ class MessageMaker:
             supporter.address.utf8,
             head,
             (tail,),
+            self.wire,
         )
 
     def _unusable(self, locale: str, values: Mapping[str, Any], error: TemplateError) -> str:
@@ -519,16 +537,20 @@ class MessageMaker:
         values: Mapping[str, Any],
         unsubscribe: tuple[tuple[str, str], ...],
         newline: bytes = b"\r\n",
+        *,
+        wire: bool = False,
     ) -> Outgoing:
         lf = newline == b"\n"
         if lf:
             skeleton = self._lf_skeleton(skeleton)
+        elif wire:
+            skeleton = self._wire_skeleton(skeleton)
         ordered = self._ordered(values)
         address = supporter.address
         subject = skeleton.subject_line
         if subject is None:
             subject = checked(text_header("Subject", _join(skeleton.subject, ordered)))
-        encoder = _Values(ordered, newline)
+        encoder = _Values(ordered, newline, wire)
         text = encoder.fill(skeleton.text_parts, skeleton.text_slots, False)
         html = encoder.fill(skeleton.html_parts, skeleton.html_slots, True)
         unsubscribe_lines = "".join(_one_field(n, v) for n, v in unsubscribe[:1])
@@ -555,6 +577,7 @@ class MessageMaker:
             address.utf8,
             head.encode("utf-8"),
             (tail.encode("ascii"), start, *text, middle, *html, end),
+            wire,
         )
 
     def _ordered(self, values: Mapping[str, Any]) -> list[str]:
@@ -581,6 +604,27 @@ class MessageMaker:
                 ),
             )
             self._lf[id(skeleton)] = found
+        return found
+
+    def _wire_skeleton(self, skeleton: _Skeleton) -> _Skeleton:
+        """The skeleton with its static body text dot-stuffed for DATA (converted once).
+        Each static piece starts a line (a part's first line, or the line after a value's
+        soft break), so each is stuffed on its own; the header lines never start with a
+        dot. :meth:`_prove` checks the result against the whole message stuffed."""
+        found = self._wired.get(id(skeleton))
+        if found is None:
+
+            def stuffed_parts(parts: list[bytes | int]) -> list[bytes | int]:
+                return [dot_stuffed(p) if isinstance(p, bytes) else p for p in parts]
+
+            start, middle, end = skeleton.frame
+            found = dataclasses.replace(
+                skeleton,
+                text=stuffed_parts(skeleton.text),
+                html=stuffed_parts(skeleton.html),
+                frame=(dot_stuffed(start), dot_stuffed(middle), dot_stuffed(end)),
+            )
+            self._wired[id(skeleton)] = found
         return found
 
     # -- building and proving a skeleton -----------------------------------------------
@@ -712,6 +756,10 @@ class MessageMaker:
         mine = _bodies(data)
         if not mine or mine != _bodies(slow):
             return failed
+        if self.wire:  # the skeleton as DATA sends it: the whole message stuffed
+            wired = self._fast(skeleton, supporter, values, unsubscribe, wire=True)
+            if wired.data(date) + b".\r\n" != stuffed(data):
+                return failed
         return skeleton
 
     def date(self) -> bytes:
