@@ -270,7 +270,6 @@ def _locales_option(campaign: Any, locales: Sequence[str], all_locales: bool) ->
 @var_option
 @supporters_option
 @pass_state
-@handles_errors
 def render(
     state: State,
     message: str | None,
@@ -289,6 +288,32 @@ def render(
     and when a locale is held: its catalog does not parse, or an item would use a
     translation with an error finding (that item is not produced; every other one is).
     """
+    options = (message, locales, all_locales, channels, fmt, out_dir, variables, supporters)
+    if out_dir is not None or supporters is not None or fmt == "eml":
+        _render(state, *options)  # writes files, reads rows, or dates the email: never kept
+        return
+    from outreach.recall import OutputMemo
+
+    # the same output as last time, when nothing it depends on changed (outreach.recall)
+    memo = OutputMemo.open(str(state.campaign_dir), ("render", *options))
+    if memo.replay():
+        return
+    with memo.recording():
+        _render(state, *options)
+
+
+@handles_errors
+def _render(
+    state: State,
+    message: str | None,
+    locales: tuple[str, ...],
+    all_locales: bool,
+    channels: tuple[str, ...],
+    fmt: str,
+    out_dir: str | None,
+    variables: tuple[str, ...],
+    supporters: str | None,
+) -> None:
     from outreach.cache import CheckCache
     from outreach.errors import ProblemsFound, UsageError
     from outreach.platforms import platform
