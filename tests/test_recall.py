@@ -184,7 +184,7 @@ def test_the_code_and_the_campaign_path_are_part_of_the_key(
     example: Path, renders: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = run_cli(example, *POST)
-    monkeypatch.setattr(outreach.recall, "_code_digest", lambda: b"another outreach")
+    monkeypatch.setattr(outreach.recall, "code_fingerprint", lambda: "another outreach")
     assert run_cli(example, *POST) == first
     assert len(renders) == 2
     monkeypatch.chdir(example.parent)

@@ -217,3 +217,31 @@ def test_a_recalled_render_imports_no_renderer(tmp_path: Path, message: str, cha
     ] == []
     assert [r.stdout.splitlines()[:-1] for r in runs] == [runs[0].stdout.splitlines()[:-1]] * 2
     assert runs[0].stderr == runs[1].stderr
+
+
+def test_a_post_rendered_again_recalls_its_links(tmp_path: Path) -> None:
+    """A post rendered again (its kept output gone: only the links' answers are kept) needs
+    no twitter-text URL pattern: where its links are was remembered with the first run."""
+    from conftest import copy_example
+
+    root = copy_example(tmp_path / "love")
+    cache = tmp_path / "cache"
+    script = RENDER.format(root=str(root), cache=str(cache), message="share", channel="x")
+    outputs = []
+    for _ in range(2):
+        for kept in cache.glob("*.rendered.json"):
+            kept.unlink()
+        run = subprocess.run(
+            [sys.executable, "-c", PROBE.format(body=script)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=ENV,
+        )
+        lines = run.stdout.splitlines()
+        outputs.append((lines[:-1], run.stderr, json.loads(lines[-1])["modules"]))
+    (first, err, cold), (second, err_again, again) = outputs
+    assert "outreach.render" in again and "twitter_text.extract_urls" in cold
+    assert [m for m in again if m.startswith("twitter_text.regexp")] == []
+    assert "twitter_text.extract_urls" not in again
+    assert (first, err) == (second, err_again)

@@ -8,7 +8,8 @@ their start-up short with the same store: each catalog compiled as rendering use
 (:func:`outreach.translations.load_locale`: its ``.mo`` and refusals, keyed by the
 ``.po``'s bytes, the sources, campaign.toml and outreach's code); ``render`` keeps what it
 printed, keyed by every input of it (:mod:`outreach.recall`), and prints it again without
-rendering.
+rendering; and where twitter-text finds the links of a post it counted
+(:func:`outreach.platforms.remembering_links`).
 
 A cache is derived data, and derived data is never believed over its sources
 (docs/reference/trust-model.md). A pull request could add a cache claiming that a hijacked
@@ -17,7 +18,7 @@ link is clean, so:
 * the cache lives outside the campaign, in the user's cache directory (``$OUTREACH_CACHE_DIR``,
   else the platform's: ``~/.cache/outreach`` on Linux), one file per campaign and kind of
   value (``<campaign>.files.json``, ``.entries.json``, ``.detections.json``,
-  ``.compiled.json``, ``.rendered.json``), each read only
+  ``.compiled.json``, ``.rendered.json``, ``.links.json``), each read only
   when a value of its kind is wanted: a run that changed nothing reads only the first;
 * every key is a MAC (keyed BLAKE2b) of its material under a secret of this machine
   (``secret`` in that directory, 32 random bytes, mode 0600): without the secret no one can
@@ -83,13 +84,13 @@ if TYPE_CHECKING:
     from outreach.campaign import Campaign
     from outreach.sources import Sources
 
-__all__ = ["CACHE_ENV", "CheckCache", "cache_root", "check_fingerprint"]
+__all__ = ["CACHE_ENV", "CheckCache", "cache_root", "check_fingerprint", "code_fingerprint"]
 
 CACHE_ENV = "OUTREACH_CACHE_DIR"
 _SCHEMA = 5  # 5: every value stored as [MAC, JSON text]
 _MAX_ENTRIES = 400_000
 #: Namespaces whose values are big (a compiled catalog): fewer are kept.
-_LIMITS = {"compiled": 64, "rendered": 256}
+_LIMITS = {"compiled": 64, "rendered": 256, "links": 4096}
 _PERSON = b"outreach value"  # a value's MAC is never a key's
 _MISSING = object()
 #: The largest cache file read or written: one past it is ignored (and rewritten), never
@@ -384,6 +385,12 @@ def check_fingerprint(campaign: Campaign, sources: Sources | None = None) -> str
 #: Modules whose distributions the checks and rendering run on: a new release of any of
 #: them (twitter-text's TLD list, Babel's plural rules, ...) may change a finding.
 _DEPENDENCIES = ("babel", "jinja2", "markupsafe", "twitter_text", "regex", "langdetect")
+
+
+def code_fingerprint() -> str:
+    """What any kept value depends on besides its own inputs: outreach's code and package
+    data, its libraries' and Python's versions (:func:`_code_digest`), as hex."""
+    return _code_digest().hex()
 
 
 @functools.cache

@@ -316,7 +316,7 @@ def _render(
 ) -> None:
     from outreach.cache import CheckCache
     from outreach.errors import ProblemsFound, UsageError
-    from outreach.platforms import platform
+    from outreach.platforms import platform, remembering_links
     from outreach.render import EMAIL, Email, Renderer, held_lines, parse_variables
 
     campaign = state.campaign()
@@ -328,11 +328,12 @@ def _render(
         if channel != EMAIL:
             platform(channel)
     messages = [renderer.resolve_message(message)] if message else None
-    items = list(
-        renderer.render_all(
-            messages, _locales_option(campaign, locales, all_locales), channels or None
+    with remembering_links(cache):  # a post counted before needs no twitter-text
+        items = list(
+            renderer.render_all(
+                messages, _locales_option(campaign, locales, all_locales), channels or None
+            )
         )
-    )
     cache.save()
     held = held_lines(renderer.held_back)
     if not items and held:

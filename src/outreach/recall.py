@@ -16,7 +16,7 @@ The key is everything the output depends on (:meth:`OutputMemo.open`):
 * every file of ``messages/`` and ``locales/`` (templates, campaign.toml, catalogs,
   compiled or not: their names, kinds and bytes; a file added or removed changes it too);
 * outreach's code and package data (its default layouts), the libraries' versions and
-  Python's (:func:`outreach.cache._code_digest`);
+  Python's (:func:`outreach.cache.code_fingerprint`);
 * the environment variables that can reach it (``OUTREACH_*``, the locale's ``LANG``,
   ``LANGUAGE`` and ``LC_*``, ``TZ``, ``NO_COLOR``, ``PYTHONIOENCODING``, ``PYTHONUTF8``,
   ``TERM``), and the output streams' encodings and whether they are terminals.
@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from outreach.cache import CheckCache, _code_digest
+from outreach.cache import CheckCache, code_fingerprint
 from outreach.errors import UnsafePathError
 from outreach.files import read_inside, watching_reads
 
@@ -244,7 +244,7 @@ class OutputMemo:
                 resolved,
                 os.getcwd(),
                 _tree_digest(Path(resolved)),
-                _code_digest().hex(),
+                code_fingerprint(),
                 _environment(),
             )
         except OSError:  # no working directory, say: the command runs, nothing is kept
