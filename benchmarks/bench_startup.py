@@ -5,8 +5,10 @@ What a user waits for when they ask for one message: ``outreach render share -l 
 (one X post) and ``outreach render petition -l es -c email`` (one email), on a copy of the
 example campaign whose check cache is warm (the runs before the rounds warm it, as any
 earlier command does): as a second identical run has it (its output recalled from the
-cache: :mod:`outreach.recall`), and ``rendered``, with that kept output removed before each
-run (the command renders: what a run after an edit pays). The anchor is the interpreter
+cache: :mod:`outreach.recall`); ``rendered``, with that kept output removed before each
+run (the command renders: what a run after an edit pays); and ``rendered, links too``, with
+the links twitter-text found in the posts forgotten as well (what a post whose text changed
+pays). The anchor is the interpreter
 starting and importing click, which every command pays. Contenders run in interleaved
 rounds, each process launched by GNU ``time`` (:mod:`harness`); the table gives min and
 median seconds, CPU, peak RSS and the min/median of the per-round ratio to ``import click``.
@@ -65,17 +67,24 @@ def contenders(work: Path, before: Path | None) -> dict[str, Callable[[], Run]]:
             found[f"{name}{label}"] = lambda c=command, e=env: measured(c, work, e)
             if not label:  # rendered again: the output kept by the last run is forgotten
                 found[f"{name}, rendered"] = lambda c=command, e=env, s=store: _rendered(
-                    c, work, e, s
+                    c, work, e, s, ("rendered",)
+                )
+                found[f"{name}, rendered, links too"] = lambda c=command, e=env, s=store: _rendered(
+                    c, work, e, s, ("rendered", "links")
                 )
     return found
 
 
-def _rendered(command: list[str], work: Path, env: dict[str, str], store: Path) -> Run:
-    """One run of ``command`` that renders: the outputs ``render`` kept (outreach.recall)
-    are removed first, not the rest of the cache (its catalogs compiled and checked, as
-    any earlier command leaves them)."""
-    for path in store.glob("*.rendered.json"):
-        path.unlink()
+def _rendered(
+    command: list[str], work: Path, env: dict[str, str], store: Path, forget: tuple[str, ...]
+) -> Run:
+    """One run of ``command`` that renders: the cache's ``forget`` namespaces are removed
+    first -- the outputs ``render`` kept (outreach.recall), and with ``links`` where
+    twitter-text found the posts' links (outreach.platforms.remembering_links) -- not the
+    rest (its catalogs compiled and checked, as any earlier command leaves them)."""
+    for namespace in forget:
+        for path in store.glob(f"*.{namespace}.json"):
+            path.unlink()
     return measured(command, work, env)
 
 
