@@ -170,3 +170,78 @@ def test_one_email_imports_no_twitter_text(tmp_path: Path) -> None:
     assert "outreach.render" in modules
     assert [m for m in modules if m.split(".")[0] == "twitter_text"] == []
     assert _never(modules) == []
+
+
+#: What a render whose output is recalled (outreach.recall) never imports: nothing renders.
+NEVER_WHEN_RECALLED = (
+    "jinja2",
+    "babel",
+    "twitter_text",
+    "regex",
+    "markupsafe",
+    "tomllib",
+    "outreach.render",
+    "outreach.campaign",
+    "outreach.translations",
+    "outreach.platforms",
+    "outreach.settings",
+)
+
+
+@pytest.mark.parametrize(("message", "channel"), [("share", "x"), ("petition", "email")])
+def test_a_recalled_render_imports_no_renderer(tmp_path: Path, message: str, channel: str) -> None:
+    """The second of two identical renders prints the first one's output from the cache:
+    it imports click and outreach's command line, the cache and the files, and none of
+    Jinja2, Babel, twitter-text, ``regex`` or the campaign's settings. A real process: its
+    output is the cold run's, byte for byte."""
+    from conftest import copy_example
+
+    root = copy_example(tmp_path / "love")
+    script = RENDER.format(
+        root=str(root), cache=str(tmp_path / "cache"), message=message, channel=channel
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", PROBE.format(body=script)],
+            capture_output=True,
+            check=True,
+            env=ENV,
+        )
+        for _ in range(2)
+    ]
+    cold, warm = (json.loads(r.stdout.splitlines()[-1])["modules"] for r in runs)
+    assert "outreach.render" in cold and "jinja2" in cold
+    assert "outreach.recall" in warm
+    assert [
+        m for m in warm if any(m == n or m.startswith(n + ".") for n in NEVER_WHEN_RECALLED)
+    ] == []
+    assert [r.stdout.splitlines()[:-1] for r in runs] == [runs[0].stdout.splitlines()[:-1]] * 2
+    assert runs[0].stderr == runs[1].stderr
+
+
+def test_a_post_rendered_again_recalls_its_links(tmp_path: Path) -> None:
+    """A post rendered again (its kept output gone: only the links' answers are kept) needs
+    no twitter-text URL pattern: where its links are was remembered with the first run."""
+    from conftest import copy_example
+
+    root = copy_example(tmp_path / "love")
+    cache = tmp_path / "cache"
+    script = RENDER.format(root=str(root), cache=str(cache), message="share", channel="x")
+    outputs = []
+    for _ in range(2):
+        for kept in cache.glob("*.rendered.json"):
+            kept.unlink()
+        run = subprocess.run(
+            [sys.executable, "-c", PROBE.format(body=script)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=ENV,
+        )
+        lines = run.stdout.splitlines()
+        outputs.append((lines[:-1], run.stderr, json.loads(lines[-1])["modules"]))
+    (first, err, cold), (second, err_again, again) = outputs
+    assert "outreach.render" in again and "twitter_text.extract_urls" in cold
+    assert [m for m in again if m.startswith("twitter_text.regexp")] == []
+    assert "twitter_text.extract_urls" not in again
+    assert (first, err) == (second, err_again)

@@ -270,7 +270,6 @@ def _locales_option(campaign: Any, locales: Sequence[str], all_locales: bool) ->
 @var_option
 @supporters_option
 @pass_state
-@handles_errors
 def render(
     state: State,
     message: str | None,
@@ -289,9 +288,35 @@ def render(
     and when a locale is held: its catalog does not parse, or an item would use a
     translation with an error finding (that item is not produced; every other one is).
     """
+    options = (message, locales, all_locales, channels, fmt, out_dir, variables, supporters)
+    if out_dir is not None or supporters is not None or fmt == "eml":
+        _render(state, *options)  # writes files, reads rows, or dates the email: never kept
+        return
+    from outreach.recall import OutputMemo
+
+    # the same output as last time, when nothing it depends on changed (outreach.recall)
+    memo = OutputMemo.open(str(state.campaign_dir), ("render", *options))
+    if memo.replay():
+        return
+    with memo.recording():
+        _render(state, *options)
+
+
+@handles_errors
+def _render(
+    state: State,
+    message: str | None,
+    locales: tuple[str, ...],
+    all_locales: bool,
+    channels: tuple[str, ...],
+    fmt: str,
+    out_dir: str | None,
+    variables: tuple[str, ...],
+    supporters: str | None,
+) -> None:
     from outreach.cache import CheckCache
     from outreach.errors import ProblemsFound, UsageError
-    from outreach.platforms import platform
+    from outreach.platforms import platform, remembering_links
     from outreach.render import EMAIL, Email, Renderer, held_lines, parse_variables
 
     campaign = state.campaign()
@@ -303,11 +328,12 @@ def render(
         if channel != EMAIL:
             platform(channel)
     messages = [renderer.resolve_message(message)] if message else None
-    items = list(
-        renderer.render_all(
-            messages, _locales_option(campaign, locales, all_locales), channels or None
+    with remembering_links(cache):  # a post counted before needs no twitter-text
+        items = list(
+            renderer.render_all(
+                messages, _locales_option(campaign, locales, all_locales), channels or None
+            )
         )
-    )
     cache.save()
     held = held_lines(renderer.held_back)
     if not items and held:

@@ -28,7 +28,7 @@ import json
 import os
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -43,6 +43,7 @@ __all__ = [
     "json_document",
     "read_inside",
     "tracked_files",
+    "watching_reads",
 ]
 
 _LINK = "is a symbolic link: outreach reads and writes no file through a link"
@@ -78,6 +79,39 @@ def ensure_inside(root: str | os.PathLike[str], path: str | os.PathLike[str]) ->
     return target
 
 
+#: The readers :func:`watching_reads` installed: each is told of every read through
+#: :func:`read_inside` (the root, the path, the limit, and the bytes or the error).
+_WATCHERS: list[Callable[[str, str, int, bytes | Exception], None]] = []
+
+
+@contextlib.contextmanager
+def watching_reads(
+    watcher: Callable[[str, str, int, bytes | Exception], None],
+) -> Iterator[None]:
+    """Within the block, call ``watcher(root, path, limit, bytes or error)`` for each file
+    read through :func:`read_inside` (the one way outreach reads a campaign's files): how
+    :mod:`outreach.recall` learns what a command's output depends on.
+
+    >>> import pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "a.txt").write_bytes(b"hi")
+    >>> seen = []
+    >>> with watching_reads(lambda *read: seen.append(read[2:])):
+    ...     _ = read_inside(root, root / "a.txt")
+    ...     try:
+    ...         read_inside(root, root / "b.txt")
+    ...     except FileNotFoundError:
+    ...         pass
+    >>> seen[0], type(seen[1][1]).__name__
+    ((-1, b'hi'), 'FileNotFoundError')
+    """
+    _WATCHERS.append(watcher)
+    try:
+        yield
+    finally:
+        _WATCHERS.remove(watcher)
+
+
 def read_inside(
     root: str | os.PathLike[str], path: str | os.PathLike[str], *, limit: int = -1
 ) -> bytes:
@@ -92,6 +126,21 @@ def read_inside(
     would block the read forever, a device would never end. The file is opened without
     blocking and checked before a byte is read.
     """
+    if not _WATCHERS:
+        return _read_inside(root, path, limit)
+    where = (os.path.abspath(root), os.path.abspath(path))
+    try:
+        data = _read_inside(root, path, limit)
+    except (OSError, UnsafePathError) as error:
+        for watcher in list(_WATCHERS):
+            watcher(*where, limit, error)
+        raise
+    for watcher in list(_WATCHERS):
+        watcher(*where, limit, data)
+    return data
+
+
+def _read_inside(root: str | os.PathLike[str], path: str | os.PathLike[str], limit: int) -> bytes:
     base, target = Path(root), Path(path)
     parts = _parts(base, target)
     nofollow = getattr(os, "O_NOFOLLOW", 0)
