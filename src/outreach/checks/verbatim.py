@@ -197,6 +197,12 @@ def _value(written: str) -> str:
     return digits.lstrip("0") or "0"
 
 
+#: Any decimal digit: ``\d`` is Unicode category Nd, as :meth:`str.isdecimal` (the same on
+#: every code point); searched in C, where ``any(c.isdecimal() for c in text)`` called Python
+#: once a character (0.3 s of a cold check of 5,000 entries).
+_DIGIT = re.compile(r"\d")
+
+
 @functools.lru_cache(maxsize=8192)
 def _values(text: str, source: bool) -> frozenset[str]:
     """The numbers of ``text``'s prose (placeholders, links, markup, mentions and hashtags
@@ -226,7 +232,7 @@ def numbers(unit: Unit) -> Iterator[str | Problem]:
     ("1 book" for the one-form) and the source's spelled-out numbers ("one") are fine.
     """
     for index, text in unit.filled_forms():
-        if not any(c.isdecimal() for c in text):
+        if _DIGIT.search(text) is None:  # no number at all: the common case
             continue
         have = _values(text, False)
         want = _values(unit.source_for(index), True)
