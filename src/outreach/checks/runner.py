@@ -211,12 +211,16 @@ class StoredEntries:
         return key
 
     def lookup(self, unit: Unit) -> list[Result] | None:
+        return self._find(unit, remembering=True)
+
+    def _find(self, unit: Unit, *, remembering: bool) -> list[Result] | None:
         if not self.store.enabled:
             return None
         key = self._key(unit)
         value = self.store.get("entries", key)
         if not isinstance(value, list):
-            self._keys[id(unit)] = (unit, key)  # to be checked, then remembered
+            if remembering:  # to be checked, then remembered
+                self._keys[id(unit)] = (unit, key)
             return None
         try:
             found = [(str(c), _severity(s), str(m), _form(f)) for c, s, m, f in value]
@@ -247,7 +251,7 @@ class _OnlyEntries:
         self.names = names
 
     def lookup(self, unit: Unit) -> list[Result] | None:
-        found = self.entries.lookup(unit)
+        found = self.entries._find(unit, remembering=False)  # nothing is remembered
         return None if found is None else [r for r in found if r[0] in self.names]
 
     def remember(self, unit: Unit, results: list[Result]) -> None:
