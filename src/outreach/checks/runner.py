@@ -216,6 +216,8 @@ class StoredEntries:
     def _find(self, unit: Unit, *, remembering: bool) -> list[Result] | None:
         if not self.store.enabled:
             return None
+        if not remembering and not self.store.holds("entries"):
+            return None  # a cold compile: no entry to find, no key worth working out
         key = self._key(unit)
         value = self.store.get("entries", key)
         if not isinstance(value, list):
