@@ -1027,6 +1027,21 @@ def test_a_number_the_source_does_not_have_is_a_warning() -> None:
     assert [f[:2] for f in found] == [("numbers", "warning")] and "400000" in found[0][2]
 
 
+def test_the_numbers_check_finds_a_digit_where_isdecimal_does() -> None:
+    """The check skips a form without a digit by a regex search: ``\\d`` must be
+    :meth:`str.isdecimal` on every code point (surrogates aside), or a number in another
+    script would go unchecked."""
+    from outreach.checks.verbatim import _DIGIT
+
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        assert (_DIGIT.search(char) is not None) == char.isdecimal(), hex(code)
+    found = check("Join 300 people", "Únete a ٤٠٠ personas")  # Arabic-Indic digits
+    assert [f[:2] for f in found] == [("numbers", "warning")] and "400" in found[0][2]
+
+
 def test_markup_a_translator_may_change_is_no_error() -> None:
     assert check("Use <strong>this</strong>", "Usa <b>esto</b>") == []
     found = check("Use the cookie", "Usa la <i>cookie</i>")

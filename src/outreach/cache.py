@@ -328,6 +328,18 @@ class CheckCache:
         if self.log is not None:
             self.log.append((namespace, key, value))
 
+    def holds(self, namespace: str) -> bool:
+        """Whether ``namespace`` holds any value (read from its file, or stored by this
+        run): a caller with many keys to work out for lookups alone can skip them when it
+        holds none.
+
+        >>> import tempfile
+        >>> store = CheckCache.open(tempfile.mkdtemp(), "campaign-id")
+        >>> store.holds("entries"), store.put("entries", "k", []), store.holds("entries")
+        (False, None, True)
+        """
+        return self.base is not None and bool(self._load(namespace))
+
     def preload(self, *namespaces: str) -> None:
         """Read ``namespaces`` now (before worker processes are forked, to share them)."""
         for namespace in namespaces:

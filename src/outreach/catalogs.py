@@ -428,6 +428,11 @@ def _compile_one(
 _PARALLEL_BYTES = 512 * 1024  # below this, starting worker processes costs more than it saves
 
 
+def _size(campaign: Campaign, locale: str, data: bytes | None) -> int:
+    """The size of ``locale``'s catalog: its bytes ``data`` when read, else its file's."""
+    return len(data) if data is not None else os.lstat(campaign.po_path(locale)).st_size
+
+
 def _compile_all(
     campaign: Campaign, locales: list[str], cache: CheckCache | None
 ) -> list[_Compiled]:
@@ -465,10 +470,7 @@ def _compile_all(
             for f in recalled.findings
         )
         done[locale] = _Compiled(locale, dataclasses.replace(recalled, findings=shown))
-    size = sum(
-        len(data) if data is not None else os.lstat(campaign.po_path(loc)).st_size
-        for loc, data, _ in todo
-    )
+    size = sum(_size(campaign, loc, data) for loc, data, _ in todo)
     workers = min(len(todo), os.cpu_count() or 1)
     if workers < 2 or size < _PARALLEL_BYTES:
         made = [_compile_one(campaign, loc, sources, data, cache) for loc, data, _ in todo]
@@ -479,18 +481,23 @@ def _compile_all(
         if cache is not None:
             cache.preload("entries")  # read once, before the workers are forked
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        # the largest catalogs first: the last one started is then a small one, and no
+        # worker waits long for another (ru, the largest, started last left a core idle
+        # for most of its time in bench_compile.py)
+        order = sorted(range(len(todo)), key=lambda i: -_size(campaign, todo[i][0], todo[i][1]))
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             count = len(todo)
-            made = list(
+            done_in_order = list(
                 pool.map(
                     _compile_one,
                     [campaign] * count,
-                    [loc for loc, _, _ in todo],
+                    [todo[i][0] for i in order],
                     [sources] * count,
-                    [data for _, data, _ in todo],
+                    [todo[i][1] for i in order],
                     [cache] * count,
                 )
             )
+        made = [done_in_order[order.index(i)] for i in range(len(todo))]
     for (locale, _, stored), item in zip(todo, made, strict=True):
         done[locale] = item
         if cache is not None and stored is not None and item.compiled is not None:

@@ -568,15 +568,15 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
         missing: list[str] = []
         extra: dict[str, str] = {}
         for reading, values in enumerate(unit.value_sets):  # a handle, on each channel
-            want = {mention_key(m): m for m in find_mentions(fill(source, values))}
+            # the first reading is the unit's own values: the texts as the other checks
+            # see them, filled once for all of them (Unit.shown)
+            filled_source = unit.shown(source) if reading == 0 else fill(source, values)
+            filled_text = unit.shown(text) if reading == 0 else fill(text, values)
+            want = {mention_key(m): m for m in find_mentions(filled_source)}
             want.update(written)
             have = dict(as_written)
             have.update(
-                {
-                    k: m
-                    for m in find_mentions(fill(text, values))
-                    if (k := mention_key(m)) not in have
-                }
+                {k: m for m in find_mentions(filled_text) if (k := mention_key(m)) not in have}
             )
             if reading == 0:
                 missing = [m for k, m in written.items() if k not in have]

@@ -181,10 +181,18 @@ class Unit:
 
     def shown(self, text: str) -> str:
         """``text`` as a supporter reads it: named placeholders filled with their values
-        (:attr:`values`; :func:`outreach.placeholders.fill`)."""
-        from outreach.placeholders import fill
+        (:attr:`values`; :func:`outreach.placeholders.fill`). Kept per text: the checks ask
+        for the same few (the source, each form) about three times an entry each."""
+        found = self._shown.get(text)
+        if found is None:
+            from outreach.placeholders import fill
 
-        return fill(text, self.values)
+            found = self._shown[text] = fill(text, self.values)
+        return found
+
+    @cached_property
+    def _shown(self) -> dict[str, str]:
+        return {}
 
     @property
     def translated(self) -> bool:

@@ -179,6 +179,10 @@ class StoredEntries:
         self.store = store
         self.fingerprint = fingerprint
         self.counts = {"cached": 0, "checked": 0}
+        #: the key of each unit looked up and not found, by its id, with the unit (so that an
+        #: id is never taken for another unit's): it is remembered under that key, worked out
+        #: once (a keyed hash of the whole entry: 7 % of a cold check), not twice
+        self._keys: dict[int, tuple[Unit, str]] = {}
 
     def record_key(self, locale: str, file: str) -> str:
         """Where the block record of ``file`` is kept (see :mod:`outreach.checks.
@@ -186,8 +190,11 @@ class StoredEntries:
         return self.store.key("file", self.fingerprint, locale, file)
 
     def _key(self, unit: Unit) -> str:
+        known = self._keys.pop(id(unit), None)
+        if known is not None and known[0] is unit:  # looked up, now remembered
+            return known[1]
         info = unit.catalog
-        return self.store.key(
+        key = self.store.key(
             "entry",
             self.fingerprint,
             info.locale,
@@ -201,12 +208,21 @@ class StoredEntries:
             sorted(unit.flags),
             unit.fuzzy,
         )
+        return key
 
     def lookup(self, unit: Unit) -> list[Result] | None:
+        return self._find(unit, remembering=True)
+
+    def _find(self, unit: Unit, *, remembering: bool) -> list[Result] | None:
         if not self.store.enabled:
             return None
-        value = self.store.get("entries", self._key(unit))
+        if not remembering and not self.store.holds("entries"):
+            return None  # a cold compile: no entry to find, no key worth working out
+        key = self._key(unit)
+        value = self.store.get("entries", key)
         if not isinstance(value, list):
+            if remembering:  # to be checked, then remembered
+                self._keys[id(unit)] = (unit, key)
             return None
         try:
             found = [(str(c), _severity(s), str(m), _form(f)) for c, s, m, f in value]
@@ -237,7 +253,7 @@ class _OnlyEntries:
         self.names = names
 
     def lookup(self, unit: Unit) -> list[Result] | None:
-        found = self.entries.lookup(unit)
+        found = self.entries._find(unit, remembering=False)  # nothing is remembered
         return None if found is None else [r for r in found if r[0] in self.names]
 
     def remember(self, unit: Unit, results: list[Result]) -> None:
@@ -286,6 +302,11 @@ def check_catalog(
 
         sources = template_sources(campaign)
     info = catalog_info(po, file=file, locale=locale, campaign=campaign, sources=sources)
+    # the detector's answers, filled in below once the samples are known: the units share
+    # this one mapping (a copy of every unit with a new catalog would drop what each had
+    # worked out already: its placeholders' values, its filled forms)
+    detections: dict[str, tuple[tuple[str, float], ...]] = {}
+    info = replace(info, detections=detections)
     if plural_counts is not None:  # part of a catalog, checked as the whole (incremental)
         info = replace(info, plural_counts=tuple(plural_counts))
     findings: list[Finding] = []
@@ -312,8 +333,7 @@ def check_catalog(
 
         samples = detection_samples(pending)
         if samples:
-            info = replace(info, detections=dict(detector(samples, locale or info.locale)))
-            pending = [replace(unit, catalog=info) for unit in pending]
+            detections.update(detector(samples, locale or info.locale))
     fresh = iter(pending)
     for index, unit in enumerate(units):
         if index in cached:
@@ -346,17 +366,25 @@ def _exempt(findings: list[Finding], campaign: Campaign | None) -> list[Finding]
     return [f for f in findings if not any(e.covers(f) for e in campaign.exemptions)]
 
 
-def _ignored(unit: Unit, check: EntryCheck) -> bool:
-    """A Weblate-style ``ignore-<check>`` flag switches a *warning* off for one entry. Flags
-    in a ``.po`` are translator text: they never silence an error (links, mentions,
-    placeholders, markup, headers); the organizer's exceptions live in campaign.toml."""
-    return check.severity == "warning" and f"ignore-{check.name}" in unit.flags
+def _ignoring(unit: Unit) -> frozenset[str]:
+    """The checks ``unit`` has an ``ignore-<check>`` flag for (Weblate's convention), found
+    once an entry rather than once a check (most entries have none).
+
+    >>> from outreach.checks.registry import CatalogInfo
+    >>> unit = Unit("Hi", None, None, ("Hola",), frozenset({"ignore-length", "python-format"}),
+    ...             1, False, CatalogInfo(locale="es", file="es.po"))
+    >>> sorted(_ignoring(unit))
+    ['length']
+    """
+    return frozenset(f[7:] for f in unit.flags if f.startswith("ignore-"))
 
 
-def _flagged(unit: Unit, check: EntryCheck) -> bool:
-    """The entry has ``ignore-<check>``: the check's *warnings* are dropped for it (a check
-    that can report errors still runs, and its errors stand)."""
-    return f"ignore-{check.name}" in unit.flags
+def _ignored(ignoring: frozenset[str], check: EntryCheck) -> bool:
+    """A Weblate-style ``ignore-<check>`` flag (``ignoring``: :func:`_ignoring`) switches a
+    *warning* off for one entry. Flags in a ``.po`` are translator text: they never silence
+    an error (links, mentions, placeholders, markup, headers); the organizer's exceptions
+    live in campaign.toml."""
+    return check.severity == "warning" and check.name in ignoring
 
 
 #: The checks that still run on an entry far longer than its source.
@@ -371,12 +399,15 @@ def run_entry_checks(unit: Unit, checks: Sequence[EntryCheck]) -> Iterator[Resul
     usable = unit.translated and not unit.fuzzy
     oversize = unit.oversize is not None
     seen: set[tuple[str, str]] = set()
+    ignoring = _ignoring(unit) if unit.flags else frozenset()
     for check in checks:
         if check.needs_translation and not usable:
             continue
-        if (oversize and check.name not in _OVERSIZE_CHECKS) or _ignored(unit, check):
+        if (oversize and check.name not in _OVERSIZE_CHECKS) or _ignored(ignoring, check):
             continue
-        flagged = _flagged(unit, check)
+        # the entry has ignore-<check>: the check's *warnings* are dropped for it (a check
+        # that can report errors still runs, and its errors stand)
+        flagged = check.name in ignoring
         for found in check.func(unit):
             item = found if isinstance(found, Problem) else Problem(found)
             severity = item.severity or check.severity

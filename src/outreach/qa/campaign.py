@@ -322,10 +322,11 @@ def _check_locales(run: _Run, locales: Sequence[str]) -> None:
     import multiprocessing
 
     pending = [locale for locale in locales if not run.check_locale(locale, quick_only=True)]
-    size = 0
+    sizes = dict.fromkeys(pending, 0)
     for locale in pending:
         with contextlib.suppress(OSError):
-            size += run.campaign.po_path(locale).stat().st_size
+            sizes[locale] = run.campaign.po_path(locale).stat().st_size
+    size = sum(sizes.values())
     workers = min(len(pending), os.cpu_count() or 1)
     if (
         workers < 2
@@ -342,12 +343,16 @@ def _check_locales(run: _Run, locales: Sequence[str]) -> None:
         _FORKED_RUN = run
         try:
             context = multiprocessing.get_context("fork")
+            # the largest catalogs first, so that the last one started is a small one and
+            # no worker waits long for another; taken in as if checked in locale order
+            largest = sorted(pending, key=lambda locale: -sizes[locale])
             with context.Pool(workers) as pool:
-                results = pool.map(_check_in_worker, pending, chunksize=1)
+                found = pool.map(_check_in_worker, largest, chunksize=1)
+            results = {result.locale: result for result in found}
         finally:
             _FORKED_RUN = None
-        for result in results:
-            run.absorb(result)
+        for locale in pending:
+            run.absorb(results[locale])
     # in locale order, whichever way each was checked (findings are ordered by file)
     run.files = {locale: run.files[locale] for locale in locales if locale in run.files}
 
