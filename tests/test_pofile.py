@@ -532,3 +532,27 @@ def test_a_byte_order_mark_before_the_header_is_fine() -> None:
 def test_an_unknown_charset_is_still_unreadable() -> None:
     with pytest.raises(CatalogError, match="unknown charset"):
         parse_po(b'msgid ""\nmsgstr "Content-Type: text/plain; charset=nope\\n"\n', path="x.po")
+
+
+def test_a_po_without_a_creation_date_compiles_to_the_same_bytes() -> None:
+    """Babel dates a header without ``POT-Creation-Date`` at the minute it reads it; given
+    the header as written, the ``.mo`` leaves the field out: the same ``.po`` compiled
+    in another minute gives the same bytes."""
+    import gettext
+
+    data = (
+        b'msgid ""\nmsgstr ""\n"Language: es\\n"\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        b'"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\nmsgid "Sign"\nmsgstr "Firma"\n'
+    )
+
+    def compiled() -> bytes:
+        po = parse_po(data, path="es.po", locale="es")
+        stream = io.BytesIO()
+        write_mo(po.catalog, stream, header=po.header)
+        return stream.getvalue()
+
+    first = compiled()
+    assert compiled() == first
+    translations = gettext.GNUTranslations(io.BytesIO(first))
+    assert translations.gettext("Sign") == "Firma"
+    assert "pot-creation-date" not in translations.info()

@@ -723,6 +723,7 @@ def write_mo(
     plural_forms: PluralForms | None = None,
     *,
     keep: Callable[[Message], bool] | None = None,
+    header: PoHeader | None = None,
 ) -> int:
     """Write a GNU ``.mo`` file; return how many messages went in.
 
@@ -730,11 +731,18 @@ def write_mo(
     empty form are left out, so that gettext falls back to the source text for them; so are
     those ``keep`` says no to. ``plural_forms`` defaults to the catalog's own. The file is
     always UTF-8 and says so, whatever charset the ``.po`` was read in.
+
+    Given the ``.po``'s ``header`` as written, a ``POT-Creation-Date`` it does not have is
+    left out: Babel fills it in with the time it read the file, so the same ``.po`` compiled
+    to other bytes a minute later.
     """
     forms_rule = plural_forms or catalog_plural_forms(catalog)
     written = {"plural-forms": forms_rule.header, "content-type": "text/plain; charset=UTF-8"}
+    dateless = header is not None and header.get("pot-creation-date") is None
     header_text = "".join(
-        f"{name}: {written.get(name.lower(), value)}\n" for name, value in catalog.mime_headers
+        f"{name}: {written.get(name.lower(), value)}\n"
+        for name, value in catalog.mime_headers
+        if not (dateless and name.lower() == "pot-creation-date")
     )
     # Always UTF-8, whatever the .po declared: the text gettext decodes is the text that was
     # read and checked (a .mo in the .po's own charset would be decoded again by it).

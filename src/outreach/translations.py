@@ -176,7 +176,7 @@ def compile_checked(
         return True
 
     buffer = io.BytesIO()
-    count = write_mo(po.catalog, buffer, forms, keep=keep)
+    count = write_mo(po.catalog, buffer, forms, keep=keep, header=po.header)
     status = Counter(entry_status(m, po.plural_forms) for m in iter_messages(po.catalog))
     return Compiled(
         buffer.getvalue(),
