@@ -15,7 +15,7 @@ link is clean, so:
 * the cache lives outside the campaign, in the user's cache directory (``$OUTREACH_CACHE_DIR``,
   else the platform's: ``~/.cache/outreach`` on Linux), one file per campaign and kind of
   value (``<campaign>.files.json``, ``.entries.json``, ``.detections.json``,
-  ``.compiled.json``), each read only
+  ``.compiled.json``, ``.skeletons.json``: merge's proved skeletons), each read only
   when a value of its kind is wanted: a run that changed nothing reads only the first;
 * every key is a MAC (keyed BLAKE2b) of its material under a secret of this machine
   (``secret`` in that directory, 32 random bytes, mode 0600): without the secret no one can
@@ -87,7 +87,7 @@ CACHE_ENV = "OUTREACH_CACHE_DIR"
 _SCHEMA = 5  # 5: every value stored as [MAC, JSON text]
 _MAX_ENTRIES = 400_000
 #: Namespaces whose values are big (a compiled catalog): fewer are kept.
-_LIMITS = {"compiled": 64}
+_LIMITS = {"compiled": 64, "skeletons": 512}
 _PERSON = b"outreach value"  # a value's MAC is never a key's
 _MISSING = object()
 #: The largest cache file read or written: one past it is ignored (and rewritten), never

@@ -30,6 +30,18 @@ back with the stdlib), and the same parts when the stdlib parses both. A skeleto
 fails, or a value that full rendering would change (a line break, a tab, a run of spaces)
 sends that supporter's email through the full path: :class:`~outreach.render.Renderer`
 then ``email_bytes``. The summary counts both paths and says why.
+
+A proved skeleton is kept in the check cache (:mod:`outreach.cache`: key and value MAC'd
+under the machine's secret) and the next run recalls it instead of rendering and proving it
+again (about two thirds of a merge's start-up). It is as trustworthy as one just proved
+only because nothing else can write it and because its key holds everything the proof
+depended on (:meth:`MessageMaker._cache_key`): a stored value that fails its MAC is a miss,
+proved again and overwritten. Only a proved skeleton is kept (never a failure: that one is
+built again, with a new marker nonce). The nonce lives only while a skeleton is cut (none of
+it is in the skeleton); the MIME boundary is kept with it, so runs of one campaign share a
+boundary, which MIME allows (it must only be absent from the message's own parts): it is
+``=`` signs around digits, and every body part is quoted-printable, which always encodes
+``=``, or base64, which has no run of ``=`` -- whatever a supporter's values are.
 """
 
 from __future__ import annotations
@@ -47,7 +59,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from markupsafe import escape
 
 from outreach.display import NOT_ONE_LINE
-from outreach.errors import FieldError, HeaderError, TemplateError
+from outreach.errors import CatalogError, FieldError, HeaderError, TemplateError
 from outreach.mail import (
     address_header,
     ascii_header,
@@ -77,6 +89,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MessageMaker", "Outgoing"]
 
+#: The check cache's namespace of proved skeletons (:meth:`MessageMaker._build`).
+SKELETONS = "skeletons"
 _HTML_SPECIAL = re.compile(r"[&<>\"']")
 Segments = list[str | int]
 
@@ -275,6 +289,7 @@ class MessageMaker:
         self._seen: set[Key] = set()  # fixed values that came once (a second: a skeleton)
         self._worked: dict[str, Any] = {}  # fixed values a full render worked with
         self._lf: dict[int, _Skeleton] = {}
+        self._cache_bases: dict[str, tuple[object, ...]] = {}
         self.stats: Counter[str] = Counter()
         self.notes: dict[str, str] = {}
         self.refused: dict[str, tuple[Finding, ...]] = {}
@@ -615,6 +630,61 @@ class MessageMaker:
         ]
 
     def _build(self, key: Key) -> _Skeleton | str | TemplateError:
+        """The skeleton for ``key`` proved by a full render (:meth:`_prove`), or one
+        proved so before and kept in the check cache under everything it depends on
+        (:meth:`_cache_key`), or why there is none."""
+        cache = self.renderer.cache
+        stored = self._cache_key(key)
+        if stored is not None and cache is not None:
+            recalled = _recalled(cache.get(SKELETONS, stored), len(self.fields))
+            if recalled is not None:
+                skeleton, refused = recalled
+                self.refused.setdefault(key[0], refused)
+                return skeleton
+        built = self._built(key)
+        if stored is not None and cache is not None and isinstance(built, _Skeleton):
+            cache.put(SKELETONS, stored, _stored(built, self.refused.get(key[0], ())))
+        return built
+
+    def _cache_key(self, key: Key) -> str | None:
+        """The check cache's key of ``key``'s skeleton: what the locale's email depends on
+        (:meth:`Renderer.fingerprint <outreach.render.Renderer.fingerprint>`: code,
+        libraries, campaign.toml, every template's and catalog's bytes, variables, the
+        low-trace variant and its image), then the maker's own settings (the CSV's columns
+        in order, the fields a skeleton holds and their types, the unsubscribe links and
+        their secret's digest, the sender and Reply-To, SMTPUTF8, the line end) and
+        ``key`` itself (the locale, the non-empty fields, the fixed values by type and
+        ``repr``); ``None`` without a cache, or when a catalog cannot be read."""
+        cache = self.renderer.cache
+        if cache is None or not cache.enabled:
+            return None
+        locale, truthy, fixed = key
+        base = self._cache_bases.get(locale)
+        if base is None:
+            try:
+                rendered_by = self.renderer.fingerprint(self.message, locale)
+            except CatalogError:
+                return None
+            unsubscribe = self.unsubscribe
+            secret = (unsubscribe.secret or "").encode("utf-8", "surrogatepass")
+            base = self._cache_bases[locale] = (
+                rendered_by,
+                self.message,
+                tuple(self.fields),
+                self.fixed,
+                tuple(sorted((n, type(v).__qualname__, repr(v)) for n, v in self.typed.items())),
+                unsubscribe.url,
+                unsubscribe.mailto,
+                hashlib.sha256(secret).hexdigest(),
+                self.sender,
+                self.reply_to,
+                self.utf8,
+                self.newline,
+            )
+        values = tuple((type(e.value).__qualname__, repr(e.value)) for e in fixed)
+        return cache.key(SKELETONS, 1, *base, locale, tuple(sorted(truthy)), values)
+
+    def _built(self, key: Key) -> _Skeleton | str | TemplateError:
         locale = key[0]
         nonce = secrets.token_hex(4)
         # A field's marker is private-use characters around a number, which no filter or
@@ -767,3 +837,84 @@ def _cut_date(data: bytes) -> tuple[bytes, bytes, bytes]:
     start = data.index(newline + b"Date: ") + len(newline)
     end = data.index(newline, start) + len(newline)
     return data[:start], data[start:end], data[end:]
+
+
+def _stored(skeleton: _Skeleton, refused: Sequence[Finding]) -> dict[str, Any]:
+    """``skeleton`` (and the refusals of the render it was cut from) as the check cache
+    keeps it: JSON, its bytes as Latin-1 text (each byte one character, exactly back).
+
+    >>> bare = _Skeleton(["Hi ", 0], None, [b"a=\\r\\n", 0], [b"b"], "F", "", "L", "E",
+    ...                  (b"1", b"2", b"3"))
+    >>> again, found = _recalled(_stored(bare, ()), 1)
+    >>> again == bare, found
+    (True, ())
+    """
+    return {
+        "subject": skeleton.subject,
+        "subject_line": skeleton.subject_line,
+        "text": [p if isinstance(p, int) else p.decode("latin-1") for p in skeleton.text],
+        "html": [p if isinstance(p, int) else p.decode("latin-1") for p in skeleton.html],
+        "headers": [skeleton.head, skeleton.middle, skeleton.language, skeleton.end],
+        "frame": [part.decode("latin-1") for part in skeleton.frame],
+        "refused": [f.to_json() for f in refused],
+    }
+
+
+def _recalled(value: Any, fields: int) -> tuple[_Skeleton, tuple[Finding, ...]] | None:
+    """The skeleton :func:`_stored` wrote (and its refusals), or ``None`` when ``value`` is
+    not one, or has a slot for a field past ``fields`` (the cache authenticates what it
+    returns; this checks its shape)."""
+    from outreach.findings import Finding
+
+    def slot(item: object) -> bool:
+        return type(item) is int and 0 <= item < fields
+
+    def segments(items: object) -> list[str | int] | None:
+        if not isinstance(items, list) or not all(isinstance(i, str) or slot(i) for i in items):
+            return None
+        return items
+
+    def encoded(items: object) -> list[bytes | int] | None:
+        found = segments(items)
+        if found is None:
+            return None
+        try:
+            return [i if isinstance(i, int) else i.encode("latin-1") for i in found]
+        except UnicodeEncodeError:
+            return None
+
+    if not isinstance(value, dict):
+        return None
+    subject, text, html = (
+        segments(value.get("subject")),
+        encoded(value.get("text")),
+        encoded(value.get("html")),
+    )
+    line, headers, frame_parts = value.get("subject_line"), value.get("headers"), value.get("frame")
+    refused = value.get("refused")
+    if (
+        subject is None
+        or text is None
+        or html is None
+        or not (line is None or isinstance(line, str))
+        or not (isinstance(headers, list) and len(headers) == 4)
+        or not all(isinstance(h, str) for h in headers)
+        or not (isinstance(frame_parts, list) and len(frame_parts) == 3)
+        or not isinstance(refused, list)
+    ):
+        return None
+    try:
+        start, middle, end = (part.encode("latin-1") for part in frame_parts)
+    except (AttributeError, UnicodeEncodeError):
+        return None
+    findings = []
+    for item in refused:
+        finding = Finding.from_json(item)
+        if finding is None:
+            return None
+        findings.append(finding)
+    head, between, language, last = headers
+    skeleton = _Skeleton(
+        subject, line, text, html, head, between, language, last, (start, middle, end)
+    )
+    return skeleton, tuple(findings)
