@@ -170,6 +170,27 @@ def test_a_change_to_any_input_of_a_render_misses(
     assert data.count(b"Message-ID:") == 1
 
 
+def test_another_inlined_image_misses(love: Path, tmp_path: Path, builds: list[str]) -> None:
+    """The low-trace email carries the message's image file: new bytes in the same file
+    (the same name, the same campaign.toml) build its skeletons again."""
+    config = love / "messages" / "campaign.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '\n[privacy]\nlocales = ["pt"]\ninline_images = true\n',
+        encoding="utf-8",
+    )
+    columns = ["email", "name", "locale"]
+    first = prepared(love, tmp_path / "cache", message="share", columns=columns, private=True)
+    assert first.renderer.render_email("share", "pt").inline is not None
+    builds.clear()
+    prepared(love, tmp_path / "cache", message="share", columns=columns, private=True)
+    assert builds == []
+    image = love / "images" / "film-still.jpg"
+    image.write_bytes(image.read_bytes() + b"\0")
+    prepared(love, tmp_path / "cache", message="share", columns=columns, private=True)
+    assert len(builds) == len(load_campaign(love).locales)
+
+
 def test_another_message_misses(love: Path, tmp_path: Path, builds: list[str]) -> None:
     prepared(love, tmp_path / "cache")
     builds.clear()
