@@ -86,8 +86,10 @@ __all__ = ["CACHE_ENV", "CheckCache", "cache_root", "check_fingerprint"]
 CACHE_ENV = "OUTREACH_CACHE_DIR"
 _SCHEMA = 5  # 5: every value stored as [MAC, JSON text]
 _MAX_ENTRIES = 400_000
-#: Namespaces whose values are big (a compiled catalog): fewer are kept.
-_LIMITS = {"compiled": 64, "skeletons": 512}
+#: Namespaces whose values are big (a compiled catalog; a merge's skeleton, about 12 KB):
+#: fewer are kept -- past the limit, a file keeps only what the run used (a merge reads the
+#: whole file: 64 skeletons are about 0.8 MB of JSON to parse).
+_LIMITS = {"compiled": 64, "skeletons": 64}
 _PERSON = b"outreach value"  # a value's MAC is never a key's
 _MISSING = object()
 #: The largest cache file read or written: one past it is ignored (and rewritten), never
