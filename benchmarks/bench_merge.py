@@ -31,11 +31,12 @@ import csv
 import functools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -252,13 +253,24 @@ def outreach(
 
 
 def interleaved_files(
-    work: Path, campaign: Path, count: int, rounds: int, before: Path | None, all_rows: Path
+    work: Path,
+    campaign: Path,
+    count: int,
+    rounds: int,
+    before: Path | None,
+    all_rows: Path,
+    jobs: Sequence[int] = (1,),
 ) -> dict[str, Any]:
     """outreach's mbox and mailmerge's dry run on the same ``count`` rows, in interleaved
     rounds (:mod:`harness`), with an older outreach when ``before`` is given: each
     contender's min and median rate, and the min and median of the per-round ratio of its
     rate to mailmerge's, by wall clock and by CPU (a loaded machine slows the wall clock of
-    whichever runs when the load comes)."""
+    whichever runs when the load comes).
+
+    Each outreach runs with its check cache warm (as a campaign's is after its first check
+    or merge: its catalogs compiled, its skeletons proved), with a cold one (the cache
+    directory removed before each run: catalogs checked and compiled, skeletons built and
+    proved) and, for each of ``jobs`` past 1, warm with ``--jobs N``: each its own row."""
     rows = work / f"rows-{count}.csv"
     own = work / "interleaved"
     own.mkdir()
@@ -273,18 +285,35 @@ def interleaved_files(
     }
     trees = [("", ROOT / "src")] + ([(" (before)", before)] if before else [])
     for label, src in trees:
-        cache = work / f"cache-interleaved{label.strip(' ()')}"
+        tag = label.strip(" ()")
+        cache = work / f"cache-interleaved{tag}"
         env = environment(src, OUTREACH_CACHE_DIR=str(cache), OUTREACH_UNSUBSCRIBE_SECRET=SECRET)
-        box = work / f"interleaved{label.strip(' ()')}.mbox"
+        box = work / f"interleaved{tag}.mbox"
         command = [sys.executable, str(BIN / "outreach"), "-C", str(campaign), "merge"]
         command += [str(rows), "share", "--out", str(box)]
         measured(command, campaign, env, capture=False)  # the cache, warm
 
-        def run(command: list[str] = command, env: dict[str, str] = env, box: Path = box) -> Run:
+        def run(
+            command: list[str] = command,
+            env: dict[str, str] = env,
+            box: Path = box,
+            cold: Path | None = None,
+        ) -> Run:
             box.unlink(missing_ok=True)
+            if cold is not None:
+                shutil.rmtree(cold, ignore_errors=True)
             return measured(command, campaign, env, capture=False)
 
         contenders[f"outreach mbox {count:,}{label}"] = run
+        for n in sorted(set(jobs) - {1}):
+            contenders[f"outreach mbox --jobs {n} {count:,}{label}"] = functools.partial(
+                run, [*command, "--jobs", str(n)]
+            )
+        cold_cache = work / f"cache-cold{tag}"
+        cold_env = {**env, "OUTREACH_CACHE_DIR": str(cold_cache)}
+        contenders[f"outreach mbox {count:,}{label}, cold cache"] = functools.partial(
+            run, env=cold_env, box=work / f"cold{tag}.mbox", cold=cold_cache
+        )
     runs = interleaved(contenders, rounds)
     anchor = next(iter(contenders))
     lines = table(runs, anchor, rate=lambda r: count / r.seconds)
@@ -358,7 +387,7 @@ def main() -> None:
                 box.unlink()
         dry = prepare_mailmerge(work, campaign, all_rows, args.mailmerge_rows, None)
         results["interleaved"] = interleaved_files(
-            work, campaign, first, args.rounds, args.before, all_rows
+            work, campaign, first, args.rounds, args.before, all_rows, args.jobs
         )
         seconds, rss, cpu = best_of(args.repeat, functools.partial(mailmerge, dry, dry_run=True))
         count = args.mailmerge_rows

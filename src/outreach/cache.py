@@ -18,7 +18,8 @@ link is clean, so:
 * the cache lives outside the campaign, in the user's cache directory (``$OUTREACH_CACHE_DIR``,
   else the platform's: ``~/.cache/outreach`` on Linux), one file per campaign and kind of
   value (``<campaign>.files.json``, ``.entries.json``, ``.detections.json``,
-  ``.compiled.json``, ``.rendered.json``, ``.links.json``), each read only
+  ``.compiled.json``, ``.rendered.json``, ``.links.json``, ``.skeletons.json``: merge's
+  proved skeletons), each read only
   when a value of its kind is wanted: a run that changed nothing reads only the first;
 * every key is a MAC (keyed BLAKE2b) of its material under a secret of this machine
   (``secret`` in that directory, 32 random bytes, mode 0600): without the secret no one can
@@ -88,8 +89,10 @@ __all__ = ["CACHE_ENV", "CheckCache", "cache_root", "check_fingerprint", "code_f
 CACHE_ENV = "OUTREACH_CACHE_DIR"
 _SCHEMA = 5  # 5: every value stored as [MAC, JSON text]
 _MAX_ENTRIES = 400_000
-#: Namespaces whose values are big (a compiled catalog): fewer are kept.
-_LIMITS = {"compiled": 64, "rendered": 256, "links": 4096}
+#: Namespaces whose values are big (a compiled catalog; a merge's skeleton, about 12 KB):
+#: fewer are kept -- past the limit, a file keeps only what the run used (a merge reads the
+#: whole file: 64 skeletons are about 0.8 MB of JSON to parse).
+_LIMITS = {"compiled": 64, "skeletons": 64, "rendered": 256, "links": 4096}
 _PERSON = b"outreach value"  # a value's MAC is never a key's
 _MISSING = object()
 #: The largest cache file read or written: one past it is ignored (and rewritten), never

@@ -32,6 +32,7 @@ import gettext
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from outreach.errors import CatalogError, TemplateError, UsageError
@@ -384,6 +385,79 @@ class Renderer:
             if found is not None:
                 return found
         return None
+
+    def fingerprint(self, message: str, locale: str) -> str:
+        """A digest of everything ``message``'s email in ``locale`` depends on besides the
+        values a render is given: outreach's code and the libraries and Python it runs on,
+        campaign.toml and the source strings (:func:`outreach.cache.check_fingerprint`),
+        the bytes of every file of ``messages/`` and of outreach's own layouts (any of them
+        a template can include), each catalog of the locale's chain as compiled (its
+        ``.mo`` bytes and refusals), the variables (``--var`` too), the sample values, the
+        low-trace variant and its inlined image. A cached result keyed by it (and by the
+        values) is what a render would give now (raises
+        :class:`~outreach.errors.CatalogError` for a catalog of the chain that cannot be
+        read).
+
+        >>> from outreach.scaffold import init_campaign
+        >>> import tempfile
+        >>> campaign = init_campaign(Path(tempfile.mkdtemp()) / "c")
+        >>> one = Renderer(campaign).fingerprint("share", "en")
+        >>> one == Renderer(campaign).fingerprint("share", "en")
+        True
+        >>> one == Renderer(campaign, {"url": "https://example.org/x"}).fingerprint("share", "en")
+        False
+        """
+        import hashlib
+
+        digest = hashlib.sha256(self._files_digest)
+        for link in self.campaign.chain(locale):
+            loaded = self.translations(link)
+            digest.update(f"\0{link}\0".encode())
+            digest.update(hashlib.sha256(loaded.mo).digest() if loaded.mo is not None else b"-")
+            digest.update(repr([f.to_json() for f in loaded.refused]).encode())
+        image = self._inline_image(message) if self.private else None
+        settings = (
+            message,
+            locale,
+            self.private,
+            sorted((k, type(v).__qualname__, repr(v)) for k, v in self.variables.items()),
+            None
+            if self.samples is None
+            else sorted((k, sorted(v.items())) for k, v in self.samples.items()),
+            None
+            if image is None
+            else (image.filename, image.media_type, image.content_id, image.data),
+        )
+        digest.update(repr(settings).encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    @cached_property
+    def _files_digest(self) -> bytes:
+        """:meth:`fingerprint`'s part that is the same for every message and locale: the
+        code, campaign.toml and source strings, and the bytes of the templates' folders."""
+        import hashlib
+        import os
+        from importlib import resources
+
+        from outreach.cache import check_fingerprint
+
+        digest = hashlib.sha256(check_fingerprint(self.campaign, self._sources).encode())
+        builtin = Path(str(resources.files("outreach") / "skeleton" / "messages"))
+        for folder in (self.campaign.messages_dir, builtin):
+            digest.update(f"\0{folder}\0".encode("utf-8", "surrogatepass"))
+            for root, dirnames, filenames in os.walk(folder):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    path = Path(root, name)
+                    digest.update(f"\0{path.relative_to(folder).as_posix()}\0".encode())
+                    try:
+                        if path.is_symlink():  # never read through one: its target's name
+                            digest.update(b"link " + os.readlink(path).encode())
+                        else:
+                            digest.update(hashlib.sha256(path.read_bytes()).digest())
+                    except (OSError, UnicodeError):
+                        digest.update(b"?")
+        return digest.digest()
 
     def held(self, locale: str, item: Rendered | None = None) -> Held | None:
         """Why ``locale`` (or one ``item`` rendered in it) is held, or ``None``.

@@ -186,13 +186,25 @@ def _assigned(node: nodes.Node) -> list[str]:
 
 def analyse_source(env: Environment, name: str, source: str, fields: Collection[str]) -> FieldUse:
     """The :class:`FieldUse` of one template's source."""
-    from jinja2 import TemplateSyntaxError, nodes
-    from jinja2.meta import find_referenced_templates
+    return _analysed(_parsed(env, name, source), name, fields)
+
+
+def _parsed(env: Environment, name: str, source: str) -> nodes.Template:
+    """The syntax tree of a template's source (:class:`~outreach.errors.TemplateError` at
+    its line for one that does not parse)."""
+    from jinja2 import TemplateSyntaxError
 
     try:
-        tree = env.parse(source, name)
+        return env.parse(source, name)
     except TemplateSyntaxError as exc:
         raise TemplateError(exc.message or "syntax error", path=name, line=exc.lineno) from None
+
+
+def _analysed(tree: nodes.Template, name: str, fields: Collection[str]) -> FieldUse:
+    """The :class:`FieldUse` of a template's syntax ``tree`` (``name`` for the notes)."""
+    from jinja2 import nodes
+    from jinja2.meta import find_referenced_templates
+
     use = FieldUse()
     for node, parents in _walk(tree, []):
         in_subject = any(isinstance(p, nodes.Block) and p.name == "subject" for p in parents)
@@ -239,9 +251,8 @@ def analyse(env: Environment, names: Collection[str], fields: Collection[str]) -
             continue
         seen.add(name)
         source, filename, _ = env.loader.get_source(env, name)
-        found = analyse_source(env, filename or name, source, fields)
-        use.merge(found)
-        tree = env.parse(source, name)
+        tree = _parsed(env, filename or name, source)  # once: parsing is most of the work
+        use.merge(_analysed(tree, filename or name, fields))
         todo.extend(t for t in find_referenced_templates(tree) if t is not None)
     return use
 

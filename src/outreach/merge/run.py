@@ -452,6 +452,8 @@ def _send(
 
 
 def _finish(run: Run, maker: MessageMaker, started: float) -> MergeSummary:
+    if run.options.cache is not None:
+        run.options.cache.save()  # the skeletons built after the first rows, for next time
     run.summary.rendered.update(maker.stats)
     notes = dict(maker.notes)
     if run.private is not None:  # the private emails' paths count and explain too
