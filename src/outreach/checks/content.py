@@ -287,7 +287,10 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     Errors (a danger, or certain): a link to a host the source does not link to (a possible
     hijack), a look-alike host, a link of the source missing or changed. Warnings
     (judgements): an example address or domain localised (``jdoe@example.com`` in help
-    text), a link on a site the source links to, a link run into the text after it.
+    text), or left out (the source's example is on a domain reserved for examples, which
+    leads nowhere), a link on a site the source links to, a link run into the text after it,
+    a link changed to the same site's pages in the translation's language
+    (``/pt_BR/master``: :func:`_locale_added`).
     """
     source_text = unit.source_text
     source_hosts = {url_host(u) for u in _links(unit.shown(source_text)) + _links(source_text)}
@@ -390,9 +393,29 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "warning",
                 )
                 extra.remove(same_host[0])
+            elif docs := [u for u in same_host if _locale_added(url, u, unit.catalog.locale)]:
+                yield problem(
+                    unit,
+                    index,
+                    f"link {url} was changed to {docs[0]}, on the same site with the "
+                    f"translation's language ({unit.catalog.locale}) in its path, as "
+                    "documentation sites give each language its pages: check that it leads "
+                    "to the same page",
+                    "warning",
+                )
+                extra.remove(docs[0])
             elif same_host:
                 yield problem(unit, index, f"link {url} was changed to {same_host[0]}")
                 extra.remove(same_host[0])
+            elif url in examples:
+                yield problem(
+                    unit,
+                    index,
+                    f"the source's example {url} is not in the translation: fine if the "
+                    "translator gave a local example, but keep a domain reserved for examples "
+                    "(example.com), which no one can own",
+                    "warning",
+                )
             else:
                 yield problem(unit, index, f"link {url} is missing from the translation")
         own = url_host(unit.catalog.url)
@@ -447,10 +470,16 @@ def _is_address_or_domain(url: str, text: str) -> bool:
 
 def _examples(source: str, own: str) -> list[str]:
     """The source's links and addresses on a domain reserved for examples, other than the
-    campaign's own site: a help text's ``jdoe@example.com``, which translators localise."""
+    campaign's own site: a help text's ``jdoe@example.com``, or the domain of a pattern
+    (``'@example.com'``, which the extractors read as a handle), which translators localise.
+
+    >>> _examples("e.g. jdoe@example.com or '@example.org'", "act.example.net")
+    ['jdoe@example.com', 'example.org']
+    """
+    domains = [m[1:] for m in find_mentions(source) if "." in m]
     return [
         u
-        for u in dict.fromkeys(find_urls(source))
+        for u in dict.fromkeys((*find_urls(source), *domains))
         if _is_example(host := url_host(u)) and host != own and not own.endswith(f".{host}")
     ]
 
@@ -504,6 +533,48 @@ def _localized(source: str, translated: str) -> bool:
     )
 
 
+#: A documentation site's version segment (``/pt_BR/master/``, ``/ja/5.2/``, ``/fr/latest/``).
+_VERSION_SEGMENT = re.compile(
+    r"(?:latest|stable|master|main|dev|devel|current|v?\d{1,4}(?:\.\d{1,4}){0,2}(?:\.x)?)",
+    re.IGNORECASE,
+)
+
+
+def _locale_added(source: str, translated: str, locale: str) -> bool:
+    """Whether ``translated`` is ``source`` on the same site with the catalog's own language
+    put into its path (inserted, or in place of another language's segment), optionally
+    followed by a version: how documentation sites give each language its pages
+    (``https://www.sphinx-doc.org/`` -> ``https://www.sphinx-doc.org/pt_BR/master``). Any
+    other change of the path (another page, another account on a shared host) is not.
+
+    >>> _locale_added("https://docs.example.org/", "https://docs.example.org/pt_BR/main", "pt_BR")
+    True
+    >>> _locale_added("https://docs.example.org/a", "https://docs.example.org/ja/5.2/a/", "ja")
+    True
+    >>> _locale_added("https://git.example.org/", "https://git.example.org/fr/evil", "fr")
+    False
+    >>> _locale_added("https://docs.example.org/", "https://docs.example.org/de/", "fr")
+    False
+    """
+    (site, path), (other_site, other_path) = _split_url(source), _split_url(translated)
+    if site != other_site:
+        return False
+    before = [segment for segment in path if segment]
+    after = [segment for segment in other_path if segment]
+    language = locale.replace("-", "_").lower()
+    own = {language, language.split("_", 1)[0]}
+    for at, segment in enumerate(after):
+        if segment.replace("-", "_").lower() not in own:
+            continue
+        rest = after[at + 1 :]
+        tails = [rest, rest[1:]] if rest and _VERSION_SEGMENT.fullmatch(rest[0]) else [rest]
+        swapped = before[:at] + before[at + 1 :]  # another language's segment replaced
+        swap = at < len(before) and _LOCALE_SEGMENT.fullmatch(before[at]) is not None
+        if any(after[:at] + tail in (before, swapped if swap else before) for tail in tails):
+            return True
+    return False
+
+
 def _split_url(url: str) -> tuple[str, list[str]]:
     """``(scheme and host, path segments with the query)`` of a link."""
     scheme, sep, rest = url.partition("://")
@@ -553,8 +624,10 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     account.
 
     Errors (a danger: a mention notifies an account): an ``@handle`` of the source missing or
-    changed, one added, a placeholder glued to handle characters. Warning: a handle that is
-    the domain of an address or a pattern (``@example\\.com``) changed.
+    changed, one added, a placeholder glued to handle characters. Warnings: a handle that is
+    the domain of an address or a pattern (``@example\\.com``) changed; a handle on a domain
+    reserved for examples (``'@example.com'``: no one can own it) missing, or changed to
+    another domain (a localised example, ``'@beispiel.de'``).
     """
     texts = (unit.source_text, *unit.forms)
     if not any("@" in t or "＠" in t or "%(" in t for t in texts):
@@ -581,6 +654,28 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             if reading == 0:
                 missing = [m for k, m in written.items() if k not in have]
             extra.update((k, m) for k, m in have.items() if k not in want and k not in extra)
+        # '@example.com', the domain of a help text's pattern, localised ('@beispiel.de');
+        # kept but moved ('example.com@', reordered by hand for a right-to-left display)
+        # is a different pattern: still an error
+        examples = [
+            m
+            for m in missing
+            if _is_example(key := mention_key(m)[1:]) and key not in mention_key(text)
+        ]
+        for handle in examples:
+            missing.remove(handle)
+            renamed = [m for k, m in extra.items() if "." in k]
+            if renamed:
+                extra.pop(mention_key(renamed[0]))
+            yield problem(
+                unit,
+                index,
+                f"“{handle}”, an example on a domain reserved for examples, "
+                + (f"was changed to “{renamed[0]}”" if renamed else "is not in the translation")
+                + ": fine in a help text's example, but in a post a handle that is not "
+                "reserved would mention that account; keep the source's example",
+                "warning",
+            )
         if len(missing) == 1 and len(extra) == 1:
             (changed,) = extra.values()
             if _in_address(source, missing[0]) and _in_address(text, changed):
