@@ -119,7 +119,7 @@ def measure(half: str) -> dict[str, Any]:
                 "real": result.real,
                 "precision": result.precision,
                 "recall": result.recall(truth) if run.available else None,
-                "found": len(result.found & truth),
+                "found": len(C.covered(result.found, truth)),
                 "seconds": round(run.seconds, 2),
                 "warnings": len(run.hits) - len(hits),
                 "cli_seconds": round(cli_seconds, 2)
@@ -132,7 +132,7 @@ def measure(half: str) -> dict[str, Any]:
         [h for h in outreach_run.hits if h.severity == "warning"], judgments, "outreach"
     ).found
     outreach = scores["outreach"]
-    tools[0]["recall_with_warnings"] = len((outreach.found | warned) & truth) / len(truth)
+    tools[0]["recall_with_warnings"] = len(C.covered(outreach.found | warned, truth)) / len(truth)
     false_classes = [
         {
             "class": cls,
@@ -149,12 +149,12 @@ def measure(half: str) -> dict[str, Any]:
         if r.get("verdict", "real") == "real"
     }
     missed: dict[str, list[C.Unit]] = {}
-    for defect in sorted(truth - outreach.found, key=str):
+    for defect in sorted(truth - C.covered(outreach.found, truth), key=str):
         missed.setdefault(defect[4], []).append(defect)
     missed_classes = []
     for cls, units in sorted(missed.items(), key=lambda kv: -len(kv[1])):
         by = {
-            tool: sum(u in scores[tool].found for u in units)
+            tool: len(C.covered(scores[tool].found, units))
             for tool in ("pofilter", "msgfmt")
             if tool in scores and tools[[t["tool"] for t in tools].index(tool)]["available"]
         }
@@ -162,7 +162,7 @@ def measure(half: str) -> dict[str, Any]:
             {
                 "class": cls,
                 "defects": len(units),
-                "outreach_warning": sum(u in warned for u in units),
+                "outreach_warning": len(C.covered(warned, units)),
                 "found_by": by,
                 "examples": [
                     {
