@@ -1122,6 +1122,27 @@ def test_a_documentation_link_in_the_translators_language_is_a_warning() -> None
     assert ("urls", "error") in [f[:2] for f in found]
 
 
+def test_the_same_link_written_another_way_is_no_error() -> None:
+    """Issue 19, found by the second held-out measure (pretalx): a host in capitals, a
+    trailing slash, a domain joined to a German noun, a domain in prose left out where the
+    translation links that site."""
+    assert check("Ask the pretalx.com server.", "اسأل خادم Pretalx.com.", locale="ar") == []
+    found = check(
+        "Read https://pretalx.com/p/news", "Lies https://pretalx.com/p/news/", locale="de"
+    )
+    assert [f[:2] for f in found] == [("urls", "warning")]
+    found = check("The pretalx.com server failed.", "Der pretalx.com-Server ist ausgefallen.")
+    assert "urls" not in checks(found)
+    source = "News on the pretalx.com blog: https://pretalx.com/p/news"
+    found = check(source, "Neues in unserem Blog: https://pretalx.com/p/news/", locale="de")
+    assert [f[:2] for f in found] == [("urls", "warning")] * 2
+    # a path that differs in more than a slash, or a hyphen that goes on to another host
+    found = check("Read https://pretalx.com/p/news", "Lies https://pretalx.com/p/new", locale="de")
+    assert ("urls", "error") in [f[:2] for f in found]
+    found = check("The pretalx.com server.", "Der pretalx.com-evil.net Server.", locale="de")
+    assert ("urls", "error") in [f[:2] for f in found]
+
+
 def test_a_single_number_plural_form_may_leave_the_count_out() -> None:
     found = check(
         ("%(counter)s file", "%(counter)s files"),

@@ -290,7 +290,9 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     text), or left out (the source's example is on a domain reserved for examples, which
     leads nowhere), a link on a site the source links to, a link run into the text after it,
     a link changed to the same site's pages in the translation's language
-    (``/pt_BR/master``: :func:`_locale_added`).
+    (``/pt_BR/master``: :func:`_locale_added`), or with a trailing slash added or dropped,
+    a domain named in prose left out where the translation links that site. Hosts are
+    compared in any letter case (``Pretalx.com`` is ``pretalx.com``).
     """
     source_text = unit.source_text
     source_hosts = {url_host(u) for u in _links(unit.shown(source_text)) + _links(source_text)}
@@ -362,10 +364,17 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 )
         if want == have:
             continue
-        missing = [u for u in dict.fromkeys(want) if u not in have]
-        extra = [u for u in dict.fromkeys(have) if u not in want and url_host(u) not in reported]
+        want_keys, have_keys = {_link_key(u) for u in want}, {_link_key(u) for u in have}
+        missing = [u for u in dict.fromkeys(want) if _link_key(u) not in have_keys]
+        extra = [
+            u
+            for u in dict.fromkeys(have)
+            if _link_key(u) not in want_keys and url_host(u) not in reported
+        ]
         if reported:
             missing = []  # said with the hijack
+        # links first, then domains named in prose, which a link on their host may cover
+        missing.sort(key=_bare)
         for url in list(missing):
             runs_on = [u for u in extra if u.startswith(url) and _glued_text(u[len(url) :])]
             if runs_on:  # "example.orgのウェブサイト": kept, but the text runs into it
@@ -382,7 +391,25 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 continue  # kept as written, in text no extractor splits from it
             same_host = [u for u in extra if url_host(u) == url_host(url)]
             localized = [u for u in same_host if _localized(url, u)]
-            if localized:
+            slashed = [u for u in same_host if _same_but_slash(url, u)]
+            if slashed:
+                yield problem(
+                    unit,
+                    index,
+                    f"link {url} is written {slashed[0]} (a trailing slash added or dropped: "
+                    "the same page on most sites; check that it opens)",
+                    "warning",
+                )
+                extra.remove(slashed[0])
+            elif _bare(url) and url_host(url) in {url_host(u) for u in have}:
+                yield problem(
+                    unit,
+                    index,
+                    f"{url} is not written out, though the translation links the same site: "
+                    "fine if the wording names it another way",
+                    "warning",
+                )
+            elif localized:
                 extra.remove(localized[0])  # /en/ -> /fr/ on the same site: localisation
             elif same_host and _is_address(url) and _is_address(same_host[0]):
                 yield problem(
@@ -495,16 +522,58 @@ def _glued_host(url: str, hosts: set[str]) -> str | None:
     return stripped if url_host(stripped) in hosts else None
 
 
+#: A hyphen and a word that ends there (no dot after it: not the rest of a host name), as
+#: German and Dutch join a name to a noun: ``pretalx.com-Server``.
+_COMPOUND_TAIL = re.compile(r"-[^\W\d_]+(?![\w.-])")
+
+
 def _written_in(url: str, text: str) -> bool:
     """``url`` is in ``text`` as written, not inside a longer link (``example.org`` before
-    ``のウェブサイト``, which the extractors read as one link or none)."""
+    ``のウェブサイト``, which the extractors read as one link or none, or joined to a noun by
+    a hyphen, ``pretalx.com-Server``; ``pretalx.com-evil.net`` is another host).
+
+    >>> _written_in("pretalx.com", "Der pretalx.com-Server"), _written_in("a.org", "a.org-x.net")
+    (True, False)
+    """
     start = text.find(url)
     while start != -1:
-        after = text[start + len(url) : start + len(url) + 1]
+        end = start + len(url)
+        after = text[end : end + 1]
         if not (after.isascii() and (after.isalnum() or after in "/._-")):
+            return True
+        if after == "-" and "://" not in url and _COMPOUND_TAIL.match(text, end):
             return True
         start = text.find(url, start + 1)
     return False
+
+
+def _link_key(url: str) -> str:
+    """A link as a browser tells links apart: scheme and host in any letter case are the
+    same (``Pretalx.com`` is ``pretalx.com``); the path's case is kept.
+
+    >>> _link_key("HTTPS://Pretalx.COM/p/News") == _link_key("https://pretalx.com/p/News")
+    True
+    """
+    site, path = _split_url(url)
+    return f"{site}/{'/'.join(path)}"
+
+
+def _same_but_slash(url: str, other: str) -> bool:
+    """``other`` is ``url`` with a trailing slash added or dropped (``/p/news`` and
+    ``/p/news/``), the same page on the sites that answer both.
+
+    >>> _same_but_slash("https://a.org/p/news", "https://a.org/p/news/")
+    True
+    >>> _same_but_slash("https://a.org/p/news", "https://a.org/p/new")
+    False
+    """
+    a, b = _link_key(url), _link_key(other)
+    return a != b and a.rstrip("/") == b.rstrip("/")
+
+
+def _bare(url: str) -> bool:
+    """A domain named in prose (``pretalx.com``): no scheme, no path, no address."""
+    return "://" not in url and "/" not in url and "@" not in url and ":" not in url
 
 
 def _links(text: str) -> list[str]:
