@@ -72,6 +72,26 @@ def _example(hit: C.Hit) -> dict[str, Any]:
     }
 
 
+def _first_measure(judgments: dict[str, Any], half: str, names: set[str]) -> dict[str, Any] | None:
+    """The one measure of ``half`` as it is now (``judgments.json``'s ``measures``: the
+    figure taken before any fix it prompted), or None. A project ending in ``*`` names a
+    family of packages (the JupyterLab language packs).
+
+    >>> _first_measure({"measures": [{"half": "held-out", "commit": "c", "projects": ["a*"]}]},
+    ...                "held-out", {"a-x", "a-y"})["commit"]
+    'c'
+    """
+    for record in reversed(judgments.get("measures", [])):
+        if record["half"] != half or "commit" not in record:
+            continue
+        if all(
+            any(n == p or (p.endswith("*") and n.startswith(p[:-1])) for n in names)
+            for p in record["projects"]
+        ):
+            return dict(record)
+    return None
+
+
 def measure(half: str) -> dict[str, Any]:
     judgments = C.load_judgments()
     C.fetch(halves=(half,))
@@ -177,6 +197,7 @@ def measure(half: str) -> dict[str, Any]:
             }
         )
     return {
+        "first_measure": _first_measure(judgments, half, set(packages)),
         "half": half,
         "corpus": {"catalogs": files, "translated_entries": translated, "packages": packages},
         "ground_truth": len(truth),
@@ -259,6 +280,16 @@ def main() -> None:
             f"outreach errors, {doc['half']} half: {row['real']} real of {row['judged']} judged "
             f"({_pct(row['precision'])})"
         )
+        if doc["first_measure"] is not None:
+            first = doc["first_measure"]
+            print(
+                f"  measured once, before any fix it prompted: {first['real']} real of "
+                f"{first['judged']} ({_pct(first['real'] / first['judged'])}), at "
+                f"{first['commit']}; the figure above counts fixes made after that measure "
+                "and is no longer a held-out figure"
+                if row["judged"] != first["judged"] or row["real"] != first["real"]
+                else f"  (the one measure, at {first['commit']})"
+            )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,9 @@ import pytest
 from realworld import corpus as C
 
 PRECISION_TARGET = 0.95
-#: CI checks every third catalog of each dev project (about 40 s of its 110,000 entries'
-#: 2 minutes on two cores); ``OUTREACH_REALWORLD=all`` checks every catalog of both halves.
+#: CI checks every third catalog of each dev project: 37,808 of its 109,658 entries, every
+#: project kept; this file then takes about 36 s on a shared two-core machine, where checking
+#: the whole half takes about 100 s. ``OUTREACH_REALWORLD=all`` checks every catalog of both.
 CI_SAMPLE = 3
 
 
@@ -197,11 +198,25 @@ def test_known_losses_say_why(judgments: dict[str, Any]) -> None:
             assert record["verdict"] == "real" and len(str(record["known_loss"])) > 40, record
 
 
-#: Issue 19's held-out measure, taken once after tuning on the dev half: 93 real errors of
-#: 140 (66%); after fixing three of its false classes in general, 100 of 108 (93%), still
-#: under the target. A known shortfall, said here rather than hidden: when the held-out half
-#: meets the target, this strict expectation fails and must go.
-HELD_OUT_SHORT = "held-out precision is 93% (66% when measured once): under the 95% target"
+#: Issue 19's second held-out half (pretalx, Horizon, WTForms, django-debug-toolbar, I Hate
+#: Money, Calibre-Web, Fava, the JupyterLab language packs), measured once after tuning on
+#: the dev half: 13 real errors of 22 (59%). Fixing three of its false classes in general
+#: (a host in capitals, a trailing slash, a domain joined to a German noun or left out of
+#: the prose) gives 13 of 14 (93%), no longer a held-out figure; the one left is kobo.com
+#: named for "Kobo Store", a host the source does not name, which stays an error by the
+#: severity principle. Under the target: said here rather than hidden. When the held-out
+#: half meets the target, this strict expectation fails and must go.
+HELD_OUT_SHORT = "held-out precision is 93% after fixes (59% when measured once): under 95%"
+
+
+def test_the_held_out_measure_is_recorded(judgments: dict[str, Any]) -> None:
+    """The one measure of the held-out half as it is now, in ``judgments.json``, matches
+    the records judged at it (``round`` 2)."""
+    (last,) = [m for m in judgments["measures"] if m["half"] == "held-out" and "commit" in m]
+    judged = [r for r in judgments["outreach"] if r.get("round") == 2]
+    assert (last["judged"], last["real"]) == (22, 13)
+    assert sum(r["verdict"] == "real" for r in judged) == last["real"]
+    assert all(r["half"] == "held-out" and r["severity"] == "error" for r in judged)
 
 
 def test_precision_of_errors_meets_the_target(
