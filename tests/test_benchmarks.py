@@ -52,7 +52,7 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
     ),
     "bench_pathological.py": (["--sizes", "1000", "4000"], []),
     "bench_preview.py": (["--repeat", "1", "--sizes", "1x1", "1x2"], []),
-    "realworld_report.py": ([], ["corpus", "pofilter"]),
+    "realworld_report.py": (["--every", "8"], ["corpus", "pofilter"]),
 }
 
 

@@ -506,6 +506,26 @@ def test_invisible_characters_with_a_legitimate_use_are_fine() -> None:
     assert check("Sign\u200b now", "Firma\u200b ya") == []  # the source has it too
 
 
+def test_a_balanced_bidi_embedding_in_right_to_left_text_is_a_warning() -> None:
+    """Issue 19: pretix's Hebrew catalog keeps a colour code in order with LRE…PDF
+    (``\u202a#990000\u202c``); an isolate (LRI…PDI, FSI…PDI) does the same."""
+    source = "Please enter a color code, e.g. #990000."
+    for opener, closer in (("\u202a", "\u202c"), ("\u2066", "\u2069"), ("\u2068", "\u2069")):
+        found = check(source, f"הזינו קוד צבע, לדוג' {opener}#990000{closer}.", locale="he")
+        assert [f[:2] for f in found] == [("invisible", "warning")] * 2
+    # an override reverses the letters it holds (Trojan Source): an error even when closed
+    found = check(source, "הזינו קוד צבע, לדוג' \u202e#990000\u202c.", locale="he")
+    assert ("invisible", "error") in [f[:2] for f in found]
+    # left open or closed without an opener, it reorders the rest of the line
+    for text in ("לדוג' \u202a#990000.", "לדוג' #990000\u202c.", "\u202c#\u202a990000"):
+        assert ("invisible", "error") in [f[:2] for f in check(source, text, locale="he")]
+    # in a left-to-right language, or in an email subject, it stays an error
+    found = check(source, "Geben Sie z. B. \u202a#990000\u202c ein.", locale="de")
+    assert ("invisible", "error") in [f[:2] for f in found]
+    found = check("Join us", "הצטרפו \u2066אלינו\u2069", locale="he", context="subject")
+    assert ("invisible", "error") in [f[:2] for f in found]
+
+
 # -- white space and length -------------------------------------------------------------------
 def test_newlines_are_errors_spaces_are_warnings() -> None:
     assert check("Thanks\n", "Gracias") == [
@@ -1074,6 +1094,68 @@ def test_a_localised_example_address_is_a_warning() -> None:
     # a domain kept but run into CJK text is kept
     found = check("enter example.com here", "example.comをここに入力", locale="ja")
     assert "urls" not in {f[0] for f in found if f[1] == "error"}
+
+
+def test_a_left_out_or_localised_example_domain_is_a_warning() -> None:
+    """Issue 19: django-oscar's de, fr and tr catalogs localise the example of the source
+    (``example.com`` -> ``beispiel.de``, ``'@example.com'`` -> ``'@exemple.com'``,
+    ``'@örnek.com'``); the example domain leads nowhere, so its loss is no danger."""
+    found = check(
+        "The site's name (eg example.com)", "Name der Seite (z.B. beispiel.de)", locale="de"
+    )
+    assert ("urls", "warning") in [f[:2] for f in found]
+    assert all(f[1] == "warning" for f in found), found
+    source = "A partial email address can be entered (eg '@example.com') to match addresses."
+    for locale, text in (
+        ("de", "Ein Teil einer Adresse (z. B. @beispiel.de) kann eingegeben werden."),
+        ("fr", "Une adresse partielle (par exemple '@exemple.com') peut être saisie."),
+        ("tr", "Kısmi bir e-posta adresi (örn. '@örnek.com') girilebilir."),
+    ):
+        found = check(source, text, locale=locale)
+        assert found and all(f[1] == "warning" for f in found), found
+    # kept but moved ('example.com@', reordered for a right-to-left display): another pattern
+    found = check(source, "يمكن إدخال جزء من العنوان (مثل 'example.com@').", locale="ar")
+    assert ("mentions", "error") in [f[:2] for f in found]
+    # a real account in place of a real one stays an error; so does a link to another host
+    assert ("mentions", "error") in [f[:2] for f in check("Ask @ioc", "Pregunta a @evil")]
+    found = check("Docs: https://example.com/help", "Docs: https://evil.test/help")
+    assert ("urls", "error") in [f[:2] for f in found]
+
+
+def test_a_documentation_link_in_the_translators_language_is_a_warning() -> None:
+    """Issue 19: Sphinx's pt_BR catalog links ``https://www.sphinx-doc.org/pt_BR/master``
+    where the source has ``https://www.sphinx-doc.org/``: the same site, in its language."""
+    source = 'Created using <a href="https://www.sphinx-doc.org/">Sphinx</a>.'
+    text = 'Criada usando <a href="https://www.sphinx-doc.org/pt_BR/master">Sphinx</a>.'
+    found = check(source, text, locale="pt_BR")
+    assert [f[:2] for f in found] == [("urls", "warning")]
+    # another page of the same site, another language's segment, or another host: errors
+    for other in ("https://www.sphinx-doc.org/pt_BR/evil", "https://www.sphinx-doc.org/de/"):
+        found = check(source, text.replace("https://www.sphinx-doc.org/pt_BR/master", other))
+        assert ("urls", "error") in [f[:2] for f in found], other
+    found = check(source, text.replace("www.sphinx-doc.org", "sphinx-doc.evil"), locale="pt_BR")
+    assert ("urls", "error") in [f[:2] for f in found]
+
+
+def test_the_same_link_written_another_way_is_no_error() -> None:
+    """Issue 19, found by the second held-out measure (pretalx): a host in capitals, a
+    trailing slash, a domain joined to a German noun, a domain in prose left out where the
+    translation links that site."""
+    assert check("Ask the pretalx.com server.", "اسأل خادم Pretalx.com.", locale="ar") == []
+    found = check(
+        "Read https://pretalx.com/p/news", "Lies https://pretalx.com/p/news/", locale="de"
+    )
+    assert [f[:2] for f in found] == [("urls", "warning")]
+    found = check("The pretalx.com server failed.", "Der pretalx.com-Server ist ausgefallen.")
+    assert "urls" not in checks(found)
+    source = "News on the pretalx.com blog: https://pretalx.com/p/news"
+    found = check(source, "Neues in unserem Blog: https://pretalx.com/p/news/", locale="de")
+    assert [f[:2] for f in found] == [("urls", "warning")] * 2
+    # a path that differs in more than a slash, or a hyphen that goes on to another host
+    found = check("Read https://pretalx.com/p/news", "Lies https://pretalx.com/p/new", locale="de")
+    assert ("urls", "error") in [f[:2] for f in found]
+    found = check("The pretalx.com server.", "Der pretalx.com-evil.net Server.", locale="de")
+    assert ("urls", "error") in [f[:2] for f in found]
 
 
 def test_a_single_number_plural_form_may_leave_the_count_out() -> None:

@@ -2,12 +2,17 @@
 
 The corpus (``tests/realworld/manifest.toml``) is split by project into two halves:
 
-* ``dev``: Django, Wagtail, Wagtail Localize, django-allauth and Plone (installed by the
-  ``corpus`` extra), django CMS, Kiwi TCMS, Postorius, django-countries, Flask-AppBuilder and
-  django-import-export (wheels fetched from PyPI): what the checks were tuned on. CI runs it.
-* ``held-out``: django-oscar, pretix, HyperKitty, django-filer, Spyder and Sphinx: never
-  looked at while tuning, measured once at the end. It runs when ``OUTREACH_REALWORLD=all``
-  (``make test-realworld``); its wheels are about 100 MB.
+* ``dev``: what the checks were tuned on. Django, Wagtail, Wagtail Localize, django-allauth
+  and Plone (installed by the ``corpus`` extra), django CMS, Kiwi TCMS, Postorius,
+  django-countries, Flask-AppBuilder and django-import-export, and the first held-out half of
+  issue 19 (django-oscar, pretix, HyperKitty, django-filer, Spyder and Sphinx), which became
+  development data once it had been measured and its false classes fixed (wheels fetched
+  from PyPI). CI runs a third of its catalogs, every project kept (:func:`corpus.sample`:
+  the whole half takes about three times as long); ``OUTREACH_REALWORLD=all`` runs all.
+* ``held-out``: pretalx, OpenStack Horizon, WTForms, django-debug-toolbar, I Hate Money,
+  Calibre-Web, Fava and the JupyterLab language packs: chosen from their file lists and
+  catalog headers, never looked at while tuning, measured once at the end. It runs, whole,
+  when ``OUTREACH_REALWORLD=all`` (``make test-realworld``) or ``=held-out`` (that half only).
 
 The wheels are fetched on first use into ``~/.cache/outreach/realworld`` (or
 ``$OUTREACH_REALWORLD_CACHE``), checked against the manifest's sha256; without network the
@@ -34,10 +39,19 @@ import pytest
 from realworld import corpus as C
 
 PRECISION_TARGET = 0.95
+#: CI checks every third catalog of each dev project: 37,808 of its 109,658 entries, every
+#: project kept. On the two-core development machine this file then takes 15-17 s when it is
+#: quiet and 36 s under load (load average 8), against 33-36 s quiet and about 100 s loaded
+#: for the whole half (1 for every catalog). ``OUTREACH_REALWORLD=all`` checks all of both.
+CI_SAMPLE = 3
+
+
+def _wanted() -> str:
+    return os.environ.get("OUTREACH_REALWORLD", "dev")
 
 
 def _halves() -> list[Any]:
-    wanted = os.environ.get("OUTREACH_REALWORLD", "dev")
+    wanted = _wanted()
     return [
         pytest.param(
             half,
@@ -61,7 +75,9 @@ def built(tmp_path_factory: pytest.TempPathFactory, half: str) -> C.Corpus:
     except OSError as error:
         pytest.skip(f"real-world corpus wheels cannot be fetched: {error}")
     try:
-        return C.build(tmp_path_factory.mktemp("realworld") / "corpus", halves=(half,))
+        every = 1 if _wanted() == "all" or half != "dev" else CI_SAMPLE
+        root = tmp_path_factory.mktemp("realworld") / "corpus"
+        return C.build(root, halves=(half,), every=every)
     except LookupError as error:  # e.g. make test-latest, which installs no corpus extra
         pytest.skip(f"real-world corpus not installed: {error}")
 
@@ -79,7 +95,9 @@ def judgments() -> dict[str, object]:
 def test_the_corpus_is_real_catalogs_of_the_size_ci_can_afford(built: C.Corpus, half: str) -> None:
     locales = {cat.locale.split("_")[0] for cat in built.catalogs}
     assert {"ar", "ja", "ko", "ru", "zh", "fa", "he"} & locales >= {"ja", "ru", "zh"}
-    low, high = {"dev": (30_000, 40_000), "held-out": (60_000, 80_000)}[half]
+    whole = len(built.catalogs) == len(C.catalogs(halves=(half,)))
+    sizes = {"dev": (100_000, 120_000), "held-out": (38_000, 45_000)}
+    low, high = sizes[half] if whole else (30_000, 45_000)  # CI's sample of the dev half
     assert low <= built.translated <= high
     assert all(path.read_bytes() == built.files[path].source.read_bytes() for path in built.files)
 
@@ -97,6 +115,11 @@ def test_the_two_halves_are_split_by_project() -> None:
     assert len(languages) >= 12
     platforms = Counter(p["translations"].split(" ")[0] for p in new)
     assert all(platforms[name] >= 2 for name in ("Weblate", "Transifex", "Crowdin")), platforms
+    held_out = [p for p in data["package"] if p["half"] == "held-out"]
+    projects = {p["name"].split("-language-pack-")[0] for p in held_out}
+    assert len(projects) >= 6, projects
+    languages = {c["locale"].split("_")[0] for p in held_out for c in p["catalog"]}
+    assert {"ar", "ja", "zh", "ko", "ru", "hi"} <= languages and {"fa", "he"} <= languages
 
 
 def test_judgments_are_well_formed(judgments: dict[str, list[dict[str, object]]]) -> None:
@@ -142,11 +165,12 @@ def _lost(
 ) -> list[dict[str, Any]]:
     """Real defects judged at ``severity`` that no finding points at any more (by whichever
     check: a defect may move to a better one), except those recorded as a ``known_loss``."""
-    packages = {cat.package for cat in built.catalogs}  # this half's
+    files = {(cat.package, cat.path) for cat in built.catalogs}  # this half's (or sample's)
     return [
         r
         for r in judgments["outreach"]
-        if r["package"] in packages and r["verdict"] == "real" and r.get("severity") == severity
+        if (r["package"], r["file"]) in files
+        if r["verdict"] == "real" and r.get("severity") == severity
         if C.unit(r) not in found and not r.get("known_loss")
     ]
 
@@ -175,11 +199,25 @@ def test_known_losses_say_why(judgments: dict[str, Any]) -> None:
             assert record["verdict"] == "real" and len(str(record["known_loss"])) > 40, record
 
 
-#: Issue 19's held-out measure, taken once after tuning on the dev half: 93 real errors of
-#: 140 (66%); after fixing three of its false classes in general, 100 of 108 (93%), still
-#: under the target. A known shortfall, said here rather than hidden: when the held-out half
-#: meets the target, this strict expectation fails and must go.
-HELD_OUT_SHORT = "held-out precision is 93% (66% when measured once): under the 95% target"
+#: Issue 19's second held-out half (pretalx, Horizon, WTForms, django-debug-toolbar, I Hate
+#: Money, Calibre-Web, Fava, the JupyterLab language packs), measured once after tuning on
+#: the dev half: 13 real errors of 22 (59%). Fixing three of its false classes in general
+#: (a host in capitals, a trailing slash, a domain joined to a German noun or left out of
+#: the prose) gives 13 of 14 (93%), no longer a held-out figure; the one left is kobo.com
+#: named for "Kobo Store", a host the source does not name, which stays an error by the
+#: severity principle. Under the target: said here rather than hidden. When the held-out
+#: half meets the target, this strict expectation fails and must go.
+HELD_OUT_SHORT = "held-out precision is 93% after fixes (59% when measured once): under 95%"
+
+
+def test_the_held_out_measure_is_recorded(judgments: dict[str, Any]) -> None:
+    """The one measure of the held-out half as it is now, in ``judgments.json``, matches
+    the records judged at it (``round`` 2)."""
+    (last,) = [m for m in judgments["measures"] if m["half"] == "held-out" and "commit" in m]
+    judged = [r for r in judgments["outreach"] if r.get("round") == 2]
+    assert (last["judged"], last["real"]) == (22, 13)
+    assert sum(r["verdict"] == "real" for r in judged) == last["real"]
+    assert all(r["half"] == "held-out" and r["severity"] == "error" for r in judged)
 
 
 def test_precision_of_errors_meets_the_target(

@@ -287,7 +287,12 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     Errors (a danger, or certain): a link to a host the source does not link to (a possible
     hijack), a look-alike host, a link of the source missing or changed. Warnings
     (judgements): an example address or domain localised (``jdoe@example.com`` in help
-    text), a link on a site the source links to, a link run into the text after it.
+    text), or left out (the source's example is on a domain reserved for examples, which
+    leads nowhere), a link on a site the source links to, a link run into the text after it,
+    a link changed to the same site's pages in the translation's language
+    (``/pt_BR/master``: :func:`_locale_added`), or with a trailing slash added or dropped,
+    a domain named in prose left out where the translation links that site. Hosts are
+    compared in any letter case (``Pretalx.com`` is ``pretalx.com``).
     """
     source_text = unit.source_text
     source_hosts = {url_host(u) for u in _links(unit.shown(source_text)) + _links(source_text)}
@@ -359,10 +364,17 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 )
         if want == have:
             continue
-        missing = [u for u in dict.fromkeys(want) if u not in have]
-        extra = [u for u in dict.fromkeys(have) if u not in want and url_host(u) not in reported]
+        want_keys, have_keys = {_link_key(u) for u in want}, {_link_key(u) for u in have}
+        missing = [u for u in dict.fromkeys(want) if _link_key(u) not in have_keys]
+        extra = [
+            u
+            for u in dict.fromkeys(have)
+            if _link_key(u) not in want_keys and url_host(u) not in reported
+        ]
         if reported:
             missing = []  # said with the hijack
+        # links first, then domains named in prose, which a link on their host may cover
+        missing.sort(key=_bare)
         for url in list(missing):
             runs_on = [u for u in extra if u.startswith(url) and _glued_text(u[len(url) :])]
             if runs_on:  # "example.orgのウェブサイト": kept, but the text runs into it
@@ -379,7 +391,25 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 continue  # kept as written, in text no extractor splits from it
             same_host = [u for u in extra if url_host(u) == url_host(url)]
             localized = [u for u in same_host if _localized(url, u)]
-            if localized:
+            slashed = [u for u in same_host if _same_but_slash(url, u)]
+            if slashed:
+                yield problem(
+                    unit,
+                    index,
+                    f"link {url} is written {slashed[0]} (a trailing slash added or dropped: "
+                    "the same page on most sites; check that it opens)",
+                    "warning",
+                )
+                extra.remove(slashed[0])
+            elif _bare(url) and url_host(url) in {url_host(u) for u in have}:
+                yield problem(
+                    unit,
+                    index,
+                    f"{url} is not written out, though the translation links the same site: "
+                    "fine if the wording names it another way",
+                    "warning",
+                )
+            elif localized:
                 extra.remove(localized[0])  # /en/ -> /fr/ on the same site: localisation
             elif same_host and _is_address(url) and _is_address(same_host[0]):
                 yield problem(
@@ -390,9 +420,29 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "warning",
                 )
                 extra.remove(same_host[0])
+            elif docs := [u for u in same_host if _locale_added(url, u, unit.catalog.locale)]:
+                yield problem(
+                    unit,
+                    index,
+                    f"link {url} was changed to {docs[0]}, on the same site with the "
+                    f"translation's language ({unit.catalog.locale}) in its path, as "
+                    "documentation sites give each language its pages: check that it leads "
+                    "to the same page",
+                    "warning",
+                )
+                extra.remove(docs[0])
             elif same_host:
                 yield problem(unit, index, f"link {url} was changed to {same_host[0]}")
                 extra.remove(same_host[0])
+            elif url in examples:
+                yield problem(
+                    unit,
+                    index,
+                    f"the source's example {url} is not in the translation: fine if the "
+                    "translator gave a local example, but keep a domain reserved for examples "
+                    "(example.com), which no one can own",
+                    "warning",
+                )
             else:
                 yield problem(unit, index, f"link {url} is missing from the translation")
         own = url_host(unit.catalog.url)
@@ -447,10 +497,16 @@ def _is_address_or_domain(url: str, text: str) -> bool:
 
 def _examples(source: str, own: str) -> list[str]:
     """The source's links and addresses on a domain reserved for examples, other than the
-    campaign's own site: a help text's ``jdoe@example.com``, which translators localise."""
+    campaign's own site: a help text's ``jdoe@example.com``, or the domain of a pattern
+    (``'@example.com'``, which the extractors read as a handle), which translators localise.
+
+    >>> _examples("e.g. jdoe@example.com or '@example.org'", "act.example.net")
+    ['jdoe@example.com', 'example.org']
+    """
+    domains = [m[1:] for m in find_mentions(source) if "." in m]
     return [
         u
-        for u in dict.fromkeys(find_urls(source))
+        for u in dict.fromkeys((*find_urls(source), *domains))
         if _is_example(host := url_host(u)) and host != own and not own.endswith(f".{host}")
     ]
 
@@ -466,16 +522,58 @@ def _glued_host(url: str, hosts: set[str]) -> str | None:
     return stripped if url_host(stripped) in hosts else None
 
 
+#: A hyphen and a word that ends there (no dot after it: not the rest of a host name), as
+#: German and Dutch join a name to a noun: ``pretalx.com-Server``.
+_COMPOUND_TAIL = re.compile(r"-[^\W\d_]+(?![\w.-])")
+
+
 def _written_in(url: str, text: str) -> bool:
     """``url`` is in ``text`` as written, not inside a longer link (``example.org`` before
-    ``のウェブサイト``, which the extractors read as one link or none)."""
+    ``のウェブサイト``, which the extractors read as one link or none, or joined to a noun by
+    a hyphen, ``pretalx.com-Server``; ``pretalx.com-evil.net`` is another host).
+
+    >>> _written_in("pretalx.com", "Der pretalx.com-Server"), _written_in("a.org", "a.org-x.net")
+    (True, False)
+    """
     start = text.find(url)
     while start != -1:
-        after = text[start + len(url) : start + len(url) + 1]
+        end = start + len(url)
+        after = text[end : end + 1]
         if not (after.isascii() and (after.isalnum() or after in "/._-")):
+            return True
+        if after == "-" and "://" not in url and _COMPOUND_TAIL.match(text, end):
             return True
         start = text.find(url, start + 1)
     return False
+
+
+def _link_key(url: str) -> str:
+    """A link as a browser tells links apart: scheme and host in any letter case are the
+    same (``Pretalx.com`` is ``pretalx.com``); the path's case is kept.
+
+    >>> _link_key("HTTPS://Pretalx.COM/p/News") == _link_key("https://pretalx.com/p/News")
+    True
+    """
+    site, path = _split_url(url)
+    return f"{site}/{'/'.join(path)}"
+
+
+def _same_but_slash(url: str, other: str) -> bool:
+    """``other`` is ``url`` with a trailing slash added or dropped (``/p/news`` and
+    ``/p/news/``), the same page on the sites that answer both.
+
+    >>> _same_but_slash("https://a.org/p/news", "https://a.org/p/news/")
+    True
+    >>> _same_but_slash("https://a.org/p/news", "https://a.org/p/new")
+    False
+    """
+    a, b = _link_key(url), _link_key(other)
+    return a != b and a.rstrip("/") == b.rstrip("/")
+
+
+def _bare(url: str) -> bool:
+    """A domain named in prose (``pretalx.com``): no scheme, no path, no address."""
+    return "://" not in url and "/" not in url and "@" not in url and ":" not in url
 
 
 def _links(text: str) -> list[str]:
@@ -502,6 +600,48 @@ def _localized(source: str, translated: str) -> bool:
     return bool(changed) and all(
         _LOCALE_SEGMENT.fullmatch(x) and _LOCALE_SEGMENT.fullmatch(y) for x, y in changed
     )
+
+
+#: A documentation site's version segment (``/pt_BR/master/``, ``/ja/5.2/``, ``/fr/latest/``).
+_VERSION_SEGMENT = re.compile(
+    r"(?:latest|stable|master|main|dev|devel|current|v?\d{1,4}(?:\.\d{1,4}){0,2}(?:\.x)?)",
+    re.IGNORECASE,
+)
+
+
+def _locale_added(source: str, translated: str, locale: str) -> bool:
+    """Whether ``translated`` is ``source`` on the same site with the catalog's own language
+    put into its path (inserted, or in place of another language's segment), optionally
+    followed by a version: how documentation sites give each language its pages
+    (``https://www.sphinx-doc.org/`` -> ``https://www.sphinx-doc.org/pt_BR/master``). Any
+    other change of the path (another page, another account on a shared host) is not.
+
+    >>> _locale_added("https://docs.example.org/", "https://docs.example.org/pt_BR/main", "pt_BR")
+    True
+    >>> _locale_added("https://docs.example.org/a", "https://docs.example.org/ja/5.2/a/", "ja")
+    True
+    >>> _locale_added("https://git.example.org/", "https://git.example.org/fr/evil", "fr")
+    False
+    >>> _locale_added("https://docs.example.org/", "https://docs.example.org/de/", "fr")
+    False
+    """
+    (site, path), (other_site, other_path) = _split_url(source), _split_url(translated)
+    if site != other_site:
+        return False
+    before = [segment for segment in path if segment]
+    after = [segment for segment in other_path if segment]
+    language = locale.replace("-", "_").lower()
+    own = {language, language.split("_", 1)[0]}
+    for at, segment in enumerate(after):
+        if segment.replace("-", "_").lower() not in own:
+            continue
+        rest = after[at + 1 :]
+        tails = [rest, rest[1:]] if rest and _VERSION_SEGMENT.fullmatch(rest[0]) else [rest]
+        swapped = before[:at] + before[at + 1 :]  # another language's segment replaced
+        swap = at < len(before) and _LOCALE_SEGMENT.fullmatch(before[at]) is not None
+        if any(after[:at] + tail in (before, swapped if swap else before) for tail in tails):
+            return True
+    return False
 
 
 def _split_url(url: str) -> tuple[str, list[str]]:
@@ -553,8 +693,10 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     account.
 
     Errors (a danger: a mention notifies an account): an ``@handle`` of the source missing or
-    changed, one added, a placeholder glued to handle characters. Warning: a handle that is
-    the domain of an address or a pattern (``@example\\.com``) changed.
+    changed, one added, a placeholder glued to handle characters. Warnings: a handle that is
+    the domain of an address or a pattern (``@example\\.com``) changed; a handle on a domain
+    reserved for examples (``'@example.com'``: no one can own it) missing, or changed to
+    another domain (a localised example, ``'@beispiel.de'``).
     """
     texts = (unit.source_text, *unit.forms)
     if not any("@" in t or "＠" in t or "%(" in t for t in texts):
@@ -581,6 +723,28 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             if reading == 0:
                 missing = [m for k, m in written.items() if k not in have]
             extra.update((k, m) for k, m in have.items() if k not in want and k not in extra)
+        # '@example.com', the domain of a help text's pattern, localised ('@beispiel.de');
+        # kept but moved ('example.com@', reordered by hand for a right-to-left display)
+        # is a different pattern: still an error
+        examples = [
+            m
+            for m in missing
+            if _is_example(key := mention_key(m)[1:]) and key not in mention_key(text)
+        ]
+        for handle in examples:
+            missing.remove(handle)
+            renamed = [m for k, m in extra.items() if "." in k]
+            if renamed:
+                extra.pop(mention_key(renamed[0]))
+            yield problem(
+                unit,
+                index,
+                f"“{handle}”, an example on a domain reserved for examples, "
+                + (f"was changed to “{renamed[0]}”" if renamed else "is not in the translation")
+                + ": fine in a help text's example, but in a post a handle that is not "
+                "reserved would mention that account; keep the source's example",
+                "warning",
+            )
         if len(missing) == 1 and len(extra) == 1:
             (changed,) = extra.values()
             if _in_address(source, missing[0]) and _in_address(text, changed):

@@ -28,7 +28,7 @@ import importlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -472,26 +472,82 @@ def _invisible_rx() -> _Invisible:
 
 
 @entry_check("invisible", "error", structural=True)
-def invisible(unit: Unit) -> Iterator[str]:
+def invisible(unit: Unit) -> Iterator[str | Problem]:
     """Bidi controls and other invisible format characters that the source does not have.
 
-    All errors: a bidi control is a danger wherever it is (the text displays differently
-    from what reviewers read). A zero-width space, word joiner or byte-order mark pasted next
-    to a space, at the end or before the first letter changes nothing a reader sees: that is
-    :func:`zero_width` (a warning). Inside a word it splits the word, a hashtag or a link's
-    host, and at the start of a string before anything but a letter it hides what the string
-    begins with (a spreadsheet formula's ``=``): there it is an error.
+    Errors (a danger): a bidi control that the source does not have, where the text would
+    display differently from what reviewers read: an override (LRO, RLO: it reverses the
+    letters, the Trojan Source trick), an embedding or isolate left open or closed without
+    an opener (it reorders the rest of the line, placeholders' values included), any bidi
+    control in a left-to-right language or in an email header (a subject: mail clients
+    display it alone). Warning: in a right-to-left translation, an embedding or isolate
+    opened and closed within the string (LRE ``#990000`` PDF, or LRI…PDI, around a
+    left-to-right code), which is how right-to-left writers keep such a span in order:
+    what reviewers see is what readers see (:func:`_balanced_bidi`).
+
+    A zero-width space, word joiner or byte-order mark pasted next to a space, at the end or
+    before the first letter changes nothing a reader sees: that is :func:`zero_width` (a
+    warning). Inside a word it splits the word, a hashtag or a link's host, and at the start
+    of a string before anything but a letter it hides what the string begins with (a
+    spreadsheet formula's ``=``): there it is an error.
     """
-    for char, stray in _foreign_invisibles(unit):
+    found = _foreign_invisibles(unit)
+    balanced: frozenset[str] = frozenset()
+    if any(char in _BIDI_CONTROLS for char, _ in found) and unit.msgctxt not in HEADER_CONTEXTS:
+        language = unit.catalog.locale.replace("-", "_").split("_", 1)[0].lower()
+        if language in _RTL_LANGUAGES:
+            balanced = _balanced_bidi(unit.forms)
+    for char, stray in found:
         if stray:
             continue
         name = unicodedata.name(char, "a control character")
+        if char in balanced:
+            yield Problem(
+                f"U+{ord(char):04X} {name} is not in the source: a bidi control opened and "
+                "closed within the translation, as right-to-left text keeps a left-to-right "
+                "span in order; fine if that is what it is for",
+                None,
+                "warning",
+            )
+            continue
         kind = (
             "a bidi control: the text would display differently from what reviewers read"
             if char in _BIDI_CONTROLS
             else "an invisible character"
         )
         yield f"U+{ord(char):04X} {name} is not in the source ({kind})"
+
+
+#: Bidi embeddings and isolates, with what closes each; overrides (LRO U+202D, RLO U+202E)
+#: are left out: they reverse the letters they hold, which is never a translator's need.
+_BIDI_OPENERS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u2066": "\u2069"}
+_BIDI_OPENERS |= {"\u2067": "\u2069", "\u2068": "\u2069"}
+
+
+def _balanced_bidi(forms: Iterable[str]) -> frozenset[str]:
+    r"""The bidi controls of ``forms`` that only ever open and close embeddings or isolates
+    properly nested within one form (each LRE/RLE closed by its PDF, each LRI/RLI/FSI by its
+    PDI); empty when any form has an override, an unclosed opener or a stray closer.
+
+    >>> sorted(_balanced_bidi(["קוד \u202a#990000\u202c."])) == ["\u202a", "\u202c"]
+    True
+    >>> _balanced_bidi(["קוד \u202a#990000."]), _balanced_bidi(["\u202e#990000\u202c"])
+    (frozenset(), frozenset())
+    """
+    used: set[str] = set()
+    for form in forms:
+        stack: list[str] = []
+        for char in form:
+            if char not in _BIDI_CONTROLS:
+                continue
+            used.add(char)
+            if char in _BIDI_OPENERS:
+                stack.append(_BIDI_OPENERS[char])
+            elif not stack or stack.pop() != char:
+                return frozenset()  # an override, or a closer without its opener
+        if stack:
+            return frozenset()
+    return frozenset(used)
 
 
 @entry_check("zero-width", "warning")
