@@ -907,8 +907,10 @@ def test_a_421_connection_limit_leaves_two_connections(love: Path, tmp_path: Pat
     assert Counter(m.rcpt[0] for m in server.messages) == {row[0]: 1 for row in rows}
     assert len({m.peer for m in server.messages}) <= 2  # the first may have sent them all
     assert "accepted 12" in out
+    # sessions 4 and 5 are refused; the run may end before the last of them is opened
     notes = err.splitlines()
-    assert len(notes) == 2 and all("421 4.7.0 too many connections" in n for n in notes), err
+    assert 1 <= len(notes) <= 2, err
+    assert all("421 4.7.0 too many connections" in n for n in notes), err
     assert "going on with" in notes[0]
 
 

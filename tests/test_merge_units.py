@@ -142,6 +142,7 @@ DOTTED = st.one_of(
 
 @given(name=DOTTED, city=DOTTED, locale=st.sampled_from(["en", "fr", "pt"]))
 @example(name=".Ana", city="." * 100, locale="en")
+@example(name="  ", city=".", locale="en")  # rendered in full: the city starts no line
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -161,8 +162,10 @@ def test_a_message_made_for_smtp_is_the_message_stuffed(
     fields = {"email": "ana@example.net", "name": name, "city": city}
     supporter = Supporter(2, address, name, Choice(locale, "first", locale), fields)
     date = b"Date: Mon, 07 Dec 2026 03:00:00 +0000\r\n"
+    full = wire_maker.stats["full"]
     plain, wired = maker.make(supporter), wire_maker.make(supporter)
     assert not plain.wire and wired.wire
+    from_skeleton = wire_maker.stats["full"] == full  # a value starts a line there
 
     def same_boundaries(data: bytes) -> bytes:  # each maker draws its own
         for n, found in enumerate(re.findall(rb'boundary="([^"]+)"', data)):
@@ -170,7 +173,7 @@ def test_a_message_made_for_smtp_is_the_message_stuffed(
         return data
 
     made = same_boundaries(wired.data(date) + b".\r\n")
-    if city.startswith("."):
+    if city.startswith(".") and from_skeleton:
         assert b"\r\n.." in made
     assert made == same_boundaries(stuffed(plain.data(date)))
 
