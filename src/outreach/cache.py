@@ -73,6 +73,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -276,7 +277,10 @@ class CheckCache:
         if path is None:
             return values
         try:
-            data = json.loads(_read_regular(path, _MAX_BYTES)[1])
+            raw = _read_regular(path, _MAX_BYTES)[1]
+            if not _plausible(raw):
+                raise ValueError("not the shape of a cache file")
+            data = json.loads(raw)
         except FileNotFoundError:
             return values
         except (OSError, ValueError, RecursionError):  # nested past the parser's depth
@@ -373,6 +377,31 @@ class CheckCache:
 
     def _used(self, namespace: str, values: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in values.items() if (namespace, k) in self.used}
+
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def _plausible(raw: bytes) -> bool:
+    """Whether a cache file of this size could be one :func:`_document` wrote, judged before
+    it is parsed: a file of many tiny values (``[[],[],...]``, ``{"a":"","b":"",...}``) costs
+    20 to 30 times its size once parsed, where a real one costs a few times. Every value a
+    cache writes is a key (64 characters), a MAC (32) and a text, under one list: the
+    densest real files (language detections, links) hold a string in 32 to 46 bytes and a
+    list in 64 to 136, so more than one string in 24 bytes or one list or object in 48 is
+    not one of them (then at most about 4 times its size once parsed). A small file is not
+    looked at.
+
+    >>> _plausible(b'{"a":' + b"[]," * 500_000 + b"[]}")
+    False
+    >>> _plausible(_document({f"{n:064}": ["m" * 32, "[]"] for n in range(20_000)}))
+    True
+    """
+    if len(raw) < 1 << 20:
+        return True
+    rest, strings = _JSON_STRING.subn(b"", raw)
+    containers = rest.count(b"[") + rest.count(b"{")
+    return strings * 24 <= len(raw) and containers * 48 <= len(raw)
 
 
 def _document(values: dict[str, Any]) -> bytes:

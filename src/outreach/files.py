@@ -112,6 +112,56 @@ def watching_reads(
         _WATCHERS.remove(watcher)
 
 
+#: The ``root`` under which :func:`note_zone` reports a time zone's rules to the watchers.
+ZONE_ROOT = "<zoneinfo>"  # not an absolute path: no file read under a root is one
+_ZONE_LIMIT = 1 << 20  # a compiled zone file is a few KB
+
+
+def zone_rules(name: str) -> bytes:
+    """The compiled rules of the IANA time zone ``name`` as :mod:`zoneinfo` reads them: the
+    file of that name on the first directory of ``zoneinfo.TZPATH`` that has one, else the
+    ``tzdata`` package's. Raises :class:`FileNotFoundError` when there is none (or the name
+    is not a zone's). A date formatted in the zone depends on these bytes, which a system
+    update can change: what is cached from such a date is keyed by them.
+
+    >>> zone_rules("Europe/Madrid")[:4]
+    b'TZif'
+    >>> zone_rules("../etc/passwd")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no time zone called '../etc/passwd'
+    """
+    import zoneinfo
+
+    parts = name.split("/")
+    if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise FileNotFoundError(f"no time zone called {name!r}")
+    for base in zoneinfo.TZPATH:
+        path = os.path.join(base, *parts)
+        if os.path.isfile(path):
+            with open(path, "rb") as stream:
+                return stream.read(_ZONE_LIMIT)
+    try:
+        from importlib import resources
+
+        return resources.files("tzdata.zoneinfo").joinpath(*parts).read_bytes()
+    except (ImportError, OSError, ValueError):
+        raise FileNotFoundError(f"no time zone called {name!r}") from None
+
+
+def note_zone(name: str) -> None:
+    """Tell the watchers of :func:`watching_reads` that the time zone ``name``'s rules were
+    used (as a read of ``name`` under :data:`ZONE_ROOT`)."""
+    if not _WATCHERS:
+        return
+    try:
+        result: bytes | Exception = zone_rules(name)
+    except OSError as error:
+        result = error
+    for watcher in list(_WATCHERS):
+        watcher(ZONE_ROOT, name, -1, result)
+
+
 def read_inside(
     root: str | os.PathLike[str], path: str | os.PathLike[str], *, limit: int = -1
 ) -> bytes:

@@ -21,6 +21,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from outreach.files import note_zone
+
 __all__ = ["babel_filters", "to_date", "to_datetime"]
 
 Number = int | float | Decimal | str
@@ -59,6 +61,8 @@ def babel_filters(locale: str, timezone: str | None = None) -> dict[str, Callabl
 
     loc = Locale.parse(locale)
     zone = ZoneInfo(timezone) if timezone else None
+    if timezone:
+        note_zone(timezone)  # what a kept output depends on (outreach.recall)
 
     def number(value: Number, format: str | None = None) -> str:
         return numbers.format_decimal(_number(value), format=format, locale=loc)

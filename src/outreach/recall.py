@@ -51,7 +51,7 @@ from typing import Any, TextIO
 
 from outreach.cache import CheckCache, code_fingerprint
 from outreach.errors import UnsafePathError
-from outreach.files import read_inside, watching_reads
+from outreach.files import ZONE_ROOT, read_inside, watching_reads, zone_rules
 
 __all__ = ["NAMESPACE", "TREES", "OutputMemo"]
 
@@ -61,7 +61,16 @@ _SCHEMA = 1
 #: The campaign's directories whose every file is part of the key.
 TREES = ("messages", "locales")
 _ENV_NAMES = frozenset(
-    ("LANG", "LANGUAGE", "TZ", "NO_COLOR", "PYTHONIOENCODING", "PYTHONUTF8", "TERM")
+    (
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "PYTHONTZPATH",
+        "NO_COLOR",
+        "PYTHONIOENCODING",
+        "PYTHONUTF8",
+        "TERM",
+    )
 )
 _ENV_PREFIXES = ("OUTREACH_", "LC_")
 _STDOUT, _STDERR = 1, 2
@@ -157,6 +166,8 @@ def _outcome(result: bytes | Exception) -> str:
 
 def _read_again(root: str, path: str, limit: int) -> str:
     try:
+        if root == ZONE_ROOT:  # a time zone's rules (a system update changes them)
+            return _outcome(zone_rules(path))
         return _outcome(read_inside(root, path, limit=limit))
     except (OSError, UnsafePathError) as error:
         return _outcome(error)
@@ -219,6 +230,10 @@ class OutputMemo:
     key: str | None
     #: the campaign's resolved directory
     campaign: str = ""
+    #: the digest of its :data:`TREES` the key holds (hashed again before keeping)
+    tree: str = ""
+    #: the campaign directory as given (it must still lead to :attr:`campaign`)
+    given: str = ""
 
     @classmethod
     def open(
@@ -236,6 +251,7 @@ class OutputMemo:
         if not cache.enabled:
             return cls(cache, None, resolved)
         try:
+            tree = _tree_digest(Path(resolved))
             key = cache.key(
                 NAMESPACE,
                 _SCHEMA,
@@ -243,13 +259,13 @@ class OutputMemo:
                 campaign_dir,
                 resolved,
                 os.getcwd(),
-                _tree_digest(Path(resolved)),
+                tree,
                 code_fingerprint(),
                 _environment(),
             )
         except OSError:  # no working directory, say: the command runs, nothing is kept
             return cls(cache, None, resolved)
-        return cls(cache, key, resolved)
+        return cls(cache, key, resolved, tree, campaign_dir)
 
     def replay(self) -> bool:
         """Print the kept output, if there is one whose other reads read the same again;
@@ -303,7 +319,13 @@ class OutputMemo:
             raise
         finally:
             sys.stdout, sys.stderr = out, err
-            if code in (0, 1):
+            # a file saved while the command ran: what it printed may be of the new bytes,
+            # the key is of the old ones (and the campaign directory must still be the same)
+            unchanged = (
+                os.path.realpath(self.given) == self.campaign
+                and _tree_digest(Path(self.campaign)) == self.tree
+            )
+            if code in (0, 1) and unchanged:
                 value = {
                     "output": output,
                     "code": code,

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from outreach.errors import CatalogError, TemplateError, UsageError
+from outreach.files import zone_rules
 from outreach.items import EMAIL, Email, InlineImage, Post, Rendered, parse_variables
 from outreach.settings import is_image_url
 
@@ -393,7 +394,8 @@ class Renderer:
         the bytes of every file of ``messages/`` and of outreach's own layouts (any of them
         a template can include), each catalog of the locale's chain as compiled (its
         ``.mo`` bytes and refusals), the variables (``--var`` too), the sample values, the
-        low-trace variant and its inlined image. A cached result keyed by it (and by the
+        low-trace variant and its inlined image, the audience's time zone and its rules
+        (:func:`outreach.files.zone_rules`). A cached result keyed by it (and by the
         values) is what a render would give now (raises
         :class:`~outreach.errors.CatalogError` for a catalog of the chain that cannot be
         read).
@@ -416,9 +418,16 @@ class Renderer:
             digest.update(hashlib.sha256(loaded.mo).digest() if loaded.mo is not None else b"-")
             digest.update(repr([f.to_json() for f in loaded.refused]).encode())
         image = self._inline_image(message) if self.private else None
+        zone = self.campaign.timezone_for(locale)
+        try:  # a date in the audience's time zone: its rules (a system update changes them)
+            rules = hashlib.sha256(zone_rules(zone)).hexdigest() if zone else None
+        except OSError:
+            rules = "missing"
         settings = (
             message,
             locale,
+            zone,
+            rules,
             self.private,
             sorted((k, type(v).__qualname__, repr(v)) for k, v in self.variables.items()),
             None
