@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import check_errors, edit_po, po_path, run_cli
+from conftest import check_errors, edit_po, po_path, rewrite, run_cli
 from test_mail import PAYLOADS
 
 from outreach.campaign import load_campaign
@@ -603,3 +603,26 @@ def test_contexts_are_worked_out_once_and_handed_out_fresh(renderer: Renderer) -
     assert second == renderer._email_context("share", "es")
     assert renderer._context("es", "x", "share")["channel"] == "x"
     assert renderer._context("es", "x", "share")["handles"] != second["handles"]
+
+
+def test_lipsum_is_no_template_global(example: Path) -> None:
+    """Jinja's ``lipsum()`` writes random text: a template may not use it (the same campaign
+    must render the same), and saying so is the template's error, not a traceback."""
+    share = example / "messages" / "share.j2"
+    rewrite(share, "{% block post %}", "{% block post %}{{ lipsum(1) }}")
+    code, _, err = run_cli(example, "render", "share", "-c", "x")
+    assert code == 2
+    assert "share.j2" in err and "lipsum" in err and "Traceback" not in err
+
+
+def test_a_template_name_that_is_not_utf8_is_refused(example: Path) -> None:
+    """A file name of undecodable bytes (a pull request can add one) is one line naming the
+    folder, exit 2, for the commands that list the templates."""
+    import os
+
+    os.close(os.open(os.path.join(os.fsencode(example / "messages"), b"caf\xff.j2"), os.O_CREAT))
+    for command in (("render",), ("check",), ("extract",)):
+        code, out, err = run_cli(example, *command)
+        assert code == 2, (command, out, err)
+        assert err.strip().endswith("is not UTF-8 text: rename it"), err
+        assert str(example / "messages") in err and len(err.strip().splitlines()) == 1

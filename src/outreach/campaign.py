@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from outreach.errors import ConfigError, LocaleError
+from outreach.errors import ConfigError, InputError, LocaleError
 from outreach.items import InlineImage
 from outreach.locales import normalize_locale
 from outreach.settings import (
@@ -207,7 +207,15 @@ class Campaign:
         found: list[Path] = []
         for root, dirnames, filenames in os.walk(self.messages_dir):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
-            found.extend(Path(root) / name for name in sorted(filenames) if name.endswith(".j2"))
+            for name in sorted(filenames):
+                if not name.endswith(".j2"):
+                    continue
+                path = Path(root) / name
+                if not _utf8(str(path.relative_to(self.messages_dir))):
+                    raise InputError(  # the directory: the name itself cannot be printed
+                        f"the template name {name!r} is not UTF-8 text: rename it", path=root
+                    )
+                found.append(path)
         return found
 
     @property
@@ -870,3 +878,13 @@ def set_approval(text: str, label: str, day: str, digest: str, *, path: str) -> 
     if value != {"date": day, "digest": digest}:
         raise refusal
     return bom + edited
+
+
+def _utf8(name: str) -> bool:
+    """Whether a file name read from the system is UTF-8 text (undecodable bytes come back
+    as lone surrogates, which no template name, message name or ``.po`` may hold)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

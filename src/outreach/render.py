@@ -139,6 +139,7 @@ def _environment(
         bytecode_cache=compiled,
     )
     env.policies["ext.i18n.trimmed"] = True
+    del env.globals["lipsum"]  # random text: the same campaign would render differently
     return env
 
 
@@ -319,10 +320,11 @@ class Renderer:
     @cached_property
     def messages(self) -> list[str]:
         """Message names: every ``messages/*.j2`` that is not a ``_layout``."""
+        top = self.campaign.messages_dir
         return sorted(
             p.name[: -len(".j2")]
-            for p in self.campaign.messages_dir.glob("*.j2")
-            if not p.name.startswith("_")
+            for p in self.campaign.template_paths()
+            if p.parent == top and not p.name.startswith("_")
         )
 
     def channels(self, message: str) -> list[str]:
