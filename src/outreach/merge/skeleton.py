@@ -227,6 +227,10 @@ def _fill(
     return text, html
 
 
+def _lf(piece: bytes) -> bytes:
+    return piece.replace(b"\r\n", b"\n")
+
+
 def _stuffed_qp(value: str, newline: bytes) -> bytes:
     return dot_stuffed(qp_value(value, newline))
 
@@ -266,7 +270,6 @@ class MessageMaker:
         # ``wire``: the messages go to an SMTP server; they are made as DATA sends them
         # (:attr:`Outgoing.wire`), a skeleton's static text dot-stuffed once
         self.wire = wire and newline == b"\r\n"
-        self._wired: dict[int, _Skeleton] = {}
         # CRLF for SMTP and .eml files; LF for an mbox (built so, not converted: a 5 KB
         # replace costs more than the rest of the message)
         self.newline = newline
@@ -307,7 +310,8 @@ class MessageMaker:
         self._skeletons: dict[Key, _Skeleton | str] = {}
         self._seen: set[Key] = set()  # fixed values that came once (a second: a skeleton)
         self._worked: dict[str, Any] = {}  # fixed values a full render worked with
-        self._lf: dict[int, _Skeleton] = {}
+        # a skeleton's static text converted for an mbox or for DATA (:meth:`_converted`)
+        self._converted_skeletons: dict[tuple[object, int], tuple[_Skeleton, _Skeleton]] = {}
         self._cache_bases: dict[str, tuple[object, ...]] = {}
         self.stats: Counter[str] = Counter()
         self.notes: dict[str, str] = {}
@@ -563,9 +567,9 @@ class MessageMaker:
     ) -> Outgoing:
         lf = newline == b"\n"
         if lf:
-            skeleton = self._lf_skeleton(skeleton)
+            skeleton = self._converted(skeleton, _lf)
         elif wire:
-            skeleton = self._wire_skeleton(skeleton)
+            skeleton = self._converted(skeleton, dot_stuffed)
         ordered = self._ordered(values)
         address = supporter.address
         subject = skeleton.subject_line
@@ -603,47 +607,31 @@ class MessageMaker:
         """Each field's value by index, for the slots (a fixed field, never in one: "")."""
         return [values.get(f, "") if f is not None else "" for f in self._slots]
 
-    def _lf_skeleton(self, skeleton: _Skeleton) -> _Skeleton:
-        """The skeleton with LF line ends (its static parts converted once)."""
-        found = self._lf.get(id(skeleton))
-        if found is None:
+    def _converted(self, skeleton: _Skeleton, convert: Callable[[bytes], bytes]) -> _Skeleton:
+        """``skeleton`` with ``convert`` applied to each static piece of its bodies and its
+        MIME frame, once a skeleton and conversion: LF line ends for an mbox
+        (:func:`_lf`), or dot-stuffed for DATA (:func:`~outreach.merge.compose.dot_stuffed`:
+        each static piece starts a line -- a part's first, or the one after a value's soft
+        break -- so each is stuffed on its own; header lines never start with a dot;
+        :meth:`_prove` checks the result against the whole message stuffed). The memo
+        holds the skeleton itself, so that its ``id`` is never another's (one that failed
+        its proof is dropped, and a new object may take its address)."""
+        key = (convert, id(skeleton))
+        held = self._converted_skeletons.get(key)
+        if held is not None and held[0] is skeleton:
+            return held[1]
 
-            def bytes_lf(parts: list[bytes | int]) -> list[bytes | int]:
-                return [p.replace(b"\r\n", b"\n") if isinstance(p, bytes) else p for p in parts]
+        def parts(pieces: list[bytes | int]) -> list[bytes | int]:
+            return [convert(p) if isinstance(p, bytes) else p for p in pieces]
 
-            found = dataclasses.replace(
-                skeleton,
-                subject_line=skeleton.subject_line,  # joined into the head, converted there
-                text=bytes_lf(skeleton.text),
-                html=bytes_lf(skeleton.html),
-                frame=(
-                    skeleton.frame[0].replace(b"\r\n", b"\n"),
-                    skeleton.frame[1].replace(b"\r\n", b"\n"),
-                    skeleton.frame[2].replace(b"\r\n", b"\n"),
-                ),
-            )
-            self._lf[id(skeleton)] = found
-        return found
-
-    def _wire_skeleton(self, skeleton: _Skeleton) -> _Skeleton:
-        """The skeleton with its static body text dot-stuffed for DATA (converted once).
-        Each static piece starts a line (a part's first line, or the line after a value's
-        soft break), so each is stuffed on its own; the header lines never start with a
-        dot. :meth:`_prove` checks the result against the whole message stuffed."""
-        found = self._wired.get(id(skeleton))
-        if found is None:
-
-            def stuffed_parts(parts: list[bytes | int]) -> list[bytes | int]:
-                return [dot_stuffed(p) if isinstance(p, bytes) else p for p in parts]
-
-            start, middle, end = skeleton.frame
-            found = dataclasses.replace(
-                skeleton,
-                text=stuffed_parts(skeleton.text),
-                html=stuffed_parts(skeleton.html),
-                frame=(dot_stuffed(start), dot_stuffed(middle), dot_stuffed(end)),
-            )
-            self._wired[id(skeleton)] = found
+        start, middle, end = skeleton.frame
+        found = dataclasses.replace(
+            skeleton,
+            text=parts(skeleton.text),
+            html=parts(skeleton.html),
+            frame=(convert(start), convert(middle), convert(end)),
+        )
+        self._converted_skeletons[key] = (skeleton, found)
         return found
 
     # -- building and proving a skeleton -----------------------------------------------
