@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import secrets
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
@@ -43,6 +44,7 @@ __all__ = [
     "json_document",
     "read_inside",
     "tracked_files",
+    "tree_digest",
     "watching_reads",
 ]
 
@@ -110,6 +112,70 @@ def watching_reads(
         yield
     finally:
         _WATCHERS.remove(watcher)
+
+
+def tree_digest(folders: Mapping[str, str | os.PathLike[str]]) -> str:
+    """SHA-256 of every entry below each of ``folders`` (by the name it is given), in a fixed
+    order: its path, its kind, and a regular file's bytes. A symbolic link counts by its
+    target, never followed; a FIFO or a device by its kind, never opened (a pull request can
+    add one, and reading it would never end).
+
+    >>> import pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "a.j2").write_text("hi")
+    >>> first = tree_digest({"messages": root})
+    >>> _ = (root / "a.j2").write_text("hi!")
+    >>> first == tree_digest({"messages": root}), first == tree_digest({"other": root})
+    (False, False)
+    """
+    digest = hashlib.sha256()
+
+    def walk(directory: str, relative: str) -> None:
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as error:
+            digest.update(f"unlistable\0{relative}\0{error.errno}\n".encode())
+            return
+        for entry in entries:
+            name = f"{relative}/{entry.name}"
+            encoded = name.encode("utf-8", "surrogateescape")
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+                if stat.S_ISLNK(mode):
+                    target = os.readlink(entry.path).encode("utf-8", "surrogateescape")
+                    digest.update(b"link\0" + encoded + b"\0" + target + b"\n")
+                elif stat.S_ISDIR(mode):
+                    digest.update(b"dir\0" + encoded + b"\n")
+                    walk(entry.path, name)
+                elif stat.S_ISREG(mode):
+                    digest.update(b"file\0" + encoded + b"\0" + _file_digest(entry.path) + b"\n")
+                else:  # a FIFO or a device: never opened
+                    digest.update(f"other\0{mode:o}\0".encode() + encoded + b"\n")
+            except OSError as error:
+                digest.update(b"unreadable\0" + encoded + f"\0{error.errno}\n".encode())
+
+    for tree, top in folders.items():
+        try:
+            mode = os.lstat(top).st_mode
+        except OSError as error:
+            digest.update(f"absent\0{tree}\0{error.errno}\n".encode())
+            continue
+        if stat.S_ISDIR(mode):
+            digest.update(f"tree\0{tree}\n".encode())
+            walk(os.fspath(top), tree)
+        else:
+            digest.update(f"not-a-directory\0{tree}\0{mode:o}\n".encode())
+    return digest.hexdigest()
+
+
+def _file_digest(path: str) -> bytes:
+    """The SHA-256 of a regular file's bytes, opened without following a link or blocking."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b"not-regular"
+        return hashlib.file_digest(stream, "sha256").digest()
 
 
 #: The ``root`` under which :func:`note_zone` reports a time zone's rules to the watchers.

@@ -42,7 +42,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -51,7 +50,7 @@ from typing import Any, TextIO
 
 from outreach.cache import CheckCache, code_fingerprint
 from outreach.errors import UnsafePathError
-from outreach.files import ZONE_ROOT, read_inside, watching_reads, zone_rules
+from outreach.files import ZONE_ROOT, read_inside, tree_digest, watching_reads, zone_rules
 
 __all__ = ["NAMESPACE", "TREES", "OutputMemo"]
 
@@ -77,57 +76,8 @@ _STDOUT, _STDERR = 1, 2
 
 
 def _tree_digest(root: Path) -> str:
-    """SHA-256 of every entry below ``root``'s :data:`TREES`, in a fixed order: its path,
-    its kind, and a regular file's bytes (a symbolic link by its target, never followed)."""
-    digest = hashlib.sha256()
-
-    def walk(directory: str, relative: str) -> None:
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError as error:
-            digest.update(f"unlistable\0{relative}\0{error.errno}\n".encode())
-            return
-        for entry in entries:
-            name = f"{relative}/{entry.name}"
-            encoded = name.encode("utf-8", "surrogateescape")
-            try:
-                mode = entry.stat(follow_symlinks=False).st_mode
-                if stat.S_ISLNK(mode):
-                    target = os.readlink(entry.path).encode("utf-8", "surrogateescape")
-                    digest.update(b"link\0" + encoded + b"\0" + target + b"\n")
-                elif stat.S_ISDIR(mode):
-                    digest.update(b"dir\0" + encoded + b"\n")
-                    walk(entry.path, name)
-                elif stat.S_ISREG(mode):
-                    digest.update(b"file\0" + encoded + b"\0" + _file_digest(entry.path) + b"\n")
-                else:  # a FIFO or a device: never opened
-                    digest.update(f"other\0{mode:o}\0".encode() + encoded + b"\n")
-            except OSError as error:
-                digest.update(b"unreadable\0" + encoded + f"\0{error.errno}\n".encode())
-
-    for tree in TREES:
-        top = root / tree
-        try:
-            mode = os.lstat(top).st_mode
-        except OSError as error:
-            digest.update(f"absent\0{tree}\0{error.errno}\n".encode())
-            continue
-        if stat.S_ISDIR(mode):
-            digest.update(f"tree\0{tree}\n".encode())
-            walk(str(top), tree)
-        else:
-            digest.update(f"not-a-directory\0{tree}\0{mode:o}\n".encode())
-    return digest.hexdigest()
-
-
-def _file_digest(path: str) -> bytes:
-    """The SHA-256 of a regular file's bytes, opened without following a link or blocking."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return b"not-regular"
-        return hashlib.file_digest(stream, "sha256").digest()
+    """The digest of ``root``'s :data:`TREES` (:func:`outreach.files.tree_digest`)."""
+    return tree_digest({tree: root / tree for tree in TREES})
 
 
 def _environment() -> tuple[tuple[str, str], ...]:

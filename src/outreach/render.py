@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from outreach.errors import CatalogError, TemplateError, UsageError
-from outreach.files import zone_rules
+from outreach.files import tree_digest, zone_rules
 from outreach.items import EMAIL, Email, InlineImage, Post, Rendered, parse_variables
 from outreach.settings import is_image_url
 
@@ -447,27 +447,14 @@ class Renderer:
         """:meth:`fingerprint`'s part that is the same for every message and locale: the
         code, campaign.toml and source strings, and the bytes of the templates' folders."""
         import hashlib
-        import os
         from importlib import resources
 
         from outreach.cache import check_fingerprint
 
         digest = hashlib.sha256(check_fingerprint(self.campaign, self._sources).encode())
         builtin = Path(str(resources.files("outreach") / "skeleton" / "messages"))
-        for folder in (self.campaign.messages_dir, builtin):
-            digest.update(f"\0{folder}\0".encode("utf-8", "surrogatepass"))
-            for root, dirnames, filenames in os.walk(folder):
-                dirnames.sort()
-                for name in sorted(filenames):
-                    path = Path(root, name)
-                    digest.update(f"\0{path.relative_to(folder).as_posix()}\0".encode())
-                    try:
-                        if path.is_symlink():  # never read through one: its target's name
-                            digest.update(b"link " + os.readlink(path).encode())
-                        else:
-                            digest.update(hashlib.sha256(path.read_bytes()).digest())
-                    except (OSError, UnicodeError):
-                        digest.update(b"?")
+        folders = {"messages": self.campaign.messages_dir, "layouts": builtin}
+        digest.update(tree_digest(folders).encode("ascii"))
         return digest.digest()
 
     def held(self, locale: str, item: Rendered | None = None) -> Held | None:
