@@ -383,6 +383,60 @@ def test_urls(translation: str, message: str) -> None:
     assert found == [("urls", "error", message)]
 
 
+@pytest.mark.parametrize(
+    ("source", "translation", "severity", "says"),
+    [
+        # the same page written another way: a judgement
+        ("See http://mysite.org/docs", "Voir https://mysite.org/docs", "warning", "https for http"),
+        ("See https://mysite.org/docs", "Voir https://www.mysite.org/docs", "warning", "www."),
+        ("See https://mysite.org/docs", "Voir https://mysite.org/docs/", "warning", "slash"),
+        # https made http: anyone on the way can read and change the page
+        ("See https://mysite.org/docs", "Voir http://mysite.org/docs", "error", "changed to"),
+        # the site's host for the translator's language, the same page
+        (
+            "See https://en.wikipedia.org/wiki/Sochi",
+            "Voir https://fr.wikipedia.org/wiki/Sochi",
+            "warning",
+            "host for the translation's language (fr)",
+        ),
+        (
+            "See https://support.mysite.org/kb",
+            "Voir https://fr.support.mysite.org/kb",
+            "warning",
+            "host for the translation's language",
+        ),
+        # ... another page there: on a shared host, someone else's
+        (
+            "Give at https://en.gofund.test-site.org/f/ours",
+            "Donnez sur https://fr.gofund.test-site.org/f/theirs",
+            "error",
+            "changed to",
+        ),
+        # another language's host, or another label: another site
+        (
+            "See https://en.wikipedia.org/wiki/Sochi",
+            "Voir https://de.wikipedia.org/wiki/Sochi",
+            "error",
+            "hijack",
+        ),
+        (
+            "See https://support.mysite.org/kb",
+            "Voir https://evil.support.mysite.org/kb",
+            "error",
+            "hijack",
+        ),
+        # a domain in prose left out: the wording may name the site another way
+        ("Visit mysite.org for more", "Visitez notre site", "warning", "the source names"),
+    ],
+)
+def test_urls_same_page_or_site_variants(
+    source: str, translation: str, severity: str, says: str
+) -> None:
+    found = [f for f in check(source, translation, locale="fr") if f[0] == "urls"]
+    assert [f[1] for f in found] == [severity], found
+    assert says in found[0][2]
+
+
 def test_urls_kept_with_local_punctuation_are_fine() -> None:
     source = "Read it at https://example.org/love. Write to team@example.org!"
     translation = "Léelo en https://example.org/love… ¡Escríbenos a team@example.org!"

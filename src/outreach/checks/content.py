@@ -290,9 +290,14 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     text), or left out (the source's example is on a domain reserved for examples, which
     leads nowhere), a link on a site the source links to, a link run into the text after it,
     a link changed to the same site's pages in the translation's language
-    (``/pt_BR/master``: :func:`_locale_added`), or with a trailing slash added or dropped,
-    a domain named in prose left out where the translation links that site. Hosts are
-    compared in any letter case (``Pretalx.com`` is ``pretalx.com``).
+    (``/pt_BR/master``: :func:`_locale_added`) or to the same page on the site's host for
+    that language (``fr.wikipedia.org``: :func:`_language_host`), the same page written
+    another way (a trailing slash or ``www.`` added or dropped, ``http`` made ``https``:
+    :func:`_same_page`), a domain named in prose (``pretalx.com``, no scheme or path) left
+    out: the wording may name the site another way. Hosts are compared in any letter case
+    (``Pretalx.com`` is ``pretalx.com``). Another page of a site the source links stays an
+    error (on a shared host it is another account's: ``/f/someone-else``), as does
+    ``https`` made ``http``.
     """
     source_text = unit.source_text
     source_hosts = {url_host(u) for u in _links(unit.shown(source_text)) + _links(source_text)}
@@ -339,6 +344,10 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "which no one can own",
                     "warning",
                 )
+            elif host not in source_hosts and _language_host(
+                host, source_hosts, unit.catalog.locale
+            ):
+                continue  # the site's pages in the translation's language: paired below
             elif len(scripts) > 1 and host not in source_hosts:
                 reported.add(host)
                 yield problem(
@@ -391,24 +400,51 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 continue  # kept as written, in text no extractor splits from it
             same_host = [u for u in extra if url_host(u) == url_host(url)]
             localized = [u for u in same_host if _localized(url, u)]
-            slashed = [u for u in same_host if _same_but_slash(url, u)]
-            if slashed:
+            same_page = [(u, how) for u in same_host if (how := _same_page(url, u))]
+            language_site = [
+                u
+                for u in extra
+                if _language_host(url_host(u), {url_host(url)}, unit.catalog.locale)
+            ]
+            if same_page:
+                written, how = same_page[0]
                 yield problem(
                     unit,
                     index,
-                    f"link {url} is written {slashed[0]} (a trailing slash added or dropped: "
-                    "the same page on most sites; check that it opens)",
+                    f"link {url} is written {written} ({how}: the same page on most sites; "
+                    "check that it opens)",
                     "warning",
                 )
-                extra.remove(slashed[0])
-            elif _bare(url) and url_host(url) in {url_host(u) for u in have}:
+                extra.remove(written)
+            elif _bare(url):
+                site = url_host(url) in {url_host(u) for u in have}
                 yield problem(
                     unit,
                     index,
                     f"{url} is not written out, though the translation links the same site: "
-                    "fine if the wording names it another way",
+                    "fine if the wording names it another way"
+                    if site
+                    else f"the source names {url}, the translation does not: fine if the "
+                    "wording names the site another way (a domain in prose is no link to "
+                    "lose)",
                     "warning",
                 )
+            elif language_site:
+                other = language_site[0]
+                extra.remove(other)
+                if _same_page(_on_host(url, url_host(other)), other) or _link_key(
+                    _on_host(url, url_host(other))
+                ) == _link_key(other):
+                    yield problem(
+                        unit,
+                        index,
+                        f"link {url} was changed to {other}, the same page on the site's "
+                        f"host for the translation's language ({unit.catalog.locale}): check "
+                        "that it leads to the same page",
+                        "warning",
+                    )
+                else:  # another page: on a shared host, another account's
+                    yield problem(unit, index, f"link {url} was changed to {other}")
             elif localized:
                 extra.remove(localized[0])  # /en/ -> /fr/ on the same site: localisation
             elif same_host and _is_address(url) and _is_address(same_host[0]):
@@ -558,17 +594,81 @@ def _link_key(url: str) -> str:
     return f"{site}/{'/'.join(path)}"
 
 
-def _same_but_slash(url: str, other: str) -> bool:
-    """``other`` is ``url`` with a trailing slash added or dropped (``/p/news`` and
-    ``/p/news/``), the same page on the sites that answer both.
+def _same_page(url: str, other: str) -> str | None:
+    """How ``other`` writes the page ``url`` links another way that leads to the same page on
+    the sites that answer both: a trailing slash added or dropped (``/p/news/``), ``www.``
+    added or dropped, ``http`` made ``https``; ``None`` when it is another page, the same
+    link, or ``https`` made ``http`` (a connection anyone on the way can read and change).
 
-    >>> _same_but_slash("https://a.org/p/news", "https://a.org/p/news/")
-    True
-    >>> _same_but_slash("https://a.org/p/news", "https://a.org/p/new")
-    False
+    >>> _same_page("https://a.org/p/news", "https://a.org/p/news/")
+    'a trailing slash added or dropped'
+    >>> _same_page("http://a.org/p", "https://www.a.org/p")
+    'www. added or dropped, https for http'
+    >>> _same_page("https://a.org/p", "http://a.org/p"), _same_page("https://a.org/p", "https://a.org/q")
+    (None, None)
     """
-    a, b = _link_key(url), _link_key(other)
-    return a != b and a.rstrip("/") == b.rstrip("/")
+    if _link_key(url) == _link_key(other):
+        return None
+    (site, path), (other_site, other_path) = _split_url(url), _split_url(other)
+    scheme, _, host = site.partition("://")
+    other_scheme, _, other_host = other_site.partition("://")
+    if url_host(host) != url_host(other_host):
+        return None
+    if "/".join(path).rstrip("/") != "/".join(other_path).rstrip("/"):
+        return None
+    if (scheme, other_scheme) not in {(s, s) for s in ("", "http", "https")} | {
+        ("http", "https"),
+        ("", "https"),
+    }:
+        return None
+    how = []
+    if "/".join(path) != "/".join(other_path):
+        how.append("a trailing slash added or dropped")
+    if host != other_host:
+        how.append("www. added or dropped")
+    if scheme != other_scheme:
+        how.append("https for http")
+    return ", ".join(how) or None
+
+
+def _language_host(host: str, hosts: set[str], locale: str) -> bool:
+    """Whether ``host`` is one of ``hosts`` with the translation's language as its first
+    label, in place of another language's or added (``fr.wikipedia.org`` for
+    ``en.wikipedia.org``, ``fr.docs.example.org`` for ``docs.example.org``): the site's pages
+    in that language, served by its owner. Another label (``evil.wikipedia.org``), another
+    language, or a bare suffix (``fr.org`` for ``en.org``) is not.
+
+    >>> _language_host("fr.wikipedia.org", {"en.wikipedia.org"}, "fr")
+    True
+    >>> _language_host("pt-br.docs.a.org", {"docs.a.org"}, "pt_BR")
+    True
+    >>> _language_host("de.wikipedia.org", {"en.wikipedia.org"}, "fr")
+    False
+    >>> _language_host("fr.org", {"en.org"}, "fr"), _language_host("fr.a.org", {"b.org"}, "fr")
+    (False, False)
+    """
+    label, _, rest = host.partition(".")
+    language = locale.replace("_", "-").lower()
+    if label not in {language, language.split("-", 1)[0]} or "." not in rest:
+        return False
+    for source in hosts:
+        first, _, base = source.partition(".")
+        if source == rest or (base == rest and _LOCALE_SEGMENT.fullmatch(first)):
+            return True
+    return False
+
+
+def _on_host(url: str, host: str) -> str:
+    """``url`` with its host replaced by ``host`` (scheme and path kept).
+
+    >>> _on_host("https://en.wikipedia.org/wiki/Sochi", "fr.wikipedia.org")
+    'https://fr.wikipedia.org/wiki/Sochi'
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    _, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{host}{slash}{path}"
 
 
 def _bare(url: str) -> bool:

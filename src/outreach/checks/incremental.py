@@ -140,13 +140,15 @@ class FileRecord:
     """What a check of one catalog found, block by block: ``blocks`` maps a block's digest
     to a :data:`StoredBlock`, in the file's order, and ``starts`` holds their first lines;
     ``catalog`` holds the findings of the catalog-level checks, at absolute lines;
-    ``header`` is the header block's digest, ``digest`` the whole file's."""
+    ``header`` is the header block's digest, ``digest`` the whole file's; ``obsolete``
+    whether the file had obsolete (``#~``) entries when it was last checked whole."""
 
     digest: str
     header: str
     catalog: list[Stored]
     blocks: dict[str, StoredBlock]
     starts: list[int]
+    obsolete: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -155,6 +157,7 @@ class FileRecord:
             "catalog": self.catalog,
             "blocks": self.blocks,
             "starts": self.starts,
+            "obsolete": self.obsolete,
         }
 
     @classmethod
@@ -164,8 +167,10 @@ class FileRecord:
             return None
         digest, header = value.get("digest"), value.get("header")
         catalog, blocks = value.get("catalog"), value.get("blocks")
-        starts = value.get("starts")
+        starts, obsolete = value.get("starts"), value.get("obsolete")
         if not (isinstance(digest, str) and isinstance(header, str)):
+            return None
+        if not isinstance(obsolete, bool):
             return None
         if not (isinstance(catalog, list) and isinstance(blocks, dict)):
             return None
@@ -173,7 +178,7 @@ class FileRecord:
             return None
         if not (isinstance(starts, list) and all(isinstance(n, int) for n in starts)):
             return None
-        return cls(digest, header, catalog, blocks, starts)
+        return cls(digest, header, catalog, blocks, starts, obsolete)
 
     @property
     def plural_counts(self) -> list[int]:
@@ -187,11 +192,14 @@ class FileRecord:
         entries: Sequence[Entry],
         catalog_checks: frozenset[str],
         blocks: Sequence[Block] | None = None,
+        *,
+        obsolete: bool = False,
     ) -> FileRecord:
         """The record of a check of ``data`` (split into ``blocks``, unless given):
-        ``entries`` are the entries it has, ``findings`` what the check found."""
+        ``entries`` are the entries it has, ``findings`` what the check found, ``obsolete``
+        whether it has obsolete entries."""
         blocks = split_blocks(data) if blocks is None else blocks
-        record = cls(_digest(data), blocks[0].digest if blocks else "", [], {}, [])
+        record = cls(_digest(data), blocks[0].digest if blocks else "", [], {}, [], obsolete)
         record.add(blocks, findings, entries, catalog_checks)
         record.order(blocks)
         return record
@@ -296,6 +304,17 @@ class Plan:
         """The :func:`entry_key` of every active entry in an unchanged block."""
         return {key for _, stored in self._kept() for key, _ in stored[0]}
 
+    def changed_keys(self) -> set[str]:
+        """The :func:`entry_key` of every active entry in the record's blocks that are not
+        in the file any more (the changed blocks as they were)."""
+        kept = {block.digest for block, _ in self._kept()}
+        return {
+            key
+            for digest, stored in self.record.blocks.items()
+            if digest not in kept
+            for key, _ in stored[0]
+        }
+
     def kept_counts(self) -> list[int]:
         """The form counts of the plural entries in unchanged blocks."""
         return [n for _, stored in self._kept() for n in stored[1]]
@@ -328,7 +347,7 @@ class Plan:
         """The record of the file once the changed blocks are checked: ``findings`` and
         ``fresh`` entries are theirs (at the file's lines)."""
         header, catalog = self.record.header, list(self.record.catalog)
-        record = FileRecord(_digest(self.data), header, catalog, {}, [])
+        record = FileRecord(_digest(self.data), header, catalog, {}, [], self.record.obsolete)
         for block, stored in self._kept():
             record.blocks[block.digest] = stored
         record.add(self.changed, findings, fresh, catalog_checks)

@@ -498,7 +498,12 @@ class _Run:
             self.parsed[locale] = _line_index(po)
             if store.enabled:
                 record = FileRecord.build(
-                    data, findings, _entries(po), _CATALOG_CHECKS, blocks=blocks
+                    data,
+                    findings,
+                    _entries(po),
+                    _CATALOG_CHECKS,
+                    blocks=blocks,
+                    obsolete=bool(po.catalog.obsolete),
                 )
                 store.put("files", key, record.to_json())
         self.findings.extend(findings)
@@ -512,6 +517,11 @@ class _Run:
         from outreach.checks import check_catalog
         from outreach.pofile import parse_po
 
+        obsolete = plan.record.obsolete
+        if any(s[0] == "syntax" for s in plan.record.catalog) or (
+            obsolete and not plan.changed and plan.changed_keys()
+        ):
+            return False  # an obsolete entry's repeat may have moved, or gone with an entry
         kept = plan.kept_findings(label, file)
         fresh: list[Finding] = []
         entries: list[Entry] = []
@@ -533,6 +543,11 @@ class _Run:
                 or len(set(keys)) != len(keys)
                 or set(keys) & plan.kept_keys()
                 or sorted(counts) != plan.record.plural_counts
+                # an obsolete entry repeating an active one is found in the whole file
+                # (parse_for_check): one may appear or go when obsolete entries or the
+                # active entries' keys change, and its finding is kept at its line
+                or po.catalog.obsolete
+                or (obsolete and set(keys) != plan.changed_keys())
             ):
                 return False
             found = check_catalog(
@@ -617,9 +632,23 @@ def parse_for_check(
     from outreach.pofile import parse_po
 
     try:
-        return parse_po(data, path=file, locale=locale), []
+        po = parse_po(data, path=file, locale=locale)
     except CatalogError as exc:
         return None, [Finding(label, file, exc.line, None, None, "syntax", "error", exc.message)]
+    return po, [
+        Finding(
+            label,
+            file,
+            line,
+            None,
+            None,
+            "syntax",
+            "warning",
+            f"this obsolete entry (#~) repeats the msgctxt and msgid of line {active}: "
+            "msgfmt refuses the file (duplicate message definition); delete the obsolete entry",
+        )
+        for line, active in po.repeats
+    ]
 
 
 # -- what the cache remembers ------------------------------------------------------------------
