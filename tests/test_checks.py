@@ -1257,3 +1257,95 @@ def test_markup_that_can_act_stays_an_error() -> None:
         assert ("html", "error") in [f[:2] for f in check("Use this", translation)], translation
     found = check("Use this", 'Usa <span style="display:none">esto</span>')
     assert ("html", "error") in [f[:2] for f in found]
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "flags", "locale", "expected"),
+    [
+        # printf's argument numbers reorder a c-format string, as msgfmt -c allows
+        ("%s of %s", "%2$s sur %1$s", ("c-format",), "fr", []),
+        ("%'d files", "%'d fichiers", ("c-format",), "fr", []),
+        (
+            "%s of %d",
+            "%2$s sur %1$d",
+            ("c-format",),
+            "fr",
+            [
+                ("placeholders", "error", "argument 1 is %s in the source, %d in the translation"),
+                ("placeholders", "error", "argument 2 is %d in the source, %s in the translation"),
+            ],
+        ),
+        (
+            "%lu files",
+            "%d fichiers",
+            ("c-format",),
+            "fr",
+            [("placeholders", "error", "argument 1 is %lu in the source, %d in the translation")],
+        ),
+        (
+            "%s of %d",
+            "%s sur %d %s",
+            ("c-format",),
+            "fr",
+            [("placeholders", "error", "argument 3 (%s) is not in the source, which passes 2")],
+        ),
+        # a percent sign in prose is no directive: the string is never formatted
+        ("50% off", "50 % de réduction", (), "fr", []),
+        ("100% done", "100 % fait", ("python-format",), "fr", []),
+        # an option touched by the words of a language written without spaces
+        ("Use --verbose for details", "詳細は--verboseを使用", (), "ja", []),
+        # an attribute that does not act is a warning; one that acts, an error
+        (
+            'Read <a href="%(url)s">this</a>',
+            'Lisez <a href="%(url)s" target="_blank">ceci</a>',
+            ("python-format",),
+            "fr",
+            [
+                (
+                    "html",
+                    "warning",
+                    "attribute target= on <a> is not in the source (it changes nothing a "
+                    "reader is sent to: fine if intended)",
+                )
+            ],
+        ),
+        (
+            'Read <a href="%(url)s">this</a>',
+            'Lisez <a class="x" href="%(url)s">ceci</a>',
+            ("python-format",),
+            "fr",
+            [("html", "error", "attribute class= on <a> is not in the source")],
+        ),
+        # a file name on a top-level domain, localised
+        (
+            "Save as backup.zip",
+            "Enregistrer sous sauvegarde.zip",
+            (),
+            "fr",
+            [
+                (
+                    "urls",
+                    "warning",
+                    "sauvegarde.zip takes the place of backup.zip, a file name on a top-level "
+                    "domain (.zip): fine as a file name, but X, Bluesky and some mail clients "
+                    "would link it to that website",
+                )
+            ],
+        ),
+    ],
+)
+def test_formats_and_forms_real_catalogs_use(
+    source: str, translation: str, flags: tuple[str, ...], locale: str, expected: Found
+) -> None:
+    found = [
+        f
+        for f in check(source, translation, locale=locale, flags=flags)
+        if f[0] in {"placeholders", "code", "html", "urls"}
+    ]
+    assert found == expected
+
+
+def test_a_c_format_flag_does_not_hide_a_python_placeholder() -> None:
+    """The flag is the translator's text: a source with ``%(url)s`` is read as Python."""
+    found = check("Sign: %(url)s", "Firma", flags=("c-format",))
+    assert ("placeholders", "error", "placeholder %(url)s is missing from the translation") in found

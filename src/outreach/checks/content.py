@@ -21,8 +21,9 @@ the source does not have is reported as a possible hijack.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
 from outreach.placeholders import fill
@@ -309,6 +310,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         on_x = x_links(text)
         have_anywhere = set(have) | set(on_x)
         reported: set[str] = set()
+        renamed: set[str] = set()
         examples = _examples(source, url_host(unit.catalog.url))
         replaced = [e for e in examples if e not in have]  # a localised example's place
         for url in dict.fromkeys(have + on_x + shown + x_links(unit.shown(text))):
@@ -348,6 +350,19 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 host, source_hosts, unit.catalog.locale
             ):
                 continue  # the site's pages in the translation's language: paired below
+            elif host not in source_hosts and (
+                named := _file_name_for(url, [u for u in want if u not in renamed], have)
+            ):
+                reported.add(host)
+                renamed.add(named)  # one file name for one of the source's
+                yield problem(
+                    unit,
+                    index,
+                    f"{url} takes the place of {named}, a file name on a top-level domain "
+                    f"(.{named.rsplit('.', 1)[1].lower()}): fine as a file name, but X, "
+                    "Bluesky and some mail clients would link it to that website",
+                    "warning",
+                )
             elif len(scripts) > 1 and host not in source_hosts:
                 reported.add(host)
                 yield problem(
@@ -629,6 +644,39 @@ def _same_page(url: str, other: str) -> str | None:
     if scheme != other_scheme:
         how.append("https for http")
     return ", ".join(how) or None
+
+
+@functools.cache
+def _file_extensions() -> frozenset[str]:
+    """The file extensions Python's :mod:`mimetypes` knows by default (``zip``, ``py``,
+    ``mov``, ``sh``), without the system's ``mime.types`` files: the same on every machine."""
+    import mimetypes
+
+    table = mimetypes.MimeTypes()
+    return frozenset(ext[1:].lower() for strict in table.types_map for ext in strict)
+
+
+def _file_name_for(url: str, want: Sequence[str], have: Sequence[str]) -> str | None:
+    """The source's file name that ``url`` takes the place of: both are bare names (no
+    scheme, path or address) ending in the same file extension that is also a top-level
+    domain, and the source's is not in the translation (``backup.zip`` translated
+    ``sauvegarde.zip``). A file name is no link in a help text; in a post, the rendered
+    checks judge the link it becomes.
+
+    >>> _file_name_for("sauvegarde.zip", ["backup.zip"], ["sauvegarde.zip"])
+    'backup.zip'
+    >>> _file_name_for("evil.org", ["mysite.org"], ["evil.org"]) is None
+    True
+    """
+    if not _bare(url) or "." not in url:
+        return None
+    suffix = url.rsplit(".", 1)[1].lower()
+    if suffix not in _file_extensions():
+        return None
+    for source in want:
+        if _bare(source) and source not in have and source.rsplit(".", 1)[-1].lower() == suffix:
+            return source
+    return None
 
 
 def _language_host(host: str, hosts: set[str], locale: str) -> bool:

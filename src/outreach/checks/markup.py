@@ -242,6 +242,26 @@ _ACTING_ATTRIBUTES = frozenset(
 )
 
 
+#: An attribute name as people write them (``title``, ``aria-label``, ``xml:lang``);
+#: anything else is a broken attribute (``warning\\"`` from quotes written ``\\"``).
+_PLAIN_ATTRIBUTE = re.compile(r"[a-z_:][a-z0-9_:.-]*")
+
+
+def _acts(name: str) -> bool:
+    """Whether an attribute added to a tag can change what the page does or shows: a style,
+    class or id, a link or source, a script's ``data-`` hook, an event handler, or a broken
+    name (quotes escaped with backslashes split an attribute into pieces).
+
+    >>> _acts("title"), _acts("target"), _acts("data-action"), _acts('warning\\\\')
+    (False, False, True, True)
+    """
+    return (
+        name in _ACTING_ATTRIBUTES
+        or name.startswith(("on", "data-"))
+        or not _PLAIN_ATTRIBUTE.fullmatch(name)
+    )
+
+
 def _is_markup(tag: str, rest: str) -> bool:
     """Whether ``<tag rest>`` is markup: an HTML element, a custom element (``x-y``), or any
     tag-like text with an attribute that acts (a style, a link, an event handler, a script
@@ -311,10 +331,11 @@ def html(unit: Unit) -> Iterator[str | Problem]:
 
     Errors (certain, or a danger): tags that do not balance (the rest of the message would
     be bold, or a link), an added tag that can act (``<a>``, ``<img>``, ``<script>``, a
-    form), an event handler or a ``javascript:`` link, an added attribute other than
-    ``dir``/``lang``, an HTML comment, and a link (``<a>``) of the source lost. Warnings
-    (judgements): an added formatting tag (``<i>`` for a foreign term, ``<span dir="ltr">``
-    in a right-to-left translation), another tag of the source dropped or written a
+    form), an event handler or a ``javascript:`` link, an added attribute that acts (a
+    style, class or id, a link or source), an HTML comment, and a link (``<a>``) of the
+    source lost. Warnings (judgements): an added formatting tag (``<i>`` for a foreign term,
+    ``<span dir="ltr">`` in a right-to-left translation), an added attribute that does not
+    act (``title=``, ``target=``), another tag of the source dropped or written a
     different number of times. A swap between equivalent tags (``<b>`` for ``<strong>``,
     ``<i>`` for ``<em>``) is no finding. Text in angle brackets that names no HTML element
     (``<unused singular>``) is not markup.
@@ -379,8 +400,14 @@ def _compare(source: _Markup, have: _Markup) -> Iterator[tuple[str, Severity | N
             pass
         elif name.startswith("on"):
             yield f"event handler {name}= on <{tag}> is not allowed in a translation", None
-        else:
+        elif _acts(name) or _scheme(value) is not None:
             yield f"attribute {name}= on <{tag}> is not in the source", None
+        else:  # title=, target=, rel=, aria-…: shown or followed, never acting on the page
+            yield (
+                f"attribute {name}= on <{tag}> is not in the source (it changes nothing a "
+                "reader is sent to: fine if intended)",
+                "warning",
+            )
         scheme = _scheme(value)
         if scheme and value not in source_values:
             yield f"<{tag} {name}=…> is a {scheme} link, which the source does not have", None
