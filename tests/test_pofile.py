@@ -591,3 +591,12 @@ def test_repeats_are_what_msgfmt_refuses(tmp_path: Path) -> None:
     ]
     assert done.returncode != 0
     assert refused == [line for line, _ in parse_po(_REPEATS.encode(), path="fr.po").repeats]
+
+
+def test_a_tab_between_keyword_and_string_reads_as_msgfmt_reads_it() -> None:
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    spaced = parse_po((header + 'msgid "tab"\nmsgstr "onglet"\n').encode(), path="fr.po")
+    tabbed = parse_po((header + 'msgid\t"tab"\nmsgstr \t "onglet"\n').encode(), path="fr.po")
+    assert [(m.id, m.string, m.lineno) for m in tabbed.catalog] == [
+        (m.id, m.string, m.lineno) for m in spaced.catalog
+    ]

@@ -72,6 +72,10 @@ _PREFIX = r"(?:#~\s*\|?|#\|)?\s*"
 _KEYWORD_LINE = re.compile(
     rf"^{_PREFIX}(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+({_STRING})\s*$"
 )
+#: A keyword and the white space before its string, when that holds a tab (``msgid\t"a"``).
+_KEYWORD_TAB = re.compile(
+    r'^(\s*(?:#~\s*)?(?:msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?))[ \t]*\t[ \t]*(?=")'
+)
 _CONTINUATION = re.compile(rf"^{_PREFIX}{_STRING}\s*$")
 _PLAIN_STRING = re.compile(_STRING)
 
@@ -353,6 +357,8 @@ def parse_po(
     if "#~ #" in text or "#~#" in text:  # an obsolete entry's comments: Babel refuses them,
         # msgfmt reads them; they say nothing a check uses (the line numbers stay)
         lines = ["#" if re.match(r"\s*#~\s*#(?![|~])", line) else line for line in lines]
+    if "\t" in text:  # msgfmt reads a tab between a keyword and its string; Babel does not
+        lines = [_KEYWORD_TAB.sub(r"\1 ", line) if "\t" in line else line for line in lines]
     previous: dict[int, list[str]] = {}
     if _PREVIOUS_LINE.search(text):
         lines, previous = _split_previous(lines)
