@@ -1349,3 +1349,21 @@ def test_a_c_format_flag_does_not_hide_a_python_placeholder() -> None:
     """The flag is the translator's text: a source with ``%(url)s`` is read as Python."""
     found = check("Sign: %(url)s", "Firma", flags=("c-format",))
     assert ("placeholders", "error", "placeholder %(url)s is missing from the translation") in found
+
+
+@pytest.mark.parametrize(
+    ("msgid", "context"), [("translator-credits", None), ("Your emails", "EMAIL OF TRANSLATORS")]
+)
+def test_the_translators_credits_name_their_own_pages(msgid: str, context: str | None) -> None:
+    """Launchpad, Weblate and GNOME fill the credits with the translators' names, addresses
+    and pages: one warning each for links and handles, never a hijack error."""
+    credits = (
+        "Launchpad Contributions:\n  Jean https://launchpad.net/~jean\n  <marie@example.fr> @mariex"
+    )
+    found = [
+        f
+        for f in check(msgid, credits, locale="fr", context=context)
+        if f[0] in {"urls", "mentions"}
+    ]
+    assert [(f[0], f[1]) for f in found] == [("urls", "warning"), ("mentions", "warning")]
+    assert "https://launchpad.net/~jean" in found[0][2]

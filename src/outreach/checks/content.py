@@ -286,7 +286,9 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     name) is reported even where the rest matches.
 
     Errors (a danger, or certain): a link to a host the source does not link to (a possible
-    hijack), a look-alike host, a link of the source missing or changed. Warnings
+    hijack), a look-alike host, a link of the source missing or changed. In the translators'
+    credits (``translator-credits``: :attr:`~outreach.checks.registry.Unit.credits`), links
+    and addresses are the translators' own: one warning. Warnings
     (judgements): an example address or domain localised (``jdoe@example.com`` in help
     text), or left out (the source's example is on a domain reserved for examples, which
     leads nowhere), a link on a site the source links to, a link run into the text after it,
@@ -300,6 +302,9 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     error (on a shared host it is another account's: ``/f/someone-else``), as does
     ``https`` made ``http``.
     """
+    if unit.credits:
+        yield from _credited(unit, [u for _, text in unit.filled_forms() for u in _links(text)])
+        return
     source_text = unit.source_text
     source_hosts = {url_host(u) for u in _links(unit.shown(source_text)) + _links(source_text)}
     source_hosts.add(url_host(unit.catalog.url))  # the campaign's own site is no hijack
@@ -505,6 +510,21 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     f"link {url} is not in the source (a site the source links to)",
                     "warning",
                 )
+
+
+def _credited(unit: Unit, found: list[str]) -> Iterator[Problem]:
+    """The links or handles of the translators' credits (:attr:`Unit.credits`): theirs by
+    convention, so one warning to check them, never an error (a message a template renders
+    is still judged as rendered: a link to a host its source-language version lacks is an
+    error there)."""
+    if found:
+        yield problem(
+            unit,
+            0,
+            f"the translators' credits name {', '.join(dict.fromkeys(found))}: expected in "
+            "this message (the translators' own pages and addresses); check they are theirs",
+            "warning",
+        )
 
 
 def _glued_text(rest: str) -> bool:
@@ -841,13 +861,19 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     account.
 
     Errors (a danger: a mention notifies an account): an ``@handle`` of the source missing or
-    changed, one added, a placeholder glued to handle characters. Warnings: a handle that is
-    the domain of an address or a pattern (``@example\\.com``) changed; a handle on a domain
-    reserved for examples (``'@example.com'``: no one can own it) missing, or changed to
-    another domain (a localised example, ``'@beispiel.de'``).
+    changed, one added, a placeholder glued to handle characters. In the translators'
+    credits (``translator-credits``), handles are the translators' own: one warning.
+    Warnings: a handle that is the domain of an address or a pattern (``@example\\.com``)
+    changed; a handle on a domain reserved for examples (``'@example.com'``: no one can own
+    it) missing, or changed to another domain (a localised example, ``'@beispiel.de'``).
     """
     texts = (unit.source_text, *unit.forms)
     if not any("@" in t or "＠" in t or "%(" in t for t in texts):
+        return
+    if unit.credits:
+        yield from _credited(
+            unit, [m for _, text in unit.filled_forms() for m in find_mentions(text)]
+        )
         return
     if "%(" in unit.source_text:
         yield from _glued_placeholders(unit)

@@ -115,6 +115,12 @@ class CatalogInfo:
 MAX_GROWTH, MAX_EXTRA, MAX_CHARS = 10, 1000, 65536
 
 
+#: The msgids of the translators' credits (:attr:`Unit.credits`).
+CREDITS = frozenset({"translator-credits", "translator_credits", "translation-credits"})
+#: The msgctxts of KDE's credits (``Your names``, ``Your emails``).
+CREDITS_CONTEXTS = frozenset({"NAME OF TRANSLATORS", "EMAIL OF TRANSLATORS"})
+
+
 @dataclass(frozen=True)
 class Unit:
     """One catalog entry as the checks see it."""
@@ -144,6 +150,19 @@ class Unit:
     @property
     def is_plural(self) -> bool:
         return self.msgid_plural is not None
+
+    @property
+    def credits(self) -> bool:
+        """Whether this is the translators' credits: a message whose translation is, by
+        convention, the translators' own names, addresses and pages, never the source's words
+        (GNOME's and Launchpad's ``translator-credits``, KDE's ``NAME OF TRANSLATORS`` and
+        ``EMAIL OF TRANSLATORS`` contexts, which Launchpad and Weblate fill in).
+
+        >>> info = CatalogInfo(locale="fr", file="fr.po")
+        >>> Unit("translator-credits", None, None, (), frozenset(), 1, False, info).credits
+        True
+        """
+        return self.msgid in CREDITS or self.msgctxt in CREDITS_CONTEXTS
 
     @cached_property
     def oversize(self) -> tuple[int, int] | None:
