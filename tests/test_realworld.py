@@ -48,10 +48,10 @@ PRECISION_TARGET = 0.95
 #: CI checks every fourth catalog of each dev project: 50,533 of its 150,937 entries, every
 #: project kept. Measured when the second held-out half joined the dev half (three
 #: interleaved rounds on the two shared cores, load average 2.5-5), this file took 25-30 s of
-#: CPU (1.16-1.33 times, median 1.33, the 19-21 s it took with every third catalog of the
-#: smaller dev half, 37,808 entries), against 28-32 s with every third (58,580 entries) and
-#: 21-25 s with every sixth (38,044). The whole half (1) is 93 s of checking alone under that
-#: load. ``OUTREACH_REALWORLD=all`` checks all of both halves.
+#: CPU, per-round ratio min 1.16 and median 1.33 to the 19-21 s it took with every third
+#: catalog of the smaller dev half (37,808 entries); every third catalog now (58,580 entries)
+#: took 28-32 s, every sixth (38,044) 21-25 s. The whole half (1) is 93 s of checking alone
+#: under that load. ``OUTREACH_REALWORLD=all`` checks all of both halves.
 CI_SAMPLE = 4
 
 
