@@ -221,7 +221,7 @@ HELD_OUT_ROUND = 3
 #: precision test expects the miss, strictly: when fixes bring the half to the target, the
 #: expectation fails and must go). None: no miss recorded. Round 2's was "held-out precision
 #: is 93% after fixes (59% when measured once): under 95%"; that half is development data now.
-HELD_OUT_SHORT: str | None = None
+HELD_OUT_SHORT: str | None = "held-out precision measured once is 67% (29 of 43 errors): under 95%"
 
 
 def _held_out_projects() -> set[str]:
@@ -254,8 +254,11 @@ def test_the_held_out_measure_is_recorded(judgments: dict[str, Any]) -> None:
     assert set(measure["projects"]) == _held_out_projects()
     assert measure["commit"] and measure["judged"] >= measure["real"] >= 0
     judged = [r for r in judgments["outreach"] if r.get("round") == HELD_OUT_ROUND]
-    assert 0 < len(judged) <= measure["judged"]  # a record judges every finding of its key
-    assert sum(r["verdict"] == "real" for r in judged) == measure["real"]
+    # the measure counts findings; a record judges every finding of its key (the four
+    # plural forms of one entry), so there are at most as many records, real and false
+    assert 0 < len(judged) <= measure["judged"]
+    real = sum(r["verdict"] == "real" for r in judged)
+    assert 0 < real <= measure["real"] and len(judged) - real <= measure["judged"] - measure["real"]
     assert all(r["half"] == "held-out" and r["severity"] == "error" for r in judged)
 
 
