@@ -106,7 +106,7 @@ def check_campaign(
     from outreach.sources import template_sources
 
     sources = template_sources(campaign, store)
-    judge = LanguageJudge(_Detections(store))
+    judge = LanguageJudge(_Detections(store), tables=store.shared())
     run = _Run(campaign, judge, StoredEntries(store, check_fingerprint(campaign, sources)), sources)
     _check_locales(run, wanted)
     if render and run.parsed:
@@ -362,7 +362,7 @@ def _profiles_for(run: _Run) -> None:
     from outreach.detect import _profiles, langdetect_code
 
     if any(langdetect_code(locale) for locale in run.campaign.locales):
-        _profiles()
+        _profiles(run.judge.tables)
 
 
 _FORKED_RUN: _Run | None = None
