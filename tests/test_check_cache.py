@@ -464,3 +464,25 @@ def test_the_plausibility_count_is_that_of_json_strings(value: object, nesting: 
     raw = text.encode("utf-8")
     rest, strings = re.subn(rb'"[^"\\]*(?:\\.[^"\\]*)*"', b"", raw)
     assert _json_shape(raw) == (strings, rest)
+
+
+def test_a_dense_part_of_a_namespace_is_never_parsed(tmp_path: Path) -> None:
+    """Entries and detections are kept in 16 files each: a crafted one (here of empty lists,
+    20 to 30 times its size once parsed) is looked at from 64 KiB and refused unparsed, so
+    the parts a run reads cost at most a few times their size together."""
+    from outreach.cache import _plausible
+
+    store = CheckCache.open(tmp_path, "campaign")
+    key = store.key("entry")
+    store.put("entries", key, [])
+    store.save()
+    crafted = b'{"schema":5,"values":{"k":[' + b"[]," * 30_000 + b"[]]}}"
+    assert len(crafted) > 1 << 16 and not _plausible(crafted)
+    for file in store.files("entries"):
+        path = store.path(file)
+        assert path is not None
+        path.write_bytes(crafted)
+    again = CheckCache.open(tmp_path, "campaign")
+    assert again.get("entries", key) is None
+    assert all(again.namespaces[f] == {} for f in again.files("entries") if f in again.namespaces)
+    assert again.dirty  # rewritten at the next save
