@@ -280,8 +280,13 @@ class CheckCache:
         >>> store.seal("entries", "ab", "[]") != store.seal("files", "ab", "[]")
         True
         """
+        return self._seal_bytes(namespace, key, text.encode("utf-8", "surrogatepass"))
+
+    def _seal_bytes(self, namespace: str, key: str, data: bytes) -> str:
+        """:meth:`seal` of the text whose UTF-8 is ``data`` (a large text is not copied)."""
         mac = self._sealer.copy()  # keyed once: a copy saves the key's block a value
-        mac.update(f"{namespace}\0{key}\0{text}".encode("utf-8", "surrogatepass"))
+        mac.update(f"{namespace}\0{key}\0".encode("utf-8", "surrogatepass"))
+        mac.update(data)
         return mac.hexdigest()
 
     @functools.cached_property
@@ -415,12 +420,13 @@ class CheckCache:
             raw = _read_regular(path, _MAX_BYTES)[1]
             head, _, body = raw.partition(b"\n")
             stored_key, _, mac = head.decode("ascii").partition(" ")
-            text = body.decode("utf-8")
+            if stored_key != key:
+                return None
+            if not hmac.compare_digest(mac, self._seal_bytes(namespace, key, body)):
+                return None
+            return body.decode("utf-8")  # strict: the bytes sealed are this text's UTF-8
         except (OSError, ValueError):  # missing, unreadable, not a regular file, too large
             return None
-        if stored_key != key or not hmac.compare_digest(mac, self.seal(namespace, key, text)):
-            return None
-        return text
 
     def write_blob(self, namespace: str, key: str, text: str) -> None:
         """Store ``text`` (a large table) whole in its own file, with ``key`` and the MAC of
