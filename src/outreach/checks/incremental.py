@@ -308,7 +308,8 @@ class Plan:
         """The findings of the unchanged blocks, at their new lines, and the catalog's."""
         found = [_load(s, locale, file, None) for s in self.record.catalog]
         for block, stored in self._kept():
-            found += [_load(s, locale, file, block.start) for s in stored[2]]
+            if stored[2]:  # most blocks have none
+                found += [_load(s, locale, file, block.start) for s in stored[2]]
         return found
 
     def lines(self, fresh: Sequence[Entry]) -> MsgidLines:
