@@ -107,9 +107,10 @@ _MISSING = object()
 #: The largest cache file read or written: one past it is ignored (and rewritten), never
 #: parsed -- JSON takes about 4.5 times its size in memory (a 230 MB file took 1 GB). The
 #: largest realistic cache measured, benchmarks/bench_check.py's campaign (3 catalogs x
-#: 5,000 entries) checked and compiled: ``.files.json`` 1.0 MB, ``.entries.json`` 1.6 MB,
-#: ``.detections.json`` 1.3 MB, ``.compiled.json`` 6.3 MB (2.1 MB a catalog): 64 MiB is ten
-#: times the largest (:data:`_MAX_ENTRIES` entries of ~110 bytes fit too). :meth:`CheckCache.save`
+#: 5,000 entries) checked and compiled: ``.files.json`` 1.0 MB, the entries 1.6 MB and the
+#: detections 1.3 MB (in 16 parts each, :data:`_SHARDS`), ``.compiled.json`` 6.3 MB (2.1 MB a
+#: catalog): 64 MiB is ten times the largest (:data:`_MAX_ENTRIES` entries of ~110 bytes fit
+#: too, in one namespace's parts together). :meth:`CheckCache.save`
 #: never writes a larger one: it keeps what the run used, or nothing.
 _MAX_BYTES = 64 << 20
 #: The secret is 32 bytes; a larger file is not one outreach made.
