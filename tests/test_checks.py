@@ -1367,3 +1367,62 @@ def test_the_translators_credits_name_their_own_pages(msgid: str, context: str |
     ]
     assert [(f[0], f[1]) for f in found] == [("urls", "warning"), ("mentions", "warning")]
     assert "https://launchpad.net/~jean" in found[0][2]
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "locale", "plural_forms", "severity", "says"),
+    [
+        # a form no number selects is never shown (Japanese has one form)
+        (
+            ("{n} child", "{n} children"),
+            ["{n} 人の子", "子供の数"],
+            "ja",
+            "nplurals=2; plural=0;",
+            "warning",
+            "never shown",
+        ),
+        # a word in angle brackets that labels an argument, translated to one naming an element
+        ("Events with Id containing <text>", "<data> を含むIDのイベント", "ja", None, None, ""),
+        (
+            "Events with Id containing <text>",
+            "<script> を含むIDのイベント",
+            "ja",
+            None,
+            "error",
+            "",
+        ),
+        # an example URL on a reserved domain, given a path
+        (
+            "eg. http://example.com (if blank)",
+            "z.B. http://example.com/video.mpeg (wenn leer)",
+            "de",
+            None,
+            "warning",
+            "reserved for examples",
+        ),
+        # an Arabic preposition joined to a domain the source names
+        ("Open on openstreetmap.org", "فتح بـopenstreetmap.org", "ar", None, "warning", "before"),
+        ("Open on openstreetmap.org", "فتح بـevil.org", "ar", None, "error", "mixes Arabic"),
+        # a fragment a language needs no word for
+        ("and ", "  ", "ko", None, "warning", "joined to others"),
+        ("More", " ", "ko", None, "error", "only white space"),
+    ],
+)
+def test_classes_of_the_third_held_out_half(
+    source: str | tuple[str, str],
+    translation: str | list[str],
+    locale: str,
+    plural_forms: str | None,
+    severity: str | None,
+    says: str,
+) -> None:
+    found = [
+        f
+        for f in check(source, translation, locale=locale, plural_forms=plural_forms)
+        if f[0] in {"placeholders", "html", "urls", "blank"}
+    ]
+    if severity is None:
+        assert found == []
+        return
+    assert found and found[0][1] == severity, found
+    assert says in found[0][2]

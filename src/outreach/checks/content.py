@@ -327,8 +327,10 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 yield problem(
                     unit,
                     index,
-                    f"link {glued} runs into the text after it (“{url}”): some apps would "
-                    "link all of it; put a space after the link",
+                    f"link {glued} runs into the text "
+                    f"{'after' if url.startswith(glued) else 'before'} it (“{url}”): some apps "
+                    "would link all of it; fine where the language joins the words so, "
+                    "otherwise put a space between",
                     "warning",
                 )
             elif host not in source_hosts and examples and _is_example(host):
@@ -487,6 +489,15 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "warning",
                 )
                 extra.remove(docs[0])
+            elif same_host and url in examples:  # not the campaign's own site
+                yield problem(
+                    unit,
+                    index,
+                    f"the source's example {url} is written {same_host[0]}, on the same domain "
+                    "reserved for examples (no one can own it): fine",
+                    "warning",
+                )
+                extra.remove(same_host[0])
             elif same_host:
                 yield problem(unit, index, f"link {url} was changed to {same_host[0]}")
                 extra.remove(same_host[0])
@@ -583,14 +594,31 @@ def _examples(source: str, own: str) -> list[str]:
 
 
 def _glued_host(url: str, hosts: set[str]) -> str | None:
-    """The link ``url`` begins with when what follows a host the source links is letters of
-    another script run into it (``testing@example.com와``, ``example.orgのサイト``)."""
+    """The link of the source in ``url`` when letters of another script run into it, after
+    it (``testing@example.com와``, ``example.orgのサイト``) or before it, as Arabic and Hebrew
+    join a one-letter preposition to the next word (``بـopenstreetmap.org``, ``בexample.org``).
+
+    >>> _glued_host("بـopenstreetmap.org", {"openstreetmap.org"})
+    'openstreetmap.org'
+    >>> _glued_host("بـevil.org", {"openstreetmap.org"}) is None
+    True
+    """
     if url.isascii():
         return None
     stripped = re.sub(r"[^\x00-\x7f]+$", "", url)
-    if stripped == url or not stripped or not url[len(stripped)].isalpha():
-        return None
-    return stripped if url_host(stripped) in hosts else None
+    if stripped != url and stripped and url[len(stripped)].isalpha():
+        return stripped if url_host(stripped) in hosts else None
+    head = _PROCLITIC.match(url)
+    if head is not None and head.end() < len(url):
+        rest = url[head.end() :]
+        if rest.isascii() and url_host(rest) in hosts:
+            return rest
+    return None
+
+
+#: Letters of Arabic or Hebrew (a tatweel too) joined to the word after them: a preposition
+#: or article written as a prefix.
+_PROCLITIC = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]{1,3}")
 
 
 #: A hyphen and a word that ends there (no dot after it: not the rest of a host name), as

@@ -338,15 +338,67 @@ def html(unit: Unit) -> Iterator[str | Problem]:
     act (``title=``, ``target=``), another tag of the source dropped or written a
     different number of times. A swap between equivalent tags (``<b>`` for ``<strong>``,
     ``<i>`` for ``<em>``) is no finding. Text in angle brackets that names no HTML element
-    (``<unused singular>``) is not markup.
+    (``<unused singular>``) is not markup, and neither is its translation where that is a
+    bare word that happens to name one (``<text>`` translated ``<data>``).
     """
     for index, text in unit.filled_forms():
         if "<" not in text and "<" not in unit.source_text:
             continue
-        source = _parse(unit.source_for(index))
-        have = _parse(text)
+        source_text = unit.source_for(index)
+        source = _parse(source_text)
+        labels = _labels(source_text) if "<" in text else 0
+        have = _parse(_as_labels(text, labels) if labels else text)
         for message, severity in _compare(source, have):
             yield problem(unit, index, message, severity)
+
+
+#: Elements that act even bare and unclosed: raw text that swallows what follows (a
+#: script, a title), links, media, forms, frames, document structure.
+_NEVER_LABELS = frozenset(
+    {"script", "style", "title", "textarea", "xmp", "iframe", "noscript", "noembed"}
+    | {"noframes", "plaintext", "template", "object", "embed", "a", "img", "form", "input"}
+    | {"button", "select", "option", "link", "meta", "base", "svg", "math", "video"}
+    | {"audio", "source", "frame", "frameset", "body", "html", "head", "image", "picture"}
+)
+
+
+def _labels(source: str) -> int:
+    """How many words in angle brackets ``source`` writes that are no markup (``<text>``,
+    ``<unused singular>``): labels a translator translates.
+
+    >>> _labels("Events with Id containing <text>"), _labels("<b>Bold</b> <name>")
+    (1, 1)
+    """
+    return sum(
+        1
+        for m in _TAG.finditer(source)
+        if not m.group(1) and not _is_markup(m.group(2).lower(), m.group(3))
+    )
+
+
+def _as_labels(text: str, labels: int) -> str:
+    """``text`` with up to ``labels`` bare, never-closed tags written as the labels they
+    translate (``<data>`` for the source's ``<text>``: a word that happens to name an
+    element), so that they are not read as markup; an element that acts bare (``<script>``,
+    ``<a>``, ``<title>``) stays markup.
+
+    >>> _as_labels("<data> を含むIDのイベント", 1)
+    '‹data› を含むIDのイベント'
+    >>> _as_labels("<script> x", 1), _as_labels("<b>x</b>", 1)
+    ('<script> x', '<b>x</b>')
+    """
+
+    def label(match: re.Match[str]) -> str:
+        nonlocal labels
+        tag = match.group(2).lower()
+        if labels <= 0 or match.group(1) or match.group(3) or tag in _NEVER_LABELS:
+            return match.group(0)
+        if re.search(rf"</{re.escape(tag)}\s*>", text, re.IGNORECASE):
+            return match.group(0)
+        labels -= 1
+        return f"‹{match.group(2)}›"
+
+    return _TAG.sub(label, text)
 
 
 def _swapped(source: _Markup, have: _Markup) -> tuple[Counter[str], Counter[str]]:

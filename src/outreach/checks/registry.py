@@ -151,6 +151,23 @@ class Unit:
     def is_plural(self) -> bool:
         return self.msgid_plural is not None
 
+    @cached_property
+    def unshown_forms(self) -> frozenset[int]:
+        """The plural forms of this entry that no whole number selects under the catalog's
+        ``Plural-Forms`` (``nplurals=2; plural=0`` never picks form 1): gettext never shows
+        them.
+
+        >>> from outreach.plurals import parse_plural_forms
+        >>> info = CatalogInfo(locale="ja", file="ja.po",
+        ...                    plural_forms=parse_plural_forms("nplurals=2; plural=0;"))
+        >>> Unit("a", "as", None, ("x", "y"), frozenset(), 1, False, info).unshown_forms
+        frozenset({1})
+        """
+        if self.msgid_plural is None:
+            return frozenset()
+        numbers = self.catalog.numbers_by_form
+        return frozenset(i for i in range(len(self.forms)) if i < len(numbers) and not numbers[i])
+
     @property
     def credits(self) -> bool:
         """Whether this is the translators' credits: a message whose translation is, by
