@@ -12,6 +12,9 @@ pays). The anchor is the interpreter
 starting and importing click, which every command pays. Contenders run in interleaved
 rounds, each process launched by GNU ``time`` (:mod:`harness`); the table gives min and
 median seconds, CPU, peak RSS and the min/median of the per-round ratio to ``import click``.
+Two floors run in the same rounds: a process that imports the libraries a rendering run
+uses (:data:`FLOORS`: Jinja2, Babel, and nh3 and css-inline for an email or ``regex`` for a
+post) and does nothing else, which no run that renders can beat.
 
 Target (issue 23): one post and one email each <= 2x ``import click``.
 
@@ -46,6 +49,14 @@ from harness import (
 
 POST = ("render", "share", "-l", "es", "-c", "x")
 EMAIL = ("render", "petition", "-l", "es", "-c", "email")
+#: The libraries a rendering run imports besides click (``-X importtime`` of each command,
+#: its output not recalled), imported and nothing else done: the floor of any run that
+#: renders with them, measured in the same rounds as the target's anchor.
+_RENDERING = "click, jinja2, markupsafe, idna, babel.core, babel.dates, babel.numbers, babel.lists"
+FLOORS = {
+    "floor: import what one email renders with": f"import {_RENDERING}, nh3, css_inline",
+    "floor: import what one X post renders with": f"import {_RENDERING}, regex",
+}
 
 
 def contenders(work: Path, before: Path | None) -> dict[str, Callable[[], Run]]:
@@ -55,6 +66,8 @@ def contenders(work: Path, before: Path | None) -> dict[str, Callable[[], Run]]:
     found["python -c 'import click'"] = lambda: measured(
         [sys.executable, "-c", "import click"], work, plain
     )
+    for floor, code in FLOORS.items():
+        found[floor] = lambda c=code: measured([sys.executable, "-c", c], work, plain)
     trees = [("", SRC)] + ([(" (before)", before)] if before else [])
     for label, src in trees:
         for name, args in (("one X post", POST), ("one email", EMAIL)):
