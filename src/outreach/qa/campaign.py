@@ -641,20 +641,24 @@ def parse_for_check(
         po = parse_po(data, path=file, locale=locale)
     except CatalogError as exc:
         return None, [Finding(label, file, exc.line, None, None, "syntax", "error", exc.message)]
-    return po, [
-        Finding(
-            label,
-            file,
-            line,
-            None,
-            None,
-            "syntax",
-            "warning",
-            f"this obsolete entry (#~) repeats the msgctxt and msgid of line {active}: "
-            "msgfmt refuses the file (duplicate message definition); delete the obsolete entry",
+    if not po.repeats:
+        return po, []
+    from outreach.pofile import iter_messages
+
+    # the entry repeated, named as any finding names its entry
+    keys: dict[int | None, tuple[str, str | None]] = {
+        m.lineno: (str(m.id[0] if m.pluralizable else m.id), m.context)
+        for m in iter_messages(po.catalog)
+    }
+    found = []
+    for line, active in po.repeats:
+        msgid, msgctxt = keys.get(active, (None, None))
+        message = (
+            f"this obsolete entry (#~) repeats the msgctxt and msgid of line {active}: msgfmt "
+            "refuses the file (duplicate message definition); delete the obsolete entry"
         )
-        for line, active in po.repeats
-    ]
+        found.append(Finding(label, file, line, msgid, msgctxt, "syntax", "warning", message))
+    return po, found
 
 
 # -- what the cache remembers ------------------------------------------------------------------
