@@ -305,7 +305,7 @@ def _scheme(value: str) -> str | None:
     return next((s for s in _BAD_SCHEMES if lowered.startswith(s)), None)
 
 
-@entry_check("html", "error", structural=True)
+@entry_check("html", "error", structural=True, trigger="[<]")
 def html(unit: Unit) -> Iterator[str | Problem]:
     """The source's tags kept and balanced; no tag, attribute, handler or script link more.
 
@@ -318,6 +318,8 @@ def html(unit: Unit) -> Iterator[str | Problem]:
     different number of times. A swap between equivalent tags (``<b>`` for ``<strong>``,
     ``<i>`` for ``<em>``) is no finding. Text in angle brackets that names no HTML element
     (``<unused singular>``) is not markup.
+
+    Precondition ``<``: a form is compared only when it or the source has one.
     """
     for index, text in unit.filled_forms():
         if "<" not in text and "<" not in unit.source_text:
@@ -398,12 +400,14 @@ def _repeats(tag: str, source: _Markup, have: _Markup) -> bool:
     return all((name, value) in given for t, name, value in have.attributes if t == tag)
 
 
-@entry_check("template-injection", "error", structural=True)
+@entry_check("template-injection", "error", structural=True, trigger="[{]")
 def template_injection(unit: Unit) -> Iterator[str]:
     """``{{``, ``{%`` or ``{#`` that the source lacks.
 
     Errors (a danger): template syntax a translation adds could run if the string were ever
     rendered as a template.
+
+    Precondition ``{``: each token starts with one.
     """
     for token in ("{{", "{%", "{#"):
         if token not in unit.source_text and any(token in form for form in unit.forms):
@@ -419,7 +423,7 @@ _LINE_BREAKS = "\r\n\v\f\x85\u2028\u2029"
 _ENCODED_WORD = re.compile(r"=\?[^?\s]{1,40}\?[bBqQ]\?[^?\s]*\?=")
 
 
-@entry_check("header-injection", "error", structural=True)
+@entry_check("header-injection", "error", structural=True, trigger=f"[{_LINE_BREAKS}=]")
 def header_injection(unit: Unit) -> Iterator[str]:
     """A line break, or an RFC 2047 encoded-word, in a string used as an email header.
 
@@ -429,6 +433,8 @@ def header_injection(unit: Unit) -> Iterator[str]:
     no subject needs one.
 
     Errors (a danger): a line break or an encoded-word can end or hide a mail header.
+
+    Precondition: a line break or ``=`` (each encoded-word starts with ``=?``).
     """
     if unit.msgctxt not in HEADER_CONTEXTS:
         return

@@ -67,7 +67,7 @@ def _code_spans(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str,
     return options, commands, tuple(s for s in spans if s)
 
 
-@entry_check("code", "error")
+@entry_check("code", "error", trigger="[-$`<]")
 def code(unit: Unit) -> Iterator[str | Problem]:
     """A command line, an option or code of the source not kept verbatim.
 
@@ -76,6 +76,9 @@ def code(unit: Unit) -> Iterator[str | Problem]:
     changed: a reader copies them. Warning (a judgement): code in backticks or ``<code>``
     changed, which is sometimes a label or an example a translator should translate. One
     cause, one finding: code that holds a lost option is not reported again.
+
+    Precondition ``-``, ``$``, a backtick or ``<``: an option, a command line and a code span
+    of the source each start with one of them.
     """
     for index, text in unit.filled_forms():
         options, commands, spans = _code_spans(unit.source_for(index))
@@ -234,13 +237,16 @@ def _as_written(numbers: frozenset[int]) -> frozenset[str]:
     return frozenset(str(n) for n in numbers)
 
 
-@entry_check("numbers", "warning")
+@entry_check("numbers", "warning", trigger=r"\d")
 def numbers(unit: Unit) -> Iterator[str | Problem]:
     """A number in the translation that the source does not have (added, or changed).
 
     A warning: numbers are sometimes rightly localised (a 12-hour time written as 17 h, a
     date written another way), which only a reader can judge. A plural form's own numbers
     ("1 book" for the one-form) and the source's spelled-out numbers ("one") are fine.
+
+    Precondition: a digit (``\\d``, as the check looks for them), without which a form says
+    no number.
     """
     for index, text in unit.filled_forms():
         if _DIGIT.search(text) is None:  # no number at all: the common case
