@@ -196,8 +196,19 @@ def _value(written: str) -> str:
     >>> _value("300 000"), _value("٣٠٠٬٠٠٠"), _value("３００"), _value("07")
     ('300000', '300000', '300', '7')
     """
-    digits = "".join(str(unicodedata.decimal(c)) for c in written if c.isdecimal())
+    if written.isascii():  # the common case, in C: an ASCII decimal is one of 0-9
+        digits = _NOT_ASCII_DIGITS.sub("", written)
+    else:
+        digits = "".join(str(unicodedata.decimal(c)) for c in written if c.isdecimal())
     return digits.lstrip("0") or "0"
+
+
+_NOT_ASCII_DIGITS = re.compile(r"[^0-9]+")
+#: What separates two numbers in a run :data:`_NUMBER` finds: a comma or space followed by
+#: other than 3 digits ("1, 2 and 3"); and what separates a source number's parts ("1.5").
+_BETWEEN_NUMBERS = re.compile(r"[,\s\u00a0\u202f\u2009](?!\d{3}(?!\d))")
+_NOT_DIGITS = re.compile(r"\D+")
+_LOWER_WORD = re.compile(r"[a-z]+")
 
 
 #: Any decimal digit: ``\d`` is Unicode category Nd, as :meth:`str.isdecimal` (the same on
@@ -215,13 +226,13 @@ def _values(text: str, source: bool) -> frozenset[str]:
     for match in _NUMBER.finditer(prose):
         # "1, 2 and 3" is three numbers: a comma or space followed by other than 3 digits
         # separates numbers, not groups
-        for part in re.split(r"[,\s\u00a0\u202f\u2009](?!\d{3}(?!\d))", match.group()):
+        for part in _BETWEEN_NUMBERS.split(match.group()):
             if part:
                 found.add(_value(part))
                 if source:  # "1.5" may be written "1,5" or as its parts
-                    found.update(_value(p) for p in re.split(r"\D+", part) if p)
+                    found.update(_value(p) for p in _NOT_DIGITS.split(part) if p)
     if source:
-        for word in _WORDS.keys() & set(re.findall(r"[a-z]+", prose.lower())):
+        for word in _WORDS.keys() & set(_LOWER_WORD.findall(prose.lower())):
             found.update(_WORDS[word])
     return frozenset(found)
 
