@@ -100,7 +100,7 @@ test-latest: $(NODE_STAMP)
 	$(LATEST)/bin/python tools/lock_drift.py $(LOCKDIR)/runtime.txt $(PURPOSES:%=$(LOCKDIR)/%.txt)
 	$(call suite,$(LATEST)/bin)
 
-## corpus: fetch the real-world corpus's wheels (both halves, ~135 MB) into the cache (the
+## corpus: fetch the real-world corpus's wheels (both halves, ~230 MB) into the cache (the
 ## installed half comes with the corpus lock)
 corpus: $(VENV)/.installed-corpus
 	$(BIN)/python tests/realworld/fetch.py

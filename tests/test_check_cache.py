@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from conftest import edit_po, po_path, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_checks_cli import SPANISH
 
 from outreach.cache import CheckCache
@@ -44,9 +46,21 @@ def _cache_files(root: Path | None = None) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.suffix == ".json")
 
 
+def _kind(path: Path) -> str:
+    """The kind of value a cache file holds: ``<campaign>.<kind>[.<part>].json``."""
+    return path.name.split(".")[1]
+
+
 def _cache_file(kind: str, root: Path | None = None) -> Path:
     (path,) = [p for p in _cache_files(root) if p.name.endswith(f".{kind}.json")]
     return path
+
+
+def _cache_parts(kind: str, root: Path | None = None) -> list[Path]:
+    """The files of a kind of value: entries and detections are kept in up to 16 parts."""
+    found = [p for p in _cache_files(root) if _kind(p) == kind]
+    assert found, kind
+    return found
 
 
 def test_warm_cache_gives_the_same_report_and_one_edit_rechecks_one_entry(
@@ -55,9 +69,10 @@ def test_warm_cache_gives_the_same_report_and_one_edit_rechecks_one_entry(
     campaign = load_campaign(translated)
     cold = check_campaign(campaign)
     assert not (translated / ".outreach-cache").exists()  # nothing in the campaign
-    files = _cache_files()  # one campaign: one file per kind of value
-    assert [p.name.split(".")[1] for p in files] == ["detections", "entries", "files"]
+    files = _cache_files()  # one campaign: its files of three kinds of value
+    assert sorted({_kind(p) for p in files}) == ["detections", "entries", "files"]
     assert len({p.name.split(".")[0] for p in files}) == 1
+    assert all(len(p.name.split(".")) == 4 for p in files if _kind(p) != "files")  # parts
     total = cold.entries["checked"]
     assert total >= 10 and cold.entries["cached"] == 0
     warm = check_campaign(campaign)
@@ -90,14 +105,14 @@ def test_a_forged_entry_in_the_cache_directory_matches_nothing(translated: Path)
     (the key is a MAC) are never found: the bad entry is checked and reported."""
     campaign = load_campaign(translated)
     check_campaign(campaign)
-    path = _cache_file("entries")
-    document = json.loads(path.read_text())
     import hashlib
 
-    for material in ("es\0Watch the film\0" + EVIL, EVIL):
-        fake = hashlib.sha256(material.encode()).hexdigest()
-        document["values"][fake] = []
-    path.write_text(json.dumps(document))
+    for path in _cache_parts("entries"):
+        document = json.loads(path.read_text())
+        for material in ("es\0Watch the film\0" + EVIL, EVIL):
+            fake = hashlib.sha256(material.encode()).hexdigest()
+            document["values"][fake] = []
+        path.write_text(json.dumps(document))
     edit_po(po_path(translated, "es"), {"Watch the film": EVIL})
     report = check_campaign(campaign)
     assert any(f.check == "urls" and f.severity == "error" for f in report.findings)
@@ -109,8 +124,10 @@ def test_a_cache_from_another_machine_matches_nothing(translated: Path, tmp_path
     check_campaign(campaign, cache_dir=elsewhere)
     here = tmp_path / "this-machine"
     check_campaign(campaign, cache_dir=here)  # creates this machine's secret
-    for kind in ("files", "entries", "detections"):  # the other machine's values, all "clean"
-        _cache_file(kind, here).write_bytes(_cache_file(kind, elsewhere).read_bytes())
+    for path in _cache_files(here):
+        path.unlink()
+    for path in _cache_files(elsewhere):  # the other machine's values, all "clean"
+        (here / path.name).write_bytes(path.read_bytes())
     report = check_campaign(campaign, cache_dir=here)
     assert report.entries["cached"] == 0
 
@@ -131,13 +148,16 @@ def test_a_rewritten_value_is_ignored_and_rebuilt(translated: Path, namespace: s
     check_campaign(campaign)
     for kind in ("files", "entries"):  # what is read before the namespace under attack
         if kind != namespace:
-            _cache_file(kind).unlink()
-    path = _cache_file(namespace)
-    document = json.loads(path.read_text(encoding="utf-8"))
-    assert document["schema"] == 5 and document["values"]
-    for key, (mac, _) in document["values"].items():
-        document["values"][key] = [mac, json.dumps(FORGED[namespace], separators=(",", ":"))]
-    path.write_text(json.dumps(document), encoding="utf-8")
+            for path in _cache_parts(kind):
+                path.unlink()
+    parts = _cache_parts(namespace)
+    for path in parts:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        assert document["schema"] == 5 and document["values"]
+        for key, (mac, _) in document["values"].items():
+            forged = json.dumps(FORGED[namespace], separators=(",", ":"))
+            document["values"][key] = [mac, forged]
+        path.write_text(json.dumps(document), encoding="utf-8")
     report = check_campaign(campaign)
     assert report.findings == expected.findings
     if namespace == "entries":  # the clean entries' values were [] already: still genuine
@@ -145,7 +165,9 @@ def test_a_rewritten_value_is_ignored_and_rebuilt(translated: Path, namespace: s
     if namespace == "detections":
         assert report.detection["cached"] == 0
         assert report.detection["consistent"] + report.detection["langdetect"] > 0
-    rebuilt = json.loads(path.read_text(encoding="utf-8"))["values"]
+    rebuilt = {}
+    for path in parts:
+        rebuilt.update(json.loads(path.read_text(encoding="utf-8"))["values"])
     store = CheckCache.of(campaign)  # every value stored now is sealed, the forged ones anew
     assert all(mac == store.seal(namespace, key, text) for key, (mac, text) in rebuilt.items())
     assert any(json.loads(text) != FORGED[namespace] for _, text in rebuilt.values())
@@ -296,17 +318,23 @@ def test_new_cache_directories_and_files_are_the_users_alone(
     umask = os.umask(0)
     try:
         check_campaign(campaign, cache_dir=root)
-        os.chmod(_cache_file("entries", root), 0o644)
+        files = _cache_files(root)
+        assert {p.name: p.stat().st_mode & 0o777 for p in files} == dict.fromkeys(
+            (p.name for p in files), 0o600
+        )
+        before = {p.name: p.stat().st_ino for p in files}
+        for path in _cache_parts("entries", root):
+            os.chmod(path, 0o644)
         edit_po(po_path(translated, "es"), {"Watch the film": EVIL})
-        check_campaign(campaign, cache_dir=root)  # rewrites the entries
+        check_campaign(campaign, cache_dir=root)  # rewrites the edited entry's part
     finally:
         os.umask(umask)
     assert root.stat().st_mode & 0o777 == 0o700
     assert (root / "secret").stat().st_mode & 0o777 == 0o600
-    files = _cache_files(root)
-    assert len(files) == 3
-    assert {p.name: p.stat().st_mode & 0o777 for p in files} == dict.fromkeys(
-        (p.name for p in files), 0o600
+    replaced = [p for p in _cache_files(root) if before.get(p.name) != p.stat().st_ino]
+    assert any(_kind(p) == "entries" for p in replaced)
+    assert {p.name: p.stat().st_mode & 0o777 for p in replaced} == dict.fromkeys(
+        (p.name for p in replaced), 0o600
     )
 
 
@@ -394,20 +422,67 @@ def test_no_cache_file_is_written_past_the_size_cap(
     store = CheckCache.open(tmp_path, "campaign")
     old = [store.key("old", n) for n in range(20)]
     for key in old:
-        store.put("entries", key, ["x" * 40])
+        store.put("files", key, ["x" * 40])
     store.save()
-    path = store.path("entries")
+    path = store.path("files")
     assert path is not None and 3000 < path.stat().st_size <= 4000
     again = CheckCache.open(tmp_path, "campaign")
     new = [again.key("new", n) for n in range(10)]
     for key in new:
-        again.put("entries", key, ["y" * 40])
+        again.put("files", key, ["y" * 40])
     again.save()  # 30 values do not fit: the 10 this run used do
     assert path.stat().st_size <= 4000
     kept = CheckCache.open(tmp_path, "campaign")
-    assert [kept.get("entries", key) for key in new] == [["y" * 40]] * 10
-    assert all(kept.get("entries", key) is None for key in old)
+    assert [kept.get("files", key) for key in new] == [["y" * 40]] * 10
+    assert all(kept.get("files", key) is None for key in old)
     huge = CheckCache.open(tmp_path, "campaign")
-    huge.put("entries", huge.key("huge"), ["z" * 5000])
+    huge.put("files", huge.key("huge"), ["z" * 5000])
     huge.save()  # even what this run used does not fit: nothing
     assert json.loads(path.read_bytes()) == {"schema": 5, "values": {}}
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='ab"\\[]{}:,\n\u00e9'),
+    lambda children: st.lists(children) | st.dictionaries(st.text(alphabet='a"\\[{'), children),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES, st.integers(min_value=0, max_value=3))
+def test_the_plausibility_count_is_that_of_json_strings(value: object, nesting: int) -> None:
+    """cache._json_shape counts strings and what lies outside them with byte operations; a
+    JSON string pattern (the reference, as the check first was) gives the same counts, for
+    texts of JSON that hold JSON texts (as every cache file does), however nested."""
+    import re
+
+    from outreach.cache import _json_shape
+
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for _ in range(nesting):
+        text = json.dumps(["m" * 32, text], ensure_ascii=False)
+    raw = text.encode("utf-8")
+    rest, strings = re.subn(rb'"[^"\\]*(?:\\.[^"\\]*)*"', b"", raw)
+    assert _json_shape(raw) == (strings, rest)
+
+
+def test_a_dense_part_of_a_namespace_is_never_parsed(tmp_path: Path) -> None:
+    """Entries and detections are kept in 16 files each: a crafted one (here of empty lists,
+    20 to 30 times its size once parsed) is looked at from 64 KiB and refused unparsed, so
+    the parts a run reads cost at most a few times their size together."""
+    from outreach.cache import _plausible
+
+    store = CheckCache.open(tmp_path, "campaign")
+    key = store.key("entry")
+    store.put("entries", key, [])
+    store.save()
+    crafted = b'{"schema":5,"values":{"k":[' + b"[]," * 30_000 + b"[]]}}"
+    assert len(crafted) > 1 << 16 and not _plausible(crafted)
+    for file in store.files("entries"):
+        path = store.path(file)
+        assert path is not None
+        path.write_bytes(crafted)
+    again = CheckCache.open(tmp_path, "campaign")
+    assert again.get("entries", key) is None
+    assert all(again.namespaces[f] == {} for f in again.files("entries") if f in again.namespaces)
+    assert again.dirty  # rewritten at the next save

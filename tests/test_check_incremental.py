@@ -147,3 +147,53 @@ def test_blocks_are_the_runs_of_lines_with_text(lines: list[str]) -> None:
     assert covered == {n for n, line in enumerate(data.split(b"\n"), 1) if line.strip()}
     starts = [block.start for block in blocks]
     assert all(b - a >= 2 for a, b in itertools.pairwise(starts))  # a blank line between
+
+
+def _repeat_of(text: str, msgid: str) -> str:
+    """``text`` with an obsolete entry that repeats ``msgid`` appended."""
+    return text.rstrip("\n") + f'\n\n#~ msgid "{msgid}"\n#~ msgstr "ancien"\n'
+
+
+def _repeats(report: CheckReport) -> list[tuple[int | None, str]]:
+    return [(f.line, f.severity) for f in report.findings if "obsolete entry" in f.message]
+
+
+def test_an_obsolete_repeat_is_a_warning_at_its_line_after_any_edit(tmp_path: Path) -> None:
+    """msgfmt refuses an obsolete entry that repeats an active one: a warning at the obsolete
+    entry, kept at the right line however the file is edited around it, and gone once the
+    active entry is."""
+    root, cache = _corpus(tmp_path), tmp_path / "cache"
+    path = _po(root, "fr")
+    text = _repeat_of(path.read_text(encoding="utf-8"), "Watch the film")
+    path.write_text(text, encoding="utf-8")
+    first = _check(root, cache)
+    line = text.split("\n").index('#~ msgid "Watch the film"') + 1
+    assert _repeats(first) == [(line, "warning")]
+    # an entry above grows by two lines: the warning moves with it
+    grown = text.replace('msgstr "Se désabonner"', 'msgstr ""\n"Se "\n"désabonner"', 1)
+    path.write_text(grown, encoding="utf-8")
+    again = _check(root, cache)
+    _same(again, _check(root, None))
+    assert _repeats(again) == [(line + 2, "warning")]
+    # the active entry goes: so does the warning
+    gone = grown.replace('msgid "Watch the film"\nmsgstr "Regarder le film"\n\n', "", 1)
+    assert gone != grown
+    path.write_text(gone, encoding="utf-8")
+    after = _check(root, cache)
+    _same(after, _check(root, None))
+    assert _repeats(after) == []
+    # and comes back when an active entry takes its msgid again
+    path.write_text(gone + '\nmsgid "Watch the film"\nmsgstr "Voir le film"\n', encoding="utf-8")
+    back = _check(root, cache)
+    _same(back, _check(root, None))
+    assert len(_repeats(back)) == 1
+
+
+def test_an_obsolete_repeat_added_by_an_edit_is_found(tmp_path: Path) -> None:
+    root, cache = _corpus(tmp_path), tmp_path / "cache"
+    _check(root, cache)
+    path = _po(root, "fr")
+    path.write_text(_repeat_of(path.read_text(encoding="utf-8"), "Video"), encoding="utf-8")
+    again = _check(root, cache)
+    _same(again, _check(root, None))
+    assert [s for _, s in _repeats(again)] == ["warning"]

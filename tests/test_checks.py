@@ -383,6 +383,60 @@ def test_urls(translation: str, message: str) -> None:
     assert found == [("urls", "error", message)]
 
 
+@pytest.mark.parametrize(
+    ("source", "translation", "severity", "says"),
+    [
+        # the same page written another way: a judgement
+        ("See http://mysite.org/docs", "Voir https://mysite.org/docs", "warning", "https for http"),
+        ("See https://mysite.org/docs", "Voir https://www.mysite.org/docs", "warning", "www."),
+        ("See https://mysite.org/docs", "Voir https://mysite.org/docs/", "warning", "slash"),
+        # https made http: anyone on the way can read and change the page
+        ("See https://mysite.org/docs", "Voir http://mysite.org/docs", "error", "changed to"),
+        # the site's host for the translator's language, the same page
+        (
+            "See https://en.wikipedia.org/wiki/Sochi",
+            "Voir https://fr.wikipedia.org/wiki/Sochi",
+            "warning",
+            "host for the translation's language (fr)",
+        ),
+        (
+            "See https://support.mysite.org/kb",
+            "Voir https://fr.support.mysite.org/kb",
+            "warning",
+            "host for the translation's language",
+        ),
+        # ... another page there: on a shared host, someone else's
+        (
+            "Give at https://en.gofund.test-site.org/f/ours",
+            "Donnez sur https://fr.gofund.test-site.org/f/theirs",
+            "error",
+            "changed to",
+        ),
+        # another language's host, or another label: another site
+        (
+            "See https://en.wikipedia.org/wiki/Sochi",
+            "Voir https://de.wikipedia.org/wiki/Sochi",
+            "error",
+            "hijack",
+        ),
+        (
+            "See https://support.mysite.org/kb",
+            "Voir https://evil.support.mysite.org/kb",
+            "error",
+            "hijack",
+        ),
+        # a domain in prose left out: the wording may name the site another way
+        ("Visit mysite.org for more", "Visitez notre site", "warning", "the source names"),
+    ],
+)
+def test_urls_same_page_or_site_variants(
+    source: str, translation: str, severity: str, says: str
+) -> None:
+    found = [f for f in check(source, translation, locale="fr") if f[0] == "urls"]
+    assert [f[1] for f in found] == [severity], found
+    assert says in found[0][2]
+
+
 def test_urls_kept_with_local_punctuation_are_fine() -> None:
     source = "Read it at https://example.org/love. Write to team@example.org!"
     translation = "Léelo en https://example.org/love… ¡Escríbenos a team@example.org!"
@@ -1203,6 +1257,175 @@ def test_markup_that_can_act_stays_an_error() -> None:
         assert ("html", "error") in [f[:2] for f in check("Use this", translation)], translation
     found = check("Use this", 'Usa <span style="display:none">esto</span>')
     assert ("html", "error") in [f[:2] for f in found]
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "flags", "locale", "expected"),
+    [
+        # printf's argument numbers reorder a c-format string, as msgfmt -c allows
+        ("%s of %s", "%2$s sur %1$s", ("c-format",), "fr", []),
+        ("%'d files", "%'d fichiers", ("c-format",), "fr", []),
+        (
+            "%s of %d",
+            "%2$s sur %1$d",
+            ("c-format",),
+            "fr",
+            [
+                ("placeholders", "error", "argument 1 is %s in the source, %d in the translation"),
+                ("placeholders", "error", "argument 2 is %d in the source, %s in the translation"),
+            ],
+        ),
+        (
+            "%lu files",
+            "%d fichiers",
+            ("c-format",),
+            "fr",
+            [("placeholders", "error", "argument 1 is %lu in the source, %d in the translation")],
+        ),
+        (
+            "%s of %d",
+            "%s sur %d %s",
+            ("c-format",),
+            "fr",
+            [("placeholders", "error", "argument 3 (%s) is not in the source, which passes 2")],
+        ),
+        # a percent sign in prose is no directive: the string is never formatted
+        ("50% off", "50 % de réduction", (), "fr", []),
+        ("100% done", "100 % fait", ("python-format",), "fr", []),
+        # an option touched by the words of a language written without spaces
+        ("Use --verbose for details", "詳細は--verboseを使用", (), "ja", []),
+        # an attribute that does not act is a warning; one that acts, an error
+        (
+            'Read <a href="%(url)s">this</a>',
+            'Lisez <a href="%(url)s" target="_blank">ceci</a>',
+            ("python-format",),
+            "fr",
+            [
+                (
+                    "html",
+                    "warning",
+                    "attribute target= on <a> is not in the source (it changes nothing a "
+                    "reader is sent to: fine if intended)",
+                )
+            ],
+        ),
+        (
+            'Read <a href="%(url)s">this</a>',
+            'Lisez <a class="x" href="%(url)s">ceci</a>',
+            ("python-format",),
+            "fr",
+            [("html", "error", "attribute class= on <a> is not in the source")],
+        ),
+        # a file name on a top-level domain, localised
+        (
+            "Save as backup.zip",
+            "Enregistrer sous sauvegarde.zip",
+            (),
+            "fr",
+            [
+                (
+                    "urls",
+                    "warning",
+                    "sauvegarde.zip takes the place of backup.zip, a file name on a top-level "
+                    "domain (.zip): fine as a file name, but X, Bluesky and some mail clients "
+                    "would link it to that website",
+                )
+            ],
+        ),
+    ],
+)
+def test_formats_and_forms_real_catalogs_use(
+    source: str, translation: str, flags: tuple[str, ...], locale: str, expected: Found
+) -> None:
+    found = [
+        f
+        for f in check(source, translation, locale=locale, flags=flags)
+        if f[0] in {"placeholders", "code", "html", "urls"}
+    ]
+    assert found == expected
+
+
+def test_a_c_format_flag_does_not_hide_a_python_placeholder() -> None:
+    """The flag is the translator's text: a source with ``%(url)s`` is read as Python."""
+    found = check("Sign: %(url)s", "Firma", flags=("c-format",))
+    assert ("placeholders", "error", "placeholder %(url)s is missing from the translation") in found
+
+
+@pytest.mark.parametrize(
+    ("msgid", "context"), [("translator-credits", None), ("Your emails", "EMAIL OF TRANSLATORS")]
+)
+def test_the_translators_credits_name_their_own_pages(msgid: str, context: str | None) -> None:
+    """Launchpad, Weblate and GNOME fill the credits with the translators' names, addresses
+    and pages: one warning each for links and handles, never a hijack error."""
+    credits = (
+        "Launchpad Contributions:\n  Jean https://launchpad.net/~jean\n  <marie@example.fr> @mariex"
+    )
+    found = [
+        f
+        for f in check(msgid, credits, locale="fr", context=context)
+        if f[0] in {"urls", "mentions"}
+    ]
+    assert [(f[0], f[1]) for f in found] == [("urls", "warning"), ("mentions", "warning")]
+    assert "https://launchpad.net/~jean" in found[0][2]
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "locale", "plural_forms", "severity", "says"),
+    [
+        # a form no number selects is never shown (Japanese has one form)
+        (
+            ("{n} child", "{n} children"),
+            ["{n} 人の子", "子供の数"],
+            "ja",
+            "nplurals=2; plural=0;",
+            "warning",
+            "never shown",
+        ),
+        # a word in angle brackets that labels an argument, translated to one naming an element
+        ("Events with Id containing <text>", "<data> を含むIDのイベント", "ja", None, None, ""),
+        (
+            "Events with Id containing <text>",
+            "<script> を含むIDのイベント",
+            "ja",
+            None,
+            "error",
+            "",
+        ),
+        # an example URL on a reserved domain, given a path
+        (
+            "eg. http://example.com (if blank)",
+            "z.B. http://example.com/video.mpeg (wenn leer)",
+            "de",
+            None,
+            "warning",
+            "reserved for examples",
+        ),
+        # an Arabic preposition joined to a domain the source names
+        ("Open on openstreetmap.org", "فتح بـopenstreetmap.org", "ar", None, "warning", "before"),
+        ("Open on openstreetmap.org", "فتح بـevil.org", "ar", None, "error", "mixes Arabic"),
+        # a fragment a language needs no word for
+        ("and ", "  ", "ko", None, "warning", "joined to others"),
+        ("More", " ", "ko", None, "error", "only white space"),
+    ],
+)
+def test_classes_of_the_third_held_out_half(
+    source: str | tuple[str, str],
+    translation: str | list[str],
+    locale: str,
+    plural_forms: str | None,
+    severity: str | None,
+    says: str,
+) -> None:
+    found = [
+        f
+        for f in check(source, translation, locale=locale, plural_forms=plural_forms)
+        if f[0] in {"placeholders", "html", "urls", "blank"}
+    ]
+    if severity is None:
+        assert found == []
+        return
+    assert found and found[0][1] == severity, found
+    assert says in found[0][2]
 
 
 def test_what_the_invisible_check_looks_for_is_unprintable_but_five_characters() -> None:

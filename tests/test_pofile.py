@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gettext
 import io
+import os
 import shutil
 import struct
 import subprocess
@@ -556,3 +557,46 @@ def test_a_po_without_a_creation_date_compiles_to_the_same_bytes() -> None:
     translations = gettext.GNUTranslations(io.BytesIO(first))
     assert translations.gettext("Sign") == "Firma"
     assert "pot-creation-date" not in translations.info()
+
+
+_REPEATS = (
+    'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: fr\\n"\n\n'
+    'msgid "Hello"\nmsgstr "Bonjour"\n\n'
+    'msgctxt "button"\nmsgid ""\n"Sign "\n"now"\nmsgstr "Signer"\n\n'
+    '#~ msgid "Hello"\n#~ msgstr "Salut"\n\n'
+    '#~ msgctxt "button"\n#~ msgid ""\n#~ "Sign "\n#~ "now"\n#~ msgstr "Signez"\n\n'
+    '#~ msgctxt "link"\n#~ msgid "Hello"\n#~ msgstr "Coucou"\n\n'
+    '#~ msgid "Gone"\n#~ msgstr "Parti"\n'
+)
+
+
+def test_an_obsolete_entry_repeating_an_active_one_is_noted_at_msgfmts_lines() -> None:
+    """msgfmt refuses a file whose obsolete entry has an active entry's msgctxt and msgid
+    (even written over several lines); another context or msgid is no repeat."""
+    po = parse_po(_REPEATS.encode(), path="fr.po")
+    assert po.repeats == ((15, 6), (19, 10))
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU msgfmt is not installed")
+def test_repeats_are_what_msgfmt_refuses(tmp_path: Path) -> None:
+    path = tmp_path / "fr.po"
+    path.write_text(_REPEATS, encoding="utf-8")
+    done = subprocess.run(
+        ["msgfmt", "-c", "-o", os.devnull, str(path)], capture_output=True, text=True, check=False
+    )
+    refused = [
+        int(line.split(":")[1])
+        for line in done.stderr.splitlines()
+        if line.endswith("duplicate message definition...")
+    ]
+    assert done.returncode != 0
+    assert refused == [line for line, _ in parse_po(_REPEATS.encode(), path="fr.po").repeats]
+
+
+def test_a_tab_between_keyword_and_string_reads_as_msgfmt_reads_it() -> None:
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    spaced = parse_po((header + 'msgid "tab"\nmsgstr "onglet"\n').encode(), path="fr.po")
+    tabbed = parse_po((header + 'msgid\t"tab"\nmsgstr \t "onglet"\n').encode(), path="fr.po")
+    assert [(m.id, m.string, m.lineno) for m in tabbed.catalog] == [
+        (m.id, m.string, m.lineno) for m in spaced.catalog
+    ]

@@ -4,15 +4,18 @@ The corpus (``tests/realworld/manifest.toml``) is split by project into two halv
 
 * ``dev``: what the checks were tuned on. Django, Wagtail, Wagtail Localize, django-allauth
   and Plone (installed by the ``corpus`` extra), django CMS, Kiwi TCMS, Postorius,
-  django-countries, Flask-AppBuilder and django-import-export, and the first held-out half of
-  issue 19 (django-oscar, pretix, HyperKitty, django-filer, Spyder and Sphinx), which became
-  development data once it had been measured and its false classes fixed (wheels fetched
-  from PyPI). CI runs a third of its catalogs, every project kept (:func:`corpus.sample`:
-  the whole half takes about three times as long); ``OUTREACH_REALWORLD=all`` runs all.
-* ``held-out``: pretalx, OpenStack Horizon, WTForms, django-debug-toolbar, I Hate Money,
-  Calibre-Web, Fava and the JupyterLab language packs: chosen from their file lists and
-  catalog headers, never looked at while tuning, measured once at the end. It runs, whole,
-  when ``OUTREACH_REALWORLD=all`` (``make test-realworld``) or ``=held-out`` (that half only).
+  django-countries, Flask-AppBuilder and django-import-export, and issue 19's first two
+  held-out halves, which became development data once each had been measured and its false
+  classes fixed: django-oscar, pretix, HyperKitty, django-filer, Spyder and Sphinx (round 1);
+  pretalx, OpenStack Horizon, WTForms, django-debug-toolbar, I Hate Money, Calibre-Web, Fava
+  and the JupyterLab language packs (round 2) (wheels and source distributions fetched from
+  PyPI). CI runs a sample of its catalogs, every project kept (:data:`CI_SAMPLE`,
+  :func:`corpus.sample`); ``OUTREACH_REALWORLD=all`` runs all.
+* ``held-out``: issue 19's third held-out half, CKAN, Deluge, duplicity, Gramps, Nicotine+,
+  Flask-Admin, the Read the Docs Sphinx theme and Indico: chosen from their file lists and
+  catalog headers, never looked at while tuning, to be measured once at the end (round 3).
+  It runs, whole, only when ``OUTREACH_REALWORLD=held-out`` (that half only) or ``=all``
+  (``make test-realworld``) asks for it: a run of it is its one measure.
 
 The wheels are fetched on first use into ``~/.cache/outreach/realworld`` (or
 ``$OUTREACH_REALWORLD_CACHE``), checked against the manifest's sha256; without network the
@@ -22,7 +25,10 @@ message, which change with the checks), plus the real defects no tool reported.
 
 * a new error finding without a judgment fails, printing what a judge needs to read;
 * outreach's errors must be real defects at least 95% of the time, on each half;
-* every real defect outreach reported must still be reported, errors as errors (recall kept).
+* every real defect outreach reported must still be reported, errors as errors (recall kept);
+* the held-out half's one measure is recorded in ``judgments.json``'s ``measures`` (with
+  ``"round": 3``) and matches the records judged at it; until it is, the held-out precision
+  test fails saying so (:func:`test_precision_of_errors_meets_the_target`).
 
 ``benchmarks/realworld_report.py`` prints the same numbers next to pofilter's and msgfmt's.
 """
@@ -39,11 +45,14 @@ import pytest
 from realworld import corpus as C
 
 PRECISION_TARGET = 0.95
-#: CI checks every third catalog of each dev project: 37,808 of its 109,658 entries, every
-#: project kept. On the two-core development machine this file then takes 15-17 s when it is
-#: quiet and 36 s under load (load average 8), against 33-36 s quiet and about 100 s loaded
-#: for the whole half (1 for every catalog). ``OUTREACH_REALWORLD=all`` checks all of both.
-CI_SAMPLE = 3
+#: CI checks every fourth catalog of each dev project: 50,533 of its 150,937 entries, every
+#: project kept. Measured when the second held-out half joined the dev half (three
+#: interleaved rounds on the two shared cores, load average 2.5-5), this file took 25-30 s of
+#: CPU, per-round ratio min 1.16 and median 1.33 to the 19-21 s it took with every third
+#: catalog of the smaller dev half (37,808 entries); every third catalog now (58,580 entries)
+#: took 28-32 s, every sixth (38,044) 21-25 s. The whole half (1) is 93 s of checking alone
+#: under that load. ``OUTREACH_REALWORLD=all`` checks all of both halves.
+CI_SAMPLE = 4
 
 
 def _wanted() -> str:
@@ -57,7 +66,9 @@ def _halves() -> list[Any]:
             half,
             marks=()
             if wanted == "all" or half == wanted
-            else pytest.mark.skip(reason=f"the {half} half runs with OUTREACH_REALWORLD=all"),
+            else pytest.mark.skip(
+                reason=f"the {half} half runs with OUTREACH_REALWORLD={half} (or =all)"
+            ),
         )
         for half in C.HALVES
     ]
@@ -96,8 +107,8 @@ def test_the_corpus_is_real_catalogs_of_the_size_ci_can_afford(built: C.Corpus, 
     locales = {cat.locale.split("_")[0] for cat in built.catalogs}
     assert {"ar", "ja", "ko", "ru", "zh", "fa", "he"} & locales >= {"ja", "ru", "zh"}
     whole = len(built.catalogs) == len(C.catalogs(halves=(half,)))
-    sizes = {"dev": (100_000, 120_000), "held-out": (38_000, 45_000)}
-    low, high = sizes[half] if whole else (30_000, 45_000)  # CI's sample of the dev half
+    sizes = {"dev": (145_000, 160_000), "held-out": (30_000, 40_000)}
+    low, high = sizes[half] if whole else (45_000, 56_000)  # CI's sample of the dev half
     assert low <= built.translated <= high
     assert all(path.read_bytes() == built.files[path].source.read_bytes() for path in built.files)
 
@@ -117,9 +128,11 @@ def test_the_two_halves_are_split_by_project() -> None:
     assert all(platforms[name] >= 2 for name in ("Weblate", "Transifex", "Crowdin")), platforms
     held_out = [p for p in data["package"] if p["half"] == "held-out"]
     projects = {p["name"].split("-language-pack-")[0] for p in held_out}
-    assert len(projects) >= 6, projects
+    assert len(projects) >= 8, projects
     languages = {c["locale"].split("_")[0] for p in held_out for c in p["catalog"]}
     assert {"ar", "ja", "zh", "ko", "ru", "hi"} <= languages and {"fa", "he"} <= languages
+    platforms = Counter(p["translations"].split(" ")[0] for p in held_out)
+    assert {"Weblate", "Transifex", "Crowdin", "Launchpad"} <= set(platforms), platforms
 
 
 def test_judgments_are_well_formed(judgments: dict[str, list[dict[str, object]]]) -> None:
@@ -199,33 +212,101 @@ def test_known_losses_say_why(judgments: dict[str, Any]) -> None:
             assert record["verdict"] == "real" and len(str(record["known_loss"])) > 40, record
 
 
-#: Issue 19's second held-out half (pretalx, Horizon, WTForms, django-debug-toolbar, I Hate
-#: Money, Calibre-Web, Fava, the JupyterLab language packs), measured once after tuning on
-#: the dev half: 13 real errors of 22 (59%). Fixing three of its false classes in general
-#: (a host in capitals, a trailing slash, a domain joined to a German noun or left out of
-#: the prose) gives 13 of 14 (93%), no longer a held-out figure; the one left is kobo.com
-#: named for "Kobo Store", a host the source does not name, which stays an error by the
-#: severity principle. Under the target: said here rather than hidden. When the held-out
-#: half meets the target, this strict expectation fails and must go.
-HELD_OUT_SHORT = "held-out precision is 93% after fixes (59% when measured once): under 95%"
+#: The round of issue 19's held-out half in the manifest now: its one measure is the record
+#: of ``judgments.json``'s ``measures`` with ``"half": "held-out"`` and this ``round``, and the
+#: errors judged at it are the ``outreach`` records with the same ``round``.
+HELD_OUT_ROUND = 3
+
+#: Why the held-out half misses the precision target, once its measure says it does (then the
+#: precision test expects the miss, strictly: when fixes bring the half to the target, the
+#: expectation fails and must go). None: no miss recorded. Round 2's was "held-out precision
+#: is 93% after fixes (59% when measured once): under 95%"; that half is development data now.
+#: Round 3's measure (at 3cc5186) was 67% (29 of 43 errors); the fixes of its false classes
+#: that followed bring the half to 28 of 28, which is no longer a held-out figure.
+HELD_OUT_SHORT: str | None = None
+
+
+def _held_out_projects() -> set[str]:
+    data = tomllib.loads(C.MANIFEST.read_text(encoding="utf-8"))
+    return {p["name"] for p in data["package"] if p["half"] == "held-out"}
+
+
+def _held_out_measure(judgments: dict[str, Any]) -> dict[str, Any] | None:
+    """The one measure of the manifest's held-out half (round :data:`HELD_OUT_ROUND`), or
+    None while it is not recorded."""
+    found = [
+        m
+        for m in judgments["measures"]
+        if m["half"] == "held-out" and m.get("round") == HELD_OUT_ROUND
+    ]
+    assert len(found) <= 1, f"one measure of round {HELD_OUT_ROUND}, not {len(found)}"
+    return found[0] if found else None
 
 
 def test_the_held_out_measure_is_recorded(judgments: dict[str, Any]) -> None:
-    """The one measure of the held-out half as it is now, in ``judgments.json``, matches
-    the records judged at it (``round`` 2)."""
-    (last,) = [m for m in judgments["measures"] if m["half"] == "held-out" and "commit" in m]
-    judged = [r for r in judgments["outreach"] if r.get("round") == 2]
-    assert (last["judged"], last["real"]) == (22, 13)
-    assert sum(r["verdict"] == "real" for r in judged) == last["real"]
+    """The one measure of the held-out half as it is now, in ``judgments.json``, names the
+    manifest's held-out projects and matches the records judged at it (``round`` 3). Skips
+    while the half is not measured: CI never measures it."""
+    measure = _held_out_measure(judgments)
+    if measure is None:
+        pytest.skip(
+            f"the held-out half (round {HELD_OUT_ROUND}) is not measured yet: "
+            "OUTREACH_REALWORLD=held-out, judge every error, record the measure"
+        )
+    assert set(measure["projects"]) == _held_out_projects()
+    assert measure["commit"] and measure["judged"] >= measure["real"] >= 0
+    judged = [r for r in judgments["outreach"] if r.get("round") == HELD_OUT_ROUND]
+    # the measure counts findings; a record judges every finding of its key (the four
+    # plural forms of one entry), so there are at most as many records, real and false
+    assert 0 < len(judged) <= measure["judged"]
+    real = sum(r["verdict"] == "real" for r in judged)
+    assert 0 < real <= measure["real"] and len(judged) - real <= measure["judged"] - measure["real"]
     assert all(r["half"] == "held-out" and r["severity"] == "error" for r in judged)
 
 
+def test_the_held_out_half_is_unseen_until_its_measure(judgments: dict[str, Any]) -> None:
+    """No judgment names a held-out project but those of its measure (``round`` 3) and,
+    once it is recorded, those made after it (``after_measure``): nothing on the held-out
+    half was judged, so looked at, before its measure."""
+    held_out, measured = _held_out_projects(), _held_out_measure(judgments) is not None
+    early = [
+        (section, r["package"], r.get("locale"), r.get("msgid"))
+        for section in (*C.TOOLS, "defects")
+        for r in judgments[section]
+        if r["package"] in held_out and r.get("round") != HELD_OUT_ROUND
+        if not (measured and r.get("after_measure"))
+    ]
+    assert not early, f"judged on the held-out half before its measure: {early}"
+
+
+def test_the_second_held_out_measure_is_kept(judgments: dict[str, Any]) -> None:
+    """Round 2's measure (pretalx to the JupyterLab language packs, at cd0b8c7) and the
+    records judged at it stay as they were: 13 real errors of 22 (59%)."""
+    (second,) = [m for m in judgments["measures"] if m.get("commit") == "cd0b8c7"]
+    judged = [r for r in judgments["outreach"] if r.get("round") == 2]
+    assert (second["judged"], second["real"]) == (22, 13)
+    assert sum(r["verdict"] == "real" for r in judged) == second["real"]
+    assert all(r["half"] == "held-out" and r["severity"] == "error" for r in judged)
+    assert not {r["package"] for r in judged} & _held_out_projects()
+
+
 def test_precision_of_errors_meets_the_target(
-    run: C.Run, judgments: dict[str, object], half: str, request: pytest.FixtureRequest
+    run: C.Run, judgments: dict[str, Any], half: str, request: pytest.FixtureRequest
 ) -> None:
-    if half == "held-out":
-        request.applymarker(pytest.mark.xfail(reason=HELD_OUT_SHORT, strict=True))
     result = C.score(C.counted(run.hits, "outreach"), judgments, "outreach")
+    if half == "held-out":
+        if _held_out_measure(judgments) is None:
+            pytest.fail(
+                f"the held-out half (round {HELD_OUT_ROUND}) has no measure in "
+                f"{C.JUDGMENTS.name} yet: this run is its one measure. outreach reported "
+                f"{result.findings} errors ({result.judged} judged). Judge every one "
+                f'(records with "round": {HELD_OUT_ROUND}, "half": "held-out"), add '
+                f'{{"half": "held-out", "round": {HELD_OUT_ROUND}, "projects": [...], '
+                '"commit": ..., "judged": ..., "real": ...} to "measures", and set '
+                "HELD_OUT_SHORT if it is under the target"
+            )
+        if HELD_OUT_SHORT is not None:
+            request.applymarker(pytest.mark.xfail(reason=HELD_OUT_SHORT, strict=True))
     assert result.judged, "no judged error findings"
     precision = result.precision or 0.0
     classes = "\n".join(

@@ -26,11 +26,15 @@ Nothing here imports langdetect until a text is actually detected.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import json
 import math
+import os
 import re
-from collections.abc import Collection, Iterable
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -114,24 +118,32 @@ def langdetect_version() -> str:
 class _Profiles:
     """langdetect's profiles, and a deterministic scorer over them.
 
-    The scorer reads the profile files itself (the 55 JSON files load in a quarter of the
-    time langdetect's factory takes to index them) and computes each n-gram's row of
+    The scorer needs, for each n-gram of a text, its count in every language's profile and
+    each profile's n-gram totals (``n_words``), and computes an n-gram's row of
     per-language probabilities on first use, exactly as langdetect's factory would
-    (``count / n_words[n - 1]``). langdetect's own factory is loaded only when a text has
-    to be handed to langdetect.
+    (``count / n_words[n - 1]``). The counts come from one of two sources, which give the
+    same numbers (tests/test_detect_table.py compares every n-gram of every profile):
+
+    * langdetect's profile files, read as JSON (:meth:`from_files`: 55 files, 2.2 MB, about
+      0.1 s of CPU, most of it making their 184,000 n-grams into dicts);
+    * a *table* of them (:func:`_table`: one line of counts per n-gram, in sorted order,
+      looked up by bisection), which a small run keeps in the check cache's shared store
+      (:func:`_profiles`) and a later one reads in a few milliseconds: a string and a split,
+      no dict of every n-gram. A re-check that scores a few edited strings then does not
+      pay for the JSON.
+
+    langdetect's own factory is loaded only when a text has to be handed to langdetect.
     """
 
-    def __init__(self) -> None:
-        import langdetect
+    def __init__(
+        self, langs: list[str], totals: list[list[int]], counts: Callable[[str], list[int]]
+    ) -> None:
         from langdetect.utils.ngram import NGram
 
-        directory = Path(langdetect.__file__).parent / "profiles"
-        self.langs: list[str] = []
-        self.tables: list[tuple[dict[str, int], list[int]]] = []
-        for path in sorted(directory.iterdir()):
-            profile = json.loads(path.read_text(encoding="utf-8"))
-            self.langs.append(str(profile["name"]))
-            self.tables.append((profile["freq"], profile["n_words"]))
+        self.langs = langs
+        self.totals = totals
+        #: an n-gram's count in each language's profile (0 where it has none)
+        self.counts = counts
         self.index = {lang: i for i, lang in enumerate(self.langs)}
         self.rows: dict[str, tuple[float, ...]] = {}
         self.words: dict[str, tuple[float, ...]] = {}
@@ -187,12 +199,49 @@ class _Profiles:
         row: tuple[float, ...] = ()
         if gram.strip():
             size = len(gram) - 1
-            probabilities = [freq.get(gram, 0) / total[size] for freq, total in self.tables]
+            probabilities = [
+                count / total[size]
+                for count, total in zip(self.counts(gram), self.totals, strict=True)
+            ]
             if any(probabilities):
                 weight = self.weight
                 row = tuple(math.log(weight + p) for p in probabilities)
         self.rows[gram] = row
         return row
+
+    @classmethod
+    def from_files(cls) -> _Profiles:
+        """The scorer over langdetect's profile files."""
+        langs, totals, freqs = _read_profiles()
+
+        def counts(gram: str) -> list[int]:
+            return [freq.get(gram, 0) for freq in freqs]
+
+        return cls(langs, totals, counts)
+
+    @classmethod
+    def from_table(cls, table: str) -> _Profiles:
+        """The scorer over a table :func:`_table` made (:class:`ValueError` if ``table`` is
+        not one)."""
+        lines = table.split("\n")
+        if len(lines) < 3 or lines[0] != _TABLE_FORMAT or len(lines) % 2 == 0:
+            raise ValueError("not a profile table")
+        langs = lines[1].split("\t")
+        totals = [[int(n) for n in field.split(",")] for field in lines[2].split("\t")]
+        if len(totals) != len(langs) or any(len(total) != 3 for total in totals):
+            raise ValueError("not a profile table")
+        grams, rows, width = lines[3::2], lines[4::2], len(langs)
+
+        def counts(gram: str) -> list[int]:
+            found = [0] * width
+            index = bisect_left(grams, gram)
+            if index < len(grams) and grams[index] == gram:
+                for pair in rows[index].split(","):
+                    lang, _, count = pair.partition(":")
+                    found[int(lang)] = int(count)
+            return found
+
+        return cls(langs, totals, counts)
 
     def detect(self, text: str, seeds: tuple[int, ...] = (0,)) -> Candidates:
         """langdetect, seeded: the candidates it reports (probability > 0.1).
@@ -221,9 +270,123 @@ class _Profiles:
         return tuple(sorted(lowest.items(), key=lambda item: (-item[1], item[0])))
 
 
-@functools.cache
-def _profiles() -> _Profiles:
-    return _Profiles()
+#: The first line of a profile table (:func:`_table`): a new layout gets a new one.
+_TABLE_FORMAT = "outreach langdetect table 1"
+#: A run that scores at most this many strings keeps langdetect's profiles as a table
+#: (:func:`_profiles`): for it, reading the JSON is most of the cost.
+TABLE_RUN = 256
+
+
+class BlobStore(Protocol):
+    """Where a large derived table is kept (:class:`outreach.cache.CheckCache`)."""
+
+    def read_blob(self, namespace: str, key: str) -> str | None: ...
+
+    def write_blob(self, namespace: str, key: str, text: str) -> None: ...
+
+
+_LOADED: list[_Profiles] = []
+
+
+def _profiles(store: BlobStore | None = None, *, keep: bool = False) -> _Profiles:
+    """langdetect's profiles as a scorer, once a process: from the table ``store`` keeps
+    under :func:`_profile_key`, else from langdetect's files -- and, with ``keep`` (a run
+    that scores a few strings), made into a table and kept in ``store`` for the next run.
+    A large run does not make one: it would cost it more (about 0.15 s of CPU to sort the
+    n-grams) than reading the table would save it (about 0.08 s)."""
+    if _LOADED:
+        return _LOADED[0]
+    key = _profile_key() if store is not None else None
+    profiles = None
+    if store is not None and key is not None:
+        text = store.read_blob("langdetect", key)
+        if text is not None:
+            with contextlib.suppress(ValueError):  # a table of another layout: made again
+                profiles = _Profiles.from_table(text)
+        if profiles is None and keep:
+            text = _table()
+            store.write_blob("langdetect", key, text)
+            profiles = _Profiles.from_table(text)
+    if profiles is None:
+        profiles = _Profiles.from_files()
+    _LOADED.append(profiles)
+    return profiles
+
+
+def _profile_directory() -> Path | None:
+    from importlib.util import find_spec
+
+    spec = find_spec("langdetect")
+    if spec is None or not spec.origin:
+        return None
+    return Path(spec.origin).parent / "profiles"
+
+
+def _profile_key() -> str | None:
+    """A digest of what a profile table is made of: the table's layout, langdetect's
+    version, and each profile file's path, size and modification time (``None`` when they
+    cannot be listed: nothing is kept). A reinstalled or edited profile is a new key."""
+    directory = _profile_directory()
+    if directory is None:
+        return None
+    parts = [_TABLE_FORMAT, langdetect_version(), str(directory)]
+    try:
+        with os.scandir(directory) as listing:
+            for entry in sorted(listing, key=lambda e: e.name):
+                info = entry.stat(follow_symlinks=True)
+                parts.append(f"{entry.name}\0{info.st_size}\0{info.st_mtime_ns}")
+    except OSError:
+        return None
+    material = "\n".join(parts).encode("utf-8", "surrogateescape")
+    return hashlib.sha256(material).hexdigest()
+
+
+def _read_profiles() -> tuple[list[str], list[list[int]], list[dict[str, int]]]:
+    """langdetect's profiles, from its files: the languages, each one's n-gram totals
+    (``n_words``) and counts (``freq``), in the order of the files' names."""
+    import langdetect
+
+    directory = Path(langdetect.__file__).parent / "profiles"
+    langs, totals, freqs = [], [], []
+    for path in sorted(directory.iterdir()):
+        profile = json.loads(path.read_text(encoding="utf-8"))
+        langs.append(str(profile["name"]))
+        totals.append(list(profile["n_words"]))
+        freqs.append(profile["freq"])
+    return langs, totals, freqs
+
+
+def _table() -> str:
+    """langdetect's profiles as one text: the layout's line, the languages and their n-gram
+    totals (joined by tabs), then for each n-gram, in sorted order, a line with it and a
+    line of its counts, ``language index:count`` joined by commas. An n-gram is 1 to 3
+    characters and never a line end (:class:`ValueError` if a profile had one).
+
+    >>> lines = _table().splitlines()
+    >>> lines[0], lines[1].split()[:3], len(lines[1].split())
+    ('outreach langdetect table 1', ['af', 'ar', 'bg'], 55)
+    """
+    langs, totals, freqs = _read_profiles()
+    rows: dict[str, list[str]] = {}
+    for index, freq in enumerate(freqs):
+        tag = f"{index}:"
+        pairs = [f"{tag}{int(count)}" for count in freq.values()]
+        for gram, pair in zip(freq, pairs, strict=True):
+            found = rows.get(gram)
+            if found is None:
+                rows[gram] = [pair]
+            else:
+                found.append(pair)
+    if any("\n" in gram for gram in rows):
+        raise ValueError("an n-gram with a line end: not a profile this table can hold")
+    lines = [
+        _TABLE_FORMAT,
+        "\t".join(langs),
+        "\t".join(",".join(str(int(n)) for n in total) for total in totals),
+    ]
+    for gram in sorted(rows):
+        lines += (gram, ",".join(rows[gram]))
+    return "\n".join(lines)
 
 
 def detect_languages(text: str, *, top: int = 3) -> list[tuple[str, float]]:
@@ -265,6 +428,8 @@ class LanguageJudge:
 
     cache: DetectionStore | None = None
     margin: float = 20.0
+    #: where langdetect's profiles are kept as a table (see :class:`_Profiles`)
+    tables: BlobStore | None = None
     counts: dict[str, int] = field(
         default_factory=lambda: {"cached": 0, "consistent": 0, "langdetect": 0}
     )
@@ -287,7 +452,7 @@ class LanguageJudge:
                 pending.append(sample)
         if not pending:
             return results
-        profiles = _profiles()
+        profiles = _profiles(self.tables, keep=len(pending) <= TABLE_RUN)
         group = [profiles.index[c] for c in language_group(code) if c in profiles.index]
         for sample in pending:
             scores = profiles.scores(sample)

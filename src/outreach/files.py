@@ -332,12 +332,15 @@ def atomic_writer(
     inside: str | os.PathLike[str] | None = None,
     buffering: int = -1,
     mode: int | None = None,
+    durable: bool = True,
 ) -> Iterator[BinaryIO]:
     """Yield a binary stream that replaces ``path`` only if the block finishes (with a
     buffer of ``buffering`` bytes, as :func:`open`'s).
 
-    The data goes to a temporary file in the same directory, is flushed to disk, and is
-    renamed over ``path``; on any exception the temporary file is removed and ``path`` is
+    The data goes to a temporary file in the same directory, is flushed to disk (unless
+    ``durable`` is false: derived data, such as the check cache, that a crash may leave
+    empty or torn and that is then rebuilt; about 5 ms a file saved), and is renamed over
+    ``path``; on any exception the temporary file is removed and ``path`` is
     left as it was. A new file gets the mode ``open()`` would give it (0666 less the
     umask); a replaced file keeps its mode. With ``mode`` (the check cache's 0600) the file
     has exactly that mode, from its creation on (never wider in between), whatever the
@@ -359,7 +362,8 @@ def atomic_writer(
         with os.fdopen(fd, "wb", buffering=buffering) as stream:
             yield stream
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         if mode is not None:
             os.chmod(tmp_name, mode)
         else:
@@ -406,9 +410,10 @@ def atomic_write_bytes(
     *,
     inside: str | os.PathLike[str] | None = None,
     mode: int | None = None,
+    durable: bool = True,
 ) -> None:
     """Write ``data`` to ``path`` atomically (see :func:`atomic_writer`)."""
-    with atomic_writer(path, inside=inside, mode=mode) as stream:
+    with atomic_writer(path, inside=inside, mode=mode, durable=durable) as stream:
         stream.write(data)
 
 

@@ -225,10 +225,12 @@ def formula_problems(forms: PluralForms, language: str | None = None) -> list[st
     """Why ``forms`` cannot work, one sentence each (empty when it works).
 
     Broken: an index at or above ``nplurals`` (or below 0) for some number, a division by
-    zero, a form that no whole number selects. A form that only fractions reach (as in
-    Transifex's CLDR formulas, ``n % 1 != 0``) is fine: gettext never passes a fraction,
-    and such a form is simply never shown. A formula in real use for ``language`` is never
-    broken by that rule.
+    zero, a form that no whole number selects -- unless the forms numbers do select are the
+    language's own, as CLDR has them (``nplurals=2; plural=0`` in Japanese, which has one
+    form: every number gets the right text; form 1 is only never shown). A form that only
+    fractions reach (as in Transifex's CLDR formulas, ``n % 1 != 0``) is fine: gettext never
+    passes a fraction, and such a form is simply never shown. A formula in real use for
+    ``language`` is never broken by that rule.
     """
     function = forms.function
     for n in SAMPLE:
@@ -246,11 +248,26 @@ def formula_problems(forms: PluralForms, language: str | None = None) -> list[st
         return []
     if language is not None and known_source(forms, language) is not None:
         return []
+    if language is not None and _cldr_known(language) and not cldr_disagreements(forms, language):
+        # the forms numbers reach are the language's own (Japanese: one form for every
+        # number): the unreached one is never shown, and the header check says so
+        return []
     shown = ", ".join(map(str, unused))
     return [
         f"no number selects form {shown} of nplurals={forms.nplurals}; plural="
         f"{forms.expression} (a typo in the formula, or nplurals is too high?)"
     ]
+
+
+def _cldr_known(locale: str) -> bool:
+    """Whether Babel has CLDR's plural rule for ``locale``."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
 
 
 def _fraction_test(expression: str) -> bool:

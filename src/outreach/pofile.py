@@ -72,6 +72,10 @@ _PREFIX = r"(?:#~\s*\|?|#\|)?\s*"
 _KEYWORD_LINE = re.compile(
     rf"^{_PREFIX}(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+({_STRING})\s*$"
 )
+#: A keyword and the white space before its string, when that holds a tab (``msgid\t"a"``).
+_KEYWORD_TAB = re.compile(
+    r'^(\s*(?:#~\s*)?(?:msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?))[ \t]*\t[ \t]*(?=")'
+)
 _CONTINUATION = re.compile(rf"^{_PREFIX}{_STRING}\s*$")
 _PLAIN_STRING = re.compile(_STRING)
 
@@ -115,6 +119,8 @@ class _Scan:
     errors: list[tuple[int, str]] = field(default_factory=list)
     entries: dict[int, EntryLines] = field(default_factory=dict)
     header: RawHeader | None = None
+    #: ``(line of an obsolete entry, line of the active entry with its msgctxt and msgid)``
+    repeats: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _scan(lines: list[str]) -> _Scan:
@@ -123,6 +129,12 @@ def _scan(lines: list[str]) -> _Scan:
     Checks what msgfmt checks first: every line is a comment, a keyword with one complete
     C string, or a continuation string; a msgid is followed by its msgstr; no msgctxt and
     msgid pair is defined twice (Babel would keep one of the two translations silently).
+    An obsolete entry (``#~``) with the msgctxt and msgid of an active one is not an error
+    here (Babel, polib and gettext's runtime ignore it), but msgfmt refuses the file: it is
+    noted in :attr:`_Scan.repeats`.
+
+    >>> _scan(['msgid "a"', 'msgstr "b"', '', '#~ msgid ""', '#~ "a"', '#~ msgstr "c"']).repeats
+    [(4, 1)]
     """
     from babel.messages.pofile import unescape
 
@@ -130,6 +142,7 @@ def _scan(lines: list[str]) -> _Scan:
     pending_msgid: int | None = None  # line of a msgid still waiting for its msgstr
     last_keyword: str | None = None
     seen: dict[tuple[str | None, str], int] = {}  # (msgctxt, msgid) as written -> line
+    obsolete: dict[tuple[str | None, str], int] = {}  # the same, of obsolete entries
     context: list[str] | None = None  # the current entry's msgctxt and msgid strings
     msgid: list[str] = []
     collecting: list[str] | None = None
@@ -188,6 +201,9 @@ def _scan(lines: list[str]) -> _Scan:
                             entry_fuzzy_line,
                         )
                         in_header = True
+                elif pending_msgid is not None:
+                    key = ("".join(context) if context is not None else None, "".join(msgid))
+                    obsolete.setdefault(key, pending_msgid)
                 if current is not None:
                     current[1][int(match.group(2)) if indexed else None] = number
                 pending_msgid = None
@@ -219,6 +235,8 @@ def _scan(lines: list[str]) -> _Scan:
         if _CONTINUATION.match(line):
             if last_keyword is None:
                 scan.errors.append((number, "a string that continues nothing"))
+            elif collecting is not None and line.startswith("#~") and line[2:3] != "|":
+                collecting.append(line[line.index('"') + 1 : -1])
             continue
         if line.startswith('"') or re.match(r"^(?:#~\s*)?msg", line):
             scan.errors.append(
@@ -230,6 +248,7 @@ def _scan(lines: list[str]) -> _Scan:
         scan.entries[current[0]] = EntryLines(current[0], current[1], current[2])
     if pending_msgid is not None:
         scan.errors.append((pending_msgid, "msgid has no msgstr"))
+    scan.repeats = [(line, seen[key]) for key, line in obsolete.items() if key in seen]
     return scan
 
 
@@ -276,13 +295,17 @@ class PoFile:
     when that parses, otherwise the language's usual one (:func:`outreach.plurals.
     default_plural_forms`); ``header`` holds the header fields as written, with their
     lines, and what outreach had to do to read them (:mod:`outreach.poheader`);
-    ``entries`` the lines of every entry, by its msgid line.
+    ``entries`` the lines of every entry, by its msgid line; ``repeats`` the obsolete
+    entries that repeat an active one.
     """
 
     catalog: Catalog
     path: str
     header: PoHeader
     entries: Mapping[int, EntryLines]
+    #: ``(line, line of the active entry it repeats)`` of each obsolete entry (``#~``) that
+    #: has the msgctxt and msgid of an active one: msgfmt refuses such a file
+    repeats: tuple[tuple[int, int], ...] = ()
 
     @property
     def plural_forms(self) -> PluralForms:
@@ -334,6 +357,8 @@ def parse_po(
     if "#~ #" in text or "#~#" in text:  # an obsolete entry's comments: Babel refuses them,
         # msgfmt reads them; they say nothing a check uses (the line numbers stay)
         lines = ["#" if re.match(r"\s*#~\s*#(?![|~])", line) else line for line in lines]
+    if "\t" in text:  # msgfmt reads a tab between a keyword and its string; Babel does not
+        lines = [_KEYWORD_TAB.sub(r"\1 ", line) if "\t" in line else line for line in lines]
     previous: dict[int, list[str]] = {}
     if _PREVIOUS_LINE.search(text):
         lines, previous = _split_previous(lines)
@@ -357,7 +382,7 @@ def parse_po(
             forms = list(message_forms(entry))
             count = max(where.written_forms, 1)
             entry.string = tuple(forms[:count] + [""] * (count - len(forms)))
-    return PoFile(catalog, path, header, scan.entries)
+    return PoFile(catalog, path, header, scan.entries, tuple(scan.repeats))
 
 
 #: The charsets a catalog may declare: GNU gettext's portable ones (``po-charset.c``) that

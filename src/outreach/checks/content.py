@@ -21,8 +21,9 @@ the source does not have is reported as a possible hijack.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
 from outreach.placeholders import fill
@@ -288,14 +289,21 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     name) is reported even where the rest matches.
 
     Errors (a danger, or certain): a link to a host the source does not link to (a possible
-    hijack), a look-alike host, a link of the source missing or changed. Warnings
+    hijack), a look-alike host, a link of the source missing or changed. In the translators'
+    credits (``translator-credits``: :attr:`~outreach.checks.registry.Unit.credits`), links
+    and addresses are the translators' own: one warning. Warnings
     (judgements): an example address or domain localised (``jdoe@example.com`` in help
     text), or left out (the source's example is on a domain reserved for examples, which
     leads nowhere), a link on a site the source links to, a link run into the text after it,
     a link changed to the same site's pages in the translation's language
-    (``/pt_BR/master``: :func:`_locale_added`), or with a trailing slash added or dropped,
-    a domain named in prose left out where the translation links that site. Hosts are
-    compared in any letter case (``Pretalx.com`` is ``pretalx.com``).
+    (``/pt_BR/master``: :func:`_locale_added`) or to the same page on the site's host for
+    that language (``fr.wikipedia.org``: :func:`_language_host`), the same page written
+    another way (a trailing slash or ``www.`` added or dropped, ``http`` made ``https``:
+    :func:`_same_page`), a domain named in prose (``pretalx.com``, no scheme or path) left
+    out: the wording may name the site another way. Hosts are compared in any letter case
+    (``Pretalx.com`` is ``pretalx.com``). Another page of a site the source links stays an
+    error (on a shared host it is another account's: ``/f/someone-else``), as does
+    ``https`` made ``http``.
 
     Precondition ``.``, ``:`` or ``@``, in the texts as written or filled, or their NFKC
     forms: every link the finders find has one (``://``, ``www.``, ``mailto:``, an address's
@@ -303,6 +311,9 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     with no link in the source or the translation, as written or filled, nothing is
     reported.
     """
+    if unit.credits:
+        yield from _credited(unit, [u for _, text in unit.filled_forms() for u in _links(text)])
+        return
     source_text = unit.source_text
     source_hosts = {url_host(u) for u in _links(unit.shown(source_text)) + _links(source_text)}
     source_hosts.add(url_host(unit.catalog.url))  # the campaign's own site is no hijack
@@ -313,6 +324,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         on_x = x_links(text)
         have_anywhere = set(have) | set(on_x)
         reported: set[str] = set()
+        renamed: set[str] = set()
         examples = _examples(source, url_host(unit.catalog.url))
         replaced = [e for e in examples if e not in have]  # a localised example's place
         for url in dict.fromkeys(have + on_x + shown + x_links(unit.shown(text))):
@@ -324,8 +336,10 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 yield problem(
                     unit,
                     index,
-                    f"link {glued} runs into the text after it (“{url}”): some apps would "
-                    "link all of it; put a space after the link",
+                    f"link {glued} runs into the text "
+                    f"{'after' if url.startswith(glued) else 'before'} it (“{url}”): some apps "
+                    "would link all of it; fine where the language joins the words so, "
+                    "otherwise put a space between",
                     "warning",
                 )
             elif host not in source_hosts and examples and _is_example(host):
@@ -346,6 +360,23 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     f"{url} takes the place of the source's example ({', '.join(replaced)}) "
                     f"but is on {host}, a real domain: keep an example domain (example.com), "
                     "which no one can own",
+                    "warning",
+                )
+            elif host not in source_hosts and _language_host(
+                host, source_hosts, unit.catalog.locale
+            ):
+                continue  # the site's pages in the translation's language: paired below
+            elif host not in source_hosts and (
+                named := _file_name_for(url, [u for u in want if u not in renamed], have)
+            ):
+                reported.add(host)
+                renamed.add(named)  # one file name for one of the source's
+                yield problem(
+                    unit,
+                    index,
+                    f"{url} takes the place of {named}, a file name on a top-level domain "
+                    f"(.{named.rsplit('.', 1)[1].lower()}): fine as a file name, but X, "
+                    "Bluesky and some mail clients would link it to that website",
                     "warning",
                 )
             elif len(scripts) > 1 and host not in source_hosts:
@@ -400,24 +431,51 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 continue  # kept as written, in text no extractor splits from it
             same_host = [u for u in extra if url_host(u) == url_host(url)]
             localized = [u for u in same_host if _localized(url, u)]
-            slashed = [u for u in same_host if _same_but_slash(url, u)]
-            if slashed:
+            same_page = [(u, how) for u in same_host if (how := _same_page(url, u))]
+            language_site = [
+                u
+                for u in extra
+                if _language_host(url_host(u), {url_host(url)}, unit.catalog.locale)
+            ]
+            if same_page:
+                written, how = same_page[0]
                 yield problem(
                     unit,
                     index,
-                    f"link {url} is written {slashed[0]} (a trailing slash added or dropped: "
-                    "the same page on most sites; check that it opens)",
+                    f"link {url} is written {written} ({how}: the same page on most sites; "
+                    "check that it opens)",
                     "warning",
                 )
-                extra.remove(slashed[0])
-            elif _bare(url) and url_host(url) in {url_host(u) for u in have}:
+                extra.remove(written)
+            elif _bare(url):
+                site = url_host(url) in {url_host(u) for u in have}
                 yield problem(
                     unit,
                     index,
                     f"{url} is not written out, though the translation links the same site: "
-                    "fine if the wording names it another way",
+                    "fine if the wording names it another way"
+                    if site
+                    else f"the source names {url}, the translation does not: fine if the "
+                    "wording names the site another way (a domain in prose is no link to "
+                    "lose)",
                     "warning",
                 )
+            elif language_site:
+                other = language_site[0]
+                extra.remove(other)
+                if _same_page(_on_host(url, url_host(other)), other) or _link_key(
+                    _on_host(url, url_host(other))
+                ) == _link_key(other):
+                    yield problem(
+                        unit,
+                        index,
+                        f"link {url} was changed to {other}, the same page on the site's "
+                        f"host for the translation's language ({unit.catalog.locale}): check "
+                        "that it leads to the same page",
+                        "warning",
+                    )
+                else:  # another page: on a shared host, another account's
+                    yield problem(unit, index, f"link {url} was changed to {other}")
             elif localized:
                 extra.remove(localized[0])  # /en/ -> /fr/ on the same site: localisation
             elif same_host and _is_address(url) and _is_address(same_host[0]):
@@ -440,6 +498,15 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "warning",
                 )
                 extra.remove(docs[0])
+            elif same_host and url in examples:  # not the campaign's own site
+                yield problem(
+                    unit,
+                    index,
+                    f"the source's example {url} is written {same_host[0]}, on the same domain "
+                    "reserved for examples (no one can own it): fine",
+                    "warning",
+                )
+                extra.remove(same_host[0])
             elif same_host:
                 yield problem(unit, index, f"link {url} was changed to {same_host[0]}")
                 extra.remove(same_host[0])
@@ -463,6 +530,21 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     f"link {url} is not in the source (a site the source links to)",
                     "warning",
                 )
+
+
+def _credited(unit: Unit, found: list[str]) -> Iterator[Problem]:
+    """The links or handles of the translators' credits (:attr:`Unit.credits`): theirs by
+    convention, so one warning to check them, never an error (a message a template renders
+    is still judged as rendered: a link to a host its source-language version lacks is an
+    error there)."""
+    if found:
+        yield problem(
+            unit,
+            0,
+            f"the translators' credits name {', '.join(dict.fromkeys(found))}: expected in "
+            "this message (the translators' own pages and addresses); check they are theirs",
+            "warning",
+        )
 
 
 def _glued_text(rest: str) -> bool:
@@ -521,14 +603,31 @@ def _examples(source: str, own: str) -> list[str]:
 
 
 def _glued_host(url: str, hosts: set[str]) -> str | None:
-    """The link ``url`` begins with when what follows a host the source links is letters of
-    another script run into it (``testing@example.com와``, ``example.orgのサイト``)."""
+    """The link of the source in ``url`` when letters of another script run into it, after
+    it (``testing@example.com와``, ``example.orgのサイト``) or before it, as Arabic and Hebrew
+    join a one-letter preposition to the next word (``بـopenstreetmap.org``, ``בexample.org``).
+
+    >>> _glued_host("بـopenstreetmap.org", {"openstreetmap.org"})
+    'openstreetmap.org'
+    >>> _glued_host("بـevil.org", {"openstreetmap.org"}) is None
+    True
+    """
     if url.isascii():
         return None
     stripped = re.sub(r"[^\x00-\x7f]+$", "", url)
-    if stripped == url or not stripped or not url[len(stripped)].isalpha():
-        return None
-    return stripped if url_host(stripped) in hosts else None
+    if stripped != url and stripped and url[len(stripped)].isalpha():
+        return stripped if url_host(stripped) in hosts else None
+    head = _PROCLITIC.match(url)
+    if head is not None and head.end() < len(url):
+        rest = url[head.end() :]
+        if rest.isascii() and url_host(rest) in hosts:
+            return rest
+    return None
+
+
+#: Letters of Arabic or Hebrew (a tatweel too) joined to the word after them: a preposition
+#: or article written as a prefix.
+_PROCLITIC = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]{1,3}")
 
 
 #: A hyphen and a word that ends there (no dot after it: not the rest of a host name), as
@@ -567,17 +666,114 @@ def _link_key(url: str) -> str:
     return f"{site}/{'/'.join(path)}"
 
 
-def _same_but_slash(url: str, other: str) -> bool:
-    """``other`` is ``url`` with a trailing slash added or dropped (``/p/news`` and
-    ``/p/news/``), the same page on the sites that answer both.
+def _same_page(url: str, other: str) -> str | None:
+    """How ``other`` writes the page ``url`` links another way that leads to the same page on
+    the sites that answer both: a trailing slash added or dropped (``/p/news/``), ``www.``
+    added or dropped, ``http`` made ``https``; ``None`` when it is another page, the same
+    link, or ``https`` made ``http`` (a connection anyone on the way can read and change).
 
-    >>> _same_but_slash("https://a.org/p/news", "https://a.org/p/news/")
-    True
-    >>> _same_but_slash("https://a.org/p/news", "https://a.org/p/new")
-    False
+    >>> _same_page("https://a.org/p/news", "https://a.org/p/news/")
+    'a trailing slash added or dropped'
+    >>> _same_page("http://a.org/p", "https://www.a.org/p")
+    'www. added or dropped, https for http'
+    >>> _same_page("https://a.org/p", "http://a.org/p"), _same_page("https://a.org/p", "https://a.org/q")
+    (None, None)
     """
-    a, b = _link_key(url), _link_key(other)
-    return a != b and a.rstrip("/") == b.rstrip("/")
+    if _link_key(url) == _link_key(other):
+        return None
+    (site, path), (other_site, other_path) = _split_url(url), _split_url(other)
+    scheme, _, host = site.partition("://")
+    other_scheme, _, other_host = other_site.partition("://")
+    if url_host(host) != url_host(other_host):
+        return None
+    if "/".join(path).rstrip("/") != "/".join(other_path).rstrip("/"):
+        return None
+    if (scheme, other_scheme) not in {(s, s) for s in ("", "http", "https")} | {
+        ("http", "https"),
+        ("", "https"),
+    }:
+        return None
+    how = []
+    if "/".join(path) != "/".join(other_path):
+        how.append("a trailing slash added or dropped")
+    if host != other_host:
+        how.append("www. added or dropped")
+    if scheme != other_scheme:
+        how.append("https for http")
+    return ", ".join(how) or None
+
+
+@functools.cache
+def _file_extensions() -> frozenset[str]:
+    """The file extensions Python's :mod:`mimetypes` knows by default (``zip``, ``py``,
+    ``mov``, ``sh``), without the system's ``mime.types`` files: the same on every machine."""
+    import mimetypes
+
+    table = mimetypes.MimeTypes()
+    return frozenset(ext[1:].lower() for strict in table.types_map for ext in strict)
+
+
+def _file_name_for(url: str, want: Sequence[str], have: Sequence[str]) -> str | None:
+    """The source's file name that ``url`` takes the place of: both are bare names (no
+    scheme, path or address) ending in the same file extension that is also a top-level
+    domain, and the source's is not in the translation (``backup.zip`` translated
+    ``sauvegarde.zip``). A file name is no link in a help text; in a post, the rendered
+    checks judge the link it becomes.
+
+    >>> _file_name_for("sauvegarde.zip", ["backup.zip"], ["sauvegarde.zip"])
+    'backup.zip'
+    >>> _file_name_for("evil.org", ["mysite.org"], ["evil.org"]) is None
+    True
+    """
+    if not _bare(url) or "." not in url:
+        return None
+    suffix = url.rsplit(".", 1)[1].lower()
+    if suffix not in _file_extensions():
+        return None
+    for source in want:
+        if _bare(source) and source not in have and source.rsplit(".", 1)[-1].lower() == suffix:
+            return source
+    return None
+
+
+def _language_host(host: str, hosts: set[str], locale: str) -> bool:
+    """Whether ``host`` is one of ``hosts`` with the translation's language as its first
+    label, in place of another language's or added (``fr.wikipedia.org`` for
+    ``en.wikipedia.org``, ``fr.docs.example.org`` for ``docs.example.org``): the site's pages
+    in that language, served by its owner. Another label (``evil.wikipedia.org``), another
+    language, or a bare suffix (``fr.org`` for ``en.org``) is not.
+
+    >>> _language_host("fr.wikipedia.org", {"en.wikipedia.org"}, "fr")
+    True
+    >>> _language_host("pt-br.docs.a.org", {"docs.a.org"}, "pt_BR")
+    True
+    >>> _language_host("de.wikipedia.org", {"en.wikipedia.org"}, "fr")
+    False
+    >>> _language_host("fr.org", {"en.org"}, "fr"), _language_host("fr.a.org", {"b.org"}, "fr")
+    (False, False)
+    """
+    label, _, rest = host.partition(".")
+    language = locale.replace("_", "-").lower()
+    if label not in {language, language.split("-", 1)[0]} or "." not in rest:
+        return False
+    for source in hosts:
+        first, _, base = source.partition(".")
+        if source == rest or (base == rest and _LOCALE_SEGMENT.fullmatch(first)):
+            return True
+    return False
+
+
+def _on_host(url: str, host: str) -> str:
+    """``url`` with its host replaced by ``host`` (scheme and path kept).
+
+    >>> _on_host("https://en.wikipedia.org/wiki/Sochi", "fr.wikipedia.org")
+    'https://fr.wikipedia.org/wiki/Sochi'
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    _, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{host}{slash}{path}"
 
 
 def _bare(url: str) -> bool:
@@ -704,16 +900,22 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     account.
 
     Errors (a danger: a mention notifies an account): an ``@handle`` of the source missing or
-    changed, one added, a placeholder glued to handle characters. Warnings: a handle that is
-    the domain of an address or a pattern (``@example\\.com``) changed; a handle on a domain
-    reserved for examples (``'@example.com'``: no one can own it) missing, or changed to
-    another domain (a localised example, ``'@beispiel.de'``).
+    changed, one added, a placeholder glued to handle characters. In the translators'
+    credits (``translator-credits``), handles are the translators' own: one warning.
+    Warnings: a handle that is the domain of an address or a pattern (``@example\\.com``)
+    changed; a handle on a domain reserved for examples (``'@example.com'``: no one can own
+    it) missing, or changed to another domain (a localised example, ``'@beispiel.de'``).
 
     Precondition ``@``, ``＠`` or ``%``: without them, in the source or a form, there is no
     mention and no placeholder to fill with one.
     """
     texts = (unit.source_text, *unit.forms)
     if not any("@" in t or "＠" in t or "%(" in t for t in texts):
+        return
+    if unit.credits:
+        yield from _credited(
+            unit, [m for _, text in unit.filled_forms() for m in find_mentions(text)]
+        )
         return
     if "%(" in unit.source_text:
         yield from _glued_placeholders(unit)

@@ -242,6 +242,26 @@ _ACTING_ATTRIBUTES = frozenset(
 )
 
 
+#: An attribute name as people write them (``title``, ``aria-label``, ``xml:lang``);
+#: anything else is a broken attribute (``warning\\"`` from quotes written ``\\"``).
+_PLAIN_ATTRIBUTE = re.compile(r"[a-z_:][a-z0-9_:.-]*")
+
+
+def _acts(name: str) -> bool:
+    """Whether an attribute added to a tag can change what the page does or shows: a style,
+    class or id, a link or source, a script's ``data-`` hook, an event handler, or a broken
+    name (quotes escaped with backslashes split an attribute into pieces).
+
+    >>> _acts("title"), _acts("target"), _acts("data-action"), _acts('warning\\\\')
+    (False, False, True, True)
+    """
+    return (
+        name in _ACTING_ATTRIBUTES
+        or name.startswith(("on", "data-"))
+        or not _PLAIN_ATTRIBUTE.fullmatch(name)
+    )
+
+
 def _is_markup(tag: str, rest: str) -> bool:
     """Whether ``<tag rest>`` is markup: an HTML element, a custom element (``x-y``), or any
     tag-like text with an attribute that acts (a style, a link, an event handler, a script
@@ -311,23 +331,76 @@ def html(unit: Unit) -> Iterator[str | Problem]:
 
     Errors (certain, or a danger): tags that do not balance (the rest of the message would
     be bold, or a link), an added tag that can act (``<a>``, ``<img>``, ``<script>``, a
-    form), an event handler or a ``javascript:`` link, an added attribute other than
-    ``dir``/``lang``, an HTML comment, and a link (``<a>``) of the source lost. Warnings
-    (judgements): an added formatting tag (``<i>`` for a foreign term, ``<span dir="ltr">``
-    in a right-to-left translation), another tag of the source dropped or written a
+    form), an event handler or a ``javascript:`` link, an added attribute that acts (a
+    style, class or id, a link or source), an HTML comment, and a link (``<a>``) of the
+    source lost. Warnings (judgements): an added formatting tag (``<i>`` for a foreign term,
+    ``<span dir="ltr">`` in a right-to-left translation), an added attribute that does not
+    act (``title=``, ``target=``), another tag of the source dropped or written a
     different number of times. A swap between equivalent tags (``<b>`` for ``<strong>``,
     ``<i>`` for ``<em>``) is no finding. Text in angle brackets that names no HTML element
-    (``<unused singular>``) is not markup.
+    (``<unused singular>``) is not markup, and neither is its translation where that is a
+    bare word that happens to name one (``<text>`` translated ``<data>``).
 
     Precondition ``<``: a form is compared only when it or the source has one.
     """
     for index, text in unit.filled_forms():
         if "<" not in text and "<" not in unit.source_text:
             continue
-        source = _parse(unit.source_for(index))
-        have = _parse(text)
+        source_text = unit.source_for(index)
+        source = _parse(source_text)
+        labels = _labels(source_text) if "<" in text else 0
+        have = _parse(_as_labels(text, labels) if labels else text)
         for message, severity in _compare(source, have):
             yield problem(unit, index, message, severity)
+
+
+#: Elements that act even bare and unclosed: raw text that swallows what follows (a
+#: script, a title), links, media, forms, frames, document structure.
+_NEVER_LABELS = frozenset(
+    {"script", "style", "title", "textarea", "xmp", "iframe", "noscript", "noembed"}
+    | {"noframes", "plaintext", "template", "object", "embed", "a", "img", "form", "input"}
+    | {"button", "select", "option", "link", "meta", "base", "svg", "math", "video"}
+    | {"audio", "source", "frame", "frameset", "body", "html", "head", "image", "picture"}
+)
+
+
+def _labels(source: str) -> int:
+    """How many words in angle brackets ``source`` writes that are no markup (``<text>``,
+    ``<unused singular>``): labels a translator translates.
+
+    >>> _labels("Events with Id containing <text>"), _labels("<b>Bold</b> <name>")
+    (1, 1)
+    """
+    return sum(
+        1
+        for m in _TAG.finditer(source)
+        if not m.group(1) and not _is_markup(m.group(2).lower(), m.group(3))
+    )
+
+
+def _as_labels(text: str, labels: int) -> str:
+    """``text`` with up to ``labels`` bare, never-closed tags written as the labels they
+    translate (``<data>`` for the source's ``<text>``: a word that happens to name an
+    element), so that they are not read as markup; an element that acts bare (``<script>``,
+    ``<a>``, ``<title>``) stays markup.
+
+    >>> _as_labels("<data> を含むIDのイベント", 1)
+    '‹data› を含むIDのイベント'
+    >>> _as_labels("<script> x", 1), _as_labels("<b>x</b>", 1)
+    ('<script> x', '<b>x</b>')
+    """
+
+    def label(match: re.Match[str]) -> str:
+        nonlocal labels
+        tag = match.group(2).lower()
+        if labels <= 0 or match.group(1) or match.group(3) or tag in _NEVER_LABELS:
+            return match.group(0)
+        if re.search(rf"</{re.escape(tag)}\s*>", text, re.IGNORECASE):
+            return match.group(0)
+        labels -= 1
+        return f"‹{match.group(2)}›"
+
+    return _TAG.sub(label, text)
 
 
 def _swapped(source: _Markup, have: _Markup) -> tuple[Counter[str], Counter[str]]:
@@ -381,8 +454,14 @@ def _compare(source: _Markup, have: _Markup) -> Iterator[tuple[str, Severity | N
             pass
         elif name.startswith("on"):
             yield f"event handler {name}= on <{tag}> is not allowed in a translation", None
-        else:
+        elif _acts(name) or _scheme(value) is not None:
             yield f"attribute {name}= on <{tag}> is not in the source", None
+        else:  # title=, target=, rel=, aria-…: shown or followed, never acting on the page
+            yield (
+                f"attribute {name}= on <{tag}> is not in the source (it changes nothing a "
+                "reader is sent to: fine if intended)",
+                "warning",
+            )
         scheme = _scheme(value)
         if scheme and value not in source_values:
             yield f"<{tag} {name}=…> is a {scheme} link, which the source does not have", None

@@ -28,10 +28,33 @@ from outreach.placeholders import (
 __all__ = ["placeholders"]
 
 
+#: A percent sign in prose that ``%`` would read as a directive with a space flag: a space,
+#: then a conversion letter that begins a word (``50% off``, ``100 % des``).
+_PROSE_PERCENT = re.compile(r"% +[diouxXeEfFgGcrsa](?=[^\W\d_])")
+
+
+def _prose_only(text: str) -> bool:
+    """Whether every directive ``%`` would read in ``text`` is a percent sign in prose
+    (:data:`_PROSE_PERCENT`): a string written so is never formatted (formatting it would
+    fail, or print ``50ff`` for ``50% off``), whatever an extractor's ``python-format`` flag
+    guessed from it.
+
+    >>> _prose_only("50% off"), _prose_only("100 % des %(count)s"), _prose_only("50%% off")
+    (True, False, False)
+    """
+    found = python_placeholders(text)
+    if found.named or found.invalid or "%%" in text or not found.positional:
+        return False
+    return sum(found.positional.values()) == len(_PROSE_PERCENT.findall(text))
+
+
 def _uses_python_format(unit: Unit) -> bool:
     """Whether the string is formatted with ``%``. The renderer formats every string with
     variables, whatever its flags say, so a translator's ``no-python-format`` flag (text in
-    the ``.po``, like any other) is not believed."""
+    the ``.po``, like any other) is not believed; a source whose only ``%`` are percent
+    signs in prose (:func:`_prose_only`) is not formatted, whatever its flag says."""
+    if _prose_only(unit.source_text):
+        return any(python_placeholders(form).named for form in unit.forms if "%(" in form)
     if "python-format" in unit.flags:
         return True
     source = python_placeholders(unit.source_text)
@@ -69,6 +92,11 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     """
     if not any(c in text for text in (unit.source_text, *unit.forms) for c in "%{％"):
         return  # nothing that could be a placeholder on either side
+    # Babel adds python-format to any string with a %s; a flag is text a translator may
+    # edit, so a source with %(name)s is compared as Python reads it, whatever the flags
+    if "c-format" in unit.flags and not python_placeholders(unit.source_text).named:
+        yield from _c_format(unit)
+        return
     if unit.msgid_plural is None and "python-brace-format" not in unit.flags:
         text = unit.forms[0] if unit.forms else ""
         if "{" not in unit.msgid and "{" not in text:
@@ -290,3 +318,92 @@ def _serves_one_number(unit: Unit, index: int) -> bool:
 
 def _describe(counter: Counter[str]) -> str:
     return ", ".join(f"%{kind}×{count}" for kind, count in sorted(counter.items())) or "none"
+
+
+#: A printf directive as C (and msgfmt's c-format check) reads it: an optional argument
+#: number (``%2$s``, how a translation reorders arguments), flags (``'`` groups thousands),
+#: width and precision (``*`` takes an argument), a length modifier, a conversion.
+_C_DIRECTIVE = re.compile(
+    r"%(?:(?P<arg>[1-9]\d{0,2})\$)?[-+ #0']{0,10}(?P<width>\d{1,20}|\*(?:[1-9]\d{0,2}\$)?)?"
+    r"(?:\.(?P<precision>\d{1,20}|\*(?:[1-9]\d{0,2}\$)?))?"
+    r"(?P<length>hh|h|ll|l|L|q|j|z|Z|t)?(?P<type>[diouxXeEfFgGaAcspn%])"
+)
+
+
+def c_arguments(text: str) -> tuple[dict[int, str], list[str]]:
+    """``({argument number: directive kind}, malformed directives)`` of a c-format string,
+    the kind being the length and conversion that C reads the argument as (``%5d`` and
+    ``%d`` read an ``int`` alike; ``%ld`` a ``long``; ``%i`` is ``%d``).
+
+    >>> c_arguments("%2$s sur %1$d, %%")
+    ({2: 's', 1: 'd'}, [])
+    >>> c_arguments("%s de %lu %y")
+    ({1: 's', 2: 'lu'}, ['%y'])
+    """
+    arguments: dict[int, str] = {}
+    invalid: list[str] = []
+    following = 1
+    position = 0
+    for match in _PERCENT_SIGN.finditer(text):
+        if match.start() < position:
+            continue
+        spec = _C_DIRECTIVE.match(text, match.start())
+        if spec is None:
+            invalid.append(text[match.start() : match.start() + 2])
+            position = match.end()
+            continue
+        position = spec.end()
+        if spec.group("type") == "%":
+            continue
+        for part in ("width", "precision"):
+            if spec.group(part) == "*":
+                arguments.setdefault(following, "d")
+                following += 1
+        kind = (spec.group("length") or "") + spec.group("type").replace("i", "d")
+        number = int(spec.group("arg")) if spec.group("arg") else following
+        following = number + 1
+        arguments.setdefault(number, kind)
+    return arguments, invalid
+
+
+_PERCENT_SIGN = re.compile("%")
+
+
+def _c_format(unit: Unit) -> Iterator[Problem]:
+    """A ``c-format`` string, compared as msgfmt's ``-c`` does (its ``python-format`` flag is
+    Babel's guess from a ``%s``, not the file's; gettext writes one format flag): the
+    translation reads the source's arguments, each as the same kind, in any order
+    (``%2$s … %1$s``). Errors: an argument missing (a warning in a plural form used for one
+    number, which may say it in words), one added, read as another kind, or a malformed
+    directive; each is certain, as C reads the wrong memory or prints it as typed."""
+    for index, text in unit.filled_forms():
+        want, _ = c_arguments(unit.source_for(index))
+        have, invalid = c_arguments(text)
+        for bad in invalid:
+            yield problem(
+                unit, index, f"invalid placeholder {bad!r}; write %% for a literal percent sign"
+            )
+        single = _serves_one_number(unit, index)
+        for number in sorted(want.keys() - have.keys()):
+            yield problem(
+                unit,
+                index,
+                f"argument {number} (%{want[number]}) of the source is missing from the "
+                "translation" + (": fine if the words say it" if single else ""),
+                "warning" if single else "error",
+            )
+        for number in sorted(have.keys() - want.keys()):
+            yield problem(
+                unit,
+                index,
+                f"argument {number} (%{have[number]}) is not in the source, which passes "
+                f"{len(want)}",
+            )
+        for number in sorted(want.keys() & have.keys()):
+            if want[number] != have[number]:
+                yield problem(
+                    unit,
+                    index,
+                    f"argument {number} is %{want[number]} in the source, "
+                    f"%{have[number]} in the translation",
+                )

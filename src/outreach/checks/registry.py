@@ -115,6 +115,12 @@ class CatalogInfo:
 MAX_GROWTH, MAX_EXTRA, MAX_CHARS = 10, 1000, 65536
 
 
+#: The msgids of the translators' credits (:attr:`Unit.credits`).
+CREDITS = frozenset({"translator-credits", "translator_credits", "translation-credits"})
+#: The msgctxts of KDE's credits (``Your names``, ``Your emails``).
+CREDITS_CONTEXTS = frozenset({"NAME OF TRANSLATORS", "EMAIL OF TRANSLATORS"})
+
+
 @dataclass(frozen=True)
 class Unit:
     """One catalog entry as the checks see it."""
@@ -144,6 +150,36 @@ class Unit:
     @property
     def is_plural(self) -> bool:
         return self.msgid_plural is not None
+
+    @cached_property
+    def unshown_forms(self) -> frozenset[int]:
+        """The plural forms of this entry that no whole number selects under the catalog's
+        ``Plural-Forms`` (``nplurals=2; plural=0`` never picks form 1): gettext never shows
+        them.
+
+        >>> from outreach.plurals import parse_plural_forms
+        >>> info = CatalogInfo(locale="ja", file="ja.po",
+        ...                    plural_forms=parse_plural_forms("nplurals=2; plural=0;"))
+        >>> Unit("a", "as", None, ("x", "y"), frozenset(), 1, False, info).unshown_forms
+        frozenset({1})
+        """
+        if self.msgid_plural is None:
+            return frozenset()
+        numbers = self.catalog.numbers_by_form
+        return frozenset(i for i in range(len(self.forms)) if i < len(numbers) and not numbers[i])
+
+    @property
+    def credits(self) -> bool:
+        """Whether this is the translators' credits: a message whose translation is, by
+        convention, the translators' own names, addresses and pages, never the source's words
+        (GNOME's and Launchpad's ``translator-credits``, KDE's ``NAME OF TRANSLATORS`` and
+        ``EMAIL OF TRANSLATORS`` contexts, which Launchpad and Weblate fill in).
+
+        >>> info = CatalogInfo(locale="fr", file="fr.po")
+        >>> Unit("translator-credits", None, None, (), frozenset(), 1, False, info).credits
+        True
+        """
+        return self.msgid in CREDITS or self.msgctxt in CREDITS_CONTEXTS
 
     @cached_property
     def oversize(self) -> tuple[int, int] | None:

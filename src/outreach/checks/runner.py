@@ -513,8 +513,14 @@ def run_entry_checks(
         for found in check.func(unit):
             item = found if isinstance(found, Problem) else Problem(found)
             severity = item.severity or check.severity
+            message = item.message
+            if severity == "error" and item.form in unit.unshown_forms:
+                # gettext never picks this form: what it holds is never read (a judgement
+                # for the header, which the plural-forms and header checks make)
+                severity = "warning"
+                message += "; no number selects this form (see Plural-Forms): it is never shown"
             if flagged and severity == "warning":
                 continue
-            if (check.name, item.message) not in seen:
-                seen.add((check.name, item.message))
-                yield check.name, severity, item.message, item.form
+            if (check.name, message) not in seen:
+                seen.add((check.name, message))
+                yield check.name, severity, message, item.form

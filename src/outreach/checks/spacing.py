@@ -61,10 +61,23 @@ def blank(unit: Unit) -> Iterator[str | Problem]:
     """A form that is only white space: gettext would show it, and the supporter would read
     nothing where the message should be. An empty form falls back to the source instead.
 
-    Errors (certain): the supporter reads nothing.
+    Errors (certain): the supporter reads nothing. Warning (a judgement): the source is a
+    fragment joined to other text (it starts or ends with white space, ``"and "`` between
+    hours and minutes), which a language may not need a word for (Korean writes ``2시간
+    30분``): white space may be its translation.
     """
     for index, text in unit.filled_forms():
-        if not text.strip() and unit.source_for(index).strip():
+        source = unit.source_for(index)
+        if not text.strip() and source.strip():
+            if source != source.strip() and text:
+                yield problem(
+                    unit,
+                    index,
+                    "the translation is only white space, for a piece of text joined to "
+                    "others: fine if the language needs no word there, otherwise translate it",
+                    "warning",
+                )
+                continue
             yield problem(
                 unit,
                 index,

@@ -152,11 +152,12 @@ def _unusual_formula(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
             return
         assumed = "nplurals=2; plural=(n != 1);"
         ours = usual.header if usual is not None else assumed
-        note = "" if ours == assumed else f"; outreach uses {info.locale}'s {ours}"
+        note = "" if ours == assumed else f" outreach uses {info.locale}'s {ours}"
         yield (
             head.line,
-            f"the header has no Plural-Forms: gettext tools assume {assumed}{note}; add "
-            f"Plural-Forms: {ours} so that every tool agrees",
+            f"the header has no Plural-Forms, though the catalog has plural entries: msgfmt "
+            f"refuses the file, gettext's runtime assumes {assumed}{note} add Plural-Forms: "
+            f"{ours} so that every tool agrees",
         )
         return
     forms = info.plural_forms

@@ -37,9 +37,10 @@ from outreach.tokens import strip_tokens
 __all__ = ["code", "numbers"]
 
 #: A long option as command-line parsers read it: ``--`` and a lower-case name (``--dry-run``,
-#: ``--no-cache``), which a Korean particle may follow (``--full이``); ``--Select--`` or
-#: ``-- note --`` are prose.
-_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*(?![A-Za-z0-9_-])")
+#: ``--no-cache``), which the words of a language written without spaces may touch on either
+#: side (``--full이``, ``詳細は--verboseを使用``); ``--Select--``, ``a--b`` or ``-- note --``
+#: are prose.
+_OPTION = re.compile(r"(?<![A-Za-z0-9_-])--[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*(?![A-Za-z0-9_-])")
 #: A command line: a line that starts with a ``$`` prompt.
 _COMMAND = re.compile(r"(?m)^[ \t]*\$ ([^\n]{1,500})$")
 #: Inline code: reStructuredText's double backticks, Markdown's single ones (not the old
@@ -217,11 +218,20 @@ _LOWER_WORD = re.compile(r"[a-z]+")
 _DIGIT = re.compile(r"\d")
 
 
+#: The argument number of a printf directive (``%2$s``), which a translation reorders.
+_ARGUMENT_NUMBER = re.compile(r"%[1-9]\d{0,2}\$")
+
+
 @functools.lru_cache(maxsize=8192)
 def _values(text: str, source: bool) -> frozenset[str]:
     """The numbers of ``text``'s prose (placeholders, links, markup, mentions and hashtags
-    left out); for a source, also the English number words it spells out."""
-    prose = strip_tokens(text)
+    left out, a printf argument number too: ``%2$s``); for a source, also the English number
+    words it spells out.
+
+    >>> sorted(_values("%2$s sur %1$s: 300 000", False))
+    ['300000']
+    """
+    prose = strip_tokens(_ARGUMENT_NUMBER.sub("%", text) if "$" in text else text)
     found = set()
     for match in _NUMBER.finditer(prose):
         # "1, 2 and 3" is three numbers: a comma or space followed by other than 3 digits

@@ -106,7 +106,7 @@ def check_campaign(
     from outreach.sources import template_sources
 
     sources = template_sources(campaign, store)
-    judge = LanguageJudge(_Detections(store))
+    judge = LanguageJudge(_Detections(store), tables=store.shared())
     run = _Run(campaign, judge, StoredEntries(store, check_fingerprint(campaign, sources)), sources)
     _check_locales(run, wanted)
     if render and run.parsed:
@@ -319,9 +319,17 @@ def _check_locales(run: _Run, locales: Sequence[str]) -> None:
     and the platform forks (Linux): each worker checks one catalog and sends back its
     findings and what it wrote to the cache, merged here in locale order, so the result is
     the same as checking one after another."""
-    import multiprocessing
-
     pending = [locale for locale in locales if not run.check_locale(locale, quick_only=True)]
+    if pending:  # not every catalog re-checked from its record (or unreadable)
+        _check_pending(run, pending)
+    # in locale order, whichever way each was checked (findings are ordered by file)
+    run.files = {locale: run.files[locale] for locale in locales if locale in run.files}
+
+
+def _check_pending(run: _Run, pending: list[str]) -> None:
+    """Check the catalogs of ``pending`` in full (see :func:`_check_locales`)."""
+    import multiprocessing  # only here: a re-check after an edit starts no process
+
     sizes = dict.fromkeys(pending, 0)
     for locale in pending:
         with contextlib.suppress(OSError):
@@ -353,8 +361,6 @@ def _check_locales(run: _Run, locales: Sequence[str]) -> None:
             _FORKED_RUN = None
         for locale in pending:
             run.absorb(results[locale])
-    # in locale order, whichever way each was checked (findings are ordered by file)
-    run.files = {locale: run.files[locale] for locale in locales if locale in run.files}
 
 
 def _profiles_for(run: _Run) -> None:
@@ -362,7 +368,7 @@ def _profiles_for(run: _Run) -> None:
     from outreach.detect import _profiles, langdetect_code
 
     if any(langdetect_code(locale) for locale in run.campaign.locales):
-        _profiles()
+        _profiles(run.judge.tables)
 
 
 _FORKED_RUN: _Run | None = None
@@ -498,7 +504,12 @@ class _Run:
             self.parsed[locale] = _line_index(po)
             if store.enabled:
                 record = FileRecord.build(
-                    data, findings, _entries(po), _CATALOG_CHECKS, blocks=blocks
+                    data,
+                    findings,
+                    _entries(po),
+                    _CATALOG_CHECKS,
+                    blocks=blocks,
+                    obsolete=bool(po.catalog.obsolete),
                 )
                 store.put("files", key, record.to_json())
         self.findings.extend(findings)
@@ -512,6 +523,11 @@ class _Run:
         from outreach.checks import check_catalog
         from outreach.pofile import parse_po
 
+        obsolete = plan.record.obsolete
+        if any(s[0] == "syntax" for s in plan.record.catalog) or (
+            obsolete and not plan.changed and plan.changed_keys()
+        ):
+            return False  # an obsolete entry's repeat may have moved, or gone with an entry
         kept = plan.kept_findings(label, file)
         fresh: list[Finding] = []
         entries: list[Entry] = []
@@ -533,6 +549,11 @@ class _Run:
                 or len(set(keys)) != len(keys)
                 or set(keys) & plan.kept_keys()
                 or sorted(counts) != plan.record.plural_counts
+                # an obsolete entry repeating an active one is found in the whole file
+                # (parse_for_check): one may appear or go when obsolete entries or the
+                # active entries' keys change, and its finding is kept at its line
+                or po.catalog.obsolete
+                or (obsolete and set(keys) != plan.changed_keys())
             ):
                 return False
             found = check_catalog(
@@ -617,9 +638,23 @@ def parse_for_check(
     from outreach.pofile import parse_po
 
     try:
-        return parse_po(data, path=file, locale=locale), []
+        po = parse_po(data, path=file, locale=locale)
     except CatalogError as exc:
         return None, [Finding(label, file, exc.line, None, None, "syntax", "error", exc.message)]
+    return po, [
+        Finding(
+            label,
+            file,
+            line,
+            None,
+            None,
+            "syntax",
+            "warning",
+            f"this obsolete entry (#~) repeats the msgctxt and msgid of line {active}: "
+            "msgfmt refuses the file (duplicate message definition); delete the obsolete entry",
+        )
+        for line, active in po.repeats
+    ]
 
 
 # -- what the cache remembers ------------------------------------------------------------------
