@@ -1381,6 +1381,15 @@ def test_the_translators_credits_name_their_own_pages(msgid: str, context: str |
             "warning",
             "never shown",
         ),
+        # ... but a formula that reads n may pick that form for a number no sample tries
+        (
+            ("{n} child", "{n} children"),
+            ["{n} 人の子", "{n} https://evil.example/x"],
+            "ja",
+            "nplurals=2; plural=(n == 1234 ? 1 : 0);",
+            "error",
+            "evil.example",
+        ),
         # a word in angle brackets that labels an argument, translated to one naming an element
         ("Events with Id containing <text>", "<data> を含むIDのイベント", "ja", None, None, ""),
         (

@@ -43,6 +43,7 @@ __all__ = [
     "SAMPLE",
     "PluralForms",
     "cldr_disagreements",
+    "constant_formula",
     "default_plural_forms",
     "describe_forms",
     "describe_numbers",
@@ -248,15 +249,33 @@ def formula_problems(forms: PluralForms, language: str | None = None) -> list[st
         return []
     if language is not None and known_source(forms, language) is not None:
         return []
-    if language is not None and _cldr_known(language) and not cldr_disagreements(forms, language):
-        # the forms numbers reach are the language's own (Japanese: one form for every
-        # number): the unreached one is never shown, and the header check says so
+    if (
+        constant_formula(forms)
+        and language is not None
+        and _cldr_known(language)
+        and not cldr_disagreements(forms, language)
+    ):
+        # one form for every number, as the language has it (Japanese): the others are never
+        # shown, and the header check says so. Only a formula without n is known to reach no
+        # other form for any number: n == 1234 is not in SAMPLE
         return []
     shown = ", ".join(map(str, unused))
     return [
         f"no number selects form {shown} of nplurals={forms.nplurals}; plural="
         f"{forms.expression} (a typo in the formula, or nplurals is too high?)"
     ]
+
+
+def constant_formula(forms: PluralForms) -> bool:
+    """Whether ``forms``'s expression does not read ``n`` (``plural=0``): then no number
+    selects another form, which :data:`SAMPLE` alone could not prove.
+
+    >>> constant_formula(parse_plural_forms("nplurals=2; plural=0;"))
+    True
+    >>> constant_formula(parse_plural_forms("nplurals=2; plural=(n == 1234 ? 1 : 0);"))
+    False
+    """
+    return re.search(r"\bn\b", forms.expression) is None
 
 
 def _cldr_known(locale: str) -> bool:

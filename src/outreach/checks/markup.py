@@ -390,12 +390,14 @@ def _as_labels(text: str, labels: int) -> str:
     ('<script> x', '<b>x</b>')
     """
 
+    closed = {m.group(2).lower() for m in _TAG.finditer(text) if m.group(1)}
+
     def label(match: re.Match[str]) -> str:
         nonlocal labels
         tag = match.group(2).lower()
         if labels <= 0 or match.group(1) or match.group(3) or tag in _NEVER_LABELS:
             return match.group(0)
-        if re.search(rf"</{re.escape(tag)}\s*>", text, re.IGNORECASE):
+        if tag in closed:
             return match.group(0)
         labels -= 1
         return f"‹{match.group(2)}›"

@@ -23,7 +23,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from outreach.findings import CHECK_NAMES, Finding, Severity, summarize
-from outreach.plurals import GETTEXT_DEFAULT, PluralForms
+from outreach.plurals import GETTEXT_DEFAULT, PluralForms, constant_formula
 from outreach.poheader import PoHeader
 
 if TYPE_CHECKING:
@@ -155,15 +155,22 @@ class Unit:
     def unshown_forms(self) -> frozenset[int]:
         """The plural forms of this entry that no whole number selects under the catalog's
         ``Plural-Forms`` (``nplurals=2; plural=0`` never picks form 1): gettext never shows
-        them.
+        them. Known only for a formula that does not read ``n``: any other could pick a form
+        for a number no sample tries (``n == 1234``), and the formula is the translator's.
 
         >>> from outreach.plurals import parse_plural_forms
-        >>> info = CatalogInfo(locale="ja", file="ja.po",
-        ...                    plural_forms=parse_plural_forms("nplurals=2; plural=0;"))
-        >>> Unit("a", "as", None, ("x", "y"), frozenset(), 1, False, info).unshown_forms
+        >>> def unit(formula: str) -> Unit:
+        ...     forms = parse_plural_forms(formula)
+        ...     info = CatalogInfo(locale="ja", file="ja.po", plural_forms=forms)
+        ...     return Unit("a", "as", None, ("x", "y"), frozenset(), 1, False, info)
+        >>> unit("nplurals=2; plural=0;").unshown_forms
         frozenset({1})
+        >>> unit("nplurals=2; plural=(n == 1234 ? 1 : 0);").unshown_forms
+        frozenset()
         """
         if self.msgid_plural is None:
+            return frozenset()
+        if not constant_formula(self.catalog.plural_forms):
             return frozenset()
         numbers = self.catalog.numbers_by_form
         return frozenset(i for i in range(len(self.forms)) if i < len(numbers) and not numbers[i])
