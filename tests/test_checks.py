@@ -1435,3 +1435,36 @@ def test_classes_of_the_third_held_out_half(
         return
     assert found and found[0][1] == severity, found
     assert says in found[0][2]
+
+
+def test_what_the_invisible_check_looks_for_is_unprintable_but_five_characters() -> None:
+    """``markup._plain`` skips a form that is printable and has none of the five printable
+    characters the check's pattern names: sound only if every other character the pattern
+    finds (Cf, Cc, in the ``regex`` module's tables) is not printable in Python's. Every
+    code point but the surrogates is tried."""
+    import sys
+
+    from outreach.checks import markup
+
+    rx = markup._invisible_rx().chars
+    printable_found = [
+        f"U+{point:04X}"
+        for point in range(sys.maxunicode + 1)
+        if not 0xD800 <= point < 0xE000
+        and chr(point).isprintable()
+        and rx.match(chr(point))
+        and not markup._PRINTABLE_INVISIBLES.match(chr(point))
+    ]
+    assert printable_found == []
+
+
+@given(st.text(alphabet=st.characters(codec="ascii"), max_size=30))
+def test_an_ascii_number_is_valued_as_any_other(written: str) -> None:
+    """``verbatim._value``'s ASCII path is its general one (digits as ``unicodedata`` gives
+    them)."""
+    import unicodedata
+
+    from outreach.checks import verbatim
+
+    digits = "".join(str(unicodedata.decimal(c)) for c in written if c.isdecimal())
+    assert verbatim._value(written) == (digits.lstrip("0") or "0")

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "BRACE_PLACEHOLDER",
+    "FILL_ADDS",
     "PYTHON_PLACEHOLDER",
     "Placeholders",
     "brace_placeholders",
@@ -97,6 +98,14 @@ def brace_placeholders(text: str) -> set[str]:
 
 #: The widest field or precision a sample is formatted with (the check reports more).
 _MAX_WIDTH = 100
+
+#: Every character :func:`fill` can put in a text besides the text's own and its values':
+#: a number (1) as any conversion writes it (``%+#.3e`` is ``+1.000e+00``, ``%#x`` is
+#: ``0x1``), padding, ``%%`` as ``%``, ``%c`` as ``x``, and the quotes and escapes of ``%r``
+#: and ``%a`` (``\\x``, ``\\u``, ``\\U``, ``\\n``, hexadecimal digits). The check runner's
+#: preconditions rely on it (:func:`outreach.checks.registry.entry_check`);
+#: ``tests/test_check_triggers.py`` holds :func:`fill` to it on random texts.
+FILL_ADDS = frozenset(" +.0123456789abcdefABCDEFeEoxXnrtuU'\"\\%")
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:

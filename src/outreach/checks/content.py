@@ -64,13 +64,16 @@ def _has_tag(text: str, tag: str) -> bool:
     return re.search(rf"(?<![\w#＃])[#＃]{body}(?![\w\u200c\u200d·])", text) is not None
 
 
-@entry_check("hashtags", "error")
+@entry_check("hashtags", "error", trigger="[#＃%]")
 def hashtags(unit: Unit) -> Iterator[str | Problem]:
     """Every campaign hashtag of the source, unchanged or as an accepted variant.
 
     Errors (certain from the catalog): a campaign hashtag of the source missing, broken by a
     space, apostrophe or hyphen, misspelled, or another tag in its place; platforms would
     link something else or nothing.
+
+    Precondition ``#``, ``＃`` or ``%``: without a hashtag or a ``%(hashtag…`` placeholder
+    in the source there is nothing to keep.
     """
     info = unit.catalog
     known = set(info.hashtags) | set(info.accepted_hashtags)
@@ -274,7 +277,7 @@ def _distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-@entry_check("urls", "error")
+@entry_check("urls", "error", trigger="[.:@]", filled=True)
 def urls(unit: Unit) -> Iterator[str | Problem]:
     """Every link of the source kept exactly; no new link, host or look-alike host.
 
@@ -301,6 +304,12 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     (``Pretalx.com`` is ``pretalx.com``). Another page of a site the source links stays an
     error (on a shared host it is another account's: ``/f/someone-else``), as does
     ``https`` made ``http``.
+
+    Precondition ``.``, ``:`` or ``@``, in the texts as written or filled, or their NFKC
+    forms: every link the finders find has one (``://``, ``www.``, ``mailto:``, an address's
+    or a mention's ``@``, a host's dot; twitter-text is asked only about dotted text), and
+    with no link in the source or the translation, as written or filled, nothing is
+    reported.
     """
     if unit.credits:
         yield from _credited(unit, [u for _, text in unit.filled_forms() for u in _links(text)])
@@ -849,7 +858,7 @@ def _split_url(url: str) -> tuple[str, list[str]]:
     return f"{scheme.lower()}://{host.lower()}", path.split("/")
 
 
-@entry_check("bare-domain", "warning")
+@entry_check("bare-domain", "warning", trigger="[.]")
 def bare_domain(unit: Unit) -> Iterator[str | Problem]:
     """A one-name country-code domain the source does not have (``no.lu``, ``evil.io``).
 
@@ -858,6 +867,8 @@ def bare_domain(unit: Unit) -> Iterator[str | Problem]:
     not is an error of the rendered checks (``urls``).
 
     All warnings: an abbreviation looks the same as a domain; only a reader can tell.
+
+    Precondition ``.``: a text with no dot, in the source or a form, is not looked at.
     """
     if "." not in unit.source_text and not any("." in form for form in unit.forms):
         return
@@ -874,7 +885,7 @@ def bare_domain(unit: Unit) -> Iterator[str | Problem]:
                 )
 
 
-@entry_check("mentions", "error")
+@entry_check("mentions", "error", trigger="[@＠%]")
 def mentions(unit: Unit) -> Iterator[str | Problem]:
     """Every ``@handle`` of the source kept; no new one (it would notify someone).
 
@@ -894,6 +905,9 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     Warnings: a handle that is the domain of an address or a pattern (``@example\\.com``)
     changed; a handle on a domain reserved for examples (``'@example.com'``: no one can own
     it) missing, or changed to another domain (a localised example, ``'@beispiel.de'``).
+
+    Precondition ``@``, ``＠`` or ``%``: without them, in the source or a form, there is no
+    mention and no placeholder to fill with one.
     """
     texts = (unit.source_text, *unit.forms)
     if not any("@" in t or "＠" in t or "%(" in t for t in texts):

@@ -75,7 +75,7 @@ _FULL_WIDTH = re.compile(
 )
 
 
-@entry_check("placeholders", "error", structural=True)
+@entry_check("placeholders", "error", structural=True, trigger="[%{％]")
 def placeholders(unit: Unit) -> Iterator[str | Problem]:
     """Missing, extra, renamed or malformed placeholders, in every plural form.
 
@@ -86,6 +86,9 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     that serves a single number (Arabic's zero and dual, a one-form used for 1 alone) and
     leaves a placeholder out, which is usually the count said in words ("كتابان" is "two
     books" without a 2; "the only one").
+
+    Precondition ``%``, ``{`` or ``％``: every placeholder, and every full-width look-alike
+    of one, has one of them.
     """
     if not any(c in text for text in (unit.source_text, *unit.forms) for c in "%{％"):
         return  # nothing that could be a placeholder on either side

@@ -311,13 +311,19 @@ EntryFunc = Callable[[Unit], Iterable[str | Problem]]
 CatalogFunc = Callable[[CatalogInfo], Iterable[tuple[int | None, str]]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object a check: hashed by identity, cheaply
 class EntryCheck:
     name: str
     severity: Severity
     structural: bool
     func: EntryFunc
     needs_translation: bool = True
+    #: the check's precondition (see :func:`entry_check`): a regular expression character
+    #: class, or ``None`` (the check always runs)
+    trigger: str | None = None
+    #: whether the check also reads the texts with their placeholders filled
+    #: (:meth:`Unit.shown`, :attr:`Unit.value_sets`)
+    filled: bool = False
 
 
 @dataclass(frozen=True)
@@ -340,18 +346,38 @@ def _known(name: str) -> None:
 
 
 def entry_check(
-    name: str, severity: Severity, *, structural: bool = False, needs_translation: bool = True
+    name: str,
+    severity: Severity,
+    *,
+    structural: bool = False,
+    needs_translation: bool = True,
+    trigger: str | None = None,
+    filled: bool = False,
 ) -> Callable[[EntryFunc], EntryFunc]:
     """Register an entry check.
 
     ``structural`` checks (placeholders, plurals, markup, injections) gate ``compile``;
     ``needs_translation`` checks run only on translated, non-fuzzy entries.
+
+    ``trigger`` is the check's *precondition*: a character class (a :mod:`re` pattern that
+    matches one character, ``"[<]"``) such that the check provably finds nothing in an
+    entry none of whose texts -- the source, its plural, the plural the ``.po`` writes, each
+    form -- holds one of those characters, as written or normalised (NFKC). ``filled``: the
+    check also reads the texts with their placeholders filled (:meth:`Unit.shown`,
+    :attr:`Unit.value_sets`), so that what filling can put in them counts too
+    (:data:`outreach.placeholders.FILL_ADDS` and the values). The runner tests each entry
+    once against the triggers of all the checks it runs and skips a check whose trigger
+    cannot hold (:func:`outreach.checks.runner.run_entry_checks`); the check's docstring
+    says why its trigger is sound, and ``tests/test_check_triggers.py`` tries it on random
+    texts without those characters.
     """
 
     _known(name)
 
     def register(func: EntryFunc) -> EntryFunc:
-        ENTRY_CHECKS[name] = EntryCheck(name, severity, structural, func, needs_translation)
+        ENTRY_CHECKS[name] = EntryCheck(
+            name, severity, structural, func, needs_translation, trigger, filled
+        )
         return func
 
     return register

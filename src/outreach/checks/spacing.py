@@ -33,11 +33,13 @@ from outreach.placeholders import BRACE_PLACEHOLDER, PYTHON_PLACEHOLDER
 __all__ = ["blank", "length", "newlines", "whitespace"]
 
 
-@entry_check("newlines", "error", structural=True)
+@entry_check("newlines", "error", structural=True, trigger="[\\n]")
 def newlines(unit: Unit) -> Iterator[str | Problem]:
     """A leading or trailing ``\\n`` on one side only (msgfmt refuses it).
 
     Errors (certain: msgfmt refuses the catalog).
+
+    Precondition ``\\n``: a text without one neither starts nor ends with one.
     """
     for index, text in unit.filled_forms():
         source = unit.source_for(index)

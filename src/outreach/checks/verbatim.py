@@ -68,7 +68,7 @@ def _code_spans(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str,
     return options, commands, tuple(s for s in spans if s)
 
 
-@entry_check("code", "error")
+@entry_check("code", "error", trigger="[-$`<]")
 def code(unit: Unit) -> Iterator[str | Problem]:
     """A command line, an option or code of the source not kept verbatim.
 
@@ -77,6 +77,9 @@ def code(unit: Unit) -> Iterator[str | Problem]:
     changed: a reader copies them. Warning (a judgement): code in backticks or ``<code>``
     changed, which is sometimes a label or an example a translator should translate. One
     cause, one finding: code that holds a lost option is not reported again.
+
+    Precondition ``-``, ``$``, a backtick or ``<``: an option, a command line and a code span
+    of the source each start with one of them.
     """
     for index, text in unit.filled_forms():
         options, commands, spans = _code_spans(unit.source_for(index))
@@ -194,8 +197,19 @@ def _value(written: str) -> str:
     >>> _value("300 000"), _value("٣٠٠٬٠٠٠"), _value("３００"), _value("07")
     ('300000', '300000', '300', '7')
     """
-    digits = "".join(str(unicodedata.decimal(c)) for c in written if c.isdecimal())
+    if written.isascii():  # the common case, in C: an ASCII decimal is one of 0-9
+        digits = _NOT_ASCII_DIGITS.sub("", written)
+    else:
+        digits = "".join(str(unicodedata.decimal(c)) for c in written if c.isdecimal())
     return digits.lstrip("0") or "0"
+
+
+_NOT_ASCII_DIGITS = re.compile(r"[^0-9]+")
+#: What separates two numbers in a run :data:`_NUMBER` finds: a comma or space followed by
+#: other than 3 digits ("1, 2 and 3"); and what separates a source number's parts ("1.5").
+_BETWEEN_NUMBERS = re.compile(r"[,\s\u00a0\u202f\u2009](?!\d{3}(?!\d))")
+_NOT_DIGITS = re.compile(r"\D+")
+_LOWER_WORD = re.compile(r"[a-z]+")
 
 
 #: Any decimal digit: ``\d`` is Unicode category Nd, as :meth:`str.isdecimal` (the same on
@@ -222,13 +236,13 @@ def _values(text: str, source: bool) -> frozenset[str]:
     for match in _NUMBER.finditer(prose):
         # "1, 2 and 3" is three numbers: a comma or space followed by other than 3 digits
         # separates numbers, not groups
-        for part in re.split(r"[,\s\u00a0\u202f\u2009](?!\d{3}(?!\d))", match.group()):
+        for part in _BETWEEN_NUMBERS.split(match.group()):
             if part:
                 found.add(_value(part))
                 if source:  # "1.5" may be written "1,5" or as its parts
-                    found.update(_value(p) for p in re.split(r"\D+", part) if p)
+                    found.update(_value(p) for p in _NOT_DIGITS.split(part) if p)
     if source:
-        for word in _WORDS.keys() & set(re.findall(r"[a-z]+", prose.lower())):
+        for word in _WORDS.keys() & set(_LOWER_WORD.findall(prose.lower())):
             found.update(_WORDS[word])
     return frozenset(found)
 
@@ -244,13 +258,16 @@ def _as_written(numbers: frozenset[int]) -> frozenset[str]:
     return frozenset(str(n) for n in numbers)
 
 
-@entry_check("numbers", "warning")
+@entry_check("numbers", "warning", trigger=r"\d")
 def numbers(unit: Unit) -> Iterator[str | Problem]:
     """A number in the translation that the source does not have (added, or changed).
 
     A warning: numbers are sometimes rightly localised (a 12-hour time written as 17 h, a
     date written another way), which only a reader can judge. A plural form's own numbers
     ("1 book" for the one-form) and the source's spelled-out numbers ("one") are fine.
+
+    Precondition: a digit (``\\d``, as the check looks for them), without which a form says
+    no number.
     """
     for index, text in unit.filled_forms():
         if _DIGIT.search(text) is None:  # no number at all: the common case
