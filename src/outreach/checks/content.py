@@ -323,7 +323,6 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     source_hosts.add(url_host(unit.catalog.url))  # the campaign's own site is no hijack
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
-        source_shown = f"{source}\n{unit.shown(source)}"
         want, have = find_urls(source), find_urls(text)
         shown = find_urls(unit.shown(text))
         on_x = x_links(text)
@@ -336,7 +335,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             host = url_host(url)
             scripts = host_scripts(url)
             glued = _glued_host(url, source_hosts)
-            if host not in source_hosts and _spelled_in(url, source_shown):
+            if host not in source_hosts and _spelled_in(url, f"{source}\n{unit.shown(source)}"):
                 continue  # the source's own characters, which its extractors split otherwise
             if host not in source_hosts and _loopback(host) and any(map(_loopback, source_hosts)):
                 continue  # the reader's own machine, as the source's link: paired below
