@@ -1468,3 +1468,160 @@ def test_an_ascii_number_is_valued_as_any_other(written: str) -> None:
 
     digits = "".join(str(unicodedata.decimal(c)) for c in written if c.isdecimal())
     assert verbatim._value(written) == (digits.lstrip("0") or "0")
+
+
+# -- issue 19, round 4 (validation data): false-error classes seen on new projects ----------
+def test_an_address_patterns_domain_is_no_mention() -> None:
+    """django-helpdesk's cs, es_MX and it catalogs localise a wildcard address pattern of
+    the help text (``*@domain.com`` -> ``*@dominio.com``): X reads no mention after ``*``,
+    and Mastodon has no local account with a dot in its name, so it notifies no one."""
+    source = "Enter a full address, or portions with wildcards, eg *@domain.com or postmaster@*."
+    for text in (
+        "Přidejte plnou adresu nebo její část, např. *@doména.cz nebo postmaster@*.",
+        "Puoi usare un carattere jolly, come *@dominio.com o postmaster@*.",
+    ):
+        found = check(source, text, locale="it")
+        assert ("mentions", "error") not in [f[:2] for f in found], found
+        assert ("mentions", "warning") in [f[:2] for f in found], found
+    # X reads a mention after a space: a dotted handle changed there stays an error
+    found = check("Ask @ioc.media", "Pregunta a @evil.media")
+    assert ("mentions", "error") in [f[:2] for f in found]
+    # and so does an account added where X reads it
+    assert ("mentions", "error") in [f[:2] for f in check("Ask us", "Pregunta a @evil")]
+
+
+def test_a_number_format_read_as_a_domain_in_the_source_is_no_new_link() -> None:
+    """django-localflavor's hi catalog writes the source's format mask ``X.XXX.XXX-X``
+    with spaces around the dash; ``.xxx`` is a top-level domain, so the extractors read
+    ``X.XXX`` in the source and ``X.XXX.XXX`` in the translation: the same characters."""
+    found = check(
+        "Enter a valid CI number in X.XXX.XXX-X,XXXXXXX-X or XXXXXXXX format.",
+        "X.XXX.XXX - X, xxxxxxx - X या XXXXXXXX प्रारूप में मान्य सीआई संख्या दर्ज करें.",
+        locale="ru",
+    )
+    assert ("urls", "error") not in [f[:2] for f in found], found
+    # a host that only ends or begins the source's written text is another host
+    found = check("Visit foo.evil.com today", "Visita evil.com hoy")
+    assert ("urls", "error") in [f[:2] for f in found]
+    found = check("Visit evil.com.au today", "Visita evil.com hoy")
+    assert ("urls", "error") in [f[:2] for f in found]
+
+
+def test_a_left_to_right_mark_at_an_end_of_left_to_right_text_is_only_a_warning() -> None:
+    """django-localflavor's ru catalog ends region names with U+200E ("Базель-Штадт\u200e"):
+    in left-to-right text it repeats the direction around it; nothing changes for a reader."""
+    found = check("Basel-Stadt", "Базель-Штадт\u200e", locale="ru")
+    assert [f[:2] for f in found] == [("zero-width", "warning")]
+    # inside a word it splits the word (a hashtag, a host): still an error
+    assert [f[:2] for f in check("Sign now", "Fir\u200ema ya")] == [("invisible", "error")]
+    # the right-to-left mark in left-to-right text stays an error: it can turn the direction
+    assert [f[:2] for f in check("Sign now", "Firma ya\u200f")] == [("invisible", "error")]
+
+
+def test_a_link_or_example_address_to_another_host_stays_an_error() -> None:
+    """A host the source does not write is a danger outreach cannot tell from a localised
+    example on a real domain (``email@domain.com`` -> ``email@dominio.com``): an error."""
+    source = "Enter a whole address such as <em>email@domain.com</em>."
+    found = check(source, "Inserisci un indirizzo come <em>email@dominio.com</em>.", locale="it")
+    assert ("urls", "error") in [f[:2] for f in found]
+
+
+def test_a_balanced_isolate_around_a_placeholder_in_left_to_right_text_is_a_warning() -> None:
+    """Audit of the errors (issue 19, round 4): Unicode recommends isolating a placeholder of
+    either direction, FSI ``%(name)s`` PDI; balanced, what reviewers see is what readers see.
+    A right-to-left embedding or isolate in left-to-right text reverses its words: an error."""
+    found = check("Hello, %(name)s!", "Hallo, \u2068%(name)s\u2069!", locale="de")
+    assert found and {f[:2] for f in found} == {("invisible", "warning")}, found
+    found = check("Hello, %(name)s!", "Hallo, \u2066%(name)s\u2069!", locale="de")
+    assert found and {f[:2] for f in found} == {("invisible", "warning")}, found
+    found = check("Hello, %(name)s!", "Hallo, \u2067%(name)s und mehr\u2069!", locale="de")
+    assert ("invisible", "error") in [f[:2] for f in found]
+    # left open, or in an email header, it stays an error
+    found = check("Hello, %(name)s!", "Hallo, \u2068%(name)s!", locale="de")
+    assert ("invisible", "error") in [f[:2] for f in found]
+    found = check("Join us", "Mach \u2068mit\u2069", locale="de", context="subject")
+    assert ("invisible", "error") in [f[:2] for f in found]
+
+
+def test_a_tools_formula_under_a_higher_nplurals_is_a_header_warning() -> None:
+    """Audit of the errors (issue 19, round 4; django-formtools' be catalog, from Transifex):
+    Belarusian's own three-form formula, word for word, under ``nplurals=4``: every number
+    gets the language's form and form 3 is only never shown. A header warning, and a
+    finding in form 3 is a warning; a formula of the translator's that reads ``n`` and
+    reaches no form 3 for the numbers tried stays an error (n == 1234 is not tried)."""
+    formula = (
+        "nplurals=4; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
+        "(n%100<10 || n%100>=20) ? 1 : 2);"
+    )
+    source = ("%(n)s file", "%(n)s files")
+    forms = ["%(n)s файл", "%(n)s файлы", "%(n)s файлаў", "файлаў"]
+    found = check(source, forms, locale="be", plural_forms=formula)
+    assert found and all(f[1] == "warning" for f in found), found
+    assert {"header", "placeholders"} <= {f[0] for f in found}, found
+    odd = "nplurals=4; plural=(n%10==1 && n%100!=11 ? 0 : n == 1234 ? 3 : n%10>=2 ? 1 : 2);"
+    found = check(source, forms, locale="be", plural_forms=odd)
+    assert ("placeholders", "error") in [f[:2] for f in found], found
+
+
+def test_a_word_in_angle_brackets_with_a_non_ascii_letter_is_no_tag() -> None:
+    """Audit of the errors (issue 19, round 4): a label in angle brackets, ``<Sélectionner>``,
+    names the element "sélectionner" as browsers read it (up to white space, ``/`` or ``>``),
+    which is none: not ``<s>`` with an attribute ``électionner``."""
+    assert check("Select", "<Sélectionner>", locale="fr") == []
+    assert check("(none)", "<ничего>", locale="ru") == []
+    # a real element with an attribute stays markup
+    found = check("Select", '<s onclick="x()">Sélectionner</s>', locale="fr")
+    assert ("html", "error") in [f[:2] for f in found]
+    found = check("Select", "<sélection><script>x()</script>", locale="fr")
+    assert ("html", "error") in [f[:2] for f in found]
+
+
+def test_a_commands_metavariable_translated_is_a_warning() -> None:
+    """Audit of the errors (issue 19, round 4): a usage line's metavariable (``NAME``,
+    ``<file>``) is a name the reader replaces anyway; translated, with every other word of
+    the command kept, it is a judgement. Another word changed stays an error."""
+    source = "Run:\n$ manage.py createsuperuser --username NAME"
+    found = check(source, "Exécutez :\n$ manage.py createsuperuser --username NOM", locale="fr")
+    assert [f[:2] for f in found] == [("code", "warning")], found
+    found = check(source, "Exécutez :\n$ manage.py créer --username NOM", locale="fr")
+    assert ("code", "error") in [f[:2] for f in found], found
+    found = check(source, "Exécutez :\n$ manage.py createsuperuser --utilisateur NOM", locale="fr")
+    assert ("code", "error") in [f[:2] for f in found], found
+
+
+def test_a_language_parameter_or_a_loopback_example_is_a_warning() -> None:
+    """Audit of the errors (issue 19, round 4): the same page in the translation's language
+    where the site reads the language from a query parameter or a file name (``?hl=fr``,
+    ``gpl.fr.html``), and a local server's example written another way (``localhost`` ->
+    ``127.0.0.1``), are no other site's page; another parameter or host stays an error."""
+    for source, text in (
+        ("See https://support.acme.org/a/1?hl=en", "Voir https://support.acme.org/a/1?hl=fr"),
+        (
+            "See https://www.gnu.org/licenses/gpl.html",
+            "Voir https://www.gnu.org/licenses/gpl.fr.html",
+        ),
+        ("e.g. http://localhost:8000", "p. ex. http://127.0.0.1:8000"),
+    ):
+        found = check(source, text, locale="fr")
+        assert [f[:2] for f in found] == [("urls", "warning")], found
+    for source, text in (
+        ("See https://help.acme.org/x?user=en", "Voir https://help.acme.org/x?user=evil"),
+        ("See https://help.acme.org/x?hl=en", "Voir https://help.acme.org/x?hl=de"),
+        ("e.g. http://localhost:8000", "p. ex. http://127.evil.org:8000"),
+    ):
+        found = check(source, text, locale="fr")
+        assert ("urls", "error") in [f[:2] for f in found], found
+
+
+def test_a_string_conversion_swapped_is_a_warning() -> None:
+    """Audit of the errors (issue 19, round 4): ``%(value)r`` written ``%(value)s`` formats
+    the same value, quoted otherwise (``msgfmt -c`` accepts it; translators quote in their
+    own way, ``« %(value)s »``); another type (``%(days)d`` -> ``%(days)s``) stays an error."""
+    found = check("Value %(value)r is invalid", "La valeur « %(value)s » est invalide", locale="fr")
+    assert [f[:2] for f in found] == [("placeholders", "warning")], found
+    found = check("Value %r is invalid", "La valeur « %s » est invalide", locale="fr")
+    assert [f[:2] for f in found] == [("placeholders", "warning")], found
+    found = check("Expires in %(days)d days", "Expire dans %(days)s jours", locale="fr")
+    assert [f[:2] for f in found] == [("placeholders", "error")], found
+    found = check("Value %(value)r is invalid", "La valeur %(valeur)s est invalide", locale="fr")
+    assert [f[:2] for f in found] == [("placeholders", "error")], found

@@ -72,3 +72,15 @@ def test_every_character_is_read_as_the_pattern_reads_it() -> None:
         char = chr(code)
         assert (before.match(char) is not None) == char.isalnum(), hex(code)
         assert (after.match(char) is not None) == (char.isalnum() and not char.isdecimal())
+
+
+def test_a_dotted_name_that_x_does_not_read_notifies_no_one() -> None:
+    """Issue 19, round 4: ``*@domain.com``, an address pattern's domain, is a mention only to
+    Mastodon's pattern, and Mastodon has no local account with a dot in its name."""
+    from outreach.tokens import silent_mention
+
+    assert silent_mention("e.g. *@domain.com or postmaster@*.", "@domain.com")
+    assert not silent_mention("Ask @ioc.media today", "@ioc.media")  # X reads @ioc
+    assert not silent_mention("*@ioc", "@ioc")  # no dot: an account's name
+    assert not silent_mention("x@a.b@c.org", "@a.b@c.org")  # an instance: an account
+    assert not silent_mention("no mention here", "@domain.com")

@@ -49,6 +49,7 @@ __all__ = [
     "describe_numbers",
     "formula_problems",
     "known_source",
+    "known_with_fewer_forms",
     "parse_plural_forms",
     "usual_plural_forms",
 ]
@@ -259,11 +260,61 @@ def formula_problems(forms: PluralForms, language: str | None = None) -> list[st
         # shown, and the header check says so. Only a formula without n is known to reach no
         # other form for any number: n == 1234 is not in SAMPLE
         return []
+    if language is not None and known_with_fewer_forms(forms, language):
+        # a translation tool's own formula for the language, word for word, with nplurals
+        # raised (Belarusian's three-form formula under nplurals=4): every number gets the
+        # language's form, the extra ones are never shown (a header warning says so)
+        return []
     shown = ", ".join(map(str, unused))
     return [
         f"no number selects form {shown} of nplurals={forms.nplurals}; plural="
         f"{forms.expression} (a typo in the formula, or nplurals is too high?)"
     ]
+
+
+def known_with_fewer_forms(forms: PluralForms, locale: str) -> bool:
+    """Whether ``forms``'s expression is, as written (spaces and outer parentheses aside), a
+    formula a translation tool writes for ``locale`` with fewer forms than ``forms`` declares:
+    that formula never reaches a form beyond its own, for any number, and its forms are the
+    language's (the tool's table says so), so the forms above it are only never shown.
+
+    >>> known_with_fewer_forms(parse_plural_forms("nplurals=4; plural=(n%10==1 && "
+    ...     "n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"), "be")
+    True
+    >>> known_with_fewer_forms(parse_plural_forms("nplurals=3; plural=(n != 1);"), "de")
+    True
+    >>> known_with_fewer_forms(parse_plural_forms("nplurals=3; plural=(n > 5);"), "de")
+    False
+    """
+    return _known_with_fewer_forms(forms.nplurals, forms.expression, locale)
+
+
+@functools.lru_cache(maxsize=256)
+def _known_with_fewer_forms(nplurals: int, expression: str, locale: str) -> bool:
+    written = _bare_expression(expression)
+    return any(
+        known.forms.nplurals < nplurals
+        and _bare_expression(known.forms.expression) == written
+        and not cldr_disagreements(known.forms, locale)
+        for known in _known(locale)
+    )
+
+
+def _bare_expression(expression: str) -> str:
+    """``expression`` without spaces, a final ``;`` or parentheses around all of it."""
+    bare = re.sub(r"\s+", "", expression).rstrip(";")
+    while bare.startswith("(") and bare.endswith(")") and _balanced(bare[1:-1]):
+        bare = bare[1:-1]
+    return bare
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def constant_formula(forms: PluralForms) -> bool:

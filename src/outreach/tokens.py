@@ -50,6 +50,7 @@ __all__ = [
     "host_scripts",
     "mention_key",
     "new_hosts",
+    "silent_mention",
     "strip_tokens",
     "url_host",
     "x_links",
@@ -345,6 +346,28 @@ def find_mentions(text: str) -> list[str]:
         if not kept or start >= kept[-1][1]:
             kept.append((start, end))
     return [text[s:e] for s, e in kept]
+
+
+def silent_mention(text: str, mention: str) -> bool:
+    """Whether ``mention``, as written in ``text``, notifies no one: a dotted name with no
+    instance (``@domain.com``) that X reads nowhere it is written (after ``*``, a letter or
+    a digit: ``*@domain.com``, an address pattern's domain). Only Mastodon's pattern reads
+    it, and Mastodon looks a name with no instance up among its local accounts, whose names
+    have no dot. Where X reads it (``Ask @ioc.media``: ``@ioc``), it is a mention.
+
+    >>> silent_mention("e.g. *@domain.com", "@domain.com")
+    True
+    >>> silent_mention("Ask @ioc.media", "@ioc.media"), silent_mention("*@ioc", "@ioc")
+    (False, False)
+    """
+    name = mention[1:]
+    if "." not in name or "@" in name or "\uff20" in name:
+        return False
+    written = [m.start() for m in re.finditer(re.escape(mention), text)]
+    if not written:
+        return False
+    read = {m.start() for m in _rx().x_mention.finditer(text)}
+    return not read.intersection(written)
 
 
 def mention_key(mention: str) -> str:

@@ -35,6 +35,7 @@ from outreach.tokens import (
     find_urls,
     host_scripts,
     mention_key,
+    silent_mention,
     url_host,
     x_links,
 )
@@ -296,11 +297,14 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     text), or left out (the source's example is on a domain reserved for examples, which
     leads nowhere), a link on a site the source links to, a link run into the text after it,
     a link changed to the same site's pages in the translation's language
-    (``/pt_BR/master``: :func:`_locale_added`) or to the same page on the site's host for
+    (``/pt_BR/master``: :func:`_locale_added`; ``?hl=fr``, ``gpl.fr.html``:
+    :func:`_language_parameter`) or to the same page on the site's host for
     that language (``fr.wikipedia.org``: :func:`_language_host`), the same page written
     another way (a trailing slash or ``www.`` added or dropped, ``http`` made ``https``:
-    :func:`_same_page`), a domain named in prose (``pretalx.com``, no scheme or path) left
-    out: the wording may name the site another way. Hosts are compared in any letter case
+    :func:`_same_page`), a loopback example written another way (``localhost`` ->
+    ``127.0.0.1``: the reader's own machine, :func:`_loopback`), a domain named in prose
+    (``pretalx.com``, no scheme or path) left out: the wording may name the site another
+    way. Hosts are compared in any letter case
     (``Pretalx.com`` is ``pretalx.com``). Another page of a site the source links stays an
     error (on a shared host it is another account's: ``/f/someone-else``), as does
     ``https`` made ``http``.
@@ -331,6 +335,10 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             host = url_host(url)
             scripts = host_scripts(url)
             glued = _glued_host(url, source_hosts)
+            if host not in source_hosts and _spelled_in(url, f"{source}\n{unit.shown(source)}"):
+                continue  # the source's own characters, which its extractors split otherwise
+            if host not in source_hosts and _loopback(host) and any(map(_loopback, source_hosts)):
+                continue  # the reader's own machine, as the source's link: paired below
             if glued is not None:
                 reported.add(host)
                 yield problem(
@@ -430,6 +438,17 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             if _written_in(url, text):
                 continue  # kept as written, in text no extractor splits from it
             same_host = [u for u in extra if url_host(u) == url_host(url)]
+            loopback = [u for u in extra if _loopback(url_host(u)) and _loopback(url_host(url))]
+            if loopback and not same_host:
+                yield problem(
+                    unit,
+                    index,
+                    f"link {url} is written {loopback[0]}, another name of the reader's own "
+                    "machine (a loopback address): fine for an example, check the port and path",
+                    "warning",
+                )
+                extra.remove(loopback[0])
+                continue
             localized = [u for u in same_host if _localized(url, u)]
             same_page = [(u, how) for u in same_host if (how := _same_page(url, u))]
             language_site = [
@@ -487,12 +506,17 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "warning",
                 )
                 extra.remove(same_host[0])
-            elif docs := [u for u in same_host if _locale_added(url, u, unit.catalog.locale)]:
+            elif docs := [
+                u
+                for u in same_host
+                if _locale_added(url, u, unit.catalog.locale)
+                or _language_parameter(url, u, unit.catalog.locale)
+            ]:
                 yield problem(
                     unit,
                     index,
                     f"link {url} was changed to {docs[0]}, on the same site with the "
-                    f"translation's language ({unit.catalog.locale}) in its path, as "
+                    f"translation's language ({unit.catalog.locale}) in its address, as "
                     "documentation sites give each language its pages: check that it leads "
                     "to the same page",
                     "warning",
@@ -545,6 +569,27 @@ def _credited(unit: Unit, found: list[str]) -> Iterator[Problem]:
             "this message (the translators' own pages and addresses); check they are theirs",
             "warning",
         )
+
+
+def _spelled_in(url: str, source: str) -> bool:
+    """Whether the translation's ``url`` is written in ``source`` as it stands, in any letter
+    case, where no host or address goes on before it or letters and dots after it: the source
+    writes those very characters, though its extractors read them with what follows
+    (``X.XXX.XXX-X``, a number's format, read as the domain ``X.XXX``). Nothing is new to a
+    reader; a host that only ends the source's (``evil.com`` in ``foo.evil.com``) or begins
+    it (``evil.com`` in ``evil.com.au``) is another host.
+
+    >>> _spelled_in("X.XXX.XXX", "in X.XXX.XXX-X or XXXXXXXX format")
+    True
+    >>> _spelled_in("evil.com", "see foo.evil.com"), _spelled_in("evil.com", "see evil.com.au")
+    (False, False)
+    """
+    for match in re.finditer(re.escape(url), source, re.IGNORECASE):
+        before = source[match.start() - 1 : match.start()]
+        after = source[match.end() : match.end() + 1]
+        if not re.match(r"[\w.@/:-]", before) and not re.match(r"[\w.]", after):
+            return True
+    return False
 
 
 def _glued_text(rest: str) -> bool:
@@ -849,6 +894,71 @@ def _locale_added(source: str, translated: str, locale: str) -> bool:
     return False
 
 
+def _language_parameter(source: str, translated: str, locale: str) -> bool:
+    """Whether ``translated`` is ``source`` with the catalog's own language given where the
+    site reads a language from a query parameter or a file name, nothing else changed:
+    ``?hl=en`` -> ``?hl=fr``, ``gpl.html`` -> ``gpl.fr.html`` (or ``gpl.en.html``), the same
+    page in the translation's language on the same site, as :func:`_locale_added` for a path.
+
+    >>> _language_parameter("https://a.org/x?hl=en&y=1", "https://a.org/x?hl=fr&y=1", "fr")
+    True
+    >>> _language_parameter("https://a.org/gpl.html", "https://a.org/gpl.fr.html", "fr")
+    True
+    >>> _language_parameter("https://a.org/x?hl=en", "https://a.org/x?hl=de", "fr")
+    False
+    >>> _language_parameter("https://a.org/x?user=en", "https://a.org/y?user=fr", "fr")
+    False
+    """
+    (site, path), (other_site, other_path) = _split_url(source), _split_url(translated)
+    if site != other_site or len(path) != len(other_path):
+        return False
+    changed = [(a, b) for a, b in zip(path, other_path, strict=True) if a != b]
+    if len(changed) != 1:
+        return False
+    before, after = changed[0]
+    language = locale.replace("-", "_").lower()
+    own = {language, language.split("_", 1)[0]}
+    name, _, query = before.partition("?")
+    other_name, _, other_query = after.partition("?")
+    if name == other_name:
+        pairs = [p.partition("=") for p in query.split("&")]
+        other_pairs = [p.partition("=") for p in other_query.split("&")]
+        if len(pairs) != len(other_pairs):
+            return False
+        swapped = [(a[2], b[2]) for a, b in zip(pairs, other_pairs, strict=True) if a != b]
+        keys_kept = all(a[0] == b[0] for a, b in zip(pairs, other_pairs, strict=True))
+        return (
+            keys_kept
+            and bool(swapped)
+            and all(
+                _LOCALE_SEGMENT.fullmatch(a) and b.replace("-", "_").lower() in own
+                for a, b in swapped
+            )
+        )
+    if query != other_query:
+        return False
+    parts, other_parts = name.split("."), other_name.split(".")
+    if len(parts) < 2 or other_parts[0] != parts[0] or other_parts[-1] != parts[-1]:
+        return False
+    middle, other_middle = parts[1:-1], other_parts[1:-1]
+    if len(other_middle) != 1 or other_middle[0].replace("-", "_").lower() not in own:
+        return False
+    return not middle or (len(middle) == 1 and _LOCALE_SEGMENT.fullmatch(middle[0]) is not None)
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` names the reader's own machine: ``localhost``, ``127.x.x.x``,
+    ``[::1]`` (an example of a local server in help text, never someone else's site).
+
+    >>> _loopback("localhost"), _loopback("127.0.0.1"), _loopback("127.evil.org")
+    (True, True, False)
+    """
+    if host in ("localhost", "[::1]", "::1") or host.endswith(".localhost"):
+        return True
+    parts = host.split(".")
+    return len(parts) == 4 and parts[0] == "127" and all(p.isdigit() for p in parts)
+
+
 def _split_url(url: str) -> tuple[str, list[str]]:
     """``(scheme and host, path segments with the query)`` of a link."""
     scheme, sep, rest = url.partition("://")
@@ -903,8 +1013,12 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     changed, one added, a placeholder glued to handle characters. In the translators'
     credits (``translator-credits``), handles are the translators' own: one warning.
     Warnings: a handle that is the domain of an address or a pattern (``@example\\.com``)
-    changed; a handle on a domain reserved for examples (``'@example.com'``: no one can own
-    it) missing, or changed to another domain (a localised example, ``'@beispiel.de'``).
+    changed; a dotted name with no instance that notifies no one as written
+    (``*@domain.com``, an address pattern's domain: X reads no mention after ``*``, and
+    Mastodon has no local account with a dot in its name:
+    :func:`outreach.tokens.silent_mention`) missing, changed or added; a handle on a domain
+    reserved for examples (``'@example.com'``: no one can own it) missing, or changed to
+    another domain (a localised example, ``'@beispiel.de'``).
 
     Precondition ``@``, ``＠`` or ``%``: without them, in the source or a form, there is no
     mention and no placeholder to fill with one.
@@ -963,6 +1077,16 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             )
         if len(missing) == 1 and len(extra) == 1:
             (changed,) = extra.values()
+            if silent_mention(source, missing[0]) and silent_mention(text, changed):
+                yield problem(
+                    unit,
+                    index,
+                    f"“{missing[0]}” was changed to “{changed}”, where neither notifies anyone "
+                    "(the domain of an address pattern: X reads no mention there, and Mastodon "
+                    "has no account with a dot in its name): fine for a localised example",
+                    "warning",
+                )
+                continue
             if _in_address(source, missing[0]) and _in_address(text, changed):
                 yield problem(
                     unit,
@@ -976,8 +1100,29 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             yield problem(unit, index, f"mention {missing[0]} was changed to {changed}")
             continue
         for handle in missing:
+            if silent_mention(source, handle):
+                yield problem(
+                    unit,
+                    index,
+                    f"“{handle}” is not in the translation, where the source has it as the "
+                    "domain of an address pattern, which notifies no one (X reads no mention "
+                    "there, and Mastodon has no account with a dot in its name): fine if the "
+                    "translation gives a local example",
+                    "warning",
+                )
+                continue
             yield problem(unit, index, f"mention {handle} is missing from the translation")
         for handle in extra.values():
+            if silent_mention(text, handle):
+                yield problem(
+                    unit,
+                    index,
+                    f"“{handle}” is not in the source; as written it notifies no one (the "
+                    "domain of an address pattern: X reads no mention there, and Mastodon has "
+                    "no account with a dot in its name): check it is an example",
+                    "warning",
+                )
+                continue
             yield problem(
                 unit, index, f"mention {handle} is not in the source: it would notify that account"
             )

@@ -43,10 +43,12 @@ _VOID = frozenset(
 _BAD_SCHEMES = ("javascript:", "data:", "vbscript:")
 
 
-# A tag: "<", an optional "/", a name, anything but "<" and ">" (its attributes), ">".
+# A tag: "<", an optional "/", a name, anything but "<" and ">" (its attributes), ">". The
+# name runs, as browsers read it, up to white space, "/" or ">": "<Sélectionner>" names the
+# element "sélectionner" (none), not "s" with an attribute "électionner".
 # Read in one left-to-right pass: no input makes it slower than linear (Python's HTMLParser
 # is quadratic on runs of unclosed tags or comments).
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:._-]{0,40})([^<>]*)>")
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/<>]{0,100})(?=[\s/>])([^<>]*)>")
 _ATTRIBUTE = re.compile(r"""([^\s"'=<>/`]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 _OTHER_MARKUP = re.compile(r"<!|<\?")
 
@@ -566,14 +568,19 @@ def invisible(unit: Unit) -> Iterator[str | Problem]:
     display differently from what reviewers read: an override (LRO, RLO: it reverses the
     letters, the Trojan Source trick), an embedding or isolate left open or closed without
     an opener (it reorders the rest of the line, placeholders' values included), any bidi
-    control in a left-to-right language or in an email header (a subject: mail clients
-    display it alone). Warning: in a right-to-left translation, an embedding or isolate
-    opened and closed within the string (LRE ``#990000`` PDF, or LRI…PDI, around a
-    left-to-right code), which is how right-to-left writers keep such a span in order:
-    what reviewers see is what readers see (:func:`_balanced_bidi`).
+    control in an email header (a subject: mail clients display it alone), in a
+    left-to-right language any bidi control but a balanced FSI or LRI isolate (an RLI
+    reverses the order of the words it holds; an embedding is no left-to-right writer's
+    tool). Warning: an embedding or isolate opened and closed within the
+    string, in a right-to-left translation (LRE ``#990000`` PDF, or LRI…PDI, around a
+    left-to-right code: how right-to-left writers keep such a span in order) or, left to
+    right, in a left-to-right one (FSI ``%(name)s`` PDI: how a placeholder of either
+    direction is isolated, as Unicode recommends): what reviewers see is what readers see
+    (:func:`_balanced_bidi`), and an error would be false on a careful translation.
 
-    A zero-width space, word joiner or byte-order mark pasted next to a space, at the end or
-    before the first letter changes nothing a reader sees: that is :func:`zero_width` (a
+    A zero-width space, word joiner or byte-order mark (in a left-to-right translation, a
+    left-to-right mark too) pasted next to a space, at the end or before the first letter
+    changes nothing a reader sees: that is :func:`zero_width` (a
     warning). Inside a word it splits the word, a hashtag or a link's host, and at the start
     of a string before anything but a letter it hides what the string begins with (a
     spreadsheet formula's ``=``): there it is an error.
@@ -582,8 +589,9 @@ def invisible(unit: Unit) -> Iterator[str | Problem]:
     balanced: frozenset[str] = frozenset()
     if any(char in _BIDI_CONTROLS for char, _ in found) and unit.msgctxt not in HEADER_CONTEXTS:
         language = unit.catalog.locale.replace("-", "_").split("_", 1)[0].lower()
-        if language in _RTL_LANGUAGES:
-            balanced = _balanced_bidi(unit.forms)
+        balanced = _balanced_bidi(unit.forms)
+        if language not in _RTL_LANGUAGES and not balanced <= _LTR_ISOLATES:
+            balanced = frozenset()  # an embedding, or a right-to-left isolate: see above
     for char, stray in found:
         if stray:
             continue
@@ -592,7 +600,8 @@ def invisible(unit: Unit) -> Iterator[str | Problem]:
             yield Problem(
                 f"U+{ord(char):04X} {name} is not in the source: a bidi control opened and "
                 "closed within the translation, as right-to-left text keeps a left-to-right "
-                "span in order; fine if that is what it is for",
+                "span in order, or a placeholder of either direction is isolated "
+                "(U+2068…U+2069); fine if that is what it is for",
                 None,
                 "warning",
             )
@@ -609,6 +618,10 @@ def invisible(unit: Unit) -> Iterator[str | Problem]:
 #: are left out: they reverse the letters they hold, which is never a translator's need.
 _BIDI_OPENERS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u2066": "\u2069"}
 _BIDI_OPENERS |= {"\u2067": "\u2069", "\u2068": "\u2069"}
+#: The isolates a left-to-right text may hold balanced: FSI and LRI with their PDI, how a
+#: placeholder of either direction is isolated. An embedding (LRE, RLE: a left-to-right
+#: writer has no use for one) or an RLI (it reverses the order of the words it holds) is not.
+_LTR_ISOLATES = frozenset("\u2066\u2068\u2069")
 
 
 def _balanced_bidi(forms: Iterable[str]) -> frozenset[str]:
@@ -639,9 +652,10 @@ def _balanced_bidi(forms: Iterable[str]) -> frozenset[str]:
 
 @entry_check("zero-width", "warning")
 def zero_width(unit: Unit) -> Iterator[str]:
-    """A zero-width space (or word joiner, byte-order mark) pasted next to a space, at the
-    end of the string or before its first letter: junk that copy and paste brings along,
-    harmless where it is (a warning)."""
+    """A zero-width space (or word joiner, byte-order mark; in a left-to-right translation a
+    left-to-right mark, U+200E, which there only repeats the direction around it) pasted next
+    to a space, at the end of the string or before its first letter: junk that copy and paste
+    brings along, harmless where it is (a warning)."""
     for char, stray in _foreign_invisibles(unit):
         if stray:
             name = unicodedata.name(char)
@@ -653,6 +667,9 @@ def zero_width(unit: Unit) -> Iterator[str]:
 
 # Invisible characters harmless beside white space or at an end of the string.
 _ZERO_WIDTH_RUNS = re.compile("[\u200b\u2060\ufeff]+")
+#: The same in a left-to-right translation, with the left-to-right mark: there it only
+#: repeats the direction of the text around it (a right-to-left one allows it anywhere).
+_ZERO_WIDTH_RUNS_LTR = re.compile("[\u200b\u2060\ufeff\u200e]+")
 
 
 #: The characters :class:`_Invisible` looks for (``chars``) that Python counts as printable:
@@ -696,7 +713,8 @@ def _invisibles_in(forms: tuple[str, ...], source: str, language: str) -> list[t
             continue
         text = rx.flag_tags.sub("", form) if "\U0001f3f4" in form else form
         stray_at: set[int] = set()
-        for run in _ZERO_WIDTH_RUNS.finditer(text):
+        runs = _ZERO_WIDTH_RUNS if language in _RTL_LANGUAGES else _ZERO_WIDTH_RUNS_LTR
+        for run in runs.finditer(text):
             start, end = run.span()
             beside_space = (start and text[start - 1].isspace()) or (
                 end < len(text) and text[end].isspace()

@@ -82,7 +82,10 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     Errors (certain from the catalog: the message fails to render, or prints the directive
     as typed): a placeholder of the source missing, renamed or mistyped (a full-width
     ``％(count)s`` is named as such), one the source lacks (``%s`` appended to a string
-    that has none prints literally), a repeated one. Warning (a judgement): a plural form
+    that has none prints literally), a repeated one. Warnings (a judgement): a conversion
+    that takes any value swapped for another (``%(value)r`` written ``%(value)s``: the
+    same value, quoted otherwise; ``msgfmt -c`` accepts it, and translators quote in their
+    own way, ``« %(value)s »``); a plural form
     that serves a single number (Arabic's zero and dual, a one-form used for 1 alone) and
     leaves a placeholder out, which is usually the count said in words ("كتابان" is "two
     books" without a 2; "the only one").
@@ -150,12 +153,20 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             if formatted and want.positional != have.positional and not (want.named or have.named):
                 expected = sum(want.positional.values())
                 got = sum(have.positional.values())
+                quoted = _positional_conversions(want.positional, have.positional)
                 yield problem(
                     unit,
                     index,
                     f"the source has {expected} positional placeholder(s) "
                     f"({_describe(want.positional)}), the translation {got} "
-                    f"({_describe(have.positional)})",
+                    f"({_describe(have.positional)})"
+                    + (
+                        ": the same values, shown with another of %s, %r, %a (quotes may "
+                        "change); fine if the translation quotes them its own way"
+                        if quoted
+                        else ""
+                    ),
+                    "warning" if quoted else "error",
                 )
         for name, written in _repeated(text, python=python, brace=bool(all_brace)):
             if written not in source:
@@ -263,6 +274,18 @@ def _written_link(text: str) -> bool:
 def _differences(
     unit: Unit, index: int, missing: Set[str], extra: Set[str], *, single: bool = False
 ) -> Iterator[Problem]:
+    swapped = {a: b for a in missing for b in extra if _string_conversions(a, b)}
+    for written, other in swapped.items():
+        yield problem(
+            unit,
+            index,
+            f"placeholder {written} is written {other}: the same value, shown with "
+            f"{_CONVERSION[other[-1]]} instead of {_CONVERSION[written[-1]]} (quotes or "
+            "escapes may change); fine if the translation quotes it its own way",
+            "warning",
+        )
+    missing = missing - swapped.keys()
+    extra = extra - set(swapped.values())
     if len(missing) == 1 and len(extra) == 1:
         renamed = f"placeholder {next(iter(missing))} was renamed to {next(iter(extra))}"
         yield problem(unit, index, renamed)
@@ -280,6 +303,47 @@ def _differences(
         yield problem(unit, index, f"placeholder {name} is missing from the translation")
     for name in sorted(extra):
         yield problem(unit, index, f"placeholder {name} is not in the source")
+
+
+#: Python's conversions that take any value: ``%s`` (str), ``%r`` (repr), ``%a`` (ascii).
+_CONVERSION = {"s": "str()", "r": "repr()", "a": "ascii()"}
+_NAMED_CONVERSION = re.compile(
+    r"%\((?P<name>[^)]*)\)(?P<spec>[#0 +-]*\d*(?:\.\d+)?)(?P<type>[sra])"
+)
+
+
+def _string_conversions(written: str, other: str) -> bool:
+    """Whether two named Python placeholders differ only in a conversion that takes any
+    value (``%(value)r`` and ``%(value)s``): both format the same value, as ``msgfmt -c``
+    accepts, only its quoting differs (a judgement, where another type is an error:
+    ``%(days)d`` -> ``%(days)s``).
+
+    >>> _string_conversions("%(value)r", "%(value)s"), _string_conversions("%(n)d", "%(n)s")
+    (True, False)
+    """
+    a, b = _NAMED_CONVERSION.fullmatch(written), _NAMED_CONVERSION.fullmatch(other)
+    return (
+        a is not None
+        and b is not None
+        and a["name"] == b["name"]
+        and a["spec"] == b["spec"]
+        and a["type"] != b["type"]
+    )
+
+
+def _positional_conversions(want: Counter[str], have: Counter[str]) -> bool:
+    """Whether positional placeholders differ only in conversions that take any value, as
+    many of them (``%r`` written ``%s``).
+
+    >>> _positional_conversions(Counter({"r": 1, "d": 1}), Counter({"s": 1, "d": 1}))
+    True
+    >>> _positional_conversions(Counter({"d": 1}), Counter({"s": 1}))
+    False
+    """
+    rest = {k: v for k, v in want.items() if k not in _CONVERSION}
+    other = {k: v for k, v in have.items() if k not in _CONVERSION}
+    strings = sum(v for k, v in want.items() if k in _CONVERSION)
+    return rest == other and strings == sum(v for k, v in have.items() if k in _CONVERSION)
 
 
 _COUNT_NAMES = frozenset({"n", "num", "number", "count", "total", "amount"})

@@ -23,7 +23,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from outreach.findings import CHECK_NAMES, Finding, Severity, summarize
-from outreach.plurals import GETTEXT_DEFAULT, PluralForms, constant_formula
+from outreach.plurals import (
+    GETTEXT_DEFAULT,
+    PluralForms,
+    constant_formula,
+    known_with_fewer_forms,
+)
 from outreach.poheader import PoHeader
 
 if TYPE_CHECKING:
@@ -155,8 +160,10 @@ class Unit:
     def unshown_forms(self) -> frozenset[int]:
         """The plural forms of this entry that no whole number selects under the catalog's
         ``Plural-Forms`` (``nplurals=2; plural=0`` never picks form 1): gettext never shows
-        them. Known only for a formula that does not read ``n``: any other could pick a form
-        for a number no sample tries (``n == 1234``), and the formula is the translator's.
+        them. Known only for a formula that does not read ``n``, or one a translation tool
+        writes for the language with fewer forms than the header declares
+        (:func:`~outreach.plurals.known_with_fewer_forms`): any other could pick a form for a
+        number no sample tries (``n == 1234``), and the formula is the translator's.
 
         >>> from outreach.plurals import parse_plural_forms
         >>> def unit(formula: str) -> Unit:
@@ -170,7 +177,10 @@ class Unit:
         """
         if self.msgid_plural is None:
             return frozenset()
-        if not constant_formula(self.catalog.plural_forms):
+        forms = self.catalog.plural_forms
+        if not constant_formula(forms) and not (
+            self.catalog.locale and known_with_fewer_forms(forms, self.catalog.locale)
+        ):
             return frozenset()
         numbers = self.catalog.numbers_by_form
         return frozenset(i for i in range(len(self.forms)) if i < len(numbers) and not numbers[i])

@@ -74,8 +74,10 @@ def code(unit: Unit) -> Iterator[str | Problem]:
 
     Errors (certain from the catalog): a ``--option`` of the source that the translation
     does not have (translated, it is an option no program knows), and a ``$ command`` line
-    changed: a reader copies them. Warning (a judgement): code in backticks or ``<code>``
-    changed, which is sometimes a label or an example a translator should translate. One
+    changed: a reader copies them. Warnings (a judgement): code in backticks or ``<code>``
+    changed, which is sometimes a label or an example a translator should translate; a
+    command line whose only changes are its metavariables (``NAME``, ``<file>``: names the
+    reader replaces anyway, which translators may translate). One
     cause, one finding: code that holds a lost option is not reported again.
 
     Precondition ``-``, ``$``, a backtick or ``<``: an option, a command line and a code span
@@ -95,6 +97,16 @@ def code(unit: Unit) -> Iterator[str | Problem]:
             )
         for command in commands:
             if command not in text and not any(option in command for option in lost):
+                renamed = _metavariables_renamed(command, text)
+                if renamed:
+                    yield problem(
+                        unit,
+                        index,
+                        f"the command “$ {command}” is written with {renamed} translated: fine "
+                        "for a name the reader replaces anyway, but keep the rest verbatim",
+                        "warning",
+                    )
+                    continue
                 yield problem(
                     unit,
                     index,
@@ -113,6 +125,32 @@ def code(unit: Unit) -> Iterator[str | Problem]:
                 "verbatim (fine if it is a label or an example meant to be translated)",
                 "warning",
             )
+
+
+#: A command line's metavariable, a name the reader replaces: ``NAME``, ``FILE_PATH``,
+#: ``<name>``, ``{name}``, ``[name]`` (the conventions of usage lines and man pages).
+_METAVARIABLE = re.compile(r"[A-Z][A-Z0-9_]*|<[^<>\s]+>|\{[^{}\s]+\}|\[[^\[\]\s]+\]")
+
+
+def _metavariables_renamed(command: str, text: str) -> str:
+    """The source command's metavariables that a ``$`` line of ``text`` writes otherwise,
+    every other word kept in place (``$ manage.py createsuperuser --username NOM`` for
+    ``... --username NAME``), joined for a message; empty when no such line is there.
+
+    >>> _metavariables_renamed("gpg --recipient KEY", "$ gpg --recipient CLÉ")
+    'KEY'
+    >>> _metavariables_renamed("git commit FILE", "$ git confirmer FICHIER")
+    ''
+    """
+    words = command.split()
+    for match in _COMMAND.finditer(text):
+        other = match.group(1).split()
+        if len(other) != len(words):
+            continue
+        changed = [a for a, b in zip(words, other, strict=True) if a != b]
+        if changed and all(_METAVARIABLE.fullmatch(word) for word in changed):
+            return ", ".join(changed)
+    return ""
 
 
 def _has_option(text: str, option: str) -> bool:
