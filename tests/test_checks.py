@@ -1172,7 +1172,7 @@ def test_a_left_out_or_localised_example_domain_is_a_warning() -> None:
     assert ("mentions", "error") in [f[:2] for f in found]
     # a real account in place of a real one stays an error; so does a link to another host
     assert ("mentions", "error") in [f[:2] for f in check("Ask @ioc", "Pregunta a @evil")]
-    found = check("Docs: https://example.com/help", "Docs: https://evil.test/help")
+    found = check("Docs: https://example.com/help", "Docs: https://evil.org/help")
     assert ("urls", "error") in [f[:2] for f in found]
 
 
@@ -1518,11 +1518,33 @@ def test_a_left_to_right_mark_at_an_end_of_left_to_right_text_is_only_a_warning(
     assert [f[:2] for f in check("Sign now", "Firma ya\u200f")] == [("invisible", "error")]
 
 
-def test_a_link_or_example_address_to_another_host_stays_an_error() -> None:
-    """A host the source does not write is a danger outreach cannot tell from a localised
-    example on a real domain (``email@domain.com`` -> ``email@dominio.com``): an error."""
+def test_an_address_the_source_calls_an_example_may_be_localised_on_any_domain() -> None:
+    """django-helpdesk's cs and it catalogs (issue 19, round-4 validation data): "such as
+    <em>email@domain.com</em>" becomes ``email@domena.cz``, ``email@dominio.com``. The source
+    itself calls the address an example, so another domain there is a judgement (a warning
+    that asks for an example domain), wherever the cue is (e.g., for example, Example:)."""
     source = "Enter a whole address such as <em>email@domain.com</em>."
     found = check(source, "Inserisci un indirizzo come <em>email@dominio.com</em>.", locale="it")
+    assert found and all(f[1] == "warning" for f in found), found
+    assert "example domain" in found[0][2]
+    for source, text in (
+        ("Your address (e.g. 'jo@ngo.org')", "Tu dirección (p. ej. 'juan@ong.es')"),
+        ("Example: jo@ngo.org", "Ejemplo: juan@ong.es"),
+        ("for example shop.test", "por ejemplo tienda.es"),
+    ):
+        found = check(source, text)
+        assert found and all(f[1] == "warning" for f in found), (source, found)
+
+
+def test_a_link_or_address_to_another_host_stays_an_error() -> None:
+    """A host the source does not write, where the source gives no example, is a danger:
+    an address supporters write to (a changed domain is a hijack), and a web link even when
+    the source calls it an example (a reader may open it)."""
+    found = check("Write to help@ngo.org.", "Escribe a help@ngo-ayuda.org.")
+    assert ("urls", "error") in [f[:2] for f in found]
+    found = check("Write to help@ngo.org, for example", "Escribe a help@ngo-ayuda.org, por ejemplo")
+    assert ("urls", "error") in [f[:2] for f in found]
+    found = check("Sites such as https://ngo.org/join", "Sitios como https://evil.org/join")
     assert ("urls", "error") in [f[:2] for f in found]
 
 

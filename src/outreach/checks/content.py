@@ -294,8 +294,8 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     credits (``translator-credits``: :attr:`~outreach.checks.registry.Unit.credits`), links
     and addresses are the translators' own: one warning. Warnings
     (judgements): an example address or domain localised (``jdoe@example.com`` in help
-    text), or left out (the source's example is on a domain reserved for examples, which
-    leads nowhere), a link on a site the source links to, a link run into the text after it,
+    text, or one the source itself calls an example, ``such as email@domain.com``:
+    :func:`_examples`), or left out (the source's example leads nowhere), a link on a site the source links to, a link run into the text after it,
     a link changed to the same site's pages in the translation's language
     (``/pt_BR/master``: :func:`_locale_added`; ``?hl=fr``, ``gpl.fr.html``:
     :func:`_language_parameter`) or to the same page on the site's host for
@@ -603,17 +603,49 @@ def _glued_text(rest: str) -> bool:
     return bool(head) and head[0].isalpha() and (not head[0].isascii() or rest[0] == "-")
 
 
-#: RFC 2606 section 3: second-level domains reserved for documentation; no one can own a
-#: host in them, so a link there is an example, never a hijack.
-_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+#: RFC 2606: second-level domains reserved for documentation (section 3) and top-level
+#: domains reserved for tests, examples and invalid names (section 2); no one can own a host
+#: in them, so a link there is an example, never a hijack.
+_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org", "test", "example", "invalid")
 
 
 def _is_example(host: str) -> bool:
     """
     >>> _is_example("formiga.example.com"), _is_example("example.org"), _is_example("evil.com")
     (True, True, False)
+    >>> _is_example("shop.test"), _is_example("test"), _is_example("contest.com")
+    (True, True, False)
     """
     return any(host == domain or host.endswith(f".{domain}") for domain in _EXAMPLE_DOMAINS)
+
+
+#: What an English source writes just before an example it gives ("such as", "e.g.", "for
+#: example", "Example:"), with markup, quotes or brackets between: ``such as
+#: <em>email@domain.com</em>``. The source itself calls the address an example.
+_EXAMPLE_CUE = re.compile(
+    r"(?:\be\.?\s?g\b\.?|\bsuch as|\bfor (?:example|instance)|\bexamples?\s*:)"
+    r"[\s,:]*(?:(?:<[A-Za-z][^<>]{0,60}>|[\"'“‘«(\[`*_])\s*){0,3}\Z",
+    re.IGNORECASE,
+)
+
+
+def _cued(url: str, source: str) -> bool:
+    """Whether ``source`` presents ``url`` as an example: an example cue
+    (:data:`_EXAMPLE_CUE`) just before one of its occurrences.
+
+    >>> _cued("email@domain.com", "an address such as <em>email@domain.com</em>")
+    True
+    >>> _cued("jo@ngo.org", "Enter your address (e.g. 'jo@ngo.org')")
+    True
+    >>> _cued("help@ngo.org", "Write to help@ngo.org, for example about a gift")
+    False
+    """
+    start = source.find(url)
+    while start >= 0:
+        if _EXAMPLE_CUE.search(source, max(0, start - 80), start):
+            return True
+        start = source.find(url, start + 1)
+    return False
 
 
 def _is_address(url: str, text: str = "") -> bool:
@@ -632,18 +664,25 @@ def _is_address_or_domain(url: str, text: str) -> bool:
 
 
 def _examples(source: str, own: str) -> list[str]:
-    """The source's links and addresses on a domain reserved for examples, other than the
-    campaign's own site: a help text's ``jdoe@example.com``, or the domain of a pattern
-    (``'@example.com'``, which the extractors read as a handle), which translators localise.
+    """The source's examples, other than the campaign's own site: links and addresses on a
+    domain reserved for examples (a help text's ``jdoe@example.com``, or the domain of a
+    pattern, ``'@example.com'``, which the extractors read as a handle), and addresses and
+    bare domains the source itself calls examples (``such as email@domain.com``:
+    :func:`_cued`), which translators localise. A web link stays a link even when cued: a
+    reader may open it.
 
     >>> _examples("e.g. jdoe@example.com or '@example.org'", "act.example.net")
     ['jdoe@example.com', 'example.org']
+    >>> _examples("such as <em>email@domain.com</em>, or see https://ngo.org", "ngo.org")
+    ['email@domain.com']
     """
     domains = [m[1:] for m in find_mentions(source) if "." in m]
     return [
         u
         for u in dict.fromkeys((*find_urls(source), *domains))
-        if _is_example(host := url_host(u)) and host != own and not own.endswith(f".{host}")
+        if (host := url_host(u)) != own
+        and not own.endswith(f".{host}")
+        and (_is_example(host) or (_is_address_or_domain(u, source) and _cued(u, source)))
     ]
 
 
