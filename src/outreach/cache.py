@@ -387,8 +387,8 @@ class CheckCache:
         """Store what a worker process forked from this one :meth:`put` (its :attr:`log`),
         as it sealed it: the same program with the same secret, over a pipe, not a file,
         so its JSON texts and their MACs are not worked out a second time (27,000 values
-        after a cold check of bench_check.py's three catalogs: 0.25 s of the parent's
-        time, with no worker running, measured with cProfile)."""
+        after a cold check of bench_check.py's three catalogs: 0.5 s of the parent's time
+        under cProfile, while no worker runs)."""
         if self.base is None:
             return
         for namespace, key, value, stored in log:

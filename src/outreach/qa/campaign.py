@@ -335,8 +335,8 @@ Part = tuple[str, int, int, int]
 
 #: A share's boundary that falls nearer than this fraction of a catalog's size to one of its
 #: ends moves to that end: a worker checking part of a catalog parses it whole, which costs
-#: about a tenth of checking it (0.09-0.13 s of 0.9-1.3 s of CPU for one of bench_check.py's
-#: 5,000-entry catalogs, measured with cProfile), so a sliver would cost more than it saves.
+#: about a tenth of checking it (0.34 s of 4.2 s for bench_check.py's es catalog under
+#: cProfile), so a sliver would cost about as much as it saves.
 MIN_PART = 0.15
 
 
