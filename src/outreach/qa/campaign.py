@@ -20,11 +20,12 @@ that string, and a cache someone else wrote is never believed.
 
 from __future__ import annotations
 
-import contextlib
+import itertools
 import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -316,9 +317,10 @@ PARALLEL_BYTES = 400_000
 
 def _check_locales(run: _Run, locales: Sequence[str]) -> None:
     """Check each locale's catalog, in worker processes when there are several large ones
-    and the platform forks (Linux): each worker checks one catalog and sends back its
-    findings and what it wrote to the cache, merged here in locale order, so the result is
-    the same as checking one after another."""
+    and the platform forks (Linux): the catalogs' entries are shared out among the workers
+    (:func:`_shares`), each checks its share and sends back its findings and what it wrote
+    to the cache, put together here in locale and file order, so the result is the same as
+    checking one catalog after another."""
     pending = [locale for locale in locales if not run.check_locale(locale, quick_only=True)]
     if pending:  # not every catalog re-checked from its record (or unreadable)
         _check_pending(run, pending)
@@ -326,16 +328,66 @@ def _check_locales(run: _Run, locales: Sequence[str]) -> None:
     run.files = {locale: run.files[locale] for locale in locales if locale in run.files}
 
 
+#: A part of a catalog to check, as ``(locale, start, stop, size)``: its bytes ``start`` to
+#: ``stop`` of ``size``, which stand for the same share of its entries (see
+#: :meth:`_Run.check_part`).
+Part = tuple[str, int, int, int]
+
+#: A share's boundary that falls nearer than this fraction of a catalog's size to one of its
+#: ends moves to that end: a worker checking part of a catalog parses it whole, which costs
+#: about a tenth of checking it (0.34 s of 4.2 s for bench_check.py's es catalog under
+#: cProfile), so a sliver would cost about as much as it saves.
+MIN_PART = 0.15
+
+
+def _shares(sizes: Mapping[str, int], workers: int) -> list[list[Part]]:
+    """``workers`` shares of about equal size of the catalogs of ``sizes`` (locale ->
+    bytes), the largest first: the catalogs laid end to end and cut in equal lengths, so
+    that three catalogs on two cores keep both busy to the end (one catalog a worker left
+    one core idle while the other checked the third). Only the catalog a cut falls in is
+    checked in two parts (each parsed by both workers).
+
+    >>> _shares({"es": 100, "fr": 100, "de": 100}, 2)
+    [[('es', 0, 100, 100), ('fr', 0, 50, 100)], [('fr', 50, 100, 100), ('de', 0, 100, 100)]]
+    >>> _shares({"es": 100, "fr": 95}, 2)   # a cut in a sliver of es moves to its end
+    [[('es', 0, 100, 100)], [('fr', 0, 95, 95)]]
+    """
+    order = sorted(sizes, key=lambda locale: -sizes[locale])
+    total = sum(sizes.values())
+    cuts = [total * n // workers for n in range(workers + 1)]
+    starts = dict(zip(order, accumulate((sizes[loc] for loc in order), initial=0), strict=False))
+    for n, cut in enumerate(cuts[1:-1], 1):  # no sliver of a catalog
+        for locale in order:
+            start, size = starts[locale], sizes[locale]
+            if start < cut < start + size:
+                if cut - start < MIN_PART * size:
+                    cuts[n] = start
+                elif start + size - cut < MIN_PART * size:
+                    cuts[n] = start + size
+    shares: list[list[Part]] = []
+    for low, high in itertools.pairwise(cuts):
+        share = []
+        for locale in order:
+            start, size = starts[locale], sizes[locale]
+            begin, end = max(low, start), min(high, start + size)
+            if begin < end:
+                share.append((locale, begin - start, end - start, size))
+        if share:
+            shares.append(share)
+    given = {part[0] for share in shares for part in share}
+    if not shares:
+        shares.append([])  # empty catalogs only
+    shares[-1] += [(loc, 0, sizes[loc], sizes[loc]) for loc in order if loc not in given]
+    return shares
+
+
 def _check_pending(run: _Run, pending: list[str]) -> None:
     """Check the catalogs of ``pending`` in full (see :func:`_check_locales`)."""
     import multiprocessing  # only here: a re-check after an edit starts no process
 
-    sizes = dict.fromkeys(pending, 0)
-    for locale in pending:
-        with contextlib.suppress(OSError):
-            sizes[locale] = run.campaign.po_path(locale).stat().st_size
+    sizes = {locale: len(run.needs_full[locale][0]) for locale in pending}
     size = sum(sizes.values())
-    workers = min(len(pending), os.cpu_count() or 1)
+    workers = os.cpu_count() or 1
     if (
         workers < 2
         or size < PARALLEL_BYTES
@@ -344,23 +396,25 @@ def _check_pending(run: _Run, pending: list[str]) -> None:
     ):
         for locale in pending:
             run.check_locale(locale)
-    else:
-        run.entries.store.preload("files", "entries", "detections")
-        _profiles_for(run)
-        global _FORKED_RUN
-        _FORKED_RUN = run
-        try:
-            context = multiprocessing.get_context("fork")
-            # the largest catalogs first, so that the last one started is a small one and
-            # no worker waits long for another; taken in as if checked in locale order
-            largest = sorted(pending, key=lambda locale: -sizes[locale])
-            with context.Pool(workers) as pool:
-                found = pool.map(_check_in_worker, largest, chunksize=1)
-            results = {result.locale: result for result in found}
-        finally:
-            _FORKED_RUN = None
-        for locale in pending:
-            run.absorb(results[locale])
+        return
+    shares = _shares(sizes, workers)
+    run.entries.store.preload("files", "entries", "detections")
+    _profiles_for(run)
+    global _FORKED_RUN
+    _FORKED_RUN = run
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(len(shares)) as pool:
+            found = pool.map(_check_in_worker, shares, chunksize=1)
+    finally:
+        _FORKED_RUN = None
+    parts: dict[str, list[_PartResult]] = {}
+    for results, puts in found:
+        for result in results:
+            parts.setdefault(result.locale, []).append(result)
+        run.entries.store.take(puts)
+    for locale in pending:
+        run.finish(locale, sorted(parts[locale], key=lambda part: part.start))
 
 
 def _profiles_for(run: _Run) -> None:
@@ -374,35 +428,38 @@ def _profiles_for(run: _Run) -> None:
 _FORKED_RUN: _Run | None = None
 
 
-def _check_in_worker(locale: str) -> _WorkerResult:
+def _check_in_worker(
+    share: list[Part],
+) -> tuple[list[_PartResult], list[tuple[str, str, Any, list[str]]]]:
+    """Check the parts of ``share`` (in a worker process): their results, and what was
+    written to the cache."""
     run = _FORKED_RUN
     assert run is not None
     store = run.entries.store
     store.log = []
-    before = (dict(run.entries.counts), dict(run.judge.counts), run.catalogs, len(run.findings))
-    run.check_locale(locale)
-    return _WorkerResult(
-        locale,
-        run.findings[before[3] :],
-        run.files.get(locale),
-        run.parsed.get(locale),
-        {k: v - before[0].get(k, 0) for k, v in run.entries.counts.items()},
-        {k: v - before[1].get(k, 0) for k, v in run.judge.counts.items()},
-        run.catalogs - before[2],
-        store.log,
-    )
+    return [run.check_part(*part) for part in share], store.log
 
 
 @dataclass
-class _WorkerResult:
+class _PartResult:
+    """What checking part of a catalog found (:meth:`_Run.check_part`)."""
+
     locale: str
-    findings: list[Finding]
-    file: str | None
-    lines: Mapping[tuple[str | None, str], int] | None
-    entries: dict[str, int]
-    detection: dict[str, int]
-    catalogs: int
-    puts: list[tuple[str, str, Any]]
+    #: bytes of the catalog where the part starts (0: the part that reports the catalog's
+    #: own findings, its entries and their lines)
+    start: int
+    #: findings of the parse (syntax, an obsolete entry's repeat), in the first part
+    parsed: list[Finding]
+    #: the findings of the checks, in file order (:func:`outreach.checks.runner.join_parts`)
+    found: list[Finding]
+    #: the first part's: the catalog's entries as a record keeps them, the msgid line of each
+    #: entry, whether it has obsolete entries (``None``: it did not parse)
+    entries: list[Entry] | None = None
+    lines: Mapping[tuple[str | None, str], int] | None = None
+    obsolete: bool = False
+    #: the cache's counts of entries and the language judge's, added during the part
+    counts: dict[str, int] = field(default_factory=dict)
+    detection: dict[str, int] = field(default_factory=dict)
 
 
 class _Run:
@@ -484,36 +541,77 @@ class _Run:
     ) -> bool:
         """Parse and check the whole catalog ``data`` (split into ``blocks``, when a plan
         already did), and record it block by block."""
-        from outreach.checks import check_catalog
+        self.needs_full[locale] = (data, blocks)
+        self.finish(locale, [self.check_part(locale, 0, len(data), len(data))])
+        return True
 
-        campaign, store = self.campaign, self.entries.store
-        self.catalogs += 1
-        po, findings = parse_for_check(data, file=file, locale=locale, label=label)
+    def check_part(self, locale: str, start: int, stop: int, size: int) -> _PartResult:
+        """Parse ``locale``'s catalog (as a quick pass read it: :attr:`needs_full`) and
+        check the part of its entries that its bytes ``start`` to ``stop`` of ``size``
+        stand for: entries ``n * start // size`` to ``n * stop // size`` of ``n`` (the
+        parts of a catalog meet exactly, whatever its entries' lengths)."""
+        from outreach.checks import check_catalog
+        from outreach.pofile import iter_messages
+
+        campaign = self.campaign
+        data = self.needs_full[locale][0]
+        file, label = campaign.relative(campaign.po_path(locale)), campaign.label(locale)
+        entries, judged = dict(self.entries.counts), dict(self.judge.counts)
+        po, parsed = parse_for_check(data, file=file, locale=locale, label=label)
+        result = _PartResult(locale, start, parsed if start == 0 else [], [])
         if po is not None:
-            findings.extend(
-                check_catalog(
-                    po,
-                    file=file,
-                    locale=locale,
-                    campaign=campaign,
-                    detector=self.judge,
-                    cache=self.entries,
-                    sources=self.sources,
-                )
+            count = sum(1 for _ in iter_messages(po.catalog))
+            part = (count * start // size, count * stop // size) if size else (0, count)
+            result.found = check_catalog(
+                po,
+                file=file,
+                locale=locale,
+                campaign=campaign,
+                detector=self.judge,
+                cache=self.entries,
+                sources=self.sources,
+                part=None if part == (0, count) else part,
             )
-            self.parsed[locale] = _line_index(po)
+            if start == 0:
+                result.entries, result.lines = _entries(po), _line_index(po)
+                result.obsolete = bool(po.catalog.obsolete)
+        # the part's counts go with its result, and :meth:`finish` adds them (here or in
+        # the parent of a worker process)
+        result.counts = {k: v - entries.get(k, 0) for k, v in self.entries.counts.items()}
+        result.detection = {k: v - judged.get(k, 0) for k, v in self.judge.counts.items()}
+        self.entries.counts.update(entries)
+        self.judge.counts.update(judged)
+        return result
+
+    def finish(self, locale: str, parts: Sequence[_PartResult]) -> None:
+        """Take in the parts of ``locale``'s catalog, checked in file order
+        (:meth:`check_part`, here or in worker processes), and record it block by block."""
+        from outreach.checks.runner import join_parts
+
+        data, blocks = self.needs_full.pop(locale)
+        store = self.entries.store
+        self.catalogs += 1
+        first = parts[0]
+        findings = [*first.parsed, *join_parts(part.found for part in parts)]
+        if first.entries is not None and first.lines is not None:
+            self.parsed[locale] = first.lines
             if store.enabled:
                 record = FileRecord.build(
                     data,
                     findings,
-                    _entries(po),
+                    first.entries,
                     _CATALOG_CHECKS,
                     blocks=blocks,
-                    obsolete=bool(po.catalog.obsolete),
+                    obsolete=first.obsolete,
                 )
+                key = self.entries.record_key(locale, self.files[locale])
                 store.put("files", key, record.to_json())
+        for part in parts:
+            for name, count in part.counts.items():
+                self.entries.counts[name] = self.entries.counts.get(name, 0) + count
+            for name, count in part.detection.items():
+                self.judge.counts[name] = self.judge.counts.get(name, 0) + count
         self.findings.extend(findings)
-        return True
 
     def _recheck(
         self, plan: Plan, data: bytes, locale: str, file: str, label: str, key: str
@@ -578,21 +676,6 @@ class _Run:
     def lines(self, locale: str) -> Mapping[tuple[str | None, str], int]:
         """The msgid line of each entry of ``locale``'s catalog, by ``(msgctxt, msgid)``."""
         return self.parsed.get(locale, {})
-
-    def absorb(self, result: _WorkerResult) -> None:
-        """Take in what a worker process found (see :func:`_check_locales`)."""
-        self.findings.extend(result.findings)
-        if result.file is not None:
-            self.files[result.locale] = result.file
-        if result.lines is not None:
-            self.parsed[result.locale] = result.lines
-        for name, count in result.entries.items():
-            self.entries.counts[name] = self.entries.counts.get(name, 0) + count
-        for name, count in result.detection.items():
-            self.judge.counts[name] = self.judge.counts.get(name, 0) + count
-        self.catalogs += result.catalogs
-        for namespace, key, value in result.puts:
-            self.entries.store.put(namespace, key, value)
 
 
 #: Findings that belong to the catalog as a whole, not to one entry.
