@@ -603,20 +603,24 @@ def _glued_text(rest: str) -> bool:
     return bool(head) and head[0].isalpha() and (not head[0].isascii() or rest[0] == "-")
 
 
-#: RFC 2606: second-level domains reserved for documentation (section 3) and top-level
-#: domains reserved for tests, examples and invalid names (section 2); no one can own a host
-#: in them, so a link there is an example, never a hijack.
-_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org", "test", "example", "invalid")
+#: RFC 2606 section 3: second-level domains reserved for documentation; no one can own a
+#: host in them, so a link there is an example, never a hijack.
+_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+#: RFC 2606 section 2: top-level domains reserved for tests, examples and invalid names (a
+#: host under one: ``shop.test``; the bare word is no host, as in the handle ``@example``).
+_EXAMPLE_TLDS = (".test", ".example", ".invalid")
 
 
 def _is_example(host: str) -> bool:
     """
     >>> _is_example("formiga.example.com"), _is_example("example.org"), _is_example("evil.com")
     (True, True, False)
-    >>> _is_example("shop.test"), _is_example("test"), _is_example("contest.com")
-    (True, True, False)
+    >>> _is_example("shop.test"), _is_example("example"), _is_example("contest.com")
+    (True, False, False)
     """
-    return any(host == domain or host.endswith(f".{domain}") for domain in _EXAMPLE_DOMAINS)
+    return host.endswith(_EXAMPLE_TLDS) or any(
+        host == domain or host.endswith(f".{domain}") for domain in _EXAMPLE_DOMAINS
+    )
 
 
 #: What an English source writes just before an example it gives ("such as", "e.g.", "for
