@@ -295,7 +295,8 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     and addresses are the translators' own: one warning. Warnings
     (judgements): an example address or domain localised (``jdoe@example.com`` in help
     text, or one the source itself calls an example, ``such as email@domain.com``:
-    :func:`_examples`), or left out (the source's example leads nowhere), a link on a site the source links to, a link run into the text after it,
+    :func:`_examples`), or left out (the source's example leads nowhere), a link on a site
+    the source links to, a link run into the text after it,
     a link changed to the same site's pages in the translation's language
     (``/pt_BR/master``: :func:`_locale_added`; ``?hl=fr``, ``gpl.fr.html``:
     :func:`_language_parameter`) or to the same page on the site's host for
