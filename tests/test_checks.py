@@ -1647,3 +1647,81 @@ def test_a_string_conversion_swapped_is_a_warning() -> None:
     assert [f[:2] for f in found] == [("placeholders", "error")], found
     found = check("Value %(value)r is invalid", "La valeur %(valeur)s est invalide", locale="fr")
     assert [f[:2] for f in found] == [("placeholders", "error")], found
+
+
+# -- issue 19, round 4 (second validation set): false-error classes seen on new projects -----
+def test_an_option_left_out_with_nothing_in_its_place_is_a_warning() -> None:
+    """Mailman's ru catalog rephrases the help of ``--list`` itself ("Multiple --list options
+    can be given" -> "the parameter can be given several times"): it names no option, so a
+    reader types nothing wrong. Whether it drops something only a bilingual reader can say."""
+    source = (
+        "    Operate on this mailing list.  Multiple --list options can be given.  The\n"
+        "    argument can either be a List-ID or a fully qualified list name."
+    )
+    text = (
+        "    Имя списка рассылки, может быть List-Id или полным именем рассылки.\n"
+        "Параметр можно указать несколько раз."
+    )
+    found = check(source, text, locale="ru")
+    assert [f[:2] for f in found if f[0] == "code"] == [("code", "warning")], found
+    # a dash of prose where the option was is no option written otherwise
+    found = check(
+        "Multiple --list options can be given.",
+        "Параметр -- можно указать несколько раз.",
+        locale="ru",
+    )
+    assert [f[:2] for f in found if f[0] == "code"] == [("code", "warning")], found
+
+
+def test_an_option_written_otherwise_stays_an_error() -> None:
+    """Mailman's hu, it and id catalogs and JupyterLab's uk pack write the options translated
+    or mistyped (``--fájl``, ``-- membro``, ``-l/-list``, ``--оновити``): a reader who copies
+    them passes an option no program knows."""
+    source = "Delete the member(s) specified by -m/--member and/or -f/--file from all lists."
+    for locale, text in (
+        ("hu", "Törölje az -m/--tag és/vagy -f/--fájl által megadott tagokat."),
+        ("it", "Elimina i membri specificati con -m /-- membro e/o -f/--file."),
+    ):
+        found = check(source, text, locale=locale)
+        assert ("code", "error") in [f[:2] for f in found], found
+    found = check("Not with -a/--all or -l/--list.", "Tidak bersama -a/--all atau -l/-list.")
+    assert ("code", "error") in [f[:2] for f in found], found
+    found = check(
+        "Run: pip install --upgrade jupyterlab-git.", "Виконайте: pip --оновити jupyterlab-git."
+    )
+    assert ("code", "error") in [f[:2] for f in found], found
+    # the option's name without its dashes, and an option in visual order
+    found = check("Use --allow-source-mismatch", "استخدم »allow-source-mismatch«", locale="ar")
+    assert ("code", "error") in [f[:2] for f in found], found
+    found = check("Use --full", "استخدم full--", locale="ar")
+    assert ("code", "error") in [f[:2] for f in found], found
+
+
+def test_white_space_for_a_message_key_is_a_warning() -> None:
+    """Mailman's catalogs use template names as msgids (``list:member:digest:header.txt``),
+    whose English text is empty; zh_Hans writes a single space to keep the header empty."""
+    found = check("list:member:digest:header.txt", " ", locale="zh_Hans")
+    assert [f[:2] for f in found] == [("blank", "warning")], found
+    # a word is text: white space for it shows nothing where the word should be
+    assert [f[:2] for f in check("More", " ")] == [("blank", "error")]
+    assert [f[:2] for f in check("e.g.", " ")] == [("blank", "error")]
+
+
+def test_a_field_with_an_attribute_is_a_placeholder() -> None:
+    """Mailman's ca catalog writes ``${Mlist.list_id}`` for ``${mlist.list_id}`` (msgfmt -c
+    reports it; str.format and string.Template read ``{mlist.list_id}`` as one field with an
+    attribute), and its ko catalog closes one with two braces: both errors."""
+    source = "${mlist.list_id} is at volume ${mlist.volume}, number ${mlist.next_digest_number}"
+    text = (
+        "${Mlist.list_id} es troba en el volum ${mlist.volume}, nombre ${mlist.next_digest_number}"
+    )
+    found = check(source, text, locale="ca")
+    assert ("placeholders", "error") in [f[:2] for f in found], found
+    found = check(
+        "${person} left ${mlist.fqdn_listname}",
+        "${person} 님이 ${mlist.fqdn_listname}}를 남김",
+        locale="ko",
+    )
+    assert ("placeholders", "error") in [f[:2] for f in found], found
+    # the same fields, in another order: nothing to report
+    assert check("{user.name} joined {0[1]}", "{0[1]}: {user.name} se unió") == []

@@ -43,8 +43,12 @@ PYTHON_PLACEHOLDER = re.compile(
 _PERCENT = re.compile(r"%")
 # What to show of a malformed directive: the "%", a name of at most 40 characters, one more.
 _INVALID = re.compile(r"%(?:\([^)]{0,40}\)?)?.?", re.DOTALL)
+#: A replacement field as ``str.format`` reads it: a name or an index, then any attribute
+#: or item access (``{user.name}``, ``{0[1]}``; ``string.Template``-style ``${mlist.list_id}``
+#: of Mailman's catalogs too), a conversion and a format spec.
 BRACE_PLACEHOLDER = re.compile(
-    r"(?<!\{)\{(?P<name>[A-Za-z_][A-Za-z0-9_]*|\d*)(?:![rsa])?(?::[^{}]*)?\}(?!\})"
+    r"(?<!\{)\{(?P<name>(?:[A-Za-z_][A-Za-z0-9_]*|\d*)"
+    r"(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[^\[\]{}]{1,40}\])*)(?:![rsa])?(?::[^{}]*)?\}(?!\})"
 )
 
 

@@ -56,19 +56,39 @@ def _edge_space(text: str, *, leading: bool) -> bool:
     return any(c != "\n" for c in edge)
 
 
+#: A message key used as the msgid: identifier pieces joined by ``:``, ``.``, ``/`` or ``_``
+#: with no white space (``list:member:digest:header.txt``, ``email.footer``, ``page_title``),
+#: not a word (``More``) nor an abbreviation that ends with its dot (``e.g.``).
+_MESSAGE_KEY = re.compile(
+    r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?:[:./_][A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)+"
+)
+
+
 @entry_check("blank", "error")
 def blank(unit: Unit) -> Iterator[str | Problem]:
     """A form that is only white space: gettext would show it, and the supporter would read
     nothing where the message should be. An empty form falls back to the source instead.
 
-    Errors (certain): the supporter reads nothing. Warning (a judgement): the source is a
+    Errors (certain): the supporter reads nothing. Warnings (a judgement): the source is a
     fragment joined to other text (it starts or ends with white space, ``"and "`` between
     hours and minutes), which a language may not need a word for (Korean writes ``2시간
-    30분``): white space may be its translation.
+    30분``): white space may be its translation; and the source is a message key, not text
+    (``list:member:digest:header.txt``, ``email.footer``: an identifier whose text lives in
+    another catalog, often empty, like a header a list does not have), which a translator
+    may blank on purpose: the catalog alone cannot say what the reader would miss.
     """
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
         if not text.strip() and source.strip():
+            if text and _MESSAGE_KEY.fullmatch(source):
+                yield problem(
+                    unit,
+                    index,
+                    "the translation is only white space, for a message key: fine if the "
+                    "text it stands for is meant to be empty, otherwise translate it",
+                    "warning",
+                )
+                continue
             if source != source.strip() and text:
                 yield problem(
                     unit,

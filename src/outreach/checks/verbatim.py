@@ -16,7 +16,7 @@ grouping (``300,000`` = ``300.000`` = ``300 000``).
 ...     return Unit(source, None, None, (text,), frozenset(), 5, False, info)
 >>> messages(code(unit("Run gpg --recipient KEY", "شغّل gpg --المستلم KEY")))
 ... # doctest: +ELLIPSIS
-['--recipient is not in the translation: a reader who copies the command types an option...']
+['--recipient is not in the translation, which writes “--المستلم” where the source has...']
 >>> messages(numbers(unit("Donate today", "تبرع اليوم (رسوم 1%)")))
 ... # doctest: +ELLIPSIS
 ['1 is not in the source: the translation says a number the source does not (check the...)']
@@ -73,9 +73,14 @@ def code(unit: Unit) -> Iterator[str | Problem]:
     """A command line, an option or code of the source not kept verbatim.
 
     Errors (certain from the catalog): a ``--option`` of the source that the translation
-    does not have (translated, it is an option no program knows), and a ``$ command`` line
-    changed: a reader copies them. Warnings (a judgement): code in backticks or ``<code>``
-    changed, which is sometimes a label or an example a translator should translate; a
+    does not have and writes something else in its place (``--fájl`` for ``--file``,
+    ``-list`` or ``-- membro`` for ``--list`` and ``--member``, ``full--`` in visual order,
+    the name without its dashes): an option no program knows, which a reader copies; and a
+    ``$ command`` line changed. Warnings (a judgement): a ``--option`` left out with nothing
+    in its place, which a rephrasing may do rightly (the help of ``--list`` saying "this
+    option can be given several times") or wrongly (a clause dropped): the reader types
+    nothing wrong, and only a reader of both languages can tell; code in backticks or
+    ``<code>`` changed, which is sometimes a label or an example a translator should translate; a
     command line whose only changes are its metavariables (``NAME``, ``<file>``: names the
     reader replaces anyway, which translators may translate). One
     cause, one finding: code that holds a lost option is not reported again.
@@ -88,12 +93,24 @@ def code(unit: Unit) -> Iterator[str | Problem]:
         if not (options or commands or spans):
             continue
         lost = [option for option in options if not _has_option(text, option)]
+        substitutes = _substitutes(unit.source_for(index), text, lost) if lost else ()
         for option in lost:
+            if substitutes:
+                yield problem(
+                    unit,
+                    index,
+                    f"{option} is not in the translation, which writes "
+                    + ", ".join(f"“{written}”" for written in substitutes)
+                    + " where the source has options: a reader who copies the command types an "
+                    "option that does not exist; keep it as written",
+                )
+                continue
             yield problem(
                 unit,
                 index,
-                f"{option} is not in the translation: a reader who copies the command types "
-                "an option that does not exist; keep it as written",
+                f"{option} is not in the translation: fine if it refers to the option "
+                "otherwise (“this option”), but a reader loses its name; keep it as written",
+                "warning",
             )
         for command in commands:
             if command not in text and not any(option in command for option in lost):
@@ -151,6 +168,31 @@ def _metavariables_renamed(command: str, text: str) -> str:
         if changed and all(_METAVARIABLE.fullmatch(word) for word in changed):
             return ", ".join(changed)
     return ""
+
+
+#: What a translation may write in an option's place: a word of any script after one or two
+#: dashes (``--fájl``, ``-list``; not after a letter, as in ``List-Id``), after two and a space
+#: where a short option's slash leads to it (``-m /-- membro``; elsewhere `` -- `` is a dash
+#: of prose), or before two (``full--``, typed in visual order in a right-to-left line).
+_OPTION_LIKE = re.compile(
+    r"(?<![\w-])--?[^\W\d_][\w-]*|(?<=/)-- [^\W\d_][\w-]*"
+    r"|(?<![\w-])[^\W\d_][\w-]*--(?![\w-])"
+)
+
+
+def _substitutes(source: str, text: str, lost: list[str]) -> tuple[str, ...]:
+    """What ``text`` writes in place of the ``lost`` options of ``source``: option-like words
+    the source does not have, and a lost option's name without its dashes
+    (``»allow-source-mismatch«``)."""
+    own = {m.group() for m in _OPTION_LIKE.finditer(source)}
+    found = [m.group() for m in _OPTION_LIKE.finditer(text) if m.group() not in own]
+    for option in lost:
+        name = option[2:]
+        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) and name not in source.replace(
+            option, ""
+        ):
+            found.append(name)
+    return tuple(dict.fromkeys(found))
 
 
 def _has_option(text: str, option: str) -> bool:
