@@ -1725,3 +1725,72 @@ def test_a_field_with_an_attribute_is_a_placeholder() -> None:
     assert ("placeholders", "error") in [f[:2] for f in found], found
     # the same fields, in another order: nothing to report
     assert check("{user.name} joined {0[1]}", "{0[1]}: {user.name} se unió") == []
+
+
+# -- issue 19's third round-4 validation set ------------------------------------------------
+def test_a_python_integer_written_with_i_or_d_is_the_same_placeholder() -> None:
+    """OctoPrint's German catalog: ``%(count)i`` translated ``%(count)d`` formats alike."""
+    assert check("Enabling %(count)i plugins", "Aktiviere %(count)d Plugins") == []
+    assert check("Enabling %i plugins", "Aktiviere %d Plugins") == []
+    found = check("Enabling %(count)i plugins", "Aktiviere %(anzahl)d Plugins")
+    assert ("placeholders", "error") in {(c, s) for c, s, _ in found}
+
+
+def test_a_template_variable_renamed_is_a_placeholder_error_and_no_link() -> None:
+    """Shuup's Spanish and Chinese catalogs translate a notification's variables; .tienda
+    and .商店 are top-level domains, but a name in ``{{ }}`` is never a link."""
+    source = "{{ order.shop }} - Shipment created for order {{ order.identifier }}"
+    found = check(
+        source, "{{ pedido.tienda }} - Envío creado para el pedido {{ pedido.identificador }}"
+    )
+    assert "urls" not in checks(found)
+    assert {(c, s) for c, s, _ in found} >= {("placeholders", "error")}
+    zh = check(source, "{{订单.商店}} - 为订单{{订单.标识符}}创建的货件", locale="zh_Hans")
+    assert "urls" not in checks(zh) and "placeholders" in checks(zh)
+    assert (
+        check(source, "{{order.shop}} - Envío creado para el pedido {{ order.identifier }}") == []
+    )
+    # a quoted string in a template is rendered as written: still a link
+    quoted = check(source, '{{ "evil.example.com" }} {{ order.shop }} {{ order.identifier }}')
+    assert ("urls", "error") in {(c, s) for c, s, _ in quoted}
+
+
+def test_a_broken_template_variable_is_an_error() -> None:
+    """Horizon's Korean catalog: one brace short, the title shows the name as typed."""
+    found = check(
+        "Edit {{ qos_spec_name }} Spec Value", "{ qos_spec_name }} 사양 값 수정", locale="ko"
+    )
+    assert ("placeholders", "error") in {(c, s) for c, s, _ in found}
+
+
+def test_a_host_after_chinese_words_is_the_sources_host_glued() -> None:
+    """Shuup's Chinese catalog: '发送至Shuup.com' is 'sent to' and the source's host, no
+    look-alike mixing scripts: a warning at most."""
+    found = check(
+        "Statistics will be periodically sent to Shuup.com after 24 hours.",
+        "统计数据将在24小时后定期发送至Shuup.com。",
+        locale="zh_Hans",
+    )
+    assert not [f for f in found if f[0] == "urls" and f[1] == "error"]
+    other = check(
+        "Statistics will be periodically sent to Shuup.com after 24 hours.",
+        "统计数据将在24小时后定期发送至evil.com。",
+        locale="zh_Hans",
+    )
+    assert ("urls", "error") in {(c, s) for c, s, _ in other}
+
+
+def test_a_commands_argument_in_angle_brackets_translated_is_a_warning() -> None:
+    """JupyterLab's Polish pack: '<plugin-name>' of a command line, never closed, written
+    '<nazwa-wtyczki>': a word for the reader, not markup."""
+    found = check(
+        "recovery using `jupyter labextension enable <plugin-name>` command may be required",
+        "przywrócenie ich poleceniem 'jupyter labextension enable <nazwa-wtyczki>'",
+        locale="pl",
+    )
+    assert [s for c, s, _ in found if c == "html"] == ["warning"]
+    # with an attribute, or closed, it is an element: still an error
+    styled = check(
+        "enable <plugin-name>", 'włącz <nazwa-wtyczki style="display:none">', locale="pl"
+    )
+    assert ("html", "error") in {(c, s) for c, s, _ in styled}

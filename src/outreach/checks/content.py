@@ -303,12 +303,18 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     that language (``fr.wikipedia.org``: :func:`_language_host`), the same page written
     another way (a trailing slash or ``www.`` added or dropped, ``http`` made ``https``:
     :func:`_same_page`), a loopback example written another way (``localhost`` ->
-    ``127.0.0.1``: the reader's own machine, :func:`_loopback`), a domain named in prose
+    ``127.0.0.1``: the reader's own machine, :func:`_loopback`), a link of the source run
+    into the words before it in a language written without spaces (``发送至Shuup.com``:
+    :func:`_glued_host`), a domain named in prose
     (``pretalx.com``, no scheme or path) left out: the wording may name the site another
     way. Hosts are compared in any letter case
     (``Pretalx.com`` is ``pretalx.com``). Another page of a site the source links stays an
     error (on a shared host it is another account's: ``/f/someone-else``), as does
     ``https`` made ``http``.
+
+    Where the source has a template's variables or tags, a dotted name inside one
+    (``{{ pedido.tienda }}``: :data:`_TEMPLATE_TAG`) is a variable, no link; a variable
+    renamed is the placeholders check's error.
 
     Precondition ``.``, ``:`` or ``@``, in the texts as written or filled, or their NFKC
     forms: every link the finders find has one (``://``, ``www.``, ``mailto:``, an address's
@@ -319,24 +325,31 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     if unit.credits:
         yield from _credited(unit, [u for _, text in unit.filled_forms() for u in _links(text)])
         return
-    source_text = unit.source_text
-    source_hosts = {url_host(u) for u in _links(unit.shown(source_text)) + _links(source_text)}
+    plain = _untemplated if _TEMPLATE_TAG.search(unit.source_text) else str
+    source_text = plain(unit.source_text)
+    source_hosts = {
+        url_host(u) for u in _links(plain(unit.shown(unit.source_text))) + _links(source_text)
+    }
     source_hosts.add(url_host(unit.catalog.url))  # the campaign's own site is no hijack
-    for index, text in unit.filled_forms():
-        source = unit.source_for(index)
+    for index, written_text in unit.filled_forms():
+        text = plain(written_text)
+        source = plain(unit.source_for(index))
         want, have = find_urls(source), find_urls(text)
-        shown = find_urls(unit.shown(text))
+        shown_text = plain(unit.shown(written_text))
+        shown = find_urls(shown_text)
         on_x = x_links(text)
         have_anywhere = set(have) | set(on_x)
         reported: set[str] = set()
         renamed: set[str] = set()
         examples = _examples(source, url_host(unit.catalog.url))
         replaced = [e for e in examples if e not in have]  # a localised example's place
-        for url in dict.fromkeys(have + on_x + shown + x_links(unit.shown(text))):
+        for url in dict.fromkeys(have + on_x + shown + x_links(shown_text)):
             host = url_host(url)
             scripts = host_scripts(url)
             glued = _glued_host(url, source_hosts)
-            if host not in source_hosts and _spelled_in(url, f"{source}\n{unit.shown(source)}"):
+            if host not in source_hosts and _spelled_in(
+                url, f"{source}\n{plain(unit.shown(source))}"
+            ):
                 continue  # the source's own characters, which its extractors split otherwise
             if host not in source_hosts and _loopback(host) and any(map(_loopback, source_hosts)):
                 continue  # the reader's own machine, as the source's link: paired below
@@ -691,15 +704,39 @@ def _examples(source: str, own: str) -> list[str]:
     ]
 
 
+#: A template's variable or tag, ``{{ order.shop }}`` or ``{% if order.shop %}``, when the
+#: source has one: the string is rendered as a template, and a dotted name in one is a
+#: variable (``order.shop``, ``pedido.tienda``: .shop and .tienda are top-level domains),
+#: never text a reader sees; a variable renamed is the placeholders check's. Only names,
+#: filters and words: a quoted string (``{{ "evil.example" }}``) is rendered as written.
+_TEMPLATE_TAG = re.compile(
+    r"\{\{\s{0,10}[^\W\d][\w.]{0,100}\s{0,10}(?:\|\s{0,10}\w{1,40}\s{0,10}){0,10}\}\}"
+    r"|\{%[^{}'\"]{0,200}%\}"
+)
+
+
+def _untemplated(text: str) -> str:
+    """``text`` with each template variable or tag (:data:`_TEMPLATE_TAG`) blanked.
+
+    >>> _untemplated("{{ pedido.tienda }} - Envío: https://example.org")
+    '  - Envío: https://example.org'
+    """
+    return _TEMPLATE_TAG.sub(" ", text)
+
+
 def _glued_host(url: str, hosts: set[str]) -> str | None:
     """The link of the source in ``url`` when letters of another script run into it, after
     it (``testing@example.com와``, ``example.orgのサイト``) or before it, as Arabic and Hebrew
-    join a one-letter preposition to the next word (``بـopenstreetmap.org``, ``בexample.org``).
+    join a one-letter preposition to the next word (``بـopenstreetmap.org``, ``בexample.org``)
+    and Chinese, Japanese or Thai write a host right after the sentence's last word
+    (``发送至Shuup.com``: :data:`_AFTER_UNSPACED`).
 
     >>> _glued_host("بـopenstreetmap.org", {"openstreetmap.org"})
     'openstreetmap.org'
     >>> _glued_host("بـevil.org", {"openstreetmap.org"}) is None
     True
+    >>> _glued_host("统计数据将在24小时后定期发送至Shuup.com", {"shuup.com"})
+    'Shuup.com'
     """
     if url.isascii():
         return None
@@ -711,12 +748,24 @@ def _glued_host(url: str, hosts: set[str]) -> str | None:
         rest = url[head.end() :]
         if rest.isascii() and url_host(rest) in hosts:
             return rest
+    tail = _AFTER_UNSPACED.search(url)
+    if tail is not None and url_host(tail.group(1)) in hosts:
+        return tail.group(1)
     return None
 
 
 #: Letters of Arabic or Hebrew (a tatweel too) joined to the word after them: a preposition
 #: or article written as a prefix.
 _PROCLITIC = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]{1,3}")
+#: An ASCII host right after a letter or mark of a script written without spaces between
+#: words (Chinese, Japanese, Korean, Thai, Lao, Khmer, Burmese, and CJK punctuation):
+#: ``发送至Shuup.com`` is the sentence, then the host, as X reads it. No Latin look-alike
+#: letter (Cyrillic, Greek, full-width Latin) is among them: ``аexample.org`` stays a host.
+_AFTER_UNSPACED = re.compile(
+    r"[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u3000-\u30ff\u3130-\u318f"
+    r"\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20]"
+    r"([A-Za-z0-9][\x21-\x7e]*)$"
+)
 
 
 #: A hyphen and a word that ends there (no dot after it: not the rest of a host name), as

@@ -61,6 +61,8 @@ class _Markup:
     attributes: list[tuple[str, str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     comments: int = 0
+    #: the tags opened and never closed
+    unclosed: set[str] = field(default_factory=set)
 
 
 #: The element names of HTML (WHATWG's index of elements, obsolete ones included, as
@@ -312,6 +314,7 @@ def _parse(text: str) -> _Markup:
             markup.attributes.append((tag, attribute.group(1).lower(), html_lib.unescape(value)))
         if tag not in _VOID and not rest.rstrip().endswith("/"):
             stack.append(tag)
+    markup.unclosed = set(stack)
     for tag, count in Counter(stack).items():
         markup.problems.append(
             f"<{tag}> is never closed"
@@ -338,7 +341,9 @@ def html(unit: Unit) -> Iterator[str | Problem]:
     source lost. Warnings (judgements): an added formatting tag (``<i>`` for a foreign term,
     ``<span dir="ltr">`` in a right-to-left translation), an added attribute that does not
     act (``title=``, ``target=``), another tag of the source dropped or written a
-    different number of times. A swap between equivalent tags (``<b>`` for ``<strong>``,
+    different number of times, a command's argument in angle brackets written otherwise
+    (``<plugin-name>`` → ``<nazwa-wtyczki>``, never closed and without attributes on both
+    sides: :func:`_renamed_names`). A swap between equivalent tags (``<b>`` for ``<strong>``,
     ``<i>`` for ``<em>``) is no finding. Text in angle brackets that names no HTML element
     (``<unused singular>``) is not markup, and neither is its translation where that is a
     bare word that happens to name one (``<text>`` translated ``<data>``).
@@ -432,9 +437,17 @@ def _compare(source: _Markup, have: _Markup) -> Iterator[tuple[str, Severity | N
     else:
         unbalanced = False
     want, got = _swapped(source, have)
+    names = _renamed_names(source, have, want, got)
     for tag, count in sorted(got.items()):
         if tag not in want:
-            if tag in _HARMLESS:
+            if tag in names:
+                yield (
+                    f"<{tag}> takes the place of the source's <{names[tag]}>, a name in angle "
+                    "brackets never closed (a command's argument, “enable <plugin-name>”): "
+                    "fine if the words are text, not markup",
+                    "warning",
+                )
+            elif tag in _HARMLESS:
                 yield f"<{tag}> is not in the source (formatting only: fine if intended)", "warning"
             else:
                 yield f"<{tag}> is not in the source: translations must not add markup", None
@@ -444,7 +457,7 @@ def _compare(source: _Markup, have: _Markup) -> Iterator[tuple[str, Severity | N
             severity: Severity | None = None if tag == "a" and count > want[tag] else "warning"
             yield f"<{tag}> appears {count} times, in the source {want[tag]}", severity
     for tag in sorted(want):
-        if tag not in got:
+        if tag not in got and tag not in names.values():
             lost: Severity | None = None if tag == "a" else "warning"
             yield f"<{tag}> of the source is missing from the translation", lost
     allowed: dict[str, set[str]] = {}
@@ -471,6 +484,36 @@ def _compare(source: _Markup, have: _Markup) -> Iterator[tuple[str, Severity | N
             yield f"<{tag} {name}=…> is a {scheme} link, which the source does not have", None
     if have.comments > source.comments:
         yield "an HTML comment or declaration is not in the source", None
+
+
+def _renamed_names(
+    source: _Markup, have: _Markup, want: Counter[str], got: Counter[str]
+) -> dict[str, str]:
+    """``{translation's: source's}`` for a name in angle brackets that the translation writes
+    otherwise (``<nazwa-wtyczki>`` for ``<plugin-name>``): each a custom element's name (a
+    hyphen, no element of HTML), never closed and without attributes on both sides, so a
+    word for the reader to replace, as command-line help writes one, not an element; as
+    markup it does nothing (no style, script or link), so the check only warns. Paired one
+    to one, in order.
+
+    >>> source, have = _parse("enable <plugin-name>"), _parse("włącz <nazwa-wtyczki>")
+    >>> _renamed_names(source, have, *_swapped(source, have))
+    {'nazwa-wtyczki': 'plugin-name'}
+    """
+
+    def names(markup: _Markup, tags: Counter[str], other: Counter[str]) -> list[str]:
+        with_attributes = {tag for tag, _, _ in markup.attributes}
+        return [
+            tag
+            for tag in sorted(tags)
+            if tag not in other
+            and "-" in tag
+            and tag not in _ELEMENTS
+            and tag in markup.unclosed
+            and tag not in with_attributes
+        ]
+
+    return dict(zip(names(have, got, want), names(source, want, got), strict=False))
 
 
 def _repeats(tag: str, source: _Markup, have: _Markup) -> bool:

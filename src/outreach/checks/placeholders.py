@@ -21,6 +21,7 @@ from outreach.checks.registry import Problem, Unit, entry_check, problem
 from outreach.placeholders import (
     BRACE_PLACEHOLDER,
     PYTHON_PLACEHOLDER,
+    Placeholders,
     brace_placeholders,
     python_placeholders,
 )
@@ -82,7 +83,10 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     Errors (certain from the catalog: the message fails to render, or prints the directive
     as typed): a placeholder of the source missing, renamed or mistyped (a full-width
     ``％(count)s`` is named as such), one the source lacks (``%s`` appended to a string
-    that has none prints literally), a repeated one. Warnings (a judgement): a conversion
+    that has none prints literally), a repeated one; where the source has a template's
+    variables, ``{{ order.shop }}``, one translated or broken (:func:`_template_variables`:
+    it renders empty, or as typed). ``%i`` and ``%d`` are one conversion
+    (:func:`_same_integers`). Warnings (a judgement): a conversion
     that takes any value swapped for another (``%(value)r`` written ``%(value)s``: the
     same value, quoted otherwise; ``msgfmt -c`` accepts it, and translators quote in their
     own way, ``« %(value)s »``); a plural form
@@ -111,7 +115,7 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             ):
                 return  # the common case: the same placeholders on both sides
     python = _uses_python_format(unit)
-    all_named = python_placeholders(unit.source_text).named if python else set()
+    all_named = _same_integers(python_placeholders(unit.source_text)).named if python else set()
     all_brace = brace_placeholders(unit.source_text)
     added = {} if python or "%" in unit.source_text else _added_directives(unit)
     if not all_brace:
@@ -121,8 +125,8 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
         source = unit.source_for(index)
         single = _serves_one_number(unit, index)
         if python:
-            want = python_placeholders(source)
-            have = python_placeholders(text)
+            want = _same_integers(python_placeholders(source))
+            have = _same_integers(python_placeholders(text))
             # A source that % cannot format (a strftime format, "%Y", a help text naming
             # codes) is not formatted: its translation's codes are text, and so is a count.
             formatted = not want.invalid
@@ -176,6 +180,11 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
                     f"placeholder {name} is repeated (“{written}”): the supporter would read "
                     "its value twice; write it once",
                 )
+        if "{{" in source and _template_variables(unit.source_text):
+            want_vars, have_vars = _template_variables(source), _template_variables(text)
+            yield from _differences(
+                unit, index, want_vars - have_vars, have_vars - want_vars, single=single
+            )
         if all_brace or "python-brace-format" in unit.flags:
             want_brace = brace_placeholders(source)
             have_brace = brace_placeholders(text)
@@ -184,6 +193,64 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             # "{}" typed as "%s": one placeholder renamed, not one missing and one added
             brace_extra = (have_brace - want_brace - optional_brace) | set(added.get(index, ()))
             yield from _differences(unit, index, missing, brace_extra)
+
+
+#: A template's variable, as Jinja, Django and Angular write it: ``{{ order.shop }}``, with
+#: filters (``{{ total|money }}``).
+_TEMPLATE_VARIABLE = re.compile(
+    r"\{\{\s{0,10}([^\W\d][\w.]{0,100}(?:\s{0,10}\|\s{0,10}\w{1,40}){0,10})\s{0,10}\}\}"
+)
+
+
+def _template_variables(text: str) -> set[str]:
+    """The template variables of ``text`` (:data:`_TEMPLATE_VARIABLE`), written
+    ``{{ name }}`` whatever the spacing: a string with them is rendered as a template, and a
+    variable renamed (translated: ``{{ pedido.tienda }}`` for ``{{ order.shop }}``) renders
+    empty or fails.
+
+    >>> sorted(_template_variables("{{order.shop}} - {{ order.identifier|upper }}"))
+    ['{{ order.identifier|upper }}', '{{ order.shop }}']
+    """
+    if "{{" not in text:
+        return set()
+    return {
+        "{{ " + re.sub(r"\s+", "", m.group(1)) + " }}"
+        for m in _TEMPLATE_VARIABLE.finditer(text)
+        if re.split(r"[.|\s]", m.group(1), maxsplit=1)[0] not in _TEMPLATE_KEYWORDS
+    }
+
+
+#: Words no template looks up as a variable (Jinja's and Django's operators and literals):
+#: ``{{ and }}`` is the two braces named in prose ("use {{ and }} literally").
+_TEMPLATE_KEYWORDS = frozenset(
+    {"and", "or", "not", "in", "is", "if", "else", "true", "false", "none"}
+    | {"True", "False", "None"}
+)
+
+
+_INTEGER_ALIAS = re.compile(r"i$")
+
+
+def _same_integers(found: Placeholders) -> Placeholders:
+    """``found`` with each ``%i`` written ``%d``: Python's ``%`` formats both alike (a signed
+    decimal), as ``printf`` does, so ``%(count)i`` translated ``%(count)d`` renames nothing
+    (``msgfmt -c`` accepts it too).
+
+    >>> sorted(_same_integers(python_placeholders("%(count)i of %i")).named)
+    ['%(count)d']
+    >>> _same_integers(python_placeholders("%(count)i of %i")).positional
+    Counter({'d': 1})
+    """
+    if not any(name.endswith("i") for name in found.named) and "i" not in found.positional:
+        return found
+    positional = Counter(found.positional)
+    if "i" in positional:
+        positional["d"] += positional.pop("i")
+    return Placeholders(
+        frozenset(_INTEGER_ALIAS.sub("d", name) for name in found.named),
+        positional,
+        found.invalid,
+    )
 
 
 def _repeated(text: str, *, python: bool, brace: bool) -> list[tuple[str, str]]:
@@ -358,8 +425,8 @@ def _plural_only(unit: Unit, python: bool) -> Set[str]:
     singular: Set[str]
     count: Set[str]
     if python:
-        plural = python_placeholders(unit.msgid_plural).named
-        singular = python_placeholders(unit.msgid).named
+        plural = _same_integers(python_placeholders(unit.msgid_plural)).named
+        singular = _same_integers(python_placeholders(unit.msgid)).named
         count = {
             p
             for p in plural | singular
