@@ -570,9 +570,12 @@ def test_a_balanced_bidi_embedding_in_right_to_left_text_is_a_warning() -> None:
     # an override reverses the letters it holds (Trojan Source): an error even when closed
     found = check(source, "הזינו קוד צבע, לדוג' \u202e#990000\u202c.", locale="he")
     assert ("invisible", "error") in [f[:2] for f in found]
-    # left open or closed without an opener, it reorders the rest of the line
-    for text in ("לדוג' \u202a#990000.", "לדוג' #990000\u202c.", "\u202c#\u202a990000"):
+    # left open, it reorders the rest of the line
+    for text in ("לדוג' \u202a#990000.", "\u202c#\u202a990000"):
         assert ("invisible", "error") in [f[:2] for f in check(source, text, locale="he")]
+    # a closer with nothing open is ignored by the bidi algorithm (UAX #9, X7): junk
+    found = check(source, "לדוג' #990000\u202c.", locale="he")
+    assert found and {f[:2] for f in found} == {("invisible", "warning")}, found
     # in a left-to-right language, or in an email subject, it stays an error
     found = check(source, "Geben Sie z. B. \u202a#990000\u202c ein.", locale="de")
     assert ("invisible", "error") in [f[:2] for f in found]
@@ -1172,7 +1175,7 @@ def test_a_left_out_or_localised_example_domain_is_a_warning() -> None:
     assert ("mentions", "error") in [f[:2] for f in found]
     # a real account in place of a real one stays an error; so does a link to another host
     assert ("mentions", "error") in [f[:2] for f in check("Ask @ioc", "Pregunta a @evil")]
-    found = check("Docs: https://example.com/help", "Docs: https://evil.org/help")
+    found = check("Docs: https://example.com/help", "Docs: https://example.com/help evil.org/x")
     assert ("urls", "error") in [f[:2] for f in found]
 
 
@@ -1794,3 +1797,54 @@ def test_a_commands_argument_in_angle_brackets_translated_is_a_warning() -> None
         "enable <plugin-name>", 'włącz <nazwa-wtyczki style="display:none">', locale="pl"
     )
     assert ("html", "error") in {(c, s) for c, s, _ in styled}
+
+
+# -- issue 19, after the fourth held-out measure: its false classes, fixed in general ------
+def test_a_link_in_place_of_an_example_on_a_reserved_domain_is_a_warning() -> None:
+    """bzr's es and de help (round 4): ``http_proxy=http://proxy.example.com:3128/`` written
+    ``proxy.ejemplo.com``, ``proxy.beispiel.de``. The source's link leads nowhere (RFC
+    2606), so the translator's is a localised example: a warning that asks for example.com.
+    A link in place of one on a real domain stays an error."""
+    source = "  http_proxy=http://proxy.example.com:3128/"
+    found = check(source, "  http_proxy=http://proxy.ejemplo.com:3128/")
+    assert found and all(f[1] == "warning" for f in found), found
+    assert "example domain" in found[0][2]
+    found = check("Proxy: http://proxy.ngo.org:3128/", "Proxy: http://proxy.evil.org:3128/")
+    assert ("urls", "error") in [f[:2] for f in found]
+
+
+def test_a_prose_percent_sign_beside_a_named_placeholder_is_text() -> None:
+    """Misago's JavaScript catalogs (round 4): ``%(progress)s % complete`` mixes a named
+    placeholder with what ``%`` would read as an unnamed directive, so Python's ``%`` cannot
+    format the source at all (TypeError, with a mapping or a tuple): its percent signs are
+    text, and so are the translation's (``%(progress)s%``). A named placeholder lost stays
+    an error."""
+    for text in ("完成 %(progress)s%", "%(progress)s % выполнено"):
+        found = check("%(progress)s % complete", text)
+        assert not [f for f in found if f[1] == "error"], found
+    found = check("%(progress)s % complete", "%(progreso)s % completo")
+    assert ("placeholders", "error") in [f[:2] for f in found]
+    # a python-format string with named placeholders only still refuses a stray percent
+    assert ("placeholders", "error") in [f[:2] for f in check("%(n)s done", "hecho %(n)s%")]
+
+
+def test_an_automatic_field_numbered_by_hand_is_the_same_field() -> None:
+    """Weblate's Hebrew (round 4): ``Unsupported state: {}`` written ``{0}``: str.format
+    gives both the first argument. Mixing both kinds (which str.format refuses) or another
+    number stays an error."""
+    assert not check("Unsupported state: {}", "Estado no admitido: {0}")
+    assert not check("{} of {}", "{1} de {0}")
+    assert ("placeholders", "error") in [f[:2] for f in check("{} of {}", "{} de {1}")]
+    assert ("placeholders", "error") in [f[:2] for f in check("State: {}", "Estado: {1}")]
+
+
+def test_a_closer_with_nothing_open_is_a_warning() -> None:
+    """ORA2's Hebrew (round 4): a U+202C POP DIRECTIONAL FORMATTING at the end with no
+    embedding open: the bidi algorithm ignores it. An override or an opener left open stays
+    an error."""
+    found = check("Enter a username", "הזן שם משתמש\u202c", locale="he")
+    assert found and {f[:2] for f in found} == {("invisible", "warning")}, found
+    found = check("Enter a username", "\u202eהזן שם משתמש", locale="he")
+    assert ("invisible", "error") in [f[:2] for f in found]
+    found = check("Enter a username", "\u202bהזן שם משתמש\u202c\u202c", locale="he")
+    assert ("invisible", "error") in [f[:2] for f in found]

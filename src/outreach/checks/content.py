@@ -295,7 +295,9 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     and addresses are the translators' own: one warning. Warnings
     (judgements): an example address or domain localised (``jdoe@example.com`` in help
     text, or one the source itself calls an example, ``such as email@domain.com``:
-    :func:`_examples`), or left out (the source's example leads nowhere), a link on a site
+    :func:`_examples`; a link too, where the source's own leads nowhere: ``http://proxy.
+    example.com:3128/`` written ``proxy.ejemplo.com``), or left out (the source's example
+    leads nowhere), a link on a site
     the source links to, a link run into the text after it,
     a link changed to the same site's pages in the translation's language
     (``/pt_BR/master``: :func:`_locale_added`; ``?hl=fr``, ``gpl.fr.html``:
@@ -374,7 +376,14 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "(no one can own it): fine",
                     "warning",
                 )
-            elif host not in source_hosts and replaced and _is_address_or_domain(url, text):
+            elif (
+                host not in source_hosts
+                and replaced
+                and (
+                    _is_address_or_domain(url, text)
+                    or all(_is_example(url_host(e)) for e in replaced)
+                )
+            ):  # a link in place of one that leads nowhere (example.com) is no hijack
                 reported.add(host)
                 yield problem(
                     unit,

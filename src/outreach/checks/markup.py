@@ -619,7 +619,9 @@ def invisible(unit: Unit) -> Iterator[str | Problem]:
     left-to-right code: how right-to-left writers keep such a span in order) or, left to
     right, in a left-to-right one (FSI ``%(name)s`` PDI: how a placeholder of either
     direction is isolated, as Unicode recommends): what reviewers see is what readers see
-    (:func:`_balanced_bidi`), and an error would be false on a careful translation.
+    (:func:`_balanced_bidi`), and an error would be false on a careful translation; a
+    closer (PDF, PDI) with nothing open, which the bidi algorithm ignores
+    (:func:`_closing_nothing`).
 
     A zero-width space, word joiner or byte-order mark (in a left-to-right translation, a
     left-to-right mark too) pasted next to a space, at the end or before the first letter
@@ -630,15 +632,26 @@ def invisible(unit: Unit) -> Iterator[str | Problem]:
     """
     found = _foreign_invisibles(unit)
     balanced: frozenset[str] = frozenset()
+    idle: frozenset[str] = frozenset()
     if any(char in _BIDI_CONTROLS for char, _ in found) and unit.msgctxt not in HEADER_CONTEXTS:
         language = unit.catalog.locale.replace("-", "_").split("_", 1)[0].lower()
         balanced = _balanced_bidi(unit.forms)
         if language not in _RTL_LANGUAGES and not balanced <= _LTR_ISOLATES:
             balanced = frozenset()  # an embedding, or a right-to-left isolate: see above
+        idle = _closing_nothing(unit.forms)
     for char, stray in found:
         if stray:
             continue
         name = unicodedata.name(char, "a control character")
+        if char in idle:
+            yield Problem(
+                f"U+{ord(char):04X} {name} is not in the source, and closes nothing (no "
+                "embedding or isolate is open before it): the bidi algorithm ignores it, so "
+                "the text displays as read; junk from a copy, delete it",
+                None,
+                "warning",
+            )
+            continue
         if char in balanced:
             yield Problem(
                 f"U+{ord(char):04X} {name} is not in the source: a bidi control opened and "
@@ -691,6 +704,24 @@ def _balanced_bidi(forms: Iterable[str]) -> frozenset[str]:
         if stack:
             return frozenset()
     return frozenset(used)
+
+
+def _closing_nothing(forms: Iterable[str]) -> frozenset[str]:
+    """The closers (PDF U+202C, PDI U+2069) of ``forms`` when they are the only bidi controls
+    there: with nothing open, the Unicode bidi algorithm ignores them (UAX #9, rules X6a and
+    X7), so nothing displays otherwise; empty when any form opens or overrides anything.
+
+    >>> _closing_nothing(["הזן את השם\u202c"]) == {"\u202c"}
+    True
+    >>> _closing_nothing(["\u202bשם\u202c\u202c"])
+    frozenset()
+    """
+    used = {char for form in forms for char in form if char in _BIDI_CONTROLS}
+    return frozenset(used) if used and used <= _BIDI_CLOSERS else frozenset()
+
+
+#: What closes an embedding (PDF) or an isolate (PDI).
+_BIDI_CLOSERS = frozenset("\u202c\u2069")
 
 
 @entry_check("zero-width", "warning")

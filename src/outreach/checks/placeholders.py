@@ -128,8 +128,10 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             want = _same_integers(python_placeholders(source))
             have = _same_integers(python_placeholders(text))
             # A source that % cannot format (a strftime format, "%Y", a help text naming
-            # codes) is not formatted: its translation's codes are text, and so is a count.
-            formatted = not want.invalid
+            # codes; named placeholders beside unnamed ones, "%(n)s % complete", which %
+            # refuses with a mapping or a tuple alike) is not formatted: its translation's
+            # codes are text (a prose percent sign, "%(n)s%"), and so is a count.
+            formatted = not want.invalid and not (want.named and want.positional)
             for bad in have.invalid if formatted else ():
                 yield problem(
                     unit, index, f"invalid placeholder {bad!r}; write %% for a literal percent sign"
@@ -186,13 +188,37 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
                 unit, index, want_vars - have_vars, have_vars - want_vars, single=single
             )
         if all_brace or "python-brace-format" in unit.flags:
-            want_brace = brace_placeholders(source)
-            have_brace = brace_placeholders(text)
+            want_brace, have_brace = _numbered(source, text)
             optional_brace = all_brace - want_brace
             missing = want_brace - have_brace - (plural_only if single else set())
             # "{}" typed as "%s": one placeholder renamed, not one missing and one added
             brace_extra = (have_brace - want_brace - optional_brace) | set(added.get(index, ()))
             yield from _differences(unit, index, missing, brace_extra)
+
+
+def _numbered(source: str, text: str) -> tuple[set[str], set[str]]:
+    """The brace fields of ``source`` and ``text``, with automatic numbering written out
+    where the source numbers its fields automatically and the translation by hand: ``{}``
+    is ``{0}`` for ``str.format`` (the second ``{}`` is ``{1}``), and a translation that
+    reorders fields must number them (``{1} … {0}``). A translation that mixes both kinds
+    keeps its ``{}``: ``str.format`` refuses such a string.
+
+    >>> sorted(_numbered("Unsupported state: {}", "מצב לא נתמך: {0}")[1])
+    ['{0}']
+    >>> sorted(_numbered("{} of {:d}", "{1:d} de {0}")[0])
+    ['{0}', '{1:d}']
+    >>> sorted(_numbered("{} of {}", "{} de {1}")[1])
+    ['{1}', '{}']
+    """
+    want, have = brace_placeholders(source), brace_placeholders(text)
+    auto = [m for m in BRACE_PLACEHOLDER.finditer(source) if m.group("name") == ""]
+    if not auto or len(auto) != len(want_all := list(BRACE_PLACEHOLDER.finditer(source))):
+        return want, have
+    written = [m.group("name") for m in BRACE_PLACEHOLDER.finditer(text)]
+    if not written or not all(name.isdigit() for name in written):
+        return want, have
+    numbered = {f"{{{i}{m.group(0)[1:]}" for i, m in enumerate(want_all)}
+    return numbered, have
 
 
 #: A template's variable, as Jinja, Django and Angular write it: ``{{ order.shop }}``, with
