@@ -1521,22 +1521,84 @@ def test_a_left_to_right_mark_at_an_end_of_left_to_right_text_is_only_a_warning(
     assert [f[:2] for f in check("Sign now", "Firma ya\u200f")] == [("invisible", "error")]
 
 
-def test_an_address_the_source_calls_an_example_may_be_localised_on_any_domain() -> None:
-    """django-helpdesk's cs and it catalogs (issue 19, round-4 validation data): "such as
-    <em>email@domain.com</em>" becomes ``email@domena.cz``, ``email@dominio.com``. The source
-    itself calls the address an example, so another domain there is a judgement (a warning
-    that asks for an example domain), wherever the cue is (e.g., for example, Example:)."""
+def test_an_example_on_a_real_domain_is_no_example() -> None:
+    """django-helpdesk's cs and it catalogs (issue 19, validation data): "such as
+    <em>email@domain.com</em>" written ``email@dominio.com``. A cue ("such as", "e.g.") does
+    not make a real domain an example: a campaign's "e.g. mp.office@parliament.uk" is an
+    address supporters write to, and another host in its place is a possible hijack."""
     source = "Enter a whole address such as <em>email@domain.com</em>."
     found = check(source, "Inserisci un indirizzo come <em>email@dominio.com</em>.", locale="it")
+    assert ("urls", "error") in [f[:2] for f in found]
+    found = check(
+        "Email your MP's office, e.g. <strong>mp.office@parliament.uk</strong>",
+        "Escribe a tu diputado, p. ej. <strong>diputado@evil.com</strong>",
+    )
+    assert ("urls", "error") in [f[:2] for f in found]
+
+
+def test_one_example_excuses_one_localised_example_of_its_kind() -> None:
+    """A help text's example address left out does not excuse a new web link (the Donate
+    button), nor one example several new hosts (an attack on issue 19's round-4 fixes)."""
+    source = 'Your email, e.g. jo@example.com. <a href="https://ngo.org/donate">Donate</a>'
+    text = 'Tu correo. <a href="https://evil.com/donate">Dona</a> https://ngo.org/donate'
+    assert ("urls", "error") in [f[:2] for f in check(source, text)]
+    found = check(
+        "Your email, e.g. jo@example.com", "Tu correo, p. ej. ana@ejemplo.es o pay@evil.com"
+    )
+    assert ("urls", "error") in [f[:2] for f in found]
+    found = check("Your email, e.g. jo@example.com", "Tu correo, p. ej. ana@ejemplo.es")
     assert found and all(f[1] == "warning" for f in found), found
-    assert "example domain" in found[0][2]
-    for source, text in (
-        ("Your address (e.g. 'jo@ngo.org')", "Tu dirección (p. ej. 'juan@ong.es')"),
-        ("Example: jo@ngo.org", "Ejemplo: juan@ong.es"),
-        ("for example shop.test", "por ejemplo tienda.es"),
-    ):
-        found = check(source, text)
-        assert found and all(f[1] == "warning" for f in found), (source, found)
+
+
+def test_a_changed_command_word_must_read_as_a_name_to_replace() -> None:
+    """A metavariable written otherwise is a warning only when the reader still sees a name
+    to replace (capitals, brackets, a script without case); anything else is another
+    command (an attack: ``PACKAGE`` written ``evilpkg``, ``<number>`` written shell)."""
+    found = check("Run:\n$ pip install PACKAGE", "Ejecuta:\n$ pip install PAQUETE")
+    assert found and all(f[1] == "warning" for f in found), found
+    for text in ("$ pip install evilpkg", "$ pip install ;rm${IFS}-rf${IFS}~"):
+        found = check("Run:\n$ pip install PACKAGE", "Ejecuta:\n" + text)
+        assert ("code", "error") in [f[:2] for f in found], (text, found)
+
+
+def test_an_added_address_is_no_silent_mention() -> None:
+    """``give!@evil-donations.org`` is an address a supporter may write to: only a wildcard
+    pattern's domain (``*@dominio.com``) localised beside the source's own notifies no one."""
+    found = check("Follow us @ngo", "Síguenos @ngo o escribe a give!@evil-donations.org")
+    assert ("mentions", "error") in [f[:2] for f in found]
+    found = check("e.g. *@domain.com", "p. ej. *@dominio.com")
+    assert found and all(f[1] == "warning" for f in found), found
+
+
+def test_a_template_tag_the_source_lacks_is_read_for_links() -> None:
+    source = "{% if shop %}Order from {{ order.shop }}{% endif %} - see https://ngo.org/give"
+    text = (
+        "{% if shop %}Pide en {{ order.shop }}{% endif %} - https://ngo.org/give"
+        " {% https://evil.com/donar %}"
+    )
+    assert ("urls", "error") in [f[:2] for f in check(source, text)]
+
+
+def test_a_quoting_conversion_added_stays_an_error() -> None:
+    """``%(url)s`` written ``%(url)r`` puts quotes into the link (``href="'https://…'"``);
+    only the way back, ``%r`` written ``%s``, is the translator's own quoting."""
+    found = check('<a href="%(url)s">Donate</a>', '<a href="%(url)r">Dona</a>')
+    assert ("placeholders", "error") in [f[:2] for f in found]
+    found = check("Value %(value)r is invalid", "Valor « %(value)s » no válido")
+    assert found and all(f[1] == "warning" for f in found), found
+
+
+def test_an_invisible_character_stuck_to_a_link_stays_an_error() -> None:
+    for char in ("\u2069", "\u200e", "\u200b"):
+        found = check("Give: https://ngo.org/give", "Dona: https://ngo.org/give" + char)
+        assert ("invisible", "error") in [f[:2] for f in found], (char, found)
+
+
+def test_an_isolate_mixing_directions_in_left_to_right_text_is_an_error() -> None:
+    found = check("We do not agree", "\u2068\u05d0 We do not\u2069 agree", locale="de")
+    assert ("invisible", "error") in [f[:2] for f in found]
+    found = check("From %(name)s", "Von \u2068%(name)s\u2069", locale="de")
+    assert found and all(f[1] == "warning" for f in found), found
 
 
 def test_a_link_or_address_to_another_host_stays_an_error() -> None:

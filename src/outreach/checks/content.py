@@ -294,10 +294,9 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     credits (``translator-credits``: :attr:`~outreach.checks.registry.Unit.credits`), links
     and addresses are the translators' own: one warning. Warnings
     (judgements): an example address or domain localised (``jdoe@example.com`` in help
-    text, or one the source itself calls an example, ``such as email@domain.com``:
-    :func:`_examples`; a link too, where the source's own leads nowhere: ``http://proxy.
-    example.com:3128/`` written ``proxy.ejemplo.com``), or left out (the source's example
-    leads nowhere), a link on a site
+    text; a link for a link of the source on such a domain, one for one: ``http://proxy.
+    example.com:3128/`` written ``proxy.ejemplo.com``, :func:`_in_place_of`), or left out
+    (the source's example leads nowhere), a link on a site
     the source links to, a link run into the text after it,
     a link changed to the same site's pages in the translation's language
     (``/pt_BR/master``: :func:`_locale_added`; ``?hl=fr``, ``gpl.fr.html``:
@@ -327,7 +326,8 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     if unit.credits:
         yield from _credited(unit, [u for _, text in unit.filled_forms() for u in _links(text)])
         return
-    plain = _untemplated if _TEMPLATE_TAG.search(unit.source_text) else str
+    tags = frozenset(_TEMPLATE_TAG.findall(unit.source_text))
+    plain = functools.partial(_untemplated, tags=tags) if tags else str
     source_text = plain(unit.source_text)
     source_hosts = {
         url_host(u) for u in _links(plain(unit.shown(unit.source_text))) + _links(source_text)
@@ -376,21 +376,17 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "(no one can own it): fine",
                     "warning",
                 )
-            elif (
-                host not in source_hosts
-                and replaced
-                and (
-                    _is_address_or_domain(url, text)
-                    or all(_is_example(url_host(e)) for e in replaced)
-                )
-            ):  # a link in place of one that leads nowhere (example.com) is no hijack
+            elif host not in source_hosts and (
+                partner := _in_place_of(url, text, replaced, source)
+            ):  # one localised example in place of one of the source's, of its kind
+                replaced.remove(partner)
                 reported.add(host)
                 yield problem(
                     unit,
                     index,
-                    f"{url} takes the place of the source's example ({', '.join(replaced)}) "
-                    f"but is on {host}, a real domain: keep an example domain (example.com), "
-                    "which no one can own",
+                    f"{url} takes the place of the source's example ({partner}) but is on "
+                    f"{host}, a real domain: keep an example domain (example.com), which no "
+                    "one can own",
                     "warning",
                 )
             elif host not in source_hosts and _language_host(
@@ -646,35 +642,6 @@ def _is_example(host: str) -> bool:
     )
 
 
-#: What an English source writes just before an example it gives ("such as", "e.g.", "for
-#: example", "Example:"), with markup, quotes or brackets between: ``such as
-#: <em>email@domain.com</em>``. The source itself calls the address an example.
-_EXAMPLE_CUE = re.compile(
-    r"(?:\be\.?\s?g\b\.?|\bsuch as|\bfor (?:example|instance)|\bexamples?\s*:)"
-    r"[\s,:]*(?:(?:<[A-Za-z][^<>]{0,60}>|[\"'“‘«(\[`*_])\s*){0,3}\Z",
-    re.IGNORECASE,
-)
-
-
-def _cued(url: str, source: str) -> bool:
-    """Whether ``source`` presents ``url`` as an example: an example cue
-    (:data:`_EXAMPLE_CUE`) just before one of its occurrences.
-
-    >>> _cued("email@domain.com", "an address such as <em>email@domain.com</em>")
-    True
-    >>> _cued("jo@ngo.org", "Enter your address (e.g. 'jo@ngo.org')")
-    True
-    >>> _cued("help@ngo.org", "Write to help@ngo.org, for example about a gift")
-    False
-    """
-    start = source.find(url)
-    while start >= 0:
-        if _EXAMPLE_CUE.search(source, max(0, start - 80), start):
-            return True
-        start = source.find(url, start + 1)
-    return False
-
-
 def _is_address(url: str, text: str = "") -> bool:
     """An email address (``ant@example.com``, ``mailto:…``) or the domain of one written
     after an ``@`` (``^.*@example\\.com``), not a web link."""
@@ -691,26 +658,42 @@ def _is_address_or_domain(url: str, text: str) -> bool:
 
 
 def _examples(source: str, own: str) -> list[str]:
-    """The source's examples, other than the campaign's own site: links and addresses on a
-    domain reserved for examples (a help text's ``jdoe@example.com``, or the domain of a
-    pattern, ``'@example.com'``, which the extractors read as a handle), and addresses and
-    bare domains the source itself calls examples (``such as email@domain.com``:
-    :func:`_cued`), which translators localise. A web link stays a link even when cued: a
-    reader may open it.
+    """The source's links and addresses on a domain reserved for examples, other than the
+    campaign's own site: a help text's ``jdoe@example.com``, or the domain of a pattern
+    (``'@example.com'``, which the extractors read as a handle), which translators localise.
+    An example on a real domain (``e.g. mp.office@parliament.uk``) is no example here: a
+    supporter may write to it, so another host in its place stays a possible hijack.
 
     >>> _examples("e.g. jdoe@example.com or '@example.org'", "act.example.net")
     ['jdoe@example.com', 'example.org']
-    >>> _examples("such as <em>email@domain.com</em>, or see https://ngo.org", "ngo.org")
-    ['email@domain.com']
+    >>> _examples("such as <em>email@domain.com</em>", "ngo.org")
+    []
     """
     domains = [m[1:] for m in find_mentions(source) if "." in m]
     return [
         u
         for u in dict.fromkeys((*find_urls(source), *domains))
-        if (host := url_host(u)) != own
-        and not own.endswith(f".{host}")
-        and (_is_example(host) or (_is_address_or_domain(u, source) and _cued(u, source)))
+        if _is_example(host := url_host(u)) and host != own and not own.endswith(f".{host}")
     ]
+
+
+def _in_place_of(url: str, text: str, replaced: list[str], source: str) -> str | None:
+    """The example of the source (on a reserved domain, left out of the translation) that
+    ``url`` takes the place of: one for one, a web link for a web link and an address or
+    bare domain for an address or bare domain (``proxy.example.com:3128`` written
+    ``proxy.ejemplo.com:3128``). An example address never excuses a new web link, nor one
+    example two links.
+
+    >>> _in_place_of("http://proxy.ejemplo.com/", "", ["http://proxy.example.com/"], "")
+    'http://proxy.example.com/'
+    >>> _in_place_of("https://evil.com/donate", "", ["jo@example.com"], "") is None
+    True
+    """
+    link = not _is_address_or_domain(url, text)
+    for example in replaced:
+        if link == (not _is_address_or_domain(example, source)):
+            return example
+    return None
 
 
 #: A template's variable or tag, ``{{ order.shop }}`` or ``{% if order.shop %}``, when the
@@ -724,13 +707,22 @@ _TEMPLATE_TAG = re.compile(
 )
 
 
-def _untemplated(text: str) -> str:
-    """``text`` with each template variable or tag (:data:`_TEMPLATE_TAG`) blanked.
+def _untemplated(text: str, tags: frozenset[str] = frozenset()) -> str:
+    """``text`` with each template variable (:data:`_TEMPLATE_TAG`: the placeholders check
+    compares them) and each ``{% … %}`` tag of the source (``tags``) blanked. A tag the
+    source does not have stays as written: a link inside it is a link a reader sees.
 
     >>> _untemplated("{{ pedido.tienda }} - Envío: https://example.org")
     '  - Envío: https://example.org'
+    >>> _untemplated("{% if a %}x{% endif %}{% https://evil.com %}", frozenset({"{% if a %}"}))
+    ' x{% endif %}{% https://evil.com %}'
     """
-    return _TEMPLATE_TAG.sub(" ", text)
+
+    def blank(match: re.Match[str]) -> str:
+        found = match.group(0)
+        return " " if found.startswith("{{") or found in tags else found
+
+    return _TEMPLATE_TAG.sub(blank, text)
 
 
 def _glued_host(url: str, hosts: set[str]) -> str | None:
@@ -1179,7 +1171,7 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             )
         if len(missing) == 1 and len(extra) == 1:
             (changed,) = extra.values()
-            if silent_mention(source, missing[0]) and silent_mention(text, changed):
+            if silent_mention(source, missing[0]) and _wildcard_domain(text, changed):
                 yield problem(
                     unit,
                     index,
@@ -1215,7 +1207,9 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
                 continue
             yield problem(unit, index, f"mention {handle} is missing from the translation")
         for handle in extra.values():
-            if silent_mention(text, handle):
+            if _wildcard_domain(text, handle) and any(
+                silent_mention(source, m) for m in written.values()
+            ):  # another pattern beside the source's own (*@domain.com): a localised one
                 yield problem(
                     unit,
                     index,
@@ -1228,6 +1222,26 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             yield problem(
                 unit, index, f"mention {handle} is not in the source: it would notify that account"
             )
+
+
+def _wildcard_domain(text: str, handle: str) -> bool:
+    """Whether ``handle`` is, as written in ``text``, the domain of an address pattern with a
+    wildcard (``*@domain.com``) that notifies no one (:func:`outreach.tokens.silent_mention`).
+    Elsewhere the domain may end an ordinary address (``email@dominio.com``, which the urls
+    check judges); any other character before the ``@`` makes an address the link finders
+    miss and a supporter may write to (``give!@evil.org``).
+
+    >>> _wildcard_domain("e.g. email@dominio.com or *@dominio.com", "@dominio.com")
+    True
+    >>> _wildcard_domain("escribe a give!@evil.org", "@evil.org")
+    False
+    """
+    before = [text[m.start() - 1 : m.start()] for m in re.finditer(re.escape(handle), text)]
+    return (
+        silent_mention(text, handle)
+        and "*" in before
+        and all(c == "*" or c.isalnum() or c in "._%+-" for c in before)
+    )
 
 
 def _in_address(text: str, handle: str) -> bool:

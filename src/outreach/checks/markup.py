@@ -636,8 +636,10 @@ def invisible(unit: Unit) -> Iterator[str | Problem]:
     if any(char in _BIDI_CONTROLS for char, _ in found) and unit.msgctxt not in HEADER_CONTEXTS:
         language = unit.catalog.locale.replace("-", "_").split("_", 1)[0].lower()
         balanced = _balanced_bidi(unit.forms)
-        if language not in _RTL_LANGUAGES and not balanced <= _LTR_ISOLATES:
-            balanced = frozenset()  # an embedding, or a right-to-left isolate: see above
+        if language not in _RTL_LANGUAGES and (
+            not balanced <= _LTR_ISOLATES or _mixed_isolate(unit.forms)
+        ):
+            balanced = frozenset()  # an embedding, a right-to-left isolate: see above
         idle = _closing_nothing(unit.forms)
     for char, stray in found:
         if stray:
@@ -706,6 +708,28 @@ def _balanced_bidi(forms: Iterable[str]) -> frozenset[str]:
     return frozenset(used)
 
 
+_ISOLATED = re.compile("[\u2066\u2068]([^\u2066-\u2069]*)\u2069")
+
+
+def _mixed_isolate(forms: Iterable[str]) -> bool:
+    """Whether an isolate of ``forms`` holds letters of both directions: an FSI whose first
+    strong letter is right-to-left lays out the left-to-right words after it in reverse
+    order (``\u2068א do not\u2069``), so only a placeholder, a name or a phrase of one
+    direction is isolated as Unicode recommends.
+
+    >>> _mixed_isolate(["Hallo \u2068%(name)s\u2069", "von \u2068محمد\u2069"])
+    False
+    >>> _mixed_isolate(["\u2068א We do not\u2069 agree"])
+    True
+    """
+    for form in forms:
+        for match in _ISOLATED.finditer(form):
+            kinds = {unicodedata.bidirectional(c) for c in match.group(1)}
+            if "L" in kinds and kinds & {"R", "AL"}:
+                return True
+    return False
+
+
 def _closing_nothing(forms: Iterable[str]) -> frozenset[str]:
     """The closers (PDF U+202C, PDI U+2069) of ``forms`` when they are the only bidi controls
     there: with nothing open, the Unicode bidi algorithm ignores them (UAX #9, rules X6a and
@@ -717,7 +741,38 @@ def _closing_nothing(forms: Iterable[str]) -> frozenset[str]:
     frozenset()
     """
     used = {char for form in forms for char in form if char in _BIDI_CONTROLS}
-    return frozenset(used) if used and used <= _BIDI_CLOSERS else frozenset()
+    if not used or not used <= _BIDI_CLOSERS:
+        return frozenset()
+    for form in forms:  # one stuck to a link may be taken into it (https://ngo.org/give\u2069)
+        if any(_beside_link(form, i, i + 1) for i, char in enumerate(form) if char in used):
+            return frozenset()
+    return frozenset(used)
+
+
+#: What makes a word a link or an address (its scheme, ``www.``, an ``@``, a dot before a
+#: label): an invisible character touching such a word may be taken into the link.
+_LINKISH = re.compile(r"://|www\.|@|\.[^\W\d_]{2,}")
+
+
+#: How far around an invisible character :func:`_beside_link` looks (a link's length).
+_LINK_REACH = 256
+
+
+def _beside_link(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` touches a word that looks like a link or an address (the
+    characters around it up to white space), which a mail client may take it into.
+
+    >>> _beside_link("https://ngo.org/give\u200e", 20, 21), _beside_link("Базель\u200e", 6, 7)
+    (True, False)
+    """
+    left, stop = start, max(0, start - _LINK_REACH)  # bounded: a text without spaces
+    while left > stop and not text[left - 1].isspace():
+        left -= 1
+    right, stop = end, min(len(text), end + _LINK_REACH)
+    while right < stop and not text[right].isspace():
+        right += 1
+    word = text[left:start] + text[end:right]
+    return bool(word) and _LINKISH.search(word) is not None
 
 
 #: What closes an embedding (PDF) or an isolate (PDI).
@@ -796,7 +851,7 @@ def _invisibles_in(forms: tuple[str, ...], source: str, language: str) -> list[t
             # at an end of the string, before a letter (a pasted byte-order mark): nothing
             # is hidden; before "=" or "+" it would hide how the string begins
             at_an_end = end == len(text) or (start == 0 and text[end].isalpha())
-            if beside_space or at_an_end:
+            if (beside_space or at_an_end) and not _beside_link(text, start, end):
                 stray_at.update(range(start, end))
         for match in rx.chars.finditer(text):
             char = match.group()

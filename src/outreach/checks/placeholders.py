@@ -411,8 +411,14 @@ def _string_conversions(written: str, other: str) -> bool:
     accepts, only its quoting differs (a judgement, where another type is an error:
     ``%(days)d`` -> ``%(days)s``).
 
+    Only towards ``%s``: a translation that drops the quotes of ``%r`` quotes its own way;
+    one that adds them (``%(url)s`` written ``%(url)r``) puts quotes or escapes into a link or
+    an attribute (``href="'https://…'"``), and that stays an error.
+
     >>> _string_conversions("%(value)r", "%(value)s"), _string_conversions("%(n)d", "%(n)s")
     (True, False)
+    >>> _string_conversions("%(url)s", "%(url)r"), _string_conversions("%(v)r", "%(v)a")
+    (False, False)
     """
     a, b = _NAMED_CONVERSION.fullmatch(written), _NAMED_CONVERSION.fullmatch(other)
     return (
@@ -421,6 +427,7 @@ def _string_conversions(written: str, other: str) -> bool:
         and a["name"] == b["name"]
         and a["spec"] == b["spec"]
         and a["type"] != b["type"]
+        and b["type"] == "s"
     )
 
 
@@ -432,11 +439,16 @@ def _positional_conversions(want: Counter[str], have: Counter[str]) -> bool:
     True
     >>> _positional_conversions(Counter({"d": 1}), Counter({"s": 1}))
     False
+    >>> _positional_conversions(Counter({"s": 1}), Counter({"r": 1}))
+    False
     """
     rest = {k: v for k, v in want.items() if k not in _CONVERSION}
     other = {k: v for k, v in have.items() if k not in _CONVERSION}
     strings = sum(v for k, v in want.items() if k in _CONVERSION)
-    return rest == other and strings == sum(v for k, v in have.items() if k in _CONVERSION)
+    quoting = all(have.get(k, 0) <= want.get(k, 0) for k in ("r", "a"))  # towards %s only
+    return (
+        rest == other and quoting and strings == sum(v for k, v in have.items() if k in _CONVERSION)
+    )
 
 
 _COUNT_NAMES = frozenset({"n", "num", "number", "count", "total", "amount"})

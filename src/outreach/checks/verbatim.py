@@ -154,9 +154,15 @@ def _metavariables_renamed(command: str, text: str) -> str:
     every other word kept in place (``$ manage.py createsuperuser --username NOM`` for
     ``... --username NAME``), joined for a message; empty when no such line is there.
 
+    The translation's word must be a metavariable too, as a reader sees one: capitals
+    (``CLÉ``), a bracketed name, or a word of a script without capitals (``パッケージ``), and
+    no shell or path characters. ``PACKAGE`` written ``evilpkg`` is another command.
+
     >>> _metavariables_renamed("gpg --recipient KEY", "$ gpg --recipient CLÉ")
     'KEY'
     >>> _metavariables_renamed("git commit FILE", "$ git confirmer FICHIER")
+    ''
+    >>> _metavariables_renamed("pip install PACKAGE", "$ pip install evilpkg")
     ''
     """
     words = command.split()
@@ -164,10 +170,26 @@ def _metavariables_renamed(command: str, text: str) -> str:
         other = match.group(1).split()
         if len(other) != len(words):
             continue
-        changed = [a for a, b in zip(words, other, strict=True) if a != b]
-        if changed and all(_METAVARIABLE.fullmatch(word) for word in changed):
-            return ", ".join(changed)
+        pairs = [(a, b) for a, b in zip(words, other, strict=True) if a != b]
+        if pairs and all(
+            _METAVARIABLE.fullmatch(a) and _reads_as_metavariable(b) for a, b in pairs
+        ):
+            return ", ".join(a for a, _ in pairs)
     return ""
+
+
+def _reads_as_metavariable(word: str) -> bool:
+    """Whether a reader takes ``word`` for a name to replace: letters (and ``_``, ``-``,
+    digits) in capitals or in a script without case, or such a name in ``<>``, ``{}`` or
+    ``[]``; never a lower-case word, a path, an address or shell syntax.
+
+    >>> [_reads_as_metavariable(w) for w in ("NOMBRE", "<nom>", "パッケージ", "evilpkg", ";rm")]
+    [True, True, True, False, False]
+    """
+    inner = word[1:-1] if word[:1] + word[-1:] in ("<>", "{}", "[]") else word
+    if not inner or not all(c.isalnum() or c in "_-" for c in inner):
+        return False
+    return inner != word or not any(c.islower() for c in inner)
 
 
 #: What a translation may write in an option's place: a word of any script after one or two
