@@ -953,6 +953,16 @@ _VERSION_SEGMENT = re.compile(
 )
 
 
+def _language_codes(locale: str) -> set[str]:
+    """How a site may write ``locale``'s language in an address: ``pt_br`` and ``pt``.
+
+    >>> sorted(_language_codes("pt-BR"))
+    ['pt', 'pt_br']
+    """
+    language = locale.replace("-", "_").lower()
+    return {language, language.split("_", 1)[0]}
+
+
 def _locale_added(source: str, translated: str, locale: str) -> bool:
     """Whether ``translated`` is ``source`` on the same site with the catalog's own language
     put into its path (inserted, or in place of another language's segment), optionally
@@ -974,8 +984,7 @@ def _locale_added(source: str, translated: str, locale: str) -> bool:
         return False
     before = [segment for segment in path if segment]
     after = [segment for segment in other_path if segment]
-    language = locale.replace("-", "_").lower()
-    own = {language, language.split("_", 1)[0]}
+    own = _language_codes(locale)
     for at, segment in enumerate(after):
         if segment.replace("-", "_").lower() not in own:
             continue
@@ -1010,8 +1019,7 @@ def _language_parameter(source: str, translated: str, locale: str) -> bool:
     if len(changed) != 1:
         return False
     before, after = changed[0]
-    language = locale.replace("-", "_").lower()
-    own = {language, language.split("_", 1)[0]}
+    own = _language_codes(locale)
     name, _, query = before.partition("?")
     other_name, _, other_query = after.partition("?")
     if name == other_name:
