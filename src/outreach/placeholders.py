@@ -27,6 +27,7 @@ __all__ = [
     "BRACE_PLACEHOLDER",
     "FILL_ADDS",
     "PYTHON_PLACEHOLDER",
+    "TEMPLATE_VARIABLE",
     "Placeholders",
     "brace_placeholders",
     "fill",
@@ -46,6 +47,13 @@ _INVALID = re.compile(r"%(?:\([^)]{0,40}\)?)?.?", re.DOTALL)
 #: A replacement field as ``str.format`` reads it: a name or an index, then any attribute
 #: or item access (``{user.name}``, ``{0[1]}``; ``string.Template``-style ``${mlist.list_id}``
 #: of Mailman's catalogs too), a conversion and a format spec.
+#: A template's variable, as Jinja, Django and Angular write it: ``{{ order.shop }}``, with
+#: filters (``{{ total|money }}``); group 1 is the name and its filters. A string with one
+#: is rendered as a template (the placeholders check compares them, the urls check reads
+#: no link in them).
+TEMPLATE_VARIABLE = re.compile(
+    r"\{\{\s{0,10}([^\W\d][\w.]{0,100}(?:\s{0,10}\|\s{0,10}\w{1,40}){0,10})\s{0,10}\}\}"
+)
 BRACE_PLACEHOLDER = re.compile(
     r"(?<!\{)\{(?P<name>(?:[A-Za-z_][A-Za-z0-9_]*|\d*)"
     r"(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[^\[\]{}]{1,40}\])*)(?:![rsa])?(?::[^{}]*)?\}(?!\})"

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
-from outreach.placeholders import fill
+from outreach.placeholders import TEMPLATE_VARIABLE, fill
 from outreach.tokens import (
     find_emoji,
     find_hashtags,
@@ -326,13 +326,14 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     if unit.credits:
         yield from _credited(unit, [u for _, text in unit.filled_forms() for u in _links(text)])
         return
-    tags = frozenset(_TEMPLATE_TAG.findall(unit.source_text))
+    tags = frozenset(m.group(0) for m in _TEMPLATE_TAG.finditer(unit.source_text))
     plain = functools.partial(_untemplated, tags=tags) if tags else str
     source_text = plain(unit.source_text)
     source_hosts = {
         url_host(u) for u in _links(plain(unit.shown(unit.source_text))) + _links(source_text)
     }
     source_hosts.add(url_host(unit.catalog.url))  # the campaign's own site is no hijack
+    local_source = any(map(_loopback, source_hosts))
     for index, written_text in unit.filled_forms():
         text = plain(written_text)
         source = plain(unit.source_for(index))
@@ -345,15 +346,14 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         renamed: set[str] = set()
         examples = _examples(source, url_host(unit.catalog.url))
         replaced = [e for e in examples if e not in have]  # a localised example's place
+        source_as_read = f"{source}\n{plain(unit.shown(source))}"
         for url in dict.fromkeys(have + on_x + shown + x_links(shown_text)):
             host = url_host(url)
             scripts = host_scripts(url)
             glued = _glued_host(url, source_hosts)
-            if host not in source_hosts and _spelled_in(
-                url, f"{source}\n{plain(unit.shown(source))}"
-            ):
+            if host not in source_hosts and _spelled_in(url, source_as_read):
                 continue  # the source's own characters, which its extractors split otherwise
-            if host not in source_hosts and _loopback(host) and any(map(_loopback, source_hosts)):
+            if host not in source_hosts and _loopback(host) and local_source:
                 continue  # the reader's own machine, as the source's link: paired below
             if glued is not None:
                 reported.add(host)
@@ -701,10 +701,7 @@ def _in_place_of(url: str, text: str, replaced: list[str], source: str) -> str |
 #: variable (``order.shop``, ``pedido.tienda``: .shop and .tienda are top-level domains),
 #: never text a reader sees; a variable renamed is the placeholders check's. Only names,
 #: filters and words: a quoted string (``{{ "evil.example" }}``) is rendered as written.
-_TEMPLATE_TAG = re.compile(
-    r"\{\{\s{0,10}[^\W\d][\w.]{0,100}\s{0,10}(?:\|\s{0,10}\w{1,40}\s{0,10}){0,10}\}\}"
-    r"|\{%[^{}'\"]{0,200}%\}"
-)
+_TEMPLATE_TAG = re.compile(TEMPLATE_VARIABLE.pattern + r"|\{%[^{}'\"]{0,200}%\}")
 
 
 def _untemplated(text: str, tags: frozenset[str] = frozenset()) -> str:
@@ -963,6 +960,12 @@ def _language_codes(locale: str) -> set[str]:
     return {language, language.split("_", 1)[0]}
 
 
+def _names_language(word: str, own: set[str]) -> bool:
+    """Whether a segment, parameter value or file-name part of an address names one of
+    ``own`` (:func:`_language_codes`), in any case and with ``-`` or ``_`` (``pt-BR``)."""
+    return word.replace("-", "_").lower() in own
+
+
 def _locale_added(source: str, translated: str, locale: str) -> bool:
     """Whether ``translated`` is ``source`` on the same site with the catalog's own language
     put into its path (inserted, or in place of another language's segment), optionally
@@ -986,7 +989,7 @@ def _locale_added(source: str, translated: str, locale: str) -> bool:
     after = [segment for segment in other_path if segment]
     own = _language_codes(locale)
     for at, segment in enumerate(after):
-        if segment.replace("-", "_").lower() not in own:
+        if not _names_language(segment, own):
             continue
         rest = after[at + 1 :]
         tails = [rest, rest[1:]] if rest and _VERSION_SEGMENT.fullmatch(rest[0]) else [rest]
@@ -1032,10 +1035,7 @@ def _language_parameter(source: str, translated: str, locale: str) -> bool:
         return (
             keys_kept
             and bool(swapped)
-            and all(
-                _LOCALE_SEGMENT.fullmatch(a) and b.replace("-", "_").lower() in own
-                for a, b in swapped
-            )
+            and all(_LOCALE_SEGMENT.fullmatch(a) and _names_language(b, own) for a, b in swapped)
         )
     if query != other_query:
         return False
@@ -1043,7 +1043,7 @@ def _language_parameter(source: str, translated: str, locale: str) -> bool:
     if len(parts) < 2 or other_parts[0] != parts[0] or other_parts[-1] != parts[-1]:
         return False
     middle, other_middle = parts[1:-1], other_parts[1:-1]
-    if len(other_middle) != 1 or other_middle[0].replace("-", "_").lower() not in own:
+    if len(other_middle) != 1 or not _names_language(other_middle[0], own):
         return False
     return not middle or (len(middle) == 1 and _LOCALE_SEGMENT.fullmatch(middle[0]) is not None)
 

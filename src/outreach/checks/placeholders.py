@@ -21,6 +21,7 @@ from outreach.checks.registry import Problem, Unit, entry_check, problem
 from outreach.placeholders import (
     BRACE_PLACEHOLDER,
     PYTHON_PLACEHOLDER,
+    TEMPLATE_VARIABLE,
     Placeholders,
     brace_placeholders,
     python_placeholders,
@@ -115,7 +116,7 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             ):
                 return  # the common case: the same placeholders on both sides
     python = _uses_python_format(unit)
-    all_named = _same_integers(python_placeholders(unit.source_text)).named if python else set()
+    all_named = _python_fields(unit.source_text).named if python else set()
     all_brace = brace_placeholders(unit.source_text)
     added = {} if python or "%" in unit.source_text else _added_directives(unit)
     if not all_brace:
@@ -125,8 +126,8 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
         source = unit.source_for(index)
         single = _serves_one_number(unit, index)
         if python:
-            want = _same_integers(python_placeholders(source))
-            have = _same_integers(python_placeholders(text))
+            want = _python_fields(source)
+            have = _python_fields(text)
             # A source that % cannot format (a strftime format, "%Y", a help text naming
             # codes; named placeholders beside unnamed ones, "%(n)s % complete", which %
             # refuses with a mapping or a tuple alike) is not formatted: its translation's
@@ -211,26 +212,19 @@ def _numbered(source: str, text: str) -> tuple[set[str], set[str]]:
     ['{1}', '{}']
     """
     want, have = brace_placeholders(source), brace_placeholders(text)
-    auto = [m for m in BRACE_PLACEHOLDER.finditer(source) if m.group("name") == ""]
-    if not auto or len(auto) != len(want_all := list(BRACE_PLACEHOLDER.finditer(source))):
+    fields = list(BRACE_PLACEHOLDER.finditer(source))
+    if not fields or any(m.group("name") for m in fields):  # not all numbered automatically
         return want, have
     written = [m.group("name") for m in BRACE_PLACEHOLDER.finditer(text)]
     if not written or not all(name.isdigit() for name in written):
         return want, have
-    numbered = {f"{{{i}{m.group(0)[1:]}" for i, m in enumerate(want_all)}
-    return numbered, have
-
-
-#: A template's variable, as Jinja, Django and Angular write it: ``{{ order.shop }}``, with
-#: filters (``{{ total|money }}``).
-_TEMPLATE_VARIABLE = re.compile(
-    r"\{\{\s{0,10}([^\W\d][\w.]{0,100}(?:\s{0,10}\|\s{0,10}\w{1,40}){0,10})\s{0,10}\}\}"
-)
+    return {f"{{{i}{m.group(0)[1:]}" for i, m in enumerate(fields)}, have
 
 
 def _template_variables(text: str) -> set[str]:
-    """The template variables of ``text`` (:data:`_TEMPLATE_VARIABLE`), written
-    ``{{ name }}`` whatever the spacing: a string with them is rendered as a template, and a
+    """The template variables of ``text``
+    (:data:`outreach.placeholders.TEMPLATE_VARIABLE`), written ``{{ name }}`` whatever the
+    spacing: a string with them is rendered as a template, and a
     variable renamed (translated: ``{{ pedido.tienda }}`` for ``{{ order.shop }}``) renders
     empty or fails.
 
@@ -241,7 +235,7 @@ def _template_variables(text: str) -> set[str]:
         return set()
     return {
         "{{ " + re.sub(r"\s+", "", m.group(1)) + " }}"
-        for m in _TEMPLATE_VARIABLE.finditer(text)
+        for m in TEMPLATE_VARIABLE.finditer(text)
         if re.split(r"[.|\s]", m.group(1), maxsplit=1)[0] not in _TEMPLATE_KEYWORDS
     }
 
@@ -257,14 +251,19 @@ _TEMPLATE_KEYWORDS = frozenset(
 _INTEGER_ALIAS = re.compile(r"i$")
 
 
+def _python_fields(text: str) -> Placeholders:
+    """``text``'s Python placeholders as the check compares them (:func:`_same_integers`)."""
+    return _same_integers(python_placeholders(text))
+
+
 def _same_integers(found: Placeholders) -> Placeholders:
     """``found`` with each ``%i`` written ``%d``: Python's ``%`` formats both alike (a signed
     decimal), as ``printf`` does, so ``%(count)i`` translated ``%(count)d`` renames nothing
     (``msgfmt -c`` accepts it too).
 
-    >>> sorted(_same_integers(python_placeholders("%(count)i of %i")).named)
+    >>> sorted(_python_fields("%(count)i of %i").named)
     ['%(count)d']
-    >>> _same_integers(python_placeholders("%(count)i of %i")).positional
+    >>> _python_fields("%(count)i of %i").positional
     Counter({'d': 1})
     """
     if not any(name.endswith("i") for name in found.named) and "i" not in found.positional:
@@ -463,8 +462,8 @@ def _plural_only(unit: Unit, python: bool) -> Set[str]:
     singular: Set[str]
     count: Set[str]
     if python:
-        plural = _same_integers(python_placeholders(unit.msgid_plural)).named
-        singular = _same_integers(python_placeholders(unit.msgid)).named
+        plural = _python_fields(unit.msgid_plural).named
+        singular = _python_fields(unit.msgid).named
         count = {
             p
             for p in plural | singular
