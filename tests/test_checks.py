@@ -1910,3 +1910,37 @@ def test_a_closer_with_nothing_open_is_a_warning() -> None:
     assert ("invisible", "error") in [f[:2] for f in found]
     found = check("Enter a username", "\u202bהזן שם משתמש\u202c\u202c", locale="he")
     assert ("invisible", "error") in [f[:2] for f in found]
+
+
+def test_a_one_number_form_may_leave_an_argument_its_formatter_ignores() -> None:
+    """str.format and JavaScript's interpolate leave an unused argument unused; Python's %
+    raises on a positional one (``TypeError: not all arguments converted``)."""
+    hebrew = "nplurals=4; plural=(n == 1) ? 0 : ((n == 2) ? 1 : ((n > 10 && n % 10 == 0) ? 2 : 3));"
+    brace = ("Deleted {0} file in {1}", "Deleted {0} files in {1}")
+    forms = [
+        "נמחק קובץ אחד ב־{1}",
+        "נמחקו שני קבצים ב־{1}",
+        "נמחקו {0} קבצים ב־{1}",
+        "נמחקו {0} קבצים ב־{1}",
+    ]
+    found = check(brace, forms, locale="he", flags=["python-brace-format"], plural_forms=hebrew)
+    assert [f[:2] for f in found] == [("placeholders", "warning")] * 2
+    # the same form dropping a placeholder it is shown for many numbers stays an error
+    forms[2] = "נמחקו קבצים ב־{1}"
+    found = check(brace, forms, locale="he", flags=["python-brace-format"], plural_forms=hebrew)
+    assert ("placeholders", "error") in [f[:2] for f in found]
+    from outreach.pofile import parse_po
+
+    def arabic(flag: str, zero: str) -> set[tuple[str, str]]:
+        forms = [zero, "ملف واحد", "ملفان", "%s ملفات", "%s ملفًا", "%s ملف"]
+        text = f'msgid ""\nmsgstr ""\n"Plural-Forms: {ARABIC}\\n"\n\n#, {flag}\n'
+        text += 'msgid "%s file"\nmsgid_plural "%s files"\n'
+        text += "".join(f'msgstr[{i}] "{form}"\n' for i, form in enumerate(forms))
+        po = parse_po(text.encode(), path="ar.po", locale="ar")
+        return {(f.check, f.severity) for f in check_catalog(po, file="ar.po", locale="ar")}
+
+    assert arabic("javascript-format", "لا ملفات") == {("placeholders", "warning")}
+    assert arabic("python-format", "لا ملفات") == {("placeholders", "error")}
+    assert arabic("no-python-format", "لا ملفات") == {("placeholders", "error")}
+    # an argument added stays an error under either formatter
+    assert ("placeholders", "error") in arabic("javascript-format", "لا ملفات %s %s")

@@ -93,7 +93,9 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     own way, ``« %(value)s »``); a plural form
     that serves a single number (Arabic's zero and dual, a one-form used for 1 alone) and
     leaves a placeholder out, which is usually the count said in words ("كتابان" is "two
-    books" without a 2; "the only one").
+    books" without a 2; "the only one"): a named or brace one, or a positional one that
+    JavaScript formats (:func:`_ignores_unused`); Python's ``%`` raises on a positional
+    argument left unused, so there it stays an error.
 
     Precondition ``%``, ``{`` or ``％``: every placeholder, and every full-width look-alike
     of one, has one of them.
@@ -161,6 +163,7 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
                 expected = sum(want.positional.values())
                 got = sum(have.positional.values())
                 quoted = _positional_conversions(want.positional, have.positional)
+                unused = single and _ignores_unused(unit) and have.positional < want.positional
                 yield problem(
                     unit,
                     index,
@@ -171,9 +174,12 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
                         ": the same values, shown with another of %s, %r, %a (quotes may "
                         "change); fine if the translation quotes them its own way"
                         if quoted
+                        else ": fine if the words say it (a form used for one number only, "
+                        "and JavaScript's interpolate leaves an argument unused)"
+                        if unused
                         else ""
                     ),
-                    "warning" if quoted else "error",
+                    "warning" if quoted or unused else "error",
                 )
         for name, written in _repeated(text, python=python, brace=bool(all_brace)):
             if written not in source:
@@ -194,7 +200,8 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             missing = want_brace - have_brace - (plural_only if single else set())
             # "{}" typed as "%s": one placeholder renamed, not one missing and one added
             brace_extra = (have_brace - want_brace - optional_brace) | set(added.get(index, ()))
-            yield from _differences(unit, index, missing, brace_extra)
+            # str.format leaves an argument unused without a word, as % does a mapping's
+            yield from _differences(unit, index, missing, brace_extra, single=single)
 
 
 def _numbered(source: str, text: str) -> tuple[set[str], set[str]]:
@@ -475,6 +482,22 @@ def _plural_only(unit: Unit, python: bool) -> Set[str]:
     braces = plural_braces - brace_placeholders(unit.msgid)
     braces |= {b for b in plural_braces if b[1:-1].split(":")[0].split("!")[0] in _COUNT_NAMES}
     return (plural - singular) | count | braces
+
+
+def _ignores_unused(unit: Unit) -> bool:
+    """Whether the string is formatted by JavaScript (Django's ``interpolate``: the
+    ``javascript-format`` flag that xgettext and Django's makemessages write for a JS
+    catalog), which leaves an argument the translation does not use unused, where Python's
+    ``%`` raises ``TypeError`` ("not all arguments converted"). A tool writes one format
+    flag; a ``python-format`` beside it is Babel's guess from the ``%s`` (as for
+    ``c-format``, :func:`_c_format`). The templates of a campaign pass named values only
+    (Jinja's ``trans``), so no positional argument of theirs is ever judged by this flag.
+
+    >>> from types import SimpleNamespace as Entry
+    >>> [_ignores_unused(Entry(flags=f)) for f in ({"javascript-format"}, {"python-format"})]
+    [True, False]
+    """
+    return "javascript-format" in unit.flags
 
 
 def _serves_one_number(unit: Unit, index: int) -> bool:
