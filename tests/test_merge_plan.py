@@ -289,7 +289,7 @@ FORGERIES: list[tuple[str, Callable[[Path], None]]] = [
         lambda d: _move_plan(d),
     ),
     ("the plans file truncated", lambda d: _truncate(_plans(d)[0])),
-    ("the plans file not JSON", lambda d: _plans(d)[0].write_bytes(b"\xff{[")),
+    ("the plans file not JSON", lambda d: _garble(_plans(d)[0])),
     ("the plans file a directory", lambda d: _replace_by_directory(_plans(d)[0])),
     ("the plans file a FIFO", lambda d: _replace_by_fifo(_plans(d)[0])),
     ("the skeletons file truncated", lambda d: _truncate(_skeletons(d)[0])),
@@ -312,6 +312,10 @@ def _move_plan(cache_dir: Path) -> None:
     first, second = sorted(values)
     values[first], values[second] = values[second], values[first]
     path.write_text(json.dumps(document), encoding="utf-8")
+
+
+def _garble(path: Path) -> None:
+    path.write_bytes(b"\xff{[")
 
 
 def _truncate(path: Path) -> None:
