@@ -18,9 +18,9 @@ link is clean, so:
 * the cache lives outside the campaign, in the user's cache directory (``$OUTREACH_CACHE_DIR``,
   else the platform's: ``~/.cache/outreach`` on Linux), one file per campaign and kind of
   value (``<campaign>.files.json``, ``.compiled.json``, ``.rendered.json``, ``.links.json``,
-  ``.skeletons.json``: merge's proved skeletons), or 16 for the many small ones
-  (``.entries.0.json`` to ``.entries.f.json``, ``.detections.0.json`` to ``.f``: by the
-  first digit of the key), each read only when a value it holds is wanted: a run that
+  ``.skeletons.json``: merge's proved skeletons, ``.plans.json``: its plans), or 16 for
+  the many small ones (``.entries.0.json`` to ``.entries.f.json``, ``.detections.0.json`` to
+  ``.f``: by the first digit of the key), each read only when a value it holds is wanted: a run that
   changed nothing reads only the first, a re-check after an edit a few of the others;
   langdetect's profiles as one table (``shared.langdetect.blob``, for every campaign:
   :meth:`CheckCache.write_blob`);

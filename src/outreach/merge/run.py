@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import email.utils
+import functools
 import glob
 import json
 import re
@@ -201,9 +202,10 @@ def merge(
     for what stops the run before it starts (exit 2); the summary's ``fatal`` says what
     stopped it midway (a server that went away, a refused sender)."""
     from outreach.merge.audience import Audience, Negotiator
+    from outreach.merge.plan import has_email, plan_inputs, plan_key, recall_plan, store_plan
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import open_supporters
-    from outreach.render import EMAIL, Renderer
+    from outreach.render import Renderer
     from outreach.unsubscribe import Unsubscribe
 
     started = time.monotonic()
@@ -219,7 +221,10 @@ def merge(
     supporters = open_supporters(options.supporters, encoding=options.encoding, parse_all=parse_all)
     renderer = Renderer(campaign, options.variables, cache=options.cache)
     message = renderer.resolve_message(options.message)
-    if EMAIL not in renderer.channels(message):
+    # What a run made before would work out again (:mod:`outreach.merge.plan`)
+    planned = None if options.ready_only else options.cache
+    inputs = plan_inputs(planned, campaign, renderer, message)
+    if not has_email(planned, inputs, lambda: renderer.channels(message)):
         raise UsageError(f"message {message!r} has no email (no body or text block)")
     _suppress(run, campaign, options, message)  # before anything is written or sent
     if sending and not options.proof_to:
@@ -233,7 +238,18 @@ def merge(
     if options.smtp and not options.dry_run:
         delivery, utf8 = _connect(options.smtp, campaign)
     newline = b"\n" if options.mbox and not (options.smtp or options.dry_run) else b"\r\n"
-    maker = MessageMaker(
+    key = plan_key(
+        planned,
+        inputs,
+        supporters.columns,
+        unsubscribe,
+        utf8=utf8,
+        newline=newline,
+        wire=delivery is not None,
+    )
+    plan = recall_plan(planned, key, campaign.locales)
+    make_maker = functools.partial(
+        MessageMaker,
         campaign,
         renderer,
         message,
@@ -243,7 +259,13 @@ def merge(
         newline=newline,
         wire=delivery is not None,
     )
-    run.gate = _gate(campaign, renderer, maker, options)
+    maker = make_maker() if plan is None else make_maker(use=plan.use)
+    if plan is not None and not maker.recall(plan.skeletons):
+        plan = None  # a skeleton it names is gone: all worked out again
+        maker = make_maker()
+    run.gate = _gate(campaign, renderer, maker, options, recalled=plan is not None)
+    if plan is None and sorted(maker.prepared) == sorted(campaign.locales):
+        store_plan(planned, key, maker.use, maker.prepared)
     run.private = _private(campaign, options, supporters.columns, maker, unsubscribe)
     if options.cache is not None:
         options.cache.save()  # every catalog is loaded now
@@ -284,13 +306,19 @@ def merge(
 
 
 def _gate(
-    campaign: Campaign, renderer: Renderer, maker: MessageMaker, options: MergeOptions
+    campaign: Campaign,
+    renderer: Renderer,
+    maker: MessageMaker,
+    options: MergeOptions,
+    *,
+    recalled: bool = False,
 ) -> Gate:
     """Prepare each locale's message and hold those that cannot go out as translated: a
     catalog of the chain that cannot be read (not prepared at all), or a translation the
     message uses refused for an error finding; with ``--ready-only``, also those that are
     not ready (:mod:`outreach.release`), until ``[release] deadline`` when ``at_deadline =
-    "fallback"`` (:mod:`outreach.merge.release`)."""
+    "fallback"`` (:mod:`outreach.merge.release`). ``recalled``: ``maker`` was prepared
+    from a recalled plan (every locale's catalogs were read, the same bytes as now)."""
     import datetime as dt
 
     from outreach.merge.release import BROKEN_POLICIES, Gate
@@ -299,11 +327,12 @@ def _gate(
     if policy not in BROKEN_POLICIES:
         raise UsageError(f"--broken-locales is one of {', '.join(BROKEN_POLICIES)}, not {policy!r}")
     held: dict[str, str] = {}
-    for locale in campaign.locales:
-        error = renderer.catalog_error(locale)
-        if error is not None:
-            held[locale] = str(error)
-    maker.prepare([locale for locale in campaign.locales if locale not in held])
+    if not recalled:
+        for locale in campaign.locales:
+            error = renderer.catalog_error(locale)
+            if error is not None:
+                held[locale] = str(error)
+        maker.prepare([locale for locale in campaign.locales if locale not in held])
     for locale, found in maker.refused.items():
         if found and locale not in held:
             more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""

@@ -265,6 +265,7 @@ class MessageMaker:
         newline: bytes = b"\r\n",
         sender: str | None = None,
         wire: bool = False,
+        use: FieldUse | None = None,
     ) -> None:
         self.campaign = campaign
         # ``wire``: the messages go to an SMTP server; they are made as DATA sends them
@@ -280,8 +281,10 @@ class MessageMaker:
         self.fields = [c for c in columns if c != "locale"]
         if unsubscribe.needs_recipient:
             self.fields.append("unsubscribe_url")
-        env = renderer.environment(campaign.source_locale, html=True)
-        self.use: FieldUse = analyse(env, [f"{message}.j2", HTML_LAYOUT, TEXT_LAYOUT], self.fields)
+        if use is None:  # ``use``: a recalled plan's (:mod:`outreach.merge.plan`)
+            env = renderer.environment(campaign.source_locale, html=True)
+            use = analyse(env, [f"{message}.j2", HTML_LAYOUT, TEXT_LAYOUT], self.fields)
+        self.use: FieldUse = use
         # Columns that override a campaign variable that is not text and that a template
         # uses: read as the variable's type.
         used = self.use.plain | self.use.conditions | set(self.use.complex)
@@ -313,6 +316,9 @@ class MessageMaker:
         # a skeleton's static text converted for an mbox or for DATA (:meth:`_converted`)
         self._converted_skeletons: dict[tuple[object, int], tuple[_Skeleton, _Skeleton]] = {}
         self._cache_bases: dict[str, tuple[object, ...]] = {}
+        #: the check cache's key of each locale's skeleton :meth:`prepare` proved or
+        #: recalled (what a merge's plan names: :mod:`outreach.merge.plan`)
+        self.prepared: dict[str, str] = {}
         self.stats: Counter[str] = Counter()
         self.notes: dict[str, str] = {}
         self.refused: dict[str, tuple[Finding, ...]] = {}
@@ -377,7 +383,7 @@ class MessageMaker:
         defaults = self._defaults()
         for locale in locales:
             key: Key = (locale, frozenset(self._shaping), tuple(map(Exact, defaults)))
-            built = self._build(key)
+            built = self._build(key, prepared=True)
             if isinstance(built, TemplateError):
                 probed = [f for f in self.fixed if f not in self.renderer.variables]
                 if not probed:
@@ -392,6 +398,29 @@ class MessageMaker:
             self._skeletons[key] = built  # a list's too: its key holds its repr
             if isinstance(built, str):
                 self.notes.setdefault(built, built)
+
+    def recall(self, skeletons: Mapping[str, str]) -> bool:
+        """:meth:`prepare` each locale of ``skeletons`` (locale -> the check cache's key of
+        its skeleton, as :attr:`prepared` had them) from the check cache alone, nothing
+        rendered: ``False``, and nothing changed, when a skeleton is not there (or not
+        one)."""
+        cache = self.renderer.cache
+        if cache is None:
+            return False
+        defaults = self._defaults()
+        found: dict[Key, tuple[_Skeleton, tuple[Finding, ...]]] = {}
+        for locale, stored in skeletons.items():
+            recalled = _recalled(cache.get(SKELETONS, stored), len(self.fields))
+            if recalled is None:
+                return False
+            found[(locale, frozenset(self._shaping), tuple(map(Exact, defaults)))] = recalled
+        for key, (skeleton, refused) in found.items():
+            self._skeletons[key] = skeleton
+            self.refused.setdefault(key[0], refused)
+        self.prepared = dict(skeletons)
+        if found:
+            self._worked = dict(zip(self.fixed, defaults, strict=True))
+        return True
 
     def _defaults(self) -> tuple[Any, ...]:
         """The fixed fields' values before any row: the campaign's (or ``--var``'s), else a
@@ -665,10 +694,11 @@ class MessageMaker:
             for i, f in enumerate(self.fields)
         ]
 
-    def _build(self, key: Key) -> _Skeleton | str | TemplateError:
+    def _build(self, key: Key, *, prepared: bool = False) -> _Skeleton | str | TemplateError:
         """The skeleton for ``key`` proved by a full render (:meth:`_prove`), or one
         proved so before and kept in the check cache under everything it depends on
-        (:meth:`_cache_key`), or why there is none."""
+        (:meth:`_cache_key`), or why there is none. ``prepared``: :meth:`prepare`'s (its
+        cache key is noted in :attr:`prepared`)."""
         cache = self.renderer.cache
         stored = self._cache_key(key)
         if stored is not None and cache is not None:
@@ -676,10 +706,14 @@ class MessageMaker:
             if recalled is not None:
                 skeleton, refused = recalled
                 self.refused.setdefault(key[0], refused)
+                if prepared:
+                    self.prepared[key[0]] = stored
                 return skeleton
         built = self._built(key)
         if stored is not None and cache is not None and isinstance(built, _Skeleton):
             cache.put(SKELETONS, stored, _stored(built, self.refused.get(key[0], ())))
+            if prepared:
+                self.prepared[key[0]] = stored
         return built
 
     def _cache_key(self, key: Key) -> str | None:
