@@ -1944,3 +1944,22 @@ def test_a_one_number_form_may_leave_an_argument_its_formatter_ignores() -> None
     assert arabic("no-python-format", "لا ملفات") == {("placeholders", "error")}
     # an argument added stays an error under either formatter
     assert ("placeholders", "error") in arabic("javascript-format", "لا ملفات %s %s")
+
+
+def test_an_example_path_localised_on_the_same_site_is_a_warning() -> None:
+    source = "Branch it: bzr branch sftp://ana@files.someforge.org/path/to/your/branch"
+    localised = "Rámalo: bzr branch sftp://ana@files.someforge.org/ruta/a/tu/rama"
+    assert [f[:2] for f in check(source, localised)] == [("urls", "warning")]
+    for attack in (
+        "Rámalo: bzr branch sftp://ana@evil.someforge.org/ruta/a/tu/rama",  # another host
+        "Rámalo: bzr branch sftp://eve@files.someforge.org/ruta/a/tu/rama",  # another user
+        "Rámalo: bzr branch https://files.someforge.org/ruta/a/tu/rama",  # another scheme
+        "Rámalo: bzr branch sftp://ana@files.someforge.org/evil",  # not the example's shape
+    ):
+        assert ("urls", "error") in [f[:2] for f in check(source, attack)], attack
+    # a real page's path changed stays an error
+    found = check(
+        "Sign at https://act.allout.org/petition/sochi",
+        "Firma en https://act.allout.org/peticion/sochi",
+    )
+    assert ("urls", "error") in [f[:2] for f in found]

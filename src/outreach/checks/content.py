@@ -309,7 +309,9 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     :func:`_glued_host`), a domain named in prose
     (``pretalx.com``, no scheme or path) left out: the wording may name the site another
     way. Hosts are compared in any letter case
-    (``Pretalx.com`` is ``pretalx.com``). Another page of a site the source links stays an
+    (``Pretalx.com`` is ``pretalx.com``), an example path (``/path/to/…``, the convention
+    for a path to replace) localised segment for segment on the same site
+    (:func:`_placeholder_path_localized`). Another page of a site the source links stays an
     error (on a shared host it is another account's: ``/f/someone-else``), as does
     ``https`` made ``http``.
 
@@ -550,6 +552,15 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "warning",
                 )
                 extra.remove(same_host[0])
+            elif placeholder := [u for u in same_host if _placeholder_path_localized(url, u)]:
+                yield problem(
+                    unit,
+                    index,
+                    f"the source's example path in {url} (a path to replace, /path/to/…) is "
+                    f"written {placeholder[0]}, on the same site: fine for a localised example",
+                    "warning",
+                )
+                extra.remove(placeholder[0])
             elif same_host:
                 yield problem(unit, index, f"link {url} was changed to {same_host[0]}")
                 extra.remove(same_host[0])
@@ -640,6 +651,36 @@ def _is_example(host: str) -> bool:
     return host.endswith(_EXAMPLE_TLDS) or any(
         host == domain or host.endswith(f".{domain}") for domain in _EXAMPLE_DOMAINS
     )
+
+
+#: The conventional path of documentation examples (``/path/to/file``): a path to replace.
+_PLACEHOLDER_PATH = re.compile(r"/path/to(?:/|$)", re.IGNORECASE)
+
+
+def _placeholder_path_localized(url: str, written: str) -> bool:
+    """Whether ``written`` is ``url`` with its placeholder path localised: ``url``'s path
+    begins with ``/path/to/``, the convention of documentation for a path the reader
+    replaces (``ftp://host.com/path/to/my/branch``), and ``written`` keeps all before the path
+    (scheme, user, host, port) and as many segments (``/caminho/para/meu/ramo``). The source
+    gives no page to lose; a translation keeping its shape on the same site is a localised
+    example (a judgement, as for an address changed on its domain: on a host that gives
+    accounts by path, the first segment names one).
+
+    >>> _placeholder_path_localized("ftp://host.com/path/to/my/branch",
+    ...                             "ftp://host.com/caminho/para/meu/ramo")
+    True
+    >>> _placeholder_path_localized("ftp://host.com/path/to/my/branch", "ftp://evil.com/a/b/c/d")
+    False
+    >>> _placeholder_path_localized("https://host.com/docs/path", "https://host.com/doc/chemin")
+    False
+    """
+    head, _, path = url.partition("://")[2].partition("/")
+    other_head, _, other_path = written.partition("://")[2].partition("/")
+    if url.partition("://")[0].lower() != written.partition("://")[0].lower():
+        return False
+    if head.lower() != other_head.lower() or not _PLACEHOLDER_PATH.match(f"/{path}"):
+        return False
+    return path.rstrip("/").count("/") == other_path.rstrip("/").count("/")
 
 
 def _is_address(url: str, text: str = "") -> bool:
