@@ -4,21 +4,20 @@ The corpus (``tests/realworld/manifest.toml``) is split by project into two halv
 
 * ``dev``: what the checks were tuned on. Django, Wagtail, Wagtail Localize, django-allauth
   and Plone (installed by the ``corpus`` extra), django CMS, Kiwi TCMS, Postorius,
-  django-countries, Flask-AppBuilder and django-import-export, and issue 19's first three
+  django-countries, Flask-AppBuilder and django-import-export, and issue 19's first four
   held-out halves, which became development data once each had been measured and its false
   classes fixed: django-oscar, pretix, HyperKitty, django-filer, Spyder and Sphinx (round 1);
   pretalx, OpenStack Horizon, WTForms, django-debug-toolbar, I Hate Money, Calibre-Web, Fava
   and the JupyterLab language packs (round 2); CKAN, Deluge, duplicity, Gramps, Nicotine+,
-  Flask-Admin, the Read the Docs Sphinx theme and Indico (round 3); and issue 19's round-4
-  validation data, projects new to the corpus that were looked at while tuning (OpenStack Nova
-  and Cinder, django-helpdesk, django-localflavor, django-contrib-comments, django-filter and
-  JupyterLab's Turkish pack) (wheels and source distributions fetched from PyPI). CI runs a
-  sample of its catalogs, every project kept (:data:`CI_SAMPLE`, :func:`corpus.sample`);
-  ``OUTREACH_REALWORLD=all`` runs all.
-* ``held-out``: issue 19's fourth held-out half, Weblate, MusicBrainz Picard, wger, Open
-  edX's ORA2, Misago, Red (a Discord bot), Bazaar, Trac and Thonny: chosen from their file
+  Flask-Admin, the Read the Docs Sphinx theme and Indico (round 3); Weblate, MusicBrainz
+  Picard, wger, Open edX's ORA2, Misago, Red (a Discord bot), Bazaar, Trac and Thonny
+  (round 4); and issue 19's validation data, projects new to the corpus that were looked at
+  while tuning (the manifest names them, set by set) (wheels and source distributions
+  fetched from PyPI). CI runs a sample of its catalogs, every project kept
+  (:data:`CI_SAMPLE`, :func:`corpus.sample`); ``OUTREACH_REALWORLD=all`` runs all.
+* ``held-out``: issue 19's fifth held-out half (the manifest's last block): chosen from file
   lists and catalog headers, never looked at while tuning, to be measured once at the end
-  (round 4).
+  (round 5).
   It runs, whole, only when ``OUTREACH_REALWORLD=held-out`` (that half only) or ``=all``
   (``make test-realworld``) asks for it: a run of it is its one measure.
 
@@ -50,14 +49,15 @@ import pytest
 from realworld import corpus as C
 
 PRECISION_TARGET = 0.95
-#: CI checks every fourth catalog of each dev project: 87,926 of its 253,186 entries since the
-#: third held-out half and the three round-4 validation sets joined it (50,533 of 150,937
-#: before), every project kept. Measured when the second held-out half joined the dev
-#: half (three interleaved rounds on the two shared cores, load average 2.5-5), this file took
-#: 25-30 s of CPU, per-round ratio min 1.16 and median 1.33 to the 19-21 s it took with every
-#: third catalog of the smaller dev half (37,808 entries); every third catalog then (58,580
-#: entries) took 28-32 s, every sixth (38,044) 21-25 s. The whole half (1) was 93 s of
-#: checking alone under that load. ``OUTREACH_REALWORLD=all`` checks all of both halves.
+#: CI checks every fourth catalog of each dev project: 101,918 of its 289,600 entries since the
+#: fourth held-out half joined it (87,926 of 253,186 with the third held-out half and the three
+#: round-4 validation sets; 50,533 of 150,937 before), every project kept. Measured when the
+#: second held-out half joined the dev half (three interleaved rounds on the two shared cores,
+#: load average 2.5-5), this file took 25-30 s of CPU, per-round ratio min 1.16 and median
+#: 1.33 to the 19-21 s it took with every third catalog of the smaller dev half (37,808
+#: entries); every third catalog then (58,580 entries) took 28-32 s, every sixth (38,044)
+#: 21-25 s. The whole half (1) was 93 s of checking alone under that load.
+#: ``OUTREACH_REALWORLD=all`` checks all of both halves.
 CI_SAMPLE = 4
 
 
@@ -113,8 +113,8 @@ def test_the_corpus_is_real_catalogs_of_the_size_ci_can_afford(built: C.Corpus, 
     locales = {cat.locale.split("_")[0] for cat in built.catalogs}
     assert {"ar", "ja", "ko", "ru", "zh", "fa", "he"} & locales >= {"ja", "ru", "zh"}
     whole = len(built.catalogs) == len(C.catalogs(halves=(half,)))
-    sizes = {"dev": (245_000, 265_000), "held-out": (30_000, 40_000)}
-    low, high = sizes[half] if whole else (80_000, 95_000)  # CI's sample of the dev half
+    sizes = {"dev": (280_000, 300_000), "held-out": (30_000, 40_000)}
+    low, high = sizes[half] if whole else (95_000, 110_000)  # CI's sample of the dev half
     assert low <= built.translated <= high
     assert all(path.read_bytes() == built.files[path].source.read_bytes() for path in built.files)
 
@@ -137,8 +137,12 @@ def test_the_two_halves_are_split_by_project() -> None:
     assert len(projects) >= 8, projects
     languages = {c["locale"].split("_")[0] for p in held_out for c in p["catalog"]}
     assert {"ar", "ja", "zh", "ko", "ru", "hi"} <= languages and {"fa", "he"} <= languages
+    # the whole corpus has each platform issue 19 names (above); a held-out half has at
+    # least three tool chains, the two largest platforms among them (round 5 found no project
+    # translated on Crowdin, Pontoon or Launchpad among the names its share allowed that ships
+    # its catalogs on PyPI)
     platforms = Counter(p["translations"].split(" ")[0] for p in held_out)
-    assert {"Weblate", "Transifex", "Crowdin", "Launchpad"} <= set(platforms), platforms
+    assert {"Weblate", "Transifex"} <= set(platforms) and len(platforms) >= 3, platforms
 
 
 def test_judgments_are_well_formed(judgments: dict[str, list[dict[str, object]]]) -> None:
@@ -221,19 +225,18 @@ def test_known_losses_say_why(judgments: dict[str, Any]) -> None:
 #: The round of issue 19's held-out half in the manifest now: its one measure is the record
 #: of ``judgments.json``'s ``measures`` with ``"half": "held-out"`` and this ``round``, and the
 #: errors judged at it are the ``outreach`` records with the same ``round``.
-HELD_OUT_ROUND = 4
+HELD_OUT_ROUND = 5
 
 #: Why the held-out half misses the precision target, once its measure says it does (then the
 #: precision test expects the miss, strictly: when fixes bring the half to the target, the
 #: expectation fails and must go). None: no miss recorded. Round 2's was "held-out precision
 #: is 93% after fixes (59% when measured once): under 95%"; that half is development data now.
 #: Round 3's measure (at 3cc5186) was 67% (29 of 43 errors); the fixes of its false classes
-#: that followed bring the half to 28 of 28, which is no longer a held-out figure, and that
-#: half is development data now too. Round 4's measure (at d8ce318) was 83% (91 of 110 errors;
-#: 46 of the real ones are one Hebrew catalog's bidi overrides, 45 of 64 without it).
-HELD_OUT_SHORT: str | None = (
-    "held-out precision is 83% (91 of 110 errors) when measured once at d8ce318: under 95%"
-)
+#: that followed bring the half to 28 of 28, which is no longer a held-out figure. Round 4's
+#: measure (at d8ce318) was 83% (91 of 110 errors; 46 of the real ones are one Hebrew
+#: catalog's bidi overrides, 45 of 64 without it); after the fixes that followed, 91 of 99.
+#: Both halves are development data now.
+HELD_OUT_SHORT: str | None = None
 
 
 def _held_out_projects() -> set[str]:
@@ -255,8 +258,8 @@ def _held_out_measure(judgments: dict[str, Any]) -> dict[str, Any] | None:
 
 def test_the_held_out_measure_is_recorded(judgments: dict[str, Any]) -> None:
     """The one measure of the held-out half as it is now, in ``judgments.json``, names the
-    manifest's held-out projects and matches the records judged at it (``round`` 4). Skips
-    while the half is not measured: CI never measures it."""
+    manifest's held-out projects and matches the records judged at it (``round``
+    :data:`HELD_OUT_ROUND`). Skips while the half is not measured: CI never measures it."""
     measure = _held_out_measure(judgments)
     if measure is None:
         pytest.skip(
@@ -275,9 +278,9 @@ def test_the_held_out_measure_is_recorded(judgments: dict[str, Any]) -> None:
 
 
 def test_the_held_out_half_is_unseen_until_its_measure(judgments: dict[str, Any]) -> None:
-    """No judgment names a held-out project but those of its measure (``round`` 4) and,
-    once it is recorded, those made after it (``after_measure``): nothing on the held-out
-    half was judged, so looked at, before its measure."""
+    """No judgment names a held-out project but those of its measure (``round``
+    :data:`HELD_OUT_ROUND`) and, once it is recorded, those made after it (``after_measure``):
+    nothing on the held-out half was judged, so looked at, before its measure."""
     held_out, measured = _held_out_projects(), _held_out_measure(judgments) is not None
     early = [
         (section, r["package"], r.get("locale"), r.get("msgid"))
@@ -311,6 +314,23 @@ def test_the_third_held_out_measure_is_kept(judgments: dict[str, Any]) -> None:
     assert all(r["half"] == "held-out" and r["severity"] == "error" for r in judged)
     assert not {r["package"] for r in judged} & _held_out_projects()
     assert set(third["projects"]) <= {
+        p["name"]
+        for p in tomllib.loads(C.MANIFEST.read_text(encoding="utf-8"))["package"]
+        if p["half"] == "dev"
+    }
+
+
+def test_the_fourth_held_out_measure_is_kept(judgments: dict[str, Any]) -> None:
+    """Round 4's measure (Weblate to Thonny, at d8ce318) and the records judged at it stay as
+    they were: 91 real errors of 110 findings (83%), judged in 90 records, 71 of them real;
+    its projects are development data now."""
+    (fourth,) = [m for m in judgments["measures"] if m.get("round") == 4]
+    judged = [r for r in judgments["outreach"] if r.get("round") == 4]
+    assert fourth["commit"] == "d8ce318" and (fourth["judged"], fourth["real"]) == (110, 91)
+    assert (len(judged), sum(r["verdict"] == "real" for r in judged)) == (90, 71)
+    assert all(r["half"] == "held-out" and r["severity"] == "error" for r in judged)
+    assert not {r["package"] for r in judged} & _held_out_projects()
+    assert set(fourth["projects"]) <= {
         p["name"]
         for p in tomllib.loads(C.MANIFEST.read_text(encoding="utf-8"))["package"]
         if p["half"] == "dev"
