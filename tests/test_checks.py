@@ -425,6 +425,44 @@ def test_urls(translation: str, message: str) -> None:
             "error",
             "hijack",
         ),
+        # the same page with its section anchor in the language (a wiki's own heading)
+        (
+            'How? <a href="https://en.wikipedia.org/wiki/Pottery#Glazing">Read</a>',
+            'Comment ? <a href="https://fr.wikipedia.org/wiki/Pottery#Émaillage">Lire</a>',
+            "warning",
+            "host for the translation's language (fr)",
+        ),
+        (
+            "See https://mysite.org/faq#Costs",
+            "Voir https://mysite.org/faq#Frais",
+            "warning",
+            "anchor",
+        ),
+        # attacks: another page there, a one-page app's route, another host with an anchor
+        (
+            "See https://en.wikipedia.org/wiki/Pottery#Glazing",
+            "Voir https://fr.wikipedia.org/wiki/Utilisateur:Evil#Glazing",
+            "error",
+            "changed to",
+        ),
+        (
+            "See https://app.mysite.org/#/team/ours",
+            "Voir https://app.mysite.org/#/team/theirs",
+            "error",
+            "changed to",
+        ),
+        (
+            "See https://app.mysite.org/#!ours",
+            "Voir https://app.mysite.org/#!theirs",
+            "error",
+            "changed to",
+        ),
+        (
+            "See https://mysite.org/faq#Costs",
+            "Voir https://evil-site.org/faq#Frais",
+            "error",
+            "hijack",
+        ),
         # a domain in prose left out: the wording may name the site another way
         ("Visit mysite.org for more", "Visitez notre site", "warning", "the source names"),
     ],

@@ -302,7 +302,9 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     (``/pt_BR/master``: :func:`_locale_added`; ``?hl=fr``, ``gpl.fr.html``:
     :func:`_language_parameter`) or to the same page on the site's host for
     that language (``fr.wikipedia.org``: :func:`_language_host`), the same page written
-    another way (a trailing slash or ``www.`` added or dropped, ``http`` made ``https``:
+    another way (a trailing slash or ``www.`` added or dropped, ``http`` made ``https``, a
+    section anchor written in the language, ``#Request_methods`` ->
+    ``#HTTP-Anfragemethoden``, but never a one-page app's route, ``#/team/x``:
     :func:`_same_page`), a loopback example written another way (``localhost`` ->
     ``127.0.0.1``: the reader's own machine, :func:`_loopback`), a link of the source run
     into the words before it in a language written without spaces (``发送至Shuup.com``:
@@ -802,11 +804,20 @@ def _link_key(url: str) -> str:
     return f"{site}/{'/'.join(path)}"
 
 
+#: What a one-page app's route puts in a link's fragment (``#/user/evil``, ``#!/…``,
+#: ``#page?id=3``): such a fragment picks the page, it is no section anchor.
+_ROUTE = re.compile(r"[/?=&!]")
+
+
 def _same_page(url: str, other: str) -> str | None:
     """How ``other`` writes the page ``url`` links another way that leads to the same page on
     the sites that answer both: a trailing slash added or dropped (``/p/news/``), ``www.``
-    added or dropped, ``http`` made ``https``; ``None`` when it is another page, the same
-    link, or ``https`` made ``http`` (a connection anyone on the way can read and change).
+    added or dropped, ``http`` made ``https``, a section anchor written otherwise
+    (``#Request_methods`` -> ``#HTTP-Anfragemethoden``, the language edition's own heading:
+    the browser opens the same page and scrolls elsewhere); ``None`` when it is another page,
+    the same link, or ``https`` made ``http`` (a connection anyone on the way can read and
+    change). An anchor with ``/``, ``?``, ``=``, ``&`` or ``!`` in either is a route of a
+    one-page app (``#/user/evil``, ``#!/…``), another page: never the same.
 
     >>> _same_page("https://a.org/p/news", "https://a.org/p/news/")
     'a trailing slash added or dropped'
@@ -814,9 +825,21 @@ def _same_page(url: str, other: str) -> str | None:
     'www. added or dropped, https for http'
     >>> _same_page("https://a.org/p", "http://a.org/p"), _same_page("https://a.org/p", "https://a.org/q")
     (None, None)
+    >>> _same_page("https://a.org/p#Intro", "https://a.org/p#Einleitung")
+    'a section anchor written otherwise'
+    >>> _same_page("https://a.org/#/home", "https://a.org/#/evil")
     """
     if _link_key(url) == _link_key(other):
         return None
+    url, _, anchor = url.partition("#")
+    other, _, other_anchor = other.partition("#")
+    if anchor != other_anchor:
+        if _ROUTE.search(anchor + other_anchor):
+            return None
+        if _link_key(url) == _link_key(other):
+            return "a section anchor written otherwise"
+        how = _same_page(url, other)
+        return f"{how}, a section anchor written otherwise" if how else None
     (site, path), (other_site, other_path) = _split_url(url), _split_url(other)
     scheme, _, host = site.partition("://")
     other_scheme, _, other_host = other_site.partition("://")
