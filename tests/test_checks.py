@@ -495,6 +495,29 @@ def test_mentions() -> None:
     ]
 
 
+def test_mentions_example_handle_in_the_language_is_a_warning() -> None:
+    source = "Write @username to tell a friend about the march."
+    found = check(source, "Напишите @имя_друга, чтобы рассказать другу о марше.", locale="ru")
+    assert [(f[0], f[1]) for f in found] == [("mentions", "warning")], found
+    assert "notifies no one" in found[0][2]
+
+
+@pytest.mark.parametrize(
+    ("source", "translation"),
+    [
+        # a real account written in the language's letters: the mention is lost
+        ("Ask @marchorg about the march.", "Спросите @марш_орг о марше."),
+        # the stand-in written as a handle X reads: that account would be notified
+        ("Write @username to tell a friend.", "Écrivez @nomami pour le dire à un ami."),
+        # ASCII letters first: X reads @us, another account
+        ("Write @username to tell a friend.", "Écrivez @usérname pour le dire à un ami."),
+    ],
+)
+def test_mentions_example_handle_attacks_stay_errors(source: str, translation: str) -> None:
+    found = [f for f in check(source, translation, locale="ru") if f[0] == "mentions"]
+    assert "error" in [f[1] for f in found], found
+
+
 def test_emoji_dropped_is_a_warning_moved_or_retoned_is_fine() -> None:
     assert check("Love wins 🏳️‍🌈", "El amor gana") == [
         ("emoji", "warning", "emoji 🏳‍🌈 of the source is missing")

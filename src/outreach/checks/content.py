@@ -1143,7 +1143,10 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     Mastodon has no local account with a dot in its name:
     :func:`outreach.tokens.silent_mention`) missing, changed or added; a handle on a domain
     reserved for examples (``'@example.com'``: no one can own it) missing, or changed to
-    another domain (a localised example, ``'@beispiel.de'``).
+    another domain (a localised example, ``'@beispiel.de'``); a help text's stand-in handle
+    (``@username``, :data:`_EXAMPLE_HANDLES`) written in the language's letters
+    (``@имя_пользователя``, which no platform reads as a handle). Written as another handle
+    a platform reads (``@nomutilisateur``) it stays an error: that account would be notified.
 
     Precondition ``@``, ``＠`` or ``%``: without them, in the source or a form, there is no
     mention and no placeholder to fill with one.
@@ -1225,6 +1228,16 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             yield problem(unit, index, f"mention {missing[0]} was changed to {changed}")
             continue
         for handle in missing:
+            if _example_handle(handle) and (written_as := _unread_handle(text)):
+                yield problem(
+                    unit,
+                    index,
+                    f"“{handle}”, the source's example of a handle, is written “{written_as}”, "
+                    "in letters no platform reads as a handle (it notifies no one): fine for a "
+                    "help text's example in the language",
+                    "warning",
+                )
+                continue
             if silent_mention(source, handle):
                 yield problem(
                     unit,
@@ -1253,6 +1266,53 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             yield problem(
                 unit, index, f"mention {handle} is not in the source: it would notify that account"
             )
+
+
+#: The words a help text writes as its example of a handle (``Use @username to notify``):
+#: a stand-in for the reader's own, no account the message is about.
+_EXAMPLE_HANDLES = frozenset(
+    {
+        "username",
+        "user",
+        "user_name",
+        "yourname",
+        "your_name",
+        "yourusername",
+        "handle",
+        "yourhandle",
+        "nickname",
+        "name",
+        "someone",
+        "somebody",
+        "login",
+        "mention",
+    }
+)
+
+
+def _example_handle(handle: str) -> bool:
+    """Whether ``handle`` is a help text's stand-in for a handle (``@username``, ``@user``).
+
+    >>> _example_handle("@username"), _example_handle("@UserName"), _example_handle("@iocmedia")
+    (True, True, False)
+    """
+    return handle.lstrip("@＠").lower() in _EXAMPLE_HANDLES
+
+
+def _unread_handle(text: str) -> str | None:
+    """An ``@`` word of ``text`` with a letter outside ASCII, which neither X nor Mastodon
+    reads as a handle (their handles are ASCII letters, digits and ``_``): a handle written
+    in the language's letters, ``@имя_пользователя``, that notifies no one. A word that
+    starts with ASCII letters (``@usérname``, which X reads as ``@us``) is not one.
+
+    >>> _unread_handle("Используйте @имя_пользователя"), _unread_handle("Use @usérname")
+    ('@имя_пользователя', None)
+    """
+    for match in re.finditer(r"[@＠](\w+)", text):
+        word = match.group(1)
+        if not word[0].isascii() and not find_mentions(match.group(0)):
+            return match.group(0)
+    return None
 
 
 def _wildcard_domain(text: str, handle: str) -> bool:
