@@ -495,6 +495,31 @@ def test_mentions() -> None:
     ]
 
 
+def test_placeholders_tex_argument_added_is_a_warning() -> None:
+    found = check(r"\title{}", "\\title{}\n\\usepackage[french]{fontenc}", locale="fr")
+    assert [(f[0], f[1]) for f in found] == [("placeholders", "warning")], found
+    assert "TeX argument" in found[0][2]
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "flags"),
+    [
+        # a brace after no TeX command: a field str.format would fill
+        (r"\title{}", "\\title{} {user}", ()),
+        # the source's braces are not all TeX arguments: the text is formatted
+        (r"Hello {name}, see \cite{ref}", "Bonjour \\emph{nom}, voir \\cite{ref}", ()),
+        # an escaped line break before the source's field: a formatted string
+        (r"Done:\n{count}", "Fini :\\n{count}\\t{evil}", ()),
+        (r"Done:\n{count}", "Fini :\\n{count}\\nn{evil}", ()),
+    ],
+)
+def test_placeholders_tex_argument_attacks_stay_errors(
+    source: str, translation: str, flags: tuple[str, ...]
+) -> None:
+    found = [f for f in check(source, translation, locale="fr", flags=flags)]
+    assert ("placeholders", "error") in [(f[0], f[1]) for f in found], found
+
+
 def test_mentions_example_handle_in_the_language_is_a_warning() -> None:
     source = "Write @username to tell a friend about the march."
     found = check(source, "Напишите @имя_друга, чтобы рассказать другу о марше.", locale="ru")

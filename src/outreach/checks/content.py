@@ -838,8 +838,8 @@ def _same_page(url: str, other: str) -> str | None:
             return None
         if _link_key(url) == _link_key(other):
             return "a section anchor written otherwise"
-        how = _same_page(url, other)
-        return f"{how}, a section anchor written otherwise" if how else None
+        rest = _same_page(url, other)
+        return f"{rest}, a section anchor written otherwise" if rest else None
     (site, path), (other_site, other_path) = _split_url(url), _split_url(other)
     scheme, _, host = site.partition("://")
     other_scheme, _, other_host = other_site.partition("://")
