@@ -475,6 +475,32 @@ def test_urls_same_page_or_site_variants(
     assert says in found[0][2]
 
 
+_OLD_PAGE = "This page is old. %(link_start)sSee the new one%(link_end)s."
+
+
+def test_urls_host_made_by_a_placeholder_read_as_its_name_is_a_warning() -> None:
+    # no space after the full stop: read with the placeholder as its name, "vieille.link_start"
+    translation = "Cette page est vieille.%(link_start)sVoir la nouvelle%(link_end)s."
+    found = [f for f in check(_OLD_PAGE, translation, locale="fr") if f[0] == "urls"]
+    assert [f[1] for f in found] == ["warning"], found
+    assert "%(link_start)s" in found[0][2]
+
+
+@pytest.mark.parametrize(
+    "translation",
+    [
+        # a host written out before the placeholder
+        "Cette page est vieille. Voir evil.link%(link_start)sla nouvelle%(link_end)s.",
+        # the placeholder inside a host whose end is written out
+        "Cette page est vieille.%(link_start)s.evil.com voir%(link_end)s.",
+        "Cette page est vieille. %(link_start)sVoir%(link_end)s.evil.com",
+    ],
+)
+def test_urls_host_made_by_a_placeholder_attacks_stay_errors(translation: str) -> None:
+    found = [f for f in check(_OLD_PAGE, translation, locale="fr") if f[0] == "urls"]
+    assert "error" in [f[1] for f in found], found
+
+
 def test_urls_kept_with_local_punctuation_are_fine() -> None:
     source = "Read it at https://example.org/love. Write to team@example.org!"
     translation = "Léelo en https://example.org/love… ¡Escríbenos a team@example.org!"

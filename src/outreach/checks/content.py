@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
 from outreach.placeholders import TEMPLATE_VARIABLE, fill
@@ -310,10 +310,12 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     into the words before it in a language written without spaces (``发送至Shuup.com``:
     :func:`_glued_host`), a domain named in prose
     (``pretalx.com``, no scheme or path) left out: the wording may name the site another
-    way. Hosts are compared in any letter case
-    (``Pretalx.com`` is ``pretalx.com``). Another page of a site the source links stays an
-    error (on a shared host it is another account's: ``/f/someone-else``), as does
-    ``https`` made ``http``.
+    way; a host made only by a placeholder read as its own name, its value not known
+    (``kaydı.%(link_start)s`` read as ``kaydı.link``: :func:`_stand_in_host`; a placeholder
+    with a known value, ``%(url)s``, is read as that value and judged as a link). Hosts are
+    compared in any letter case (``Pretalx.com`` is ``pretalx.com``). Another page of a site
+    the source links stays an error (on a shared host it is another account's:
+    ``/f/someone-else``), as does ``https`` made ``http``.
 
     Where the source has a template's variables or tags, a dotted name inside one
     (``{{ pedido.tienda }}``: :data:`_TEMPLATE_TAG`) is a variable, no link; a variable
@@ -415,6 +417,20 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     index,
                     f"link {url} has a host that mixes {' and '.join(sorted(scripts))} letters "
                     "(a look-alike of another site?): a possible link hijack",
+                )
+            elif (
+                host not in source_hosts
+                and url not in have_anywhere
+                and (stand_in := _stand_in_host(host, written_text, unit.values, plain))
+            ):
+                reported.add(host)
+                yield problem(
+                    unit,
+                    index,
+                    f"{url}, as a supporter reads it, is a host only with {stand_in} read as "
+                    "its own name (its value is not known here): no link as written; check the "
+                    "text that runs into the placeholder (a space left out?)",
+                    "warning",
                 )
             elif host not in source_hosts and host not in reported:
                 reported.add(host)
@@ -590,6 +606,30 @@ def _credited(unit: Unit, found: list[str]) -> Iterator[Problem]:
             "this message (the translators' own pages and addresses); check they are theirs",
             "warning",
         )
+
+
+def _stand_in_host(
+    host: str, text: str, values: dict[str, str], plain: Callable[[str], str]
+) -> str | None:
+    """The placeholder of ``text`` whose stand-in makes ``host``'s top-level label: a named
+    placeholder with no known value is read as its own name
+    (:func:`outreach.placeholders.fill`), the label is the name's start, and with a space in
+    its place no link on ``host`` is left (``kaydı.%(link_start)s`` read as
+    ``kaydı.link_start``; at run time the value is whatever the program passes, here a tag).
+    A placeholder with a known value (``%(url)s``) is read as that value: never a stand-in.
+
+    >>> _stand_in_host("kayd.link", "Bak kayd.%(link_start)sburaya", {}, str)
+    '%(link_start)s'
+    >>> _stand_in_host("evil.com", "%(name)s.evil.com", {}, str)
+    """
+    for match in re.finditer(r"%\((\w+)\)", text):
+        name = match.group(1)
+        if name in values or not name.lower().startswith(host.rsplit(".", 1)[-1].lower()):
+            continue
+        neutral = fill(text, {**values, name: " "})
+        if host not in {url_host(u) for u in _links(plain(neutral))}:
+            return f"%({name})s"
+    return None
 
 
 def _spelled_in(url: str, source: str) -> bool:
