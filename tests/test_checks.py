@@ -501,6 +501,32 @@ def test_urls_host_made_by_a_placeholder_attacks_stay_errors(translation: str) -
     assert "error" in [f[1] for f in found], found
 
 
+_DOI_HELP = "Cite the poster by its DOI, for example 10.5555/poster.art"
+
+
+def test_urls_doi_suffix_written_apart_is_a_warning() -> None:
+    translation = "Citez l’affiche par son DOI, par exemple 10.5555 / poster.art"
+    found = [f for f in check(_DOI_HELP, translation, locale="fr") if f[0] == "urls"]
+    assert [f[1] for f in found] == ["warning"], found
+    assert "10.5555/poster.art" in found[0][2]
+
+
+@pytest.mark.parametrize(
+    "translation",
+    [
+        # another suffix: a host the source does not name
+        "Citez l’affiche par son DOI, par exemple 10.5555 / evil.art",
+        # the suffix alone, without the DOI's prefix: a bare domain
+        "Citez l’affiche sur poster.art",
+        # the suffix as a link's host
+        "Citez l’affiche : 10.5555 https://poster.art/login",
+    ],
+)
+def test_urls_doi_suffix_attacks_stay_errors(translation: str) -> None:
+    found = [f for f in check(_DOI_HELP, translation, locale="fr") if f[0] == "urls"]
+    assert "error" in [f[1] for f in found], found
+
+
 def test_urls_kept_with_local_punctuation_are_fine() -> None:
     source = "Read it at https://example.org/love. Write to team@example.org!"
     translation = "Léelo en https://example.org/love… ¡Escríbenos a team@example.org!"

@@ -310,7 +310,9 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     into the words before it in a language written without spaces (``发送至Shuup.com``:
     :func:`_glued_host`), a domain named in prose
     (``pretalx.com``, no scheme or path) left out: the wording may name the site another
-    way; a host made only by a placeholder read as its own name, its value not known
+    way; the suffix of a DOI of the source written apart from its prefix
+    (``10.1234 / foo.bar``: :func:`_doi_suffix`); a host made only by a placeholder read
+    as its own name, its value not known
     (``kaydı.%(link_start)s`` read as ``kaydı.link``: :func:`_stand_in_host`; a placeholder
     with a known value, ``%(url)s``, is read as that value and judged as a link). Hosts are
     compared in any letter case (``Pretalx.com`` is ``pretalx.com``). Another page of a site
@@ -357,6 +359,17 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             glued = _glued_host(url, source_hosts)
             if host not in source_hosts and _spelled_in(url, source_as_read):
                 continue  # the source's own characters, which its extractors split otherwise
+            if host not in source_hosts and (doi := _doi_suffix(url, source_as_read, text)):
+                reported.add(host)
+                yield problem(
+                    unit,
+                    index,
+                    f"{url} is the suffix of the source's identifier {doi} (a DOI, no link), "
+                    "written apart from its prefix: no new host, but check the identifier "
+                    "(a DOI has no spaces)",
+                    "warning",
+                )
+                continue
             if host not in source_hosts and _loopback(host) and local_source:
                 continue  # the reader's own machine, as the source's link: paired below
             if glued is not None:
@@ -629,6 +642,25 @@ def _stand_in_host(
         neutral = fill(text, {**values, name: " "})
         if host not in {url_host(u) for u in _links(plain(neutral))}:
             return f"%({name})s"
+    return None
+
+
+#: A DOI as written in prose: ``10.`` and a registrant code, ``/``, a suffix.
+_DOI = re.compile(r"(?<![\w./])(10\.\d{4,9})/([^\s/]+)")
+
+
+def _doi_suffix(url: str, source: str, text: str) -> str | None:
+    """The DOI of ``source`` whose suffix is ``url``, as written (``10.1234/foo.bar``),
+    where ``text`` writes the DOI's prefix too, apart (``10.1234 / foo.bar``, as
+    right-to-left text sets it): a reader sees the source's own identifier, no new host.
+
+    >>> _doi_suffix("foo.bar", "Example: 10.1234/foo.bar", "مثال: 10.1234 / foo.bar")
+    '10.1234/foo.bar'
+    >>> _doi_suffix("evil.com", "Example: 10.1234/foo.bar", "10.1234 / evil.com")
+    """
+    for match in _DOI.finditer(source):
+        if match.group(2).rstrip(".,;:)").lower() == url.lower() and match.group(1) in text:
+            return match.group(0)
     return None
 
 
