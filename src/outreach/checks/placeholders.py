@@ -218,7 +218,7 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
 #: A TeX command and its optional arguments, just before a brace: ``\date{}``,
 #: ``\usepackage[catalan]{babel}``, ``\section*{Intro}``. Two letters at least: ``\n{count}``
 #: is an escaped line break before a field, in a string a program formats.
-_TEX_COMMAND = re.compile(r"\\[A-Za-z]{2,}\*?(?:\[[^\]\[{}]*\])*$")
+_TEX_COMMAND = re.compile(r"\\([A-Za-z]{2,})\*?(?:\[[^\]\[{}]*\])*$")
 
 
 def _tex_arguments(text: str) -> set[str]:
@@ -227,12 +227,51 @@ def _tex_arguments(text: str) -> set[str]:
 
     >>> sorted(_tex_arguments(r"\date{}\n\usepackage[catalan]{babel} {user}"))
     ['{babel}', '{}']
+    >>> sorted(_tex_arguments(r"\input{secret} \write18{ls} \href{x}"))
+    []
     """
-    return {
-        m.group(0)
-        for m in BRACE_PLACEHOLDER.finditer(text)
-        if _TEX_COMMAND.search(text, 0, m.start())
+    found = set()
+    for m in BRACE_PLACEHOLDER.finditer(text):
+        command = _TEX_COMMAND.search(text, 0, m.start())
+        if command and command.group(1) not in _TEX_DANGER:
+            found.add(m.group(0))
+    return found
+
+
+#: TeX commands whose argument reads or writes files, runs a shell, links or redefines
+#: (``\input{/etc/passwd}``, ``\write18{…}``, ``\href{https://evil.example}``): never a
+#: harmless argument, an error as any brace the source lacks.
+_TEX_DANGER = frozenset(
+    {
+        "input",
+        "include",
+        "includeonly",
+        "InputIfFileExists",
+        "openin",
+        "openout",
+        "read",
+        "write",
+        "immediate",
+        "href",
+        "url",
+        "special",
+        "def",
+        "gdef",
+        "edef",
+        "xdef",
+        "newcommand",
+        "renewcommand",
+        "providecommand",
+        "catcode",
+        "csname",
+        "directlua",
+        "lstinputlisting",
+        "verbatiminput",
+        "includegraphics",
+        "usetikzlibrary",
+        "ShellEscape",
     }
+)
 
 
 def _numbered(source: str, text: str) -> tuple[set[str], set[str]]:
