@@ -561,7 +561,7 @@ def test_placeholders_tex_argument_added_is_a_warning() -> None:
         # the source's braces are not all TeX arguments: the text is formatted
         (r"Hello {name}, see \cite{ref}", "Bonjour \\emph{nom}, voir \\cite{ref}", ()),
         # a TeX command that reads a file, links or redefines: injected markup
-        (r"\title{}", "\\title{}\\input{/etc/passwd}", ()),
+        (r"\title{}", "\\title{}\\input{secrets}", ()),
         (r"\title{}", "\\title{}\\href{https://evil.example}{ici}", ()),
         (r"\title{}", "\\title{}\\renewcommand{\\title}{x}", ()),
         # an escaped line break before the source's field: a formatted string
