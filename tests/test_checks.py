@@ -425,6 +425,44 @@ def test_urls(translation: str, message: str) -> None:
             "error",
             "hijack",
         ),
+        # the same page with its section anchor in the language (a wiki's own heading)
+        (
+            'How? <a href="https://en.wikipedia.org/wiki/Pottery#Glazing">Read</a>',
+            'Comment ? <a href="https://fr.wikipedia.org/wiki/Pottery#Émaillage">Lire</a>',
+            "warning",
+            "host for the translation's language (fr)",
+        ),
+        (
+            "See https://mysite.org/faq#Costs",
+            "Voir https://mysite.org/faq#Frais",
+            "warning",
+            "anchor",
+        ),
+        # attacks: another page there, a one-page app's route, another host with an anchor
+        (
+            "See https://en.wikipedia.org/wiki/Pottery#Glazing",
+            "Voir https://fr.wikipedia.org/wiki/Utilisateur:Evil#Glazing",
+            "error",
+            "changed to",
+        ),
+        (
+            "See https://app.mysite.org/#/team/ours",
+            "Voir https://app.mysite.org/#/team/theirs",
+            "error",
+            "changed to",
+        ),
+        (
+            "See https://app.mysite.org/#!ours",
+            "Voir https://app.mysite.org/#!theirs",
+            "error",
+            "changed to",
+        ),
+        (
+            "See https://mysite.org/faq#Costs",
+            "Voir https://evil-site.org/faq#Frais",
+            "error",
+            "hijack",
+        ),
         # a domain in prose left out: the wording may name the site another way
         ("Visit mysite.org for more", "Visitez notre site", "warning", "the source names"),
     ],
@@ -435,6 +473,58 @@ def test_urls_same_page_or_site_variants(
     found = [f for f in check(source, translation, locale="fr") if f[0] == "urls"]
     assert [f[1] for f in found] == [severity], found
     assert says in found[0][2]
+
+
+_OLD_PAGE = "This page is old. %(link_start)sSee the new one%(link_end)s."
+
+
+def test_urls_host_made_by_a_placeholder_read_as_its_name_is_a_warning() -> None:
+    # no space after the full stop: read with the placeholder as its name, "vieille.link_start"
+    translation = "Cette page est vieille.%(link_start)sVoir la nouvelle%(link_end)s."
+    found = [f for f in check(_OLD_PAGE, translation, locale="fr") if f[0] == "urls"]
+    assert [f[1] for f in found] == ["warning"], found
+    assert "%(link_start)s" in found[0][2]
+
+
+@pytest.mark.parametrize(
+    "translation",
+    [
+        # a host written out before the placeholder
+        "Cette page est vieille. Voir evil.link%(link_start)sla nouvelle%(link_end)s.",
+        # the placeholder inside a host whose end is written out
+        "Cette page est vieille.%(link_start)s.evil.com voir%(link_end)s.",
+        "Cette page est vieille. %(link_start)sVoir%(link_end)s.evil.com",
+    ],
+)
+def test_urls_host_made_by_a_placeholder_attacks_stay_errors(translation: str) -> None:
+    found = [f for f in check(_OLD_PAGE, translation, locale="fr") if f[0] == "urls"]
+    assert "error" in [f[1] for f in found], found
+
+
+_DOI_HELP = "Cite the poster by its DOI, for example 10.5555/poster.art"
+
+
+def test_urls_doi_suffix_written_apart_is_a_warning() -> None:
+    translation = "Citez l’affiche par son DOI, par exemple 10.5555 / poster.art"
+    found = [f for f in check(_DOI_HELP, translation, locale="fr") if f[0] == "urls"]
+    assert [f[1] for f in found] == ["warning"], found
+    assert "10.5555/poster.art" in found[0][2]
+
+
+@pytest.mark.parametrize(
+    "translation",
+    [
+        # another suffix: a host the source does not name
+        "Citez l’affiche par son DOI, par exemple 10.5555 / evil.art",
+        # the suffix alone, without the DOI's prefix: a bare domain
+        "Citez l’affiche sur poster.art",
+        # the suffix as a link's host
+        "Citez l’affiche : 10.5555 https://poster.art/login",
+    ],
+)
+def test_urls_doi_suffix_attacks_stay_errors(translation: str) -> None:
+    found = [f for f in check(_DOI_HELP, translation, locale="fr") if f[0] == "urls"]
+    assert "error" in [f[1] for f in found], found
 
 
 def test_urls_kept_with_local_punctuation_are_fine() -> None:
@@ -455,6 +545,58 @@ def test_mentions() -> None:
     assert [f[2] for f in extra] == [
         "mention @otro is not in the source: it would notify that account"
     ]
+
+
+def test_placeholders_tex_argument_added_is_a_warning() -> None:
+    found = check(r"\title{}", "\\title{}\n\\usepackage[french]{fontenc}", locale="fr")
+    assert [(f[0], f[1]) for f in found] == [("placeholders", "warning")], found
+    assert "TeX argument" in found[0][2]
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "flags"),
+    [
+        # a brace after no TeX command: a field str.format would fill
+        (r"\title{}", "\\title{} {user}", ()),
+        # the source's braces are not all TeX arguments: the text is formatted
+        (r"Hello {name}, see \cite{ref}", "Bonjour \\emph{nom}, voir \\cite{ref}", ()),
+        # a TeX command that reads a file, links or redefines: injected markup
+        (r"\title{}", "\\title{}\\input{secrets}", ()),
+        (r"\title{}", "\\title{}\\href{https://evil.example}{ici}", ()),
+        (r"\title{}", "\\title{}\\renewcommand{\\title}{x}", ()),
+        # an escaped line break before the source's field: a formatted string
+        (r"Done:\n{count}", "Fini :\\n{count}\\t{evil}", ()),
+        (r"Done:\n{count}", "Fini :\\n{count}\\nn{evil}", ()),
+    ],
+)
+def test_placeholders_tex_argument_attacks_stay_errors(
+    source: str, translation: str, flags: tuple[str, ...]
+) -> None:
+    found = [f for f in check(source, translation, locale="fr", flags=flags)]
+    assert ("placeholders", "error") in [(f[0], f[1]) for f in found], found
+
+
+def test_mentions_example_handle_in_the_language_is_a_warning() -> None:
+    source = "Write @username to tell a friend about the march."
+    found = check(source, "Напишите @имя_друга, чтобы рассказать другу о марше.", locale="ru")
+    assert [(f[0], f[1]) for f in found] == [("mentions", "warning")], found
+    assert "notifies no one" in found[0][2]
+
+
+@pytest.mark.parametrize(
+    ("source", "translation"),
+    [
+        # a real account written in the language's letters: the mention is lost
+        ("Ask @marchorg about the march.", "Спросите @марш_орг о марше."),
+        # the stand-in written as a handle X reads: that account would be notified
+        ("Write @username to tell a friend.", "Écrivez @nomami pour le dire à un ami."),
+        # ASCII letters first: X reads @us, another account
+        ("Write @username to tell a friend.", "Écrivez @usérname pour le dire à un ami."),
+    ],
+)
+def test_mentions_example_handle_attacks_stay_errors(source: str, translation: str) -> None:
+    found = [f for f in check(source, translation, locale="ru") if f[0] == "mentions"]
+    assert "error" in [f[1] for f in found], found
 
 
 def test_emoji_dropped_is_a_warning_moved_or_retoned_is_fine() -> None:

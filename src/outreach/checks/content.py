@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
 from outreach.placeholders import TEMPLATE_VARIABLE, fill
@@ -302,18 +302,24 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     (``/pt_BR/master``: :func:`_locale_added`; ``?hl=fr``, ``gpl.fr.html``:
     :func:`_language_parameter`) or to the same page on the site's host for
     that language (``fr.wikipedia.org``: :func:`_language_host`), the same page written
-    another way (a trailing slash or ``www.`` added or dropped, ``http`` made ``https``:
+    another way (a trailing slash or ``www.`` added or dropped, ``http`` made ``https``, a
+    section anchor written in the language, ``#Request_methods`` ->
+    ``#HTTP-Anfragemethoden``, but never a one-page app's route, ``#/team/x``:
     :func:`_same_page`), a loopback example written another way (``localhost`` ->
     ``127.0.0.1``: the reader's own machine, :func:`_loopback`), a link of the source run
     into the words before it in a language written without spaces (``发送至Shuup.com``:
     :func:`_glued_host`), a domain named in prose
     (``pretalx.com``, no scheme or path) left out: the wording may name the site another
-    way. Hosts are compared in any letter case
-    (``Pretalx.com`` is ``pretalx.com``), an example path (``/path/to/…``, the convention
-    for a path to replace) localised segment for segment on the same site
-    (:func:`_placeholder_path_localized`). Another page of a site the source links stays an
-    error (on a shared host it is another account's: ``/f/someone-else``), as does
-    ``https`` made ``http``.
+    way; the suffix of a DOI of the source written apart from its prefix
+    (``10.1234 / foo.bar``: :func:`_doi_suffix`); a host made only by a placeholder read
+    as its own name, its value not known
+    (``kaydı.%(link_start)s`` read as ``kaydı.link``: :func:`_stand_in_host`; a placeholder
+    with a known value, ``%(url)s``, is read as that value and judged as a link); an example
+    path (``/path/to/…``, the convention for a path to replace) localised segment for
+    segment on the same site (:func:`_placeholder_path_localized`). Hosts are compared in
+    any letter case (``Pretalx.com`` is ``pretalx.com``). Another page of a site the source
+    links stays an error (on a shared host it is another account's: ``/f/someone-else``), as
+    does ``https`` made ``http``.
 
     Where the source has a template's variables or tags, a dotted name inside one
     (``{{ pedido.tienda }}``: :data:`_TEMPLATE_TAG`) is a variable, no link; a variable
@@ -355,6 +361,17 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             glued = _glued_host(url, source_hosts)
             if host not in source_hosts and _spelled_in(url, source_as_read):
                 continue  # the source's own characters, which its extractors split otherwise
+            if host not in source_hosts and (doi := _doi_suffix(url, source_as_read, text)):
+                reported.add(host)
+                yield problem(
+                    unit,
+                    index,
+                    f"{url} is the suffix of the source's identifier {doi} (a DOI, no link), "
+                    "written apart from its prefix: no new host, but check the identifier "
+                    "(a DOI has no spaces)",
+                    "warning",
+                )
+                continue
             if host not in source_hosts and _loopback(host) and local_source:
                 continue  # the reader's own machine, as the source's link: paired below
             if glued is not None:
@@ -415,6 +432,20 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     index,
                     f"link {url} has a host that mixes {' and '.join(sorted(scripts))} letters "
                     "(a look-alike of another site?): a possible link hijack",
+                )
+            elif (
+                host not in source_hosts
+                and url not in have_anywhere
+                and (stand_in := _stand_in_host(host, written_text, unit.values, plain))
+            ):
+                reported.add(host)
+                yield problem(
+                    unit,
+                    index,
+                    f"{url}, as a supporter reads it, is a host only with {stand_in} read as "
+                    "its own name (its value is not known here): no link as written; check the "
+                    "text that runs into the placeholder (a space left out?)",
+                    "warning",
                 )
             elif host not in source_hosts and host not in reported:
                 reported.add(host)
@@ -599,6 +630,49 @@ def _credited(unit: Unit, found: list[str]) -> Iterator[Problem]:
             "this message (the translators' own pages and addresses); check they are theirs",
             "warning",
         )
+
+
+def _stand_in_host(
+    host: str, text: str, values: dict[str, str], plain: Callable[[str], str]
+) -> str | None:
+    """The placeholder of ``text`` whose stand-in makes ``host``'s top-level label: a named
+    placeholder with no known value is read as its own name
+    (:func:`outreach.placeholders.fill`), the label is the name's start, and with a space in
+    its place no link on ``host`` is left (``kaydı.%(link_start)s`` read as
+    ``kaydı.link_start``; at run time the value is whatever the program passes, here a tag).
+    A placeholder with a known value (``%(url)s``) is read as that value: never a stand-in.
+
+    >>> _stand_in_host("kayd.link", "Bak kayd.%(link_start)sburaya", {}, str)
+    '%(link_start)s'
+    >>> _stand_in_host("evil.com", "%(name)s.evil.com", {}, str)
+    """
+    for match in re.finditer(r"%\((\w+)\)", text):
+        name = match.group(1)
+        if name in values or not name.lower().startswith(host.rsplit(".", 1)[-1].lower()):
+            continue
+        neutral = fill(text, {**values, name: " "})
+        if host not in {url_host(u) for u in _links(plain(neutral))}:
+            return f"%({name})s"
+    return None
+
+
+#: A DOI as written in prose: ``10.`` and a registrant code, ``/``, a suffix.
+_DOI = re.compile(r"(?<![\w./])(10\.\d{4,9})/([^\s/]+)")
+
+
+def _doi_suffix(url: str, source: str, text: str) -> str | None:
+    """The DOI of ``source`` whose suffix is ``url``, as written (``10.1234/foo.bar``),
+    where ``text`` writes the DOI's prefix too, apart (``10.1234 / foo.bar``, as
+    right-to-left text sets it): a reader sees the source's own identifier, no new host.
+
+    >>> _doi_suffix("foo.bar", "Example: 10.1234/foo.bar", "مثال: 10.1234 / foo.bar")
+    '10.1234/foo.bar'
+    >>> _doi_suffix("evil.com", "Example: 10.1234/foo.bar", "10.1234 / evil.com")
+    """
+    for match in _DOI.finditer(source):
+        if match.group(2).rstrip(".,;:)").lower() == url.lower() and match.group(1) in text:
+            return match.group(0)
+    return None
 
 
 def _spelled_in(url: str, source: str) -> bool:
@@ -843,11 +917,20 @@ def _link_key(url: str) -> str:
     return f"{site}/{'/'.join(path)}"
 
 
+#: What a one-page app's route puts in a link's fragment (``#/user/evil``, ``#!/…``,
+#: ``#page?id=3``): such a fragment picks the page, it is no section anchor.
+_ROUTE = re.compile(r"[/?=&!]")
+
+
 def _same_page(url: str, other: str) -> str | None:
     """How ``other`` writes the page ``url`` links another way that leads to the same page on
     the sites that answer both: a trailing slash added or dropped (``/p/news/``), ``www.``
-    added or dropped, ``http`` made ``https``; ``None`` when it is another page, the same
-    link, or ``https`` made ``http`` (a connection anyone on the way can read and change).
+    added or dropped, ``http`` made ``https``, a section anchor written otherwise
+    (``#Request_methods`` -> ``#HTTP-Anfragemethoden``, the language edition's own heading:
+    the browser opens the same page and scrolls elsewhere); ``None`` when it is another page,
+    the same link, or ``https`` made ``http`` (a connection anyone on the way can read and
+    change). An anchor with ``/``, ``?``, ``=``, ``&`` or ``!`` in either is a route of a
+    one-page app (``#/user/evil``, ``#!/…``), another page: never the same.
 
     >>> _same_page("https://a.org/p/news", "https://a.org/p/news/")
     'a trailing slash added or dropped'
@@ -855,9 +938,21 @@ def _same_page(url: str, other: str) -> str | None:
     'www. added or dropped, https for http'
     >>> _same_page("https://a.org/p", "http://a.org/p"), _same_page("https://a.org/p", "https://a.org/q")
     (None, None)
+    >>> _same_page("https://a.org/p#Intro", "https://a.org/p#Einleitung")
+    'a section anchor written otherwise'
+    >>> _same_page("https://a.org/#/home", "https://a.org/#/evil")
     """
     if _link_key(url) == _link_key(other):
         return None
+    url, _, anchor = url.partition("#")
+    other, _, other_anchor = other.partition("#")
+    if anchor != other_anchor:
+        if _ROUTE.search(anchor + other_anchor):
+            return None
+        if _link_key(url) == _link_key(other):
+            return "a section anchor written otherwise"
+        rest = _same_page(url, other)
+        return f"{rest}, a section anchor written otherwise" if rest else None
     (site, path), (other_site, other_path) = _split_url(url), _split_url(other)
     scheme, _, host = site.partition("://")
     other_scheme, _, other_host = other_site.partition("://")
@@ -1161,7 +1256,10 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     Mastodon has no local account with a dot in its name:
     :func:`outreach.tokens.silent_mention`) missing, changed or added; a handle on a domain
     reserved for examples (``'@example.com'``: no one can own it) missing, or changed to
-    another domain (a localised example, ``'@beispiel.de'``).
+    another domain (a localised example, ``'@beispiel.de'``); a help text's stand-in handle
+    (``@username``, :data:`_EXAMPLE_HANDLES`) written in the language's letters
+    (``@имя_пользователя``, which no platform reads as a handle). Written as another handle
+    a platform reads (``@nomutilisateur``) it stays an error: that account would be notified.
 
     Precondition ``@``, ``＠`` or ``%``: without them, in the source or a form, there is no
     mention and no placeholder to fill with one.
@@ -1243,6 +1341,16 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             yield problem(unit, index, f"mention {missing[0]} was changed to {changed}")
             continue
         for handle in missing:
+            if _example_handle(handle) and (written_as := _unread_handle(text)):
+                yield problem(
+                    unit,
+                    index,
+                    f"“{handle}”, the source's example of a handle, is written “{written_as}”, "
+                    "in letters no platform reads as a handle (it notifies no one): fine for a "
+                    "help text's example in the language",
+                    "warning",
+                )
+                continue
             if silent_mention(source, handle):
                 yield problem(
                     unit,
@@ -1271,6 +1379,53 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             yield problem(
                 unit, index, f"mention {handle} is not in the source: it would notify that account"
             )
+
+
+#: The words a help text writes as its example of a handle (``Use @username to notify``):
+#: a stand-in for the reader's own, no account the message is about.
+_EXAMPLE_HANDLES = frozenset(
+    {
+        "username",
+        "user",
+        "user_name",
+        "yourname",
+        "your_name",
+        "yourusername",
+        "handle",
+        "yourhandle",
+        "nickname",
+        "name",
+        "someone",
+        "somebody",
+        "login",
+        "mention",
+    }
+)
+
+
+def _example_handle(handle: str) -> bool:
+    """Whether ``handle`` is a help text's stand-in for a handle (``@username``, ``@user``).
+
+    >>> _example_handle("@username"), _example_handle("@UserName"), _example_handle("@iocmedia")
+    (True, True, False)
+    """
+    return handle.lstrip("@＠").lower() in _EXAMPLE_HANDLES
+
+
+def _unread_handle(text: str) -> str | None:
+    """An ``@`` word of ``text`` with a letter outside ASCII, which neither X nor Mastodon
+    reads as a handle (their handles are ASCII letters, digits and ``_``): a handle written
+    in the language's letters, ``@имя_пользователя``, that notifies no one. A word that
+    starts with ASCII letters (``@usérname``, which X reads as ``@us``) is not one.
+
+    >>> _unread_handle("Используйте @имя_пользователя"), _unread_handle("Use @usérname")
+    ('@имя_пользователя', None)
+    """
+    for match in re.finditer(r"[@＠](\w+)", text):
+        word = match.group(1)
+        if not word[0].isascii() and not find_mentions(match.group(0)):
+            return match.group(0)
+    return None
 
 
 def _wildcard_domain(text: str, handle: str) -> bool:

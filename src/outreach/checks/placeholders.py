@@ -95,7 +95,12 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     leaves a placeholder out, which is usually the count said in words ("كتابان" is "two
     books" without a 2; "the only one"): a named or brace one, or a positional one that
     JavaScript formats (:func:`_ignores_unused`); Python's ``%`` raises on a positional
-    argument left unused, so there it stays an error.
+    argument left unused, so there it stays an error. Where every brace of the source is a
+    TeX command's argument (``\\date{}``, a LaTeX document translated line by line; Babel
+    flags any ``{}`` ``python-brace-format``, so the flag tells nothing), a brace the
+    translation adds after a TeX command (``\\usepackage[catalan]{babel}``,
+    :func:`_tex_arguments`). A brace field after anything else stays an error, as does one
+    after an escape (``\\n{evil}``).
 
     Precondition ``%``, ``{`` or ``％``: every placeholder, and every full-width look-alike
     of one, has one of them.
@@ -120,6 +125,8 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     python = _uses_python_format(unit)
     all_named = _python_fields(unit.source_text).named if python else set()
     all_brace = brace_placeholders(unit.source_text)
+    # a LaTeX document's line (``\\date{}``): every brace of the source a TeX argument
+    tex = bool(all_brace) and all_brace == _tex_arguments(unit.source_text)
     added = {} if python or "%" in unit.source_text else _added_directives(unit)
     if not all_brace:
         yield from _added_to_plain(unit, added)
@@ -200,8 +207,79 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             missing = want_brace - have_brace - (plural_only if single else set())
             # "{}" typed as "%s": one placeholder renamed, not one missing and one added
             brace_extra = (have_brace - want_brace - optional_brace) | set(added.get(index, ()))
+            if tex:
+                argued = _tex_arguments(text)
+                for name in sorted(brace_extra & argued):
+                    yield problem(
+                        unit,
+                        index,
+                        f"{name} is not in the source, but follows a TeX command, as the "
+                        "source's braces all do: a TeX argument, no placeholder (fine unless "
+                        "the program formats this text)",
+                        "warning",
+                    )
+                brace_extra = brace_extra - argued
             # str.format leaves an argument unused without a word, as % does a mapping's
             yield from _differences(unit, index, missing, brace_extra, single=single)
+
+
+#: A TeX command and its optional arguments, just before a brace: ``\date{}``,
+#: ``\usepackage[catalan]{babel}``, ``\section*{Intro}``. Two letters at least: ``\n{count}``
+#: is an escaped line break before a field, in a string a program formats.
+_TEX_COMMAND = re.compile(r"\\([A-Za-z]{2,})\*?(?:\[[^\]\[{}]*\])*$")
+
+
+def _tex_arguments(text: str) -> set[str]:
+    r"""The brace fields of ``text`` that follow a TeX command (:data:`_TEX_COMMAND`): the
+    command's arguments in a LaTeX document translated line by line, not placeholders.
+
+    >>> sorted(_tex_arguments(r"\date{}\n\usepackage[catalan]{babel} {user}"))
+    ['{babel}', '{}']
+    >>> sorted(_tex_arguments(r"\input{secret} \write18{ls} \href{x}"))
+    []
+    """
+    found = set()
+    for m in BRACE_PLACEHOLDER.finditer(text):
+        command = _TEX_COMMAND.search(text, 0, m.start())
+        if command and command.group(1) not in _TEX_DANGER:
+            found.add(m.group(0))
+    return found
+
+
+#: TeX commands whose argument reads or writes files, runs a shell, links or redefines
+#: (``\input{/etc/passwd}``, ``\write18{…}``, ``\href{https://evil.example}``): never a
+#: harmless argument, an error as any brace the source lacks.
+_TEX_DANGER = frozenset(
+    {
+        "input",
+        "include",
+        "includeonly",
+        "InputIfFileExists",
+        "openin",
+        "openout",
+        "read",
+        "write",
+        "immediate",
+        "href",
+        "url",
+        "special",
+        "def",
+        "gdef",
+        "edef",
+        "xdef",
+        "newcommand",
+        "renewcommand",
+        "providecommand",
+        "catcode",
+        "csname",
+        "directlua",
+        "lstinputlisting",
+        "verbatiminput",
+        "includegraphics",
+        "usetikzlibrary",
+        "ShellEscape",
+    }
+)
 
 
 def _numbered(source: str, text: str) -> tuple[set[str], set[str]]:
