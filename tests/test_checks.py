@@ -1910,3 +1910,39 @@ def test_a_closer_with_nothing_open_is_a_warning() -> None:
     assert ("invisible", "error") in [f[:2] for f in found]
     found = check("Enter a username", "\u202bהזן שם משתמש\u202c\u202c", locale="he")
     assert ("invisible", "error") in [f[:2] for f in found]
+
+
+def test_a_disambiguation_suffix_left_out_is_no_lost_mention() -> None:
+    """Some programs tell two uses of one word apart with a suffix the code strips
+    (``Save@@verb``, ``Save@@noun``); the translation rightly writes the word alone."""
+    for text in ("Enregistrer", "Sauvegarde"):
+        found = check("Save@@verb", text, locale="fr")
+        assert "mentions" not in [f[0] for f in found], found
+    # attack: a suffix the source lacks is an added mention (Mastodon reads '@@evil')
+    found = check("Save", "Enregistrer@@evil", locale="fr")
+    assert ("mentions", "error") in [f[:2] for f in found], found
+    # attack: a handle after a space is no suffix, even at the end of the message
+    found = check("Questions? Ask @helpdesk", "Des questions ? Écrivez-nous", locale="fr")
+    assert ("mentions", "error") in [f[:2] for f in found], found
+
+
+def test_an_example_handle_written_in_another_script_is_only_a_warning() -> None:
+    """A help text's ``@team`` placeholder (``name = @team, ...``) written in the
+    language's own script (``@команда``): no platform reads a handle without ASCII letters,
+    so it notifies no one; a warning, as the source's may be an account to keep."""
+    found = check("Format: name = user, @team", "Формат: имя = пользователь, @команда", locale="ru")
+    assert [f[:2] for f in found if f[0] == "mentions"] == [("mentions", "warning")], found
+    found = check("Add ``@host`` to the name", "名前に ``@ホスト名`` を付けます", locale="ja")
+    assert [f[:2] for f in found if f[0] == "mentions"] == [("mentions", "warning")], found
+
+
+def test_a_handle_replaced_by_a_lookalike_or_a_new_account_stays_an_error() -> None:
+    """Attacks on the localised-example warning: a name that mixes in ASCII letters
+    (``@еvil``, a Cyrillic ``е``, read by a person as @evil), or a localised example beside
+    an added account, still lose or add an account."""
+    found = check("Follow @ourcampaign", "Подпишитесь на @\u0435vil", locale="ru")
+    assert ("mentions", "error") in [f[:2] for f in found], found
+    found = check("Follow @ourcampaign", "Подпишитесь на @кампания и @evil", locale="ru")
+    assert ("mentions", "error") in [f[:2] for f in found], found
+    found = check("Follow @ourcampaign", "Подпишитесь на @кампания_evil", locale="ru")
+    assert ("mentions", "error") in [f[:2] for f in found], found

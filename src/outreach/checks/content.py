@@ -1120,7 +1120,13 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     Mastodon has no local account with a dot in its name:
     :func:`outreach.tokens.silent_mention`) missing, changed or added; a handle on a domain
     reserved for examples (``'@example.com'``: no one can own it) missing, or changed to
-    another domain (a localised example, ``'@beispiel.de'``).
+    another domain (a localised example, ``'@beispiel.de'``); a handle of the source missing
+    where the translation writes an ``@name`` with no ASCII letter or digit (``@group``
+    written ``@グループ名``: a localised example, a name no platform reads as an account; one
+    that mixes in ASCII letters, ``@еvil`` with a Cyrillic ``е``, is not one, and an added
+    handle stays an error). Nothing: a message id's disambiguation suffix left out
+    (``Commit@@noun`` translated ``Commit``: ``@@`` glued to the word before it and ending the
+    message, which the program strips before display); one added is an added mention.
 
     Precondition ``@``, ``＠`` or ``%``: without them, in the source or a form, there is no
     mention and no placeholder to fill with one.
@@ -1201,7 +1207,21 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
                 continue
             yield problem(unit, index, f"mention {missing[0]} was changed to {changed}")
             continue
+        localised = _localised_handles(text)
         for handle in missing:
+            if _disambiguation_suffix(source, handle):
+                continue  # 'Commit@@noun': the program strips it; the translation rightly lacks it
+            if localised:
+                yield problem(
+                    unit,
+                    index,
+                    f"“{handle}” is not in the translation, which writes “{localised.pop(0)}” "
+                    "in its place, a name no platform reads as an account (a localised "
+                    "example: fine in a help text); if the source's is an account to mention, "
+                    "keep it",
+                    "warning",
+                )
+                continue
             if silent_mention(source, handle):
                 yield problem(
                     unit,
@@ -1230,6 +1250,31 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             yield problem(
                 unit, index, f"mention {handle} is not in the source: it would notify that account"
             )
+
+
+# '@' and a name with no ASCII letter or digit ('@グループ名', '@имя-хоста'): X and Mastodon
+# read a handle only in [A-Za-z0-9_], so it notifies no one
+_LOCALISED_HANDLE = re.compile(r"(?<![\w@＠])[@＠]((?:[^\W\d_A-Za-z]|[_-])+)(?![\w@＠])")
+# 'Commit@@noun': a message id's disambiguation suffix, '@@' glued to the word before it and
+# ending the message (git-cola's N_('Commit@@verb'); the program strips it before display)
+_DISAMBIGUATION = re.compile(r"\w@([@＠][A-Za-z0-9_]+)\s*$")
+
+
+def _localised_handles(text: str) -> list[str]:
+    """``@name`` tokens of ``text`` whose name has no ASCII letter or digit: a localised
+    example handle (``@username`` written ``@שם_המשתמש``). No platform reads one as an account;
+    a name that mixes in ASCII letters (``@еvil``, a Cyrillic ``е``) is not one of these."""
+    if "@" not in text and "＠" not in text:
+        return []
+    return [
+        m.group(0) for m in _LOCALISED_HANDLE.finditer(text) if any(c.isalpha() for c in m.group(1))
+    ]
+
+
+def _disambiguation_suffix(source: str, handle: str) -> bool:
+    """Whether ``handle`` ends ``source`` as a disambiguation suffix (``Commit@@noun``)."""
+    m = _DISAMBIGUATION.search(source)
+    return m is not None and mention_key(m.group(1)) == mention_key(handle)
 
 
 def _wildcard_domain(text: str, handle: str) -> bool:
