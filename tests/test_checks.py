@@ -1977,3 +1977,32 @@ def test_a_commands_quoted_text_that_runs_or_moves_something_stays_an_error() ->
         '  $ git clone "git@host.org:me/repo"\n', '  $ git clone "git@evil.org:me/repo"\n'
     )
     assert ("code", "error") in [f[:2] for f in found], found
+
+
+def test_a_commands_example_name_written_in_another_script_is_a_warning() -> None:
+    """``$ tool convert --fast olddir newdir``: the directories are the reader's own, and a
+    translation may name them in its script (``старая_папка``, ``古いフォルダ``)."""
+    source = "  $ tool convert --fast olddir newdir\n"
+    for text, locale in (
+        ("  $ tool convert --fast старая_папка новая_папка\n", "ru"),
+        ("  $ tool convert --fast 古いフォルダ 新しいフォルダ\n", "ja"),
+    ):
+        found = check(source, text, locale=locale)
+        assert [f[:2] for f in found if f[0] == "code"] == [("code", "warning")], found
+
+
+def test_a_commands_argument_in_another_script_that_reaches_something_stays_an_error() -> None:
+    """Attacks on that warning: a lookalike with ASCII letters (a package a reader installs),
+    a host or path in another script, the program's own name, a subcommand, a word before
+    others kept, an option: another command."""
+    for source, text in (
+        ("  $ pip install requests\n", "  $ pip install req\u03c5ests\n"),
+        ("  $ git clone repo\n", "  $ git clone пример.рф\n"),
+        ("  $ git clone repo\n", "  $ git clone ../хранилище\n"),
+        ("  $ tool convert olddir\n", "  $ инструмент convert olddir\n"),
+        ("  $ tool convert olddir\n", "  $ tool конвертировать olddir\n"),
+        ("  $ tool convert olddir newdir\n", "  $ tool convert старая_папка newdir\n"),
+        ("  $ tool convert --fast olddir\n", "  $ tool convert --быстро olddir\n"),
+    ):
+        found = check(source, text, locale="ru")
+        assert ("code", "error") in [f[:2] for f in found], (text, found)
