@@ -2006,3 +2006,23 @@ def test_a_commands_argument_in_another_script_that_reaches_something_stays_an_e
     ):
         found = check(source, text, locale="ru")
         assert ("code", "error") in [f[:2] for f in found], (text, found)
+
+
+def test_a_handle_named_without_its_at_is_a_warning() -> None:
+    """A help text's ``(except "@staff")`` written ``the "staff" group`` in the
+    translation: the @ is gone, the name is there; it notifies no one."""
+    found = check(
+        'Everyone (except "@staff") may write.', 'Todos (salvo el grupo "staff") escriben.'
+    )
+    assert [f[:2] for f in found if f[0] == "mentions"] == [("mentions", "warning")], found
+
+
+def test_a_handle_named_without_its_at_beside_an_added_one_stays_an_error() -> None:
+    """Attacks on that warning: the name kept while another account is added, or the name
+    turned into a host or another account's address, still add a mention or a link."""
+    found = check("Write to @staff", "Escribe a staff o a @evil")
+    assert ("mentions", "error") in [f[:2] for f in found], found
+    found = check("Write to @staff", "Escribe a staff.evil.org")
+    assert "error" in [f[1] for f in found], found
+    found = check("Write to @staff", "Escribe a staff@evil.org")
+    assert "error" in [f[1] for f in found], found

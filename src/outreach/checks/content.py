@@ -1124,7 +1124,9 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     where the translation writes an ``@name`` with no ASCII letter or digit (``@group``
     written ``@グループ名``: a localised example, a name no platform reads as an account; one
     that mixes in ASCII letters, ``@еvil`` with a Cyrillic ``е``, is not one, and an added
-    handle stays an error). Nothing: a message id's disambiguation suffix left out
+    handle stays an error); a handle of the source missing whose name the translation writes
+    as a word of its own, without the ``@`` (``the "staff" group`` for ``@staff``: it notifies
+    no one, and may be right in prose). Nothing: a message id's disambiguation suffix left out
     (``Commit@@noun`` translated ``Commit``: ``@@`` glued to the word before it and ending the
     message, which the program strips before display); one added is an added mention.
 
@@ -1211,6 +1213,16 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
         for handle in missing:
             if _disambiguation_suffix(source, handle):
                 continue  # 'Commit@@noun': the program strips it; the translation rightly lacks it
+            if _named_without_at(text, handle):
+                yield problem(
+                    unit,
+                    index,
+                    f"“{handle}” is not in the translation, which names {handle[1:]} without "
+                    "the @: fine where the text speaks of the account (or group) in prose, "
+                    "but in a post it no longer mentions it",
+                    "warning",
+                )
+                continue
             if localised:
                 yield problem(
                     unit,
@@ -1269,6 +1281,20 @@ def _localised_handles(text: str) -> list[str]:
     return [
         m.group(0) for m in _LOCALISED_HANDLE.finditer(text) if any(c.isalpha() for c in m.group(1))
     ]
+
+
+def _named_without_at(text: str, handle: str) -> bool:
+    """Whether ``text`` writes ``handle``'s name as a word of its own, without the ``@``
+    (``the "staff" group`` for ``@staff``): not glued to ``@``, a letter, a digit, ``-``,
+    ``/`` or a dot (``staff.evil.org``, ``staff@evil``, ``x/staff`` are other things).
+
+    >>> _named_without_at('the "staff" group', "@staff")
+    True
+    >>> _named_without_at("staff.evil.org", "@staff"), _named_without_at("x@staff", "@staff")
+    (False, False)
+    """
+    name = re.escape(handle[1:])
+    return re.search(rf"(?<![\w@＠./-]){name}(?![\w@＠/-]|\.\w)", text, re.IGNORECASE) is not None
 
 
 def _disambiguation_suffix(source: str, handle: str) -> bool:
