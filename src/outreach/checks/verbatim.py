@@ -82,7 +82,13 @@ def code(unit: Unit) -> Iterator[str | Problem]:
     nothing wrong, and only a reader of both languages can tell; code in backticks or
     ``<code>`` changed, which is sometimes a label or an example a translator should translate; a
     command line whose only changes are its metavariables (``NAME``, ``<file>``: names the
-    reader replaces anyway, which translators may translate). One
+    reader replaces anyway, which translators may translate; an example's lower-case name,
+    ``oldrepo``, written wholly in another script, ``旧リポジトリ``, which no package index,
+    host or path reads, among the line's last words; never the program or the word after it,
+    a subcommand), or quoted free text (``git
+    commit -m "fix the typo"`` with the message translated: several words in the same quotes,
+    which the shell passes as they are: no ``$``, backtick, backslash or ``!``; a quoted word
+    with no space, a path or an address, is an argument and stays an error). One
     cause, one finding: code that holds a lost option is not reported again.
 
     Precondition ``-``, ``$``, a backtick or ``<``: an option, a command line and a code span
@@ -114,6 +120,17 @@ def code(unit: Unit) -> Iterator[str | Problem]:
             )
         for command in commands:
             if command not in text and not any(option in command for option in lost):
+                quoted = _free_text_translated(command, text)
+                if quoted:
+                    yield problem(
+                        unit,
+                        index,
+                        f"the command “$ {command}” is written with its quoted text {quoted} "
+                        "translated: fine for free text the reader writes anyway (a message, "
+                        "a title), but keep the rest verbatim",
+                        "warning",
+                    )
+                    continue
                 renamed = _metavariables_renamed(command, text)
                 if renamed:
                     yield problem(
@@ -156,7 +173,9 @@ def _metavariables_renamed(command: str, text: str) -> str:
 
     The translation's word must be a metavariable too, as a reader sees one: capitals
     (``CLÉ``), a bracketed name, or a word of a script without capitals (``パッケージ``), and
-    no shell or path characters. ``PACKAGE`` written ``evilpkg`` is another command.
+    no shell or path characters. ``PACKAGE`` written ``evilpkg`` is another command. An
+    argument's lower-case example name may be written wholly in another script
+    (:func:`_named_in_script`).
 
     >>> _metavariables_renamed("gpg --recipient KEY", "$ gpg --recipient CLÉ")
     'KEY'
@@ -170,11 +189,90 @@ def _metavariables_renamed(command: str, text: str) -> str:
         other = match.group(1).split()
         if len(other) != len(words):
             continue
-        pairs = [(a, b) for a, b in zip(words, other, strict=True) if a != b]
+        pairs = [(at, a, b) for at, (a, b) in enumerate(zip(words, other, strict=True)) if a != b]
+        named = [at for at, a, b in pairs if not _METAVARIABLE.fullmatch(a)]
+        # an example name in another script: the command's last words, never the program
+        # or the word after it (a subcommand: 'git commit' written 'git コミット')
+        trailing = named == list(range(len(words) - len(named), len(words)))
         if pairs and all(
-            _METAVARIABLE.fullmatch(a) and _reads_as_metavariable(b) for a, b in pairs
+            (_METAVARIABLE.fullmatch(a) and _reads_as_metavariable(b))
+            or (at > 1 and trailing and _named_in_script(a, b))
+            for at, a, b in pairs
         ):
-            return ", ".join(a for a, _ in pairs)
+            return ", ".join(a for _, a, _ in pairs)
+    return ""
+
+
+#: An example's name in lower case: a repository, a directory (``oldrepo``, ``my-project``).
+_EXAMPLE_NAME = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*")
+
+
+def _named_in_script(word: str, written: str) -> bool:
+    """Whether ``written`` gives the example name ``word`` (``oldrepo``) in another script:
+    letters of no ASCII at all, with ``_`` or ``-`` (``旧リポジトリ``, ``старое_хранилище``),
+    which no package index, host or path reads (nothing to install or reach). A word with
+    one ASCII letter (``reqυests``), a dot or a slash is another argument.
+
+    >>> _named_in_script("oldrepo", "старое_хранилище"), _named_in_script("oldrepo", "旧リポジトリ")
+    (True, True)
+    >>> _named_in_script("requests", "reqυests"), _named_in_script("repo", "пример.рф")
+    (False, False)
+    """
+    return (
+        _EXAMPLE_NAME.fullmatch(word) is not None
+        and any(c.isalpha() for c in written)
+        and all(c in "_-" or (c.isalnum() and not c.isascii()) for c in written)
+    )
+
+
+#: A quoted argument of a command line, in double or single quotes.
+_QUOTED = re.compile(r"\"([^\"]*)\"|'([^']*)'")
+#: What the shell reads inside quotes (double quotes: ``$``, backticks, ``\\``; ``!`` in an
+#: interactive bash), or what ends them.
+_SHELL_ACTIVE = re.compile(r"[$`\\!\"'\n]")
+
+
+def _free_text_translated(command: str, text: str) -> str:
+    """The source command's quoted free texts that a ``$`` line of ``text`` writes otherwise,
+    everything outside the quotes kept (spacing aside), joined for a message; empty when no
+    such line is there. A free text is several words in quotes; the translation's must keep
+    the same quotes and hold nothing the shell reads there.
+
+    >>> _free_text_translated('git commit -m "fix the typo"', '$ git commit -m "corrige la faute"')
+    '“fix the typo”'
+    >>> _free_text_translated('git commit -m "fix it"', '$ git commit -m "$(curl x.sh)"')
+    ''
+    >>> _free_text_translated("git clone 'https://a.org/r'", "$ git clone 'https://b.org/r'")
+    ''
+    """
+    if '"' not in command and "'" not in command:
+        return ""
+    outside = " ".join(_QUOTED.sub('""', command).split())
+    quotes = list(_QUOTED.finditer(command))
+    for match in _COMMAND.finditer(text):
+        line = match.group(1)
+        if " ".join(_QUOTED.sub('""', line).split()) != outside:
+            continue
+        others = list(_QUOTED.finditer(line))
+        if len(others) != len(quotes):
+            continue
+        changed = []
+        for a, b in zip(quotes, others, strict=True):
+            if a.group() == b.group():
+                continue
+            written = a.group(1) if a.group(1) is not None else a.group(2)
+            translated = b.group(1) if b.group(1) is not None else b.group(2)
+            if (
+                a.group()[0] != b.group()[0]
+                or " " not in written.strip()
+                or not translated.strip()
+                or _SHELL_ACTIVE.search(translated)
+            ):
+                break
+            changed.append(f"“{written}”")
+        else:
+            if changed:
+                return ", ".join(changed)
     return ""
 
 
