@@ -457,6 +457,39 @@ def test_urls(translation: str, message: str) -> None:
             "error",
             "changed to",
         ),
+        # a route percent-encoded, a handle's route, an id: another page of the app
+        (
+            "See https://mysite.org/app#home",
+            "Voir https://mysite.org/app#%2Fteam%2Fevil",
+            "error",
+            "changed to",
+        ),
+        (
+            "See https://mysite.org/app#home",
+            "Voir https://mysite.org/app#%40evil",
+            "error",
+            "changed to",
+        ),
+        (
+            "See https://web.telegram.org/a/#777000",
+            "Voir https://web.telegram.org/a/#666666",
+            "error",
+            "changed to",
+        ),
+        # MediaWiki's escaped heading (.C3.A9 is é): no number, the same page
+        (
+            "See https://en.wikipedia.org/wiki/HTTP#Request_methods",
+            "Voir https://fr.wikipedia.org/wiki/HTTP#M.C3.A9thodes_de_requ.C3.AAte",
+            "warning",
+            "host for the translation's language (fr)",
+        ),
+        # a heading in the language keeps its numbers: the same page
+        (
+            "See https://mysite.org/faq#Step_2",
+            "Voir https://mysite.org/faq#Schritt_2",
+            "warning",
+            "anchor",
+        ),
         (
             "See https://mysite.org/faq#Costs",
             "Voir https://evil-site.org/faq#Frais",
@@ -494,6 +527,8 @@ def test_urls_host_made_by_a_placeholder_read_as_its_name_is_a_warning() -> None
         # the placeholder inside a host whose end is written out
         "Cette page est vieille.%(link_start)s.evil.com voir%(link_end)s.",
         "Cette page est vieille. %(link_start)sVoir%(link_end)s.evil.com",
+        # the placeholder empty (a link's tag in plain text) joins a host: evil.com/x
+        "Cette page est evil.%(link_start)scom/x Voir%(link_end)s.",
     ],
 )
 def test_urls_host_made_by_a_placeholder_attacks_stay_errors(translation: str) -> None:
@@ -524,6 +559,21 @@ def test_urls_doi_suffix_written_apart_is_a_warning() -> None:
 )
 def test_urls_doi_suffix_attacks_stay_errors(translation: str) -> None:
     found = [f for f in check(_DOI_HELP, translation, locale="fr") if f[0] == "urls"]
+    assert "error" in [f[1] for f in found], found
+
+
+@pytest.mark.parametrize(
+    ("source", "translation"),
+    [
+        (_DOI_HELP, "Citez l’affiche par son DOI, 10.5555 / poster.art, https://poster.art/login"),
+        ("Write to jdoe@example.com", "Écrivez à juan@evil.com ou https://evil.com/phish"),
+        ("Restore backup.zip first", "Restaurez sauvegarde.zip puis https://sauvegarde.zip/x"),
+    ],
+)
+def test_urls_a_warning_excuses_one_link_not_its_host(source: str, translation: str) -> None:
+    """A DOI's suffix, a localised example or a file name is excused as written; another
+    link on its host (a login page beside it) is still a hijack."""
+    found = [f for f in check(source, translation, locale="fr") if f[0] == "urls"]
     assert "error" in [f[1] for f in found], found
 
 
@@ -564,6 +614,15 @@ def test_placeholders_tex_argument_added_is_a_warning() -> None:
         (r"\title{}", "\\title{}\\input{secrets}", ()),
         (r"\title{}", "\\title{}\\href{https://evil.example}{ici}", ()),
         (r"\title{}", "\\title{}\\renewcommand{\\title}{x}", ()),
+        # the same without a brace, or hidden: TeX reads \input's file name as it stands
+        (r"\title{}", "\\title{}\\input secrets", ()),
+        (r"\title{}", "\\title{}\\def\\xy{\\input{secrets}}", ()),
+        (r"\title{}", "\\title{}\\immediate\\write18\\bgroup ls\\egroup", ()),
+        (r"\title{}", "\\title{}\\csname input\\endcsname{secrets}", ()),
+        (r"\title{}", "\\title{}\\makeatletter\\@@input secrets", ()),
+        (r"\title{}", "\\title{}\\inp^^75t secrets", ()),
+        # a field reading an argument's attributes: str.format's, no TeX argument
+        (r"\title{}", "\\title{}\\emph{0.__init__.__globals__}", ()),
         # an escaped line break before the source's field: a formatted string
         (r"Done:\n{count}", "Fini :\\n{count}\\t{evil}", ()),
         (r"Done:\n{count}", "Fini :\\n{count}\\nn{evil}", ()),
@@ -595,6 +654,9 @@ def test_mentions_example_handle_in_the_language_is_a_warning() -> None:
         ("Write @username to tell a friend.", "Écrivez @nomami pour le dire à un ami."),
         # ASCII letters first: X reads @us, another account
         ("Write @username to tell a friend.", "Écrivez @usérname pour le dire à un ami."),
+        # full-width or mathematical Latin letters: a reader takes them for @evilorg
+        ("Ask @marchorg about the march.", "Спросите @ｅｖｉｌｏｒｇ о марше."),
+        ("Ask @marchorg about the march.", "Спросите ＠𝐞𝐯𝐢𝐥 о марше."),
     ],
 )
 def test_mentions_example_handle_attacks_stay_errors(source: str, translation: str) -> None:
@@ -2122,6 +2184,10 @@ def test_a_disambiguation_suffix_left_out_is_no_lost_mention() -> None:
     # attack: a handle after a space is no suffix, even at the end of the message
     found = check("Questions? Ask @helpdesk", "Des questions ? Écrivez-nous", locale="fr")
     assert ("mentions", "error") in [f[:2] for f in found], found
+    # the suffix kept is fine; its name written as a handle of its own mentions that account
+    assert "mentions" not in [f[0] for f in check("Save@@noun", "Sauvegarde@@noun", locale="fr")]
+    found = check("Save@@noun", "Sauvegarde @noun", locale="fr")
+    assert ("mentions", "error") in [f[:2] for f in found], found
 
 
 def test_an_example_handle_written_in_another_script_is_only_a_warning() -> None:
@@ -2168,6 +2234,9 @@ def test_a_commands_quoted_text_that_runs_or_moves_something_stays_an_error() ->
         "  $ git commit -m 'ajoute le logo'\n",
         '  $ git commit -am "ajoute le logo"\n',
         '  $ git commit -m "ajoute le logo !"\n',
+        '  $ git commit -m "ajoute le logo\rrm -rf ~ "\n',
+        '  $ git commit -m "ajoute le logo\u2028rm -rf ~"\n',
+        '  $ git commit -m "ajoute; le logo"\n',
     ):
         found = check(source, text)
         assert ("code", "error") in [f[:2] for f in found], (text, found)
@@ -2175,6 +2244,15 @@ def test_a_commands_quoted_text_that_runs_or_moves_something_stays_an_error() ->
         '  $ git clone "git@host.org:me/repo"\n', '  $ git clone "git@evil.org:me/repo"\n'
     )
     assert ("code", "error") in [f[:2] for f in found], found
+    # quoted code the command runs, not a message: another command
+    for source, text in (
+        ('  $ bash -c "echo hello world"\n', '  $ bash -c "rm -rf ~ /home"\n'),
+        ('  $ ssh server "ls -la logs"\n', '  $ ssh server "rm -rf ~ logs"\n'),
+        ('  $ psql -c "SELECT count FROM users"\n', '  $ psql -c "DROP TABLE users CASCADE"\n'),
+        ('  $ sed -e "1 d" notes.txt\n', '  $ sed -e "1 w /home/me/.bashrc" notes.txt\n'),
+    ):
+        found = check(source, text)
+        assert ("code", "error") in [f[:2] for f in found], (text, found)
 
 
 def test_a_commands_example_name_written_in_another_script_is_a_warning() -> None:
@@ -2201,6 +2279,8 @@ def test_a_commands_argument_in_another_script_that_reaches_something_stays_an_e
         ("  $ tool convert olddir\n", "  $ tool конвертировать olddir\n"),
         ("  $ tool convert olddir newdir\n", "  $ tool convert старая_папка newdir\n"),
         ("  $ tool convert --fast olddir\n", "  $ tool convert --быстро olddir\n"),
+        # full-width Latin letters: IDNA and NFKC read them as ASCII
+        ("  $ tool convert olddir\n", "  $ tool convert ｅｖｉｌ\n"),
     ):
         found = check(source, text, locale="ru")
         assert ("code", "error") in [f[:2] for f in found], (text, found)

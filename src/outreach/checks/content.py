@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
+from urllib.parse import unquote
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
 from outreach.placeholders import TEMPLATE_VARIABLE, fill
@@ -351,6 +353,10 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         on_x = x_links(text)
         have_anywhere = set(have) | set(on_x)
         reported: set[str] = set()
+        # the one link a warning excuses on a host of its own (a DOI's suffix, a localised
+        # example, a file name): another link there is still a hijack (``https://evil.com/x``
+        # beside ``juan@evil.com``), reported once
+        excused: dict[str, set[str]] = {}
         renamed: set[str] = set()
         examples = _examples(source, url_host(unit.catalog.url))
         replaced = [e for e in examples if e not in have]  # a localised example's place
@@ -362,6 +368,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             if host not in source_hosts and _spelled_in(url, source_as_read):
                 continue  # the source's own characters, which its extractors split otherwise
             if host not in source_hosts and (doi := _doi_suffix(url, source_as_read, text)):
+                excused.setdefault(host, set()).add(url.lower())
                 reported.add(host)
                 yield problem(
                     unit,
@@ -375,6 +382,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             if host not in source_hosts and _loopback(host) and local_source:
                 continue  # the reader's own machine, as the source's link: paired below
             if glued is not None:
+                excused.setdefault(host, set()).add(url.lower())
                 reported.add(host)
                 yield problem(
                     unit,
@@ -386,6 +394,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "warning",
                 )
             elif host not in source_hosts and examples and _is_example(host):
+                excused.setdefault(host, set()).add(url.lower())
                 reported.add(host)
                 yield problem(
                     unit,
@@ -399,6 +408,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 partner := _in_place_of(url, text, replaced, source)
             ):  # one localised example in place of one of the source's, of its kind
                 replaced.remove(partner)
+                excused.setdefault(host, set()).add(url.lower())
                 reported.add(host)
                 yield problem(
                     unit,
@@ -415,6 +425,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             elif host not in source_hosts and (
                 named := _file_name_for(url, [u for u in want if u not in renamed], have)
             ):
+                excused.setdefault(host, set()).add(url.lower())
                 reported.add(host)
                 renamed.add(named)  # one file name for one of the source's
                 yield problem(
@@ -438,6 +449,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 and url not in have_anywhere
                 and (stand_in := _stand_in_host(host, written_text, unit.values, plain))
             ):
+                excused.setdefault(host, set()).add(url.lower())
                 reported.add(host)
                 yield problem(
                     unit,
@@ -447,7 +459,10 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "text that runs into the placeholder (a space left out?)",
                     "warning",
                 )
-            elif host not in source_hosts and host not in reported:
+            elif host not in source_hosts and (
+                host not in reported or url.lower() not in excused.get(host, {url.lower()})
+            ):
+                excused.pop(host, None)
                 reported.add(host)
                 written = (
                     ""
@@ -640,18 +655,22 @@ def _stand_in_host(
     (:func:`outreach.placeholders.fill`), the label is the name's start, and with a space in
     its place no link on ``host`` is left (``kaydı.%(link_start)s`` read as
     ``kaydı.link_start``; at run time the value is whatever the program passes, here a tag).
+    Nor may the placeholder, empty (a link's tag in plain text), join the text around it into
+    a link of its own: ``evil.%(link_start)scom/x`` is ``evil.com/x`` there.
     A placeholder with a known value (``%(url)s``) is read as that value: never a stand-in.
 
     >>> _stand_in_host("kayd.link", "Bak kayd.%(link_start)sburaya", {}, str)
     '%(link_start)s'
     >>> _stand_in_host("evil.com", "%(name)s.evil.com", {}, str)
+    >>> _stand_in_host("evil.link", "See evil.%(link_start)scom/x", {}, str)
     """
     for match in re.finditer(r"%\((\w+)\)", text):
         name = match.group(1)
         if name in values or not name.lower().startswith(host.rsplit(".", 1)[-1].lower()):
             continue
-        neutral = fill(text, {**values, name: " "})
-        if host not in {url_host(u) for u in _links(plain(neutral))}:
+        apart = {url_host(u) for u in _links(plain(fill(text, {**values, name: " "})))}
+        joined = {url_host(u) for u in _links(plain(fill(text, {**values, name: ""})))}
+        if host not in apart and joined <= apart:
             return f"%({name})s"
     return None
 
@@ -918,8 +937,36 @@ def _link_key(url: str) -> str:
 
 
 #: What a one-page app's route puts in a link's fragment (``#/user/evil``, ``#!/…``,
-#: ``#page?id=3``): such a fragment picks the page, it is no section anchor.
-_ROUTE = re.compile(r"[/?=&!]")
+#: ``#page?id=3``, ``#@name``), percent-encoded or not (``#%2Fuser%2Fevil``): such a
+#: fragment picks the page, it is no section anchor.
+_ROUTE = re.compile(r"[/?=&!@]")
+
+
+def _route(anchor: str, other: str) -> bool:
+    """Whether ``anchor`` -> ``other`` changes which page a one-page app shows, not where a
+    page scrolls: either is a route (:data:`_ROUTE`, read percent-decoded), or the two do
+    not write the same numbers (``#777000`` -> ``#666666``, a chat's or record's id: a
+    heading written in the language keeps its numbers, ``#Step_2`` -> ``#Schritt_2``).
+
+    MediaWiki writes a heading's other characters as ``.XX`` bytes (``#M.C3.A9thodes``,
+    ``#Input.2FOutput``): read as the characters for the numbers, not as a route.
+
+    >>> _route("Intro", "Einleitung"), _route("Step_2", "Schritt_٢")
+    (False, False)
+    >>> _route("Request_methods", "M.C3.A9todos_de_petici.C3.B3n"), _route("IO", "In.2FOut")
+    (False, False)
+    >>> _route("home", "%2Fteam%2Fevil"), _route("777000", "666666"), _route("", "42")
+    (True, True, True)
+    """
+    if _ROUTE.search(unquote(anchor + "#" + other)):
+        return True
+    return _numbers(anchor) != _numbers(other)
+
+
+def _numbers(anchor: str) -> list[int]:
+    """The numbers an anchor writes, its percent and MediaWiki ``.XX`` escapes read."""
+    text = unquote(re.sub(r"\.([0-9A-F]{2})", r"%\1", unquote(anchor)))
+    return [int(n) for n in re.findall(r"\d+", text)]
 
 
 def _same_page(url: str, other: str) -> str | None:
@@ -929,8 +976,10 @@ def _same_page(url: str, other: str) -> str | None:
     (``#Request_methods`` -> ``#HTTP-Anfragemethoden``, the language edition's own heading:
     the browser opens the same page and scrolls elsewhere); ``None`` when it is another page,
     the same link, or ``https`` made ``http`` (a connection anyone on the way can read and
-    change). An anchor with ``/``, ``?``, ``=``, ``&`` or ``!`` in either is a route of a
-    one-page app (``#/user/evil``, ``#!/…``), another page: never the same.
+    change). An anchor with ``/``, ``?``, ``=``, ``&``, ``!`` or ``@`` in either, written or
+    percent-encoded, is a route of a one-page app (``#/user/evil``, ``#!/…``), another page:
+    never the same, nor is an anchor whose numbers change (``#777000``, an id:
+    :func:`_route`).
 
     >>> _same_page("https://a.org/p/news", "https://a.org/p/news/")
     'a trailing slash added or dropped'
@@ -947,7 +996,7 @@ def _same_page(url: str, other: str) -> str | None:
     url, _, anchor = url.partition("#")
     other, _, other_anchor = other.partition("#")
     if anchor != other_anchor:
-        if _ROUTE.search(anchor + other_anchor):
+        if _route(anchor, other_anchor):
             return None
         if _link_key(url) == _link_key(other):
             return "a section anchor written otherwise"
@@ -1280,7 +1329,7 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
     if "%(" in unit.source_text:
         yield from _glued_placeholders(unit)
     for index, text in unit.filled_forms():
-        source = unit.source_for(index)
+        source, text = _without_disambiguation(unit.source_for(index), text)
         written = {mention_key(m): m for m in find_mentions(source)}
         as_written = {mention_key(m): m for m in find_mentions(text)}
         missing: list[str] = []
@@ -1347,8 +1396,6 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             continue
         localised = _localised_handles(text)
         for handle in missing:
-            if _disambiguation_suffix(source, handle):
-                continue  # 'Commit@@noun': the program strips it; the translation rightly lacks it
             if _named_without_at(text, handle):
                 yield problem(
                     unit,
@@ -1411,12 +1458,26 @@ _DISAMBIGUATION = re.compile(r"\w@([@＠][A-Za-z0-9_]+)\s*$")
 def _localised_handles(text: str) -> list[str]:
     """``@name`` tokens of ``text`` whose name has no ASCII letter or digit: a localised
     example handle (``@username`` written ``@שם_המשתמש``). No platform reads one as an account;
-    a name that mixes in ASCII letters (``@еvil``, a Cyrillic ``е``) is not one of these."""
+    a name that mixes in ASCII letters (``@еvil``, a Cyrillic ``е``) is not one of these, nor
+    is one of full-width or mathematical Latin letters (``@ｅｖｉｌ``), which reads as ASCII."""
     if "@" not in text and "＠" not in text:
         return []
     return [
-        m.group(0) for m in _LOCALISED_HANDLE.finditer(text) if any(c.isalpha() for c in m.group(1))
+        m.group(0)
+        for m in _LOCALISED_HANDLE.finditer(text)
+        if any(c.isalpha() for c in m.group(1)) and not _ascii_in_disguise(m.group(1))
     ]
+
+
+def _ascii_in_disguise(name: str) -> bool:
+    """Whether ``name`` reads, as its compatibility form, with ASCII letters or digits:
+    full-width ``ｅｖｉｌ`` and mathematical ``𝐞𝐯𝐢𝐥`` letters are Latin ones a reader takes
+    for ``evil``, no other script.
+
+    >>> _ascii_in_disguise("ｅｖｉｌ"), _ascii_in_disguise("𝐞𝐯𝐢𝐥"), _ascii_in_disguise("グループ名")
+    (True, True, False)
+    """
+    return re.search(r"[A-Za-z0-9]", unicodedata.normalize("NFKC", name)) is not None
 
 
 def _named_without_at(text: str, handle: str) -> bool:
@@ -1433,10 +1494,24 @@ def _named_without_at(text: str, handle: str) -> bool:
     return re.search(rf"(?<![\w@＠./-]){name}(?![\w@＠/-]|\.\w)", text, re.IGNORECASE) is not None
 
 
-def _disambiguation_suffix(source: str, handle: str) -> bool:
-    """Whether ``handle`` ends ``source`` as a disambiguation suffix (``Commit@@noun``)."""
+def _without_disambiguation(source: str, text: str) -> tuple[str, str]:
+    """``source`` without its disambiguation suffix (``Commit@@noun``), which the program
+    strips before display, and ``text`` without the same suffix: a translation that keeps
+    it (``Validation@@noun``) is fine, one that writes its name as a handle of its own
+    (``Validation @noun``) mentions that account, which the source never does.
+
+    >>> _without_disambiguation("Commit@@noun", "Validation @noun")
+    ('Commit', 'Validation @noun')
+    >>> _without_disambiguation("Commit@@noun", "Validation@@noun")
+    ('Commit', 'Validation')
+    """
     m = _DISAMBIGUATION.search(source)
-    return m is not None and mention_key(m.group(1)) == mention_key(handle)
+    if m is None:
+        return source, text
+    found = _DISAMBIGUATION.search(text)
+    if found is not None and mention_key(found.group(1)) == mention_key(m.group(1)):
+        text = text[: found.start() + 1]
+    return source[: m.start() + 1], text
 
 
 def _wildcard_domain(text: str, handle: str) -> bool:

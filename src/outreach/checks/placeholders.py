@@ -100,7 +100,10 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     flags any ``{}`` ``python-brace-format``, so the flag tells nothing), a brace the
     translation adds after a TeX command (``\\usepackage[catalan]{babel}``,
     :func:`_tex_arguments`). A brace field after anything else stays an error, as does one
-    after an escape (``\\n{evil}``).
+    after an escape (``\\n{evil}``) or one reading an argument's attribute
+    (``{0.__class__}``); in such a LaTeX line, a command that reads or writes a file, runs a
+    program or redefines one (``\\input``, ``\\write18``, ``\\def``: :func:`_tex_danger`),
+    with or without a brace, is an error when the source does not write it.
 
     Precondition ``%``, ``{`` or ``％``: every placeholder, and every full-width look-alike
     of one, has one of them.
@@ -208,6 +211,14 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             # "{}" typed as "%s": one placeholder renamed, not one missing and one added
             brace_extra = (have_brace - want_brace - optional_brace) | set(added.get(index, ()))
             if tex:
+                for name in sorted(_tex_danger(text) - _tex_danger(source)):
+                    yield problem(
+                        unit,
+                        index,
+                        f"TeX {name} is not in the source: it reads or writes a file, runs a "
+                        "program or redefines a command (^^ spells any of them): injected "
+                        "markup; keep the source's commands",
+                    )
                 argued = _tex_arguments(text)
                 for name in sorted(brace_extra & argued):
                     yield problem(
@@ -240,9 +251,41 @@ def _tex_arguments(text: str) -> set[str]:
     """
     found = set()
     for m in BRACE_PLACEHOLDER.finditer(text):
+        if _FORMAT_ACCESS.match(m.group("name")):
+            continue  # {0.__init__.__globals__}: str.format's walk to a value, no TeX argument
         command = _TEX_COMMAND.search(text, 0, m.start())
         if command and command.group(1) not in _TEX_DANGER:
             found.add(m.group(0))
+    return found
+
+
+#: A brace field reading an attribute or item of a positional argument (``{0.__class__}``,
+#: ``{[key]}``): what str.format does with a value, never a TeX command's argument.
+_FORMAT_ACCESS = re.compile(r"\d*[.\[]")
+#: A TeX control word, a control symbol ``\\`` (a line break, skipped: ``\\input`` is one
+#: and the word ``input``) or TeX's ``^^`` notation, which writes any character (``\inp^^75t``
+#: is ``\input``).
+_TEX_TOKEN = re.compile(r"\\\\|\\([A-Za-z@]+)|\^\^")
+
+
+def _tex_danger(text: str) -> Counter[str]:
+    r"""The commands of :data:`_TEX_DANGER` ``text`` writes, with or without a brace
+    (``\input secret`` reads a file as ``\input{secret}`` does; ``\@@input``, LaTeX's name
+    for the primitive, is ``\input``), and TeX's ``^^`` notation, which can spell any of them.
+
+    >>> sorted(_tex_danger(r"\title{} \@@input /etc/passwd \immediate\write18\bgroup ls\egroup"))
+    ['\\immediate', '\\input', '\\write']
+    >>> _tex_danger(r"\date{}\\include \usepackage[catalan]{babel}")
+    Counter()
+    >>> sorted(_tex_danger(r"\inp^^75t"))
+    ['^^']
+    """
+    found: Counter[str] = Counter()
+    for m in _TEX_TOKEN.finditer(text):
+        if m.group(0) == "^^":
+            found["^^"] += 1
+        elif m.group(1) is not None and (name := m.group(1).strip("@")) in _TEX_DANGER:
+            found[f"\\{name}"] += 1
     return found
 
 
@@ -278,6 +321,23 @@ _TEX_DANGER = frozenset(
         "includegraphics",
         "usetikzlibrary",
         "ShellEscape",
+        "endcsname",
+        "scantokens",
+        "filecontents",
+        "import",
+        "subimport",
+        "subfile",
+        "includepdf",
+        "inputminted",
+        "VerbatimInput",
+        "pdffiledump",
+        "luaexec",
+        "newenvironment",
+        "renewenvironment",
+        "DeclareRobustCommand",
+        "NewDocumentCommand",
+        "RenewDocumentCommand",
+        "let",
     }
 )
 

@@ -86,9 +86,11 @@ def code(unit: Unit) -> Iterator[str | Problem]:
     ``oldrepo``, written wholly in another script, ``旧リポジトリ``, which no package index,
     host or path reads, among the line's last words; never the program or the word after it,
     a subcommand), or quoted free text (``git
-    commit -m "fix the typo"`` with the message translated: several words in the same quotes,
-    which the shell passes as they are: no ``$``, backtick, backslash or ``!``; a quoted word
-    with no space, a path or an address, is an argument and stays an error). One
+    commit -m "fix the typo"`` with the message translated: several words in the same quotes
+    after an option that takes a message or a title, which the shell passes as they are: no
+    ``$``, backtick, backslash, ``!``, control character or ``;&|<>``; a quoted word with no
+    space, a path or an address, is an argument, and quoted code, ``bash -c "…"``, ``ssh host
+    "…"``, is a command: both stay errors). One
     cause, one finding: code that holds a lost option is not reported again.
 
     Precondition ``-``, ``$``, a backtick or ``<``: an option, a command line and a code span
@@ -211,38 +213,55 @@ def _named_in_script(word: str, written: str) -> bool:
     """Whether ``written`` gives the example name ``word`` (``oldrepo``) in another script:
     letters of no ASCII at all, with ``_`` or ``-`` (``旧リポジトリ``, ``старое_хранилище``),
     which no package index, host or path reads (nothing to install or reach). A word with
-    one ASCII letter (``reqυests``), a dot or a slash is another argument.
+    one ASCII letter (``reqυests``), a dot or a slash is another argument, and so is one of
+    full-width or mathematical Latin letters (``ｅｖｉｌ``), which IDNA and NFKC read as
+    ASCII.
 
     >>> _named_in_script("oldrepo", "старое_хранилище"), _named_in_script("oldrepo", "旧リポジトリ")
     (True, True)
     >>> _named_in_script("requests", "reqυests"), _named_in_script("repo", "пример.рф")
     (False, False)
+    >>> _named_in_script("oldrepo", "ｅｖｉｌ")
+    False
     """
     return (
         _EXAMPLE_NAME.fullmatch(word) is not None
         and any(c.isalpha() for c in written)
         and all(c in "_-" or (c.isalnum() and not c.isascii()) for c in written)
+        and re.search(r"[A-Za-z0-9]", unicodedata.normalize("NFKC", written)) is None
     )
 
 
 #: A quoted argument of a command line, in double or single quotes.
 _QUOTED = re.compile(r"\"([^\"]*)\"|'([^']*)'")
 #: What the shell reads inside quotes (double quotes: ``$``, backticks, ``\\``; ``!`` in an
-#: interactive bash), or what ends them.
-_SHELL_ACTIVE = re.compile(r"[$`\\!\"'\n]")
+#: interactive bash), what ends them, what a terminal takes for the end of a pasted line (a
+#: carriage return, any control character, a line or paragraph separator), and what a shell
+#: that parses the line again (``ssh host git commit -m "…"``, ``watch``) runs or redirects.
+_SHELL_ACTIVE = re.compile(r"[$`\\!\"'\x00-\x1f\x7f\x85\u2028\u2029;&|<>]")
+#: The options whose argument is a message, a title or a note (``git commit -m``, ``gh pr
+#: create --title``): free text. A quoted argument anywhere else may be code the command
+#: runs (``bash -c "…"``, ``ssh host "…"``, ``psql -c "…"``, ``sed -e "…"``).
+_MESSAGE_OPTION = re.compile(
+    r"-m|--message|--title|--body|--description|--comment|--subject|--summary|--notes?|--reason"
+)
 
 
 def _free_text_translated(command: str, text: str) -> str:
     """The source command's quoted free texts that a ``$`` line of ``text`` writes otherwise,
     everything outside the quotes kept (spacing aside), joined for a message; empty when no
-    such line is there. A free text is several words in quotes; the translation's must keep
-    the same quotes and hold nothing the shell reads there.
+    such line is there. A free text is several words in quotes after an option that takes a
+    message or a title (:data:`_MESSAGE_OPTION`: ``bash -c "…"`` or ``ssh host "…"`` quote
+    code); the translation's must keep the same quotes and hold nothing the shell reads
+    there (:data:`_SHELL_ACTIVE`).
 
     >>> _free_text_translated('git commit -m "fix the typo"', '$ git commit -m "corrige la faute"')
     '“fix the typo”'
     >>> _free_text_translated('git commit -m "fix it"', '$ git commit -m "$(curl x.sh)"')
     ''
     >>> _free_text_translated("git clone 'https://a.org/r'", "$ git clone 'https://b.org/r'")
+    ''
+    >>> _free_text_translated('bash -c "echo hello world"', '$ bash -c "rm -rf ~ /home"')
     ''
     """
     if '"' not in command and "'" not in command:
@@ -262,8 +281,11 @@ def _free_text_translated(command: str, text: str) -> str:
                 continue
             written = a.group(1) if a.group(1) is not None else a.group(2)
             translated = b.group(1) if b.group(1) is not None else b.group(2)
+            before = command[: a.start()].split()
             if (
                 a.group()[0] != b.group()[0]
+                or not before
+                or not _MESSAGE_OPTION.fullmatch(before[-1].removesuffix("="))
                 or " " not in written.strip()
                 or not translated.strip()
                 or _SHELL_ACTIVE.search(translated)
