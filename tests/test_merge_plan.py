@@ -399,3 +399,96 @@ def test_a_message_without_an_email_is_refused_before_anything_else(
     for _ in range(2):
         code, _, err = run_cli(love, "merge", str(supporters), "post", "--out", str(tmp_path / "x"))
         assert code == 2 and "has no email" in err
+
+
+def _translate_anew(root: Path) -> None:
+    edit_po(po_path(root, "es"), {"Watch the film": "Mira la película nueva"})
+
+
+def _fresh(love: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """What a run with an empty cache writes now (boundaries aside)."""
+    monkeypatch.setenv("OUTREACH_CACHE_DIR", str(tmp_path / "another cache"))
+    try:
+        return [_unbounded(m) for m in merged(love, tmp_path)]
+    finally:
+        monkeypatch.setenv("OUTREACH_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def test_a_catalog_saved_while_a_run_starts_keeps_no_plan_for_the_old_bytes(
+    love: Path, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key is of the files as they were when the run started; its catalogs are read a
+    moment later. A catalog saved in between (a ``git pull``, a Weblate push) would leave a
+    plan of the old bytes naming a skeleton of the new ones: when the old bytes come back,
+    the run would send the new translation, and skip the gate of the old catalog."""
+    catalog = po_path(love, "es")
+    before = catalog.read_bytes()
+    honest = _fresh(love, tmp_path, monkeypatch)
+    channels = Renderer.channels
+
+    def saved_meanwhile(self: Renderer, message: str) -> list[str]:
+        if catalog.read_bytes() == before:
+            _translate_anew(love)
+        return channels(self, message)
+
+    monkeypatch.setattr(Renderer, "channels", saved_meanwhile)
+    merged(love, tmp_path)  # keyed by the old bytes, made of the new
+    monkeypatch.setattr(Renderer, "channels", channels)
+    assert catalog.read_bytes() != before
+    catalog.write_bytes(before)
+    assert [_unbounded(m) for m in merged(love, tmp_path)] == honest
+
+
+def test_a_message_given_its_email_while_a_run_starts_is_not_noted_as_having_one(
+    love: Path, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same race for the note that a message has an email: kept under the old bytes,
+    it would let a message without one past its check."""
+    template = love / "messages" / "post.j2"
+    post = "{% block post %}Hi #LoveAlwaysWins{% endblock %}"
+    template.write_text(post, encoding="utf-8")
+    channels = Renderer.channels
+
+    def saved_meanwhile(self: Renderer, message: str) -> list[str]:
+        template.write_text((love / "messages" / "hello.j2").read_text(encoding="utf-8"))
+        return channels(self, message)
+
+    monkeypatch.setattr(Renderer, "channels", saved_meanwhile)
+    merged(love, tmp_path, message="post")
+    monkeypatch.setattr(Renderer, "channels", channels)
+    template.write_text(post, encoding="utf-8")
+    supporters = write_csv(tmp_path / "s.csv", ROWS)
+    code, _, err = run_cli(love, "merge", str(supporters), "post", "--out", str(tmp_path / "x"))
+    assert code == 2 and "has no email" in err
+
+
+def test_a_folder_that_cannot_be_listed_keeps_no_plan(
+    love: Path, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder with search but no read permission (``chmod 311``): its files open by name,
+    so the catalog is read, but the digest of the tree cannot see them. A plan keyed by it
+    would outlive an edit of the catalog (simulated: the tests may run as root, whom no
+    permission stops)."""
+    hidden = os.path.abspath(po_path(love, "es").parent)
+    scandir, listdir = os.scandir, os.listdir
+
+    def refused(path: Any) -> None:
+        if not isinstance(path, int) and os.path.abspath(os.fspath(path)) == hidden:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+
+    def unlisted_scandir(path: Any = ".") -> Any:
+        refused(path)
+        return scandir(path)
+
+    def unlisted_listdir(path: Any = ".") -> Any:
+        refused(path)
+        return listdir(path)
+
+    monkeypatch.setattr(os, "scandir", unlisted_scandir)
+    monkeypatch.setattr(os, "listdir", unlisted_listdir)
+    old = merged(love, tmp_path)
+    merged(love, tmp_path)
+    _translate_anew(love)
+    honest = _fresh(love, tmp_path, monkeypatch)
+    assert honest != [_unbounded(m) for m in old]
+    assert [_unbounded(m) for m in merged(love, tmp_path)] == honest

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import mailbox
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import edit_po, po_path, rewrite, run_cli
-from merge_support import SECRET, check_message, merge_campaign, write_csv
+from merge_support import HELLO, SECRET, check_message, merge_campaign, write_csv
 
 from outreach.cache import CheckCache
 from outreach.campaign import load_campaign
@@ -326,3 +327,37 @@ def test_merge_from_another_cache_differs_only_in_the_boundary(
 @pytest.fixture(autouse=True)
 def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OUTREACH_UNSUBSCRIBE_SECRET", SECRET)
+
+
+def test_a_folder_of_templates_that_cannot_be_listed_keeps_no_skeleton(
+    tmp_path: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder of ``messages/`` with search but no read permission (``chmod 311``): the
+    template it holds is included by name, but the digest of the tree cannot see it, so a
+    skeleton keyed by that digest would outlive an edit of it (simulated: the tests may run
+    as root, whom no permission stops). No skeleton of such a campaign is kept."""
+    included = HELLO.replace(
+        "{% endblock %}\n{% block text %}",
+        "{% include 'parts/foot.html' %}{% endblock %}\n{% block text %}",
+        1,
+    )
+    assert included != HELLO
+    love = merge_campaign(tmp_path / "love", {"hello.j2": included})
+    parts = love / "messages" / "parts"
+    parts.mkdir()
+    (parts / "foot.html").write_text("<p>Old foot</p>", encoding="utf-8")
+    hidden = os.path.abspath(parts)
+    scandir = os.scandir
+
+    def unlisted(path: Any = ".") -> Any:
+        if not isinstance(path, int) and os.path.abspath(os.fspath(path)) == hidden:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", unlisted)
+    assert b"Old foot" in made(prepared(love, tmp_path / "cache"))
+    (parts / "foot.html").write_text("<p>New foot</p>", encoding="utf-8")
+    builds.clear()
+    data = made(prepared(love, tmp_path / "cache"))
+    assert b"New foot" in data and b"Old foot" not in data
+    assert "es" in builds

@@ -13,8 +13,8 @@ The corpus (``tests/realworld/manifest.toml``) is split by project into two halv
   Picard, wger, Open edX's ORA2, Misago, Red (a Discord bot), Bazaar, Trac and Thonny
   (round 4); and issue 19's validation data, projects new to the corpus that were looked at
   while tuning (the manifest names them, set by set) (wheels and source distributions
-  fetched from PyPI). CI runs a sample of its catalogs, every project kept
-  (:data:`CI_SAMPLE`, :func:`corpus.sample`); ``OUTREACH_REALWORLD=all`` runs all.
+  fetched from PyPI). CI runs all of it (:data:`CI_SAMPLE`); ``OUTREACH_REALWORLD=all`` runs
+  both halves.
 * ``held-out``: issue 19's fifth held-out half (the manifest's last block): chosen from file
   lists and catalog headers, never looked at while tuning, to be measured once at the end
   (round 5).
@@ -49,17 +49,15 @@ import pytest
 from realworld import corpus as C
 
 PRECISION_TARGET = 0.95
-#: CI checks every fourth catalog of each dev project: 114,538 of its 324,382 entries since the
-#: fourth held-out half and issue 19's two round-5 validation sets joined it (87,926 of 253,186
-#: with the third held-out half and the three round-4 validation sets; 50,533 of 150,937
-#: before), every project kept. Measured when the
-#: second held-out half joined the dev half (three interleaved rounds on the two shared cores,
-#: load average 2.5-5), this file took 25-30 s of CPU, per-round ratio min 1.16 and median
-#: 1.33 to the 19-21 s it took with every third catalog of the smaller dev half (37,808
-#: entries); every third catalog then (58,580 entries) took 28-32 s, every sixth (38,044)
-#: 21-25 s. The whole half (1) was 93 s of checking alone under that load.
+#: CI checks every catalog of the dev half (a sample, :func:`corpus.sample`, when this is more
+#: than 1). It checked every fourth catalog of each project until the fourth held-out half and
+#: issue 19's round-5 validation sets joined the half: then that sample's precision (105 real
+#: errors of 112, 94%, at 9db7a88) no longer told the half's (417 of 434, 96%, the same
+#: commit), as a sample of a few hundred findings, where each project's false classes sit in a
+#: few catalogs, cannot. The whole half (324,382 entries then) took 177 s of checking in one
+#: process on the two shared cores under load, against 50-60 s for the sample (114,538).
 #: ``OUTREACH_REALWORLD=all`` checks all of both halves.
-CI_SAMPLE = 4
+CI_SAMPLE = 1
 
 
 def _wanted() -> str:
@@ -115,8 +113,9 @@ def test_the_corpus_is_real_catalogs_of_the_size_ci_can_afford(built: C.Corpus, 
     assert {"ar", "ja", "ko", "ru", "zh", "fa", "he"} & locales >= {"ja", "ru", "zh"}
     whole = len(built.catalogs) == len(C.catalogs(halves=(half,)))
     sizes = {"dev": (315_000, 335_000), "held-out": (30_000, 40_000)}
-    low, high = sizes[half] if whole else (105_000, 125_000)  # CI's sample of the dev half
-    assert low <= built.translated <= high
+    if whole:
+        low, high = sizes[half]
+        assert low <= built.translated <= high
     assert all(path.read_bytes() == built.files[path].source.read_bytes() for path in built.files)
 
 

@@ -14,6 +14,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SHARE_POST, edit_po, po_path, rewrite, run_cli
@@ -288,3 +289,26 @@ def test_a_disabled_cache_keeps_nothing(tmp_path: Path) -> None:
     with memo.recording():
         pass
     assert not list(cache.glob("*.json"))
+
+
+def test_a_folder_that_cannot_be_listed_keeps_no_output(
+    example: Path, tmp_path: Path, renders: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A catalog's folder with search but no read permission (``chmod 311``): the catalog
+    opens by name, but the digest of the tree cannot see it, so an output keyed by that
+    digest would outlive an edit of it (simulated: the tests may run as root)."""
+    hidden = os.path.abspath(po_path(example, "es").parent)
+    scandir = os.scandir
+
+    def unlisted(path: Any = ".") -> Any:
+        if not isinstance(path, int) and os.path.abspath(os.fspath(path)) == hidden:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", unlisted)
+    run_cli(example, *POST)
+    edit_po(po_path(example, "es"), {SHARE_POST: "Un texto nuevo #LoveAlwaysWins"})
+    renders.clear()
+    warm = run_cli(example, *POST)
+    assert renders == [1]
+    assert warm == _cold(example, tmp_path, monkeypatch, *POST)

@@ -114,11 +114,14 @@ def watching_reads(
         _WATCHERS.remove(watcher)
 
 
-def tree_digest(folders: Mapping[str, str | os.PathLike[str]]) -> str:
+def tree_digest(folders: Mapping[str, str | os.PathLike[str]], *, strict: bool = False) -> str:
     """SHA-256 of every entry below each of ``folders`` (by the name it is given), in a fixed
     order: its path, its kind, and a regular file's bytes. A symbolic link counts by its
     target, never followed; a FIFO or a device by its kind, never opened (a pull request can
-    add one, and reading it would never end).
+    add one, and reading it would never end). A folder that cannot be listed counts by its
+    error, or with ``strict`` raises it (:class:`OSError`): one with search permission but
+    no read permission (``chmod 311``) hides files that still open by name, so a digest
+    without them does not change when they do.
 
     >>> import pathlib, tempfile
     >>> root = pathlib.Path(tempfile.mkdtemp())
@@ -134,11 +137,14 @@ def tree_digest(folders: Mapping[str, str | os.PathLike[str]]) -> str:
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as error:
+            if strict:
+                raise
             digest.update(f"unlistable\0{relative}\0{error.errno}\n".encode())
             return
         for entry in entries:
             name = f"{relative}/{entry.name}"
             encoded = name.encode("utf-8", "surrogateescape")
+            folder = False
             try:
                 mode = entry.stat(follow_symlinks=False).st_mode
                 if stat.S_ISLNK(mode):
@@ -146,13 +152,15 @@ def tree_digest(folders: Mapping[str, str | os.PathLike[str]]) -> str:
                     digest.update(b"link\0" + encoded + b"\0" + target + b"\n")
                 elif stat.S_ISDIR(mode):
                     digest.update(b"dir\0" + encoded + b"\n")
-                    walk(entry.path, name)
+                    folder = True
                 elif stat.S_ISREG(mode):
                     digest.update(b"file\0" + encoded + b"\0" + _file_digest(entry.path) + b"\n")
                 else:  # a FIFO or a device: never opened
                     digest.update(f"other\0{mode:o}\0".encode() + encoded + b"\n")
             except OSError as error:
                 digest.update(b"unreadable\0" + encoded + f"\0{error.errno}\n".encode())
+            if folder:  # outside the ``try``: with ``strict``, its listing's error is raised
+                walk(entry.path, name)
 
     for tree, top in folders.items():
         try:

@@ -14,7 +14,8 @@ The key is everything the output depends on (:meth:`OutputMemo.open`):
 * the command and its options, and the campaign directory as given and as resolved, and
   the working directory;
 * every file of ``messages/`` and ``locales/`` (templates, campaign.toml, catalogs,
-  compiled or not: their names, kinds and bytes; a file added or removed changes it too);
+  compiled or not: their names, kinds and bytes; a file added or removed changes it too;
+  with a folder of them that cannot be listed, nothing is kept);
 * outreach's code and package data (its default layouts), the libraries' versions and
   Python's (:func:`outreach.cache.code_fingerprint`);
 * the environment variables that can reach it (``OUTREACH_*``, the locale's ``LANG``,
@@ -76,8 +77,10 @@ _STDOUT, _STDERR = 1, 2
 
 
 def _tree_digest(root: Path) -> str:
-    """The digest of ``root``'s :data:`TREES` (:func:`outreach.files.tree_digest`)."""
-    return tree_digest({tree: root / tree for tree in TREES})
+    """The digest of ``root``'s :data:`TREES` (:func:`outreach.files.tree_digest`);
+    :class:`OSError` for a folder of them that cannot be listed (its files could be read,
+    their bytes could not be part of the key: nothing is kept)."""
+    return tree_digest({tree: root / tree for tree in TREES}, strict=True)
 
 
 def _environment() -> tuple[tuple[str, str], ...]:
@@ -271,10 +274,13 @@ class OutputMemo:
             sys.stdout, sys.stderr = out, err
             # a file saved while the command ran: what it printed may be of the new bytes,
             # the key is of the old ones (and the campaign directory must still be the same)
-            unchanged = (
-                os.path.realpath(self.given) == self.campaign
-                and _tree_digest(Path(self.campaign)) == self.tree
-            )
+            try:
+                unchanged = (
+                    os.path.realpath(self.given) == self.campaign
+                    and _tree_digest(Path(self.campaign)) == self.tree
+                )
+            except OSError:  # a folder unlisted meanwhile
+                unchanged = False
             if code in (0, 1) and unchanged:
                 value = {
                     "output": output,

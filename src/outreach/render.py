@@ -400,7 +400,8 @@ class Renderer:
         (:func:`outreach.files.zone_rules`). A cached result keyed by it (and by the
         values) is what a render would give now (raises
         :class:`~outreach.errors.CatalogError` for a catalog of the chain that cannot be
-        read).
+        read, :class:`OSError` for a folder of ``messages/`` that cannot be listed: a
+        template in it can be included, and its bytes cannot be part of the digest).
 
         >>> from outreach.scaffold import init_campaign
         >>> import tempfile
@@ -454,7 +455,7 @@ class Renderer:
         digest = hashlib.sha256(check_fingerprint(self.campaign, self._sources).encode())
         builtin = Path(str(resources.files("outreach") / "skeleton" / "messages"))
         folders = {"messages": self.campaign.messages_dir, "layouts": builtin}
-        digest.update(tree_digest(folders).encode("ascii"))
+        digest.update(tree_digest(folders, strict=True).encode("ascii"))
         return digest.digest()
 
     def held(self, locale: str, item: Rendered | None = None) -> Held | None:

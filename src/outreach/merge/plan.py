@@ -20,8 +20,10 @@ with ``--ready-only``, which reads the sign-offs, never use a plan).
 The plan is a value of the check cache like any other: MAC'd under the machine's secret,
 a miss when its MAC or its shape is wrong, and only kept when every locale had its
 catalogs read and its skeleton proved (a run with a held locale or a skeleton that failed
-its proof works it all out every time). A skeleton it names is the one the check cache
-keeps under that key, MAC'd as well; one that is missing makes the whole plan a miss.
+its proof works it all out every time), and only when its inputs, worked out again once it
+is, are the ones its key was made of (:func:`unchanged`: no file saved meanwhile). A
+skeleton it names is the one the check cache keeps under that key, MAC'd as well; one that
+is missing makes the whole plan a miss.
 
 >>> use = FieldUse(plain={"name"}, complex={"n": "a filter"}, subject_via="")
 >>> _use(_stored_use(use)) == use
@@ -45,7 +47,16 @@ if TYPE_CHECKING:
     from outreach.render import Renderer
     from outreach.unsubscribe import Unsubscribe
 
-__all__ = ["PLANS", "Plan", "has_email", "plan_inputs", "plan_key", "recall_plan", "store_plan"]
+__all__ = [
+    "PLANS",
+    "Plan",
+    "has_email",
+    "plan_inputs",
+    "plan_key",
+    "recall_plan",
+    "store_plan",
+    "unchanged",
+]
 
 #: The check cache's namespace of merge plans.
 PLANS = "plans"
@@ -68,7 +79,9 @@ def plan_inputs(
 ) -> tuple[object, ...] | None:
     """What every plan of ``message`` depends on besides the run's own settings (see the
     module's description); ``None`` when there is no cache, or a plan would not be used
-    (the low-trace variant, sample values, a campaign made by hand)."""
+    (the low-trace variant, sample values, a campaign made by hand, a folder of
+    ``messages/`` or ``locales/`` that cannot be listed: its files may be read, yet their
+    bytes could not be part of the key)."""
     if cache is None or not cache.enabled or not campaign.config_digest:
         return None
     if renderer.private or renderer.samples is not None or campaign.privacy.enabled:
@@ -76,6 +89,12 @@ def plan_inputs(
     from outreach.cache import code_fingerprint
     from outreach.files import tree_digest, zone_rules
 
+    try:
+        files = tree_digest(
+            {"messages": campaign.messages_dir, "locales": campaign.locales_dir}, strict=True
+        )
+    except OSError:
+        return None
     zones = []
     for locale in campaign.locales:
         zone = campaign.timezone_for(locale)
@@ -88,7 +107,7 @@ def plan_inputs(
         code_fingerprint(),
         str(campaign.root),
         campaign.config_digest,
-        tree_digest({"messages": campaign.messages_dir, "locales": campaign.locales_dir}),
+        files,
         tuple(zones),
         tuple(campaign.locales),
         campaign.source_locale,
@@ -101,18 +120,31 @@ def has_email(
     cache: CheckCache | None,
     inputs: tuple[object, ...] | None,
     channels: Callable[[], Sequence[str]],
+    again: Callable[[], tuple[object, ...] | None],
 ) -> bool:
     """Whether the message has an email: known from a run before (under ``inputs``, which
-    hold every template and outreach's code), else ``channels()`` has it (then noted)."""
+    hold every template and outreach's code), else ``channels()`` has it (then noted, if
+    ``again()``, the inputs worked out anew, are still ``inputs``: see :func:`unchanged`)."""
     if cache is None or inputs is None:
         return EMAIL in channels()
     key = cache.key(PLANS, "email", 1, *inputs)
     if cache.get(PLANS, key) is True:
         return True
     found = EMAIL in channels()
-    if found:
+    if found and unchanged(inputs, again):
         cache.put(PLANS, key, True)
     return found
+
+
+def unchanged(
+    inputs: tuple[object, ...] | None, again: Callable[[], tuple[object, ...] | None]
+) -> bool:
+    """Whether ``again()`` (:func:`plan_inputs` worked out now) is ``inputs`` (worked out
+    when the run started): what a run worked out is kept under its inputs only then. The
+    files are read after the key is made of them; one saved in between (a ``git pull``, a
+    translation platform's push) would leave a plan of the old bytes made of the new, which
+    the old bytes, back, would recall."""
+    return inputs is not None and again() == inputs
 
 
 def plan_key(

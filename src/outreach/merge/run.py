@@ -202,7 +202,14 @@ def merge(
     for what stops the run before it starts (exit 2); the summary's ``fatal`` says what
     stopped it midway (a server that went away, a refused sender)."""
     from outreach.merge.audience import Audience, Negotiator
-    from outreach.merge.plan import has_email, plan_inputs, plan_key, recall_plan, store_plan
+    from outreach.merge.plan import (
+        has_email,
+        plan_inputs,
+        plan_key,
+        recall_plan,
+        store_plan,
+        unchanged,
+    )
     from outreach.merge.skeleton import MessageMaker
     from outreach.merge.supporters import open_supporters
     from outreach.render import Renderer
@@ -224,7 +231,8 @@ def merge(
     # What a run made before would work out again (:mod:`outreach.merge.plan`)
     planned = None if options.ready_only else options.cache
     inputs = plan_inputs(planned, campaign, renderer, message)
-    if not has_email(planned, inputs, lambda: renderer.channels(message)):
+    again = functools.partial(plan_inputs, planned, campaign, renderer, message)
+    if not has_email(planned, inputs, lambda: renderer.channels(message), again):
         raise UsageError(f"message {message!r} has no email (no body or text block)")
     _suppress(run, campaign, options, message)  # before anything is written or sent
     if sending and not options.proof_to:
@@ -264,7 +272,8 @@ def merge(
         plan = None  # a skeleton it names is gone: all worked out again
         maker = make_maker()
     run.gate = _gate(campaign, renderer, maker, options, recalled=plan is not None)
-    if plan is None and sorted(maker.prepared) == sorted(campaign.locales):
+    worked_out = plan is None and sorted(maker.prepared) == sorted(campaign.locales)
+    if worked_out and unchanged(inputs, again):  # and no file saved meanwhile
         store_plan(planned, key, maker.use, maker.prepared)
     run.private = _private(campaign, options, supporters.columns, maker, unsubscribe)
     if options.cache is not None:

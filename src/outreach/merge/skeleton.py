@@ -725,7 +725,8 @@ class MessageMaker:
         their secret's digest, the sender and Reply-To, SMTPUTF8, the line end, whether it
         makes them for SMTP) and
         ``key`` itself (the locale, the non-empty fields, the fixed values by type and
-        ``repr``); ``None`` without a cache, or when a catalog cannot be read."""
+        ``repr``); ``None`` without a cache, or when a catalog cannot be read or a folder of
+        templates cannot be listed."""
         cache = self.renderer.cache
         if cache is None or not cache.enabled:
             return None
@@ -734,7 +735,7 @@ class MessageMaker:
         if base is None:
             try:
                 rendered_by = self.renderer.fingerprint(self.message, locale)
-            except CatalogError:
+            except (CatalogError, OSError):  # OSError: a folder of templates unlisted
                 return None
             unsubscribe = self.unsubscribe
             secret = (unsubscribe.secret or "").encode("utf-8", "surrogatepass")
