@@ -496,6 +496,21 @@ def test_urls(translation: str, message: str) -> None:
             "error",
             "hijack",
         ),
+        # a page in the reader's language on another host than the source's (the language's
+        # Wikipedia, a third party's translation of the docs): harmless as written, but
+        # outreach cannot tell it from a hijack, and a third party's domain changes hands
+        (
+            'Use <a href="https://markup-author.org/syntax">Markup</a> for formatting.',
+            'Utilisez <a href="https://fr.wikipedia.org/wiki/Markup">Markup</a> pour le format.',
+            "error",
+            "hijack",
+        ),
+        (
+            'Use <a href="https://markup-author.org/syntax">Markup</a> for formatting.',
+            'Utilisez <a href="https://markup-syntaxe.fr">Markup</a> pour le format.',
+            "error",
+            "hijack",
+        ),
         # a domain in prose left out: the wording may name the site another way
         ("Visit mysite.org for more", "Visitez notre site", "warning", "the source names"),
     ],
