@@ -2130,45 +2130,7 @@ def test_a_closer_with_nothing_open_is_a_warning() -> None:
     assert found and {f[:2] for f in found} == {("invisible", "warning")}, found
     found = check("Enter a username", "\u202eהזן שם משתמש", locale="he")
     assert ("invisible", "error") in [f[:2] for f in found]
-    found = check("Enter a username", "\u202aהזן שם משתמש\u202c\u202c", locale="he")
-    assert ("invisible", "error") in [f[:2] for f in found]
-
-
-def test_a_right_to_left_embedding_in_right_to_left_text_is_a_warning() -> None:
-    """Round 5 (set D), GeoNode's Arabic: U+202B RIGHT-TO-LEFT EMBEDDING at the start of a
-    line or between Arabic words, often left open, repeated or after a stray PDF: it has
-    the text's own direction, so nothing displays otherwise (a warning)."""
-    for text in (
-        "\u202bغير مسموح لك بتنفيذ هذه العملية.",
-        "\n\u202b\u202b\u202bتعديل التفاصيل لـ%(title)s",
-        "المالك، نقطة الاتصال، \u202bمؤلف البيانات الوصفية",
-        "ملاحظة: تم ملء البيانات.\n\u202c\n\u202b\xa0 ربما فقدت بعض البيانات.\n\u202c",
-    ):
-        found = [f[:2] for f in check("Edit the details", text, locale="ar") if f[0] == "invisible"]
-        assert found and set(found) == {("invisible", "warning")}, (text, found)
-
-
-def test_a_right_to_left_embedding_beside_left_to_right_text_stays_an_error() -> None:
-    """Attacks on the warning above: an RLE or a PDF before left-to-right text or digits,
-    where it splits their run from what precedes (``abc \u202b123 אב`` shows ``אב 123 abc``
-    in a right-to-left paragraph),
-    in a left-to-right language, beside a link, in an email subject, or with another
-    control."""
-    source = "Send %(amount)s to %(account)s"
-    for text in (
-        "\u202bDOI",  # left-to-right text right after it
-        "\u202b%(account)s إلى %(amount)s أرسل",  # a placeholder right after it
-        "%(amount)s \u202b10 أرسل إلى %(account)s",  # digits right after it
-        "\u202bأرسل %(amount)s\u202c %(account)s\u202c",  # a PDF between placeholders
-        "أرسل %(amount)s إلى \u202bالحساب.com %(account)s",  # touching a link
-        "\u202bأرسل %(amount)s إلى \u202a%(account)s",  # with an LRE left open
-        "\u202eأرسل %(amount)s إلى %(account)s",  # an override
-    ):
-        found = check(source, text, locale="ar")
-        assert ("invisible", "error") in [f[:2] for f in found], (text, found)
-    found = check(source, "Senden \u202bשלח %(amount)s %(account)s", locale="de")
-    assert ("invisible", "error") in [f[:2] for f in found]
-    found = check("Join us", "\u202bהצטרפו אלינו", locale="he", context="subject")
+    found = check("Enter a username", "\u202bהזן שם משתמש\u202c\u202c", locale="he")
     assert ("invisible", "error") in [f[:2] for f in found]
 
 

@@ -621,12 +621,7 @@ def invisible(unit: Unit) -> Iterator[str | Problem]:
     direction is isolated, as Unicode recommends): what reviewers see is what readers see
     (:func:`_balanced_bidi`), and an error would be false on a careful translation; a
     closer (PDF, PDI) with nothing open, which the bidi algorithm ignores
-    (:func:`_closing_nothing`); in a right-to-left translation, a right-to-left embedding
-    (RLE), even left open, before right-to-left words, with the PDFs that close it or
-    nothing: it has the text's own direction, so a reader sees the text as its translator
-    did (:func:`_rtl_embeddings`). An RLE or a PDF before left-to-right text or digits (a
-    word, a number, a placeholder) or touching a link stays an error: there it can reorder
-    that text against what precedes it.
+    (:func:`_closing_nothing`).
 
     A zero-width space, word joiner or byte-order mark (in a left-to-right translation, a
     left-to-right mark too) pasted next to a space, at the end or before the first letter
@@ -638,7 +633,6 @@ def invisible(unit: Unit) -> Iterator[str | Problem]:
     found = _foreign_invisibles(unit)
     balanced: frozenset[str] = frozenset()
     idle: frozenset[str] = frozenset()
-    own: frozenset[str] = frozenset()
     if any(char in _BIDI_CONTROLS for char, _ in found) and unit.msgctxt not in HEADER_CONTEXTS:
         language = unit.catalog.locale.replace("-", "_").split("_", 1)[0].lower()
         balanced = _balanced_bidi(unit.forms)
@@ -647,8 +641,6 @@ def invisible(unit: Unit) -> Iterator[str | Problem]:
         ):
             balanced = frozenset()  # an embedding, a right-to-left isolate: see above
         idle = _closing_nothing(unit.forms)
-        if language in _RTL_LANGUAGES and not balanced:
-            own = _rtl_embeddings(unit.forms)
     for char, stray in found:
         if stray:
             continue
@@ -658,15 +650,6 @@ def invisible(unit: Unit) -> Iterator[str | Problem]:
                 f"U+{ord(char):04X} {name} is not in the source, and closes nothing (no "
                 "embedding or isolate is open before it): the bidi algorithm ignores it, so "
                 "the text displays as read; junk from a copy, delete it",
-                None,
-                "warning",
-            )
-            continue
-        if char in own:
-            yield Problem(
-                f"U+{ord(char):04X} {name} is not in the source: a right-to-left embedding "
-                "(or its closer) around right-to-left words, the text's own direction, so "
-                "it displays as read; junk from an editor, delete it",
                 None,
                 "warning",
             )
@@ -764,50 +747,6 @@ def _closing_nothing(forms: Iterable[str]) -> frozenset[str]:
         if any(_beside_link(form, i, i + 1) for i, char in enumerate(form) if char in used):
             return frozenset()
     return frozenset(used)
-
-
-def _rtl_embeddings(forms: Iterable[str]) -> frozenset[str]:
-    r"""RLE (U+202B) and PDF (U+202C) when they are the only bidi controls of ``forms``, the
-    first letter or digit after each RLE is right-to-left and the first after each PDF is
-    right-to-left or none, and none touches a link: such an embedding starts on the text's
-    own direction, so no run of left-to-right letters or digits straddles it and nothing
-    displays otherwise than as read, open or closed. Empty otherwise: an embedding or its
-    PDF before left-to-right text or digits splits their run from what precedes and can
-    reorder them (in a right-to-left paragraph ``abc \u202b123 אב`` shows ``אב 123 abc``,
-    not ``אב abc 123``).
-
-    >>> _rtl_embeddings(["\u202bمؤلف", "Dublin Core.\n\u202c\n\u202b يدعم"]) == {
-    ...     "\u202b", "\u202c"}
-    True
-    >>> _rtl_embeddings(["\u202bDOI"]), _rtl_embeddings(["abc \u202b123 دولار"])
-    (frozenset(), frozenset())
-    """
-    used: set[str] = set()
-    for form in forms:
-        for i, char in enumerate(form):
-            if char not in _BIDI_CONTROLS:
-                continue
-            if char not in _RTL_EMBEDDING or _beside_link(form, i, i + 1):
-                return frozenset()
-            used.add(char)
-            after = _first_typed(form[i + 1 :])
-            if after not in ("R", "AL") and (char == "\u202b" or after is not None):
-                return frozenset()
-    return frozenset(used)
-
-
-#: The right-to-left embedding and its closer.
-_RTL_EMBEDDING = frozenset("\u202b\u202c")
-
-
-def _first_typed(text: str) -> str | None:
-    """The bidi class of the first letter or digit of ``text`` (L, R, AL, EN or AN): what
-    sets the direction of the run a bidi control starts; None when there is none."""
-    for char in text:
-        kind = unicodedata.bidirectional(char)
-        if kind in ("L", "R", "AL", "EN", "AN"):
-            return kind
-    return None
 
 
 #: What makes a word a link or an address (its scheme, ``www.``, an ``@``, a dot before a
