@@ -2319,3 +2319,32 @@ def test_a_handle_named_without_its_at_beside_an_added_one_stays_an_error() -> N
     assert "error" in [f[1] for f in found], found
     found = check("Write to @staff", "Escribe a staff@evil.org")
     assert "error" in [f[1] for f in found], found
+
+
+def test_a_prose_percent_sign_before_a_length_modifier_is_prose() -> None:
+    """``10% larger`` reads to ``%`` as a directive (a space flag, the length modifier l, the
+    conversion a): prose, as ``50% off`` is, so a translation's own percent signs are text."""
+    source = "Faster (about 10% larger file)"
+    for translation, locale in (
+        ("高速（約10%大きいファイル）", "ja"),
+        ("Rapide (fichier 10 % plus gros)", "fr"),
+    ):
+        found = [f for f in check(source, translation, locale=locale) if f[0] == "placeholders"]
+        assert found == [], found
+    # a real directive with a length modifier stays one
+    found = check("%ld files", "fichiers", locale="fr")
+    assert ("placeholders", "error") in [f[:2] for f in found]
+
+
+def test_a_file_name_with_a_placeholder_localised_is_a_warning() -> None:
+    source = "Download request_%(num)s.zip"
+    for translation in ("Descargar pedido_%(num)s.zip", "下载 %(num)s请求.zip"):
+        found = [f[:2] for f in check(source, translation, locale="es") if f[0] == "urls"]
+        assert found and set(found) == {("urls", "warning")}, (translation, found)
+    # a link beside it, or a name that is no file of the source's, stays an error
+    found = check(source, "Descargar pedido_%(num)s.zip en https://evil.zip/x", locale="es")
+    assert ("urls", "error") in [f[:2] for f in found]
+    found = check("Download the file", "Descargar pedido_%(num)s.zip", locale="es")
+    assert ("urls", "error") in [f[:2] for f in found] or ("placeholders", "error") in [
+        f[:2] for f in found
+    ]

@@ -350,6 +350,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         want, have = find_urls(source), find_urls(text)
         shown_text = plain(unit.shown(written_text))
         shown = find_urls(shown_text)
+        source_shown = find_urls(plain(unit.shown(source))) if "%" in source else []
         on_x = x_links(text)
         have_anywhere = set(have) | set(on_x)
         reported: set[str] = set()
@@ -423,8 +424,10 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             ):
                 continue  # the site's pages in the translation's language: paired below
             elif host not in source_hosts and (
-                named := _file_name_for(url, [u for u in want if u not in renamed], have)
-            ):
+                named := _file_name_for(
+                    url, [u for u in want + source_shown if u not in renamed], have + shown
+                )
+            ):  # as written, or with its placeholders filled (``request_%(num)s.zip``)
                 excused.setdefault(host, set()).add(url.lower())
                 reported.add(host)
                 renamed.add(named)  # one file name for one of the source's

@@ -31,8 +31,9 @@ __all__ = ["placeholders"]
 
 
 #: A percent sign in prose that ``%`` would read as a directive with a space flag: a space,
-#: then a conversion letter that begins a word (``50% off``, ``100 % des``).
-_PROSE_PERCENT = re.compile(r"% +[diouxXeEfFgGcrsa](?=[^\W\d_])")
+#: then a conversion letter, after a length modifier ``%`` ignores or not, that begins a
+#: word (``50% off``, ``100 % des``, ``10% larger``: ``% la``).
+_PROSE_PERCENT = re.compile(r"% +[hlL]?[diouxXeEfFgGcrsa](?=[^\W\d_])")
 
 
 def _prose_only(text: str) -> bool:
@@ -43,6 +44,8 @@ def _prose_only(text: str) -> bool:
 
     >>> _prose_only("50% off"), _prose_only("100 % des %(count)s"), _prose_only("50%% off")
     (True, False, False)
+    >>> _prose_only("about 10% larger"), _prose_only("% ld files")
+    (True, False)
     """
     found = python_placeholders(text)
     if found.named or found.invalid or "%%" in text or not found.positional:
