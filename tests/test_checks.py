@@ -2348,3 +2348,16 @@ def test_a_file_name_with_a_placeholder_localised_is_a_warning() -> None:
     assert ("urls", "error") in [f[:2] for f in found] or ("placeholders", "error") in [
         f[:2] for f in found
     ]
+
+
+def test_an_excused_example_link_is_excused_in_every_reading() -> None:
+    """A localised example link with an escaped placeholder (``%%(username)s``) reads with
+    ``%`` once the text is formatted: the same link, one warning, not a hijack."""
+    source = "There must be a %%(username)s placeholder, e.g. http://example.com/%%(username)s/"
+    translation = "Es muss ein %%(username)s geben, z.B. http://beispiel.com/%%(username)s/"
+    found = [f[:2] for f in check(source, translation, locale="de", flags=["python-format"])]
+    assert ("urls", "error") not in found and ("urls", "warning") in found, found
+    # another link on that host beside it stays a hijack
+    attack = translation + " oder https://beispiel.com/login"
+    found = [f[:2] for f in check(source, attack, locale="de", flags=["python-format"])]
+    assert ("urls", "error") in found, found

@@ -369,7 +369,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             if host not in source_hosts and _spelled_in(url, source_as_read):
                 continue  # the source's own characters, which its extractors split otherwise
             if host not in source_hosts and (doi := _doi_suffix(url, source_as_read, text)):
-                excused.setdefault(host, set()).add(url.lower())
+                excused.setdefault(host, set()).add(_excuse_key(url))
                 reported.add(host)
                 yield problem(
                     unit,
@@ -383,7 +383,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             if host not in source_hosts and _loopback(host) and local_source:
                 continue  # the reader's own machine, as the source's link: paired below
             if glued is not None:
-                excused.setdefault(host, set()).add(url.lower())
+                excused.setdefault(host, set()).add(_excuse_key(url))
                 reported.add(host)
                 yield problem(
                     unit,
@@ -395,7 +395,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "warning",
                 )
             elif host not in source_hosts and examples and _is_example(host):
-                excused.setdefault(host, set()).add(url.lower())
+                excused.setdefault(host, set()).add(_excuse_key(url))
                 reported.add(host)
                 yield problem(
                     unit,
@@ -409,7 +409,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 partner := _in_place_of(url, text, replaced, source)
             ):  # one localised example in place of one of the source's, of its kind
                 replaced.remove(partner)
-                excused.setdefault(host, set()).add(url.lower())
+                excused.setdefault(host, set()).add(_excuse_key(url))
                 reported.add(host)
                 yield problem(
                     unit,
@@ -428,7 +428,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     url, [u for u in want + source_shown if u not in renamed], have + shown
                 )
             ):  # as written, or with its placeholders filled (``request_%(num)s.zip``)
-                excused.setdefault(host, set()).add(url.lower())
+                excused.setdefault(host, set()).add(_excuse_key(url))
                 reported.add(host)
                 renamed.add(named)  # one file name for one of the source's
                 yield problem(
@@ -452,7 +452,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 and url not in have_anywhere
                 and (stand_in := _stand_in_host(host, written_text, unit.values, plain))
             ):
-                excused.setdefault(host, set()).add(url.lower())
+                excused.setdefault(host, set()).add(_excuse_key(url))
                 reported.add(host)
                 yield problem(
                     unit,
@@ -463,7 +463,8 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "warning",
                 )
             elif host not in source_hosts and (
-                host not in reported or url.lower() not in excused.get(host, {url.lower()})
+                host not in reported
+                or _excuse_key(url) not in excused.get(host, {_excuse_key(url)})
             ):
                 excused.pop(host, None)
                 reported.add(host)
@@ -926,6 +927,16 @@ def _written_in(url: str, text: str) -> bool:
             return True
         start = text.find(url, start + 1)
     return False
+
+
+def _excuse_key(url: str) -> str:
+    """A link as a warning excuses it, the same in every reading of the text: as written,
+    where ``%%`` is a percent sign, and as a supporter reads it, where it is one.
+
+    >>> _excuse_key("http://Beispiel.com/%%(username)s") == _excuse_key("http://beispiel.com/%(username)s")
+    True
+    """
+    return url.lower().replace("%%", "%")
 
 
 def _link_key(url: str) -> str:
