@@ -369,8 +369,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             if host not in source_hosts and _spelled_in(url, source_as_read):
                 continue  # the source's own characters, which its extractors split otherwise
             if host not in source_hosts and (doi := _doi_suffix(url, source_as_read, text)):
-                excused.setdefault(host, set()).add(_excuse_key(url))
-                reported.add(host)
+                _excuse(excused, reported, url, host)
                 yield problem(
                     unit,
                     index,
@@ -383,8 +382,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             if host not in source_hosts and _loopback(host) and local_source:
                 continue  # the reader's own machine, as the source's link: paired below
             if glued is not None:
-                excused.setdefault(host, set()).add(_excuse_key(url))
-                reported.add(host)
+                _excuse(excused, reported, url, host)
                 yield problem(
                     unit,
                     index,
@@ -395,8 +393,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "warning",
                 )
             elif host not in source_hosts and examples and _is_example(host):
-                excused.setdefault(host, set()).add(_excuse_key(url))
-                reported.add(host)
+                _excuse(excused, reported, url, host)
                 yield problem(
                     unit,
                     index,
@@ -409,8 +406,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 partner := _in_place_of(url, text, replaced, source)
             ):  # one localised example in place of one of the source's, of its kind
                 replaced.remove(partner)
-                excused.setdefault(host, set()).add(_excuse_key(url))
-                reported.add(host)
+                _excuse(excused, reported, url, host)
                 yield problem(
                     unit,
                     index,
@@ -428,8 +424,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     url, [u for u in want + source_shown if u not in renamed], have + shown
                 )
             ):  # as written, or with its placeholders filled (``request_%(num)s.zip``)
-                excused.setdefault(host, set()).add(_excuse_key(url))
-                reported.add(host)
+                _excuse(excused, reported, url, host)
                 renamed.add(named)  # one file name for one of the source's
                 yield problem(
                     unit,
@@ -452,8 +447,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 and url not in have_anywhere
                 and (stand_in := _stand_in_host(host, written_text, unit.values, plain))
             ):
-                excused.setdefault(host, set()).add(_excuse_key(url))
-                reported.add(host)
+                _excuse(excused, reported, url, host)
                 yield problem(
                     unit,
                     index,
@@ -927,6 +921,13 @@ def _written_in(url: str, text: str) -> bool:
             return True
         start = text.find(url, start + 1)
     return False
+
+
+def _excuse(excused: dict[str, set[str]], reported: set[str], url: str, host: str) -> None:
+    """Note that a warning covered ``url`` on ``host``: that one link (:func:`_excuse_key`),
+    not the host, whose other links are still hijacks."""
+    excused.setdefault(host, set()).add(_excuse_key(url))
+    reported.add(host)
 
 
 def _excuse_key(url: str) -> str:
