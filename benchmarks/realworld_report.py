@@ -96,11 +96,29 @@ def _first_measure(judgments: dict[str, Any], half: str, names: set[str]) -> dic
     return None
 
 
-def measure(half: str, every: int = 1) -> dict[str, Any]:
+def _manifest_of(projects: frozenset[str], folder: Path) -> Path:
+    """The corpus manifest with only ``projects`` in it (written in ``folder``), or the whole
+    manifest when none are named."""
+    if not projects:
+        return C.MANIFEST
+    import tomlkit
+
+    data = tomlkit.parse(C.MANIFEST.read_text(encoding="utf-8"))
+    kept = [p for p in data["package"] if p["name"] in projects]  # type: ignore[union-attr]
+    unknown = projects - {str(p["name"]) for p in kept}
+    if unknown:
+        raise SystemExit(f"{C.MANIFEST}: no project named {', '.join(sorted(unknown))}")
+    path = folder / "manifest.toml"
+    path.write_text(tomlkit.dumps({"package": kept}), encoding="utf-8")
+    return path
+
+
+def measure(half: str, every: int = 1, projects: frozenset[str] = frozenset()) -> dict[str, Any]:
     judgments = C.load_judgments()
-    C.fetch(halves=(half,))
     with tempfile.TemporaryDirectory(prefix="outreach-realworld-") as tmp:
-        corpus = C.build(Path(tmp) / "corpus", halves=(half,), every=every)
+        manifest = _manifest_of(projects, Path(tmp))
+        C.fetch(manifest, halves=(half,))
+        corpus = C.build(Path(tmp) / "corpus", manifest, halves=(half,), every=every)
         sampled = {(cat.package, cat.path) for cat in corpus.catalogs}
         truth = {unit for unit in C.ground_truth(judgments) if unit[:2] in sampled}
         runs = [C.run_outreach(corpus), C.run_pofilter(corpus), C.run_msgfmt(corpus)]
@@ -282,9 +300,16 @@ def main() -> None:
         help="check every N-th catalog of each project only (a quick look: the figures then "
         "cover that sample; 1, the default, is the whole corpus)",
     )
+    parser.add_argument(
+        "--projects",
+        default="",
+        metavar="NAME,...",
+        help="only these projects of the manifest (a quick look; the figures then cover them)",
+    )
     args = parser.parse_args()
     halves = C.HALVES if args.half == "both" else (args.half,)
-    docs = [measure(half, max(1, args.every)) for half in halves]
+    projects = frozenset(filter(None, args.projects.split(",")))
+    docs = [measure(half, max(1, args.every), projects) for half in halves]
     if args.json:
         print(json.dumps(docs if len(docs) > 1 else docs[0], ensure_ascii=False, indent=1))
         return

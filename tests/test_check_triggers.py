@@ -252,7 +252,9 @@ def test_same_findings_with_and_without_preconditions_on_the_real_world_dev_cata
         found = C.catalogs(halves=("dev",))  # never the held-out half
     except (OSError, LookupError) as error:
         pytest.skip(f"real-world corpus not available: {error}")
-    every = 1 if os.environ.get("OUTREACH_REALWORLD") == "all" else 3
+    # every sixth catalog of each project (58,000 entries of the 350,580): the comparison is
+    # of the checks' logic, which more of the same catalogs do not test further
+    every = 1 if os.environ.get("OUTREACH_REALWORLD") == "all" else 6
     entries = 0
     for cat in C.sample(found, every):
         data = cat.source.read_bytes()
