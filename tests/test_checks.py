@@ -2361,3 +2361,69 @@ def test_an_excused_example_link_is_excused_in_every_reading() -> None:
     attack = translation + " oder https://beispiel.com/login"
     found = [f[:2] for f in check(source, attack, locale="de", flags=["python-format"])]
     assert ("urls", "error") in found, found
+
+
+def _no_plural_forms(locale: str, entry: str) -> list[tuple[str, str, str]]:
+    """The findings on one plural ``entry`` of a catalog whose header declares no
+    Plural-Forms (only its charset), checked as ``locale``."""
+    from outreach.pofile import parse_po
+
+    text = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n' + entry
+    po = parse_po(text.encode(), path=f"{locale}.po", locale=locale)
+    found = check_catalog(po, file=f"{locale}.po", locale=locale)
+    return [(f.check, f.severity, f.message) for f in found if f.msgid is not None]
+
+
+def test_without_plural_forms_a_form_gettext_shows_for_one_alone_may_leave_the_count_out() -> None:
+    """nbclassic's Japanese catalog: no Plural-Forms, so gettext's runtime (and Jed) show
+    msgstr[0] for one item alone and msgstr[1] otherwise; outreach's reading (Japanese has
+    one form for every number) makes the count's absence certain only under its own."""
+    entry = (
+        '#, python-format\nmsgid "Move an Item"\nmsgid_plural "Move %d Items"\n'
+        'msgstr[0] "項目を移動"\nmsgstr[1] "%d 個の項目を移動"\n'
+    )
+    found = _no_plural_forms("ja", entry)
+    assert found and all(severity == "warning" for _, severity, _ in found), found
+    assert all("declares no Plural-Forms" in message for _, _, message in found)
+    # the same entry under a declared Japanese formula: certain, so an error
+    from outreach.pofile import parse_po
+
+    text = (
+        'msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=1; plural=0;\\n"\n\n'
+        '#, python-format\nmsgid "Move an Item"\nmsgid_plural "Move %d Items"\n'
+        'msgstr[0] "項目を移動"\n'
+    )
+    po = parse_po(text.encode(), path="ja.po", locale="ja")
+    assert ("placeholders", "error") in [
+        (f.check, f.severity) for f in check_catalog(po, file="ja.po", locale="ja")
+    ]
+
+
+def test_without_plural_forms_a_defect_under_both_readings_stays_an_error() -> None:
+    # Russian: msgstr[1] serves 2-4 in Russian's formula and every n != 1 in gettext's
+    entry = (
+        '#, python-format\nmsgid "%(n)s page"\nmsgid_plural "%(n)s pages"\n'
+        'msgstr[0] "%(n)s страница"\nmsgstr[1] "страницы"\nmsgstr[2] "%(n)s страниц"\n'
+    )
+    assert ("placeholders", "error") in [f[:2] for f in _no_plural_forms("ru", entry)]
+    # a link to another host is a danger under any reading
+    entry = (
+        'msgid "See example.org"\nmsgid_plural "See %(n)s pages on example.org"\n'
+        'msgstr[0] "Смотрите evil.com"\nmsgstr[1] "%(n)s страниц на example.org"\n'
+        'msgstr[2] "%(n)s страниц на example.org"\n'
+    )
+    assert ("urls", "error") in [f[:2] for f in _no_plural_forms("ru", entry)]
+
+
+def test_without_plural_forms_a_form_only_gettext_shows_is_checked_as_it() -> None:
+    """A Japanese entry writing two forms: outreach's formula never shows msgstr[1], so
+    that is a warning now; gettext's shows it for every n != 1, so what it holds is
+    checked, and a link to another host in it is an error."""
+    entry = (
+        'msgid "%(n)s item on example.org"\nmsgid_plural "%(n)s items on example.org"\n'
+        'msgstr[0] "example.org の %(n)s 項目"\nmsgstr[1] "evil.com の %(n)s 項目"\n'
+    )
+    found = _no_plural_forms("ja", entry)
+    assert ("urls", "error") in [f[:2] for f in found]
+    assert ("plurals", "warning") in [f[:2] for f in found]
+    assert ("plurals", "error") not in [f[:2] for f in found]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -101,6 +101,36 @@ class CatalogInfo:
     def numbers_by_form(self) -> tuple[frozenset[int], ...]:
         """For each plural form, the numbers (0..1000 and round large ones) that select it."""
         return self.plural_forms.numbers_by_form
+
+    @cached_property
+    def gettext_reading(self) -> CatalogInfo | None:
+        """This catalog as gettext's runtime reads it, where that differs from how outreach
+        reads it; ``None`` where the two agree.
+
+        A header that declares no ``Plural-Forms`` leaves outreach with the language's
+        usual formula (:attr:`plural_forms`, the one it renders a campaign's catalog with),
+        and every gettext runtime (msgfmt's, Python's ``gettext``, Django's, Jed in a
+        browser) with ``nplurals=2; plural=(n != 1)``. Which of the two the program that
+        ships the catalog uses is not in the catalog: a finding about a plural form that
+        holds under one reading only is not certain from it
+        (:func:`outreach.checks.runner.run_entry_checks`).
+
+        >>> from outreach.plurals import usual_plural_forms
+        >>> header = PoHeader(language="ja")  # read from a file without Plural-Forms
+        >>> ja = CatalogInfo("ja", "ja.po", usual_plural_forms("ja"), header=header)
+        >>> ja.gettext_reading.plural_forms.header
+        'nplurals=2; plural=(n != 1);'
+        >>> print(replace(ja, header=PoHeader()).gettext_reading)  # built in memory: no file
+        None
+        """
+        head = self.header
+        if (
+            head.declared_plural_forms is not None
+            or head.language is None
+            or self.plural_forms == GETTEXT_DEFAULT
+        ):
+            return None
+        return replace(self, plural_forms=GETTEXT_DEFAULT)
 
     @cached_property
     def catalog_wide_count(self) -> int | None:

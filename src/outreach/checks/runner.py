@@ -205,6 +205,7 @@ class StoredEntries:
             self.fingerprint,
             info.locale,
             info.plural_forms.header,
+            info.gettext_reading is None,
             info.catalog_wide_count,
             unit.msgctxt,
             unit.msgid,
@@ -528,7 +529,65 @@ def run_entry_checks(
     (``untranslated``, ``fuzzy``); a unit far longer than its source only meets ``length``,
     which says so, so that no check spends more than linear time on it. A check whose
     trigger the entry cannot meet is skipped (:class:`Preconditions`; ``preconditions=
-    False`` runs it anyway, which finds the same: ``tests/test_check_triggers.py``)."""
+    False`` runs it anyway, which finds the same: ``tests/test_check_triggers.py``).
+
+    A plural entry of a catalog whose header declares no ``Plural-Forms`` is checked as
+    outreach reads it (the language's usual formula) and as gettext's runtime does
+    (:attr:`~outreach.checks.registry.CatalogInfo.gettext_reading`): an error about a form
+    both readings show stands only if both find it (a count left out of a Japanese form
+    that gettext shows for 1 alone is a judgement, not a certainty); one about a form only
+    one reading shows stands as it is (a link in a form outreach never shows is still
+    shown by gettext); what only gettext's reading finds in a form both show is a warning.
+    """
+    found = _entry_results(unit, checks, preconditions)
+    other = unit.catalog.gettext_reading if unit.is_plural else None
+    if other is None:
+        yield from found
+        return
+    theirs = _entry_results(replace(unit, catalog=other), checks, preconditions)
+    ours_shown, their_shown = unit.catalog.num_plurals, other.num_plurals
+    confirmed = {(name, form) for name, severity, _, form in theirs if severity == "error"}
+    mine = {(name, form) for name, severity, _, form in found if severity == "error"}
+    ours = f"{unit.catalog.locale}'s usual formula ({_formula(unit.catalog)}), outreach's"
+    gettext = f"gettext's default ({_formula(other)})"
+    for name, severity, message, form in found:
+        both = form is None or form < their_shown
+        if severity == "error" and both and (name, form) not in confirmed:
+            yield name, "warning", message + _one_reading(ours, gettext), form
+        else:
+            yield name, severity, message, form
+    for name, severity, message, form in theirs:
+        if severity != "error" or (name, form) in mine:
+            continue
+        if form is not None and form >= ours_shown:
+            yield name, severity, message, form  # a form only gettext shows: as found
+        else:
+            yield name, "warning", message + _one_reading(gettext, ours), form
+
+
+def _one_reading(holds: str, fails: str) -> str:
+    """What a finding that holds with one plural formula and not the other adds to its
+    message (see :func:`run_entry_checks`).
+
+    >>> _one_reading("A", "B")[:36]
+    '; certain only with A, not with B: '
+    """
+    return (
+        f"; certain only with {holds}, not with {fails}: the header declares no "
+        "Plural-Forms, so the catalog does not say which applies (add Plural-Forms: see "
+        "the header's finding)"
+    )
+
+
+def _formula(info: CatalogInfo) -> str:
+    return info.plural_forms.header.rstrip("; ")
+
+
+def _entry_results(
+    unit: Unit, checks: Sequence[EntryCheck], preconditions: bool
+) -> list[Result]:
+    """:func:`run_entry_checks` for one reading of the catalog."""
+    results: list[Result] = []
     usable = unit.translated and not unit.fuzzy
     oversize = unit.oversize is not None
     seen: set[tuple[str, str]] = set()
@@ -558,4 +617,5 @@ def run_entry_checks(
                 continue
             if (check.name, message) not in seen:
                 seen.add((check.name, message))
-                yield check.name, severity, message, item.form
+                results.append((check.name, severity, message, item.form))
+    return results
