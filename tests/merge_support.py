@@ -4,6 +4,8 @@
   uses merge fields every way a template can (plain, in a translation, in a condition, in
   the subject);
 * :func:`declare_columns` -- ``[merge.columns]`` in its campaign.toml;
+* :func:`edit_template`, :func:`edit_layout` -- a comment added to ``hello.j2`` or to the
+  plain-text layout: an input of every render changes, its output does not;
 * :func:`write_csv` -- a supporters CSV from rows;
 * :class:`Server` -- aiosmtpd's ``Controller`` on 127.0.0.1 that keeps every message (and can
   be told to answer 451 or 550 for some recipients, to refuse some after the message, or to
@@ -73,6 +75,20 @@ def declare_columns(root: Path, **kinds: str) -> Path:
         config.read_text(encoding="utf-8") + "\n[merge.columns]\n" + lines, encoding="utf-8"
     )
     return root
+
+
+def edit_template(root: Path) -> None:
+    """A comment added to ``messages/hello.j2``: the message's template changes, its output
+    does not."""
+    path = root / "messages" / "hello.j2"
+    path.write_text(path.read_text(encoding="utf-8") + "{# a comment #}\n", encoding="utf-8")
+
+
+def edit_layout(root: Path) -> None:
+    """A comment added to ``messages/_email.txt.j2``, the layout every email's plain text is
+    placed into."""
+    path = root / "messages" / "_email.txt.j2"
+    path.write_text(path.read_text(encoding="utf-8") + "{# a comment #}\n", encoding="utf-8")
 
 
 def write_csv(

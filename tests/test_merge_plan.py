@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import edit_po, po_path, rewrite, run_cli
-from merge_support import SECRET, merge_campaign, write_csv
+from merge_support import SECRET, edit_layout, edit_template, merge_campaign, write_csv
 
 import outreach.cache
 import outreach.files
@@ -116,16 +116,6 @@ def test_a_warm_run_imports_no_jinja2(love: Path, tmp_path: Path, cache_dir: Pat
     assert found[1] == "[]", found[1]
 
 
-def _edit_template(root: Path) -> None:
-    path = root / "messages" / "hello.j2"
-    path.write_text(path.read_text(encoding="utf-8") + "{# a comment #}\n", encoding="utf-8")
-
-
-def _edit_layout(root: Path) -> None:
-    path = root / "messages" / "_email.txt.j2"
-    path.write_text(path.read_text(encoding="utf-8") + "{# a comment #}\n", encoding="utf-8")
-
-
 def _add_template(root: Path) -> None:
     (root / "messages" / "other.j2").write_text("{% block subject %}x{% endblock %}\n")
 
@@ -170,8 +160,8 @@ Change = tuple[
     tuple[str, ...] | None,
 ]
 CHANGES: list[Change] = [
-    ("the message's template", _edit_template, None, (), None),
-    ("a layout of messages/", _edit_layout, None, (), None),
+    ("the message's template", edit_template, None, (), None),
+    ("a layout of messages/", edit_layout, None, (), None),
     ("another template in messages/", _add_template, None, (), None),
     ("a catalog", _edit_catalog, None, (), None),
     ("the POT", _edit_pot, None, (), None),

@@ -13,7 +13,15 @@ from typing import Any
 
 import pytest
 from conftest import edit_po, po_path, rewrite, run_cli
-from merge_support import HELLO, SECRET, check_message, merge_campaign, write_csv
+from merge_support import (
+    HELLO,
+    SECRET,
+    check_message,
+    edit_layout,
+    edit_template,
+    merge_campaign,
+    write_csv,
+)
 
 from outreach.cache import CheckCache
 from outreach.campaign import load_campaign
@@ -108,16 +116,6 @@ def _unbounded(data: bytes) -> bytes:
     return re.sub(rb"=+\d{19}==", b"BOUNDARY", data)
 
 
-def _edit_template(root: Path) -> None:
-    path = root / "messages" / "hello.j2"
-    path.write_text(path.read_text(encoding="utf-8") + "{# a comment #}\n", encoding="utf-8")
-
-
-def _edit_layout(root: Path) -> None:
-    path = root / "messages" / "_email.txt.j2"
-    path.write_text(path.read_text(encoding="utf-8") + "{# a comment #}\n", encoding="utf-8")
-
-
 def _edit_catalog(root: Path) -> None:
     edit_po(po_path(root, "es"), {"Unsubscribe": "Darse de baja"})
 
@@ -133,8 +131,8 @@ def _edit_unsubscribe(root: Path) -> None:
 #: Each input of a render, changed in turn: (what, how the campaign changes, how the maker
 #: is made differently). Every one must miss the cache.
 CHANGES: list[tuple[str, Callable[[Path], None] | None, dict[str, Any]]] = [
-    ("the message's template", _edit_template, {}),
-    ("a layout of messages/", _edit_layout, {}),
+    ("the message's template", edit_template, {}),
+    ("a layout of messages/", edit_layout, {}),
     ("a catalog", _edit_catalog, {}),
     ("campaign.toml", _edit_config, {}),
     ("the unsubscribe link", _edit_unsubscribe, {}),
