@@ -15,7 +15,7 @@ Every test (and doctest) has a check cache of its own: tests/private_cache.py, a
 
 Helpers for the tests (imported as ``from conftest import ...``): :func:`run_cli`,
 :func:`check_errors`, :func:`po_path`, :func:`edit_po`, :func:`rewrite`, :func:`tree`,
-:func:`copy_example`; and msgids of the example campaign the tests translate
+:func:`copy_example`, :func:`unlistable`; and msgids of the example campaign the tests translate
 (:data:`SHARE_POST`, :data:`TWEET_ALONG_POST`, :data:`SIGNED`, :data:`SIGNED_PLURAL`,
 :data:`WATCH`).
 """
@@ -28,7 +28,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import AnyStr, Protocol
+from typing import Any, AnyStr, Protocol
 
 import pytest
 from click.testing import CliRunner
@@ -111,6 +111,30 @@ def rewrite(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, old
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def unlistable(monkeypatch: pytest.MonkeyPatch, folder: Path | str) -> None:
+    """Make ``folder`` a folder with search but no read permission (``chmod 311``) for the
+    rest of the test: its files open by name, but ``os.scandir`` and ``os.listdir`` of it
+    raise ``PermissionError``. Simulated, because the tests may run as root, whom no
+    permission stops."""
+    hidden = os.path.abspath(folder)
+    scandir, listdir = os.scandir, os.listdir
+
+    def refused(path: Any) -> None:
+        if not isinstance(path, int) and os.path.abspath(os.fspath(path)) == hidden:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+
+    def unlisted_scandir(path: Any = ".") -> Any:
+        refused(path)
+        return scandir(path)
+
+    def unlisted_listdir(path: Any = ".") -> Any:
+        refused(path)
+        return listdir(path)
+
+    monkeypatch.setattr(os, "scandir", unlisted_scandir)
+    monkeypatch.setattr(os, "listdir", unlisted_listdir)
 
 
 def tree(root: Path) -> set[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import edit_po, po_path, rewrite, run_cli
+from conftest import edit_po, po_path, rewrite, run_cli, unlistable
 from merge_support import SECRET, edit_layout, edit_template, merge_campaign, write_csv
 
 import outreach.cache
@@ -459,23 +459,7 @@ def test_a_folder_that_cannot_be_listed_keeps_no_plan(
     so the catalog is read, but the digest of the tree cannot see them. A plan keyed by it
     would outlive an edit of the catalog (simulated: the tests may run as root, whom no
     permission stops)."""
-    hidden = os.path.abspath(po_path(love, "es").parent)
-    scandir, listdir = os.scandir, os.listdir
-
-    def refused(path: Any) -> None:
-        if not isinstance(path, int) and os.path.abspath(os.fspath(path)) == hidden:
-            raise PermissionError(13, "Permission denied", os.fspath(path))
-
-    def unlisted_scandir(path: Any = ".") -> Any:
-        refused(path)
-        return scandir(path)
-
-    def unlisted_listdir(path: Any = ".") -> Any:
-        refused(path)
-        return listdir(path)
-
-    monkeypatch.setattr(os, "scandir", unlisted_scandir)
-    monkeypatch.setattr(os, "listdir", unlisted_listdir)
+    unlistable(monkeypatch, po_path(love, "es").parent)
     old = merged(love, tmp_path)
     merged(love, tmp_path)
     _translate_anew(love)

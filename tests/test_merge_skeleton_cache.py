@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import mailbox
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import edit_po, po_path, rewrite, run_cli
+from conftest import edit_po, po_path, rewrite, run_cli, unlistable
 from merge_support import (
     HELLO,
     SECRET,
@@ -344,15 +343,7 @@ def test_a_folder_of_templates_that_cannot_be_listed_keeps_no_skeleton(
     parts = love / "messages" / "parts"
     parts.mkdir()
     (parts / "foot.html").write_text("<p>Old foot</p>", encoding="utf-8")
-    hidden = os.path.abspath(parts)
-    scandir = os.scandir
-
-    def unlisted(path: Any = ".") -> Any:
-        if not isinstance(path, int) and os.path.abspath(os.fspath(path)) == hidden:
-            raise PermissionError(13, "Permission denied", os.fspath(path))
-        return scandir(path)
-
-    monkeypatch.setattr(os, "scandir", unlisted)
+    unlistable(monkeypatch, parts)
     assert b"Old foot" in made(prepared(love, tmp_path / "cache"))
     (parts / "foot.html").write_text("<p>New foot</p>", encoding="utf-8")
     builds.clear()

@@ -14,10 +14,9 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import SHARE_POST, edit_po, po_path, rewrite, run_cli
+from conftest import SHARE_POST, edit_po, po_path, rewrite, run_cli, unlistable
 
 import outreach.recall
 import outreach.render
@@ -297,15 +296,7 @@ def test_a_folder_that_cannot_be_listed_keeps_no_output(
     """A catalog's folder with search but no read permission (``chmod 311``): the catalog
     opens by name, but the digest of the tree cannot see it, so an output keyed by that
     digest would outlive an edit of it (simulated: the tests may run as root)."""
-    hidden = os.path.abspath(po_path(example, "es").parent)
-    scandir = os.scandir
-
-    def unlisted(path: Any = ".") -> Any:
-        if not isinstance(path, int) and os.path.abspath(os.fspath(path)) == hidden:
-            raise PermissionError(13, "Permission denied", os.fspath(path))
-        return scandir(path)
-
-    monkeypatch.setattr(os, "scandir", unlisted)
+    unlistable(monkeypatch, po_path(example, "es").parent)
     run_cli(example, *POST)
     edit_po(po_path(example, "es"), {SHARE_POST: "Un texto nuevo #LoveAlwaysWins"})
     renders.clear()
