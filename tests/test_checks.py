@@ -2350,6 +2350,37 @@ def test_a_file_name_with_a_placeholder_localised_is_a_warning() -> None:
     ]
 
 
+def test_a_file_name_with_a_placeholder_run_into_the_text_is_one_warning() -> None:
+    """In a script written without spaces the placeholder runs into the words of the file
+    name: as written, the link begins in it (``s请求.zip``, the ``s`` of ``%(num)s``), with
+    it filled the name is whole (``下载num请求.zip``). One file name, one warning: that of
+    the text as a supporter reads it."""
+    for source, translation, locale in (
+        ("Download request_%(num)s.zip", "下载%(num)s请求.zip", "zh_CN"),
+        ("Download request_%(num)s.zip", "下载 %(num)s请求.zip", "zh_CN"),
+        ("Download request_%(num)s.zip", "ダウンロード%(num)s要求.zip", "ja"),
+        ("Download request_%(num)d.zip", "下载%(num)d请求.zip", "zh_CN"),
+        ("Download request_%s.zip", "下载%s请求.zip", "zh_CN"),
+        ("Save the film as %(title)s.mov", "将影片保存为%(title)s影片.mov", "zh_CN"),
+    ):
+        found = [f for f in check(source, translation, locale=locale) if f[0] != "language"]
+        assert [f[:2] for f in found] == [("urls", "warning")], (translation, found)
+
+
+def test_a_hijack_beside_a_file_name_run_into_the_text_stays_an_error() -> None:
+    """The written reading of such a file name gives way to the filled one: never a link
+    to another host, beside the name or inside it."""
+    source = "Download request_%(num)s.zip"
+    for attack in (
+        "下载%(num)s请求.zip https://evil.zip/x",
+        "下载%(num)s请求.zip，访问evil.com",
+        "下载%(num)s.evil.com请求.zip",
+        "下载%(num)s请求.zip/evil",
+    ):
+        found = [f[:2] for f in check(source, attack, locale="zh_CN")]
+        assert ("urls", "error") in found, (attack, found)
+
+
 def test_an_excused_example_link_is_excused_in_every_reading() -> None:
     """A localised example link with an escaped placeholder (``%%(username)s``) reads with
     ``%`` once the text is formatted: the same link, one warning, not a hijack."""

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import unquote
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
-from outreach.placeholders import TEMPLATE_VARIABLE, fill
+from outreach.placeholders import PYTHON_PLACEHOLDER, TEMPLATE_VARIABLE, fill
 from outreach.tokens import (
     find_emoji,
     find_hashtags,
@@ -287,9 +287,13 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     Links are found as the platforms find them (:func:`outreach.tokens.find_urls`, and X's own
     extractor, twitter-text: :func:`outreach.tokens.x_links`), in the text as written and as
     a supporter reads it, placeholders filled: ``%(url).19s.evil.example``
-    is a link to another host. Hosts are compared as browsers resolve them (case, full-width
-    letters, IDNA), and a host that mixes scripts (``ехаmple.org``, Cyrillic letters in a Latin
-    name) is reported even where the rest matches.
+    is a link to another host. A link as written that begins in a placeholder (``s请求.zip``
+    in ``下载%(num)s请求.zip``: the ``s`` of ``%(num)s`` and the words a script without spaces
+    runs into it) is the link read in its place with the placeholders filled: judged after
+    that one, it gives way to its finding when that is as severe (:func:`_read_filled`).
+    Hosts are compared as browsers resolve them (case, full-width letters, IDNA), and a host
+    that mixes scripts (``ехаmple.org``, Cyrillic letters in a Latin name) is reported even
+    where the rest matches.
 
     Errors (a danger, or certain): a link to a host the source does not link to (a possible
     hijack), a look-alike host, a link of the source missing or changed. In the translators'
@@ -358,11 +362,23 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         # example, a file name): another link there is still a hijack (``https://evil.com/x``
         # beside ``juan@evil.com``), reported once
         excused: dict[str, set[str]] = {}
-        renamed: set[str] = set()
+        renamed: dict[str, str] = {}  # a link read as a file name: the source's it replaces
         examples = _examples(source, url_host(unit.catalog.url))
         replaced = [e for e in examples if e not in have]  # a localised example's place
         source_as_read = f"{source}\n{plain(unit.shown(source))}"
-        for url in dict.fromkeys(have + on_x + shown + x_links(shown_text)):
+        filled_links = shown + x_links(shown_text)
+        # a link as written that begins in a placeholder (``s请求.zip`` in ``%(num)s请求.zip``)
+        # and the links read in its place with the placeholders filled: judged after them,
+        # it gives way to their finding (one link, one finding: the supporter's reading)
+        in_place: dict[str, list[str]] = {
+            url: found
+            for url in dict.fromkeys(have + on_x)
+            if url not in filled_links
+            and (found := _read_filled(url, text, shown_text, filled_links, unit.values))
+        }
+        given: dict[str, str] = {}  # the severity of the finding each link was given
+        links = list(dict.fromkeys(have + on_x + filled_links))
+        for url in [u for u in links if u not in in_place] + list(in_place):
             host = url_host(url)
             scripts = host_scripts(url)
             glued = _glued_host(url, source_hosts)
@@ -421,11 +437,25 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 continue  # the site's pages in the translation's language: paired below
             elif host not in source_hosts and (
                 named := _file_name_for(
-                    url, [u for u in want + source_shown if u not in renamed], have + shown
+                    url,
+                    # the source as the link is read: as written, or placeholders filled
+                    [
+                        u
+                        for u in (
+                            want + source_shown if url in have_anywhere else source_shown + want
+                        )
+                        if u not in renamed.values()
+                    ]
+                    # and the name its filled reading replaces: the same link
+                    + [renamed[u] for u in in_place.get(url, ()) if u in renamed],
+                    have + shown,
                 )
             ):  # as written, or with its placeholders filled (``request_%(num)s.zip``)
                 _excuse(excused, reported, url, host)
-                renamed.add(named)  # one file name for one of the source's
+                renamed[url] = named  # one file name for one of the source's
+                if _gives_way(in_place.get(url), given, "warning"):
+                    continue
+                given[url] = "warning"
                 yield problem(
                     unit,
                     index,
@@ -436,6 +466,9 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 )
             elif len(scripts) > 1 and host not in source_hosts:
                 reported.add(host)
+                if _gives_way(in_place.get(url), given, "error"):
+                    continue
+                given[url] = "error"
                 yield problem(
                     unit,
                     index,
@@ -462,6 +495,9 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             ):
                 excused.pop(host, None)
                 reported.add(host)
+                if _gives_way(in_place.get(url), given, "error"):
+                    continue
+                given[url] = "error"
                 written = (
                     ""
                     if url in have_anywhere
@@ -921,6 +957,48 @@ def _written_in(url: str, text: str) -> bool:
             return True
         start = text.find(url, start + 1)
     return False
+
+
+def _read_filled(
+    url: str, text: str, filled: str, links: Sequence[str], values: dict[str, str]
+) -> list[str]:
+    """The links of ``filled`` (``text`` with its placeholders filled with ``values``; its
+    links ``links``) read in the place of ``url``, a link of ``text`` as written that begins
+    in a placeholder: the ``s`` of ``%(num)s`` is no letter a supporter reads, and in a
+    script written without spaces the words around the placeholder run into the link. Empty
+    when ``url`` begins nowhere in a placeholder, or ``filled`` is not ``text`` filled.
+
+    >>> _read_filled("s请求.zip", "下载%(num)s请求.zip", "下载num请求.zip", ["下载num请求.zip"], {})
+    ['下载num请求.zip']
+    >>> _read_filled("s请求.zip", "下载s请求.zip", "下载s请求.zip", ["下载s请求.zip"], {})
+    []
+    """
+    if "%" not in text or fill(text, values) != filled:
+        return []
+    spans = [m.span() for m in PYTHON_PLACEHOLDER.finditer(text) if m.group() != "%%"]
+    found: list[str] = []
+    for start in (m.start() for m in re.finditer(re.escape(url), text)):
+        begun = [(a, b) for a, b in spans if a < start < b]
+        if not begun:
+            continue
+        end = start + len(url)
+        end = next((b for a, b in spans if a < end < b), end)  # a placeholder whole
+        low = len(fill(text[: begun[0][0]], values))
+        high = len(fill(text[:end], values))
+        for link in links:
+            for match in re.finditer(re.escape(link), filled):
+                if match.start() < high and match.end() > low and link not in found:
+                    found.append(link)
+    return found
+
+
+def _gives_way(in_place: list[str] | None, given: dict[str, str], severity: str) -> bool:
+    """Whether a link as written gives way to the links read in its place with the
+    placeholders filled (``in_place``, :func:`_read_filled`): one of them was given a
+    finding at least as severe as ``severity``, about the same text. An error as written
+    never gives way to a warning: a hijack as written stays one."""
+    severe = {"warning", "error"} if severity == "warning" else {"error"}
+    return any(given.get(link) in severe for link in in_place or ())
 
 
 def _excuse(excused: dict[str, set[str]], reported: set[str], url: str, host: str) -> None:
