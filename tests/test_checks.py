@@ -9,6 +9,7 @@ of false alarm and missed defect seen on real catalogs (issue 10).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -2458,3 +2459,50 @@ def test_without_plural_forms_a_form_only_gettext_shows_is_checked_as_it() -> No
     assert ("urls", "error") in [f[:2] for f in found]
     assert ("plurals", "warning") in [f[:2] for f in found]
     assert ("plurals", "error") not in [f[:2] for f in found]
+
+
+_POST = (
+    '#, python-format\nmsgid "One person signed: %(url)s"\n'
+    'msgid_plural "%(num)s people signed: %(url)s"\nmsgstr[0] "署名しました"\n'
+)
+
+
+def test_without_plural_forms_a_campaigns_own_catalog_has_one_reading(
+    tmp_path: Path,
+) -> None:
+    """outreach renders a campaign's catalog whose strings its templates give with the
+    language's usual formula (and writes it into the .mo): Japanese msgstr[0] is shown for
+    every number, so a link or count it leaves out is certain, not a judgement that
+    gettext's n != 1 would excuse."""
+    from outreach.pofile import parse_po
+    from outreach.sources import Sources, SourceString
+
+    sources = Sources(
+        {(None, "One person signed: %(url)s"): SourceString("%(num)s people signed: %(url)s")},
+        "templates",
+        "digest",
+    )
+    text = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n' + _POST
+    po = parse_po(text.encode(), path="ja.po", locale="ja")
+    found = check_catalog(po, file="ja.po", locale="ja", campaign=CAMPAIGN, sources=sources)
+    placeholders = [(f.severity, f.message) for f in found if f.check == "placeholders"]
+    assert placeholders and all(s == "error" for s, _ in placeholders), placeholders
+    assert not any("declares no Plural-Forms" in m for _, m in placeholders)
+    # a campaign of catalogs alone (no templates: another program's) keeps both readings
+    alone = parse_campaign(TOML, root=tmp_path)
+    plain = check_catalog(po, file="ja.po", locale="ja", campaign=alone)
+    assert ("placeholders", "error") not in [(f.check, f.severity) for f in plain]
+
+
+def test_without_plural_forms_compile_gates_with_the_formula_the_mo_declares() -> None:
+    """``outreach compile`` and rendering write the usual formula into the .mo: an entry
+    whose msgstr[0] (shown for every number there) drops a placeholder is left out, as it
+    was before the two readings, even in a campaign without templates."""
+    from outreach.pofile import parse_po
+    from outreach.translations import compile_checked
+
+    text = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n' + _POST
+    po = parse_po(text.encode(), path="ja.po", locale="ja")
+    compiled = compile_checked(po, campaign=CAMPAIGN, locale="ja", file="ja.po", sources=None)
+    assert ("placeholders", "error") in [(f.check, f.severity) for f in compiled.findings]
+    assert compiled.count == 0 and compiled.left_out == 1

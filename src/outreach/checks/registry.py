@@ -84,6 +84,11 @@ class CatalogInfo:
     sources: Sources | None = None
     #: the campaign's text variables by name (campaign.toml ``[variables]``)
     variables: Mapping[str, str] = field(default_factory=dict)
+    #: outreach itself renders or compiles the catalog (a campaign's whose strings its
+    #: templates give, or any catalog ``outreach compile`` and rendering gate): with
+    #: :attr:`plural_forms`, which it writes into the .mo, so no other reading of a header
+    #: without ``Plural-Forms`` applies (:attr:`gettext_reading` is ``None``)
+    rendered: bool = False
 
     @property
     def num_plurals(self) -> int:
@@ -122,10 +127,17 @@ class CatalogInfo:
         'nplurals=2; plural=(n != 1);'
         >>> print(replace(ja, header=PoHeader()).gettext_reading)  # built in memory: no file
         None
+        >>> print(replace(ja, rendered=True).gettext_reading)  # outreach renders it: one reading
+        None
+
+        A catalog outreach renders or compiles (:attr:`rendered`) has one reading: the .mo
+        it writes declares :attr:`plural_forms`, and its renderer uses that, so a form the
+        usual formula shows for every number is shown so, whatever gettext would assume.
         """
         head = self.header
         if (
-            head.declared_plural_forms is not None
+            self.rendered
+            or head.declared_plural_forms is not None
             or head.language is None
             or self.plural_forms == GETTEXT_DEFAULT
         ):

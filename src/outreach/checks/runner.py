@@ -91,9 +91,13 @@ def catalog_info(
     locale: str | None = None,
     campaign: Campaign | None = None,
     sources: Sources | None = None,
+    compiled: bool = False,
 ) -> CatalogInfo:
     """Everything the checks may know about a parsed catalog; ``sources`` are the
-    campaign's source strings (:func:`outreach.sources.template_sources`)."""
+    campaign's source strings (:func:`outreach.sources.template_sources`). A campaign's
+    catalog whose strings its templates give is rendered by outreach, and a ``compiled``
+    one (:func:`outreach.translations.compile_checked`) is compiled by it, with the plural
+    formula outreach reads (:attr:`~outreach.checks.registry.CatalogInfo.rendered`)."""
     catalog = po.catalog
     name = locale or (str(catalog.locale) if catalog.locale else "")
     variables = (
@@ -113,6 +117,8 @@ def catalog_info(
         hashtag_variants=dict(campaign.localized_hashtags) if campaign else {},
         sources=sources,
         variables=variables,
+        rendered=compiled
+        or (campaign is not None and sources is not None and sources.origin == "templates"),
     )
 
 
@@ -295,6 +301,7 @@ def check_catalog(
     sources: Sources | None = None,
     preconditions: bool = True,
     part: tuple[int, int] | None = None,
+    compiled: bool = False,
 ) -> list[Finding]:
     """Every finding for ``catalog``, in file order then check order.
 
@@ -311,13 +318,17 @@ def check_catalog(
     only in the part that starts at 0: the parts of a catalog, checked in worker processes
     (:mod:`outreach.qa.campaign`), put together in order give what checking it whole gives
     (but for findings repeated across parts, which :func:`join_parts` drops).
+    ``compiled``: the catalog is checked as outreach compiles it, with the plural formula it
+    writes into the .mo alone (:func:`outreach.translations.compile_checked`).
     """
     po = as_po_file(catalog, file=file, locale=locale)
     if sources is None and campaign is not None:
         from outreach.sources import template_sources
 
         sources = template_sources(campaign)
-    info = catalog_info(po, file=file, locale=locale, campaign=campaign, sources=sources)
+    info = catalog_info(
+        po, file=file, locale=locale, campaign=campaign, sources=sources, compiled=compiled
+    )
     # the detector's answers, filled in below once the samples are known: the units share
     # this one mapping (a copy of every unit with a new catalog would drop what each had
     # worked out already: its placeholders' values, its filled forms)
