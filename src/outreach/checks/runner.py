@@ -580,7 +580,7 @@ def _one_reading(holds: str, fails: str) -> str:
     """What a finding that holds with one plural formula and not the other adds to its
     message (see :func:`run_entry_checks`).
 
-    >>> _one_reading("A", "B")[:36]
+    >>> _one_reading("A", "B")[:35]
     '; certain only with A, not with B: '
     """
     return (
