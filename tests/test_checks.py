@@ -2506,3 +2506,26 @@ def test_without_plural_forms_compile_gates_with_the_formula_the_mo_declares() -
     compiled = compile_checked(po, campaign=CAMPAIGN, locale="ja", file="ja.po", sources=None)
     assert ("placeholders", "error") in [(f.check, f.severity) for f in compiled.findings]
     assert compiled.count == 0 and compiled.left_out == 1
+
+
+def test_without_plural_forms_a_form_beyond_both_readings_is_one_finding() -> None:
+    """Japanese writing three forms, no Plural-Forms: msgstr[1] is shown by gettext's
+    reading alone (a warning), msgstr[2] by neither (an error): each form once, never
+    msgstr[2] in both a warning and an error."""
+    entry = (
+        'msgid "%(n)s item"\nmsgid_plural "%(n)s items"\n'
+        'msgstr[0] "%(n)s 項目"\nmsgstr[1] "%(n)s 項目"\nmsgstr[2] "%(n)s 項目"\n'
+    )
+    found = [f for f in _no_plural_forms("ja", entry) if f[0] == "plurals"]
+    assert [(s, "msgstr[2]" in m, "msgstr[1]" in m) for _, s, m in found] == [
+        ("warning", False, True),
+        ("error", True, False),
+    ], found
+    entry = (
+        'msgid "%(n)s item"\nmsgid_plural "%(n)s items"\nmsgstr[0] "%(n)s a"\n'
+        'msgstr[1] "%(n)s b"\nmsgstr[2] "%(n)s c"\nmsgstr[3] "%(n)s d"\n'
+    )
+    found = [f for f in _no_plural_forms("ru", entry) if f[0] == "plurals"]
+    assert sum("msgstr[3]" in m for _, _, m in found) == 1, found
+    assert [s for _, s, m in found if "msgstr[3]" in m] == ["error"]
+    assert [s for _, s, m in found if "msgstr[2]" in m] == ["warning"]

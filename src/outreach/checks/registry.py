@@ -121,8 +121,9 @@ class CatalogInfo:
         (:func:`outreach.checks.runner.run_entry_checks`).
 
         >>> from outreach.plurals import usual_plural_forms
-        >>> header = PoHeader(language="ja")  # read from a file without Plural-Forms
-        >>> ja = CatalogInfo("ja", "ja.po", usual_plural_forms("ja"), header=header)
+        >>> usual = usual_plural_forms("ja")  # a file without Plural-Forms, as read:
+        >>> header = PoHeader(plural_forms=usual, language="ja")
+        >>> ja = CatalogInfo("ja", "ja.po", usual, header=header)
         >>> ja.gettext_reading.plural_forms.header
         'nplurals=2; plural=(n != 1);'
         >>> print(replace(ja, header=PoHeader()).gettext_reading)  # built in memory: no file
@@ -134,15 +135,31 @@ class CatalogInfo:
         it writes declares :attr:`plural_forms`, and its renderer uses that, so a form the
         usual formula shows for every number is shown so, whatever gettext would assume.
         """
+        if not self.two_readings or self.plural_forms == GETTEXT_DEFAULT:
+            return None
+        return replace(self, plural_forms=GETTEXT_DEFAULT)
+
+    @property
+    def two_readings(self) -> bool:
+        """Whether outreach and gettext's runtime read the plural forms otherwise: the header
+        declares no ``Plural-Forms``, and the language's usual formula is not gettext's
+        default (:attr:`gettext_reading`). The same in either reading."""
         head = self.header
-        if (
+        return not (
             self.rendered
             or head.declared_plural_forms is not None
             or head.language is None
-            or self.plural_forms == GETTEXT_DEFAULT
-        ):
-            return None
-        return replace(self, plural_forms=GETTEXT_DEFAULT)
+            or head.plural_forms == GETTEXT_DEFAULT
+        )
+
+    @property
+    def most_shown(self) -> int:
+        """The most plural forms some reading of the catalog shows: ``nplurals``, or, with
+        :attr:`two_readings`, the more of the usual formula's and gettext's default's (a
+        form beyond it is never shown, whichever applies). The same in either reading."""
+        if not self.two_readings:
+            return self.num_plurals
+        return max(self.header.plural_forms.nplurals, GETTEXT_DEFAULT.nplurals)
 
     @cached_property
     def catalog_wide_count(self) -> int | None:

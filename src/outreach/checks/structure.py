@@ -191,13 +191,30 @@ def plurals(unit: Unit) -> Iterator[str | Problem]:
     nplurals = info.num_plurals
     written = len(unit.forms)
     if written > nplurals and written != info.catalog_wide_count:
-        extras = [i for i in range(nplurals, written) if unit.forms[i]]
+        # a header without Plural-Forms: the forms one reading shows and the other does
+        # not, and those neither shows, are two findings (the runner weighs the first)
+        shown = info.most_shown
+        extras = [i for i in range(nplurals, min(written, shown)) if unit.forms[i]]
         if extras:
             listed = ", ".join(f"msgstr[{i}]" for i in extras)
             yield Problem(
                 f"{written} plural forms, but the catalog has nplurals={nplurals}: {listed} "
                 "would never be shown",
                 extras[0],
+            )
+        beyond = [i for i in range(max(nplurals, shown), written) if unit.forms[i]]
+        if beyond and info.two_readings:
+            yield Problem(
+                f"{_listed(beyond)} would never be shown: the header declares no "
+                f"Plural-Forms, and neither {_usual_or(info)} nor gettext's default "
+                f"(nplurals=2) shows more than {shown} forms",
+                beyond[0],
+            )
+        elif beyond:
+            yield Problem(
+                f"{written} plural forms, but the catalog has nplurals={nplurals}: "
+                f"{_listed(beyond)} would never be shown",
+                beyond[0],
             )
     if not unit.translated or (written < nplurals and written == info.catalog_wide_count):
         return
@@ -263,6 +280,16 @@ def plural_source(unit: Unit) -> Iterator[str]:
             f"“{_short(source.msgid_plural)}”: gettext never reads it, and the plural forms "
             "are checked against the source's; run 'outreach update'"
         )
+
+
+def _listed(forms: list[int]) -> str:
+    return ", ".join(f"msgstr[{i}]" for i in forms)
+
+
+def _usual_or(info: CatalogInfo) -> str:
+    """The usual formula's name in a finding about a header without Plural-Forms."""
+    language = info.header.language or info.locale
+    return f"{language}'s usual formula (nplurals={info.header.plural_forms.nplurals})"
 
 
 def _short(text: str, most: int = 60) -> str:
