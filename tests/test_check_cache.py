@@ -486,3 +486,33 @@ def test_a_dense_part_of_a_namespace_is_never_parsed(tmp_path: Path) -> None:
     assert again.get("entries", key) is None
     assert all(again.namespaces[f] == {} for f in again.files("entries") if f in again.namespaces)
     assert again.dirty  # rewritten at the next save
+
+
+def test_an_entrys_findings_are_not_replayed_under_another_count_of_gettexts_reading(
+    tmp_path: Path,
+) -> None:
+    """A Japanese catalog without Plural-Forms is also read with gettext's n != 1, whose
+    count of forms every plural entry writes is not outreach's (one form each is ja's
+    nplurals, not gettext's): an entry's findings in a catalog where every plural entry
+    writes one form (no msgstr[1] missing there) are not those of the same entry beside
+    one that writes two."""
+    from outreach.checks.runner import StoredEntries, check_catalog
+    from outreach.pofile import parse_po
+
+    head = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    entry = 'msgid "%(n)s item"\nmsgid_plural "%(n)s items"\nmsgstr[0] "%(n)s 項目"\n'
+    other = '\nmsgid "a"\nmsgid_plural "as"\nmsgstr[0] "x"\n'
+
+    def found(text: str, cache: StoredEntries | None) -> list[tuple[str, str]]:
+        po = parse_po(text.encode(), path="ja.po", locale="ja")
+        return sorted(
+            (f.check, f.severity)
+            for f in check_catalog(po, file="ja.po", locale="ja", cache=cache)
+            if f.msgid == "%(n)s item"
+        )
+
+    ones, mixed = head + entry + other, head + entry + other + 'msgstr[1] "y"\n'
+    assert found(ones, None) != found(mixed, None)  # else this test tests nothing
+    entries = StoredEntries(CheckCache.open(tmp_path, "campaign"), "fingerprint")
+    found(ones, entries)
+    assert found(mixed, entries) == found(mixed, None)

@@ -206,12 +206,15 @@ class StoredEntries:
         if known is not None and known[0] is unit:  # looked up, now remembered
             return known[1]
         info = unit.catalog
+        other = info.gettext_reading
         key = self.store.key(
             "entry",
             self.fingerprint,
             info.locale,
             info.plural_forms.header,
-            info.gettext_reading is None,
+            # gettext's reading, where it applies, and its count of forms every entry
+            # writes (which differs from this one's: 1 form is ja's nplurals, not gettext's)
+            None if other is None else (other.plural_forms.header, other.catalog_wide_count),
             info.catalog_wide_count,
             unit.msgctxt,
             unit.msgid,
