@@ -241,3 +241,63 @@ def test_an_obsolete_repeat_added_by_an_edit_is_found(tmp_path: Path) -> None:
     again = _check(root, cache)
     _same(again, _check(root, None))
     assert [s for _, s in _repeats(again)] == ["warning"]
+
+
+_JA_TOML = """
+[campaign]
+name = "Test"
+source_locale = "en"
+locales = ["en", "ja"]
+hashtags = ["#LoveAlwaysWins"]
+url = "https://example.org/love"
+"""
+#: a catalog whose header is not its first block: a comment block comes first
+_JA_HEAD = (
+    "# Japanese translations.\n\n"
+    'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: ja\\n"\n'
+)
+_JA_FORMS = '"Plural-Forms: nplurals=1; plural=0;\\n"\n'
+_JA_ENTRY = (
+    '\n#, python-format\nmsgid "%(name)s has one item"\n'
+    'msgid_plural "%(name)s has %(n)s items"\nmsgstr[0] "{}"\n'
+)
+
+
+def _ja_campaign(tmp_path: Path, text: str) -> Path:
+    root = tmp_path / "ja-campaign"
+    (root / "messages").mkdir(parents=True, exist_ok=True)
+    (root / "messages" / "campaign.toml").write_text(_JA_TOML, encoding="utf-8")
+    _po(root, "ja").parent.mkdir(parents=True, exist_ok=True)
+    _po(root, "ja").write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # the header alone changes (Plural-Forms added): its block is not the first
+        (
+            _JA_HEAD + _JA_ENTRY.format("%(n)s 項目"),
+            _JA_HEAD + _JA_FORMS + _JA_ENTRY.format("%(n)s 項目"),
+        ),
+        # an entry changes under a header that is not in the first block
+        (
+            _JA_HEAD + _JA_FORMS + _JA_ENTRY.format("%(name)s の %(n)s 項目"),
+            _JA_HEAD + _JA_FORMS + _JA_ENTRY.format("%(n)s 項目"),
+        ),
+    ],
+)
+def test_a_header_after_the_first_block_is_read_as_a_full_check_reads_it(
+    tmp_path: Path, before: str, after: str
+) -> None:
+    """The blocks a re-check keeps were judged under the header as it was, and the blocks
+    it checks again are parsed with the first block as their header: a header in another
+    block (after a comment block) would leave a Plural-Forms added unread, or an edited
+    entry checked with none (a placeholder left out of Japanese msgstr[0], an error under
+    nplurals=1, a warning without it)."""
+    root, cache = _ja_campaign(tmp_path, before), tmp_path / "cache"
+    _check(root, cache)
+    _po(root, "ja").write_text(after, encoding="utf-8")
+    again, full = _check(root, cache), _check(root, None)
+    assert ("placeholders", "error") in [(f.check, f.severity) for f in full.findings]
+    _same(again, full)

@@ -8,10 +8,11 @@ entries. After a check, each block's findings are stored under a digest of the b
 it has seen, and parses and checks only the blocks that changed, under the same header.
 
 The runner falls back to a full check whenever a changed block could change more than
-itself: a new header, a block that holds more than one entry or does not parse on its own,
-an entry whose msgctxt and msgid another block already has, plural entries that now write a
-different number of forms (the catalog-level checks count them), or more than
-:data:`MAX_CHANGED` changed blocks. The records live in the keyed check cache
+itself: a new header, a header that is not in the first block (or no header: the first
+block is what the changed blocks are parsed under), a block that holds more than one entry
+or does not parse on its own, an entry whose msgctxt and msgid another block already has,
+plural entries that now write a different number of forms (the catalog-level checks count
+them), or more than :data:`MAX_CHANGED` changed blocks. The records live in the keyed check cache
 (:mod:`outreach.cache`), so no file can forge them.
 
 >>> data = b'msgid ""\\nmsgstr ""\\n\\n\\nmsgid "a"\\nmsgstr "b"\\n'

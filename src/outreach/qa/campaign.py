@@ -635,6 +635,11 @@ class _Run:
                 po = parse_po(mini, path=file, locale=locale)
             except CatalogError:
                 return False
+            if po.header.line is None or po.header.line > plan.blocks[0].lines:
+                # the header is not in the first block (a comment block before it): the
+                # blocks kept were judged under it as it was, the changed ones would be
+                # read under none or under a new one; a full check reads it as it is
+                return False
             entries = [replace(e, line=original(e.line)) for e in _entries(po)]
             per_block = dict.fromkeys((b.start for b in plan.changed), 0)
             for entry in entries:
