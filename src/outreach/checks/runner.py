@@ -597,9 +597,7 @@ def _formula(info: CatalogInfo) -> str:
     return info.plural_forms.header.rstrip("; ")
 
 
-def _entry_results(
-    unit: Unit, checks: Sequence[EntryCheck], preconditions: bool
-) -> list[Result]:
+def _entry_results(unit: Unit, checks: Sequence[EntryCheck], preconditions: bool) -> list[Result]:
     """:func:`run_entry_checks` for one reading of the catalog."""
     results: list[Result] = []
     usable = unit.translated and not unit.fuzzy
