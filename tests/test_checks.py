@@ -2529,3 +2529,70 @@ def test_without_plural_forms_a_form_beyond_both_readings_is_one_finding() -> No
     assert sum("msgstr[3]" in m for _, _, m in found) == 1, found
     assert [s for _, s, m in found if "msgstr[3]" in m] == ["error"]
     assert [s for _, s, m in found if "msgstr[2]" in m] == ["warning"]
+
+
+# -- issue 19's round-6 validation set 6A ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("source", "translation"),
+    [
+        # GTimeLog's French and Lithuanian: a date's strftime format written the language's way
+        ("{0:%A, %Y-%m-%d} (week {1:0>2})", "{0:%A, %d/%m/%Y} (semaine {1:0>2})"),
+        ("{0}, week {1} ({2:%B %-d}-{3:%-d})", "{0}, semaine {1} ({2:%-d} au {3:%-d %B})"),
+        ("{0:%B %Y}", "{0:%Y %B} mėn."),
+        ("{0:%B %Y}", "{0:%Y年%m月}"),
+        # the week number's zero padding left out: the same number, shown plainly
+        ("{0:%A, %Y-%m-%d} (week {1:0>2})", "{0:%A, %Y-%m-%d} ({1} savaitė)"),
+    ],
+)
+def test_a_fields_date_format_localised_or_its_spec_left_out_is_a_warning(
+    source: str, translation: str
+) -> None:
+    found = [f for f in check(source, translation, locale="fr") if f[0] == "placeholders"]
+    assert found and {f[1] for f in found} == {"warning"}, found
+    assert all("fine if it reads right" in f[2] for f in found)
+
+
+@pytest.mark.parametrize(
+    ("source", "translation"),
+    [
+        # a spec that cuts a link, or that a number refuses, stays an error
+        ("Read {url}", "Lire {url:.19}.evil.example"),
+        ("Week {1:0>2}", "Semaine {1:x}"),
+        ("Week {1:0>2}", "Semaine {1!r}"),
+        # a date's format on another argument
+        ("{0:%B %Y}", "{1:%B %Y}"),
+        # a strftime format given to a field whose source has none: it may not be a date
+        ("Sent {0}", "Envoyé {0:%d/%m}"),
+    ],
+)
+def test_another_spec_or_another_argument_stays_an_error(source: str, translation: str) -> None:
+    assert ("placeholders", "error") in [f[:2] for f in check(source, translation, locale="fr")]
+
+
+def test_a_date_format_spec_does_not_hide_a_link_markup_or_a_mention() -> None:
+    """What a translator writes inside a date's format spec is printed as written: the other
+    checks read it as any text."""
+    found = [f[:2] for f in check("{0:%B %Y}", "{0:%B %Y https://evil.example/x}", locale="fr")]
+    assert ("urls", "error") in found and ("placeholders", "warning") in found
+    found = [f[:2] for f in check("{0:%B %Y}", "{0:%Y<script>alert(1)</script>}", locale="fr")]
+    assert ("html", "error") in found
+    found = [f[:2] for f in check("{0:%B %Y}", "{0:%B %Y @evilhandle}", locale="fr")]
+    assert ("mentions", "error") in found
+
+
+def test_a_field_numbered_by_hand_written_automatic_is_the_same_field() -> None:
+    """INGInious's French and Hebrew: ``Environment type {0} is unknown`` written ``{}``:
+    str.format gives both the first argument. A source that reorders or repeats its fields,
+    an added field, or a mix of both kinds stays an error."""
+    assert not check("Environment type {0} is unknown", "Type d'environnement {} inconnu")
+    assert not check("{0} of {1:d}", "{} de {:d}")
+    for source, translation in [
+        ("{1} by {0}", "{} par {}"),
+        ("{0} of {0}", "{} de {}"),
+        ("{0} of {1}", "{} de {} {}"),
+        ("Type {0}", "Type {} {0}"),
+        ("Type {0}", "Type {.__class__}"),
+        ("Type {0}", "Type {!r}"),
+    ]:
+        found = [f[:2] for f in check(source, translation, locale="fr")]
+        assert ("placeholders", "error") in found, (source, translation)

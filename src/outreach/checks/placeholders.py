@@ -233,6 +233,11 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
                         "warning",
                     )
                 brace_extra = brace_extra - argued
+            for written, other, how in _respecified(missing, brace_extra):
+                missing = missing - {written}
+                brace_extra = brace_extra - {other}
+                message = f"placeholder {written} is written {other}: {how}"
+                yield problem(unit, index, message, "warning")
             # str.format leaves an argument unused without a word, as % does a mapping's
             yield from _differences(unit, index, missing, brace_extra, single=single)
 
@@ -347,10 +352,15 @@ _TEX_DANGER = frozenset(
 
 def _numbered(source: str, text: str) -> tuple[set[str], set[str]]:
     """The brace fields of ``source`` and ``text``, with automatic numbering written out
-    where the source numbers its fields automatically and the translation by hand: ``{}``
-    is ``{0}`` for ``str.format`` (the second ``{}`` is ``{1}``), and a translation that
-    reorders fields must number them (``{1} … {0}``). A translation that mixes both kinds
-    keeps its ``{}``: ``str.format`` refuses such a string.
+    where one side numbers its fields automatically and the other by hand: ``{}`` is ``{0}``
+    for ``str.format`` (the second ``{}`` is ``{1}``). Where the source numbers automatically,
+    a translation that reorders fields must number them (``{1} … {0}``). Where the source
+    numbers by hand, its translation's ``{}`` are written out only if the source's numbers
+    are the automatic ones, ``{0}`` … ``{n-1}`` in order, each once (``Environment type {0}
+    is unknown`` written ``… {} inconnu``): then both read the same arguments in the same
+    order; a source that reorders (``{1} by {0}``) or repeats a field keeps the translation's
+    ``{}`` as they are, an error. A translation that mixes both kinds keeps its ``{}``:
+    ``str.format`` refuses such a string.
 
     >>> sorted(_numbered("Unsupported state: {}", "מצב לא נתמך: {0}")[1])
     ['{0}']
@@ -358,15 +368,87 @@ def _numbered(source: str, text: str) -> tuple[set[str], set[str]]:
     ['{0}', '{1:d}']
     >>> sorted(_numbered("{} of {}", "{} de {1}")[1])
     ['{1}', '{}']
+    >>> sorted(_numbered("Type {0} of {1:d}", "Type {} de {:d}")[1])
+    ['{0}', '{1:d}']
+    >>> sorted(_numbered("{1} by {0}", "{} par {}")[1])
+    ['{}']
     """
     want, have = brace_placeholders(source), brace_placeholders(text)
     fields = list(BRACE_PLACEHOLDER.finditer(source))
-    if not fields or any(m.group("name") for m in fields):  # not all numbered automatically
+    written = list(BRACE_PLACEHOLDER.finditer(text))
+    if not fields or not written:
         return want, have
-    written = [m.group("name") for m in BRACE_PLACEHOLDER.finditer(text)]
-    if not written or not all(name.isdigit() for name in written):
-        return want, have
-    return {f"{{{i}{m.group(0)[1:]}" for i, m in enumerate(fields)}, have
+    if all(not m.group("name") for m in fields):  # the source numbers automatically
+        if not all(m.group("name").isdigit() for m in written):
+            return want, have
+        return {f"{{{i}{m.group(0)[1:]}" for i, m in enumerate(fields)}, have
+    in_order = [m.group("name") for m in fields] == [str(i) for i in range(len(fields))]
+    if in_order and all(not m.group("name") for m in written):
+        return want, {f"{{{i}{m.group(0)[1:]}" for i, m in enumerate(written)}
+    return want, have
+
+
+#: A brace field taken apart: the argument it reads (``0``, ``name``, ``0[key]``), its
+#: conversion (``!r``) and its format spec (what follows the colon).
+_BRACE_PARTS = re.compile(
+    r"\{(?P<field>(?:\[[^\]]*\]|[^!:\[\]])*)(?P<conversion>![rsa])?(?::(?P<spec>.*))?\}", re.S
+)
+#: A strftime directive (``%B``, ``%-d``, ``%Y``): a format spec with one formats a date or
+#: time, whose ``__format__`` is ``strftime``.
+_STRFTIME = re.compile(r"%[-_0^#]?[A-Za-z]")
+
+
+def _respecified(missing: Set[str], extra: Set[str]) -> list[tuple[str, str, str]]:
+    """``(source's field, translation's field, why it is fine)`` for each brace field of the
+    source that the translation writes with the same argument and conversion and another
+    format spec, of two kinds only, both of which format any value the source's field
+    formats:
+
+    - a date's format localised: the source's spec has a strftime directive (``{0:%B %Y}``:
+      the value is a date, or the source itself would fail), and so has the translation's,
+      or it has none (``{0:%Y %B}``, ``{2:%-d %B}``: the day before the month, as French
+      writes it);
+    - the spec left out (``{1:0>2}`` written ``{1}``): ``format(value, "")`` is
+      ``str(value)``, the same value shown plainly, never cut.
+
+    Any other change of spec stays an error: ``{url}`` written ``{url:.19}`` cuts a link
+    (``{url:.19}.evil.example``), ``{0:d}`` written ``{0:s}`` raises on a number.
+
+    >>> [pair[:2] for pair in _respecified({"{0:%B %Y}", "{1:0>2}"}, {"{0:%Y %B}", "{1}"})]
+    [('{0:%B %Y}', '{0:%Y %B}'), ('{1:0>2}', '{1}')]
+    >>> _respecified({"{url}", "{0:d}"}, {"{url:.19}", "{0:s}"})
+    []
+    """
+    found = []
+    taken: set[str] = set()
+    for written in sorted(missing):
+        want = _BRACE_PARTS.fullmatch(written)
+        if want is None or not want["spec"]:
+            continue
+        for other in sorted(extra - taken):
+            have = _BRACE_PARTS.fullmatch(other)
+            if have is None or (have["field"], have["conversion"]) != (
+                want["field"],
+                want["conversion"],
+            ):
+                continue
+            date = _STRFTIME.search(want["spec"]) is not None
+            if date and (not have["spec"] or _STRFTIME.search(have["spec"])):
+                how = (
+                    "the same date, its format localised (strftime's %A, %B, %d...: fine if it "
+                    "reads right)"
+                )
+            elif not have["spec"]:
+                how = (
+                    f"the same value without its format spec ({want['spec']}: padding, "
+                    "precision or a number style): fine if it reads right"
+                )
+            else:
+                continue
+            taken.add(other)
+            found.append((written, other, how))
+            break
+    return found
 
 
 def _template_variables(text: str) -> set[str]:
