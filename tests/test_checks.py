@@ -2596,3 +2596,15 @@ def test_a_field_numbered_by_hand_written_automatic_is_the_same_field() -> None:
     ]:
         found = [f[:2] for f in check(source, translation, locale="fr")]
         assert ("placeholders", "error") in found, (source, translation)
+
+
+def test_a_localised_example_address_with_a_ligature_is_one_warning() -> None:
+    """GTimeLog's Dutch: ``youremail@example.com`` written ``mĳne-mailadres@voorbeeld.nl``
+    (the ligature ĳ): read as written and with the ligature folded, one address, one warning.
+    Another address or link on that host stays a hijack."""
+    source = "Your Name <youremail@example.com>"
+    found = check(source, "Mĳn naam <mĳne-mailadres@voorbeeld.nl>", locale="es")
+    assert [f[:2] for f in found] == [("urls", "warning")], found
+    for added in (", https://voorbeeld.nl/donate", " of <jan@voorbeeld.nl>"):
+        found = check(source, f"Mĳn naam <mĳne-mailadres@voorbeeld.nl>{added}", locale="es")
+        assert ("urls", "error") in [f[:2] for f in found], added

@@ -1010,12 +1010,18 @@ def _excuse(excused: dict[str, set[str]], reported: set[str], url: str, host: st
 
 def _excuse_key(url: str) -> str:
     """A link as a warning excuses it, the same in every reading of the text: as written,
-    where ``%%`` is a percent sign, and as a supporter reads it, where it is one.
+    where ``%%`` is a percent sign, and as a supporter reads it, where it is one; with its
+    compatibility characters folded (NFKC, as the check's other reading of the text, and
+    as browsers and mail clients fold a host: the ligature ``ĳ`` is ``ij``), so that one
+    address written ``mĳne-mailadres@voorbeeld.nl`` is one link, not two. Another address on
+    the host folds to another key, and stays a hijack.
 
     >>> _excuse_key("http://Beispiel.com/%%(username)s") == _excuse_key("http://beispiel.com/%(username)s")
     True
+    >>> _excuse_key("mĳne-mailadres@voorbeeld.nl") == _excuse_key("mijne-mailadres@voorbeeld.nl")
+    True
     """
-    return url.lower().replace("%%", "%")
+    return unicodedata.normalize("NFKC", url).lower().replace("%%", "%")
 
 
 def _link_key(url: str) -> str:
