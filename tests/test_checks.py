@@ -2608,3 +2608,24 @@ def test_a_localised_example_address_with_a_ligature_is_one_warning() -> None:
     for added in (", https://voorbeeld.nl/donate", " of <jan@voorbeeld.nl>"):
         found = check(source, f"Mĳn naam <mĳne-mailadres@voorbeeld.nl>{added}", locale="es")
         assert ("urls", "error") in [f[:2] for f in found], added
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "severity"),
+    [
+        # Zinnia's Hebrew: 'on' (context 'on date') between a byline's authors and its date
+        ("on", " ", "warning"),
+        ("and", " ", "warning"),
+        ("of", "\u00a0", "warning"),
+        # a word that is a label or a state, not a connector, stays an error
+        ("On", " ", "error"),
+        ("off", " ", "error"),
+        ("shown", " ", "error"),
+        ("More", " ", "error"),
+    ],
+)
+def test_a_lone_connector_made_white_space_is_a_warning(
+    source: str, translation: str, severity: str
+) -> None:
+    found = [f for f in check(source, translation, locale="es") if f[0] == "blank"]
+    assert [f[1] for f in found] == [severity], found

@@ -64,6 +64,16 @@ _MESSAGE_KEY = re.compile(
 )
 
 
+#: A lone English word that only joins two parts of a sentence, as written in lowercase
+#: (a preposition, conjunction or article: ``on`` between a byline's authors and its date,
+#: ``and`` between hours and minutes): a fragment, even without the spaces around it, that
+#: a language may not need a word for. Not a state or a label (``off``, ``On``, ``More``).
+_CONNECTOR = re.compile(
+    r"(?:and|or|nor|but|of|at|by|in|on|to|for|from|with|via|per|as|than|the|a|an|into"
+    r"|until|since|between|vs\.?|&)"
+)
+
+
 @entry_check("blank", "error")
 def blank(unit: Unit) -> Iterator[str | Problem]:
     """A form that is only white space: gettext would show it, and the supporter would read
@@ -71,8 +81,10 @@ def blank(unit: Unit) -> Iterator[str | Problem]:
 
     Errors (certain): the supporter reads nothing. Warnings (a judgement): the source is a
     fragment joined to other text (it starts or ends with white space, ``"and "`` between
-    hours and minutes), which a language may not need a word for (Korean writes ``2시간
-    30분``): white space may be its translation; and the source is a message key, not text
+    hours and minutes, or it is a lone lowercase preposition, conjunction or article,
+    :data:`_CONNECTOR`: ``on`` between a byline's authors and its date), which a language
+    may not need a word for (Korean writes ``2시간 30분``; Hebrew puts no preposition before
+    the date): white space may be its translation; and the source is a message key, not text
     (``list:member:digest:header.txt``, ``email.footer``: an identifier whose text lives in
     another catalog, often empty, like a header a list does not have), which a translator
     may blank on purpose: the catalog alone cannot say what the reader would miss.
@@ -89,7 +101,7 @@ def blank(unit: Unit) -> Iterator[str | Problem]:
                     "warning",
                 )
                 continue
-            if source != source.strip() and text:
+            if text and (source != source.strip() or _CONNECTOR.fullmatch(source)):
                 yield problem(
                     unit,
                     index,
