@@ -2629,3 +2629,71 @@ def test_a_lone_connector_made_white_space_is_a_warning(
 ) -> None:
     found = [f for f in check(source, translation, locale="es") if f[0] == "blank"]
     assert [f[1] for f in found] == [severity], found
+
+
+# -- issue 19, round-6 validation set C: its false classes, fixed in general ---------------
+def test_a_percent_sign_as_a_word_in_a_c_format_caption_is_prose() -> None:
+    """SkyTemple's ja, ko, ru and zh_CN catalogs (Crowdin): ``% of exp. shared``, which
+    xgettext flagged c-format for its ``%``. Read as printf, ``% o`` is a space flag and an
+    octal conversion taken from the word "of": a caption no program formats, so the
+    translation's percent sign (``(%)``, ``, %``) or its absence is text. A directive the
+    translation adds prints as typed and stays an error; so does a real directive lost."""
+    source = "% of exp. shared"
+    for translation, locale in (
+        ("経験値の共有率", "ja"),
+        ("Сколько опыта распределить, %", "ru"),
+        ("共享经验值的百分比%", "zh_CN"),
+        ("Part d'expérience partagée (%)", "fr"),
+    ):
+        found = [f for f in check(source, translation, locale=locale, flags=["c-format"])]
+        assert not [f for f in found if f[0] == "placeholders"], (translation, found)
+    for added in ("%s d'expérience partagée", "Part d'expérience %d partagée"):
+        found = check(source, added, locale="fr", flags=["c-format"])
+        assert ("placeholders", "error") in [f[:2] for f in found], (added, found)
+    found = check("% of %d players", "des joueurs", locale="fr", flags=["c-format"])
+    assert ("placeholders", "error") in [f[:2] for f in found], found
+
+
+def test_percent_delimited_names_are_placeholders_not_printf() -> None:
+    """OpenSlides' client (cs, de, ru, Transifex): ``The user %user% has no email``, filled
+    with ``replace('%user%', …)``. Read as printf it is ``%u`` and ``% ha``, and a
+    translation that writes ``%user% nemá`` gets "invalid placeholder '% '" and a
+    positional one missing. The names are compared as names: kept is no finding; lost,
+    renamed or added, or a printf or named directive added beside them, stays an error."""
+    source = "The user %user% has no email, so the invitation email could not be send."
+    for translation, locale in (
+        ("Uživatel %user% nemá žádnou adresu elektronické pošty.", "cs"),
+        ("%user% besitzt keine E-Mail-Adresse; eine E-Mail konnte nicht gesendet werden.", "de"),
+        ("Пользователь  %user% не имеет электронной почты.", "ru"),
+    ):
+        found = check(source, translation, locale=locale)
+        assert not [f for f in found if f[0] == "placeholders"], (translation, found)
+    for translation in (
+        "Uživatel nemá žádnou adresu.",  # lost
+        "Uživatel %uzivatel% nemá žádnou adresu.",  # renamed
+        "Uživatel %user% (%password%) nemá žádnou adresu.",  # a name the source lacks
+        "Uživatel %user% nemá %s adresu.",  # a printf directive beside
+        "Uživatel %user% nemá %(email)s adresu.",  # a named one
+        "Uživatel %user% %user% nemá žádnou adresu.",  # the same name twice
+        "Uživatel % user % nemá žádnou adresu.",  # broken
+    ):
+        found = check(source, translation, locale="cs")
+        assert ("placeholders", "error") in [f[:2] for f in found], (translation, found)
+    # beside a printf directive, a percent-delimited word is no name: still printf
+    found = check("%(count)s of %total% done", "%(anzahl)s von %total% erledigt", locale="de")
+    assert ("placeholders", "error") in [f[:2] for f in found], found
+    # a name before a word that % would read as a directive (% E) is still a name
+    found = check("%num% emails were send sucessfully.", "%num% E-Mails wurden versandt.")
+    assert not [f for f in found if f[0] == "placeholders"], found
+    # durations written with printf are printf (%dm%02ds: %d, m, %02d, s)
+    found = check("%dm%02ds", "%d分%02d秒", locale="ja")
+    assert not found, found
+    # a URL's percent-encoding is no name
+    assert not _percent_names_of("https://example.org/caf%C3%A9%20x")
+
+
+def _percent_names_of(text: str) -> list[str]:
+    from outreach.checks.placeholders import _percent_names
+
+    return sorted(_percent_names(text))
+

@@ -53,6 +53,93 @@ def _prose_only(text: str) -> bool:
     return sum(found.positional.values()) == len(_PROSE_PERCENT.findall(text))
 
 
+#: A placeholder of a replace-style syntax: a name between two percent signs (``%user%``,
+#: ``%num%``), which a program fills with ``replace`` (OpenSlides' client, Symfony's
+#: translator), not with ``%``: a letter, then one to forty letters, digits or ``_``, one
+#: of them lower case (``%PATHEXT%``, a Windows variable named in help text, is text),
+#: with no percent sign beside either end (``%%`` is an escaped one) and no URL's
+#: percent-encoding (``%C3%A9``: two hex digits).
+_PERCENT_NAME = re.compile(r"(?<!%)%(?![0-9A-Fa-f]{2}%)([A-Za-z][A-Za-z0-9_]{1,40})%(?!%)")
+_LOWER = re.compile(r"[a-z]")
+
+
+def _percent_names(text: str) -> Counter[str]:
+    """The ``%name%`` placeholders of ``text`` (:data:`_PERCENT_NAME`), as written; not one
+    whose closing percent sign begins a directive with no space (``%dm%02ds``: ``%d``,
+    ``m``, ``%02d``; ``%num% E-Mails`` is a name and text).
+
+    >>> _percent_names("The users %user% have no email (%num% sent)")
+    Counter({'%user%': 1, '%num%': 1})
+    >>> _percent_names("caf%C3%A9 %d%% %s%s 50% %dm%02ds %s.%s %PATHEXT%")
+    Counter()
+    """
+    found: Counter[str] = Counter()
+    for m in _PERCENT_NAME.finditer(text):
+        if not _LOWER.search(m.group(1)):
+            continue
+        after = m.end() - 1
+        directive = PYTHON_PLACEHOLDER.match(text, after)
+        if directive and directive.group("type") != "%" and " " not in directive.group("flags"):
+            continue  # "%dm%02ds": the closing sign begins a directive, with no space
+        found[m.group(0)] += 1
+    return found
+
+
+def _percent_named(source: str) -> bool:
+    """Whether ``source``'s placeholders are ``%name%`` ones only (:data:`_PERCENT_NAME`):
+    it has one, and without them ``%`` would read no directive but a percent sign in prose.
+    Read as ``printf``, ``%user% has`` is ``%u`` and ``% ha``; the program replaces the
+    names, so they are compared as names, and the rest of the text holds no directive.
+
+    >>> _percent_named("The user %user% has no email"), _percent_named("%user% has %s")
+    (True, False)
+    >>> _percent_named("100% base for %name%"), _percent_named("%(count)s %total%")
+    (True, False)
+    """
+    names = _percent_names(source)
+    if not names:
+        return False
+    rest = _without_names(source, names.keys())
+    found = python_placeholders(rest)
+    prose = sum(found.positional.values()) == len(_PROSE_PERCENT.findall(rest))
+    return not found.named and prose
+
+
+def _without_names(text: str, names: Set[str]) -> str:
+    """``text`` with each of the ``%name%`` placeholders ``names`` replaced by a space."""
+    for name in names:
+        text = text.replace(name, " ")
+    return text
+
+
+def _percent_name_problems(unit: Unit) -> Iterator[Problem]:
+    """A source whose placeholders are ``%name%`` ones (:func:`_percent_named`): each form
+    writes the same names (one missing, renamed or added is an error: it prints as typed,
+    or the value is lost; a warning in a form used for one number), and no ``printf`` or
+    named Python directive besides (``%s``, ``%(user)s``: never filled, printed as typed)."""
+    for index, text in unit.filled_forms():
+        want, have = _percent_names(unit.source_for(index)), _percent_names(text)
+        if want != have:
+            missing, extra = set(want - have), set(have - want)
+            if not missing and not extra:  # the same names, another number of times
+                missing = {n for n in want if have[n] < want[n]}
+                extra = {n for n in have if have[n] > want[n]}
+            yield from _differences(
+                unit, index, missing, extra, single=_serves_one_number(unit, index)
+            )
+        rest = _without_names(text, have.keys())
+        written = [m.group() for m in _ADDED_DIRECTIVE.finditer(rest)]
+        written += sorted(python_placeholders(rest).named)
+        for directive in dict.fromkeys(written):
+            yield problem(
+                unit,
+                index,
+                f"placeholder {directive} is not in the source, whose placeholders are "
+                f"%name% ones ({', '.join(sorted(want)) or 'none here'}): it would print "
+                "as typed; delete it",
+            )
+
+
 def _uses_python_format(unit: Unit) -> bool:
     """Whether the string is formatted with ``%``. The renderer formats every string with
     variables, whatever its flags say, so a translator's ``no-python-format`` flag (text in
@@ -108,14 +195,34 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     program or redefines one (``\\input``, ``\\write18``, ``\\def``: :func:`_tex_danger`),
     with or without a brace, is an error when the source does not write it.
 
+    A source whose placeholders are names between percent signs (``%user%``, filled by
+    ``replace``: :func:`_percent_named`) is compared by those names, not as ``printf``
+    reads them (``%u``, ``% ha``): one lost, renamed or added, or a directive written
+    beside them (``%s``, ``%(user)s``), is an error. A source whose only ``%`` are percent
+    signs in prose (``50% off``, ``% of exp. shared``: :func:`_prose_only`) is never
+    formatted, whatever its ``c-format`` or ``python-format`` flag guessed: the
+    translation's percent signs are text, and a directive it adds prints as typed (an
+    error).
+
     Precondition ``%``, ``{`` or ``％``: every placeholder, and every full-width look-alike
     of one, has one of them.
     """
     if not any(c in text for text in (unit.source_text, *unit.forms) for c in "%{％"):
         return  # nothing that could be a placeholder on either side
+    named_by_percent = _percent_named(unit.source_text)
+    if named_by_percent:
+        # %user%, filled by replace: compared as names, whatever a format flag guessed
+        yield from _percent_name_problems(unit)
+        if "{" not in unit.source_text:
+            return
     # Babel adds python-format to any string with a %s; a flag is text a translator may
     # edit, so a source with %(name)s is compared as Python reads it, whatever the flags
-    if "c-format" in unit.flags and not python_placeholders(unit.source_text).named:
+    if (
+        "c-format" in unit.flags
+        and not named_by_percent
+        and not python_placeholders(unit.source_text).named
+        and not _prose_only(unit.source_text)  # "% of exp. shared": a caption, never formatted
+    ):
         yield from _c_format(unit)
         return
     if unit.msgid_plural is None and "python-brace-format" not in unit.flags:
@@ -128,12 +235,15 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
                 and not _repeated(text, python=True, brace=False)
             ):
                 return  # the common case: the same placeholders on both sides
-    python = _uses_python_format(unit)
+    python = not named_by_percent and _uses_python_format(unit)
     all_named = _python_fields(unit.source_text).named if python else set()
     all_brace = brace_placeholders(unit.source_text)
     # a LaTeX document's line (``\\date{}``): every brace of the source a TeX argument
     tex = bool(all_brace) and all_brace == _tex_arguments(unit.source_text)
-    added = {} if python or "%" in unit.source_text else _added_directives(unit)
+    # a source with no directive, or only percent signs in prose ("% of", "50% off"),
+    # prints a directive its translation adds as typed
+    plain = "%" not in unit.source_text or _prose_only(unit.source_text)
+    added = _added_directives(unit) if plain and not python and not named_by_percent else {}
     if not all_brace:
         yield from _added_to_plain(unit, added)
     plural_only = _plural_only(unit, python)
