@@ -2697,3 +2697,58 @@ def _percent_names_of(text: str) -> list[str]:
 
     return sorted(_percent_names(text))
 
+
+def test_a_commands_argument_label_of_several_words_translated_is_text() -> None:
+    """Limnoria's command help (de, fr, hu, ru, by pull request): each argument is a label
+    in angle brackets, sent as plain IRC text. Translated, a label's words read as a tag and
+    attributes: ``<Aufgaben ID>`` (an ``id``), ``<sous-chaîne à remplacer>`` (a custom
+    element), ``<base 1>``, Hungarian's article in ``<a szervernek elküldendő
+    karakterlánc>``; the source's own ``<a global alias,%s %n>`` is no link either. Read as
+    labels when the source writes as many: no error; a warning names one that names an
+    element (as HTML it opens one that does nothing)."""
+    cases = (
+        ("[<username>] [<task id>]\n\nRetrieves a task.", "[<Benutzername>] [<Aufgaben ID>]", "de"),
+        (
+            "<substring to translate> <substring to replace it with> <text>",
+            "<sous-chaîne à remplacer> <sous-chaîne de remplacement> <texte>",
+            "fr",
+        ),
+        ("<fromBase> [<toBase>] <number>", "<base 1> [<base 2>] <nombre>", "fr"),
+        (
+            "<string to be sent to the server>\n\nSends the raw string.",
+            "<a szervernek elküldendő karakterlánc>\n\nElküldi a nyers karakterláncot.",
+            "fr",
+        ),
+        ("<a global alias,%s %n>\n\nAlias for %q.%s", "<глобальный псевдоним, %s %n>", "ru"),
+    )
+    for source, translation, locale in cases:
+        found = [f for f in check(source, translation, locale=locale) if f[0] == "html"]
+        assert not [f for f in found if f[1] == "error"], (translation, found)
+    found = check(*cases[2][:2], locale="fr")
+    assert [f[1] for f in found if f[0] == "html"] == ["warning"], found
+    assert "<base 1>" in found[0][2]
+    # a label kept as the source writes it is no finding
+    assert not check("<task id>", "<task id> の内容", locale="ja")
+
+
+@pytest.mark.parametrize(
+    "translation",
+    [
+        "<a href> [<Aufgaben ID>]",  # a link, with no value
+        "<Aufgaben hidden> [<ID>]",  # hides what follows
+        "<Aufgaben onclick> [<ID>]",  # an event handler
+        '<Aufgaben style="display:none"> [<ID>]',  # an attribute's value
+        "<a szervernek>x</a> [<ID>]",  # closed: an element
+        "<dialog Aufgaben> [<ID>]",  # a closed dialog hides the rest
+        "<details> [<ID>]",  # a disclosure hides it
+        "<hr Aufgaben> [<ID>]",  # a void element draws
+        "<input Aufgaben> [<ID>]",  # a form control
+        "<script Aufgaben> [<ID>]",  # raw text
+        "<b Aufgaben> <i ID> <u x>",  # more tags than the source has labels
+    ],
+)
+def test_a_label_exemption_keeps_markup_that_acts_an_error(translation: str) -> None:
+    """Attacked: only words that act in no way with no value, after a name that does
+    nothing without an attribute, never closed, as many as the source's labels."""
+    found = check("[<username>] [<task id>]", translation, locale="de")
+    assert ("html", "error") in [f[:2] for f in found], found

@@ -28,7 +28,7 @@ import importlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,10 +239,11 @@ _HARMLESS_ATTRIBUTES = frozenset({"dir", "lang", "xml:lang", "translate"})
 
 
 #: Attributes that act on any element, known to HTML or not: style and class (a browser
-#: styles an unknown element too: ``display:none`` hides text), links and sources.
+#: styles an unknown element too: ``display:none`` hides text), links and sources, and
+#: those that hide or edit what the element holds with no value at all (``hidden``).
 _ACTING_ATTRIBUTES = frozenset(
     {"style", "class", "id", "href", "src", "srcset", "action", "formaction", "background"}
-    | {"xlink:href", "dir"}
+    | {"xlink:href", "dir", "hidden", "inert", "popover", "contenteditable"}
 )
 
 
@@ -346,7 +347,14 @@ def html(unit: Unit) -> Iterator[str | Problem]:
     sides: :func:`_renamed_names`). A swap between equivalent tags (``<b>`` for ``<strong>``,
     ``<i>`` for ``<em>``) is no finding. Text in angle brackets that names no HTML element
     (``<unused singular>``) is not markup, and neither is its translation where that is a
-    bare word that happens to name one (``<text>`` translated ``<data>``).
+    bare word that happens to name one (``<text>`` translated ``<data>``). Labels of a
+    command's help (``<task id>``, ``<a global alias>``, never closed, words with no
+    attribute's value) are text on both sides, as many in the translation as the source
+    has (:func:`_is_label`): one written as markup would read (``<Aufgaben ID>``, ``<sous-
+    chaîne à remplacer>``, Hungarian's article in ``<a szervernek …>``) is a warning. A
+    label that would act stays markup: an attribute that acts bare (``<a href>``, ``<x
+    hidden>``, ``onclick``), an element that hides, swallows or draws what follows
+    (``<dialog>``, ``<details>``, ``<script>``, ``<hr …>``), or one closed.
 
     Precondition ``<``: a form is compared only when it or the source has one.
     """
@@ -354,11 +362,24 @@ def html(unit: Unit) -> Iterator[str | Problem]:
         if "<" not in text and "<" not in unit.source_text:
             continue
         source_text = unit.source_for(index)
-        source = _parse(source_text)
-        labels = _labels(source_text) if "<" in text else 0
-        have = _parse(_as_labels(text, labels) if labels else text)
+        labels = _labels(source_text)
+        source = _parse(_source_labels(source_text) if labels else source_text)
+        read: list[str] = []
+        if labels and "<" in text:
+            text, read = _read_labels(text, labels)
+        have = _parse(text)
         for message, severity in _compare(source, have):
             yield problem(unit, index, message, severity)
+        in_source = {x.lower() for x in _read_labels(source_text, labels)[1]} if read else set()
+        if new := [label for label in dict.fromkeys(read) if label.lower() not in in_source]:
+            yield problem(
+                unit,
+                index,
+                f"{', '.join(new)}: read as text, labels in angle brackets as the source's "
+                "are (a command's argument, “<task id>”); fine where the text is not HTML "
+                "(as HTML, each opens an element that does nothing)",
+                "warning",
+            )
 
 
 #: Elements that act even bare and unclosed: raw text that swallows what follows (a
@@ -368,48 +389,137 @@ _NEVER_LABELS = frozenset(
     | {"noframes", "plaintext", "template", "object", "embed", "a", "img", "form", "input"}
     | {"button", "select", "option", "link", "meta", "base", "svg", "math", "video"}
     | {"audio", "source", "frame", "frameset", "body", "html", "head", "image", "picture"}
+    # ... and those that hide what follows them, or show a widget in its place (a closed
+    # dialog or disclosure, a data list, a canvas's or a meter's fallback)
+    | {"dialog", "details", "datalist", "canvas", "progress", "meter", "optgroup", "slot"}
+    | {"fencedframe", "portal", "marquee", "keygen"}
 )
 
 
+#: What follows a label's first word in angle brackets: more words, none an attribute's
+#: value (no ``=``, quote or slash): ``<task id>``, ``<sous-chaîne à remplacer>``.
+_BARE_WORDS = re.compile(r"""(?:\s+[^\s=<>"'`/]+)*\s*""")
+#: Attribute names that act with no value: they hide, disable, open, edit, play, focus,
+#: link or load (``<Notiz hidden>`` would hide the rest of the message, ``<a href>`` link
+#: it). A word in angle brackets that writes one is markup, not a label; so is one starting
+#: with ``on`` (an event handler's name).
+_ACTS_BARE = frozenset(
+    {"hidden", "inert", "contenteditable", "popover", "open", "autofocus", "autoplay"}
+    | {"controls", "draggable", "href", "src", "srcset", "action", "formaction", "background"}
+    | {"poster", "ping", "download", "xlink:href", "data", "is", "tabindex", "accesskey"}
+    | {"popovertarget", "commandfor", "command", "slot", "nonce", "integrity"}
+)
+#: Elements that act with only words after their name: those that act bare (a script, a
+#: form control, media: :data:`_NEVER_LABELS`) and void ones (``<hr …>`` draws a rule),
+#: less ``<a>`` and ``<base>``, which do nothing without ``href`` (Hungarian's article
+#: opens ``<a szervernek elküldendő karakterlánc>``; French writes ``<base 1>``).
+_NEVER_WORDED_LABELS = (_NEVER_LABELS | _VOID) - {"a", "base"}
+
+
+def _is_label(tag: str, rest: str, closed: Set[str]) -> bool:
+    """Whether ``<tag rest>``, an opening tag never closed in its text (``closed``: the
+    tags the text closes), is a label for the reader to replace: a bare word that acts in
+    no way bare (``<text>``, ``<data>``), or words with no attribute value, none of which
+    acts bare (:data:`_ACTS_BARE`), after a name that does nothing without one
+    (:data:`_NEVER_WORDED_LABELS`): ``<task id>``, ``<a global alias,%s %n>``.
+
+    >>> _is_label("aufgaben", " ID", set()), _is_label("a", " szervernek elküldendő", set())
+    (True, True)
+    >>> _is_label("a", " href", set()), _is_label("notiz", " hidden", set())
+    (False, False)
+    >>> _is_label("x", ' style="color:red"', set()), _is_label("task", " id", {"task"})
+    (False, False)
+    """
+    if tag in closed:
+        return False
+    if not rest.strip():
+        return tag not in _NEVER_LABELS
+    if tag in _NEVER_WORDED_LABELS or not _BARE_WORDS.fullmatch(rest):
+        return False
+    return not any(w in _ACTS_BARE or w.startswith("on") for w in rest.lower().split())
+
+
+def _closed(text: str) -> set[str]:
+    return {m.group(2).lower() for m in _TAG.finditer(text) if m.group(1)}
+
+
 def _labels(source: str) -> int:
-    """How many words in angle brackets ``source`` writes that are no markup (``<text>``,
-    ``<unused singular>``): labels a translator translates.
+    """How many labels in angle brackets ``source`` writes (``<text>``, ``<unused
+    singular>``, ``<task id>``: :func:`_is_label`, or any tag-like text that is no markup):
+    words a translator translates.
 
     >>> _labels("Events with Id containing <text>"), _labels("<b>Bold</b> <name>")
     (1, 1)
+    >>> _labels("[<username>] [<task id>]"), _labels("<a href>x")
+    (2, 0)
     """
+    closed = _closed(source)
     return sum(
         1
         for m in _TAG.finditer(source)
-        if not m.group(1) and not _is_markup(m.group(2).lower(), m.group(3))
+        if not m.group(1)
+        and (
+            not _is_markup(m.group(2).lower(), m.group(3))
+            or (m.group(3).strip() and _is_label(m.group(2).lower(), m.group(3), closed))
+        )
     )
 
 
+def _source_labels(source: str) -> str:
+    """``source`` with each label of several words that would read as markup (``<task
+    id>``, ``<a global alias,%s %n>``: :func:`_is_label`) written as the label it is; a bare
+    element's name never closed (``<p>``) stays markup.
+
+    >>> _source_labels("<p>Use [<task id>] <b>now</b>")
+    '<p>Use [‹task id›] <b>now</b>'
+    """
+    closed = _closed(source)
+
+    def label(match: re.Match[str]) -> str:
+        tag, rest = match.group(2).lower(), match.group(3)
+        if match.group(1) or not rest.strip() or not _is_label(tag, rest, closed):
+            return match.group(0)
+        return f"‹{match.group(2)}{rest}›"
+
+    return _TAG.sub(label, source)
+
+
 def _as_labels(text: str, labels: int) -> str:
-    """``text`` with up to ``labels`` bare, never-closed tags written as the labels they
-    translate (``<data>`` for the source's ``<text>``: a word that happens to name an
-    element), so that they are not read as markup; an element that acts bare (``<script>``,
-    ``<a>``, ``<title>``) stays markup.
+    """``text`` with up to ``labels`` never-closed tags that read as labels
+    (:func:`_is_label`) written as the labels they are (``<data>`` for the source's
+    ``<text>``: a word that happens to name an element; ``<Aufgaben ID>`` for ``<task
+    id>``), so that they are not read as markup; an element that acts bare (``<script>``,
+    ``<a>``, ``<title>``) stays markup, as does a tag with an attribute's value.
 
     >>> _as_labels("<data> を含むIDのイベント", 1)
     '‹data› を含むIDのイベント'
     >>> _as_labels("<script> x", 1), _as_labels("<b>x</b>", 1)
     ('<script> x', '<b>x</b>')
+    >>> _as_labels("<Aufgaben ID> [<a href>]", 2)
+    '‹Aufgaben ID› [<a href>]'
     """
+    return _read_labels(text, labels)[0]
 
-    closed = {m.group(2).lower() for m in _TAG.finditer(text) if m.group(1)}
+
+def _read_labels(text: str, labels: int) -> tuple[str, list[str]]:
+    """:func:`_as_labels`, and the labels it read that would be markup as written (an
+    element's name with words after it, a custom element's, a word that is an attribute:
+    ``<a szervernek …>``, ``<sous-chaîne à remplacer>``, ``<Aufgaben ID>``,
+    ``<nazwa-wtyczki>``), as written; a bare element's name (``<data>``) is a word."""
+    closed = _closed(text)
+    read: list[str] = []
 
     def label(match: re.Match[str]) -> str:
         nonlocal labels
-        tag = match.group(2).lower()
-        if labels <= 0 or match.group(1) or match.group(3) or tag in _NEVER_LABELS:
-            return match.group(0)
-        if tag in closed:
+        tag, rest = match.group(2).lower(), match.group(3)
+        if labels <= 0 or match.group(1) or not _is_label(tag, rest, closed):
             return match.group(0)
         labels -= 1
-        return f"‹{match.group(2)}›"
+        if (rest.strip() or "-" in tag) and _is_markup(tag, rest):
+            read.append(" ".join(match.group(0).split()))
+        return f"‹{match.group(2)}{rest}›"
 
-    return _TAG.sub(label, text)
+    return _TAG.sub(label, text), read
 
 
 def _swapped(source: _Markup, have: _Markup) -> tuple[Counter[str], Counter[str]]:
