@@ -12,10 +12,10 @@ The corpus (``tests/realworld/manifest.toml``) is split by project into two halv
   Flask-Admin, the Read the Docs Sphinx theme and Indico (round 3); Weblate, MusicBrainz
   Picard, wger, Open edX's ORA2, Misago, Red (a Discord bot), Bazaar, Trac and Thonny
   (round 4); Tendenci, Tartube, Froide, django-machina, Safe Eyes, Mu, nbclassic, Roundup and
-  django-newsletter (round 5); and issue 19's validation data, projects new to the corpus that were looked at
-  while tuning (the manifest names them, set by set) (wheels and source distributions
-  fetched from PyPI). CI runs all of it (:data:`CI_SAMPLE`); ``OUTREACH_REALWORLD=all`` runs
-  both halves.
+  django-newsletter (round 5); and issue 19's validation data, projects new to the corpus
+  that were looked at while tuning (the manifest names them, set by set) (wheels and source
+  distributions fetched from PyPI). CI runs all of it (:data:`CI_SAMPLE`);
+  ``OUTREACH_REALWORLD=all`` runs both halves.
 * ``held-out``: issue 19's sixth held-out half (the manifest's last block): chosen from file
   lists and catalog headers, never looked at while tuning, to be measured once at the end
   (round 6).
@@ -32,8 +32,9 @@ message, which change with the checks), plus the real defects no tool reported.
 * outreach's errors must be real defects at least 95% of the time, on each half;
 * every real defect outreach reported must still be reported, errors as errors (recall kept);
 * the held-out half's one measure is recorded in ``judgments.json``'s ``measures`` (with
-  the ``round`` of :data:`HELD_OUT_ROUND`) and matches the records judged at it; until it is, the held-out precision
-  test fails saying so (:func:`test_precision_of_errors_meets_the_target`).
+  the ``round`` of :data:`HELD_OUT_ROUND`) and matches the records judged at it; until it
+  is, the held-out precision test fails saying so
+  (:func:`test_precision_of_errors_meets_the_target`).
 
 ``benchmarks/realworld_report.py`` prints the same numbers next to pofilter's and msgfmt's.
 """
