@@ -371,7 +371,10 @@ def html(unit: Unit) -> Iterator[str | Problem]:
         for message, severity in _compare(source, have):
             yield problem(unit, index, message, severity)
         in_source = {x.lower() for x in _read_labels(source_text, labels)[1]} if read else set()
-        if new := [label for label in dict.fromkeys(read) if label.lower() not in in_source]:
+        # an address in angle brackets (``<jan@voorbeeld.nl>``, an e-mail's angle-addr) is
+        # the urls check's to judge: one cause, one finding
+        fresh = [label for label in dict.fromkeys(read) if label.lower() not in in_source]
+        if new := [label for label in fresh if "@" not in label and "://" not in label]:
             yield problem(
                 unit,
                 index,
