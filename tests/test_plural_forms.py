@@ -25,6 +25,7 @@ from outreach.plurals import (
     formula_problems,
     known_source,
     parse_plural_forms,
+    settled_by_sample,
 )
 from outreach.pofile import parse_po
 
@@ -448,3 +449,73 @@ def test_a_plural_formula_that_divides_by_zero_off_the_sample_stops_nothing(
     )
     assert code != 2 and "ZeroDivisionError" not in err, err
     assert "312 000" in out or "312\u202f000" in out  # fr still renders
+
+
+#: Crowdin's export of CLDR's rule, as caffeine-ng's Belarusian catalog has it (issue 19,
+#: round 6): four forms, one per CLDR category; the last, "other", is for fractions only.
+CROWDIN_BE = (
+    "nplurals=4; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<12 || "
+    "n%100>14) ? 1 : n%10==0 || n%10>=5 && n%10<=9 || n%100>=11 && n%100<=14 ? 2 : 3);"
+)
+
+
+@pytest.mark.parametrize("locale", ["be", "ru", "uk"])
+def test_a_cldr_export_whose_last_form_only_fractions_reach_works(locale: str) -> None:
+    """Audit of the errors (issue 19, round 6): Crowdin writes CLDR's four categories for
+    East Slavic languages without testing for fractions; no whole number selects form 3
+    ("other": 1.5), and gettext passes only whole numbers. Not broken."""
+    assert formula_problems(parse_plural_forms(CROWDIN_BE), locale) == []
+
+
+def test_a_cldr_export_with_a_fraction_form_in_the_middle_works() -> None:
+    """Czech's CLDR categories in CLDR's order (one, few, many, other): "many" is for
+    fractions only, so no whole number selects form 2."""
+    czech = (
+        "nplurals=4; plural=(n == 1 && n % 1 == 0) ? 0 : (n >= 2 && n <= 4 && n % 1 == 0) ? 1"
+        ": (n % 1 != 0 ) ? 2 : 3;"
+    )
+    assert formula_problems(parse_plural_forms(czech), "cs") == []  # n % 1: fractions tested
+    without_test = "nplurals=4; plural=(n == 1 ? 0 : n >= 2 && n <= 4 ? 1 : 3);"
+    assert formula_problems(parse_plural_forms(without_test), "cs") == []
+
+
+@pytest.mark.parametrize(
+    ("formula", "locale"),
+    [
+        # another language's categories: German has two, whole numbers reach both
+        (CROWDIN_BE, "de"),
+        # a form reached off the sample (n == 1234) is no fraction's: still broken
+        (CROWDIN_BE.replace("? 2 : 3", "? 2 : n == 1234 ? 3 : 2"), "be"),
+        # five forms for four categories
+        (CROWDIN_BE.replace("nplurals=4", "nplurals=5"), "be"),
+        # form 3 unreached, but form 1 serves two categories: not CLDR's rule
+        ("nplurals=4; plural=(n%10==1 && n%100!=11 ? 0 : 1);", "ru"),
+    ],
+)
+def test_an_unreached_form_that_is_no_fractions_stays_broken(formula: str, locale: str) -> None:
+    """The exemption holds only where CLDR's categories are the formula's forms, one for
+    one, and no number outside the sample can reach the form left over."""
+    assert formula_problems(parse_plural_forms(formula), locale), formula
+
+
+@pytest.mark.parametrize(
+    ("expression", "settled"),
+    [
+        (
+            "(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2)",
+            True,
+        ),
+        ("(n != 1)", True),
+        ("0", True),
+        ("(n == 1234 ? 3 : n != 1)", False),  # 1234 is past the sample's 0..1000
+        ("(n%1000 == 999)", False),  # a period of 1000 past its constants
+        ("(n*7 % 5)", False),  # arithmetic: not proved periodic
+        ("n > 5 ? n : 0", False),  # n as a value grows past every form
+        ("!n", False),  # n outside a comparison
+        ("(n % 0)", False),
+    ],
+)
+def test_a_formula_is_settled_by_the_sample_only_when_periodic_within_it(
+    expression: str, settled: bool
+) -> None:
+    assert settled_by_sample(expression) is settled

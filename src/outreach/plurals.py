@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import gettext
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -231,8 +232,10 @@ def formula_problems(forms: PluralForms, language: str | None = None) -> list[st
     language's own, as CLDR has them (``nplurals=2; plural=0`` in Japanese, which has one
     form: every number gets the right text; form 1 is only never shown). A form that only
     fractions reach (as in Transifex's CLDR formulas, ``n % 1 != 0``) is fine: gettext never
-    passes a fraction, and such a form is simply never shown. A formula in real use for
-    ``language`` is never broken by that rule.
+    passes a fraction, and such a form is simply never shown; so is a CLDR export that
+    gives fractions their form without testing for them (Crowdin's Belarusian, Russian,
+    Polish: :func:`cldr_fraction_forms`). A formula in real use for ``language`` is never
+    broken by that rule.
     """
     function = forms.function
     for n in SAMPLE:
@@ -260,6 +263,11 @@ def formula_problems(forms: PluralForms, language: str | None = None) -> list[st
         # shown, and the header check says so. Only a formula without n is known to reach no
         # other form for any number: n == 1234 is not in SAMPLE
         return []
+    if language is not None and cldr_fraction_forms(forms, language):
+        # one form per CLDR category, the forms no whole number selects being the
+        # categories only fractions have (a header warning says so when no tool we know
+        # writes the formula)
+        return []
     if language is not None and known_with_fewer_forms(forms, language):
         # a translation tool's own formula for the language, word for word, with nplurals
         # raised (Belarusian's three-form formula under nplurals=4): every number gets the
@@ -270,6 +278,100 @@ def formula_problems(forms: PluralForms, language: str | None = None) -> list[st
         f"no number selects form {shown} of nplurals={forms.nplurals}; plural="
         f"{forms.expression} (a typo in the formula, or nplurals is too high?)"
     ]
+
+
+def cldr_fraction_forms(forms: PluralForms, locale: str) -> bool:
+    """Whether ``forms`` is CLDR's plural rule for ``locale``, one form per category, whose
+    forms no whole number selects are those of the categories only fractions have: a CLDR
+    export (Crowdin's ``nplurals=4`` for Belarusian, Russian, Ukrainian or Polish, whose form
+    3 is CLDR's "other", 1.5; Czech's form 2, "many") that leaves fractions to the last
+    branch instead of testing ``n % 1``. Every whole number gets its category's form;
+    gettext never passes a fraction, so those forms are only never shown.
+
+    Required, so that no number outside :data:`SAMPLE` selects a form it misses (``n == 1234
+    ? 3``): the formula is :func:`settled_by_sample`; nplurals is the number of CLDR's
+    categories; the forms numbers select are as many as the categories whole numbers have,
+    each category's own (:func:`cldr_disagreements` finds nothing).
+
+    >>> crowdin_be = ("nplurals=4; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
+    ...     "(n%100<12 || n%100>14) ? 1 : n%10==0 || n%10>=5 && n%10<=9 || n%100>=11 && "
+    ...     "n%100<=14 ? 2 : 3);")
+    >>> cldr_fraction_forms(parse_plural_forms(crowdin_be), "be")
+    True
+    >>> cldr_fraction_forms(parse_plural_forms(crowdin_be), "de")
+    False
+    >>> cldr_fraction_forms(parse_plural_forms(crowdin_be.replace("? 2 : 3", "? 2 : "
+    ...     "n == 1234 ? 3 : 2")), "be")
+    False
+    """
+    return _cldr_fraction_forms(forms.nplurals, forms.expression, locale)
+
+
+@functools.lru_cache(maxsize=256)
+def _cldr_fraction_forms(nplurals: int, expression: str, locale: str) -> bool:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        rule = Locale.parse(locale.replace("-", "_")).plural_form
+    except (UnknownLocaleError, ValueError):
+        return False
+    if not settled_by_sample(expression):
+        return False
+    forms = PluralForms(nplurals, expression)
+    categories = {*rule.tags, "other"}
+    whole = {rule(n) for n in SAMPLE}
+    return (
+        forms.nplurals == len(categories)
+        and len(forms.reachable) == len(whole) < forms.nplurals
+        and not cldr_disagreements(forms, locale)
+    )
+
+
+#: What a formula :func:`settled_by_sample` may be written with: ``n``, whole numbers,
+#: ``%``, comparisons, ``&&``, ``||``, ``!``, ``? :`` and parentheses (no ``+ - * /``).
+_SETTLED_TOKEN = re.compile(r"\s*(?:(\d+)|(n)\b|(==|!=|<=|>=|&&|\|\||[<>!?:%()]))")
+_COMPARISON = frozenset({"==", "!=", "<=", ">=", "<", ">"})
+
+
+def settled_by_sample(expression: str) -> bool:
+    """Whether the forms :data:`SAMPLE` finds for ``expression`` are the forms of every
+    whole number: it has only ``n``, whole numbers, ``%``, comparisons, logical operators,
+    ``? :`` and parentheses; ``n`` only compared or taken modulo (never a value itself); and
+    its largest number B (a constant or a divisor) and the least common multiple L of its
+    divisors have B + L <= 1000. Then above B every comparison of ``n`` has one answer and
+    every ``n % m`` repeats with period L, so each number above 1000 selects the form of one
+    between B and B + L, which SAMPLE holds (0 to 1000, all of them).
+
+    >>> settled_by_sample("(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 ? 1 : 2)")
+    True
+    >>> settled_by_sample("(n == 1234 ? 3 : n != 1)"), settled_by_sample("(n*7 % 5)")
+    (False, False)
+    >>> settled_by_sample("(n%1000 == 999)"), settled_by_sample("n > 5 ? n : 0")
+    (False, False)
+    """
+    tokens: list[tuple[str, str]] = []  # (kind, text)
+    at, text = 0, expression.strip().rstrip(";").strip()
+    while at < len(text):
+        match = _SETTLED_TOKEN.match(text, at)
+        if match is None or match.end() == at:
+            return False
+        number, name, operator = match.groups()
+        kind = "number" if number is not None else "n" if name is not None else "op"
+        tokens.append((kind, number or name or operator or ""))
+        at = match.end()
+    divisors: list[int] = []
+    constants: list[int] = []
+    for index, (kind, value) in enumerate(tokens):
+        before = tokens[index - 1][1] if index else ""
+        after = tokens[index + 1][1] if index + 1 < len(tokens) else ""
+        if kind == "number":
+            (divisors if before == "%" else constants).append(int(value))
+        elif kind == "n" and not ({before, after} & _COMPARISON or after == "%"):
+            return False  # n as a value (``n > 5 ? n : 0``): it grows past every form
+    if 0 in divisors:
+        return False
+    period: int = math.lcm(*divisors) if divisors else 1
+    return max([0, *constants, *divisors]) + period <= 1000
 
 
 def known_with_fewer_forms(forms: PluralForms, locale: str) -> bool:

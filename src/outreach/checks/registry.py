@@ -26,6 +26,7 @@ from outreach.findings import CHECK_NAMES, Finding, Severity, summarize
 from outreach.plurals import (
     GETTEXT_DEFAULT,
     PluralForms,
+    cldr_fraction_forms,
     constant_formula,
     known_with_fewer_forms,
 )
@@ -221,7 +222,9 @@ class Unit:
         ``Plural-Forms`` (``nplurals=2; plural=0`` never picks form 1): gettext never shows
         them. Known only for a formula that does not read ``n``, or one a translation tool
         writes for the language with fewer forms than the header declares
-        (:func:`~outreach.plurals.known_with_fewer_forms`): any other could pick a form for a
+        (:func:`~outreach.plurals.known_with_fewer_forms`), or CLDR's rule whose forms left
+        over are those of fractions, proved for every number
+        (:func:`~outreach.plurals.cldr_fraction_forms`): any other could pick a form for a
         number no sample tries (``n == 1234``), and the formula is the translator's.
 
         >>> from outreach.plurals import parse_plural_forms
@@ -237,8 +240,9 @@ class Unit:
         if self.msgid_plural is None:
             return frozenset()
         forms = self.catalog.plural_forms
+        locale = self.catalog.locale
         if not constant_formula(forms) and not (
-            self.catalog.locale and known_with_fewer_forms(forms, self.catalog.locale)
+            locale and (known_with_fewer_forms(forms, locale) or cldr_fraction_forms(forms, locale))
         ):
             return frozenset()
         numbers = self.catalog.numbers_by_form

@@ -3,10 +3,13 @@
 A ``Plural-Forms`` formula is judged by what it does, not by which Babel is installed
 (:mod:`outreach.plurals`): it is an error (``plural-forms``) only when it is broken -- it does
 not parse, picks a form at or above ``nplurals`` for some number, leaves a form no number
-reaches, or disagrees with how many forms the entries write. A working formula that no
-translation tool writes for the language is a ``header`` warning that says which numbers get
-which form; so are a fuzzy header and fields that pybabel cannot read. A declared charset
-that is not a text encoding (``charset``) is an error: the file is read as UTF-8 and not used.
+reaches (unless the forms numbers reach are the language's own and the others are never
+shown: :func:`~outreach.plurals.formula_problems`; CLDR's forms for fractions, as Crowdin
+exports them, among them), or disagrees with how many forms the entries write. A working
+formula that no translation tool writes for the language is a ``header`` warning that says
+which numbers get which form; so are a fuzzy header and fields that pybabel cannot read. A
+declared charset that is not a text encoding (``charset``) is an error: the file is read as
+UTF-8 and not used.
 
 >>> from outreach.checks.registry import CatalogInfo
 >>> from outreach.plurals import parse_plural_forms
