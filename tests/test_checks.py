@@ -2773,3 +2773,27 @@ def test_a_cldr_export_whose_last_form_is_for_fractions_is_no_header_error() -> 
     odd = formula.replace("? 2 : 3", "? 2 : n == 1234 ? 3 : 2")
     found = check(source, forms, locale="be", plural_forms=odd)
     assert ("plural-forms", "error") in [f[:2] for f in found], found
+
+
+def test_a_mailto_that_names_no_address_is_a_warning() -> None:
+    """Audit of the errors (issue 19, round 6; LinkChecker's German manual): "A mailto: link"
+    written "Ein mailto:-Link", the German compound, is read by the finders as a link
+    ``mailto:-Link``; with no ``@`` it names no address, no one to write to: a warning. A
+    mailto: with an address in any spelling (``@``, ``%40``, ``＠``, in its query) stays a
+    possible hijack, and so does another link beside the word."""
+    source = "A mailto: link eventually resolves to a list of email addresses."
+    found = check(source, "Ein mailto:-Link ergibt eine Liste von E-Mail-Adressen.", locale="de")
+    assert [f[:2] for f in found] == [("urls", "warning")], found
+    assert "names no address" in found[0][2]
+    for hijack in (
+        "mailto:hilfe@evil.example",
+        "mailto:hilfe%40evil.example",
+        "mailto:hilfe＠evil.example",
+        "mailto:?to=hilfe%40evil.example",
+    ):
+        found = check(source, f"Ein {hijack} ergibt eine Liste von E-Mail-Adressen.", locale="de")
+        assert ("urls", "error") in [f[:2] for f in found], (hijack, found)
+    found = check(
+        source, "Ein mailto:-Link (https://evil.example/) ergibt eine Liste.", locale="de"
+    )
+    assert ("urls", "error") in [f[:2] for f in found], found

@@ -320,7 +320,9 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     (``10.1234 / foo.bar``: :func:`_doi_suffix`); a host made only by a placeholder read
     as its own name, its value not known
     (``kaydı.%(link_start)s`` read as ``kaydı.link``: :func:`_stand_in_host`; a placeholder
-    with a known value, ``%(url)s``, is read as that value and judged as a link); an example
+    with a known value, ``%(url)s``, is read as that value and judged as a link); a
+    ``mailto:`` that names no address (no ``@``: the German ``mailto:-Link``,
+    :func:`_names_no_address`); an example
     path (``/path/to/…``, the convention for a path to replace) localised segment for
     segment on the same site (:func:`_placeholder_path_localized`). Hosts are compared in
     any letter case (``Pretalx.com`` is ``pretalx.com``). Another page of a site the source
@@ -462,6 +464,16 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     f"{url} takes the place of {named}, a file name on a top-level domain "
                     f"(.{named.rsplit('.', 1)[1].lower()}): fine as a file name, but X, "
                     "Bluesky and some mail clients would link it to that website",
+                    "warning",
+                )
+            elif host not in source_hosts and _names_no_address(url):
+                _excuse(excused, reported, url, host)
+                yield problem(
+                    unit,
+                    index,
+                    f"{url} names no address (no @ in it): no one to write to, no host to "
+                    "go to; fine where it is a word (the German “mailto:-Link”, a mailto: "
+                    "link), otherwise write the address",
                     "warning",
                 )
             elif len(scripts) > 1 and host not in source_hosts:
@@ -808,6 +820,27 @@ def _placeholder_path_localized(url: str, written: str) -> bool:
     if head.lower() != other_head.lower() or not _PLACEHOLDER_PATH.match(f"/{path}"):
         return False
     return path.rstrip("/").count("/") == other_path.rstrip("/").count("/")
+
+
+def _names_no_address(url: str) -> bool:
+    """Whether ``url`` is a ``mailto:`` reference with no ``@`` in it, as written,
+    percent-decoded (``%40``) or in NFKC (``＠``): it names no one's address, so no domain
+    to write to -- a word the finders read as a link (the German ``mailto:-Link``, "a
+    mailto: link"). A mail client given it has no one to send to.
+
+    >>> _names_no_address("mailto:-Link"), _names_no_address("mailto:jo@evil.example")
+    (True, False)
+    >>> _names_no_address("mailto:jo%40evil.example"), _names_no_address("mailto:?to=jo%40x.org")
+    (False, False)
+    >>> _names_no_address("mailto:jo＠evil.example"), _names_no_address("https://-Link")
+    (False, False)
+    """
+    if not url.lower().startswith("mailto:"):
+        return False
+    rest = url[len("mailto:") :]
+    for _ in range(3):  # %2540 is %40 once decoded
+        rest = unquote(rest)
+    return "@" not in unicodedata.normalize("NFKC", rest)
 
 
 def _is_address(url: str, text: str = "") -> bool:
