@@ -2758,18 +2758,22 @@ def test_a_cldr_export_whose_last_form_is_for_fractions_is_no_header_error() -> 
     """Audit of the errors (issue 19, round 6; caffeine-ng's Belarusian catalog, from
     Crowdin): CLDR's four categories as four forms, the last ("other", 1.5) only for
     fractions, which gettext never passes: every whole number gets its form. No
-    ``plural-forms`` error; the header warning says which numbers get which form, and a
-    finding in form 3 is a warning. The same formula reaching form 3 for n == 1234 stays an
-    error."""
+    ``plural-forms`` error; the header warning says which numbers get which form. Form 3 is
+    still checked as shown (JavaScript's ``ngettext`` passes 1.5 as it is): a placeholder
+    missing there stays an error. The same formula reaching form 3 for n == 1234 is a
+    broken header."""
     formula = (
         "nplurals=4; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<12 || "
         "n%100>14) ? 1 : n%10==0 || n%10>=5 && n%10<=9 || n%100>=11 && n%100<=14 ? 2 : 3);"
     )
     source = ("%(n)s file", "%(n)s files")
-    forms = ["%(n)s файл", "%(n)s файлы", "%(n)s файлаў", "файлаў"]
+    forms = ["%(n)s файл", "%(n)s файлы", "%(n)s файлаў", "%(n)s файла"]
     found = check(source, forms, locale="be", plural_forms=formula)
     assert found and all(f[1] == "warning" for f in found), found
     assert "header" in {f[0] for f in found}, found
+    found = check(source, [*forms[:3], "файла"], locale="be", plural_forms=formula)
+    assert ("placeholders", "error") in [f[:2] for f in found], found
+    assert "plural-forms" not in {f[0] for f in found}, found
     odd = formula.replace("? 2 : 3", "? 2 : n == 1234 ? 3 : 2")
     found = check(source, forms, locale="be", plural_forms=odd)
     assert ("plural-forms", "error") in [f[:2] for f in found], found

@@ -265,8 +265,8 @@ def formula_problems(forms: PluralForms, language: str | None = None) -> list[st
         return []
     if language is not None and cldr_fraction_forms(forms, language):
         # one form per CLDR category, the forms no whole number selects being the
-        # categories only fractions have (a header warning says so when no tool we know
-        # writes the formula)
+        # categories only fractions have, which JavaScript's ngettext can pass (a header
+        # warning says so when no tool we know writes the formula)
         return []
     if language is not None and known_with_fewer_forms(forms, language):
         # a translation tool's own formula for the language, word for word, with nplurals
@@ -285,8 +285,9 @@ def cldr_fraction_forms(forms: PluralForms, locale: str) -> bool:
     forms no whole number selects are those of the categories only fractions have: a CLDR
     export (Crowdin's ``nplurals=4`` for Belarusian, Russian, Ukrainian or Polish, whose form
     3 is CLDR's "other", 1.5; Czech's form 2, "many") that leaves fractions to the last
-    branch instead of testing ``n % 1``. Every whole number gets its category's form;
-    gettext never passes a fraction, so those forms are only never shown.
+    branch instead of testing ``n % 1``. Every whole number gets its category's form, and
+    a fraction CLDR's (a JavaScript catalog's ``ngettext`` passes ``1.5`` as it is; C and
+    Python round it): the formula is right, and what those forms hold is checked as shown.
 
     Required, so that no number outside :data:`SAMPLE` selects a form it misses (``n == 1234
     ? 3``): the formula is :func:`settled_by_sample`; nplurals is the number of CLDR's

@@ -26,7 +26,6 @@ from outreach.findings import CHECK_NAMES, Finding, Severity, summarize
 from outreach.plurals import (
     GETTEXT_DEFAULT,
     PluralForms,
-    cldr_fraction_forms,
     constant_formula,
     known_with_fewer_forms,
 )
@@ -222,10 +221,10 @@ class Unit:
         ``Plural-Forms`` (``nplurals=2; plural=0`` never picks form 1): gettext never shows
         them. Known only for a formula that does not read ``n``, or one a translation tool
         writes for the language with fewer forms than the header declares
-        (:func:`~outreach.plurals.known_with_fewer_forms`), or CLDR's rule whose forms left
-        over are those of fractions, proved for every number
-        (:func:`~outreach.plurals.cldr_fraction_forms`): any other could pick a form for a
-        number no sample tries (``n == 1234``), and the formula is the translator's.
+        (:func:`~outreach.plurals.known_with_fewer_forms`): any other could pick a form for a
+        number no sample tries (``n == 1234``), and the formula is the translator's. A form
+        CLDR gives fractions (:func:`~outreach.plurals.cldr_fraction_forms`) is shown: a
+        JavaScript catalog's ``ngettext`` passes ``1.5`` as it is.
 
         >>> from outreach.plurals import parse_plural_forms
         >>> def unit(formula: str) -> Unit:
@@ -240,9 +239,8 @@ class Unit:
         if self.msgid_plural is None:
             return frozenset()
         forms = self.catalog.plural_forms
-        locale = self.catalog.locale
         if not constant_formula(forms) and not (
-            locale and (known_with_fewer_forms(forms, locale) or cldr_fraction_forms(forms, locale))
+            self.catalog.locale and known_with_fewer_forms(forms, self.catalog.locale)
         ):
             return frozenset()
         numbers = self.catalog.numbers_by_form
