@@ -349,6 +349,13 @@ def main() -> None:
     )
     add_before_option(parser)
     args = parser.parse_args()
+    counts = {"--rows": min(args.rows), "--smtp-rows": args.smtp_rows}
+    counts |= {"--mailmerge-rows": args.mailmerge_rows}
+    counts |= {"--mailmerge-smtp-rows": args.mailmerge_smtp_rows}
+    counts |= {"--rounds": args.rounds, "--repeat": args.repeat, "--jobs": min(args.jobs)}
+    for option, value in counts.items():
+        if value < 1:  # every figure is a rate or a best of: none from nothing
+            parser.error(f"{option} must be at least 1")
     if not (BIN / "mailmerge").exists():
         raise SystemExit('mailmerge is not installed: .venv/bin/pip install -e ".[bench]"')
     results: dict[str, Any] = {"files": {}, "smtp": {}, "load": [os.getloadavg()[0]]}

@@ -99,6 +99,20 @@ def test_the_benchmark_runs(script: str, tmp_path: Path) -> None:
     assert result.stdout.strip()
 
 
+def test_a_count_of_nothing_is_a_clear_error() -> None:
+    """``bench_merge.py --smtp-rows 0`` once divided by zero after a minute of runs: a count
+    every figure is a rate of must be at least 1, said at once, in one line, exit 2."""
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_merge.py"), "--smtp-rows", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].endswith("--smtp-rows must be at least 1")
+    assert "Traceback" not in result.stderr
+
+
 def _harness() -> object:
     sys.path.insert(0, str(BENCHMARKS))
     try:
