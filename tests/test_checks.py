@@ -2801,3 +2801,43 @@ def test_a_mailto_that_names_no_address_is_a_warning() -> None:
         source, "Ein mailto:-Link (https://evil.example/) ergibt eine Liste.", locale="de"
     )
     assert ("urls", "error") in [f[:2] for f in found], found
+
+
+def _alone(msgid: str, translation: str, locale: str = "ru") -> list[tuple[str, str, str]]:
+    """The findings on one entry of a catalog checked alone (no campaign, no sources)."""
+    catalog = Catalog(locale=locale, fuzzy=False)
+    catalog.add(msgid, translation)
+    found = check_catalog(catalog, file=f"{locale}.po", locale=locale)
+    return [(f.check, f.severity, f.message) for f in found]
+
+
+def test_a_message_key_s_translation_is_not_compared_with_the_key_as_if_it_were_the_source() -> (
+    None
+):
+    """TLP UI's catalogs use keys as msgids (``TLP_MSG_COLORS__ID_DESCRIPTION``); the English
+    text, with its links, lives in an en_EN catalog. Checked alone, a link in the
+    translation may be the source's own: a warning that says why, not a hijack."""
+    text = "Цвета сообщений, см. https://en.wikipedia.org/wiki/ANSI_escape_code"
+    found = _alone("TLP_MSG_COLORS__ID_DESCRIPTION", text)
+    assert [f[:2] for f in found if f[1] == "error"] == [], found
+    assert any(f[0] == "urls" and "message key" in f[2] for f in found), found
+    # the same entry under a prose msgid: the link is not the source's, an error
+    found = _alone("Message colours", text)
+    assert ("urls", "error") in [f[:2] for f in found]
+
+
+def test_a_message_key_s_translation_keeps_the_errors_certain_without_the_source() -> None:
+    for broken in (
+        "Цвета \u202eсообщений",  # a right-to-left override left open
+        "Цвета {{ config.SECRET_KEY }}",  # template code
+        'Цвета <img src=x onerror="alert(1)">',  # markup that acts
+    ):
+        found = _alone("TLP_MSG_COLORS__ID_DESCRIPTION", broken)
+        assert "error" in [f[1] for f in found], (broken, found)
+
+
+def test_a_campaign_s_entries_are_never_message_keys() -> None:
+    """A campaign's templates give every source string: a msgid shaped like a key is the
+    source text there, and a link it lacks is a hijack."""
+    found = check("share_title", "Ver https://evil.example.net/x", locale="es")
+    assert ("urls", "error") in [f[:2] for f in found], found

@@ -16,6 +16,7 @@ Checks never raise for bad input and never print; the runner turns their message
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -179,6 +180,10 @@ class CatalogInfo:
 MAX_GROWTH, MAX_EXTRA, MAX_CHARS = 10, 1000, 65536
 
 
+#: A message key used as a msgid (:attr:`Unit.keyed`): identifier characters, with an
+#: underscore somewhere.
+_KEY = re.compile(r"(?=[^_]*_)[A-Za-z][A-Za-z0-9]*(?:[_.:-]+[A-Za-z0-9]+)+_*")
+
 #: The msgids of the translators' credits (:attr:`Unit.credits`).
 CREDITS = frozenset({"translator-credits", "translator_credits", "translation-credits"})
 #: The msgctxts of KDE's credits (``Your names``, ``Your emails``).
@@ -245,6 +250,30 @@ class Unit:
             return frozenset()
         numbers = self.catalog.numbers_by_form
         return frozenset(i for i in range(len(self.forms)) if i < len(numbers) and not numbers[i])
+
+    @cached_property
+    def keyed(self) -> bool:
+        """Whether the msgid is a message key, not the source text, in a catalog checked
+        without the program's sources: one token of identifier characters with an
+        underscore (``TLP_MSG_COLORS__ID_DESCRIPTION``, ``dialog.save_title``; no host
+        name has one), translated by text that is not a key. Such a catalog's source text
+        lives elsewhere (an English catalog, a resource file), so what a check finds by
+        comparing the translation with its source is not certain from this catalog
+        (:func:`outreach.checks.runner.run_entry_checks`). A campaign's catalogs have their
+        templates' strings as sources, so none of their entries is keyed.
+
+        >>> info = CatalogInfo(locale="fr", file="fr.po")
+        >>> def unit(msgid: str, text: str) -> Unit:
+        ...     return Unit(msgid, None, None, (text,), frozenset(), 1, False, info)
+        >>> unit("TLP_MSG_COLORS__ID_DESCRIPTION", "Couleurs des messages").keyed
+        True
+        >>> [unit(m, "Voir x").keyed for m in ("Save", "example.org", "see_also", "a b_c")]
+        [False, False, True, False]
+        """
+        if self.catalog.sources is not None or self.msgid_plural is not None:
+            return False
+        text = self.forms[0] if self.forms else ""
+        return bool(_KEY.fullmatch(self.msgid)) and not _KEY.fullmatch(text.strip())
 
     @property
     def credits(self) -> bool:

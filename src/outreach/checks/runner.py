@@ -552,8 +552,12 @@ def run_entry_checks(
     that gettext shows for 1 alone is a judgement, not a certainty); one about a form only
     one reading shows stands as it is (a link in a form outreach never shows is still
     shown by gettext); what only gettext's reading finds in a form both show is a warning.
+    An entry whose msgid is a message key, in a catalog checked without the program's
+    sources, is checked against itself as well (:func:`_without_source`).
     """
     found = _entry_results(unit, checks, preconditions)
+    if unit.keyed and any(severity == "error" for _, severity, _, _ in found):
+        found = _without_source(unit, found, checks, preconditions)
     other = unit.catalog.gettext_reading if unit.is_plural else None
     if other is None:
         yield from found
@@ -577,6 +581,40 @@ def run_entry_checks(
             yield name, severity, message, form  # a form only gettext shows: as found
         else:
             yield name, "warning", message + _one_reading(gettext, ours), form
+
+
+#: The checks whose errors compare what a source text plainly holds (links, addresses,
+#: placeholders, numbers, command-line options) with the translation (:func:`_without_source`).
+_SOURCE_TEXT_CHECKS = frozenset({"urls", "mentions", "placeholders", "numbers", "code"})
+
+
+def _without_source(
+    unit: Unit, found: list[Result], checks: Sequence[EntryCheck], preconditions: bool
+) -> list[Result]:
+    """``found`` for a unit whose msgid is a message key (:attr:`~outreach.checks.registry.
+    Unit.keyed`): the translation is checked again as its own source, and an error of the
+    checks of what source texts hold (:data:`_SOURCE_TEXT_CHECKS`: a link, an address, a
+    placeholder, a number, an option "not in the source") that goes came from comparing it
+    with the key, so it is a warning saying so; one that stays is certain from the catalog
+    alone. The other checks' errors stand as found: markup, a
+    bidi override or template code that the key lacks is no text an English source holds
+    (a `<script>` is a danger whatever the key)."""
+    alone = replace(unit, msgid=unit.forms[0])
+    certain = {
+        (name, form)
+        for name, severity, _, form in _entry_results(alone, checks, preconditions)
+        if severity == "error"
+    }
+    note = (
+        f"; the msgid “{unit.msgid}” is a message key, not the source text, which this "
+        "catalog does not hold: compare with the source language's catalog"
+    )
+    return [
+        (name, "warning", message + note, form)
+        if severity == "error" and name in _SOURCE_TEXT_CHECKS and (name, form) not in certain
+        else (name, severity, message, form)
+        for name, severity, message, form in found
+    ]
 
 
 def _one_reading(holds: str, fails: str) -> str:
