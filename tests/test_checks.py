@@ -2841,3 +2841,65 @@ def test_a_campaign_s_entries_are_never_message_keys() -> None:
     source text there, and a link it lacks is a hijack."""
     found = check("share_title", "Ver https://evil.example.net/x", locale="es")
     assert ("urls", "error") in [f[:2] for f in found], found
+
+
+_KEYED_PO = (
+    'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: ru\\n"\n'
+    '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'  # one reading, checked or compiled
+    'msgid "TLP_MSG_COLORS__ID_DESCRIPTION"\n'
+    'msgstr "Цвета сообщений, см. https://evil.example.net/login"\n'
+)
+
+
+def test_compile_still_refuses_a_link_a_message_key_s_translation_adds(tmp_path: Path) -> None:
+    """``outreach compile`` of a campaign of catalogs alone (no templates, no POT) cannot
+    compare a keyed entry's link with any source: what it writes into the .mo ships, so the
+    link is refused as before, though ``outreach check`` reports it as a warning; and the
+    check cache that ``outreach check`` fills does not hand compile its warning."""
+    from outreach.cache import CheckCache, check_fingerprint
+    from outreach.checks.runner import StoredEntries
+    from outreach.pofile import parse_po
+    from outreach.translations import compile_checked
+
+    alone = parse_campaign(TOML, root=tmp_path)
+    po = parse_po(_KEYED_PO.encode(), path="ru.po", locale="ru")
+    checked = check_catalog(po, file="ru.po", locale="ru", campaign=alone)
+    assert [(f.check, f.severity) for f in checked] == [("urls", "warning")], checked
+    compiled = compile_checked(po, campaign=alone, locale="ru", file="ru.po", sources=None)
+    assert ("urls", "error") in [(f.check, f.severity) for f in compiled.findings]
+    assert compiled.count == 0 and compiled.left_out == 1
+    # after a check that remembered the warning, compile judges the entry anew
+    store = CheckCache.open(tmp_path / "cache", "campaign")
+    entries = StoredEntries(store, check_fingerprint(alone, None))
+    check_catalog(po, file="ru.po", locale="ru", campaign=alone, cache=entries)
+    assert store.enabled and entries.counts["checked"] == 1
+    compiled = compile_checked(
+        po, campaign=alone, locale="ru", file="ru.po", sources=None, cache=store
+    )
+    assert ("urls", "error") in [(f.check, f.severity) for f in compiled.findings]
+    assert compiled.count == 0 and compiled.left_out == 1
+
+
+def test_a_link_as_a_msgid_is_no_message_key() -> None:
+    """A host may have an underscore (``www.my_site.org``, ``foo_bar.com``): a msgid in
+    which the link finders find a link is the source text that links it, and a translation
+    that links elsewhere is a hijack, not a key's translation."""
+    for msgid, translation in (
+        ("www.my_site.org", "Посетите www.evil.org"),
+        ("foo_bar.com", "Посетите evil.com"),
+        ("my_site.github.io", "Посетите https://evil.github.io"),
+    ):
+        found = _alone(msgid, translation)
+        assert ("urls", "error") in [f[:2] for f in found], (msgid, found)
+        assert not any("message key" in f[2] for f in found), found
+
+
+def test_a_look_alike_host_in_a_message_key_s_translation_stays_an_error() -> None:
+    """A host that mixes scripts (``раypal.com``, Cyrillic ``р`` and ``а``) is a danger
+    whatever the source says: no English catalog makes it the source's own."""
+    for text in ("Цвета, см. https://раypal.com/login", "Colours: see pаypal.com"):
+        found = _alone("TLP_MSG_COLORS__ID_DESCRIPTION", text)
+        assert any(f[:2] == ("urls", "error") and "mixes" in f[2] for f in found), found
+        # and under a prose msgid, as before
+        found = _alone("Message colours", text)
+        assert any(f[:2] == ("urls", "error") and "mixes" in f[2] for f in found), found

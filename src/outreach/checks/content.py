@@ -293,7 +293,8 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     that one, it gives way to its finding when that is as severe (:func:`_read_filled`).
     Hosts are compared as browsers resolve them (case, full-width letters, IDNA), and a host
     that mixes scripts (``ехаmple.org``, Cyrillic letters in a Latin name) is reported even
-    where the rest matches.
+    where the rest matches, and even where the "source" has it when that is a stand-in, the
+    translation itself (:attr:`~outreach.checks.registry.Unit.stand_in`: a message key's).
 
     Errors (a danger, or certain): a link to a host the source does not link to (a possible
     hijack), a look-alike host, a link of the source missing or changed. In the translators'
@@ -476,7 +477,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "link), otherwise write the address",
                     "warning",
                 )
-            elif len(scripts) > 1 and host not in source_hosts:
+            elif len(scripts) > 1 and (host not in source_hosts or unit.stand_in):
                 reported.add(host)
                 if _gives_way(in_place.get(url), given, "error"):
                     continue

@@ -208,6 +208,11 @@ class Unit:
     #: the msgid_plural as the .po writes it (``None``: a singular entry); ``msgid_plural``
     #: is the source's, from the templates, when the campaign has them
     written_plural: str | None = None
+    #: the msgid stands in for a source text the catalog does not hold: it is the
+    #: translation itself, read as its own source (:func:`outreach.checks.runner.
+    #: _without_source`), so a check reports what is a danger whatever the source says (a
+    #: look-alike host) even where this "source" has it
+    stand_in: bool = False
 
     def line_of(self, form: int | None) -> int | None:
         """The line a translator edits for ``form``: its ``msgstr[N]`` (the first form's, or
@@ -260,7 +265,11 @@ class Unit:
         lives elsewhere (an English catalog, a resource file), so what a check finds by
         comparing the translation with its source is not certain from this catalog
         (:func:`outreach.checks.runner.run_entry_checks`). A campaign's catalogs have their
-        templates' strings as sources, so none of their entries is keyed.
+        templates' strings as sources, so none of their entries is keyed. Nor is one in a
+        catalog outreach compiles (:attr:`CatalogInfo.rendered`): what it writes into the
+        .mo ships, and no source vouches for a link the translation adds. Nor is a msgid
+        in which the link finders find a link (a host may have an underscore:
+        ``www.my_site.org``, ``foo_bar.com``): it is the source text that links it.
 
         >>> info = CatalogInfo(locale="fr", file="fr.po")
         >>> def unit(msgid: str, text: str) -> Unit:
@@ -269,11 +278,18 @@ class Unit:
         True
         >>> [unit(m, "Voir x").keyed for m in ("Save", "example.org", "see_also", "a b_c")]
         [False, False, True, False]
+        >>> unit("www.my_site.org", "Voir x").keyed  # a link
+        False
         """
-        if self.catalog.sources is not None or self.msgid_plural is not None:
+        info = self.catalog
+        if info.sources is not None or info.rendered or self.msgid_plural is not None:
             return False
         text = self.forms[0] if self.forms else ""
-        return bool(_KEY.fullmatch(self.msgid)) and not _KEY.fullmatch(text.strip())
+        if not _KEY.fullmatch(self.msgid) or _KEY.fullmatch(text.strip()):
+            return False
+        from outreach.tokens import find_urls
+
+        return not find_urls(self.msgid)
 
     @property
     def credits(self) -> bool:

@@ -223,6 +223,9 @@ class StoredEntries:
             unit.forms,
             sorted(unit.flags),
             unit.fuzzy,
+            # a message key's translation is judged otherwise, and whether a msgid is one
+            # depends on the catalog (compiled or checked), not on the entry alone
+            unit.keyed,
         )
         return key
 
@@ -596,10 +599,12 @@ def _without_source(
     checks of what source texts hold (:data:`_SOURCE_TEXT_CHECKS`: a link, an address, a
     placeholder, a number, an option "not in the source") that goes came from comparing it
     with the key, so it is a warning saying so; one that stays is certain from the catalog
-    alone. The other checks' errors stand as found: markup, a
+    alone (a danger whatever the source, such as a look-alike host: the translation read as
+    its own source is a stand-in, :attr:`~outreach.checks.registry.Unit.stand_in`). The
+    other checks' errors stand as found: markup, a
     bidi override or template code that the key lacks is no text an English source holds
     (a `<script>` is a danger whatever the key)."""
-    alone = replace(unit, msgid=unit.forms[0])
+    alone = replace(unit, msgid=unit.forms[0], stand_in=True)
     certain = {
         (name, form)
         for name, severity, _, form in _entry_results(alone, checks, preconditions)
