@@ -516,3 +516,33 @@ def test_an_entrys_findings_are_not_replayed_under_another_count_of_gettexts_rea
     entries = StoredEntries(CheckCache.open(tmp_path, "campaign"), "fingerprint")
     found(ones, entries)
     assert found(mixed, entries) == found(mixed, None)
+
+
+def test_a_template_that_gives_no_sources_is_in_the_fingerprint(tmp_path: Path) -> None:
+    """In a campaign of catalogs alone, ``share_title`` may be a message key (a link its
+    translation adds is a warning); once the campaign has a template, even one that cannot
+    be parsed, it is the template's string, and the same catalog, unchanged, is judged
+    anew: the cached warning is not replayed in place of the error."""
+    root = tmp_path / "campaign"
+    (root / "messages").mkdir(parents=True)
+    (root / "messages" / "campaign.toml").write_text(
+        '[campaign]\nname = "Test"\nsource_locale = "en"\nlocales = ["en", "ru"]\n'
+        'hashtags = ["#Love"]\nurl = "https://example.org/love"\n',
+        encoding="utf-8",
+    )
+    po = root / "locales" / "ru" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: ru\\n"\n'
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+        'msgid "share_title"\nmsgstr "Поделиться: https://evil.example.net/x"\n',
+        encoding="utf-8",
+    )
+
+    def severities() -> list[str]:
+        report = check_campaign(load_campaign(root), ["ru"], render=False)
+        return [f.severity for f in report.findings if f.check == "urls"]
+
+    assert severities() == ["warning"]
+    (root / "messages" / "share.j2").write_text('{{ _("share_title") }\n', encoding="utf-8")
+    assert severities() == ["error"]

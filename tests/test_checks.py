@@ -2903,3 +2903,23 @@ def test_a_look_alike_host_in_a_message_key_s_translation_stays_an_error() -> No
         # and under a prose msgid, as before
         found = _alone("Message colours", text)
         assert any(f[:2] == ("urls", "error") and "mixes" in f[2] for f in found), found
+
+
+def test_a_campaign_whose_templates_give_no_sources_has_no_message_keys(tmp_path: Path) -> None:
+    """A campaign with a template that cannot be parsed (a brace left open) and no POT has
+    no source strings, but its msgids are still its templates' strings: ``share_title``
+    there is what the template says, and a link its translation adds is a hijack, an error
+    as in any campaign, not a key's translation (``outreach check`` would exit 0)."""
+    from outreach.sources import template_sources
+
+    templated = parse_campaign(TOML, root=tmp_path)
+    (tmp_path / "messages").mkdir()
+    (tmp_path / "messages" / "share.j2").write_text('{{ _("share_title") }\n')
+    assert template_sources(templated) is None  # else this test tests nothing
+    found = check("share_title", "Ver https://evil.example.net/x", campaign=templated)
+    assert ("urls", "error") in [f[:2] for f in found], found
+    assert not any("message key" in f[2] for f in found), found
+    # the control: the same campaign without templates, a campaign of catalogs alone
+    (tmp_path / "messages" / "share.j2").unlink()
+    found = check("share_title", "Ver https://evil.example.net/x", campaign=templated)
+    assert ("urls", "warning") in [f[:2] for f in found], found

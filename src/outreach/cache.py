@@ -563,6 +563,8 @@ def check_fingerprint(campaign: Campaign, sources: Sources | None = None) -> str
     source strings (the templates'). Cache keys of checked values include it."""
     digest = hashlib.sha256(_code_digest())
     digest.update(f"{sources.origin}\0{sources.digest}".encode() if sources else b"-")
+    if sources is None and campaign.template_paths():  # templates that gave no sources
+        digest.update(b"\0unread templates")  # (their msgids are no message keys)
     if campaign.config_digest:
         digest.update(campaign.config_digest.encode("ascii"))
     else:  # a Campaign made by hand

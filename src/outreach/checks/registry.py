@@ -90,6 +90,10 @@ class CatalogInfo:
     #: :attr:`plural_forms`, which it writes into the .mo, so no other reading of a header
     #: without ``Plural-Forms`` applies (:attr:`gettext_reading` is ``None``)
     rendered: bool = False
+    #: the campaign has templates (``messages/**/*.j2``) that gave no :attr:`sources` (one
+    #: cannot be read or parsed, and there is no POT): its msgids are its templates'
+    #: strings all the same, never message keys (:attr:`Unit.keyed`)
+    unread_templates: bool = False
 
     @property
     def num_plurals(self) -> int:
@@ -265,7 +269,8 @@ class Unit:
         lives elsewhere (an English catalog, a resource file), so what a check finds by
         comparing the translation with its source is not certain from this catalog
         (:func:`outreach.checks.runner.run_entry_checks`). A campaign's catalogs have their
-        templates' strings as sources, so none of their entries is keyed. Nor is one in a
+        templates' strings as sources, so none of their entries is keyed (nor where the
+        templates gave none: :attr:`CatalogInfo.unread_templates`). Nor is one in a
         catalog outreach compiles (:attr:`CatalogInfo.rendered`): what it writes into the
         .mo ships, and no source vouches for a link the translation adds. Nor is a msgid
         in which the link finders find a link (a host may have an underscore:
@@ -282,7 +287,9 @@ class Unit:
         False
         """
         info = self.catalog
-        if info.sources is not None or info.rendered or self.msgid_plural is not None:
+        if info.sources is not None or info.rendered or info.unread_templates:
+            return False
+        if self.msgid_plural is not None:
             return False
         text = self.forms[0] if self.forms else ""
         if not _KEY.fullmatch(self.msgid) or _KEY.fullmatch(text.strip()):

@@ -119,6 +119,7 @@ def catalog_info(
         variables=variables,
         rendered=compiled
         or (campaign is not None and sources is not None and sources.origin == "templates"),
+        unread_templates=bool(campaign and sources is None and campaign.template_paths()),
     )
 
 
