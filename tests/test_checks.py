@@ -2923,3 +2923,18 @@ def test_a_campaign_whose_templates_give_no_sources_has_no_message_keys(tmp_path
     (tmp_path / "messages" / "share.j2").unlink()
     found = check("share_title", "Ver https://evil.example.net/x", campaign=templated)
     assert ("urls", "warning") in [f[:2] for f in found], found
+
+
+def test_a_field_reading_an_attribute_added_to_a_source_without_fields_is_an_error() -> None:
+    """``_("Hello").format(user=user)`` is harmless for the source; a translation that adds
+    ``{user.password}`` makes str.format read it (whatever the flags say), or shows it as
+    typed. A Jinja ``{{ … }}``, a plain ``{0}`` or prose in braces is not this finding."""
+    for added in ("{user.password}", "{0.__globals__[SECRET]}", "{a[b]!r:>10}"):
+        for flags in ((), ("python-brace-format",), ("python-format",)):
+            found = check("Hello", f"Hola {added}", flags=flags)
+            assert ("placeholders", "error") in [f[:2] for f in found], (added, flags, found)
+    for harmless in ("Hola {e.g.}", "Hola {0.5}", "Hola {user}"):
+        found = check("Hello", harmless)
+        assert not [f for f in found if f[0] == "placeholders" and "attribute" in f[2]], found
+    # the source's own field access, kept, is no finding
+    assert check("Hello {user.name}", "Hola {user.name}") == []

@@ -174,7 +174,9 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     Errors (certain from the catalog: the message fails to render, or prints the directive
     as typed): a placeholder of the source missing, renamed or mistyped (a full-width
     ``％(count)s`` is named as such), one the source lacks (``%s`` appended to a string
-    that has none prints literally), a repeated one; where the source has a template's
+    that has none prints literally; a brace field reading an attribute or item,
+    ``{user.password}``, added to a source without brace fields: :func:`_added_field_access`),
+    a repeated one; where the source has a template's
     variables, ``{{ order.shop }}``, one translated or broken (:func:`_template_variables`:
     it renders empty, or as typed). ``%i`` and ``%d`` are one conversion
     (:func:`_same_integers`). Warnings (a judgement): a conversion
@@ -246,6 +248,7 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     added = _added_directives(unit) if plain and not python and not named_by_percent else {}
     if not all_brace:
         yield from _added_to_plain(unit, added)
+        yield from _added_field_access(unit)
     plural_only = _plural_only(unit, python)
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
@@ -694,6 +697,42 @@ def _added_to_plain(unit: Unit, added: dict[int, list[str]]) -> Iterator[Problem
                 f"placeholder {directive} is not in the source, which has none: supporters "
                 f"would read “{directive}” as typed; delete it",
             )
+
+
+#: A brace field that reads an attribute or an item of its argument (``{user.password}``,
+#: ``{0.__globals__[SECRET]}``): never a word, and never a Jinja ``{{ … }}``.
+_FIELD_ACCESS = re.compile(
+    r"(?<!\{)\{(?:[A-Za-z_]\w{0,99}|\d{1,3})(?:\.[A-Za-z_]\w{0,99}|\[[^\]{}]{0,100}\]){1,20}"
+    r"(?:![rsa])?(?::[^{}]{0,100})?\}(?!\})"
+)
+
+
+def _added_field_access(unit: Unit) -> Iterator[Problem]:
+    """A source without brace fields: a field its translation adds that reads an attribute
+    or an item (``{user.password}``, ``{0.__class__}``) is an error whatever the flags say.
+    If the program formats the string (``_("Hello").format(user=user)``, which a source
+    without fields leaves harmless), ``str.format`` reads what the field names: a secret,
+    an object's internals; if it does not, the reader sees the field as typed.
+
+    >>> from outreach.checks.registry import CatalogInfo, Unit
+    >>> info = CatalogInfo(locale="es", file="es.po")
+    >>> entry = Unit("Hello", None, None, ("Hola {u.pw}",), frozenset(), 1, False, info)
+    >>> [p.message[:30] for p in _added_field_access(entry)]
+    ['{u.pw} is not in the source, w']
+    """
+    for index, text in unit.filled_forms():
+        if "{" not in text:
+            continue
+        for written in dict.fromkeys(m.group() for m in _FIELD_ACCESS.finditer(text)):
+            if written not in unit.source_text:
+                yield problem(
+                    unit,
+                    index,
+                    f"{written} is not in the source, which has no brace field: if the "
+                    "program formats this string, str.format reads the attribute or item "
+                    "it names (a secret, an object's internals); if not, it shows as "
+                    "typed; delete it",
+                )
 
 
 def _written_link(text: str) -> bool:
