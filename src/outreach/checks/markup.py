@@ -406,12 +406,11 @@ _BARE_WORDS = re.compile(r"""(?:\s+[^\s=<>"'`/]+)*\s*""")
 #: link or load (``<Notiz hidden>`` would hide the rest of the message, ``<a href>`` link
 #: it). A word in angle brackets that writes one is markup, not a label; so is one starting
 #: with ``on`` (an event handler's name).
-_ACTS_BARE = frozenset(
-    {"hidden", "inert", "contenteditable", "popover", "open", "autofocus", "autoplay"}
-    | {"controls", "draggable", "href", "src", "srcset", "action", "formaction", "background"}
-    | {"poster", "ping", "download", "xlink:href", "data", "is", "tabindex", "accesskey"}
-    | {"popovertarget", "commandfor", "command", "slot", "nonce", "integrity"}
-)
+_ACTS_BARE = (_ACTING_ATTRIBUTES - {"style", "class", "id", "dir"}) | frozenset(
+    {"open", "autofocus", "autoplay", "controls", "draggable", "poster", "ping", "download"}
+    | {"data", "is", "tabindex", "accesskey", "popovertarget", "commandfor", "command"}
+    | {"slot", "nonce", "integrity"}
+)  # the acting attributes, less those that need a value to act, and those acting bare
 #: Elements that act with only words after their name: those that act bare (a script, a
 #: form control, media: :data:`_NEVER_LABELS`) and void ones (``<hr …>`` draws a rule),
 #: less ``<a>`` and ``<base>``, which do nothing without ``href`` (Hungarian's article

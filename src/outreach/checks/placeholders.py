@@ -50,6 +50,12 @@ def _prose_only(text: str) -> bool:
     found = python_placeholders(text)
     if found.named or found.invalid or "%%" in text or not found.positional:
         return False
+    return _all_prose(found, text)
+
+
+def _all_prose(found: Placeholders, text: str) -> bool:
+    """Whether every positional directive ``found`` in ``text`` is a percent sign in prose
+    (:data:`_PROSE_PERCENT`): as many of them as of those."""
     return sum(found.positional.values()) == len(_PROSE_PERCENT.findall(text))
 
 
@@ -101,8 +107,7 @@ def _percent_named(source: str) -> bool:
         return False
     rest = _without_names(source, names.keys())
     found = python_placeholders(rest)
-    prose = sum(found.positional.values()) == len(_PROSE_PERCENT.findall(rest))
-    return not found.named and prose
+    return not found.named and _all_prose(found, rest)
 
 
 def _without_names(text: str, names: Set[str]) -> str:

@@ -185,7 +185,9 @@ MAX_GROWTH, MAX_EXTRA, MAX_CHARS = 10, 1000, 65536
 
 
 #: A message key used as a msgid (:attr:`Unit.keyed`): identifier characters, with an
-#: underscore somewhere.
+#: underscore somewhere. Narrower than the blank check's key (``email.footer``, in
+#: :mod:`outreach.checks.spacing`), on purpose: a key here turns link errors into warnings,
+#: and a dotted name without an underscore may be a host (``example.org``).
 _KEY = re.compile(r"(?=[^_]*_)[A-Za-z][A-Za-z0-9]*(?:[_.:-]+[A-Za-z0-9]+)+_*")
 
 #: The msgids of the translators' credits (:attr:`Unit.credits`).

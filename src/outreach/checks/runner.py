@@ -568,8 +568,7 @@ def run_entry_checks(
         return
     theirs = _entry_results(replace(unit, catalog=other), checks, preconditions)
     ours_shown, their_shown = unit.catalog.num_plurals, other.num_plurals
-    confirmed = {(name, form) for name, severity, _, form in theirs if severity == "error"}
-    mine = {(name, form) for name, severity, _, form in found if severity == "error"}
+    confirmed, mine = _errors(theirs), _errors(found)
     ours = f"{unit.catalog.locale}'s usual formula ({_formula(unit.catalog)}), outreach's"
     gettext = f"gettext's default ({_formula(other)})"
     for name, severity, message, form in found:
@@ -606,11 +605,7 @@ def _without_source(
     bidi override or template code that the key lacks is no text an English source holds
     (a `<script>` is a danger whatever the key)."""
     alone = replace(unit, msgid=unit.forms[0], stand_in=True)
-    certain = {
-        (name, form)
-        for name, severity, _, form in _entry_results(alone, checks, preconditions)
-        if severity == "error"
-    }
+    certain = _errors(_entry_results(alone, checks, preconditions))
     note = (
         f"; the msgid “{unit.msgid}” is a message key, not the source text, which this "
         "catalog does not hold: compare with the source language's catalog"
@@ -621,6 +616,12 @@ def _without_source(
         else (name, severity, message, form)
         for name, severity, message, form in found
     ]
+
+
+def _errors(results: Iterable[Result]) -> set[tuple[str, int | None]]:
+    """``(check, form)`` of each error of ``results``: what two readings of an entry are
+    compared by (:func:`run_entry_checks`, :func:`_without_source`)."""
+    return {(name, form) for name, severity, _, form in results if severity == "error"}
 
 
 def _one_reading(holds: str, fails: str) -> str:

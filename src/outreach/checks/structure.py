@@ -196,27 +196,22 @@ def plurals(unit: Unit) -> Iterator[str | Problem]:
     if written > nplurals and written != info.catalog_wide_count:
         # a header without Plural-Forms: the forms one reading shows and the other does
         # not, and those neither shows, are two findings (the runner weighs the first)
-        shown = info.most_shown
+        shown = info.most_shown  # nplurals, but for a header without Plural-Forms
         extras = [i for i in range(nplurals, min(written, shown)) if unit.forms[i]]
+        beyond = [i for i in range(max(nplurals, shown), written) if unit.forms[i]]
+        if not info.two_readings:
+            extras, beyond = extras + beyond, []  # one reading: every extra form is beyond
         if extras:
-            listed = ", ".join(f"msgstr[{i}]" for i in extras)
             yield Problem(
-                f"{written} plural forms, but the catalog has nplurals={nplurals}: {listed} "
-                "would never be shown",
+                f"{written} plural forms, but the catalog has nplurals={nplurals}: "
+                f"{_listed(extras)} would never be shown",
                 extras[0],
             )
-        beyond = [i for i in range(max(nplurals, shown), written) if unit.forms[i]]
-        if beyond and info.two_readings:
+        if beyond:
             yield Problem(
                 f"{_listed(beyond)} would never be shown: the header declares no "
                 f"Plural-Forms, and neither {_usual_or(info)} nor gettext's default "
                 f"(nplurals=2) shows more than {shown} forms",
-                beyond[0],
-            )
-        elif beyond:
-            yield Problem(
-                f"{written} plural forms, but the catalog has nplurals={nplurals}: "
-                f"{_listed(beyond)} would never be shown",
                 beyond[0],
             )
     if not unit.translated or (written < nplurals and written == info.catalog_wide_count):
