@@ -1633,7 +1633,7 @@ def test_the_translators_credits_name_their_own_pages(msgid: str, context: str |
             "de",
             None,
             "warning",
-            "reserved for examples",
+            "which no one can own",
         ),
         # an Arabic preposition joined to a domain the source names
         ("Open on openstreetmap.org", "فتح بـopenstreetmap.org", "ar", None, "warning", "before"),
@@ -2186,6 +2186,63 @@ def test_an_example_path_localised_on_the_same_site_is_a_warning() -> None:
         "Firma en https://act.allout.org/peticion/sochi",
     )
     assert ("urls", "error") in [f[:2] for f in found]
+
+
+def test_an_example_links_metavariables_localised_are_a_warning() -> None:
+    """Review Board's help text gives ``http://github.com/&lt;username&gt;/&lt;repo_name&gt;/``
+    (escaped for HTML); its Italian writes the metavariables in Italian. No account has a
+    name in angle brackets, so the link leads nowhere new: a warning. A real name in a
+    metavariable's place names an account, and stays an error."""
+    source = "This is the &lt;repo&gt; in http://github.com/&lt;username&gt;/&lt;repo&gt;/"
+    localised = "È il &lt;repo&gt; in http://github.com/&lt;nomeutente&gt;/&lt;repo&gt;/"
+    assert [f[:2] for f in check(source, localised, locale="it")] == [("urls", "warning")]
+    for attack in (
+        "È il &lt;repo&gt; in http://github.com/attacker/&lt;repo&gt;/",  # an account
+        "È il &lt;repo&gt; in http://github.io/&lt;nomeutente&gt;/&lt;repo&gt;/",  # a host
+        "È il &lt;repo&gt; in https://github.com/&lt;utente&gt;/&lt;repo&gt;/",  # a scheme
+        "È il &lt;repo&gt; in http://github.com/&lt;utente&gt;/&lt;repo&gt;/evil",  # a page
+        "È il &lt;repo&gt; in http://github.com/&lt;utente&gt;/&lt;repo&gt;/?next=evil.com",
+    ):
+        assert ("urls", "error") in [f[:2] for f in check(source, attack, locale="it")], attack
+    # in braces and square brackets, or percent-escaped, the same
+    found = check(
+        "Clone https://gitlab.com/[group]/%3Cproject%3E.git",
+        "Clona https://gitlab.com/[gruppo]/%3Cprogetto%3E.git",
+        locale="it",
+    )
+    assert [f[:2] for f in found] == [("urls", "warning")], found
+
+
+def test_a_host_no_one_can_own_is_an_example() -> None:
+    """Modoboa's help gives ``https://rspamd.domain.tld/`` as an example; the Italian writes
+    ``rspamd.dominio.tld``. ``.tld`` is in no registry, so no one can own the host: the
+    localised example is a warning, as for ``example.com``. A link on such a host added
+    where the source has no example is still a link the source lacks."""
+    source = "A full URL (eg. 'https://rspamd.domain.tld/')."
+    found = check(source, "Un URL completo (es. 'https://rspamd.dominio.tld/').", locale="it")
+    assert [f[:2] for f in found] == [("urls", "warning")], found
+    found = check("Open http://nas.local/admin", "Apri http://nas.casa.local/admin", locale="it")
+    assert [f[:2] for f in found] == [("urls", "warning")], found
+    # a real domain in its place gets the warning that asks for an example domain
+    found = check(source, "Un URL completo (es. 'https://rspamd.evil.com/').", locale="it")
+    assert [f[:2] for f in found] == [("urls", "warning")], found
+    assert "a real domain" in found[0][2]
+    # no example in the source: a link the source lacks, on any host
+    found = check("Read the guide", "Leggi la guida: https://guida.tld/", locale="it")
+    assert ("urls", "error") in [f[:2] for f in found], found
+    # a registrable name that merely ends like one is no example
+    found = check(source, "Un URL completo (es. 'https://rspamd.tld.com/').", locale="it")
+    assert "a real domain" in found[0][2], found
+
+
+def test_the_top_level_names_no_one_can_own_are_not_delegated() -> None:
+    """Each top-level name the urls check takes for one no one can own is absent from
+    twitter-text's list of the delegated ones (the list X uses to find links)."""
+    from outreach.checks.content import _EXAMPLE_TLDS
+    from outreach.domains import top_level_domains
+
+    delegated = top_level_domains()
+    assert not [t for t in _EXAMPLE_TLDS if t.rsplit(".", 1)[1] in delegated and t != ".home.arpa"]
 
 
 def test_a_disambiguation_suffix_left_out_is_no_lost_mention() -> None:

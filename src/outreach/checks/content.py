@@ -325,7 +325,12 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     ``mailto:`` that names no address (no ``@``: the German ``mailto:-Link``,
     :func:`_names_no_address`); an example
     path (``/path/to/…``, the convention for a path to replace) localised segment for
-    segment on the same site (:func:`_placeholder_path_localized`). Hosts are compared in
+    segment on the same site (:func:`_placeholder_path_localized`), or a link's
+    metavariables (``github.com/<username>/…``, as written or escaped) written in the
+    translation's language, all else kept (:func:`_metavariables_localized`); a link or
+    address on a host no one can own (a domain reserved for examples or a top-level name
+    no registry delegates, ``.tld``, ``.local``: :func:`_is_example`) in place of the
+    source's example. Hosts are compared in
     any letter case (``Pretalx.com`` is ``pretalx.com``). Another page of a site the source
     links stays an error (on a shared host it is another account's: ``/f/someone-else``), as
     does ``https`` made ``http``.
@@ -417,8 +422,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     unit,
                     index,
                     f"link {url} takes the place of the source's example "
-                    f"({', '.join(examples)}) on {host}, also a domain reserved for examples "
-                    "(no one can own it): fine",
+                    f"({', '.join(examples)}) on {host}, also a domain no one can own: fine",
                     "warning",
                 )
             elif host not in source_hosts and (
@@ -640,8 +644,8 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 yield problem(
                     unit,
                     index,
-                    f"the source's example {url} is written {same_host[0]}, on the same domain "
-                    "reserved for examples (no one can own it): fine",
+                    f"the source's example {url} is written {same_host[0]}, on the same domain, "
+                    "which no one can own: fine",
                     "warning",
                 )
                 extra.remove(same_host[0])
@@ -654,6 +658,16 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "warning",
                 )
                 extra.remove(placeholder[0])
+            elif metavariables := [u for u in same_host if _metavariables_localized(url, u)]:
+                yield problem(
+                    unit,
+                    index,
+                    f"the source's example {url} is written {metavariables[0]}: its "
+                    "metavariables (what the reader puts there) in the translation's language, "
+                    "the rest as the source has it: fine",
+                    "warning",
+                )
+                extra.remove(metavariables[0])
             elif same_host:
                 yield problem(unit, index, f"link {url} was changed to {same_host[0]}")
                 extra.remove(same_host[0])
@@ -776,18 +790,46 @@ def _glued_text(rest: str) -> bool:
 #: RFC 2606 section 3: second-level domains reserved for documentation; no one can own a
 #: host in them, so a link there is an example, never a hijack.
 _EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
-#: RFC 2606 section 2: top-level domains reserved for tests, examples and invalid names (a
-#: host under one: ``shop.test``; the bare word is no host, as in the handle ``@example``).
-_EXAMPLE_TLDS = (".test", ".example", ".invalid")
+#: Top-level names no one can register a host under (a host under one: ``shop.test``; the
+#: bare word is no host, as in the handle ``@example``), so a link there leads to no one's
+#: site: RFC 2606 section 2 reserves ``.test``, ``.example``, ``.invalid`` and
+#: ``.localhost`` (RFC 6761 section 6.3: it resolves to the reader's own machine); RFC 6762
+#: gives ``.local`` to multicast DNS on the reader's own network, RFC 8375 ``.home.arpa`` to
+#: home networks, and ICANN's board reserved ``.internal`` for private networks (2024) and
+#: will not delegate ``.corp``, ``.home`` and ``.mail`` (name collisions, 2018). ``.tld``,
+#: ``.lan``, ``.localdomain`` and ``.domain`` are what documentation writes for "your
+#: domain" and what home routers name their networks; none is in the root zone (the tests
+#: hold each against twitter-text's list of the delegated ones).
+_EXAMPLE_TLDS = (
+    ".test",
+    ".example",
+    ".invalid",
+    ".localhost",
+    ".local",
+    ".home.arpa",
+    ".internal",
+    ".corp",
+    ".home",
+    ".mail",
+    ".tld",
+    ".lan",
+    ".localdomain",
+    ".domain",
+)
 
 
 def _is_example(host: str) -> bool:
-    """
+    """Whether no one can own ``host``: it is on a domain reserved for examples or under a
+    top-level name no registry delegates (:data:`_EXAMPLE_TLDS`).
+
     >>> _is_example("formiga.example.com"), _is_example("example.org"), _is_example("evil.com")
     (True, True, False)
     >>> _is_example("shop.test"), _is_example("example"), _is_example("contest.com")
     (True, False, False)
+    >>> _is_example("rspamd.dominio.tld"), _is_example("nas.local"), _is_example("tld.com")
+    (True, True, False)
     """
+    host = host.lower().rstrip(".")
     return host.endswith(_EXAMPLE_TLDS) or any(
         host == domain or host.endswith(f".{domain}") for domain in _EXAMPLE_DOMAINS
     )
@@ -821,6 +863,55 @@ def _placeholder_path_localized(url: str, written: str) -> bool:
     if head.lower() != other_head.lower() or not _PLACEHOLDER_PATH.match(f"/{path}"):
         return False
     return path.rstrip("/").count("/") == other_path.rstrip("/").count("/")
+
+
+#: A path segment that names what the reader puts there, not a page: ``<username>``, as
+#: escaped in HTML (``&lt;username&gt;``, ``&#60;…&#62;``) or in a link (``%3C…%3E``),
+#: ``{user}`` or ``[repo]``. No host gives a page or an account such a name (an account's
+#: name has no brackets), so one written in the translation's language leads nowhere new.
+_METAVARIABLE = re.compile(
+    r"(?:<|&lt;|&#0*60;|&#x0*3c;|%3C)[^<>/&%]+?(?:>|&gt;|&#0*62;|&#x0*3e;|%3E)"
+    r"|\{[^{}/]+\}|\[[^\[\]/]+\]",
+    re.IGNORECASE,
+)
+
+
+def _metavariables_localized(url: str, written: str) -> bool:
+    """Whether ``written`` is ``url`` with its metavariables written in another language:
+    the same scheme, host, port and user, the same path segments, query and fragment,
+    except metavariables (:data:`_METAVARIABLE`; a segment's other characters kept, as
+    ``<repo>.git``):
+    ``http://github.com/&lt;username&gt;/&lt;repo_name&gt;/`` written
+    ``http://github.com/&lt;nomeutente&gt;/&lt;nome_repository&gt;/``. A judgement, as for
+    the example path ``/path/to/…``: the reader puts their own names there; a literal
+    segment for a metavariable (``github.com/attacker/&lt;repo&gt;``) names an account, and
+    stays a changed link.
+
+    >>> _metavariables_localized("http://github.com/<user>/<repo>/", "http://github.com/<utente>/<repo>/")
+    True
+    >>> _metavariables_localized("https://gitlab.com/{user}/x", "https://gitlab.com/{utente}/x")
+    True
+    >>> _metavariables_localized("https://github.com/<user>/x", "https://github.com/attacker/x")
+    False
+    >>> _metavariables_localized("https://github.com/<user>/x", "https://github.io/<utente>/x")
+    False
+    """
+    scheme, _, rest = url.partition("://")
+    other_scheme, _, other_rest = written.partition("://")
+    if scheme.lower() != other_scheme.lower():
+        return False
+    head, _, path = rest.partition("/")
+    other_head, _, other_path = other_rest.partition("/")
+    if head.lower() != other_head.lower():
+        return False
+    segments, other_segments = path.split("/"), other_path.split("/")
+    if len(segments) != len(other_segments):
+        return False
+    changed = [(a, b) for a, b in zip(segments, other_segments, strict=True) if a != b]
+    return bool(changed) and all(
+        _METAVARIABLE.search(a) and _METAVARIABLE.sub("<>", a) == _METAVARIABLE.sub("<>", b)
+        for a, b in changed
+    )
 
 
 def _names_no_address(url: str) -> bool:
@@ -1497,7 +1588,7 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             yield problem(
                 unit,
                 index,
-                f"“{handle}”, an example on a domain reserved for examples, "
+                f"“{handle}”, an example on a domain no one can own, "
                 + (f"was changed to “{renamed[0]}”" if renamed else "is not in the translation")
                 + ": fine in a help text's example, but in a post a handle that is not "
                 "reserved would mention that account; keep the source's example",
