@@ -124,6 +124,59 @@ def test_placeholders_are_checked_in_every_plural_form() -> None:
     ) in found
 
 
+PST = 'Built with the <a href="%(PST_url)s">PyData Sphinx Theme</a> %(theme_version)s.'
+PST_DOCS = "https://pydata-sphinx-theme.readthedocs.io/en/stable/index.html"
+
+
+@pytest.mark.parametrize(
+    ("locale", "translation"),
+    [
+        (
+            "ja",
+            f'<a href="{PST_DOCS}">PyData Sphinx Theme</a> %(theme_version)s で構築されています。',
+        ),
+        ("cs", f'Vytvořeno pomocí <a href="{PST_DOCS}">PyData Sphinx Theme</a> %(theme_version)s.'),
+        ("ru", f'Собрано с темой <a href=\\"{PST_DOCS}\\">PyData Sphinx</a> %(theme_version)s.'),
+    ],
+)
+def test_a_link_placeholder_written_as_a_literal_link_is_the_urls_checks_error(
+    locale: str, translation: str
+) -> None:
+    """pydata-sphinx-theme's footer passes PST_url as a constant (its docs): the translators
+    wrote that link in the href. The link to a host the source does not link to is the urls
+    check's error; the placeholder left out for it is a warning (one cause, one finding)."""
+    found = check(PST, translation, locale=locale, flags=["python-format"])
+    placeholder = [f for f in found if f[0] == "placeholders"]
+    assert placeholder and all(f[1] == "warning" for f in placeholder), found
+    assert "written as a literal link" in placeholder[0][2]
+    assert any(f[:2] == ("urls", "error") for f in found), found
+
+
+@pytest.mark.parametrize(
+    "translation",
+    [
+        # the campaign's own site (the urls check accepts it): a per-reader link may be lost
+        '<a href="https://example.org/love">Darse de baja</a>',
+        # a host the source links to elsewhere: no urls error, so the placeholder's stands
+        '<a href="https://docs.example.net/">Darse de baja</a> (docs.example.net)',
+        # no literal link in its place: a placeholder simply left out
+        "<a>Darse de baja</a> https://evil.example.com/",
+        # a javascript: link is no web link
+        '<a href="javascript:alert(1)">Darse de baja</a>',
+    ],
+)
+def test_a_link_placeholder_stays_an_error_unless_the_urls_check_reports_the_link(
+    translation: str,
+) -> None:
+    source = '<a href="%(unsubscribe)s">Unsubscribe</a> (docs.example.net)'
+    found = check(source, translation, flags=["python-format"])
+    assert (
+        "placeholders",
+        "error",
+        "placeholder %(unsubscribe)s is missing from the translation",
+    ) in found, found
+
+
 def test_a_form_for_a_single_number_may_leave_out_the_count() -> None:
     forms = ["لا أحد", "شخص واحد", "شخصان", "%(num)s أشخاص", "%(num)s شخصًا", "%(num)s شخص"]
     assert check(("One person", "%(num)s people"), forms, locale="ar") == []

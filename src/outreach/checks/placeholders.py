@@ -202,6 +202,12 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     program or redefines one (``\\input``, ``\\write18``, ``\\def``: :func:`_tex_danger`),
     with or without a brace, is an error when the source does not write it.
 
+    A named placeholder that is the whole link of an ``href`` or ``src``
+    (``<a href="%(PST_url)s">``) written as a literal web link is a warning when the urls
+    check reports that link as an error (a host the source does not link to: the danger is
+    its finding, one cause, one finding); on a host the urls check accepts it stays an
+    error (:func:`_link_written_out`).
+
     A source whose placeholders are names between percent signs (``%user%``, filled by
     ``replace``: :func:`_percent_named`) is compared by those names, not as ``printf``
     reads them (``%u``, ``% ha``): one lost, renamed or added, or a directive written
@@ -278,6 +284,17 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             if "%(url)s" in missing and _written_link(text):
                 missing = missing - {"%(url)s"}  # a link written in its place: the urls
                 # check says whose it is (one cause, one finding)
+            linked = _link_written_out(unit, index, source, text, missing)
+            for name in sorted(linked):
+                yield problem(
+                    unit,
+                    index,
+                    f"placeholder {name}, the whole link of an href or src, is written as a "
+                    "literal link: fine if the program always passes that very link (a "
+                    "constant of the template); the urls check reports the link's host",
+                    "warning",
+                )
+            missing = missing - linked
             extra = have.named - want.named - optional
             wide = _full_width(text, missing)
             for name, written in wide.items():
@@ -745,6 +762,45 @@ def _written_link(text: str) -> bool:
     from outreach.tokens import find_urls
 
     return bool(find_urls(text))
+
+
+#: A named placeholder that is the whole value of a link attribute: ``href="%(link)s"``.
+_LINK_ATTRIBUTE = re.compile(
+    r"""\b(?:href|src)\s*=\s*(["']?)(%\([^()]{1,100}\)s)\1""", re.IGNORECASE
+)
+#: A link attribute whose value is a literal web link (its quote may be escaped: ``\"``).
+_LITERAL_LINK = re.compile(r"""\b(?:href|src)\s*=\s*\\?["']?\s*https?://""", re.IGNORECASE)
+
+
+def _link_written_out(
+    unit: Unit, index: int, source: str, text: str, missing: Set[str]
+) -> set[str]:
+    """The missing placeholders that are the whole link of an ``href`` or ``src`` in the
+    source (``<a href="%(PST_url)s">``) where the translation writes a literal web link in
+    such an attribute instead, when the urls check reports that form's link as an error
+    (a host the source does not link to): the error is then the urls check's, and the
+    placeholder's is a warning (one cause, one finding). A link on a host the urls check
+    accepts (the campaign's own, one the source links to) leaves the placeholder's error
+    standing: it may drop a per-reader link (an unsubscribe or reset link) for a fixed page.
+
+    >>> from outreach.checks.registry import CatalogInfo, Unit
+    >>> info = CatalogInfo(locale="ja", file="ja.po")
+    >>> src = 'Built with <a href="%(u)s">X</a>'
+    >>> out = Unit(src, None, None, ('<a href="https://x.example.net/">X</a>で構築',),
+    ...     frozenset({"python-format"}), 1, False, info)
+    >>> sorted(_link_written_out(out, 0, src, out.forms[0], {"%(u)s"}))
+    ['%(u)s']
+    """
+    names = {m.group(2) for m in _LINK_ATTRIBUTE.finditer(source)} & missing
+    if not names or not _LITERAL_LINK.search(text):
+        return set()
+    from outreach.checks.content import urls
+
+    for found in urls(unit):
+        item = found if isinstance(found, Problem) else Problem(found)
+        if item.severity in (None, "error") and item.form in (None, index):
+            return names
+    return set()
 
 
 def _differences(
