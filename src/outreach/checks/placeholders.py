@@ -205,8 +205,8 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     A named placeholder that is the whole link of an ``href`` or ``src``
     (``<a href="%(PST_url)s">``) written as a literal web link is a warning when the urls
     check reports that link as an error (a host the source does not link to: the danger is
-    its finding, one cause, one finding); on a host the urls check accepts it stays an
-    error (:func:`_link_written_out`).
+    its finding, one cause, one finding: the finding yields to it); on a host the urls
+    check accepts it stays an error (:func:`_link_written_out`).
 
     A source whose placeholders are names between percent signs (``%user%``, filled by
     ``replace``: :func:`_percent_named`) is compared by those names, not as ``printf``
@@ -284,15 +284,16 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             if "%(url)s" in missing and _written_link(text):
                 missing = missing - {"%(url)s"}  # a link written in its place: the urls
                 # check says whose it is (one cause, one finding)
-            linked = _link_written_out(unit, index, source, text, missing)
+            linked = _link_written_out(source, text, missing)
             for name in sorted(linked):
                 yield problem(
                     unit,
                     index,
                     f"placeholder {name}, the whole link of an href or src, is written as a "
-                    "literal link: fine if the program always passes that very link (a "
-                    "constant of the template); the urls check reports the link's host",
-                    "warning",
+                    "literal link: fine only if the program always passes that very link (a "
+                    "constant of the template); a link made for each reader (to reset a "
+                    "password, to unsubscribe) is lost",
+                    yields_to="urls",
                 )
             missing = missing - linked
             extra = have.named - want.named - optional
@@ -772,35 +773,26 @@ _LINK_ATTRIBUTE = re.compile(
 _LITERAL_LINK = re.compile(r"""\b(?:href|src)\s*=\s*\\?["']?\s*https?://""", re.IGNORECASE)
 
 
-def _link_written_out(
-    unit: Unit, index: int, source: str, text: str, missing: Set[str]
-) -> set[str]:
+def _link_written_out(source: str, text: str, missing: Set[str]) -> set[str]:
     """The missing placeholders that are the whole link of an ``href`` or ``src`` in the
     source (``<a href="%(PST_url)s">``) where the translation writes a literal web link in
-    such an attribute instead, when the urls check reports that form's link as an error
-    (a host the source does not link to): the error is then the urls check's, and the
-    placeholder's is a warning (one cause, one finding). A link on a host the urls check
-    accepts (the campaign's own, one the source links to) leaves the placeholder's error
-    standing: it may drop a per-reader link (an unsubscribe or reset link) for a fixed page.
+    such an attribute instead. Their finding yields to the urls check's
+    (:attr:`~outreach.checks.registry.Problem.yields_to`): where that reports the link (a
+    host the source does not link to), the placeholder's is a warning, one cause, one
+    finding; on a host it accepts (the campaign's own, one the source links to), the
+    placeholder's stays an error, since a per-reader link (to unsubscribe, to reset a
+    password) may have been swapped for a fixed page.
 
-    >>> from outreach.checks.registry import CatalogInfo, Unit
-    >>> info = CatalogInfo(locale="ja", file="ja.po")
     >>> src = 'Built with <a href="%(u)s">X</a>'
-    >>> out = Unit(src, None, None, ('<a href="https://x.example.net/">X</a>で構築',),
-    ...     frozenset({"python-format"}), 1, False, info)
-    >>> sorted(_link_written_out(out, 0, src, out.forms[0], {"%(u)s"}))
+    >>> sorted(_link_written_out(src, '<a href="https://x.example.net/">X</a>で構築', {"%(u)s"}))
     ['%(u)s']
+    >>> _link_written_out(src, '<a href="/local">X</a>で構築', {"%(u)s"})
+    set()
     """
     names = {m.group(2) for m in _LINK_ATTRIBUTE.finditer(source)} & missing
     if not names or not _LITERAL_LINK.search(text):
         return set()
-    from outreach.checks.content import urls
-
-    for found in urls(unit):
-        item = found if isinstance(found, Problem) else Problem(found)
-        if item.severity in (None, "error") and item.form in (None, index):
-            return names
-    return set()
+    return names
 
 
 def _differences(

@@ -413,11 +413,18 @@ class Problem:
     translation as a whole), so that the finding points at that ``msgstr[N]`` line, and its
     severity when it is lower than the check's (``None``: the check's own). A check that can
     report errors registers as ``"error"`` and marks each finding that is a judgement
-    ``"warning"``: the severity principle (docs/guide/check.md) is per finding, not per check."""
+    ``"warning"``: the severity principle (docs/guide/check.md) is per finding, not per check.
+
+    ``yields_to`` names the check that owns the cause when two checks see it (one cause,
+    one finding): where that check reports an error on the same form, this finding steps
+    down one severity (an error is a warning, a warning is dropped). A check knows nothing
+    of the others; the runner, which runs them all, applies it
+    (:func:`outreach.checks.runner.run_entry_checks`)."""
 
     message: str
     form: int | None = None
     severity: Severity | None = None
+    yields_to: str | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -428,13 +435,20 @@ def messages(found: Iterable[str | Problem]) -> list[str]:
     return [str(item) for item in found]
 
 
-def problem(unit: Unit, index: int, message: str, severity: Severity | None = None) -> Problem:
+def problem(
+    unit: Unit,
+    index: int,
+    message: str,
+    severity: Severity | None = None,
+    *,
+    yields_to: str | None = None,
+) -> Problem:
     """``message`` about form ``index`` of ``unit``, with " (plural form N)" appended for a
     plural entry, pointing at that form's line; ``severity`` when it is lower than the
-    check's."""
+    check's; ``yields_to`` the check that owns the cause (:class:`Problem`)."""
     if not unit.is_plural:
-        return Problem(message, None, severity)
-    return Problem(f"{message} (plural form {index})", index, severity)
+        return Problem(message, None, severity, yields_to)
+    return Problem(f"{message} (plural form {index})", index, severity, yields_to)
 
 
 EntryFunc = Callable[[Unit], Iterable[str | Problem]]

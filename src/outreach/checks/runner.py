@@ -648,6 +648,7 @@ def _entry_results(unit: Unit, checks: Sequence[EntryCheck], preconditions: bool
     usable = unit.translated and not unit.fuzzy
     oversize = unit.oversize is not None
     seen: set[tuple[str, str]] = set()
+    yielding: dict[int, str] = {}  # a result's index -> the check it yields to
     ignoring = _ignoring(unit) if unit.flags else frozenset()
     skipped: frozenset[str] = frozenset()
     listed = tuple(checks)
@@ -674,5 +675,30 @@ def _entry_results(unit: Unit, checks: Sequence[EntryCheck], preconditions: bool
                 continue
             if (check.name, message) not in seen:
                 seen.add((check.name, message))
+                if item.yields_to is not None:
+                    yielding[len(results)] = item.yields_to
                 results.append((check.name, severity, message, item.form))
-    return results
+    return _stepped_down(results, yielding) if yielding else results
+
+
+def _stepped_down(results: list[Result], yielding: dict[int, str]) -> list[Result]:
+    """``results`` with each finding that yields to another check (``yielding``: its index
+    and that check's name, :attr:`~outreach.checks.registry.Problem.yields_to`) one
+    severity lower where that check has an error on the same form or on the whole entry:
+    an error is a warning, a warning is left out (one cause, one finding).
+
+    >>> found = [("urls", "error", "a", 0), ("placeholders", "error", "b", 0),
+    ...          ("code", "warning", "c", 1)]
+    >>> _stepped_down(found, {1: "urls", 2: "placeholders"})
+    [('urls', 'error', 'a', 0), ('placeholders', 'warning', 'b', 0), ('code', 'warning', 'c', 1)]
+    """
+    errors = _errors(results)
+    kept: list[Result] = []
+    for index, (name, severity, message, form) in enumerate(results):
+        owner = yielding.get(index)
+        if owner is not None and ((owner, form) in errors or (owner, None) in errors):
+            if severity != "error":
+                continue
+            severity = "warning"
+        kept.append((name, severity, message, form))
+    return kept

@@ -91,7 +91,8 @@ def code(unit: Unit) -> Iterator[str | Problem]:
     ``$``, backtick, backslash, ``!``, control character or ``;&|<>``; a quoted word with no
     space, a path or an address, is an argument, and quoted code, ``bash -c "…"``, ``ssh host
     "…"``, is a command: both stay errors). One
-    cause, one finding: code that holds a lost option is not reported again.
+    cause, one finding: code that holds a lost option is not reported again, and code that
+    is one placeholder (``{cmd}``) yields to the placeholders check's error.
 
     Precondition ``-``, ``$``, a backtick or ``<``: an option, a command line and a code span
     of the source each start with one of them.
@@ -160,8 +161,14 @@ def code(unit: Unit) -> Iterator[str | Problem]:
                 f"the code “{span}” is not in the translation as written: keep code "
                 "verbatim (fine if it is a label or an example meant to be translated)",
                 "warning",
+                # ``{cmd}`` renamed or lost: the placeholders check's error says it
+                yields_to="placeholders" if _PLACEHOLDER_ONLY.fullmatch(span) else None,
             )
 
+
+#: A code span that is one placeholder and nothing else (``{cmd}``, ``%(name)s``, ``%s``):
+#: the placeholders check owns it, and the code check's warning yields to its error.
+_PLACEHOLDER_ONLY = re.compile(r"\{[^{}\s]*\}|%(?:\([^()\s]+\))?[-+ #0]*\d*(?:\.\d+)?[a-zA-Z]")
 
 #: A command line's metavariable, a name the reader replaces: ``NAME``, ``FILE_PATH``,
 #: ``<name>``, ``{name}``, ``[name]`` (the conventions of usage lines and man pages).
