@@ -2245,6 +2245,38 @@ def test_the_top_level_names_no_one_can_own_are_not_delegated() -> None:
     assert not [t for t in _EXAMPLE_TLDS if t.rsplit(".", 1)[1] in delegated and t != ".home.arpa"]
 
 
+def test_a_localised_metavariable_is_a_name_not_a_path_or_a_link() -> None:
+    """A metavariable written in the translation's language is a name: letters, digits,
+    ``_`` and ``-``. Anything else in it leads somewhere: a browser reads ``\\`` as ``/``, so
+    ``github.com/&lt;x\\..\\attacker#&gt;/`` opens github.com/attacker (the ``..`` drops
+    ``&lt;x``, the ``#`` hides the rest); an HTML email shows ``&lt;evil.com&gt;`` as
+    ``<evil.com>`` and ``&lt;u@evil.com&gt;`` as ``<u@evil.com>``, which mail clients link,
+    as the check itself reads ``<u@evil.com>`` written so. Each stays a changed link."""
+    source = "This is the &lt;repo&gt; in http://github.com/&lt;username&gt;/&lt;repo&gt;/"
+    for attack in (
+        "È il &lt;repo&gt; in http://github.com/&lt;x\\..\\attacker#&gt;/&lt;repo&gt;/",
+        "È il &lt;repo&gt; in http://github.com/&lt;evil.com&gt;/&lt;repo&gt;/",
+        "È il &lt;repo&gt; in http://github.com/&lt;utente@evil.com&gt;/&lt;repo&gt;/",
+        "È il &lt;repo&gt; in http://github.com/&lt;https:evil.com&gt;/&lt;repo&gt;/",
+    ):
+        assert ("urls", "error") in [f[:2] for f in check(source, attack, locale="it")], attack
+    for attack in (
+        "Clona https://github.com/[x\\..\\attacker?]/[repo].git",
+        "Clona https://github.com/%3Cx\\..\\attacker#%3E/[repo].git",
+        "Clona https://github.com/[evil.casa]/[repo].git",
+    ):
+        found = check("Clone https://github.com/[user]/[repo].git", attack, locale="it")
+        assert ("urls", "error") in [f[:2] for f in found], attack
+    # a name in any script, with its marks, is still a localised metavariable
+    for name in ("nome_utente", "उपयोगकर्ता", "نام‌کاربری", "имя-пользователя"):
+        found = check(
+            "Clone https://github.com/[user]/[repo].git",
+            f"Clona https://github.com/[{name}]/[repo].git",
+            locale="it",
+        )
+        assert [f[:2] for f in found] == [("urls", "warning")], (name, found)
+
+
 def test_a_disambiguation_suffix_left_out_is_no_lost_mention() -> None:
     """Some programs tell two uses of one word apart with a suffix the code strips
     (``Save@@verb``, ``Save@@noun``); the translation rightly writes the word alone."""

@@ -909,8 +909,36 @@ def _metavariables_localized(url: str, written: str) -> bool:
         return False
     changed = [(a, b) for a, b in zip(segments, other_segments, strict=True) if a != b]
     return bool(changed) and all(
-        _METAVARIABLE.search(a) and _METAVARIABLE.sub("<>", a) == _METAVARIABLE.sub("<>", b)
+        _METAVARIABLE.search(a)
+        and _METAVARIABLE.sub("<>", a) == _METAVARIABLE.sub("<>", b)
+        and all(_is_name(m.group(0)) for m in _METAVARIABLE.finditer(b))
         for a, b in changed
+    )
+
+
+#: A metavariable's brackets, as written or escaped (:data:`_METAVARIABLE`).
+_BRACKETS = re.compile(
+    r"^(?:<|&lt;|&#0*60;|&#x0*3c;|%3C|\{|\[)|(?:>|&gt;|&#0*62;|&#x0*3e;|%3E|\}|\])$",
+    re.IGNORECASE,
+)
+
+
+def _is_name(metavariable: str) -> bool:
+    r"""Whether what ``metavariable`` holds between its brackets is a name, in any script:
+    letters with their marks, digits, ``_``, ``-`` and the joiners some scripts write
+    (``<nome_utente>``, ``<उपयोगकर्ता>``). Anything else may lead somewhere: a browser
+    reads ``\`` as ``/``, so ``&lt;x\..\attacker#&gt;`` drops ``&lt;x`` and opens the
+    account ``attacker`` (the ``#`` hides the rest); an HTML email shows
+    ``&lt;u@evil.com&gt;`` as ``<u@evil.com>``, which mail clients link.
+
+    >>> _is_name("&lt;nome_utente&gt;"), _is_name("[имя-пользователя]")
+    (True, True)
+    >>> _is_name("&lt;x\\..\\attacker#&gt;"), _is_name("&lt;evil.com&gt;"), _is_name("{a@b}")
+    (False, False, False)
+    """
+    inner = _BRACKETS.sub("", metavariable)
+    return bool(inner) and all(
+        unicodedata.category(c)[0] in "LMN" or c in "_-\u200c\u200d" for c in inner
     )
 
 
