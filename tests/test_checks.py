@@ -2277,6 +2277,27 @@ def test_a_localised_metavariable_is_a_name_not_a_path_or_a_link() -> None:
         assert [f[:2] for f in found] == [("urls", "warning")], (name, found)
 
 
+def test_a_host_under_a_top_level_name_no_one_can_own_may_still_link_elsewhere() -> None:
+    """X's extractor ends a link at the last label it knows for a top-level domain:
+    ``https://nas.casa.local/`` is a link to nas.casa there (.casa is delegated), and
+    ``https://rspamd.evil.com.tld/`` one to rspamd.evil.com. Such a host is no example:
+    in place of the source's it is a real domain, never "fine"."""
+    for source, attack in (
+        ("Open http://nas.local/admin", "Apri http://nas.casa.local/admin"),
+        ("Open http://nas.local/admin", "Apri http://nas.evil.com.local/admin"),
+        ("A URL (eg. 'https://rspamd.domain.tld/').", "Un URL (es. 'https://rspamd.evil.com.tld/')."),
+        ("E.g. https://shop.test/", "Es. https://evil.com.test/"),
+        ("E.g. https://shop.test/", "Es. https://evil.xn--p1ai.test/"),
+        ("Write jdoe@example.com", "Scrivi jdoe@evil.com.local"),
+    ):
+        found = check(source, attack, locale="it")
+        assert not [f for f in found if "no one can own: fine" in f[2]], (attack, found)
+        assert found, attack
+    # what X links whole stays an example: .home.arpa is under .arpa, a delegated name
+    found = check("Open http://nas.home.arpa/", "Apri http://nas.casa.home.arpa/", locale="it")
+    assert [f[:2] for f in found] == [("urls", "warning")], found
+
+
 def test_a_disambiguation_suffix_left_out_is_no_lost_mention() -> None:
     """Some programs tell two uses of one word apart with a suffix the code strips
     (``Save@@verb``, ``Save@@noun``); the translation rightly writes the word alone."""

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import unquote
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
+from outreach.domains import top_level_domains
 from outreach.placeholders import PYTHON_PLACEHOLDER, TEMPLATE_VARIABLE, fill
 from outreach.tokens import (
     find_emoji,
@@ -828,11 +829,24 @@ def _is_example(host: str) -> bool:
     (True, False, False)
     >>> _is_example("rspamd.dominio.tld"), _is_example("nas.local"), _is_example("tld.com")
     (True, True, False)
+    >>> _is_example("nas.casa.local"), _is_example("evil.com.tld"), _is_example("a.b.home.arpa")
+    (False, False, True)
     """
     host = host.lower().rstrip(".")
-    return host.endswith(_EXAMPLE_TLDS) or any(
-        host == domain or host.endswith(f".{domain}") for domain in _EXAMPLE_DOMAINS
-    )
+    if any(host == domain or host.endswith(f".{domain}") for domain in _EXAMPLE_DOMAINS):
+        return True
+    suffix = next((t for t in _EXAMPLE_TLDS if host.endswith(t)), None)
+    if suffix is None:
+        return False
+    # X's extractor, finding no top-level domain it knows at the end, ends the link at the
+    # last label it knows for one: ``nas.casa.local`` is a link to nas.casa there (.casa is
+    # delegated), ``rspamd.evil.com.tld`` one to rspamd.evil.com; under a delegated name
+    # (``home.arpa``) it links the whole host
+    tlds = top_level_domains()
+    if suffix.rsplit(".", 1)[1] in tlds:
+        return True
+    labels = host[: -len(suffix)].split(".")
+    return not any(label in tlds or label.startswith("xn--") for label in labels[1:])
 
 
 #: The conventional path of documentation examples (``/path/to/file``): a path to replace.
