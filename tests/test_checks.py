@@ -2221,7 +2221,8 @@ def test_a_host_no_one_can_own_is_an_example() -> None:
     source = "A full URL (eg. 'https://rspamd.domain.tld/')."
     found = check(source, "Un URL completo (es. 'https://rspamd.dominio.tld/').", locale="it")
     assert [f[:2] for f in found] == [("urls", "warning")], found
-    found = check("Open http://nas.local/admin", "Apri http://nas.casa.local/admin", locale="it")
+    # (not nas.casa.local: X links nas.casa there, a delegated name)
+    found = check("Open http://nas.local/admin", "Apri http://nas-casa.local/admin", locale="it")
     assert [f[:2] for f in found] == [("urls", "warning")], found
     # a real domain in its place gets the warning that asks for an example domain
     found = check(source, "Un URL completo (es. 'https://rspamd.evil.com/').", locale="it")
@@ -2285,7 +2286,10 @@ def test_a_host_under_a_top_level_name_no_one_can_own_may_still_link_elsewhere()
     for source, attack in (
         ("Open http://nas.local/admin", "Apri http://nas.casa.local/admin"),
         ("Open http://nas.local/admin", "Apri http://nas.evil.com.local/admin"),
-        ("A URL (eg. 'https://rspamd.domain.tld/').", "Un URL (es. 'https://rspamd.evil.com.tld/')."),
+        (
+            "A URL (eg. 'https://rspamd.domain.tld/').",
+            "Un URL (es. 'https://rspamd.evil.com.tld/').",
+        ),
         ("E.g. https://shop.test/", "Es. https://evil.com.test/"),
         ("E.g. https://shop.test/", "Es. https://evil.xn--p1ai.test/"),
         ("Write jdoe@example.com", "Scrivi jdoe@evil.com.local"),
@@ -2295,6 +2299,34 @@ def test_a_host_under_a_top_level_name_no_one_can_own_may_still_link_elsewhere()
         assert found, attack
     # what X links whole stays an example: .home.arpa is under .arpa, a delegated name
     found = check("Open http://nas.home.arpa/", "Apri http://nas.casa.home.arpa/", locale="it")
+    assert [f[:2] for f in found] == [("urls", "warning")], found
+
+
+def test_a_real_domain_in_place_of_a_local_network_name_is_an_error() -> None:
+    """``homeassistant.local``, ``openwrt.lan``, ``mail.corp``: the source links the
+    reader's own device or network, a real place to go, not a placeholder to replace. Another
+    such name in its place leads to no one's site (a warning), but a real domain there
+    sends the reader to a stranger's: an error. Documentation's placeholders (``.tld``,
+    ``.test``, example.com) keep their warning."""
+    for source, attack in (
+        (
+            "Open http://homeassistant.local:8123/ to finish.",
+            "Apri https://homeassistant-login.com/",
+        ),
+        ("Log in at http://openwrt.lan/", "Accedi a http://openwrt-login.com/"),
+        ("Log in at https://mail.corp/", "Accedi a https://mail.evil.com/"),
+        ("Open http://app.localhost:3000/", "Apri http://evil.com:3000/"),
+        ("Write to admin@nas.home.arpa", "Scrivi a admin@evil.com"),
+    ):
+        found = check(source, attack, locale="it")
+        assert ("urls", "error") in [f[:2] for f in found], (attack, found)
+    found = check("Log in at http://openwrt.lan/", "Accedi a http://openwrt.casa.lan/", locale="it")
+    assert ("urls", "error") in [f[:2] for f in found], found  # nas.casa on X
+    found = check("Log in at http://openwrt.lan/", "Accedi a http://router.lan/", locale="it")
+    assert [f[:2] for f in found] == [("urls", "warning")], found
+    found = check(
+        "Write to postmaster@mail.domain.tld", "Scrivi a postmaster@evil.com", locale="it"
+    )
     assert [f[:2] for f in found] == [("urls", "warning")], found
 
 

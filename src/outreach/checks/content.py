@@ -819,6 +819,36 @@ _EXAMPLE_TLDS = (
 )
 
 
+#: The top-level names of :data:`_EXAMPLE_TLDS` that name the reader's own machine or
+#: network rather than a placeholder: ``homeassistant.local``, ``openwrt.lan``,
+#: ``mail.corp``, ``app.localhost`` are where a reader's device or their organisation's
+#: server answers (the Home Assistant, OpenWrt, Raspberry Pi guides link them to be
+#: opened). Another such name in place of one leads to no one's site; a real domain there
+#: sends the reader to a stranger's.
+_LOCAL_NETWORK_TLDS = (
+    ".localhost",
+    ".local",
+    ".home.arpa",
+    ".internal",
+    ".corp",
+    ".home",
+    ".mail",
+    ".lan",
+    ".localdomain",
+)
+
+
+def _on_local_network(host: str) -> bool:
+    """Whether ``host`` names a machine on the reader's own network or the machine itself
+    (:data:`_LOCAL_NETWORK_TLDS`, ``localhost``).
+
+    >>> _on_local_network("openwrt.lan"), _on_local_network("rspamd.domain.tld")
+    (True, False)
+    """
+    host = host.lower().rstrip(".")
+    return host == "localhost" or host.endswith(_LOCAL_NETWORK_TLDS)
+
+
 def _is_example(host: str) -> bool:
     """Whether no one can own ``host``: it is on a domain reserved for examples or under a
     top-level name no registry delegates (:data:`_EXAMPLE_TLDS`).
@@ -1023,9 +1053,17 @@ def _in_place_of(url: str, text: str, replaced: list[str], source: str) -> str |
     'http://proxy.example.com/'
     >>> _in_place_of("https://evil.com/donate", "", ["jo@example.com"], "") is None
     True
+
+    An example on the reader's own network (:func:`_on_local_network`:
+    ``http://homeassistant.local:8123/``, ``http://openwrt.lan/``) is no placeholder but the
+    address of their device, a real place to go: a real domain never takes its place.
+
+    >>> _in_place_of("https://ha-login.com/", "", ["http://homeassistant.local:8123/"], "")
     """
     link = not _is_address_or_domain(url, text)
     for example in replaced:
+        if _on_local_network(url_host(example)):
+            continue  # the reader's own device, no placeholder: a real host there is a hijack
         if link == (not _is_address_or_domain(example, source)):
             return example
     return None
