@@ -2330,6 +2330,27 @@ def test_a_real_domain_in_place_of_a_local_network_name_is_an_error() -> None:
     assert [f[:2] for f in found] == [("urls", "warning")], found
 
 
+def test_a_user_name_added_to_a_link_is_no_way_of_writing_the_page() -> None:
+    """``https://evil.com:443@example.org/love`` opens example.org in a browser, but X
+    links ``https://evil.com:443`` out of it: no "www. added or dropped", an error."""
+    for attack in (
+        "Firma: https://evil.com:443@example.org/love",
+        "Firma: https://evil.com@example.org/love",
+    ):
+        found = check("Sign: https://example.org/love", attack, locale="it")
+        assert ("urls", "error") in [f[:2] for f in found], (attack, found)
+
+
+def test_a_loopback_name_x_links_part_of_is_no_loopback() -> None:
+    """``http://evil.com.localhost:8000/`` is the reader's machine in a browser, but X,
+    which knows no .localhost, links ``http://evil.com`` out of it: an error."""
+    for source in ("Open http://localhost:8000/ now", "Open http://app.localhost:8000/ now"):
+        found = check(source, "Apri http://evil.com.localhost:8000/ ora", locale="it")
+        assert ("urls", "error") in [f[:2] for f in found], (source, found)
+    found = check("Open http://localhost:8000/ now", "Apri http://127.0.0.1:8000/ ora", locale="it")
+    assert [f[:2] for f in found] == [("urls", "warning")], found
+
+
 def test_a_disambiguation_suffix_left_out_is_no_lost_mention() -> None:
     """Some programs tell two uses of one word apart with a suffix the code strips
     (``Save@@verb``, ``Save@@noun``); the translation rightly writes the word alone."""

@@ -1294,6 +1294,7 @@ def _same_page(url: str, other: str) -> str | None:
     >>> _same_page("https://a.org/p#Intro", "https://a.org/p#Einleitung")
     'a section anchor written otherwise'
     >>> _same_page("https://a.org/#/home", "https://a.org/#/evil")
+    >>> _same_page("https://a.org/p", "https://evil.com:443@a.org/p")
     """
     if _link_key(url) == _link_key(other):
         return None
@@ -1310,6 +1311,10 @@ def _same_page(url: str, other: str) -> str | None:
     scheme, _, host = site.partition("://")
     other_scheme, _, other_host = other_site.partition("://")
     if url_host(host) != url_host(other_host):
+        return None
+    if ("@" in host or "@" in other_host) and host != other_host:
+        # a user name added or changed (``https://evil.com:443@a.org/``) is no way of
+        # writing the page: X links ``https://evil.com:443`` out of it
         return None
     if "/".join(path).rstrip("/") != "/".join(other_path).rstrip("/"):
         return None
@@ -1543,9 +1548,13 @@ def _loopback(host: str) -> bool:
 
     >>> _loopback("localhost"), _loopback("127.0.0.1"), _loopback("127.evil.org")
     (True, True, False)
+    >>> _loopback("app.localhost"), _loopback("evil.com.localhost")
+    (True, False)
     """
-    if host in ("localhost", "[::1]", "::1") or host.endswith(".localhost"):
+    if host in ("localhost", "[::1]", "::1"):
         return True
+    if host.endswith(".localhost"):  # unless X links a part of it (:func:`_is_example`)
+        return _is_example(host)
     parts = host.split(".")
     return len(parts) == 4 and parts[0] == "127" and all(p.isdigit() for p in parts)
 
