@@ -2293,7 +2293,8 @@ def test_a_host_no_one_can_own_is_an_example() -> None:
     source = "A full URL (eg. 'https://rspamd.domain.tld/')."
     found = check(source, "Un URL completo (es. 'https://rspamd.dominio.tld/').", locale="it")
     assert [f[:2] for f in found] == [("urls", "warning")], found
-    found = check("Open http://nas.local/admin", "Apri http://nas.casa.local/admin", locale="it")
+    # (not nas.casa.local: X links nas.casa there, a delegated name)
+    found = check("Open http://nas.local/admin", "Apri http://nas-casa.local/admin", locale="it")
     assert [f[:2] for f in found] == [("urls", "warning")], found
     # a real domain in its place gets the warning that asks for an example domain
     found = check(source, "Un URL completo (es. 'https://rspamd.evil.com/').", locale="it")
@@ -2315,6 +2316,111 @@ def test_the_top_level_names_no_one_can_own_are_not_delegated() -> None:
 
     delegated = top_level_domains()
     assert not [t for t in _EXAMPLE_TLDS if t.rsplit(".", 1)[1] in delegated and t != ".home.arpa"]
+
+
+def test_a_localised_metavariable_is_a_name_not_a_path_or_a_link() -> None:
+    """A metavariable written in the translation's language is a name: letters, digits,
+    ``_`` and ``-``. Anything else in it leads somewhere: a browser reads ``\\`` as ``/``, so
+    ``github.com/&lt;x\\..\\attacker#&gt;/`` opens github.com/attacker (the ``..`` drops
+    ``&lt;x``, the ``#`` hides the rest); an HTML email shows ``&lt;evil.com&gt;`` as
+    ``<evil.com>`` and ``&lt;u@evil.com&gt;`` as ``<u@evil.com>``, which mail clients link,
+    as the check itself reads ``<u@evil.com>`` written so. Each stays a changed link."""
+    source = "This is the &lt;repo&gt; in http://github.com/&lt;username&gt;/&lt;repo&gt;/"
+    for attack in (
+        "È il &lt;repo&gt; in http://github.com/&lt;x\\..\\attacker#&gt;/&lt;repo&gt;/",
+        "È il &lt;repo&gt; in http://github.com/&lt;evil.com&gt;/&lt;repo&gt;/",
+        "È il &lt;repo&gt; in http://github.com/&lt;utente@evil.com&gt;/&lt;repo&gt;/",
+        "È il &lt;repo&gt; in http://github.com/&lt;https:evil.com&gt;/&lt;repo&gt;/",
+    ):
+        assert ("urls", "error") in [f[:2] for f in check(source, attack, locale="it")], attack
+    for attack in (
+        "Clona https://github.com/[x\\..\\attacker?]/[repo].git",
+        "Clona https://github.com/%3Cx\\..\\attacker#%3E/[repo].git",
+        "Clona https://github.com/[evil.casa]/[repo].git",
+    ):
+        found = check("Clone https://github.com/[user]/[repo].git", attack, locale="it")
+        assert ("urls", "error") in [f[:2] for f in found], attack
+    # a name in any script, with its marks, is still a localised metavariable
+    for name in ("nome_utente", "उपयोगकर्ता", "نام‌کاربری", "имя-пользователя"):
+        found = check(
+            "Clone https://github.com/[user]/[repo].git",
+            f"Clona https://github.com/[{name}]/[repo].git",
+            locale="it",
+        )
+        assert [f[:2] for f in found] == [("urls", "warning")], (name, found)
+
+
+def test_a_host_under_a_top_level_name_no_one_can_own_may_still_link_elsewhere() -> None:
+    """X's extractor ends a link at the last label it knows for a top-level domain:
+    ``https://nas.casa.local/`` is a link to nas.casa there (.casa is delegated), and
+    ``https://rspamd.evil.com.tld/`` one to rspamd.evil.com. Such a host is no example:
+    in place of the source's it is a real domain, never "fine"."""
+    for source, attack in (
+        ("Open http://nas.local/admin", "Apri http://nas.casa.local/admin"),
+        ("Open http://nas.local/admin", "Apri http://nas.evil.com.local/admin"),
+        (
+            "A URL (eg. 'https://rspamd.domain.tld/').",
+            "Un URL (es. 'https://rspamd.evil.com.tld/').",
+        ),
+        ("E.g. https://shop.test/", "Es. https://evil.com.test/"),
+        ("E.g. https://shop.test/", "Es. https://evil.xn--p1ai.test/"),
+        ("Write jdoe@example.com", "Scrivi jdoe@evil.com.local"),
+    ):
+        found = check(source, attack, locale="it")
+        assert not [f for f in found if "no one can own: fine" in f[2]], (attack, found)
+        assert found, attack
+    # what X links whole stays an example: .home.arpa is under .arpa, a delegated name
+    found = check("Open http://nas.home.arpa/", "Apri http://nas.casa.home.arpa/", locale="it")
+    assert [f[:2] for f in found] == [("urls", "warning")], found
+
+
+def test_a_real_domain_in_place_of_a_local_network_name_is_an_error() -> None:
+    """``homeassistant.local``, ``openwrt.lan``, ``mail.corp``: the source links the
+    reader's own device or network, a real place to go, not a placeholder to replace. Another
+    such name in its place leads to no one's site (a warning), but a real domain there
+    sends the reader to a stranger's: an error. Documentation's placeholders (``.tld``,
+    ``.test``, example.com) keep their warning."""
+    for source, attack in (
+        (
+            "Open http://homeassistant.local:8123/ to finish.",
+            "Apri https://homeassistant-login.com/",
+        ),
+        ("Log in at http://openwrt.lan/", "Accedi a http://openwrt-login.com/"),
+        ("Log in at https://mail.corp/", "Accedi a https://mail.evil.com/"),
+        ("Open http://app.localhost:3000/", "Apri http://evil.com:3000/"),
+        ("Write to admin@nas.home.arpa", "Scrivi a admin@evil.com"),
+    ):
+        found = check(source, attack, locale="it")
+        assert ("urls", "error") in [f[:2] for f in found], (attack, found)
+    found = check("Log in at http://openwrt.lan/", "Accedi a http://openwrt.casa.lan/", locale="it")
+    assert ("urls", "error") in [f[:2] for f in found], found  # nas.casa on X
+    found = check("Log in at http://openwrt.lan/", "Accedi a http://router.lan/", locale="it")
+    assert [f[:2] for f in found] == [("urls", "warning")], found
+    found = check(
+        "Write to postmaster@mail.domain.tld", "Scrivi a postmaster@evil.com", locale="it"
+    )
+    assert [f[:2] for f in found] == [("urls", "warning")], found
+
+
+def test_a_user_name_added_to_a_link_is_no_way_of_writing_the_page() -> None:
+    """``https://evil.com:443@example.org/love`` opens example.org in a browser, but X
+    links ``https://evil.com:443`` out of it: no "www. added or dropped", an error."""
+    for attack in (
+        "Firma: https://evil.com:443@example.org/love",
+        "Firma: https://evil.com@example.org/love",
+    ):
+        found = check("Sign: https://example.org/love", attack, locale="it")
+        assert ("urls", "error") in [f[:2] for f in found], (attack, found)
+
+
+def test_a_loopback_name_x_links_part_of_is_no_loopback() -> None:
+    """``http://evil.com.localhost:8000/`` is the reader's machine in a browser, but X,
+    which knows no .localhost, links ``http://evil.com`` out of it: an error."""
+    for source in ("Open http://localhost:8000/ now", "Open http://app.localhost:8000/ now"):
+        found = check(source, "Apri http://evil.com.localhost:8000/ ora", locale="it")
+        assert ("urls", "error") in [f[:2] for f in found], (source, found)
+    found = check("Open http://localhost:8000/ now", "Apri http://127.0.0.1:8000/ ora", locale="it")
+    assert [f[:2] for f in found] == [("urls", "warning")], found
 
 
 def test_a_disambiguation_suffix_left_out_is_no_lost_mention() -> None:

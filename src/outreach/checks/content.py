@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import unquote
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
+from outreach.domains import top_level_domains
 from outreach.placeholders import PYTHON_PLACEHOLDER, TEMPLATE_VARIABLE, fill
 from outreach.tokens import (
     find_emoji,
@@ -818,6 +819,36 @@ _EXAMPLE_TLDS = (
 )
 
 
+#: The top-level names of :data:`_EXAMPLE_TLDS` that name the reader's own machine or
+#: network rather than a placeholder: ``homeassistant.local``, ``openwrt.lan``,
+#: ``mail.corp``, ``app.localhost`` are where a reader's device or their organisation's
+#: server answers (the Home Assistant, OpenWrt, Raspberry Pi guides link them to be
+#: opened). Another such name in place of one leads to no one's site; a real domain there
+#: sends the reader to a stranger's.
+_LOCAL_NETWORK_TLDS = (
+    ".localhost",
+    ".local",
+    ".home.arpa",
+    ".internal",
+    ".corp",
+    ".home",
+    ".mail",
+    ".lan",
+    ".localdomain",
+)
+
+
+def _on_local_network(host: str) -> bool:
+    """Whether ``host`` names a machine on the reader's own network or the machine itself
+    (:data:`_LOCAL_NETWORK_TLDS`, ``localhost``).
+
+    >>> _on_local_network("openwrt.lan"), _on_local_network("rspamd.domain.tld")
+    (True, False)
+    """
+    host = host.lower().rstrip(".")
+    return host == "localhost" or host.endswith(_LOCAL_NETWORK_TLDS)
+
+
 def _is_example(host: str) -> bool:
     """Whether no one can own ``host``: it is on a domain reserved for examples or under a
     top-level name no registry delegates (:data:`_EXAMPLE_TLDS`).
@@ -828,11 +859,24 @@ def _is_example(host: str) -> bool:
     (True, False, False)
     >>> _is_example("rspamd.dominio.tld"), _is_example("nas.local"), _is_example("tld.com")
     (True, True, False)
+    >>> _is_example("nas.casa.local"), _is_example("evil.com.tld"), _is_example("a.b.home.arpa")
+    (False, False, True)
     """
     host = host.lower().rstrip(".")
-    return host.endswith(_EXAMPLE_TLDS) or any(
-        host == domain or host.endswith(f".{domain}") for domain in _EXAMPLE_DOMAINS
-    )
+    if any(host == domain or host.endswith(f".{domain}") for domain in _EXAMPLE_DOMAINS):
+        return True
+    suffix = next((t for t in _EXAMPLE_TLDS if host.endswith(t)), None)
+    if suffix is None:
+        return False
+    # X's extractor, finding no top-level domain it knows at the end, ends the link at the
+    # last label it knows for one: ``nas.casa.local`` is a link to nas.casa there (.casa is
+    # delegated), ``rspamd.evil.com.tld`` one to rspamd.evil.com; under a delegated name
+    # (``home.arpa``) it links the whole host
+    tlds = top_level_domains()
+    if suffix.rsplit(".", 1)[1] in tlds:
+        return True
+    labels = host[: -len(suffix)].split(".")
+    return not any(label in tlds or label.startswith("xn--") for label in labels[1:])
 
 
 #: The conventional path of documentation examples (``/path/to/file``): a path to replace.
@@ -909,8 +953,36 @@ def _metavariables_localized(url: str, written: str) -> bool:
         return False
     changed = [(a, b) for a, b in zip(segments, other_segments, strict=True) if a != b]
     return bool(changed) and all(
-        _METAVARIABLE.search(a) and _METAVARIABLE.sub("<>", a) == _METAVARIABLE.sub("<>", b)
+        _METAVARIABLE.search(a)
+        and _METAVARIABLE.sub("<>", a) == _METAVARIABLE.sub("<>", b)
+        and all(_is_name(m.group(0)) for m in _METAVARIABLE.finditer(b))
         for a, b in changed
+    )
+
+
+#: A metavariable's brackets, as written or escaped (:data:`_METAVARIABLE`).
+_BRACKETS = re.compile(
+    r"^(?:<|&lt;|&#0*60;|&#x0*3c;|%3C|\{|\[)|(?:>|&gt;|&#0*62;|&#x0*3e;|%3E|\}|\])$",
+    re.IGNORECASE,
+)
+
+
+def _is_name(metavariable: str) -> bool:
+    r"""Whether what ``metavariable`` holds between its brackets is a name, in any script:
+    letters with their marks, digits, ``_``, ``-`` and the joiners some scripts write
+    (``<nome_utente>``, ``<उपयोगकर्ता>``). Anything else may lead somewhere: a browser
+    reads ``\`` as ``/``, so ``&lt;x\..\attacker#&gt;`` drops ``&lt;x`` and opens the
+    account ``attacker`` (the ``#`` hides the rest); an HTML email shows
+    ``&lt;u@evil.com&gt;`` as ``<u@evil.com>``, which mail clients link.
+
+    >>> _is_name("&lt;nome_utente&gt;"), _is_name("[имя-пользователя]")
+    (True, True)
+    >>> _is_name("&lt;x\\..\\attacker#&gt;"), _is_name("&lt;evil.com&gt;"), _is_name("{a@b}")
+    (False, False, False)
+    """
+    inner = _BRACKETS.sub("", metavariable)
+    return bool(inner) and all(
+        unicodedata.category(c)[0] in "LMN" or c in "_-\u200c\u200d" for c in inner
     )
 
 
@@ -981,9 +1053,17 @@ def _in_place_of(url: str, text: str, replaced: list[str], source: str) -> str |
     'http://proxy.example.com/'
     >>> _in_place_of("https://evil.com/donate", "", ["jo@example.com"], "") is None
     True
+
+    An example on the reader's own network (:func:`_on_local_network`:
+    ``http://homeassistant.local:8123/``, ``http://openwrt.lan/``) is no placeholder but the
+    address of their device, a real place to go: a real domain never takes its place.
+
+    >>> _in_place_of("https://ha-login.com/", "", ["http://homeassistant.local:8123/"], "")
     """
     link = not _is_address_or_domain(url, text)
     for example in replaced:
+        if _on_local_network(url_host(example)):
+            continue  # the reader's own device, no placeholder: a real host there is a hijack
         if link == (not _is_address_or_domain(example, source)):
             return example
     return None
@@ -1214,6 +1294,7 @@ def _same_page(url: str, other: str) -> str | None:
     >>> _same_page("https://a.org/p#Intro", "https://a.org/p#Einleitung")
     'a section anchor written otherwise'
     >>> _same_page("https://a.org/#/home", "https://a.org/#/evil")
+    >>> _same_page("https://a.org/p", "https://evil.com:443@a.org/p")
     """
     if _link_key(url) == _link_key(other):
         return None
@@ -1230,6 +1311,10 @@ def _same_page(url: str, other: str) -> str | None:
     scheme, _, host = site.partition("://")
     other_scheme, _, other_host = other_site.partition("://")
     if url_host(host) != url_host(other_host):
+        return None
+    if ("@" in host or "@" in other_host) and host != other_host:
+        # a user name added or changed (``https://evil.com:443@a.org/``) is no way of
+        # writing the page: X links ``https://evil.com:443`` out of it
         return None
     if "/".join(path).rstrip("/") != "/".join(other_path).rstrip("/"):
         return None
@@ -1463,9 +1548,13 @@ def _loopback(host: str) -> bool:
 
     >>> _loopback("localhost"), _loopback("127.0.0.1"), _loopback("127.evil.org")
     (True, True, False)
+    >>> _loopback("app.localhost"), _loopback("evil.com.localhost")
+    (True, False)
     """
-    if host in ("localhost", "[::1]", "::1") or host.endswith(".localhost"):
+    if host in ("localhost", "[::1]", "::1"):
         return True
+    if host.endswith(".localhost"):  # unless X links a part of it (:func:`_is_example`)
+        return _is_example(host)
     parts = host.split(".")
     return len(parts) == 4 and parts[0] == "127" and all(p.isdigit() for p in parts)
 
