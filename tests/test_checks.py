@@ -2308,6 +2308,16 @@ def test_a_host_no_one_can_own_is_an_example() -> None:
     assert "a real domain" in found[0][2], found
 
 
+def test_a_handle_on_the_readers_network_changed_to_a_real_domain_is_an_error() -> None:
+    """A Mastodon handle on a local server (``@admin@social.local``) is someone on the
+    reader's network; the same handle on a real domain would mention that account. Another
+    local name in its place leads to no one's."""
+    found = check("Follow @admin@social.local", "Suis @admin@mastodon.social", locale="fr")
+    assert [f[:2] for f in found] == [("mentions", "error")], found
+    found = check("Follow @admin@social.local", "Suis @admin@social.lan", locale="fr")
+    assert [f[:2] for f in found] == [("mentions", "warning")], found
+
+
 def test_the_top_level_names_no_one_can_own_are_not_delegated() -> None:
     """Each top-level name the urls check takes for one no one can own is absent from
     twitter-text's list of the delegated ones (the list X uses to find links)."""

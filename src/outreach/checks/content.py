@@ -1674,6 +1674,18 @@ def mentions(unit: Unit) -> Iterator[str | Problem]:
             renamed = [m for k, m in extra.items() if "." in k]
             if renamed:
                 extra.pop(mention_key(renamed[0]))
+                domain = mention_key(renamed[0]).rpartition("@")[2]
+                if _on_local_network(mention_key(handle)[1:]) and not _is_example(domain):
+                    # a server on the reader's network, as for links (_in_place_of): a
+                    # real domain in its place is someone's account
+                    yield problem(
+                        unit,
+                        index,
+                        f"“{handle}”, on the reader's own network, was changed to "
+                        f"“{renamed[0]}”, on {domain}, a real domain: it would mention "
+                        "that account; keep the source's",
+                    )
+                    continue
             yield problem(
                 unit,
                 index,
