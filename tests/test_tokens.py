@@ -84,3 +84,16 @@ def test_a_dotted_name_that_x_does_not_read_notifies_no_one() -> None:
     assert not silent_mention("*@ioc", "@ioc")  # no dot: an account's name
     assert not silent_mention("x@a.b@c.org", "@a.b@c.org")  # an instance: an account
     assert not silent_mention("no mention here", "@domain.com")
+
+
+@settings(max_examples=3000)
+@given(TEXT)
+@example("ｅｖｉｌ．ｃｏｍ")
+@example("ｗｗｗ．")
+@example("ｍａｉｌｔｏ：a")
+@example("a＠b")
+def test_no_finder_finds_a_link_where_may_link_says_none(text: str) -> None:
+    if not tokens.may_link(text):
+        assert tokens.find_urls(text) == []
+        assert tokens.x_links(text) == []
+        assert tokens.find_short_domains(text) == []

@@ -48,6 +48,7 @@ __all__ = [
     "find_short_domains",
     "find_urls",
     "host_scripts",
+    "may_link",
     "mention_key",
     "new_hosts",
     "silent_mention",
@@ -112,6 +113,20 @@ def _could_link(text: str) -> bool:
     if "." in text and (_dotted(text) or _WWW.search(text) is not None):
         return True
     return ":" in text and _MAILTO.search(text) is not None
+
+
+def may_link(text: str) -> bool:
+    """Whether :func:`find_urls`, :func:`x_links` or :func:`find_short_domains` could find a
+    link in ``text``: each searches only text that :func:`_could_link` passes, as written
+    or normalised (NFKC). False is certain (``tests/test_tokens.py`` holds it to the
+    finders on any text), so a check may skip a text for which it is False.
+
+    >>> may_link("Firma ya. Comparte."), may_link("evil.com"), may_link("ｅｖｉｌ．ｃｏｍ")
+    (False, True, True)
+    """
+    return _could_link(text) or (
+        not text.isascii() and _could_link(unicodedata.normalize("NFKC", text))
+    )
 
 
 _BRACE_PLACEHOLDER = re.compile(r"\{[A-Za-z_0-9]{0,40}(?:![rsa])?(?::[^{}]{0,40})?\}")
