@@ -2938,3 +2938,44 @@ def test_a_field_reading_an_attribute_added_to_a_source_without_fields_is_an_err
         assert not [f for f in found if f[0] == "placeholders" and "attribute" in f[2]], found
     # the source's own field access, kept, is no finding
     assert check("Hello {user.name}", "Hola {user.name}") == []
+
+
+# -- issue 19, round-7 validation set 7C: its false classes, fixed in general --------------
+def test_template_braces_that_can_do_nothing_are_a_warning() -> None:
+    """MoinMoin's catalogs are wiki text: ``{{{%s}}}`` is inline text as typed round the
+    source's placeholder (French moves the quotes outside, « {{{%s}}} »), which makes a
+    ``{%`` no ``%}`` closes; the Hebrew editor help writes ``{{{**}}}`` for the source's
+    ``<<Verbatim(**)>>``, a ``{{`` round punctuation alone. No template engine runs either."""
+    found = check(
+        "'''A page with the name {{{'%s'}}} already exists.'''\n\nTry a different name.",
+        "'''Une page ayant pour nom « {{{%s}}} » existe déjà.'''\n\nEssayez un autre nom.",
+        locale="fr",
+    )
+    assert [f[1] for f in found if f[0] == "template-injection"] == ["warning"], found
+    found = check(
+        " Emphasis:: <<Verbatim(**)>>'''bold'''<<Verbatim(**)>>;\n"
+        " Links:: <<Verbatim([[target]])>>; <<Verbatim([[target|linktext]])>>.",
+        " הדגשה:: {{{**}}}'''מודגש'''{{{**}}},\n"
+        " קישורים:: {{{[[}}}שם דף{{{]]}}}, {{{[[}}}שם דף|טקסט בקישור{{{]]}}}",
+        locale="he",
+    )
+    assert [f[1] for f in found if f[0] == "template-injection"] == ["warning"], found
+
+
+@pytest.mark.parametrize(
+    "translation",
+    [
+        "« {{{%s}}} » {% include 'evil.html' %}",  # a tag its closer ends, after the brace
+        "{%s} {%- import os -%}",
+        "{{{'a': config}}}",  # a dict literal: Jinja shows what it reads
+        "{{{ config.items() }}}",
+        "{{ 7*7 }}",  # a number: something evaluated
+        "{{=<% %>=}} <%secret%>",  # Mustache's delimiter change
+        "{{> partial}}",
+        "{# hidden #} {{{**}}}",
+        "{{{**}}} {{ request }}",  # one live tag among inert ones
+    ],
+)
+def test_template_braces_that_can_do_something_stay_errors(translation: str) -> None:
+    found = check("A page '%s' exists, <<Verbatim(**)>>", translation)
+    assert ("template-injection", "error") in [f[:2] for f in found], found

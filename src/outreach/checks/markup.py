@@ -639,17 +639,78 @@ def _repeats(tag: str, source: _Markup, have: _Markup) -> bool:
 
 
 @entry_check("template-injection", "error", structural=True, trigger="[{]")
-def template_injection(unit: Unit) -> Iterator[str]:
+def template_injection(unit: Unit) -> Iterator[str | Problem]:
     """``{{``, ``{%`` or ``{#`` that the source lacks.
 
     Errors (a danger): template syntax a translation adds could run if the string were ever
-    rendered as a template.
+    rendered as a template. Warning (a judgement): a tag that can do nothing in any template
+    language (:func:`_inert`), as wiki markup writes braces: MoinMoin's ``{{{%s}}}`` (inline
+    text as typed, round the source's own placeholder) makes ``{%`` that no ``%}`` closes,
+    its ``{{{**}}}`` a ``{{`` round punctuation alone. A template engine would refuse such
+    text or show it, never run it; but an expression with a letter, digit, quote or ``=``
+    in it (``{{{'a': config}}}``, Mustache's ``{{=<% %>=}}``), or a tag its closer ends
+    anywhere after it (``{%s} … {% include 'x' %}``), stays an error.
 
     Precondition ``{``: each token starts with one.
     """
     for token in ("{{", "{%", "{#"):
-        if token not in unit.source_text and any(token in form for form in unit.forms):
-            yield f"“{token}” is not in the source: translations are text, never templates"
+        if token in unit.source_text:
+            continue
+        written = [form for form in unit.forms if token in form]
+        if not written:
+            continue
+        if all(_inert(form, token) for form in written):
+            closer = _TEMPLATE_CLOSERS[token]
+            what = (
+                f"holds only punctuation up to its “{closer}”"
+                if token == "{{"
+                else f"nothing closes it (no “{closer}” after it)"
+            )
+            yield Problem(
+                f"“{token}” is not in the source, but {what}: no template tag (wiki markup "
+                "writes braces so, {{{%s}}}, {{{**}}}); fine unless the text is rendered as a "
+                "template, which would refuse it",
+                None,
+                "warning",
+            )
+            continue
+        yield f"“{token}” is not in the source: translations are text, never templates"
+
+
+#: The closer that ends each template tag: a tag without it runs nothing.
+_TEMPLATE_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+#: What an expression between ``{{`` and ``}}`` may hold and still name, read, call or
+#: change nothing in Jinja, Django, Mustache or Handlebars: spaces and punctuation that
+#: make no name, number, string, filter argument, partial (``>``), section (``#``, ``^``),
+#: unescaped name (``&``) or delimiter change (``=``).
+_INERT_EXPRESSION = re.compile(r"[\s{}\[\]()/*\\|.,:;!?~+-]*")
+
+
+def _inert(form: str, token: str) -> bool:
+    """Whether every ``token`` in ``form`` opens a tag that can do nothing: ``{%`` or ``{#``
+    that no closer follows anywhere after it (Jinja refuses the text, Django shows it), or
+    ``{{`` whose expression, up to its ``}}`` or the end, is punctuation only
+    (:data:`_INERT_EXPRESSION`).
+
+    >>> _inert("« {{{%s}}} »", "{%"), _inert("{{{%s}}} {% include 'x' %}", "{%")
+    (True, False)
+    >>> _inert("{{{**}}}מודגש{{{**}}}", "{{"), _inert("{{{'a': config}}}", "{{")
+    (True, False)
+    >>> _inert("{{=<% %>=}}", "{{")
+    False
+    """
+    closer = _TEMPLATE_CLOSERS[token]
+    start = form.find(token)
+    while start != -1:
+        rest = form[start + len(token) :]
+        end = rest.find(closer)
+        if token != "{{":
+            if end != -1:
+                return False
+        elif not _INERT_EXPRESSION.fullmatch(rest if end == -1 else rest[:end]):
+            return False
+        start = form.find(token, start + 1)
+    return True
 
 
 #: Message contexts whose strings become email headers and must stay on one line.
