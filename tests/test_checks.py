@@ -2979,3 +2979,16 @@ def test_template_braces_that_can_do_nothing_are_a_warning() -> None:
 def test_template_braces_that_can_do_something_stay_errors(translation: str) -> None:
     found = check("A page '%s' exists, <<Verbatim(**)>>", translation)
     assert ("template-injection", "error") in [f[:2] for f in found], found
+
+
+def test_a_named_numbers_padding_changed_is_a_warning() -> None:
+    """MoinMoin's Korean: ``%(mins)dm ago`` written ``%(mins)02d분 전``, the same minutes
+    shown with two digits; ``%`` formats it as it formats the source's."""
+    found = check("%(mins)dm ago", "%(mins)02d분 전", locale="ja", flags=("python-format",))
+    assert [f[1] for f in found if f[0] == "placeholders"] == ["warning"], found
+    assert not [f for f in check("%(p).2f%% done", "%(p).1f%% fait") if f[1] == "error"]
+    # a width that builds a huge string, one that takes an argument, another conversion or
+    # another name stays an error
+    for text in ("%(mins)999999999d분", "%(mins)*d분", "%(mins)02x분", "%(mins)s분", "%(min)02d분"):
+        found = check("%(mins)dm ago", text, locale="ja", flags=("python-format",))
+        assert ("placeholders", "error") in [f[:2] for f in found], (text, found)
