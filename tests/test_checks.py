@@ -2992,3 +2992,16 @@ def test_a_named_numbers_padding_changed_is_a_warning() -> None:
     for text in ("%(mins)999999999d분", "%(mins)*d분", "%(mins)02x분", "%(mins)s분", "%(min)02d분"):
         found = check("%(mins)dm ago", text, locale="ja", flags=("python-format",))
         assert ("placeholders", "error") in [f[:2] for f in found], (text, found)
+
+
+def test_a_hebrew_prefix_joined_by_a_hyphen_to_the_sources_domain_is_a_warning() -> None:
+    """MoinMoin's Hebrew: 'ל-botbouncer.com' is 'to botbouncer.com', the preposition joined
+    to a Latin word with a hyphen; the host is the source's. Another host so joined, or a
+    look-alike, stays an error."""
+    found = check(
+        "Could not contact botbouncer.com.", "לא יכל להתחבר ל-botbouncer.com", locale="he"
+    )
+    assert [f[1] for f in found if f[0] == "urls"] == ["warning"], found
+    for host in ("evil.com", "botbouncer.net", "botbouncer.com.evil.net", "bоtbouncer.com"):
+        found = check("Could not contact botbouncer.com.", f"להתחבר ל-{host}", locale="he")
+        assert ("urls", "error") in [f[:2] for f in found], (host, found)
