@@ -3005,3 +3005,15 @@ def test_a_hebrew_prefix_joined_by_a_hyphen_to_the_sources_domain_is_a_warning()
     for host in ("evil.com", "botbouncer.net", "botbouncer.com.evil.net", "bоtbouncer.com"):
         found = check("Could not contact botbouncer.com.", f"להתחבר ל-{host}", locale="he")
         assert ("urls", "error") in [f[:2] for f in found], (host, found)
+
+
+def test_a_question_mark_in_angle_brackets_is_a_warning() -> None:
+    """MoinMoin's Russian writes its ``<unknown>`` as ``<???>``: a processing instruction to
+    HTML, a comment that ends at its ``>`` and hides only its question marks. One that holds
+    a letter or digit, a real comment or declaration, or one left open stays an error."""
+    found = check("<unknown>", "<???>", locale="ru")
+    assert [f[1] for f in found if f[0] == "html"] == ["warning"], found
+    assert [f[1] for f in check("Size: <unknown>", "Размер: <?>", locale="ru")] == ["warning"]
+    for text in ("<?php system('id') ?>", "<?1?>", "<!-- <???> -->", "<??", "<?> <!DOCTYPE html>"):
+        found = check("<unknown>", text, locale="ru")
+        assert ("html", "error") in [f[:2] for f in found], (text, found)

@@ -51,6 +51,10 @@ _BAD_SCHEMES = ("javascript:", "data:", "vbscript:")
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/<>]{0,100})(?=[\s/>])([^<>]*)>")
 _ATTRIBUTE = re.compile(r"""([^\s"'=<>/`]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 _OTHER_MARKUP = re.compile(r"<!|<\?")
+#: A processing instruction that holds only punctuation (``<?>``, ``<???>``: an unknown
+#: value's mark, as ``<unknown>`` is in a source): HTML reads it as a comment that ends at
+#: its ``>``, so it hides nothing but its own marks.
+_UNKNOWN_MARK = re.compile(r"<\?[^\w<>]*>")
 
 
 @dataclass
@@ -61,6 +65,7 @@ class _Markup:
     attributes: list[tuple[str, str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     comments: int = 0
+    unknown_marks: int = 0  # of the comments, those that are :data:`_UNKNOWN_MARK`
     #: the tags opened and never closed
     unclosed: set[str] = field(default_factory=set)
 
@@ -292,6 +297,7 @@ def _parse(text: str) -> _Markup:
     if "<" not in text:
         return markup
     markup.comments = len(_OTHER_MARKUP.findall(text))  # comments, declarations, <?...>
+    markup.unknown_marks = len(_UNKNOWN_MARK.findall(text))
     stack: list[str] = []
     for match in _TAG.finditer(text):
         closing, tag, rest = match.group(1), match.group(2).lower(), match.group(3)
@@ -339,8 +345,11 @@ def html(unit: Unit) -> Iterator[str | Problem]:
     be bold, or a link), an added tag that can act (``<a>``, ``<img>``, ``<script>``, a
     form), an event handler or a ``javascript:`` link, an added attribute that acts (a
     style, class or id, a link or source), an HTML comment, and a link (``<a>``) of the
-    source lost. Warnings (judgements): an added formatting tag (``<i>`` for a foreign term,
-    ``<span dir="ltr">`` in a right-to-left translation), an added attribute that does not
+    source lost. Warnings (judgements): a question mark in angle brackets (``<???>`` for
+    ``<unknown>``: :data:`_UNKNOWN_MARK`, a processing instruction to HTML that hides only
+    its marks; one with a letter or digit, ``<?php …?>``, or ``<!…`` stays an error), an
+    added formatting tag (``<i>`` for a foreign term, ``<span dir="ltr">`` in a
+    right-to-left translation), an added attribute that does not
     act (``title=``, ``target=``), another tag of the source dropped or written a
     different number of times, a command's argument in angle brackets written otherwise
     (``<plugin-name>`` → ``<nazwa-wtyczki>``, never closed and without attributes on both
@@ -594,8 +603,15 @@ def _compare(source: _Markup, have: _Markup) -> Iterator[tuple[str, Severity | N
         scheme = _scheme(value)
         if scheme and value not in source_values:
             yield f"<{tag} {name}=…> is a {scheme} link, which the source does not have", None
-    if have.comments > source.comments:
+    if have.comments - have.unknown_marks > source.comments - source.unknown_marks:
         yield "an HTML comment or declaration is not in the source", None
+    elif have.comments > source.comments:
+        yield (
+            "a question mark in angle brackets (“<?>”, an unknown value's mark) reads as an "
+            "HTML processing instruction, which hides only its own marks: fine where the "
+            "text is shown as typed",
+            "warning",
+        )
 
 
 def _renamed_names(
