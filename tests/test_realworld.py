@@ -114,7 +114,7 @@ def test_the_corpus_is_real_catalogs_of_the_size_ci_can_afford(built: C.Corpus, 
     locales = {cat.locale.split("_")[0] for cat in built.catalogs}
     assert {"ar", "ja", "ko", "ru", "zh", "fa", "he"} & locales >= {"ja", "ru", "zh"}
     whole = len(built.catalogs) == len(C.catalogs(halves=(half,)))
-    sizes = {"dev": (375_000, 450_000), "held-out": (30_000, 40_000)}
+    sizes = {"dev": (375_000, 520_000), "held-out": (30_000, 40_000)}
     if whole:
         low, high = sizes[half]
         assert low <= built.translated <= high
@@ -253,10 +253,12 @@ HELD_OUT_SHORT: str | None = (
 #: localised on real domains, metavariables of help text renamed inside braces. The fifth
 #: held-out half (9 false of 40 after its fixes) and round 6's validation sets (6 false of 58
 #: after theirs: an example repository's path on GitHub localised, an organisation written as
-#: its domain, a positional argument the code passes twice written once) add more of them.
+#: its domain, a positional argument the code passes twice written once) add more of them,
+#: and so does round 7's set 7C (3 false of 13 after its fixes: Wikipedia links localised to
+#: another article's title on the language's edition, an example link on example.com added).
 DEV_SHORT: str | None = (
-    "dev precision is 93.1% (584 of 627 errors) with the fifth held-out half and round 6's "
-    "validation sets: under 95%"
+    "dev precision is 92.8% (594 of 640 errors) with the fifth held-out half, round 6's "
+    "validation sets and round 7's set 7C: under 95%"
 )
 
 
