@@ -3183,3 +3183,82 @@ def test_a_field_reading_an_attribute_added_to_a_source_without_fields_is_an_err
         assert not [f for f in found if f[0] == "placeholders" and "attribute" in f[2]], found
     # the source's own field access, kept, is no finding
     assert check("Hello {user.name}", "Hola {user.name}") == []
+
+
+# -- issue 19, round-7 validation set 7C: its false classes, fixed in general --------------
+def test_template_braces_that_can_do_nothing_are_a_warning() -> None:
+    """MoinMoin's catalogs are wiki text: ``{{{%s}}}`` is inline text as typed round the
+    source's placeholder (French moves the quotes outside, « {{{%s}}} »), which makes a
+    ``{%`` no ``%}`` closes; the Hebrew editor help writes ``{{{**}}}`` for the source's
+    ``<<Verbatim(**)>>``, a ``{{`` round punctuation alone. No template engine runs either."""
+    found = check(
+        "'''A page with the name {{{'%s'}}} already exists.'''\n\nTry a different name.",
+        "'''Une page ayant pour nom « {{{%s}}} » existe déjà.'''\n\nEssayez un autre nom.",
+        locale="fr",
+    )
+    assert [f[1] for f in found if f[0] == "template-injection"] == ["warning"], found
+    found = check(
+        " Emphasis:: <<Verbatim(**)>>'''bold'''<<Verbatim(**)>>;\n"
+        " Links:: <<Verbatim([[target]])>>; <<Verbatim([[target|linktext]])>>.",
+        " הדגשה:: {{{**}}}'''מודגש'''{{{**}}},\n"
+        " קישורים:: {{{[[}}}שם דף{{{]]}}}, {{{[[}}}שם דף|טקסט בקישור{{{]]}}}",
+        locale="he",
+    )
+    assert [f[1] for f in found if f[0] == "template-injection"] == ["warning"], found
+
+
+@pytest.mark.parametrize(
+    "translation",
+    [
+        "« {{{%s}}} » {% include 'evil.html' %}",  # a tag its closer ends, after the brace
+        "{%s} {%- import os -%}",
+        "{{{'a': config}}}",  # a dict literal: Jinja shows what it reads
+        "{{{ config.items() }}}",
+        "{{ 7*7 }}",  # a number: something evaluated
+        "{{=<% %>=}} <%secret%>",  # Mustache's delimiter change
+        "{{> partial}}",
+        "{# hidden #} {{{**}}}",
+        "{{{**}}} {{ request }}",  # one live tag among inert ones
+    ],
+)
+def test_template_braces_that_can_do_something_stay_errors(translation: str) -> None:
+    found = check("A page '%s' exists, <<Verbatim(**)>>", translation)
+    assert ("template-injection", "error") in [f[:2] for f in found], found
+
+
+def test_a_named_numbers_padding_changed_is_a_warning() -> None:
+    """MoinMoin's Korean: ``%(mins)dm ago`` written ``%(mins)02d분 전``, the same minutes
+    shown with two digits; ``%`` formats it as it formats the source's."""
+    found = check("%(mins)dm ago", "%(mins)02d분 전", locale="ja", flags=("python-format",))
+    assert [f[1] for f in found if f[0] == "placeholders"] == ["warning"], found
+    assert not [f for f in check("%(p).2f%% done", "%(p).1f%% fait") if f[1] == "error"]
+    # a width that builds a huge string, one that takes an argument, another conversion or
+    # another name stays an error
+    for text in ("%(mins)999999999d분", "%(mins)*d분", "%(mins)02x분", "%(mins)s분", "%(min)02d분"):
+        found = check("%(mins)dm ago", text, locale="ja", flags=("python-format",))
+        assert ("placeholders", "error") in [f[:2] for f in found], (text, found)
+
+
+def test_a_hebrew_prefix_joined_by_a_hyphen_to_the_sources_domain_is_a_warning() -> None:
+    """MoinMoin's Hebrew: 'ל-botbouncer.com' is 'to botbouncer.com', the preposition joined
+    to a Latin word with a hyphen; the host is the source's. Another host so joined, or a
+    look-alike, stays an error."""
+    found = check(
+        "Could not contact botbouncer.com.", "לא יכל להתחבר ל-botbouncer.com", locale="he"
+    )
+    assert [f[1] for f in found if f[0] == "urls"] == ["warning"], found
+    for host in ("evil.com", "botbouncer.net", "botbouncer.com.evil.net", "bоtbouncer.com"):
+        found = check("Could not contact botbouncer.com.", f"להתחבר ל-{host}", locale="he")
+        assert ("urls", "error") in [f[:2] for f in found], (host, found)
+
+
+def test_a_question_mark_in_angle_brackets_is_a_warning() -> None:
+    """MoinMoin's Russian writes its ``<unknown>`` as ``<???>``: a processing instruction to
+    HTML, a comment that ends at its ``>`` and hides only its question marks. One that holds
+    a letter or digit, a real comment or declaration, or one left open stays an error."""
+    found = check("<unknown>", "<???>", locale="ru")
+    assert [f[1] for f in found if f[0] == "html"] == ["warning"], found
+    assert [f[1] for f in check("Size: <unknown>", "Размер: <?>", locale="ru")] == ["warning"]
+    for text in ("<?php system('id') ?>", "<?1?>", "<!-- <???> -->", "<??", "<?> <!DOCTYPE html>"):
+        found = check("<unknown>", text, locale="ru")
+        assert ("html", "error") in [f[:2] for f in found], (text, found)

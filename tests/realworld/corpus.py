@@ -313,10 +313,27 @@ def build(
             target.parent.mkdir(parents=True)
             shutil.copyfile(cat.source, target)
             corpus.files[target] = cat
-            po = polib.pofile(str(target), wrapwidth=0)
+            po = _pofile(target)
             corpus.entries[target] = {(e.msgctxt, e.msgid): e for e in po if not e.obsolete}
         corpus.campaigns[campaign] = members
     return corpus
+
+
+#: A comment line polib refuses but gettext reads as a comment: '#' followed by neither a space
+#: nor one of the marks polib knows (MoinMoin's catalogs are wiki pages: '##master-page:None',
+#: '#acl -All:write Default', '#format gettext').
+_FOREIGN_COMMENT = re.compile(rb"^#(?=[^ \t,.:|~\r\n])", re.MULTILINE)
+
+
+def _pofile(path: Path) -> polib.POFile:
+    """The catalog at ``path`` as polib reads it, its foreign comment lines read as comments."""
+    data = path.read_bytes()
+    if not _FOREIGN_COMMENT.search(data):
+        return polib.pofile(str(path), wrapwidth=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / path.name
+        copy.write_bytes(_FOREIGN_COMMENT.sub(b"# ", data))
+        return polib.pofile(str(copy), wrapwidth=0)
 
 
 def _translated(entry: polib.POEntry) -> bool:
@@ -406,7 +423,7 @@ def run_pofilter(corpus: Corpus) -> Run:
         if not result.exists():
             continue
         try:
-            written = polib.pofile(str(result), wrapwidth=0)
+            written = _pofile(result)
         except OSError:  # pofilter wrote what polib cannot read (Flask-AppBuilder's pt_BR)
             continue
         for entry in written:
@@ -513,7 +530,7 @@ def _first_per_key(hits: Iterable[Hit]) -> list[Hit]:
 def _entry_starts(path: Path) -> list[tuple[int, str | None, str | None]]:
     """(first line, msgctxt, msgid) of every entry, in file order (msgid None: header)."""
     starts = []
-    for entry in polib.pofile(str(path), wrapwidth=0):
+    for entry in _pofile(path):
         if entry.obsolete:
             continue
         starts.append((entry.linenum, entry.msgctxt, entry.msgid or None))

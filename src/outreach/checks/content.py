@@ -316,7 +316,8 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     ``#HTTP-Anfragemethoden``, but never a one-page app's route, ``#/team/x``:
     :func:`_same_page`), a loopback example written another way (``localhost`` ->
     ``127.0.0.1``: the reader's own machine, :func:`_loopback`), a link of the source run
-    into the words before it in a language written without spaces (``发送至Shuup.com``:
+    into the words before it in a language written without spaces (``发送至Shuup.com``) or
+    after a one-letter Arabic or Hebrew prefix (``بـopenstreetmap.org``, ``ל-botbouncer.com``:
     :func:`_glued_host`), a domain named in prose
     (``pretalx.com``, no scheme or path) left out: the wording may name the site another
     way; the suffix of a DOI of the source written apart from its prefix
@@ -1123,7 +1124,8 @@ def _untemplated(text: str, tags: frozenset[str] = frozenset()) -> str:
 def _glued_host(url: str, hosts: set[str]) -> str | None:
     """The link of the source in ``url`` when letters of another script run into it, after
     it (``testing@example.com와``, ``example.orgのサイト``) or before it, as Arabic and Hebrew
-    join a one-letter preposition to the next word (``بـopenstreetmap.org``, ``בexample.org``)
+    join a one-letter preposition to the next word (``بـopenstreetmap.org``, ``בexample.org``;
+    Hebrew puts a hyphen or maqaf between it and a Latin word: ``ל-botbouncer.com``)
     and Chinese, Japanese or Thai write a host right after the sentence's last word
     (``发送至Shuup.com``: :data:`_AFTER_UNSPACED`).
 
@@ -1131,6 +1133,8 @@ def _glued_host(url: str, hosts: set[str]) -> str | None:
     'openstreetmap.org'
     >>> _glued_host("بـevil.org", {"openstreetmap.org"}) is None
     True
+    >>> _glued_host("ל-botbouncer.com", {"botbouncer.com"}), _glued_host("ל-evil.com", {"a.org"})
+    ('botbouncer.com', None)
     >>> _glued_host("统计数据将在24小时后定期发送至Shuup.com", {"shuup.com"})
     'Shuup.com'
     """
@@ -1151,8 +1155,11 @@ def _glued_host(url: str, hosts: set[str]) -> str | None:
 
 
 #: Letters of Arabic or Hebrew (a tatweel too) joined to the word after them: a preposition
-#: or article written as a prefix.
-_PROCLITIC = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]{1,3}")
+#: or article written as a prefix, in Hebrew with a hyphen (or maqaf, U+05BE) before a
+#: Latin word.
+_PROCLITIC = re.compile(
+    r"[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]{1,3}-?"
+)
 #: An ASCII host right after a letter or mark of a script written without spaces between
 #: words (Chinese, Japanese, Korean, Thai, Lao, Khmer, Burmese, and CJK punctuation):
 #: ``发送至Shuup.com`` is the sentence, then the host, as X reads it. No Latin look-alike

@@ -51,6 +51,10 @@ _BAD_SCHEMES = ("javascript:", "data:", "vbscript:")
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/<>]{0,100})(?=[\s/>])([^<>]*)>")
 _ATTRIBUTE = re.compile(r"""([^\s"'=<>/`]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 _OTHER_MARKUP = re.compile(r"<!|<\?")
+#: A processing instruction that holds only punctuation (``<?>``, ``<???>``: an unknown
+#: value's mark, as ``<unknown>`` is in a source): HTML reads it as a comment that ends at
+#: its ``>``, so it hides nothing but its own marks.
+_UNKNOWN_MARK = re.compile(r"<\?[^\w<>]*>")
 
 
 @dataclass
@@ -61,6 +65,7 @@ class _Markup:
     attributes: list[tuple[str, str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     comments: int = 0
+    unknown_marks: int = 0  # of the comments, those that are :data:`_UNKNOWN_MARK`
     #: the tags opened and never closed
     unclosed: set[str] = field(default_factory=set)
 
@@ -292,6 +297,7 @@ def _parse(text: str) -> _Markup:
     if "<" not in text:
         return markup
     markup.comments = len(_OTHER_MARKUP.findall(text))  # comments, declarations, <?...>
+    markup.unknown_marks = len(_UNKNOWN_MARK.findall(text))
     stack: list[str] = []
     for match in _TAG.finditer(text):
         closing, tag, rest = match.group(1), match.group(2).lower(), match.group(3)
@@ -339,8 +345,11 @@ def html(unit: Unit) -> Iterator[str | Problem]:
     be bold, or a link), an added tag that can act (``<a>``, ``<img>``, ``<script>``, a
     form), an event handler or a ``javascript:`` link, an added attribute that acts (a
     style, class or id, a link or source), an HTML comment, and a link (``<a>``) of the
-    source lost. Warnings (judgements): an added formatting tag (``<i>`` for a foreign term,
-    ``<span dir="ltr">`` in a right-to-left translation), an added attribute that does not
+    source lost. Warnings (judgements): a question mark in angle brackets (``<???>`` for
+    ``<unknown>``: :data:`_UNKNOWN_MARK`, a processing instruction to HTML that hides only
+    its marks; one with a letter or digit, ``<?php …?>``, or ``<!…`` stays an error), an
+    added formatting tag (``<i>`` for a foreign term, ``<span dir="ltr">`` in a
+    right-to-left translation), an added attribute that does not
     act (``title=``, ``target=``), another tag of the source dropped or written a
     different number of times, a command's argument in angle brackets written otherwise
     (``<plugin-name>`` → ``<nazwa-wtyczki>``, never closed and without attributes on both
@@ -594,8 +603,15 @@ def _compare(source: _Markup, have: _Markup) -> Iterator[tuple[str, Severity | N
         scheme = _scheme(value)
         if scheme and value not in source_values:
             yield f"<{tag} {name}=…> is a {scheme} link, which the source does not have", None
-    if have.comments > source.comments:
+    if have.comments - have.unknown_marks > source.comments - source.unknown_marks:
         yield "an HTML comment or declaration is not in the source", None
+    elif have.comments > source.comments:
+        yield (
+            "a question mark in angle brackets (“<?>”, an unknown value's mark) reads as an "
+            "HTML processing instruction, which hides only its own marks: fine where the "
+            "text is shown as typed",
+            "warning",
+        )
 
 
 def _renamed_names(
@@ -639,17 +655,78 @@ def _repeats(tag: str, source: _Markup, have: _Markup) -> bool:
 
 
 @entry_check("template-injection", "error", structural=True, trigger="[{]")
-def template_injection(unit: Unit) -> Iterator[str]:
+def template_injection(unit: Unit) -> Iterator[str | Problem]:
     """``{{``, ``{%`` or ``{#`` that the source lacks.
 
     Errors (a danger): template syntax a translation adds could run if the string were ever
-    rendered as a template.
+    rendered as a template. Warning (a judgement): a tag that can do nothing in any template
+    language (:func:`_inert`), as wiki markup writes braces: MoinMoin's ``{{{%s}}}`` (inline
+    text as typed, round the source's own placeholder) makes ``{%`` that no ``%}`` closes,
+    its ``{{{**}}}`` a ``{{`` round punctuation alone. A template engine would refuse such
+    text or show it, never run it; but an expression with a letter, digit, quote or ``=``
+    in it (``{{{'a': config}}}``, Mustache's ``{{=<% %>=}}``), or a tag its closer ends
+    anywhere after it (``{%s} … {% include 'x' %}``), stays an error.
 
     Precondition ``{``: each token starts with one.
     """
     for token in ("{{", "{%", "{#"):
-        if token not in unit.source_text and any(token in form for form in unit.forms):
-            yield f"“{token}” is not in the source: translations are text, never templates"
+        if token in unit.source_text:
+            continue
+        written = [form for form in unit.forms if token in form]
+        if not written:
+            continue
+        if all(_inert(form, token) for form in written):
+            closer = _TEMPLATE_CLOSERS[token]
+            what = (
+                f"holds only punctuation up to its “{closer}”"
+                if token == "{{"
+                else f"nothing closes it (no “{closer}” after it)"
+            )
+            yield Problem(
+                f"“{token}” is not in the source, but {what}: no template tag (wiki markup "
+                "writes braces so, {{{%s}}}, {{{**}}}); fine unless the text is rendered as a "
+                "template, which would refuse it",
+                None,
+                "warning",
+            )
+            continue
+        yield f"“{token}” is not in the source: translations are text, never templates"
+
+
+#: The closer that ends each template tag: a tag without it runs nothing.
+_TEMPLATE_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+#: What an expression between ``{{`` and ``}}`` may hold and still name, read, call or
+#: change nothing in Jinja, Django, Mustache or Handlebars: spaces and punctuation that
+#: make no name, number, string, filter argument, partial (``>``), section (``#``, ``^``),
+#: unescaped name (``&``) or delimiter change (``=``).
+_INERT_EXPRESSION = re.compile(r"[\s{}\[\]()/*\\|.,:;!?~+-]*")
+
+
+def _inert(form: str, token: str) -> bool:
+    """Whether every ``token`` in ``form`` opens a tag that can do nothing: ``{%`` or ``{#``
+    that no closer follows anywhere after it (Jinja refuses the text, Django shows it), or
+    ``{{`` whose expression, up to its ``}}`` or the end, is punctuation only
+    (:data:`_INERT_EXPRESSION`).
+
+    >>> _inert("« {{{%s}}} »", "{%"), _inert("{{{%s}}} {% include 'x' %}", "{%")
+    (True, False)
+    >>> _inert("{{{**}}}מודגש{{{**}}}", "{{"), _inert("{{{'a': config}}}", "{{")
+    (True, False)
+    >>> _inert("{{=<% %>=}}", "{{")
+    False
+    """
+    closer = _TEMPLATE_CLOSERS[token]
+    start = form.find(token)
+    while start != -1:
+        rest = form[start + len(token) :]
+        end = rest.find(closer)
+        if token != "{{":
+            if end != -1:
+                return False
+        elif not _INERT_EXPRESSION.fullmatch(rest if end == -1 else rest[:end]):
+            return False
+        start = form.find(token, start + 1)
+    return True
 
 
 #: Message contexts whose strings become email headers and must stay on one line.

@@ -187,7 +187,9 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     (:func:`_same_integers`). Warnings (a judgement): a conversion
     that takes any value swapped for another (``%(value)r`` written ``%(value)s``: the
     same value, quoted otherwise; ``msgfmt -c`` accepts it, and translators quote in their
-    own way, ``« %(value)s »``); a plural form
+    own way, ``« %(value)s »``); a named number given another padding, sign or precision
+    (``%(mins)d`` written ``%(mins)02d``, two digits at most: :func:`_number_respecified`);
+    a plural form
     that serves a single number (Arabic's zero and dual, a one-form used for 1 alone) and
     leaves a placeholder out, which is usually the count said in words ("كتابان" is "two
     books" without a 2; "the only one"): a named or brace one, or a positional one that
@@ -810,6 +812,19 @@ def _differences(
         )
     missing = missing - swapped.keys()
     extra = extra - set(swapped.values())
+    for written in sorted(missing):
+        padded = next((b for b in sorted(extra) if _number_respecified(written, b)), None)
+        if padded is None:
+            continue
+        missing = missing - {written}
+        extra = extra - {padded}
+        yield problem(
+            unit,
+            index,
+            f"placeholder {written} is written {padded}: the same number, with another "
+            "padding, sign or precision (“05” for “5”); fine if it reads right",
+            "warning",
+        )
     if len(missing) == 1 and len(extra) == 1:
         renamed = f"placeholder {next(iter(missing))} was renamed to {next(iter(extra))}"
         yield problem(unit, index, renamed)
@@ -859,6 +874,40 @@ def _string_conversions(written: str, other: str) -> bool:
         and a["spec"] == b["spec"]
         and a["type"] != b["type"]
         and b["type"] == "s"
+    )
+
+
+#: A named conversion of a number, its spec in parts: flags, width, precision.
+_NAMED_NUMBER = re.compile(
+    r"%\((?P<name>[^)]*)\)(?P<flags>[#0 +-]*)(?P<width>\d*)(?:\.(?P<precision>\d*))?"
+    r"(?P<type>[diouxXeEfFgG])"
+)
+
+
+def _number_respecified(written: str, other: str) -> bool:
+    """Whether two named Python placeholders format the same number alike but for its
+    padding, sign or precision (``%(mins)d`` written ``%(mins)02d``: 5 shown ``05``): the
+    same name and conversion (``%i``, ``%u`` are ``%d``), so ``%`` formats every value the
+    source's formats (a judgement, a warning). A width or precision of three digits or more
+    stays an error (``%(n)999999999d`` builds a string of a billion spaces), as do ``*``
+    (it takes an argument of its own) and another conversion (``%(n)x`` raises on a float,
+    ``%(n).3s`` cuts a text).
+
+    >>> _number_respecified("%(mins)d", "%(mins)02d"), _number_respecified("%(p).2f", "%(p).1f")
+    (True, True)
+    >>> _number_respecified("%(n)d", "%(n)999d"), _number_respecified("%(n)d", "%(n)*d")
+    (False, False)
+    >>> _number_respecified("%(n)d", "%(n)02x"), _number_respecified("%(n)d", "%(m)02d")
+    (False, False)
+    """
+    a, b = _NAMED_NUMBER.fullmatch(written), _NAMED_NUMBER.fullmatch(other)
+    if a is None or b is None or a["name"] != b["name"]:
+        return False
+    integers = str.maketrans("iu", "dd")
+    return (
+        a["type"].translate(integers) == b["type"].translate(integers)
+        and len(b["width"]) <= 2
+        and len(b["precision"] or "") <= 2
     )
 
 
