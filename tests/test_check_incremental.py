@@ -301,3 +301,57 @@ def test_a_header_after_the_first_block_is_read_as_a_full_check_reads_it(
     again, full = _check(root, cache), _check(root, None)
     assert ("placeholders", "error") in [(f.check, f.severity) for f in full.findings]
     _same(again, full)
+
+
+_AR_TOML = _JA_TOML.replace('"ja"]', '"ar"]')
+_AR_JS = (
+    'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: ar\\n"\n'
+    '"Plural-Forms: nplurals=6; plural=n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : '
+    'n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5;\\n"\n\n'
+    '#: static/js/admin/components/AdminController.js:136\nmsgid "Save"\nmsgstr "حفظ"\n\n'
+    "#: templates/admin/xhr_language_user_activity.html:20\n#, python-format\n"
+    'msgid "%s word"\nmsgid_plural "%s words"\nmsgstr[0] "{}"\nmsgstr[1] "كلمة"\n'
+    'msgstr[2] "كلمتين"\nmsgstr[3] "%s كلمات"\nmsgstr[4] "%s كلمةً"\nmsgstr[5] "%s كلمة"\n'
+)
+
+
+@pytest.mark.parametrize("extra", ["", '\n#: pootle/apps/views.py:3\nmsgid "Stop"\nmsgstr "قف"\n'])
+def test_a_re_check_reads_the_whole_files_references(tmp_path: Path, extra: str) -> None:
+    """Whether JavaScript formats a catalog (its references name JavaScript sources and no
+    Python one) is the whole file's to say: an edit to an entry whose own references are an
+    Underscore template (``.html``) is judged as a full check judges it, a warning in a
+    JavaScript catalog (Pootle's ``pootle_js.po``) and an error beside a Python source."""
+    root = tmp_path / "ar-campaign"
+    (root / "messages").mkdir(parents=True)
+    (root / "messages" / "campaign.toml").write_text(_AR_TOML, encoding="utf-8")
+    _po(root, "ar").parent.mkdir(parents=True)
+    _po(root, "ar").write_text(_AR_JS.format("لا كلمات") + extra, encoding="utf-8")
+    cache = tmp_path / "cache"
+    _check(root, cache)
+    _po(root, "ar").write_text(_AR_JS.format("ولا كلمة") + extra, encoding="utf-8")
+    again, full = _check(root, cache), _check(root, None)
+    assert again.entries["checked"] == 1
+    _same(again, full)
+    severity = "error" if extra else "warning"
+    assert ("placeholders", severity) in [(f.check, f.severity) for f in full.findings]
+
+
+def test_an_edit_that_makes_a_javascript_catalog_a_python_one_judges_every_block_again(
+    tmp_path: Path,
+) -> None:
+    """The attack on the exemption above: an edit elsewhere in the file that adds a Python
+    source's reference makes Python's ``%`` format the kept ``%s word`` too, whose form
+    without the count then raises; its kept warning must not survive the edit."""
+    root = tmp_path / "ar-campaign"
+    (root / "messages").mkdir(parents=True)
+    (root / "messages" / "campaign.toml").write_text(_AR_TOML, encoding="utf-8")
+    _po(root, "ar").parent.mkdir(parents=True)
+    _po(root, "ar").write_text(_AR_JS.format("لا كلمات"), encoding="utf-8")
+    cache = tmp_path / "cache"
+    first = _check(root, cache)
+    assert ("placeholders", "warning") in [(f.check, f.severity) for f in first.findings]
+    edited = _AR_JS.format("لا كلمات").replace("AdminController.js:136", "views.py:136")
+    _po(root, "ar").write_text(edited, encoding="utf-8")
+    again, full = _check(root, cache), _check(root, None)
+    _same(again, full)
+    assert ("placeholders", "error") in [(f.check, f.severity) for f in again.findings]

@@ -2241,6 +2241,57 @@ def test_a_one_number_form_may_leave_an_argument_its_formatter_ignores() -> None
     assert ("placeholders", "error") in arabic("javascript-format", "لا ملفات %s %s")
 
 
+def test_a_javascript_catalog_may_leave_a_count_out_of_a_one_number_form() -> None:
+    """Pootle's ``pootle_js.po`` (round 7, set 7B): ``%s word`` is formatted by an Underscore
+    template's ``interpolate(ngettext('%s word', '%s words', n), [n])``, which leaves the
+    count unused, yet the extractor flagged it ``python-format``. The file's references name
+    JavaScript sources and no Python one, so the Arabic forms for 0, 1 and 2 that say the
+    number in words are warnings; where Python's ``%`` formats the file, they stay errors."""
+    from outreach.pofile import parse_po
+
+    def arabic(
+        references: Sequence[str], forms: Sequence[str], *, compiled: bool = False
+    ) -> set[tuple[str, str]]:
+        text = f'msgid ""\nmsgstr ""\n"Plural-Forms: {ARABIC}\\n"\n\n'
+        text += '#: static/js/admin/components/AdminController.js:136\nmsgid "Save"\n'
+        text += 'msgstr "حفظ"\n\n'
+        text += "".join(f"#: {reference}\n" for reference in references)
+        text += '#, python-format\nmsgid "%s word"\nmsgid_plural "%s words"\n'
+        text += "".join(f'msgstr[{i}] "{form}"\n' for i, form in enumerate(forms))
+        po = parse_po(text.encode(), path="ar.po", locale="ar")
+        found = check_catalog(po, file="ar.po", locale="ar", compiled=compiled)
+        return {(f.check, f.severity) for f in found}
+
+    pootle = ["لا كلمات", "كلمة", "كلمتين", "%s كلمات", "%s كلمةً", "%s كلمة"]
+    template = ["templates/admin/xhr_language_user_activity.html:20"]
+    assert arabic(template, pootle) == {("placeholders", "warning")}
+    assert arabic(["static/js/shared/utils/i18n.js:9"], pootle) == {("placeholders", "warning")}
+    # a Python source or a Jinja template in the file: Python's % raises on the unused count
+    assert arabic([*template, "apps/views.py:239"], pootle) == {("placeholders", "error")}
+    assert arabic(["templates/row.jinja2:3"], pootle) == {("placeholders", "error")}
+    # outreach formats what it compiles or renders itself, with Python's %
+    assert arabic(template, pootle, compiled=True) == {("placeholders", "error")}
+    # the attacks: the count dropped from a form many numbers select, or one added
+    many = [*pootle[:3], "كلمات", *pootle[4:]]
+    assert ("placeholders", "error") in arabic(template, many)
+    assert ("placeholders", "error") in arabic(template, ["لا كلمات %s %s", *pootle[1:]])
+
+
+def test_a_python_catalog_without_the_count_in_a_one_number_form_stays_an_error() -> None:
+    """Pootle's ``pootle.po`` (set 7B): its dashboard formats ``Running (%d worker)`` with a
+    bare ``%`` after ``ungettext``, so the Hebrew one-form without ``%d`` raises with one
+    worker; the file names Python sources, so the finding stays an error."""
+    from outreach.pofile import parse_po
+
+    text = 'msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+    text += "#: pootle/apps/pootle_app/views/admin/dashboard.py:58\n#, python-format\n"
+    text += 'msgid "Running (%d worker)"\nmsgid_plural "Running (%d workers)"\n'
+    text += 'msgstr[0] "פועל (מנגנון אחד)"\nmsgstr[1] "פועל (%d מנגנונים)"\n'
+    po = parse_po(text.encode(), path="he.po", locale="he")
+    found = check_catalog(po, file="he.po", locale="he")
+    assert {(f.check, f.severity) for f in found} == {("placeholders", "error")}
+
+
 def test_an_example_path_localised_on_the_same_site_is_a_warning() -> None:
     source = "Branch it: bzr branch sftp://ana@files.someforge.org/path/to/your/branch"
     localised = "Rámalo: bzr branch sftp://ana@files.someforge.org/ruta/a/tu/rama"

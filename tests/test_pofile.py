@@ -600,3 +600,23 @@ def test_a_tab_between_keyword_and_string_reads_as_msgfmt_reads_it() -> None:
     assert [(m.id, m.string, m.lineno) for m in tabbed.catalog] == [
         (m.id, m.string, m.lineno) for m in spaced.catalog
     ]
+
+
+def test_a_catalog_whose_references_are_javascript_sources_is_a_javascript_one() -> None:
+    """Pootle's ``pootle_js.po`` (round 7): references to ``.js`` files and to Underscore
+    templates (``.html``), none to a Python source; a Python module or a Jinja template
+    anywhere in the file, as an active entry's reference, makes it a Python catalog."""
+    from outreach.pofile import javascript_catalog
+
+    head = b'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    js = b'#: static/js/admin/components/AdminController.js:136\nmsgid "Save"\nmsgstr "x"\n\n'
+    html = b'#: templates/admin/xhr_language_user_activity.html:20\nmsgid "Word"\nmsgstr "y"\n'
+    assert parse_po(head + js + html, path="ar.po").javascript
+    assert javascript_catalog((head + js + html).replace(b"\n", b"\r\n"))  # CRLF lines
+    assert javascript_catalog(b"#: src/App.VUE:3 src/i18n.ts\n")  # any case, no line number
+    assert not parse_po(head + html, path="ar.po").javascript  # no JavaScript source
+    assert not parse_po(head, path="ar.po").javascript  # no reference at all
+    for python in (b"pootle/apps/views.py:239", b"C:\\src\\app.py:3", b"templates/row.jinja2:3"):
+        assert not javascript_catalog(head + js + b"#: " + python + b"\n" + html)
+    # an obsolete entry's reference is not the file's: its strings are never formatted
+    assert javascript_catalog(head + js + b'#~ #: old/views.py:3\n#~ msgid "Old"\n#~ msgstr "z"\n')

@@ -55,6 +55,7 @@ __all__ = [
     "header_charset",
     "is_complete",
     "iter_messages",
+    "javascript_catalog",
     "message_forms",
     "message_ids",
     "parse_po",
@@ -306,6 +307,9 @@ class PoFile:
     #: ``(line, line of the active entry it repeats)`` of each obsolete entry (``#~``) that
     #: has the msgctxt and msgid of an active one: msgfmt refuses such a file
     repeats: tuple[tuple[int, int], ...] = ()
+    #: the file's references name JavaScript sources and no Python one
+    #: (:func:`javascript_catalog`)
+    javascript: bool = False
 
     @property
     def plural_forms(self) -> PluralForms:
@@ -382,7 +386,46 @@ def parse_po(
             forms = list(message_forms(entry))
             count = max(where.written_forms, 1)
             entry.string = tuple(forms[:count] + [""] * (count - len(forms)))
-    return PoFile(catalog, path, header, scan.entries, tuple(scan.repeats))
+    return PoFile(
+        catalog, path, header, scan.entries, tuple(scan.repeats), javascript_catalog(data)
+    )
+
+
+#: A reference comment (``#: static/js/app.js:12 templates/row.html:3``), active entries'
+#: only (an obsolete entry's are ``#~ #:``).
+_REFERENCES = re.compile(rb"^[ \t]*#:(.*)$", re.MULTILINE)
+#: Where a reference's line number starts (``app.js:12``).
+_REFERENCE_LINE = re.compile(rb":\d+$")
+#: Sources whose strings JavaScript formats (its ``interpolate``, a bundle's ``sprintf``).
+_JAVASCRIPT_SOURCES = (b".js", b".jsx", b".mjs", b".cjs", b".ts", b".tsx", b".vue")
+#: Sources whose strings Python formats with ``%``: its modules, and Jinja's templates.
+_PYTHON_SOURCES = (b".py", b".pyw", b".pyx", b".j2", b".jinja", b".jinja2")
+
+
+def javascript_catalog(data: bytes) -> bool:
+    """Whether the reference comments of a catalog (its raw bytes: every charset outreach
+    reads is ASCII-compatible) name JavaScript sources and no Python one: a catalog that
+    JavaScript formats (Django's ``djangojs``, a web interface's bundle catalog, Pootle's
+    ``pootle_js.po``, whose Underscore templates, ``.html``, call ``interpolate`` too),
+    whatever format flag an extractor guessed from a ``%s`` (Babel and some extractors
+    write ``python-format`` for any). A catalog without references, or with a Python
+    source among them, is not one.
+
+    >>> javascript_catalog(b'#: static/js/app.js:12 templates/row.html:3\\nmsgid "a"\\n')
+    True
+    >>> javascript_catalog(b"#: static/js/app.js:12\\n#: views.py:3\\n")
+    False
+    >>> javascript_catalog(b"#: templates/row.html:3\\n"), javascript_catalog(b"")
+    (False, False)
+    """
+    javascript = False
+    for match in _REFERENCES.finditer(data):
+        for reference in match.group(1).split():
+            path = _REFERENCE_LINE.sub(b"", reference).lower()
+            if path.endswith(_PYTHON_SOURCES):
+                return False
+            javascript = javascript or path.endswith(_JAVASCRIPT_SOURCES)
+    return javascript
 
 
 #: The charsets a catalog may declare: GNU gettext's portable ones (``po-charset.c``) that

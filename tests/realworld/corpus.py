@@ -187,11 +187,12 @@ def fetch(manifest: Path = MANIFEST, halves: Sequence[str] = HALVES) -> list[Pat
 
 
 def _read(artifact: Path, paths: Sequence[str]) -> dict[str, bytes]:
-    """The bytes of ``paths`` in a wheel (a zip) or a source distribution (``.tar.gz``, for
-    a project whose wheel ships only compiled catalogs); a path it lacks is left out."""
+    """The bytes of ``paths`` in a wheel (a zip) or a source distribution (``.tar.gz``, or
+    ``.tar.bz2`` where that is a project's only artifact, for a project whose wheel ships
+    only compiled catalogs); a path it lacks is left out."""
     found = {}
-    if artifact.name.endswith(".tar.gz"):
-        with tarfile.open(artifact, "r:gz") as archive:
+    if artifact.name.endswith((".tar.gz", ".tar.bz2")):
+        with tarfile.open(artifact, "r:*") as archive:
             for member in archive.getmembers():
                 handle = archive.extractfile(member) if member.name in paths else None
                 if handle is not None:

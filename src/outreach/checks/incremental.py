@@ -32,6 +32,7 @@ from itertools import accumulate
 from typing import Any, NamedTuple
 
 from outreach.findings import Finding, Severity
+from outreach.pofile import javascript_catalog
 
 __all__ = ["MAX_CHANGED", "Block", "Entry", "FileRecord", "MsgidLines", "Plan", "split_blocks"]
 
@@ -141,7 +142,9 @@ class FileRecord:
     to a :data:`StoredBlock`, in the file's order, and ``starts`` holds their first lines;
     ``catalog`` holds the findings of the catalog-level checks, at absolute lines;
     ``header`` is the header block's digest, ``digest`` the whole file's; ``obsolete``
-    whether the file had obsolete (``#~``) entries when it was last checked whole."""
+    whether the file had obsolete (``#~``) entries when it was last checked whole;
+    ``javascript`` whether its references made it a JavaScript catalog
+    (:func:`outreach.pofile.javascript_catalog`), which the checks of every block read."""
 
     digest: str
     header: str
@@ -149,6 +152,7 @@ class FileRecord:
     blocks: dict[str, StoredBlock]
     starts: list[int]
     obsolete: bool = False
+    javascript: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -158,6 +162,7 @@ class FileRecord:
             "blocks": self.blocks,
             "starts": self.starts,
             "obsolete": self.obsolete,
+            "javascript": self.javascript,
         }
 
     @classmethod
@@ -168,9 +173,10 @@ class FileRecord:
         digest, header = value.get("digest"), value.get("header")
         catalog, blocks = value.get("catalog"), value.get("blocks")
         starts, obsolete = value.get("starts"), value.get("obsolete")
+        javascript = value.get("javascript")
         if not (isinstance(digest, str) and isinstance(header, str)):
             return None
-        if not isinstance(obsolete, bool):
+        if not (isinstance(obsolete, bool) and isinstance(javascript, bool)):
             return None
         if not (isinstance(catalog, list) and isinstance(blocks, dict)):
             return None
@@ -178,7 +184,7 @@ class FileRecord:
             return None
         if not (isinstance(starts, list) and all(isinstance(n, int) for n in starts)):
             return None
-        return cls(digest, header, catalog, blocks, starts, obsolete)
+        return cls(digest, header, catalog, blocks, starts, obsolete, javascript)
 
     @property
     def plural_counts(self) -> list[int]:
@@ -199,7 +205,8 @@ class FileRecord:
         ``entries`` are the entries it has, ``findings`` what the check found, ``obsolete``
         whether it has obsolete entries."""
         blocks = split_blocks(data) if blocks is None else blocks
-        record = cls(_digest(data), blocks[0].digest if blocks else "", [], {}, [], obsolete)
+        header = blocks[0].digest if blocks else ""
+        record = cls(_digest(data), header, [], {}, [], obsolete, javascript_catalog(data))
         record.add(blocks, findings, entries, catalog_checks)
         record.order(blocks)
         return record
@@ -268,6 +275,14 @@ class Plan:
 
     def _kept(self) -> list[tuple[Block, StoredBlock]]:
         return self._unchanged
+
+    @functools.cached_property
+    def javascript(self) -> bool:
+        """Whether the file's references make it a JavaScript catalog now: the whole file's,
+        which the changed blocks are checked under (:func:`outreach.pofile.
+        javascript_catalog`); when it differs from :attr:`FileRecord.javascript`, the kept
+        blocks were judged otherwise, and only a full check judges them again."""
+        return javascript_catalog(self.data)
 
     @functools.cached_property
     def _unchanged(self) -> list[tuple[Block, StoredBlock]]:
@@ -348,7 +363,9 @@ class Plan:
         """The record of the file once the changed blocks are checked: ``findings`` and
         ``fresh`` entries are theirs (at the file's lines)."""
         header, catalog = self.record.header, list(self.record.catalog)
-        record = FileRecord(_digest(self.data), header, catalog, {}, [], self.record.obsolete)
+        record = FileRecord(
+            _digest(self.data), header, catalog, {}, [], self.record.obsolete, self.javascript
+        )
         for block, stored in self._kept():
             record.blocks[block.digest] = stored
         record.add(self.changed, findings, fresh, catalog_checks)

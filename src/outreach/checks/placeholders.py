@@ -193,7 +193,9 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     that serves a single number (Arabic's zero and dual, a one-form used for 1 alone) and
     leaves a placeholder out, which is usually the count said in words ("كتابان" is "two
     books" without a 2; "the only one"): a named or brace one, or a positional one that
-    JavaScript formats (:func:`_ignores_unused`); Python's ``%`` raises on a positional
+    JavaScript formats (:func:`_ignores_unused`: an entry flagged ``javascript-format``, or
+    any entry of a catalog whose references name JavaScript sources and no Python one,
+    whatever format flag an extractor guessed); Python's ``%`` raises on a positional
     argument left unused, so there it stays an error. Where every brace of the source is a
     TeX command's argument (``\\date{}``, a LaTeX document translated line by line; Babel
     flags any ``{}`` ``python-brace-format``, so the flag tells nothing), a brace the
@@ -959,19 +961,27 @@ def _plural_only(unit: Unit, python: bool) -> Set[str]:
 
 
 def _ignores_unused(unit: Unit) -> bool:
-    """Whether the string is formatted by JavaScript (Django's ``interpolate``: the
-    ``javascript-format`` flag that xgettext and Django's makemessages write for a JS
-    catalog), which leaves an argument the translation does not use unused, where Python's
-    ``%`` raises ``TypeError`` ("not all arguments converted"). A tool writes one format
-    flag; a ``python-format`` beside it is Babel's guess from the ``%s`` (as for
-    ``c-format``, :func:`_c_format`). The templates of a campaign pass named values only
-    (Jinja's ``trans``), so no positional argument of theirs is ever judged by this flag.
+    """Whether the string is formatted by JavaScript (Django's ``interpolate``), which leaves
+    an argument the translation does not use unused, where Python's ``%`` raises
+    ``TypeError`` ("not all arguments converted"): the ``javascript-format`` flag that
+    xgettext and Django's makemessages write for a JS catalog, or a catalog whose references
+    name JavaScript sources and no Python one (:attr:`~outreach.checks.registry.
+    CatalogInfo.javascript`: Pootle's ``pootle_js.po`` flags ``%s word`` ``python-format``,
+    an extractor's guess from the ``%s``). A tool writes one format flag; a
+    ``python-format`` beside it is Babel's guess from the ``%s`` (as for ``c-format``,
+    :func:`_c_format`). The templates of a campaign pass named values only (Jinja's
+    ``trans``), so no positional argument of theirs is ever judged by this flag, and a
+    catalog outreach renders or compiles is never a JavaScript one.
 
     >>> from types import SimpleNamespace as Entry
-    >>> [_ignores_unused(Entry(flags=f)) for f in ({"javascript-format"}, {"python-format"})]
+    >>> plain, script = Entry(javascript=False), Entry(javascript=True)
+    >>> [_ignores_unused(Entry(flags=f, catalog=plain)) for f in ({"javascript-format"},
+    ...                                                          {"python-format"})]
     [True, False]
+    >>> _ignores_unused(Entry(flags={"python-format"}, catalog=script))
+    True
     """
-    return "javascript-format" in unit.flags
+    return "javascript-format" in unit.flags or unit.catalog.javascript
 
 
 def _serves_one_number(unit: Unit, index: int) -> bool:

@@ -94,6 +94,10 @@ class CatalogInfo:
     #: cannot be read or parsed, and there is no POT): its msgids are its templates'
     #: strings all the same, never message keys (:attr:`Unit.keyed`)
     unread_templates: bool = False
+    #: JavaScript formats the catalog's strings: its references name JavaScript sources and
+    #: no Python one (:func:`outreach.pofile.javascript_catalog`). Never a catalog outreach
+    #: renders or compiles (:attr:`rendered`): outreach formats those itself
+    javascript: bool = False
 
     @property
     def num_plurals(self) -> int:

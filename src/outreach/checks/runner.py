@@ -100,6 +100,9 @@ def catalog_info(
     formula outreach reads (:attr:`~outreach.checks.registry.CatalogInfo.rendered`)."""
     catalog = po.catalog
     name = locale or (str(catalog.locale) if catalog.locale else "")
+    rendered = compiled or (
+        campaign is not None and sources is not None and sources.origin == "templates"
+    )
     variables = (
         {k: v for k, v in campaign.variables.items() if isinstance(v, str)} if campaign else {}
     )
@@ -117,9 +120,9 @@ def catalog_info(
         hashtag_variants=dict(campaign.localized_hashtags) if campaign else {},
         sources=sources,
         variables=variables,
-        rendered=compiled
-        or (campaign is not None and sources is not None and sources.origin == "templates"),
+        rendered=rendered,
         unread_templates=bool(campaign and sources is None and campaign.template_paths()),
+        javascript=po.javascript and not rendered,
     )
 
 
@@ -227,6 +230,8 @@ class StoredEntries:
             # a message key's translation is judged otherwise, and whether a msgid is one
             # depends on the catalog (compiled or checked), not on the entry alone
             unit.keyed,
+            # JavaScript formats it: a reference elsewhere in the file decides
+            info.javascript,
         )
         return key
 
@@ -309,6 +314,7 @@ def check_catalog(
     preconditions: bool = True,
     part: tuple[int, int] | None = None,
     compiled: bool = False,
+    javascript: bool | None = None,
 ) -> list[Finding]:
     """Every finding for ``catalog``, in file order then check order.
 
@@ -327,6 +333,9 @@ def check_catalog(
     (but for findings repeated across parts, which :func:`join_parts` drops).
     ``compiled``: the catalog is checked as outreach compiles it, with the plural formula it
     writes into the .mo alone (:func:`outreach.translations.compile_checked`).
+    ``javascript``: whether the whole file's references make it a JavaScript catalog
+    (:func:`outreach.pofile.javascript_catalog`), for ``catalog`` that is part of a file
+    (an incremental check's changed entries), as ``plural_counts`` gives its plural counts.
     """
     po = as_po_file(catalog, file=file, locale=locale)
     if sources is None and campaign is not None:
@@ -343,6 +352,8 @@ def check_catalog(
     info = replace(info, detections=detections)
     if plural_counts is not None:  # part of a catalog, checked as the whole (incremental)
         info = replace(info, plural_counts=tuple(plural_counts))
+    if javascript is not None:  # the same: the whole file's references decide
+        info = replace(info, javascript=javascript and not info.rendered)
     findings: list[Finding] = []
     for check in CATALOG_CHECKS.values():
         if not _selected(check.name, check.structural, structural_only, only):

@@ -626,6 +626,8 @@ class _Run:
             obsolete and not plan.changed and plan.changed_keys()
         ):
             return False  # an obsolete entry's repeat may have moved, or gone with an entry
+        if plan.javascript != plan.record.javascript:
+            return False  # the kept blocks were judged as another formatter's strings
         kept = plan.kept_findings(label, file)
         fresh: list[Finding] = []
         entries: list[Entry] = []
@@ -669,6 +671,7 @@ class _Run:
                 only=frozenset(ENTRY_CHECKS),
                 plural_counts=counts,
                 sources=self.sources,
+                javascript=plan.javascript,
             )
             fresh = [replace(f, line=original(f.line) if f.line else f.line) for f in found]
             record = plan.record_after(fresh, entries, _CATALOG_CHECKS)
