@@ -3313,3 +3313,244 @@ def test_a_question_mark_in_angle_brackets_is_a_warning() -> None:
     for text in ("<?php system('id') ?>", "<?1?>", "<!-- <???> -->", "<??", "<?> <!DOCTYPE html>"):
         found = check("<unknown>", text, locale="ru")
         assert ("html", "error") in [f[:2] for f in found], (text, found)
+
+
+# -- pofilter's finds outreach missed (issue 19, round 6's validation sets) -------------------
+ZINNIA_TR = "nplurals=2; plural=(n > 1);"
+
+
+@pytest.mark.parametrize(
+    ("source", "forms", "locale", "plural_forms"),
+    [
+        # django-blog-zinnia's Turkish: both CLDR variants pasted into each form
+        (
+            ("%(comment_count)s comment", "%(comment_count)s comments"),
+            ["one: %(comment_count)s yorum\nother: %(comment_count)s yorum"] * 2,
+            "tr",
+            ZINNIA_TR,
+        ),
+        (
+            ("Please correct following error.", "Please correct following errors."),
+            ["one: Lütfen şu hatayı düzeltin.\nother: Lütfen şu hataları düzeltin."] * 2,
+            "tr",
+            ZINNIA_TR,
+        ),
+        # django-filebrowser's Russian: one labelled category per form
+        (
+            ("%(counter)s result", "%(counter)s results"),
+            [
+                "one: %(counter)s результат",
+                "few: %(counter)s результата",
+                "many: %(counter)s результатов",
+            ],
+            "ru",
+            None,
+        ),
+        # Mezzanine's Chinese: a tool's heading, then the labelled variants
+        (
+            ("1 entry deleted", "%(count)s entries deleted"),
+            ["Pluralized Translations\none:1个条目被删除\nother:%(count)s个条目被删除"],
+            "zh_CN",
+            "nplurals=1; plural=0;",
+        ),
+        # ICU MessageFormat pasted into a gettext plural form: gettext never reads it
+        (
+            ("%(n)s file", "%(n)s files"),
+            ["{n, plural, one {# Datei} other {# Dateien}}"] * 2,
+            "de",
+            None,
+        ),
+    ],
+)
+def test_plural_categories_pasted_into_a_form_are_errors(
+    source: tuple[str, str], forms: list[str], locale: str, plural_forms: str | None
+) -> None:
+    """A tool that writes plurals as CLDR categories (``one: … / other: …``, ICU's ``one
+    {…} other {…}``) pasted into gettext's forms: gettext shows the form whole, so the page
+    prints the labels and each variant (zinnia's "one: 5 yorum" over "other: 5 yorum")."""
+    found = check(source, forms, locale=locale, plural_forms=plural_forms)
+    labelled = [f for f in found if f[0] == "plurals" and ("categor" in f[2] or "ICU" in f[2])]
+    assert labelled and {f[1] for f in labelled} == {"error"}, found
+    assert "without labels" in labelled[0][2] and "msgstr[0] is shown for" in labelled[0][2]
+
+
+def test_plural_categories_the_source_has_or_a_word_are_no_labels() -> None:
+    # the source's own label, in any case
+    assert not [f for f in check("Other: %s", "other: %s", locale="en_GB") if f[0] == "plurals"]
+    # one lone word at a line start of a singular entry may be a word
+    assert not [f for f in check("Others", "other: voir plus", locale="fr") if f[0] == "plurals"]
+    # two labels of any case in a singular entry are labels
+    found = check("%(n)s comment(s)", "One: %(n)s comentario\nOther: %(n)s comentarios")
+    assert ("plurals", "error") in [f[:2] for f in found], found
+    # ICU in a singular entry: a program may format it with ICU MessageFormat (Lingui)
+    found = check(
+        "{count} files", "{count, plural, one {# fichier} other {# fichiers}}", locale="fr"
+    )
+    assert [f[:2] for f in found if f[0] == "plurals"] == [("plurals", "warning")], found
+
+
+LIMNORIA_WHOIS = "%s (%s) has been%s on server %s since %s (idle for %s). %s %s.%s"
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "locale", "flags", "fix"),
+    [
+        # limnoria's French: "est% sur" prints "estur le serveur"
+        (
+            LIMNORIA_WHOIS,
+            "%s (%s) est% sur le serveur %s depuis %s (inactif/ive pendant %s). %s %s.%s",
+            "fr",
+            ("python-format",),
+            "write “%s sur”",
+        ),
+        (
+            "%s (%s) has been%s on server %s and disconnected on %s.",
+            "%s (%s) est% sur le serveur %s et s'est déconnecté(e) le %s.",
+            "fr",
+            (),
+            "write “%s sur”",
+        ),
+        # froide's Finnish: "%(time) sitten" prints "5 minuuttiaitten"
+        ("%(time)s ago", "%(time) sitten", "fi", ("python-format",), "write “%(time)s sitten”"),
+        # a C program's string, and a flag other than a space
+        ("%s has been%s on %s", "%s est% sur %s", "fr", ("c-format",), "write “%s sur”"),
+        ("%s has been%s on %s", "%s est%-sur %s", "fr", ("python-format",), "write “%s sur”"),
+        # a percent sign in prose that % reads as a directive: write %%
+        ("%s: 100%% safe", "%s: 100%-ige Sicherheit", "de", ("python-format",), "“%%-ige”"),
+        ("%s: 50%% of the total", "%s : 50 % sur le total", "fr", (), "write “%% sur”"),
+    ],
+)
+def test_a_flag_that_takes_the_next_words_letter_is_an_error(
+    source: str, translation: str, locale: str, flags: tuple[str, ...], fix: str
+) -> None:
+    """pofilter's printf find on limnoria's French: ``est% sur`` for ``has been%s on``,
+    which Python reads as ``% s`` (a space flag) and ``ur``. One finding, the error, with
+    the fix; not also a count of placeholders."""
+    found = [f for f in check(source, translation, locale=locale, flags=flags)]
+    spaced = [f for f in found if f[0] == "placeholders"]
+    assert len(spaced) == 1 and spaced[0][1] == "error", found
+    assert "is taken as the conversion" in spaced[0][2] and fix in spaced[0][2], spaced
+
+
+def test_a_space_flag_followed_by_no_letter_is_a_warning() -> None:
+    """``% s`` or ``%(email) s`` before a space, punctuation, the end or a letter of
+    another script prints what ``%s`` prints (django-newsletter's Persian was judged a
+    false error; Printrun's German and Armenian pofilter finds false): untidy, a warning."""
+    for source, translation, locale in (
+        (
+            "E-mail column not found. The name of this column should be either 'email', "
+            "'e-mail' or '%(email)s'.",
+            "ستون ایمیل پیدا نشد. نام این ستون باید یکی از 'email'، 'e-mail' یا '%(email) s' باشد.",
+            "fa",
+        ),
+        ("Print paused at: %s", "Druck pausiert bei: % s", "de"),
+        ("Could not analyze command %s:", "Չհաջողվեց վերլուծել % s հրամանը:", "hy"),
+        ("%(email)s was added", "%(email) sرا اضافه شد", "fa"),
+    ):
+        found = [f for f in check(source, translation, locale=locale, flags=["python-format"])]
+        assert [f[:2] for f in found if f[0] == "placeholders"] == [("placeholders", "warning")], (
+            translation,
+            found,
+        )
+    # a source that glues its placeholder to letters: the translation's are not a word's
+    found = check("%dpx wide", "% dpx breit", locale="de", flags=["python-format"])
+    assert [f[:2] for f in found if f[0] == "placeholders"] == [("placeholders", "warning")]
+    # a flag the source writes is the source's
+    assert not [
+        f for f in check("% d items", "% d éléments", locale="fr") if f[0] == "placeholders"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "locale", "shown"),
+    [
+        # caffeine-ng's Dutch GtkLabel: "activeren\n" shows
+        (
+            "Caffeine can activate automatically\nwhenever certain programs are runnning.",
+            "Caffeine kan automatisch activeren\\n\nwanneer bepaalde programma's actief zijn.",
+            "nl",
+            "“activeren\\n”",
+        ),
+        # Printrun's Armenian: a mangled escape joining two versions of the sentence
+        (
+            'Manual move outside of the build volume prevented (see the "Clamp manual '
+            'moves" option).',
+            "Կառուցվածքի ծավալից դուրս շարժումը կանխված է (տես տարբերակը):\\Սn\n"
+            "Ձեռքով շարժումը կանխված է:",
+            "hy",
+            "\\Ս",
+        ),
+        # a tab typed as its escape, in Japanese; an Arabic letter after a stray backslash
+        ("Name\tValue", "名前\\t値", "ja", "\\t"),
+        ("Date", "التاريخ\\ا", "ar", "\\ا"),
+        # a source with backslashes of its own (a regular expression): a \n beyond them
+        ("Use \\d+ for digits.", "Utilisez \\d+ pour les chiffres.\\n", "fr", "\\n"),
+    ],
+)
+def test_a_literal_escape_that_shows_is_a_warning(
+    source: str, translation: str, locale: str, shown: str
+) -> None:
+    found = [f for f in check(source, translation, locale=locale) if f[0] == "newlines"]
+    assert found and {f[1] for f in found} == {"warning"}, found
+    assert shown in found[0][2] and "as typed" in found[0][2], found
+
+
+def test_backslashes_the_source_has_are_no_literal_escape() -> None:
+    for source, translation in (
+        ("Use \\d+ for digits.", "Utilisez \\d+ pour les chiffres."),
+        ("\\noindent Hello", "\\noindent Bonjour"),  # TeX: \noindent is no \n
+        ("Save to C:\\Users\\n", "Enregistrer dans C:\\Utilisateurs\\n"),
+        ("Line one\nLine two", "Ligne un\nLigne deux"),  # a real line break
+    ):
+        found = [f for f in check(source, translation, locale="fr") if f[0] == "newlines"]
+        assert found == [], (translation, found)
+
+
+FLASK_USER = (
+    "Your email address has not yet been confirmed. Check your email Inbox and Spam folders "
+    'for the confirmation email or <a href="%(url)s">Re-send confirmation email</a>.'
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "locale"),
+    [
+        # Flask-User's Dutch: the href becomes “http://…”, a broken relative link
+        (
+            FLASK_USER,
+            "Uw email adres is nog niet bevestigd. Check uw email Inbox en Spam mappen voor de "
+            "confirmatie email of <a href=“%(url)s”>Confirmatie E-mail herzenden</a>.",
+            "nl",
+        ),
+        # German quotes, French guillemets around a title cut at its first space, the
+        # same quotes as HTML entities, and inside straight quotes around a link
+        ('<a href="%(url)s">Sign</a>', "<a href=„%(url)s“>Unterschreiben</a>", "de"),
+        (
+            '<a href="%(url)s" title="Sign here">Sign</a>',
+            '<a href="%(url)s" title=«Signez ici»>Signez</a>',
+            "fr",
+        ),
+        ('<a href="%(url)s">Sign</a>', "<a href=&ldquo;%(url)s&rdquo;>Firma</a>", "es"),
+        ('<a href="%(url)s">Sign</a>', '<a href="«%(url)s»">Signez</a>', "fr"),
+        ('<a href="{0}">here</a>', "<a href=“{0}”>ici</a>", "fr"),
+    ],
+)
+def test_typographic_quotes_around_an_attribute_are_errors(
+    source: str, translation: str, locale: str
+) -> None:
+    found = [f for f in check(source, translation, locale=locale) if f[0] == "html"]
+    assert found and all(f[1] == "error" for f in found), found
+    assert len(found) == 1 and "typographic quote" in found[0][2], found
+
+
+def test_typographic_quotes_as_text_in_an_attribute_are_fine() -> None:
+    # inside straight quotes a title's guillemets are French quotation
+    found = check(
+        '<a href="%(url)s" title="Sign here">Sign</a>',
+        '<a href="%(url)s" title="«Signez ici»">«Signez»</a>',
+        locale="fr",
+    )
+    assert not [f for f in found if f[0] == "html"], found
+    # a title of one word quoted so only shows its quotes: a warning
+    found = check('<abbr title="Help">?</abbr>', "<abbr title=«Aide»>?</abbr>", locale="fr")
+    assert [f[:2] for f in found if f[0] == "html"] == [("html", "warning")], found

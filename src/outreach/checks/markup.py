@@ -68,6 +68,9 @@ class _Markup:
     unknown_marks: int = 0  # of the comments, those that are :data:`_UNKNOWN_MARK`
     #: the tags opened and never closed
     unclosed: set[str] = field(default_factory=set)
+    #: ``(tag, attribute, value as written)`` of each attribute whose value a typographic
+    #: quote opens, as delimiter or inside straight ones (:func:`_curly_quoted`)
+    curly: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 #: The element names of HTML (WHATWG's index of elements, obsolete ones included, as
@@ -314,11 +317,22 @@ def _parse(text: str) -> _Markup:
                 stack.pop()
             continue
         markup.tags[tag] += 1
+        skip = 0  # the end of an attribute's value a typographic quote opened
         for attribute in _ATTRIBUTE.finditer(rest):
+            if attribute.start() < skip:
+                continue  # "title=“Sign here”": “here”” is the value's rest, no attribute
             value = attribute.group(2) or ""
+            name = attribute.group(1).lower()
+            if curly := _curly_quoted(rest, attribute):
+                markup.curly.append((tag, name, curly.group()))
+                skip = curly.end()
             if value[:1] in ("'", '"'):
                 value = value[1:-1]
-            markup.attributes.append((tag, attribute.group(1).lower(), html_lib.unescape(value)))
+            if not curly and name in _LINK_ATTRIBUTES and value:
+                decoded = html_lib.unescape(value).strip()
+                if decoded[:1] in _TYPOGRAPHIC_QUOTES or decoded[-1:] in _TYPOGRAPHIC_QUOTES:
+                    markup.curly.append((tag, name, "=" + (attribute.group(2) or "")))
+            markup.attributes.append((tag, name, html_lib.unescape(value)))
         if tag not in _VOID and not rest.rstrip().endswith("/"):
             stack.append(tag)
     markup.unclosed = set(stack)
@@ -329,6 +343,48 @@ def _parse(text: str) -> _Markup:
             else f"<{tag}> is opened {count} times and never closed (a </{tag}> typed as <{tag}>?)"
         )
     return markup
+
+
+#: Quotation marks that are not HTML's: typographic (“ ” „ ‟ « » ‘ ’ ‚ ‛ ‹ ›), CJK
+#: corner brackets, full-width and prime marks. HTML delimits an attribute's value with
+#: ``"`` or ``'`` only: any of these is part of the value.
+_TYPOGRAPHIC_QUOTES = "“”„‟«»‘’‚‛‹›「」『』＂＇″′"
+#: An attribute's value that a typographic quote opens, up to the next one (or the end):
+#: ``href=“%(url)s”``, ``title=«Signez ici»``; inside straight quotes too,
+#: ``href="“%(url)s”"``.
+_CURLY_VALUE = re.compile(
+    rf"""=\s*(["']?)[{_TYPOGRAPHIC_QUOTES}][^{_TYPOGRAPHIC_QUOTES}<>]*[{_TYPOGRAPHIC_QUOTES}]?\1"""
+)
+#: Attributes whose value is a link: one a typographic quote begins goes nowhere.
+_LINK_ATTRIBUTES = frozenset(
+    {"href", "src", "srcset", "action", "formaction", "poster", "background", "xlink:href"}
+    | {"cite", "data", "ping", "longdesc"}
+)
+
+
+def _curly_quoted(rest: str, attribute: re.Match[str]) -> re.Match[str] | None:
+    """The value of ``attribute`` (a match of :data:`_ATTRIBUTE` in a tag's ``rest``) from
+    its ``=`` on, where a typographic quote opens it, as delimiter (``href=“%(url)s”``: HTML
+    reads the quotes into the value and ends it at the first space) or just inside straight
+    quotes (``href="“%(url)s”"``).
+
+    >>> rest = ' href=“%(url)s” title=«Signez ici»'
+    >>> [_curly_quoted(rest, m).group() for m in list(_ATTRIBUTE.finditer(rest))[:2]]
+    ['=“%(url)s”', '=«Signez ici»']
+    >>> rest = ' href=&ldquo;%(url)s&rdquo;'  # written as entities, decoded by the browser
+    >>> _curly_quoted(rest, next(_ATTRIBUTE.finditer(rest))).group()
+    '=&ldquo;%(url)s&rdquo;'
+    """
+    raw = attribute.group(2)
+    if raw is None:
+        return None
+    equals = rest.index("=", attribute.end(1))
+    found = _CURLY_VALUE.match(rest, equals)
+    if found is None and "&" in raw:  # href=&ldquo;%(url)s&rdquo;: the same quotes, decoded
+        decoded = html_lib.unescape(rest[equals : attribute.end()])
+        if _CURLY_VALUE.match(decoded):
+            return re.compile(re.escape(rest[equals : attribute.end()])).match(rest, equals)
+    return found
 
 
 def _scheme(value: str) -> str | None:
@@ -364,6 +420,13 @@ def html(unit: Unit) -> Iterator[str | Problem]:
     label that would act stays markup: an attribute that acts bare (``<a href>``, ``<x
     hidden>``, ``onclick``), an element that hides, swallows or draws what follows
     (``<dialog>``, ``<details>``, ``<script>``, ``<hr …>``), or one closed.
+
+    Typographic quotes around an attribute's value the source quotes with ``"`` or ``'``
+    (``href=“%(url)s”``, ``title=«Signez ici»``, or as entities, ``&ldquo;``) are an error:
+    HTML reads them into the value, which ends at the first space, so the link goes nowhere
+    and a class or title is cut (a warning for a title or alt of one word, which only
+    shows them); inside straight quotes, they are an error at either end of a link and
+    text elsewhere (``title="«Signez ici»"``): :func:`_curly_problems`.
 
     Precondition ``<``: a form is compared only when it or the source has one.
     """
@@ -612,6 +675,45 @@ def _compare(source: _Markup, have: _Markup) -> Iterator[tuple[str, Severity | N
             "text is shown as typed",
             "warning",
         )
+    yield from _curly_problems(source, have)
+
+
+def _curly_problems(source: _Markup, have: _Markup) -> Iterator[tuple[str, Severity | None]]:
+    """Typographic quotes around an attribute's value that the source writes otherwise
+    (:func:`_curly_quoted`): as delimiters (``href=“%(url)s”`` for ``href="%(url)s"``), HTML
+    reads them into the value, which ends at the first space, so a link goes to
+    ``“https://…”``, a relative address that does not exist, and a title or class is cut
+    or does not match: markup that breaks, an error (a warning for a title or alt of one
+    word, ``title=«Aide»``, which only shows the quotes). Inside straight quotes they are
+    the value's own characters: an error on a link (``href="“…”"`` goes nowhere), none on
+    text such as a title (``title="«Signez ici»"`` is French quotation)."""
+    written = {(tag, name) for tag, name, _ in source.curly}
+    for tag, name, value in have.curly:
+        if (tag, name) in written:
+            continue
+        quoted = html_lib.unescape(value[1:]).strip()
+        delimited = quoted[:1] not in ("'", '"')
+        if not delimited and name not in _LINK_ATTRIBUTES:
+            continue
+        inner = quoted.strip("\"'").strip(_TYPOGRAPHIC_QUOTES)
+        marks = " ".join(dict.fromkeys(c for c in quoted if c in _TYPOGRAPHIC_QUOTES))
+        link = name in _LINK_ATTRIBUTES
+        if delimited:
+            # a title or alt of one word shows its quotes, nothing more: a judgement
+            cut = link or _acts(name) or any(c.isspace() for c in inner)
+            yield (
+                f"{name}{value} on <{tag}> has typographic quotes ({marks}) around its value: "
+                "HTML does not read them as quotes, so they become part of the value, which "
+                f"ends at the first space{'; the link goes nowhere' if link else ''}; write "
+                f'straight quotes, {name}="{inner}"',
+                None if cut else "warning",
+            )
+        else:
+            yield (
+                f"{name}{value} on <{tag}>: the link begins or ends with a typographic quote "
+                f'({marks}), so it goes nowhere; write {name}="{inner}"',
+                None,
+            )
 
 
 def _renamed_names(

@@ -16,6 +16,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator, Set
+from dataclasses import dataclass
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
 from outreach.placeholders import (
@@ -26,6 +27,7 @@ from outreach.placeholders import (
     brace_placeholders,
     python_placeholders,
 )
+from outreach.urls import is_http_link
 
 __all__ = ["placeholders"]
 
@@ -57,6 +59,158 @@ def _all_prose(found: Placeholders, text: str) -> bool:
     """Whether every positional directive ``found`` in ``text`` is a percent sign in prose
     (:data:`_PROSE_PERCENT`): as many of them as of those."""
     return sum(found.positional.values()) == len(_PROSE_PERCENT.findall(text))
+
+
+#: Where a directive may have a space flag (``% s``, ``%(time) s``, ``%- d``), or another
+#: flag with a letter glued after its conversion (``%-ige``): a quick test before
+#: :func:`_space_flagged` reads them.
+_SPACE_FLAG = re.compile(r"%(?:\([^)]{0,100}\))?[#0+' -]{0,9}(?: |[#0+'-][hlL]?[A-Za-z][^\W\d_])")
+#: The Latin letters after a directive's conversion letter (``ur`` of ``% sur``): the rest
+#: of the word that letter began. A letter of another script is no part of that word
+#: (``% sرا``: an ``s`` typed after a space flag, glued to nothing it took).
+_LATIN_REST = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]+")
+
+
+@dataclass(frozen=True)
+class _Spaced:
+    """A directive with a space flag that the source's directives do not have."""
+
+    #: as ``%`` reads it: ``% s``, ``%(time) s``
+    written: str
+    #: without the space flag: ``%s``, ``%(time)s``
+    bare: str
+    #: the Latin letters glued after its conversion letter (``ur`` of ``est% sur``), or ""
+    rest: str
+    named: bool
+
+
+def _space_flagged(source: str, text: str, directive: re.Pattern[str]) -> list[_Spaced]:
+    """The directives of ``text`` (read with ``directive``: Python's or C's) with a space
+    flag, or another flag and glued to the letters after them (``100%-ige``: ``%-i``),
+    that no directive of ``source`` writes as they are.
+
+    A space flag pads a positive number with a space and changes nothing else, so ``% s``
+    followed by a space prints what ``%s`` prints. But the flag is most often the
+    translator's space between a placeholder and the next word, fallen inside it when the
+    conversion letter was lost: in ``est% sur`` (for ``has been%s on``) ``%`` reads
+    ``% s`` and takes the ``s`` of ``sur`` as its conversion, so the reader sees the value
+    run into ``ur``. :attr:`_Spaced.rest` is what follows such a directive.
+
+    >>> [(s.written, s.bare, s.rest) for s in _space_flagged(
+    ...     "%s has been%s on %s", "%s est% sur % s", PYTHON_PLACEHOLDER)]
+    [('% s', '%s', 'ur'), ('% s', '%s', '')]
+    >>> [(s.bare, s.rest) for s in _space_flagged("%(time)s ago", "%(time) sitten",
+    ...                                           PYTHON_PLACEHOLDER)]
+    [('%(time)s', 'itten')]
+    >>> _space_flagged("% d items", "% d éléments", PYTHON_PLACEHOLDER)  # the source's own
+    []
+    >>> [(s.bare, s.rest) for s in _space_flagged("%dpx", "% dpx", PYTHON_PLACEHOLDER)]
+    [('%d', '')]
+    """
+    if not _SPACE_FLAG.search(text):
+        return []
+    own = {m.group() for m in directive.finditer(source) if m.group("flags")}
+    # a source that glues a placeholder to letters ("%(count)sx", "%dpx") may be glued so
+    # in its translation: the letters after a conversion are then no word's rest
+    glues = any(
+        _LATIN_REST.match(source, m.end())
+        for m in directive.finditer(source)
+        if m.group("type") != "%"
+    )
+    found = []
+    for m in directive.finditer(text):
+        flags = m.group("flags")
+        if m.group("type") == "%" or not flags or m.group() in own:
+            continue
+        rest = None if glues else _LATIN_REST.match(text, m.end())
+        if " " not in flags and rest is None:
+            continue  # "%-5s", "%+d": a flag that pads or signs, as the translator chose
+        start, end = m.start("flags") - m.start(), m.end("flags") - m.start()
+        written = m.group()
+        kept = flags.replace(" ", "") if " " in flags else ""
+        bare = written[:start] + kept + written[end:]
+        named = m.groupdict().get("name") is not None
+        found.append(_Spaced(written, bare, rest.group() if rest else "", named))
+    return found
+
+
+def _glued_message(spaced: _Spaced, fix: str | None, *, percent: bool) -> str:
+    """What to say of a directive with a space flag glued to the letters after it
+    (:func:`_space_flagged`): ``fix`` is the placeholder to write, when it is known;
+    ``percent``: the ``%`` may be a percent sign in prose (``50 % sur``)."""
+    written, rest = spaced.written, spaced.rest
+    kind = written[-1]
+    flag = "a space flag" if " " in written else "a flag"
+    said = (
+        f"“{written}{rest}” is read as the placeholder “{written}” ({flag}, then the "
+        f"conversion {kind}) followed by “{rest}”: the {kind} of “{kind}{rest}” is taken as "
+        f"the conversion, so readers see the value run into “{rest}”"
+    )
+    if fix is not None and not percent:
+        return f"{said}; write {fix}: the placeholder, then a space and the word"
+    sign = f"“%%{written[1:]}{rest}”"
+    if fix is None:
+        return (
+            f"{said}; if it is a placeholder, write it as the source does, then a space; "
+            f"if it is a percent sign, write {sign}"
+        )
+    return f"{said}, a placeholder the source does not pass; for a percent sign, write {sign}"
+
+
+def _space_flag_problems(
+    unit: Unit,
+    index: int,
+    spaced: list[_Spaced],
+    want: Placeholders,
+    have: Placeholders,
+    respaced: Set[str],
+) -> Iterator[tuple[Problem, bool]]:
+    """``(problem, accounted)`` for each directive of form ``index`` with a space flag the
+    source lacks (:func:`_space_flagged`); ``accounted``: it explains why the form has more
+    or other positional placeholders than the source, so that difference is not a finding
+    of its own (one cause, one finding).
+
+    Glued to the letters after it (``est% sur``, ``%(time) sitten``), an error: the word
+    loses its first letter and the value runs into the rest, certain from the catalog (the
+    placeholder is the source's and the letter begins a word of the translation). Followed
+    by a space, punctuation or the end (``% s``, ``%(email) s``), a warning: it prints
+    what the source's placeholder prints (a number gets a space before it).
+    """
+    glued = [s for s in spaced if not s.named and s.rest]
+    kinds = Counter("d" if s.written[-1] == "i" else s.written[-1] for s in glued)
+    base = have.positional - kinds
+    for item in spaced:
+        kind = item.written[-1]
+        if item.named and item.written not in respaced:
+            continue  # another name: the placeholder's rename is the finding
+        if item.rest and item.named:
+            fix = f"“{item.bare} {kind}{item.rest}”"
+            yield problem(unit, index, _glued_message(item, fix, percent=False)), False
+        elif item.rest:
+            lost = want.positional - base
+            if have.positional == want.positional:
+                fix = f"“{item.bare} {kind}{item.rest}”"
+                yield problem(unit, index, _glued_message(item, fix, percent=False)), False
+            elif base == want.positional:
+                yield problem(unit, index, _glued_message(item, "%%", percent=True)), True
+            elif len(glued) == 1 and sum(lost.values()) == 1 and base + lost == want.positional:
+                (other,) = lost
+                fix = f"“%{other} {kind}{item.rest}”"
+                yield problem(unit, index, _glued_message(item, fix, percent=False)), True
+            else:
+                yield problem(unit, index, _glued_message(item, None, percent=True)), False
+        elif item.named or have.positional == want.positional:
+            yield problem(unit, index, _spaced_message(item), "warning"), False
+
+
+def _spaced_message(spaced: _Spaced) -> str:
+    """What to say of a directive with a space flag the source lacks, followed by no letter
+    (``% s``, ``%(email) s``): untidy, harmless."""
+    return (
+        f"“{spaced.written}” has a space flag (a space inside the placeholder) that the "
+        f"source's {spaced.bare} does not: it prints the same text (a number gets a space "
+        f"before it); write {spaced.bare}"
+    )
 
 
 #: A placeholder of a replace-style syntax: a name between two percent signs (``%user%``,
@@ -206,6 +360,14 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     program or redefines one (``\\input``, ``\\write18``, ``\\def``: :func:`_tex_danger`),
     with or without a brace, is an error when the source does not write it.
 
+    A flag the source's placeholder lacks, glued to the letters after the conversion
+    (``est% sur`` for ``has been%s on``; ``%(time) sitten``; :func:`_space_flagged`), is an
+    error: ``%`` takes the next word's first letter as the conversion and the reader sees
+    the value run into the rest ("estur le serveur"); where that directive is one more than
+    the source passes, it is a percent sign in prose (``100%-ige``), to be written ``%%``
+    (one finding, not also a count). A space flag followed by no letter (``% s``,
+    ``%(email) s``) prints what the source's placeholder prints: a warning.
+
     A named placeholder that is the whole link of an ``href`` or ``src``
     (``<a href="%(PST_url)s">``) written as a literal web link is a warning when the urls
     check reports that link as an error (a host the source does not link to: the danger is
@@ -250,6 +412,7 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
                 not have.invalid
                 and have == python_placeholders(unit.msgid)
                 and not _repeated(text, python=True, brace=False)
+                and not _SPACE_FLAG.search(text)
             ):
                 return  # the common case: the same placeholders on both sides
     python = not named_by_percent and _uses_python_format(unit)
@@ -300,7 +463,12 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
                     yields_to="urls",
                 )
             missing = missing - linked
-            extra = have.named - want.named - optional
+            spaced = _space_flagged(source, text, PYTHON_PLACEHOLDER) if formatted else []
+            # "%(time) sitten": the source's %(time)s with a space flag, not another name
+            respaced = {s.written for s in spaced if s.named and s.bare in want.named}
+            have_named = (have.named - respaced) | {s.bare for s in spaced if s.written in respaced}
+            missing = missing - have_named
+            extra = have_named - want.named - optional
             wide = _full_width(text, missing)
             for name, written in wide.items():
                 yield problem(
@@ -312,7 +480,18 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
                 )
             missing = missing - wide.keys()
             yield from _differences(unit, index, missing, extra, single=single)
-            if formatted and want.positional != have.positional and not (want.named or have.named):
+            counted = True
+            for spaced_problem, accounted in _space_flag_problems(
+                unit, index, spaced, want, have, respaced
+            ):
+                yield spaced_problem
+                counted = counted and not accounted
+            if (
+                formatted
+                and counted
+                and want.positional != have.positional
+                and not (want.named or have.named)
+            ):
                 expected = sum(want.positional.values())
                 got = sum(have.positional.values())
                 quoted = _positional_conversions(want.positional, have.positional)
@@ -773,8 +952,9 @@ def _written_link(text: str) -> bool:
 _LINK_ATTRIBUTE = re.compile(
     r"""\b(?:href|src)\s*=\s*(["']?)(%\([^()]{1,100}\)s)\1""", re.IGNORECASE
 )
-#: A link attribute whose value is a literal web link (its quote may be escaped: ``\"``).
-_LITERAL_LINK = re.compile(r"""\b(?:href|src)\s*=\s*\\?["']?\s*https?://""", re.IGNORECASE)
+#: A link attribute's value as written (its quote may be escaped: ``\"``); whether it is a
+#: web link is :func:`outreach.urls.is_http_link`'s to say.
+_LINK_VALUE = re.compile(r"""\b(?:href|src)\s*=\s*\\?["']?([^\s"'\\>]+)""", re.IGNORECASE)
 
 
 def _link_written_out(source: str, text: str, missing: Set[str]) -> set[str]:
@@ -794,7 +974,7 @@ def _link_written_out(source: str, text: str, missing: Set[str]) -> set[str]:
     set()
     """
     names = {m.group(2) for m in _LINK_ATTRIBUTE.finditer(source)} & missing
-    if not names or not _LITERAL_LINK.search(text):
+    if not names or not any(is_http_link(m.group(1)) for m in _LINK_VALUE.finditer(text)):
         return set()
     return names
 
@@ -999,7 +1179,8 @@ def _describe(counter: Counter[str]) -> str:
 #: number (``%2$s``, how a translation reorders arguments), flags (``'`` groups thousands),
 #: width and precision (``*`` takes an argument), a length modifier, a conversion.
 _C_DIRECTIVE = re.compile(
-    r"%(?:(?P<arg>[1-9]\d{0,2})\$)?[-+ #0']{0,10}(?P<width>\d{1,20}|\*(?:[1-9]\d{0,2}\$)?)?"
+    r"%(?:(?P<arg>[1-9]\d{0,2})\$)?(?P<flags>[-+ #0']{0,10})"
+    r"(?P<width>\d{1,20}|\*(?:[1-9]\d{0,2}\$)?)?"
     r"(?:\.(?P<precision>\d{1,20}|\*(?:[1-9]\d{0,2}\$)?))?"
     r"(?P<length>hh|h|ll|l|L|q|j|z|Z|t)?(?P<type>[diouxXeEfFgGaAcspn%])"
 )
@@ -1074,6 +1255,14 @@ def _c_format(unit: Unit) -> Iterator[Problem]:
                 f"argument {number} (%{have[number]}) is not in the source, which passes "
                 f"{len(want)}",
             )
+        if _SPACE_FLAG.search(text):
+            same = want == have
+            for spaced in _space_flagged(unit.source_for(index), text, _C_DIRECTIVE):
+                if spaced.rest:
+                    fix = f"“{spaced.bare} {spaced.written[-1]}{spaced.rest}”" if same else None
+                    yield problem(unit, index, _glued_message(spaced, fix, percent=not same))
+                elif same:
+                    yield problem(unit, index, _spaced_message(spaced), "warning")
         for number in sorted(want.keys() & have.keys()):
             if want[number] != have[number]:
                 yield problem(

@@ -24,6 +24,7 @@ that is correct typography.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 from outreach.checks.registry import Problem, Unit, entry_check, problem
@@ -33,13 +34,17 @@ from outreach.placeholders import BRACE_PLACEHOLDER, PYTHON_PLACEHOLDER
 __all__ = ["blank", "length", "newlines", "whitespace"]
 
 
-@entry_check("newlines", "error", structural=True, trigger="[\\n]")
+@entry_check("newlines", "error", structural=True, trigger="[\\n\\\\]")
 def newlines(unit: Unit) -> Iterator[str | Problem]:
-    """A leading or trailing ``\\n`` on one side only (msgfmt refuses it).
+    """A leading or trailing ``\\n`` on one side only (msgfmt refuses it), and a line break
+    typed as the two characters it is written with (:func:`_literal_escapes`).
 
-    Errors (certain: msgfmt refuses the catalog).
+    Errors (certain: msgfmt refuses the catalog). Warnings: a backslash escape that shows
+    as typed (``activeren\\\\n`` in the .po, a backslash and an ``n`` in the text), which
+    the source does not have: a judgement, since a program may unescape its strings itself.
 
-    Precondition ``\\n``: a text without one neither starts nor ends with one.
+    Precondition ``\\n`` or ``\\\\``: a text without a line break neither starts nor ends
+    with one, and one without a backslash writes no escape.
     """
     for index, text in unit.filled_forms():
         source = unit.source_for(index)
@@ -49,6 +54,67 @@ def newlines(unit: Unit) -> Iterator[str | Problem]:
                 side = "the source" if want else "the translation"
                 other = "the translation" if want else "the source"
                 yield problem(unit, index, f"{side} {edge} with a line break, {other} does not")
+        if "\\" in text:
+            yield from _literal_escapes(unit, index, source, text)
+
+
+#: A backslash before a letter of any script (``\\n``, ``\\t``, ``\\Ս``): an escape
+#: sequence as code writes one, which shows as typed in a translation.
+_ESCAPE = re.compile(r"\\[^\W\d_]")
+#: The escapes of a line break, a tab and a carriage return, as a word of their own (not
+#: the start of a TeX command, ``\\noindent``): what a text with backslashes of its own
+#: (a path, a regular expression, TeX) is compared by.
+_BREAK_ESCAPE = re.compile(r"\\[ntr](?![A-Za-z])")
+_ESCAPE_NAMES = {"n": "a line break", "t": "a tab", "r": "a carriage return"}
+
+
+def _literal_escapes(unit: Unit, index: int, source: str, text: str) -> Iterator[Problem]:
+    """Escape sequences typed into a form as a backslash and a letter (``\\n`` in the text,
+    written ``\\\\n`` in the .po) that its source does not have: gettext hands the text
+    over as it is, and the reader sees ``activeren\\n`` where a line break was meant.
+
+    Where the source has no backslash, any backslash before a letter (``\\n``, ``\\t``,
+    a mangled ``\\Սn``); where it has some (a path, a regular expression, TeX), only
+    ``\\n``, ``\\t`` and ``\\r`` beyond the source's own, as many of each. A warning:
+    a program may unescape its strings itself (then the source would usually have one).
+
+    >>> from outreach.checks.registry import CatalogInfo, Unit
+    >>> info = CatalogInfo(locale="nl", file="nl.po")
+    >>> text = "Caffeine kan automatisch activeren\\\\n\\nwanneer..."
+    >>> entry = Unit("Caffeine can activate automatically\\nwhenever...", None, None, (text,),
+    ...              frozenset(), 1, False, info)
+    >>> for found in _literal_escapes(entry, 0, entry.msgid, text):
+    ...     print(found.message[:45])
+    “activeren\\n”: \\n is typed as a backslash and
+    """
+    if "\\" in unit.source_text:
+        counted = Counter(m.group() for m in _BREAK_ESCAPE.finditer(source))
+        found = Counter(m.group() for m in _BREAK_ESCAPE.finditer(text)) - counted
+        spots = [m for m in _BREAK_ESCAPE.finditer(text) if m.group() in found]
+    else:
+        spots = list(_ESCAPE.finditer(text))
+    seen: set[str] = set()
+    for m in spots:
+        escape = m.group()
+        if escape in seen:
+            continue
+        seen.add(escape)
+        before = text[: m.start()].rsplit(None, 1)[-1][-20:] if text[: m.start()].strip() else ""
+        where = f"“{before}{escape}”"
+        meant = _ESCAPE_NAMES.get(escape[1])
+        advice = (
+            f"for {meant}, write {escape} in the .po file, not \\{escape} (an editor such as "
+            f"Poedit or Weblate shows it as {meant}), or delete it"
+            if meant
+            else "delete the backslash, unless it is meant to show (a Windows path)"
+        )
+        yield problem(
+            unit,
+            index,
+            f"{where}: {escape} is typed as a backslash and the letter {escape[1]}, which the "
+            f"source does not have: readers see “{escape}” as typed; {advice}",
+            "warning",
+        )
 
 
 def _edge_space(text: str, *, leading: bool) -> bool:

@@ -24,9 +24,17 @@ UTF-8 and not used.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from outreach.checks.registry import CatalogInfo, Problem, Unit, catalog_check, entry_check
+from outreach.checks.registry import (
+    CatalogInfo,
+    Problem,
+    Unit,
+    catalog_check,
+    entry_check,
+    problem,
+)
 from outreach.locales import language_code
 from outreach.plurals import (
     PluralForms,
@@ -71,8 +79,8 @@ def plural_forms(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
         )
         return
     problems = formula_problems(info.plural_forms, info.locale or "und")
-    for problem in problems:
-        yield line, f"Plural-Forms: {problem}{_advice(info)}"
+    for found in problems:
+        yield line, f"Plural-Forms: {found}{_advice(info)}"
     count = None if problems else info.catalog_wide_count
     if count is not None:
         usual = _usual(info)
@@ -179,6 +187,100 @@ def _unusual_formula(info: CatalogInfo) -> Iterator[tuple[int | None, str]]:
     )
 
 
+#: A CLDR plural category named at the start of a line, as a tool that writes ICU or CLDR
+#: plural variants labels them (``one: %(n)s yorum``, ``other: …``): lower case, as CLDR
+#: writes its keywords, then a colon.
+_CATEGORY_LINE = re.compile(r"^[ \t]*(zero|one|two|few|many|other)[ \t]*[:：]", re.MULTILINE)
+#: The same categories in any case (``One: …``, ``Other: …``): two of them in one form are
+#: labels whatever their case; a source that has one (``Other: %s``) is not compared.
+_ANY_CASE_CATEGORY_LINE = re.compile(_CATEGORY_LINE.pattern, re.MULTILINE | re.IGNORECASE)
+#: An ICU MessageFormat plural or select variant: a category or an exact number, then its
+#: message in braces (``one {# yorum}``, ``=0 {hiç}``, ``other {…}``).
+_ICU_VARIANT = re.compile(r"(?<![\w=-])(zero|one|two|few|many|other|=\d{1,9})\s{0,10}\{")
+
+
+def _category_labels(unit: Unit) -> Iterator[Problem]:
+    """Forms that name CLDR plural categories the source does not: ``one: … \\n other: …``
+    at line starts, or ICU's ``{count, plural, one {…} other {…}}``, pasted from a tool that
+    writes plurals so. gettext picks one form by the count and shows it whole, labels and
+    all: the reader sees "one: 5 yorum" and "other: 5 yorum" on two lines.
+
+    Errors: labels at line starts (no formatter reads them; certain from the catalog): in a
+    plural entry, one label in lower case, as CLDR writes them, suffices (a form per
+    category, each labelled), in a singular entry two different ones (a lone "other:" may
+    be a word), in any case (``One: … / Other: …``); ICU variants, two different
+    ones with ``other`` (ICU requires it), in a plural entry, whose forms gettext picks,
+    never ICU. In a singular entry ICU variants are a warning: a program that formats its
+    translations with ICU MessageFormat (Lingui, FormatJS) reads them as the plural they
+    are.
+    """
+    source = unit.source_text
+    if _ANY_CASE_CATEGORY_LINE.search(source) or _ICU_VARIANT.search(source):
+        return
+    lines: dict[int, list[str]] = {}
+    icu: dict[int, list[str]] = {}
+    for index, text in unit.filled_forms():
+        if ":" in text or "：" in text:
+            found = list(dict.fromkeys(_CATEGORY_LINE.findall(text)))
+            any_case = list(dict.fromkeys(_ANY_CASE_CATEGORY_LINE.findall(text)))
+            if len({label.lower() for label in any_case}) > 1:
+                found = any_case  # "One: … / Other: …": two labels, whatever their case
+            if found:
+                lines[index] = found
+        if "{" in text:
+            variants = list(dict.fromkeys(_ICU_VARIANT.findall(text)))
+            if len(variants) > 1 and "other" in variants:
+                icu[index] = variants
+    labelled = {label.lower() for found in lines.values() for label in found}
+    if len(labelled) < (1 if unit.is_plural else 2):
+        lines = {}
+    for index in sorted(lines.keys() | icu.keys()):
+        if index in lines:
+            named = ", ".join(f"“{label}:”" for label in lines[index])
+            what = (
+                f"the CLDR plural categories {named} label lines of the translation"
+                if len(lines[index]) > 1
+                else f"the CLDR plural category {named} labels a line of the translation"
+            )
+        else:
+            named = ", ".join(f"“{label} {{…}}”" for label in icu[index])
+            what = f"the translation writes ICU MessageFormat plural variants, {named}"
+        if unit.is_plural:
+            yield problem(
+                unit,
+                index,
+                f"{what}: gettext picks one form by the number and shows it whole, so "
+                f"readers see the labels and each variant as typed; write in each form only "
+                f"its own text, without labels ({_numbers_of_forms(unit)})",
+            )
+        elif index in lines:
+            yield problem(
+                unit,
+                index,
+                f"{what}: the program shows the translation whole, labels and each variant "
+                "as typed; write one translation, without labels",
+            )
+        else:
+            yield problem(
+                unit,
+                index,
+                f"{what}: fine if the program formats this string with ICU MessageFormat "
+                "(Lingui, FormatJS); with gettext alone readers see the braces and each "
+                "variant as typed",
+                "warning",
+            )
+
+
+def _numbers_of_forms(unit: Unit) -> str:
+    """Which plural form is shown for which numbers (:func:`_category_labels`' advice)."""
+    by_form = unit.catalog.numbers_by_form
+    return "; ".join(
+        f"msgstr[{i}] is shown for {describe_numbers(numbers)}"
+        for i, numbers in enumerate(by_form)
+        if numbers  # a form no number selects (Crowdin's for fractions) is never shown
+    )
+
+
 @entry_check("plurals", "error", structural=True)
 def plurals(unit: Unit) -> Iterator[str | Problem]:
     """A plural entry with forms missing, empty or beyond ``nplurals``: all errors, certain
@@ -187,7 +289,12 @@ def plurals(unit: Unit) -> Iterator[str | Problem]:
 
     A form that no whole number selects (Transifex's form for fractions) may be left out or
     empty; a count that every entry shares is the header's problem, reported once there.
+
+    Any entry, plural or not: CLDR plural categories pasted into a form (``one: …``,
+    ``other: …``, or ICU's ``one {…} other {…}``) that the source lacks, shown as typed
+    (:func:`_category_labels`).
     """
+    yield from _category_labels(unit)
     if not unit.is_plural:
         return
     info = unit.catalog
