@@ -174,6 +174,44 @@ def test_a_link_placeholder_stays_an_error_unless_the_urls_check_reports_the_lin
     assert [f[1] for f in lost] == ["error"], found
 
 
+def test_a_link_placeholder_yields_only_to_an_error_the_organizer_keeps(tmp_path: Path) -> None:
+    """The placeholder's error steps down only for the urls check's error on the same form
+    (one cause, one finding). A translator who adds an unrelated link there (a local wiki)
+    gets that error; an organizer who excepts it in campaign.toml (the wiki is fine) has
+    excepted that link, not the per-reader unsubscribe link swapped for the campaign's own
+    page in the same form: with the urls error gone, the placeholder's is an error again,
+    and ``outreach compile`` leaves the entry out."""
+    from outreach.checks.runner import as_po_file
+    from outreach.translations import compile_checked
+
+    source = (
+        '<a href="%(unsubscribe)s">Unsubscribe</a> or read the '
+        '<a href="https://wiki.archlinux.org/">guide</a>.'
+    )
+    translation = (
+        '<a href="https://example.org/love">Darse de baja</a> o lee la '
+        '<a href="https://wiki.archlinux.es/">guía</a>.'
+    )
+    found = check(source, translation, flags=["python-format"])
+    assert ("urls", "error") in [f[:2] for f in found], found
+    excepted = parse_campaign(
+        TOML
+        + "\n[[checks.ignore]]\n"
+        + 'check = "urls"\nlocale = "es"\n'
+        + f"msgid = '{source}'\n"
+        + 'reason = "the Spanish guide lives on wiki.archlinux.es"\n',
+        root=tmp_path,
+    )
+    found = check(source, translation, flags=["python-format"], campaign=excepted)
+    lost = [f for f in found if f[0] == "placeholders" and "%(unsubscribe)s" in f[2]]
+    assert [f[1] for f in lost] == ["error"], found
+    catalog = Catalog(locale="es", fuzzy=False)
+    catalog.add(source, translation, flags=["python-format"])
+    po = as_po_file(catalog, file="es.po", locale="es")
+    compiled = compile_checked(po, campaign=excepted, locale="es", file="es.po", sources=None)
+    assert compiled.count == 0 and compiled.left_out == 1, compiled.findings
+
+
 @pytest.mark.parametrize(
     ("source", "translation"),
     [

@@ -123,6 +123,7 @@ def catalog_info(
         rendered=rendered,
         unread_templates=bool(campaign and sources is None and campaign.template_paths()),
         javascript=po.javascript and not rendered,
+        exemptions=campaign.exemptions if campaign else (),
     )
 
 
@@ -689,21 +690,37 @@ def _entry_results(unit: Unit, checks: Sequence[EntryCheck], preconditions: bool
                 if item.yields_to is not None:
                     yielding[len(results)] = item.yields_to
                 results.append((check.name, severity, message, item.form))
-    return _stepped_down(results, yielding) if yielding else results
+    if not yielding:
+        return results
+    info = unit.catalog
+    excepted = frozenset(
+        owner
+        for owner in set(yielding.values())
+        if any(e.applies(owner, info.locale, unit.msgid, unit.msgctxt) for e in info.exemptions)
+    )
+    return _stepped_down(results, yielding, excepted)
 
 
-def _stepped_down(results: list[Result], yielding: dict[int, str]) -> list[Result]:
+def _stepped_down(
+    results: list[Result], yielding: dict[int, str], excepted: frozenset[str] = frozenset()
+) -> list[Result]:
     """``results`` with each finding that yields to another check (``yielding``: its index
     and that check's name, :attr:`~outreach.checks.registry.Problem.yields_to`) one
     severity lower where that check has an error on the same form or on the whole entry:
-    an error is a warning, a warning is left out (one cause, one finding).
+    an error is a warning, a warning is left out (one cause, one finding). An error of a
+    check the organizer excepts for the entry (``excepted``: campaign.toml's
+    ``[[checks.ignore]]``, which drops it once the checks have run) takes nothing over: an
+    exception for a link a translator added beside a per-reader link swapped for a fixed
+    page excepts that link, and the swap stays the placeholders check's error.
 
     >>> found = [("urls", "error", "a", 0), ("placeholders", "error", "b", 0),
     ...          ("code", "warning", "c", 1)]
     >>> _stepped_down(found, {1: "urls", 2: "placeholders"})
     [('urls', 'error', 'a', 0), ('placeholders', 'warning', 'b', 0), ('code', 'warning', 'c', 1)]
+    >>> _stepped_down(found, {1: "urls"}, frozenset({"urls"}))[1]
+    ('placeholders', 'error', 'b', 0)
     """
-    errors = _errors(results)
+    errors = {(name, form) for name, form in _errors(results) if name not in excepted}
     kept: list[Result] = []
     for index, (name, severity, message, form) in enumerate(results):
         owner = yielding.get(index)
