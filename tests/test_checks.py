@@ -3308,6 +3308,15 @@ def test_template_braces_that_can_do_nothing_are_a_warning() -> None:
         "{{> partial}}",
         "{# hidden #} {{{**}}}",
         "{{{**}}} {{ request }}",  # one live tag among inert ones
+        # Jinja's '}}' ends a tag only where no bracket is open: the first '}}' here is
+        # a dict's, and what follows it reaches object.__subclasses__()
+        "{{ {():{}}.__class__.__mro__[1].__subclasses__() }}",
+        "{{{():{}}.items()}}",
+        "{{ {():{}}|list }}",
+        # Mustache's implicit iterator: the current context, all the data at the top
+        "{{.}}",
+        "{{{ . }}}",
+        "{{..}}",  # Handlebars: the parent context
     ],
 )
 def test_template_braces_that_can_do_something_stay_errors(translation: str) -> None:
