@@ -2315,6 +2315,29 @@ def test_a_javascript_catalog_may_leave_a_count_out_of_a_one_number_form() -> No
     assert ("placeholders", "error") in arabic(template, ["لا كلمات %s %s", *pootle[1:]])
 
 
+def test_a_campaign_with_templates_never_has_a_javascript_catalog(tmp_path: Path) -> None:
+    """A campaign renders its catalogs with its templates, Python's ``%`` formatting them,
+    even where a template fails to parse (a pull request can add one) and the strings come
+    from the POT or nowhere: references that name only JavaScript sources (a translator
+    can write them) never make a count dropped from a one-number form a warning there."""
+    from outreach.pofile import parse_po
+
+    (tmp_path / "messages").mkdir()
+    template = tmp_path / "messages" / "post.txt.j2"
+    template.write_text("{{ ngettext('%s word', '%s words', n) }} {% if %}\n")
+    campaign = parse_campaign(TOML, root=tmp_path)
+    forms = ["لا كلمات", "كلمة", "كلمتين", "%s كلمات", "%s كلمةً", "%s كلمة"]
+    text = f'msgid ""\nmsgstr ""\n"Plural-Forms: {ARABIC}\\n"\n\n#: static/js/x.js:3\n'
+    text += '#, python-format\nmsgid "%s word"\nmsgid_plural "%s words"\n'
+    text += "".join(f'msgstr[{i}] "{form}"\n' for i, form in enumerate(forms))
+    po = parse_po(text.encode(), path="ar.po", locale="ar")
+    found = check_catalog(po, file="ar.po", locale="ar", campaign=campaign)
+    assert {(f.check, f.severity) for f in found} == {("placeholders", "error")}, found
+    # as the incremental re-check of the changed entries asks for it, too
+    found = check_catalog(po, file="ar.po", locale="ar", campaign=campaign, javascript=True)
+    assert {(f.check, f.severity) for f in found} == {("placeholders", "error")}, found
+
+
 def test_a_python_catalog_without_the_count_in_a_one_number_form_stays_an_error() -> None:
     """Pootle's ``pootle.po`` (set 7B): its dashboard formats ``Running (%d worker)`` with a
     bare ``%`` after ``ungettext``, so the Hebrew one-form without ``%d`` raises with one

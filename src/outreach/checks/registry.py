@@ -97,7 +97,8 @@ class CatalogInfo:
     unread_templates: bool = False
     #: JavaScript formats the catalog's strings: its references name JavaScript sources and
     #: no Python one (:func:`outreach.pofile.javascript_catalog`). Never a catalog outreach
-    #: renders or compiles (:attr:`rendered`): outreach formats those itself
+    #: renders or compiles (:attr:`rendered`), nor one of a campaign with templates, read or
+    #: not: outreach formats those itself
     javascript: bool = False
     #: the organizer's exceptions (campaign.toml ``[[checks.ignore]]``), which drop the
     #: findings they name once the checks have run: a finding that yields to another

@@ -103,6 +103,7 @@ def catalog_info(
     rendered = compiled or (
         campaign is not None and sources is not None and sources.origin == "templates"
     )
+    templates = bool(campaign and campaign.template_paths())
     variables = (
         {k: v for k, v in campaign.variables.items() if isinstance(v, str)} if campaign else {}
     )
@@ -121,10 +122,24 @@ def catalog_info(
         sources=sources,
         variables=variables,
         rendered=rendered,
-        unread_templates=bool(campaign and sources is None and campaign.template_paths()),
-        javascript=po.javascript and not rendered,
+        unread_templates=templates and sources is None,
+        javascript=po.javascript and not _formatted_by_outreach(rendered, templates),
         exemptions=campaign.exemptions if campaign else (),
     )
+
+
+def _formatted_by_outreach(rendered: bool, templates: bool) -> bool:
+    """Whether outreach formats a catalog's strings itself, with Python's ``%``, so that no
+    reference makes it a JavaScript catalog (:attr:`~outreach.checks.registry.CatalogInfo.
+    javascript`): one it compiles or renders (``rendered``), or any catalog of a campaign
+    with ``templates``, read or not: templates that fail to parse (a pull request can add
+    one) give the strings from the POT or none, yet the campaign renders its catalogs all
+    the same.
+
+    >>> _formatted_by_outreach(False, True), _formatted_by_outreach(False, False)
+    (True, False)
+    """
+    return rendered or templates
 
 
 def as_po_file(catalog: Catalog | PoFile, *, file: str, locale: str | None = None) -> PoFile:
@@ -354,7 +369,9 @@ def check_catalog(
     if plural_counts is not None:  # part of a catalog, checked as the whole (incremental)
         info = replace(info, plural_counts=tuple(plural_counts))
     if javascript is not None:  # the same: the whole file's references decide
-        info = replace(info, javascript=javascript and not info.rendered)
+        templates = bool(campaign and campaign.template_paths())
+        formatted = _formatted_by_outreach(info.rendered, templates)
+        info = replace(info, javascript=javascript and not formatted)
     findings: list[Finding] = []
     for check in CATALOG_CHECKS.values():
         if not _selected(check.name, check.structural, structural_only, only):
