@@ -174,6 +174,44 @@ def test_a_link_placeholder_stays_an_error_unless_the_urls_check_reports_the_lin
     assert [f[1] for f in lost] == ["error"], found
 
 
+def test_a_link_placeholder_yields_only_to_an_error_the_organizer_keeps(tmp_path: Path) -> None:
+    """The placeholder's error steps down only for the urls check's error on the same form
+    (one cause, one finding). A translator who adds an unrelated link there (a local wiki)
+    gets that error; an organizer who excepts it in campaign.toml (the wiki is fine) has
+    excepted that link, not the per-reader unsubscribe link swapped for the campaign's own
+    page in the same form: with the urls error gone, the placeholder's is an error again,
+    and ``outreach compile`` leaves the entry out."""
+    from outreach.checks.runner import as_po_file
+    from outreach.translations import compile_checked
+
+    source = (
+        '<a href="%(unsubscribe)s">Unsubscribe</a> or read the '
+        '<a href="https://wiki.archlinux.org/">guide</a>.'
+    )
+    translation = (
+        '<a href="https://example.org/love">Darse de baja</a> o lee la '
+        '<a href="https://wiki.archlinux.es/">guía</a>.'
+    )
+    found = check(source, translation, flags=["python-format"])
+    assert ("urls", "error") in [f[:2] for f in found], found
+    excepted = parse_campaign(
+        TOML
+        + "\n[[checks.ignore]]\n"
+        + 'check = "urls"\nlocale = "es"\n'
+        + f"msgid = '{source}'\n"
+        + 'reason = "the Spanish guide lives on wiki.archlinux.es"\n',
+        root=tmp_path,
+    )
+    found = check(source, translation, flags=["python-format"], campaign=excepted)
+    lost = [f for f in found if f[0] == "placeholders" and "%(unsubscribe)s" in f[2]]
+    assert [f[1] for f in lost] == ["error"], found
+    catalog = Catalog(locale="es", fuzzy=False)
+    catalog.add(source, translation, flags=["python-format"])
+    po = as_po_file(catalog, file="es.po", locale="es")
+    compiled = compile_checked(po, campaign=excepted, locale="es", file="es.po", sources=None)
+    assert compiled.count == 0 and compiled.left_out == 1, compiled.findings
+
+
 @pytest.mark.parametrize(
     ("source", "translation"),
     [
@@ -2277,6 +2315,29 @@ def test_a_javascript_catalog_may_leave_a_count_out_of_a_one_number_form() -> No
     assert ("placeholders", "error") in arabic(template, ["لا كلمات %s %s", *pootle[1:]])
 
 
+def test_a_campaign_with_templates_never_has_a_javascript_catalog(tmp_path: Path) -> None:
+    """A campaign renders its catalogs with its templates, Python's ``%`` formatting them,
+    even where a template fails to parse (a pull request can add one) and the strings come
+    from the POT or nowhere: references that name only JavaScript sources (a translator
+    can write them) never make a count dropped from a one-number form a warning there."""
+    from outreach.pofile import parse_po
+
+    (tmp_path / "messages").mkdir()
+    template = tmp_path / "messages" / "post.txt.j2"
+    template.write_text("{{ ngettext('%s word', '%s words', n) }} {% if %}\n")
+    campaign = parse_campaign(TOML, root=tmp_path)
+    forms = ["لا كلمات", "كلمة", "كلمتين", "%s كلمات", "%s كلمةً", "%s كلمة"]
+    text = f'msgid ""\nmsgstr ""\n"Plural-Forms: {ARABIC}\\n"\n\n#: static/js/x.js:3\n'
+    text += '#, python-format\nmsgid "%s word"\nmsgid_plural "%s words"\n'
+    text += "".join(f'msgstr[{i}] "{form}"\n' for i, form in enumerate(forms))
+    po = parse_po(text.encode(), path="ar.po", locale="ar")
+    found = check_catalog(po, file="ar.po", locale="ar", campaign=campaign)
+    assert {(f.check, f.severity) for f in found} == {("placeholders", "error")}, found
+    # as the incremental re-check of the changed entries asks for it, too
+    found = check_catalog(po, file="ar.po", locale="ar", campaign=campaign, javascript=True)
+    assert {(f.check, f.severity) for f in found} == {("placeholders", "error")}, found
+
+
 def test_a_python_catalog_without_the_count_in_a_one_number_form_stays_an_error() -> None:
     """Pootle's ``pootle.po`` (set 7B): its dashboard formats ``Running (%d worker)`` with a
     bare ``%`` after ``ungettext``, so the Hebrew one-form without ``%d`` raises with one
@@ -3270,6 +3331,15 @@ def test_template_braces_that_can_do_nothing_are_a_warning() -> None:
         "{{> partial}}",
         "{# hidden #} {{{**}}}",
         "{{{**}}} {{ request }}",  # one live tag among inert ones
+        # Jinja's '}}' ends a tag only where no bracket is open: the first '}}' here is
+        # a dict's, and what follows it reaches object.__subclasses__()
+        "{{ {():{}}.__class__.__mro__[1].__subclasses__() }}",
+        "{{{():{}}.items()}}",
+        "{{ {():{}}|list }}",
+        # Mustache's implicit iterator: the current context, all the data at the top
+        "{{.}}",
+        "{{{ . }}}",
+        "{{..}}",  # Handlebars: the parent context
     ],
 )
 def test_template_braces_that_can_do_something_stay_errors(translation: str) -> None:

@@ -138,13 +138,18 @@ class Exemption:
 
     def covers(self, finding: Any) -> bool:
         """Whether ``finding`` (a :class:`outreach.checks.Finding`) is excepted."""
-        if finding.check != self.check:
+        return self.applies(finding.check, finding.locale, finding.msgid, finding.msgctxt)
+
+    def applies(self, check: str, locale: str, msgid: str | None, msgctxt: str | None) -> bool:
+        """Whether the findings of ``check`` on the entry ``msgctxt``/``msgid`` of the
+        catalog of ``locale`` are excepted (as :meth:`covers` says of one finding)."""
+        if check != self.check:
             return False
-        if self.locale is not None and finding.locale.replace("-", "_") != self.locale:
+        if self.locale is not None and locale.replace("-", "_") != self.locale:
             return False
-        if self.msgid is not None and finding.msgid != self.msgid:
+        if self.msgid is not None and msgid != self.msgid:
             return False
-        return self.msgctxt is None or finding.msgctxt == self.msgctxt
+        return self.msgctxt is None or msgctxt == self.msgctxt
 
 
 @dataclass(frozen=True)

@@ -765,9 +765,11 @@ def template_injection(unit: Unit) -> Iterator[str | Problem]:
     language (:func:`_inert`), as wiki markup writes braces: MoinMoin's ``{{{%s}}}`` (inline
     text as typed, round the source's own placeholder) makes ``{%`` that no ``%}`` closes,
     its ``{{{**}}}`` a ``{{`` round punctuation alone. A template engine would refuse such
-    text or show it, never run it; but an expression with a letter, digit, quote or ``=``
-    in it (``{{{'a': config}}}``, Mustache's ``{{=<% %>=}}``), or a tag its closer ends
-    anywhere after it (``{%s} … {% include 'x' %}``), stays an error.
+    text or show it, never run it; but an expression with a letter, digit, quote, dot or
+    ``=`` in it (``{{{'a': config}}}``, Mustache's ``{{=<% %>=}}`` and ``{{.}}``), read as
+    far as Jinja reads it (its ``}}`` ends a tag only where no bracket is open: ``{{
+    {():{}}.__class__ }}`` is one expression), or a tag its closer ends anywhere after it
+    (``{%s} … {% include 'x' %}``), stays an error.
 
     Precondition ``{``: each token starts with one.
     """
@@ -800,22 +802,32 @@ _TEMPLATE_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 #: What an expression between ``{{`` and ``}}`` may hold and still name, read, call or
 #: change nothing in Jinja, Django, Mustache or Handlebars: spaces and punctuation that
 #: make no name, number, string, filter argument, partial (``>``), section (``#``, ``^``),
-#: unescaped name (``&``) or delimiter change (``=``).
-_INERT_EXPRESSION = re.compile(r"[\s{}\[\]()/*\\|.,:;!?~+-]*")
+#: unescaped name (``&``) or delimiter change (``=``). Never a dot: Mustache's ``{{.}}`` is
+#: the current context (at the top, all of the template's data), Handlebars' ``{{..}}`` its
+#: parent, and Jinja reads an attribute with one (``{{ {():{}}.__class__ }}``).
+_INERT_EXPRESSION = re.compile(r"[\s{}\[\]()/*\\|,:;!?~+-]*")
+#: The brackets Jinja (and Twig) balance inside a tag: its ``}}`` ends the tag only where
+#: none is open (``{{ {():{}}.__class__ }}`` is one expression, up to the last ``}}``).
+_BRACKETS = {"{": "}", "(": ")", "[": "]"}
 
 
 def _inert(form: str, token: str) -> bool:
     """Whether every ``token`` in ``form`` opens a tag that can do nothing: ``{%`` or ``{#``
     that no closer follows anywhere after it (Jinja refuses the text, Django shows it), or
-    ``{{`` whose expression, up to its ``}}`` or the end, is punctuation only
-    (:data:`_INERT_EXPRESSION`).
+    ``{{`` whose expression is punctuation only (:data:`_INERT_EXPRESSION`) as each engine
+    reads it: up to its first ``}}`` (Django, Mustache, Handlebars), and up to the ``}}``
+    that Jinja ends it at, where no bracket is open (:func:`_jinja_end`), unless Jinja
+    refuses the text for a bracket it closes that is not open (``{{{[[}}}``, wiki markup).
+    Without a ``}}``, to the end of the form.
 
     >>> _inert("« {{{%s}}} »", "{%"), _inert("{{{%s}}} {% include 'x' %}", "{%")
     (True, False)
     >>> _inert("{{{**}}}מודגש{{{**}}}", "{{"), _inert("{{{'a': config}}}", "{{")
     (True, False)
-    >>> _inert("{{=<% %>=}}", "{{")
-    False
+    >>> _inert("{{=<% %>=}}", "{{"), _inert("{{{[[}}}שם דף{{{]]}}}", "{{")
+    (False, True)
+    >>> _inert("{{ {():{}}.__class__ }}", "{{"), _inert("{{.}}", "{{")
+    (False, False)
     """
     closer = _TEMPLATE_CLOSERS[token]
     start = form.find(token)
@@ -825,10 +837,35 @@ def _inert(form: str, token: str) -> bool:
         if token != "{{":
             if end != -1:
                 return False
-        elif not _INERT_EXPRESSION.fullmatch(rest if end == -1 else rest[:end]):
-            return False
+        else:
+            if not _INERT_EXPRESSION.fullmatch(rest if end == -1 else rest[:end]):
+                return False
+            jinja = _jinja_end(rest)
+            if jinja is not None and not _INERT_EXPRESSION.fullmatch(rest[:jinja]):
+                return False
         start = form.find(token, start + 1)
     return True
+
+
+def _jinja_end(rest: str) -> int | None:
+    """Where Jinja's lexer ends the expression that ``rest`` (the text after a ``{{``)
+    starts: at the first ``}}`` where no bracket (:data:`_BRACKETS`) is open, or the end of
+    ``rest``; ``None`` where it refuses the text first, for a bracket closed that is not
+    the one open (or none is). A quote before that end is no inert text whatever the string
+    it opens holds, so strings need no reading here.
+
+    >>> _jinja_end(" {():{}}.x }} y"), _jinja_end("**}}}"), _jinja_end("[[}}}"), _jinja_end(" x")
+    (11, 2, None, 2)
+    """
+    stack: list[str] = []
+    for index, char in enumerate(rest):
+        if not stack and rest.startswith("}}", index):
+            return index
+        if char in _BRACKETS:
+            stack.append(_BRACKETS[char])
+        elif char in "})]" and (not stack or stack.pop() != char):
+            return None
+    return len(rest)
 
 
 #: Message contexts whose strings become email headers and must stay on one line.

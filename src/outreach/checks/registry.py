@@ -33,6 +33,7 @@ from outreach.plurals import (
 from outreach.poheader import PoHeader
 
 if TYPE_CHECKING:
+    from outreach.campaign import Exemption
     from outreach.pofile import EntryLines
     from outreach.sources import Sources
 
@@ -96,8 +97,13 @@ class CatalogInfo:
     unread_templates: bool = False
     #: JavaScript formats the catalog's strings: its references name JavaScript sources and
     #: no Python one (:func:`outreach.pofile.javascript_catalog`). Never a catalog outreach
-    #: renders or compiles (:attr:`rendered`): outreach formats those itself
+    #: renders or compiles (:attr:`rendered`), nor one of a campaign with templates, read or
+    #: not: outreach formats those itself
     javascript: bool = False
+    #: the organizer's exceptions (campaign.toml ``[[checks.ignore]]``), which drop the
+    #: findings they name once the checks have run: a finding that yields to another
+    #: check's error (:attr:`Problem.yields_to`) yields only to one that is not excepted
+    exemptions: tuple[Exemption, ...] = ()
 
     @property
     def num_plurals(self) -> int:

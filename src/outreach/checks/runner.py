@@ -103,6 +103,7 @@ def catalog_info(
     rendered = compiled or (
         campaign is not None and sources is not None and sources.origin == "templates"
     )
+    templates = bool(campaign and campaign.template_paths())
     variables = (
         {k: v for k, v in campaign.variables.items() if isinstance(v, str)} if campaign else {}
     )
@@ -121,9 +122,24 @@ def catalog_info(
         sources=sources,
         variables=variables,
         rendered=rendered,
-        unread_templates=bool(campaign and sources is None and campaign.template_paths()),
-        javascript=po.javascript and not rendered,
+        unread_templates=templates and sources is None,
+        javascript=po.javascript and not _formatted_by_outreach(rendered, templates),
+        exemptions=campaign.exemptions if campaign else (),
     )
+
+
+def _formatted_by_outreach(rendered: bool, templates: bool) -> bool:
+    """Whether outreach formats a catalog's strings itself, with Python's ``%``, so that no
+    reference makes it a JavaScript catalog (:attr:`~outreach.checks.registry.CatalogInfo.
+    javascript`): one it compiles or renders (``rendered``), or any catalog of a campaign
+    with ``templates``, read or not: templates that fail to parse (a pull request can add
+    one) give the strings from the POT or none, yet the campaign renders its catalogs all
+    the same.
+
+    >>> _formatted_by_outreach(False, True), _formatted_by_outreach(False, False)
+    (True, False)
+    """
+    return rendered or templates
 
 
 def as_po_file(catalog: Catalog | PoFile, *, file: str, locale: str | None = None) -> PoFile:
@@ -353,7 +369,9 @@ def check_catalog(
     if plural_counts is not None:  # part of a catalog, checked as the whole (incremental)
         info = replace(info, plural_counts=tuple(plural_counts))
     if javascript is not None:  # the same: the whole file's references decide
-        info = replace(info, javascript=javascript and not info.rendered)
+        templates = bool(campaign and campaign.template_paths())
+        formatted = _formatted_by_outreach(info.rendered, templates)
+        info = replace(info, javascript=javascript and not formatted)
     findings: list[Finding] = []
     for check in CATALOG_CHECKS.values():
         if not _selected(check.name, check.structural, structural_only, only):
@@ -689,21 +707,37 @@ def _entry_results(unit: Unit, checks: Sequence[EntryCheck], preconditions: bool
                 if item.yields_to is not None:
                     yielding[len(results)] = item.yields_to
                 results.append((check.name, severity, message, item.form))
-    return _stepped_down(results, yielding) if yielding else results
+    if not yielding:
+        return results
+    info = unit.catalog
+    excepted = frozenset(
+        owner
+        for owner in set(yielding.values())
+        if any(e.applies(owner, info.locale, unit.msgid, unit.msgctxt) for e in info.exemptions)
+    )
+    return _stepped_down(results, yielding, excepted)
 
 
-def _stepped_down(results: list[Result], yielding: dict[int, str]) -> list[Result]:
+def _stepped_down(
+    results: list[Result], yielding: dict[int, str], excepted: frozenset[str] = frozenset()
+) -> list[Result]:
     """``results`` with each finding that yields to another check (``yielding``: its index
     and that check's name, :attr:`~outreach.checks.registry.Problem.yields_to`) one
     severity lower where that check has an error on the same form or on the whole entry:
-    an error is a warning, a warning is left out (one cause, one finding).
+    an error is a warning, a warning is left out (one cause, one finding). An error of a
+    check the organizer excepts for the entry (``excepted``: campaign.toml's
+    ``[[checks.ignore]]``, which drops it once the checks have run) takes nothing over: an
+    exception for a link a translator added beside a per-reader link swapped for a fixed
+    page excepts that link, and the swap stays the placeholders check's error.
 
     >>> found = [("urls", "error", "a", 0), ("placeholders", "error", "b", 0),
     ...          ("code", "warning", "c", 1)]
     >>> _stepped_down(found, {1: "urls", 2: "placeholders"})
     [('urls', 'error', 'a', 0), ('placeholders', 'warning', 'b', 0), ('code', 'warning', 'c', 1)]
+    >>> _stepped_down(found, {1: "urls"}, frozenset({"urls"}))[1]
+    ('placeholders', 'error', 'b', 0)
     """
-    errors = _errors(results)
+    errors = {(name, form) for name, form in _errors(results) if name not in excepted}
     kept: list[Result] = []
     for index, (name, severity, message, form) in enumerate(results):
         owner = yielding.get(index)
