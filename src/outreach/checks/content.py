@@ -817,40 +817,16 @@ def _glued_text(rest: str) -> bool:
 #: RFC 2606 section 3: second-level domains reserved for documentation; no one can own a
 #: host in them, so a link there is an example, never a hijack.
 _EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
-#: Top-level names no one can register a host under (a host under one: ``shop.test``; the
-#: bare word is no host, as in the handle ``@example``), so a link there leads to no one's
-#: site: RFC 2606 section 2 reserves ``.test``, ``.example``, ``.invalid`` and
-#: ``.localhost`` (RFC 6761 section 6.3: it resolves to the reader's own machine); RFC 6762
-#: gives ``.local`` to multicast DNS on the reader's own network, RFC 8375 ``.home.arpa`` to
-#: home networks, and ICANN's board reserved ``.internal`` for private networks (2024) and
-#: will not delegate ``.corp``, ``.home`` and ``.mail`` (name collisions, 2018). ``.tld``,
-#: ``.lan``, ``.localdomain`` and ``.domain`` are what documentation writes for "your
-#: domain" and what home routers name their networks; none is in the root zone (the tests
-#: hold each against twitter-text's list of the delegated ones).
-_EXAMPLE_TLDS = (
-    ".test",
-    ".example",
-    ".invalid",
-    ".localhost",
-    ".local",
-    ".home.arpa",
-    ".internal",
-    ".corp",
-    ".home",
-    ".mail",
-    ".tld",
-    ".lan",
-    ".localdomain",
-    ".domain",
-)
-
-
-#: The top-level names of :data:`_EXAMPLE_TLDS` that name the reader's own machine or
-#: network rather than a placeholder: ``homeassistant.local``, ``openwrt.lan``,
-#: ``mail.corp``, ``app.localhost`` are where a reader's device or their organisation's
-#: server answers (the Home Assistant, OpenWrt, Raspberry Pi guides link them to be
-#: opened). Another such name in place of one leads to no one's site; a real domain there
-#: sends the reader to a stranger's.
+#: Top-level names that name the reader's own machine or network rather than a
+#: placeholder: ``homeassistant.local``, ``openwrt.lan``, ``mail.corp``, ``app.localhost``
+#: are where a reader's device or their organisation's server answers (the Home Assistant,
+#: OpenWrt, Raspberry Pi guides link them to be opened). Another such name in place of one
+#: leads to no one's site; a real domain there sends the reader to a stranger's. RFC 6761
+#: section 6.3 reserves ``.localhost`` (the reader's own machine), RFC 6762 gives ``.local``
+#: to multicast DNS on the reader's network, RFC 8375 ``.home.arpa`` to home networks, and
+#: ICANN's board reserved ``.internal`` for private networks (2024) and will not delegate
+#: ``.corp``, ``.home`` and ``.mail`` (name collisions, 2018); ``.lan`` and ``.localdomain``
+#: are what home routers name their networks.
 _LOCAL_NETWORK_TLDS = (
     ".localhost",
     ".local",
@@ -862,6 +838,12 @@ _LOCAL_NETWORK_TLDS = (
     ".lan",
     ".localdomain",
 )
+#: Top-level names no one can register a host under (a host under one: ``shop.test``; the
+#: bare word is no host, as in the handle ``@example``), so a link there leads to no one's
+#: site: RFC 2606 section 2's ``.test``, ``.example`` and ``.invalid``, the local network's
+#: names, and ``.tld`` and ``.domain``, what documentation writes for "your domain". None is
+#: in the root zone (the tests hold each against twitter-text's list of the delegated ones).
+_EXAMPLE_TLDS = (".test", ".example", ".invalid", *_LOCAL_NETWORK_TLDS, ".tld", ".domain")
 
 
 def _on_local_network(host: str) -> bool:
