@@ -12,13 +12,13 @@ The corpus (``tests/realworld/manifest.toml``) is split by project into two halv
   Flask-Admin, the Read the Docs Sphinx theme and Indico (round 3); Weblate, MusicBrainz
   Picard, wger, Open edX's ORA2, Misago, Red (a Discord bot), Bazaar, Trac and Thonny
   (round 4); Tendenci, Tartube, Froide, django-machina, Safe Eyes, Mu, nbclassic, Roundup and
-  django-newsletter (round 5); and issue 19's validation data, projects new to the corpus
-  that were looked at while tuning (the manifest names them, set by set) (wheels and source
-  distributions fetched from PyPI). CI runs all of it (:data:`CI_SAMPLE`);
+  django-newsletter (round 5); GNU Health, Specter, Modoboa, SubDownloader, Review Board,
+  TLP UI, udata and django-recurrence (round 6); and issue 19's validation data, projects
+  new to the corpus that were looked at while tuning (the manifest names them, set by set)
+  (wheels and source distributions fetched from PyPI). CI runs all of it (:data:`CI_SAMPLE`);
   ``OUTREACH_REALWORLD=all`` runs both halves.
-* ``held-out``: issue 19's sixth held-out half (the manifest's last block): chosen from file
-  lists and catalog headers, never looked at while tuning, and measured once, at 8381b50
-  (round 6).
+* ``held-out``: issue 19's seventh held-out half (the manifest's last block): chosen from
+  file lists and catalog headers, never looked at while tuning, to be measured once (round 7).
   It runs, whole, only when ``OUTREACH_REALWORLD=held-out`` (that half only) or ``=all``
   (``make test-realworld``) asks for it: a run of it is its one measure.
 
@@ -114,7 +114,7 @@ def test_the_corpus_is_real_catalogs_of_the_size_ci_can_afford(built: C.Corpus, 
     locales = {cat.locale.split("_")[0] for cat in built.catalogs}
     assert {"ar", "ja", "ko", "ru", "zh", "fa", "he"} & locales >= {"ja", "ru", "zh"}
     whole = len(built.catalogs) == len(C.catalogs(halves=(half,)))
-    sizes = {"dev": (375_000, 520_000), "held-out": (30_000, 40_000)}
+    sizes = {"dev": (375_000, 560_000), "held-out": (30_000, 40_000)}
     if whole:
         low, high = sizes[half]
         assert low <= built.translated <= high
@@ -227,7 +227,7 @@ def test_known_losses_say_why(judgments: dict[str, Any]) -> None:
 #: The round of issue 19's held-out half in the manifest now: its one measure is the record
 #: of ``judgments.json``'s ``measures`` with ``"half": "held-out"`` and this ``round``, and the
 #: errors judged at it are the ``outreach`` records with the same ``round``.
-HELD_OUT_ROUND = 6
+HELD_OUT_ROUND = 7
 
 #: Why the held-out half misses the precision target, once its measure says it does (then the
 #: precision test expects the miss, strictly: when fixes bring the half to the target, the
@@ -240,10 +240,10 @@ HELD_OUT_ROUND = 6
 #: Both halves are development data now. Round 5's measure (at f8bc603) was 51% (31 of 61
 #: errors), after four validation sets had been added to dev and their false classes fixed;
 #: after the fixes that followed, 31 of 40. Round 6's measure (at 8381b50) is 66% (29 of 44
-#: errors), after three validation sets and the fifth half had joined dev.
-HELD_OUT_SHORT: str | None = (
-    "held-out precision is 66% (29 of 44 errors) when measured once at 8381b50: under 95%"
-)
+#: errors), after three validation sets and the fifth half had joined dev; after the fixes
+#: that followed, 29 of 32. Both are development data now; round 7's half (Superset to
+#: django-admin-rangefilter) is not measured yet.
+HELD_OUT_SHORT: str | None = None
 
 
 #: Why the dev half misses the precision target, when it does (strict, as HELD_OUT_SHORT):
@@ -378,6 +378,24 @@ def test_the_fifth_held_out_measure_is_kept(judgments: dict[str, Any]) -> None:
     assert all(r["half"] == "held-out" and r["severity"] == "error" for r in judged)
     assert not {r["package"] for r in judged} & _held_out_projects()
     assert set(fifth["projects"]) <= {
+        p["name"]
+        for p in tomllib.loads(C.MANIFEST.read_text(encoding="utf-8"))["package"]
+        if p["half"] == "dev"
+    }
+
+
+def test_the_sixth_held_out_measure_is_kept(judgments: dict[str, Any]) -> None:
+    """Round 6's measure (GNU Health to django-recurrence, at 8381b50) and the records judged
+    at it stay as they were: 29 real errors of 44 findings (66%), judged in 32 records, 17 of
+    them real (a record judges every finding of its key); its projects are development data
+    now."""
+    (sixth,) = [m for m in judgments["measures"] if m.get("round") == 6]
+    judged = [r for r in judgments["outreach"] if r.get("round") == 6]
+    assert sixth["commit"] == "8381b50" and (sixth["judged"], sixth["real"]) == (44, 29)
+    assert (len(judged), sum(r["verdict"] == "real" for r in judged)) == (32, 17)
+    assert all(r["half"] == "held-out" and r["severity"] == "error" for r in judged)
+    assert not {r["package"] for r in judged} & _held_out_projects()
+    assert set(sixth["projects"]) <= {
         p["name"]
         for p in tomllib.loads(C.MANIFEST.read_text(encoding="utf-8"))["package"]
         if p["half"] == "dev"
