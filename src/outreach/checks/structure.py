@@ -214,12 +214,15 @@ def _category_labels(unit: Unit) -> Iterator[Problem]:
     translations with ICU MessageFormat (Lingui, FormatJS) reads them as the plural they
     are.
     """
+    forms = unit.filled_forms()
+    if not any(":" in text or "：" in text or "{" in text for _, text in forms):
+        return  # no label can be written without one: most entries end here
     source = unit.source_text
     if _ANY_CASE_CATEGORY_LINE.search(source) or _ICU_VARIANT.search(source):
         return
     lines: dict[int, list[str]] = {}
     icu: dict[int, list[str]] = {}
-    for index, text in unit.filled_forms():
+    for index, text in forms:
         if ":" in text or "：" in text:
             found = list(dict.fromkeys(_CATEGORY_LINE.findall(text)))
             any_case = list(dict.fromkeys(_ANY_CASE_CATEGORY_LINE.findall(text)))
