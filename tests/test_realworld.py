@@ -336,69 +336,40 @@ def test_the_second_held_out_measure_is_kept(judgments: dict[str, Any]) -> None:
     assert not {r["package"] for r in judged} & _held_out_projects()
 
 
-def test_the_third_held_out_measure_is_kept(judgments: dict[str, Any]) -> None:
-    """Round 3's measure (CKAN to Indico, at 3cc5186) and the records judged at it stay as
-    they were: 29 real errors of 43 findings (67%), judged in 38 records, 25 of them real (a
-    record judges every finding of its key); its projects are development data now."""
-    (third,) = [m for m in judgments["measures"] if m.get("round") == 3]
-    judged = [r for r in judgments["outreach"] if r.get("round") == 3]
-    assert third["commit"] == "3cc5186" and (third["judged"], third["real"]) == (43, 29)
-    assert (len(judged), sum(r["verdict"] == "real" for r in judged)) == (38, 25)
+#: The held-out halves measured once and then made development data: ``(round, commit of
+#: the measure, findings judged, real ones, records judged at it, real records)``. A record
+#: judges every finding of its key, so there may be fewer records than findings.
+#: Round 3: CKAN to Indico (67%); round 4: Weblate to Thonny (83%); round 5: Tendenci to
+#: django-newsletter (51%); round 6: GNU Health to django-recurrence (66%).
+PAST_MEASURES = [
+    (3, "3cc5186", 43, 29, 38, 25),
+    (4, "d8ce318", 110, 91, 90, 71),
+    (5, "f8bc603", 61, 31, 56, 30),
+    (6, "8381b50", 44, 29, 32, 17),
+]
+
+
+@pytest.mark.parametrize(
+    ("round_", "commit", "findings", "real", "records", "real_records"), PAST_MEASURES
+)
+def test_a_past_held_out_measure_is_kept(
+    judgments: dict[str, Any],
+    round_: int,
+    commit: str,
+    findings: int,
+    real: int,
+    records: int,
+    real_records: int,
+) -> None:
+    """A past held-out half's measure (:data:`PAST_MEASURES`) and the records judged at it
+    stay as they were, and its projects are development data now."""
+    (measure,) = [m for m in judgments["measures"] if m.get("round") == round_]
+    judged = [r for r in judgments["outreach"] if r.get("round") == round_]
+    assert measure["commit"] == commit and (measure["judged"], measure["real"]) == (findings, real)
+    assert (len(judged), sum(r["verdict"] == "real" for r in judged)) == (records, real_records)
     assert all(r["half"] == "held-out" and r["severity"] == "error" for r in judged)
     assert not {r["package"] for r in judged} & _held_out_projects()
-    assert set(third["projects"]) <= {
-        p["name"]
-        for p in tomllib.loads(C.MANIFEST.read_text(encoding="utf-8"))["package"]
-        if p["half"] == "dev"
-    }
-
-
-def test_the_fourth_held_out_measure_is_kept(judgments: dict[str, Any]) -> None:
-    """Round 4's measure (Weblate to Thonny, at d8ce318) and the records judged at it stay as
-    they were: 91 real errors of 110 findings (83%), judged in 90 records, 71 of them real;
-    its projects are development data now."""
-    (fourth,) = [m for m in judgments["measures"] if m.get("round") == 4]
-    judged = [r for r in judgments["outreach"] if r.get("round") == 4]
-    assert fourth["commit"] == "d8ce318" and (fourth["judged"], fourth["real"]) == (110, 91)
-    assert (len(judged), sum(r["verdict"] == "real" for r in judged)) == (90, 71)
-    assert all(r["half"] == "held-out" and r["severity"] == "error" for r in judged)
-    assert not {r["package"] for r in judged} & _held_out_projects()
-    assert set(fourth["projects"]) <= {
-        p["name"]
-        for p in tomllib.loads(C.MANIFEST.read_text(encoding="utf-8"))["package"]
-        if p["half"] == "dev"
-    }
-
-
-def test_the_fifth_held_out_measure_is_kept(judgments: dict[str, Any]) -> None:
-    """Round 5's measure (Tendenci to django-newsletter, at f8bc603) and the records judged at
-    it stay as they were: 31 real errors of 61 findings (51%), judged in 56 records, 30 of
-    them real; its projects are development data now."""
-    (fifth,) = [m for m in judgments["measures"] if m.get("round") == 5]
-    judged = [r for r in judgments["outreach"] if r.get("round") == 5]
-    assert fifth["commit"] == "f8bc603" and (fifth["judged"], fifth["real"]) == (61, 31)
-    assert (len(judged), sum(r["verdict"] == "real" for r in judged)) == (56, 30)
-    assert all(r["half"] == "held-out" and r["severity"] == "error" for r in judged)
-    assert not {r["package"] for r in judged} & _held_out_projects()
-    assert set(fifth["projects"]) <= {
-        p["name"]
-        for p in tomllib.loads(C.MANIFEST.read_text(encoding="utf-8"))["package"]
-        if p["half"] == "dev"
-    }
-
-
-def test_the_sixth_held_out_measure_is_kept(judgments: dict[str, Any]) -> None:
-    """Round 6's measure (GNU Health to django-recurrence, at 8381b50) and the records judged
-    at it stay as they were: 29 real errors of 44 findings (66%), judged in 32 records, 17 of
-    them real (a record judges every finding of its key); its projects are development data
-    now."""
-    (sixth,) = [m for m in judgments["measures"] if m.get("round") == 6]
-    judged = [r for r in judgments["outreach"] if r.get("round") == 6]
-    assert sixth["commit"] == "8381b50" and (sixth["judged"], sixth["real"]) == (44, 29)
-    assert (len(judged), sum(r["verdict"] == "real" for r in judged)) == (32, 17)
-    assert all(r["half"] == "held-out" and r["severity"] == "error" for r in judged)
-    assert not {r["package"] for r in judged} & _held_out_projects()
-    assert set(sixth["projects"]) <= {
+    assert set(measure["projects"]) <= {
         p["name"]
         for p in tomllib.loads(C.MANIFEST.read_text(encoding="utf-8"))["package"]
         if p["half"] == "dev"
