@@ -92,12 +92,15 @@ def catalog_info(
     campaign: Campaign | None = None,
     sources: Sources | None = None,
     compiled: bool = False,
+    javascript: bool | None = None,
 ) -> CatalogInfo:
     """Everything the checks may know about a parsed catalog; ``sources`` are the
     campaign's source strings (:func:`outreach.sources.template_sources`). A campaign's
     catalog whose strings its templates give is rendered by outreach, and a ``compiled``
     one (:func:`outreach.translations.compile_checked`) is compiled by it, with the plural
-    formula outreach reads (:attr:`~outreach.checks.registry.CatalogInfo.rendered`)."""
+    formula outreach reads (:attr:`~outreach.checks.registry.CatalogInfo.rendered`).
+    ``javascript``: whether the whole file's references make it a JavaScript catalog, when
+    ``po`` is part of the file (``None``: ``po``'s own references say)."""
     catalog = po.catalog
     name = locale or (str(catalog.locale) if catalog.locale else "")
     rendered = compiled or (
@@ -123,7 +126,8 @@ def catalog_info(
         variables=variables,
         rendered=rendered,
         unread_templates=templates and sources is None,
-        javascript=po.javascript and not _formatted_by_outreach(rendered, templates),
+        javascript=(po.javascript if javascript is None else javascript)
+        and not _formatted_by_outreach(rendered, templates),
         exemptions=campaign.exemptions if campaign else (),
     )
 
@@ -359,7 +363,13 @@ def check_catalog(
 
         sources = template_sources(campaign)
     info = catalog_info(
-        po, file=file, locale=locale, campaign=campaign, sources=sources, compiled=compiled
+        po,
+        file=file,
+        locale=locale,
+        campaign=campaign,
+        sources=sources,
+        compiled=compiled,
+        javascript=javascript,  # part of a file (incremental): the whole file's references
     )
     # the detector's answers, filled in below once the samples are known: the units share
     # this one mapping (a copy of every unit with a new catalog would drop what each had
@@ -368,10 +378,6 @@ def check_catalog(
     info = replace(info, detections=detections)
     if plural_counts is not None:  # part of a catalog, checked as the whole (incremental)
         info = replace(info, plural_counts=tuple(plural_counts))
-    if javascript is not None:  # the same: the whole file's references decide
-        templates = bool(campaign and campaign.template_paths())
-        formatted = _formatted_by_outreach(info.rendered, templates)
-        info = replace(info, javascript=javascript and not formatted)
     findings: list[Finding] = []
     for check in CATALOG_CHECKS.values():
         if not _selected(check.name, check.structural, structural_only, only):
