@@ -908,22 +908,38 @@ def _placeholder_path_localized(url: str, written: str) -> bool:
     >>> _placeholder_path_localized("https://host.com/docs/path", "https://host.com/doc/chemin")
     False
     """
-    head, _, path = url.partition("://")[2].partition("/")
-    other_head, _, other_path = written.partition("://")[2].partition("/")
-    if url.partition("://")[0].lower() != written.partition("://")[0].lower():
+    paths = _paths_on_one_site(url, written)
+    if paths is None or not _PLACEHOLDER_PATH.match(f"/{paths[0]}"):
         return False
-    if head.lower() != other_head.lower() or not _PLACEHOLDER_PATH.match(f"/{path}"):
-        return False
+    path, other_path = paths
     return path.rstrip("/").count("/") == other_path.rstrip("/").count("/")
+
+
+def _paths_on_one_site(url: str, written: str) -> tuple[str, str] | None:
+    """The paths (with query and fragment) of ``url`` and ``written`` when all before them
+    is the same in any letter case: scheme, user, host and port; else ``None``.
+
+    >>> _paths_on_one_site("HTTP://Host.com/a?b", "http://host.com/c"), _paths_on_one_site(
+    ...     "https://a.org/x", "https://b.org/x")
+    (('a?b', 'c'), None)
+    """
+    scheme, _, rest = url.partition("://")
+    other_scheme, _, other_rest = written.partition("://")
+    head, _, path = rest.partition("/")
+    other_head, _, other_path = other_rest.partition("/")
+    if scheme.lower() != other_scheme.lower() or head.lower() != other_head.lower():
+        return None
+    return path, other_path
 
 
 #: A path segment that names what the reader puts there, not a page: ``<username>``, as
 #: escaped in HTML (``&lt;username&gt;``, ``&#60;…&#62;``) or in a link (``%3C…%3E``),
 #: ``{user}`` or ``[repo]``. No host gives a page or an account such a name (an account's
 #: name has no brackets), so one written in the translation's language leads nowhere new.
+#: An angle bracket as written or escaped, opening and closing (:data:`_BRACKETS` too).
+_OPEN_ANGLE, _CLOSE_ANGLE = r"<|&lt;|&#0*60;|&#x0*3c;|%3C", r">|&gt;|&#0*62;|&#x0*3e;|%3E"
 _METAVARIABLE = re.compile(
-    r"(?:<|&lt;|&#0*60;|&#x0*3c;|%3C)[^<>/&%]+?(?:>|&gt;|&#0*62;|&#x0*3e;|%3E)"
-    r"|\{[^{}/]+\}|\[[^\[\]/]+\]",
+    rf"(?:{_OPEN_ANGLE})[^<>/&%]+?(?:{_CLOSE_ANGLE})|\{{[^{{}}/]+\}}|\[[^\[\]/]+\]",
     re.IGNORECASE,
 )
 
@@ -948,15 +964,10 @@ def _metavariables_localized(url: str, written: str) -> bool:
     >>> _metavariables_localized("https://github.com/<user>/x", "https://github.io/<utente>/x")
     False
     """
-    scheme, _, rest = url.partition("://")
-    other_scheme, _, other_rest = written.partition("://")
-    if scheme.lower() != other_scheme.lower():
+    paths = _paths_on_one_site(url, written)
+    if paths is None:
         return False
-    head, _, path = rest.partition("/")
-    other_head, _, other_path = other_rest.partition("/")
-    if head.lower() != other_head.lower():
-        return False
-    segments, other_segments = path.split("/"), other_path.split("/")
+    segments, other_segments = paths[0].split("/"), paths[1].split("/")
     if len(segments) != len(other_segments):
         return False
     changed = [(a, b) for a, b in zip(segments, other_segments, strict=True) if a != b]
@@ -969,10 +980,7 @@ def _metavariables_localized(url: str, written: str) -> bool:
 
 
 #: A metavariable's brackets, as written or escaped (:data:`_METAVARIABLE`).
-_BRACKETS = re.compile(
-    r"^(?:<|&lt;|&#0*60;|&#x0*3c;|%3C|\{|\[)|(?:>|&gt;|&#0*62;|&#x0*3e;|%3E|\}|\])$",
-    re.IGNORECASE,
-)
+_BRACKETS = re.compile(rf"^(?:{_OPEN_ANGLE}|\{{|\[)|(?:{_CLOSE_ANGLE}|\}}|\])$", re.IGNORECASE)
 
 
 def _is_name(metavariable: str) -> bool:
