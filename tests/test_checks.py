@@ -1705,6 +1705,21 @@ def test_the_translators_credits_name_their_own_pages(msgid: str, context: str |
     assert "https://launchpad.net/~jean" in found[0][2]
 
 
+def test_a_long_list_of_translators_is_no_paste_gone_wrong() -> None:
+    """The credits grow with every contributor: Launchpad's list of forty names and pages is
+    thousands of characters for a 18-character key, and nothing is wrong with it. The same
+    text for an ordinary message is still far too long, and the credits have a ceiling too."""
+    names = "Launchpad Contributions:\n" + "".join(
+        f"  Traduttore {n} https://launchpad.net/~traduttore{n}\n" for n in range(45)
+    )
+    assert len(names) > 2_000
+    assert [f for f in check("translator-credits", names, locale="it") if f[0] == "length"] == []
+    long = [f for f in check("Close", names, locale="it") if f[0] == "length"]
+    assert [(f[0], f[1]) for f in long] == [("length", "error")]
+    huge = [f for f in check("translator-credits", names * 40, locale="it") if f[0] == "length"]
+    assert [(f[0], f[1]) for f in huge] == [("length", "error")]
+
+
 @pytest.mark.parametrize(
     ("source", "translation", "locale", "plural_forms", "severity", "says"),
     [

@@ -205,6 +205,33 @@ def test_an_unparsable_catalog_is_a_syntax_finding_and_the_others_are_still_chec
     assert by_check["newlines"]["locale"] == "en"
 
 
+def test_every_syntax_error_of_a_catalog_is_a_finding_at_its_line(translated: Path) -> None:
+    es = po_path(translated, "es")
+    text = es.read_text().replace('msgstr "Mira el corto"', 'msgstr "Mira el corto')
+    es.write_text(text + '\nmsgid "one more"\nmsgstr "b" junk\n')
+    code, document = check_json(translated)
+    assert code == 1
+    syntax = [f for f in findings(document) if f["check"] == "syntax"]
+    lines = text.count("\n") + 3
+    assert [(f["severity"], f["file"]) for f in syntax] == [
+        ("error", "locales/es/LC_MESSAGES/messages.po")
+    ] * 2
+    assert syntax[1]["line"] == lines
+    assert syntax[0]["line"] < lines
+
+
+def test_a_file_that_is_no_po_at_all_is_a_bounded_list_of_findings(translated: Path) -> None:
+    es = po_path(translated, "es")
+    es.write_text("".join(f"line {n} of something else\n" for n in range(1, 5001)))
+    code, document = check_json(translated)
+    assert code == 1
+    syntax = [f for f in findings(document) if f["check"] == "syntax"]
+    assert len(syntax) == 101
+    assert [f["line"] for f in syntax[:3]] == [1, 2, 3]
+    assert syntax[-1]["line"] == 101
+    assert syntax[-1]["message"] == "4,900 more syntax errors after these (is this a PO file?)"
+
+
 def test_too_many_plural_forms_is_a_plurals_finding(translated: Path) -> None:
     es = po_path(translated, "es")
     text = es.read_text().replace(

@@ -86,6 +86,45 @@ def test_syntax_errors_name_their_line(body: str, line: int, fragment: str) -> N
     assert str(error).startswith(f"es.po:{line}: ")
 
 
+def test_every_syntax_error_of_a_file_is_listed_in_line_order() -> None:
+    """A file with a duplicate entry early and a msgstr without its opening quote later (as
+    a Japanese catalog of Apache Superset has it) names both, not only the first, so that a
+    translator fixes the file in one pass."""
+    body = (
+        'msgid "a"\nmsgstr "b"\n\n'  # 7
+        'msgid "c"\nmsgstr "d"\n\n'  # 10
+        'msgid "a"\nmsgstr "again"\n\n'  # 13: duplicate of line 7
+        'msgid "e"\nmsgstr 日本語"\n\n'  # 16, its msgstr unreadable at 17
+        'msgid "f"\nmsgstr "g"\n'  # 19
+    )
+    with pytest.raises(CatalogError) as info:
+        _read(body)
+    error = info.value
+    assert (error.line, error.message) == (
+        13,
+        "duplicate message definition (first defined at line 7)",
+    )
+    assert [line for line, _ in error.others] == [17]
+    assert "unterminated or malformed" in error.others[0][1]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'msgid "e"\nmsgstr 日本語"\n\nmsgid "f"\nmsgstr "g"\n',  # no "msgid has no msgstr"
+        'msgid "e"\nmsgstr 日本語"\n',  # nor at the end of the file
+        'msgid "say "hi""\nmsgstr "b"\n',  # no "msgstr without a msgid"
+        'msgid "a"\nmsgid_plural "as\nmsgstr[0] "x"\nmsgstr[1] "y"\n',  # nor for msgstr[0]
+    ],
+)
+def test_a_line_that_cannot_be_read_is_one_error_not_a_cascade(body: str) -> None:
+    """The keyword an unreadable line held is what the next lines miss: one cause, one error."""
+    with pytest.raises(CatalogError) as info:
+        _read(body)
+    assert "malformed" in info.value.message or "unterminated" in info.value.message
+    assert info.value.others == ()
+
+
 @pytest.mark.parametrize("index", ["16", "99999999999", "9" * 5000])
 def test_a_huge_plural_index_is_an_error_at_its_line(index: str) -> None:
     """No language has more than 6 plural forms: ``msgstr[N]`` past 15 is a syntax error at

@@ -97,7 +97,27 @@ class LocaleError(OutreachError):
 
 
 class CatalogError(OutreachError):
-    """A ``.po``, ``.pot`` or ``.mo`` file that cannot be parsed or written."""
+    """A ``.po``, ``.pot`` or ``.mo`` file that cannot be parsed or written.
+
+    ``others`` are the file's further errors, ``(line, message)`` in line order, where the
+    reader found more than one (a syntax scan reads the whole file): ``outreach check``
+    reports each, so a translator fixes them all in one pass.
+
+    >>> err = CatalogError("msgid has no msgstr", path="ja.po", line=7, others=[(40, "x")])
+    >>> str(err), err.others
+    ('ja.po:7: msgid has no msgstr', ((40, 'x'),))
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        line: int | None = None,
+        others: Sequence[tuple[int, str]] = (),
+    ) -> None:
+        super().__init__(message, path=path, line=line)
+        self.others = tuple(others)
 
 
 class TemplateError(OutreachError):

@@ -134,8 +134,15 @@ def _scan(lines: list[str]) -> _Scan:
     here (Babel, polib and gettext's runtime ignore it), but msgfmt refuses the file: it is
     noted in :attr:`_Scan.repeats`.
 
+    Every error of the file is listed. A line that cannot be read hides the keyword it
+    held, so what is missing because of it (its msgid's msgstr, the msgid its msgstr
+    needs) is not reported again: one cause, one error.
+
     >>> _scan(['msgid "a"', 'msgstr "b"', '', '#~ msgid ""', '#~ "a"', '#~ msgstr "c"']).repeats
     [(4, 1)]
+    >>> broken = ['msgid "a"', 'msgstr a"', '', 'msgid "b"', 'msgstr "c" x']
+    >>> [line for line, _ in _scan(broken).errors]
+    [2, 5]
     """
     from babel.messages.pofile import unescape
 
@@ -151,6 +158,7 @@ def _scan(lines: list[str]) -> _Scan:
     flags_line: int | None = None  # a "#," line with "fuzzy" since the last entry
     entry_fuzzy_line: int | None = None  # ... before the current entry
     in_header = False
+    unread = False  # the last keyword-like line could not be read
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
@@ -176,6 +184,7 @@ def _scan(lines: list[str]) -> _Scan:
             keyword = match.group(1)
             active = first != "#"  # not an obsolete entry
             collecting = None
+            after_unread, unread = unread, False
             in_header = False
             if keyword.startswith("msgstr"):
                 # only msgstr[N] may follow another msgstr[N]; a second plain msgstr
@@ -186,7 +195,8 @@ def _scan(lines: list[str]) -> _Scan:
                     pending_msgid, last_keyword = None, "msgstr[]"
                     continue  # never recorded: nothing sized by N is ever built
                 if pending_msgid is None and not (indexed and last_keyword == "msgstr[]"):
-                    scan.errors.append((number, f"{keyword} without a msgid before it"))
+                    if not after_unread:  # else the unread line was its msgid
+                        scan.errors.append((number, f"{keyword} without a msgid before it"))
                 elif pending_msgid is not None and active:
                     key = ("".join(context) if context is not None else None, "".join(msgid))
                     if key in seen:
@@ -209,12 +219,12 @@ def _scan(lines: list[str]) -> _Scan:
                     current[1][int(match.group(2)) if indexed else None] = number
                 pending_msgid = None
             elif keyword == "msgid_plural":
-                if last_keyword != "msgid":
+                if last_keyword != "msgid" and not after_unread:
                     scan.errors.append((number, "msgid_plural must follow a msgid"))
                 if current is not None:
                     current = (current[0], current[1], True)
             else:  # msgctxt or msgid: a new entry starts
-                if pending_msgid is not None:
+                if pending_msgid is not None and not after_unread:  # else it was its msgstr
                     scan.errors.append((pending_msgid, "msgid has no msgstr"))
                 if current is not None:
                     scan.entries[current[0]] = EntryLines(current[0], current[1], current[2])
@@ -243,12 +253,14 @@ def _scan(lines: list[str]) -> _Scan:
             scan.errors.append(
                 (number, "unterminated or malformed string (a '\"' or '\\' is not escaped?)")
             )
+            unread = unread or not line.startswith('"')
         else:
             scan.errors.append((number, f"not PO syntax: {line[:40]!r}"))
     if current is not None:
         scan.entries[current[0]] = EntryLines(current[0], current[1], current[2])
-    if pending_msgid is not None:
+    if pending_msgid is not None and not unread:
         scan.errors.append((pending_msgid, "msgid has no msgstr"))
+    scan.errors.sort(key=lambda error: error[0])
     scan.repeats = [(line, seen[key]) for key, line in obsolete.items() if key in seen]
     return scan
 
@@ -353,7 +365,7 @@ def parse_po(
     scan = _scan(lines)
     if check_syntax and scan.errors:
         line, message = scan.errors[0]
-        raise CatalogError(message, path=path, line=line)
+        raise CatalogError(message, path=path, line=line, others=scan.errors[1:])
     most_forms = max((e.written_forms for e in scan.entries.values()), default=0)
     header = read_header(scan.header, locale=locale, most_forms=most_forms, charset_error=refused)
     _same_charset(header, declared, path=path)

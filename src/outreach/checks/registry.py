@@ -327,9 +327,22 @@ class Unit:
     def oversize(self) -> tuple[int, int] | None:
         """``(form index, length)`` of the first form far longer than its source (more than
         ``MAX_GROWTH`` times plus ``MAX_EXTRA`` characters) or than any platform takes
-        (``MAX_CHARS``): a mistake or an attack, and no check need read further."""
+        (``MAX_CHARS``): a mistake or an attack, and no check need read further. The
+        translators' credits (:attr:`credits`) are measured against ``MAX_CHARS`` only: their
+        source is a key (``translator-credits``), their translation a list of names that
+        grows with every contributor (Launchpad's lists of 40 translators with their pages
+        run past 2,000 characters).
+
+        >>> info = CatalogInfo(locale="it", file="it.po")
+        >>> names = "Launchpad Contributions:\\n" + "  Anna https://launchpad.net/~anna\\n" * 60
+        >>> Unit("translator-credits", None, None, (names,), frozenset(), 1, False, info).oversize
+        >>> Unit("Close", None, None, (names,), frozenset(), 1, False, info).oversize
+        (0, 2125)
+        """
         for index, text in enumerate(self.forms):
-            limit = min(MAX_CHARS, MAX_GROWTH * len(self.source_for(index)) + MAX_EXTRA)
+            limit = MAX_CHARS
+            if not self.credits:
+                limit = min(limit, MAX_GROWTH * len(self.source_for(index)) + MAX_EXTRA)
             if len(text) > limit:
                 return index, len(text)
         return None

@@ -304,6 +304,8 @@ def length(unit: Unit) -> Iterator[str | Problem]:
     ``max-length:N`` flag: at most N characters (code points) per form.
 
     Errors (certain from the catalog): over ``max-length:N``, or far longer than any message.
+    The translators' credits are far too long only past the longest message any channel
+    takes: a list of names has no source to be measured against.
     """
     if unit.oversize is not None:
         index, size = unit.oversize

@@ -721,17 +721,33 @@ def _line_index(po: PoFile) -> dict[tuple[str | None, str], int]:
     return index
 
 
+#: The syntax errors of one file reported one by one; past them, one finding counts the rest.
+MAX_SYNTAX_FINDINGS = 100
+
+
 def parse_for_check(
     data: bytes, *, file: str, locale: str, label: str
 ) -> tuple[PoFile | None, list[Finding]]:
-    """Parse a catalog for checking: ``(parsed file or None, findings)``; a syntax error
-    becomes a ``syntax`` finding at its line."""
+    """Parse a catalog for checking: ``(parsed file or None, findings)``; each syntax error
+    becomes a ``syntax`` finding at its line, the first :data:`MAX_SYNTAX_FINDINGS` of them
+    (a file that is not PO at all has an error on every line), then one that counts the rest.
+    """
     from outreach.pofile import parse_po
 
     try:
         po = parse_po(data, path=file, locale=locale)
     except CatalogError as exc:
-        return None, [Finding(label, file, exc.line, None, None, "syntax", "error", exc.message)]
+        errors = [(exc.line, exc.message), *exc.others]
+        found = [
+            Finding(label, file, line, None, None, "syntax", "error", message)
+            for line, message in errors[:MAX_SYNTAX_FINDINGS]
+        ]
+        if len(errors) > MAX_SYNTAX_FINDINGS:
+            rest = len(errors) - MAX_SYNTAX_FINDINGS
+            message = f"{rest:,} more syntax errors after these (is this a PO file?)"
+            line = errors[MAX_SYNTAX_FINDINGS][0]
+            found.append(Finding(label, file, line, None, None, "syntax", "error", message))
+        return None, found
     if not po.repeats:
         return po, []
     from outreach.pofile import iter_messages
