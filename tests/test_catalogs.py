@@ -667,11 +667,11 @@ def test_parallel_compile_reports_an_unreadable_catalog(
 
 # -- compile: what render refuses, and the .mo's charset ----------------------------------------
 def test_compile_never_writes_an_entry_with_an_error(example: Path) -> None:
-    edit_po(po_path(example, "es"), {SHARE_POST: "Mira https://evil.example/x %(url)s %(hashtag)s"})
+    edit_po(po_path(example, "es"), {SHARE_POST: "Mira https://evil.com/x %(url)s %(hashtag)s"})
     code, _, _ = run_cli(example, "compile", "-l", "es")
     mo = po_path(example, "es").with_suffix(".mo")
     assert code == 1
-    assert not mo.exists() or b"evil.example" not in mo.read_bytes()
+    assert not mo.exists() or b"evil.com" not in mo.read_bytes()
 
 
 def test_compile_leaves_out_what_render_refuses_and_says_so(example: Path) -> None:

@@ -24,7 +24,7 @@ from outreach.cache import CheckCache
 from outreach.campaign import load_campaign
 from outreach.qa.campaign import check_campaign
 
-EVIL = "Mira el corto en https://evil.example/x"
+EVIL = "Mira el corto en https://evil.com/x"
 
 
 @pytest.fixture
@@ -535,7 +535,7 @@ def test_a_template_that_gives_no_sources_is_in_the_fingerprint(tmp_path: Path) 
     po.write_text(
         'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: ru\\n"\n'
         '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
-        'msgid "share_title"\nmsgstr "Поделиться: https://evil.example.net/x"\n',
+        'msgid "share_title"\nmsgstr "Поделиться: https://evil.net/x"\n',
         encoding="utf-8",
     )
 

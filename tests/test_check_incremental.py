@@ -50,7 +50,7 @@ def test_one_edited_entry_is_the_only_one_checked_again(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     edited = text.replace(
         'msgstr "Poste heute mit #LoveAlwaysWins"',
-        'msgstr "Poste heute mit #LoveAlwaysWin und https://evil.example/x"',
+        'msgstr "Poste heute mit #LoveAlwaysWin und https://evil.com/x"',
     )
     assert edited != text
     path.write_text(edited, encoding="utf-8")
@@ -59,7 +59,7 @@ def test_one_edited_entry_is_the_only_one_checked_again(tmp_path: Path) -> None:
     assert again.entries["cached"] >= first.entries["checked"] - 1
     _same(again, _check(root, None))
     messages = {f.message for f in again.findings if f.file.endswith("de/LC_MESSAGES/messages.po")}
-    assert any("evil.example" in m for m in messages)
+    assert any("evil.com" in m for m in messages)
 
 
 def test_an_inserted_entry_moves_the_findings_after_it(tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_any_few_edits_give_what_a_full_check_gives(
         elif action == "copy":
             blocks.insert(data.draw(st.integers(1, len(blocks))), blocks[index])
         elif action == "edit":
-            extra = data.draw(st.sampled_from([" https://evil.example/x", " @someone", " Sie Sie"]))
+            extra = data.draw(st.sampled_from([" https://evil.com/x", " @someone", " Sie Sie"]))
             blocks[index] = blocks[index].rstrip('"\n') + extra + '"'
         else:
             blocks[index] = blocks[index].replace("\n", "\n\n", 1)

@@ -58,7 +58,7 @@ PIECES = (
     "❤",
     "©",
     "https://example.org/love",
-    "www.evil.example",
+    "www.evil.com",
     "evil.io",
     "EVIL.COM/x",
     "ехаmple.org",

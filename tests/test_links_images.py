@@ -107,8 +107,8 @@ def test_third_party_links_are_never_tagged(example: Path) -> None:
     assert tag_url("https://www.olympic.org/charter", pairs, own) == (
         "https://www.olympic.org/charter"
     )
-    assert tag_url("https://example.org.evil.example/x", pairs, own) == (
-        "https://example.org.evil.example/x"
+    assert tag_url("https://example.org.evil.com/x", pairs, own) == (
+        "https://example.org.evil.com/x"
     )
     assert tag_url("https://example.org/a?utm_source=mine", pairs, own) == (
         "https://example.org/a?utm_source=mine"
@@ -174,8 +174,8 @@ def test_tracking_values_can_be_configured(example: Path) -> None:
         ('[messages.share]\nimage = "../../etc/passwd.png"\n', "inside the campaign"),
         ('[messages.share]\nimage = "film.tiff"\n', ".gif, .jpeg"),
         # a browser would fetch these from a host: neither a URL setting nor a path
-        ('[messages.share]\nimage = " //example.org@evil.example/p.png"\n', "inside the campaign"),
-        ('[messages.share]\nimage = "//evil.example/p.png"\n', "inside the campaign"),
+        ('[messages.share]\nimage = " //example.org@evil.com/p.png"\n', "inside the campaign"),
+        ('[messages.share]\nimage = "//evil.com/p.png"\n', "inside the campaign"),
         ('[messages.share]\nimage = "img/p.png "\n', "inside the campaign"),
         ("[platforms.myspace]\nmax_characters = 1\n", "not a post channel"),
         ("[platforms.mastodon]\nmax_characters = 0\n", "positive whole number"),
@@ -530,15 +530,15 @@ PAIRS = [("utm_source", "x"), ("utm_medium", "social")]
 @pytest.mark.parametrize(
     "link",
     [
-        "https://evil.example\\x:y@example.org/love/film",
-        "https://evil.example\\@example.org/love/film",
-        "https://EVIL.example\\\\@example.org/",
+        "https://evil.com\\x:y@example.org/love/film",
+        "https://evil.com\\@example.org/love/film",
+        "https://EVIL.com\\\\@example.org/",
     ],
 )
 def test_a_backslash_ends_the_host_as_in_a_browser(link: str) -> None:
     """WHATWG URL parsing (every browser) reads ``\\`` as ``/`` in an http(s) link, so the
     host is what comes before it; Python's urlsplit reads on to the ``@``."""
-    assert url_host(link) == "evil.example"
+    assert url_host(link) == "evil.com"
     assert host_scripts(link) == {"Latin"}
     assert tag_url(link, PAIRS, {"example.org"}) == link
     assert tag_text(f"Mira {link} ya", PAIRS, {"example.org"}) == f"Mira {link} ya"
@@ -552,21 +552,21 @@ def test_a_backslash_in_the_path_keeps_the_host() -> None:
 
 
 def test_a_foreign_host_before_a_backslash_is_a_link_hijack_and_is_not_sent(example: Path) -> None:
-    """The link reads as example.org's to Python, and goes to evil.example in a browser (and
-    on X, which links ``https://evil.example``); it used to pass every check, tagged."""
-    hijack = "Mira https://evil.example\\x:y@example.org/love/film ya: %(url)s %(hashtag)s"
-    watch = "Mira la película: https://evil.example\\x:y@example.org/love/film %(url)s"
+    """The link reads as example.org's to Python, and goes to evil.com in a browser (and
+    on X, which links ``https://evil.com``); it used to pass every check, tagged."""
+    hijack = "Mira https://evil.com\\x:y@example.org/love/film ya: %(url)s %(hashtag)s"
+    watch = "Mira la película: https://evil.com\\x:y@example.org/love/film %(url)s"
     edit_po(po_path(example, "es"), {SHARE_POST: hijack, "Watch the film: %(url)s": watch})
     errors = check_errors(example, "-l", "es", "--no-render")[1]
-    assert any(e["check"] == "urls" and "evil.example" in str(e["message"]) for e in errors)
+    assert any(e["check"] == "urls" and "evil.com" in str(e["message"]) for e in errors)
     code, text = _post(example, "share", "x")
-    assert code == 1 and "evil.example" not in text
+    assert code == 1 and "evil.com" not in text
     code, out, err = run_cli(
         example, "render", "share", "-l", "es", "-c", "email", "--format", "json"
     )
     assert code == 1 and out == "" and "held back: es" in err  # never produced
     email = Renderer(load_campaign(example)).render_email("share", "es")
-    assert "evil.example" not in email.text + email.html
+    assert "evil.com" not in email.text + email.html
 
 
 # alt text

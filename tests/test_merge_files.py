@@ -198,7 +198,7 @@ def test_hosts_in_fields_are_the_supporters_but_a_translation_may_not_add_one(
     declare_columns(love, city="text")
     rows = [
         ("h@example.net", "Hana", "fr", "see  evil.io now"),  # two spaces: rendered in full
-        ("k@example.net", "Kai", "fr", "evil.example"),  # a skeleton
+        ("k@example.net", "Kai", "fr", "evil.com"),  # a skeleton
     ]
     supporters = write_csv(tmp_path / "s.csv", rows)
     box = tmp_path / "out.mbox"
@@ -340,7 +340,7 @@ def test_addresses_as_mail_systems_read_them(love: Path, tmp_path: Path) -> None
 
 def test_names_that_could_inject(love: Path, tmp_path: Path) -> None:
     rows = [
-        ("a@example.net", 'Ana "The Boss" <boss@evil.example>', "en", ""),
+        ("a@example.net", 'Ana "The Boss" <boss@evil.com>', "en", ""),
         ("b@example.net", "x" * 190 + " Ünïcødé", "en", ""),
         ("c@example.net", "Bcc: victim@example.net", "en", ""),
         ("d@example.net", "Name\u2028Bcc: victim@example.net", "en", ""),
@@ -356,7 +356,7 @@ def test_names_that_could_inject(love: Path, tmp_path: Path) -> None:
     assert f"{supporters}:5: the 'name' field has a line break" in err
     assert f"{supporters}:6: the 'name' field has a line break" in err
     # issue 18 item 7: an address in a name is a link in a header (rows 2 and 4 were sent)
-    assert f"{supporters}:2: the 'name' field holds a link, 'boss@evil.example'" in err
+    assert f"{supporters}:2: the 'name' field holds a link, 'boss@evil.com'" in err
     assert f"{supporters}:4: the 'name' field holds a link, 'victim@example.net'" in err
     found = by_address(box)
     assert sorted(found) == [
@@ -401,8 +401,8 @@ SIGN_UPS = [  # (email, name, note, petition_url, story), why refused (None: sen
         None,
     ),
     (
-        ("p1@example.net", "Your account is locked: https://evil.example/reset", "", "", ""),
-        "the 'name' field holds a link, 'https://evil.example/reset' (it reaches a header)",
+        ("p1@example.net", "Your account is locked: https://evil.com/reset", "", "", ""),
+        "the 'name' field holds a link, 'https://evil.com/reset' (it reaches a header)",
     ),
     (
         ("p2@example.net", "\u202eAna", "", "", ""),
@@ -413,7 +413,7 @@ SIGN_UPS = [  # (email, name, note, petition_url, story), why refused (None: sen
         (
             "p3@example.net",
             "Ana",
-            "Thanks!\n\n-- \nThe Love Always Wins team\nUnsubscribe: https://evil.example/u",
+            "Thanks!\n\n-- \nThe Love Always Wins team\nUnsubscribe: https://evil.com/u",
             "",
             "",
         ),
@@ -435,9 +435,9 @@ SIGN_UPS = [  # (email, name, note, petition_url, story), why refused (None: sen
         "the 'note' field has a control character, U+2067 RIGHT-TO-LEFT ISOLATE",
     ),
     (
-        ("p7@example.net", "Ana", "", "https://evil.example/reset and more", ""),
+        ("p7@example.net", "Ana", "", "https://evil.com/reset and more", ""),
         "the 'petition_url' field is not one http(s) URL, as [merge.columns] declares it: "
-        "'https://evil.example/reset and more'",
+        "'https://evil.com/reset and more'",
     ),
     (
         ("p8@example.net", "Ana", "", "javascript:alert(1)", ""),
@@ -454,8 +454,8 @@ SIGN_UPS = [  # (email, name, note, petition_url, story), why refused (None: sen
         "(it reaches a header)",
     ),
     (
-        ("q2@example.net", "Bcc: x@evil.example", "", "", ""),
-        "the 'name' field holds a link, 'x@evil.example' (it reaches a header)",
+        ("q2@example.net", "Bcc: x@evil.com", "", "", ""),
+        "the 'name' field holds a link, 'x@evil.com' (it reaches a header)",
     ),
     (("ok2@example.net", "می\u200cخواهم 👩\u200d💻", "Recife", "", ""), None),
 ]
@@ -630,7 +630,7 @@ def test_a_column_the_subject_reaches_through_an_include_is_a_header(
         tmp_path / "s.csv",
         [
             ("a@example.net", "Rio\u200fX"),
-            ("b@example.net", "https://evil.example/reset"),
+            ("b@example.net", "https://evil.com/reset"),
             ("c@example.net", "São Paulo"),
         ],
         ("email", "city"),
@@ -641,7 +641,7 @@ def test_a_column_the_subject_reaches_through_an_include_is_a_header(
     assert err.splitlines() == [
         f"{supporters}:2: the 'city' field has an invisible or control character, U+200F "
         "RIGHT-TO-LEFT MARK (it reaches a header)",
-        f"{supporters}:3: the 'city' field holds a link, 'https://evil.example/reset' (it "
+        f"{supporters}:3: the 'city' field holds a link, 'https://evil.com/reset' (it "
         "reaches a header)",
     ]
     found = by_address(box)

@@ -332,7 +332,7 @@ def _empty_skeletons(cache_dir: Path) -> None:
 def _phish_skeletons(cache_dir: Path) -> None:
     path, document = _skeletons(cache_dir)
     for pair in document["values"].values():
-        pair[1] = pair[1].replace("example.org/love", "evil.example/love")
+        pair[1] = pair[1].replace("example.org/love", "evil.com/love")
     path.write_text(json.dumps(document), encoding="utf-8")
 
 
@@ -354,7 +354,7 @@ def test_a_tampered_cache_is_never_trusted(
     worked.clear()
     data = merged(love, tmp_path)
     assert "prepare" in worked, what
-    assert b"evil.example" not in b"".join(data)
+    assert b"evil.com" not in b"".join(data)
     assert [_unbounded(m) for m in data] == [_unbounded(m) for m in honest], what
     tos = [re.search(rb"\nTo: [^\n]*", m) for m in data]
     assert len({t.group(0) for t in tos if t}) == len(ROWS)

@@ -136,13 +136,13 @@ def test_error_findings_hold_their_locale_in_merge(five: Path, tmp_path: Path) -
     from conftest import edit_po
 
     supporters = write_csv(tmp_path / "s.csv", ROWS)
-    edit_po(po_path(five, "es"), {"Watch the film": "Mira https://evil.example"})
+    edit_po(po_path(five, "es"), {"Watch the film": "Mira https://evil.com"})
     box = tmp_path / "out.mbox"
     code, out, err = run_cli(five, "merge", str(supporters), "hello", "--out", str(box))
-    assert code == 1 and "evil.example" in err and "held: es 2 supporters" in out
+    assert code == 1 and "evil.com" in err and "held: es 2 supporters" in out
     written = {parse(m.as_bytes())["To"].addresses[0].addr_spec for m in mailbox.mbox(box)}
     assert written == {r[0] for r in ROWS} - HELD
-    assert b"evil.example" not in box.read_bytes()
+    assert b"evil.com" not in box.read_bytes()
 
 
 # -- a catalog built to exhaust memory -------------------------------------------------------

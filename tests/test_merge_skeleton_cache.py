@@ -257,16 +257,16 @@ def test_a_tampered_skeleton_is_never_used(love: Path, tmp_path: Path, builds: l
     honest = made(cold, "es")
     path, document = _stored(tmp_path / "cache")
     for pair in document["values"].values():
-        pair[1] = pair[1].replace("example.org/love", "evil.example/love")
+        pair[1] = pair[1].replace("example.org/love", "evil.com/love")
     path.write_text(json.dumps(document), encoding="utf-8")
     builds.clear()
     warm = prepared(love, tmp_path / "cache")
     assert sorted(builds) == sorted(load_campaign(love).locales)
     data = made(warm, "es")
-    assert b"evil.example" not in data
+    assert b"evil.com" not in data
     assert _unbounded(data) == _unbounded(honest)
     _, rewritten = _stored(tmp_path / "cache")  # the forged values were replaced
-    assert "evil.example" not in json.dumps(rewritten)
+    assert "evil.com" not in json.dumps(rewritten)
 
 
 def test_a_value_moved_to_another_key_is_never_used(

@@ -754,7 +754,7 @@ def test_a_one_token_ascii_header_is_what_folding_writes(value: str) -> None:
         ("Ana\U000e0041", "header", "U+E0041 TAG LATIN CAPITAL LETTER A"),
         ("Ana\x9bLima", "header", "U+009B"),  # a C1 control (CSI)
         ("Ana\tLima", "header", "line break or control character (it reaches a header)"),
-        ("www.evil.example", "header", "'www.evil.example'"),
+        ("www.evil.com", "header", "'www.evil.com'"),
         ("ＥＶＩＬ.ＣＯＭ/x", "header", "'EVIL.COM/x'"),  # full-width: clients that normalise
         ("bit.ly/x", "header", "'bit.ly/x'"),
         ("no.lu", "header", "'no.lu'"),  # a one-name country-code domain
@@ -820,9 +820,9 @@ def test_a_one_token_ascii_header_is_what_folding_writes(value: str) -> None:
         ("", "url", None),
         ("https://example.org/sign?ref=a", "url", None),
         ("HTTPS://example.org/", "url", "not one http(s) URL"),
-        ("https://example.org/ https://evil.example/", "url", "not one http(s) URL"),
+        ("https://example.org/ https://evil.com/", "url", "not one http(s) URL"),
         ("https://exa\u202emple.org/", "url", "not one http(s) URL"),
-        ("https://example.org@evil.example/", "url", "not one http(s) URL"),
+        ("https://example.org@evil.com/", "url", "not one http(s) URL"),
         ("https://example.org/" + "a" * 3000, "url", "aaa…'"),  # shown cut short
     ],
 )

@@ -376,9 +376,7 @@ def test_a_header_field_babel_cannot_parse_is_a_warning_and_every_entry_is_check
         '"POT-Creation-Date: 2020-11-18 15:36:40.758128+00:00\\\\n"',
         text,
     )
-    text = text.replace(
-        'msgstr "Mira el corto"', 'msgstr "Mira el corto en https://evil.example/x"'
-    )
+    text = text.replace('msgstr "Mira el corto"', 'msgstr "Mira el corto en https://evil.com/x"')
     es.write_text(text, encoding="utf-8")
     line = text[: text.index('"POT-Creation-Date:')].count("\n") + 1
     findings = _findings(example, "es")

@@ -371,9 +371,7 @@ def test_server_injects_reload_and_rebuilds(example: Path) -> None:
         assert first["error"] is None and first["version"]
         assert _get(server.url + "../../etc/passwd")[0] == 404
         assert _get(server.url + "m/share/")[0] == 404  # no directory listings
-        rebound = urllib.request.Request(
-            server.url, headers={"Host": f"evil.example:{server.port}"}
-        )
+        rebound = urllib.request.Request(server.url, headers={"Host": f"evil.com:{server.port}"})
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(rebound, timeout=10)
         assert refused.value.code == 421

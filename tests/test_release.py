@@ -58,14 +58,14 @@ def test_a_fuzzy_string_makes_only_its_messages_not_ready(example: Path) -> None
 
 
 def test_an_error_finding_and_a_broken_catalog(example: Path) -> None:
-    edit_po(po_path(example, "es"), {WATCH: "Mira https://evil.example"})
+    edit_po(po_path(example, "es"), {WATCH: "Mira https://evil.com"})
     po = po_path(example, "pt")
     po.write_text(po.read_text("utf-8") + '\nmsgid "x\n', "utf-8")
     code, rows = _status(example)
     assert code == 1
     es = {m["message"]: m for m in rows["es"]["messages"]}  # type: ignore[union-attr]
     assert "error finding" in es["share"]["reasons"][0]
-    assert any("evil.example" in line for line in es["share"]["errors"])
+    assert any("evil.com" in line for line in es["share"]["errors"])
     assert rows["pt"]["ready"] is False and "locales/pt/LC_MESSAGES/messages.po:" in str(
         rows["pt"]["broken"]
     )

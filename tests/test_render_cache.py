@@ -71,7 +71,7 @@ def test_refusals_are_recalled_and_an_edit_is_noticed(
     example: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     es = po_path(example, "es")
-    edit_po(es, {"Watch the film": "Mira la película en https://evil.example/"})
+    edit_po(es, {"Watch the film": "Mira la película en https://evil.com/"})
     cold = _emails(example, _cache(example))
     assert any(f.check == "urls" for f in cold["es"][4])  # refused, so the source text
     with monkeypatch.context() as patch:
@@ -118,7 +118,7 @@ def _hijacked(mo: bytes) -> bytes:
     """``mo`` with the Spanish email's first line as a phishing line of the same length
     (offsets unchanged: still a valid catalog)."""
     original = FILM.encode("utf-8")
-    forged = b"Bloqueada: https://evil.example/r"
+    forged = b"Bloqueada: https://evil.com/r"
     forged = forged.ljust(len(original), b".")
     assert original in mo and len(forged) == len(original)
     return mo.replace(original, forged)
@@ -148,7 +148,7 @@ def test_a_rewritten_compiled_catalog_is_ignored_and_rebuilt(example: Path) -> N
     stored.write_text(json.dumps(document), encoding="utf-8")
     rendered = _emails(example, _cache(example))
     assert rendered == expected
-    assert "evil.example" not in json.dumps(rendered, default=str)
+    assert "evil.com" not in json.dumps(rendered, default=str)
     rewritten = json.loads(stored.read_text(encoding="utf-8"))["values"]
     for key in forged_keys:  # rebuilt from the .po, and sealed again
         mac, text = rewritten[key]
@@ -161,7 +161,7 @@ def test_a_rewritten_compiled_catalog_is_ignored_and_rebuilt(example: Path) -> N
         value["mo"] = base64.b64encode(_hijacked(base64.b64decode(value["mo"]))).decode()
         cache.put(COMPILED, key, value)
     cache.save()
-    assert "evil.example" in _emails(example, _cache(example))["es"][2]
+    assert "evil.com" in _emails(example, _cache(example))["es"][2]
 
 
 PLANTED = [
@@ -204,7 +204,7 @@ def test_a_catalog_sealed_under_a_planted_secret_is_never_used(example: Path, ho
             hijacked += 1
     assert hijacked
     forger.save()
-    assert "evil.example" in _emails(example, _cache(example))["es"][2]  # the attack, as was
+    assert "evil.com" in _emails(example, _cache(example))["es"][2]  # the attack, as was
     if how == "secret mode 0644":
         os.chmod(secret, 0o644)
     else:
@@ -212,7 +212,7 @@ def test_a_catalog_sealed_under_a_planted_secret_is_never_used(example: Path, ho
     assert not _cache(example).enabled
     rendered = _emails(example, _cache(example))
     assert rendered == expected
-    assert "evil.example" not in json.dumps(rendered, default=str)
+    assert "evil.com" not in json.dumps(rendered, default=str)
 
 
 def test_text_direction_reads_no_locale_data(monkeypatch: pytest.MonkeyPatch) -> None:

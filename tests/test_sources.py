@@ -97,10 +97,10 @@ def _swap_plural_source(path: Path, msgid_start: str, extra: str) -> None:
 @pytest.mark.parametrize(
     "extra",
     [
-        "https://evil.example/x",  # a link hijack
+        "https://evil.com/x",  # a link hijack
         "@evilacct",  # a new mention
         "\u202e",  # a bidi override
-        "\x1b]8;;https://evil.example\x07aquí\x1b]8;;\x07\x1b[8m",  # terminal escapes
+        "\x1b]8;;https://evil.com\x07aquí\x1b]8;;\x07\x1b[8m",  # terminal escapes
     ],
 )
 def test_a_translator_written_msgid_plural_is_not_the_source(example: Path, extra: str) -> None:
@@ -114,6 +114,6 @@ def test_a_translator_written_msgid_plural_is_not_the_source(example: Path, extr
 
 
 def test_a_translator_written_msgid_plural_never_reaches_an_email(example: Path) -> None:
-    _swap_plural_source(po_path(example, "es"), SIGNED, "https://evil.example/x @evilacct")
+    _swap_plural_source(po_path(example, "es"), SIGNED, "https://evil.com/x @evilacct")
     mail = Renderer(load_campaign(example)).render_email("petition", "es")
     assert "evil" not in mail.text and mail.refused

@@ -38,7 +38,7 @@ def test_plain_source_makes_the_translation_escaped_text() -> None:
 
 def test_markup_is_limited_to_the_sources_tags_attributes_and_values() -> None:
     out = html().sanitize(
-        '<a href="https://evil.example/x">aquí</a> <a href="%(url)s" title="t">allí</a> '
+        '<a href="https://evil.com/x">aquí</a> <a href="%(url)s" title="t">allí</a> '
         '<script>alert(1)</script><img src=x onerror=y> "citado"',
         'Sign <a href="%(url)s">here</a>',
     )

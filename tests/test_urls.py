@@ -41,11 +41,11 @@ WHOLE = [
     ("https://☃.example/", False, False),  # IDNA refuses a symbol
     ("https://xn--zz.example/", False, False),  # not an A-label
     # user information: the host a reader sees is not where the link goes
-    ("https://a@evil.example", False, False),
-    ("https://example.org@evil.example/", False, False),
-    ("https://example.org:443@evil.example/", False, False),
-    ("https://evil.example\\@example.org/", False, False),  # browsers read \ as /
-    ("https://evil.example\\example.org/", False, False),
+    ("https://a@evil.com", False, False),
+    ("https://example.org@evil.com/", False, False),
+    ("https://example.org:443@evil.com/", False, False),
+    ("https://evil.com\\@example.org/", False, False),  # browsers read \ as /
+    ("https://evil.com\\example.org/", False, False),
     # the scheme: http or https, in lower case as the code compares it
     ("HTTPS://example.org/", False, False),
     ("Https://example.org/", False, False),
@@ -129,8 +129,8 @@ GOOD = {
 }
 LINES = {"url": 6, "view": 10, "unsubscribe": 11, "share": 14, "image": 15}
 HOSTILE = [
-    "https://example.org@evil.example/a.png",
-    "https://evil.example\\@example.org/a.png",
+    "https://example.org@evil.com/a.png",
+    "https://evil.com\\@example.org/a.png",
     "HTTPS://example.org/a.png",
     "javascript:alert(1)//a.png",
     "https://example.org/\u202egnp.png",

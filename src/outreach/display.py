@@ -83,8 +83,8 @@ def terminal_document(data: bytes, *, json_format: bool = False) -> tuple[bytes,
     characters a terminal would obey written as visible escapes (as ``\\uXXXX`` in JSON,
     which changes nothing the document says), and how many there were.
 
-    >>> terminal_document("a,\\x1b]8;;https://evil.example\\x07b\\r\\n".encode())
-    (b'a,\\\\x1b]8;;https://evil.example\\\\x07b\\r\\n', 2)
+    >>> terminal_document("a,\\x1b]8;;https://evil.com\\x07b\\r\\n".encode())
+    (b'a,\\\\x1b]8;;https://evil.com\\\\x07b\\r\\n', 2)
     """
     text = data.decode("utf-8", "surrogateescape")
     pattern = _IN_JSON if json_format else _IN_DOCUMENT

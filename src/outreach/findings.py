@@ -4,9 +4,9 @@ This is the vocabulary that the checks (:mod:`outreach.checks`), rendering, merg
 preview and campaign.toml share; it imports nothing of outreach, so any layer may use it.
 
 >>> f = Finding("es", "locales/es/LC_MESSAGES/messages.po", 12, "Sign now", None,
-...             "urls", "error", "link evil.example is not in the source")
+...             "urls", "error", "link evil.com is not in the source")
 >>> str(f)
-'locales/es/LC_MESSAGES/messages.po:12: error: urls: link evil.example is not in the source'
+'locales/es/LC_MESSAGES/messages.po:12: error: urls: link evil.com is not in the source'
 >>> summarize([f])
 {'errors': 1, 'warnings': 0}
 >>> "wrong-language" in CHECK_NAMES
@@ -91,7 +91,7 @@ class Finding:
     def from_json(cls, value: object) -> Finding | None:
         """The finding :meth:`to_json` wrote, or ``None`` when ``value`` is not one.
 
-        >>> f = Finding("es", "es.po", 7, "Hi", None, "urls", "error", "link evil.example")
+        >>> f = Finding("es", "es.po", 7, "Hi", None, "urls", "error", "link evil.com")
         >>> Finding.from_json(f.to_json()) == f, Finding.from_json({"line": "7"})
         (True, None)
         """

@@ -123,12 +123,12 @@ FILL_ADDS = frozenset(" +.0123456789abcdefABCDEFeEoxXnrtuU'\"\\%")
 def fill(text: str, values: Mapping[str, str]) -> str:
     """``text`` with its named python-format placeholders replaced as Python's ``%`` would
     replace them with ``values`` (a name without a value stands for itself; numbers are 1),
-    so that the checks see what a supporter would read: ``%(url).19s.evil.example`` becomes
+    so that the checks see what a supporter would read: ``%(url).19s.evil.com`` becomes
     a link to another host. Anything ``%`` could not format is left as written; a field
     wider than 100 is not padded (the placeholders check reports it).
 
-    >>> fill("Go: %(url).19s.evil.example/x %(num)d %%", {"url": "https://example.org/love"})
-    'Go: https://example.org.evil.example/x 1 %'
+    >>> fill("Go: %(url).19s.evil.com/x %(num)d %%", {"url": "https://example.org/love"})
+    'Go: https://example.org.evil.com/x 1 %'
     """
     if "%" not in text:
         return text

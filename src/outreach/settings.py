@@ -216,7 +216,7 @@ def is_image_url(image: str) -> bool:
 
     >>> is_image_url("https://example.org/love/film-still.jpg"), is_image_url("img/a.png")
     (True, False)
-    >>> is_image_url(" //example.org@evil.example/p.png")
+    >>> is_image_url(" //example.org@evil.com/p.png")
     False
     """
     return is_http_url(image)

@@ -307,8 +307,8 @@ def url_host(url: str) -> str:
     ('example.org', 'b.org')
     >>> url_host("ｅｘａｍｐｌｅ.ＯＲＧ/love"), url_host("https://ехаmple.org/love")
     ('example.org', 'xn--mple-43d3a6i.org')
-    >>> url_host("https://evil.example\\\\x:y@example.org/love")      # WHATWG URL parsing
-    'evil.example'
+    >>> url_host("https://evil.com\\\\x:y@example.org/love")      # WHATWG URL parsing
+    'evil.com'
     """
     rest = unicodedata.normalize("NFKC", url)
     if rest.lower().startswith("mailto:"):

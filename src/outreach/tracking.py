@@ -33,7 +33,7 @@ _HREF = re.compile(r'(\s(?:href|src)=")([^"]*)(")', re.IGNORECASE)
 
 def _host(url: str) -> str:
     """The host a browser takes ``url`` to: it reads ``\\`` as ``/`` (WHATWG URL parsing),
-    where ``urlsplit`` reads on to an ``@`` (``https://evil.example\\@example.org/``)."""
+    where ``urlsplit`` reads on to an ``@`` (``https://evil.com\\@example.org/``)."""
     try:
         host = urlsplit(url.replace("\\", "/")).hostname or ""
     except ValueError:

@@ -6,7 +6,7 @@ ends up in links, headers and posts that supporters trust::
 
     >>> is_http_url("https://example.org/love?ref=a#film"), is_http_url("http://localhost:8000/")
     (True, True)
-    >>> is_http_url("https://example.org@evil.example/"), is_http_url("javascript:alert(1)")
+    >>> is_http_url("https://example.org@evil.com/"), is_http_url("javascript:alert(1)")
     (False, False)
 
 *Links as written in text* (the checks, UTM tagging, the preview's remote images):
@@ -64,7 +64,7 @@ MAX_URL_LENGTH = 2048
 #: Characters no whole URL holds as written: white space and ASCII control characters, and
 #: ``<>"`\`` -- RFC 3986 has them only percent-encoded; they end a link in text, an HTML
 #: attribute or a ``List-Unsubscribe`` header, and browsers read ``\`` as ``/`` (so that
-#: ``https://evil.example\@example.org/`` goes to evil.example).
+#: ``https://evil.com\@example.org/`` goes to evil.com).
 _NOT_IN_URL = re.compile(r'[\x00-\x20\x7f<>"`\\]')
 
 
@@ -78,8 +78,8 @@ def is_http_url(value: str, *, ascii_only: bool = False) -> bool:
       ``<>"`\\``; in ASCII only when ``ascii_only`` (a mail header's URL);
     - its host is a domain name that IDNA accepts (an internationalised one too,
       ``https://bücher.example/``), ``localhost``, or an IP address, and there is no
-      user information before it (``https://example.org@evil.example/`` goes to
-      evil.example);
+      user information before it (``https://example.org@evil.com/`` goes to
+      evil.com);
     - a port, if any, is a number up to 65535.
 
     :func:`urllib.parse.urlsplit` splits it and :mod:`idna` judges the host: no regex
@@ -230,9 +230,9 @@ def is_http_link(ref: str) -> bool:
     tabs and line breaks in it ignored, ``\\`` taken for ``/``). Not whether it is a
     *valid* URL (:func:`is_http_url` says that): whether it would be fetched or followed.
 
-    >>> is_http_link("HTTPS://example.org/a.jpg"), is_http_link(" //evil.example/a.jpg")
+    >>> is_http_link("HTTPS://example.org/a.jpg"), is_http_link(" //evil.com/a.jpg")
     (True, True)
-    >>> is_http_link("ht\\ttps://evil.example/"), is_http_link("img/a.jpg")
+    >>> is_http_link("ht\\ttps://evil.com/"), is_http_link("img/a.jpg")
     (True, False)
     >>> is_http_link("data:image/png;base64,AA"), is_http_link("www.example.org/love")
     (False, False)

@@ -14,9 +14,9 @@ the source does not have is reported as a possible hijack.
 >>> messages(hashtags(unit("Love wins #LoveAlwaysWins", "L’amour gagne #L’AmourGagneToujours")))
 ... # doctest: +ELLIPSIS
 ['hashtag #LAmourGagneToujours is broken by an apostrophe in “#L’AmourGagneToujours”: ...']
->>> messages(urls(unit("Sign: https://example.org/love", "Signez : https://evil.example/love")))
+>>> messages(urls(unit("Sign: https://example.org/love", "Signez : https://evil.com/love")))
 ... # doctest: +ELLIPSIS
-['link https://evil.example/love points to evil.example, ...: a possible link hijack ...']
+['link https://evil.com/love points to evil.com, ...: a possible link hijack ...']
 """
 
 from __future__ import annotations
@@ -288,7 +288,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
 
     Links are found as the platforms find them (:func:`outreach.tokens.find_urls`, and X's own
     extractor, twitter-text: :func:`outreach.tokens.x_links`), in the text as written and as
-    a supporter reads it, placeholders filled: ``%(url).19s.evil.example``
+    a supporter reads it, placeholders filled: ``%(url).19s.evil.com``
     is a link to another host. A link as written that begins in a placeholder (``s请求.zip``
     in ``下载%(num)s请求.zip``: the ``s`` of ``%(num)s`` and the words a script without spaces
     runs into it) is the link read in its place with the placeholders filled: judged after
@@ -332,8 +332,13 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
     metavariables (``github.com/<username>/…``, as written or escaped) written in the
     translation's language, all else kept (:func:`_metavariables_localized`); a link or
     address on a host no one can own (a domain reserved for examples or a top-level name
-    no registry delegates, ``.tld``, ``.local``: :func:`_is_example`) in place of the
-    source's example. Hosts are compared in
+    no registry delegates, ``.tld``, ``.local``: :func:`_is_example`),
+    whether it takes the place of a link of the source (said once, with the link it
+    replaces: ``https://linotp2.my.domain`` written ``https://linotp2.remoteserver.local``)
+    or not: it leads to no one's site, so it is no hijack, and whether the source's link
+    was an example to replace or a page to open, only a reader can judge; the source's
+    link written as a description of the host to give (``https://<FQDN des Servers>``:
+    :func:`_described_in_place`), for the same reason. Hosts are compared in
     any letter case (``Pretalx.com`` is ``pretalx.com``). Another page of a site the source
     links stays an error (on a shared host it is another account's: ``/f/someone-else``), as
     does ``https`` made ``http``.
@@ -390,6 +395,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             and (found := _read_filled(url, text, shown_text, filled_links, unit.values))
         }
         given: dict[str, str] = {}  # the severity of the finding each link was given
+        unowned: list[str] = []  # links on a host no one can own (_is_example)
         links = list(dict.fromkeys(have + on_x + filled_links))
         for url in [u for u in links if u not in in_place] + list(in_place):
             host = url_host(url)
@@ -430,6 +436,11 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     f"({', '.join(examples)}) on {host}, also a domain no one can own: fine",
                     "warning",
                 )
+            elif host not in source_hosts and _is_example(host):
+                # no one's site: paired below with a link of the source it takes the place
+                # of, or reported on its own (one finding either way); not excused, so that
+                # the source's link it stands for is still looked for
+                unowned.append(url)
             elif host not in source_hosts and (
                 partner := _in_place_of(url, text, replaced, source)
             ):  # one localised example in place of one of the source's, of its kind
@@ -534,6 +545,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     f"to: a possible link hijack{shown_missing}",
                 )
         if want == have:
+            yield from _unowned_links(unit, index, unowned)
             continue
         want_keys, have_keys = {_link_key(u) for u in want}, {_link_key(u) for u in have}
         missing = [u for u in dict.fromkeys(want) if _link_key(u) not in have_keys]
@@ -544,8 +556,10 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         ]
         if reported:
             missing = []  # said with the hijack
+        descriptions = [m.group() for m in _DESCRIBED_HOST.finditer(text)]
         # links first, then domains named in prose, which a link on their host may cover
         missing.sort(key=_bare)
+        own = url_host(unit.catalog.url)
         for url in list(missing):
             runs_on = [u for u in extra if u.startswith(url) and _glued_text(u[len(url) :])]
             if runs_on:  # "example.orgのウェブサイト": kept, but the text runs into it
@@ -685,9 +699,48 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "(example.com), which no one can own",
                     "warning",
                 )
+            elif stand_in := next(
+                (
+                    u
+                    for u in unowned
+                    if _is_address_or_domain(u, text) == _is_address_or_domain(url, source)
+                ),
+                None,
+            ):  # one for one, of its kind
+                unowned.remove(stand_in)
+                if stand_in in extra:
+                    extra.remove(stand_in)
+                if _on_own_site(url_host(url), own):  # a page of the campaign: no example
+                    yield problem(
+                        unit,
+                        index,
+                        f"link {url}, on the campaign's own site, is written {stand_in}, on "
+                        f"{url_host(stand_in)}, a host no one can own: no reader can open it",
+                    )
+                    continue
+                yield problem(
+                    unit,
+                    index,
+                    f"link {url} is written {stand_in}, on {url_host(stand_in)}, a host no one "
+                    "can own (a name reserved for examples, or one no registry delegates): no "
+                    f"hijack, and fine where {url} is an example to replace; where readers "
+                    "must open it, keep the source's link",
+                    "warning",
+                )
+            elif description := _described_in_place(url, descriptions):
+                descriptions.remove(description)
+                yield problem(
+                    unit,
+                    index,
+                    f"link {url} is written as a description of the host to give "
+                    f"(“{description}”): no link, so no hijack; fine in a format hint, but "
+                    "where readers must open the source's link, keep it",
+                    "warning",
+                )
             else:
                 yield problem(unit, index, f"link {url} is missing from the translation")
-        own = url_host(unit.catalog.url)
+        yield from _unowned_links(unit, index, unowned)
+        extra = [u for u in extra if u not in unowned]
         for url in extra:
             if url_host(url) != own:  # the campaign's own site, written out: fine
                 yield problem(
@@ -696,6 +749,59 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     f"link {url} is not in the source (a site the source links to)",
                     "warning",
                 )
+
+
+def _on_own_site(host: str, own: str) -> bool:
+    """Whether ``host`` is the campaign's own site ``own`` or a host under or above it
+    (``act.allout.org`` and ``allout.org``): its pages are where supporters go, never an
+    example.
+
+    >>> _on_own_site("allout.org", "act.allout.org"), _on_own_site("evil.org", "allout.org")
+    (True, False)
+    """
+    return bool(own) and (host == own or own.endswith(f".{host}") or host.endswith(f".{own}"))
+
+
+def _unowned_links(unit: Unit, index: int, unowned: list[str]) -> Iterator[Problem]:
+    """A warning for each link of ``unowned`` (on a host no one can own) that takes the place
+    of none of the source's: it leads to no one's site, so no hijack, but to no page either.
+    A name on the reader's own network (``.local``, ``.lan``) is answered by a machine there,
+    the reader's or one on the same network, never by a site a translator can set up.
+    """
+    for url in unowned:
+        yield problem(
+            unit,
+            index,
+            f"link {url} points to {url_host(url)}, a host no one can own (a name reserved "
+            "for examples, or one no registry delegates): no one's site, so no hijack; fine "
+            "for an example, but no reader can open it",
+            "warning",
+        )
+
+
+#: A link's host written as a description of the host to give, between the brackets that
+#: mark a metavariable: ``https://<FQDN des entfernten Servers>``, ``https://[votre serveur]``,
+#: ``https://{servidor}``, escaped or not.
+_DESCRIBED_HOST = re.compile(
+    r"\b[a-z][a-z0-9+.-]{1,15}://(?:<[^<>\n]{1,80}>|&lt;.{1,80}?&gt;|%3C.{1,80}?%3E"
+    r"|\[[^\[\]\n]{1,80}\]|\{[^{}\n]{1,80}\})",
+    re.IGNORECASE,
+)
+
+
+def _described_in_place(url: str, descriptions: list[str]) -> str | None:
+    """The description of ``descriptions`` (:data:`_DESCRIBED_HOST`) written with ``url``'s
+    scheme: the source's link given as what the reader puts there, as format hints do.
+
+    >>> _described_in_place("https://linotp2.my.domain", ["https://<FQDN des Servers>"])
+    'https://<FQDN des Servers>'
+    >>> _described_in_place("mailto:jo@example.org", ["https://<server>"]) is None
+    True
+    """
+    scheme, sep, _ = url.partition("://")
+    if not sep:
+        return None
+    return next((d for d in descriptions if d.lower().startswith(f"{scheme.lower()}://")), None)
 
 
 def _linkless(unit: Unit) -> bool:
@@ -859,7 +965,9 @@ def _on_local_network(host: str) -> bool:
 
 def _is_example(host: str) -> bool:
     """Whether no one can own ``host``: it is on a domain reserved for examples or under a
-    top-level name no registry delegates (:data:`_EXAMPLE_TLDS`).
+    top-level name no registry delegates (:data:`_EXAMPLE_TLDS`). Only these: a name merely
+    missing from twitter-text's list of delegated ones (``.schmilblick``) may be delegated
+    after the list was made, and a link there would then be someone's site.
 
     >>> _is_example("formiga.example.com"), _is_example("example.org"), _is_example("evil.com")
     (True, True, False)
@@ -869,6 +977,8 @@ def _is_example(host: str) -> bool:
     (True, True, False)
     >>> _is_example("nas.casa.local"), _is_example("evil.com.tld"), _is_example("a.b.home.arpa")
     (False, False, True)
+    >>> _is_example("mondomain.schmilblick")
+    False
     """
     host = host.lower().rstrip(".")
     if any(host == domain or host.endswith(f".{domain}") for domain in _EXAMPLE_DOMAINS):
@@ -1008,11 +1118,11 @@ def _names_no_address(url: str) -> bool:
     to write to -- a word the finders read as a link (the German ``mailto:-Link``, "a
     mailto: link"). A mail client given it has no one to send to.
 
-    >>> _names_no_address("mailto:-Link"), _names_no_address("mailto:jo@evil.example")
+    >>> _names_no_address("mailto:-Link"), _names_no_address("mailto:jo@evil.com")
     (True, False)
-    >>> _names_no_address("mailto:jo%40evil.example"), _names_no_address("mailto:?to=jo%40x.org")
+    >>> _names_no_address("mailto:jo%40evil.com"), _names_no_address("mailto:?to=jo%40x.org")
     (False, False)
-    >>> _names_no_address("mailto:jo＠evil.example"), _names_no_address("https://-Link")
+    >>> _names_no_address("mailto:jo＠evil.com"), _names_no_address("https://-Link")
     (False, False)
     """
     if not url.lower().startswith("mailto:"):
@@ -1089,7 +1199,7 @@ def _in_place_of(url: str, text: str, replaced: list[str], source: str) -> str |
 #: source has one: the string is rendered as a template, and a dotted name in one is a
 #: variable (``order.shop``, ``pedido.tienda``: .shop and .tienda are top-level domains),
 #: never text a reader sees; a variable renamed is the placeholders check's. Only names,
-#: filters and words: a quoted string (``{{ "evil.example" }}``) is rendered as written.
+#: filters and words: a quoted string (``{{ "evil.com" }}``) is rendered as written.
 _TEMPLATE_TAG = re.compile(TEMPLATE_VARIABLE.pattern + r"|\{%[^{}'\"]{0,200}%\}")
 
 

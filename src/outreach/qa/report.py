@@ -7,13 +7,13 @@ cannot hide, recolour or rewrite what the organizer's terminal or CI log shows.
 >>> from outreach.qa.campaign import CheckReport
 >>> from outreach.findings import Finding
 >>> report = CheckReport((Finding("es", "es.po", 7, "Hi", None, "urls", "error",
-...                               "link https://evil.example\\x1b[8m points elsewhere"),), 1)
+...                               "link https://evil.com\\x1b[8m points elsewhere"),), 1)
 >>> print(format_text(report))
-es.po:7: error: urls: “Hi”: link https://evil.example\\x1b[8m points elsewhere
+es.po:7: error: urls: “Hi”: link https://evil.com\\x1b[8m points elsewhere
 <BLANKLINE>
 1 errors, 0 warnings in 1 catalogs
 >>> format_github(report)
-'::error file=es.po,line=7,title=urls%3A “Hi”::link https://evil.example\\\\x1b[8m points elsewhere'
+'::error file=es.po,line=7,title=urls%3A “Hi”::link https://evil.com\\\\x1b[8m points elsewhere'
 """
 
 from __future__ import annotations
