@@ -730,6 +730,72 @@ def test_placeholders_tex_argument_added_is_a_warning() -> None:
 
 
 @pytest.mark.parametrize(
+    ("source", "translation"),
+    [
+        # Pyromaths' LaTeX fragments (issue 19's eighth held-out half): the arguments of TeX
+        # commands are the source's words, and translated they are the translation's
+        (
+            r"\item Sur $[%s~;~%s]$ , le \textbf{maximum} de $f$ est $y = %s$.",
+            r"\item En $[%s~;~%s]$ , el \textbf{máximo} de $f$ es $y = %s$.",
+        ),
+        (r"\fbox{Donc le \textsc{pgcd} de %s est %s}.", r"\fbox{El \textsc{MCD} de %s es %s}."),
+        (r"\textbf{Phrase} & \textbf{Figure} \\", r"\textbf{Frase} & \textbf{Figura} \\"),
+        # a second argument after words no brace field can name, with the flag Babel sets
+        (
+            "\\currentpdfbookmark{Le corrigé des exercices}{Corrigé}\n",
+            "\\currentpdfbookmark{La solució dels exercicis}{Solucionari}\n",
+        ),
+        # PSTricks' coordinates between the command and its argument
+        (
+            r"\rput(0,-1){Effectif} \rput{90}(1,1){Durée}",
+            r"\rput(0,-1){Total} \rput{90}(1,1){Duración}",
+        ),
+    ],
+)
+def test_a_tex_argument_translated_is_no_placeholder(source: str, translation: str) -> None:
+    for flags in ((), ("python-brace-format",)):  # Babel flags any "{…}" so
+        found = check(source, translation, locale="es", flags=flags)
+        assert [f for f in found if f[0] == "placeholders"] == [], (flags, found)
+
+
+def test_a_tex_argument_left_out_is_a_warning_and_a_field_beside_it_an_error() -> None:
+    found = check(r"le \textbf{maximum} de $f$", "el máximo de $f$", locale="es")
+    assert [f[:2] for f in found if f[0] == "placeholders"] == [("placeholders", "warning")]
+    # a brace after no TeX command means the text is formatted: its fields are placeholders
+    found = check(r"\textbf{Phrase} {name}", r"\textbf{Frase} {nom}", locale="es")
+    assert ("placeholders", "error") in [f[:2] for f in found], found
+
+
+@pytest.mark.parametrize(
+    ("source", "translation"),
+    [
+        ("$ est $", "\xa0es : \xa0"),
+        ("$ racines.", "$ raíces"),
+        ("$ élève(s) pour ", "$ alumno(s) para"),
+        ("$ représentée ci-contre par la droite ($d_", "$ representada por la recta ($d_"),
+    ],
+)
+def test_a_tex_math_delimiter_is_no_shell_prompt(source: str, translation: str) -> None:
+    """A fragment a program joins to the math it writes opens or closes with ``$``: prose
+    follows, or a ``$`` standing alone closes the math. No command line to keep."""
+    assert [f for f in check(source, translation, locale="es") if f[0] == "code"] == []
+
+
+@pytest.mark.parametrize(
+    ("source", "translation"),
+    [
+        ("$ git commit -m fix", "$ git kommit -m fix"),
+        ("  $ ./configure --prefix=/usr", "  $ ./configurer --prefix=/usr"),
+        ("$ echo $HOME", "$ echo $MAISON"),
+        ("Run:\n$ pip install x\n", "Lancez :\n$ pip installer x\n"),
+    ],
+)
+def test_a_command_line_is_still_one(source: str, translation: str) -> None:
+    found = check(source, translation, locale="fr")
+    assert ("code", "error") in [f[:2] for f in found], found
+
+
+@pytest.mark.parametrize(
     ("source", "translation", "flags"),
     [
         # a brace after no TeX command: a field str.format would fill

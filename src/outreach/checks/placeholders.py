@@ -354,7 +354,10 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     TeX command's argument (``\\date{}``, a LaTeX document translated line by line; Babel
     flags any ``{}`` ``python-brace-format``, so the flag tells nothing), a brace the
     translation adds after a TeX command (``\\usepackage[catalan]{babel}``,
-    :func:`_tex_arguments`). A brace field after anything else stays an error, as does one
+    :func:`_tex_arguments`), or one of the source's left out; one translated, an argument for
+    an argument (``\\textbf{maximum}`` written ``\\textbf{máximo}``, ``\\rput(0,-1){Effectif}``
+    written ``\\rput(0,-1){Total}``: :func:`_tex_kept`), is nothing to say.
+    A brace field after anything else stays an error, as does one
     after an escape (``\\n{evil}``) or one reading an argument's attribute
     (``{0.__class__}``); in such a LaTeX line, a command that reads or writes a file, runs a
     program or redefines one (``\\input``, ``\\write18``, ``\\def``: :func:`_tex_danger`),
@@ -418,8 +421,11 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
     python = not named_by_percent and _uses_python_format(unit)
     all_named = _python_fields(unit.source_text).named if python else set()
     all_brace = brace_placeholders(unit.source_text)
-    # a LaTeX document's line (``\\date{}``): every brace of the source a TeX argument
-    tex = bool(all_brace) and all_brace == _tex_arguments(unit.source_text)
+    # a LaTeX document's line (``\\date{}``): every brace of the source a TeX argument, and
+    # one at least, as a field (``{}``) or as words (``\\currentpdfbookmark{Le corrigé}``)
+    tex = all_brace == _tex_arguments(unit.source_text) and (
+        bool(all_brace) or _TEX_BRACED.search(unit.source_text) is not None
+    )
     # a source with no directive, or only percent signs in prose ("% of", "50% off"),
     # prints a directive its translation adds as typed
     plain = "%" not in unit.source_text or _prose_only(unit.source_text)
@@ -541,8 +547,24 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
                         "program or redefines a command (^^ spells any of them): injected "
                         "markup; keep the source's commands",
                     )
+                # the source's TeX arguments are its words (``\textbf{maximum}``): one
+                # translated (``\textbf{máximo}``) is an argument for an argument, nothing
+                # to say; one left out, or added to a command the source does not give as
+                # many, is a warning
+                dropped = missing & _tex_arguments(source)
                 argued = _tex_arguments(text)
-                for name in sorted(brace_extra & argued):
+                for name in sorted(n for n in dropped if not _tex_kept(n, source, text)):
+                    yield problem(
+                        unit,
+                        index,
+                        f"{name} follows a TeX command, as the source's braces all do: a TeX "
+                        "argument left out, no placeholder (fine unless the program formats "
+                        "this text)",
+                        "warning",
+                    )
+                for name in sorted(
+                    n for n in brace_extra & argued if not _tex_kept(n, text, source)
+                ):
                     yield problem(
                         unit,
                         index,
@@ -551,6 +573,7 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
                         "the program formats this text)",
                         "warning",
                     )
+                missing = missing - dropped
                 brace_extra = brace_extra - argued
             for written, other, how in _respecified(missing, brace_extra):
                 missing = missing - {written}
@@ -562,9 +585,14 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
 
 
 #: A TeX command and its optional arguments, just before a brace: ``\date{}``,
-#: ``\usepackage[catalan]{babel}``, ``\section*{Intro}``. Two letters at least: ``\n{count}``
-#: is an escaped line break before a field, in a string a program formats.
-_TEX_COMMAND = re.compile(r"\\([A-Za-z]{2,})\*?(?:\[[^\]\[{}]*\])*$")
+#: ``\usepackage[catalan]{babel}``, ``\section*{Intro}``, PSTricks' coordinates,
+#: ``\rput(0,-1){Effectif}``, and its earlier arguments, ``\currentpdfbookmark{Le
+#: corrigé}{Corrigé}``. Two letters at least: ``\n{count}`` is an escaped line break before a
+#: field, in a string a program formats.
+_TEX_OPTIONS = r"\*?(?:\[[^\]\[{}]*\]|\([^(){}\n]{0,40}\)|\{[^{}\n]{0,200}\})*"
+_TEX_COMMAND = re.compile(r"\\([A-Za-z]{2,})" + _TEX_OPTIONS + "$")
+#: A TeX command given a brace argument, anywhere in a text.
+_TEX_BRACED = re.compile(r"\\[A-Za-z]{2,}" + _TEX_OPTIONS + r"\{")
 
 
 def _tex_arguments(text: str) -> set[str]:
@@ -584,6 +612,31 @@ def _tex_arguments(text: str) -> set[str]:
         if command and command.group(1) not in _TEX_DANGER:
             found.add(m.group(0))
     return found
+
+
+def _tex_kept(argument: str, source: str, text: str) -> bool:
+    r"""Whether ``text`` gives each TeX command that takes ``argument`` in ``source`` an
+    argument of its own as often: the argument translated, maybe in words a brace field
+    cannot name (``\textbf{maximum}`` written ``\textbf{máximo}``, ``\textsc{pgcd}``
+    ``\textsc{MCD}``); read the other way round, for an argument the translation adds.
+
+    >>> _tex_kept("{maximum}", r"le \textbf{maximum} de", r"el \textbf{máximo} de")
+    True
+    >>> _tex_kept("{maximum}", r"le \textbf{maximum} de", r"el máximo de")
+    False
+    """
+    commands = {
+        command.group(1)
+        for m in BRACE_PLACEHOLDER.finditer(source)
+        if m.group(0) == argument and (command := _TEX_COMMAND.search(source, 0, m.start()))
+    }
+
+    def arguments(name: str, written: str) -> int:
+        return len(re.findall(r"\\" + name + _TEX_OPTIONS + r"\{", written))
+
+    return bool(commands) and all(
+        arguments(name, text) >= arguments(name, source) for name in commands
+    )
 
 
 #: A brace field reading an attribute or item of a positional argument (``{0.__class__}``,

@@ -41,8 +41,15 @@ __all__ = ["code", "numbers"]
 #: side (``--full이``, ``詳細は--verboseを使用``); ``--Select--``, ``a--b`` or ``-- note --``
 #: are prose.
 _OPTION = re.compile(r"(?<![A-Za-z0-9_-])--[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*(?![A-Za-z0-9_-])")
-#: A command line: a line that starts with a ``$`` prompt.
-_COMMAND = re.compile(r"(?m)^[ \t]*\$ ([^\n]{1,500})$")
+#: A command line: a line that starts with a ``$`` prompt and a program's name (ASCII letters,
+#: digits, ``._+/~-``, not ending as a sentence does), with no ``$`` standing alone after it.
+#: A TeX fragment opens or closes math the same way (``$ est $``, ``$ racines.``, ``$ élève(s)
+#: pour``, which a program joins to math it writes): a lone ``$`` closes math, never a shell
+#: word, and prose follows where a program's name would.
+_COMMAND = re.compile(
+    r"(?m)^[ \t]*\$ (?=[A-Za-z0-9_+/~.-]*[A-Za-z0-9_+/~-](?:[ \t]|$))"
+    r"(?![^\n]*[ \t]\$(?:[ \t]|$))([^\n]{1,500})$"
+)
 #: Inline code: reStructuredText's double backticks, Markdown's single ones (not the old
 #: ```quote'`` style, which closes with an apostrophe), HTML's code tags.
 _CODE = re.compile(
@@ -76,7 +83,9 @@ def code(unit: Unit) -> Iterator[str | Problem]:
     does not have and writes something else in its place (``--fájl`` for ``--file``,
     ``-list`` or ``-- membro`` for ``--list`` and ``--member``, ``full--`` in visual order,
     the name without its dashes): an option no program knows, which a reader copies; and a
-    ``$ command`` line changed. Warnings (a judgement): a ``--option`` left out with nothing
+    ``$ command`` line changed (a ``$`` prompt and a program's name: a TeX fragment's ``$``
+    that opens or closes math, ``$ est $``, is no prompt, :data:`_COMMAND`).
+    Warnings (a judgement): a ``--option`` left out with nothing
     in its place, which a rephrasing may do rightly (the help of ``--list`` saying "this
     option can be given several times") or wrongly (a clause dropped): the reader types
     nothing wrong, and only a reader of both languages can tell; code in backticks or
