@@ -2581,6 +2581,39 @@ def test_a_host_no_one_can_own_never_excuses_a_real_one() -> None:
     assert ("urls", "error") in [f[:2] for f in found], found
 
 
+@pytest.mark.parametrize(
+    "attack",
+    [
+        # a browser reads what follows "https://<x>" as the link's host: the description is
+        # a user name (the userinfo), or the host runs on after it
+        '<a href="https://<votre serveur>@evil.com/login">le serveur</a>',
+        '<a href="https://<votre serveur>\t@evil.com/login">le serveur</a>',  # tab dropped
+        '<a href="https://<votre serveur>\n@evil.com/login">le serveur</a>',
+        "Format : https://<votre serveur>@evil.com/login",
+        # markup a reader does not see: "https://evil.com/login", which mail clients link
+        "Format : https://<span>evil</span>.com/login",
+        "Format : https://<x>.evil.com/login",
+    ],
+)
+def test_a_description_of_the_host_running_into_a_real_one_is_no_description(attack: str) -> None:
+    """``https://<FQDN>`` stands for the source's link only where it ends the link's host:
+    what runs on after it (``@evil.com``, ``.evil.com``, text after markup) is the host a
+    browser opens, so the source's link is lost, not described."""
+    source = "You need to enter the server like 'https://linotp2.my.domain/login'"
+    found = check(source, attack, locale="fr")
+    assert ("urls", "error") in [f[:2] for f in found], found
+    assert not [f for f in found if "description of the host" in f[2]], found
+
+
+def test_a_page_of_the_campaign_written_as_a_description_of_a_host_is_an_error() -> None:
+    """A page of the campaign's own site is where supporters go, never an example to
+    replace: written as a description of a host (``https://<votre site>``) it is lost, as
+    it is written on a host no one can own."""
+    found = check("Sign at https://example.org/love/sign", "Signez sur https://<votre site>")
+    assert [f[:2] for f in found if f[0] == "urls"] == [("urls", "error")], found
+    assert "the campaign's own site" in found[0][2], found
+
+
 def test_a_handle_on_the_readers_network_changed_to_a_real_domain_is_an_error() -> None:
     """A Mastodon handle on a local server (``@admin@social.local``) is someone on the
     reader's network; the same handle on a real domain would mention that account. Another

@@ -556,7 +556,9 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
         ]
         if reported:
             missing = []  # said with the hijack
-        descriptions = [m.group() for m in _DESCRIBED_HOST.finditer(text)]
+        descriptions = [
+            m.group() for m in _DESCRIBED_HOST.finditer(text) if _ends_host(text, m.end())
+        ]
         # links first, then domains named in prose, which a link on their host may cover
         missing.sort(key=_bare)
         own = url_host(unit.catalog.url)
@@ -729,6 +731,14 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                 )
             elif description := _described_in_place(url, descriptions):
                 descriptions.remove(description)
+                if _on_own_site(url_host(url), own):  # a page of the campaign: no example
+                    yield problem(
+                        unit,
+                        index,
+                        f"link {url}, on the campaign's own site, is written as a description "
+                        f"of a host (“{description}”): no reader can open it",
+                    )
+                    continue
                 yield problem(
                     unit,
                     index,
@@ -787,6 +797,35 @@ _DESCRIBED_HOST = re.compile(
     r"|\[[^\[\]\n]{1,80}\]|\{[^{}\n]{1,80}\})",
     re.IGNORECASE,
 )
+
+
+#: Markup that breaks a line where a reader sees it (``<br>``, ``</p>``): the link ends there.
+_LINE_TAG = re.compile(
+    r"</?(?:br|p|div|li|ul|ol|tr|td|th|h[1-6]|pre|table|blockquote|hr)\b[^<>]*>", re.IGNORECASE
+)
+#: Any other tag, which a reader does not see: the text on both sides of it runs together.
+_TAG = re.compile(r"<[^<>\n]*>")
+#: What, right after a description of a host, carries the host on: a letter or digit, a
+#: dot or colon before one (``.evil.com``, ``:pw``), an ``@`` (the description was a user
+#: name), or an escape (``%40``, ``&#64;``).
+_HOST_GOES_ON = re.compile(r"[\w@%&-]|[.:][^\W\d_]|\.\d")
+
+
+def _ends_host(text: str, end: int) -> bool:
+    """Whether the link's host ends at ``end``, right after a description of the host
+    (:data:`_DESCRIBED_HOST`), as a browser and a reader read it: nothing but a port, a path,
+    a query or the end of the link follows, markup a reader does not see left out. A
+    browser drops tabs and line breaks in a link (an ``href``): an ``@`` after them still
+    makes the description a user name, and the host what follows it.
+
+    >>> _ends_host("https://<FQDN>:5000/linotp.", 14), _ends_host("https://<x>@evil.com", 11)
+    (True, False)
+    >>> _ends_host("https://<span>evil</span>.com", 14), _ends_host("https://<x></code> o", 11)
+    (False, True)
+    """
+    rest = _TAG.sub("", _LINE_TAG.sub(" ", text[end : end + 500]))
+    authority = re.split(r"[/?#\\ \"'`]", re.sub(r"[\t\r\n]", "", rest), maxsplit=1)[0]
+    return "@" not in authority and not _HOST_GOES_ON.match(rest)
 
 
 def _described_in_place(url: str, descriptions: list[str]) -> str | None:
