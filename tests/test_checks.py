@@ -769,6 +769,58 @@ def test_a_tex_argument_left_out_is_a_warning_and_a_field_beside_it_an_error() -
 @pytest.mark.parametrize(
     ("source", "translation"),
     [
+        # str.format's walk to a value: an attribute, an item, a conversion, never TeX words
+        (r"\textbf{Total} \emph{count}", r"\textbf{Total} \emph{user.password}"),
+        (r"\textbf{Total} \emph{count}", r"\textbf{Total} \emph{count.__init__.__globals__}"),
+        (r"\textbf{Total} \emph{count}", r"\textbf{Total} \emph{count[secret]}"),
+        (r"\textbf{Total} \emph{count}", r"\textbf{Total} \emph{count!r}"),
+        (r"\rput(0,-1){Effectif}", r"\rput(0,-1){user.password}"),
+        (r"\textbf{Le total}", r"\textbf{Total}{user.password}"),
+    ],
+)
+def test_a_field_reading_a_value_is_no_tex_argument(source: str, translation: str) -> None:
+    """A brace field that reads an argument's attribute or item, or converts it
+    (``{user.password}``, ``{count[secret]}``, ``{count!r}``), is what str.format does with a
+    value, never a TeX command's words translated: an error, even after a TeX command."""
+    for flags in ((), ("python-brace-format",)):
+        found = check(source, translation, locale="es", flags=flags)
+        assert ("placeholders", "error") in [f[:2] for f in found], (flags, found)
+
+
+def test_a_tex_argument_more_than_the_source_gives_its_command_is_a_warning() -> None:
+    """``\textbf{x}{y}`` gives ``\textbf`` two arguments where the source gives it one: the
+    second is no translation of an argument of the source's (one for one), but a brace the
+    translation adds, a warning, as before earlier arguments were read."""
+    found = check(r"\textbf{Le total} des notes", r"\textbf{El total}{nombre} de notas")
+    assert [f[:2] for f in found if f[0] == "placeholders"] == [("placeholders", "warning")]
+    assert "{nombre}" in found[0][2], found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\\ab{x}" * 10_000,
+        "\\ab" + "{x}" * 20_000,
+        "\\ab{x} " * 8_500,
+        "\\ab(x)" * 10_000 + "{x}",
+    ],
+)
+def test_tex_arguments_take_bounded_time(text: str) -> None:
+    """Each brace field is looked up among the TeX commands' arguments found in one pass,
+    not by a search from the text's start (60,000 characters of ``\\ab{x}`` took seconds)."""
+    import time
+
+    from outreach.checks.placeholders import _tex_arguments, _tex_kept
+
+    started = time.perf_counter()
+    _tex_arguments(text)
+    _tex_kept("{x}", text, text)
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize(
+    ("source", "translation"),
+    [
         ("$ est $", "\xa0es : \xa0"),
         ("$ racines.", "$ raíces"),
         ("$ élève(s) pour ", "$ alumno(s) para"),

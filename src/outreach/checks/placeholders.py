@@ -551,8 +551,10 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
                 # translated (``\textbf{máximo}``) is an argument for an argument, nothing
                 # to say; one left out, or added to a command the source does not give as
                 # many, is a warning
-                dropped = missing & _tex_arguments(source)
-                argued = _tex_arguments(text)
+                # a field that reads a value (``{user.password}``) is str.format's, never
+                # TeX words, whatever command it follows
+                dropped = {n for n in missing & _tex_arguments(source) if not _reads_value(n)}
+                argued = {n for n in _tex_arguments(text) if not _reads_value(n)}
                 for name in sorted(n for n in dropped if not _tex_kept(n, source, text)):
                     yield problem(
                         unit,
@@ -593,6 +595,44 @@ _TEX_OPTIONS = r"\*?(?:\[[^\]\[{}]*\]|\([^(){}\n]{0,40}\)|\{[^{}\n]{0,200}\})*"
 _TEX_COMMAND = re.compile(r"\\([A-Za-z]{2,})" + _TEX_OPTIONS + "$")
 #: A TeX command given a brace argument, anywhere in a text.
 _TEX_BRACED = re.compile(r"\\[A-Za-z]{2,}" + _TEX_OPTIONS + r"\{")
+#: A TeX command and all its optional and earlier arguments, read in one pass
+#: (:func:`_tex_argument_starts`), and one of those arguments.
+_TEX_RUN = re.compile(r"\\([A-Za-z]{2,})(" + _TEX_OPTIONS + ")")
+_TEX_OPTION = re.compile(r"\*|\[[^\]\[{}]*\]|\([^(){}\n]{0,40}\)|\{[^{}\n]{0,200}\}")
+
+
+def _tex_argument_starts(text: str) -> dict[int, str]:
+    r"""Where each brace argument of a TeX command in ``text`` opens, and the command's name:
+    each ``{`` among its arguments (:data:`_TEX_COMMAND`'s) and the one right after them.
+    One pass over the text: a search for the command before each brace field, from the
+    text's start, took seconds on a long one.
+
+    >>> _tex_argument_starts(r"\rput(0,-1){A} \frac{1}{2} \n{x}")
+    {11: 'rput', 20: 'frac', 23: 'frac'}
+    """
+    starts: dict[int, str] = {}
+    for run in _TEX_RUN.finditer(text):
+        name = run.group(1)
+        for option in _TEX_OPTION.finditer(run.group(2)):
+            if option.group().startswith("{"):
+                starts[run.start(2) + option.start()] = name
+        if text.startswith("{", run.end()):
+            starts[run.end()] = name
+    return starts
+
+
+def _reads_value(field: str) -> bool:
+    """Whether the brace field ``field`` reads an attribute or item of its argument or
+    converts it (``{user.password}``, ``{count[secret]}``, ``{count!r}``): what str.format
+    does with a value, never a TeX command's words.
+
+    >>> _reads_value("{user.password}"), _reads_value("{count!r}"), _reads_value("{Total}")
+    (True, True, False)
+    """
+    m = BRACE_PLACEHOLDER.fullmatch(field)
+    return m is not None and (
+        any(c in m.group("name") for c in ".[") or "!" in field[len(m.group("name")) + 1 :][:1]
+    )
 
 
 def _tex_arguments(text: str) -> set[str]:
@@ -605,11 +645,12 @@ def _tex_arguments(text: str) -> set[str]:
     []
     """
     found = set()
+    starts = _tex_argument_starts(text) if "\\" in text else {}
     for m in BRACE_PLACEHOLDER.finditer(text):
         if _FORMAT_ACCESS.match(m.group("name")):
             continue  # {0.__init__.__globals__}: str.format's walk to a value, no TeX argument
-        command = _TEX_COMMAND.search(text, 0, m.start())
-        if command and command.group(1) not in _TEX_DANGER:
+        command = starts.get(m.start())
+        if command is not None and command not in _TEX_DANGER:
             found.add(m.group(0))
     return found
 
@@ -625,18 +666,16 @@ def _tex_kept(argument: str, source: str, text: str) -> bool:
     >>> _tex_kept("{maximum}", r"le \textbf{maximum} de", r"el máximo de")
     False
     """
+    starts = _tex_argument_starts(source)
     commands = {
-        command.group(1)
+        starts[m.start()]
         for m in BRACE_PLACEHOLDER.finditer(source)
-        if m.group(0) == argument and (command := _TEX_COMMAND.search(source, 0, m.start()))
+        if m.group(0) == argument and m.start() in starts
     }
-
-    def arguments(name: str, written: str) -> int:
-        return len(re.findall(r"\\" + name + _TEX_OPTIONS + r"\{", written))
-
-    return bool(commands) and all(
-        arguments(name, text) >= arguments(name, source) for name in commands
-    )
+    # each argument a command is given counts, not each command: ``\textbf{x}{y}`` gives
+    # ``\textbf`` two where ``\textbf{x}`` gives it one
+    given, taken = Counter(_tex_argument_starts(text).values()), Counter(starts.values())
+    return bool(commands) and all(given[name] >= taken[name] for name in commands)
 
 
 #: A brace field reading an attribute or item of a positional argument (``{0.__class__}``,
