@@ -848,6 +848,29 @@ def test_a_command_line_is_still_one(source: str, translation: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("source", "translation"),
+    [
+        # a shell operator right after the program's name
+        ("$ ls|wc -l", "$ ls|wc -w"),
+        ("$ make&&sudo make install", "$ make&&sudo make instalar"),
+        ("$ cd build;make", "$ cd construire;make"),
+        # the POSIX dot command, which reads a file into the shell
+        ("$ . venv/bin/activate", "$ . venv/bin/activer"),
+        ("$ . ~/.profile", "$ . ~/.profil"),
+        # a program named by a variable
+        ("$ $EDITOR ~/.bashrc", "$ $EDITEUR ~/.bashrc"),
+        ("$ ${EDITOR:-vi} config.toml", "$ ${EDITEUR:-vi} config.toml"),
+    ],
+)
+def test_a_command_line_after_any_program_name_is_one(source: str, translation: str) -> None:
+    """A program's name runs into a shell operator (``ls|wc``), is the dot command
+    (``. venv/bin/activate``) or a variable (``$EDITOR``): each line is a command to keep,
+    which TeX's ``$ racines.`` or ``$ est $`` never is."""
+    found = check(source, translation, locale="fr")
+    assert ("code", "error") in [f[:2] for f in found], found
+
+
+@pytest.mark.parametrize(
     ("source", "translation", "flags"),
     [
         # a brace after no TeX command: a field str.format would fill

@@ -46,8 +46,13 @@ _OPTION = re.compile(r"(?<![A-Za-z0-9_-])--[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*(?![A
 #: A TeX fragment opens or closes math the same way (``$ est $``, ``$ racines.``, ``$ élève(s)
 #: pour``, which a program joins to math it writes): a lone ``$`` closes math, never a shell
 #: word, and prose follows where a program's name would.
+#: The name may run into a shell operator (``ls|wc -l``, ``make&&make install``), be a
+#: variable (``$EDITOR file``, ``${EDITOR:-vi} file``) or the dot command before a path
+#: (``. venv/bin/activate``), which prose never is.
 _COMMAND = re.compile(
-    r"(?m)^[ \t]*\$ (?=[A-Za-z0-9_+/~.-]*[A-Za-z0-9_+/~-](?:[ \t]|$))"
+    r"(?m)^[ \t]*\$ (?=(?:[A-Za-z0-9_+/~.-]*[A-Za-z0-9_+/~-]|\$[A-Za-z_][A-Za-z0-9_]*"
+    r"|\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:#%/?=+-][^\s{}]{0,40})?\})(?:[ \t;|&]|$)"
+    r"|\.[ \t]+(?:[~./$\"']|[^\s/]{1,100}/))"
     r"(?![^\n]*[ \t]\$(?:[ \t]|$))([^\n]{1,500})$"
 )
 #: Inline code: reStructuredText's double backticks, Markdown's single ones (not the old
