@@ -2680,6 +2680,24 @@ def test_a_description_of_the_host_running_into_a_real_one_is_no_description(att
     assert not [f for f in found if "description of the host" in f[2]], found
 
 
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "Escribe a mailto:admin@nas.local?bcc=x@evil.com",
+        "Escribe a mailto:x@evil.com,admin@nas.local",
+        'Escribe a <a href="mailto:admin@nas.local?Cc=x%40evil.com">admin</a>',
+        "Escribe a mailto:admin@correo.example?bcc=x@evil.com",
+    ],
+)
+def test_a_mail_link_to_no_ones_host_and_a_real_one_is_a_hijack(attack: str) -> None:
+    """A mailto link writes to every address it names, the path's (``a@x,b@y``) and its
+    ``to``, ``cc`` and ``bcc`` fields': one on no one's host among them is no cover for a
+    real one, which gets a copy of what the reader writes."""
+    found = check("Write to mailto:help@python.org", attack)
+    assert ("urls", "error") in [f[:2] for f in found], found
+    assert not [f for f in found if "no one can own" in f[2] and "evil.com" in f[2]], found
+
+
 def test_a_page_of_the_campaign_written_as_a_description_of_a_host_is_an_error() -> None:
     """A page of the campaign's own site is where supporters go, never an example to
     replace: written as a description of a host (``https://<votre site>``) it is lost, as

@@ -427,7 +427,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "otherwise put a space between",
                     "warning",
                 )
-            elif host not in source_hosts and examples and _is_example(host):
+            elif host not in source_hosts and examples and _reaches_no_one(url):
                 _excuse(excused, reported, url, host)
                 yield problem(
                     unit,
@@ -436,7 +436,7 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     f"({', '.join(examples)}) on {host}, also a domain no one can own: fine",
                     "warning",
                 )
-            elif host not in source_hosts and _is_example(host):
+            elif host not in source_hosts and _reaches_no_one(url):
                 # no one's site: paired below with a link of the source it takes the place
                 # of, or reported on its own (one finding either way); not excused, so that
                 # the source's link it stands for is still looked for
@@ -1000,6 +1000,33 @@ def _on_local_network(host: str) -> bool:
     """
     host = host.lower().rstrip(".")
     return host == "localhost" or host.endswith(_LOCAL_NETWORK_TLDS)
+
+
+#: An address in a mail link: its path's, comma-separated, or a ``to``, ``cc`` or ``bcc``
+#: field's (percent-decoded first).
+_MAIL_ADDRESS = re.compile(r"[^\s,;?&=@<>\"']+@([^\s,;?&=@<>\"'/#]+)")
+
+
+def _reaches_no_one(url: str) -> bool:
+    """Whether every host ``url`` reaches is one no one can own (:func:`_is_example`): a mail
+    link writes to each address it names, the path's and its ``cc`` or ``bcc`` fields', and
+    a real one among them (``mailto:a@nas.local?bcc=x@evil.com``) gets a copy.
+
+    >>> _reaches_no_one("mailto:a@nas.local?subject=Hi"), _reaches_no_one("https://nas.local")
+    (True, True)
+    >>> _reaches_no_one("mailto:a@nas.local?bcc=x%40evil.com")
+    False
+    >>> _reaches_no_one("mailto:x@evil.com,a@nas.local")
+    False
+    """
+    host = url_host(url)
+    if not url.lower().startswith("mailto:"):
+        return _is_example(host)
+    hosts = {host} | {
+        url_host(f"mailto:x@{m.group(1)}")
+        for m in _MAIL_ADDRESS.finditer(unquote(unicodedata.normalize("NFKC", url)))
+    }
+    return all(_is_example(h) for h in hosts)
 
 
 def _is_example(host: str) -> bool:
