@@ -12,6 +12,7 @@ drops the link. The parsing is :mod:`outreach.placeholders`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
@@ -666,16 +667,24 @@ def _tex_kept(argument: str, source: str, text: str) -> bool:
     >>> _tex_kept("{maximum}", r"le \textbf{maximum} de", r"el máximo de")
     False
     """
-    starts = _tex_argument_starts(source)
-    commands = {
-        starts[m.start()]
-        for m in BRACE_PLACEHOLDER.finditer(source)
-        if m.group(0) == argument and m.start() in starts
-    }
+    commands = _tex_commands(source)[0].get(argument, ())
     # each argument a command is given counts, not each command: ``\textbf{x}{y}`` gives
     # ``\textbf`` two where ``\textbf{x}`` gives it one
-    given, taken = Counter(_tex_argument_starts(text).values()), Counter(starts.values())
+    given, taken = _tex_commands(text)[1], _tex_commands(source)[1]
     return bool(commands) and all(given[name] >= taken[name] for name in commands)
+
+
+@functools.lru_cache(maxsize=64)
+def _tex_commands(text: str) -> tuple[dict[str, set[str]], Counter[str]]:
+    """The TeX commands each brace field of ``text`` is an argument of, and how many brace
+    arguments each command is given (:func:`_tex_argument_starts`): read once per text, not
+    once per field (a text of thousands of fields)."""
+    starts = _tex_argument_starts(text)
+    commands: dict[str, set[str]] = {}
+    for m in BRACE_PLACEHOLDER.finditer(text):
+        if m.start() in starts:
+            commands.setdefault(m.group(0), set()).add(starts[m.start()])
+    return commands, Counter(starts.values())
 
 
 #: A brace field reading an attribute or item of a positional argument (``{0.__class__}``,
