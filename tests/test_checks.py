@@ -806,18 +806,16 @@ def test_a_tex_argument_more_than_the_source_gives_its_command_is_a_warning() ->
         "".join(f"\\ab{{a{i}}}" for i in range(6_000)),
     ],
 )
-def test_tex_arguments_take_bounded_time(text: str) -> None:
+def test_tex_arguments_of_a_long_line_are_found_in_one_pass(text: str) -> None:
     """Each brace field is looked up among the TeX commands' arguments found in one pass,
-    not by a search from the text's start (60,000 characters of ``\\ab{x}`` took seconds)."""
-    import time
-
+    not by a search from the text's start (60,000 characters of ``\\ab{x}`` took seconds:
+    ``benchmarks/bench_pathological.py`` times it, "TeX arguments"); the answer is the same."""
     from outreach.checks.placeholders import _tex_arguments, _tex_kept
 
-    started = time.perf_counter()
-    _tex_arguments(text)
-    for field in sorted(_tex_arguments(text))[:3_000]:  # each field of a text, as the check
-        _tex_kept(field, text, text[::-1])
-    assert time.perf_counter() - started < 0.5
+    found = _tex_arguments(text)
+    assert found == ({f"{{a{i}}}" for i in range(6_000)} if "{a0}" in text else {"{x}"})
+    for field in sorted(found)[:3_000]:  # each field of a text, as the check asks
+        assert _tex_kept(field, text, text)
 
 
 @pytest.mark.parametrize(
@@ -890,6 +888,8 @@ def test_a_command_line_after_any_program_name_is_one(source: str, translation: 
         (r"\title{}", "\\title{}\\csname input\\endcsname{secrets}", ()),
         (r"\title{}", "\\title{}\\makeatletter\\@@input secrets", ()),
         (r"\title{}", "\\title{}\\inp^^75t secrets", ()),
+        (r"\title{}", "\\title{}\\latelua{os.execute('ls')}", ()),
+        (r"\title{}", "\\title{}\\pdfstartlink user{/URI (https://evil.com)}", ()),
         # a field reading an argument's attributes: str.format's, no TeX argument
         (r"\title{}", "\\title{}\\emph{0.__init__.__globals__}", ()),
         # an escaped line break before the source's field: a formatted string
@@ -993,6 +993,19 @@ def test_html_reordered_tags_and_entities_are_fine() -> None:
         '<a href="%(url)s">Sur le site</a>, publiez avec <strong>%(tag)s</strong> &amp; plus'
     )
     assert check(source, translation, locale="fr") == []
+
+
+def test_many_template_openers_are_judged_without_reading_each_one() -> None:
+    """Each ``{{`` was judged against all the text after it: 8,000 characters of them, in a
+    long message, took 9 s (``benchmarks/bench_pathological.py``, "template opening"). Past
+    MAX_INERT_TAGS openers the form is not inert, and the finding stays an error."""
+    from outreach.checks.markup import MAX_INERT_TAGS, _inert
+
+    assert _inert("{{{**}}}" * (MAX_INERT_TAGS // 2), "{{")
+    assert not _inert("{{{**}}}" * (MAX_INERT_TAGS + 1), "{{")
+    source = "Love always wins. " * 300
+    found = check(source, "{{" * 3_000, locale="es")
+    assert ("template-injection", "error") in [f[:2] for f in found]
 
 
 def test_template_injection() -> None:

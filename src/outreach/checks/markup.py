@@ -811,6 +811,10 @@ _INERT_EXPRESSION = re.compile(r"[\s{}\[\]()/*\\|,:;!?~+-]*")
 _BRACKETS = {"{": "}", "(": ")", "[": "]"}
 
 
+#: The template openers of one form that :func:`_inert` reads one by one, at most.
+MAX_INERT_TAGS = 64
+
+
 def _inert(form: str, token: str) -> bool:
     """Whether every ``token`` in ``form`` opens a tag that can do nothing: ``{%`` or ``{#``
     that no closer follows anywhere after it (Jinja refuses the text, Django shows it), or
@@ -828,7 +832,13 @@ def _inert(form: str, token: str) -> bool:
     (False, True)
     >>> _inert("{{ {():{}}.__class__ }}", "{{"), _inert("{{.}}", "{{")
     (False, False)
+
+    A form with more than :data:`MAX_INERT_TAGS` of them is not read tag by tag: each is
+    judged against the text after it, so 8,000 characters of ``{{`` took 9 s (quadratic);
+    so many template openers are no wiki markup, and the finding stays.
     """
+    if form.count(token, 0) > MAX_INERT_TAGS:
+        return False
     closer = _TEMPLATE_CLOSERS[token]
     start = form.find(token)
     while start != -1:

@@ -766,6 +766,11 @@ _TEX_DANGER = frozenset(
         "NewDocumentCommand",
         "RenewDocumentCommand",
         "let",
+        "futurelet",
+        "latelua",
+        "pdfstartlink",
+        "DeclareDocumentCommand",
+        "ProvideDocumentCommand",
     }
 )
 
