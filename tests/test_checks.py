@@ -3924,3 +3924,30 @@ def test_typographic_quotes_as_text_in_an_attribute_are_fine() -> None:
     # a title of one word quoted so only shows its quotes: a warning
     found = check('<abbr title="Help">?</abbr>', "<abbr title=«Aide»>?</abbr>", locale="fr")
     assert [f[:2] for f in found if f[0] == "html"] == [("html", "warning")], found
+
+
+# -- issue 19, round 9's validation set 9C: false classes left errors, and why -------------
+def test_an_example_host_in_a_commands_help_localised_stays_an_error() -> None:
+    """Offpunk's help (round 9, set 9C): 'To add new, use "redirect origin.com
+    destination.org"' written "redirect origen.com destino.org", its language's words for the
+    made-up hosts. Harmless there, but the source's hosts are registrable domains, and a
+    hijacker's "redirect origin.com evil.com" has the same shape: an error (the severity
+    principle), as are the same command's hosts in a verbatim command line, and a made-up
+    address under a top-level name no registry delegates yet (which one may delegate). The
+    search engine's domain mistyped (geminspace.info) is one of the errors this keeps."""
+    source = 'To add new, use "redirect origin.com destination.org"'
+    for text in (
+        'Para añadir una, use "redirect origen.com destino.org"',
+        'Para añadir una, use "redirect origin.com evil.com"',
+    ):
+        assert ("urls", "error") in [f[:2] for f in check(source, text)], text
+    found = check(
+        'Reply by email. - "save new@email" : save a new reply email',
+        'Responder por email. - "save nuevo@correo.electrónico" : guardar un nuevo email',
+    )
+    assert ("urls", "error") in [f[:2] for f in found], found
+    found = check(
+        "Submit a search query to the geminispace.info search engine.",
+        "Enviar una consulta al motor de búsqueda geminspace.info.",
+    )
+    assert ("urls", "error") in [f[:2] for f in found], found
