@@ -702,22 +702,17 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     "warning",
                 )
             elif stand_in := next(
-                (
-                    u
-                    for u in unowned
-                    if _is_address_or_domain(u, text) == _is_address_or_domain(url, source)
-                ),
-                None,
+                (u for u in unowned if _same_kind(u, text, url, source)), None
             ):  # one for one, of its kind
                 unowned.remove(stand_in)
                 if stand_in in extra:
                     extra.remove(stand_in)
                 if _on_own_site(url_host(url), own):  # a page of the campaign: no example
-                    yield problem(
+                    yield _own_page_lost(
                         unit,
                         index,
-                        f"link {url}, on the campaign's own site, is written {stand_in}, on "
-                        f"{url_host(stand_in)}, a host no one can own: no reader can open it",
+                        url,
+                        f"{stand_in}, on {url_host(stand_in)}, a host no one can own",
                     )
                     continue
                 yield problem(
@@ -732,11 +727,8 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
             elif description := _described_in_place(url, descriptions):
                 descriptions.remove(description)
                 if _on_own_site(url_host(url), own):  # a page of the campaign: no example
-                    yield problem(
-                        unit,
-                        index,
-                        f"link {url}, on the campaign's own site, is written as a description "
-                        f"of a host (“{description}”): no reader can open it",
+                    yield _own_page_lost(
+                        unit, index, url, f"as a description of a host (“{description}”)"
                     )
                     continue
                 yield problem(
@@ -759,6 +751,29 @@ def urls(unit: Unit) -> Iterator[str | Problem]:
                     f"link {url} is not in the source (a site the source links to)",
                     "warning",
                 )
+
+
+def _own_page_lost(unit: Unit, index: int, url: str, written: str) -> Problem:
+    """The error for ``url``, a page of the campaign's own site, ``written`` where no reader
+    can open it (on a host no one can own, or as a description of a host): supporters must
+    open the campaign's pages, so no example excuses it."""
+    return problem(
+        unit,
+        index,
+        f"link {url}, on the campaign's own site, is written {written}: no reader can open it",
+    )
+
+
+def _same_kind(url: str, text: str, other: str, source: str) -> bool:
+    """Whether ``url`` (of ``text``) and ``other`` (of ``source``) are of one kind, as a
+    link written in place of another must be: both web links, or both addresses or bare
+    domains (:func:`_is_address_or_domain`).
+
+    >>> _same_kind("https://a.local/x", "", "https://b.org/y", ""), _same_kind(
+    ...     "jo@a.local", "", "https://b.org/y", "")
+    (True, False)
+    """
+    return _is_address_or_domain(url, text) == _is_address_or_domain(other, source)
 
 
 def _on_own_site(host: str, own: str) -> bool:
@@ -1252,11 +1267,10 @@ def _in_place_of(url: str, text: str, replaced: list[str], source: str) -> str |
 
     >>> _in_place_of("https://ha-login.com/", "", ["http://homeassistant.local:8123/"], "")
     """
-    link = not _is_address_or_domain(url, text)
     for example in replaced:
         if _on_local_network(url_host(example)):
             continue  # the reader's own device, no placeholder: a real host there is a hijack
-        if link == (not _is_address_or_domain(example, source)):
+        if _same_kind(url, text, example, source):
             return example
     return None
 

@@ -837,7 +837,7 @@ def _inert(form: str, token: str) -> bool:
     judged against the text after it, so 8,000 characters of ``{{`` took 9 s (quadratic);
     so many template openers are no wiki markup, and the finding stays.
     """
-    if form.count(token, 0) > MAX_INERT_TAGS:
+    if form.count(token) > MAX_INERT_TAGS:
         return False
     closer = _TEMPLATE_CLOSERS[token]
     start = form.find(token)

@@ -587,24 +587,25 @@ def placeholders(unit: Unit) -> Iterator[str | Problem]:
             yield from _differences(unit, index, missing, brace_extra, single=single)
 
 
-#: A TeX command and its optional arguments, just before a brace: ``\date{}``,
-#: ``\usepackage[catalan]{babel}``, ``\section*{Intro}``, PSTricks' coordinates,
-#: ``\rput(0,-1){Effectif}``, and its earlier arguments, ``\currentpdfbookmark{Le
-#: corrigé}{Corrigé}``. Two letters at least: ``\n{count}`` is an escaped line break before a
-#: field, in a string a program formats.
-_TEX_OPTIONS = r"\*?(?:\[[^\]\[{}]*\]|\([^(){}\n]{0,40}\)|\{[^{}\n]{0,200}\})*"
-_TEX_COMMAND = re.compile(r"\\([A-Za-z]{2,})" + _TEX_OPTIONS + "$")
+#: One argument a TeX command is given before the brace of a field: an optional one,
+#: ``\usepackage[catalan]{babel}``, PSTricks' coordinates, ``\rput(0,-1){Effectif}``, or an
+#: earlier brace argument, ``\currentpdfbookmark{Le corrigé}{Corrigé}``.
+_TEX_GROUP = r"\[[^\]\[{}]*\]|\([^(){}\n]{0,40}\)|\{[^{}\n]{0,200}\}"
+#: What may stand between a TeX command's name and a brace argument: a star,
+#: ``\section*{Intro}``, then any of :data:`_TEX_GROUP`.
+_TEX_OPTIONS = r"\*?(?:" + _TEX_GROUP + ")*"
 #: A TeX command given a brace argument, anywhere in a text.
 _TEX_BRACED = re.compile(r"\\[A-Za-z]{2,}" + _TEX_OPTIONS + r"\{")
 #: A TeX command and all its optional and earlier arguments, read in one pass
-#: (:func:`_tex_argument_starts`), and one of those arguments.
+#: (:func:`_tex_argument_starts`), and one of those arguments. Two letters at least:
+#: ``\n{count}`` is an escaped line break before a field, in a string a program formats.
 _TEX_RUN = re.compile(r"\\([A-Za-z]{2,})(" + _TEX_OPTIONS + ")")
-_TEX_OPTION = re.compile(r"\*|\[[^\]\[{}]*\]|\([^(){}\n]{0,40}\)|\{[^{}\n]{0,200}\}")
+_TEX_OPTION = re.compile(r"\*|" + _TEX_GROUP)
 
 
 def _tex_argument_starts(text: str) -> dict[int, str]:
     r"""Where each brace argument of a TeX command in ``text`` opens, and the command's name:
-    each ``{`` among its arguments (:data:`_TEX_COMMAND`'s) and the one right after them.
+    each ``{`` among its arguments (:data:`_TEX_RUN`'s) and the one right after them.
     One pass over the text: a search for the command before each brace field, from the
     text's start, took seconds on a long one.
 
@@ -637,7 +638,7 @@ def _reads_value(field: str) -> bool:
 
 
 def _tex_arguments(text: str) -> set[str]:
-    r"""The brace fields of ``text`` that follow a TeX command (:data:`_TEX_COMMAND`): the
+    r"""The brace fields of ``text`` that follow a TeX command (:func:`_tex_commands`): the
     command's arguments in a LaTeX document translated line by line, not placeholders.
 
     >>> sorted(_tex_arguments(r"\date{}\n\usepackage[catalan]{babel} {user}"))
@@ -645,15 +646,14 @@ def _tex_arguments(text: str) -> set[str]:
     >>> sorted(_tex_arguments(r"\input{secret} \write18{ls} \href{x}"))
     []
     """
-    found = set()
-    starts = _tex_argument_starts(text) if "\\" in text else {}
-    for m in BRACE_PLACEHOLDER.finditer(text):
-        if _FORMAT_ACCESS.match(m.group("name")):
-            continue  # {0.__init__.__globals__}: str.format's walk to a value, no TeX argument
-        command = starts.get(m.start())
-        if command is not None and command not in _TEX_DANGER:
-            found.add(m.group(0))
-    return found
+    if "\\" not in text:
+        return set()
+    return {
+        field
+        for field, commands in _tex_commands(text)[0].items()
+        # {0.__init__.__globals__}: str.format's walk to a value, no TeX argument
+        if not _FORMAT_ACCESS.match(field[1:]) and commands - _TEX_DANGER
+    }
 
 
 def _tex_kept(argument: str, source: str, text: str) -> bool:
